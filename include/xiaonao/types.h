@@ -1,0 +1,40 @@
+/* xiaonao: basic types shared by every module: the real type, status codes, error records.
+ * SPDX-License-Identifier: Apache-2.0 */
+#ifndef XIAONAO_TYPES_H
+#define XIAONAO_TYPES_H
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/** The floating-point type of every computation (double precision). */
+typedef double xn_real;
+
+/** Status of a call that can fail: 0 is success, negative values are errors. */
+typedef enum {
+    XN_OK = 0,
+    XN_ERR_IO = -1,          /**< a file could not be opened or read */
+    XN_ERR_PARSE = -2,       /**< malformed text (XML, JSON, number) */
+    XN_ERR_INVALID = -3,     /**< well-formed but physically or logically invalid input */
+    XN_ERR_NOMEM = -4,       /**< an allocation failed (only at load or creation time) */
+    XN_ERR_UNSUPPORTED = -5, /**< a feature this library does not implement */
+    XN_ERR_RANGE = -6,       /**< a value outside its allowed range (NaN, negative mass, ...) */
+    XN_ERR_NOT_FOUND = -7,   /**< a named entity (frame, joint, file) does not exist */
+    XN_ERR_SIZE = -8,        /**< an array of the wrong length */
+    XN_ERR_NUMERIC = -9      /**< a numerical failure (matrix not positive definite, ...) */
+} xn_status;
+
+/** A short English name of a status code, e.g. "parse error". Never NULL. */
+const char *xn_status_str(xn_status s);
+
+/** Where and why a load failed. Filled by loaders; `line` is 0 when unknown. */
+typedef struct {
+    char file[256];   /**< the file the error is in (may be an included file) */
+    int line;         /**< 1-based line in that file, 0 if unknown */
+    char message[512]; /**< what is wrong, in words a person can act on */
+} xn_error;
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,16 @@
+/* xiaonao (小脑): robot motion-control core. Include this header for everything.
+ * SPDX-License-Identifier: Apache-2.0 */
+#ifndef XIAONAO_H
+#define XIAONAO_H
+
+#include "xiaonao/types.h"
+#include "xiaonao/spatial.h"
+#include "xiaonao/model.h"
+#include "xiaonao/dynamics.h"
+#include "xiaonao/io.h"
+
+#define XN_VERSION_MAJOR 0
+#define XN_VERSION_MINOR 1
+#define XN_VERSION_PATCH 0
+
+#endif

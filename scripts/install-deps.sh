@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Install the Debian packages xiaonao needs, only those that are missing (idempotent).
+# Run as root, or as a user with sudo. Nothing is downloaded from outside Debian's archive.
+set -euo pipefail
+
+PACKAGES=(
+  gcc make cmake pkg-config    # build
+  libxml2-dev                  # URDF and MJCF loaders
+  libmujoco-dev                # the simulated robot and the dynamics yardstick (benchmarks)
+  clang libclang-rt-14-dev     # libFuzzer harnesses and sanitizer builds
+)
+
+missing=()
+for p in "${PACKAGES[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$p")
+  fi
+done
+
+if [ ${#missing[@]} -eq 0 ]; then
+  exit 0
+fi
+
+echo "install-deps: installing ${missing[*]}"
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then
+  if command -v sudo >/dev/null 2>&1; then SUDO="sudo"; else
+    echo "install-deps: need root (or sudo) to install: ${missing[*]}" >&2
+    exit 1
+  fi
+fi
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"

@@ -1,0 +1,132 @@
+/* Joint models: the placement a joint produces at q, and its motion subspace S (6 x nv_joint,
+ * in the body's own frame). Specialized for joints about coordinate axes, chosen at load time
+ * (m->body_jaxis), since most robot joints turn about x, y or z.
+ * SPDX-License-Identifier: Apache-2.0 */
+#ifndef XN_JOINT_INLINE_H
+#define XN_JOINT_INLINE_H
+
+#include <math.h>
+
+#include "math/spatial_inline.h"
+#include "xiaonao/model.h"
+
+/* R = Rt * Rot_k(theta), column-wise: rotating about a coordinate axis mixes two columns. */
+static inline void xn_rot_mul_axis(const xn_real Rt[9], int k, xn_real c, xn_real s, xn_real R[9]) {
+    int i1 = (k + 1) % 3, i2 = (k + 2) % 3; /* Rot_k: col i1 -> c e_i1 + s e_i2 */
+    for (int r = 0; r < 3; r++) {
+        xn_real a = Rt[3 * r + i1], b = Rt[3 * r + i2];
+        R[3 * r + k] = Rt[3 * r + k];
+        R[3 * r + i1] = c * a + s * b;
+        R[3 * r + i2] = -s * a + c * b;
+    }
+}
+
+/* Placement of body b in its parent at configuration q: body_tree * X_joint(q). */
+static inline void xn_joint_placement(const xn_model *m, int b, const xn_real *q, xn_se3 *out) {
+    const xn_se3 *T = &m->body_tree[b];
+    const xn_real *qj = q + m->body_qadr[b];
+    const xn_real *ax = &m->body_axis[3 * b];
+    switch (m->body_jtype[b]) {
+    case XN_JOINT_REVOLUTE:
+    case XN_JOINT_CONTINUOUS: {
+        int k = m->body_jaxis[b];
+        if (k < 3) {
+            xn_real th = ax[k] * qj[0];
+            xn_rot_mul_axis(T->R, k, cos(th), sin(th), out->R);
+        } else {
+            xn_real Rj[9];
+            xn_rot_axis_angle(ax, qj[0], Rj);
+            xn_m3_mul(T->R, Rj, out->R);
+        }
+        out->p[0] = T->p[0];
+        out->p[1] = T->p[1];
+        out->p[2] = T->p[2];
+        break;
+    }
+    case XN_JOINT_PRISMATIC: {
+        xn_real d[3] = {ax[0] * qj[0], ax[1] * qj[0], ax[2] * qj[0]}, Rd[3];
+        xn_m3_mulv(T->R, d, Rd);
+        for (int i = 0; i < 9; i++) out->R[i] = T->R[i];
+        out->p[0] = T->p[0] + Rd[0];
+        out->p[1] = T->p[1] + Rd[1];
+        out->p[2] = T->p[2] + Rd[2];
+        break;
+    }
+    case XN_JOINT_FREE: {
+        xn_real Rj[9], Rp[3];
+        if (xn_quat_to_rot(qj + 3, Rj) != XN_OK) xn_rot_axis_angle(ax, 0, Rj);
+        xn_m3_mul(T->R, Rj, out->R);
+        xn_m3_mulv(T->R, qj, Rp);
+        out->p[0] = T->p[0] + Rp[0];
+        out->p[1] = T->p[1] + Rp[1];
+        out->p[2] = T->p[2] + Rp[2];
+        break;
+    }
+    case XN_JOINT_BALL: {
+        xn_real Rj[9];
+        if (xn_quat_to_rot(qj, Rj) != XN_OK) xn_rot_axis_angle(ax, 0, Rj);
+        xn_m3_mul(T->R, Rj, out->R);
+        out->p[0] = T->p[0];
+        out->p[1] = T->p[1];
+        out->p[2] = T->p[2];
+        break;
+    }
+    default: *out = *T; break;
+    }
+}
+
+/* out += S x, x the joint's nv entries. */
+static inline void xn_joint_add_motion(const xn_model *m, int b, const xn_real *x, xn_real out[6]) {
+    const xn_real *ax = &m->body_axis[3 * b];
+    switch (m->body_jtype[b]) {
+    case XN_JOINT_REVOLUTE:
+    case XN_JOINT_CONTINUOUS:
+        out[3] += ax[0] * x[0];
+        out[4] += ax[1] * x[0];
+        out[5] += ax[2] * x[0];
+        break;
+    case XN_JOINT_PRISMATIC:
+        out[0] += ax[0] * x[0];
+        out[1] += ax[1] * x[0];
+        out[2] += ax[2] * x[0];
+        break;
+    case XN_JOINT_FREE:
+        for (int i = 0; i < 6; i++) out[i] += x[i];
+        break;
+    case XN_JOINT_BALL:
+        out[3] += x[0];
+        out[4] += x[1];
+        out[5] += x[2];
+        break;
+    default: break;
+    }
+}
+
+/* out = S^T f (the joint's nv entries). */
+static inline void xn_joint_project_force(const xn_model *m, int b, const xn_real f[6], xn_real *out) {
+    const xn_real *ax = &m->body_axis[3 * b];
+    switch (m->body_jtype[b]) {
+    case XN_JOINT_REVOLUTE:
+    case XN_JOINT_CONTINUOUS: out[0] = ax[0] * f[3] + ax[1] * f[4] + ax[2] * f[5]; break;
+    case XN_JOINT_PRISMATIC: out[0] = ax[0] * f[0] + ax[1] * f[1] + ax[2] * f[2]; break;
+    case XN_JOINT_FREE:
+        for (int i = 0; i < 6; i++) out[i] = f[i];
+        break;
+    case XN_JOINT_BALL:
+        out[0] = f[3];
+        out[1] = f[4];
+        out[2] = f[5];
+        break;
+    default: break;
+    }
+}
+
+/* Column k of S (6 numbers). */
+static inline void xn_joint_motion_col(const xn_model *m, int b, int k, xn_real out[6]) {
+    for (int i = 0; i < 6; i++) out[i] = 0;
+    xn_real x[6] = {0, 0, 0, 0, 0, 0};
+    x[k] = 1;
+    xn_joint_add_motion(m, b, x, out);
+}
+
+#endif

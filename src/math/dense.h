@@ -1,0 +1,19 @@
+/* Small dense linear algebra: symmetric eigen-decomposition of 3x3 and Cholesky of n x n.
+ * Internal header of the math layer.
+ * SPDX-License-Identifier: Apache-2.0 */
+#ifndef XN_MATH_DENSE_H
+#define XN_MATH_DENSE_H
+
+#include "xiaonao/types.h"
+
+/* Eigenvalues (ascending) and eigenvectors (columns of V, row-major) of the symmetric 3x3 matrix
+ * packed {xx, yy, zz, xy, xz, yz}, by cyclic Jacobi rotations (at most 50 sweeps). */
+void xn_sym3_eig(const xn_real S[6], xn_real eval[3], xn_real V[9]);
+
+/* In-place Cholesky A = L L^T of the n x n row-major matrix A (lower triangle read, L written to
+ * the lower triangle). Returns XN_ERR_NUMERIC if A is not positive definite. */
+xn_status xn_chol_factor(xn_real *A, int n);
+/* Solve (L L^T) x = b in place with the factor from xn_chol_factor. */
+void xn_chol_solve(const xn_real *L, int n, xn_real *x);
+
+#endif

@@ -1,0 +1,88 @@
+/* Model lifetime and look-ups by name.
+ * SPDX-License-Identifier: Apache-2.0 */
+#include <stdlib.h>
+#include <string.h>
+
+#include "xiaonao/model.h"
+
+void xn_model_free(xn_model *m) {
+    if (!m) return;
+    if (m->body_name)
+        for (int i = 0; i < m->nbody; i++) free(m->body_name[i]);
+    if (m->joint_name)
+        for (int i = 0; i < m->nbody; i++) free(m->joint_name[i]);
+    if (m->joint_mimic)
+        for (int i = 0; i < m->nbody; i++) free(m->joint_mimic[i]);
+    if (m->frame_name)
+        for (int i = 0; i < m->nframe; i++) free(m->frame_name[i]);
+    if (m->warning)
+        for (int i = 0; i < m->nwarning; i++) free(m->warning[i]);
+    free(m->name);
+    free(m->body_parent);
+    free(m->body_subtree_end);
+    free(m->body_jtype);
+    free(m->body_jaxis);
+    free(m->body_axis);
+    free(m->body_tree);
+    free(m->body_inertia);
+    free(m->body_qadr);
+    free(m->body_nq);
+    free(m->body_vadr);
+    free(m->body_nv);
+    free(m->body_name);
+    free(m->joint_name);
+    free(m->joint_mimic);
+    free(m->joint_mimic_gain);
+    free(m->dof_body);
+    free(m->dof_parent);
+    free(m->dof_armature);
+    free(m->dof_damping);
+    free(m->dof_friction);
+    free(m->dof_vmax);
+    free(m->dof_effort);
+    free(m->q_lower);
+    free(m->q_upper);
+    free(m->q_neutral);
+    free(m->frame_name);
+    free(m->frame_type);
+    free(m->frame_body);
+    free(m->frame_placement);
+    free(m->warning);
+    free(m);
+}
+
+int xn_model_frame_id(const xn_model *m, const char *name) {
+    for (int f = 0; f < m->nframe; f++)
+        if (strcmp(m->frame_name[f], name) == 0) return f;
+    return -1;
+}
+
+int xn_model_body_id(const xn_model *m, const char *name) {
+    for (int b = 0; b < m->nbody; b++)
+        if (strcmp(m->body_name[b], name) == 0) return b;
+    return -1;
+}
+
+int xn_model_joint_body(const xn_model *m, const char *name) {
+    for (int b = 1; b < m->nbody; b++)
+        if (strcmp(m->joint_name[b], name) == 0) return b;
+    return -1;
+}
+
+xn_real xn_model_mass(const xn_model *m) {
+    xn_real s = 0;
+    for (int b = 1; b < m->nbody; b++) s += m->body_inertia[b].m;
+    return s;
+}
+
+const char *xn_joint_type_str(xn_joint_type t) {
+    switch (t) {
+    case XN_JOINT_FIXED: return "fixed";
+    case XN_JOINT_REVOLUTE: return "revolute";
+    case XN_JOINT_CONTINUOUS: return "continuous";
+    case XN_JOINT_PRISMATIC: return "prismatic";
+    case XN_JOINT_FREE: return "free";
+    case XN_JOINT_BALL: return "ball";
+    }
+    return "unknown";
+}

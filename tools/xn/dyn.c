@@ -1,0 +1,1 @@
+int xn_placeholder_dyn;

@@ -1,0 +1,2 @@
+int xn_placeholder_main;
+int main(void){return 0;}

@@ -85,7 +85,9 @@ char *xn_xml_slurp(const char *path, size_t *len, xn_error *err) {
 
 xn_status xn_xml_fail(const xn_xml_ctx *c, const xmlNode *node, xn_status st, const char *fmt, ...) {
     if (c->err) {
-        copy_name(c->err->file, sizeof c->err->file, c->file);
+        /* nodes spliced in from an <include> carry their own file name */
+        const char *file = node && node->_private ? (const char *)node->_private : c->file;
+        copy_name(c->err->file, sizeof c->err->file, file);
         c->err->line = node ? (int)xmlGetLineNo(node) : 0;
         if (c->err->line < 0) c->err->line = 0;
         va_list ap;

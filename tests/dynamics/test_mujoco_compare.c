@@ -71,9 +71,9 @@ static double moving_mass(const mjModel *mm, const mjData *md, double com[3]) {
 /* tol: 1e-9, but MuJoCo diagonalizes a <fullinertia> at compile time with an eigen-solver
  * accurate to about 1e-8 relative (measured on the Panda's links), so files that use it get
  * 1e-6. */
-static void compare(const char *rel, double tol) {
+static void compare(const char *dir, const char *rel, double tol) {
     char path[512];
-    snprintf(path, sizeof path, "%s/mjcf/%s", XN_MODELS_DIR, rel);
+    snprintf(path, sizeof path, "%s/%s", dir, rel);
     xn_model *m = NULL;
     xn_error err;
     xn_status st = xn_load_model(path, NULL, &m, &err);
@@ -209,8 +209,11 @@ static void compare(const char *rel, double tol) {
 }
 
 int main(void) {
-    compare("franka_panda/scene.xml", 1e-6);
-    compare("unitree_g1/scene.xml", 1e-9);
-    compare("unitree_g1_12dof/scene.xml", 1e-9);
+    compare(XN_MODELS_DIR "/mjcf", "franka_panda/scene.xml", 1e-6);
+    compare(XN_MODELS_DIR "/mjcf", "unitree_g1/scene.xml", 1e-9);
+    compare(XN_MODELS_DIR "/mjcf", "unitree_g1_12dof/scene.xml", 1e-9);
+    /* every supported MJCF feature; inertias summed from geoms are diagonalized by MuJoCo */
+    compare(XN_DATA_DIR "/mjcf", "features.xml", 1e-6);
+    compare(XN_DATA_DIR "/mjcf", "floating.xml", 1e-6);
     return xt_done("mujoco_compare");
 }

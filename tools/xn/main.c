@@ -1,2 +1,38 @@
-int xn_placeholder_main;
-int main(void){return 0;}
+/* xn: the xiaonao command. One file per subcommand. SPDX-License-Identifier: Apache-2.0 */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+
+static void usage(FILE *f) {
+    fprintf(f, "usage: xn <command> [options]\n\n"
+               "commands:\n"
+               "  info MODEL [--floating-base] [--strict] [--json]\n"
+               "      the model's tree, joints, limits, frames, mass and warnings\n"
+               "  dyn MODEL --in CASES [--out RESULTS] [--frames a,b] [--convention pinocchio]\n"
+               "      [--floating-base] [--json]\n"
+               "      kinematics and dynamics for each case (q, v, a, optional tau_aba)\n"
+               "  version\n\n"
+               "MODEL is a URDF or MJCF file. Run 'xn <command> --help' for details.\n");
+}
+
+int main(int argc, char **argv) {
+    if (argc < 2) {
+        usage(stderr);
+        return 2;
+    }
+    const char *cmd = argv[1];
+    if (strcmp(cmd, "info") == 0) return xn_cmd_info(argc - 1, argv + 1);
+    if (strcmp(cmd, "dyn") == 0) return xn_cmd_dyn(argc - 1, argv + 1);
+    if (strcmp(cmd, "version") == 0 || strcmp(cmd, "--version") == 0) {
+        printf("xn (xiaonao) %d.%d.%d\n", XN_VERSION_MAJOR, XN_VERSION_MINOR, XN_VERSION_PATCH);
+        return 0;
+    }
+    if (strcmp(cmd, "help") == 0 || strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0) {
+        usage(stdout);
+        return 0;
+    }
+    fprintf(stderr, "xn: unknown command '%s'\n", cmd);
+    usage(stderr);
+    return 2;
+}

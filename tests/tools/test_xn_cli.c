@@ -1,0 +1,126 @@
+/* The xn command end to end: `xn dyn --convention pinocchio` on the reference files reproduces
+ * Pinocchio's numbers (1e-9); bad input gives a non-zero exit and a message naming the place. */
+#include <string.h>
+#include <sys/wait.h>
+
+#include "io/json.h"
+#include "test_util.h"
+
+static char out_buf[1 << 16];
+
+/* Run a shell command; capture stderr+stdout (truncated) and return the exit status. */
+static int run(const char *cmd) {
+    char full[4096];
+    snprintf(full, sizeof full, "%s 2>&1", cmd);
+    FILE *p = popen(full, "r");
+    if (!p) return -1;
+    size_t n = fread(out_buf, 1, sizeof out_buf - 1, p);
+    out_buf[n] = 0;
+    int st = pclose(p);
+    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+static double max_err(const xn_json *a, const xn_json *b) {
+    if (!a || !b || a->type != XN_JSON_ARRAY || b->type != XN_JSON_ARRAY || a->n != b->n) return INFINITY;
+    double e = 0;
+    for (int i = 0; i < a->n; i++) {
+        double d = xt_err(a->items[i].num, b->items[i].num);
+        if (!(d <= e)) e = d;
+    }
+    return e;
+}
+
+static void check_reference(const char *json, const char *urdf) {
+    char cmd[2048], outp[512], refp[512];
+    snprintf(outp, sizeof outp, "%s/xn_dyn_%s.jsonl", XN_TMP_DIR, json);
+    snprintf(refp, sizeof refp, "%s/reference/dynamics/%s", XN_DATA_DIR, json);
+    snprintf(cmd, sizeof cmd, "%s dyn %s/urdf/%s --in %s --out %s --convention pinocchio", XN_BIN,
+             XN_MODELS_DIR, urdf, refp, outp);
+    int rc = run(cmd);
+    XT_CHECK(rc == 0, "%s: exit %d: %s", cmd, rc, out_buf);
+    if (rc) return;
+    size_t len;
+    char *rtext = xt_slurp(refp, &len);
+    xn_json *ref = xn_json_parse(rtext, len, NULL, 0);
+    free(rtext);
+    char *otext = xt_slurp(outp, &len);
+    const xn_json *cases = xn_json_get(ref, "cases");
+    char *line = otext;
+    double e = 0;
+    int n = 0;
+    for (int c = 0; c < cases->n && line && *line; c++) {
+        char *nl = strchr(line, '\n');
+        xn_json *o = xn_json_parse(line, nl ? (size_t)(nl - line) : strlen(line), NULL, 0);
+        XT_CHECK(o != NULL, "%s: output line %d is not JSON", json, c + 1);
+        if (!o) break;
+        const xn_json *rc_ = &cases->items[c];
+        static const char *keys[] = {"tau", "nle", "gravity_torque", "M", "qdd", "com"};
+        for (int k = 0; k < 6; k++) {
+            double x = max_err(xn_json_get(o, keys[k]), xn_json_get(rc_, keys[k]));
+            if (!(x <= e)) e = x;
+        }
+        const xn_json *of = xn_json_get(o, "frames"), *rf = xn_json_get(rc_, "frames");
+        for (int f = 0; rf && f < rf->n; f++) {
+            static const char *fk[] = {"pos", "rot", "J"};
+            for (int k = 0; k < 3; k++) {
+                double x = max_err(xn_json_get(xn_json_get(of, rf->keys[f]), fk[k]),
+                                   xn_json_get(&rf->items[f], fk[k]));
+                if (!(x <= e)) e = x;
+            }
+        }
+        xn_json_free(o);
+        n++;
+        line = nl ? nl + 1 : NULL;
+    }
+    XT_CHECK(n == cases->n, "%s: %d output lines for %d cases", json, n, cases->n);
+    XT_CHECK(e <= 1e-9, "%s: xn dyn differs from the reference by %g", json, e);
+    printf("xn dyn %-12s %d cases, max error %.1e\n", json, n, e);
+    free(otext);
+    xn_json_free(ref);
+}
+
+/* A command that must fail with exit 1 and say `expect`. */
+static void check_error(const char *args, const char *expect) {
+    char cmd[2048];
+    snprintf(cmd, sizeof cmd, "%s %s", XN_BIN, args);
+    int rc = run(cmd);
+    XT_CHECK(rc == 1, "'%s': exit %d, expected 1 (output: %s)", args, rc, out_buf);
+    XT_CHECK(strstr(out_buf, expect) != NULL, "'%s': output lacks '%s': %s", args, expect, out_buf);
+}
+
+static void write_file(const char *name, const char *text, char *path, size_t cap) {
+    snprintf(path, cap, "%s/%s", XN_TMP_DIR, name);
+    FILE *f = fopen(path, "w");
+    fputs(text, f);
+    fclose(f);
+}
+
+int main(void) {
+    check_reference("panda.json", "panda.urdf");
+    check_reference("ur5.json", "ur5_robot.urdf");
+    check_reference("talos.json", "talos_full_v2.urdf");
+    check_reference("go2.json", "go2.urdf");
+
+    char bad1[512], bad2[512], bad3[512], args[2048];
+    write_file("short_q.jsonl", "{\"q\":[0,0,0],\"v\":[0,0,0,0,0,0],\"a\":[0,0,0,0,0,0]}\n", bad1, sizeof bad1);
+    snprintf(args, sizeof args, "dyn %s/urdf/ur5_robot.urdf --in %s", XN_MODELS_DIR, bad1);
+    check_error(args, "short_q.jsonl:1: \"q\" has 3 entries, the model needs 6");
+    write_file("text_q.jsonl", "\n{\"q\":[0,0,0,0,0,\"x\"],\"v\":[0,0,0,0,0,0],\"a\":[0,0,0,0,0,0]}\n", bad2, sizeof bad2);
+    snprintf(args, sizeof args, "dyn %s/urdf/ur5_robot.urdf --in %s", XN_MODELS_DIR, bad2);
+    check_error(args, "text_q.jsonl:2: \"q\" must be an array of numbers");
+    write_file("nan_q.jsonl", "{\"q\":[0,0,0,0,0,NaN],\"v\":[0,0,0,0,0,0],\"a\":[0,0,0,0,0,0]}\n", bad3, sizeof bad3);
+    snprintf(args, sizeof args, "dyn %s/urdf/ur5_robot.urdf --in %s", XN_MODELS_DIR, bad3);
+    check_error(args, "nan_q.jsonl:1: JSON error");
+    snprintf(args, sizeof args, "dyn %s/urdf/ur5_robot.urdf --in %s --frames nosuchframe", XN_MODELS_DIR, bad1);
+    check_error(args, "no frame named 'nosuchframe'");
+    check_error("info /nonexistent/robot.urdf", "/nonexistent/robot.urdf");
+    check_error("info", "no model file");
+    check_error("dyn --in x", "no model file");
+    char badurdf[512];
+    write_file("bad.urdf", "<robot name=\"r\">\n  <link name=\"a\">\n    <inertial><mass value=\"-1\"/>"
+               "<inertia ixx=\"1\" iyy=\"1\" izz=\"1\" ixy=\"0\" ixz=\"0\" iyz=\"0\"/></inertial>\n"
+               "  </link>\n</robot>\n", badurdf, sizeof badurdf);
+    snprintf(args, sizeof args, "info %s", badurdf);
+    check_error(args, "bad.urdf:3: link 'a': mass -1");
+    return xt_done("xn_cli");
+}

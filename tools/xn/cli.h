@@ -1,0 +1,25 @@
+/* Shared helpers of the xn command's subcommands. SPDX-License-Identifier: Apache-2.0 */
+#ifndef XN_CLI_H
+#define XN_CLI_H
+
+#include <stdio.h>
+
+#include "xiaonao/xiaonao.h"
+
+int xn_cmd_info(int argc, char **argv);
+int xn_cmd_dyn(int argc, char **argv);
+
+/* Print "xn: <message>" to stderr; returns 1 (the exit code for a user error). */
+int xn_cli_error(const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 1, 2)))
+#endif
+    ;
+/* Load a model (URDF or MJCF); prints the loader's error (file:line: reason) on failure. */
+xn_model *xn_cli_load(const char *path, int floating_base, int strict);
+/* Read a whole file into a new NUL-terminated buffer; NULL with a message on failure. */
+char *xn_cli_slurp(const char *path, size_t *len);
+/* Write a JSON array of n numbers (shortest exact form). */
+void xn_cli_json_array(FILE *f, const double *x, int n);
+
+#endif

@@ -1,0 +1,140 @@
+/* Kinematics and dynamics speed: xiaonao beside MuJoCo 2.2.2 in the same process, on the same
+ * URDF files, and beside Pinocchio 3.7's figures measured on this machine kind (-O3
+ * -march=native; from the core issue). Median of repeated batches, ns per call, over 64 random
+ * configurations. MuJoCo loads a URDF with a fixed base, so for the humanoid and the quadruped
+ * its column is the fixed-base tree; its FK, Jacobian, RNEA and CRBA include the
+ * mj_kinematics / mj_comPos / mj_comVel passes they need.
+ * Usage: bench_dynamics [--quick]   (--quick: fewer repeats, for CI smoke runs) */
+#include <mujoco/mujoco.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "bench_util.h"
+#include "xiaonao/xiaonao.h"
+
+#define NCFG 64
+
+enum { OP_FK, OP_FK_FRAMES, OP_JACS, OP_FRAME_JAC, OP_RNEA, OP_CRBA, OP_CRBA_FACTOR, OP_ABA, NOPS };
+static const char *op_names[NOPS] = {"FK (all joints)",     "FK + all frames", "all joint Jacobians",
+                                     "one frame Jacobian (incl. FK)", "RNEA", "CRBA",
+                                     "CRBA + factorization", "ABA (MuJoCo: mj_forward)"};
+
+typedef struct {
+    const char *label, *urdf, *frame, *mj_body;
+    int floating;
+    double pinocchio[NOPS]; /* ns, from the issue's table; 0 = not given */
+} robot;
+
+static const robot robots[] = {
+    {"Panda (nv 9)", "panda.urdf", "panda_hand", "panda_link7", 0, {371, 556, 473, 475, 1204, 760, 948, 2748}},
+    {"UR5 (nv 6)", "ur5_robot.urdf", "tool0", "wrist_3_link", 0, {308, 442, 330, 457, 885, 529, 614, 1805}},
+    {"Talos floating (nv 50)", "talos_full_v2.urdf", "left_sole_link", "leg_left_6_link", 1,
+     {2327, 3236, 2670, 510, 6870, 4807, 7978, 14693}},
+    {"Go2 floating (nv 18)", "go2.urdf", "FL_foot", "FL_calf", 1, {631, 1072, 689, 293, 1995, 1140, 1661, 4477}},
+};
+
+static unsigned seed = 1;
+static double urand(double lo, double hi) {
+    seed = seed * 1664525u + 1013904223u;
+    return lo + (hi - lo) * ((seed >> 8) / 16777216.0);
+}
+
+int main(int argc, char **argv) {
+    int quick = argc > 1 && strcmp(argv[1], "--quick") == 0;
+    int repeats = quick ? 5 : 41, batch = quick ? 200 : 2000;
+    const char *dir = XN_MODELS_DIR "/urdf";
+    printf("| operation | robot | xiaonao ns | MuJoCo ns | xiaonao / MuJoCo | Pinocchio ns | xiaonao / Pinocchio |\n");
+    printf("|---|---|---:|---:|---:|---:|---:|\n");
+    for (size_t r = 0; r < sizeof robots / sizeof robots[0]; r++) {
+        const robot *rb = &robots[r];
+        char path[512];
+        snprintf(path, sizeof path, "%s/%s", dir, rb->urdf);
+        xn_load_options opt = {rb->floating, 0};
+        xn_model *m;
+        xn_error err;
+        if (xn_load_urdf(path, &opt, &m, &err)) {
+            fprintf(stderr, "%s: %s\n", path, err.message);
+            return 1;
+        }
+        char mjerr[1000];
+        mjModel *mm = mj_loadXML(path, NULL, mjerr, sizeof mjerr);
+        if (!mm) {
+            fprintf(stderr, "MuJoCo: %s: %s\n", path, mjerr);
+            return 1;
+        }
+        mjData *md = mj_makeData(mm);
+        xn_data *d = xn_data_create(m);
+        int nv = m->nv, fid = xn_model_frame_id(m, rb->frame);
+        int mjb = mj_name2id(mm, mjOBJ_BODY, rb->mj_body);
+        if (fid < 0 || mjb < 0) {
+            fprintf(stderr, "%s: frame %s / body %s not found\n", rb->urdf, rb->frame, rb->mj_body);
+            return 1;
+        }
+        static double Q[NCFG][128], V[NCFG][128], A[NCFG][128], MQ[NCFG][128], MV[NCFG][128];
+        for (int c = 0; c < NCFG; c++) {
+            for (int b = 1; b < m->nbody; b++) {
+                int qa = m->body_qadr[b];
+                if (m->body_jtype[b] == XN_JOINT_FREE) {
+                    double n = 0;
+                    for (int i = 0; i < 3; i++) Q[c][qa + i] = urand(-1, 1);
+                    for (int i = 3; i < 7; i++) n += (Q[c][qa + i] = urand(-1, 1), Q[c][qa + i] * Q[c][qa + i]);
+                    for (int i = 3; i < 7; i++) Q[c][qa + i] /= sqrt(n);
+                } else {
+                    double lo = isfinite(m->q_lower[qa]) ? m->q_lower[qa] : -3;
+                    double hi = isfinite(m->q_upper[qa]) ? m->q_upper[qa] : 3;
+                    Q[c][qa] = urand(lo, hi);
+                }
+            }
+            for (int k = 0; k < nv; k++) {
+                V[c][k] = urand(-2, 2);
+                A[c][k] = urand(-5, 5);
+            }
+            for (int k = 0; k < mm->nq; k++) MQ[c][k] = urand(-1, 1);
+            for (int k = 0; k < mm->nv; k++) MV[c][k] = urand(-2, 2);
+        }
+        double *J = calloc(6 * (size_t)nv, sizeof *J), *mjJ = calloc(6 * (size_t)mm->nv, sizeof *mjJ);
+        double t[NOPS], tm[NOPS];
+#define CFG (i_ & (NCFG - 1))
+        XB_TIME(t[OP_FK], repeats, batch, xn_dyn_fk(m, d, Q[CFG]));
+        XB_TIME(t[OP_FK_FRAMES], repeats, batch, (xn_dyn_fk(m, d, Q[CFG]), xn_dyn_frames(m, d)));
+        XB_TIME(t[OP_JACS], repeats, batch, xn_dyn_joint_jacobians(m, d, Q[CFG]));
+        XB_TIME(t[OP_FRAME_JAC], repeats, batch,
+                (xn_dyn_fk(m, d, Q[CFG]), xn_dyn_frame_jacobian(m, d, fid, XN_LOCAL_WORLD_ALIGNED, J)));
+        XB_TIME(t[OP_RNEA], repeats, batch, xn_dyn_rnea(m, d, Q[CFG], V[CFG], A[CFG]));
+        XB_TIME(t[OP_CRBA], repeats, batch, xn_dyn_crba(m, d, Q[CFG]));
+        XB_TIME(t[OP_CRBA_FACTOR], repeats, batch, (xn_dyn_crba(m, d, Q[CFG]), xn_dyn_factor(m, d)));
+        XB_TIME(t[OP_ABA], repeats, batch, xn_dyn_aba(m, d, Q[CFG], V[CFG], A[CFG]));
+        size_t nqb = sizeof(mjtNum) * (size_t)mm->nq, nvb = sizeof(mjtNum) * (size_t)mm->nv;
+#define MJSET (memcpy(md->qpos, MQ[CFG], nqb), memcpy(md->qvel, MV[CFG], nvb))
+        XB_TIME(tm[OP_FK], repeats, batch, (MJSET, mj_kinematics(mm, md), mj_comPos(mm, md)));
+        tm[OP_FK_FRAMES] = tm[OP_JACS] = 0;
+        XB_TIME(tm[OP_FRAME_JAC], repeats, batch,
+                (MJSET, mj_kinematics(mm, md), mj_comPos(mm, md),
+                 mj_jacBody(mm, md, mjJ, mjJ + 3 * mm->nv, mjb)));
+        XB_TIME(tm[OP_RNEA], repeats, batch,
+                (MJSET, memcpy(md->qacc, MV[CFG], nvb), mj_kinematics(mm, md), mj_comPos(mm, md),
+                 mj_comVel(mm, md), mj_rne(mm, md, 1, md->qfrc_inverse)));
+        XB_TIME(tm[OP_CRBA], repeats, batch, (MJSET, mj_kinematics(mm, md), mj_comPos(mm, md), mj_crb(mm, md)));
+        XB_TIME(tm[OP_CRBA_FACTOR], repeats, batch,
+                (MJSET, mj_kinematics(mm, md), mj_comPos(mm, md), mj_crb(mm, md), mj_factorM(mm, md)));
+        XB_TIME(tm[OP_ABA], repeats, batch, (MJSET, mj_forward(mm, md)));
+        for (int o = 0; o < NOPS; o++) {
+            printf("| %s | %s | %.0f | ", op_names[o], rb->label, t[o]);
+            if (tm[o] > 0)
+                printf("%.0f | %.2f | ", tm[o], t[o] / tm[o]);
+            else
+                printf("– | – | ");
+            if (rb->pinocchio[o] > 0)
+                printf("%.0f | %.2f |\n", rb->pinocchio[o], t[o] / rb->pinocchio[o]);
+            else
+                printf("– | – |\n");
+        }
+        free(J);
+        free(mjJ);
+        xn_data_free(d);
+        xn_model_free(m);
+        mj_deleteData(md);
+        mj_deleteModel(mm);
+    }
+    return 0;
+}

@@ -99,7 +99,7 @@ int main(int argc, char **argv) {
         XB_TIME(t[OP_FK_FRAMES], repeats, batch, (xn_dyn_fk(m, d, Q[CFG]), xn_dyn_frames(m, d)));
         XB_TIME(t[OP_JACS], repeats, batch, xn_dyn_joint_jacobians(m, d, Q[CFG]));
         XB_TIME(t[OP_FRAME_JAC], repeats, batch,
-                (xn_dyn_fk(m, d, Q[CFG]), xn_dyn_frame_jacobian(m, d, fid, XN_LOCAL_WORLD_ALIGNED, J)));
+                xn_dyn_frame_jacobian_at(m, d, Q[CFG], fid, XN_LOCAL_WORLD_ALIGNED, J));
         XB_TIME(t[OP_RNEA], repeats, batch, xn_dyn_rnea(m, d, Q[CFG], V[CFG], A[CFG]));
         XB_TIME(t[OP_CRBA], repeats, batch, xn_dyn_crba(m, d, Q[CFG]));
         XB_TIME(t[OP_CRBA_FACTOR], repeats, batch, (xn_dyn_crba(m, d, Q[CFG]), xn_dyn_factor(m, d)));

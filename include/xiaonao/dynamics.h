@@ -49,6 +49,10 @@ void xn_dyn_frame_velocity(const xn_model *m, const xn_data *d, int frame, xn_re
  * move the frame are zero. */
 void xn_dyn_frame_jacobian(const xn_model *m, const xn_data *d, int frame, xn_reference_frame rf,
                            xn_real *J);
+/** One frame's Jacobian at q, computing the placements of only the bodies between the frame and
+ * the root (the cheapest way to get one Jacobian). Fills d->oMi for those bodies. */
+void xn_dyn_frame_jacobian_at(const xn_model *m, xn_data *d, const xn_real *q, int frame,
+                              xn_reference_frame rf, xn_real *J);
 /** Forward kinematics and every DoF's motion axis in the world frame at the world origin:
  * d->Jw (6 x nv), Pinocchio's computeJointJacobians. */
 void xn_dyn_joint_jacobians(const xn_model *m, xn_data *d, const xn_real *q);

@@ -137,6 +137,7 @@ typedef struct xn_data {
     xn_real *u;        /**< nv (ABA) */
     xn_real *tmp;      /**< 6*nbody + nv scratch */
     xn_real *subcom;   /**< 4 per body: subtree mass and mass-weighted centre in the world */
+    int *path;         /**< nbody scratch: a body's path to the root */
 } xn_data;
 
 /** Allocate the workspace for a model. Returns NULL if memory runs out. */

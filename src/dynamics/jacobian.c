@@ -51,6 +51,21 @@ void xn_dyn_frame_jacobian(const xn_model *m, const xn_data *d, int f, xn_refere
     }
 }
 
+void xn_dyn_frame_jacobian_at(const xn_model *m, xn_data *d, const xn_real *q, int f,
+                              xn_reference_frame rf, xn_real *J) {
+    int n = 0;
+    for (int b = m->frame_body[f]; b > 0; b = m->body_parent[b]) d->path[n++] = b;
+    for (int i = n - 1; i >= 0; i--) { /* root first */
+        int b = d->path[i], p = m->body_parent[b];
+        xn_joint_placement(m, b, q, &d->liMi[b]);
+        if (p == 0)
+            d->oMi[b] = d->liMi[b];
+        else
+            xn_se3_mul_noalias(&d->oMi[p], &d->liMi[b], &d->oMi[b]);
+    }
+    xn_dyn_frame_jacobian(m, d, f, rf, J);
+}
+
 void xn_dyn_joint_jacobians(const xn_model *m, xn_data *d, const xn_real *q) {
     xn_dyn_fk(m, d, q);
     int nv = m->nv;

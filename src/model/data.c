@@ -40,6 +40,7 @@ xn_data *xn_data_create(const xn_model *m) {
     ALLOC(d->u, nv);
     ALLOC(d->tmp, 6 * nb + nv);
     ALLOC(d->subcom, 4 * nb);
+    ALLOC(d->path, nb);
     xn_se3_identity(&d->oMi[0]);
     xn_se3_identity(&d->liMi[0]);
     return d;
@@ -73,5 +74,6 @@ void xn_data_free(xn_data *d) {
     free(d->u);
     free(d->tmp);
     free(d->subcom);
+    free(d->path);
     free(d);
 }

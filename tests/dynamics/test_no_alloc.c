@@ -64,6 +64,7 @@ static void run(const char *label, const char *path, int floating) {
     CHECK_NO_ALLOC(label, xn_dyn_frame_velocity(m, d, f, XN_LOCAL, out6));
     CHECK_NO_ALLOC(label, xn_dyn_frame_jacobian(m, d, f, XN_LOCAL_WORLD_ALIGNED, J));
     CHECK_NO_ALLOC(label, xn_dyn_joint_jacobians(m, d, q));
+    CHECK_NO_ALLOC(label, xn_dyn_frame_jacobian_at(m, d, q, f, XN_LOCAL, J));
     CHECK_NO_ALLOC(label, xn_dyn_frame_jacobian_from_joints(m, d, f, XN_WORLD, J));
     CHECK_NO_ALLOC(label, xn_dyn_frame_drift(m, d, q, v, f, XN_LOCAL_WORLD_ALIGNED, out6));
     CHECK_NO_ALLOC(label, xn_dyn_rnea(m, d, q, v, a));

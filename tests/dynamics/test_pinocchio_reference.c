@@ -80,12 +80,12 @@ static void check_robot(const robot *r) {
         XT_CHECK(fid[i] >= 0, "%s: frame %s not found", r->json, frames->items[i].str);
         if (fid[i] < 0) goto out;
     }
-    xn_data *d = xn_data_create(m);
+    xn_data *d = xn_data_create(m), *d2 = xn_data_create(m);
     double *q = malloc(sizeof(double) * (size_t)nq), *buf = malloc(sizeof(double) * (size_t)(nv * nv + 6 * nv + nq));
     double *J = malloc(sizeof(double) * 6 * (size_t)nv);
     const xn_json *cases = xn_json_get(ref, "cases");
     double e_tau = 0, e_nle = 0, e_g = 0, e_M = 0, e_qdd = 0, e_com = 0, e_pos = 0, e_rot = 0, e_J = 0,
-           e_J2 = 0, e_solve = 0;
+           e_J2 = 0, e_J3 = 0, e_solve = 0;
     for (int c = 0; c < cases->n; c++) {
         const xn_json *cs = &cases->items[c];
         double qp[64], v[64], a[64], taua[64];
@@ -135,6 +135,8 @@ static void check_robot(const robot *r) {
             if ((e = max_err(J, buf, 6 * nv)) > e_J) e_J = e;
             xn_dyn_frame_jacobian_from_joints(m, d, fid[i], XN_LOCAL_WORLD_ALIGNED, J);
             if ((e = max_err(J, buf, 6 * nv)) > e_J2) e_J2 = e;
+            xn_dyn_frame_jacobian_at(m, d2, q, fid[i], XN_LOCAL_WORLD_ALIGNED, J);
+            if ((e = max_err(J, buf, 6 * nv)) > e_J3) e_J3 = e;
         }
     }
     printf("%-8s %2d cases  max error: tau %.1e nle %.1e g %.1e M %.1e qdd %.1e solve %.1e com %.1e "
@@ -151,10 +153,12 @@ static void check_robot(const robot *r) {
     XT_CHECK(e_rot <= TOL, "%s: frame rotation error %g", r->json, e_rot);
     XT_CHECK(e_J <= TOL, "%s: frame Jacobian error %g", r->json, e_J);
     XT_CHECK(e_J2 <= TOL, "%s: frame Jacobian (from joint Jacobians) error %g", r->json, e_J2);
+    XT_CHECK(e_J3 <= TOL, "%s: frame Jacobian (chain-only FK) error %g", r->json, e_J3);
     free(q);
     free(buf);
     free(J);
     xn_data_free(d);
+    xn_data_free(d2);
 out:
     xn_model_free(m);
     xn_json_free(ref);

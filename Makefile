@@ -18,7 +18,7 @@ deps:
 
 build: deps
 	@cmake -S . -B $(BUILD) -DCMAKE_INSTALL_PREFIX=$(PREFIX) $(CMAKE_FLAGS) >/dev/null
-	@cmake --build $(BUILD) -j $(JOBS)
+	@cmake --build $(BUILD) -j $(JOBS) -- --no-print-directory
 
 test: build
 	@ctest --test-dir $(BUILD) --output-on-failure -j $(JOBS)
@@ -35,7 +35,7 @@ install: build
 # Tests under AddressSanitizer and UndefinedBehaviorSanitizer (no -march=native: portable).
 sanitize: deps
 	@cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DXN_SANITIZE=ON -DXN_NATIVE=OFF -DXN_BUILD_BENCH=OFF >/dev/null
-	@cmake --build build-asan -j $(JOBS)
+	@cmake --build build-asan -j $(JOBS) -- --no-print-directory
 	@ctest --test-dir build-asan --output-on-failure -j $(JOBS)
 
 # libFuzzer harnesses (clang). FUZZ_SECONDS per harness for the smoke run.
@@ -43,7 +43,7 @@ FUZZ_SECONDS ?= 30
 fuzz: deps
 	@CC=clang cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo -DXN_BUILD_FUZZ=ON \
 	  -DXN_BUILD_TESTS=OFF -DXN_BUILD_BENCH=OFF -DXN_BUILD_TOOLS=OFF >/dev/null
-	@cmake --build build-fuzz -j $(JOBS)
+	@cmake --build build-fuzz -j $(JOBS) -- --no-print-directory
 
 fuzz-smoke: fuzz
 	@bash scripts/fuzz.sh build-fuzz $(FUZZ_SECONDS)

@@ -15,9 +15,14 @@
 #define NCFG 64
 
 enum { OP_FK, OP_FK_FRAMES, OP_JACS, OP_FRAME_JAC, OP_RNEA, OP_CRBA, OP_CRBA_FACTOR, OP_ABA, NOPS };
-static const char *op_names[NOPS] = {"FK (all joints)",     "FK + all frames", "all joint Jacobians",
-                                     "one frame Jacobian (incl. FK)", "RNEA", "CRBA",
-                                     "CRBA + factorization", "ABA (MuJoCo: mj_forward)"};
+static const char *op_names[NOPS] = {"FK (all joints)",
+                                     "FK + all frames",
+                                     "all joint Jacobians",
+                                     "one frame Jacobian (incl. FK)",
+                                     "RNEA",
+                                     "CRBA",
+                                     "CRBA + factorization",
+                                     "ABA (MuJoCo: mj_forward)"};
 
 typedef struct {
     const char *label, *urdf, *frame, *mj_body;
@@ -26,11 +31,30 @@ typedef struct {
 } robot;
 
 static const robot robots[] = {
-    {"Panda (nv 9)", "panda.urdf", "panda_hand", "panda_link7", 0, {371, 556, 473, 475, 1204, 760, 948, 2748}},
-    {"UR5 (nv 6)", "ur5_robot.urdf", "tool0", "wrist_3_link", 0, {308, 442, 330, 457, 885, 529, 614, 1805}},
-    {"Talos floating (nv 50)", "talos_full_v2.urdf", "left_sole_link", "leg_left_6_link", 1,
+    {"Panda (nv 9)",
+     "panda.urdf",
+     "panda_hand",
+     "panda_link7",
+     0,
+     {371, 556, 473, 475, 1204, 760, 948, 2748}},
+    {"UR5 (nv 6)",
+     "ur5_robot.urdf",
+     "tool0",
+     "wrist_3_link",
+     0,
+     {308, 442, 330, 457, 885, 529, 614, 1805}},
+    {"Talos floating (nv 50)",
+     "talos_full_v2.urdf",
+     "left_sole_link",
+     "leg_left_6_link",
+     1,
      {2327, 3236, 2670, 510, 6870, 4807, 7978, 14693}},
-    {"Go2 floating (nv 18)", "go2.urdf", "FL_foot", "FL_calf", 1, {631, 1072, 689, 293, 1995, 1140, 1661, 4477}},
+    {"Go2 floating (nv 18)",
+     "go2.urdf",
+     "FL_foot",
+     "FL_calf",
+     1,
+     {631, 1072, 689, 293, 1995, 1140, 1661, 4477}},
 };
 
 static unsigned seed = 1;
@@ -43,7 +67,8 @@ int main(int argc, char **argv) {
     int quick = argc > 1 && strcmp(argv[1], "--quick") == 0;
     int repeats = quick ? 5 : 41, batch = quick ? 200 : 2000;
     const char *dir = XN_MODELS_DIR "/urdf";
-    printf("| operation | robot | xiaonao ns | MuJoCo ns | xiaonao / MuJoCo | Pinocchio ns | xiaonao / Pinocchio |\n");
+    printf("| operation | robot | xiaonao ns | MuJoCo ns | xiaonao / MuJoCo | Pinocchio ns | "
+           "xiaonao / Pinocchio |\n");
     printf("|---|---|---:|---:|---:|---:|---:|\n");
     for (size_t r = 0; r < sizeof robots / sizeof robots[0]; r++) {
         const robot *rb = &robots[r];
@@ -77,7 +102,8 @@ int main(int argc, char **argv) {
                 if (m->body_jtype[b] == XN_JOINT_FREE) {
                     double n = 0;
                     for (int i = 0; i < 3; i++) Q[c][qa + i] = urand(-1, 1);
-                    for (int i = 3; i < 7; i++) n += (Q[c][qa + i] = urand(-1, 1), Q[c][qa + i] * Q[c][qa + i]);
+                    for (int i = 3; i < 7; i++)
+                        n += (Q[c][qa + i] = urand(-1, 1), Q[c][qa + i] * Q[c][qa + i]);
                     for (int i = 3; i < 7; i++) Q[c][qa + i] /= sqrt(n);
                 } else {
                     double lo = isfinite(m->q_lower[qa]) ? m->q_lower[qa] : -3;
@@ -92,7 +118,8 @@ int main(int argc, char **argv) {
             for (int k = 0; k < mm->nq; k++) MQ[c][k] = urand(-1, 1);
             for (int k = 0; k < mm->nv; k++) MV[c][k] = urand(-2, 2);
         }
-        double *J = calloc(6 * (size_t)nv, sizeof *J), *mjJ = calloc(6 * (size_t)mm->nv, sizeof *mjJ);
+        double *J = calloc(6 * (size_t)nv, sizeof *J),
+               *mjJ = calloc(6 * (size_t)mm->nv, sizeof *mjJ);
         double t[NOPS], tm[NOPS];
 #define CFG (i_ & (NCFG - 1))
         XB_TIME(t[OP_FK], repeats, batch, xn_dyn_fk(m, d, Q[CFG]));
@@ -102,7 +129,8 @@ int main(int argc, char **argv) {
                 xn_dyn_frame_jacobian_at(m, d, Q[CFG], fid, XN_LOCAL_WORLD_ALIGNED, J));
         XB_TIME(t[OP_RNEA], repeats, batch, xn_dyn_rnea(m, d, Q[CFG], V[CFG], A[CFG]));
         XB_TIME(t[OP_CRBA], repeats, batch, xn_dyn_crba(m, d, Q[CFG]));
-        XB_TIME(t[OP_CRBA_FACTOR], repeats, batch, (xn_dyn_crba(m, d, Q[CFG]), xn_dyn_factor(m, d)));
+        XB_TIME(t[OP_CRBA_FACTOR], repeats, batch,
+                (xn_dyn_crba(m, d, Q[CFG]), xn_dyn_factor(m, d)));
         XB_TIME(t[OP_ABA], repeats, batch, xn_dyn_aba(m, d, Q[CFG], V[CFG], A[CFG]));
         size_t nqb = sizeof(mjtNum) * (size_t)mm->nq, nvb = sizeof(mjtNum) * (size_t)mm->nv;
 #define MJSET (memcpy(md->qpos, MQ[CFG], nqb), memcpy(md->qvel, MV[CFG], nvb))
@@ -114,9 +142,11 @@ int main(int argc, char **argv) {
         XB_TIME(tm[OP_RNEA], repeats, batch,
                 (MJSET, memcpy(md->qacc, MV[CFG], nvb), mj_kinematics(mm, md), mj_comPos(mm, md),
                  mj_comVel(mm, md), mj_rne(mm, md, 1, md->qfrc_inverse)));
-        XB_TIME(tm[OP_CRBA], repeats, batch, (MJSET, mj_kinematics(mm, md), mj_comPos(mm, md), mj_crb(mm, md)));
-        XB_TIME(tm[OP_CRBA_FACTOR], repeats, batch,
-                (MJSET, mj_kinematics(mm, md), mj_comPos(mm, md), mj_crb(mm, md), mj_factorM(mm, md)));
+        XB_TIME(tm[OP_CRBA], repeats, batch,
+                (MJSET, mj_kinematics(mm, md), mj_comPos(mm, md), mj_crb(mm, md)));
+        XB_TIME(
+            tm[OP_CRBA_FACTOR], repeats, batch,
+            (MJSET, mj_kinematics(mm, md), mj_comPos(mm, md), mj_crb(mm, md), mj_factorM(mm, md)));
         XB_TIME(tm[OP_ABA], repeats, batch, (MJSET, mj_forward(mm, md)));
         for (int o = 0; o < NOPS; o++) {
             printf("| %s | %s | %.0f | ", op_names[o], rb->label, t[o]);

@@ -27,10 +27,14 @@ static inline double xb_median(double *x, int n) {
     do {                                                                                           \
         double xb_t_[256];                                                                         \
         int xb_r_n_ = (repeats) > 256 ? 256 : (repeats);                                           \
-        for (int i_ = 0; i_ < (batch); i_++) { BODY; } /* warm-up */                               \
+        for (int i_ = 0; i_ < (batch); i_++) {                                                     \
+            BODY;                                                                                  \
+        } /* warm-up */                                                                            \
         for (int r_ = 0; r_ < xb_r_n_; r_++) {                                                     \
             double t0_ = xb_now_ns();                                                              \
-            for (int i_ = 0; i_ < (batch); i_++) { BODY; }                                         \
+            for (int i_ = 0; i_ < (batch); i_++) {                                                 \
+                BODY;                                                                              \
+            }                                                                                      \
             xb_t_[r_] = (xb_now_ns() - t0_) / (batch);                                             \
         }                                                                                          \
         (result) = xb_median(xb_t_, xb_r_n_);                                                      \

@@ -8,6 +8,7 @@ PACKAGES=(
   libxml2-dev                  # URDF and MJCF loaders
   libmujoco-dev                # the simulated robot and the dynamics yardstick (benchmarks)
   clang libclang-rt-14-dev     # libFuzzer harnesses and sanitizer builds
+  clang-format cppcheck        # style and static checks (make lint)
 )
 
 missing=()

@@ -22,9 +22,10 @@ static inline int xn_mj_map_build(const xn_model *m, const mjModel *mm, xn_mj_ma
         int j = mj_name2id(mm, mjOBJ_JOINT, m->joint_name[b]);
         if (j < 0) return -1;
         int t = mm->jnt_type[j];
-        int want = m->body_jtype[b] == XN_JOINT_FREE ? mjJNT_FREE
-                   : m->body_jtype[b] == XN_JOINT_BALL ? mjJNT_BALL
-                   : m->body_jtype[b] == XN_JOINT_PRISMATIC ? mjJNT_SLIDE : mjJNT_HINGE;
+        int want = m->body_jtype[b] == XN_JOINT_FREE        ? mjJNT_FREE
+                   : m->body_jtype[b] == XN_JOINT_BALL      ? mjJNT_BALL
+                   : m->body_jtype[b] == XN_JOINT_PRISMATIC ? mjJNT_SLIDE
+                                                            : mjJNT_HINGE;
         if (t != want) return -1;
         map->qadr_mj[b] = mm->jnt_qposadr[j];
         map->vadr_mj[b] = mm->jnt_dofadr[j];
@@ -32,21 +33,24 @@ static inline int xn_mj_map_build(const xn_model *m, const mjModel *mm, xn_mj_ma
     return 0;
 }
 
-static inline void xn_mj_set_q(const xn_model *m, const xn_mj_map *map, const xn_real *q, mjtNum *qpos) {
+static inline void xn_mj_set_q(const xn_model *m, const xn_mj_map *map, const xn_real *q,
+                               mjtNum *qpos) {
     for (int b = 1; b < m->nbody; b++)
-        memcpy(qpos + map->qadr_mj[b], q + m->body_qadr[b], sizeof(xn_real) * (size_t)m->body_nq[b]);
+        memcpy(qpos + map->qadr_mj[b], q + m->body_qadr[b],
+               sizeof(xn_real) * (size_t)m->body_nq[b]);
 }
 
 /* v_mj = T v: the free joint's linear part rotated into the world. */
-static inline void xn_mj_set_v(const xn_model *m, const xn_mj_map *map, const xn_real *q, const xn_real *v,
-                               mjtNum *qvel) {
+static inline void xn_mj_set_v(const xn_model *m, const xn_mj_map *map, const xn_real *q,
+                               const xn_real *v, mjtNum *qvel) {
     for (int b = 1; b < m->nbody; b++) {
         const xn_real *vj = v + m->body_vadr[b];
         mjtNum *o = qvel + map->vadr_mj[b];
         if (m->body_jtype[b] == XN_JOINT_FREE) {
             xn_real R[9];
             xn_quat_to_rot(q + m->body_qadr[b] + 3, R);
-            for (int i = 0; i < 3; i++) o[i] = R[3 * i] * vj[0] + R[3 * i + 1] * vj[1] + R[3 * i + 2] * vj[2];
+            for (int i = 0; i < 3; i++)
+                o[i] = R[3 * i] * vj[0] + R[3 * i + 1] * vj[1] + R[3 * i + 2] * vj[2];
             for (int i = 3; i < 6; i++) o[i] = vj[i];
         } else {
             memcpy(o, vj, sizeof(xn_real) * (size_t)m->body_nv[b]);

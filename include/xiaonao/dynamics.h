@@ -17,10 +17,10 @@ extern "C" {
 
 /** How a frame Jacobian (or frame velocity) is expressed. Rows are linear first, then angular. */
 typedef enum {
-    XN_WORLD = 0,               /**< spatial velocity in world axes, at the world origin */
-    XN_LOCAL = 1,               /**< the frame's own velocity, in the frame's axes */
-    XN_LOCAL_WORLD_ALIGNED = 2  /**< the frame origin's velocity and the angular velocity, in
-                                     world axes (Pinocchio's LOCAL_WORLD_ALIGNED) */
+    XN_WORLD = 0,              /**< spatial velocity in world axes, at the world origin */
+    XN_LOCAL = 1,              /**< the frame's own velocity, in the frame's axes */
+    XN_LOCAL_WORLD_ALIGNED = 2 /**< the frame origin's velocity and the angular velocity, in
+                                    world axes (Pinocchio's LOCAL_WORLD_ALIGNED) */
 } xn_reference_frame;
 
 /* ---- kinematics ---- */

@@ -46,37 +46,37 @@ typedef enum {
 /** An immutable robot model. Every array is owned by the model and freed by xn_model_free.
  * Read the fields freely; never write them. */
 typedef struct xn_model {
-    char *name;          /**< model name from the file ("" if none) */
-    int nq;              /**< configuration size */
-    int nv;              /**< velocity (degrees of freedom) size */
-    int nbody;           /**< bodies, including the world body 0 */
-    int nframe;          /**< named frames */
-    xn_real gravity[3];  /**< gravity in the world frame (m/s^2), default (0, 0, -9.81) */
+    char *name;         /**< model name from the file ("" if none) */
+    int nq;             /**< configuration size */
+    int nv;             /**< velocity (degrees of freedom) size */
+    int nbody;          /**< bodies, including the world body 0 */
+    int nframe;         /**< named frames */
+    xn_real gravity[3]; /**< gravity in the world frame (m/s^2), default (0, 0, -9.81) */
 
     /* ---- per body b, 0 <= b < nbody (entries of body 0 are unused) ---- */
     int *body_parent;          /**< parent body (-1 for the world) */
     int *body_subtree_end;     /**< one past the last body of b's subtree */
     xn_joint_type *body_jtype; /**< type of the joint between b and its parent */
-    int *body_jaxis;           /**< 1-DoF joints: 0, 1, 2 when the axis is +-x, +-y, +-z; 3 otherwise */
-    xn_real *body_axis;        /**< 3 per body: the joint's unit axis in b's frame */
-    xn_se3 *body_tree;         /**< placement of b's frame in its parent's frame at q = 0 */
-    xn_inertia *body_inertia;  /**< inertia of b (with its merged links) about b's frame origin */
-    int *body_qadr, *body_nq;  /**< where b's joint sits in q, and how many entries */
-    int *body_vadr, *body_nv;  /**< where b's joint sits in v, and how many entries */
-    char **body_name;          /**< name of the link or MJCF body that defines b's frame */
-    char **joint_name;         /**< name of the joint between b and its parent ("universe" for b = 0) */
-    char **joint_mimic;        /**< URDF mimic: the name of the joint it mimics, or NULL. Mimic joints
-                                    are loaded as independent joints (no coupling constraint yet). */
+    int *body_jaxis;    /**< 1-DoF joints: 0, 1, 2 when the axis is +-x, +-y, +-z; 3 otherwise */
+    xn_real *body_axis; /**< 3 per body: the joint's unit axis in b's frame */
+    xn_se3 *body_tree;  /**< placement of b's frame in its parent's frame at q = 0 */
+    xn_inertia *body_inertia; /**< inertia of b (with its merged links) about b's frame origin */
+    int *body_qadr, *body_nq; /**< where b's joint sits in q, and how many entries */
+    int *body_vadr, *body_nv; /**< where b's joint sits in v, and how many entries */
+    char **body_name;         /**< name of the link or MJCF body that defines b's frame */
+    char **joint_name;  /**< name of the joint between b and its parent ("universe" for b = 0) */
+    char **joint_mimic; /**< URDF mimic: the name of the joint it mimics, or NULL. Mimic joints
+                             are loaded as independent joints (no coupling constraint yet). */
     xn_real *joint_mimic_gain; /**< mimic multiplier and offset, 2 per body */
 
     /* ---- per degree of freedom k, 0 <= k < nv ---- */
-    int *dof_body;          /**< body whose joint owns the DoF */
-    int *dof_parent;        /**< previous DoF on the path to the root, -1 at the root */
-    xn_real *dof_armature;  /**< reflected rotor inertia (kg m^2 or kg), added to M's diagonal */
-    xn_real *dof_damping;   /**< viscous damping (N m s/rad or N s/m) */
-    xn_real *dof_friction;  /**< Coulomb friction (N m or N) */
-    xn_real *dof_vmax;      /**< velocity limit (rad/s or m/s), INFINITY when none */
-    xn_real *dof_effort;    /**< effort limit (N m or N), INFINITY when none */
+    int *dof_body;         /**< body whose joint owns the DoF */
+    int *dof_parent;       /**< previous DoF on the path to the root, -1 at the root */
+    xn_real *dof_armature; /**< reflected rotor inertia (kg m^2 or kg), added to M's diagonal */
+    xn_real *dof_damping;  /**< viscous damping (N m s/rad or N s/m) */
+    xn_real *dof_friction; /**< Coulomb friction (N m or N) */
+    xn_real *dof_vmax;     /**< velocity limit (rad/s or m/s), INFINITY when none */
+    xn_real *dof_effort;   /**< effort limit (N m or N), INFINITY when none */
 
     /* ---- per configuration entry i, 0 <= i < nq ---- */
     xn_real *q_lower, *q_upper; /**< position limits; -INFINITY / INFINITY when none */
@@ -85,10 +85,10 @@ typedef struct xn_model {
     /* ---- named frames f, 0 <= f < nframe ---- */
     char **frame_name;
     xn_frame_type *frame_type;
-    int *frame_body;             /**< the body a frame is fixed to */
-    xn_se3 *frame_placement;     /**< the frame's placement in its body's frame */
+    int *frame_body;         /**< the body a frame is fixed to */
+    xn_se3 *frame_placement; /**< the frame's placement in its body's frame */
 
-    int nwarning;    /**< warnings raised while loading (e.g. inertia violating A + B >= C) */
+    int nwarning; /**< warnings raised while loading (e.g. inertia violating A + B >= C) */
     char **warning;
 } xn_model;
 
@@ -109,35 +109,35 @@ const char *xn_joint_type_str(xn_joint_type t);
  * functions only write into it. Arrays are indexed like the model's. */
 typedef struct xn_data {
     int nv, nbody, nframe;
-    xn_se3 *liMi;      /**< per body: placement in its parent's frame at the current q */
-    xn_se3 *oMi;       /**< per body: placement in the world frame */
-    xn_se3 *oMf;       /**< per frame: placement in the world frame (xn_dyn_frames) */
-    xn_real *v;        /**< 6 per body: spatial velocity in the body's frame */
-    xn_real *a;        /**< 6 per body: spatial acceleration in the body's frame (RNEA: with
-                            gravity folded in as an upward acceleration of the world) */
-    xn_real *f;        /**< 6 per body: spatial force transmitted by the body's joint */
-    xn_real *tau;      /**< nv: result of xn_dyn_rnea */
-    xn_real *nle;      /**< nv: result of xn_dyn_nle */
-    xn_real *g;        /**< nv: result of xn_dyn_gravity */
-    xn_real *qdd;      /**< nv: result of xn_dyn_aba */
-    xn_real *M;        /**< nv*nv row-major: result of xn_dyn_crba (both triangles) */
-    xn_real *LD;       /**< nv*nv: xn_dyn_factor's M = L^T D L (unit L strictly below, D on the
-                            diagonal); only entries on each DoF's path to the root are used */
-    xn_real *Jw;       /**< 6*nv row-major: xn_dyn_joint_jacobians, each DoF's motion axis in
-                            the world frame at the world origin */
-    xn_real *J;        /**< 6*nv scratch for frame Jacobians */
-    xn_real *Jcom;     /**< 3*nv: xn_dyn_com_jacobian */
-    xn_real com[3];    /**< centre of mass of the whole model (world), from xn_dyn_com */
-    xn_real mass;      /**< total mass */
-    xn_inertia *Ic;    /**< per body: composite inertia of its subtree (CRBA) */
-    xn_real *IA;       /**< 36 per body: articulated inertia (ABA) */
-    xn_real *pA;       /**< 6 per body: articulated bias force (ABA) */
-    xn_real *U;        /**< 6 per DoF: IA S (ABA) */
-    xn_real *Dinv;     /**< 36 per body: (S^T IA S)^-1, nv_b x nv_b (ABA) */
-    xn_real *u;        /**< nv (ABA) */
-    xn_real *tmp;      /**< 6*nbody + nv scratch */
-    xn_real *subcom;   /**< 4 per body: subtree mass and mass-weighted centre in the world */
-    int *path;         /**< nbody scratch: a body's path to the root */
+    xn_se3 *liMi;    /**< per body: placement in its parent's frame at the current q */
+    xn_se3 *oMi;     /**< per body: placement in the world frame */
+    xn_se3 *oMf;     /**< per frame: placement in the world frame (xn_dyn_frames) */
+    xn_real *v;      /**< 6 per body: spatial velocity in the body's frame */
+    xn_real *a;      /**< 6 per body: spatial acceleration in the body's frame (RNEA: with
+                          gravity folded in as an upward acceleration of the world) */
+    xn_real *f;      /**< 6 per body: spatial force transmitted by the body's joint */
+    xn_real *tau;    /**< nv: result of xn_dyn_rnea */
+    xn_real *nle;    /**< nv: result of xn_dyn_nle */
+    xn_real *g;      /**< nv: result of xn_dyn_gravity */
+    xn_real *qdd;    /**< nv: result of xn_dyn_aba */
+    xn_real *M;      /**< nv*nv row-major: result of xn_dyn_crba (both triangles) */
+    xn_real *LD;     /**< nv*nv: xn_dyn_factor's M = L^T D L (unit L strictly below, D on the
+                          diagonal); only entries on each DoF's path to the root are used */
+    xn_real *Jw;     /**< 6*nv row-major: xn_dyn_joint_jacobians, each DoF's motion axis in
+                          the world frame at the world origin */
+    xn_real *J;      /**< 6*nv scratch for frame Jacobians */
+    xn_real *Jcom;   /**< 3*nv: xn_dyn_com_jacobian */
+    xn_real com[3];  /**< centre of mass of the whole model (world), from xn_dyn_com */
+    xn_real mass;    /**< total mass */
+    xn_inertia *Ic;  /**< per body: composite inertia of its subtree (CRBA) */
+    xn_real *IA;     /**< 36 per body: articulated inertia (ABA) */
+    xn_real *pA;     /**< 6 per body: articulated bias force (ABA) */
+    xn_real *U;      /**< 6 per DoF: IA S (ABA) */
+    xn_real *Dinv;   /**< 36 per body: (S^T IA S)^-1, nv_b x nv_b (ABA) */
+    xn_real *u;      /**< nv (ABA) */
+    xn_real *tmp;    /**< 6*nbody + nv scratch */
+    xn_real *subcom; /**< 4 per body: subtree mass and mass-weighted centre in the world */
+    int *path;       /**< nbody scratch: a body's path to the root */
 } xn_data;
 
 /** Allocate the workspace for a model. Returns NULL if memory runs out. */
@@ -153,12 +153,12 @@ void xn_data_free(xn_data *d);
 /** Everything a joint carries besides its connection and placement. */
 typedef struct {
     xn_joint_type type;
-    xn_real axis[3];       /**< axis in the joint frame (need not be unit; normalized on add) */
-    xn_real lower, upper;  /**< position limits, -INFINITY / INFINITY for none */
-    xn_real velocity;      /**< velocity limit, INFINITY for none */
-    xn_real effort;        /**< effort limit, INFINITY for none */
+    xn_real axis[3];      /**< axis in the joint frame (need not be unit; normalized on add) */
+    xn_real lower, upper; /**< position limits, -INFINITY / INFINITY for none */
+    xn_real velocity;     /**< velocity limit, INFINITY for none */
+    xn_real effort;       /**< effort limit, INFINITY for none */
     xn_real damping, friction, armature;
-    const char *mimic;     /**< URDF mimic: mimicked joint name (copied), or NULL */
+    const char *mimic; /**< URDF mimic: mimicked joint name (copied), or NULL */
     xn_real mimic_multiplier, mimic_offset;
 } xn_joint_spec;
 
@@ -185,7 +185,8 @@ int xn_builder_add_link(xn_builder *b, const char *name, xn_real mass, const xn_
  * (>= 0) or a negative xn_status with xn_builder_message(). */
 int xn_builder_add_joint(xn_builder *b, const char *name, int parent_link, int child_link,
                          const xn_se3 *placement, const xn_joint_spec *spec);
-/** Add a named frame (a site) fixed to a link. Returns the frame's builder id or a negative status. */
+/** Add a named frame (a site) fixed to a link. Returns the frame's builder id or a negative status.
+ */
 int xn_builder_add_frame(xn_builder *b, const char *name, int link, const xn_se3 *placement);
 /** Record a warning that the model will carry (printf-style). */
 void xn_builder_warn(xn_builder *b, const char *fmt, ...)

@@ -29,8 +29,8 @@ const char *xn_status_str(xn_status s);
 
 /** Where and why a load failed. Filled by loaders; `line` is 0 when unknown. */
 typedef struct {
-    char file[256];   /**< the file the error is in (may be an included file) */
-    int line;         /**< 1-based line in that file, 0 if unknown */
+    char file[256];    /**< the file the error is in (may be an included file) */
+    int line;          /**< 1-based line in that file, 0 if unknown */
     char message[512]; /**< what is wrong, in words a person can act on */
 } xn_error;
 

@@ -3,11 +3,11 @@
 #ifndef XIAONAO_H
 #define XIAONAO_H
 
-#include "xiaonao/types.h"
-#include "xiaonao/spatial.h"
-#include "xiaonao/model.h"
 #include "xiaonao/dynamics.h"
 #include "xiaonao/io.h"
+#include "xiaonao/model.h"
+#include "xiaonao/spatial.h"
+#include "xiaonao/types.h"
 
 #define XN_VERSION_MAJOR 0
 #define XN_VERSION_MINOR 1

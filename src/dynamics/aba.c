@@ -9,9 +9,9 @@
 /* 6x6 row-major matrix of a rigid-body inertia: [[m 1, -[h]x], [[h]x, I]]. */
 static void inertia_to_mat(const xn_inertia *Y, xn_real *A) {
     const xn_real *h = Y->h, *I = Y->I, mm = Y->m;
-    xn_real M[36] = {mm, 0, 0, 0, h[2], -h[1],      0, mm, 0, -h[2], 0, h[0],
-                     0, 0, mm, h[1], -h[0], 0,      0, -h[2], h[1], I[0], I[3], I[4],
-                     h[2], 0, -h[0], I[3], I[1], I[5], -h[1], h[0], 0, I[4], I[5], I[2]};
+    xn_real M[36] = {mm,   0, 0,     0,    h[2],  -h[1], 0,     mm,    0,    -h[2], 0,    h[0],
+                     0,    0, mm,    h[1], -h[0], 0,     0,     -h[2], h[1], I[0],  I[3], I[4],
+                     h[2], 0, -h[0], I[3], I[1],  I[5],  -h[1], h[0],  0,    I[4],  I[5], I[2]};
     memcpy(A, M, sizeof M);
 }
 
@@ -26,7 +26,8 @@ static void rot_blk(const xn_real R[9], const xn_real B[9], xn_real out[9]) {
     xn_m3_mul(R, B, RB);
     for (int r = 0; r < 3; r++)
         for (int c = 0; c < 3; c++)
-            out[3 * r + c] = RB[3 * r] * R[3 * c] + RB[3 * r + 1] * R[3 * c + 1] + RB[3 * r + 2] * R[3 * c + 2];
+            out[3 * r + c] =
+                RB[3 * r] * R[3 * c] + RB[3 * r + 1] * R[3 * c + 1] + RB[3 * r + 2] * R[3 * c + 2];
 }
 
 /* P B with P = [p]x, column by column */

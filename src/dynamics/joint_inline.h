@@ -103,7 +103,8 @@ static inline void xn_joint_add_motion(const xn_model *m, int b, const xn_real *
 }
 
 /* out = S^T f (the joint's nv entries). */
-static inline void xn_joint_project_force(const xn_model *m, int b, const xn_real f[6], xn_real *out) {
+static inline void xn_joint_project_force(const xn_model *m, int b, const xn_real f[6],
+                                          xn_real *out) {
     const xn_real *ax = &m->body_axis[3 * b];
     switch (m->body_jtype[b]) {
     case XN_JOINT_REVOLUTE:

@@ -48,7 +48,8 @@ static void rnea_backward(const xn_model *m, xn_data *d, const xn_real *a, xn_re
         int va = m->body_vadr[b];
         xn_joint_project_force(m, b, fb, tau + va);
         if (a)
-            for (int k = 0; k < m->body_nv[b]; k++) tau[va + k] += m->dof_armature[va + k] * a[va + k];
+            for (int k = 0; k < m->body_nv[b]; k++)
+                tau[va + k] += m->dof_armature[va + k] * a[va + k];
         int p = m->body_parent[b];
         if (p > 0) {
             xn_real fp[6];

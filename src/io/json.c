@@ -21,7 +21,8 @@ static void fail(parser *p, const char *what) {
     int line = 1;
     for (size_t i = 0; i < p->pos && i < p->len; i++)
         if (p->s[i] == '\n') line++;
-    if (p->err) snprintf(p->err, p->errcap, "JSON error at line %d (byte %zu): %s", line, p->pos, what);
+    if (p->err)
+        snprintf(p->err, p->errcap, "JSON error at line %d (byte %zu): %s", line, p->pos, what);
 }
 
 static void skip_ws(parser *p) {
@@ -77,9 +78,12 @@ static char *parse_string_raw(parser *p) {
                 for (int i = 0; i < 4; i++) {
                     char h = p->s[p->pos++];
                     v <<= 4;
-                    if (h >= '0' && h <= '9') v |= (unsigned)(h - '0');
-                    else if (h >= 'a' && h <= 'f') v |= (unsigned)(h - 'a' + 10);
-                    else if (h >= 'A' && h <= 'F') v |= (unsigned)(h - 'A' + 10);
+                    if (h >= '0' && h <= '9')
+                        v |= (unsigned)(h - '0');
+                    else if (h >= 'a' && h <= 'f')
+                        v |= (unsigned)(h - 'a' + 10);
+                    else if (h >= 'A' && h <= 'F')
+                        v |= (unsigned)(h - 'A' + 10);
                     else {
                         fail(p, "bad \\u escape");
                         free(buf);

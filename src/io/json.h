@@ -6,7 +6,14 @@
 
 #include <stddef.h>
 
-typedef enum { XN_JSON_NULL, XN_JSON_BOOL, XN_JSON_NUMBER, XN_JSON_STRING, XN_JSON_ARRAY, XN_JSON_OBJECT } xn_json_type;
+typedef enum {
+    XN_JSON_NULL,
+    XN_JSON_BOOL,
+    XN_JSON_NUMBER,
+    XN_JSON_STRING,
+    XN_JSON_ARRAY,
+    XN_JSON_OBJECT
+} xn_json_type;
 
 typedef struct xn_json {
     xn_json_type type;

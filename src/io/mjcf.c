@@ -23,8 +23,8 @@
 #include "xiaonao/io.h"
 
 #define XN_PI 3.14159265358979323846
-#define MJ_MAX_DEPTH 200   /* body nesting */
-#define MJ_MAX_INCLUDE 16  /* include nesting */
+#define MJ_MAX_DEPTH 200  /* body nesting */
+#define MJ_MAX_INCLUDE 16 /* include nesting */
 
 enum { E_JOINT, E_GEOM, E_SITE, E_NTYPES };
 static const char *const elem_names[E_NTYPES] = {"joint", "geom", "site"};
@@ -40,12 +40,12 @@ typedef struct {
     xn_builder *b;
     mj_class *classes;
     int nclasses, capclasses;
-    int degree;              /* compiler angle="degree" (MuJoCo's default) */
+    int degree; /* compiler angle="degree" (MuJoCo's default) */
     char eulerseq[4];
-    int inertiafromgeom;     /* 0 false, 1 true, 2 auto */
-    int nbody, njoint;       /* MuJoCo ids, for naming unnamed elements */
+    int inertiafromgeom; /* 0 false, 1 true, 2 auto */
+    int nbody, njoint;   /* MuJoCo ids, for naming unnamed elements */
     const char *base_dir;
-    char **files;            /* names of included files (node->_private points here) */
+    char **files; /* names of included files (node->_private points here) */
     int nfiles;
 } mjcf;
 
@@ -205,7 +205,8 @@ static const char *attr_cls(const mjcf *mj, const xmlNode *n, int type, int cls,
 }
 
 /* Which node supplies the attribute (for reading numbers with the right line), or NULL. */
-static const xmlNode *attr_src(const mjcf *mj, const xmlNode *n, int type, int cls, const char *name) {
+static const xmlNode *attr_src(const mjcf *mj, const xmlNode *n, int type, int cls,
+                               const char *name) {
     if (xn_xml_attr(n, name)) return n;
     for (int c = cls; c >= 0; c = mj->classes[c].parent) {
         const xmlNode *d = mj->classes[c].elem[type];
@@ -218,7 +219,8 @@ static const xmlNode *attr_src(const mjcf *mj, const xmlNode *n, int type, int c
  * Returns XN_OK, 1 when absent, or a negative status. */
 static int reals(const mjcf *mj, const xmlNode *n, int type, int cls, const char *name, int cnt,
                  xn_real *out) {
-    const xmlNode *src = type >= 0 ? attr_src(mj, n, type, cls, name) : (xn_xml_attr(n, name) ? n : NULL);
+    const xmlNode *src =
+        type >= 0 ? attr_src(mj, n, type, cls, name) : (xn_xml_attr(n, name) ? n : NULL);
     if (!src) return 1;
     return xn_xml_reals(&mj->xc, src, name, cnt, out);
 }
@@ -226,7 +228,8 @@ static int reals(const mjcf *mj, const xmlNode *n, int type, int cls, const char
 /* Up to max reals; *k receives how many. */
 static int reals_var(const mjcf *mj, const xmlNode *n, int type, int cls, const char *name, int max,
                      xn_real *out, int *k) {
-    const xmlNode *src = type >= 0 ? attr_src(mj, n, type, cls, name) : (xn_xml_attr(n, name) ? n : NULL);
+    const xmlNode *src =
+        type >= 0 ? attr_src(mj, n, type, cls, name) : (xn_xml_attr(n, name) ? n : NULL);
     if (!src) return 1;
     return xn_xml_reals_var(&mj->xc, src, name, max, out, k);
 }
@@ -286,7 +289,8 @@ static int read_orientation(mjcf *mj, const xmlNode *n, int type, int cls, xn_re
     if (strcmp(which, "quat") == 0) {
         if ((st = reals(mj, n, type, cls, which, 4, x))) return st;
         if (xn_quat_to_rot(x, R) != XN_OK)
-            return xn_xml_fail(&mj->xc, src, XN_ERR_RANGE, "<%s>: quat is zero", (const char *)n->name);
+            return xn_xml_fail(&mj->xc, src, XN_ERR_RANGE, "<%s>: quat is zero",
+                               (const char *)n->name);
     } else if (strcmp(which, "axisangle") == 0) {
         if ((st = reals(mj, n, type, cls, which, 4, x))) return st;
         xn_real nn = sqrt(x[0] * x[0] + x[1] * x[1] + x[2] * x[2]);
@@ -358,16 +362,19 @@ static int read_inertial(mjcf *mj, const xmlNode *in, xn_inertia *Y) {
     st = reals(mj, in, -1, 0, "mass", 1, &mass);
     if (st == 1) return xn_xml_fail(&mj->xc, in, XN_ERR_PARSE, "<inertial> without mass");
     if (st) return st;
-    if (mass < 0) return xn_xml_fail(&mj->xc, in, XN_ERR_RANGE, "<inertial>: negative mass %g", mass);
+    if (mass < 0)
+        return xn_xml_fail(&mj->xc, in, XN_ERR_RANGE, "<inertial>: negative mass %g", mass);
     xn_real d[3], f[6], Ic[6];
     int hd = reals(mj, in, -1, 0, "diaginertia", 3, d);
     if (hd < 0) return hd;
     int hf = reals(mj, in, -1, 0, "fullinertia", 6, f);
     if (hf < 0) return hf;
     if (hd == 0 && hf == 0)
-        return xn_xml_fail(&mj->xc, in, XN_ERR_PARSE, "<inertial>: both diaginertia and fullinertia");
+        return xn_xml_fail(&mj->xc, in, XN_ERR_PARSE,
+                           "<inertial>: both diaginertia and fullinertia");
     if (hd == 1 && hf == 1)
-        return xn_xml_fail(&mj->xc, in, XN_ERR_PARSE, "<inertial> needs diaginertia or fullinertia");
+        return xn_xml_fail(&mj->xc, in, XN_ERR_PARSE,
+                           "<inertial> needs diaginertia or fullinertia");
     if (hf == 0) {
         if (xn_xml_attr(in, "quat") || xn_xml_attr(in, "euler") || xn_xml_attr(in, "axisangle") ||
             xn_xml_attr(in, "xyaxes") || xn_xml_attr(in, "zaxis"))
@@ -379,7 +386,8 @@ static int read_inertial(mjcf *mj, const xmlNode *in, xn_inertia *Y) {
         xn_real F[9];
         for (int r = 0; r < 3; r++)
             for (int c = 0; c < 3; c++)
-                F[3 * r + c] = X.R[3 * r] * d[0] * X.R[3 * c] + X.R[3 * r + 1] * d[1] * X.R[3 * c + 1] +
+                F[3 * r + c] = X.R[3 * r] * d[0] * X.R[3 * c] +
+                               X.R[3 * r + 1] * d[1] * X.R[3 * c + 1] +
                                X.R[3 * r + 2] * d[2] * X.R[3 * c + 2];
         Ic[0] = F[0];
         Ic[1] = F[4];
@@ -398,11 +406,16 @@ static int add_geom_inertia(mjcf *mj, const xmlNode *g, int cls, const char *bod
     const char *type = attr_cls(mj, g, E_GEOM, cls, "type");
     if (!type) type = "sphere";
     xn_geom_shape shape;
-    if (strcmp(type, "sphere") == 0) shape = XN_GEOM_SPHERE;
-    else if (strcmp(type, "capsule") == 0) shape = XN_GEOM_CAPSULE;
-    else if (strcmp(type, "cylinder") == 0) shape = XN_GEOM_CYLINDER;
-    else if (strcmp(type, "box") == 0) shape = XN_GEOM_BOX;
-    else if (strcmp(type, "ellipsoid") == 0) shape = XN_GEOM_ELLIPSOID;
+    if (strcmp(type, "sphere") == 0)
+        shape = XN_GEOM_SPHERE;
+    else if (strcmp(type, "capsule") == 0)
+        shape = XN_GEOM_CAPSULE;
+    else if (strcmp(type, "cylinder") == 0)
+        shape = XN_GEOM_CYLINDER;
+    else if (strcmp(type, "box") == 0)
+        shape = XN_GEOM_BOX;
+    else if (strcmp(type, "ellipsoid") == 0)
+        shape = XN_GEOM_ELLIPSOID;
     else if (strcmp(type, "mesh") == 0 || strcmp(type, "sdf") == 0)
         return xn_xml_fail(&mj->xc, g, XN_ERR_UNSUPPORTED,
                            "body '%s' has no <inertial> and a %s geom: its inertia could only "
@@ -424,7 +437,8 @@ static int add_geom_inertia(mjcf *mj, const xmlNode *g, int cls, const char *bod
     if (hft < 0) return hft;
     if (hft == 0) {
         if (shape == XN_GEOM_SPHERE)
-            return xn_xml_fail(&mj->xc, g, XN_ERR_PARSE, "<geom>: fromto is not allowed for spheres");
+            return xn_xml_fail(&mj->xc, g, XN_ERR_PARSE,
+                               "<geom>: fromto is not allowed for spheres");
         xn_real dz[3] = {ft[3] - ft[0], ft[4] - ft[1], ft[5] - ft[2]};
         xn_real len = sqrt(xn_v3_dot(dz, dz));
         if (!(len > 0))
@@ -432,17 +446,21 @@ static int add_geom_inertia(mjcf *mj, const xmlNode *g, int cls, const char *bod
         xn_se3_identity(&X);
         for (int i = 0; i < 3; i++) X.p[i] = 0.5 * (ft[i] + ft[3 + i]);
         rot_zaxis(dz, X.R);
-        if (shape == XN_GEOM_CAPSULE || shape == XN_GEOM_CYLINDER) size[1] = len / 2;
-        else size[2] = len / 2;
+        if (shape == XN_GEOM_CAPSULE || shape == XN_GEOM_CYLINDER)
+            size[1] = len / 2;
+        else
+            size[2] = len / 2;
     } else {
         if ((st = read_frame(mj, g, E_GEOM, cls, &X))) return st;
     }
-    int need = shape == XN_GEOM_SPHERE ? 1 : (shape == XN_GEOM_BOX || shape == XN_GEOM_ELLIPSOID) ? 3 : 2;
+    int need = shape == XN_GEOM_SPHERE                                ? 1
+               : (shape == XN_GEOM_BOX || shape == XN_GEOM_ELLIPSOID) ? 3
+                                                                      : 2;
     if (hft == 0 && (shape == XN_GEOM_CAPSULE || shape == XN_GEOM_CYLINDER)) need = 1;
     if (hft == 0 && (shape == XN_GEOM_BOX || shape == XN_GEOM_ELLIPSOID)) need = 2;
     if (ns < need)
-        return xn_xml_fail(&mj->xc, g, XN_ERR_PARSE, "<geom> of type %s needs %d size values, has %d",
-                           type, need, ns);
+        return xn_xml_fail(&mj->xc, g, XN_ERR_PARSE,
+                           "<geom> of type %s needs %d size values, has %d", type, need, ns);
     for (int i = 0; i < need; i++)
         if (!(size[i] > 0))
             return xn_xml_fail(&mj->xc, g, XN_ERR_RANGE, "<geom>: size values must be positive");
@@ -499,7 +517,8 @@ static int read_joint(mjcf *mj, const joint_ref *j, xn_joint_spec *s, xn_real an
         *s = xn_joint_spec_default(XN_JOINT_FREE);
     else
         return xn_xml_fail(&mj->xc, n, XN_ERR_UNSUPPORTED,
-                           "<joint>: unknown type \"%s\" (expected hinge, slide, ball, free)", type);
+                           "<joint>: unknown type \"%s\" (expected hinge, slide, ball, free)",
+                           type);
     int st;
     if ((st = reals(mj, n, E_JOINT, cls, "axis", 3, s->axis)) < 0) return st;
     if ((st = reals(mj, n, E_JOINT, cls, "pos", 3, anchor)) < 0) return st;
@@ -512,7 +531,8 @@ static int read_joint(mjcf *mj, const joint_ref *j, xn_joint_spec *s, xn_real an
     if (st == 0) s->friction = v;
     if ((st = reals(mj, n, E_JOINT, cls, "ref", 1, &v)) < 0) return st;
     if (st == 0 && v != 0)
-        return xn_xml_fail(&mj->xc, n, XN_ERR_UNSUPPORTED, "<joint>: a non-zero ref is not supported");
+        return xn_xml_fail(&mj->xc, n, XN_ERR_UNSUPPORTED,
+                           "<joint>: a non-zero ref is not supported");
     xn_real fr[2];
     if ((st = reals(mj, n, E_JOINT, cls, "actuatorfrcrange", 2, fr)) < 0) return st;
     if (st == 0) s->effort = fmax(fabs(fr[0]), fabs(fr[1]));
@@ -522,8 +542,8 @@ static int read_joint(mjcf *mj, const joint_ref *j, xn_joint_spec *s, xn_real an
     if (st == 0 && !(limited && strcmp(limited, "false") == 0) &&
         (s->type == XN_JOINT_REVOLUTE || s->type == XN_JOINT_PRISMATIC)) {
         if (range[0] > range[1])
-            return xn_xml_fail(&mj->xc, n, XN_ERR_RANGE, "<joint>: range [%g, %g] is empty", range[0],
-                               range[1]);
+            return xn_xml_fail(&mj->xc, n, XN_ERR_RANGE, "<joint>: range [%g, %g] is empty",
+                               range[0], range[1]);
         xn_real k = (s->type == XN_JOINT_REVOLUTE && mj->degree) ? XN_PI / 180 : 1;
         s->lower = range[0] * k;
         s->upper = range[1] * k;
@@ -575,7 +595,8 @@ static int parse_children(mjcf *mj, const xmlNode *bn, int link, int cls, int de
 
 static int parse_body(mjcf *mj, const xmlNode *bn, int parent_link, int parent_cls, int depth) {
     if (depth > MJ_MAX_DEPTH)
-        return xn_xml_fail(&mj->xc, bn, XN_ERR_INVALID, "<body> nested more than %d deep", MJ_MAX_DEPTH);
+        return xn_xml_fail(&mj->xc, bn, XN_ERR_INVALID, "<body> nested more than %d deep",
+                           MJ_MAX_DEPTH);
     int body_id = ++mj->nbody;
     char namebuf[64];
     const char *name = xn_xml_attr(bn, "name");
@@ -588,8 +609,8 @@ static int parse_body(mjcf *mj, const xmlNode *bn, int parent_link, int parent_c
     if (cc) {
         cls = class_id(mj, cc);
         if (cls < 0)
-            return xn_xml_fail(&mj->xc, bn, XN_ERR_NOT_FOUND, "<body> '%s': unknown childclass \"%s\"",
-                               name, cc);
+            return xn_xml_fail(&mj->xc, bn, XN_ERR_NOT_FOUND,
+                               "<body> '%s': unknown childclass \"%s\"", name, cc);
     }
     xn_se3 Xpb;
     if ((st = read_frame(mj, bn, -1, 0, &Xpb))) return st;
@@ -619,7 +640,8 @@ static int parse_body(mjcf *mj, const xmlNode *bn, int parent_link, int parent_c
         int isj = xn_xml_is(c, "joint"), isf = xn_xml_is(c, "freejoint");
         if (!isj && !isf) continue;
         if (nj == 16)
-            return xn_xml_fail(&mj->xc, c, XN_ERR_UNSUPPORTED, "body '%s' has more than 16 joints", name);
+            return xn_xml_fail(&mj->xc, c, XN_ERR_UNSUPPORTED, "body '%s' has more than 16 joints",
+                               name);
         joints[nj].node = c;
         joints[nj].is_free = isf;
         if (isf)
@@ -652,11 +674,13 @@ static int parse_body(mjcf *mj, const xmlNode *bn, int parent_link, int parent_c
             }
             if (specs[k].type == XN_JOINT_FREE) {
                 if (nj > 1)
-                    return xn_xml_fail(&mj->xc, joints[k].node, XN_ERR_INVALID,
-                                       "body '%s': a free joint cannot be combined with other joints", name);
+                    return xn_xml_fail(
+                        &mj->xc, joints[k].node, XN_ERR_INVALID,
+                        "body '%s': a free joint cannot be combined with other joints", name);
                 if (parent_link != 0)
-                    return xn_xml_fail(&mj->xc, joints[k].node, XN_ERR_INVALID,
-                                       "body '%s': a free joint is only allowed in a child of the world", name);
+                    return xn_xml_fail(
+                        &mj->xc, joints[k].node, XN_ERR_INVALID,
+                        "body '%s': a free joint is only allowed in a child of the world", name);
             }
         }
         int prev = parent_link;
@@ -716,27 +740,38 @@ static int parse_body(mjcf *mj, const xmlNode *bn, int parent_link, int parent_c
 static int parse_compiler(mjcf *mj, const xmlNode *c) {
     const char *a = xn_xml_attr(c, "angle");
     if (a) {
-        if (strcmp(a, "radian") == 0) mj->degree = 0;
-        else if (strcmp(a, "degree") == 0) mj->degree = 1;
-        else return xn_xml_fail(&mj->xc, c, XN_ERR_PARSE, "<compiler>: angle must be radian or degree");
+        if (strcmp(a, "radian") == 0)
+            mj->degree = 0;
+        else if (strcmp(a, "degree") == 0)
+            mj->degree = 1;
+        else
+            return xn_xml_fail(&mj->xc, c, XN_ERR_PARSE,
+                               "<compiler>: angle must be radian or degree");
     }
     const char *e = xn_xml_attr(c, "eulerseq");
     if (e) {
         if (strlen(e) != 3 || strspn(e, "xyzXYZ") != 3)
-            return xn_xml_fail(&mj->xc, c, XN_ERR_PARSE,
-                               "<compiler>: eulerseq must be three of x, y, z, X, Y, Z (got \"%s\")", e);
+            return xn_xml_fail(
+                &mj->xc, c, XN_ERR_PARSE,
+                "<compiler>: eulerseq must be three of x, y, z, X, Y, Z (got \"%s\")", e);
         memcpy(mj->eulerseq, e, 4);
     }
     const char *g = xn_xml_attr(c, "inertiafromgeom");
     if (g) {
-        if (strcmp(g, "false") == 0) mj->inertiafromgeom = 0;
-        else if (strcmp(g, "true") == 0) mj->inertiafromgeom = 1;
-        else if (strcmp(g, "auto") == 0) mj->inertiafromgeom = 2;
-        else return xn_xml_fail(&mj->xc, c, XN_ERR_PARSE, "<compiler>: inertiafromgeom must be false, true or auto");
+        if (strcmp(g, "false") == 0)
+            mj->inertiafromgeom = 0;
+        else if (strcmp(g, "true") == 0)
+            mj->inertiafromgeom = 1;
+        else if (strcmp(g, "auto") == 0)
+            mj->inertiafromgeom = 2;
+        else
+            return xn_xml_fail(&mj->xc, c, XN_ERR_PARSE,
+                               "<compiler>: inertiafromgeom must be false, true or auto");
     }
     const char *coord = xn_xml_attr(c, "coordinate");
     if (coord && strcmp(coord, "local") != 0)
-        return xn_xml_fail(&mj->xc, c, XN_ERR_UNSUPPORTED, "<compiler>: only coordinate=\"local\" is supported");
+        return xn_xml_fail(&mj->xc, c, XN_ERR_UNSUPPORTED,
+                           "<compiler>: only coordinate=\"local\" is supported");
     return XN_OK;
 }
 
@@ -792,8 +827,10 @@ xn_status xn_load_mjcf_string(const char *xml, size_t len, const char *name, con
         else if (xn_xml_is(c, "option")) {
             xn_real g[3];
             int r = xn_xml_reals(&mj.xc, c, "gravity", 3, g);
-            if (r < 0) st = r;
-            else if (r == 0) xn_builder_set_gravity(mj.b, g);
+            if (r < 0)
+                st = r;
+            else if (r == 0)
+                xn_builder_set_gravity(mj.b, g);
         }
     }
     for (xmlNode *w = xn_xml_first(root, "worldbody"); w && !st; w = xn_xml_next(w, "worldbody")) {
@@ -814,6 +851,7 @@ done:
     return st;
 }
 
-xn_status xn_load_mjcf(const char *path, const xn_load_options *opt, xn_model **out, xn_error *err) {
+xn_status xn_load_mjcf(const char *path, const xn_load_options *opt, xn_model **out,
+                       xn_error *err) {
     return xn_load_model(path, opt, out, err);
 }

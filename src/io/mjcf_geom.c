@@ -27,7 +27,8 @@ void xn_geom_inertia(xn_geom_shape shape, const xn_real s[3], xn_real mass, xn_r
         xn_real r = s[0], h = 2 * s[1];
         xn_real vc = XN_PI * r * r * h, vs = 4.0 / 3.0 * XN_PI * r * r * r;
         xn_real ms = mass * vs / (vc + vs), mc = mass - ms;
-        I[0] = I[1] = mc * (3 * r * r + h * h) / 12 + ms * (0.4 * r * r + h * h / 4 + 3 * h * r / 8);
+        I[0] = I[1] =
+            mc * (3 * r * r + h * h) / 12 + ms * (0.4 * r * r + h * h / 4 + 3 * h * r / 8);
         I[2] = mc * r * r / 2 + ms * 0.4 * r * r;
         break;
     }

@@ -5,7 +5,13 @@
 #include "xiaonao/types.h"
 
 /* MuJoCo's primitive geom types that carry volume. */
-typedef enum { XN_GEOM_SPHERE, XN_GEOM_CAPSULE, XN_GEOM_CYLINDER, XN_GEOM_BOX, XN_GEOM_ELLIPSOID } xn_geom_shape;
+typedef enum {
+    XN_GEOM_SPHERE,
+    XN_GEOM_CAPSULE,
+    XN_GEOM_CYLINDER,
+    XN_GEOM_BOX,
+    XN_GEOM_ELLIPSOID
+} xn_geom_shape;
 
 /* Volume (m^3) of a primitive with MuJoCo's size convention: sphere (r), capsule and cylinder
  * (r, half-length of the cylindrical part), box (half-sizes), ellipsoid (semi-axes). */

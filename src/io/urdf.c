@@ -46,11 +46,13 @@ static xn_status add_link(const xn_xml_ctx *c, xn_builder *b, const xmlNode *ln)
         xn_status st = read_origin(c, in, &X);
         if (st) return st;
         xmlNode *mn = xn_xml_child(in, "mass");
-        if (!mn) return xn_xml_fail(c, in, XN_ERR_PARSE, "link '%s': <inertial> without <mass>", name);
+        if (!mn)
+            return xn_xml_fail(c, in, XN_ERR_PARSE, "link '%s': <inertial> without <mass>", name);
         if ((st = read_scalar(c, mn, "value", 1, &mass))) return st;
         xmlNode *inn = xn_xml_child(in, "inertia");
         if (!inn)
-            return xn_xml_fail(c, in, XN_ERR_PARSE, "link '%s': <inertial> without <inertia>", name);
+            return xn_xml_fail(c, in, XN_ERR_PARSE, "link '%s': <inertial> without <inertia>",
+                               name);
         static const char *keys[6] = {"ixx", "iyy", "izz", "ixy", "ixz", "iyz"};
         xn_real I[6];
         for (int k = 0; k < 6; k++)
@@ -145,7 +147,8 @@ static xn_status add_joint(const xn_xml_ctx *c, xn_builder *b, const xmlNode *jn
     xmlNode *mim = xn_xml_child(jn, "mimic");
     if (mim) {
         s.mimic = xn_xml_attr(mim, "joint");
-        if (!s.mimic) return xn_xml_fail(c, mim, XN_ERR_PARSE, "joint '%s': <mimic> without joint", name);
+        if (!s.mimic)
+            return xn_xml_fail(c, mim, XN_ERR_PARSE, "joint '%s': <mimic> without joint", name);
         if ((st = read_scalar(c, mim, "multiplier", 0, &s.mimic_multiplier))) return st;
         if ((st = read_scalar(c, mim, "offset", 0, &s.mimic_offset))) return st;
     }
@@ -174,10 +177,12 @@ static xn_status attach_root(const xn_xml_ctx *c, xn_builder *b, const xmlNode *
     }
     if (root < 0)
         return xn_xml_fail(c, robot, XN_ERR_INVALID,
-                           n > 1 ? "no root link: the joints form a cycle" : "the robot has no links");
+                           n > 1 ? "no root link: the joints form a cycle"
+                                 : "the robot has no links");
     xn_se3 I;
     xn_se3_identity(&I);
-    xn_joint_spec s = xn_joint_spec_default(opt && opt->floating_base ? XN_JOINT_FREE : XN_JOINT_FIXED);
+    xn_joint_spec s =
+        xn_joint_spec_default(opt && opt->floating_base ? XN_JOINT_FREE : XN_JOINT_FIXED);
     int id = xn_builder_add_joint(b, opt && opt->floating_base ? "root_joint" : "universe_joint", 0,
                                   root, &I, &s);
     if (id < 0) return xn_xml_fail(c, robot, (xn_status)id, "%s", xn_builder_message(b));
@@ -238,7 +243,8 @@ done:
     return st;
 }
 
-xn_status xn_load_urdf(const char *path, const xn_load_options *opt, xn_model **out, xn_error *err) {
+xn_status xn_load_urdf(const char *path, const xn_load_options *opt, xn_model **out,
+                       xn_error *err) {
     xn_error dummy;
     if (!err) err = &dummy;
     *out = NULL;

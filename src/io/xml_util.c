@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 static void copy_name(char *dst, size_t cap, const char *src) {
     snprintf(dst, cap, "%s", src ? src : "");
@@ -44,17 +45,31 @@ xmlDocPtr xn_xml_read(const char *buf, size_t len, const char *name, xn_error *e
     return doc;
 }
 
+/* Model files are small; a larger "file" is a mistake (or /dev/zero in an include). */
+#define XN_MAX_MODEL_FILE (256L << 20)
+
 char *xn_xml_slurp(const char *path, size_t *len, xn_error *err) {
     FILE *f = fopen(path, "rb");
-    if (!f) {
+    struct stat sb;
+    const char *why = NULL;
+    if (!f)
+        why = strerror(errno);
+    else if (fstat(fileno(f), &sb) != 0)
+        why = strerror(errno);
+    else if (!S_ISREG(sb.st_mode))
+        why = "not a regular file";
+    else if (sb.st_size > XN_MAX_MODEL_FILE)
+        why = "larger than 256 MiB";
+    if (why) {
+        if (f) fclose(f);
         copy_name(err->file, sizeof err->file, path);
         err->line = 0;
-        snprintf(err->message, sizeof err->message, "cannot open file: %s", strerror(errno));
+        snprintf(err->message, sizeof err->message, "cannot open file: %s", why);
         return NULL;
     }
     size_t cap = 1 << 16, n = 0;
     char *buf = malloc(cap);
-    while (buf) {
+    while (buf && n < (size_t)XN_MAX_MODEL_FILE) {
         size_t r = fread(buf + n, 1, cap - n - 1, f);
         n += r;
         if (r == 0) break;
@@ -83,7 +98,8 @@ char *xn_xml_slurp(const char *path, size_t *len, xn_error *err) {
     return buf;
 }
 
-xn_status xn_xml_fail(const xn_xml_ctx *c, const xmlNode *node, xn_status st, const char *fmt, ...) {
+xn_status xn_xml_fail(const xn_xml_ctx *c, const xmlNode *node, xn_status st, const char *fmt,
+                      ...) {
     if (c->err) {
         /* nodes spliced in from an <include> carry their own file name */
         const char *file = node && node->_private ? (const char *)node->_private : c->file;
@@ -176,7 +192,8 @@ int xn_xml_reals(const xn_xml_ctx *c, const xmlNode *node, const char *name, int
         return st;
     }
     if (k != n)
-        return xn_xml_fail(c, node, XN_ERR_PARSE, "<%s> attribute %s=\"%.60s\": expected %d numbers, got %d",
+        return xn_xml_fail(c, node, XN_ERR_PARSE,
+                           "<%s> attribute %s=\"%.60s\": expected %d numbers, got %d",
                            (const char *)node->name, name, xn_xml_attr(node, name), n, k);
     memcpy(out, tmp, sizeof(xn_real) * (size_t)n);
     return XN_OK;

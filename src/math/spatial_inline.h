@@ -183,7 +183,8 @@ static inline void xn_inertia_act(const xn_se3 *X, const xn_inertia *Y, xn_inert
     xn_real Rh[3];
     xn_m3_mulv(R, Y->h, Rh);
     /* RI = R * I (full), then R I R^T symmetric */
-    xn_real I[9] = {Y->I[0], Y->I[3], Y->I[4], Y->I[3], Y->I[1], Y->I[5], Y->I[4], Y->I[5], Y->I[2]};
+    xn_real I[9] = {Y->I[0], Y->I[3], Y->I[4], Y->I[3], Y->I[1],
+                    Y->I[5], Y->I[4], Y->I[5], Y->I[2]};
     xn_real RI[9];
     xn_m3_mul(R, I, RI);
     xn_real o[6];

@@ -151,9 +151,10 @@ static int check_inertia(xn_builder *b, const char *name, xn_real mass, const xn
     xn_sym3_eig(I, ev, V);
     xn_real scale = fabs(ev[2]) > 1e-12 ? fabs(ev[2]) : 1e-12;
     if (ev[0] < -1e-9 * scale)
-        return fail(b, XN_ERR_RANGE,
-                    "link '%s': inertia is not positive semi-definite (principal moments %g, %g, %g)",
-                    name, ev[0], ev[1], ev[2]);
+        return fail(
+            b, XN_ERR_RANGE,
+            "link '%s': inertia is not positive semi-definite (principal moments %g, %g, %g)", name,
+            ev[0], ev[1], ev[2]);
     if (ev[0] + ev[1] < ev[2] * (1 - 1e-6) - 1e-12) {
         if (b->strict)
             return fail(b, XN_ERR_RANGE,

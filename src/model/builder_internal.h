@@ -8,7 +8,7 @@
 typedef struct {
     char *name;
     xn_real mass, com[3], inertia[6];
-    int parent_joint;           /* -1 until a joint names this link as its child */
+    int parent_joint;            /* -1 until a joint names this link as its child */
     int first_child, last_child; /* joints whose parent is this link, in insertion order */
     int first_frame, last_frame; /* sites fixed to this link */
 } xn_blink;

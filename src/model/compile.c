@@ -88,8 +88,8 @@ static int joint_nv(xn_joint_type t) {
 typedef struct {
     int joint; /* the joint leading into `link`, -1 for the world */
     int link;
-    int body;  /* body of the link's parent (the joint's parent side) */
-    xn_se3 X;  /* placement of the parent link in that body */
+    int body; /* body of the link's parent (the joint's parent side) */
+    xn_se3 X; /* placement of the parent link in that body */
 } visit_item;
 
 static int add_frame(xn_model *m, const char *name, xn_frame_type type, int body, const xn_se3 *X) {
@@ -251,7 +251,8 @@ xn_status xn_builder_compile(xn_builder *b, xn_model **out, xn_error *err) {
         for (int k = 0; k < m->body_nv[i]; k++) {
             int dof = m->body_vadr[i] + k;
             m->dof_body[dof] = i;
-            m->dof_parent[dof] = k > 0 ? dof - 1 : (p > 0 ? m->body_vadr[p] + m->body_nv[p] - 1 : -1);
+            m->dof_parent[dof] =
+                k > 0 ? dof - 1 : (p > 0 ? m->body_vadr[p] + m->body_nv[p] - 1 : -1);
             m->dof_armature[dof] = s->armature;
             m->dof_damping[dof] = s->damping;
             m->dof_friction[dof] = s->friction;

@@ -9,7 +9,6 @@
 #include "test_util.h"
 #include "xiaonao/xiaonao.h"
 
-
 static double urand(unsigned *s, double lo, double hi) {
     *s = *s * 1664525u + 1013904223u;
     return lo + (hi - lo) * ((*s >> 8) / 16777216.0);
@@ -86,8 +85,8 @@ static void compare(const char *dir, const char *rel, double tol) {
         if (mm) mj_deleteModel(mm);
         return;
     }
-    XT_CHECK(m->nq == mm->nq && m->nv == mm->nv, "%s: nq/nv %d/%d vs MuJoCo %d/%d", rel, m->nq, m->nv,
-             mm->nq, mm->nv);
+    XT_CHECK(m->nq == mm->nq && m->nv == mm->nv, "%s: nq/nv %d/%d vs MuJoCo %d/%d", rel, m->nq,
+             m->nv, mm->nq, mm->nv);
     xn_mj_map map;
     XT_CHECK(xn_mj_map_build(m, mm, &map) == 0, "%s: joints do not map by name", rel);
     /* compare the rigid-body dynamics only: gravity as in the file, nothing else */
@@ -201,7 +200,16 @@ static void compare(const char *dir, const char *rel, double tol) {
     XT_CHECK(e_bias <= tol, "%s: bias error %g", rel, e_bias);
     XT_CHECK(e_rnea <= tol, "%s: rnea error %g", rel, e_rnea);
     XT_CHECK(e_aba <= 10 * tol, "%s: aba residual %g", rel, e_aba);
-    free(q); free(v); free(a); free(tau); free(f); free(M); free(x); free(Tdv); free(Mmj); free(tmp);
+    free(q);
+    free(v);
+    free(a);
+    free(tau);
+    free(f);
+    free(M);
+    free(x);
+    free(Tdv);
+    free(Mmj);
+    free(tmp);
     xn_data_free(d);
     mj_deleteData(md);
     mj_deleteModel(mm);

@@ -34,7 +34,7 @@ void *__wrap_realloc(void *p, size_t n) {
             call;                                                                                  \
         }                                                                                          \
         counting = 0;                                                                              \
-        XT_CHECK(allocs == 0, "%s: %s allocated %ld times", label, #call, allocs);               \
+        XT_CHECK(allocs == 0, "%s: %s allocated %ld times", label, #call, allocs);                 \
     } while (0)
 
 static void run(const char *label, const char *path, int floating) {
@@ -48,7 +48,8 @@ static void run(const char *label, const char *path, int floating) {
     xn_data *d = xn_data_create(m);
     int nv = m->nv, f = m->nframe - 1;
     double *q = calloc((size_t)m->nq, 8), *v = calloc((size_t)nv, 8), *a = calloc((size_t)nv, 8),
-           *x = calloc((size_t)nv, 8), *J = calloc(6 * (size_t)nv, 8), *q2 = calloc((size_t)m->nq, 8);
+           *x = calloc((size_t)nv, 8), *J = calloc(6 * (size_t)nv, 8),
+           *q2 = calloc((size_t)m->nq, 8);
     memcpy(q, m->q_neutral, sizeof(double) * (size_t)m->nq);
     for (int k = 0; k < nv; k++) {
         v[k] = 0.1 * k;
@@ -81,7 +82,12 @@ static void run(const char *label, const char *path, int floating) {
     CHECK_NO_ALLOC(label, xn_lie_integrate(m, q, v, 1e-3, q2));
     CHECK_NO_ALLOC(label, xn_lie_difference(m, q, q2, x));
     CHECK_NO_ALLOC(label, xn_lie_normalize(m, q2));
-    free(q); free(v); free(a); free(x); free(J); free(q2);
+    free(q);
+    free(v);
+    free(a);
+    free(x);
+    free(J);
+    free(q2);
     xn_data_free(d);
     xn_model_free(m);
 }

@@ -58,14 +58,16 @@ static void check_robot(const robot *r) {
         return;
     }
     int nq = (int)xn_json_get(ref, "nq")->num, nv = (int)xn_json_get(ref, "nv")->num;
-    XT_CHECK(m->nq == nq && m->nv == nv, "%s: nq %d nv %d, reference %d %d", r->json, m->nq, m->nv, nq, nv);
+    XT_CHECK(m->nq == nq && m->nv == nv, "%s: nq %d nv %d, reference %d %d", r->json, m->nq, m->nv,
+             nq, nv);
     /* joint order: Pinocchio's depth-first order must be ours */
     const xn_json *joints = xn_json_get(ref, "joints");
     int order_ok = joints->n == m->nbody - 1;
     for (int i = 0; order_ok && i < joints->n; i++) {
         const xn_json *jn = xn_json_get(&joints->items[i], "name");
         int b = xn_model_joint_body(m, jn->str);
-        order_ok = b == i + 1 && m->body_vadr[b] == (int)xn_json_get(&joints->items[i], "idx_v")->num;
+        order_ok =
+            b == i + 1 && m->body_vadr[b] == (int)xn_json_get(&joints->items[i], "idx_v")->num;
     }
     XT_CHECK(order_ok, "%s: joint order differs from Pinocchio's", r->json);
     if (m->nq != nq || !order_ok) {
@@ -81,11 +83,12 @@ static void check_robot(const robot *r) {
         if (fid[i] < 0) goto out;
     }
     xn_data *d = xn_data_create(m), *d2 = xn_data_create(m);
-    double *q = malloc(sizeof(double) * (size_t)nq), *buf = malloc(sizeof(double) * (size_t)(nv * nv + 6 * nv + nq));
+    double *q = malloc(sizeof(double) * (size_t)nq),
+           *buf = malloc(sizeof(double) * (size_t)(nv * nv + 6 * nv + nq));
     double *J = malloc(sizeof(double) * 6 * (size_t)nv);
     const xn_json *cases = xn_json_get(ref, "cases");
-    double e_tau = 0, e_nle = 0, e_g = 0, e_M = 0, e_qdd = 0, e_com = 0, e_pos = 0, e_rot = 0, e_J = 0,
-           e_J2 = 0, e_J3 = 0, e_solve = 0;
+    double e_tau = 0, e_nle = 0, e_g = 0, e_M = 0, e_qdd = 0, e_com = 0, e_pos = 0, e_rot = 0,
+           e_J = 0, e_J2 = 0, e_J3 = 0, e_solve = 0;
     for (int c = 0; c < cases->n; c++) {
         const xn_json *cs = &cases->items[c];
         double qp[64], v[64], a[64], taua[64];
@@ -139,9 +142,10 @@ static void check_robot(const robot *r) {
             if ((e = max_err(J, buf, 6 * nv)) > e_J3) e_J3 = e;
         }
     }
-    printf("%-8s %2d cases  max error: tau %.1e nle %.1e g %.1e M %.1e qdd %.1e solve %.1e com %.1e "
-           "pos %.1e rot %.1e J %.1e J(joints) %.1e\n",
-           r->json, cases->n, e_tau, e_nle, e_g, e_M, e_qdd, e_solve, e_com, e_pos, e_rot, e_J, e_J2);
+    printf(
+        "%-8s %2d cases  max error: tau %.1e nle %.1e g %.1e M %.1e qdd %.1e solve %.1e com %.1e "
+        "pos %.1e rot %.1e J %.1e J(joints) %.1e\n",
+        r->json, cases->n, e_tau, e_nle, e_g, e_M, e_qdd, e_solve, e_com, e_pos, e_rot, e_J, e_J2);
     XT_CHECK(e_tau <= TOL, "%s: tau error %g", r->json, e_tau);
     XT_CHECK(e_nle <= TOL, "%s: nle error %g", r->json, e_nle);
     XT_CHECK(e_g <= TOL, "%s: gravity error %g", r->json, e_g);
@@ -165,9 +169,10 @@ out:
 }
 
 int main(void) {
-    static const robot robots[] = {{"panda.json", "panda.urdf"},   {"ur5.json", "ur5_robot.urdf"},
-                                   {"talos.json", "talos_full_v2.urdf"}, {"go2.json", "go2.urdf"},
-                                   {"solo12.json", "solo12.urdf"}, {"anymal.json", "anymal.urdf"}};
+    static const robot robots[] = {
+        {"panda.json", "panda.urdf"},         {"ur5.json", "ur5_robot.urdf"},
+        {"talos.json", "talos_full_v2.urdf"}, {"go2.json", "go2.urdf"},
+        {"solo12.json", "solo12.urdf"},       {"anymal.json", "anymal.urdf"}};
     for (size_t i = 0; i < sizeof robots / sizeof robots[0]; i++) check_robot(&robots[i]);
     return xt_done("pinocchio_reference");
 }

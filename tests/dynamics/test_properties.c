@@ -41,7 +41,9 @@ static void random_q(const xn_model *m, double *q) {
     }
 }
 
-static double rel(double a, double b, double scale) { return fabs(a - b) / (scale > 1 ? scale : 1); }
+static double rel(double a, double b, double scale) {
+    return fabs(a - b) / (scale > 1 ? scale : 1);
+}
 
 static double vmax_abs(const double *x, int n) {
     double s = 0;
@@ -65,10 +67,11 @@ static void check_model(const char *label, xn_model *m) {
     xn_data *d = xn_data_create(m);
     double *q = calloc((size_t)nq, 8), *qp = calloc((size_t)nq, 8), *qm = calloc((size_t)nq, 8);
     double *v = calloc((size_t)nv, 8), *a = calloc((size_t)nv, 8), *x = calloc((size_t)nv, 8);
-    double *L = calloc((size_t)(nv * nv), 8), *J = calloc(6 * (size_t)nv, 8), *Jp = calloc(6 * (size_t)nv, 8),
-           *Jm = calloc(6 * (size_t)nv, 8), *tmp = calloc((size_t)nv, 8);
-    double e_sym = 0, e_solve = 0, e_aba = 0, e_g = 0, e_nle = 0, e_ke = 0, e_J = 0, e_dJ = 0, e_vel = 0,
-           e_com = 0, e_lie = 0, e_conv = 0;
+    double *L = calloc((size_t)(nv * nv), 8), *J = calloc(6 * (size_t)nv, 8),
+           *Jp = calloc(6 * (size_t)nv, 8), *Jm = calloc(6 * (size_t)nv, 8),
+           *tmp = calloc((size_t)nv, 8);
+    double e_sym = 0, e_solve = 0, e_aba = 0, e_g = 0, e_nle = 0, e_ke = 0, e_J = 0, e_dJ = 0,
+           e_vel = 0, e_com = 0, e_lie = 0, e_conv = 0;
     int spd = 1;
     const double h = 1e-6;
     for (int c = 0; c < 20; c++) {
@@ -80,7 +83,8 @@ static void check_model(const char *label, xn_model *m) {
         xn_dyn_crba(m, d, q);
         double Ms = vmax_abs(d->M, nv * nv);
         for (int i = 0; i < nv; i++)
-            for (int j = 0; j < nv; j++) e_sym = fmax(e_sym, rel(d->M[i * nv + j], d->M[j * nv + i], Ms));
+            for (int j = 0; j < nv; j++)
+                e_sym = fmax(e_sym, rel(d->M[i * nv + j], d->M[j * nv + i], Ms));
         memcpy(L, d->M, sizeof(double) * (size_t)(nv * nv));
         if (xn_chol_factor(L, nv) != XN_OK) spd = 0;
         if (xn_dyn_factor(m, d) != XN_OK) spd = 0;
@@ -163,7 +167,8 @@ static void check_model(const char *label, xn_model *m) {
             double ds = vmax_abs(drift, 6);
             for (int r = 0; r < 6; r++) {
                 double y = 0;
-                for (int k = 0; k < nv; k++) y += (Jp[r * nv + k] - Jm[r * nv + k]) * v[k] / (2 * h);
+                for (int k = 0; k < nv; k++)
+                    y += (Jp[r * nv + k] - Jm[r * nv + k]) * v[k] / (2 * h);
                 e_dJ = fmax(e_dJ, rel(drift[r], y, ds));
             }
         }
@@ -228,7 +233,8 @@ static void check_model(const char *label, xn_model *m) {
             wk[i] = 0;
             for (int k = 0; k < nv; k++) wk[i] += a[k] * vst[i][k];
         }
-        for (int k = 0; k < nv; k++) vs[k] = (vst[0][k] + 2 * vst[1][k] + 2 * vst[2][k] + vst[3][k]) / 6;
+        for (int k = 0; k < nv; k++)
+            vs[k] = (vst[0][k] + 2 * vst[1][k] + 2 * vst[2][k] + vst[3][k]) / 6;
         xn_lie_integrate(m, q, vs, dt, q);
         for (int k = 0; k < nv; k++) v[k] += dt * (k1[k] + 2 * k2[k] + 2 * k3[k] + k4[k]) / 6;
         W += dt * (wk[0] + 2 * wk[1] + 2 * wk[2] + wk[3]) / 6;
@@ -241,8 +247,23 @@ static void check_model(const char *label, xn_model *m) {
            (T1 + V1) - (T0 + V0), W, e_energy);
     XT_CHECK(e_energy < 1e-7, "%s: energy change != work (%g)", label, e_energy);
     for (int i = 0; i < 4; i++) free(vst[i]);
-    free(k1); free(k2); free(k3); free(k4); free(vs); free(qs);
-    free(q); free(qp); free(qm); free(v); free(a); free(x); free(L); free(J); free(Jp); free(Jm); free(tmp);
+    free(k1);
+    free(k2);
+    free(k3);
+    free(k4);
+    free(vs);
+    free(qs);
+    free(q);
+    free(qp);
+    free(qm);
+    free(v);
+    free(a);
+    free(x);
+    free(L);
+    free(J);
+    free(Jp);
+    free(Jm);
+    free(tmp);
     xn_data_free(d);
 }
 

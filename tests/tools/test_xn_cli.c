@@ -21,7 +21,8 @@ static int run(const char *cmd) {
 }
 
 static double max_err(const xn_json *a, const xn_json *b) {
-    if (!a || !b || a->type != XN_JSON_ARRAY || b->type != XN_JSON_ARRAY || a->n != b->n) return INFINITY;
+    if (!a || !b || a->type != XN_JSON_ARRAY || b->type != XN_JSON_ARRAY || a->n != b->n)
+        return INFINITY;
     double e = 0;
     for (int i = 0; i < a->n; i++) {
         double d = xt_err(a->items[i].num, b->items[i].num);
@@ -102,24 +103,31 @@ int main(void) {
     check_reference("go2.json", "go2.urdf");
 
     char bad1[512], bad2[512], bad3[512], args[2048];
-    write_file("short_q.jsonl", "{\"q\":[0,0,0],\"v\":[0,0,0,0,0,0],\"a\":[0,0,0,0,0,0]}\n", bad1, sizeof bad1);
+    write_file("short_q.jsonl", "{\"q\":[0,0,0],\"v\":[0,0,0,0,0,0],\"a\":[0,0,0,0,0,0]}\n", bad1,
+               sizeof bad1);
     snprintf(args, sizeof args, "dyn %s/urdf/ur5_robot.urdf --in %s", XN_MODELS_DIR, bad1);
     check_error(args, "short_q.jsonl:1: \"q\" has 3 entries, the model needs 6");
-    write_file("text_q.jsonl", "\n{\"q\":[0,0,0,0,0,\"x\"],\"v\":[0,0,0,0,0,0],\"a\":[0,0,0,0,0,0]}\n", bad2, sizeof bad2);
+    write_file("text_q.jsonl",
+               "\n{\"q\":[0,0,0,0,0,\"x\"],\"v\":[0,0,0,0,0,0],\"a\":[0,0,0,0,0,0]}\n", bad2,
+               sizeof bad2);
     snprintf(args, sizeof args, "dyn %s/urdf/ur5_robot.urdf --in %s", XN_MODELS_DIR, bad2);
     check_error(args, "text_q.jsonl:2: \"q\" must be an array of numbers");
-    write_file("nan_q.jsonl", "{\"q\":[0,0,0,0,0,NaN],\"v\":[0,0,0,0,0,0],\"a\":[0,0,0,0,0,0]}\n", bad3, sizeof bad3);
+    write_file("nan_q.jsonl", "{\"q\":[0,0,0,0,0,NaN],\"v\":[0,0,0,0,0,0],\"a\":[0,0,0,0,0,0]}\n",
+               bad3, sizeof bad3);
     snprintf(args, sizeof args, "dyn %s/urdf/ur5_robot.urdf --in %s", XN_MODELS_DIR, bad3);
     check_error(args, "nan_q.jsonl:1: JSON error");
-    snprintf(args, sizeof args, "dyn %s/urdf/ur5_robot.urdf --in %s --frames nosuchframe", XN_MODELS_DIR, bad1);
+    snprintf(args, sizeof args, "dyn %s/urdf/ur5_robot.urdf --in %s --frames nosuchframe",
+             XN_MODELS_DIR, bad1);
     check_error(args, "no frame named 'nosuchframe'");
     check_error("info /nonexistent/robot.urdf", "/nonexistent/robot.urdf");
     check_error("info", "no model file");
     check_error("dyn --in x", "no model file");
     char badurdf[512];
-    write_file("bad.urdf", "<robot name=\"r\">\n  <link name=\"a\">\n    <inertial><mass value=\"-1\"/>"
+    write_file("bad.urdf",
+               "<robot name=\"r\">\n  <link name=\"a\">\n    <inertial><mass value=\"-1\"/>"
                "<inertia ixx=\"1\" iyy=\"1\" izz=\"1\" ixy=\"0\" ixz=\"0\" iyz=\"0\"/></inertial>\n"
-               "  </link>\n</robot>\n", badurdf, sizeof badurdf);
+               "  </link>\n</robot>\n",
+               badurdf, sizeof badurdf);
     snprintf(args, sizeof args, "info %s", badurdf);
     check_error(args, "bad.urdf:3: link 'a': mass -1");
     return xt_done("xn_cli");

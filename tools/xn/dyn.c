@@ -63,7 +63,8 @@ static int check_quats(const xn_model *m, const double *q, const char *where) {
         double n = sqrt(qq[0] * qq[0] + qq[1] * qq[1] + qq[2] * qq[2] + qq[3] * qq[3]);
         if (fabs(n - 1) > 1e-6)
             return xn_cli_error("%s: the quaternion of joint '%s' has norm %g, not 1", where,
-                                m->joint_name[b], n), -1;
+                                m->joint_name[b], n),
+                   -1;
     }
     return 0;
 }
@@ -75,7 +76,8 @@ static void write_text(dyn_ctx *c, int has_aba, int index) {
     const struct {
         const char *name;
         const double *x;
-    } rows[] = {{"tau", c->d->tau}, {"nle", c->d->nle}, {"gravity_torque", c->d->g}, {"qdd", c->d->qdd}};
+    } rows[] = {
+        {"tau", c->d->tau}, {"nle", c->d->nle}, {"gravity_torque", c->d->g}, {"qdd", c->d->qdd}};
     for (int r = 0; r < 4; r++) {
         if (r == 3 && !has_aba) continue;
         fprintf(f, "  %-15s", rows[r].name);
@@ -86,7 +88,8 @@ static void write_text(dyn_ctx *c, int has_aba, int index) {
     for (int i = 0; i < c->nframes; i++) {
         xn_se3 X;
         xn_dyn_frame_placement(c->m, c->d, c->frame_ids[i], &X);
-        fprintf(f, "  frame %s: pos % .6g % .6g % .6g\n", c->frame_names[i], X.p[0], X.p[1], X.p[2]);
+        fprintf(f, "  frame %s: pos % .6g % .6g % .6g\n", c->frame_names[i], X.p[0], X.p[1],
+                X.p[2]);
     }
 }
 
@@ -172,29 +175,39 @@ int xn_cmd_dyn(int argc, char **argv) {
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         int has_val = i + 1 < argc;
-        if (strcmp(a, "--in") == 0 && has_val) in = argv[++i];
-        else if (strcmp(a, "--out") == 0 && has_val) outp = argv[++i];
-        else if (strcmp(a, "--frames") == 0 && has_val) frames = argv[++i];
+        if (strcmp(a, "--in") == 0 && has_val)
+            in = argv[++i];
+        else if (strcmp(a, "--out") == 0 && has_val)
+            outp = argv[++i];
+        else if (strcmp(a, "--frames") == 0 && has_val)
+            frames = argv[++i];
         else if (strcmp(a, "--convention") == 0 && has_val) {
             const char *cv = argv[++i];
-            if (strcmp(cv, "pinocchio") == 0) pinocchio = 1;
+            if (strcmp(cv, "pinocchio") == 0)
+                pinocchio = 1;
             else if (strcmp(cv, "xiaonao") != 0)
                 return xn_cli_error("dyn: unknown convention '%s' (pinocchio or xiaonao)", cv);
-        } else if (strcmp(a, "--floating-base") == 0) floating = 1;
-        else if (strcmp(a, "--json") == 0) json = 1;
+        } else if (strcmp(a, "--floating-base") == 0)
+            floating = 1;
+        else if (strcmp(a, "--json") == 0)
+            json = 1;
         else if (strcmp(a, "--help") == 0) {
-            printf("usage: xn dyn MODEL --in CASES [--out RESULTS] [--frames a,b]\n"
-                   "              [--convention pinocchio] [--floating-base] [--json]\n"
-                   "  CASES: JSON lines {\"q\":[..],\"v\":[..],\"a\":[..],\"tau_aba\":[..]} or one\n"
-                   "         object with a \"cases\" array (and \"frames\", \"floating_base\")\n"
-                   "  writes per case: tau (RNEA), nle, gravity_torque, M, qdd (ABA, with tau_aba),\n"
-                   "  com, and per frame pos, rot and J (6 x nv, local-world-aligned)\n"
-                   "  --out writes JSON lines; otherwise plain text (or --json) on stdout\n"
-                   "  --convention pinocchio: quaternions in q are stored x, y, z, w\n");
+            printf(
+                "usage: xn dyn MODEL --in CASES [--out RESULTS] [--frames a,b]\n"
+                "              [--convention pinocchio] [--floating-base] [--json]\n"
+                "  CASES: JSON lines {\"q\":[..],\"v\":[..],\"a\":[..],\"tau_aba\":[..]} or one\n"
+                "         object with a \"cases\" array (and \"frames\", \"floating_base\")\n"
+                "  writes per case: tau (RNEA), nle, gravity_torque, M, qdd (ABA, with tau_aba),\n"
+                "  com, and per frame pos, rot and J (6 x nv, local-world-aligned)\n"
+                "  --out writes JSON lines; otherwise plain text (or --json) on stdout\n"
+                "  --convention pinocchio: quaternions in q are stored x, y, z, w\n");
             return 0;
-        } else if (a[0] == '-') return xn_cli_error("dyn: unknown option or missing value '%s'", a);
-        else if (!model) model = a;
-        else return xn_cli_error("dyn: more than one model given ('%s')", a);
+        } else if (a[0] == '-')
+            return xn_cli_error("dyn: unknown option or missing value '%s'", a);
+        else if (!model)
+            model = a;
+        else
+            return xn_cli_error("dyn: more than one model given ('%s')", a);
     }
     if (!model) return xn_cli_error("dyn: no model file given");
     if (!in) return xn_cli_error("dyn: no input given (--in CASES)");
@@ -242,7 +255,8 @@ int xn_cmd_dyn(int argc, char **argv) {
         rc = xn_cli_error("dyn: cannot write '%s'", outp);
         c.out = NULL;
     }
-    if (!rc && (!c.d || !c.q || !c.v || !c.a || !c.tau || !c.J)) rc = xn_cli_error("dyn: out of memory");
+    if (!rc && (!c.d || !c.q || !c.v || !c.a || !c.tau || !c.J))
+        rc = xn_cli_error("dyn: out of memory");
     char where[600];
     if (!rc && cases) {
         if (cases->type != XN_JSON_ARRAY) rc = xn_cli_error("%s: \"cases\" must be an array", in);
@@ -273,7 +287,8 @@ int xn_cmd_dyn(int argc, char **argv) {
             line = nl ? nl + 1 : NULL;
         }
     }
-    if (c.out && c.out != stdout && fclose(c.out) != 0 && !rc) rc = xn_cli_error("dyn: error writing '%s'", outp);
+    if (c.out && c.out != stdout && fclose(c.out) != 0 && !rc)
+        rc = xn_cli_error("dyn: error writing '%s'", outp);
     free(c.q);
     free(c.v);
     free(c.a);

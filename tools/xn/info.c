@@ -1,4 +1,5 @@
-/* xn info: what a model file describes, as the library built it. SPDX-License-Identifier: Apache-2.0 */
+/* xn info: what a model file describes, as the library built it. SPDX-License-Identifier:
+ * Apache-2.0 */
 #include <math.h>
 #include <string.h>
 
@@ -34,8 +35,8 @@ static void print_json(const xn_model *m) {
     FILE *f = stdout;
     fputs("{\"name\":", f);
     json_str(f, m->name);
-    fprintf(f, ",\"nq\":%d,\"nv\":%d,\"nbody\":%d,\"mass\":%.17g,\"gravity\":", m->nq, m->nv, m->nbody,
-            xn_model_mass(m));
+    fprintf(f, ",\"nq\":%d,\"nv\":%d,\"nbody\":%d,\"mass\":%.17g,\"gravity\":", m->nq, m->nv,
+            m->nbody, xn_model_mass(m));
     xn_cli_json_array(f, m->gravity, 3);
     fputs(",\"joints\":[", f);
     for (int b = 1; b < m->nbody; b++) {
@@ -96,9 +97,10 @@ static void print_json(const xn_model *m) {
 
 static void print_text(const xn_model *m, const char *path) {
     printf("model   %s (%s)\n", m->name[0] ? m->name : "(unnamed)", path);
-    printf("size    nq %d, nv %d, %d moving bodies, %d frames\n", m->nq, m->nv, m->nbody - 1, m->nframe);
-    printf("mass    %.4f kg (moving bodies)\ngravity %g %g %g m/s^2\n\n", xn_model_mass(m), m->gravity[0],
-           m->gravity[1], m->gravity[2]);
+    printf("size    nq %d, nv %d, %d moving bodies, %d frames\n", m->nq, m->nv, m->nbody - 1,
+           m->nframe);
+    printf("mass    %.4f kg (moving bodies)\ngravity %g %g %g m/s^2\n\n", xn_model_mass(m),
+           m->gravity[0], m->gravity[1], m->gravity[2]);
     printf("tree (body <- joint, parent)\n");
     for (int b = 1; b < m->nbody; b++) {
         int depth = 0;
@@ -107,11 +109,12 @@ static void print_text(const xn_model *m, const char *path) {
                xn_joint_type_str(m->body_jtype[b]), m->joint_mimic[b] ? ", mimics " : "",
                m->joint_mimic[b] ? m->joint_mimic[b] : "");
     }
-    printf("\njoints\n  %-28s %-10s %4s %4s %9s %9s %9s %9s %8s %8s %8s\n", "name", "type", "q", "v",
-           "lower", "upper", "vel", "effort", "damping", "friction", "armature");
+    printf("\njoints\n  %-28s %-10s %4s %4s %9s %9s %9s %9s %8s %8s %8s\n", "name", "type", "q",
+           "v", "lower", "upper", "vel", "effort", "damping", "friction", "armature");
     for (int b = 1; b < m->nbody; b++) {
         int q = m->body_qadr[b], v = m->body_vadr[b];
-        printf("  %-28s %-10s %4d %4d", m->joint_name[b], xn_joint_type_str(m->body_jtype[b]), q, v);
+        printf("  %-28s %-10s %4d %4d", m->joint_name[b], xn_joint_type_str(m->body_jtype[b]), q,
+               v);
         int one = m->body_nv[b] == 1;
         print_limit(stdout, one ? m->q_lower[q] : -INFINITY);
         print_limit(stdout, one ? m->q_upper[q] : INFINITY);
@@ -123,12 +126,14 @@ static void print_text(const xn_model *m, const char *path) {
     for (int b = 1; b < m->nbody; b++) {
         xn_real c[3], Ic[6];
         xn_inertia_to_com(&m->body_inertia[b], c, Ic);
-        printf("  %-28s %10.4f  %8.4f %8.4f %8.4f\n", m->body_name[b], m->body_inertia[b].m, c[0], c[1], c[2]);
+        printf("  %-28s %10.4f  %8.4f %8.4f %8.4f\n", m->body_name[b], m->body_inertia[b].m, c[0],
+               c[1], c[2]);
     }
     static const char *ft[] = {"body", "joint", "site"};
     printf("\nframes (%d)\n", m->nframe);
     for (int i = 0; i < m->nframe; i++)
-        printf("  %-32s %-5s on %s\n", m->frame_name[i], ft[m->frame_type[i]], m->body_name[m->frame_body[i]]);
+        printf("  %-32s %-5s on %s\n", m->frame_name[i], ft[m->frame_type[i]],
+               m->body_name[m->frame_body[i]]);
     if (m->nwarning) {
         printf("\nwarnings (%d)\n", m->nwarning);
         for (int i = 0; i < m->nwarning; i++) printf("  %s\n", m->warning[i]);
@@ -139,18 +144,24 @@ int xn_cmd_info(int argc, char **argv) {
     const char *path = NULL;
     int json = 0, floating = 0, strict = 0;
     for (int i = 1; i < argc; i++) {
-        if (strcmp(argv[i], "--json") == 0) json = 1;
-        else if (strcmp(argv[i], "--floating-base") == 0) floating = 1;
-        else if (strcmp(argv[i], "--strict") == 0) strict = 1;
+        if (strcmp(argv[i], "--json") == 0)
+            json = 1;
+        else if (strcmp(argv[i], "--floating-base") == 0)
+            floating = 1;
+        else if (strcmp(argv[i], "--strict") == 0)
+            strict = 1;
         else if (strcmp(argv[i], "--help") == 0) {
             printf("usage: xn info MODEL [--floating-base] [--strict] [--json]\n"
                    "  --floating-base  URDF: a free joint above the root link\n"
                    "  --strict         reject inertias that violate A + B >= C\n"
                    "  --json           machine-readable output\n");
             return 0;
-        } else if (argv[i][0] == '-') return xn_cli_error("info: unknown option '%s'", argv[i]);
-        else if (!path) path = argv[i];
-        else return xn_cli_error("info: more than one model given ('%s')", argv[i]);
+        } else if (argv[i][0] == '-')
+            return xn_cli_error("info: unknown option '%s'", argv[i]);
+        else if (!path)
+            path = argv[i];
+        else
+            return xn_cli_error("info: more than one model given ('%s')", argv[i]);
     }
     if (!path) return xn_cli_error("info: no model file given (usage: xn info MODEL)");
     xn_model *m = xn_cli_load(path, floating, strict);

@@ -1,0 +1,7 @@
+#!/usr/bin/env bash
+# Run every benchmark and print its table. Usage: scripts/bench.sh BUILD_DIR [--quick]
+set -euo pipefail
+build=${1:-build}; shift || true
+echo "## Kinematics and dynamics (ns per call, median of repeats)"
+echo
+"$build/bench/bench_dynamics" "$@"

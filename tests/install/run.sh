@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# Install xiaonao into a temporary prefix, then build and run a consumer with find_package
+# (shared and static) and with pkg-config. Usage: run.sh BUILD_DIR SOURCE_DIR WORK_DIR
+set -euo pipefail
+build=$1; src=$2; work=$3
+rm -rf "$work"; mkdir -p "$work"
+cmake --install "$build" --prefix "$work/prefix" >/dev/null
+cmake -S "$src/tests/install" -B "$work/consumer" -DCMAKE_PREFIX_PATH="$work/prefix" >/dev/null
+cmake --build "$work/consumer" >/dev/null
+model="$src/models/urdf/ur5_robot.urdf"
+LD_LIBRARY_PATH="$work/prefix/lib:${LD_LIBRARY_PATH:-}" "$work/consumer/consumer_shared" "$model"
+"$work/consumer/consumer_static" "$model"
+export PKG_CONFIG_PATH="$work/prefix/lib/pkgconfig"
+cc -o "$work/consumer_pc" "$src/tests/install/consumer.c" $(pkg-config --cflags --libs xiaonao)
+LD_LIBRARY_PATH="$work/prefix/lib" "$work/consumer_pc" "$model"
+echo "install: 3 passed, 0 failed"

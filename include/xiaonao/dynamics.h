@@ -81,7 +81,8 @@ void xn_dyn_nle(const xn_model *m, xn_data *d, const xn_real *q, const xn_real *
  * controller's friction model). tau has nv entries and is overwritten. */
 void xn_dyn_passive(const xn_model *m, const xn_real *v, xn_real *tau);
 /** Composite-rigid-body algorithm: the joint-space mass matrix d->M (nv x nv, both triangles),
- * with the armature on its diagonal. Also fills d->liMi and d->Ic. */
+ * with the armature on its diagonal. Works in the world frame: also fills d->liMi, d->oMi and
+ * d->Ic (composite inertias about the world origin, world axes). */
 void xn_dyn_crba(const xn_model *m, xn_data *d, const xn_real *q);
 /** Sparse factorization M = L^T D L following the tree (Featherstone's LTDL) of d->M into d->LD.
  * Returns XN_ERR_NUMERIC if a pivot is not positive (M not positive definite). */

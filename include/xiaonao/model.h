@@ -135,7 +135,7 @@ typedef struct xn_data {
     xn_real *U;      /**< 6 per DoF: IA S (ABA) */
     xn_real *Dinv;   /**< 36 per body: (S^T IA S)^-1, nv_b x nv_b (ABA) */
     xn_real *u;      /**< nv (ABA) */
-    xn_real *tmp;    /**< 6*nbody + nv scratch */
+    xn_real *tmp;    /**< 6 * (nbody + nv) scratch */
     xn_real *subcom; /**< 4 per body: subtree mass and mass-weighted centre in the world */
     int *path;       /**< nbody scratch: a body's path to the root */
 } xn_data;

@@ -6,45 +6,44 @@
 #include "dynamics/joint_inline.h"
 #include "xiaonao/dynamics.h"
 
+/* In the world frame (as Pinocchio does): every DoF's motion axis S_k and every body's composite
+ * inertia are expressed at the world origin, so composite inertias accumulate by plain addition
+ * and each entry M[k][j] is one 6-vector dot product S_j . (Ic S_k), with no transform up the
+ * tree per entry. */
 void xn_dyn_crba(const xn_model *m, xn_data *d, const xn_real *q) {
     int nv = m->nv;
+    xn_real *Jw = d->tmp; /* world motion axes, 6 contiguous numbers per DoF */
     memset(d->M, 0, sizeof(xn_real) * (size_t)nv * (size_t)nv); /* other branches stay zero */
     for (int b = 1; b < m->nbody; b++) {
+        int p = m->body_parent[b];
         xn_joint_placement(m, b, q, &d->liMi[b]);
-        d->Ic[b] = m->body_inertia[b];
+        if (p == 0)
+            d->oMi[b] = d->liMi[b];
+        else
+            xn_se3_mul_noalias(&d->oMi[p], &d->liMi[b], &d->oMi[b]);
+        xn_inertia_act(&d->oMi[b], &m->body_inertia[b], &d->Ic[b]);
+        for (int k = 0; k < m->body_nv[b]; k++) {
+            xn_real sc[6];
+            xn_joint_motion_col(m, b, k, sc);
+            xn_motion_act(&d->oMi[b], sc, &Jw[6 * (m->body_vadr[b] + k)]);
+        }
     }
     for (int b = m->nbody - 1; b >= 1; b--) {
-        for (int k = 0; k < m->body_nv[b]; k++) {
-            int row = m->body_vadr[b] + k;
-            xn_real s[6], F[6], t[6];
-            xn_joint_motion_col(m, b, k, s);
-            xn_inertia_mul(&d->Ic[b], s, F);
-            /* entries with the DoFs of the same joint (k' <= k) */
-            xn_real proj[6];
-            xn_joint_project_force(m, b, F, proj);
-            for (int k2 = 0; k2 <= k; k2++) {
-                int col = m->body_vadr[b] + k2;
-                d->M[row * nv + col] = d->M[col * nv + row] = proj[k2];
+        int va = m->body_vadr[b];
+        for (int k = va; k < va + m->body_nv[b]; k++) {
+            xn_real F[6];
+            xn_inertia_mul(&d->Ic[b], &Jw[6 * k], F);
+            /* this DoF and every DoF on its path to the root */
+            for (int j = k; j >= 0; j = m->dof_parent[j]) {
+                const xn_real *S = &Jw[6 * j];
+                xn_real x = S[0] * F[0] + S[1] * F[1] + S[2] * F[2] + S[3] * F[3] + S[4] * F[4] +
+                            S[5] * F[5];
+                d->M[k * nv + j] = d->M[j * nv + k] = x;
             }
-            d->M[row * nv + row] += m->dof_armature[row];
-            /* then up the tree: F expressed in each ancestor's frame */
-            for (int j = b; m->body_parent[j] > 0; j = m->body_parent[j]) {
-                xn_force_act(&d->liMi[j], F, t);
-                for (int i = 0; i < 6; i++) F[i] = t[i];
-                int pj = m->body_parent[j];
-                xn_joint_project_force(m, pj, F, proj);
-                for (int k2 = 0; k2 < m->body_nv[pj]; k2++) {
-                    int col = m->body_vadr[pj] + k2;
-                    d->M[row * nv + col] = d->M[col * nv + row] = proj[k2];
-                }
-            }
+            d->M[k * nv + k] += m->dof_armature[k];
         }
         int p = m->body_parent[b];
-        if (p > 0) {
-            xn_inertia Y;
-            xn_inertia_act(&d->liMi[b], &d->Ic[b], &Y);
-            xn_inertia_accum(&d->Ic[p], &Y);
-        }
+        if (p > 0) xn_inertia_accum(&d->Ic[p], &d->Ic[b]);
     }
 }
 

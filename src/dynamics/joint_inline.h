@@ -7,6 +7,7 @@
 
 #include <math.h>
 
+#include "math/sincos_inline.h"
 #include "math/spatial_inline.h"
 #include "xiaonao/model.h"
 
@@ -30,12 +31,17 @@ static inline void xn_joint_placement(const xn_model *m, int b, const xn_real *q
     case XN_JOINT_REVOLUTE:
     case XN_JOINT_CONTINUOUS: {
         int k = m->body_jaxis[b];
+        xn_real sn, cs;
         if (k < 3) {
-            xn_real th = ax[k] * qj[0];
-            xn_rot_mul_axis(T->R, k, cos(th), sin(th), out->R);
+            xn_sincos(ax[k] * qj[0], &sn, &cs);
+            xn_rot_mul_axis(T->R, k, cs, sn, out->R);
         } else {
-            xn_real Rj[9];
-            xn_rot_axis_angle(ax, qj[0], Rj);
+            /* Rodrigues: R = c 1 + s [a]x + (1 - c) a a^T */
+            xn_sincos(qj[0], &sn, &cs);
+            xn_real t = 1 - cs, x = ax[0], y = ax[1], z = ax[2];
+            xn_real Rj[9] = {t * x * x + cs,     t * x * y - sn * z, t * x * z + sn * y,
+                             t * x * y + sn * z, t * y * y + cs,     t * y * z - sn * x,
+                             t * x * z - sn * y, t * y * z + sn * x, t * z * z + cs};
             xn_m3_mul(T->R, Rj, out->R);
         }
         out->p[0] = T->p[0];

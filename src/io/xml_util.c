@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <libxml/parser.h>
+#include <libxml/xmlerror.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -15,6 +16,15 @@ static void copy_name(char *dst, size_t cap, const char *src) {
     snprintf(dst, cap, "%s", src ? src : "");
 }
 
+/* libxml2 reports some problems (bad encodings, I/O) through its generic error handler, which
+ * prints to stderr; a library must not print, so the handler is silenced around each parse (the
+ * handler is per thread in libxml2, and restored afterwards). The error still reaches the
+ * parser context, where xn_xml_read picks it up. */
+static void xn_xml_silent(void *ctx, const char *msg, ...) {
+    (void)ctx;
+    (void)msg;
+}
+
 xmlDocPtr xn_xml_read(const char *buf, size_t len, const char *name, xn_error *err) {
     if (len > (size_t)0x7fffffff) {
         copy_name(err->file, sizeof err->file, name);
@@ -22,8 +32,16 @@ xmlDocPtr xn_xml_read(const char *buf, size_t len, const char *name, xn_error *e
         snprintf(err->message, sizeof err->message, "file too large");
         return NULL;
     }
+    xmlGenericErrorFunc old_handler = xmlGenericError;
+    void *old_ctx = xmlGenericErrorContext;
+    xmlSetGenericErrorFunc(NULL, xn_xml_silent);
     xmlParserCtxtPtr ctxt = xmlNewParserCtxt();
-    if (!ctxt) return NULL;
+    if (!ctxt) {
+        xmlSetGenericErrorFunc(old_ctx, old_handler);
+        copy_name(err->file, sizeof err->file, name);
+        snprintf(err->message, sizeof err->message, "out of memory");
+        return NULL;
+    }
     /* no network, no entity substitution (no billion-laughs), big line numbers */
     xmlDocPtr doc = xmlCtxtReadMemory(ctxt, buf, (int)len, name, NULL,
                                       XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING |
@@ -42,6 +60,7 @@ xmlDocPtr xn_xml_read(const char *buf, size_t len, const char *name, xn_error *e
         doc = NULL;
     }
     xmlFreeParserCtxt(ctxt);
+    xmlSetGenericErrorFunc(old_ctx, old_handler);
     return doc;
 }
 

@@ -38,7 +38,7 @@ xn_data *xn_data_create(const xn_model *m) {
     ALLOC(d->U, 6 * nv);
     ALLOC(d->Dinv, 36 * nb);
     ALLOC(d->u, nv);
-    ALLOC(d->tmp, 6 * nb + nv);
+    ALLOC(d->tmp, 6 * (nb + nv));
     ALLOC(d->subcom, 4 * nb);
     ALLOC(d->path, nb);
     xn_se3_identity(&d->oMi[0]);

@@ -1,6 +1,7 @@
 /* Bad model files get a clear error naming the file, the line and the reason, never a crash or a
  * half-built model. One case per kind of mistake, for URDF and MJCF. */
 #include <string.h>
+#include <unistd.h>
 
 #include "test_util.h"
 #include "xiaonao/xiaonao.h"
@@ -219,7 +220,33 @@ static void mjcf_cases(void) {
                 XN_ERR_PARSE, 5, "<inertial> without mass", "inertial.xml");
 }
 
+/* A library never prints: a bad encoding (libxml2 reports those through a printing handler) must
+ * come back as an error and leave stderr empty. */
+static void silent_on_bad_encoding(void) {
+    char path[600];
+    snprintf(path, sizeof path, "%s/stderr_capture.txt", tmpdir);
+    fflush(stderr);
+    int saved = dup(2);
+    FILE *cap = fopen(path, "w");
+    dup2(fileno(cap), 2);
+    static const char bad[] =
+        "<?xml version=\"1.0\" encoding=\"ISO-2022-JP\"?>\n<robot>\xc3\xdd\x9d\x9d</robot>";
+    xn_model *m = NULL;
+    xn_error err;
+    xn_status st = xn_load_urdf_string(bad, sizeof bad - 1, "enc.urdf", NULL, &m, &err);
+    fflush(stderr);
+    dup2(saved, 2);
+    close(saved);
+    fclose(cap);
+    size_t n = 0;
+    char *text = xt_slurp(path, &n);
+    XT_CHECK(st == XN_ERR_PARSE && m == NULL, "bad encoding: status %d", st);
+    XT_CHECK(n == 0, "the loader printed to stderr: %s", text);
+    free(text);
+}
+
 int main(void) {
+    silent_on_bad_encoding();
     urdf_cases();
     mjcf_cases();
     return xt_done("load_errors");

@@ -90,7 +90,8 @@ xn_status xn_dyn_factor(const xn_model *m, xn_data *d);
 /** Solve M x = b in place (x holds b on entry, nv entries) with the factor in d->LD. */
 void xn_dyn_solve(const xn_model *m, const xn_data *d, xn_real *x);
 /** Articulated-body algorithm, forward dynamics: d->qdd such that M qdd + C v + g = tau.
- * Includes the armature. Also fills d->liMi, d->v, d->a. */
+ * Includes the armature. Works in the world frame: also fills d->liMi and d->oMi, and leaves
+ * d->v and d->a as spatial vectors in world axes at the world origin (not body frames). */
 void xn_dyn_aba(const xn_model *m, xn_data *d, const xn_real *q, const xn_real *v,
                 const xn_real *tau);
 

@@ -85,8 +85,10 @@ typedef struct xn_model {
     /* ---- named frames f, 0 <= f < nframe ---- */
     char **frame_name;
     xn_frame_type *frame_type;
-    int *frame_body;         /**< the body a frame is fixed to */
-    xn_se3 *frame_placement; /**< the frame's placement in its body's frame */
+    int *frame_body;                       /**< the body a frame is fixed to */
+    xn_se3 *frame_placement;               /**< the frame's placement in its body's frame */
+    unsigned char *frame_pure_translation; /**< 1 when frame_placement's rotation is the identity
+                                                (most link and joint frames): a cheaper product */
 
     int nwarning; /**< warnings raised while loading (e.g. inertia violating A + B >= C) */
     char **warning;

@@ -15,70 +15,6 @@ static void inertia_to_mat(const xn_inertia *Y, xn_real *A) {
     memcpy(A, M, sizeof M);
 }
 
-static void blk_get(const xn_real *A, int bi, int bj, xn_real B[9]) {
-    for (int r = 0; r < 3; r++)
-        for (int c = 0; c < 3; c++) B[3 * r + c] = A[6 * (3 * bi + r) + 3 * bj + c];
-}
-
-/* R B R^T */
-static void rot_blk(const xn_real R[9], const xn_real B[9], xn_real out[9]) {
-    xn_real RB[9];
-    xn_m3_mul(R, B, RB);
-    for (int r = 0; r < 3; r++)
-        for (int c = 0; c < 3; c++)
-            out[3 * r + c] =
-                RB[3 * r] * R[3 * c] + RB[3 * r + 1] * R[3 * c + 1] + RB[3 * r + 2] * R[3 * c + 2];
-}
-
-/* P B with P = [p]x, column by column */
-static void skew_mul(const xn_real p[3], const xn_real B[9], xn_real out[9]) {
-    for (int c = 0; c < 3; c++) {
-        xn_real col[3] = {B[c], B[3 + c], B[6 + c]}, t[3];
-        xn_v3_cross(p, col, t);
-        out[c] = t[0];
-        out[3 + c] = t[1];
-        out[6 + c] = t[2];
-    }
-}
-
-/* Ap += Xf Ia Xf^T: an articulated inertia of a child (child axes) added to its parent, where
- * Xf = [[R, 0], [[p]x R, R]] is the child-to-parent force transform. */
-static void add_transformed(const xn_se3 *X, const xn_real *Ia, xn_real *Ap) {
-    xn_real B11[9], B12[9], B22[9], t[9];
-    blk_get(Ia, 0, 0, t);
-    rot_blk(X->R, t, B11);
-    blk_get(Ia, 1, 1, t);
-    rot_blk(X->R, t, B22);
-    /* R B12 R^T for the non-symmetric block */
-    xn_real B[9], RB[9];
-    blk_get(Ia, 0, 1, B);
-    xn_m3_mul(X->R, B, RB);
-    for (int r = 0; r < 3; r++)
-        for (int c = 0; c < 3; c++)
-            B12[3 * r + c] = RB[3 * r] * X->R[3 * c] + RB[3 * r + 1] * X->R[3 * c + 1] +
-                             RB[3 * r + 2] * X->R[3 * c + 2];
-    /* C12 = B12 - B11 P ; C22 = B22 + P B12 + (P B12)^T - P B11 P */
-    xn_real W[9], PB12[9], PW[9];
-    /* B11 P = -(P B11)^T since both B11 symmetric and P skew */
-    xn_real PB11[9];
-    skew_mul(X->p, B11, PB11);
-    for (int r = 0; r < 3; r++)
-        for (int c = 0; c < 3; c++) W[3 * r + c] = -PB11[3 * c + r];
-    skew_mul(X->p, B12, PB12);
-    skew_mul(X->p, W, PW);
-    for (int r = 0; r < 3; r++)
-        for (int c = 0; c < 3; c++) {
-            xn_real c11 = B11[3 * r + c];
-            xn_real c12 = B12[3 * r + c] - W[3 * r + c];
-            xn_real c21 = B12[3 * c + r] - W[3 * c + r];
-            xn_real c22 = B22[3 * r + c] + PB12[3 * r + c] + PB12[3 * c + r] - PW[3 * r + c];
-            Ap[6 * r + c] += c11;
-            Ap[6 * r + 3 + c] += c12;
-            Ap[6 * (3 + r) + c] += c21;
-            Ap[6 * (3 + r) + 3 + c] += c22;
-        }
-}
-
 static void mat6_mulv(const xn_real *A, const xn_real x[6], xn_real out[6]) {
     for (int r = 0; r < 6; r++) {
         xn_real s = 0;
@@ -108,73 +44,110 @@ static void invert_small(const xn_real *D, int n, xn_real *Dinv) {
     }
 }
 
+/* Everything is expressed in the world frame at the world origin (as Pinocchio 3 does): a child's
+ * articulated inertia and bias force then add to its parent's without a spatial transform, which
+ * is the costliest step of the body-frame version. Featherstone's recursions hold unchanged in
+ * any fixed frame; the only body-fixed quantity, a joint axis S, moves with its body, so its rate
+ * is v_b x S and the velocity-product acceleration is c_b = v_b x (S qd). */
 void xn_dyn_aba(const xn_model *m, xn_data *d, const xn_real *q, const xn_real *v,
                 const xn_real *tau) {
     int nb = m->nbody;
-    xn_real *cb = d->tmp; /* 6 per body: velocity-product acceleration v_b x (S qd) */
+    xn_real *cb = d->tmp;          /* 6 per body: c_b */
+    xn_real *Sw = d->tmp + 6 * nb; /* 6 per DoF: the world motion axes */
     for (int i = 0; i < 6; i++) d->v[i] = 0;
-    /* pass 1: kinematics and the rigid-body bias forces */
+    /* pass 1: placements, world velocities, rigid-body inertias and bias forces */
     for (int b = 1; b < nb; b++) {
-        int p = m->body_parent[b];
+        int p = m->body_parent[b], va = m->body_vadr[b], nvb = m->body_nv[b];
         xn_joint_placement(m, b, q, &d->liMi[b]);
-        xn_real *vb = &d->v[6 * b], vj[6] = {0, 0, 0, 0, 0, 0};
-        xn_joint_add_motion(m, b, v + m->body_vadr[b], vj);
-        xn_motion_act_inv(&d->liMi[b], &d->v[6 * p], vb);
-        for (int i = 0; i < 6; i++) vb[i] += vj[i];
+        if (p == 0)
+            d->oMi[b] = d->liMi[b];
+        else
+            xn_se3_mul_noalias(&d->oMi[p], &d->liMi[b], &d->oMi[b]);
+        xn_real vj[6] = {0, 0, 0, 0, 0, 0};
+        for (int k = 0; k < nvb; k++) {
+            xn_real *s = &Sw[6 * (va + k)];
+            xn_joint_world_col(m, b, k, &d->oMi[b], s);
+            for (int i = 0; i < 6; i++) vj[i] += s[i] * v[va + k];
+        }
+        xn_real *vb = &d->v[6 * b];
+        for (int i = 0; i < 6; i++) vb[i] = d->v[6 * p + i] + vj[i];
         xn_motion_cross(vb, vj, &cb[6 * b]);
-        inertia_to_mat(&m->body_inertia[b], &d->IA[36 * b]);
+        xn_inertia Yw;
+        xn_inertia_act(&d->oMi[b], &m->body_inertia[b], &Yw);
+        inertia_to_mat(&Yw, &d->IA[36 * b]);
         xn_real h[6];
-        xn_inertia_mul(&m->body_inertia[b], vb, h);
+        xn_inertia_mul(&Yw, vb, h);
         xn_motion_cross_force(vb, h, &d->pA[6 * b]);
     }
-    /* pass 2: articulated inertias and bias forces, leaves to root */
+    /* pass 2: articulated inertias and bias forces, leaves to root; no transforms */
     for (int b = nb - 1; b >= 1; b--) {
         int nvb = m->body_nv[b], va = m->body_vadr[b], p = m->body_parent[b];
         xn_real *IA = &d->IA[36 * b], *pA = &d->pA[6 * b], *U = &d->U[6 * va];
-        xn_real D[36], Sf[6];
-        for (int k = 0; k < nvb; k++) {
-            xn_real s[6];
-            xn_joint_motion_col(m, b, k, s);
-            mat6_mulv(IA, s, &U[6 * k]);
-        }
-        for (int k = 0; k < nvb; k++) {
-            xn_joint_project_force(m, b, &U[6 * k], Sf);
-            for (int k2 = 0; k2 < nvb; k2++) D[k2 * nvb + k] = Sf[k2];
-            D[k * nvb + k] += m->dof_armature[va + k];
-        }
-        xn_joint_project_force(m, b, pA, Sf);
-        for (int k = 0; k < nvb; k++) d->u[va + k] = tau[va + k] - Sf[k];
         xn_real *Dinv = &d->Dinv[36 * b];
+        if (nvb == 1) {
+            const xn_real *s = &Sw[6 * va];
+            mat6_mulv(IA, s, U);
+            xn_real D = m->dof_armature[va], sp = 0;
+            for (int i = 0; i < 6; i++) {
+                D += s[i] * U[i];
+                sp += s[i] * pA[i];
+            }
+            xn_real di = D > 0 ? 1.0 / D : 0; /* a massless end link: leave it unaccelerated */
+            Dinv[0] = di;
+            d->u[va] = tau[va] - sp;
+            if (p == 0) continue;
+            xn_real *IAp = &d->IA[36 * p], *pAp = &d->pA[6 * p];
+            xn_real Ia[36], pa[6], g = di * d->u[va];
+            for (int r = 0; r < 6; r++) {
+                xn_real ur = U[r] * di;
+                for (int c = 0; c < 6; c++) Ia[6 * r + c] = IA[6 * r + c] - ur * U[c];
+            }
+            mat6_mulv(Ia, &cb[6 * b], pa);
+            for (int r = 0; r < 6; r++) pAp[r] += pA[r] + pa[r] + U[r] * g;
+            for (int i = 0; i < 36; i++) IAp[i] += Ia[i];
+            continue;
+        }
+        xn_real D[36], Dinvu[6] = {0, 0, 0, 0, 0, 0};
+        for (int k = 0; k < nvb; k++) mat6_mulv(IA, &Sw[6 * (va + k)], &U[6 * k]);
+        for (int k = 0; k < nvb; k++) {
+            const xn_real *s = &Sw[6 * (va + k)];
+            for (int k2 = 0; k2 < nvb; k2++) {
+                xn_real x = 0;
+                for (int i = 0; i < 6; i++) x += s[i] * U[6 * k2 + i];
+                D[k * nvb + k2] = x;
+            }
+            D[k * nvb + k] += m->dof_armature[va + k];
+            xn_real sp = 0;
+            for (int i = 0; i < 6; i++) sp += s[i] * pA[i];
+            d->u[va + k] = tau[va + k] - sp;
+        }
         invert_small(D, nvb, Dinv);
         if (p == 0) continue;
         /* Ia = IA - U Dinv U^T ; pa = pA + Ia c + U Dinv u */
-        xn_real Ia[36], UDinv[36], pa[6], Dinvu[6] = {0, 0, 0, 0, 0, 0};
+        xn_real Ia[36], UDinv[36], pa[6];
         for (int r = 0; r < 6; r++)
             for (int k = 0; k < nvb; k++) {
-                xn_real s = 0;
-                for (int k2 = 0; k2 < nvb; k2++) s += U[6 * k2 + r] * Dinv[k2 * nvb + k];
-                UDinv[r * nvb + k] = s;
+                xn_real x = 0;
+                for (int k2 = 0; k2 < nvb; k2++) x += U[6 * k2 + r] * Dinv[k2 * nvb + k];
+                UDinv[r * nvb + k] = x;
             }
         for (int r = 0; r < 6; r++)
             for (int c = 0; c < 6; c++) {
-                xn_real s = 0;
-                for (int k = 0; k < nvb; k++) s += UDinv[r * nvb + k] * U[6 * k + c];
-                Ia[6 * r + c] = IA[6 * r + c] - s;
+                xn_real x = 0;
+                for (int k = 0; k < nvb; k++) x += UDinv[r * nvb + k] * U[6 * k + c];
+                Ia[6 * r + c] = IA[6 * r + c] - x;
             }
         for (int k = 0; k < nvb; k++)
             for (int k2 = 0; k2 < nvb; k2++) Dinvu[k] += Dinv[k * nvb + k2] * d->u[va + k2];
         mat6_mulv(Ia, &cb[6 * b], pa);
         for (int r = 0; r < 6; r++) {
-            xn_real s = pA[r];
-            for (int k = 0; k < nvb; k++) s += U[6 * k + r] * Dinvu[k];
-            pa[r] += s;
+            xn_real x = pA[r] + pa[r];
+            for (int k = 0; k < nvb; k++) x += U[6 * k + r] * Dinvu[k];
+            d->pA[6 * p + r] += x;
         }
-        add_transformed(&d->liMi[b], Ia, &d->IA[36 * p]);
-        xn_real fp[6];
-        xn_force_act(&d->liMi[b], pa, fp);
-        for (int r = 0; r < 6; r++) d->pA[6 * p + r] += fp[r];
+        for (int i = 0; i < 36; i++) d->IA[36 * p + i] += Ia[i];
     }
-    /* pass 3: accelerations, root to leaves */
+    /* pass 3: accelerations, root to leaves (world frame, gravity as an upward acceleration) */
     d->a[0] = -m->gravity[0];
     d->a[1] = -m->gravity[1];
     d->a[2] = -m->gravity[2];
@@ -182,19 +155,19 @@ void xn_dyn_aba(const xn_model *m, xn_data *d, const xn_real *q, const xn_real *
     for (int b = 1; b < nb; b++) {
         int nvb = m->body_nv[b], va = m->body_vadr[b], p = m->body_parent[b];
         xn_real *ab = &d->a[6 * b], *U = &d->U[6 * va], *Dinv = &d->Dinv[36 * b];
-        xn_motion_act_inv(&d->liMi[b], &d->a[6 * p], ab);
-        for (int i = 0; i < 6; i++) ab[i] += cb[6 * b + i];
+        for (int i = 0; i < 6; i++) ab[i] = d->a[6 * p + i] + cb[6 * b + i];
         xn_real r[6];
         for (int k = 0; k < nvb; k++) {
-            xn_real s = 0;
-            for (int i = 0; i < 6; i++) s += U[6 * k + i] * ab[i];
-            r[k] = d->u[va + k] - s;
+            xn_real x = 0;
+            for (int i = 0; i < 6; i++) x += U[6 * k + i] * ab[i];
+            r[k] = d->u[va + k] - x;
         }
         for (int k = 0; k < nvb; k++) {
-            xn_real s = 0;
-            for (int k2 = 0; k2 < nvb; k2++) s += Dinv[k * nvb + k2] * r[k2];
-            d->qdd[va + k] = s;
+            xn_real x = 0;
+            for (int k2 = 0; k2 < nvb; k2++) x += Dinv[k * nvb + k2] * r[k2];
+            d->qdd[va + k] = x;
+            const xn_real *s = &Sw[6 * (va + k)];
+            for (int i = 0; i < 6; i++) ab[i] += s[i] * x;
         }
-        xn_joint_add_motion(m, b, d->qdd + va, ab);
     }
 }

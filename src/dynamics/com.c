@@ -38,9 +38,8 @@ void xn_dyn_com_jacobian(const xn_model *m, xn_data *d, const xn_real *q) {
         /* a DoF of b moves b's whole subtree: d(sum m c)/dqk = m_sub (v0 + w x c_sub) with
          * sum m c = s[0..2] */
         for (int k = 0; k < m->body_nv[b]; k++) {
-            xn_real sc[6], w[6];
-            xn_joint_motion_col(m, b, k, sc);
-            xn_motion_act(&d->oMi[b], sc, w);
+            xn_real w[6];
+            xn_joint_world_col(m, b, k, &d->oMi[b], w);
             xn_real wxc[3];
             xn_v3_cross(w + 3, s, wxc);
             int col = m->body_vadr[b] + k;

@@ -22,11 +22,8 @@ void xn_dyn_crba(const xn_model *m, xn_data *d, const xn_real *q) {
         else
             xn_se3_mul_noalias(&d->oMi[p], &d->liMi[b], &d->oMi[b]);
         xn_inertia_act(&d->oMi[b], &m->body_inertia[b], &d->Ic[b]);
-        for (int k = 0; k < m->body_nv[b]; k++) {
-            xn_real sc[6];
-            xn_joint_motion_col(m, b, k, sc);
-            xn_motion_act(&d->oMi[b], sc, &Jw[6 * (m->body_vadr[b] + k)]);
-        }
+        for (int k = 0; k < m->body_nv[b]; k++)
+            xn_joint_world_col(m, b, k, &d->oMi[b], &Jw[6 * (m->body_vadr[b] + k)]);
     }
     for (int b = m->nbody - 1; b >= 1; b--) {
         int va = m->body_vadr[b];

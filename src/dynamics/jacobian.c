@@ -42,9 +42,8 @@ void xn_dyn_frame_jacobian(const xn_model *m, const xn_data *d, int f, xn_refere
     xn_dyn_frame_placement(m, d, f, &oMf);
     for (int b = m->frame_body[f]; b > 0; b = m->body_parent[b]) {
         for (int k = 0; k < m->body_nv[b]; k++) {
-            xn_real s[6], w[6], c[6];
-            xn_joint_motion_col(m, b, k, s);
-            xn_motion_act(&d->oMi[b], s, w);
+            xn_real w[6], c[6];
+            xn_joint_world_col(m, b, k, &d->oMi[b], w);
             world_col_to_convention(&oMf, w, rf, c);
             set_col(J, nv, m->body_vadr[b] + k, c);
         }
@@ -71,9 +70,8 @@ void xn_dyn_joint_jacobians(const xn_model *m, xn_data *d, const xn_real *q) {
     int nv = m->nv;
     for (int b = 1; b < m->nbody; b++) {
         for (int k = 0; k < m->body_nv[b]; k++) {
-            xn_real s[6], w[6];
-            xn_joint_motion_col(m, b, k, s);
-            xn_motion_act(&d->oMi[b], s, w);
+            xn_real w[6];
+            xn_joint_world_col(m, b, k, &d->oMi[b], w);
             set_col(d->Jw, nv, m->body_vadr[b] + k, w);
         }
     }

@@ -128,6 +128,54 @@ static inline void xn_joint_project_force(const xn_model *m, int b, const xn_rea
     }
 }
 
+/* Column k of S expressed in the world at the world origin, for a body placed at oMi:
+ * w = R s_w, v = R s_v + p x w. Coordinate axes read one column of R instead of a product. */
+static inline void xn_joint_world_col(const xn_model *m, int b, int k, const xn_se3 *X,
+                                      xn_real out[6]) {
+    const xn_real *R = X->R, *ax = &m->body_axis[3 * b];
+    xn_real lin[3] = {0, 0, 0}, ang[3] = {0, 0, 0};
+    int c = -1; /* the column of R that is the axis, if any */
+    xn_real sg = 1;
+    int angular;
+    switch (m->body_jtype[b]) {
+    case XN_JOINT_REVOLUTE:
+    case XN_JOINT_CONTINUOUS:
+    case XN_JOINT_PRISMATIC:
+        angular = m->body_jtype[b] != XN_JOINT_PRISMATIC;
+        if (m->body_jaxis[b] < 3) {
+            c = m->body_jaxis[b];
+            sg = ax[c];
+        }
+        break;
+    case XN_JOINT_FREE:
+        angular = k >= 3;
+        c = k % 3;
+        break;
+    case XN_JOINT_BALL:
+        angular = 1;
+        c = k;
+        break;
+    default:
+        for (int i = 0; i < 6; i++) out[i] = 0;
+        return;
+    }
+    xn_real *dst = angular ? ang : lin;
+    if (c >= 0) {
+        dst[0] = sg * R[c];
+        dst[1] = sg * R[3 + c];
+        dst[2] = sg * R[6 + c];
+    } else {
+        xn_m3_mulv(R, ax, dst);
+    }
+    if (angular) xn_v3_cross(X->p, ang, lin);
+    out[0] = lin[0];
+    out[1] = lin[1];
+    out[2] = lin[2];
+    out[3] = ang[0];
+    out[4] = ang[1];
+    out[5] = ang[2];
+}
+
 /* Column k of S (6 numbers). */
 static inline void xn_joint_motion_col(const xn_model *m, int b, int k, xn_real out[6]) {
     for (int i = 0; i < 6; i++) out[i] = 0;

@@ -53,7 +53,17 @@ void xn_dyn_fk_acc(const xn_model *m, xn_data *d, const xn_real *q, const xn_rea
 }
 
 void xn_dyn_frame_placement(const xn_model *m, const xn_data *d, int f, xn_se3 *out) {
-    xn_se3_mul_noalias(&d->oMi[m->frame_body[f]], &m->frame_placement[f], out);
+    const xn_se3 *B = &d->oMi[m->frame_body[f]];
+    if (m->frame_pure_translation[f]) {
+        xn_real t[3];
+        xn_m3_mulv(B->R, m->frame_placement[f].p, t);
+        for (int i = 0; i < 9; i++) out->R[i] = B->R[i];
+        out->p[0] = B->p[0] + t[0];
+        out->p[1] = B->p[1] + t[1];
+        out->p[2] = B->p[2] + t[2];
+    } else {
+        xn_se3_mul_noalias(B, &m->frame_placement[f], out);
+    }
 }
 
 void xn_dyn_frames(const xn_model *m, xn_data *d) {

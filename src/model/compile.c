@@ -99,6 +99,8 @@ static int add_frame(xn_model *m, const char *name, xn_frame_type type, int body
     m->frame_type[f] = type;
     m->frame_body[f] = body;
     m->frame_placement[f] = *X;
+    static const xn_real I[9] = {1, 0, 0, 0, 1, 0, 0, 0, 1};
+    m->frame_pure_translation[f] = memcmp(X->R, I, sizeof I) == 0;
     m->nframe++;
     return 0;
 }
@@ -136,6 +138,7 @@ xn_status xn_builder_compile(xn_builder *b, xn_model **out, xn_error *err) {
     ALLOC(m->frame_type, maxf);
     ALLOC(m->frame_body, maxf);
     ALLOC(m->frame_placement, maxf);
+    ALLOC(m->frame_pure_translation, maxf);
     int *body_joint; /* builder joint of each body */
     ALLOC(tmp, maxb);
     body_joint = tmp;

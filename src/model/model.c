@@ -47,6 +47,7 @@ void xn_model_free(xn_model *m) {
     free(m->frame_type);
     free(m->frame_body);
     free(m->frame_placement);
+    free(m->frame_pure_translation);
     free(m->warning);
     free(m);
 }

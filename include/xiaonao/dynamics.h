@@ -25,7 +25,7 @@ typedef enum {
 
 /* ---- kinematics ---- */
 
-/** Forward kinematics: d->liMi and d->oMi of every body at q. */
+/** Forward kinematics: d->oMi, every body's placement in the world at q. */
 void xn_dyn_fk(const xn_model *m, xn_data *d, const xn_real *q);
 /** Forward kinematics with velocities: as xn_dyn_fk, plus d->v (body velocities, body frame). */
 void xn_dyn_fk_vel(const xn_model *m, xn_data *d, const xn_real *q, const xn_real *v);
@@ -81,7 +81,7 @@ void xn_dyn_nle(const xn_model *m, xn_data *d, const xn_real *q, const xn_real *
  * controller's friction model). tau has nv entries and is overwritten. */
 void xn_dyn_passive(const xn_model *m, const xn_real *v, xn_real *tau);
 /** Composite-rigid-body algorithm: the joint-space mass matrix d->M (nv x nv, both triangles),
- * with the armature on its diagonal. Works in the world frame: also fills d->liMi, d->oMi and
+ * with the armature on its diagonal. Works in the world frame: also fills d->oMi and
  * d->Ic (composite inertias about the world origin, world axes). */
 void xn_dyn_crba(const xn_model *m, xn_data *d, const xn_real *q);
 /** Sparse factorization M = L^T D L following the tree (Featherstone's LTDL) of d->M into d->LD.
@@ -90,7 +90,7 @@ xn_status xn_dyn_factor(const xn_model *m, xn_data *d);
 /** Solve M x = b in place (x holds b on entry, nv entries) with the factor in d->LD. */
 void xn_dyn_solve(const xn_model *m, const xn_data *d, xn_real *x);
 /** Articulated-body algorithm, forward dynamics: d->qdd such that M qdd + C v + g = tau.
- * Includes the armature. Works in the world frame: also fills d->liMi and d->oMi, and leaves
+ * Includes the armature. Works in the world frame: also fills d->oMi, and leaves
  * d->v and d->a as spatial vectors in world axes at the world origin (not body frames). */
 void xn_dyn_aba(const xn_model *m, xn_data *d, const xn_real *q, const xn_real *v,
                 const xn_real *tau);

@@ -60,6 +60,9 @@ typedef struct xn_model {
     int *body_jaxis;    /**< 1-DoF joints: 0, 1, 2 when the axis is +-x, +-y, +-z; 3 otherwise */
     xn_real *body_axis; /**< 3 per body: the joint's unit axis in b's frame */
     xn_se3 *body_tree;  /**< placement of b's frame in its parent's frame at q = 0 */
+    signed char *body_tree_perm; /**< 3 per body: when body_tree's rotation is a signed
+                                      permutation (URDF rpy of multiples of pi/2), column j is
+                                      sign * e_i with entry j = sign * (i + 1); else all 0 */
     xn_inertia *body_inertia; /**< inertia of b (with its merged links) about b's frame origin */
     int *body_qadr, *body_nq; /**< where b's joint sits in q, and how many entries */
     int *body_vadr, *body_nv; /**< where b's joint sits in v, and how many entries */

@@ -16,11 +16,10 @@ void xn_dyn_crba(const xn_model *m, xn_data *d, const xn_real *q) {
     memset(d->M, 0, sizeof(xn_real) * (size_t)nv * (size_t)nv); /* other branches stay zero */
     for (int b = 1; b < m->nbody; b++) {
         int p = m->body_parent[b];
-        xn_joint_placement(m, b, q, &d->liMi[b]);
         if (p == 0)
-            d->oMi[b] = d->liMi[b];
+            xn_joint_placement(m, b, q, &d->oMi[b]);
         else
-            xn_se3_mul_noalias(&d->oMi[p], &d->liMi[b], &d->oMi[b]);
+            xn_joint_world_placement(m, b, q, &d->oMi[p], &d->oMi[b]);
         xn_inertia_act(&d->oMi[b], &m->body_inertia[b], &d->Ic[b]);
         for (int k = 0; k < m->body_nv[b]; k++)
             xn_joint_world_col(m, b, k, &d->oMi[b], &Jw[6 * (m->body_vadr[b] + k)]);

@@ -56,11 +56,10 @@ void xn_dyn_frame_jacobian_at(const xn_model *m, xn_data *d, const xn_real *q, i
     for (int b = m->frame_body[f]; b > 0; b = m->body_parent[b]) d->path[n++] = b;
     for (int i = n - 1; i >= 0; i--) { /* root first */
         int b = d->path[i], p = m->body_parent[b];
-        xn_joint_placement(m, b, q, &d->liMi[b]);
         if (p == 0)
-            d->oMi[b] = d->liMi[b];
+            xn_joint_placement(m, b, q, &d->oMi[b]);
         else
-            xn_se3_mul_noalias(&d->oMi[p], &d->liMi[b], &d->oMi[b]);
+            xn_joint_world_placement(m, b, q, &d->oMi[p], &d->oMi[b]);
     }
     xn_dyn_frame_jacobian(m, d, f, rf, J);
 }

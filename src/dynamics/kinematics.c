@@ -7,12 +7,11 @@
 
 void xn_dyn_fk(const xn_model *m, xn_data *d, const xn_real *q) {
     for (int b = 1; b < m->nbody; b++) {
-        xn_joint_placement(m, b, q, &d->liMi[b]);
         int p = m->body_parent[b];
         if (p == 0)
-            d->oMi[b] = d->liMi[b];
+            xn_joint_placement(m, b, q, &d->oMi[b]);
         else
-            xn_se3_mul_noalias(&d->oMi[p], &d->liMi[b], &d->oMi[b]);
+            xn_joint_world_placement(m, b, q, &d->oMi[p], &d->oMi[b]);
     }
 }
 

@@ -92,6 +92,27 @@ typedef struct {
     xn_se3 X; /* placement of the parent link in that body */
 } visit_item;
 
+static void snap_permutation(xn_se3 *X, signed char perm[3]) {
+    signed char p[3] = {0, 0, 0};
+    for (int j = 0; j < 3; j++) {
+        for (int i = 0; i < 3; i++) {
+            xn_real x = X->R[3 * i + j];
+            if (fabs(fabs(x) - 1) < 1e-14) {
+                if (p[j]) return; /* two unit entries in a column: not a rotation we snap */
+                p[j] = (signed char)(x > 0 ? i + 1 : -(i + 1));
+            } else if (fabs(x) >= 1e-14) {
+                return;
+            }
+        }
+        if (!p[j]) return;
+    }
+    for (int j = 0; j < 3; j++) {
+        int i = (p[j] > 0 ? p[j] : -p[j]) - 1;
+        for (int r = 0; r < 3; r++) X->R[3 * r + j] = r == i ? (p[j] > 0 ? 1 : -1) : 0;
+        perm[j] = p[j];
+    }
+}
+
 static int add_frame(xn_model *m, const char *name, xn_frame_type type, int body, const xn_se3 *X) {
     int f = m->nframe;
     m->frame_name[f] = dup_str(name);
@@ -124,6 +145,7 @@ xn_status xn_builder_compile(xn_builder *b, xn_model **out, xn_error *err) {
     ALLOC(m->body_jaxis, maxb);
     ALLOC(m->body_axis, 3 * maxb);
     ALLOC(m->body_tree, maxb);
+    ALLOC(m->body_tree_perm, 3 * maxb);
     ALLOC(m->body_inertia, maxb);
     ALLOC(m->body_qadr, maxb);
     ALLOC(m->body_nq, maxb);
@@ -220,6 +242,11 @@ xn_status xn_builder_compile(xn_builder *b, xn_model **out, xn_error *err) {
         }
         top += nc;
     }
+
+    /* tree rotations that are signed permutations up to rounding (a URDF rpy of pi/2 gives
+     * cos = 6e-17, not 0) are snapped to exact ones, so that kinematics can permute columns
+     * instead of multiplying; the snap moves entries by less than 1e-14 */
+    for (int b = 1; b < m->nbody; b++) snap_permutation(&m->body_tree[b], &m->body_tree_perm[3 * b]);
 
     /* address tables */
     int nb = m->nbody;

@@ -24,6 +24,7 @@ void xn_model_free(xn_model *m) {
     free(m->body_jaxis);
     free(m->body_axis);
     free(m->body_tree);
+    free(m->body_tree_perm);
     free(m->body_inertia);
     free(m->body_qadr);
     free(m->body_nq);

@@ -75,6 +75,12 @@ typedef struct xn_model {
     /* ---- per degree of freedom k, 0 <= k < nv ---- */
     int *dof_body;         /**< body whose joint owns the DoF */
     int *dof_parent;       /**< previous DoF on the path to the root, -1 at the root */
+    int *dof_path_adr; /**< nv + 1 entries: where each DoF's path starts in dof_path */
+    int *dof_path;     /**< DoF k's path to the root, k first, in decreasing order, at
+                            dof_path[dof_path_adr[k] .. dof_path_adr[k + 1]) */
+    int *dof_run_adr;  /**< nv + 1 entries: where each DoF's runs start in dof_runs */
+    int *dof_runs;     /**< the same path as runs of consecutive DoFs, 2 numbers (highest,
+                            lowest) per run, so that loops over a path are contiguous */
     xn_real *dof_armature; /**< reflected rotor inertia (kg m^2 or kg), added to M's diagonal */
     xn_real *dof_damping;  /**< viscous damping (N m s/rad or N s/m) */
     xn_real *dof_friction; /**< Coulomb friction (N m or N) */

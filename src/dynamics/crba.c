@@ -30,7 +30,8 @@ void xn_dyn_crba(const xn_model *m, xn_data *d, const xn_real *q) {
             xn_real F[6];
             xn_inertia_mul(&d->Ic[b], &Jw[6 * k], F);
             /* this DoF and every DoF on its path to the root */
-            for (int j = k; j >= 0; j = m->dof_parent[j]) {
+            for (int t = m->dof_path_adr[k]; t < m->dof_path_adr[k + 1]; t++) {
+                int j = m->dof_path[t];
                 const xn_real *S = &Jw[6 * j];
                 xn_real x = S[0] * F[0] + S[1] * F[1] + S[2] * F[2] + S[3] * F[3] + S[4] * F[4] +
                             S[5] * F[5];
@@ -43,17 +44,32 @@ void xn_dyn_crba(const xn_model *m, xn_data *d, const xn_real *q) {
     }
 }
 
+/* Featherstone's LTDL with each DoF's path to the root walked as runs of consecutive DoFs, so
+ * that the innermost updates are contiguous (and vectorize). */
 xn_status xn_dyn_factor(const xn_model *m, xn_data *d) {
     int nv = m->nv;
-    xn_real *H = d->LD;
-    for (int i = 0; i < nv * nv; i++) H[i] = d->M[i];
+    xn_real *restrict H = d->LD;
+    const xn_real *restrict M = d->M;
+    /* only the entries on each DoF's path are read or written: copy just those */
+    for (int k = 0; k < nv; k++)
+        for (int t = m->dof_path_adr[k]; t < m->dof_path_adr[k + 1]; t++) {
+            int j = m->dof_path[t];
+            H[k * nv + j] = M[k * nv + j];
+        }
     for (int k = nv - 1; k >= 0; k--) {
-        xn_real hkk = H[k * nv + k];
+        const int *P = &m->dof_path[m->dof_path_adr[k]];
+        int n = m->dof_path_adr[k + 1] - m->dof_path_adr[k];
+        xn_real *Hk = &H[k * nv], hkk = Hk[k];
         if (!(hkk > 0)) return XN_ERR_NUMERIC;
-        for (int i = m->dof_parent[k]; i >= 0; i = m->dof_parent[i]) {
-            xn_real a = H[k * nv + i] / hkk;
-            for (int j = i; j >= 0; j = m->dof_parent[j]) H[i * nv + j] -= a * H[k * nv + j];
-            H[k * nv + i] = a;
+        xn_real inv = 1.0 / hkk;
+        for (int t = 1; t < n; t++) {
+            int i = P[t];
+            xn_real a = Hk[i] * inv, *Hi = &H[i * nv];
+            for (int u = t; u < n; u++) {
+                int j = P[u];
+                Hi[j] -= a * Hk[j];
+            }
+            Hk[i] = a;
         }
     }
     return XN_OK;
@@ -63,9 +79,18 @@ void xn_dyn_solve(const xn_model *m, const xn_data *d, xn_real *x) {
     int nv = m->nv;
     const xn_real *L = d->LD;
     /* M = L^T D L: solve L^T y = b, then D z = y, then L x = z */
-    for (int i = nv - 1; i >= 0; i--)
-        for (int j = m->dof_parent[i]; j >= 0; j = m->dof_parent[j]) x[j] -= L[i * nv + j] * x[i];
+    for (int i = nv - 1; i >= 0; i--) {
+        const int *P = &m->dof_path[m->dof_path_adr[i]];
+        int n = m->dof_path_adr[i + 1] - m->dof_path_adr[i];
+        xn_real xi = x[i];
+        for (int t = 1; t < n; t++) x[P[t]] -= L[i * nv + P[t]] * xi;
+    }
     for (int i = 0; i < nv; i++) x[i] /= L[i * nv + i];
-    for (int i = 0; i < nv; i++)
-        for (int j = m->dof_parent[i]; j >= 0; j = m->dof_parent[j]) x[i] -= L[i * nv + j] * x[j];
+    for (int i = 0; i < nv; i++) {
+        const int *P = &m->dof_path[m->dof_path_adr[i]];
+        int n = m->dof_path_adr[i + 1] - m->dof_path_adr[i];
+        xn_real s = x[i];
+        for (int t = 1; t < n; t++) s -= L[i * nv + P[t]] * x[P[t]];
+        x[i] = s;
+    }
 }

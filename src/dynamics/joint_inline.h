@@ -162,52 +162,51 @@ static inline void xn_joint_project_force(const xn_model *m, int b, const xn_rea
     }
 }
 
-/* Column k of S expressed in the world at the world origin, for a body placed at oMi:
- * w = R s_w, v = R s_v + p x w. Coordinate axes read one column of R instead of a product. */
-static inline void xn_joint_world_col(const xn_model *m, int b, int k, const xn_se3 *X,
-                                      xn_real out[6]) {
+/* Column k of S expressed in the world at the world origin, for a body placed at X:
+ * w = R s_w, v = R s_v + p x w. Coordinate axes read one column of R instead of a product.
+ * Written with scalar locals only: temporaries on the stack cost store-forwarding stalls here. */
+static inline void xn_joint_world_col(const xn_model *m, int b, int k, const xn_se3 *X, xn_real out[6]) {
     const xn_real *R = X->R, *ax = &m->body_axis[3 * b];
-    xn_real lin[3] = {0, 0, 0}, ang[3] = {0, 0, 0};
-    int c = -1; /* the column of R that is the axis, if any */
-    xn_real sg = 1;
+    xn_real x, y, z;
     int angular;
-    switch (m->body_jtype[b]) {
-    case XN_JOINT_REVOLUTE:
-    case XN_JOINT_CONTINUOUS:
-    case XN_JOINT_PRISMATIC:
-        angular = m->body_jtype[b] != XN_JOINT_PRISMATIC;
-        if (m->body_jaxis[b] < 3) {
-            c = m->body_jaxis[b];
-            sg = ax[c];
+    xn_joint_type t = m->body_jtype[b];
+    if (t == XN_JOINT_REVOLUTE || t == XN_JOINT_CONTINUOUS || t == XN_JOINT_PRISMATIC) {
+        angular = t != XN_JOINT_PRISMATIC;
+        int c = m->body_jaxis[b];
+        if (c < 3) {
+            xn_real sg = ax[c];
+            x = sg * R[c];
+            y = sg * R[3 + c];
+            z = sg * R[6 + c];
+        } else {
+            x = R[0] * ax[0] + R[1] * ax[1] + R[2] * ax[2];
+            y = R[3] * ax[0] + R[4] * ax[1] + R[5] * ax[2];
+            z = R[6] * ax[0] + R[7] * ax[1] + R[8] * ax[2];
         }
-        break;
-    case XN_JOINT_FREE:
-        angular = k >= 3;
-        c = k % 3;
-        break;
-    case XN_JOINT_BALL:
-        angular = 1;
-        c = k;
-        break;
-    default:
-        for (int i = 0; i < 6; i++) out[i] = 0;
+    } else if (t == XN_JOINT_FREE || t == XN_JOINT_BALL) {
+        int c = t == XN_JOINT_FREE ? k % 3 : k;
+        angular = t == XN_JOINT_BALL || k >= 3;
+        x = R[c];
+        y = R[3 + c];
+        z = R[6 + c];
+    } else {
+        out[0] = out[1] = out[2] = out[3] = out[4] = out[5] = 0;
         return;
     }
-    xn_real *dst = angular ? ang : lin;
-    if (c >= 0) {
-        dst[0] = sg * R[c];
-        dst[1] = sg * R[3 + c];
-        dst[2] = sg * R[6 + c];
+    if (angular) {
+        const xn_real *p = X->p;
+        out[0] = p[1] * z - p[2] * y;
+        out[1] = p[2] * x - p[0] * z;
+        out[2] = p[0] * y - p[1] * x;
+        out[3] = x;
+        out[4] = y;
+        out[5] = z;
     } else {
-        xn_m3_mulv(R, ax, dst);
+        out[0] = x;
+        out[1] = y;
+        out[2] = z;
+        out[3] = out[4] = out[5] = 0;
     }
-    if (angular) xn_v3_cross(X->p, ang, lin);
-    out[0] = lin[0];
-    out[1] = lin[1];
-    out[2] = lin[2];
-    out[3] = ang[0];
-    out[4] = ang[1];
-    out[5] = ang[2];
 }
 
 /* Column k of S (6 numbers). */

@@ -272,6 +272,7 @@ xn_status xn_builder_compile(xn_builder *b, xn_model **out, xn_error *err) {
     ALLOC(m->dof_friction, nv);
     ALLOC(m->dof_vmax, nv);
     ALLOC(m->dof_effort, nv);
+    ALLOC(m->dof_path_adr, nv + 1);
     ALLOC(m->q_lower, nq);
     ALLOC(m->q_upper, nq);
     ALLOC(m->q_neutral, nq);
@@ -304,6 +305,34 @@ xn_status xn_builder_compile(xn_builder *b, xn_model **out, xn_error *err) {
             m->q_neutral[qa] = s->lower > 0 ? s->lower : (s->upper < 0 ? s->upper : 0);
         }
     }
+    /* each DoF's path to the root, flattened, so the mass-matrix loops read an array instead of
+     * chasing dof_parent one load at a time */
+    int total = 0;
+    for (int k = 0; k < nv; k++) {
+        m->dof_path_adr[k] = total;
+        for (int j = k; j >= 0; j = m->dof_parent[j]) total++;
+    }
+    m->dof_path_adr[nv] = total;
+    ALLOC(m->dof_path, total);
+    for (int k = 0; k < nv; k++) {
+        int n = m->dof_path_adr[k];
+        for (int j = k; j >= 0; j = m->dof_parent[j]) m->dof_path[n++] = j;
+    }
+    ALLOC(m->dof_run_adr, nv + 1);
+    int nruns = 0;
+    for (int k = 0; k < nv; k++) {
+        m->dof_run_adr[k] = nruns;
+        for (int t = m->dof_path_adr[k]; t < m->dof_path_adr[k + 1]; t++)
+            if (t == m->dof_path_adr[k] || m->dof_path[t] != m->dof_path[t - 1] - 1) nruns++;
+    }
+    m->dof_run_adr[nv] = nruns;
+    ALLOC(m->dof_runs, 2 * nruns);
+    for (int k = 0, r = -1; k < nv; k++)
+        for (int t = m->dof_path_adr[k]; t < m->dof_path_adr[k + 1]; t++) {
+            if (t == m->dof_path_adr[k] || m->dof_path[t] != m->dof_path[t - 1] - 1)
+                m->dof_runs[2 * ++r] = m->dof_path[t];
+            m->dof_runs[2 * r + 1] = m->dof_path[t];
+        }
     m->nwarning = b->nwarnings;
     ALLOC(m->warning, b->nwarnings);
     for (int i = 0; i < b->nwarnings; i++) {

@@ -36,6 +36,10 @@ void xn_model_free(xn_model *m) {
     free(m->joint_mimic_gain);
     free(m->dof_body);
     free(m->dof_parent);
+    free(m->dof_path_adr);
+    free(m->dof_path);
+    free(m->dof_run_adr);
+    free(m->dof_runs);
     free(m->dof_armature);
     free(m->dof_damping);
     free(m->dof_friction);

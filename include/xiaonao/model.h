@@ -63,10 +63,10 @@ typedef struct xn_model {
     signed char *body_tree_perm; /**< 3 per body: when body_tree's rotation is a signed
                                       permutation (URDF rpy of multiples of pi/2), column j is
                                       sign * e_i with entry j = sign * (i + 1); else all 0 */
-    xn_inertia *body_inertia; /**< inertia of b (with its merged links) about b's frame origin */
-    int *body_qadr, *body_nq; /**< where b's joint sits in q, and how many entries */
-    int *body_vadr, *body_nv; /**< where b's joint sits in v, and how many entries */
-    char **body_name;         /**< name of the link or MJCF body that defines b's frame */
+    xn_inertia *body_inertia;    /**< inertia of b (with its merged links) about b's frame origin */
+    int *body_qadr, *body_nq;    /**< where b's joint sits in q, and how many entries */
+    int *body_vadr, *body_nv;    /**< where b's joint sits in v, and how many entries */
+    char **body_name;            /**< name of the link or MJCF body that defines b's frame */
     char **joint_name;  /**< name of the joint between b and its parent ("universe" for b = 0) */
     char **joint_mimic; /**< URDF mimic: the name of the joint it mimics, or NULL. Mimic joints
                              are loaded as independent joints (no coupling constraint yet). */
@@ -75,12 +75,12 @@ typedef struct xn_model {
     /* ---- per degree of freedom k, 0 <= k < nv ---- */
     int *dof_body;         /**< body whose joint owns the DoF */
     int *dof_parent;       /**< previous DoF on the path to the root, -1 at the root */
-    int *dof_path_adr; /**< nv + 1 entries: where each DoF's path starts in dof_path */
-    int *dof_path;     /**< DoF k's path to the root, k first, in decreasing order, at
-                            dof_path[dof_path_adr[k] .. dof_path_adr[k + 1]) */
-    int *dof_run_adr;  /**< nv + 1 entries: where each DoF's runs start in dof_runs */
-    int *dof_runs;     /**< the same path as runs of consecutive DoFs, 2 numbers (highest,
-                            lowest) per run, so that loops over a path are contiguous */
+    int *dof_path_adr;     /**< nv + 1 entries: where each DoF's path starts in dof_path */
+    int *dof_path;         /**< DoF k's path to the root, k first, in decreasing order, at
+                                dof_path[dof_path_adr[k] .. dof_path_adr[k + 1]) */
+    int *dof_run_adr;      /**< nv + 1 entries: where each DoF's runs start in dof_runs */
+    int *dof_runs;         /**< the same path as runs of consecutive DoFs, 2 numbers (highest,
+                                lowest) per run, so that loops over a path are contiguous */
     xn_real *dof_armature; /**< reflected rotor inertia (kg m^2 or kg), added to M's diagonal */
     xn_real *dof_damping;  /**< viscous damping (N m s/rad or N s/m) */
     xn_real *dof_friction; /**< Coulomb friction (N m or N) */
@@ -94,10 +94,13 @@ typedef struct xn_model {
     /* ---- named frames f, 0 <= f < nframe ---- */
     char **frame_name;
     xn_frame_type *frame_type;
-    int *frame_body;                       /**< the body a frame is fixed to */
-    xn_se3 *frame_placement;               /**< the frame's placement in its body's frame */
-    unsigned char *frame_pure_translation; /**< 1 when frame_placement's rotation is the identity
-                                                (most link and joint frames): a cheaper product */
+    int *frame_body;           /**< the body a frame is fixed to */
+    xn_se3 *frame_placement;   /**< the frame's placement in its body's frame */
+    unsigned char *frame_kind; /**< what frame_placement is: 0 the identity (the frame is its
+                                    body's), 1 a pure translation, 2 general */
+    int *frame_by_kind;        /**< frame ids grouped by kind (0s, then 1s, then 2s), so the
+                                    all-frames loop runs without a branch per frame */
+    int frame_kind_count[3];   /**< how many frames of each kind */
 
     int nwarning; /**< warnings raised while loading (e.g. inertia violating A + B >= C) */
     char **warning;

@@ -85,8 +85,8 @@ static inline void xn_joint_placement(const xn_model *m, int b, const xn_real *q
  * X_joint(q). For the common case, a revolute joint about a coordinate axis whose tree rotation
  * is a signed permutation, the rotation costs one column shuffle and one two-column mix
  * (12 multiplications) instead of two 3x3 products. oMi must not alias oMp. */
-static inline void xn_joint_world_placement(const xn_model *m, int b, const xn_real *q, const xn_se3 *oMp,
-                                            xn_se3 *oMi) {
+static inline void xn_joint_world_placement(const xn_model *m, int b, const xn_real *q,
+                                            const xn_se3 *oMp, xn_se3 *oMi) {
     const signed char *perm = &m->body_tree_perm[3 * b];
     int k = m->body_jaxis[b];
     xn_joint_type t = m->body_jtype[b];
@@ -165,7 +165,8 @@ static inline void xn_joint_project_force(const xn_model *m, int b, const xn_rea
 /* Column k of S expressed in the world at the world origin, for a body placed at X:
  * w = R s_w, v = R s_v + p x w. Coordinate axes read one column of R instead of a product.
  * Written with scalar locals only: temporaries on the stack cost store-forwarding stalls here. */
-static inline void xn_joint_world_col(const xn_model *m, int b, int k, const xn_se3 *X, xn_real out[6]) {
+static inline void xn_joint_world_col(const xn_model *m, int b, int k, const xn_se3 *X,
+                                      xn_real out[6]) {
     const xn_real *R = X->R, *ax = &m->body_axis[3 * b];
     xn_real x, y, z;
     int angular;

@@ -51,22 +51,32 @@ void xn_dyn_fk_acc(const xn_model *m, xn_data *d, const xn_real *q, const xn_rea
     fk_pass(m, d, q, v, a, 1);
 }
 
+static inline void frame_translated(const xn_se3 *B, const xn_real p[3], xn_se3 *out) {
+    xn_real t[3];
+    xn_m3_mulv(B->R, p, t);
+    for (int i = 0; i < 9; i++) out->R[i] = B->R[i];
+    out->p[0] = B->p[0] + t[0];
+    out->p[1] = B->p[1] + t[1];
+    out->p[2] = B->p[2] + t[2];
+}
+
 void xn_dyn_frame_placement(const xn_model *m, const xn_data *d, int f, xn_se3 *out) {
     const xn_se3 *B = &d->oMi[m->frame_body[f]];
-    if (m->frame_pure_translation[f]) {
-        xn_real t[3];
-        xn_m3_mulv(B->R, m->frame_placement[f].p, t);
-        for (int i = 0; i < 9; i++) out->R[i] = B->R[i];
-        out->p[0] = B->p[0] + t[0];
-        out->p[1] = B->p[1] + t[1];
-        out->p[2] = B->p[2] + t[2];
-    } else {
-        xn_se3_mul_noalias(B, &m->frame_placement[f], out);
+    switch (m->frame_kind[f]) {
+    case 0: *out = *B; break;
+    case 1: frame_translated(B, m->frame_placement[f].p, out); break;
+    default: xn_se3_mul_noalias(B, &m->frame_placement[f], out); break;
     }
 }
 
 void xn_dyn_frames(const xn_model *m, xn_data *d) {
-    for (int f = 0; f < m->nframe; f++) xn_dyn_frame_placement(m, d, f, &d->oMf[f]);
+    const int *F = m->frame_by_kind;
+    int n0 = m->frame_kind_count[0], n1 = n0 + m->frame_kind_count[1];
+    for (int i = 0; i < n0; i++) d->oMf[F[i]] = d->oMi[m->frame_body[F[i]]];
+    for (int i = n0; i < n1; i++)
+        frame_translated(&d->oMi[m->frame_body[F[i]]], m->frame_placement[F[i]].p, &d->oMf[F[i]]);
+    for (int i = n1; i < m->nframe; i++)
+        xn_se3_mul_noalias(&d->oMi[m->frame_body[F[i]]], &m->frame_placement[F[i]], &d->oMf[F[i]]);
 }
 
 /* Express a motion vector given in frame f's own axes (at its origin) in convention rf. */

@@ -121,7 +121,9 @@ static int add_frame(xn_model *m, const char *name, xn_frame_type type, int body
     m->frame_body[f] = body;
     m->frame_placement[f] = *X;
     static const xn_real I[9] = {1, 0, 0, 0, 1, 0, 0, 0, 1};
-    m->frame_pure_translation[f] = memcmp(X->R, I, sizeof I) == 0;
+    int rot_identity = memcmp(X->R, I, sizeof I) == 0;
+    int at_origin = X->p[0] == 0 && X->p[1] == 0 && X->p[2] == 0;
+    m->frame_kind[f] = (unsigned char)(!rot_identity ? 2 : at_origin ? 0 : 1);
     m->nframe++;
     return 0;
 }
@@ -160,7 +162,8 @@ xn_status xn_builder_compile(xn_builder *b, xn_model **out, xn_error *err) {
     ALLOC(m->frame_type, maxf);
     ALLOC(m->frame_body, maxf);
     ALLOC(m->frame_placement, maxf);
-    ALLOC(m->frame_pure_translation, maxf);
+    ALLOC(m->frame_kind, maxf);
+    ALLOC(m->frame_by_kind, maxf);
     int *body_joint; /* builder joint of each body */
     ALLOC(tmp, maxb);
     body_joint = tmp;
@@ -246,7 +249,8 @@ xn_status xn_builder_compile(xn_builder *b, xn_model **out, xn_error *err) {
     /* tree rotations that are signed permutations up to rounding (a URDF rpy of pi/2 gives
      * cos = 6e-17, not 0) are snapped to exact ones, so that kinematics can permute columns
      * instead of multiplying; the snap moves entries by less than 1e-14 */
-    for (int b = 1; b < m->nbody; b++) snap_permutation(&m->body_tree[b], &m->body_tree_perm[3 * b]);
+    for (int b = 1; b < m->nbody; b++)
+        snap_permutation(&m->body_tree[b], &m->body_tree_perm[3 * b]);
 
     /* address tables */
     int nb = m->nbody;
@@ -317,6 +321,14 @@ xn_status xn_builder_compile(xn_builder *b, xn_model **out, xn_error *err) {
     for (int k = 0; k < nv; k++) {
         int n = m->dof_path_adr[k];
         for (int j = k; j >= 0; j = m->dof_parent[j]) m->dof_path[n++] = j;
+    }
+    for (int kind = 0, n = 0; kind < 3; kind++) {
+        m->frame_kind_count[kind] = 0;
+        for (int f = 0; f < m->nframe; f++)
+            if (m->frame_kind[f] == kind) {
+                m->frame_by_kind[n++] = f;
+                m->frame_kind_count[kind]++;
+            }
     }
     ALLOC(m->dof_run_adr, nv + 1);
     int nruns = 0;

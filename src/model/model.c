@@ -52,7 +52,8 @@ void xn_model_free(xn_model *m) {
     free(m->frame_type);
     free(m->frame_body);
     free(m->frame_placement);
-    free(m->frame_pure_translation);
+    free(m->frame_kind);
+    free(m->frame_by_kind);
     free(m->warning);
     free(m);
 }

@@ -77,6 +77,88 @@ static xn_status add_link(const xn_xml_ctx *c, xn_builder *b, const xmlNode *ln)
     return XN_OK;
 }
 
+/* Parent and child links of a joint element; returns XN_OK with both ids, or the error. */
+static xn_status joint_links(const xn_xml_ctx *c, xn_builder *b, const xmlNode *jn,
+                             const char *name, int *pid, int *cid) {
+    xmlNode *pn = xn_xml_child(jn, "parent"), *cn = xn_xml_child(jn, "child");
+    const char *pl = pn ? xn_xml_attr(pn, "link") : NULL, *cl = cn ? xn_xml_attr(cn, "link") : NULL;
+    if (!pl) return xn_xml_fail(c, jn, XN_ERR_PARSE, "joint '%s' has no <parent link=...>", name);
+    if (!cl) return xn_xml_fail(c, jn, XN_ERR_PARSE, "joint '%s' has no <child link=...>", name);
+    *pid = xn_builder_link_id(b, pl);
+    *cid = xn_builder_link_id(b, cl);
+    if (*pid < 1)
+        return xn_xml_fail(c, pn, XN_ERR_NOT_FOUND, "joint '%s': parent link '%s' does not exist",
+                           name, pl);
+    if (*cid < 1)
+        return xn_xml_fail(c, cn, XN_ERR_NOT_FOUND, "joint '%s': child link '%s' does not exist",
+                           name, cl);
+    return XN_OK;
+}
+
+/* A planar joint (motion in the plane normal to its axis) as a chain the tree can hold:
+ * translations along the plane's two axes, then a rotation about the normal, through massless
+ * links; a fixed joint with the URDF joint's name then restores the child link's own frame.
+ * q = (x, y, theta) under the names NAME_x, NAME_y, NAME_theta. */
+static xn_status add_planar_joint(const xn_xml_ctx *c, xn_builder *b, const xmlNode *jn,
+                                  const char *name) {
+    int pid, cid;
+    xn_status st = joint_links(c, b, jn, name, &pid, &cid);
+    if (st) return st;
+    xn_se3 X;
+    if ((st = read_origin(c, jn, &X))) return st;
+    xn_real n[3] = {1, 0, 0}; /* URDF's default axis */
+    xmlNode *an = xn_xml_child(jn, "axis");
+    if (an && (st = xn_xml_reals(c, an, "xyz", 3, n)) < 0) return st;
+    xn_real len = sqrt(n[0] * n[0] + n[1] * n[1] + n[2] * n[2]);
+    if (!(len > 1e-12))
+        return xn_xml_fail(c, jn, XN_ERR_RANGE, "joint '%s': axis has zero length", name);
+    for (int k = 0; k < 3; k++) n[k] /= len;
+    /* R0: the smallest rotation taking z to the normal */
+    xn_real R0[9], ax[3] = {-n[1], n[0], 0}, sa = sqrt(ax[0] * ax[0] + ax[1] * ax[1]);
+    if (sa < 1e-14) {
+        xn_real xa[3] = {1, 0, 0};
+        xn_rot_axis_angle(xa, n[2] > 0 ? 0 : 3.14159265358979323846, R0);
+    } else {
+        ax[0] /= sa;
+        ax[1] /= sa;
+        xn_rot_axis_angle(ax, atan2(sa, n[2]), R0);
+    }
+    xn_se3 Xp = X, I, Xc;
+    xn_m3_mul(X.R, R0, Xp.R);
+    xn_se3_identity(&I);
+    xn_se3_identity(&Xc);
+    for (int i = 0; i < 3; i++) /* R0^T */
+        for (int j = 0; j < 3; j++) Xc.R[3 * i + j] = R0[3 * j + i];
+    xn_joint_spec s = xn_joint_spec_default(XN_JOINT_PRISMATIC);
+    xmlNode *lim = xn_xml_child(jn, "limit");
+    if (lim) {
+        if ((st = read_scalar(c, lim, "effort", 0, &s.effort))) return st;
+        if ((st = read_scalar(c, lim, "velocity", 0, &s.velocity))) return st;
+    }
+    static const char *suffix[3] = {"x", "y", "theta"};
+    int prev = pid;
+    for (int k = 0; k < 3; k++) {
+        char jname[300], lname[300];
+        snprintf(jname, sizeof jname, "%s_%s", name, suffix[k]);
+        snprintf(lname, sizeof lname, "%s/%s", name, suffix[k]);
+        xn_real zero3[3] = {0, 0, 0}, zero6[6] = {0, 0, 0, 0, 0, 0};
+        int link = xn_builder_add_link(b, lname, 0, zero3, zero6);
+        if (link < 0) return xn_xml_fail(c, jn, (xn_status)link, "%s", xn_builder_message(b));
+        xn_joint_spec sk = s;
+        sk.type = k < 2 ? XN_JOINT_PRISMATIC : XN_JOINT_CONTINUOUS;
+        sk.axis[0] = k == 0;
+        sk.axis[1] = k == 1;
+        sk.axis[2] = k == 2;
+        if (xn_builder_add_joint(b, jname, prev, link, k == 0 ? &Xp : &I, &sk) < 0)
+            return xn_xml_fail(c, jn, XN_ERR_INVALID, "%s", xn_builder_message(b));
+        prev = link;
+    }
+    xn_joint_spec fixed = xn_joint_spec_default(XN_JOINT_FIXED);
+    if (xn_builder_add_joint(b, name, prev, cid, &Xc, &fixed) < 0)
+        return xn_xml_fail(c, jn, XN_ERR_INVALID, "%s", xn_builder_message(b));
+    return XN_OK;
+}
+
 static xn_status add_joint(const xn_xml_ctx *c, xn_builder *b, const xmlNode *jn) {
     const char *name = xn_xml_attr(jn, "name");
     if (!name || !*name) return xn_xml_fail(c, jn, XN_ERR_PARSE, "<joint> without a name");
@@ -94,26 +176,17 @@ static xn_status add_joint(const xn_xml_ctx *c, xn_builder *b, const xmlNode *jn
     else if (strcmp(type, "floating") == 0)
         s = xn_joint_spec_default(XN_JOINT_FREE);
     else if (strcmp(type, "planar") == 0)
-        return xn_xml_fail(c, jn, XN_ERR_UNSUPPORTED,
-                           "joint '%s': type 'planar' is not supported yet", name);
+        return add_planar_joint(c, b, jn, name);
     else
         return xn_xml_fail(c, jn, XN_ERR_UNSUPPORTED,
                            "joint '%s': unknown joint type '%s' (expected revolute, continuous, "
-                           "prismatic, fixed, floating)",
+                           "prismatic, fixed, floating, planar)",
                            name, type);
-    xmlNode *pn = xn_xml_child(jn, "parent"), *cn = xn_xml_child(jn, "child");
-    const char *pl = pn ? xn_xml_attr(pn, "link") : NULL, *cl = cn ? xn_xml_attr(cn, "link") : NULL;
-    if (!pl) return xn_xml_fail(c, jn, XN_ERR_PARSE, "joint '%s' has no <parent link=...>", name);
-    if (!cl) return xn_xml_fail(c, jn, XN_ERR_PARSE, "joint '%s' has no <child link=...>", name);
-    int pid = xn_builder_link_id(b, pl), cid = xn_builder_link_id(b, cl);
-    if (pid < 1)
-        return xn_xml_fail(c, pn, XN_ERR_NOT_FOUND, "joint '%s': parent link '%s' does not exist",
-                           name, pl);
-    if (cid < 1)
-        return xn_xml_fail(c, cn, XN_ERR_NOT_FOUND, "joint '%s': child link '%s' does not exist",
-                           name, cl);
+    int pid, cid;
+    xn_status st = joint_links(c, b, jn, name, &pid, &cid);
+    if (st) return st;
     xn_se3 X;
-    xn_status st = read_origin(c, jn, &X);
+    st = read_origin(c, jn, &X);
     if (st) return st;
     s.axis[0] = 1; /* URDF's default axis is x */
     s.axis[2] = 0;

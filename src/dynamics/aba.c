@@ -58,10 +58,7 @@ void xn_dyn_aba(const xn_model *m, xn_data *d, const xn_real *q, const xn_real *
     /* pass 1: placements, world velocities, rigid-body inertias and bias forces */
     for (int b = 1; b < nb; b++) {
         int p = m->body_parent[b], va = m->body_vadr[b], nvb = m->body_nv[b];
-        if (p == 0)
-            xn_joint_placement(m, b, q, &d->oMi[b]);
-        else
-            xn_joint_world_placement(m, b, q, &d->oMi[p], &d->oMi[b]);
+        xn_body_world_placement(m, d, b, q);
         xn_real vj[6] = {0, 0, 0, 0, 0, 0};
         for (int k = 0; k < nvb; k++) {
             xn_real *s = &Sw[6 * (va + k)];

@@ -15,11 +15,7 @@ void xn_dyn_crba(const xn_model *m, xn_data *d, const xn_real *q) {
     xn_real *Jw = d->tmp; /* world motion axes, 6 contiguous numbers per DoF */
     memset(d->M, 0, sizeof(xn_real) * (size_t)nv * (size_t)nv); /* other branches stay zero */
     for (int b = 1; b < m->nbody; b++) {
-        int p = m->body_parent[b];
-        if (p == 0)
-            xn_joint_placement(m, b, q, &d->oMi[b]);
-        else
-            xn_joint_world_placement(m, b, q, &d->oMi[p], &d->oMi[b]);
+        xn_body_world_placement(m, d, b, q);
         xn_inertia_act(&d->oMi[b], &m->body_inertia[b], &d->Ic[b]);
         for (int k = 0; k < m->body_nv[b]; k++)
             xn_joint_world_col(m, b, k, &d->oMi[b], &Jw[6 * (m->body_vadr[b] + k)]);

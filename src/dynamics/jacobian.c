@@ -54,13 +54,7 @@ void xn_dyn_frame_jacobian_at(const xn_model *m, xn_data *d, const xn_real *q, i
                               xn_reference_frame rf, xn_real *J) {
     int n = 0;
     for (int b = m->frame_body[f]; b > 0; b = m->body_parent[b]) d->path[n++] = b;
-    for (int i = n - 1; i >= 0; i--) { /* root first */
-        int b = d->path[i], p = m->body_parent[b];
-        if (p == 0)
-            xn_joint_placement(m, b, q, &d->oMi[b]);
-        else
-            xn_joint_world_placement(m, b, q, &d->oMi[p], &d->oMi[b]);
-    }
+    for (int i = n - 1; i >= 0; i--) xn_body_world_placement(m, d, d->path[i], q); /* root first */
     xn_dyn_frame_jacobian(m, d, f, rf, J);
 }
 

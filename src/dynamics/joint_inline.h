@@ -115,6 +115,15 @@ static inline void xn_joint_world_placement(const xn_model *m, int b, const xn_r
     xn_se3_mul_noalias(oMp, &li, oMi);
 }
 
+/* d->oMi[b] from its parent's world placement (bodies are visited parents first). */
+static inline void xn_body_world_placement(const xn_model *m, xn_data *d, int b, const xn_real *q) {
+    int p = m->body_parent[b];
+    if (p == 0)
+        xn_joint_placement(m, b, q, &d->oMi[b]);
+    else
+        xn_joint_world_placement(m, b, q, &d->oMi[p], &d->oMi[b]);
+}
+
 /* out += S x, x the joint's nv entries. */
 static inline void xn_joint_add_motion(const xn_model *m, int b, const xn_real *x, xn_real out[6]) {
     const xn_real *ax = &m->body_axis[3 * b];

@@ -6,13 +6,7 @@
 #include "xiaonao/dynamics.h"
 
 void xn_dyn_fk(const xn_model *m, xn_data *d, const xn_real *q) {
-    for (int b = 1; b < m->nbody; b++) {
-        int p = m->body_parent[b];
-        if (p == 0)
-            xn_joint_placement(m, b, q, &d->oMi[b]);
-        else
-            xn_joint_world_placement(m, b, q, &d->oMi[p], &d->oMi[b]);
-    }
+    for (int b = 1; b < m->nbody; b++) xn_body_world_placement(m, d, b, q);
 }
 
 /* The forward pass shared by the velocity and acceleration variants: v_b = X^-1 v_p + S qd,

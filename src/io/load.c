@@ -35,7 +35,7 @@ xn_status xn_load_model(const char *path, const xn_load_options *opt, xn_model *
     memset(err, 0, sizeof *err);
     *out = NULL;
     size_t len;
-    char *buf = xn_xml_slurp(path, &len, err);
+    char *buf = xn_io_read_file(path, &len, err);
     if (!buf) return XN_ERR_IO;
     xn_status st;
     if (root_is(buf, len, "mujoco")) {

@@ -88,7 +88,7 @@ static xn_status expand_includes(mjcf *mj, xmlNode *parent) {
         xn_error e;
         memset(&e, 0, sizeof e);
         size_t len;
-        char *buf = xn_xml_slurp(path, &len, &e);
+        char *buf = xn_io_read_file(path, &len, &e);
         if (!buf)
             return xn_xml_fail(&mj->xc, n, XN_ERR_IO, "cannot read included file '%s': %s", path,
                                e.message);

@@ -322,7 +322,7 @@ xn_status xn_load_urdf(const char *path, const xn_load_options *opt, xn_model **
     if (!err) err = &dummy;
     *out = NULL;
     size_t len;
-    char *buf = xn_xml_slurp(path, &len, err);
+    char *buf = xn_io_read_file(path, &len, err);
     if (!buf) return XN_ERR_IO;
     xn_status st = xn_load_urdf_string(buf, len, path, opt, out, err);
     free(buf);

@@ -67,7 +67,7 @@ xmlDocPtr xn_xml_read(const char *buf, size_t len, const char *name, xn_error *e
 /* Model files are small; a larger "file" is a mistake (or /dev/zero in an include). */
 #define XN_MAX_MODEL_FILE (256L << 20)
 
-char *xn_xml_slurp(const char *path, size_t *len, xn_error *err) {
+char *xn_io_read_file(const char *path, size_t *len, xn_error *err) {
     FILE *f = fopen(path, "rb");
     struct stat sb;
     const char *why = NULL;

@@ -15,8 +15,9 @@ typedef struct {
 
 /* Parse a document from memory; on failure fill err with the line and libxml2's message. */
 xmlDocPtr xn_xml_read(const char *buf, size_t len, const char *name, xn_error *err);
-/* Read a whole file into a new NUL-terminated buffer (caller frees). NULL + err on failure. */
-char *xn_xml_slurp(const char *path, size_t *len, xn_error *err);
+/* Read a whole regular file (at most 256 MiB) into a new NUL-terminated buffer (caller frees).
+ * NULL + err (file and reason) on failure. Used by the loaders and by the xn command. */
+char *xn_io_read_file(const char *path, size_t *len, xn_error *err);
 
 /* Record an error at a node's line; returns st. */
 xn_status xn_xml_fail(const xn_xml_ctx *c, const xmlNode *node, xn_status st, const char *fmt, ...)

@@ -1,10 +1,10 @@
 /* Shared helpers of the xn command. SPDX-License-Identifier: Apache-2.0 */
-#include <errno.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
+#include "io/xml_util.h"
 
 int xn_cli_error(const char *fmt, ...) {
     va_list ap;
@@ -32,36 +32,9 @@ xn_model *xn_cli_load(const char *path, int floating_base, int strict) {
 }
 
 char *xn_cli_slurp(const char *path, size_t *len) {
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        xn_cli_error("%s: %s", path, strerror(errno));
-        return NULL;
-    }
-    size_t cap = 1 << 16, n = 0;
-    char *buf = malloc(cap);
-    for (;;) {
-        if (!buf) break;
-        size_t r = fread(buf + n, 1, cap - n - 1, f);
-        n += r;
-        if (r == 0) break;
-        if (n + 1 >= cap) {
-            char *nb = realloc(buf, cap * 2);
-            if (!nb) {
-                free(buf);
-                buf = NULL;
-                break;
-            }
-            buf = nb;
-            cap *= 2;
-        }
-    }
-    fclose(f);
-    if (!buf) {
-        xn_cli_error("%s: out of memory", path);
-        return NULL;
-    }
-    buf[n] = 0;
-    *len = n;
+    xn_error err;
+    char *buf = xn_io_read_file(path, len, &err);
+    if (!buf) xn_cli_error("%s: %s", path, err.message);
     return buf;
 }
 

@@ -81,8 +81,9 @@ void xn_dyn_nle(const xn_model *m, xn_data *d, const xn_real *q, const xn_real *
  * controller's friction model). tau has nv entries and is overwritten. */
 void xn_dyn_passive(const xn_model *m, const xn_real *v, xn_real *tau);
 /** Composite-rigid-body algorithm: the joint-space mass matrix d->M (nv x nv, both triangles),
- * with the armature on its diagonal. Works in the world frame: also fills d->oMi and
- * d->Ic (composite inertias about the world origin, world axes). */
+ * with the armature on its diagonal. Works in world axes about the first root body's origin
+ * (not the world origin, so precision does not fade with distance): also fills d->oMi, and d->Ic
+ * with the composite inertias about that point. */
 void xn_dyn_crba(const xn_model *m, xn_data *d, const xn_real *q);
 /** Sparse factorization M = L^T D L following the tree (Featherstone's LTDL) of d->M into d->LD.
  * Returns XN_ERR_NUMERIC if a pivot is not positive (M not positive definite). */
@@ -90,8 +91,9 @@ xn_status xn_dyn_factor(const xn_model *m, xn_data *d);
 /** Solve M x = b in place (x holds b on entry, nv entries) with the factor in d->LD. */
 void xn_dyn_solve(const xn_model *m, const xn_data *d, xn_real *x);
 /** Articulated-body algorithm, forward dynamics: d->qdd such that M qdd + C v + g = tau.
- * Includes the armature. Works in the world frame: also fills d->oMi, and leaves
- * d->v and d->a as spatial vectors in world axes at the world origin (not body frames). */
+ * Includes the armature. Works in world axes about the first root body's
+ * origin: also fills d->oMi, and leaves d->v and d->a as spatial vectors in world axes at that
+ * point (not in body frames). */
 void xn_dyn_aba(const xn_model *m, xn_data *d, const xn_real *q, const xn_real *v,
                 const xn_real *tau);
 

@@ -55,10 +55,11 @@ void xn_dyn_aba(const xn_model *m, xn_data *d, const xn_real *q, const xn_real *
     xn_real *cb = d->tmp;          /* 6 per body: c_b */
     xn_real *Sw = d->tmp + 6 * nb; /* 6 per DoF: the world motion axes */
     for (int i = 0; i < 6; i++) d->v[i] = 0;
+    xn_real ref[3] = {0, 0, 0};
     /* pass 1: placements, world velocities, rigid-body inertias and bias forces */
     for (int b = 1; b < nb; b++) {
         int p = m->body_parent[b], va = m->body_vadr[b], nvb = m->body_nv[b];
-        xn_body_world_placement(m, d, b, q);
+        xn_body_world_placement_shifted(m, d, b, q, ref);
         xn_real vj[6] = {0, 0, 0, 0, 0, 0};
         for (int k = 0; k < nvb; k++) {
             xn_real *s = &Sw[6 * (va + k)];
@@ -166,4 +167,5 @@ void xn_dyn_aba(const xn_model *m, xn_data *d, const xn_real *q, const xn_real *
             for (int i = 0; i < 6; i++) ab[i] += s[i] * x;
         }
     }
+    xn_body_world_unshift(m, d, ref);
 }

@@ -14,8 +14,9 @@ void xn_dyn_crba(const xn_model *m, xn_data *d, const xn_real *q) {
     int nv = m->nv;
     xn_real *Jw = d->tmp; /* world motion axes, 6 contiguous numbers per DoF */
     memset(d->M, 0, sizeof(xn_real) * (size_t)nv * (size_t)nv); /* other branches stay zero */
+    xn_real ref[3] = {0, 0, 0};
     for (int b = 1; b < m->nbody; b++) {
-        xn_body_world_placement(m, d, b, q);
+        xn_body_world_placement_shifted(m, d, b, q, ref);
         xn_inertia_act(&d->oMi[b], &m->body_inertia[b], &d->Ic[b]);
         for (int k = 0; k < m->body_nv[b]; k++)
             xn_joint_world_col(m, b, k, &d->oMi[b], &Jw[6 * (m->body_vadr[b] + k)]);
@@ -38,6 +39,7 @@ void xn_dyn_crba(const xn_model *m, xn_data *d, const xn_real *q) {
         int p = m->body_parent[b];
         if (p > 0) xn_inertia_accum(&d->Ic[p], &d->Ic[b]);
     }
+    xn_body_world_unshift(m, d, ref);
 }
 
 /* Featherstone's LTDL with each DoF's path to the root walked as runs of consecutive DoFs, so

@@ -124,6 +124,33 @@ static inline void xn_body_world_placement(const xn_model *m, xn_data *d, int b,
         xn_joint_world_placement(m, b, q, &d->oMi[p], &d->oMi[b]);
 }
 
+/* The world-frame algorithms (CRBA, ABA) put the origin at the first root body rather than at the
+ * world origin: their inertias about the origin grow with the square of the distance, and a
+ * robot 1 km from the world origin would lose six digits. Place body b as
+ * xn_body_world_placement does, shifted by -ref; ref is set from body 1 (the first root). */
+static inline void xn_body_world_placement_shifted(const xn_model *m, xn_data *d, int b,
+                                                   const xn_real *q, xn_real ref[3]) {
+    xn_body_world_placement(m, d, b, q);
+    if (m->body_parent[b] != 0) return; /* children inherit the shift from their parents */
+    if (b == 1) {
+        ref[0] = d->oMi[1].p[0];
+        ref[1] = d->oMi[1].p[1];
+        ref[2] = d->oMi[1].p[2];
+    }
+    d->oMi[b].p[0] -= ref[0];
+    d->oMi[b].p[1] -= ref[1];
+    d->oMi[b].p[2] -= ref[2];
+}
+
+/* Undo the shift so that d->oMi holds world placements again. */
+static inline void xn_body_world_unshift(const xn_model *m, xn_data *d, const xn_real ref[3]) {
+    for (int b = 1; b < m->nbody; b++) {
+        d->oMi[b].p[0] += ref[0];
+        d->oMi[b].p[1] += ref[1];
+        d->oMi[b].p[2] += ref[2];
+    }
+}
+
 /* out += S x, x the joint's nv entries. */
 static inline void xn_joint_add_motion(const xn_model *m, int b, const xn_real *x, xn_real out[6]) {
     const xn_real *ax = &m->body_axis[3 * b];

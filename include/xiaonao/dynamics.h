@@ -73,6 +73,11 @@ void xn_dyn_frame_drift(const xn_model *m, xn_data *d, const xn_real *q, const x
  * xn_dyn_passive). Also fills d->liMi, d->v, d->a (with gravity) and d->f. */
 void xn_dyn_rnea(const xn_model *m, xn_data *d, const xn_real *q, const xn_real *v,
                  const xn_real *a);
+/** RNEA with external forces: d->tau = M a + C v + g - sum_b J_b^T fext_b. fext holds 6 numbers
+ * per body (m->nbody entries; entry 0 is ignored): the spatial force applied to body b, force
+ * then moment, expressed in b's frame at b's origin (Pinocchio's convention). NULL means none. */
+void xn_dyn_rnea_ext(const xn_model *m, xn_data *d, const xn_real *q, const xn_real *v,
+                     const xn_real *a, const xn_real *fext);
 /** Generalized gravity d->g = g(q). */
 void xn_dyn_gravity(const xn_model *m, xn_data *d, const xn_real *q);
 /** Nonlinear effects d->nle = C(q, v) v + g(q). */
@@ -97,6 +102,11 @@ void xn_dyn_solve(const xn_model *m, const xn_data *d, xn_real *x);
 void xn_dyn_aba(const xn_model *m, xn_data *d, const xn_real *q, const xn_real *v,
                 const xn_real *tau);
 
+/** ABA with external forces (fext as for xn_dyn_rnea_ext): d->qdd such that
+ * M qdd + C v + g = tau + sum_b J_b^T fext_b. */
+void xn_dyn_aba_ext(const xn_model *m, xn_data *d, const xn_real *q, const xn_real *v,
+                    const xn_real *tau, const xn_real *fext);
+
 /* ---- centre of mass and energy ---- */
 
 /** Forward kinematics, then the centre of mass of the whole model, d->com (world), and the total
@@ -104,6 +114,15 @@ void xn_dyn_aba(const xn_model *m, xn_data *d, const xn_real *q, const xn_real *
 void xn_dyn_com(const xn_model *m, xn_data *d, const xn_real *q);
 /** Forward kinematics, d->com, and the centre-of-mass Jacobian d->Jcom (3 x nv, world axes). */
 void xn_dyn_com_jacobian(const xn_model *m, xn_data *d, const xn_real *q);
+/** The centroidal momentum matrix d->Ag (6 x nv, row-major): h_G = Ag v is the momentum of the
+ * whole model about its centre of mass, in world axes (linear, then angular). Also fills d->com,
+ * d->mass, d->oMi and d->Ic. Orin and Goswami, "Centroidal momentum matrix of a humanoid robot"
+ * (2008). */
+void xn_dyn_centroidal_map(const xn_model *m, xn_data *d, const xn_real *q);
+/** Centroidal momentum h (6: linear, angular about the centre of mass, world axes) at (q, v).
+ * Runs xn_dyn_centroidal_map. */
+void xn_dyn_centroidal_momentum(const xn_model *m, xn_data *d, const xn_real *q, const xn_real *v,
+                                xn_real h[6]);
 /** Kinetic energy 1/2 v^T M v (rigid bodies, plus armature) and potential energy -sum m g.c
  * (zero at the world origin), in joules. Runs xn_dyn_fk_vel. */
 void xn_dyn_energy(const xn_model *m, xn_data *d, const xn_real *q, const xn_real *v,

@@ -141,6 +141,7 @@ typedef struct xn_data {
                           the world frame at the world origin */
     xn_real *J;      /**< 6*nv scratch for frame Jacobians */
     xn_real *Jcom;   /**< 3*nv: xn_dyn_com_jacobian */
+    xn_real *Ag;     /**< 6*nv: xn_dyn_centroidal_map, the centroidal momentum matrix */
     xn_real com[3];  /**< centre of mass of the whole model (world), from xn_dyn_com */
     xn_real mass;    /**< total mass */
     xn_inertia *Ic;  /**< per body: composite inertia of its subtree (CRBA) */

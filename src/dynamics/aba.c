@@ -49,8 +49,8 @@ static void invert_small(const xn_real *D, int n, xn_real *Dinv) {
  * is the costliest step of the body-frame version. Featherstone's recursions hold unchanged in
  * any fixed frame; the only body-fixed quantity, a joint axis S, moves with its body, so its rate
  * is v_b x S and the velocity-product acceleration is c_b = v_b x (S qd). */
-void xn_dyn_aba(const xn_model *m, xn_data *d, const xn_real *q, const xn_real *v,
-                const xn_real *tau) {
+static void aba(const xn_model *m, xn_data *d, const xn_real *q, const xn_real *v,
+                const xn_real *tau, const xn_real *fext) {
     int nb = m->nbody;
     xn_real *cb = d->tmp;          /* 6 per body: c_b */
     xn_real *Sw = d->tmp + 6 * nb; /* 6 per DoF: the world motion axes */
@@ -75,6 +75,11 @@ void xn_dyn_aba(const xn_model *m, xn_data *d, const xn_real *q, const xn_real *
         xn_real h[6];
         xn_inertia_mul(&Yw, vb, h);
         xn_motion_cross_force(vb, h, &d->pA[6 * b]);
+        if (fext) { /* an external force (body frame) enters as a negative bias force */
+            xn_real fw[6];
+            xn_force_act(&d->oMi[b], &fext[6 * b], fw);
+            for (int i = 0; i < 6; i++) d->pA[6 * b + i] -= fw[i];
+        }
     }
     /* pass 2: articulated inertias and bias forces, leaves to root; no transforms */
     for (int b = nb - 1; b >= 1; b--) {
@@ -168,4 +173,14 @@ void xn_dyn_aba(const xn_model *m, xn_data *d, const xn_real *q, const xn_real *
         }
     }
     xn_body_world_unshift(m, d, ref);
+}
+
+void xn_dyn_aba(const xn_model *m, xn_data *d, const xn_real *q, const xn_real *v,
+                const xn_real *tau) {
+    aba(m, d, q, v, tau, NULL);
+}
+
+void xn_dyn_aba_ext(const xn_model *m, xn_data *d, const xn_real *q, const xn_real *v,
+                    const xn_real *tau, const xn_real *fext) {
+    aba(m, d, q, v, tau, fext);
 }

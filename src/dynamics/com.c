@@ -65,3 +65,51 @@ void xn_dyn_energy(const xn_model *m, xn_data *d, const xn_real *q, const xn_rea
     *kinetic = T;
     *potential = V;
 }
+
+/* Composite inertias at the first root body (world axes), as in CRBA; each DoF's column is the
+ * momentum its unit motion gives its subtree, moved from that point to the centre of mass. */
+void xn_dyn_centroidal_map(const xn_model *m, xn_data *d, const xn_real *q) {
+    int nv = m->nv;
+    xn_real ref[3] = {0, 0, 0};
+    for (int b = 1; b < m->nbody; b++) {
+        xn_body_world_placement_shifted(m, d, b, q, ref);
+        xn_inertia_act(&d->oMi[b], &m->body_inertia[b], &d->Ic[b]);
+    }
+    xn_inertia total = {0, {0, 0, 0}, {0, 0, 0, 0, 0, 0}};
+    for (int b = m->nbody - 1; b >= 1; b--) {
+        int p = m->body_parent[b];
+        if (p > 0)
+            xn_inertia_accum(&d->Ic[p], &d->Ic[b]);
+        else
+            xn_inertia_accum(&total, &d->Ic[b]);
+    }
+    xn_real c[3] = {0, 0, 0};
+    if (total.m > 0)
+        for (int i = 0; i < 3; i++) c[i] = total.h[i] / total.m;
+    for (int b = 1; b < m->nbody; b++)
+        for (int k = 0; k < m->body_nv[b]; k++) {
+            xn_real s[6], f[6], cxf[3];
+            xn_joint_world_col(m, b, k, &d->oMi[b], s);
+            xn_inertia_mul(&d->Ic[b], s, f);
+            xn_v3_cross(c, f, cxf); /* moment about the centre of mass: n - c x f */
+            int col = m->body_vadr[b] + k;
+            for (int i = 0; i < 3; i++) {
+                d->Ag[i * nv + col] = f[i];
+                d->Ag[(3 + i) * nv + col] = f[3 + i] - cxf[i];
+            }
+        }
+    d->mass = total.m;
+    for (int i = 0; i < 3; i++) d->com[i] = c[i] + ref[i];
+    xn_body_world_unshift(m, d, ref);
+}
+
+void xn_dyn_centroidal_momentum(const xn_model *m, xn_data *d, const xn_real *q, const xn_real *v,
+                                xn_real h[6]) {
+    xn_dyn_centroidal_map(m, d, q);
+    int nv = m->nv;
+    for (int r = 0; r < 6; r++) {
+        xn_real x = 0;
+        for (int k = 0; k < nv; k++) x += d->Ag[r * nv + k] * v[k];
+        h[r] = x;
+    }
+}

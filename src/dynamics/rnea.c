@@ -41,10 +41,15 @@ static void rnea_forward(const xn_model *m, xn_data *d, const xn_real *q, const 
     }
 }
 
-/* Backward pass: joint forces projected on the motion axes, forces passed to the parents. */
-static void rnea_backward(const xn_model *m, xn_data *d, const xn_real *a, xn_real *tau) {
+/* Backward pass: joint forces projected on the motion axes, forces passed to the parents. An
+ * external force on a body (fext, body frame) takes its share of the force the joint must
+ * transmit. */
+static void rnea_backward(const xn_model *m, xn_data *d, const xn_real *a, const xn_real *fext,
+                          xn_real *tau) {
     for (int b = m->nbody - 1; b >= 1; b--) {
-        const xn_real *fb = &d->f[6 * b];
+        xn_real *fb = &d->f[6 * b];
+        if (fext)
+            for (int i = 0; i < 6; i++) fb[i] -= fext[6 * b + i];
         int va = m->body_vadr[b];
         xn_joint_project_force(m, b, fb, tau + va);
         if (a)
@@ -63,17 +68,23 @@ static void rnea_backward(const xn_model *m, xn_data *d, const xn_real *a, xn_re
 void xn_dyn_rnea(const xn_model *m, xn_data *d, const xn_real *q, const xn_real *v,
                  const xn_real *a) {
     rnea_forward(m, d, q, v, a);
-    rnea_backward(m, d, a, d->tau);
+    rnea_backward(m, d, a, NULL, d->tau);
+}
+
+void xn_dyn_rnea_ext(const xn_model *m, xn_data *d, const xn_real *q, const xn_real *v,
+                     const xn_real *a, const xn_real *fext) {
+    rnea_forward(m, d, q, v, a);
+    rnea_backward(m, d, a, fext, d->tau);
 }
 
 void xn_dyn_gravity(const xn_model *m, xn_data *d, const xn_real *q) {
     rnea_forward(m, d, q, NULL, NULL);
-    rnea_backward(m, d, NULL, d->g);
+    rnea_backward(m, d, NULL, NULL, d->g);
 }
 
 void xn_dyn_nle(const xn_model *m, xn_data *d, const xn_real *q, const xn_real *v) {
     rnea_forward(m, d, q, v, NULL);
-    rnea_backward(m, d, NULL, d->nle);
+    rnea_backward(m, d, NULL, NULL, d->nle);
 }
 
 void xn_dyn_passive(const xn_model *m, const xn_real *v, xn_real *tau) {

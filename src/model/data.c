@@ -32,6 +32,7 @@ xn_data *xn_data_create(const xn_model *m) {
     ALLOC(d->Jw, 6 * nv);
     ALLOC(d->J, 6 * nv);
     ALLOC(d->Jcom, 3 * nv);
+    ALLOC(d->Ag, 6 * nv);
     ALLOC(d->Ic, nb);
     ALLOC(d->IA, 36 * nb);
     ALLOC(d->pA, 6 * nb);
@@ -66,6 +67,7 @@ void xn_data_free(xn_data *d) {
     free(d->Jw);
     free(d->J);
     free(d->Jcom);
+    free(d->Ag);
     free(d->Ic);
     free(d->IA);
     free(d->pA);

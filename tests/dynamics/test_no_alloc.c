@@ -56,6 +56,7 @@ static void run(const char *label, const char *path, int floating) {
         a[k] = 0.2;
     }
     double out6[6], T, V;
+    double *fext = calloc(6 * (size_t)m->nbody, 8);
     xn_se3 X;
     CHECK_NO_ALLOC(label, xn_dyn_fk(m, d, q));
     CHECK_NO_ALLOC(label, xn_dyn_fk_vel(m, d, q, v));
@@ -76,6 +77,10 @@ static void run(const char *label, const char *path, int floating) {
     CHECK_NO_ALLOC(label, xn_dyn_factor(m, d));
     CHECK_NO_ALLOC(label, xn_dyn_solve(m, d, x));
     CHECK_NO_ALLOC(label, xn_dyn_aba(m, d, q, v, a));
+    CHECK_NO_ALLOC(label, xn_dyn_rnea_ext(m, d, q, v, a, fext));
+    CHECK_NO_ALLOC(label, xn_dyn_aba_ext(m, d, q, v, a, fext));
+    CHECK_NO_ALLOC(label, xn_dyn_centroidal_map(m, d, q));
+    CHECK_NO_ALLOC(label, xn_dyn_centroidal_momentum(m, d, q, v, out6));
     CHECK_NO_ALLOC(label, xn_dyn_com(m, d, q));
     CHECK_NO_ALLOC(label, xn_dyn_com_jacobian(m, d, q));
     CHECK_NO_ALLOC(label, xn_dyn_energy(m, d, q, v, &T, &V));
@@ -88,6 +93,7 @@ static void run(const char *label, const char *path, int floating) {
     free(x);
     free(J);
     free(q2);
+    free(fext);
     xn_data_free(d);
     xn_model_free(m);
 }

@@ -61,14 +61,14 @@ static void acceleration_brake(xn_real v0, xn_real a0, xn_real vmax, xn_real vmi
 void xn_otg_brake(xn_real v0, xn_real a0, xn_real vmax, xn_real vmin, xn_real amax, xn_real amin,
                   xn_real jmax, xn_otg_segments *out) {
     out->n = 0;
-    xn_real v_stop_down = v_at(v0, a0, -jmax, a0 / jmax); /* a brought to 0 from above */
-    xn_real v_stop_up = v_at(v0, a0, jmax, -a0 / jmax);   /* a brought to 0 from below */
+    /* the velocity where the acceleration reaches zero by the shortest jerk */
+    xn_real v_stop = v0 + a0 * fabs(a0) / (2 * jmax);
     if (a0 > amax)
         acceleration_brake(v0, a0, vmax, vmin, amax, amin, jmax, out);
     else if (a0 < amin)
         acceleration_brake(v0, a0, vmin, vmax, amin, amax, -jmax, out);
-    else if ((v0 > vmax && v_stop_down > vmin) || (a0 > 0 && v_stop_down > vmax))
+    else if ((v0 > vmax && v_stop > vmin) || (a0 > 0 && v_stop > vmax))
         velocity_brake(v0, a0, vmax, vmin, amin, jmax, out);
-    else if ((v0 < vmin && v_stop_up < vmax) || (a0 < 0 && v_stop_up < vmin))
+    else if ((v0 < vmin && v_stop < vmax) || (a0 < 0 && v_stop < vmin))
         velocity_brake(v0, a0, vmin, vmax, amax, -jmax, out);
 }

@@ -19,6 +19,7 @@
 
 #include "xiaonao/types.h"
 
+#define XN_OTG_MAX_DOFS 16    /* degrees of freedom of one problem */
 #define XN_OTG_MAX_SEGMENTS 8 /* a profile: at most seven phases (plus room for a merge) */
 
 /* Samples and bisection steps of the bracketing search, fixed so that the cost is bounded. */
@@ -45,6 +46,41 @@ static inline void xn_otg_integrate(xn_real *p, xn_real *v, xn_real *a, xn_real 
     *a += t * j;
 }
 
+/* Append a segment (skipped when t == 0 or the list is full); append a list. */
+void xn_otg_add(xn_otg_segments *s, xn_real t, xn_real j);
+void xn_otg_append(xn_otg_segments *s, const xn_otg_segments *o);
+/* Append the fastest change from (v0, a0) to (v1, a1) with |jerk| <= J and amin <= a <= amax,
+ * velocity unbounded: jerk to a peak acceleration (held at the limit if reached) and back;
+ * upwards when v1 lies above the velocity reached going straight from a0 to a1. */
+void xn_otg_velocity_change(xn_real v0, xn_real a0, xn_real v1, xn_real a1, xn_real amax,
+                            xn_real amin, xn_real J, xn_otg_segments *s);
+/* Position reached by the segments from d's current state. */
+xn_real xn_otg_end_position(const xn_otg_dof *d, const xn_otg_segments *s);
+
+/* ---- the bounded search shared by steps 1 and 2 (otg_search.c) ---- */
+
+/* A family of candidate profiles with one unknown x: fills s, returns 0 where x gives none. */
+typedef int (*xn_otg_family)(const void *ctx, xn_real x, xn_otg_segments *s);
+
+typedef struct {
+    xn_real duration; /* the shortest valid candidate so far (INFINITY: none) */
+    xn_otg_segments best;
+    xn_real *valid; /* if not NULL: every distinct valid duration */
+    int nvalid, capvalid;
+} xn_otg_search;
+
+void xn_otg_search_init(xn_otg_search *sr, xn_real *valid, int cap);
+/* Keep s if it is valid for d (and shorter than the best so far). */
+void xn_otg_consider(const xn_otg_dof *d, const xn_otg_segments *s, xn_otg_search *sr);
+/* Find the roots of the family's end-position residual on [lo, hi], sampling each piece between
+ * the breakpoints (XN_OTG_ROOT_SAMPLES samples in all, at least 16 a piece, and at most
+ * XN_OTG_ROOT_BISECTIONS bisections a root), and consider each root's profile. */
+void xn_otg_scan(const xn_otg_dof *d, xn_otg_family f, const void *ctx, xn_real lo, xn_real hi,
+                 const xn_real *breaks, int nb, xn_otg_search *sr);
+/* The peak velocities at which a profile "up or down to (vp, 0), then on to the target" changes
+ * shape (a half switching direction or starting to hold an acceleration limit). Returns 6. */
+int xn_otg_velocity_breaks(const xn_otg_dof *d, xn_real breaks[6]);
+
 /* The braking pre-phase (0 to 2 segments) for a state (v0, a0) outside the limits or bound to
  * leave them, written to `out` (out->n = 0 when none is needed). */
 void xn_otg_brake(xn_real v0, xn_real a0, xn_real vmax, xn_real vmin, xn_real amax, xn_real amin,
@@ -53,6 +89,21 @@ void xn_otg_brake(xn_real v0, xn_real a0, xn_real vmax, xn_real vmin, xn_real am
 /* Step 1: the time-optimal profile of one DoF whose state lies within the limits (after any
  * brake). Returns its duration, or INFINITY (out untouched) when no candidate is valid. */
 xn_real xn_otg_step1(const xn_otg_dof *d, xn_otg_segments *out);
+
+/* As xn_otg_step1, and also the durations of every distinct valid candidate (at most cap) in
+ * valid[0 .. *nvalid): the ends of the intervals of durations this DoF cannot take. */
+xn_real xn_otg_step1_all(const xn_otg_dof *d, xn_otg_segments *out, xn_real *valid, int cap,
+                         int *nvalid);
+
+/* Step 2: a profile of d that reaches the target at exactly T (>= its minimum). Returns 0 when
+ * none exists (T inside a gap of d's feasible durations). */
+int xn_otg_step2(const xn_otg_dof *d, xn_real T, xn_otg_segments *out);
+
+/* Time synchronization of n DoFs (n <= XN_OTG_MAX_DOFS): the common duration (at least
+ * min_duration), each DoF's braking pre-phase, its main profile, and the brake's duration.
+ * Returns INFINITY when no common duration is found. */
+xn_real xn_otg_synchronize(const xn_otg_dof *dofs, int n, xn_real min_duration,
+                           xn_otg_segments *brake, xn_otg_segments *main_, xn_real *brake_time);
 
 /* 1 when the segments, started from d's current state, respect the limits (from the first
  * instant after the start: a braked state may begin just outside) and end at the target within

@@ -33,3 +33,55 @@ int xn_otg_check(const xn_otg_dof *d, const xn_otg_segments *s) {
     }
     return close_to(p, d->pf) && close_to(v, d->vf) && close_to(a, d->af);
 }
+
+void xn_otg_add(xn_otg_segments *s, xn_real t, xn_real j) {
+    if (t == 0 || s->n >= XN_OTG_MAX_SEGMENTS) return;
+    s->t[s->n] = t;
+    s->j[s->n] = j;
+    s->n++;
+}
+
+void xn_otg_append(xn_otg_segments *s, const xn_otg_segments *o) {
+    for (int i = 0; i < o->n; i++) xn_otg_add(s, o->t[i], o->j[i]);
+}
+
+/* The fastest change from (v0, a0) to (v1, a1) with |jerk| <= J and amin <= a <= amax, velocity
+ * unbounded: jerk to a peak acceleration (held at the limit if reached) and back. Upwards when v1
+ * lies above the velocity reached by going straight from a0 to a1, else downwards. */
+void xn_otg_velocity_change(xn_real v0, xn_real a0, xn_real v1, xn_real a1, xn_real amax,
+                            xn_real amin, xn_real J, xn_otg_segments *s) {
+    xn_real v_direct = v0 + (a0 + a1) / 2 * fabs(a1 - a0) / J;
+    if (v1 >= v_direct) {
+        xn_real peak = sqrt(fmax((a0 * a0 + a1 * a1) / 2 + J * (v1 - v0), 0));
+        if (peak > amax) {
+            xn_real hold =
+                (v1 - v0 - (amax * amax - a0 * a0) / (2 * J) - (amax * amax - a1 * a1) / (2 * J)) /
+                amax;
+            xn_otg_add(s, (amax - a0) / J, J);
+            xn_otg_add(s, hold, 0);
+            xn_otg_add(s, (amax - a1) / J, -J);
+        } else {
+            xn_otg_add(s, (peak - a0) / J, J);
+            xn_otg_add(s, (peak - a1) / J, -J);
+        }
+    } else {
+        xn_real peak = -sqrt(fmax((a0 * a0 + a1 * a1) / 2 - J * (v1 - v0), 0));
+        if (peak < amin) {
+            xn_real hold =
+                (v1 - v0 + (amin * amin - a0 * a0) / (2 * J) + (amin * amin - a1 * a1) / (2 * J)) /
+                amin;
+            xn_otg_add(s, (a0 - amin) / J, -J);
+            xn_otg_add(s, hold, 0);
+            xn_otg_add(s, (a1 - amin) / J, J);
+        } else {
+            xn_otg_add(s, (a0 - peak) / J, -J);
+            xn_otg_add(s, (a1 - peak) / J, J);
+        }
+    }
+}
+
+xn_real xn_otg_end_position(const xn_otg_dof *d, const xn_otg_segments *s) {
+    xn_real p = d->p0, v = d->v0, a = d->a0;
+    for (int i = 0; i < s->n; i++) xn_otg_integrate(&p, &v, &a, s->t[i], s->j[i]);
+    return p;
+}

@@ -6,6 +6,7 @@
 #include "xiaonao/dynamics.h"
 #include "xiaonao/io.h"
 #include "xiaonao/model.h"
+#include "xiaonao/otg.h"
 #include "xiaonao/spatial.h"
 #include "xiaonao/types.h"
 

@@ -17,20 +17,7 @@
 #ifndef XN_OTG_INTERNAL_H
 #define XN_OTG_INTERNAL_H
 
-#include "xiaonao/types.h"
-
-#define XN_OTG_MAX_DOFS 16    /* degrees of freedom of one problem */
-#define XN_OTG_MAX_SEGMENTS 8 /* a profile: at most seven phases (plus room for a merge) */
-
-/* Samples and bisection steps of the bracketing search, fixed so that the cost is bounded. */
-#define XN_OTG_ROOT_SAMPLES 400
-#define XN_OTG_ROOT_BISECTIONS 200
-
-typedef struct {
-    int n;
-    xn_real t[XN_OTG_MAX_SEGMENTS]; /* durations (s) */
-    xn_real j[XN_OTG_MAX_SEGMENTS]; /* jerks */
-} xn_otg_segments;
+#include "xiaonao/otg.h" /* limits of the search, xn_otg_segments */
 
 /* One DoF, position interface, third order: from (p0, v0, a0) to (pf, vf, af) with
  * vmin <= v <= vmax, amin <= a <= amax, |j| <= jmax (vmin, amin < 0 < vmax, amax, jmax). */

@@ -1,0 +1,115 @@
+/* xiaonao: online trajectory generation. Time-optimal, jerk-limited trajectories from any state
+ * to any target state, for up to XN_OTG_MAX_DOFS degrees of freedom that start and arrive
+ * together. Pure computation: no allocation, bounded work (every search has a fixed number of
+ * samples and bisection steps, XN_OTG_ROOT_SAMPLES and XN_OTG_ROOT_BISECTIONS).
+ *
+ * Status of this module: the position interface with time synchronization (and none) is complete
+ * and matches Ruckig 0.17.3's durations on its reference problems; the velocity interface and
+ * phase synchronization return XN_OTG_ERR_UNSUPPORTED for now.
+ * SPDX-License-Identifier: Apache-2.0 */
+#ifndef XIAONAO_OTG_H
+#define XIAONAO_OTG_H
+
+#include "xiaonao/types.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define XN_OTG_MAX_DOFS 16         /**< degrees of freedom of one problem */
+#define XN_OTG_MAX_SEGMENTS 8      /**< constant-jerk segments of one DoF's main profile */
+#define XN_OTG_ROOT_SAMPLES 400    /**< samples of each one-unknown search (bounded work) */
+#define XN_OTG_ROOT_BISECTIONS 200 /**< bisection steps per root, at most */
+
+/** What the target fixes. */
+typedef enum {
+    XN_OTG_POSITION = 0, /**< reach target position, velocity and acceleration */
+    XN_OTG_VELOCITY = 1  /**< reach target velocity and acceleration, position free (not yet) */
+} xn_otg_interface;
+
+/** How the DoFs are timed. */
+typedef enum {
+    XN_OTG_SYNC_TIME = 0,  /**< all arrive together, in the smallest duration feasible for all */
+    XN_OTG_SYNC_PHASE = 1, /**< straight line in joint space where possible (not yet) */
+    XN_OTG_SYNC_NONE = 2   /**< each DoF as fast as it can */
+} xn_otg_sync;
+
+/** A trajectory-generation problem. Fill with xn_otg_problem_init, then set the fields.
+ * Units are the caller's (rad or m, and seconds); limits are symmetric unless min_* are set. */
+typedef struct {
+    int dofs;
+    xn_otg_interface interface;
+    xn_otg_sync synchronization;
+    xn_real current_position[XN_OTG_MAX_DOFS], current_velocity[XN_OTG_MAX_DOFS],
+        current_acceleration[XN_OTG_MAX_DOFS];
+    xn_real target_position[XN_OTG_MAX_DOFS], target_velocity[XN_OTG_MAX_DOFS],
+        target_acceleration[XN_OTG_MAX_DOFS];
+    xn_real max_velocity[XN_OTG_MAX_DOFS], max_acceleration[XN_OTG_MAX_DOFS],
+        max_jerk[XN_OTG_MAX_DOFS];
+    int has_min_velocity, has_min_acceleration; /**< 1: use min_* (< 0) instead of -max_* */
+    xn_real min_velocity[XN_OTG_MAX_DOFS], min_acceleration[XN_OTG_MAX_DOFS];
+    unsigned char enabled[XN_OTG_MAX_DOFS]; /**< 0: the DoF keeps its current acceleration */
+    xn_real minimum_duration;               /**< the trajectory lasts at least this long (s) */
+} xn_otg_problem;
+
+/** Why a problem was rejected. */
+typedef enum {
+    XN_OTG_OK = 0,
+    XN_OTG_ERR_DOFS = -1,         /**< dofs outside 1..XN_OTG_MAX_DOFS */
+    XN_OTG_ERR_NOT_FINITE = -2,   /**< a NaN or infinite value */
+    XN_OTG_ERR_LIMIT = -3,        /**< a limit that is not > 0 (min_*: not < 0) */
+    XN_OTG_ERR_TARGET = -4,       /**< target velocity or acceleration outside the limits */
+    XN_OTG_ERR_MIN_DURATION = -5, /**< negative minimum duration */
+    XN_OTG_ERR_UNSUPPORTED = -6,  /**< an interface or synchronization not implemented yet */
+    XN_OTG_ERR_NO_SOLUTION = -7   /**< the search found no profile (a defect: please report) */
+} xn_otg_result;
+
+/** A rejected problem: the reason, the DoF it concerns (-1: none) and a sentence for people. */
+typedef struct {
+    xn_otg_result result;
+    int dof;
+    char message[160];
+} xn_otg_error;
+
+/** Constant-jerk segments: durations t (s) and jerks j. */
+typedef struct {
+    int n;
+    xn_real t[XN_OTG_MAX_SEGMENTS];
+    xn_real j[XN_OTG_MAX_SEGMENTS];
+} xn_otg_segments;
+
+/** A computed trajectory: per DoF, the start state, a braking pre-phase (0 to 2 segments, for a
+ * state outside the limits) and the main profile; after the end every DoF holds its target
+ * state (position advancing with the target velocity and acceleration). Plain data: copy freely. */
+typedef struct {
+    int dofs;
+    xn_real duration; /**< s */
+    xn_real p0[XN_OTG_MAX_DOFS], v0[XN_OTG_MAX_DOFS], a0[XN_OTG_MAX_DOFS];
+    xn_otg_segments brake[XN_OTG_MAX_DOFS];
+    xn_otg_segments main[XN_OTG_MAX_DOFS];
+    xn_real dof_duration[XN_OTG_MAX_DOFS]; /**< when each DoF arrives (all equal with time sync) */
+} xn_trajectory;
+
+/** A problem with `dofs` DoFs, everything zero, every DoF enabled, time synchronization, the
+ * position interface. */
+void xn_otg_problem_init(xn_otg_problem *p, int dofs);
+/** Check a problem without solving it: XN_OTG_OK, or the first defect found (err may be NULL). */
+xn_otg_result xn_otg_validate(const xn_otg_problem *p, xn_otg_error *err);
+/** Solve: the time-optimal (synchronized) trajectory into *traj. Returns XN_OTG_OK or the reason
+ * (err filled when not NULL); *traj is left unchanged on error, never half-filled. */
+xn_otg_result xn_otg_calculate(const xn_otg_problem *p, xn_trajectory *traj, xn_otg_error *err);
+/** State at time t (s; clamped below at 0, held after the end): arrays of traj->dofs entries;
+ * any output pointer may be NULL. */
+void xn_trajectory_at(const xn_trajectory *traj, xn_real t, xn_real *p, xn_real *v, xn_real *a,
+                      xn_real *j);
+/** Switching times of a DoF's profile (ends of its segments, brake included), ascending; returns
+ * how many (at most cap are written). */
+int xn_trajectory_phase_times(const xn_trajectory *traj, int dof, xn_real *times, int cap);
+/** Smallest and largest position of a DoF over [0, duration], and when they occur. */
+void xn_trajectory_extrema(const xn_trajectory *traj, int dof, xn_real *pmin, xn_real *t_pmin,
+                           xn_real *pmax, xn_real *t_pmax);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,246 @@
+/* The public face of trajectory generation: problem checks, solving, and reading a trajectory.
+ * SPDX-License-Identifier: Apache-2.0 */
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "motion/otg_internal.h"
+
+void xn_otg_problem_init(xn_otg_problem *p, int dofs) {
+    memset(p, 0, sizeof *p);
+    p->dofs = dofs;
+    p->interface = XN_OTG_POSITION;
+    p->synchronization = XN_OTG_SYNC_TIME;
+    for (int i = 0; i < XN_OTG_MAX_DOFS; i++) p->enabled[i] = 1;
+}
+
+static xn_otg_result fail(xn_otg_error *err, xn_otg_result r, int dof, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 4, 5)))
+#endif
+    ;
+static xn_otg_result fail(xn_otg_error *err, xn_otg_result r, int dof, const char *fmt, ...) {
+    if (err) {
+        err->result = r;
+        err->dof = dof;
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(err->message, sizeof err->message, fmt, ap);
+        va_end(ap);
+    }
+    return r;
+}
+
+static xn_real vmin_of(const xn_otg_problem *p, int i) {
+    return p->has_min_velocity ? p->min_velocity[i] : -p->max_velocity[i];
+}
+static xn_real amin_of(const xn_otg_problem *p, int i) {
+    return p->has_min_acceleration ? p->min_acceleration[i] : -p->max_acceleration[i];
+}
+
+xn_otg_result xn_otg_validate(const xn_otg_problem *p, xn_otg_error *err) {
+    if (err) {
+        err->result = XN_OTG_OK;
+        err->dof = -1;
+        err->message[0] = 0;
+    }
+    if (p->dofs < 1 || p->dofs > XN_OTG_MAX_DOFS)
+        return fail(err, XN_OTG_ERR_DOFS, -1, "dofs is %d; it must lie in 1..%d", p->dofs,
+                    XN_OTG_MAX_DOFS);
+    if (p->interface != XN_OTG_POSITION)
+        return fail(err, XN_OTG_ERR_UNSUPPORTED, -1,
+                    "the velocity interface is not implemented yet");
+    if (p->synchronization == XN_OTG_SYNC_PHASE)
+        return fail(err, XN_OTG_ERR_UNSUPPORTED, -1,
+                    "phase synchronization is not implemented yet");
+    if (p->synchronization != XN_OTG_SYNC_TIME && p->synchronization != XN_OTG_SYNC_NONE)
+        return fail(err, XN_OTG_ERR_UNSUPPORTED, -1, "unknown synchronization %d",
+                    (int)p->synchronization);
+    if (!isfinite(p->minimum_duration) || p->minimum_duration < 0)
+        return fail(err, XN_OTG_ERR_MIN_DURATION, -1, "minimum duration %g must be finite and >= 0",
+                    p->minimum_duration);
+    for (int i = 0; i < p->dofs; i++) {
+        const struct {
+            const char *name;
+            xn_real x;
+        } v[] = {{"current position", p->current_position[i]},
+                 {"current velocity", p->current_velocity[i]},
+                 {"current acceleration", p->current_acceleration[i]},
+                 {"target position", p->target_position[i]},
+                 {"target velocity", p->target_velocity[i]},
+                 {"target acceleration", p->target_acceleration[i]},
+                 {"max velocity", p->max_velocity[i]},
+                 {"max acceleration", p->max_acceleration[i]},
+                 {"max jerk", p->max_jerk[i]},
+                 {"min velocity", vmin_of(p, i)},
+                 {"min acceleration", amin_of(p, i)}};
+        for (size_t k = 0; k < sizeof v / sizeof v[0]; k++)
+            if (!isfinite(v[k].x))
+                return fail(err, XN_OTG_ERR_NOT_FINITE, i, "DoF %d: %s is not finite (%g)", i,
+                            v[k].name, v[k].x);
+        if (!p->enabled[i]) continue;
+        if (!(p->max_velocity[i] > 0) || !(p->max_acceleration[i] > 0) || !(p->max_jerk[i] > 0))
+            return fail(err, XN_OTG_ERR_LIMIT, i,
+                        "DoF %d: max velocity, acceleration and jerk must be > 0 (%g, %g, %g)", i,
+                        p->max_velocity[i], p->max_acceleration[i], p->max_jerk[i]);
+        if (!(vmin_of(p, i) < 0) || !(amin_of(p, i) < 0))
+            return fail(err, XN_OTG_ERR_LIMIT, i,
+                        "DoF %d: min velocity and acceleration must be < 0 (%g, %g)", i,
+                        vmin_of(p, i), amin_of(p, i));
+        if (p->target_velocity[i] > p->max_velocity[i] || p->target_velocity[i] < vmin_of(p, i))
+            return fail(err, XN_OTG_ERR_TARGET, i,
+                        "DoF %d: target velocity %g lies outside [%g, %g]", i,
+                        p->target_velocity[i], vmin_of(p, i), p->max_velocity[i]);
+        if (p->target_acceleration[i] > p->max_acceleration[i] ||
+            p->target_acceleration[i] < amin_of(p, i))
+            return fail(err, XN_OTG_ERR_TARGET, i,
+                        "DoF %d: target acceleration %g lies outside [%g, %g]", i,
+                        p->target_acceleration[i], amin_of(p, i), p->max_acceleration[i]);
+    }
+    return XN_OTG_OK;
+}
+
+static xn_otg_dof dof_of(const xn_otg_problem *p, int i) {
+    xn_otg_dof d = {p->current_position[i], p->current_velocity[i], p->current_acceleration[i],
+                    p->target_position[i],  p->target_velocity[i],  p->target_acceleration[i],
+                    p->max_velocity[i],     vmin_of(p, i),          p->max_acceleration[i],
+                    amin_of(p, i),          p->max_jerk[i]};
+    return d;
+}
+
+xn_otg_result xn_otg_calculate(const xn_otg_problem *p, xn_trajectory *traj, xn_otg_error *err) {
+    xn_otg_result r = xn_otg_validate(p, err);
+    if (r != XN_OTG_OK) return r;
+    xn_trajectory out;
+    memset(&out, 0, sizeof out);
+    out.dofs = p->dofs;
+    xn_otg_dof d[XN_OTG_MAX_DOFS];
+    int map[XN_OTG_MAX_DOFS], n = 0;
+    for (int i = 0; i < p->dofs; i++) {
+        out.p0[i] = p->current_position[i];
+        out.v0[i] = p->current_velocity[i];
+        out.a0[i] = p->current_acceleration[i];
+        if (!p->enabled[i]) continue; /* no segments: constant acceleration */
+        d[n] = dof_of(p, i);
+        map[n++] = i;
+    }
+    xn_otg_segments brake[XN_OTG_MAX_DOFS], main_[XN_OTG_MAX_DOFS];
+    xn_real tb[XN_OTG_MAX_DOFS], T = p->minimum_duration;
+    if (p->synchronization == XN_OTG_SYNC_TIME && n > 0) {
+        T = xn_otg_synchronize(d, n, p->minimum_duration, brake, main_, tb);
+        if (!(T < INFINITY))
+            return fail(err, XN_OTG_ERR_NO_SOLUTION, -1,
+                        "no synchronized profile found (please report)");
+        for (int k = 0; k < n; k++) out.dof_duration[map[k]] = T;
+    } else {
+        for (int k = 0; k < n; k++) { /* each as fast as it can (but not before the minimum) */
+            xn_real Tk =
+                xn_otg_synchronize(&d[k], 1, p->minimum_duration, &brake[k], &main_[k], &tb[k]);
+            if (!(Tk < INFINITY))
+                return fail(err, XN_OTG_ERR_NO_SOLUTION, map[k],
+                            "DoF %d: no profile found (please report)", map[k]);
+            out.dof_duration[map[k]] = Tk;
+            if (Tk > T) T = Tk;
+        }
+    }
+    for (int k = 0; k < n; k++) {
+        out.brake[map[k]] = brake[k];
+        out.main[map[k]] = main_[k];
+    }
+    out.duration = T;
+    *traj = out;
+    return XN_OTG_OK;
+}
+
+/* State of one DoF at time t: through its segments, then holding (zero jerk). */
+static void dof_at(const xn_trajectory *tr, int i, xn_real t, xn_real *p, xn_real *v, xn_real *a,
+                   xn_real *j) {
+    xn_real pp = tr->p0[i], vv = tr->v0[i], aa = tr->a0[i], jj = 0;
+    if (t < 0) t = 0;
+    const xn_otg_segments *segs[2] = {&tr->brake[i], &tr->main[i]};
+    for (int g = 0; g < 2 && t > 0; g++)
+        for (int k = 0; k < segs[g]->n && t > 0; k++) {
+            xn_real dt = segs[g]->t[k] < t ? segs[g]->t[k] : t;
+            xn_otg_integrate(&pp, &vv, &aa, dt, segs[g]->j[k]);
+            jj = segs[g]->j[k];
+            t -= dt;
+        }
+    if (t > 0) {
+        xn_otg_integrate(&pp, &vv, &aa, t, 0);
+        jj = 0;
+    }
+    if (p) *p = pp;
+    if (v) *v = vv;
+    if (a) *a = aa;
+    if (j) *j = jj;
+}
+
+void xn_trajectory_at(const xn_trajectory *traj, xn_real t, xn_real *p, xn_real *v, xn_real *a,
+                      xn_real *j) {
+    for (int i = 0; i < traj->dofs; i++)
+        dof_at(traj, i, t, p ? &p[i] : NULL, v ? &v[i] : NULL, a ? &a[i] : NULL, j ? &j[i] : NULL);
+}
+
+int xn_trajectory_phase_times(const xn_trajectory *traj, int dof, xn_real *times, int cap) {
+    int n = 0;
+    xn_real t = 0;
+    const xn_otg_segments *segs[2] = {&traj->brake[dof], &traj->main[dof]};
+    for (int g = 0; g < 2; g++)
+        for (int k = 0; k < segs[g]->n; k++) {
+            t += segs[g]->t[k];
+            if (n < cap) times[n] = t;
+            n++;
+        }
+    return n;
+}
+
+void xn_trajectory_extrema(const xn_trajectory *traj, int dof, xn_real *pmin, xn_real *t_pmin,
+                           xn_real *pmax, xn_real *t_pmax) {
+    xn_real p = traj->p0[dof], v = traj->v0[dof], a = traj->a0[dof], t = 0;
+    xn_real lo = p, hi = p, tlo = 0, thi = 0;
+    const xn_otg_segments *segs[2] = {&traj->brake[dof], &traj->main[dof]};
+    for (int g = 0; g < 2; g++)
+        for (int k = 0; k < segs[g]->n; k++) {
+            xn_real T = segs[g]->t[k], j = segs[g]->j[k];
+            /* interior extrema where v + a s + j s^2 / 2 = 0 */
+            xn_real roots[2];
+            int nr = 0;
+            if (j != 0) {
+                xn_real disc = a * a - 2 * j * v;
+                if (disc >= 0) {
+                    roots[nr++] = (-a + sqrt(disc)) / j;
+                    roots[nr++] = (-a - sqrt(disc)) / j;
+                }
+            } else if (a != 0) {
+                roots[nr++] = -v / a;
+            }
+            for (int r = 0; r < nr; r++) {
+                xn_real s = roots[r];
+                if (!(s > 0 && s < T)) continue;
+                xn_real ps = p + s * (v + s * (a / 2 + s * j / 6));
+                if (ps < lo) {
+                    lo = ps;
+                    tlo = t + s;
+                }
+                if (ps > hi) {
+                    hi = ps;
+                    thi = t + s;
+                }
+            }
+            xn_otg_integrate(&p, &v, &a, T, j);
+            t += T;
+            if (p < lo) {
+                lo = p;
+                tlo = t;
+            }
+            if (p > hi) {
+                hi = p;
+                thi = t;
+            }
+        }
+    if (pmin) *pmin = lo;
+    if (t_pmin) *t_pmin = tlo;
+    if (pmax) *pmax = hi;
+    if (t_pmax) *t_pmax = thi;
+}

@@ -1,0 +1,203 @@
+/* The public trajectory-generation API: problem checks (each bad input gets its reason and DoF),
+ * a solved problem read back through xn_trajectory_at (boundary states, continuity, limits),
+ * phase times, position extrema against dense sampling, minimum duration, no synchronization,
+ * disabled DoFs, and no allocation in xn_otg_calculate. */
+#include <string.h>
+
+#include "test_util.h"
+#include "xiaonao/otg.h"
+
+static int counting;
+static long allocs;
+void *__real_malloc(size_t n);
+void *__real_calloc(size_t a, size_t b);
+void *__real_realloc(void *p, size_t n);
+void *__wrap_malloc(size_t n) {
+    if (counting) allocs++;
+    return __real_malloc(n);
+}
+void *__wrap_calloc(size_t a, size_t b) {
+    if (counting) allocs++;
+    return __real_calloc(a, b);
+}
+void *__wrap_realloc(void *p, size_t n) {
+    if (counting) allocs++;
+    return __real_realloc(p, n);
+}
+
+static void base_problem(xn_otg_problem *p) {
+    xn_otg_problem_init(p, 3);
+    const double p0[3] = {0, -1, 0.5}, v0[3] = {0.2, 0, -0.3}, a0[3] = {0, 0.5, 0};
+    const double pf[3] = {1.5, 2, -0.5}, vf[3] = {0, 0.3, 0}, af[3] = {0, 0, 0.2};
+    for (int i = 0; i < 3; i++) {
+        p->current_position[i] = p0[i];
+        p->current_velocity[i] = v0[i];
+        p->current_acceleration[i] = a0[i];
+        p->target_position[i] = pf[i];
+        p->target_velocity[i] = vf[i];
+        p->target_acceleration[i] = af[i];
+        p->max_velocity[i] = 1 + i;
+        p->max_acceleration[i] = 2 + i;
+        p->max_jerk[i] = 5 + 2 * i;
+    }
+}
+
+static void expect(const char *label, xn_otg_problem *p, xn_otg_result want, int dof) {
+    xn_trajectory t;
+    xn_otg_error e;
+    memset(&t, 0x5a, sizeof t);
+    xn_trajectory before = t;
+    xn_otg_result r = xn_otg_calculate(p, &t, &e);
+    XT_CHECK(r == want && e.result == want && e.dof == dof,
+             "%s: result %d dof %d (%s), want %d dof %d", label, r, e.dof, e.message, want, dof);
+    XT_CHECK(memcmp(&t, &before, sizeof t) == 0, "%s: trajectory written on error", label);
+    XT_CHECK(e.message[0] != 0, "%s: no message", label);
+}
+
+static void bad_input(void) {
+    xn_otg_problem p;
+    base_problem(&p);
+    p.dofs = 0;
+    expect("zero dofs", &p, XN_OTG_ERR_DOFS, -1);
+    base_problem(&p);
+    p.current_velocity[1] = NAN;
+    expect("NaN velocity", &p, XN_OTG_ERR_NOT_FINITE, 1);
+    base_problem(&p);
+    p.target_position[2] = INFINITY;
+    expect("infinite target", &p, XN_OTG_ERR_NOT_FINITE, 2);
+    base_problem(&p);
+    p.max_jerk[0] = 0;
+    expect("zero jerk limit", &p, XN_OTG_ERR_LIMIT, 0);
+    base_problem(&p);
+    p.max_acceleration[1] = -2;
+    expect("negative acceleration limit", &p, XN_OTG_ERR_LIMIT, 1);
+    base_problem(&p);
+    p.has_min_velocity = 1;
+    p.min_velocity[0] = p.min_velocity[1] = p.min_velocity[2] = -1;
+    p.min_velocity[2] = 0.5;
+    expect("positive min velocity", &p, XN_OTG_ERR_LIMIT, 2);
+    base_problem(&p);
+    p.target_velocity[1] = 5;
+    expect("target velocity outside", &p, XN_OTG_ERR_TARGET, 1);
+    base_problem(&p);
+    p.target_acceleration[0] = -3;
+    expect("target acceleration outside", &p, XN_OTG_ERR_TARGET, 0);
+    base_problem(&p);
+    p.minimum_duration = -1;
+    expect("negative minimum duration", &p, XN_OTG_ERR_MIN_DURATION, -1);
+    base_problem(&p);
+    p.interface = XN_OTG_VELOCITY;
+    expect("velocity interface", &p, XN_OTG_ERR_UNSUPPORTED, -1);
+}
+
+/* Dense walk: boundary states, continuity of p, v, a, limits. */
+static void check_trajectory(const char *label, const xn_otg_problem *p, const xn_trajectory *t) {
+    double P[16], V[16], A[16], Pp[16], Vp[16], Ap[16];
+    xn_trajectory_at(t, 0, P, V, A, NULL);
+    double e0 = 0, e1 = 0, jump = 0, excess = 0;
+    for (int i = 0; i < p->dofs; i++)
+        e0 = fmax(e0, fabs(P[i] - p->current_position[i]) + fabs(V[i] - p->current_velocity[i]) +
+                          fabs(A[i] - p->current_acceleration[i]));
+    int N = 4000;
+    double dt = t->duration / N;
+    memcpy(Pp, P, sizeof P);
+    memcpy(Vp, V, sizeof V);
+    memcpy(Ap, A, sizeof A);
+    for (int k = 1; k <= N; k++) {
+        xn_trajectory_at(t, k * dt, P, V, A, NULL);
+        for (int i = 0; i < p->dofs; i++) {
+            /* over one small step p, v, a move by about their rate * dt: a jump would show as a
+             * ratio far above 1 (the rate may peak inside the step, hence the 1 % margin) */
+            jump = fmax(jump, fabs(P[i] - Pp[i]) / (fmax(fabs(V[i]), fabs(Vp[i])) * dt + 1e-12));
+            jump = fmax(jump, fabs(V[i] - Vp[i]) / (fmax(fabs(A[i]), fabs(Ap[i])) * dt + 1e-12));
+            jump = fmax(jump, fabs(A[i] - Ap[i]) / (p->max_jerk[i] * dt + 1e-12));
+            excess = fmax(excess, fabs(V[i]) - p->max_velocity[i]);
+            excess = fmax(excess, fabs(A[i]) - p->max_acceleration[i]);
+        }
+        memcpy(Pp, P, sizeof P);
+        memcpy(Vp, V, sizeof V);
+        memcpy(Ap, A, sizeof A);
+    }
+    for (int i = 0; i < p->dofs; i++) { /* each DoF at its own arrival */
+        xn_trajectory_at(t, t->dof_duration[i], P, V, A, NULL);
+        e1 = fmax(e1, fabs(P[i] - p->target_position[i]) + fabs(V[i] - p->target_velocity[i]) +
+                          fabs(A[i] - p->target_acceleration[i]));
+    }
+    XT_CHECK(e0 < 1e-12 && e1 < 1e-8, "%s: boundary states off by %g and %g", label, e0, e1);
+    XT_CHECK(jump < 1.01, "%s: p, v or a jumps (ratio %g)", label, jump);
+    XT_CHECK(excess < 1e-9, "%s: a limit is exceeded by %g", label, excess);
+}
+
+int main(void) {
+    bad_input();
+    xn_otg_problem p;
+    base_problem(&p);
+    xn_trajectory t;
+    xn_otg_error e;
+    XT_CHECK(xn_otg_calculate(&p, &t, &e) == XN_OTG_OK, "solve: %s", e.message);
+    check_trajectory("time sync", &p, &t);
+    for (int i = 0; i < 3; i++)
+        XT_CHECK(fabs(t.dof_duration[i] - t.duration) < 1e-12, "time sync: DoF %d", i);
+    /* phase times: ascending, ending at the duration */
+    double pt[32];
+    int np = xn_trajectory_phase_times(&t, 0, pt, 32);
+    int asc = np > 0 && fabs(pt[np - 1] - t.duration) < 1e-9;
+    for (int k = 1; k < np; k++) asc &= pt[k] >= pt[k - 1];
+    XT_CHECK(asc, "phase times");
+    /* extrema against dense sampling */
+    for (int i = 0; i < 3; i++) {
+        double lo, hi, tlo, thi, slo = INFINITY, shi = -INFINITY, P[16];
+        xn_trajectory_extrema(&t, i, &lo, &tlo, &hi, &thi);
+        for (int k = 0; k <= 20000; k++) {
+            xn_trajectory_at(&t, t.duration * k / 20000, P, NULL, NULL, NULL);
+            slo = fmin(slo, P[i]);
+            shi = fmax(shi, P[i]);
+        }
+        xn_trajectory_at(&t, tlo, P, NULL, NULL, NULL);
+        double at_lo = P[i];
+        xn_trajectory_at(&t, thi, P, NULL, NULL, NULL);
+        XT_CHECK(lo <= slo + 1e-12 && hi >= shi - 1e-12 && slo - lo < 1e-6 && hi - shi < 1e-6 &&
+                     fabs(at_lo - lo) < 1e-12 && fabs(P[i] - hi) < 1e-12,
+                 "extrema DoF %d: %g %g vs sampled %g %g", i, lo, hi, slo, shi);
+    }
+    /* a minimum duration stretches the trajectory */
+    double T = t.duration;
+    p.minimum_duration = 2 * T;
+    XT_CHECK(xn_otg_calculate(&p, &t, &e) == XN_OTG_OK && fabs(t.duration - 2 * T) < 1e-12,
+             "minimum duration: %g", t.duration);
+    check_trajectory("minimum duration", &p, &t);
+    /* no synchronization: each DoF's own minimum, the longest is the duration */
+    p.minimum_duration = 0;
+    p.synchronization = XN_OTG_SYNC_NONE;
+    XT_CHECK(xn_otg_calculate(&p, &t, &e) == XN_OTG_OK, "sync none: %s", e.message);
+    double mx = 0;
+    int differ = 0;
+    for (int i = 0; i < 3; i++) {
+        mx = fmax(mx, t.dof_duration[i]);
+        differ |= fabs(t.dof_duration[i] - t.duration) > 1e-6;
+    }
+    XT_CHECK(fabs(mx - T) < 1e-9 && differ, "sync none: durations %g %g %g, time-sync %g",
+             t.dof_duration[0], t.dof_duration[1], t.dof_duration[2], T);
+    check_trajectory("sync none", &p, &t);
+    /* a disabled DoF keeps its acceleration */
+    p.synchronization = XN_OTG_SYNC_TIME;
+    p.enabled[1] = 0;
+    XT_CHECK(xn_otg_calculate(&p, &t, &e) == XN_OTG_OK, "disabled: %s", e.message);
+    double P[16], V[16], A[16], tt = 0.7;
+    xn_trajectory_at(&t, tt, P, V, A, NULL);
+    XT_CHECK(fabs(A[1] - 0.5) < 1e-12 && fabs(V[1] - 0.5 * tt) < 1e-12 &&
+                 fabs(P[1] - (-1 + 0.25 * tt * tt)) < 1e-12,
+             "disabled DoF: %g %g %g", P[1], V[1], A[1]);
+    /* no allocation */
+    p.enabled[1] = 1;
+    allocs = 0;
+    counting = 1;
+    for (int k = 0; k < 200; k++) {
+        p.target_position[0] = 1.5 + 0.01 * k;
+        xn_otg_calculate(&p, &t, &e);
+        xn_trajectory_at(&t, 0.1 * k, P, V, A, NULL);
+    }
+    counting = 0;
+    XT_CHECK(allocs == 0, "xn_otg_calculate allocated %ld times", allocs);
+    return xt_done("otg_api");
+}

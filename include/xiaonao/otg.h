@@ -109,6 +109,36 @@ int xn_trajectory_phase_times(const xn_trajectory *traj, int dof, xn_real *times
 void xn_trajectory_extrema(const xn_trajectory *traj, int dof, xn_real *pmin, xn_real *t_pmin,
                            xn_real *pmax, xn_real *t_pmax);
 
+/* ---- the online form: once per control cycle ---- */
+
+/** Online trajectory generation state: the trajectory being followed and where along it. */
+typedef struct {
+    xn_real cycle_time; /**< s, the control period */
+    xn_real time;       /**< s since the current trajectory was calculated */
+    int has_trajectory;
+    xn_otg_problem expect; /**< the input expected next cycle if the caller feeds the output back */
+    xn_trajectory trajectory;
+} xn_otg;
+
+/** One cycle's output: the new state (arrays of the problem's dofs entries). */
+typedef struct {
+    xn_real position[XN_OTG_MAX_DOFS], velocity[XN_OTG_MAX_DOFS], acceleration[XN_OTG_MAX_DOFS];
+    int new_calculation; /**< 1 when this cycle computed a new trajectory */
+    int finished;        /**< 1 once the target state is reached */
+    xn_real time;        /**< s along the current trajectory */
+    xn_real duration;    /**< s, the current trajectory's duration */
+} xn_otg_output;
+
+/** Start an online generator for a loop of period cycle_time (s, > 0). */
+void xn_otg_init(xn_otg *o, xn_real cycle_time);
+/** One control cycle. When the input differs from what the previous cycle handed out (a new
+ * target, new limits, a state that is not the one the trajectory predicted), a new trajectory is
+ * calculated from the input's current state; otherwise the generator steps one cycle along the
+ * current one. Feed out->position/velocity/acceleration back as the next current state. Returns
+ * XN_OTG_OK or the input's defect (then out is untouched and the old trajectory is kept). */
+xn_otg_result xn_otg_update(xn_otg *o, const xn_otg_problem *input, xn_otg_output *out,
+                            xn_otg_error *err);
+
 #ifdef __cplusplus
 }
 #endif

@@ -188,6 +188,50 @@ int main(void) {
     XT_CHECK(fabs(A[1] - 0.5) < 1e-12 && fabs(V[1] - 0.5 * tt) < 1e-12 &&
                  fabs(P[1] - (-1 + 0.25 * tt * tt)) < 1e-12,
              "disabled DoF: %g %g %g", P[1], V[1], A[1]);
+    /* the online form in a 1 kHz loop: one calculation, then steps; a target changed mid-motion
+     * gives one new calculation that starts from the state reached (no jump) */
+    {
+        xn_otg o;
+        xn_otg_output out;
+        xn_otg_problem in;
+        base_problem(&in);
+        xn_otg_init(&o, 0.001);
+        int calcs = 0, cycles = 0, finished_at = -1, failed = 0;
+        double prev[3][3] = {{0}}, worst_jump = 0;
+        for (int k = 0; k < 20000 && finished_at < 0; k++) {
+            if (k == 300) in.target_position[0] = 0.8; /* a new target while moving */
+            failed += xn_otg_update(&o, &in, &out, &e) != XN_OTG_OK;
+            calcs += out.new_calculation;
+            cycles++;
+            for (int i = 0; i < 3; i++) {
+                if (k > 0) {
+                    worst_jump = fmax(worst_jump, fabs(out.acceleration[i] - prev[i][2]) /
+                                                      (in.max_jerk[i] * 0.001));
+                }
+                prev[i][0] = out.position[i];
+                prev[i][1] = out.velocity[i];
+                prev[i][2] = out.acceleration[i];
+                in.current_position[i] = out.position[i];
+                in.current_velocity[i] = out.velocity[i];
+                in.current_acceleration[i] = out.acceleration[i];
+            }
+            if (out.finished) finished_at = k;
+        }
+        double err_end = 0;
+        for (int i = 0; i < 3; i++)
+            err_end = fmax(err_end, fabs(out.position[i] - in.target_position[i]) +
+                                        fabs(out.velocity[i] - in.target_velocity[i]) +
+                                        fabs(out.acceleration[i] - in.target_acceleration[i]));
+        XT_CHECK(failed == 0, "online: %d updates failed", failed);
+        XT_CHECK(calcs == 2, "online: %d calculations (want 2: start and the new target)", calcs);
+        XT_CHECK(finished_at > 300 && err_end < 1e-3, "online: finished at cycle %d, end error %g",
+                 finished_at, err_end);
+        XT_CHECK(worst_jump <= 1 + 1e-6,
+                 "online: acceleration changed faster than the jerk limit (%g)", worst_jump);
+        printf("online 1 kHz: %d cycles, %d calculations, finished at cycle %d, end state error "
+               "%.1e\n",
+               cycles, calcs, finished_at, err_end);
+    }
     /* no allocation */
     p.enabled[1] = 1;
     allocs = 0;

@@ -3,9 +3,9 @@
  * together. Pure computation: no allocation, bounded work (every search has a fixed number of
  * samples and bisection steps, XN_OTG_ROOT_SAMPLES and XN_OTG_ROOT_BISECTIONS).
  *
- * Status of this module: the position interface with time synchronization (and none) is complete
- * and matches Ruckig 0.17.3's durations on its reference problems; the velocity interface and
- * phase synchronization return XN_OTG_ERR_UNSUPPORTED for now.
+ * Status of this module: the position and velocity interfaces with time synchronization (and
+ * none) match Ruckig 0.17.3's durations on its reference problems; phase synchronization returns
+ * XN_OTG_ERR_UNSUPPORTED for now.
  * SPDX-License-Identifier: Apache-2.0 */
 #ifndef XIAONAO_OTG_H
 #define XIAONAO_OTG_H
@@ -24,7 +24,8 @@ extern "C" {
 /** What the target fixes. */
 typedef enum {
     XN_OTG_POSITION = 0, /**< reach target position, velocity and acceleration */
-    XN_OTG_VELOCITY = 1  /**< reach target velocity and acceleration, position free (not yet) */
+    XN_OTG_VELOCITY = 1  /**< reach target velocity and acceleration, position free; max_velocity
+                              and target_position are not used */
 } xn_otg_interface;
 
 /** How the DoFs are timed. */

@@ -48,9 +48,9 @@ xn_otg_result xn_otg_validate(const xn_otg_problem *p, xn_otg_error *err) {
     if (p->dofs < 1 || p->dofs > XN_OTG_MAX_DOFS)
         return fail(err, XN_OTG_ERR_DOFS, -1, "dofs is %d; it must lie in 1..%d", p->dofs,
                     XN_OTG_MAX_DOFS);
-    if (p->interface != XN_OTG_POSITION)
-        return fail(err, XN_OTG_ERR_UNSUPPORTED, -1,
-                    "the velocity interface is not implemented yet");
+    int vel = p->interface == XN_OTG_VELOCITY;
+    if (p->interface != XN_OTG_POSITION && !vel)
+        return fail(err, XN_OTG_ERR_UNSUPPORTED, -1, "unknown interface %d", (int)p->interface);
     if (p->synchronization == XN_OTG_SYNC_PHASE)
         return fail(err, XN_OTG_ERR_UNSUPPORTED, -1,
                     "phase synchronization is not implemented yet");
@@ -80,6 +80,21 @@ xn_otg_result xn_otg_validate(const xn_otg_problem *p, xn_otg_error *err) {
                 return fail(err, XN_OTG_ERR_NOT_FINITE, i, "DoF %d: %s is not finite (%g)", i,
                             v[k].name, v[k].x);
         if (!p->enabled[i]) continue;
+        if (vel) { /* no velocity limits, no target position */
+            if (!(p->max_acceleration[i] > 0) || !(p->max_jerk[i] > 0))
+                return fail(err, XN_OTG_ERR_LIMIT, i,
+                            "DoF %d: max acceleration and jerk must be > 0 (%g, %g)", i,
+                            p->max_acceleration[i], p->max_jerk[i]);
+            if (!(amin_of(p, i) < 0))
+                return fail(err, XN_OTG_ERR_LIMIT, i, "DoF %d: min acceleration must be < 0 (%g)",
+                            i, amin_of(p, i));
+            if (p->target_acceleration[i] > p->max_acceleration[i] ||
+                p->target_acceleration[i] < amin_of(p, i))
+                return fail(err, XN_OTG_ERR_TARGET, i,
+                            "DoF %d: target acceleration %g lies outside [%g, %g]", i,
+                            p->target_acceleration[i], amin_of(p, i), p->max_acceleration[i]);
+            continue;
+        }
         if (!(p->max_velocity[i] > 0) || !(p->max_acceleration[i] > 0) || !(p->max_jerk[i] > 0))
             return fail(err, XN_OTG_ERR_LIMIT, i,
                         "DoF %d: max velocity, acceleration and jerk must be > 0 (%g, %g, %g)", i,
@@ -102,10 +117,19 @@ xn_otg_result xn_otg_validate(const xn_otg_problem *p, xn_otg_error *err) {
 }
 
 static xn_otg_dof dof_of(const xn_otg_problem *p, int i) {
-    xn_otg_dof d = {p->current_position[i], p->current_velocity[i], p->current_acceleration[i],
-                    p->target_position[i],  p->target_velocity[i],  p->target_acceleration[i],
-                    p->max_velocity[i],     vmin_of(p, i),          p->max_acceleration[i],
-                    amin_of(p, i),          p->max_jerk[i]};
+    int vel = p->interface == XN_OTG_VELOCITY;
+    xn_otg_dof d = {p->current_position[i],
+                    p->current_velocity[i],
+                    p->current_acceleration[i],
+                    p->target_position[i],
+                    p->target_velocity[i],
+                    p->target_acceleration[i],
+                    vel ? INFINITY : p->max_velocity[i],
+                    vel ? -INFINITY : vmin_of(p, i),
+                    p->max_acceleration[i],
+                    amin_of(p, i),
+                    p->max_jerk[i],
+                    vel};
     return d;
 }
 

@@ -24,6 +24,7 @@
 typedef struct {
     xn_real p0, v0, a0, pf, vf, af;
     xn_real vmax, vmin, amax, amin, jmax;
+    int velocity_interface; /* 1: reach (vf, af) only, position free, no velocity limits */
 } xn_otg_dof;
 
 /* State after `t` seconds of constant jerk `j` (in place). */
@@ -43,6 +44,9 @@ void xn_otg_velocity_change(xn_real v0, xn_real a0, xn_real v1, xn_real a1, xn_r
                             xn_real amin, xn_real J, xn_otg_segments *s);
 /* Position reached by the segments from d's current state. */
 xn_real xn_otg_end_position(const xn_otg_dof *d, const xn_otg_segments *s);
+/* What the searches drive to zero: end position minus target, or for the velocity interface end
+ * velocity minus target. */
+xn_real xn_otg_residual(const xn_otg_dof *d, const xn_otg_segments *s);
 
 /* ---- the bounded search shared by steps 1 and 2 (otg_search.c) ---- */
 

@@ -31,7 +31,8 @@ int xn_otg_check(const xn_otg_dof *d, const xn_otg_segments *s) {
         if (elapsed <= 1e-12) continue; /* still the initial state, which may follow a brake */
         if (!within(v, d->vmin, d->vmax) || !within(a, d->amin, d->amax)) return 0;
     }
-    return close_to(p, d->pf) && close_to(v, d->vf) && close_to(a, d->af);
+    return (d->velocity_interface || close_to(p, d->pf)) && close_to(v, d->vf) &&
+           close_to(a, d->af);
 }
 
 void xn_otg_add(xn_otg_segments *s, xn_real t, xn_real j) {
@@ -84,4 +85,10 @@ xn_real xn_otg_end_position(const xn_otg_dof *d, const xn_otg_segments *s) {
     xn_real p = d->p0, v = d->v0, a = d->a0;
     for (int i = 0; i < s->n; i++) xn_otg_integrate(&p, &v, &a, s->t[i], s->j[i]);
     return p;
+}
+
+xn_real xn_otg_residual(const xn_otg_dof *d, const xn_otg_segments *s) {
+    xn_real p = d->p0, v = d->v0, a = d->a0;
+    for (int i = 0; i < s->n; i++) xn_otg_integrate(&p, &v, &a, s->t[i], s->j[i]);
+    return d->velocity_interface ? v - d->vf : p - d->pf;
 }

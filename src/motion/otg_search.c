@@ -33,7 +33,7 @@ void xn_otg_consider(const xn_otg_dof *d, const xn_otg_segments *s, xn_otg_searc
 static xn_real residual(const xn_otg_dof *d, xn_otg_family f, const void *ctx, xn_real x) {
     xn_otg_segments s;
     if (!f(ctx, x, &s)) return NAN;
-    return xn_otg_end_position(d, &s) - d->pf;
+    return xn_otg_residual(d, &s);
 }
 
 static void scan(const xn_otg_dof *d, xn_otg_family f, const void *ctx, xn_real lo, xn_real hi,

@@ -76,6 +76,37 @@ xn_real xn_otg_step1_all(const xn_otg_dof *d, xn_otg_segments *out, xn_real *val
                          int *nvalid) {
     xn_otg_search sr;
     xn_otg_search_init(&sr, valid, cap);
+    if (d->velocity_interface) {
+        /* the fastest velocity change, in closed form, and the profile that first jerks the other
+         * way: where both are valid, durations between them cannot be taken (a gap for
+         * synchronization) */
+        xn_otg_segments s = {0, {0}, {0}};
+        xn_otg_velocity_change(d->v0, d->a0, d->vf, d->af, d->amax, d->amin, d->jmax, &s);
+        xn_otg_consider(d, &s, &sr);
+        xn_real J = d->jmax, a0 = d->a0, af = d->af, dv = d->vf - d->v0;
+        for (int dir = -1; dir <= 1; dir += 2) {
+            xn_real sq = (a0 * a0 + af * af) / 2 + dir * J * dv;
+            if (sq < 0) continue;
+            xn_real peak = dir * sqrt(sq), lim = dir > 0 ? d->amax : d->amin;
+            if (dir * (peak - a0) < 0 || dir * (peak - af) < 0) continue; /* not an extremum */
+            s.n = 0;
+            if (fabs(peak) > fabs(lim)) { /* hold the limit */
+                xn_real hold = (dv - (lim * lim - a0 * a0) / (2 * dir * J) -
+                                (lim * lim - af * af) / (2 * dir * J)) /
+                               lim;
+                xn_otg_add(&s, dir * (lim - a0) / J, dir * J);
+                xn_otg_add(&s, hold, 0);
+                xn_otg_add(&s, dir * (lim - af) / J, -dir * J);
+            } else {
+                xn_otg_add(&s, dir * (peak - a0) / J, dir * J);
+                xn_otg_add(&s, dir * (peak - af) / J, -dir * J);
+            }
+            xn_otg_consider(d, &s, &sr);
+        }
+        if (sr.duration < INFINITY) *out = sr.best;
+        if (nvalid) *nvalid = sr.nvalid;
+        return sr.duration;
+    }
     /* F1: cruise at either velocity limit */
     const xn_real cruise[2] = {d->vmax, d->vmin};
     for (int k = 0; k < 2; k++) {

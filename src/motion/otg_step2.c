@@ -5,7 +5,10 @@
  *       then on to the target: the cruise absorbs the extra time;
  *   S2  four jerk bangs (s, -s, s, -s), no cruise: the acceleration and duration equations give
  *       the last two bangs, the velocity equation (quadratic) the second, the first is the
- *       unknown. SPDX-License-Identifier: Apache-2.0 */
+ *       unknown.
+ * For the velocity interface (position free): a plateau acceleration (unknown) between two jerk
+ * ramps, or three bangs (s, -s, s) with the first one's length unknown.
+ * SPDX-License-Identifier: Apache-2.0 */
 #include <math.h>
 #include <stddef.h>
 
@@ -81,9 +84,50 @@ static int s2_profile(const void *ctx, xn_real u, xn_otg_segments *s) {
     return 1;
 }
 
+/* Velocity interface: jerk from a0 to a plateau acceleration ap, hold it, jerk on to af, all in T;
+ * the unknown is ap (the end velocity is the residual). */
+static int v1_profile(const void *ctx, xn_real ap, xn_otg_segments *s) {
+    const family *f = ctx;
+    const xn_otg_dof *d = f->d;
+    xn_real J = d->jmax, t1 = fabs(ap - d->a0) / J, t3 = fabs(d->af - ap) / J;
+    s->n = 0;
+    xn_otg_add(s, t1, ap >= d->a0 ? J : -J);
+    xn_otg_add(s, f->T - t1 - t3, 0); /* negative where too short: the check rejects it */
+    xn_otg_add(s, t3, d->af >= ap ? J : -J);
+    return 1;
+}
+
+/* Velocity interface: three bangs (s, -s, s) in T, the first lasting x; the acceleration and
+ * duration equations give the other two. */
+static int v2_profile(const void *ctx, xn_real x, xn_otg_segments *s) {
+    const family *f = ctx;
+    const xn_otg_dof *d = f->d;
+    xn_real J = d->jmax * f->sign, D = (d->af - d->a0) / J;
+    s->n = 3;
+    s->t[0] = x;
+    s->t[1] = (f->T - D) / 2;
+    s->t[2] = (f->T - 2 * x + D) / 2;
+    s->j[0] = J;
+    s->j[1] = -J;
+    s->j[2] = J;
+    return 1;
+}
+
 int xn_otg_step2(const xn_otg_dof *d, xn_real T, xn_otg_segments *out) {
     xn_otg_search sr;
     xn_otg_search_init(&sr, NULL, 0);
+    if (d->velocity_interface) {
+        family f = {d, T, 1, 0};
+        xn_real breaks[2] = {d->a0, d->af};
+        xn_otg_scan(d, v1_profile, &f, d->amin, d->amax, breaks, 2, &sr);
+        for (int sgn = -1; sgn <= 1 && !(sr.duration < INFINITY); sgn += 2) {
+            family g = {d, T, sgn, 0};
+            xn_otg_scan(d, v2_profile, &g, 0, T, NULL, 0, &sr);
+        }
+        if (!(sr.duration < INFINITY)) return 0;
+        *out = sr.best;
+        return 1;
+    }
     family f = {d, T, 1, 0};
     xn_real breaks[6];
     int nb = xn_otg_velocity_breaks(d, breaks);

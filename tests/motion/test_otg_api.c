@@ -86,8 +86,8 @@ static void bad_input(void) {
     p.minimum_duration = -1;
     expect("negative minimum duration", &p, XN_OTG_ERR_MIN_DURATION, -1);
     base_problem(&p);
-    p.interface = XN_OTG_VELOCITY;
-    expect("velocity interface", &p, XN_OTG_ERR_UNSUPPORTED, -1);
+    p.synchronization = XN_OTG_SYNC_PHASE;
+    expect("phase synchronization", &p, XN_OTG_ERR_UNSUPPORTED, -1);
 }
 
 /* Dense walk: boundary states, continuity of p, v, a, limits. */

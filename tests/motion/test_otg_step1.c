@@ -50,7 +50,8 @@ int main(void) {
                         -get1(d, "max_velocity"),
                         get1(d, "max_acceleration"),
                         -get1(d, "max_acceleration"),
-                        get1(d, "max_jerk")};
+                        get1(d, "max_jerk"),
+                        0};
         double ref = xn_json_get(d, "duration")->num;
         xn_otg_segments brake, main_;
         xn_otg_brake(q.v0, q.a0, q.vmax, q.vmin, q.amax, q.amin, q.jmax, &brake);

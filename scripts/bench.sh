@@ -5,3 +5,5 @@ build=${1:-build}; shift || true
 echo "## Kinematics and dynamics (ns per call, median of repeats)"
 echo
 "$build/bench/bench_dynamics" "$@"
+echo
+"$build/bench/bench_otg" 20000

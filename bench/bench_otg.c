@@ -30,7 +30,8 @@ static void timing(const char *label, int kind, int dofs, int n) {
         sum += t[i];
     }
     qsort(t, (size_t)n, sizeof *t, cmp);
-    printf("| %s | %d | %.1f | %.1f | %.1f | %.1f |\n", label, n, sum / n, t[n / 2], t[n * 99 / 100], t[n - 1]);
+    printf("| %s | %d | %.1f | %.1f | %.1f | %.1f |\n", label, n, sum / n, t[n / 2],
+           t[n * 99 / 100], t[n - 1]);
     free(t);
     free(P);
 }
@@ -54,12 +55,15 @@ int main(int argc, char **argv) {
             fails[kind][xs_validate(&p, &t, 100)]++;
     }
     printf("## Stress: %ld random problems, 1-7 DoF\n\n", n);
-    printf("| kind | solved and valid | rejected (reason code) | no trajectory | limit exceeded | boundary state |\n");
+    printf("| kind | solved and valid | rejected (reason code) | no trajectory | limit exceeded | "
+           "boundary state |\n");
     printf("|---|---:|---:|---:|---:|---:|\n");
     for (int k = 0; k < XS_KINDS; k++)
-        printf("| %s | %ld | %ld | %ld | %ld | %ld |\n", xs_kind_names[k], fails[k][XS_OK], rejected[k],
-               fails[k][XS_FAIL_CALCULATE], fails[k][XS_FAIL_LIMITS], fails[k][XS_FAIL_BOUNDARY]);
-    printf("\n## Calculation time (us)\n\n| problems | count | mean | median | p99 | worst |\n|---|---:|---:|---:|---:|---:|\n");
+        printf("| %s | %ld | %ld | %ld | %ld | %ld |\n", xs_kind_names[k], fails[k][XS_OK],
+               rejected[k], fails[k][XS_FAIL_CALCULATE], fails[k][XS_FAIL_LIMITS],
+               fails[k][XS_FAIL_BOUNDARY]);
+    printf("\n## Calculation time (us)\n\n| problems | count | mean | median | p99 | worst "
+           "|\n|---|---:|---:|---:|---:|---:|\n");
     timing("1 DoF, target velocity and acceleration", XS_RANDOM, 1, 2000);
     timing("3 DoF, target velocity and acceleration", XS_RANDOM, 3, 2000);
     timing("7 DoF, target velocity and acceleration", XS_RANDOM, 7, 2000);

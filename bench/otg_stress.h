@@ -30,19 +30,31 @@ static inline double xs_normal(xs_rng *r, double sigma) {
 }
 
 /* Kinds of problem drawn, in turn. */
-enum { XS_RANDOM, XS_REST, XS_ZERO_DISTANCE, XS_AT_TARGET, XS_WIDE_LIMITS, XS_VELOCITY, XS_OUTSIDE, XS_KINDS };
-static const char *const xs_kind_names[XS_KINDS] = {"random",         "rest to rest", "zero distance",
-                                                     "at target",      "limits 1e-3..1e3", "velocity interface",
-                                                     "outside limits"};
+enum {
+    XS_RANDOM,
+    XS_REST,
+    XS_ZERO_DISTANCE,
+    XS_AT_TARGET,
+    XS_WIDE_LIMITS,
+    XS_VELOCITY,
+    XS_OUTSIDE,
+    XS_KINDS
+};
+static const char *const xs_kind_names[XS_KINDS] = {
+    "random",           "rest to rest",       "zero distance", "at target",
+    "limits 1e-3..1e3", "velocity interface", "outside limits"};
 
 static inline void xs_draw(xs_rng *r, int kind, int dofs, xn_otg_problem *p) {
     xn_otg_problem_init(p, dofs);
     p->interface = kind == XS_VELOCITY ? XN_OTG_VELOCITY : XN_OTG_POSITION;
     for (int i = 0; i < dofs; i++) {
         double p0 = xs_normal(r, 4), pf = xs_normal(r, 4);
-        double v0 = xs_uniform(r) < 0.1 ? 0 : xs_normal(r, 0.8), a0 = xs_uniform(r) < 0.2 ? 0 : xs_normal(r, 0.8);
-        double vf = xs_uniform(r) < 0.3 ? 0 : xs_normal(r, 0.8), af = xs_uniform(r) < 0.4 ? 0 : xs_normal(r, 0.8);
-        double vm = 0.1 + 11.9 * xs_uniform(r), am = 0.1 + 11.9 * xs_uniform(r), jm = 0.1 + 11.9 * xs_uniform(r);
+        double v0 = xs_uniform(r) < 0.1 ? 0 : xs_normal(r, 0.8),
+               a0 = xs_uniform(r) < 0.2 ? 0 : xs_normal(r, 0.8);
+        double vf = xs_uniform(r) < 0.3 ? 0 : xs_normal(r, 0.8),
+               af = xs_uniform(r) < 0.4 ? 0 : xs_normal(r, 0.8);
+        double vm = 0.1 + 11.9 * xs_uniform(r), am = 0.1 + 11.9 * xs_uniform(r),
+               jm = 0.1 + 11.9 * xs_uniform(r);
         if (kind == XS_WIDE_LIMITS) {
             vm = pow(10, -3 + 6 * xs_uniform(r));
             am = pow(10, -3 + 6 * xs_uniform(r));
@@ -99,15 +111,18 @@ static inline int xs_validate(const xn_otg_problem *p, const xn_trajectory *t, i
         for (int k = 0; k < t->brake[i].n; k++) tb += t->brake[i].t[k];
         double Tend = t->dof_duration[i], prev = INFINITY;
         int inside = 0;
-        double vm = p->interface == XN_OTG_VELOCITY ? INFINITY : p->max_velocity[i], am = p->max_acceleration[i];
+        double vm = p->interface == XN_OTG_VELOCITY ? INFINITY : p->max_velocity[i],
+               am = p->max_acceleration[i];
         double tolv = 1e-9 * fmax(1, vm), tola = 1e-9 * fmax(1, am);
         for (int k = 0; k <= samples; k++) {
-            double s = tb + (Tend - tb) * k / samples, Pa[XN_OTG_MAX_DOFS], Va[XN_OTG_MAX_DOFS], Aa[XN_OTG_MAX_DOFS];
+            double s = tb + (Tend - tb) * k / samples, Pa[XN_OTG_MAX_DOFS], Va[XN_OTG_MAX_DOFS],
+                   Aa[XN_OTG_MAX_DOFS];
             xn_trajectory_at(t, s, Pa, Va, Aa, NULL);
             P = Pa[i];
             V = Va[i];
             A = Aa[i];
-            double excess = fmax(fmax(V - vm - tolv, -vm - tolv - V), fmax(A - am - tola, -am - tola - A));
+            double excess =
+                fmax(fmax(V - vm - tolv, -vm - tolv - V), fmax(A - am - tola, -am - tola - A));
             if (excess <= 0)
                 inside = 1;
             else if (inside || excess > prev + 1e-12 * fmax(1, vm + am))
@@ -115,8 +130,10 @@ static inline int xs_validate(const xn_otg_problem *p, const xn_trajectory *t, i
             prev = excess;
             if (k == samples) {
                 double sc = fmax(1, fabs(p->target_position[i]) + fabs(p->current_position[i]));
-                int pos_ok = p->interface == XN_OTG_VELOCITY || fabs(P - p->target_position[i]) <= 1e-8 * sc;
-                if (!pos_ok || fabs(V - p->target_velocity[i]) > 1e-8 * fmax(1, vm < INFINITY ? vm : 1) ||
+                int pos_ok =
+                    p->interface == XN_OTG_VELOCITY || fabs(P - p->target_position[i]) <= 1e-8 * sc;
+                if (!pos_ok ||
+                    fabs(V - p->target_velocity[i]) > 1e-8 * fmax(1, vm < INFINITY ? vm : 1) ||
                     fabs(A - p->target_acceleration[i]) > 1e-8 * fmax(1, am))
                     return XS_FAIL_BOUNDARY;
             }

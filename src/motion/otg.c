@@ -112,6 +112,15 @@ xn_otg_result xn_otg_validate(const xn_otg_problem *p, xn_otg_error *err) {
             return fail(err, XN_OTG_ERR_TARGET, i,
                         "DoF %d: target acceleration %g lies outside [%g, %g]", i,
                         p->target_acceleration[i], amin_of(p, i), p->max_acceleration[i]);
+        /* arriving with acceleration af means the velocity passed vf - af|af|/(2 jmax) just before
+         * (where the acceleration was zero): that must lie within the velocity limits */
+        xn_real af = p->target_acceleration[i];
+        xn_real v_before = p->target_velocity[i] - af * fabs(af) / (2 * p->max_jerk[i]);
+        if (v_before > p->max_velocity[i] || v_before < vmin_of(p, i))
+            return fail(err, XN_OTG_ERR_TARGET, i,
+                        "DoF %d: target velocity %g with acceleration %g cannot be reached within "
+                        "the velocity limits (just before, the velocity would be %g)",
+                        i, p->target_velocity[i], af, v_before);
     }
     return XN_OTG_OK;
 }

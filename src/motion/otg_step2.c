@@ -131,7 +131,12 @@ int xn_otg_step2(const xn_otg_dof *d, xn_real T, xn_otg_segments *out) {
     family f = {d, T, 1, 0};
     xn_real breaks[6];
     int nb = xn_otg_velocity_breaks(d, breaks);
-    xn_otg_scan(d, s1_profile, &f, d->vmin, d->vmax, breaks, nb, &sr);
+    /* only velocities reachable within T can be cruised at: sampling that range, not the whole
+     * [vmin, vmax], keeps narrow roots from slipping between samples when the limits are wide */
+    xn_real reach_lo = fmin(d->v0, d->vf) + d->amin * T,
+            reach_hi = fmax(d->v0, d->vf) + d->amax * T;
+    xn_otg_scan(d, s1_profile, &f, fmax(d->vmin, reach_lo), fmin(d->vmax, reach_hi), breaks, nb,
+                &sr);
     for (int sgn = -1; sgn <= 1 && !(sr.duration < INFINITY); sgn += 2)
         for (int br = 0; br < 2 && !(sr.duration < INFINITY); br++) {
             family g = {d, T, sgn, br};

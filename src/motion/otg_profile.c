@@ -18,7 +18,8 @@ int xn_otg_check(const xn_otg_dof *d, const xn_otg_segments *s) {
     for (int i = 0; i < s->n; i++) {
         xn_real t = s->t[i], j = s->j[i];
         if (!(t >= -1e-12)) return 0; /* also rejects NaN */
-        if (t < 0) t = 0;
+        /* a duration of -1e-16 (rounding) is integrated as it is, as the search did: clamping it
+         * to zero would leave a residual acceleration that a long cruise turns into an error */
         /* the velocity's extremum inside the segment, where the acceleration crosses zero */
         if (j != 0) {
             xn_real te = -a / j;

@@ -83,6 +83,10 @@ static void bad_input(void) {
     p.target_acceleration[0] = -3;
     expect("target acceleration outside", &p, XN_OTG_ERR_TARGET, 0);
     base_problem(&p);
+    p.target_velocity[0] = 0.9; /* max 1: arriving at 0.9 with acceleration 2 needs 0.9 - 4/10 */
+    p.target_acceleration[0] = -2;
+    expect("target unreachable within the velocity limit", &p, XN_OTG_ERR_TARGET, 0);
+    base_problem(&p);
     p.minimum_duration = -1;
     expect("negative minimum duration", &p, XN_OTG_ERR_MIN_DURATION, -1);
     base_problem(&p);

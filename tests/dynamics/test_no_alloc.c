@@ -4,37 +4,20 @@
 #include <stddef.h>
 #include <string.h>
 
+#include "alloc_count.h"
 #include "test_util.h"
 #include "xiaonao/xiaonao.h"
-
-static int counting;
-static long allocs;
-void *__real_malloc(size_t n);
-void *__real_calloc(size_t a, size_t b);
-void *__real_realloc(void *p, size_t n);
-void *__wrap_malloc(size_t n) {
-    if (counting) allocs++;
-    return __real_malloc(n);
-}
-void *__wrap_calloc(size_t a, size_t b) {
-    if (counting) allocs++;
-    return __real_calloc(a, b);
-}
-void *__wrap_realloc(void *p, size_t n) {
-    if (counting) allocs++;
-    return __real_realloc(p, n);
-}
 
 #define N 10000
 #define CHECK_NO_ALLOC(label, call)                                                                \
     do {                                                                                           \
-        allocs = 0;                                                                                \
-        counting = 1;                                                                              \
+        xt_allocs = 0;                                                                             \
+        xt_counting = 1;                                                                           \
         for (int i_ = 0; i_ < N; i_++) {                                                           \
             call;                                                                                  \
         }                                                                                          \
-        counting = 0;                                                                              \
-        XT_CHECK(allocs == 0, "%s: %s allocated %ld times", label, #call, allocs);                 \
+        xt_counting = 0;                                                                           \
+        XT_CHECK(xt_allocs == 0, "%s: %s allocated %ld times", label, #call, xt_allocs);           \
     } while (0)
 
 static void run(const char *label, const char *path, int floating) {
@@ -103,12 +86,12 @@ int main(void) {
     run("panda", XN_MODELS_DIR "/urdf/panda.urdf", 0);
     run("mjcf ball", XN_DATA_DIR "/mjcf/floating.xml", 0);
     /* the wrapper itself must see allocations, or the test could not fail */
-    allocs = 0;
-    counting = 1;
+    xt_allocs = 0;
+    xt_counting = 1;
     void *(*volatile alloc)(size_t) = malloc; /* through a pointer: -O3 may drop a bare pair */
     void *p = alloc(16);
-    counting = 0;
+    xt_counting = 0;
     free(p);
-    XT_CHECK(allocs == 1, "the malloc wrapper did not count (%ld)", allocs);
+    XT_CHECK(xt_allocs == 1, "the malloc wrapper did not count (%ld)", xt_allocs);
     return xt_done("no_alloc");
 }

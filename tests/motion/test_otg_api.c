@@ -4,26 +4,9 @@
  * disabled DoFs, and no allocation in xn_otg_calculate. */
 #include <string.h>
 
+#include "alloc_count.h"
 #include "test_util.h"
 #include "xiaonao/otg.h"
-
-static int counting;
-static long allocs;
-void *__real_malloc(size_t n);
-void *__real_calloc(size_t a, size_t b);
-void *__real_realloc(void *p, size_t n);
-void *__wrap_malloc(size_t n) {
-    if (counting) allocs++;
-    return __real_malloc(n);
-}
-void *__wrap_calloc(size_t a, size_t b) {
-    if (counting) allocs++;
-    return __real_calloc(a, b);
-}
-void *__wrap_realloc(void *p, size_t n) {
-    if (counting) allocs++;
-    return __real_realloc(p, n);
-}
 
 static void base_problem(xn_otg_problem *p) {
     xn_otg_problem_init(p, 3);
@@ -238,14 +221,14 @@ int main(void) {
     }
     /* no allocation */
     p.enabled[1] = 1;
-    allocs = 0;
-    counting = 1;
+    xt_allocs = 0;
+    xt_counting = 1;
     for (int k = 0; k < 200; k++) {
         p.target_position[0] = 1.5 + 0.01 * k;
         xn_otg_calculate(&p, &t, &e);
         xn_trajectory_at(&t, 0.1 * k, P, V, A, NULL);
     }
-    counting = 0;
-    XT_CHECK(allocs == 0, "xn_otg_calculate allocated %ld times", allocs);
+    xt_counting = 0;
+    XT_CHECK(xt_allocs == 0, "xn_otg_calculate allocated %ld times", xt_allocs);
     return xt_done("otg_api");
 }

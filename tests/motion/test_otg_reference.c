@@ -8,24 +8,8 @@
 #include <string.h>
 
 #include "io/json.h"
-#include "motion/otg_internal.h"
+#include "motion/otg_test_util.h"
 #include "test_util.h"
-
-static void state_at(const xn_otg_segments *b, const xn_otg_segments *m, const xn_otg_dof *d,
-                     double t, double *p, double *v, double *a) {
-    *p = d->p0;
-    *v = d->v0;
-    *a = d->a0;
-    const xn_otg_segments *segs[2] = {b, m};
-    for (int g = 0; g < 2; g++)
-        for (int i = 0; i < segs[g]->n; i++) {
-            double dt = fmin(t, segs[g]->t[i]);
-            xn_otg_integrate(p, v, a, dt, segs[g]->j[i]);
-            t -= dt;
-            if (t <= 0) return;
-        }
-    xn_otg_integrate(p, v, a, t, 0);
-}
 
 static int dense_ok(const xn_otg_segments *b, const xn_otg_segments *m, const xn_otg_dof *d,
                     double tb, double T) {
@@ -33,7 +17,7 @@ static int dense_ok(const xn_otg_segments *b, const xn_otg_segments *m, const xn
     double prev = INFINITY;
     for (int k = 0; k <= 200; k++) {
         double t = tb + (T - tb) * k / 200, p, v, a;
-        state_at(b, m, d, t, &p, &v, &a);
+        xt_otg_state_at(b, m, d->p0, d->v0, d->a0, t, &p, &v, &a);
         double tv = 1e-9 * fmax(1, d->vmax), ta = 1e-9 * fmax(1, d->amax);
         double excess = fmax(fmax(v - d->vmax - tv, d->vmin - tv - v),
                              fmax(a - d->amax - ta, d->amin - ta - a));
@@ -112,7 +96,7 @@ static void run_file(const char *name) {
                 xn_json_reals(xn_json_get(&sm->items[k], "p"), rp, 16);
                 xn_json_reals(xn_json_get(&sm->items[k], "v"), rv, 16);
                 xn_json_reals(xn_json_get(&sm->items[k], "a"), ra, 16);
-                state_at(&brake[i], &main_[i], &d[i], t, &p, &v, &a);
+                xt_otg_state_at(&brake[i], &main_[i], d[i].p0, d[i].v0, d[i].a0, t, &p, &v, &a);
                 double es = fmax(fabs(p - rp[i]), fmax(fabs(v - rv[i]), fabs(a - ra[i])));
                 if (!(es <= worst_sample)) worst_sample = es;
                 samples++;

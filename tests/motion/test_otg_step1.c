@@ -5,29 +5,13 @@
 #include <string.h>
 
 #include "io/json.h"
-#include "motion/otg_internal.h"
+#include "motion/otg_test_util.h"
 #include "test_util.h"
 
 static double get1(const xn_json *d, const char *k) {
     double x[1] = {NAN};
     xn_json_reals(xn_json_get(d, k), x, 1);
     return x[0];
-}
-
-/* State at time t along brake + main segments from (p0, v0, a0). */
-static void state_at(const xn_otg_segments *segs[2], double p0, double v0, double a0, double t,
-                     double *p, double *v, double *a) {
-    *p = p0;
-    *v = v0;
-    *a = a0;
-    for (int g = 0; g < 2; g++)
-        for (int i = 0; i < segs[g]->n; i++) {
-            double dt = fmin(t, segs[g]->t[i]);
-            xn_otg_integrate(p, v, a, dt, segs[g]->j[i]);
-            t -= dt;
-            if (t <= 0) return;
-        }
-    xn_otg_integrate(p, v, a, t, 0); /* past the end: hold the final acceleration */
 }
 
 int main(void) {
@@ -76,7 +60,7 @@ int main(void) {
         const xn_otg_segments *segs[2] = {&brake, &main_};
         for (int k = 0; ok && k <= 1000; k++) {
             double t = tb + (T - tb) * k / 1000, p, v, a;
-            state_at(segs, q.p0, q.v0, q.a0, t, &p, &v, &a);
+            xt_otg_state_at(segs[0], segs[1], q.p0, q.v0, q.a0, t, &p, &v, &a);
             double tv = 1e-9 * fmax(1, q.vmax), ta = 1e-9 * fmax(1, q.amax);
             double excess = fmax(fmax(v - q.vmax - tv, q.vmin - tv - v),
                                  fmax(a - q.amax - ta, q.amin - ta - a));
@@ -93,7 +77,7 @@ int main(void) {
         const xn_json *sm = xn_json_get(d, "samples");
         for (int k = 0; sm && k < sm->n; k++) {
             double t = xn_json_get(&sm->items[k], "t")->num, p, v, a;
-            state_at(segs, q.p0, q.v0, q.a0, t, &p, &v, &a);
+            xt_otg_state_at(segs[0], segs[1], q.p0, q.v0, q.a0, t, &p, &v, &a);
             double es =
                 fmax(fabs(p - get1(&sm->items[k], "p")),
                      fmax(fabs(v - get1(&sm->items[k], "v")), fabs(a - get1(&sm->items[k], "a"))));

@@ -44,6 +44,13 @@ void xn_rot_axis_angle(const xn_real axis[3], xn_real angle, xn_real R[9]);
 /** Rotation from roll, pitch, yaw as URDF defines it: R = Rz(yaw) Ry(pitch) Rx(roll). */
 void xn_rot_rpy(xn_real roll, xn_real pitch, xn_real yaw, xn_real R[9]);
 
+/** The smallest rotation taking the z axis to the direction z (need not be unit; must not be zero):
+ * MJCF's zaxis, a capsule's fromto, a URDF planar joint's normal. */
+void xn_rot_from_z(const xn_real z[3], xn_real R[9]);
+/** out = R S R^T for a symmetric 3x3 S packed {xx, yy, zz, xy, xz, yz} (an inertia expressed in
+ * rotated axes). out may alias S. */
+void xn_sym3_rotate(const xn_real R[9], const xn_real S[6], xn_real out[6]);
+
 /** Inertia about the frame origin from mass (kg), centre of mass c (m, body axes) and the
  * rotational inertia about the centre of mass Ic = {Ixx, Iyy, Izz, Ixy, Ixz, Iyz}. */
 void xn_inertia_from_com(xn_real mass, const xn_real c[3], const xn_real Ic[6], xn_inertia *out);

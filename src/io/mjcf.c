@@ -251,20 +251,6 @@ static int element_class(mjcf *mj, const xmlNode *n, int inherited, int *cls) {
  * Orientation: quat, axisangle, euler, xyaxes, zaxis (at most one).
  * ------------------------------------------------------------------------------------------- */
 
-static void rot_zaxis(const xn_real z[3], xn_real R[9]) {
-    /* the smallest rotation taking (0, 0, 1) to z */
-    xn_real n = sqrt(xn_v3_dot(z, z)), v[3] = {z[0] / n, z[1] / n, z[2] / n};
-    xn_real ax[3] = {-v[1], v[0], 0}, s = sqrt(ax[0] * ax[0] + ax[1] * ax[1]);
-    if (s < 1e-14) {
-        xn_real xaxis[3] = {1, 0, 0};
-        xn_rot_axis_angle(xaxis, v[2] > 0 ? 0 : XN_PI, R);
-        return;
-    }
-    ax[0] /= s;
-    ax[1] /= s;
-    xn_rot_axis_angle(ax, atan2(s, v[2]), R);
-}
-
 static int read_orientation(mjcf *mj, const xmlNode *n, int type, int cls, xn_real R[9]) {
     static const char *forms[5] = {"quat", "axisangle", "euler", "xyaxes", "zaxis"};
     const char *which = NULL;
@@ -334,7 +320,7 @@ static int read_orientation(mjcf *mj, const xmlNode *n, int type, int cls, xn_re
     } else {
         if ((st = reals(mj, n, type, cls, which, 3, x))) return st;
         if (!(xn_v3_dot(x, x) > 0)) goto degenerate;
-        rot_zaxis(x, R);
+        xn_rot_from_z(x, R);
     }
     return XN_OK;
 degenerate:
@@ -382,19 +368,8 @@ static int read_inertial(mjcf *mj, const xmlNode *in, xn_inertia *Y) {
                                "<inertial>: fullinertia cannot be combined with an orientation");
         memcpy(Ic, f, sizeof Ic); /* MJCF order: xx yy zz xy xz yz, as ours */
     } else {
-        /* R diag(d) R^T */
-        xn_real F[9];
-        for (int r = 0; r < 3; r++)
-            for (int c = 0; c < 3; c++)
-                F[3 * r + c] = X.R[3 * r] * d[0] * X.R[3 * c] +
-                               X.R[3 * r + 1] * d[1] * X.R[3 * c + 1] +
-                               X.R[3 * r + 2] * d[2] * X.R[3 * c + 2];
-        Ic[0] = F[0];
-        Ic[1] = F[4];
-        Ic[2] = F[8];
-        Ic[3] = F[1];
-        Ic[4] = F[2];
-        Ic[5] = F[5];
+        xn_real D[6] = {d[0], d[1], d[2], 0, 0, 0}; /* R diag(d) R^T */
+        xn_sym3_rotate(X.R, D, Ic);
     }
     /* keep the values as given; the builder checks positivity and the triangle inequality */
     xn_inertia_from_com(mass, X.p, Ic, Y);
@@ -445,7 +420,7 @@ static int add_geom_inertia(mjcf *mj, const xmlNode *g, int cls, const char *bod
             return xn_xml_fail(&mj->xc, g, XN_ERR_RANGE, "<geom>: fromto points coincide");
         xn_se3_identity(&X);
         for (int i = 0; i < 3; i++) X.p[i] = 0.5 * (ft[i] + ft[3 + i]);
-        rot_zaxis(dz, X.R);
+        xn_rot_from_z(dz, X.R);
         if (shape == XN_GEOM_CAPSULE || shape == XN_GEOM_CYLINDER)
             size[1] = len / 2;
         else

@@ -58,18 +58,7 @@ static xn_status add_link(const xn_xml_ctx *c, xn_builder *b, const xmlNode *ln)
         for (int k = 0; k < 6; k++)
             if ((st = read_scalar(c, inn, keys[k], 1, &I[k]))) return st;
         /* inertia given in the inertial frame: rotate it into the link frame */
-        xn_real F[9] = {I[0], I[3], I[4], I[3], I[1], I[5], I[4], I[5], I[2]}, RF[9], G[9];
-        xn_m3_mul(X.R, F, RF);
-        for (int r = 0; r < 3; r++)
-            for (int q = 0; q < 3; q++)
-                G[3 * r + q] = RF[3 * r] * X.R[3 * q] + RF[3 * r + 1] * X.R[3 * q + 1] +
-                               RF[3 * r + 2] * X.R[3 * q + 2];
-        Ic[0] = G[0];
-        Ic[1] = G[4];
-        Ic[2] = G[8];
-        Ic[3] = G[1];
-        Ic[4] = G[2];
-        Ic[5] = G[5];
+        xn_sym3_rotate(X.R, I, Ic);
         memcpy(com, X.p, sizeof com);
     }
     int id = xn_builder_add_link(b, name, mass, com, Ic);
@@ -113,16 +102,8 @@ static xn_status add_planar_joint(const xn_xml_ctx *c, xn_builder *b, const xmlN
     if (!(len > 1e-12))
         return xn_xml_fail(c, jn, XN_ERR_RANGE, "joint '%s': axis has zero length", name);
     for (int k = 0; k < 3; k++) n[k] /= len;
-    /* R0: the smallest rotation taking z to the normal */
-    xn_real R0[9], ax[3] = {-n[1], n[0], 0}, sa = sqrt(ax[0] * ax[0] + ax[1] * ax[1]);
-    if (sa < 1e-14) {
-        xn_real xa[3] = {1, 0, 0};
-        xn_rot_axis_angle(xa, n[2] > 0 ? 0 : 3.14159265358979323846, R0);
-    } else {
-        ax[0] /= sa;
-        ax[1] /= sa;
-        xn_rot_axis_angle(ax, atan2(sa, n[2]), R0);
-    }
+    xn_real R0[9]; /* the smallest rotation taking z to the normal */
+    xn_rot_from_z(n, R0);
     xn_se3 Xp = X, I, Xc;
     xn_m3_mul(X.R, R0, Xp.R);
     xn_se3_identity(&I);

@@ -109,6 +109,34 @@ void xn_rot_rpy(xn_real roll, xn_real pitch, xn_real yaw, xn_real R[9]) {
     R[8] = cp * cr;
 }
 
+void xn_rot_from_z(const xn_real z[3], xn_real R[9]) {
+    xn_real n = sqrt(xn_v3_dot(z, z)), v[3] = {z[0] / n, z[1] / n, z[2] / n};
+    xn_real ax[3] = {-v[1], v[0], 0}, s = sqrt(ax[0] * ax[0] + ax[1] * ax[1]);
+    if (s < 1e-14) { /* along z already, or opposite: half a turn about x */
+        xn_real xaxis[3] = {1, 0, 0};
+        xn_rot_axis_angle(xaxis, v[2] > 0 ? 0 : 3.14159265358979323846, R);
+        return;
+    }
+    ax[0] /= s;
+    ax[1] /= s;
+    xn_rot_axis_angle(ax, atan2(s, v[2]), R);
+}
+
+void xn_sym3_rotate(const xn_real R[9], const xn_real S[6], xn_real out[6]) {
+    xn_real F[9] = {S[0], S[3], S[4], S[3], S[1], S[5], S[4], S[5], S[2]}, RF[9], G[9];
+    xn_m3_mul(R, F, RF);
+    for (int r = 0; r < 3; r++)
+        for (int q = 0; q < 3; q++)
+            G[3 * r + q] =
+                RF[3 * r] * R[3 * q] + RF[3 * r + 1] * R[3 * q + 1] + RF[3 * r + 2] * R[3 * q + 2];
+    out[0] = G[0];
+    out[1] = G[4];
+    out[2] = G[8];
+    out[3] = G[1];
+    out[4] = G[2];
+    out[5] = G[5];
+}
+
 void xn_inertia_from_com(xn_real mass, const xn_real c[3], const xn_real Ic[6], xn_inertia *out) {
     /* parallel-axis theorem: I_O = I_C + m (|c|^2 1 - c c^T) */
     xn_real cc = xn_v3_dot(c, c);

@@ -6,8 +6,9 @@
 
 /* State at time t along a brake and a main profile from (p0, v0, a0); past the end the final
  * acceleration is held. */
-static inline void xt_otg_state_at(const xn_otg_segments *brake, const xn_otg_segments *main_, double p0,
-                                   double v0, double a0, double t, double *p, double *v, double *a) {
+static inline void xt_otg_state_at(const xn_otg_segments *brake, const xn_otg_segments *main_,
+                                   double p0, double v0, double a0, double t, double *p, double *v,
+                                   double *a) {
     *p = p0;
     *v = v0;
     *a = a0;

@@ -109,7 +109,7 @@ static inline int xs_validate(const xn_otg_problem *p, const xn_trajectory *t, i
         (void)traj1;
         double tb = 0;
         for (int k = 0; k < t->brake[i].n; k++) tb += t->brake[i].t[k];
-        double Tend = t->dof_duration[i], prev = INFINITY;
+        double Tend = t->dof_duration[i], prev = INFINITY, travel = 0;
         int inside = 0;
         double vm = p->interface == XN_OTG_VELOCITY ? INFINITY : p->max_velocity[i],
                am = p->max_acceleration[i];
@@ -121,6 +121,7 @@ static inline int xs_validate(const xn_otg_problem *p, const xn_trajectory *t, i
             P = Pa[i];
             V = Va[i];
             A = Aa[i];
+            travel = fmax(travel, fabs(P - p->target_position[i]));
             double excess =
                 fmax(fmax(V - vm - tolv, -vm - tolv - V), fmax(A - am - tola, -am - tola - A));
             if (excess <= 0)
@@ -129,7 +130,8 @@ static inline int xs_validate(const xn_otg_problem *p, const xn_trajectory *t, i
                 return XS_FAIL_LIMITS;
             prev = excess;
             if (k == samples) {
-                double sc = fmax(1, fabs(p->target_position[i]) + fabs(p->current_position[i]));
+                /* relative to the distance travelled after any brake, as the library's check */
+                double sc = fmax(1, fmax(fabs(p->target_position[i]), travel));
                 int pos_ok =
                     p->interface == XN_OTG_VELOCITY || fabs(P - p->target_position[i]) <= 1e-8 * sc;
                 if (!pos_ok ||

@@ -11,7 +11,12 @@ static int within(xn_real x, xn_real lo, xn_real hi) {
     return x <= hi + tol * fmax(1, fabs(hi)) && x >= lo - tol * fmax(1, fabs(lo));
 }
 
-static int close_to(xn_real x, xn_real ref) { return fabs(x - ref) <= 1e-8 * fmax(1, fabs(ref)); }
+/* The end state matches the target within 1e-8, relative where the value exceeds 1; for the
+ * position, relative also to the distance travelled: a cruise of hours amplifies the rounding of a
+ * zero acceleration (2e-16) into 1e-8 of position over a travel of hundreds. */
+static int close_to(xn_real x, xn_real ref, xn_real scale) {
+    return fabs(x - ref) <= 1e-8 * fmax(1, fmax(fabs(ref), scale));
+}
 
 int xn_otg_check(const xn_otg_dof *d, const xn_otg_segments *s) {
     xn_real p = d->p0, v = d->v0, a = d->a0, elapsed = 0;
@@ -32,8 +37,8 @@ int xn_otg_check(const xn_otg_dof *d, const xn_otg_segments *s) {
         if (elapsed <= 1e-12) continue; /* still the initial state, which may follow a brake */
         if (!within(v, d->vmin, d->vmax) || !within(a, d->amin, d->amax)) return 0;
     }
-    return (d->velocity_interface || close_to(p, d->pf)) && close_to(v, d->vf) &&
-           close_to(a, d->af);
+    return (d->velocity_interface || close_to(p, d->pf, fabs(d->p0 - d->pf))) &&
+           close_to(v, d->vf, 0) && close_to(a, d->af, 0);
 }
 
 void xn_otg_add(xn_otg_segments *s, xn_real t, xn_real j) {

@@ -1,5 +1,6 @@
 /* The xn command end to end: `xn dyn --convention pinocchio` on the reference files reproduces
  * Pinocchio's numbers (1e-9); bad input gives a non-zero exit and a message naming the place. */
+#include <math.h>
 #include <string.h>
 #include <sys/wait.h>
 
@@ -96,7 +97,54 @@ static void write_file(const char *name, const char *text, char *path, size_t ca
     fclose(f);
 }
 
+/* xn otg on a Ruckig reference file: every duration within 1e-8 of the reference. */
+static void check_otg(const char *file) {
+    char cmd[2048], outp[512], refp[512];
+    snprintf(outp, sizeof outp, "%s/xn_otg_%s", XN_TMP_DIR, file);
+    snprintf(refp, sizeof refp, "%s/reference/otg/%s", XN_DATA_DIR, file);
+    snprintf(cmd, sizeof cmd, "%s otg --in %s --out %s --samples", XN_BIN, refp, outp);
+    int rc = run(cmd);
+    XT_CHECK(rc == 0, "%s: exit %d: %s", cmd, rc, out_buf);
+    size_t len;
+    char *rt = xt_slurp(refp, &len), *ot = xt_slurp(outp, &len);
+    int n = 0, ok = 0;
+    char *a = rt, *b = ot;
+    while (a && *a && b && *b) {
+        char *na = strchr(a, '\n'), *nb = strchr(b, '\n');
+        xn_json *ra = xn_json_parse(a, na ? (size_t)(na - a) : strlen(a), NULL, 0);
+        xn_json *rb = xn_json_parse(b, nb ? (size_t)(nb - b) : strlen(b), NULL, 0);
+        if (ra && rb && xn_json_get(rb, "duration")) {
+            double x = xn_json_get(ra, "duration")->num, y = xn_json_get(rb, "duration")->num;
+            ok += fabs(x - y) <= 1e-8 * fmax(1, x);
+        }
+        n++;
+        xn_json_free(ra);
+        xn_json_free(rb);
+        a = na ? na + 1 : NULL;
+        b = nb ? nb + 1 : NULL;
+    }
+    XT_CHECK(n == 2000 && ok == n, "xn otg %s: %d of %d durations match", file, ok, n);
+    printf("xn otg %s: %d of %d durations within 1e-8\n", file, ok, n);
+    free(rt);
+    free(ot);
+}
+
 int main(void) {
+    check_otg("ruckig_3dof.jsonl");
+    char otgbad[512], otgargs[2048];
+    write_file("bad_otg.jsonl",
+               "{\"dofs\":1,\"current_position\":[0],\"current_velocity\":[0],"
+               "\"current_acceleration\":[0],\"target_position\":[1,2],\"max_velocity\":[1],"
+               "\"max_acceleration\":[1],\"max_jerk\":[1]}\n",
+               otgbad, sizeof otgbad);
+    snprintf(otgargs, sizeof otgargs, "otg --in %s", otgbad);
+    check_error(otgargs, "bad_otg.jsonl:1: \"target_position\" has 2 entries for 1 DoFs");
+    check_error("otg --from 0 --to 1x --vmax 1 --amax 1 --jmax 1",
+                "--to '1x' is not a list of numbers");
+    check_error("otg --from 0 --to 1 --vmax 1 --amax -1 --jmax 1",
+                "max velocity, acceleration and jerk must be > 0");
+    check_error("otg --from 0,1 --to 1,2,3 --vmax 1 --amax 1 --jmax 1",
+                "--from has 2 values; give 1 or 3");
     check_reference("panda.json", "panda.urdf");
     check_reference("ur5.json", "ur5_robot.urdf");
     check_reference("talos.json", "talos_full_v2.urdf");

@@ -5,15 +5,19 @@
 #include "cli.h"
 
 static void usage(FILE *f) {
-    fprintf(f, "usage: xn <command> [options]\n\n"
-               "commands:\n"
-               "  info MODEL [--floating-base] [--strict] [--json]\n"
-               "      the model's tree, joints, limits, frames, mass and warnings\n"
-               "  dyn MODEL --in CASES [--out RESULTS] [--frames a,b] [--convention pinocchio]\n"
-               "      [--floating-base] [--json]\n"
-               "      kinematics and dynamics for each case (q, v, a, optional tau_aba)\n"
-               "  version\n\n"
-               "MODEL is a URDF or MJCF file. Run 'xn <command> --help' for details.\n");
+    fprintf(f,
+            "usage: xn <command> [options]\n\n"
+            "commands:\n"
+            "  info MODEL [--floating-base] [--strict] [--json]\n"
+            "      the model's tree, joints, limits, frames, mass and warnings\n"
+            "  dyn MODEL --in CASES [--out RESULTS] [--frames a,b] [--convention pinocchio]\n"
+            "      [--floating-base] [--json]\n"
+            "      kinematics and dynamics for each case (q, v, a, optional tau_aba)\n"
+            "  otg --in PROBLEMS [--out RESULTS] [--samples]\n"
+            "  otg --from P,.. --to P,.. --vmax V,.. --amax A,.. --jmax J,.. [--csv FILE --dt S]\n"
+            "      time-optimal jerk-limited trajectories\n"
+            "  version\n\n"
+            "MODEL is a URDF or MJCF file. Run 'xn <command> --help' for details.\n");
 }
 
 int main(int argc, char **argv) {
@@ -24,6 +28,7 @@ int main(int argc, char **argv) {
     const char *cmd = argv[1];
     if (strcmp(cmd, "info") == 0) return xn_cmd_info(argc - 1, argv + 1);
     if (strcmp(cmd, "dyn") == 0) return xn_cmd_dyn(argc - 1, argv + 1);
+    if (strcmp(cmd, "otg") == 0) return xn_cmd_otg(argc - 1, argv + 1);
     if (strcmp(cmd, "version") == 0 || strcmp(cmd, "--version") == 0) {
         printf("xn (xiaonao) %d.%d.%d\n", XN_VERSION_MAJOR, XN_VERSION_MINOR, XN_VERSION_PATCH);
         return 0;

@@ -9,6 +9,7 @@ PACKAGES=(
   libmujoco-dev                # the simulated robot and the dynamics yardstick (benchmarks)
   clang libclang-rt-14-dev     # libFuzzer harnesses and sanitizer builds
   clang-format cppcheck        # style and static checks (make lint)
+  gnuplot-nox                  # plots (docs figures, run reports)
 )
 
 missing=()

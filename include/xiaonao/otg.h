@@ -3,9 +3,8 @@
  * together. Pure computation: no allocation, bounded work (every search has a fixed number of
  * samples and bisection steps, XN_OTG_ROOT_SAMPLES and XN_OTG_ROOT_BISECTIONS).
  *
- * Status of this module: the position and velocity interfaces with time synchronization (and
- * none) match Ruckig 0.17.3's durations on its reference problems; phase synchronization returns
- * XN_OTG_ERR_UNSUPPORTED for now.
+ * Status of this module: the position and velocity interfaces with time synchronization match
+ * Ruckig 0.17.3's durations on its reference problems; phase and no synchronization work too.
  * SPDX-License-Identifier: Apache-2.0 */
 #ifndef XIAONAO_OTG_H
 #define XIAONAO_OTG_H
@@ -31,7 +30,9 @@ typedef enum {
 /** How the DoFs are timed. */
 typedef enum {
     XN_OTG_SYNC_TIME = 0,  /**< all arrive together, in the smallest duration feasible for all */
-    XN_OTG_SYNC_PHASE = 1, /**< straight line in joint space where possible (not yet) */
+    XN_OTG_SYNC_PHASE = 1, /**< straight line in joint space where the problem allows it (the
+                                displacement and the current and target velocities and
+                                accelerations along one direction, no brake): else as TIME */
     XN_OTG_SYNC_NONE = 2   /**< each DoF as fast as it can */
 } xn_otg_sync;
 
@@ -89,6 +90,8 @@ typedef struct {
     xn_otg_segments brake[XN_OTG_MAX_DOFS];
     xn_otg_segments main[XN_OTG_MAX_DOFS];
     xn_real dof_duration[XN_OTG_MAX_DOFS]; /**< when each DoF arrives (all equal with time sync) */
+    int phase_synchronized; /**< 1: phase synchronization applied (a straight line in joint
+                                 space) */
 } xn_trajectory;
 
 /** A problem with `dofs` DoFs, everything zero, every DoF enabled, time synchronization, the

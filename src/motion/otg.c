@@ -51,10 +51,8 @@ xn_otg_result xn_otg_validate(const xn_otg_problem *p, xn_otg_error *err) {
     int vel = p->interface == XN_OTG_VELOCITY;
     if (p->interface != XN_OTG_POSITION && !vel)
         return fail(err, XN_OTG_ERR_UNSUPPORTED, -1, "unknown interface %d", (int)p->interface);
-    if (p->synchronization == XN_OTG_SYNC_PHASE)
-        return fail(err, XN_OTG_ERR_UNSUPPORTED, -1,
-                    "phase synchronization is not implemented yet");
-    if (p->synchronization != XN_OTG_SYNC_TIME && p->synchronization != XN_OTG_SYNC_NONE)
+    if (p->synchronization != XN_OTG_SYNC_TIME && p->synchronization != XN_OTG_SYNC_NONE &&
+        p->synchronization != XN_OTG_SYNC_PHASE)
         return fail(err, XN_OTG_ERR_UNSUPPORTED, -1, "unknown synchronization %d",
                     (int)p->synchronization);
     if (!isfinite(p->minimum_duration) || p->minimum_duration < 0)
@@ -142,6 +140,66 @@ static xn_otg_dof dof_of(const xn_otg_problem *p, int i) {
     return d;
 }
 
+/* x = lambda * dir for the whole vector (within 1e-9 relative)? */
+static int parallel(const xn_real *x, const xn_real *dir, int n, xn_real dir2) {
+    xn_real lam = 0, xx = 0;
+    for (int i = 0; i < n; i++) {
+        lam += x[i] * dir[i];
+        xx += x[i] * x[i];
+    }
+    lam /= dir2;
+    xn_real res = 0;
+    for (int i = 0; i < n; i++) res += (x[i] - lam * dir[i]) * (x[i] - lam * dir[i]);
+    return res <= 1e-18 * fmax(xx, 1e-300) || xx == 0;
+}
+
+/* Phase synchronization: when the displacement, the current and the target velocities and
+ * accelerations all point along one direction in joint space (and no DoF needs a brake), every
+ * DoF can follow one template profile scaled by its share of the displacement: the motion is a
+ * straight line. The templates tried are the DoFs' own time-synchronized profiles, largest
+ * displacement first; the first whose scaled copies keep every DoF's limits is used. Returns 1
+ * when main_ was replaced, 0 when the time-synchronized profiles stay. */
+static int phase_sync(const xn_otg_dof *d, int n, const xn_real *tb, xn_otg_segments *main_) {
+    xn_real dir[XN_OTG_MAX_DOFS], x[5][XN_OTG_MAX_DOFS], dir2 = 0;
+    for (int i = 0; i < n; i++) {
+        if (tb[i] > 0 || d[i].velocity_interface) return 0;
+        dir[i] = d[i].pf - d[i].p0;
+        dir2 += dir[i] * dir[i];
+        x[0][i] = d[i].v0;
+        x[1][i] = d[i].a0;
+        x[2][i] = d[i].vf;
+        x[3][i] = d[i].af;
+    }
+    if (!(dir2 > 0)) return 0;
+    for (int k = 0; k < 4; k++)
+        if (!parallel(x[k], dir, n, dir2)) return 0;
+    int order[XN_OTG_MAX_DOFS];
+    for (int i = 0; i < n; i++) order[i] = i;
+    for (int i = 1; i < n; i++) /* largest displacement first */
+        for (int k = i; k > 0 && fabs(dir[order[k]]) > fabs(dir[order[k - 1]]); k--) {
+            int t = order[k];
+            order[k] = order[k - 1];
+            order[k - 1] = t;
+        }
+    xn_otg_segments scaled[XN_OTG_MAX_DOFS];
+    for (int o = 0; o < n; o++) {
+        int k = order[o];
+        if (dir[k] == 0) break;
+        int ok = 1;
+        for (int i = 0; i < n && ok; i++) {
+            xn_real r = dir[i] / dir[k];
+            scaled[i] = main_[k];
+            for (int s = 0; s < scaled[i].n; s++) scaled[i].j[s] *= r;
+            ok = xn_otg_check(&d[i], &scaled[i]);
+        }
+        if (ok) {
+            for (int i = 0; i < n; i++) main_[i] = scaled[i];
+            return 1;
+        }
+    }
+    return 0;
+}
+
 xn_otg_result xn_otg_calculate(const xn_otg_problem *p, xn_trajectory *traj, xn_otg_error *err) {
     xn_otg_result r = xn_otg_validate(p, err);
     if (r != XN_OTG_OK) return r;
@@ -160,12 +218,14 @@ xn_otg_result xn_otg_calculate(const xn_otg_problem *p, xn_trajectory *traj, xn_
     }
     xn_otg_segments brake[XN_OTG_MAX_DOFS], main_[XN_OTG_MAX_DOFS];
     xn_real tb[XN_OTG_MAX_DOFS], T = p->minimum_duration;
-    if (p->synchronization == XN_OTG_SYNC_TIME && n > 0) {
+    if (p->synchronization != XN_OTG_SYNC_NONE && n > 0) {
         T = xn_otg_synchronize(d, n, p->minimum_duration, brake, main_, tb);
         if (!(T < INFINITY))
             return fail(err, XN_OTG_ERR_NO_SOLUTION, -1,
                         "no synchronized profile found (please report)");
         for (int k = 0; k < n; k++) out.dof_duration[map[k]] = T;
+        if (p->synchronization == XN_OTG_SYNC_PHASE)
+            out.phase_synchronized = phase_sync(d, n, tb, main_);
     } else {
         for (int k = 0; k < n; k++) { /* each as fast as it can (but not before the minimum) */
             xn_real Tk =

@@ -73,8 +73,8 @@ static void bad_input(void) {
     p.minimum_duration = -1;
     expect("negative minimum duration", &p, XN_OTG_ERR_MIN_DURATION, -1);
     base_problem(&p);
-    p.synchronization = XN_OTG_SYNC_PHASE;
-    expect("phase synchronization", &p, XN_OTG_ERR_UNSUPPORTED, -1);
+    p.synchronization = (xn_otg_sync)7;
+    expect("unknown synchronization", &p, XN_OTG_ERR_UNSUPPORTED, -1);
 }
 
 /* Dense walk: boundary states, continuity of p, v, a, limits. */
@@ -175,6 +175,40 @@ int main(void) {
     XT_CHECK(fabs(A[1] - 0.5) < 1e-12 && fabs(V[1] - 0.5 * tt) < 1e-12 &&
                  fabs(P[1] - (-1 + 0.25 * tt * tt)) < 1e-12,
              "disabled DoF: %g %g %g", P[1], V[1], A[1]);
+    /* phase synchronization: from rest to rest the motion is a straight line in joint space, as
+     * long as the time-synchronized one; with velocities that do not share the displacement's
+     * direction it falls back to time synchronization */
+    {
+        xn_otg_problem q;
+        base_problem(&q);
+        for (int i = 0; i < 3; i++)
+            q.current_velocity[i] = q.current_acceleration[i] = q.target_velocity[i] =
+                q.target_acceleration[i] = 0;
+        xn_trajectory tt, tp;
+        XT_CHECK(xn_otg_calculate(&q, &tt, &e) == XN_OTG_OK, "time sync (rest): %s", e.message);
+        q.synchronization = XN_OTG_SYNC_PHASE;
+        XT_CHECK(xn_otg_calculate(&q, &tp, &e) == XN_OTG_OK, "phase sync: %s", e.message);
+        XT_CHECK(tp.phase_synchronized == 1 && fabs(tp.duration - tt.duration) < 1e-12,
+                 "phase sync applied: %d, %g vs %g", tp.phase_synchronized, tp.duration,
+                 tt.duration);
+        double line = 0, P[16];
+        for (int k = 0; k <= 1000; k++) {
+            xn_trajectory_at(&tp, tp.duration * k / 1000, P, NULL, NULL, NULL);
+            double s0 =
+                (P[0] - q.current_position[0]) / (q.target_position[0] - q.current_position[0]);
+            for (int i = 1; i < 3; i++)
+                line = fmax(line, fabs((P[i] - q.current_position[i]) /
+                                           (q.target_position[i] - q.current_position[i]) -
+                                       s0));
+        }
+        XT_CHECK(line < 1e-12, "phase sync: off the straight line by %g", line);
+        check_trajectory("phase sync", &q, &tp);
+        base_problem(&q); /* velocities in other directions than the displacement */
+        q.synchronization = XN_OTG_SYNC_PHASE;
+        XT_CHECK(xn_otg_calculate(&q, &tp, &e) == XN_OTG_OK && tp.phase_synchronized == 0,
+                 "phase fallback");
+        check_trajectory("phase fallback", &q, &tp);
+    }
     /* the online form in a 1 kHz loop: one calculation, then steps; a target changed mid-motion
      * gives one new calculation that starts from the state reached (no jump) */
     {

@@ -18,7 +18,8 @@
 #define MAXD XN_OTG_MAX_DOFS
 
 /* A field of n numbers; "where" names the place for messages. Returns 0, or 1 after a message. */
-static int field(const xn_json *j, const char *key, xn_real *out, int n, int required, const char *where) {
+static int field(const xn_json *j, const char *key, xn_real *out, int n, int required,
+                 const char *where) {
     const xn_json *f = xn_json_get(j, key);
     if (!f) return required ? xn_cli_error("%s: missing \"%s\"", where, key) : 0;
     int k = xn_json_reals(f, out, n);
@@ -40,7 +41,8 @@ static void write_state(FILE *f, const xn_trajectory *t, double time) {
 }
 
 static int run_line(const xn_json *j, const char *where, int use_samples, FILE *out) {
-    if (j->type != XN_JSON_OBJECT) return xn_cli_error("%s: a problem must be a JSON object", where);
+    if (j->type != XN_JSON_OBJECT)
+        return xn_cli_error("%s: a problem must be a JSON object", where);
     const xn_json *nd = xn_json_get(j, "dofs");
     if (!nd || nd->type != XN_JSON_NUMBER || nd->num < 1 || nd->num > MAXD)
         return xn_cli_error("%s: \"dofs\" must be a number in 1..%d", where, MAXD);
@@ -48,15 +50,19 @@ static int run_line(const xn_json *j, const char *where, int use_samples, FILE *
     xn_otg_problem p;
     xn_otg_problem_init(&p, n);
     const xn_json *itf = xn_json_get(j, "interface");
-    if (itf && itf->type == XN_JSON_STRING && strcmp(itf->str, "velocity") == 0) p.interface = XN_OTG_VELOCITY;
+    if (itf && itf->type == XN_JSON_STRING && strcmp(itf->str, "velocity") == 0)
+        p.interface = XN_OTG_VELOCITY;
     else if (itf && !(itf->type == XN_JSON_STRING && strcmp(itf->str, "position") == 0))
         return xn_cli_error("%s: \"interface\" must be \"position\" or \"velocity\"", where);
     const xn_json *sy = xn_json_get(j, "synchronization");
     if (sy && sy->type == XN_JSON_STRING) {
-        if (strcmp(sy->str, "none") == 0) p.synchronization = XN_OTG_SYNC_NONE;
-        else if (strcmp(sy->str, "phase") == 0) p.synchronization = XN_OTG_SYNC_PHASE;
+        if (strcmp(sy->str, "none") == 0)
+            p.synchronization = XN_OTG_SYNC_NONE;
+        else if (strcmp(sy->str, "phase") == 0)
+            p.synchronization = XN_OTG_SYNC_PHASE;
         else if (strcmp(sy->str, "time") != 0)
-            return xn_cli_error("%s: \"synchronization\" must be \"time\", \"phase\" or \"none\"", where);
+            return xn_cli_error("%s: \"synchronization\" must be \"time\", \"phase\" or \"none\"",
+                                where);
     }
     int vel = p.interface == XN_OTG_VELOCITY;
     if (field(j, "current_position", p.current_position, n, 1, where) ||
@@ -75,7 +81,8 @@ static int run_line(const xn_json *j, const char *where, int use_samples, FILE *
     xn_otg_error e;
     xn_otg_result r = xn_otg_calculate(&p, &t, &e);
     const xn_json *id = xn_json_get(j, "id");
-    fprintf(out, "{\"id\":%.17g,\"result\":%d", id && id->type == XN_JSON_NUMBER ? id->num : -1, (int)r);
+    fprintf(out, "{\"id\":%.17g,\"result\":%d", id && id->type == XN_JSON_NUMBER ? id->num : -1,
+            (int)r);
     if (r != XN_OTG_OK) {
         fprintf(out, ",\"error\":\"%s\"}\n", e.message);
         fprintf(stderr, "xn: %s: %s\n", where, e.message);
@@ -131,7 +138,8 @@ static int file_mode(const char *in, const char *outp, int use_samples) {
         }
         line = nl ? nl + 1 : NULL;
     }
-    if (out != stdout && fclose(out) != 0 && !rc) rc = xn_cli_error("otg: error writing '%s'", outp);
+    if (out != stdout && fclose(out) != 0 && !rc)
+        rc = xn_cli_error("otg: error writing '%s'", outp);
     free(text);
     return rc;
 }
@@ -146,8 +154,10 @@ static int list(const char *s, xn_real *out) {
         if (end == p || !isfinite(x)) return -1;
         out[n++] = x;
         p = end;
-        if (*p == ',') p++;
-        else if (*p) return -1;
+        if (*p == ',')
+            p++;
+        else if (*p)
+            return -1;
     }
     return *p ? -1 : n;
 }
@@ -166,28 +176,36 @@ int xn_cmd_otg(int argc, char **argv) {
                 matched = 1;
             }
         if (matched) continue;
-        if (strcmp(a, "--in") == 0 && v) in = argv[++i];
-        else if (strcmp(a, "--out") == 0 && v) outp = argv[++i];
-        else if (strcmp(a, "--csv") == 0 && v) csv = argv[++i];
+        if (strcmp(a, "--in") == 0 && v)
+            in = argv[++i];
+        else if (strcmp(a, "--out") == 0 && v)
+            outp = argv[++i];
+        else if (strcmp(a, "--csv") == 0 && v)
+            csv = argv[++i];
         else if (strcmp(a, "--dt") == 0 && v) {
             char *end;
             dt = strtod(argv[++i], &end);
             if (*end || !(dt > 0)) return xn_cli_error("otg: --dt must be a positive number");
-        } else if (strcmp(a, "--samples") == 0) use_samples = 1;
+        } else if (strcmp(a, "--samples") == 0)
+            use_samples = 1;
         else if (strcmp(a, "--help") == 0) {
             printf("usage: xn otg --in PROBLEMS.jsonl [--out RESULTS.jsonl] [--samples]\n"
-                   "       xn otg --from P,.. --to P,.. --vmax V,.. --amax A,.. --jmax J,.. [--csv FILE --dt S]\n");
+                   "       xn otg --from P,.. --to P,.. --vmax V,.. --amax A,.. --jmax J,.. [--csv "
+                   "FILE --dt S]\n");
             return 0;
-        } else return xn_cli_error("otg: unknown option or missing value '%s'", a);
+        } else
+            return xn_cli_error("otg: unknown option or missing value '%s'", a);
     }
     if (in) return file_mode(in, outp, use_samples);
     for (int k = 0; k < 5; k++)
-        if (!opt[k]) return xn_cli_error("otg: give --in FILE, or all of --from --to --vmax --amax --jmax");
+        if (!opt[k])
+            return xn_cli_error("otg: give --in FILE, or all of --from --to --vmax --amax --jmax");
     xn_real vals[5][MAXD];
     int cnt[5], n = 0;
     for (int k = 0; k < 5; k++) {
         cnt[k] = list(opt[k], vals[k]);
-        if (cnt[k] < 1) return xn_cli_error("otg: %s '%s' is not a list of numbers", names[k], opt[k]);
+        if (cnt[k] < 1)
+            return xn_cli_error("otg: %s '%s' is not a list of numbers", names[k], opt[k]);
         if (cnt[k] > n) n = cnt[k];
     }
     for (int k = 0; k < 5; k++) {
@@ -228,7 +246,8 @@ int xn_cmd_otg(int argc, char **argv) {
             xn_real P[MAXD], V[MAXD], A[MAXD], J[MAXD];
             xn_trajectory_at(&t, tt, P, V, A, J);
             fprintf(f, "%.9g", tt);
-            for (int i = 0; i < n; i++) fprintf(f, ",%.12g,%.12g,%.12g,%.12g", P[i], V[i], A[i], J[i]);
+            for (int i = 0; i < n; i++)
+                fprintf(f, ",%.12g,%.12g,%.12g,%.12g", P[i], V[i], A[i], J[i]);
             fputc('\n', f);
         }
         if (fclose(f) != 0) return xn_cli_error("otg: error writing '%s'", csv);

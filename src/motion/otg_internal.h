@@ -17,6 +17,9 @@
 #ifndef XN_OTG_INTERNAL_H
 #define XN_OTG_INTERNAL_H
 
+#include <float.h>
+#include <math.h>
+
 #include "xiaonao/otg.h" /* limits of the search, xn_otg_segments */
 
 /* One DoF, position interface, third order: from (p0, v0, a0) to (pf, vf, af) with
@@ -27,11 +30,15 @@ typedef struct {
     int velocity_interface; /* 1: reach (vf, af) only, position free, no velocity limits */
 } xn_otg_dof;
 
-/* State after `t` seconds of constant jerk `j` (in place). */
+/* State after `t` seconds of constant jerk `j` (in place). An acceleration that a segment brings
+ * to zero comes out as the rounding residue of a + j t (about 1e-16); it is made exactly zero,
+ * because a cruise of hours would turn the residue into a position error. Only a result at the
+ * rounding level of its own operands is touched. */
 static inline void xn_otg_integrate(xn_real *p, xn_real *v, xn_real *a, xn_real t, xn_real j) {
+    xn_real jt = t * j, an = *a + jt;
     *p += t * (*v + t * (*a / 2 + t * j / 6));
-    *v += t * (*a + t * j / 2);
-    *a += t * j;
+    *v += t * (*a + jt / 2);
+    *a = fabs(an) <= 4 * DBL_EPSILON * (fabs(*a) + fabs(jt)) ? 0 : an;
 }
 
 /* Append a segment (skipped when t == 0 or the list is full); append a list. */

@@ -55,14 +55,20 @@ static inline void xs_draw(xs_rng *r, int kind, int dofs, xn_otg_problem *p) {
                af = xs_uniform(r) < 0.4 ? 0 : xs_normal(r, 0.8);
         double vm = 0.1 + 11.9 * xs_uniform(r), am = 0.1 + 11.9 * xs_uniform(r),
                jm = 0.1 + 11.9 * xs_uniform(r);
-        if (kind == XS_WIDE_LIMITS) {
+        if (kind == XS_WIDE_LIMITS) { /* limits over six decades; states inside them (starts
+                                       * outside the limits are their own kind) */
             vm = pow(10, -3 + 6 * xs_uniform(r));
             am = pow(10, -3 + 6 * xs_uniform(r));
             jm = pow(10, -3 + 6 * xs_uniform(r));
-            v0 *= vm;
-            a0 *= am;
-            vf *= vm * 0.5;
-            af *= am * 0.5;
+            p0 *= vm;
+            pf *= vm;
+            /* accelerations small enough for the jerk to bring them to zero within the
+             * velocity limits (a^2 / 2j <= vm / 4), so that the target is reachable */
+            double acap = fmin(am, sqrt(jm * vm / 2));
+            v0 = vm * (2 * xs_uniform(r) - 1) * 0.5;
+            a0 = acap * (2 * xs_uniform(r) - 1) * 0.9;
+            vf = vm * (2 * xs_uniform(r) - 1) * 0.5;
+            af = acap * (2 * xs_uniform(r) - 1) * 0.9;
         }
         if (kind == XS_REST) v0 = a0 = vf = af = 0;
         if (kind == XS_ZERO_DISTANCE) {

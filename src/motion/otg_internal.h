@@ -63,11 +63,13 @@ typedef int (*xn_otg_family)(const void *ctx, xn_real x, xn_otg_segments *s);
 typedef struct {
     xn_real duration; /* the shortest valid candidate so far (INFINITY: none) */
     xn_otg_segments best;
-    xn_real *valid; /* if not NULL: every distinct valid duration */
+    xn_real *valid;                  /* if not NULL: every distinct valid duration */
+    xn_otg_segments *valid_profiles; /* if not NULL: the profiles of those durations */
     int nvalid, capvalid;
 } xn_otg_search;
 
-void xn_otg_search_init(xn_otg_search *sr, xn_real *valid, int cap);
+void xn_otg_search_init(xn_otg_search *sr, xn_real *valid, xn_otg_segments *valid_profiles,
+                        int cap);
 /* Keep s if it is valid for d (and shorter than the best so far). */
 void xn_otg_consider(const xn_otg_dof *d, const xn_otg_segments *s, xn_otg_search *sr);
 /* Find the roots of the family's end-position residual on [lo, hi], sampling each piece between
@@ -89,9 +91,10 @@ void xn_otg_brake(xn_real v0, xn_real a0, xn_real vmax, xn_real vmin, xn_real am
 xn_real xn_otg_step1(const xn_otg_dof *d, xn_otg_segments *out);
 
 /* As xn_otg_step1, and also the durations of every distinct valid candidate (at most cap) in
- * valid[0 .. *nvalid): the ends of the intervals of durations this DoF cannot take. */
-xn_real xn_otg_step1_all(const xn_otg_dof *d, xn_otg_segments *out, xn_real *valid, int cap,
-                         int *nvalid);
+ * valid[0 .. *nvalid), with their profiles in profiles[] when not NULL: the ends of the
+ * intervals of durations this DoF cannot take, and how to take exactly those. */
+xn_real xn_otg_step1_all(const xn_otg_dof *d, xn_otg_segments *out, xn_real *valid,
+                         xn_otg_segments *profiles, int cap, int *nvalid);
 
 /* Step 2: a profile of d that reaches the target at exactly T (>= its minimum). Returns 0 when
  * none exists (T inside a gap of d's feasible durations). */

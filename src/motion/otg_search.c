@@ -6,10 +6,12 @@
 
 #include "motion/otg_internal.h"
 
-void xn_otg_search_init(xn_otg_search *sr, xn_real *valid, int cap) {
+void xn_otg_search_init(xn_otg_search *sr, xn_real *valid, xn_otg_segments *valid_profiles,
+                        int cap) {
     sr->duration = INFINITY;
     sr->best.n = 0;
     sr->valid = valid;
+    sr->valid_profiles = valid_profiles;
     sr->nvalid = 0;
     sr->capvalid = cap;
 }
@@ -26,7 +28,10 @@ void xn_otg_consider(const xn_otg_dof *d, const xn_otg_segments *s, xn_otg_searc
     if (sr->valid) {
         for (int i = 0; i < sr->nvalid; i++)
             if (fabs(sr->valid[i] - T) <= 1e-9 * fmax(1, T)) return;
-        if (sr->nvalid < sr->capvalid) sr->valid[sr->nvalid++] = T;
+        if (sr->nvalid < sr->capvalid) {
+            if (sr->valid_profiles) sr->valid_profiles[sr->nvalid] = *s;
+            sr->valid[sr->nvalid++] = T;
+        }
     }
 }
 

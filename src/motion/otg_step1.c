@@ -69,13 +69,13 @@ static int f3_family_fn(const void *ctx, xn_real x, xn_otg_segments *s) {
 }
 
 xn_real xn_otg_step1(const xn_otg_dof *d, xn_otg_segments *out) {
-    return xn_otg_step1_all(d, out, NULL, 0, NULL);
+    return xn_otg_step1_all(d, out, NULL, NULL, 0, NULL);
 }
 
-xn_real xn_otg_step1_all(const xn_otg_dof *d, xn_otg_segments *out, xn_real *valid, int cap,
-                         int *nvalid) {
+xn_real xn_otg_step1_all(const xn_otg_dof *d, xn_otg_segments *out, xn_real *valid,
+                         xn_otg_segments *profiles, int cap, int *nvalid) {
     xn_otg_search sr;
-    xn_otg_search_init(&sr, valid, cap);
+    xn_otg_search_init(&sr, valid, profiles, cap);
     if (d->velocity_interface) {
         /* the fastest velocity change, in closed form, and the profile that first jerks the other
          * way: where both are valid, durations between them cannot be taken (a gap for

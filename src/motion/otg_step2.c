@@ -115,7 +115,7 @@ static int v2_profile(const void *ctx, xn_real x, xn_otg_segments *s) {
 
 int xn_otg_step2(const xn_otg_dof *d, xn_real T, xn_otg_segments *out) {
     xn_otg_search sr;
-    xn_otg_search_init(&sr, NULL, 0);
+    xn_otg_search_init(&sr, NULL, NULL, 0);
     if (d->velocity_interface) {
         family f = {d, T, 1, 0};
         xn_real breaks[2] = {d->a0, d->af};

@@ -7,13 +7,14 @@
 
 #include "motion/otg_internal.h"
 
-#define XN_OTG_MAX_CANDIDATES 32 /* valid step-1 durations kept per DoF */
+#define XN_OTG_MAX_CANDIDATES 8 /* valid step-1 profiles kept per DoF (seen: at most 3) */
 
 xn_real xn_otg_synchronize(const xn_otg_dof *dofs, int n, xn_real min_duration,
                            xn_otg_segments *brake, xn_otg_segments *main_, xn_real *brake_time) {
     xn_otg_dof after[XN_OTG_MAX_DOFS];
-    xn_real tmin[XN_OTG_MAX_DOFS], cand[XN_OTG_MAX_DOFS * XN_OTG_MAX_CANDIDATES];
-    int ncand = 0;
+    xn_real tmin[XN_OTG_MAX_DOFS], cand[XN_OTG_MAX_DOFS][XN_OTG_MAX_CANDIDATES];
+    xn_otg_segments cand_prof[XN_OTG_MAX_DOFS][XN_OTG_MAX_CANDIDATES];
+    int ncand[XN_OTG_MAX_DOFS];
     xn_real T = min_duration > 0 ? min_duration : 0;
     for (int i = 0; i < n; i++) {
         const xn_otg_dof *d = &dofs[i];
@@ -25,24 +26,30 @@ xn_real xn_otg_synchronize(const xn_otg_dof *dofs, int n, xn_real min_duration,
                              brake[i].j[k]);
             brake_time[i] += brake[i].t[k];
         }
-        xn_real valid[XN_OTG_MAX_CANDIDATES];
-        int nv = 0;
-        tmin[i] = xn_otg_step1_all(&after[i], &main_[i], valid, XN_OTG_MAX_CANDIDATES, &nv);
+        tmin[i] = xn_otg_step1_all(&after[i], &main_[i], cand[i], cand_prof[i],
+                                   XN_OTG_MAX_CANDIDATES, &ncand[i]);
         if (!(tmin[i] < INFINITY)) return INFINITY;
         tmin[i] += brake_time[i];
-        for (int k = 0; k < nv; k++) cand[ncand++] = valid[k] + brake_time[i];
+        for (int k = 0; k < ncand[i]; k++) cand[i][k] += brake_time[i];
         if (tmin[i] > T) T = tmin[i];
     }
-    for (int attempt = 0; attempt <= ncand; attempt++) {
+    for (int attempt = 0; attempt <= n * XN_OTG_MAX_CANDIDATES; attempt++) {
         int all = 1;
         for (int i = 0; i < n && all; i++) {
-            if (T == tmin[i]) continue; /* its step-1 profile already takes T */
-            all = xn_otg_step2(&after[i], T - brake_time[i], &main_[i]);
+            /* exactly one of its own valid step-1 durations (the end of a gap, or its minimum):
+             * that profile; anything else: step 2 */
+            int k = 0;
+            while (k < ncand[i] && fabs(cand[i][k] - T) > 1e-12 * fmax(1, T)) k++;
+            if (k < ncand[i])
+                main_[i] = cand_prof[i][k];
+            else
+                all = xn_otg_step2(&after[i], T - brake_time[i], &main_[i]);
         }
         if (all) return T;
         xn_real next = INFINITY; /* the next end of a gap */
-        for (int k = 0; k < ncand; k++)
-            if (cand[k] > T * (1 + 1e-12) && cand[k] < next) next = cand[k];
+        for (int i = 0; i < n; i++)
+            for (int k = 0; k < ncand[i]; k++)
+                if (cand[i][k] > T * (1 + 1e-12) && cand[i][k] < next) next = cand[i][k];
         if (!(next < INFINITY)) return INFINITY;
         T = next;
     }

@@ -1,0 +1,41 @@
+/* 10^4 random trajectory problems (bench/otg_stress.h), 1 to 7 DoF, kinds drawn in turn: every
+ * problem is solved and its trajectory validated densely, or rejected with a reason code. The
+ * kind with limits over six decades is reported but not yet held to zero (see docs/motion.md):
+ * its remaining failures are multi-day trajectories whose end state misses by about 1e-9. */
+#include <stdio.h>
+
+#include "../../bench/otg_stress.h"
+#include "test_util.h"
+
+int main(void) {
+    xs_rng r = {12345};
+    long fails[XS_KINDS][XS_FAIL_KINDS], rejected[XS_KINDS];
+    memset(fails, 0, sizeof fails);
+    memset(rejected, 0, sizeof rejected);
+    for (int n = 0; n < 10000; n++) {
+        int kind = n % XS_KINDS, dofs = 1 + n % 7;
+        xn_otg_problem p;
+        xs_draw(&r, kind, dofs, &p);
+        xn_trajectory t;
+        xn_otg_error e;
+        xn_otg_result res = xn_otg_calculate(&p, &t, &e);
+        if (res == XN_OTG_ERR_NO_SOLUTION)
+            fails[kind][XS_FAIL_CALCULATE]++;
+        else if (res != XN_OTG_OK)
+            rejected[kind]++; /* bad input, with its reason code */
+        else
+            fails[kind][xs_validate(&p, &t, 100)]++;
+    }
+    printf("%-20s %7s %8s %13s %14s %14s\n", "kind", "solved", "rejected", "no trajectory", "limit exceeded",
+           "boundary state");
+    for (int k = 0; k < XS_KINDS; k++) {
+        printf("%-20s %7ld %8ld %13ld %14ld %14ld\n", xs_kind_names[k], fails[k][XS_OK], rejected[k],
+               fails[k][XS_FAIL_CALCULATE], fails[k][XS_FAIL_LIMITS], fails[k][XS_FAIL_BOUNDARY]);
+        long bad = fails[k][XS_FAIL_CALCULATE] + fails[k][XS_FAIL_LIMITS] + fails[k][XS_FAIL_BOUNDARY];
+        if (k != XS_WIDE_LIMITS) XT_CHECK(bad == 0, "%s: %ld failures", xs_kind_names[k], bad);
+        /* rejections only where a target is out of reach or a state out of range: random draws */
+        if (k == XS_REST || k == XS_ZERO_DISTANCE || k == XS_AT_TARGET || k == XS_VELOCITY)
+            XT_CHECK(rejected[k] == 0, "%s: %ld rejected", xs_kind_names[k], rejected[k]);
+    }
+    return xt_done("otg_stress");
+}

@@ -26,12 +26,14 @@ int main(void) {
         else
             fails[kind][xs_validate(&p, &t, 100)]++;
     }
-    printf("%-20s %7s %8s %13s %14s %14s\n", "kind", "solved", "rejected", "no trajectory", "limit exceeded",
-           "boundary state");
+    printf("%-20s %7s %8s %13s %14s %14s\n", "kind", "solved", "rejected", "no trajectory",
+           "limit exceeded", "boundary state");
     for (int k = 0; k < XS_KINDS; k++) {
-        printf("%-20s %7ld %8ld %13ld %14ld %14ld\n", xs_kind_names[k], fails[k][XS_OK], rejected[k],
-               fails[k][XS_FAIL_CALCULATE], fails[k][XS_FAIL_LIMITS], fails[k][XS_FAIL_BOUNDARY]);
-        long bad = fails[k][XS_FAIL_CALCULATE] + fails[k][XS_FAIL_LIMITS] + fails[k][XS_FAIL_BOUNDARY];
+        printf("%-20s %7ld %8ld %13ld %14ld %14ld\n", xs_kind_names[k], fails[k][XS_OK],
+               rejected[k], fails[k][XS_FAIL_CALCULATE], fails[k][XS_FAIL_LIMITS],
+               fails[k][XS_FAIL_BOUNDARY]);
+        long bad =
+            fails[k][XS_FAIL_CALCULATE] + fails[k][XS_FAIL_LIMITS] + fails[k][XS_FAIL_BOUNDARY];
         if (k != XS_WIDE_LIMITS) XT_CHECK(bad == 0, "%s: %ld failures", xs_kind_names[k], bad);
         /* rejections only where a target is out of reach or a state out of range: random draws */
         if (k == XS_REST || k == XS_ZERO_DISTANCE || k == XS_AT_TARGET || k == XS_VELOCITY)

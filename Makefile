@@ -49,10 +49,10 @@ fuzz-smoke: fuzz
 	@bash scripts/fuzz.sh build-fuzz $(FUZZ_SECONDS)
 
 format:
-	@clang-format -i $$(git ls-files '*.c' '*.h')
+	@clang-format -i $$(git ls-files --cached --others --exclude-standard '*.c' '*.h')
 
 lint:
-	@clang-format --dry-run -Werror $$(git ls-files '*.c' '*.h')
+	@clang-format --dry-run -Werror $$(git ls-files --cached --others --exclude-standard '*.c' '*.h')
 	@cppcheck --quiet --error-exitcode=1 --enable=warning,performance,portability --std=c11 \
 	  --inline-suppr -I include -I src src tools
 

@@ -33,5 +33,10 @@ out="$build/demo-talos.jsonl"
 "$xn" dyn "$root/models/urdf/talos_full_v2.urdf" --in "$root/tests/data/reference/dynamics/talos.json" \
   --convention pinocchio --out "$out"
 echo "wrote $(wc -l < "$out") result lines to $out (tau, nle, gravity, M, qdd, com, frames)"
+echo; line
+echo "\$ xn otg --from 0,1.5,-0.5 --to 2,-1,0.8 --vmax 1.5,2,1 --amax 3,2,4 --jmax 20,8,30"
+echo "    (a time-synchronized, jerk-limited motion of three DoFs)"; line
+"$xn" otg --from 0,1.5,-0.5 --to 2,-1,0.8 --vmax 1.5,2,1 --amax 3,2,4 --jmax 20,8,30
+
 echo; echo "The simulated-robot runtime (xn run) comes with the runtime issue; 'make bench' times"
 echo "these algorithms beside MuJoCo."

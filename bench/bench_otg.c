@@ -38,22 +38,8 @@ static void timing(const char *label, int kind, int dofs, int n) {
 
 int main(int argc, char **argv) {
     long n = argc > 1 ? atol(argv[1]) : 100000;
-    xs_rng r = {2024};
-    long fails[XS_KINDS][XS_FAIL_KINDS] = {{0}}, rejected[XS_KINDS] = {0};
-    for (long k = 0; k < n; k++) {
-        int kind = (int)(k % XS_KINDS), dofs = 1 + (int)(k % 7);
-        xn_otg_problem p;
-        xs_draw(&r, kind, dofs, &p);
-        xn_trajectory t;
-        xn_otg_error e;
-        xn_otg_result res = xn_otg_calculate(&p, &t, &e);
-        if (res == XN_OTG_ERR_NO_SOLUTION)
-            fails[kind][XS_FAIL_CALCULATE]++;
-        else if (res != XN_OTG_OK)
-            rejected[kind]++;
-        else
-            fails[kind][xs_validate(&p, &t, 100)]++;
-    }
+    long fails[XS_KINDS][XS_FAIL_KINDS], rejected[XS_KINDS];
+    xs_run(2024, n, fails, rejected);
     printf("## Stress: %ld random problems, 1-7 DoF\n\n", n);
     printf("| kind | solved and valid | rejected (reason code) | no trajectory | limit exceeded | "
            "boundary state |\n");

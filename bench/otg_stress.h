@@ -150,4 +150,28 @@ static inline int xs_validate(const xn_otg_problem *p, const xn_trajectory *t, i
     return XS_OK;
 }
 
+/* Draw and solve n problems (kinds and 1..7 DoFs in turn), counting by kind: fails[kind][XS_OK]
+ * solved and valid, fails[kind][XS_FAIL_*] failures, rejected[kind] bad input refused with a
+ * reason code. The arrays are zeroed first. */
+static inline void xs_run(uint64_t seed, long n, long fails[XS_KINDS][XS_FAIL_KINDS],
+                          long rejected[XS_KINDS]) {
+    xs_rng r = {seed};
+    memset(fails, 0, sizeof(long) * XS_KINDS * XS_FAIL_KINDS);
+    memset(rejected, 0, sizeof(long) * XS_KINDS);
+    for (long k = 0; k < n; k++) {
+        int kind = (int)(k % XS_KINDS), dofs = 1 + (int)(k % 7);
+        xn_otg_problem p;
+        xs_draw(&r, kind, dofs, &p);
+        xn_trajectory t;
+        xn_otg_error e;
+        xn_otg_result res = xn_otg_calculate(&p, &t, &e);
+        if (res == XN_OTG_ERR_NO_SOLUTION)
+            fails[kind][XS_FAIL_CALCULATE]++;
+        else if (res != XN_OTG_OK)
+            rejected[kind]++;
+        else
+            fails[kind][xs_validate(&p, &t, 100)]++;
+    }
+}
+
 #endif

@@ -8,24 +8,8 @@
 #include "test_util.h"
 
 int main(void) {
-    xs_rng r = {12345};
     long fails[XS_KINDS][XS_FAIL_KINDS], rejected[XS_KINDS];
-    memset(fails, 0, sizeof fails);
-    memset(rejected, 0, sizeof rejected);
-    for (int n = 0; n < 10000; n++) {
-        int kind = n % XS_KINDS, dofs = 1 + n % 7;
-        xn_otg_problem p;
-        xs_draw(&r, kind, dofs, &p);
-        xn_trajectory t;
-        xn_otg_error e;
-        xn_otg_result res = xn_otg_calculate(&p, &t, &e);
-        if (res == XN_OTG_ERR_NO_SOLUTION)
-            fails[kind][XS_FAIL_CALCULATE]++;
-        else if (res != XN_OTG_OK)
-            rejected[kind]++; /* bad input, with its reason code */
-        else
-            fails[kind][xs_validate(&p, &t, 100)]++;
-    }
+    xs_run(12345, 10000, fails, rejected);
     printf("%-20s %7s %8s %13s %14s %14s\n", "kind", "solved", "rejected", "no trajectory",
            "limit exceeded", "boundary state");
     for (int k = 0; k < XS_KINDS; k++) {

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "io/json.h"
 #include "io/xml_util.h"
 
 int xn_cli_error(const char *fmt, ...) {
@@ -42,4 +43,29 @@ void xn_cli_json_array(FILE *f, const double *x, int n) {
     fputc('[', f);
     for (int i = 0; i < n; i++) fprintf(f, i ? ",%.17g" : "%.17g", x[i]);
     fputc(']', f);
+}
+
+int xn_cli_json_lines(char *text, const char *file,
+                      int (*fn)(void *ctx, const struct xn_json *j, const char *where), void *ctx) {
+    int rc = 0, lineno = 0;
+    char where[600], msg[256];
+    for (char *line = text; !rc && line && *line;) {
+        char *nl = strchr(line, '\n');
+        size_t n = nl ? (size_t)(nl - line) : strlen(line);
+        lineno++;
+        size_t k = 0;
+        while (k < n && (line[k] == ' ' || line[k] == '\t' || line[k] == '\r')) k++;
+        if (k < n) { /* parse each line on its own, so errors name it */
+            snprintf(where, sizeof where, "%s:%d", file, lineno);
+            xn_json *j = xn_json_parse(line, n, msg, sizeof msg);
+            if (!j)
+                rc = xn_cli_error("%s: %s", where, msg);
+            else {
+                rc = fn(ctx, j, where);
+                xn_json_free(j);
+            }
+        }
+        line = nl ? nl + 1 : NULL;
+    }
+    return rc;
 }

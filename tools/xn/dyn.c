@@ -21,6 +21,7 @@ typedef struct {
     FILE *out;
     int json;
     double *q, *v, *a, *tau, *J;
+    int index; /* cases written so far */
 } dyn_ctx;
 
 /* Read a vector field of the expected length; prints "where: ..." and returns -1 when wrong. */
@@ -169,6 +170,11 @@ static int add_frames(dyn_ctx *c, const char *list) {
     return 0;
 }
 
+static int dyn_line(void *ctx, const xn_json *j, const char *where) {
+    dyn_ctx *c = ctx;
+    return run_case(c, j, where, c->index++);
+}
+
 int xn_cmd_dyn(int argc, char **argv) {
     const char *model = NULL, *in = NULL, *outp = NULL, *frames = NULL;
     int floating = 0, pinocchio = 0, json = 0;
@@ -265,27 +271,7 @@ int xn_cmd_dyn(int argc, char **argv) {
             rc = run_case(&c, &cases->items[i], where, i);
         }
     } else if (!rc) {
-        /* JSON lines: parse each non-blank line on its own, so errors name the line */
-        char *line = text;
-        int lineno = 0, index = 0;
-        while (!rc && line && *line) {
-            char *nl = strchr(line, '\n');
-            size_t n = nl ? (size_t)(nl - line) : strlen(line);
-            lineno++;
-            size_t k = 0;
-            while (k < n && (line[k] == ' ' || line[k] == '\t' || line[k] == '\r')) k++;
-            if (k < n) {
-                snprintf(where, sizeof where, "%s:%d", in, lineno);
-                xn_json *cs = xn_json_parse(line, n, msg, sizeof msg);
-                if (!cs)
-                    rc = xn_cli_error("%s: %s", where, msg);
-                else {
-                    rc = run_case(&c, cs, where, index++);
-                    xn_json_free(cs);
-                }
-            }
-            line = nl ? nl + 1 : NULL;
-        }
+        rc = xn_cli_json_lines(text, in, dyn_line, &c);
     }
     if (c.out && c.out != stdout && fclose(c.out) != 0 && !rc)
         rc = xn_cli_error("dyn: error writing '%s'", outp);

@@ -109,6 +109,16 @@ static int run_line(const xn_json *j, const char *where, int use_samples, FILE *
     return 0;
 }
 
+typedef struct {
+    int use_samples;
+    FILE *out;
+} otg_lines;
+
+static int otg_line(void *ctx, const xn_json *j, const char *where) {
+    const otg_lines *c = ctx;
+    return run_line(j, where, c->use_samples, c->out);
+}
+
 static int file_mode(const char *in, const char *outp, int use_samples) {
     size_t len;
     char *text = xn_cli_slurp(in, &len);
@@ -118,26 +128,8 @@ static int file_mode(const char *in, const char *outp, int use_samples) {
         free(text);
         return xn_cli_error("otg: cannot write '%s'", outp);
     }
-    int rc = 0, lineno = 0;
-    char where[600], msg[256];
-    for (char *line = text; !rc && line && *line;) {
-        char *nl = strchr(line, '\n');
-        size_t n = nl ? (size_t)(nl - line) : strlen(line);
-        lineno++;
-        size_t k = 0;
-        while (k < n && (line[k] == ' ' || line[k] == '\t' || line[k] == '\r')) k++;
-        if (k < n) {
-            snprintf(where, sizeof where, "%s:%d", in, lineno);
-            xn_json *j = xn_json_parse(line, n, msg, sizeof msg);
-            if (!j)
-                rc = xn_cli_error("%s: %s", where, msg);
-            else {
-                rc = run_line(j, where, use_samples, out);
-                xn_json_free(j);
-            }
-        }
-        line = nl ? nl + 1 : NULL;
-    }
+    otg_lines ctx = {use_samples, out};
+    int rc = xn_cli_json_lines(text, in, otg_line, &ctx);
     if (out != stdout && fclose(out) != 0 && !rc)
         rc = xn_cli_error("otg: error writing '%s'", outp);
     free(text);

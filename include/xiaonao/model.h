@@ -114,6 +114,10 @@ int xn_model_frame_id(const xn_model *m, const char *name);
 int xn_model_body_id(const xn_model *m, const char *name);
 /** Index of the body whose (movable) joint has that name, or -1. */
 int xn_model_joint_body(const xn_model *m, const char *name);
+/** Replace body b's inertia (about b's frame origin, in b's axes): the one change a model allows
+ * after it is built, for a payload picked up or set down. Not while a computation on the model
+ * runs in another thread. Returns XN_ERR_RANGE for a bad body or a negative or non-finite mass. */
+xn_status xn_model_set_body_inertia(xn_model *m, int b, const xn_inertia *I);
 /** Total mass of the model (kg). */
 xn_real xn_model_mass(const xn_model *m);
 /** Name of a joint type ("revolute", ...). */

@@ -1,5 +1,6 @@
 /* Model lifetime and look-ups by name.
  * SPDX-License-Identifier: Apache-2.0 */
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -74,6 +75,16 @@ int xn_model_joint_body(const xn_model *m, const char *name) {
     for (int b = 1; b < m->nbody; b++)
         if (strcmp(m->joint_name[b], name) == 0) return b;
     return -1;
+}
+
+xn_status xn_model_set_body_inertia(xn_model *m, int b, const xn_inertia *I) {
+    if (b < 1 || b >= m->nbody || !(I->m >= 0) || !isfinite(I->m)) return XN_ERR_RANGE;
+    for (int k = 0; k < 3; k++)
+        if (!isfinite(I->h[k])) return XN_ERR_RANGE;
+    for (int k = 0; k < 6; k++)
+        if (!isfinite(I->I[k])) return XN_ERR_RANGE;
+    m->body_inertia[b] = *I;
+    return XN_OK;
 }
 
 xn_real xn_model_mass(const xn_model *m) {

@@ -1,0 +1,85 @@
+/* xiaonao: robot programs. A text language in the style of industrial robot languages, one
+ * command per line:
+ *
+ *     # a comment (anywhere after '#')
+ *     pose home = [0, -0.785, 0, -2.356, 0, 1.571, 0.785]   # named joint pose (rad; "deg" suffix)
+ *     set speed 80%                 # override: scales every motion's velocity (acceleration by
+ *                                   # its square, jerk by its cube: the same path, slower)
+ *     set payload 0.5 [0, 0, 0.05]  # mass (kg) and centre of mass (m) in the tool flange's frame
+ *     set tool [0, 0, 0.1034, 0, 0, 0]  # tool frame on the flange: x y z (m), roll pitch yaw (rad)
+ *     movej home                    # joint motion, jerk-limited and time-optimal, all joints
+ *     movej [0, 0, 0, -90deg, 0, 90deg, 45deg] speed 0.5 accel 0.5 blend 0.05
+ *                                   # speed/accel: fraction of the rated limits (0..1];
+ *                                   # blend: start the next motion when this close (rad, largest
+ *                                   # joint distance) to the target, without stopping
+ *     wait 0.5                      # seconds
+ *     wait until settled 0.001      # until every joint is within 0.001 rad of its reference
+ *     wait until joint4 > -1.5      # until a joint's position crosses a value (< or >)
+ *     stop                          # controlled stop; the program ends
+ *
+ * Parsing allocates; running a parsed program (in the runtime's controller) does not. Errors name
+ * the line and column and say what was expected. New commands are added by adding an entry to
+ * the parser's command table and a case to the interpreter.
+ * SPDX-License-Identifier: Apache-2.0 */
+#ifndef XIAONAO_PROGRAM_H
+#define XIAONAO_PROGRAM_H
+
+#include "xiaonao/types.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define XN_PROGRAM_MAX_AXES 16 /**< joints one target may have */
+
+/** What an instruction does. */
+typedef enum {
+    XN_OP_MOVEJ = 0,    /**< target, speed, accel, blend */
+    XN_OP_WAIT_TIME,    /**< value[0] seconds */
+    XN_OP_WAIT_SETTLED, /**< value[0] tolerance (rad) */
+    XN_OP_WAIT_JOINT,   /**< name: joint; value[0]: threshold; cmp: '<' or '>' */
+    XN_OP_SET_SPEED,    /**< value[0]: override fraction (0, 1] */
+    XN_OP_SET_PAYLOAD,  /**< value[0]: mass (kg); value[1..3]: centre of mass (m) */
+    XN_OP_SET_TOOL,     /**< value[0..5]: x y z roll pitch yaw */
+    XN_OP_STOP          /**< controlled stop, end of program */
+} xn_op;
+
+/** One parsed instruction. */
+typedef struct {
+    xn_op op;
+    int line, column; /**< where the command starts (1-based) */
+    int naxes;        /**< movej: how many values the target has */
+    xn_real target[XN_PROGRAM_MAX_AXES];
+    xn_real speed, accel, blend; /**< movej options (defaults 1, 1, 0) */
+    xn_real value[6];
+    char cmp;      /**< wait until JOINT: '<' or '>' */
+    char name[64]; /**< the pose used by movej (or ""), the joint of wait until */
+} xn_instruction;
+
+/** A parsed program. */
+typedef struct {
+    char source[256]; /**< the file name (or the name given to xn_program_parse) */
+    int n;
+    xn_instruction *ins;
+} xn_program;
+
+/** Parse a program from text (len bytes; need not be NUL-terminated). `name` is used in error
+ * messages. On error, *out is NULL and err says where (err->line, and the column in the message)
+ * and what was expected. */
+xn_status xn_program_parse(const char *text, size_t len, const char *name, xn_program **out,
+                           xn_error *err);
+/** Read and parse a program file. */
+xn_status xn_program_load(const char *path, xn_program **out, xn_error *err);
+/** Free a program. NULL is allowed. */
+void xn_program_free(xn_program *p);
+
+/** Check a parsed program against the robot before any motion: every movej target has njoint
+ * values inside [lo, hi] (arrays of njoint), every joint named in a wait exists among names.
+ * Errors name the line and the joint. */
+xn_status xn_program_check(const xn_program *p, int njoint, const char *const *names,
+                           const xn_real *lo, const xn_real *hi, xn_error *err);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

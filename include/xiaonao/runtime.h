@@ -1,0 +1,222 @@
+/* xiaonao: the controller runtime. A controller joins a model, a robot (xn_hal) and a program:
+ * every cycle it checks the readings, runs the drives' CiA 402 state machines, interprets the
+ * program, generates the reference with the online trajectory generator, runs the servo and
+ * sends the commands. The loop (xn_loop_run) calls it at a fixed period, in lockstep with a
+ * simulation or on the wall clock in real time, measures every cycle and stops the robot when a
+ * cycle is late.
+ *
+ * Allocation happens in xn_controller_create only; xn_controller_step allocates nothing, does no
+ * I/O and never blocks (events and log samples go to fixed-size rings the caller drains).
+ * SPDX-License-Identifier: Apache-2.0 */
+#ifndef XIAONAO_RUNTIME_H
+#define XIAONAO_RUNTIME_H
+
+#include <stdint.h>
+
+#include "xiaonao/control.h"
+#include "xiaonao/hal.h"
+#include "xiaonao/model.h"
+#include "xiaonao/otg.h"
+#include "xiaonao/program.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ---- events ---- */
+
+/** What happened. */
+typedef enum {
+    XN_EV_ENABLED = 1,  /**< every drive reached operation enabled */
+    XN_EV_LINE,         /**< a program line started (line) */
+    XN_EV_SETTING,      /**< a set command took effect */
+    XN_EV_PROGRAM_END,  /**< the program ended and the robot holds still */
+    XN_EV_SENSOR_NAN,   /**< a joint's reading is not finite (joint) */
+    XN_EV_SENSOR_STALE, /**< a joint's reading did not update (joint) */
+    XN_EV_DRIVE_FAULT,  /**< a drive reports a fault (joint, value: its error code) */
+    XN_EV_QUICK_STOP,   /**< every drive was told to quick stop */
+    XN_EV_LIMIT_STOP,   /**< a reference would leave a position or velocity limit: stop */
+    XN_EV_TORQUE_LIMIT, /**< the servo saturated at a torque limit too long: stop */
+    XN_EV_WATCHDOG,     /**< a cycle was late beyond the margin: quick stop */
+    XN_EV_OVERRUN,      /**< a cycle's compute time exceeded the period */
+    XN_EV_STOPPED,      /**< a controlled stop finished */
+    XN_EV_OTG_ERROR     /**< the trajectory generator rejected a motion (line) */
+} xn_event_code;
+
+/** One event: when, what, where, and a sentence for people. */
+typedef struct {
+    int64_t time_ns;
+    xn_event_code code;
+    int joint; /**< controlled-joint index, or -1 */
+    int line;  /**< program line, or 0 */
+    double value;
+    char text[120];
+} xn_event;
+
+/** A short name of an event code, e.g. "drive fault". Never NULL. */
+const char *xn_event_str(xn_event_code c);
+
+/* ---- the controller ---- */
+
+/** What the controller is doing. */
+typedef enum {
+    XN_CTL_ENABLING = 0, /**< bringing every drive to operation enabled */
+    XN_CTL_RUNNING,      /**< interpreting the program */
+    XN_CTL_STOPPING,     /**< controlled stop: decelerating on the trajectory generator */
+    XN_CTL_DONE,         /**< program finished (or stopped): holding the last reference */
+    XN_CTL_FAULT         /**< a fault: every drive quick-stopped; the robot is not controlled */
+} xn_ctl_state;
+
+/** A short name of a controller state. */
+const char *xn_ctl_state_str(xn_ctl_state s);
+
+/** How the controller commands the drives. */
+typedef enum {
+    XN_CMD_TORQUE = 0,  /**< CST: the controller's servo computes the joint torque */
+    XN_CMD_POSITION = 1 /**< CSP: the drive's servo tracks the reference, the controller adds
+                             the model's torque as feedforward */
+} xn_command_mode;
+
+#define XN_CTL_EVENT_RING 256   /**< events kept until drained */
+#define XN_CTL_SAMPLE_RING 8192 /**< log samples kept until drained */
+
+/** Configuration of a controller. Fill with xn_controller_config_init, then change fields.
+ * Per-joint arrays are indexed by controlled joint (the order of the robot's commandable joints)
+ * and hold up to XN_OTG_MAX_DOFS entries. */
+typedef struct {
+    xn_command_mode command_mode;
+    xn_servo_law law;
+    xn_real bandwidth;                     /**< servo natural frequency omega (rad/s), default 60 */
+    xn_real max_velocity[XN_OTG_MAX_DOFS]; /**< rated limits for motions (rad/s, ...) */
+    xn_real max_acceleration[XN_OTG_MAX_DOFS]; /**< rad/s^2 */
+    xn_real max_jerk[XN_OTG_MAX_DOFS];         /**< rad/s^3 */
+    xn_real stop_deceleration_scale;           /**< controlled stop at this fraction of the
+                                                    acceleration and jerk limits (default 1) */
+    int torque_limit_cycles;   /**< saturated this many cycles in a row: controlled stop (50) */
+    const char *payload_frame; /**< frame the payload attaches to (default "flange" if the model
+                                    has it, else the last body) */
+} xn_controller_config;
+
+/** Defaults: torque mode, computed torque at 60 rad/s, limits from the model (velocity; or 1
+ * rad/s when the model has none), acceleration 10 rad/s^2, jerk 1000 rad/s^3. */
+void xn_controller_config_init(xn_controller_config *c);
+
+/** One cycle's record, for the log. Arrays hold the controlled joints (njoint entries). */
+typedef struct {
+    int64_t time_ns;
+    int line; /**< program line being executed, 0 when none */
+    xn_ctl_state state;
+    xn_real q[XN_OTG_MAX_DOFS], v[XN_OTG_MAX_DOFS], tau[XN_OTG_MAX_DOFS];
+    xn_real q_ref[XN_OTG_MAX_DOFS], v_ref[XN_OTG_MAX_DOFS], a_ref[XN_OTG_MAX_DOFS];
+} xn_ctl_sample;
+
+typedef struct xn_controller xn_controller;
+
+/** Create a controller for robot `hal` described by model m (the model may change only by the
+ * payload command; both must outlive the controller). Each commandable joint of the robot must
+ * exist in the model (by name); model joints the robot lacks are held at their neutral value.
+ * `program` may be NULL (the robot is enabled and holds still) and is checked against the
+ * joints' limits here: a target beyond a limit fails with the line named, before any motion.
+ * All memory is allocated here. */
+xn_status xn_controller_create(xn_model *m, xn_hal *hal, const xn_program *program,
+                               const xn_controller_config *cfg, xn_controller **out, xn_error *err);
+/** Free a controller (not the model, robot or program). NULL is allowed. */
+void xn_controller_free(xn_controller *c);
+
+/** One control cycle on readings already read (xn_hal_read): checks, state machines, program,
+ * trajectory, servo; fills hal->command (send with xn_hal_write). No allocation, no I/O. */
+void xn_controller_step(xn_controller *c);
+/** Stop now: every drive quick-stops (the watchdog's and a person's emergency action). */
+void xn_controller_quick_stop(xn_controller *c, xn_event_code why, const char *text);
+/** Ask for a controlled stop (the program is abandoned; the robot decelerates and holds). */
+void xn_controller_stop(xn_controller *c);
+
+xn_ctl_state xn_controller_state(const xn_controller *c);
+/** 1 when the controller has nothing more to do: program done, or fault and every drive at
+ * rest. */
+int xn_controller_finished(const xn_controller *c);
+/** Controlled joints and their names (the robot's commandable joints, in its order). */
+int xn_controller_njoint(const xn_controller *c);
+const char *xn_controller_joint_name(const xn_controller *c, int k);
+/** The latest cycle's record. */
+const xn_ctl_sample *xn_controller_sample(const xn_controller *c);
+
+/** Take the oldest undrained event into *ev; returns 0 when there is none. Events beyond the
+ * ring's size are counted in xn_controller_events_lost. */
+int xn_controller_next_event(xn_controller *c, xn_event *ev);
+long xn_controller_events_lost(const xn_controller *c);
+/** Take the oldest undrained log sample; returns 0 when there is none. The ring keeps
+ * XN_CTL_SAMPLE_RING samples; when nobody drains, new ones are dropped (counted). The two ring
+ * functions may be called from another thread than xn_controller_step (one reader). */
+int xn_controller_next_sample(xn_controller *c, xn_ctl_sample *s);
+long xn_controller_samples_lost(const xn_controller *c);
+
+/* ---- cycle statistics ---- */
+
+#define XN_STATS_BINS 2001 /**< 0.1 us bins to 100 us, then 10 us bins to 10.1 ms, overflow */
+
+/** A histogram of durations (ns) with exact count, max and mean. */
+typedef struct {
+    long count;
+    double sum_ns, max_ns;
+    long bins[XN_STATS_BINS];
+} xn_stats;
+
+void xn_stats_reset(xn_stats *s);
+void xn_stats_add(xn_stats *s, double ns);
+/** The p-quantile (p in [0, 1]) in ns: the upper edge of the bin holding it (the max for the
+ * last sample). 0 when empty. */
+double xn_stats_quantile(const xn_stats *s, double p);
+/** Bin k's lower and upper edges (ns). */
+void xn_stats_bin_edges(int k, double *lo, double *hi);
+
+/* ---- the loop ---- */
+
+/** What to do when a cycle overruns (compute time longer than the period). */
+typedef enum {
+    XN_OVERRUN_COUNT = 0, /**< count it, keep the schedule (skip missed wake-ups) */
+    XN_OVERRUN_WARN = 1,  /**< count it and raise an XN_EV_OVERRUN event */
+    XN_OVERRUN_STOP = 2   /**< raise the event and quick-stop the robot */
+} xn_overrun_policy;
+
+/** Loop settings. Fill with xn_loop_config_init. */
+typedef struct {
+    int realtime;               /**< 1: wall clock (clock_nanosleep, mlockall, SCHED_FIFO when
+                                     allowed); 0: simulation lockstep, as fast as possible */
+    int priority;               /**< SCHED_FIFO priority (default 80) */
+    int64_t watchdog_margin_ns; /**< a wake-up later than this past its deadline quick-stops
+                                     (default: half a period); 0 disables */
+    xn_overrun_policy overrun;
+    double max_time_s; /**< stop after this much robot time (default 600 s) */
+    /** Called once per cycle after the step and write (e.g. to drain the log); may be NULL. In
+     * real-time mode it runs inside the cycle: keep it short. Return nonzero to end the loop. */
+    int (*after_cycle)(void *user, xn_controller *c);
+    void *user;
+    /** Test hook: called inside the cycle's compute time (to simulate a slow computation). */
+    void (*inject_delay)(void *user, long cycle);
+} xn_loop_config;
+
+void xn_loop_config_init(xn_loop_config *c);
+
+/** What the loop measured. */
+typedef struct {
+    long cycles, overruns, late_wakeups;
+    xn_stats compute;       /**< read -> write, per cycle */
+    xn_stats jitter;        /**< wake-up lateness (real time) */
+    double wall_s, robot_s; /**< elapsed wall-clock and robot time */
+    int realtime_sched;     /**< 1: SCHED_FIFO was granted */
+    int memory_locked;      /**< 1: mlockall succeeded */
+    char note[200];         /**< why real-time features were not available, or "" */
+} xn_loop_report;
+
+/** Run the controller on its robot until the controller is finished, the time limit, an error
+ * of the backend, or after_cycle asks to stop. Each cycle: read, step, write, advance (in
+ * simulation), sleep until the next period (in real time). Returns the backend's error, or
+ * XN_OK. */
+xn_status xn_loop_run(xn_controller *c, xn_hal *hal, const xn_loop_config *cfg,
+                      xn_loop_report *report);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,520 @@
+/* The controller: one cycle of checks, drive state machines, program, trajectory and servo.
+ * SPDX-License-Identifier: Apache-2.0 */
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "runtime/runtime_internal.h"
+#include "xiaonao/dynamics.h"
+
+#define ENABLE_TIMEOUT_NS 1000000000LL /* drives must be enabled within 1 s */
+#define REST_VELOCITY 0.01             /* rad/s: "at rest" after a quick stop */
+
+const char *xn_event_str(xn_event_code c) {
+    switch (c) {
+    case XN_EV_ENABLED: return "enabled";
+    case XN_EV_LINE: return "line";
+    case XN_EV_SETTING: return "setting";
+    case XN_EV_PROGRAM_END: return "program end";
+    case XN_EV_SENSOR_NAN: return "sensor NaN";
+    case XN_EV_SENSOR_STALE: return "sensor stale";
+    case XN_EV_DRIVE_FAULT: return "drive fault";
+    case XN_EV_QUICK_STOP: return "quick stop";
+    case XN_EV_LIMIT_STOP: return "limit stop";
+    case XN_EV_TORQUE_LIMIT: return "torque limit";
+    case XN_EV_WATCHDOG: return "watchdog";
+    case XN_EV_OVERRUN: return "overrun";
+    case XN_EV_STOPPED: return "stopped";
+    case XN_EV_OTG_ERROR: return "trajectory error";
+    }
+    return "unknown";
+}
+
+const char *xn_ctl_state_str(xn_ctl_state s) {
+    switch (s) {
+    case XN_CTL_ENABLING: return "enabling";
+    case XN_CTL_RUNNING: return "running";
+    case XN_CTL_STOPPING: return "stopping";
+    case XN_CTL_DONE: return "done";
+    case XN_CTL_FAULT: return "fault";
+    }
+    return "unknown";
+}
+
+void xn_controller_config_init(xn_controller_config *c) {
+    memset(c, 0, sizeof *c);
+    c->command_mode = XN_CMD_TORQUE;
+    c->law = XN_SERVO_COMPUTED_TORQUE;
+    c->bandwidth = 60;
+    c->stop_deceleration_scale = 1;
+    c->torque_limit_cycles = 50;
+    for (int k = 0; k < XN_OTG_MAX_DOFS; k++) {
+        c->max_velocity[k] = NAN; /* NaN: take the model's */
+        c->max_acceleration[k] = 10;
+        c->max_jerk[k] = 1000;
+    }
+}
+
+/* ---- rings ---- */
+
+void xn_ctl_event(xn_controller *c, xn_event_code code, int joint, double value, const char *fmt,
+                  ...) {
+    long head = atomic_load_explicit(&c->ev_head, memory_order_relaxed);
+    long tail = atomic_load_explicit(&c->ev_tail, memory_order_acquire);
+    if (head - tail >= XN_CTL_EVENT_RING) {
+        c->ev_lost++;
+        return;
+    }
+    xn_event *e = &c->events[head % XN_CTL_EVENT_RING];
+    e->time_ns = c->time_ns;
+    e->code = code;
+    e->joint = joint;
+    e->line = c->line;
+    e->value = value;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(e->text, sizeof e->text, fmt, ap);
+    va_end(ap);
+    atomic_store_explicit(&c->ev_head, head + 1, memory_order_release);
+}
+
+int xn_controller_next_event(xn_controller *c, xn_event *ev) {
+    long tail = atomic_load_explicit(&c->ev_tail, memory_order_relaxed);
+    long head = atomic_load_explicit(&c->ev_head, memory_order_acquire);
+    if (tail == head) return 0;
+    *ev = c->events[tail % XN_CTL_EVENT_RING];
+    atomic_store_explicit(&c->ev_tail, tail + 1, memory_order_release);
+    return 1;
+}
+
+long xn_controller_events_lost(const xn_controller *c) { return c->ev_lost; }
+
+static void push_sample(xn_controller *c) {
+    long head = atomic_load_explicit(&c->s_head, memory_order_relaxed);
+    long tail = atomic_load_explicit(&c->s_tail, memory_order_acquire);
+    if (head - tail >= XN_CTL_SAMPLE_RING) {
+        c->s_lost++;
+        return;
+    }
+    c->samples[head % XN_CTL_SAMPLE_RING] = c->cur;
+    atomic_store_explicit(&c->s_head, head + 1, memory_order_release);
+}
+
+int xn_controller_next_sample(xn_controller *c, xn_ctl_sample *s) {
+    long tail = atomic_load_explicit(&c->s_tail, memory_order_relaxed);
+    long head = atomic_load_explicit(&c->s_head, memory_order_acquire);
+    if (tail == head) return 0;
+    *s = c->samples[tail % XN_CTL_SAMPLE_RING];
+    atomic_store_explicit(&c->s_tail, tail + 1, memory_order_release);
+    return 1;
+}
+
+long xn_controller_samples_lost(const xn_controller *c) { return c->s_lost; }
+
+/* ---- creation ---- */
+
+static xn_status create_fail(xn_error *err, const char *fmt, ...) {
+    if (err) {
+        va_list ap;
+        va_start(ap, fmt);
+        snprintf(err->file, sizeof err->file, "controller");
+        err->line = 0;
+        vsnprintf(err->message, sizeof err->message, fmt, ap);
+        va_end(ap);
+    }
+    return XN_ERR_INVALID;
+}
+
+static xn_status map_joints(xn_controller *c, xn_error *err) {
+    const xn_model *m = c->m;
+    const xn_hal *hal = c->hal;
+    for (int i = 0; i < hal->njoint; i++) {
+        const xn_joint_info *ji = &hal->joint_info[i];
+        int b = xn_model_joint_body(m, ji->name);
+        c->joint_qadr[i] = c->joint_vadr[i] = -1;
+        if (b > 0 && m->body_nq[b] == 1 && m->body_nv[b] == 1) {
+            c->joint_qadr[i] = m->body_qadr[b];
+            c->joint_vadr[i] = m->body_vadr[b];
+        } else if (ji->commandable) {
+            return create_fail(err, "the robot's joint \"%s\" is not a 1-DoF joint of the model",
+                               ji->name);
+        }
+        if (!ji->commandable) continue;
+        if (c->nj == XN_OTG_MAX_DOFS)
+            return create_fail(err, "the robot has more than %d commandable joints",
+                               XN_OTG_MAX_DOFS);
+        int k = c->nj++;
+        c->hal_of[k] = i;
+        c->qadr[k] = c->joint_qadr[i];
+        c->vadr[k] = c->joint_vadr[i];
+        c->name[k] = ji->name;
+        c->lo[k] = fmax(ji->position_lo, m->q_lower[c->qadr[k]]);
+        c->hi[k] = fmin(ji->position_hi, m->q_upper[c->qadr[k]]);
+    }
+    if (c->nj == 0) return create_fail(err, "the robot has no commandable joint");
+    return XN_OK;
+}
+
+static xn_status check_config(xn_controller *c, xn_error *err) {
+    xn_controller_config *g = &c->cfg;
+    for (int k = 0; k < c->nj; k++) {
+        if (isnan(g->max_velocity[k])) {
+            xn_real vm = c->m->dof_vmax[c->vadr[k]];
+            g->max_velocity[k] = isfinite(vm) && vm > 0 ? vm : 1.0;
+        }
+        if (!(g->max_velocity[k] > 0) || !(g->max_acceleration[k] > 0) || !(g->max_jerk[k] > 0) ||
+            !isfinite(g->max_velocity[k] + g->max_acceleration[k] + g->max_jerk[k]))
+            return create_fail(err,
+                               "joint %s: velocity, acceleration and jerk limits must be "
+                               "finite and > 0",
+                               c->name[k]);
+    }
+    if (!(g->bandwidth > 0) || !isfinite(g->bandwidth))
+        return create_fail(err, "the servo bandwidth must be finite and > 0");
+    if (!(g->stop_deceleration_scale > 0) || g->stop_deceleration_scale > 1)
+        return create_fail(err, "the stop deceleration scale must be in (0, 1]");
+    return XN_OK;
+}
+
+static void setup_payload(xn_controller *c) {
+    const xn_model *m = c->m;
+    const char *name = c->cfg.payload_frame ? c->cfg.payload_frame : "flange";
+    int f = xn_model_frame_id(m, name);
+    xn_se3_identity(&c->payload_frame);
+    if (f >= 0) {
+        c->payload_body = m->frame_body[f];
+        c->payload_frame = m->frame_placement[f];
+    } else {
+        c->payload_body = m->nbody - 1;
+    }
+    c->base_inertia = m->body_inertia[c->payload_body];
+}
+
+xn_status xn_controller_create(xn_model *m, xn_hal *hal, const xn_program *program,
+                               const xn_controller_config *cfg, xn_controller **out,
+                               xn_error *err) {
+    *out = NULL;
+    if (err) memset(err, 0, sizeof *err);
+    xn_controller *c = calloc(1, sizeof *c);
+    if (!c) return XN_ERR_NOMEM;
+    c->m = m;
+    c->hal = hal;
+    c->prog = program;
+    if (cfg)
+        c->cfg = *cfg;
+    else
+        xn_controller_config_init(&c->cfg);
+    size_t nj = (size_t)hal->njoint + 1, nq = (size_t)m->nq + 1, nv = (size_t)m->nv + 1;
+    c->d = xn_data_create(m);
+    c->servo = xn_servo_create(m);
+    c->joint_qadr = calloc(nj, sizeof(int));
+    c->joint_vadr = calloc(nj, sizeof(int));
+    c->last_stamp = calloc(nj, sizeof(int64_t));
+    c->reported = calloc(nj, 1);
+    c->q = calloc(nq, sizeof(xn_real));
+    c->q_ref = calloc(nq, sizeof(xn_real));
+    c->v = calloc(nv, sizeof(xn_real));
+    c->v_ref = calloc(nv, sizeof(xn_real));
+    c->a_ref = calloc(nv, sizeof(xn_real));
+    c->tau = calloc(nv, sizeof(xn_real));
+    c->samples = calloc(XN_CTL_SAMPLE_RING, sizeof *c->samples);
+    if (!c->d || !c->servo || !c->joint_qadr || !c->joint_vadr || !c->last_stamp || !c->reported ||
+        !c->q || !c->q_ref || !c->v || !c->v_ref || !c->a_ref || !c->tau || !c->samples) {
+        xn_controller_free(c);
+        return XN_ERR_NOMEM;
+    }
+    xn_status st = map_joints(c, err);
+    if (st == XN_OK) st = check_config(c, err);
+    if (st == XN_OK && program) {
+        const char *names[XN_OTG_MAX_DOFS];
+        for (int k = 0; k < c->nj; k++) names[k] = c->name[k];
+        st = xn_program_check(program, c->nj, names, c->lo, c->hi, err);
+    }
+    if (st != XN_OK) {
+        xn_controller_free(c);
+        return st;
+    }
+    memcpy(c->q, m->q_neutral, (size_t)m->nq * sizeof(xn_real));
+    c->servo->law = c->cfg.law;
+    for (int k = 0; k < m->nv; k++) c->servo->active[k] = 0;
+    for (int k = 0; k < c->nj; k++) {
+        c->servo->active[c->vadr[k]] = 1;
+        c->servo->tau_max[c->vadr[k]] =
+            fmin(m->dof_effort[c->vadr[k]], hal->joint_info[c->hal_of[k]].torque_max);
+    }
+    xn_otg_init(&c->otg, (xn_real)hal->period_ns * 1e-9);
+    xn_otg_problem_init(&c->input, c->nj);
+    c->speed_override = 1;
+    setup_payload(c);
+    c->state = XN_CTL_ENABLING;
+    *out = c;
+    return XN_OK;
+}
+
+void xn_controller_free(xn_controller *c) {
+    if (!c) return;
+    xn_data_free(c->d);
+    xn_servo_free(c->servo);
+    free(c->joint_qadr);
+    free(c->joint_vadr);
+    free(c->last_stamp);
+    free(c->reported);
+    free(c->q);
+    free(c->q_ref);
+    free(c->v);
+    free(c->v_ref);
+    free(c->a_ref);
+    free(c->tau);
+    free(c->samples);
+    free(c);
+}
+
+/* ---- stopping ---- */
+
+void xn_controller_quick_stop(xn_controller *c, xn_event_code why, const char *text) {
+    if (c->state == XN_CTL_FAULT) return;
+    c->state = XN_CTL_FAULT;
+    xn_ctl_event(c, why, -1, 0, "%s", text);
+    xn_ctl_event(c, XN_EV_QUICK_STOP, -1, 0, "every drive told to quick stop");
+}
+
+void xn_ctl_begin_stop(xn_controller *c, xn_event_code why, const char *text) {
+    if (c->state != XN_CTL_RUNNING) return;
+    if (why) xn_ctl_event(c, why, -1, 0, "%s", text);
+    c->state = XN_CTL_STOPPING;
+    c->act = ACT_NONE;
+    /* decelerate on the trajectory generator: velocity interface, target at rest */
+    xn_otg_problem *p = &c->input;
+    p->interface = XN_OTG_VELOCITY;
+    for (int k = 0; k < c->nj; k++) {
+        p->target_velocity[k] = 0;
+        p->target_acceleration[k] = 0;
+        p->max_acceleration[k] = c->cfg.max_acceleration[k] * c->cfg.stop_deceleration_scale;
+        p->max_jerk[k] = c->cfg.max_jerk[k] * c->cfg.stop_deceleration_scale;
+    }
+}
+
+void xn_controller_stop(xn_controller *c) {
+    if (c->state == XN_CTL_RUNNING)
+        xn_ctl_begin_stop(c, XN_EV_STOPPED, "stop requested");
+    else if (c->state == XN_CTL_ENABLING)
+        c->state = XN_CTL_DONE;
+}
+
+/* ---- one cycle ---- */
+
+/* Readings into q and v; NaN, stale and drive faults are reported once per joint and quick-stop
+ * the robot. */
+static void read_state(xn_controller *c) {
+    const xn_hal *hal = c->hal;
+    int bad = 0;
+    for (int i = 0; i < hal->njoint; i++) {
+        const xn_joint_reading *r = &hal->joint[i];
+        int qa = c->joint_qadr[i], va = c->joint_vadr[i];
+        if (!isfinite(r->position) || !isfinite(r->velocity)) {
+            if (!c->reported[i])
+                xn_ctl_event(c, XN_EV_SENSOR_NAN, i, 0, "joint %s: the reading is not finite",
+                             hal->joint_info[i].name);
+            c->reported[i] = 1;
+            bad = 1;
+        } else if (c->cycle > 0 && r->stamp_ns <= c->last_stamp[i]) {
+            if (!c->reported[i])
+                xn_ctl_event(c, XN_EV_SENSOR_STALE, i, 0,
+                             "joint %s: the reading did not update (stamp %lld ns)",
+                             hal->joint_info[i].name, (long long)r->stamp_ns);
+            c->reported[i] = 1;
+            bad = 1;
+        } else if (qa >= 0) {
+            c->q[qa] = r->position;
+            c->v[va] = r->velocity;
+        }
+        c->last_stamp[i] = r->stamp_ns;
+        if (!hal->joint_info[i].commandable) continue;
+        xn_cia402_state s = xn_cia402_decode(r->statusword);
+        if ((s == XN_CIA402_FAULT || s == XN_CIA402_FAULT_REACTION) && c->reported[i] < 2) {
+            xn_ctl_event(c, XN_EV_DRIVE_FAULT, i, r->error_code,
+                         "joint %s: the drive reports a fault (error code 0x%04X)",
+                         hal->joint_info[i].name, r->error_code);
+            c->reported[i] = 2;
+            bad = 1;
+        }
+    }
+    if (bad) xn_controller_quick_stop(c, XN_EV_QUICK_STOP, "a joint failed: stopping every drive");
+}
+
+static void enable_drives(xn_controller *c) {
+    xn_hal *hal = c->hal;
+    int all = 1;
+    for (int k = 0; k < c->nj; k++) {
+        int i = c->hal_of[k];
+        xn_cia402_state s = xn_cia402_decode(hal->joint[i].statusword);
+        if (s != XN_CIA402_OPERATION_ENABLED) all = 0;
+        hal->command[i].controlword = xn_cia402_enable_step(s, hal->command[i].controlword);
+    }
+    if (all) {
+        c->state = XN_CTL_RUNNING;
+        xn_servo_reset(c->servo);
+        xn_ctl_event(c, XN_EV_ENABLED, -1, 0, "%d drives in operation enabled", c->nj);
+        return;
+    }
+    if (c->time_ns - c->enable_start_ns > ENABLE_TIMEOUT_NS) {
+        for (int k = 0; k < c->nj; k++) {
+            xn_cia402_state s = xn_hal_joint_state(hal, c->hal_of[k]);
+            if (s != XN_CIA402_OPERATION_ENABLED) {
+                xn_ctl_event(c, XN_EV_DRIVE_FAULT, c->hal_of[k], 0,
+                             "joint %s: the drive did not enable within 1 s (it is in \"%s\")",
+                             c->name[k], xn_cia402_state_str(s));
+                break;
+            }
+        }
+        xn_controller_quick_stop(c, XN_EV_QUICK_STOP, "drives did not enable");
+    }
+}
+
+/* The reference for this cycle from the trajectory generator. */
+static void update_reference(xn_controller *c) {
+    xn_otg_problem *p = &c->input;
+    for (int k = 0; k < c->nj; k++) {
+        p->current_position[k] = c->output.position[k];
+        p->current_velocity[k] = c->output.velocity[k];
+        p->current_acceleration[k] = c->output.acceleration[k];
+    }
+    xn_otg_error oe;
+    xn_otg_result r = xn_otg_update(&c->otg, p, &c->output, &oe);
+    if (r != XN_OTG_OK) {
+        /* keep the last reference; stop (a fault if we were already stopping) */
+        xn_ctl_event(c, XN_EV_OTG_ERROR, oe.dof, r, "%s", oe.message);
+        if (c->state == XN_CTL_RUNNING)
+            xn_ctl_begin_stop(c, 0, NULL);
+        else
+            xn_controller_quick_stop(c, XN_EV_QUICK_STOP, "the controlled stop failed");
+        return;
+    }
+    if (c->output.new_calculation && c->state == XN_CTL_RUNNING) xn_ctl_check_trajectory(c);
+    for (int k = 0; k < c->nj; k++) {
+        c->q_ref[c->qadr[k]] = c->output.position[k];
+        c->v_ref[c->vadr[k]] = c->output.velocity[k];
+        c->a_ref[c->vadr[k]] = c->output.acceleration[k];
+    }
+    if (c->state == XN_CTL_STOPPING && c->output.finished) {
+        c->state = XN_CTL_DONE;
+        xn_ctl_event(c, XN_EV_STOPPED, -1, 0, "controlled stop finished");
+    }
+}
+
+/* The first reference: where the robot is, at rest (bumpless start). */
+static void init_reference(xn_controller *c) {
+    memcpy(c->q_ref, c->q, (size_t)c->m->nq * sizeof(xn_real));
+    memset(c->v_ref, 0, (size_t)c->m->nv * sizeof(xn_real));
+    memset(c->a_ref, 0, (size_t)c->m->nv * sizeof(xn_real));
+    memset(&c->output, 0, sizeof c->output);
+    for (int k = 0; k < c->nj; k++) {
+        c->output.position[k] = c->q[c->qadr[k]];
+        c->input.target_position[k] = c->q[c->qadr[k]];
+        c->input.max_velocity[k] = c->cfg.max_velocity[k];
+        c->input.max_acceleration[k] = c->cfg.max_acceleration[k];
+        c->input.max_jerk[k] = c->cfg.max_jerk[k];
+    }
+    c->have_reference = 1;
+    /* gains from the bandwidth; PD laws scale them by the mass matrix at this configuration */
+    xn_servo_tune(c->servo, c->m, c->d, c->q, c->cfg.bandwidth);
+}
+
+static void command_drives(xn_controller *c) {
+    xn_hal *hal = c->hal;
+    const xn_model *m = c->m;
+    /* DoFs outside the controller's reach follow their measurement */
+    for (int i = 0; i < hal->njoint; i++) {
+        if (hal->joint_info[i].commandable || c->joint_qadr[i] < 0) continue;
+        c->q_ref[c->joint_qadr[i]] = c->q[c->joint_qadr[i]];
+        c->v_ref[c->joint_vadr[i]] = c->v[c->joint_vadr[i]];
+    }
+    xn_real dt = (xn_real)hal->period_ns * 1e-9;
+    int clipped =
+        xn_servo_compute(c->servo, m, c->d, c->q, c->v, c->q_ref, c->v_ref, c->a_ref, dt, c->tau);
+    c->sat_cycles = clipped ? c->sat_cycles + 1 : 0;
+    if (c->sat_cycles > c->cfg.torque_limit_cycles && c->state == XN_CTL_RUNNING)
+        xn_ctl_begin_stop(c, XN_EV_TORQUE_LIMIT,
+                          "the servo saturated at a torque limit: controlled stop");
+    for (int k = 0; k < c->nj; k++) {
+        xn_joint_command *cmd = &hal->command[c->hal_of[k]];
+        cmd->position = c->q_ref[c->qadr[k]];
+        cmd->velocity = c->v_ref[c->vadr[k]];
+        cmd->torque = c->tau[c->vadr[k]];
+        cmd->mode = c->cfg.command_mode == XN_CMD_POSITION ? XN_MODE_CSP : XN_MODE_CST;
+    }
+    if (c->cfg.command_mode == XN_CMD_POSITION) {
+        /* the drive servoes; the model gives the torque the reference needs */
+        xn_dyn_rnea(m, c->d, c->q_ref, c->v_ref, c->a_ref);
+        for (int k = 0; k < c->nj; k++)
+            hal->command[c->hal_of[k]].torque =
+                c->d->tau[c->vadr[k]] + m->dof_damping[c->vadr[k]] * c->v_ref[c->vadr[k]];
+    }
+}
+
+static void record(xn_controller *c) {
+    xn_ctl_sample *s = &c->cur;
+    s->time_ns = c->time_ns;
+    s->line = c->line;
+    s->state = c->state;
+    for (int k = 0; k < c->nj; k++) {
+        s->q[k] = c->q[c->qadr[k]];
+        s->v[k] = c->v[c->vadr[k]];
+        s->tau[k] = c->hal->command[c->hal_of[k]].torque;
+        s->q_ref[k] = c->q_ref[c->qadr[k]];
+        s->v_ref[k] = c->v_ref[c->vadr[k]];
+        s->a_ref[k] = c->a_ref[c->vadr[k]];
+    }
+    push_sample(c);
+}
+
+void xn_controller_step(xn_controller *c) {
+    xn_hal *hal = c->hal;
+    c->time_ns = hal->time_ns;
+    if (c->cycle == 0) c->enable_start_ns = c->time_ns;
+    read_state(c);
+    if (!c->have_reference) init_reference(c);
+    switch (c->state) {
+    case XN_CTL_ENABLING: enable_drives(c); break;
+    case XN_CTL_RUNNING:
+        if (c->prog)
+            xn_ctl_program_step(c);
+        else
+            c->state = XN_CTL_DONE;
+        break;
+    default: break;
+    }
+    if (c->state == XN_CTL_RUNNING || c->state == XN_CTL_STOPPING || c->state == XN_CTL_DONE)
+        update_reference(c);
+    if (c->state == XN_CTL_FAULT) {
+        for (int k = 0; k < c->nj; k++) hal->command[c->hal_of[k]].controlword = XN_CW_QUICK_STOP;
+        for (int k = 0; k < c->nj; k++) hal->command[c->hal_of[k]].torque = 0;
+    } else {
+        command_drives(c);
+    }
+    record(c);
+    c->cycle++;
+}
+
+xn_ctl_state xn_controller_state(const xn_controller *c) { return c->state; }
+
+int xn_controller_finished(const xn_controller *c) {
+    if (c->state == XN_CTL_DONE) return c->act == ACT_NONE;
+    if (c->state != XN_CTL_FAULT) return 0;
+    for (int k = 0; k < c->nj; k++) {
+        int i = c->hal_of[k];
+        xn_cia402_state s = xn_hal_joint_state(c->hal, i);
+        if (s == XN_CIA402_FAULT_REACTION || s == XN_CIA402_OPERATION_ENABLED) return 0;
+        xn_real v = c->hal->joint[i].velocity;
+        if (isfinite(v) && fabs(v) > REST_VELOCITY && s != XN_CIA402_FAULT) return 0;
+    }
+    return 1;
+}
+
+int xn_controller_njoint(const xn_controller *c) { return c->nj; }
+const char *xn_controller_joint_name(const xn_controller *c, int k) {
+    return k >= 0 && k < c->nj ? c->name[k] : "";
+}
+const xn_ctl_sample *xn_controller_sample(const xn_controller *c) { return &c->cur; }

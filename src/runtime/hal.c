@@ -1,0 +1,73 @@
+/* The robot as a set of devices: allocation and the calls that forward to the backend.
+ * SPDX-License-Identifier: Apache-2.0 */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "xiaonao/hal.h"
+
+xn_hal *xn_hal_alloc(int njoint, int nft, int nimu) {
+    if (njoint < 0 || nft < 0 || nimu < 0) return NULL;
+    xn_hal *h = calloc(1, sizeof *h);
+    if (!h) return NULL;
+    h->njoint = njoint;
+    h->nft = nft;
+    h->nimu = nimu;
+    /* +1: calloc(0) may return NULL, which would read as out of memory */
+    h->joint_info = calloc((size_t)njoint + 1, sizeof *h->joint_info);
+    h->joint = calloc((size_t)njoint + 1, sizeof *h->joint);
+    h->command = calloc((size_t)njoint + 1, sizeof *h->command);
+    h->ft_name = calloc((size_t)nft + 1, sizeof *h->ft_name);
+    h->ft = calloc((size_t)nft + 1, sizeof *h->ft);
+    h->imu_name = calloc((size_t)nimu + 1, sizeof *h->imu_name);
+    h->imu = calloc((size_t)nimu + 1, sizeof *h->imu);
+    if (!h->joint_info || !h->joint || !h->command || !h->ft_name || !h->ft || !h->imu_name ||
+        !h->imu) {
+        xn_hal_close(h);
+        return NULL;
+    }
+    for (int i = 0; i < njoint; i++) {
+        h->joint_info[i].torque_max = INFINITY;
+        h->joint_info[i].position_lo = -INFINITY;
+        h->joint_info[i].position_hi = INFINITY;
+        h->command[i].mode = XN_MODE_CSP;
+        h->joint[i].statusword = xn_cia402_statusword(XN_CIA402_NOT_READY);
+    }
+    for (int i = 0; i < nimu; i++) h->imu[i].orientation[0] = 1;
+    return h;
+}
+
+xn_status xn_hal_read(xn_hal *hal) { return hal->ops->read(hal->self, hal); }
+xn_status xn_hal_write(xn_hal *hal) { return hal->ops->write(hal->self, hal); }
+xn_status xn_hal_advance(xn_hal *hal) {
+    return hal->ops->advance ? hal->ops->advance(hal->self, hal) : XN_OK;
+}
+
+xn_status xn_hal_inject(xn_hal *hal, int joint, xn_inject_kind kind) {
+    if (joint < 0 || joint >= hal->njoint) return XN_ERR_RANGE;
+    if (!hal->ops->inject) return XN_ERR_UNSUPPORTED;
+    return hal->ops->inject(hal->self, hal, joint, kind);
+}
+
+void xn_hal_close(xn_hal *hal) {
+    if (!hal) return;
+    if (hal->ops && hal->ops->destroy) hal->ops->destroy(hal->self);
+    free(hal->joint_info);
+    free(hal->joint);
+    free(hal->command);
+    free(hal->ft_name);
+    free(hal->ft);
+    free(hal->imu_name);
+    free(hal->imu);
+    free(hal);
+}
+
+int xn_hal_joint_id(const xn_hal *hal, const char *name) {
+    for (int i = 0; i < hal->njoint; i++)
+        if (strcmp(hal->joint_info[i].name, name) == 0) return i;
+    return -1;
+}
+
+xn_cia402_state xn_hal_joint_state(const xn_hal *hal, int i) {
+    return xn_cia402_decode(hal->joint[i].statusword);
+}

@@ -1,0 +1,514 @@
+/* The robot-program parser: one command per line, a table of commands, errors with line and
+ * column. Two passes: named poses first (so a pose may be used before the line that defines it
+ * is reached), then the commands.
+ * SPDX-License-Identifier: Apache-2.0 */
+#include <ctype.h>
+#include <errno.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "xiaonao/program.h"
+
+#define MAX_POSES 256
+#define DEG (3.14159265358979323846 / 180.0)
+
+typedef enum { T_END, T_WORD, T_NUMBER, T_PUNCT } token_kind;
+
+typedef struct {
+    token_kind kind;
+    int column;    /* 1-based */
+    char text[64]; /* the token as written (truncated) */
+    xn_real number;
+    char unit; /* numbers: 'd' for deg, '%' for percent, 0 for none */
+} token;
+
+typedef struct {
+    const char *s; /* the line */
+    size_t len, pos;
+    int line;
+    const char *source;
+    xn_error *err;
+    token tok; /* the current token */
+} lexer;
+
+typedef struct {
+    char name[64];
+    int n;
+    xn_real v[XN_PROGRAM_MAX_AXES];
+} pose;
+
+typedef struct {
+    pose poses[MAX_POSES];
+    int npose;
+} pose_table;
+
+static int fail(lexer *lx, int column, const char *fmt, ...) {
+    if (lx->err) {
+        char what[400];
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(what, sizeof what, fmt, ap);
+        va_end(ap);
+        snprintf(lx->err->file, sizeof lx->err->file, "%s", lx->source);
+        lx->err->line = lx->line;
+        snprintf(lx->err->message, sizeof lx->err->message, "line %d, column %d: %s", lx->line,
+                 column, what);
+    }
+    return -1;
+}
+
+static const char *describe(const token *t) {
+    static const char *const names[] = {"the end of the line", NULL, NULL, NULL};
+    return t->kind == T_END ? names[0] : t->text;
+}
+
+/* Read the next token into lx->tok. Returns -1 on a character that starts no token. */
+static int next(lexer *lx) {
+    while (lx->pos < lx->len &&
+           (lx->s[lx->pos] == ' ' || lx->s[lx->pos] == '\t' || lx->s[lx->pos] == '\r'))
+        lx->pos++;
+    token *t = &lx->tok;
+    memset(t, 0, sizeof *t);
+    t->column = (int)lx->pos + 1;
+    if (lx->pos >= lx->len || lx->s[lx->pos] == '#') {
+        t->kind = T_END;
+        return 0;
+    }
+    const char *p = lx->s + lx->pos;
+    size_t rest = lx->len - lx->pos;
+    char c = *p;
+    if (isalpha((unsigned char)c) || c == '_') {
+        size_t n = 0;
+        while (n < rest && (isalnum((unsigned char)p[n]) || p[n] == '_')) n++;
+        t->kind = T_WORD;
+        snprintf(t->text, sizeof t->text, "%.*s", (int)(n < 63 ? n : 63), p);
+        if (n >= sizeof t->text)
+            return fail(lx, t->column, "name too long (63 characters at most)");
+        lx->pos += n;
+        return 0;
+    }
+    if (isdigit((unsigned char)c) || c == '-' || c == '+' || c == '.') {
+        char buf[64];
+        size_t n = 0;
+        while (n < rest && n < sizeof buf - 1 &&
+               (isdigit((unsigned char)p[n]) || p[n] == '.' || p[n] == '-' || p[n] == '+' ||
+                ((p[n] == 'e' || p[n] == 'E') && n > 0 && isdigit((unsigned char)p[n - 1]))))
+            n++;
+        memcpy(buf, p, n);
+        buf[n] = 0;
+        char *end = NULL;
+        errno = 0;
+        double x = strtod(buf, &end);
+        if (end == buf || (size_t)(end - buf) != n || errno == ERANGE || !isfinite(x))
+            return fail(lx, t->column, "'%s' is not a number", buf);
+        t->kind = T_NUMBER;
+        t->number = x;
+        snprintf(t->text, sizeof t->text, "%s", buf);
+        lx->pos += n;
+        if (lx->pos + 3 <= lx->len && strncmp(lx->s + lx->pos, "deg", 3) == 0 &&
+            !(lx->pos + 3 < lx->len && isalnum((unsigned char)lx->s[lx->pos + 3]))) {
+            t->unit = 'd';
+            t->number *= DEG;
+            lx->pos += 3;
+        } else if (lx->pos < lx->len && lx->s[lx->pos] == '%') {
+            t->unit = '%';
+            t->number *= 0.01;
+            lx->pos += 1;
+        } else if (lx->pos < lx->len && isalpha((unsigned char)lx->s[lx->pos])) {
+            return fail(lx, (int)lx->pos + 1, "unknown unit after %s (use deg, %%, or none)", buf);
+        }
+        return 0;
+    }
+    if (strchr("[],=<>", c)) {
+        t->kind = T_PUNCT;
+        t->text[0] = c;
+        lx->pos++;
+        return 0;
+    }
+    if ((unsigned char)c < 32 || (unsigned char)c >= 127)
+        return fail(lx, t->column, "unexpected character (code %d)", (unsigned char)c);
+    return fail(lx, t->column, "unexpected character '%c'", c);
+}
+
+static int is_word(const token *t, const char *w) {
+    return t->kind == T_WORD && strcmp(t->text, w) == 0;
+}
+static int is_punct(const token *t, char c) { return t->kind == T_PUNCT && t->text[0] == c; }
+
+static int expect_punct(lexer *lx, char c, const char *context) {
+    if (!is_punct(&lx->tok, c))
+        return fail(lx, lx->tok.column, "expected '%c' %s, found %s", c, context,
+                    describe(&lx->tok));
+    return next(lx);
+}
+
+/* A number (any unit allowed by `units`: "d%" etc.) */
+static int number(lexer *lx, const char *what, const char *units, xn_real *out) {
+    if (lx->tok.kind != T_NUMBER)
+        return fail(lx, lx->tok.column, "expected %s, found %s", what, describe(&lx->tok));
+    if (lx->tok.unit && !strchr(units, lx->tok.unit))
+        return fail(lx, lx->tok.column, "%s takes no '%s' unit", what,
+                    lx->tok.unit == 'd' ? "deg" : "%");
+    *out = lx->tok.number;
+    return next(lx);
+}
+
+/* [a, b, c]: between min and max numbers. */
+static int vector(lexer *lx, const char *what, int min, int max, xn_real *v, int *n) {
+    if (expect_punct(lx, '[', what) < 0) return -1;
+    *n = 0;
+    while (!is_punct(&lx->tok, ']')) {
+        if (*n == max) return fail(lx, lx->tok.column, "%s has more than %d values", what, max);
+        if (number(lx, "a number", "d", &v[*n]) < 0) return -1;
+        (*n)++;
+        if (is_punct(&lx->tok, ',')) {
+            if (next(lx) < 0) return -1;
+        } else if (!is_punct(&lx->tok, ']')) {
+            return fail(lx, lx->tok.column, "expected ',' or ']' in %s, found %s", what,
+                        describe(&lx->tok));
+        }
+    }
+    if (*n < min) return fail(lx, lx->tok.column, "%s needs %d values, found %d", what, min, *n);
+    return next(lx);
+}
+
+static int end_of_line(lexer *lx, const char *command) {
+    if (lx->tok.kind != T_END)
+        return fail(lx, lx->tok.column, "unexpected %s after the %s command", describe(&lx->tok),
+                    command);
+    return 0;
+}
+
+static const pose *find_pose(const pose_table *pt, const char *name) {
+    for (int i = 0; i < pt->npose; i++)
+        if (strcmp(pt->poses[i].name, name) == 0) return &pt->poses[i];
+    return NULL;
+}
+
+/* ---- the commands ---- */
+
+typedef int (*parse_fn)(lexer *lx, const pose_table *pt, xn_instruction *in);
+
+static int parse_movej(lexer *lx, const pose_table *pt, xn_instruction *in) {
+    in->op = XN_OP_MOVEJ;
+    in->speed = in->accel = 1;
+    in->blend = 0;
+    if (lx->tok.kind == T_WORD) {
+        const pose *p = find_pose(pt, lx->tok.text);
+        if (!p)
+            return fail(lx, lx->tok.column, "no pose named '%s' (define it with: pose %s = [...])",
+                        lx->tok.text, lx->tok.text);
+        snprintf(in->name, sizeof in->name, "%s", p->name);
+        in->naxes = p->n;
+        memcpy(in->target, p->v, sizeof in->target);
+        if (next(lx) < 0) return -1;
+    } else if (is_punct(&lx->tok, '[')) {
+        if (vector(lx, "the joint target", 1, XN_PROGRAM_MAX_AXES, in->target, &in->naxes) < 0)
+            return -1;
+    } else {
+        return fail(lx, lx->tok.column,
+                    "expected a pose name or [joint values] after movej, found %s",
+                    describe(&lx->tok));
+    }
+    while (lx->tok.kind == T_WORD) {
+        token opt = lx->tok;
+        if (next(lx) < 0) return -1;
+        if (strcmp(opt.text, "speed") == 0) {
+            if (number(lx, "a speed fraction (0..1] after 'speed'", "%", &in->speed) < 0) return -1;
+            if (!(in->speed > 0 && in->speed <= 1))
+                return fail(lx, opt.column, "speed must be in (0, 1], found %g", in->speed);
+        } else if (strcmp(opt.text, "accel") == 0) {
+            if (number(lx, "an acceleration fraction (0..1] after 'accel'", "%", &in->accel) < 0)
+                return -1;
+            if (!(in->accel > 0 && in->accel <= 1))
+                return fail(lx, opt.column, "accel must be in (0, 1], found %g", in->accel);
+        } else if (strcmp(opt.text, "blend") == 0) {
+            if (number(lx, "a blend radius (rad) after 'blend'", "d", &in->blend) < 0) return -1;
+            if (!(in->blend >= 0))
+                return fail(lx, opt.column, "blend must be >= 0, found %g", in->blend);
+        } else {
+            return fail(lx, opt.column,
+                        "unknown movej option '%s' (expected speed, accel or blend)", opt.text);
+        }
+    }
+    return end_of_line(lx, "movej");
+}
+
+static int parse_wait(lexer *lx, const pose_table *pt, xn_instruction *in) {
+    (void)pt;
+    if (lx->tok.kind == T_NUMBER) {
+        in->op = XN_OP_WAIT_TIME;
+        int col = lx->tok.column;
+        if (number(lx, "a time (s)", "", &in->value[0]) < 0) return -1;
+        if (!(in->value[0] >= 0)) return fail(lx, col, "a wait time must be >= 0");
+        return end_of_line(lx, "wait");
+    }
+    if (!is_word(&lx->tok, "until"))
+        return fail(lx, lx->tok.column, "expected a time (s) or 'until' after wait, found %s",
+                    describe(&lx->tok));
+    if (next(lx) < 0) return -1;
+    if (is_word(&lx->tok, "settled")) {
+        in->op = XN_OP_WAIT_SETTLED;
+        in->value[0] = 1e-3;
+        if (next(lx) < 0) return -1;
+        if (lx->tok.kind == T_NUMBER) {
+            int col = lx->tok.column;
+            if (number(lx, "a tolerance (rad)", "d", &in->value[0]) < 0) return -1;
+            if (!(in->value[0] > 0)) return fail(lx, col, "a tolerance must be > 0");
+        }
+        return end_of_line(lx, "wait");
+    }
+    if (lx->tok.kind != T_WORD)
+        return fail(lx, lx->tok.column,
+                    "expected 'settled' or a joint name after 'until', found %s",
+                    describe(&lx->tok));
+    in->op = XN_OP_WAIT_JOINT;
+    snprintf(in->name, sizeof in->name, "%s", lx->tok.text);
+    if (next(lx) < 0) return -1;
+    if (!is_punct(&lx->tok, '<') && !is_punct(&lx->tok, '>'))
+        return fail(lx, lx->tok.column, "expected '<' or '>' after %s, found %s", in->name,
+                    describe(&lx->tok));
+    in->cmp = lx->tok.text[0];
+    if (next(lx) < 0) return -1;
+    if (number(lx, "a joint position", "d", &in->value[0]) < 0) return -1;
+    return end_of_line(lx, "wait");
+}
+
+static int parse_set(lexer *lx, const pose_table *pt, xn_instruction *in) {
+    (void)pt;
+    token what = lx->tok;
+    if (what.kind != T_WORD)
+        return fail(lx, what.column, "expected speed, payload or tool after set, found %s",
+                    describe(&what));
+    if (next(lx) < 0) return -1;
+    int n = 0;
+    if (strcmp(what.text, "speed") == 0) {
+        in->op = XN_OP_SET_SPEED;
+        int col = lx->tok.column;
+        if (number(lx, "a speed override (e.g. 80% or 0.8)", "%", &in->value[0]) < 0) return -1;
+        if (!(in->value[0] > 0 && in->value[0] <= 1))
+            return fail(lx, col, "the speed override must be in (0, 100%%], found %g%%",
+                        in->value[0] * 100);
+    } else if (strcmp(what.text, "payload") == 0) {
+        in->op = XN_OP_SET_PAYLOAD;
+        int col = lx->tok.column;
+        if (number(lx, "a payload mass (kg)", "", &in->value[0]) < 0) return -1;
+        if (!(in->value[0] >= 0)) return fail(lx, col, "a payload mass must be >= 0");
+        if (is_punct(&lx->tok, '[')) {
+            if (vector(lx, "the payload's centre of mass [x, y, z]", 3, 3, &in->value[1], &n) < 0)
+                return -1;
+        }
+    } else if (strcmp(what.text, "tool") == 0) {
+        in->op = XN_OP_SET_TOOL;
+        if (vector(lx, "the tool frame [x, y, z, roll, pitch, yaw]", 6, 6, in->value, &n) < 0)
+            return -1;
+    } else {
+        return fail(lx, what.column, "unknown setting '%s' (expected speed, payload or tool)",
+                    what.text);
+    }
+    return end_of_line(lx, "set");
+}
+
+static int parse_stop(lexer *lx, const pose_table *pt, xn_instruction *in) {
+    (void)pt;
+    in->op = XN_OP_STOP;
+    return end_of_line(lx, "stop");
+}
+
+/* The command table: later issues add their commands here. */
+static const struct {
+    const char *name;
+    parse_fn parse;
+} commands[] = {
+    {"movej", parse_movej},
+    {"wait", parse_wait},
+    {"set", parse_set},
+    {"stop", parse_stop},
+};
+
+/* pass 1: `pose NAME = [...]` lines */
+static int parse_pose(lexer *lx, pose_table *pt) {
+    if (lx->tok.kind != T_WORD)
+        return fail(lx, lx->tok.column, "expected a pose name after 'pose', found %s",
+                    describe(&lx->tok));
+    token name = lx->tok;
+    for (size_t c = 0; c < sizeof commands / sizeof commands[0]; c++)
+        if (strcmp(name.text, commands[c].name) == 0 || strcmp(name.text, "pose") == 0)
+            return fail(lx, name.column, "'%s' is a command and cannot name a pose", name.text);
+    if (find_pose(pt, name.text))
+        return fail(lx, name.column, "pose '%s' is defined twice", name.text);
+    if (pt->npose == MAX_POSES) return fail(lx, name.column, "more than %d poses", MAX_POSES);
+    if (next(lx) < 0 || expect_punct(lx, '=', "after the pose name") < 0) return -1;
+    pose *p = &pt->poses[pt->npose];
+    if (vector(lx, "the pose", 1, XN_PROGRAM_MAX_AXES, p->v, &p->n) < 0) return -1;
+    if (end_of_line(lx, "pose") < 0) return -1;
+    snprintf(p->name, sizeof p->name, "%s", name.text);
+    pt->npose++;
+    return 0;
+}
+
+static int parse_line(lexer *lx, pose_table *pt, xn_program *prog, int pass) {
+    if (next(lx) < 0) return -1;
+    if (lx->tok.kind == T_END) return 0;
+    token cmd = lx->tok;
+    if (cmd.kind != T_WORD)
+        return pass == 0 ? 0 : fail(lx, cmd.column, "expected a command, found %s", describe(&cmd));
+    if (next(lx) < 0) return pass == 0 && strcmp(cmd.text, "pose") != 0 ? 0 : -1;
+    if (strcmp(cmd.text, "pose") == 0) return pass == 0 ? parse_pose(lx, pt) : 0;
+    if (pass == 0) return 0;
+    for (size_t c = 0; c < sizeof commands / sizeof commands[0]; c++) {
+        if (strcmp(cmd.text, commands[c].name) != 0) continue;
+        xn_instruction *in = &prog->ins[prog->n];
+        memset(in, 0, sizeof *in);
+        in->line = lx->line;
+        in->column = cmd.column;
+        if (commands[c].parse(lx, pt, in) < 0) return -1;
+        prog->n++;
+        return 0;
+    }
+    return fail(lx, cmd.column, "unknown command '%s' (expected pose, movej, wait, set or stop)",
+                cmd.text);
+}
+
+static int run_pass(const char *text, size_t len, const char *name, pose_table *pt,
+                    xn_program *prog, int pass, xn_error *err) {
+    lexer lx = {0};
+    lx.source = name;
+    lx.err = err;
+    size_t start = 0;
+    int line = 1;
+    while (start <= len) {
+        size_t end = start;
+        while (end < len && text[end] != '\n') end++;
+        lx.s = text + start;
+        lx.len = end - start;
+        lx.pos = 0;
+        lx.line = line;
+        if (memchr(lx.s, 0, lx.len)) return fail(&lx, 1, "the line contains a NUL byte");
+        if (parse_line(&lx, pt, prog, pass) < 0) return -1;
+        if (end >= len) break;
+        start = end + 1;
+        line++;
+    }
+    return 0;
+}
+
+xn_status xn_program_parse(const char *text, size_t len, const char *name, xn_program **out,
+                           xn_error *err) {
+    *out = NULL;
+    if (err) memset(err, 0, sizeof *err);
+    size_t lines = 1;
+    for (size_t i = 0; i < len; i++) lines += text[i] == '\n';
+    pose_table *pt = calloc(1, sizeof *pt);
+    xn_program *prog = calloc(1, sizeof *prog);
+    if (prog) prog->ins = calloc(lines, sizeof *prog->ins);
+    if (!pt || !prog || !prog->ins) {
+        free(pt);
+        xn_program_free(prog);
+        if (err) snprintf(err->message, sizeof err->message, "out of memory");
+        return XN_ERR_NOMEM;
+    }
+    snprintf(prog->source, sizeof prog->source, "%s", name ? name : "program");
+    int bad = run_pass(text, len, prog->source, pt, prog, 0, err) < 0;
+    if (!bad && err) memset(err, 0, sizeof *err); /* pass 0 may have noted errors it skips */
+    if (bad || run_pass(text, len, prog->source, pt, prog, 1, err) < 0) {
+        free(pt);
+        xn_program_free(prog);
+        return XN_ERR_PARSE;
+    }
+    free(pt);
+    *out = prog;
+    return XN_OK;
+}
+
+xn_status xn_program_load(const char *path, xn_program **out, xn_error *err) {
+    *out = NULL;
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        if (err) {
+            snprintf(err->file, sizeof err->file, "%s", path);
+            err->line = 0;
+            snprintf(err->message, sizeof err->message, "cannot open the program: %s",
+                     strerror(errno));
+        }
+        return XN_ERR_IO;
+    }
+    size_t cap = 4096, len = 0;
+    char *buf = malloc(cap);
+    size_t got;
+    while (buf && (got = fread(buf + len, 1, cap - len, f)) > 0) {
+        len += got;
+        if (len == cap) {
+            char *nb = cap < ((size_t)64 << 20) ? realloc(buf, cap * 2) : NULL;
+            if (!nb) {
+                free(buf);
+                buf = NULL;
+                break;
+            }
+            buf = nb;
+            cap *= 2;
+        }
+    }
+    fclose(f);
+    if (!buf) {
+        if (err) {
+            snprintf(err->file, sizeof err->file, "%s", path);
+            snprintf(err->message, sizeof err->message,
+                     "the program is too large (64 MiB at most)");
+        }
+        return XN_ERR_NOMEM;
+    }
+    xn_status st = xn_program_parse(buf, len, path, out, err);
+    free(buf);
+    return st;
+}
+
+void xn_program_free(xn_program *p) {
+    if (!p) return;
+    free(p->ins);
+    free(p);
+}
+
+static xn_status check_fail(xn_error *err, const xn_program *p, const xn_instruction *in,
+                            const char *fmt, ...) {
+    if (err) {
+        char what[400];
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(what, sizeof what, fmt, ap);
+        va_end(ap);
+        snprintf(err->file, sizeof err->file, "%s", p->source);
+        err->line = in->line;
+        snprintf(err->message, sizeof err->message, "line %d, column %d: %s", in->line, in->column,
+                 what);
+    }
+    return XN_ERR_RANGE;
+}
+
+xn_status xn_program_check(const xn_program *p, int njoint, const char *const *names,
+                           const xn_real *lo, const xn_real *hi, xn_error *err) {
+    for (int i = 0; i < p->n; i++) {
+        const xn_instruction *in = &p->ins[i];
+        if (in->op == XN_OP_MOVEJ) {
+            const char *what = in->name[0] ? in->name : "the target";
+            if (in->naxes != njoint)
+                return check_fail(err, p, in, "%s has %d joint values, the robot has %d joints",
+                                  what, in->naxes, njoint);
+            for (int k = 0; k < njoint; k++)
+                if (in->target[k] < lo[k] || in->target[k] > hi[k])
+                    return check_fail(err, p, in,
+                                      "%s puts joint %s at %.6g rad, outside its limits "
+                                      "[%.6g, %.6g]",
+                                      what, names[k], in->target[k], lo[k], hi[k]);
+        } else if (in->op == XN_OP_WAIT_JOINT) {
+            int found = 0;
+            for (int k = 0; k < njoint && !found; k++) found = strcmp(names[k], in->name) == 0;
+            if (!found)
+                return check_fail(err, p, in, "the robot has no joint named '%s'", in->name);
+        }
+    }
+    return XN_OK;
+}

@@ -1,0 +1,146 @@
+/* The robot-program interpreter: one step per control cycle, driven by the controller. Motions
+ * go to the online trajectory generator; waits and settings complete in place. No allocation.
+ * SPDX-License-Identifier: Apache-2.0 */
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "runtime/runtime_internal.h"
+
+#define MAX_INSTRUCTIONS_PER_CYCLE 64 /* settings run back to back; bound the work per cycle */
+
+static void start_motion(xn_controller *c, const xn_instruction *in) {
+    xn_otg_problem *p = &c->input;
+    xn_real s = c->speed_override;
+    p->interface = XN_OTG_POSITION;
+    for (int k = 0; k < c->nj; k++) {
+        p->target_position[k] = in->target[k];
+        p->target_velocity[k] = 0;
+        p->target_acceleration[k] = 0;
+        /* the override scales time: velocity by s, acceleration by s^2, jerk by s^3 */
+        p->max_velocity[k] = c->cfg.max_velocity[k] * in->speed * s;
+        p->max_acceleration[k] = c->cfg.max_acceleration[k] * in->accel * s * s;
+        p->max_jerk[k] = c->cfg.max_jerk[k] * in->accel * s * s * s;
+        c->target[k] = in->target[k];
+    }
+    c->blend = in->blend;
+    c->act = ACT_MOTION;
+}
+
+void xn_ctl_check_trajectory(xn_controller *c) {
+    const xn_trajectory *t = &c->otg.trajectory;
+    for (int k = 0; k < c->nj; k++) {
+        xn_real lo, hi, tlo, thi;
+        xn_trajectory_extrema(t, k, &lo, &tlo, &hi, &thi);
+        if (lo < c->lo[k] - 1e-9 || hi > c->hi[k] + 1e-9) {
+            char text[120];
+            snprintf(text, sizeof text,
+                     "joint %s would reach %.4g rad, beyond its limit: controlled stop", c->name[k],
+                     lo < c->lo[k] ? lo : hi);
+            xn_ctl_begin_stop(c, XN_EV_LIMIT_STOP, text);
+            return;
+        }
+    }
+}
+
+static void apply_payload(xn_controller *c, const xn_instruction *in) {
+    /* a point mass at the given centre of mass, in the payload frame */
+    const xn_se3 *X = &c->payload_frame;
+    xn_real com[3], zero[6] = {0, 0, 0, 0, 0, 0};
+    for (int r = 0; r < 3; r++)
+        com[r] = X->p[r] + X->R[3 * r] * in->value[1] + X->R[3 * r + 1] * in->value[2] +
+                 X->R[3 * r + 2] * in->value[3];
+    xn_inertia add, sum;
+    xn_inertia_from_com(in->value[0], com, zero, &add);
+    xn_inertia_add(&sum, &c->base_inertia, &add);
+    xn_model_set_body_inertia(c->m, c->payload_body, &sum);
+}
+
+/* 1 when the instruction at pc + 1 is a movej (a blend may hand over to it). */
+static int next_is_motion(const xn_controller *c) {
+    return c->pc + 1 < c->prog->n && c->prog->ins[c->pc + 1].op == XN_OP_MOVEJ;
+}
+
+static int activity_done(xn_controller *c) {
+    switch (c->act) {
+    case ACT_NONE: return 1;
+    case ACT_MOTION: {
+        if (c->output.finished) return 1;
+        if (c->blend <= 0 || !next_is_motion(c)) return 0;
+        xn_real dist = 0;
+        for (int k = 0; k < c->nj; k++)
+            dist = fmax(dist, fabs(c->output.position[k] - c->target[k]));
+        return dist <= c->blend;
+    }
+    case ACT_WAIT_TIME: return c->time_ns >= c->wait_end_ns;
+    case ACT_WAIT_SETTLED: {
+        xn_real tol = c->prog->ins[c->pc].value[0], err = 0;
+        for (int k = 0; k < c->nj; k++)
+            err = fmax(err, fabs(c->q[c->qadr[k]] - c->q_ref[c->qadr[k]]));
+        return err <= tol;
+    }
+    case ACT_WAIT_JOINT: {
+        const xn_instruction *in = &c->prog->ins[c->pc];
+        xn_real q = c->q[c->qadr[c->wait_joint]];
+        return in->cmp == '<' ? q < in->value[0] : q > in->value[0];
+    }
+    }
+    return 1;
+}
+
+void xn_ctl_program_step(xn_controller *c) {
+    const xn_program *prog = c->prog;
+    for (int guard = 0; guard < MAX_INSTRUCTIONS_PER_CYCLE; guard++) {
+        if (c->act != ACT_NONE) {
+            if (!activity_done(c)) return;
+            c->act = ACT_NONE;
+            c->pc++;
+        }
+        if (c->pc >= prog->n) {
+            c->state = XN_CTL_DONE;
+            c->line = 0;
+            xn_ctl_event(c, XN_EV_PROGRAM_END, -1, 0, "the program ended");
+            return;
+        }
+        const xn_instruction *in = &prog->ins[c->pc];
+        c->line = in->line;
+        xn_ctl_event(c, XN_EV_LINE, -1, in->line, "line %d", in->line);
+        switch (in->op) {
+        case XN_OP_MOVEJ: start_motion(c, in); return;
+        case XN_OP_WAIT_TIME:
+            c->wait_end_ns = c->time_ns + (int64_t)llround(in->value[0] * 1e9);
+            c->act = ACT_WAIT_TIME;
+            break;
+        case XN_OP_WAIT_SETTLED: c->act = ACT_WAIT_SETTLED; break;
+        case XN_OP_WAIT_JOINT:
+            c->wait_joint = 0;
+            for (int k = 0; k < c->nj; k++)
+                if (strcmp(c->name[k], in->name) == 0) c->wait_joint = k;
+            c->act = ACT_WAIT_JOINT;
+            break;
+        case XN_OP_SET_SPEED:
+            c->speed_override = in->value[0];
+            xn_ctl_event(c, XN_EV_SETTING, -1, in->value[0], "speed override %g%%",
+                         in->value[0] * 100);
+            c->pc++;
+            break;
+        case XN_OP_SET_PAYLOAD:
+            apply_payload(c, in);
+            xn_ctl_event(c, XN_EV_SETTING, -1, in->value[0], "payload %g kg", in->value[0]);
+            c->pc++;
+            break;
+        case XN_OP_SET_TOOL:
+            memcpy(c->tool, in->value, sizeof c->tool);
+            xn_ctl_event(c, XN_EV_SETTING, -1, 0, "tool frame set");
+            c->pc++;
+            break;
+        case XN_OP_STOP:
+            c->pc = prog->n;
+            xn_ctl_begin_stop(c, XN_EV_STOPPED, "stop command");
+            return;
+        default:
+            xn_ctl_begin_stop(c, XN_EV_STOPPED, "an instruction this interpreter does not know");
+            return;
+        }
+    }
+}

@@ -1,0 +1,78 @@
+/* The controller's state, shared by the files of the runtime (not installed).
+ * SPDX-License-Identifier: Apache-2.0 */
+#ifndef XN_RUNTIME_INTERNAL_H
+#define XN_RUNTIME_INTERNAL_H
+
+#include <stdatomic.h>
+
+#include "xiaonao/runtime.h"
+
+/* What the program interpreter is waiting for. */
+typedef enum { ACT_NONE = 0, ACT_MOTION, ACT_WAIT_TIME, ACT_WAIT_SETTLED, ACT_WAIT_JOINT } activity;
+
+struct xn_controller {
+    xn_model *m;
+    xn_data *d;
+    xn_hal *hal;
+    const xn_program *prog;
+    xn_controller_config cfg;
+    xn_servo *servo;
+
+    /* controlled joints k = 0..nj-1 */
+    int nj;
+    int hal_of[XN_OTG_MAX_DOFS]; /* robot joint index */
+    int qadr[XN_OTG_MAX_DOFS], vadr[XN_OTG_MAX_DOFS];
+    xn_real lo[XN_OTG_MAX_DOFS], hi[XN_OTG_MAX_DOFS]; /* position limits */
+    const char *name[XN_OTG_MAX_DOFS];
+    /* every robot joint: where it sits in the model's q and v (-1: not in the model) */
+    int *joint_qadr, *joint_vadr;
+    int64_t *last_stamp;
+    unsigned char *reported; /* per robot joint: a fault already reported */
+
+    /* model-sized state and reference */
+    xn_real *q, *v, *q_ref, *v_ref, *a_ref, *tau;
+
+    xn_ctl_state state;
+    int64_t time_ns, enable_start_ns;
+    long cycle;
+    int have_reference;
+    int sat_cycles;
+
+    /* trajectory generation */
+    xn_otg otg;
+    xn_otg_problem input;
+    xn_otg_output output;
+
+    /* program interpretation */
+    int pc, line;
+    activity act;
+    int64_t wait_end_ns;
+    int wait_joint;
+    xn_real blend;
+    xn_real target[XN_OTG_MAX_DOFS];
+    xn_real speed_override;
+    int payload_body;
+    xn_se3 payload_frame; /* the payload frame in payload_body's frame */
+    xn_inertia base_inertia;
+    xn_real tool[6];
+
+    /* rings (single producer: the step; single consumer: whoever drains) */
+    xn_event events[XN_CTL_EVENT_RING];
+    atomic_long ev_head, ev_tail;
+    long ev_lost;
+    xn_ctl_sample *samples;
+    atomic_long s_head, s_tail;
+    long s_lost;
+    xn_ctl_sample cur;
+};
+
+/* controller.c */
+void xn_ctl_event(xn_controller *c, xn_event_code code, int joint, double value, const char *fmt,
+                  ...) __attribute__((format(printf, 5, 6)));
+void xn_ctl_begin_stop(xn_controller *c, xn_event_code why, const char *text);
+/* program_run.c: one cycle of interpretation (state RUNNING), before the trajectory update */
+void xn_ctl_program_step(xn_controller *c);
+/* program_run.c: after a new trajectory was calculated: stop if it would leave a limit */
+void xn_ctl_check_trajectory(xn_controller *c);
+
+#endif

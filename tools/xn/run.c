@@ -1,0 +1,466 @@
+/* xn run: the main job. Run a robot program on a robot (the simulated Panda by default), show
+ * progress, write a log and a report. SPDX-License-Identifier: Apache-2.0 */
+#include <errno.h>
+#include <math.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "io/json.h"
+#include "run_report.h"
+#include "xiaonao/backends.h"
+#include "xiaonao/runtime.h"
+
+#ifndef XN_DEFAULT_ROBOT
+#define XN_DEFAULT_ROBOT "models/mjcf/franka_panda/scene.xml"
+#endif
+
+static int usage(FILE *f) {
+    fprintf(f,
+            "usage: xn run PROGRAM [--robot SCENE] [--backend mujoco|loopback] [--realtime]\n"
+            "              [--log FILE] [--report DIR] [--limits FILE] [--mode torque|position]\n"
+            "              [--bandwidth W] [--max-time S] [--latency CYCLES]\n"
+            "              [--encoder-counts N] [--position-noise RAD] [--quiet]\n\n"
+            "Runs a robot program (see include/xiaonao/program.h for the language) at 1 kHz.\n"
+            "  --robot SCENE    MJCF scene (default: the Franka Panda, %s)\n"
+            "  --backend        mujoco (default: simulated physics) or loopback (ideal joints)\n"
+            "  --realtime       run on the wall clock (clock_nanosleep; SCHED_FIFO and mlockall\n"
+            "                   when allowed); default: simulation lockstep, as fast as possible\n"
+            "  --log FILE       CSV log: time, line, state, q, qd, tau, references, events\n"
+            "  --report DIR     log.csv, plots (gnuplot PNG) and index.html in DIR\n"
+            "  --limits FILE    rated velocity/acceleration/jerk per joint (JSON; default:\n"
+            "                   limits.json beside the scene when it exists)\n"
+            "  --mode           torque: computed torque in the controller (default);\n"
+            "                   position: the drives servo, with the model's torque feedforward\n"
+            "Exit status: 0 program completed, 1 bad input, 3 the robot stopped on a fault.\n",
+            XN_DEFAULT_ROBOT);
+    return f == stdout ? 0 : 1;
+}
+
+/* ---- rated limits from a JSON file ---- */
+
+static int load_limits(const char *path, xn_controller_config *cfg, xn_hal *hal, int required,
+                       char *source, size_t source_cap) {
+    if (!required && access(path, R_OK) != 0) return 0;
+    size_t len;
+    char *text = xn_cli_slurp(path, &len);
+    if (!text) return -1;
+    char msg[256];
+    xn_json *j = xn_json_parse(text, len, msg, sizeof msg);
+    free(text);
+    if (!j) {
+        xn_cli_error("%s: %s", path, msg);
+        return -1;
+    }
+    const xn_json *joints = xn_json_get(j, "joints");
+    const xn_json *src = xn_json_get(j, "source");
+    if (src && src->type == XN_JSON_STRING) snprintf(source, source_cap, "%s", src->str);
+    int rc = 0;
+    if (!joints || joints->type != XN_JSON_OBJECT) {
+        xn_cli_error("%s: expected an object \"joints\" mapping joint names to limits", path);
+        rc = -1;
+    }
+    for (int i = 0; rc == 0 && joints && i < joints->n; i++) {
+        /* the controlled joints are the robot's commandable joints, in order */
+        int k = -1, seen = 0;
+        for (int h = 0; h < hal->njoint; h++) {
+            if (!hal->joint_info[h].commandable) continue;
+            if (strcmp(hal->joint_info[h].name, joints->keys[i]) == 0) k = seen;
+            seen++;
+        }
+        if (k < 0) {
+            xn_cli_error("%s: joint \"%s\" is not a commandable joint of the robot", path,
+                         joints->keys[i]);
+            rc = -1;
+            break;
+        }
+        const char *keys[3] = {"velocity", "acceleration", "jerk"};
+        xn_real *dst[3] = {&cfg->max_velocity[k], &cfg->max_acceleration[k], &cfg->max_jerk[k]};
+        for (int f = 0; f < 3; f++) {
+            const xn_json *x = xn_json_get(&joints->items[i], keys[f]);
+            if (!x) continue;
+            if (x->type != XN_JSON_NUMBER || !(x->num > 0) || !isfinite(x->num)) {
+                xn_cli_error("%s: joint \"%s\": \"%s\" must be a number > 0", path, joints->keys[i],
+                             keys[f]);
+                rc = -1;
+                break;
+            }
+            *dst[f] = x->num;
+        }
+    }
+    xn_json_free(j);
+    return rc == 0 ? 1 : -1;
+}
+
+/* ---- the run ---- */
+
+typedef struct {
+    xn_controller *c;
+    FILE *log;
+    int nj;
+    int quiet, tty;
+    double next_status_s;
+    int last_line;
+    int program_ended, faulted;
+    double max_err[XN_OTG_MAX_DOFS], max_tau[XN_OTG_MAX_DOFS];
+    double max_err_motion_s; /* when the largest error occurred */
+    long samples;
+    char pending_events[1024]; /* events not yet written to the log */
+    const xn_program *prog;
+    volatile int done; /* real-time mode: the loop thread finished */
+} run_state;
+
+static void status_line(run_state *rs, const xn_ctl_sample *s) {
+    double worst = 0;
+    for (int k = 0; k < rs->nj; k++) worst = fmax(worst, rs->max_err[k]);
+    if (rs->tty)
+        fprintf(stderr, "\r  t %7.3f s   line %3d   %-9s   max tracking error %.3f mrad   ",
+                (double)s->time_ns * 1e-9, s->line, xn_ctl_state_str(s->state), worst * 1e3);
+}
+
+static void drain(run_state *rs) {
+    xn_event ev;
+    while (xn_controller_next_event(rs->c, &ev)) {
+        if (ev.code == XN_EV_PROGRAM_END) rs->program_ended = 1;
+        if (ev.code == XN_EV_QUICK_STOP || ev.code == XN_EV_DRIVE_FAULT ||
+            ev.code == XN_EV_SENSOR_NAN || ev.code == XN_EV_SENSOR_STALE ||
+            ev.code == XN_EV_WATCHDOG)
+            rs->faulted = 1;
+        int important = ev.code != XN_EV_LINE;
+        if (!rs->quiet && (important || ev.line != rs->last_line)) {
+            if (rs->tty) fputc('\r', stderr);
+            if (ev.code == XN_EV_LINE) {
+                /* show the program line being started */
+                fprintf(stderr, "  t %7.3f s   line %d\n", (double)ev.time_ns * 1e-9, ev.line);
+            } else {
+                fprintf(stderr, "  t %7.3f s   %s: %s\n", (double)ev.time_ns * 1e-9,
+                        xn_event_str(ev.code), ev.text);
+            }
+            rs->last_line = ev.line;
+        }
+        size_t n = strlen(rs->pending_events);
+        if (n + 8 < sizeof rs->pending_events)
+            snprintf(rs->pending_events + n, sizeof rs->pending_events - n, "%s%s: %s",
+                     n ? "; " : "", xn_event_str(ev.code), ev.text);
+    }
+    xn_ctl_sample s;
+    while (xn_controller_next_sample(rs->c, &s)) {
+        int tracking =
+            s.state == XN_CTL_RUNNING || s.state == XN_CTL_STOPPING || s.state == XN_CTL_DONE;
+        for (int k = 0; k < rs->nj; k++) {
+            double e = fabs(s.q_ref[k] - s.q[k]);
+            if (tracking && e > rs->max_err[k]) rs->max_err[k] = e;
+            if (tracking && fabs(s.tau[k]) > rs->max_tau[k]) rs->max_tau[k] = fabs(s.tau[k]);
+        }
+        rs->samples++;
+        if (rs->log) {
+            fprintf(rs->log, "%.6f,%d,%s", (double)s.time_ns * 1e-9, s.line,
+                    xn_ctl_state_str(s.state));
+            for (int k = 0; k < rs->nj; k++)
+                fprintf(rs->log, ",%.9g,%.9g,%.6g,%.9g,%.9g,%.6g", s.q[k], s.v[k], s.tau[k],
+                        s.q_ref[k], s.v_ref[k], s.a_ref[k]);
+            /* events: quoted, inner quotes doubled (RFC 4180) */
+            fputs(",\"", rs->log);
+            for (const char *p = rs->pending_events; *p; p++) {
+                if (*p == '"') fputc('"', rs->log);
+                fputc(*p, rs->log);
+            }
+            fputs("\"\n", rs->log);
+        }
+        rs->pending_events[0] = 0;
+        if (!rs->quiet && (double)s.time_ns * 1e-9 >= rs->next_status_s) {
+            status_line(rs, &s);
+            rs->next_status_s += 0.1;
+        }
+    }
+}
+
+static int after_cycle(void *user, xn_controller *c) {
+    (void)c;
+    drain(user);
+    return 0;
+}
+
+typedef struct {
+    xn_controller *c;
+    xn_hal *hal;
+    xn_loop_config *cfg;
+    xn_loop_report *report;
+    xn_status st;
+    run_state *rs;
+} loop_job;
+
+static void *loop_thread(void *arg) {
+    loop_job *job = arg;
+    job->st = xn_loop_run(job->c, job->hal, job->cfg, job->report);
+    job->rs->done = 1;
+    return NULL;
+}
+
+static int make_dir(const char *path) {
+    if (mkdir(path, 0777) == 0 || errno == EEXIST) return 0;
+    return xn_cli_error("cannot create the report folder %s: %s", path, strerror(errno));
+}
+
+static void write_log_header(FILE *f, xn_controller *c, int nj) {
+    fputs("time,line,state", f);
+    for (int k = 0; k < nj; k++) {
+        const char *n = xn_controller_joint_name(c, k);
+        fprintf(f, ",q_%s,qd_%s,tau_%s,qref_%s,qdref_%s,qddref_%s", n, n, n, n, n, n);
+    }
+    fputs(",events\n", f);
+}
+
+static void print_summary(const run_state *rs, const xn_loop_report *lr, xn_controller *c,
+                          const char *limits_source) {
+    printf("\nsummary\n");
+    printf("  result       %s\n", rs->faulted         ? "stopped on a fault (see the events above)"
+                                  : rs->program_ended ? "program completed"
+                                                      : "stopped");
+    printf("  duration     %.3f s robot time, %.3f s wall clock (%.1fx real time)\n", lr->robot_s,
+           lr->wall_s, lr->wall_s > 0 ? lr->robot_s / lr->wall_s : 0);
+    printf("  cycles       %ld (overruns %ld, late wake-ups %ld)\n", lr->cycles, lr->overruns,
+           lr->late_wakeups);
+    printf("  compute      p50 %.1f us, p99 %.1f us, p99.9 %.1f us, max %.1f us\n",
+           xn_stats_quantile(&lr->compute, 0.5) * 1e-3,
+           xn_stats_quantile(&lr->compute, 0.99) * 1e-3,
+           xn_stats_quantile(&lr->compute, 0.999) * 1e-3, lr->compute.max_ns * 1e-3);
+    if (lr->jitter.count)
+        printf("  wake-up      p50 %.1f us, p99 %.1f us, p99.9 %.1f us, max %.1f us late\n",
+               xn_stats_quantile(&lr->jitter, 0.5) * 1e-3,
+               xn_stats_quantile(&lr->jitter, 0.99) * 1e-3,
+               xn_stats_quantile(&lr->jitter, 0.999) * 1e-3, lr->jitter.max_ns * 1e-3);
+    if (lr->note[0]) printf("  real time    %s\n", lr->note);
+    if (limits_source[0]) printf("  rated limits %s\n", limits_source);
+    printf("  %-10s %16s %14s\n", "joint", "max |error| mrad", "max |tau| N m");
+    for (int k = 0; k < rs->nj; k++)
+        printf("  %-10s %16.4f %14.2f\n", xn_controller_joint_name(c, k), rs->max_err[k] * 1e3,
+               rs->max_tau[k]);
+}
+
+int xn_cmd_run(int argc, char **argv) {
+    const char *program_path = NULL, *robot = NULL, *backend = "mujoco", *log_path = NULL,
+               *report_dir = NULL, *limits_path = NULL, *mode = "torque";
+    int realtime = 0, quiet = 0;
+    double bandwidth = 0, max_time = 600, noise = 0;
+    long latency = 0, counts = 0;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        int more = i + 1 < argc;
+        if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) return usage(stdout);
+        if (strcmp(a, "--realtime") == 0)
+            realtime = 1;
+        else if (strcmp(a, "--quiet") == 0)
+            quiet = 1;
+        else if (a[0] == '-' && a[1] == '-' && !more)
+            return xn_cli_error("%s needs a value (see xn run --help)", a);
+        else if (strcmp(a, "--robot") == 0)
+            robot = argv[++i];
+        else if (strcmp(a, "--backend") == 0)
+            backend = argv[++i];
+        else if (strcmp(a, "--log") == 0)
+            log_path = argv[++i];
+        else if (strcmp(a, "--report") == 0)
+            report_dir = argv[++i];
+        else if (strcmp(a, "--limits") == 0)
+            limits_path = argv[++i];
+        else if (strcmp(a, "--mode") == 0)
+            mode = argv[++i];
+        else if (strcmp(a, "--bandwidth") == 0 || strcmp(a, "--max-time") == 0 ||
+                 strcmp(a, "--position-noise") == 0) {
+            char *end;
+            double x = strtod(argv[++i], &end);
+            if (*end || !(x >= 0) || !isfinite(x))
+                return xn_cli_error("%s expects a number >= 0, got '%s'", a, argv[i]);
+            if (a[2] == 'b')
+                bandwidth = x;
+            else if (a[2] == 'm')
+                max_time = x;
+            else
+                noise = x;
+        } else if (strcmp(a, "--latency") == 0 || strcmp(a, "--encoder-counts") == 0) {
+            char *end;
+            long x = strtol(argv[++i], &end, 10);
+            if (*end || x < 0 || x > 100000000)
+                return xn_cli_error("%s expects a whole number >= 0, got '%s'", a, argv[i]);
+            if (a[2] == 'l')
+                latency = x;
+            else
+                counts = x;
+        } else if (a[0] == '-')
+            return xn_cli_error("unknown option %s (see xn run --help)", a);
+        else if (!program_path)
+            program_path = a;
+        else
+            return xn_cli_error("one program at a time (got '%s' and '%s')", program_path, a);
+    }
+    if (!program_path) return usage(stderr);
+    if (strcmp(mode, "torque") != 0 && strcmp(mode, "position") != 0)
+        return xn_cli_error("--mode is torque or position, not '%s'", mode);
+    if (!robot) robot = XN_DEFAULT_ROBOT;
+
+    xn_error err;
+    xn_program *prog = NULL;
+    if (xn_program_load(program_path, &prog, &err) != XN_OK) {
+        if (err.line)
+            fprintf(stderr, "xn: %s:%d: %s\n", err.file, err.line, err.message);
+        else
+            fprintf(stderr, "xn: %s: %s\n", program_path, err.message);
+        return 1;
+    }
+    xn_model *m = xn_cli_load(robot, 0, 0);
+    if (!m) {
+        xn_program_free(prog);
+        return 1;
+    }
+    xn_hal *hal = NULL;
+    xn_status st;
+    if (strcmp(backend, "loopback") == 0) {
+        st = xn_loopback_open(m, NULL, 1000000, &hal, &err);
+    } else if (strcmp(backend, "mujoco") == 0) {
+#ifdef XN_HAVE_MUJOCO
+        xn_mujoco_options mo = {0};
+        mo.latency_cycles = (int)latency;
+        mo.encoder_counts = counts;
+        mo.position_noise = noise;
+        st = xn_mujoco_open(robot, &mo, &hal, &err);
+#else
+        st = XN_ERR_UNSUPPORTED;
+        snprintf(err.message, sizeof err.message, "this xn was built without MuJoCo");
+        snprintf(err.file, sizeof err.file, "%s", robot);
+#endif
+    } else {
+        st = XN_ERR_INVALID;
+        snprintf(err.file, sizeof err.file, "--backend");
+        snprintf(err.message, sizeof err.message, "unknown backend '%s' (mujoco or loopback)",
+                 backend);
+    }
+    int rc = 1;
+    xn_controller *c = NULL;
+    FILE *logf = NULL;
+    run_state *rs = NULL;
+    char log_buf[4096];
+    if (st != XN_OK) {
+        fprintf(stderr, "xn: %s: %s\n", err.file, err.message);
+        goto out;
+    }
+    xn_controller_config cfg;
+    xn_controller_config_init(&cfg);
+    cfg.command_mode = strcmp(mode, "position") == 0 ? XN_CMD_POSITION : XN_CMD_TORQUE;
+    if (bandwidth > 0) cfg.bandwidth = bandwidth;
+    char limits_source[512] = "", default_limits[4096];
+    const char *slash = strrchr(robot, '/');
+    snprintf(default_limits, sizeof default_limits, "%.*slimits.json",
+             slash ? (int)(slash - robot + 1) : 0, robot);
+    if (load_limits(limits_path ? limits_path : default_limits, &cfg, hal, limits_path != NULL,
+                    limits_source, sizeof limits_source) < 0)
+        goto out;
+    st = xn_controller_create(m, hal, prog, &cfg, &c, &err);
+    if (st != XN_OK) {
+        if (err.line)
+            fprintf(stderr, "xn: %s:%d: %s\n", err.file, err.line, err.message);
+        else
+            fprintf(stderr, "xn: %s: %s\n", err.file, err.message);
+        goto out;
+    }
+    char report_log[4096];
+    if (report_dir) {
+        if (make_dir(report_dir)) goto out;
+        snprintf(report_log, sizeof report_log, "%s/log.csv", report_dir);
+        if (!log_path) log_path = report_log;
+    }
+    if (log_path) {
+        logf = fopen(log_path, "w");
+        if (!logf) {
+            xn_cli_error("cannot write the log %s: %s", log_path, strerror(errno));
+            goto out;
+        }
+        setvbuf(logf, log_buf, _IOFBF, sizeof log_buf);
+    }
+    rs = calloc(1, sizeof *rs);
+    if (!rs) goto out;
+    rs->c = c;
+    rs->log = logf;
+    rs->nj = xn_controller_njoint(c);
+    rs->quiet = quiet;
+    rs->tty = isatty(2);
+    rs->prog = prog;
+    rs->last_line = -1;
+    if (logf) write_log_header(logf, c, rs->nj);
+    if (!quiet)
+        fprintf(stderr, "xn run %s on %s (%s backend, %d joints, %s, %s)\n", program_path, robot,
+                hal->ops->name, rs->nj, realtime ? "real time" : "simulation lockstep",
+                cfg.command_mode == XN_CMD_TORQUE ? "computed torque" : "drive position servo");
+    xn_loop_config lc;
+    xn_loop_config_init(&lc);
+    lc.realtime = realtime;
+    lc.max_time_s = max_time;
+    xn_loop_report lr;
+    if (!realtime) {
+        lc.after_cycle = after_cycle;
+        lc.user = rs;
+        st = xn_loop_run(c, hal, &lc, &lr);
+    } else {
+        /* the loop in its own thread; this one drains the rings and writes the log */
+        loop_job job = {c, hal, &lc, &lr, XN_OK, rs};
+        pthread_t th;
+        if (pthread_create(&th, NULL, loop_thread, &job) != 0) {
+            xn_cli_error("cannot start the control thread");
+            goto out;
+        }
+        while (!rs->done) {
+            struct timespec ts = {0, 10000000};
+            nanosleep(&ts, NULL);
+            drain(rs);
+        }
+        pthread_join(th, NULL);
+        st = job.st;
+    }
+    drain(rs);
+    if (rs->tty && !quiet) fputc('\n', stderr);
+    if (st != XN_OK) {
+        xn_cli_error("the %s backend failed: %s", hal->ops->name, xn_status_str(st));
+        rs->faulted = 1;
+    }
+    print_summary(rs, &lr, c, limits_source);
+    if (xn_controller_samples_lost(c) || xn_controller_events_lost(c))
+        printf("  lost         %ld log samples, %ld events (the log was not drained in time)\n",
+               xn_controller_samples_lost(c), xn_controller_events_lost(c));
+    if (logf) {
+        fclose(logf);
+        logf = NULL;
+        printf("  log          %s\n", log_path);
+    }
+    if (report_dir) {
+        xn_run_summary sum = {0};
+        sum.program = program_path;
+        sum.robot = robot;
+        sum.backend = hal->ops->name;
+        sum.nj = rs->nj;
+        for (int k = 0; k < rs->nj; k++) {
+            sum.joint[k] = xn_controller_joint_name(c, k);
+            sum.max_err[k] = rs->max_err[k];
+            sum.max_tau[k] = rs->max_tau[k];
+        }
+        sum.loop = &lr;
+        sum.result = rs->faulted         ? "stopped on a fault"
+                     : rs->program_ended ? "completed"
+                                         : "stopped";
+        sum.limits_source = limits_source;
+        if (xn_run_write_report(report_dir, log_path, &sum) == 0)
+            printf("  report       %s/index.html\n", report_dir);
+    }
+    rc = rs->faulted ? 3 : 0;
+out:
+    if (logf) fclose(logf);
+    free(rs);
+    xn_controller_free(c);
+    xn_hal_close(hal);
+    xn_model_free(m);
+    xn_program_free(prog);
+    return rc;
+}

@@ -1,0 +1,142 @@
+/* The report of xn run: gnuplot draws the plots from the CSV log; a small HTML page shows them
+ * beside the summary. SPDX-License-Identifier: Apache-2.0 */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "run_report.h"
+
+/* gnuplot script: tracking error, torque and position per joint against time; the histogram of
+ * cycle compute times. Columns of the log: 1 time, 2 line, 3 state, then 6 per joint. */
+static int write_script(const char *dir, const char *log_csv, const xn_run_summary *s) {
+    char path[4096];
+    snprintf(path, sizeof path, "%s/plots.gp", dir);
+    FILE *f = fopen(path, "w");
+    if (!f) return xn_cli_error("cannot write %s", path);
+    fprintf(f, "# drawn by xn run; rerun with: gnuplot %s\n", path);
+    fprintf(f, "set terminal pngcairo size 1000,600 font 'sans,10'\n"
+               "set datafile separator ','\nset grid\nset key outside right\n"
+               "set xlabel 'time (s)'\n");
+    fprintf(f, "names = '");
+    for (int k = 0; k < s->nj; k++) fprintf(f, "%s%s", k ? " " : "", s->joint[k]);
+    fprintf(f, "'\nn = %d\nlog = '%s'\n", s->nj, log_csv);
+    fprintf(f,
+            "set output '%s/tracking_error.png'\nset ylabel 'reference minus measured (mrad)'\n"
+            "set title 'Joint tracking error'\n"
+            "plot for [k=0:n-1] log using 1:((column(7+6*k)-column(4+6*k))*1000) skip 1 "
+            "with lines title word(names, k+1)\n",
+            dir);
+    fprintf(f,
+            "set output '%s/torque.png'\nset ylabel 'torque (N m)'\n"
+            "set title 'Commanded joint torque'\n"
+            "plot for [k=0:n-1] log using 1:(column(6+6*k)) skip 1 with lines "
+            "title word(names, k+1)\n",
+            dir);
+    fprintf(f,
+            "set output '%s/position.png'\nset ylabel 'position (rad)'\n"
+            "set title 'Joint positions (reference dashed)'\n"
+            "plot for [k=0:n-1] log using 1:(column(4+6*k)) skip 1 with lines lw 2 "
+            "title word(names, k+1), for [k=0:n-1] log using 1:(column(7+6*k)) skip 1 "
+            "with lines dt 2 lc rgb 'black' notitle\n",
+            dir);
+    fprintf(f,
+            "set output '%s/cycle_times.png'\nset datafile separator whitespace\n"
+            "set xlabel 'compute time per cycle (us, log scale)'\nset ylabel 'cycles'\nset "
+            "logscale xy\n"
+            "set title 'Control cycle compute time (read, step, write)'\nunset key\n"
+            "plot '%s/cycle_hist.dat' using 1:2 with impulses lw 4\n",
+            dir, dir);
+    fclose(f);
+    /* the histogram's data: bin centre (us) and count, up to the last occupied bin */
+    snprintf(path, sizeof path, "%s/cycle_hist.dat", dir);
+    f = fopen(path, "w");
+    if (!f) return xn_cli_error("cannot write %s", path);
+    const xn_stats *st = &s->loop->compute;
+    int last = 0;
+    for (int k = 0; k < XN_STATS_BINS; k++)
+        if (st->bins[k]) last = k;
+    for (int k = 0; k <= last; k++) {
+        double lo, hi;
+        xn_stats_bin_edges(k, &lo, &hi);
+        if (k == XN_STATS_BINS - 1) hi = lo * 1.1;
+        fprintf(f, "%.3f %ld\n", 0.5 * (lo + hi) * 1e-3, st->bins[k]);
+    }
+    fclose(f);
+    return 0;
+}
+
+static void html_escape(FILE *f, const char *s) {
+    for (; *s; s++) {
+        if (*s == '<')
+            fputs("&lt;", f);
+        else if (*s == '>')
+            fputs("&gt;", f);
+        else if (*s == '&')
+            fputs("&amp;", f);
+        else
+            fputc(*s, f);
+    }
+}
+
+int xn_run_write_report(const char *dir, const char *log_csv, const xn_run_summary *s) {
+    if (write_script(dir, log_csv, s)) return 1;
+    char cmd[8300];
+    snprintf(cmd, sizeof cmd, "gnuplot '%s/plots.gp' 2>'%s/gnuplot.err'", dir, dir);
+    int plotted = system(cmd) == 0;
+    if (!plotted)
+        fprintf(stderr,
+                "xn: gnuplot failed or is missing (see %s/gnuplot.err); the report has "
+                "no plots\n",
+                dir);
+    char path[4096];
+    snprintf(path, sizeof path, "%s/index.html", dir);
+    FILE *f = fopen(path, "w");
+    if (!f) return xn_cli_error("cannot write %s", path);
+    const xn_loop_report *lr = s->loop;
+    fputs("<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>xn run report</title>\n"
+          "<style>body{font-family:sans-serif;max-width:1050px;margin:2em auto}"
+          "td,th{padding:2px 10px;text-align:right}th{background:#eee}"
+          "td:first-child,th:first-child{text-align:left}</style></head><body>\n",
+          f);
+    fputs("<h1>xn run: ", f);
+    html_escape(f, s->program);
+    fputs("</h1>\n<p>Robot <code>", f);
+    html_escape(f, s->robot);
+    fprintf(f, "</code>, %s backend. Result: <b>%s</b>.</p>\n", s->backend, s->result);
+    fprintf(f,
+            "<p>%.3f s of robot time in %.3f s of wall clock (%.1f&times; real time); %ld "
+            "cycles, %ld overruns.</p>\n",
+            lr->robot_s, lr->wall_s, lr->wall_s > 0 ? lr->robot_s / lr->wall_s : 0, lr->cycles,
+            lr->overruns);
+    fprintf(f,
+            "<p>Compute time per cycle (read, controller step, write): p50 %.2f &micro;s, "
+            "p99 %.2f &micro;s, p99.9 %.2f &micro;s, max %.2f &micro;s.</p>\n",
+            xn_stats_quantile(&lr->compute, 0.5) * 1e-3,
+            xn_stats_quantile(&lr->compute, 0.99) * 1e-3,
+            xn_stats_quantile(&lr->compute, 0.999) * 1e-3, lr->compute.max_ns * 1e-3);
+    if (s->limits_source && s->limits_source[0]) {
+        fputs("<p>Rated limits: ", f);
+        html_escape(f, s->limits_source);
+        fputs("</p>\n", f);
+    }
+    fputs("<table><tr><th>joint</th><th>max |tracking error| (mrad)</th>"
+          "<th>max |torque| (N m)</th></tr>\n",
+          f);
+    for (int k = 0; k < s->nj; k++) {
+        fputs("<tr><td>", f);
+        html_escape(f, s->joint[k]);
+        fprintf(f, "</td><td>%.4f</td><td>%.2f</td></tr>\n", s->max_err[k] * 1e3, s->max_tau[k]);
+    }
+    fputs("</table>\n", f);
+    if (plotted) {
+        const char *imgs[] = {"tracking_error", "torque", "position", "cycle_times"};
+        for (int i = 0; i < 4; i++)
+            fprintf(f, "<p><img src=\"%s.png\" width=\"1000\"></p>\n", imgs[i]);
+    }
+    fputs("<p>The full log (every cycle: q, qd, tau, references, events) is <a href=\"", f);
+    html_escape(f, strrchr(log_csv, '/') ? strrchr(log_csv, '/') + 1 : log_csv);
+    fputs("\">the CSV log</a>.</p>\n</body></html>\n", f);
+    fclose(f);
+    return 0;
+}

@@ -1,0 +1,19 @@
+/* The report of xn run: plots (gnuplot) and an HTML page. SPDX-License-Identifier: Apache-2.0 */
+#ifndef XN_RUN_REPORT_H
+#define XN_RUN_REPORT_H
+
+#include "xiaonao/runtime.h"
+
+typedef struct {
+    const char *program, *robot, *backend, *result, *limits_source;
+    int nj;
+    const char *joint[XN_OTG_MAX_DOFS];
+    double max_err[XN_OTG_MAX_DOFS], max_tau[XN_OTG_MAX_DOFS];
+    const xn_loop_report *loop;
+} xn_run_summary;
+
+/* Write DIR/index.html and the plots (PNG files in DIR, drawn by gnuplot from the CSV log). Returns
+ * 0, or 1 after printing why. */
+int xn_run_write_report(const char *dir, const char *log_csv, const xn_run_summary *s);
+
+#endif

@@ -210,8 +210,10 @@ void xn_drive_sim_init(xn_drive_sim *ds, xn_real q);
  * the ramp from (q, v); leaving operation enabled otherwise engages the holding brake at q. */
 void xn_drive_sim_command(xn_drive_sim *ds, uint16_t controlword, xn_real q, xn_real v);
 /** Raise a fault with this error code (XN_DRIVE_ERR_*). A moving drive (operation enabled, quick
- * stop) brakes on its ramp in fault reaction, then faults; any other state faults at once. An
- * existing fault keeps its first error code. */
+ * stop) brakes on its ramp in fault reaction, then faults; any other state faults at once. A
+ * sensor fault (XN_DRIVE_ERR_SENSOR) faults at once from any state: without its encoder the
+ * drive cannot follow a ramp, so the holding brake engages (stop category 0). An existing fault
+ * keeps its first error code. */
 void xn_drive_sim_fault(xn_drive_sim *ds, uint16_t error_code, xn_real q, xn_real v);
 /** Advance the quick-stop ramp by dt (s). At rest, fault reaction becomes fault and quick stop
  * holds. Returns 1 while braking. */

@@ -184,8 +184,9 @@ typedef struct {
     int realtime;               /**< 1: wall clock (clock_nanosleep, mlockall, SCHED_FIFO when
                                      allowed); 0: simulation lockstep, as fast as possible */
     int priority;               /**< SCHED_FIFO priority (default 80) */
-    int64_t watchdog_margin_ns; /**< a wake-up later than this past its deadline quick-stops
-                                     (default: half a period); 0 disables */
+    int64_t watchdog_margin_ns; /**< a cycle that wakes up or ends later than this past its
+                                     deadline quick-stops every drive (default: half a
+                                     period); 0 disables. Armed once the drives are enabled */
     xn_overrun_policy overrun;
     double max_time_s; /**< stop after this much robot time (default 600 s) */
     /** Called once per cycle after the step and write (e.g. to drain the log); may be NULL. In

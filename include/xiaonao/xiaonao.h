@@ -3,10 +3,15 @@
 #ifndef XIAONAO_H
 #define XIAONAO_H
 
+#include "xiaonao/backends.h"
+#include "xiaonao/control.h"
 #include "xiaonao/dynamics.h"
+#include "xiaonao/hal.h"
 #include "xiaonao/io.h"
 #include "xiaonao/model.h"
 #include "xiaonao/otg.h"
+#include "xiaonao/program.h"
+#include "xiaonao/runtime.h"
 #include "xiaonao/spatial.h"
 #include "xiaonao/types.h"
 

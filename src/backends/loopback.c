@@ -27,7 +27,8 @@ static xn_status lb_read(void *self, xn_hal *hal) {
         r->position = lb->nan[i] ? NAN : lb->q[i];
         r->velocity = lb->v[i];
         r->torque = 0;
-        r->statusword = xn_cia402_statusword(lb->drive[i].state);
+        r->statusword = xn_cia402_statusword(hal->joint_info[i].commandable ? lb->drive[i].state
+                                                                            : XN_CIA402_NOT_READY);
         r->error_code = lb->drive[i].error_code;
         r->stamp_ns = lb->time_ns;
     }
@@ -47,6 +48,7 @@ static xn_status lb_advance(void *self, xn_hal *hal) {
     for (int i = 0; i < lb->n; i++) {
         xn_drive_sim *ds = &lb->drive[i];
         const xn_joint_command *c = &hal->command[i];
+        if (!hal->joint_info[i].commandable) continue; /* a passive joint stays where it is */
         if (lb->nan[i]) xn_drive_sim_fault(ds, XN_DRIVE_ERR_SENSOR, lb->q[i], lb->v[i]);
         if (ds->state == XN_CIA402_OPERATION_ENABLED) {
             if (c->mode == XN_MODE_CSP) {
@@ -108,7 +110,15 @@ static void set_err(xn_error *err, const char *msg) {
     snprintf(err->message, sizeof err->message, "%s", msg);
 }
 
-xn_status xn_loopback_open(const xn_model *m, const xn_real *q0, int64_t period_ns, xn_hal **out,
+static int is_commanded(const char *name, const char *const *commanded, int n) {
+    if (!commanded) return 1;
+    for (int i = 0; i < n; i++)
+        if (strcmp(commanded[i], name) == 0) return 1;
+    return 0;
+}
+
+xn_status xn_loopback_open(const xn_model *m, const xn_real *q0, int64_t period_ns,
+                           const char *const *commanded, int ncommanded, xn_hal **out,
                            xn_error *err) {
     *out = NULL;
     if (period_ns <= 0) {
@@ -148,7 +158,7 @@ xn_status xn_loopback_open(const xn_model *m, const xn_real *q0, int64_t period_
         int qa = m->body_qadr[b], va = m->body_vadr[b];
         xn_joint_info *ji = &hal->joint_info[i];
         snprintf(ji->name, sizeof ji->name, "%s", m->joint_name[b]);
-        ji->commandable = 1;
+        ji->commandable = is_commanded(m->joint_name[b], commanded, ncommanded);
         ji->has_torque = 0;
         ji->torque_max = m->dof_effort[va];
         ji->position_lo = m->q_lower[qa];

@@ -126,7 +126,8 @@ static xn_status mj_advance(void *self, xn_hal *hal) {
             int j = mb->jnt[i];
             xn_real q = quantize(d->qpos[m->jnt_qposadr[j]], mb->opt.encoder_counts);
             xn_real v = d->qvel[m->jnt_dofadr[j]];
-            if (mb->nan[i]) q = NAN;
+            /* a failed encoder faults the drive; the brake then acts on the real joint */
+            if (mb->nan[i]) xn_drive_sim_fault(&mb->drive[i], XN_DRIVE_ERR_SENSOR, q, v);
             xn_real tau = xn_drive_sim_torque(&mb->drive[i], delayed_command(mb, i), &mb->gains[i],
                                               q, v, m->opt.timestep);
             xn_real gear = m->actuator_gear[6 * a];
@@ -333,7 +334,7 @@ xn_status xn_mujoco_open(const char *scene, const xn_mujoco_options *opt, xn_hal
     char mjerr[1000] = "";
     mb->m = mj_loadXML(scene, NULL, mjerr, sizeof mjerr);
     if (!mb->m) {
-        snprintf(msg, sizeof msg, "MuJoCo could not load the scene: %s", mjerr);
+        snprintf(msg, sizeof msg, "MuJoCo could not load the scene: %.440s", mjerr);
         free(mb);
         return fail(err, scene, XN_ERR_PARSE, msg);
     }

@@ -11,6 +11,8 @@
 
 #define ENABLE_TIMEOUT_NS 1000000000LL /* drives must be enabled within 1 s */
 #define REST_VELOCITY 0.01             /* rad/s: "at rest" after a quick stop */
+#define REPORTED_SENSOR 1              /* c->reported bits: a NaN or stale reading */
+#define REPORTED_DRIVE 2               /* the drive's fault */
 
 const char *xn_event_str(xn_event_code c) {
     switch (c) {
@@ -314,17 +316,17 @@ static void read_state(xn_controller *c) {
         const xn_joint_reading *r = &hal->joint[i];
         int qa = c->joint_qadr[i], va = c->joint_vadr[i];
         if (!isfinite(r->position) || !isfinite(r->velocity)) {
-            if (!c->reported[i])
+            if (!(c->reported[i] & REPORTED_SENSOR))
                 xn_ctl_event(c, XN_EV_SENSOR_NAN, i, 0, "joint %s: the reading is not finite",
                              hal->joint_info[i].name);
-            c->reported[i] = 1;
+            c->reported[i] |= REPORTED_SENSOR;
             bad = 1;
         } else if (c->cycle > 0 && r->stamp_ns <= c->last_stamp[i]) {
-            if (!c->reported[i])
+            if (!(c->reported[i] & REPORTED_SENSOR))
                 xn_ctl_event(c, XN_EV_SENSOR_STALE, i, 0,
                              "joint %s: the reading did not update (stamp %lld ns)",
                              hal->joint_info[i].name, (long long)r->stamp_ns);
-            c->reported[i] = 1;
+            c->reported[i] |= REPORTED_SENSOR;
             bad = 1;
         } else if (qa >= 0) {
             c->q[qa] = r->position;
@@ -333,11 +335,12 @@ static void read_state(xn_controller *c) {
         c->last_stamp[i] = r->stamp_ns;
         if (!hal->joint_info[i].commandable) continue;
         xn_cia402_state s = xn_cia402_decode(r->statusword);
-        if ((s == XN_CIA402_FAULT || s == XN_CIA402_FAULT_REACTION) && c->reported[i] < 2) {
+        if ((s == XN_CIA402_FAULT || s == XN_CIA402_FAULT_REACTION) &&
+            !(c->reported[i] & REPORTED_DRIVE)) {
             xn_ctl_event(c, XN_EV_DRIVE_FAULT, i, r->error_code,
                          "joint %s: the drive reports a fault (error code 0x%04X)",
                          hal->joint_info[i].name, r->error_code);
-            c->reported[i] = 2;
+            c->reported[i] |= REPORTED_DRIVE;
             bad = 1;
         }
     }
@@ -505,6 +508,8 @@ int xn_controller_finished(const xn_controller *c) {
     if (c->state != XN_CTL_FAULT) return 0;
     for (int k = 0; k < c->nj; k++) {
         int i = c->hal_of[k];
+        if (c->reported[i] & REPORTED_SENSOR)
+            continue; /* its reading cannot be trusted: nothing to wait for */
         xn_cia402_state s = xn_hal_joint_state(c->hal, i);
         if (s == XN_CIA402_FAULT_REACTION || s == XN_CIA402_OPERATION_ENABLED) return 0;
         xn_real v = c->hal->joint[i].velocity;

@@ -35,7 +35,12 @@ void xn_drive_sim_command(xn_drive_sim *ds, uint16_t cw, xn_real q, xn_real v) {
 void xn_drive_sim_fault(xn_drive_sim *ds, uint16_t error_code, xn_real q, xn_real v) {
     if (ds->state == XN_CIA402_FAULT || ds->state == XN_CIA402_FAULT_REACTION) return;
     ds->error_code = error_code;
-    if (ds->state == XN_CIA402_OPERATION_ENABLED) {
+    if (error_code == XN_DRIVE_ERR_SENSOR) {
+        /* without its encoder the drive cannot servo a ramp: it drops the torque and the holding
+         * brake engages where the joint was last seen (stop category 0) */
+        if (isfinite(q)) ds->hold_position = q;
+        ds->state = XN_CIA402_FAULT;
+    } else if (ds->state == XN_CIA402_OPERATION_ENABLED) {
         start_ramp(ds, q, v);
         ds->state = XN_CIA402_FAULT_REACTION;
     } else if (ds->state == XN_CIA402_QUICK_STOP) {
@@ -67,7 +72,7 @@ static xn_real clip(xn_real x, xn_real lim) { return x > lim ? lim : (x < -lim ?
 xn_real xn_drive_sim_torque(xn_drive_sim *ds, const xn_joint_command *cmd, const xn_drive_gains *g,
                             xn_real q, xn_real v, xn_real dt) {
     if (!isfinite(q) || !isfinite(v)) {
-        /* the drive checks its own encoder: a NaN is a sensor fault */
+        /* the drive checks its own encoder: a NaN is a sensor fault; the brake is not servoed */
         xn_drive_sim_fault(ds, XN_DRIVE_ERR_SENSOR, q, v);
         return 0;
     }

@@ -50,6 +50,14 @@ static void go_realtime(const xn_loop_config *cfg, xn_loop_report *r) {
     snprintf(r->note, sizeof r->note, "%s", note);
 }
 
+/* The watchdog guards motion: it is armed once the drives are enabled (the first cycles touch
+ * memory and caches for the first time and may be slow, while nothing moves yet) and until a
+ * fault has stopped everything. */
+static int armed(const xn_controller *c) {
+    xn_ctl_state s = xn_controller_state(c);
+    return s != XN_CTL_ENABLING && s != XN_CTL_FAULT;
+}
+
 xn_status xn_loop_run(xn_controller *c, xn_hal *hal, const xn_loop_config *cfg, xn_loop_report *r) {
     xn_loop_config defaults;
     if (!cfg) {
@@ -71,7 +79,7 @@ xn_status xn_loop_run(xn_controller *c, xn_hal *hal, const xn_loop_config *cfg, 
             int64_t woke = now_ns(), late = woke - deadline;
             xn_stats_add(&r->jitter, (double)late);
             if (late > period) r->late_wakeups++;
-            if (margin > 0 && late > margin && xn_controller_state(c) != XN_CTL_FAULT) {
+            if (margin > 0 && late > margin && armed(c)) {
                 char text[120];
                 snprintf(text, sizeof text, "cycle %ld woke %.3f ms late (margin %.3f ms)", cycle,
                          (double)late * 1e-6, (double)margin * 1e-6);
@@ -105,8 +113,16 @@ xn_status xn_loop_run(xn_controller *c, xn_hal *hal, const xn_loop_config *cfg, 
         if (st != XN_OK) break;
         deadline += period;
         if (cfg->realtime) {
-            /* after an overrun, skip the wake-ups already missed rather than run a burst */
-            int64_t now = now_ns();
+            /* a cycle that ends past the next deadline makes the next one late: the watchdog
+             * acts now, before the next command; then skip the wake-ups already missed rather
+             * than run a burst */
+            int64_t now = now_ns(), late = now - deadline;
+            if (margin > 0 && late > margin && armed(c)) {
+                char text[120];
+                snprintf(text, sizeof text, "cycle %ld ended %.3f ms late (margin %.3f ms)", cycle,
+                         (double)late * 1e-6, (double)margin * 1e-6);
+                xn_controller_quick_stop(c, XN_EV_WATCHDOG, text);
+            }
             while (deadline + period < now) deadline += period;
         }
     }

@@ -43,8 +43,16 @@ static int usage(FILE *f) {
 
 /* ---- rated limits from a JSON file ---- */
 
-static int load_limits(const char *path, xn_controller_config *cfg, xn_hal *hal, int required,
-                       char *source, size_t source_cap) {
+typedef struct {
+    int n;
+    char name[XN_OTG_MAX_DOFS][64];
+    double value[XN_OTG_MAX_DOFS][3]; /* velocity, acceleration, jerk; 0 when not given */
+    char source[512];
+} rated_limits;
+
+/* Read the limits file: 0 when it is absent and optional, 1 when read, -1 on an error (printed). */
+static int read_limits(const char *path, int required, rated_limits *rl) {
+    memset(rl, 0, sizeof *rl);
     if (!required && access(path, R_OK) != 0) return 0;
     size_t len;
     char *text = xn_cli_slurp(path, &len);
@@ -58,42 +66,51 @@ static int load_limits(const char *path, xn_controller_config *cfg, xn_hal *hal,
     }
     const xn_json *joints = xn_json_get(j, "joints");
     const xn_json *src = xn_json_get(j, "source");
-    if (src && src->type == XN_JSON_STRING) snprintf(source, source_cap, "%s", src->str);
-    int rc = 0;
-    if (!joints || joints->type != XN_JSON_OBJECT) {
-        xn_cli_error("%s: expected an object \"joints\" mapping joint names to limits", path);
+    if (src && src->type == XN_JSON_STRING) snprintf(rl->source, sizeof rl->source, "%s", src->str);
+    int rc = 1;
+    if (!joints || joints->type != XN_JSON_OBJECT || joints->n > XN_OTG_MAX_DOFS) {
+        xn_cli_error("%s: expected an object \"joints\" mapping up to %d joint names to limits",
+                     path, XN_OTG_MAX_DOFS);
         rc = -1;
     }
-    for (int i = 0; rc == 0 && joints && i < joints->n; i++) {
-        /* the controlled joints are the robot's commandable joints, in order */
-        int k = -1, seen = 0;
-        for (int h = 0; h < hal->njoint; h++) {
-            if (!hal->joint_info[h].commandable) continue;
-            if (strcmp(hal->joint_info[h].name, joints->keys[i]) == 0) k = seen;
-            seen++;
-        }
-        if (k < 0) {
-            xn_cli_error("%s: joint \"%s\" is not a commandable joint of the robot", path,
-                         joints->keys[i]);
-            rc = -1;
-            break;
-        }
-        const char *keys[3] = {"velocity", "acceleration", "jerk"};
-        xn_real *dst[3] = {&cfg->max_velocity[k], &cfg->max_acceleration[k], &cfg->max_jerk[k]};
-        for (int f = 0; f < 3; f++) {
+    static const char *const keys[3] = {"velocity", "acceleration", "jerk"};
+    for (int i = 0; rc > 0 && i < joints->n; i++) {
+        snprintf(rl->name[i], sizeof rl->name[i], "%s", joints->keys[i]);
+        for (int f = 0; f < 3 && rc > 0; f++) {
             const xn_json *x = xn_json_get(&joints->items[i], keys[f]);
             if (!x) continue;
             if (x->type != XN_JSON_NUMBER || !(x->num > 0) || !isfinite(x->num)) {
                 xn_cli_error("%s: joint \"%s\": \"%s\" must be a number > 0", path, joints->keys[i],
                              keys[f]);
                 rc = -1;
-                break;
             }
-            *dst[f] = x->num;
+            rl->value[i][f] = x->num;
         }
+        rl->n = i + 1;
     }
     xn_json_free(j);
-    return rc == 0 ? 1 : -1;
+    return rc;
+}
+
+/* Put the rated limits into the controller's configuration (controlled joint k is the k-th
+ * commandable joint of the robot). */
+static int apply_limits(const rated_limits *rl, const char *path, xn_controller_config *cfg,
+                        const xn_hal *hal) {
+    for (int i = 0; i < rl->n; i++) {
+        int k = -1, seen = 0;
+        for (int h = 0; h < hal->njoint; h++) {
+            if (!hal->joint_info[h].commandable) continue;
+            if (strcmp(hal->joint_info[h].name, rl->name[i]) == 0) k = seen;
+            seen++;
+        }
+        if (k < 0)
+            return xn_cli_error("%s: joint \"%s\" is not a commandable joint of the robot", path,
+                                rl->name[i]);
+        xn_real *dst[3] = {&cfg->max_velocity[k], &cfg->max_acceleration[k], &cfg->max_jerk[k]};
+        for (int f = 0; f < 3; f++)
+            if (rl->value[i][f] > 0) *dst[f] = rl->value[i][f];
+    }
+    return 0;
 }
 
 /* ---- the run ---- */
@@ -317,10 +334,26 @@ int xn_cmd_run(int argc, char **argv) {
         xn_program_free(prog);
         return 1;
     }
+    char default_limits[4096];
+    const char *slash = strrchr(robot, '/');
+    snprintf(default_limits, sizeof default_limits, "%.*slimits.json",
+             slash ? (int)(slash - robot + 1) : 0, robot);
+    if (!limits_path) limits_path = default_limits;
+    rated_limits *rl = calloc(1, sizeof *rl);
+    int have_limits = rl ? read_limits(limits_path, limits_path != default_limits, rl) : -1;
+    if (have_limits < 0) {
+        free(rl);
+        xn_model_free(m);
+        xn_program_free(prog);
+        return 1;
+    }
     xn_hal *hal = NULL;
     xn_status st;
     if (strcmp(backend, "loopback") == 0) {
-        st = xn_loopback_open(m, NULL, 1000000, &hal, &err);
+        /* the joints the limits file names are the ones to command (else every joint) */
+        const char *names[XN_OTG_MAX_DOFS];
+        for (int i = 0; i < rl->n; i++) names[i] = rl->name[i];
+        st = xn_loopback_open(m, NULL, 1000000, have_limits ? names : NULL, rl->n, &hal, &err);
     } else if (strcmp(backend, "mujoco") == 0) {
 #ifdef XN_HAVE_MUJOCO
         xn_mujoco_options mo = {0};
@@ -352,13 +385,8 @@ int xn_cmd_run(int argc, char **argv) {
     xn_controller_config_init(&cfg);
     cfg.command_mode = strcmp(mode, "position") == 0 ? XN_CMD_POSITION : XN_CMD_TORQUE;
     if (bandwidth > 0) cfg.bandwidth = bandwidth;
-    char limits_source[512] = "", default_limits[4096];
-    const char *slash = strrchr(robot, '/');
-    snprintf(default_limits, sizeof default_limits, "%.*slimits.json",
-             slash ? (int)(slash - robot + 1) : 0, robot);
-    if (load_limits(limits_path ? limits_path : default_limits, &cfg, hal, limits_path != NULL,
-                    limits_source, sizeof limits_source) < 0)
-        goto out;
+    const char *limits_source = rl->source;
+    if (have_limits && apply_limits(rl, limits_path, &cfg, hal)) goto out;
     st = xn_controller_create(m, hal, prog, &cfg, &c, &err);
     if (st != XN_OK) {
         if (err.line)
@@ -457,6 +485,7 @@ int xn_cmd_run(int argc, char **argv) {
     rc = rs->faulted ? 3 : 0;
 out:
     if (logf) fclose(logf);
+    free(rl);
     free(rs);
     xn_controller_free(c);
     xn_hal_close(hal);

@@ -1,0 +1,145 @@
+/* The robot-program parser: what a valid program means, and for each kind of mistake the line,
+ * the column and the words of the message. SPDX-License-Identifier: Apache-2.0 */
+#include <math.h>
+#include <string.h>
+
+#include "test_util.h"
+#include "xiaonao/program.h"
+
+#define M_PI 3.14159265358979323846
+
+static xn_program *parse(const char *text, xn_error *err) {
+    xn_program *p = NULL;
+    xn_program_parse(text, strlen(text), "t.xnp", &p, err);
+    return p;
+}
+
+static void valid(void) {
+    const char *text = "# header\n"
+                       "pose home = [0, -45deg, 0.5]   # comment\n"
+                       "\n"
+                       "set speed 80%\n"
+                       "movej home speed 0.5 accel 50% blend 2deg\n"
+                       "movej [1, 2e-1, -3] \n"
+                       "wait 0.25\n"
+                       "wait until settled\n"
+                       "wait until settled 0.002\n"
+                       "wait until j2 < -0.5\n"
+                       "set payload 1.5 [0, 0, 0.1]\n"
+                       "set tool [0, 0, 0.1, 0, 0, 90deg]\n"
+                       "movej later\n"
+                       "stop\n"
+                       "pose later = [3, 2, 1]\n";
+    xn_error err;
+    xn_program *p = parse(text, &err);
+    XT_CHECK(p != NULL, "valid program rejected: %s", err.message);
+    if (!p) return;
+    XT_CHECK(p->n == 11, "%d instructions, expected 11", p->n);
+    const xn_instruction *in = p->ins;
+    XT_CHECK(in[0].op == XN_OP_SET_SPEED && fabs(in[0].value[0] - 0.8) < 1e-15 && in[0].line == 4,
+             "set speed 80%%");
+    XT_CHECK(in[1].op == XN_OP_MOVEJ && in[1].naxes == 3 && strcmp(in[1].name, "home") == 0 &&
+                 fabs(in[1].target[1] + M_PI / 4) < 1e-15 && in[1].speed == 0.5 &&
+                 fabs(in[1].accel - 0.5) < 1e-15 && fabs(in[1].blend - M_PI / 90) < 1e-15,
+             "movej home with options");
+    XT_CHECK(in[2].op == XN_OP_MOVEJ && in[2].target[1] == 0.2 && in[2].speed == 1 &&
+                 in[2].blend == 0 && in[2].column == 1,
+             "movej literal with defaults");
+    XT_CHECK(in[3].op == XN_OP_WAIT_TIME && in[3].value[0] == 0.25, "wait 0.25");
+    XT_CHECK(in[4].op == XN_OP_WAIT_SETTLED && in[4].value[0] == 1e-3, "settled default 1 mrad");
+    XT_CHECK(in[5].op == XN_OP_WAIT_SETTLED && in[5].value[0] == 0.002, "settled 0.002");
+    XT_CHECK(in[6].op == XN_OP_WAIT_JOINT && in[6].cmp == '<' && in[6].value[0] == -0.5 &&
+                 strcmp(in[6].name, "j2") == 0,
+             "wait until j2 < -0.5");
+    XT_CHECK(in[7].op == XN_OP_SET_PAYLOAD && in[7].value[0] == 1.5 && in[7].value[3] == 0.1,
+             "payload");
+    XT_CHECK(in[8].op == XN_OP_SET_TOOL && fabs(in[8].value[5] - M_PI / 2) < 1e-15, "tool");
+    XT_CHECK(in[9].op == XN_OP_MOVEJ && in[9].target[0] == 3, "a pose defined further down");
+    XT_CHECK(in[10].op == XN_OP_STOP && in[10].line == 14, "stop on line 14");
+
+    /* the check against a robot: joint count, limits (naming line and joint), joint names */
+    const char *names[3] = {"j1", "j2", "j3"};
+    double lo[3] = {-4, -4, -4}, hi[3] = {4, 4, 4};
+    XT_CHECK(xn_program_check(p, 3, names, lo, hi, &err) == XN_OK, "in limits: %s", err.message);
+    hi[0] = 2.5; /* the pose "later" puts j1 at 3 */
+    XT_CHECK(xn_program_check(p, 3, names, lo, hi, &err) != XN_OK && err.line == 13 &&
+                 strstr(err.message, "j1") && strstr(err.message, "later") &&
+                 strstr(err.message, "limits"),
+             "beyond a limit: line %d, %s", err.line, err.message);
+    hi[0] = 4;
+    names[1] = "other";
+    XT_CHECK(xn_program_check(p, 3, names, lo, hi, &err) != XN_OK && err.line == 10 &&
+                 strstr(err.message, "j2"),
+             "unknown joint in wait: line %d, %s", err.line, err.message);
+    XT_CHECK(xn_program_check(p, 2, names, lo, hi, &err) != XN_OK && err.line == 5 &&
+                 strstr(err.message, "3 joint values") && strstr(err.message, "2 joints"),
+             "wrong joint count: %s", err.message);
+    xn_program_free(p);
+}
+
+static void errors(void) {
+    struct {
+        const char *text;
+        int line, column;
+        const char *words;
+    } cases[] = {
+        {"movej [0, 0]\nmovel [1]\n", 2, 1, "unknown command 'movel'"},
+        {"movej\n", 1, 6, "expected a pose name or [joint values]"},
+        {"movej nowhere\n", 1, 7, "no pose named 'nowhere'"},
+        {"movej [0, 1\n", 1, 12, "expected ',' or ']'"},
+        {"movej [0, x]\n", 1, 11, "expected a number"},
+        {"movej [0] speed\n", 1, 16, "expected a speed fraction"},
+        {"movej [0] speed 1.5\n", 1, 11, "speed must be in (0, 1]"},
+        {"movej [0] speed fast\n", 1, 17, "found fast"},
+        {"movej [0] velocity 1\n", 1, 11, "unknown movej option 'velocity'"},
+        {"movej [0] blend -1\n", 1, 11, "blend must be >= 0"},
+        {"movej [0] 5\n", 1, 11, "unexpected 5 after the movej command"},
+        {"movej [0rad]\n", 1, 9, "unknown unit"},
+        {"movej [1e999]\n", 1, 8, "is not a number"},
+        {"wait\n", 1, 5, "expected a time (s) or 'until'"},
+        {"wait -1\n", 1, 6, "a wait time must be >= 0"},
+        {"wait 5%\n", 1, 6, "takes no '%' unit"},
+        {"wait until j1 = 3\n", 1, 15, "expected '<' or '>'"},
+        {"wait until settled 0\n", 1, 20, "a tolerance must be > 0"},
+        {"set speed 0\n", 1, 11, "the speed override must be in (0, 100%]"},
+        {"set colour red\n", 1, 5, "unknown setting 'colour'"},
+        {"set tool [1, 2, 3]\n", 1, 18, "needs 6 values"},
+        {"set payload -1\n", 1, 13, "payload mass must be >= 0"},
+        {"pose a = [1]\npose a = [2]\n", 2, 6, "pose 'a' is defined twice"},
+        {"pose movej = [1]\n", 1, 6, "is a command"},
+        {"pose p [1]\n", 1, 8, "expected '='"},
+        {"stop now\n", 1, 6, "unexpected now"},
+        {"\n\n  @\n", 3, 3, "unexpected character '@'"},
+        {"[1]\n", 1, 1, "expected a command"},
+        {"movej [1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17]\n", 1, 47, "more than 16 values"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        xn_error err;
+        xn_program *p = parse(cases[i].text, &err);
+        char where[64];
+        snprintf(where, sizeof where, "line %d, column %d:", cases[i].line, cases[i].column);
+        XT_CHECK(!p && err.line == cases[i].line && strstr(err.message, where) &&
+                     strstr(err.message, cases[i].words),
+                 "case %zu: expected \"%s %s\", got line %d \"%s\"", i, where, cases[i].words,
+                 err.line, err.message);
+        xn_program_free(p);
+    }
+    /* a NUL byte inside a line, and a missing file */
+    xn_program *p = NULL;
+    xn_error err;
+    XT_CHECK(xn_program_parse("stop\0x\n", 7, "nul", &p, &err) != XN_OK && !p &&
+                 strstr(err.message, "NUL"),
+             "NUL byte: %s", err.message);
+    XT_CHECK(xn_program_load("/nonexistent/x.xnp", &p, &err) == XN_ERR_IO && !p &&
+                 strstr(err.message, "cannot open"),
+             "missing file: %s", err.message);
+    /* an empty program is valid and does nothing */
+    XT_CHECK(xn_program_parse("", 0, "empty", &p, &err) == XN_OK && p && p->n == 0, "empty");
+    xn_program_free(p);
+}
+
+int main(void) {
+    valid();
+    errors();
+    return xt_done("test_program");
+}

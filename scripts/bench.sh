@@ -7,3 +7,7 @@ echo
 "$build/bench/bench_dynamics" "$@"
 echo
 "$build/bench/bench_otg" 20000
+echo
+echo "## Controller runtime (simulated Panda)"
+echo
+"$build/bench/bench_runtime"

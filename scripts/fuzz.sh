@@ -5,7 +5,7 @@ set -euo pipefail
 build=${1:-build-fuzz}
 secs=${2:-30}
 root=$(cd "$(dirname "$0")/.." && pwd)
-for h in urdf mjcf; do
+for h in urdf mjcf program; do
   work="$build/fuzz-corpus-$h"
   mkdir -p "$work"
   echo "fuzz_$h: ${secs}s"

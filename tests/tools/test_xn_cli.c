@@ -97,6 +97,63 @@ static void write_file(const char *name, const char *text, char *path, size_t ca
     fclose(f);
 }
 
+/* xn run: a program on the loopback and the simulated robot, its log and report; programs with
+ * mistakes stop before any motion with the file, the line and the reason. */
+static void check_run(void) {
+    char prog[512], cmd[4096], dir[512];
+    write_file("ok.xnp",
+               "pose a = [0.3, -0.5, 0.2, -2.0, 0.1, 1.7, 0.9]\nmovej a speed 0.8\nwait 0.05\n",
+               prog, sizeof prog);
+    snprintf(dir, sizeof dir, "%s/run_report", XN_TMP_DIR);
+    snprintf(cmd, sizeof cmd, "%s run %s --backend loopback --report %s --quiet", XN_BIN, prog,
+             dir);
+    int rc = run(cmd);
+    XT_CHECK(rc == 0 && strstr(out_buf, "program completed"), "loopback run: exit %d: %s", rc,
+             out_buf);
+    XT_CHECK(strstr(out_buf, "report") && strstr(out_buf, "index.html"), "report path printed");
+    char path[1024];
+    snprintf(path, sizeof path, "%s/log.csv", dir);
+    size_t len = 0;
+    char *log = xt_slurp(path, &len);
+    XT_CHECK(strncmp(log, "time,line,state,q_joint1,qd_joint1,tau_joint1,qref_joint1", 57) == 0 &&
+                 strstr(log, "enabled: 7 drives") && strstr(log, "program end"),
+             "log: header and events");
+    int rows = 0;
+    for (size_t i = 0; i < len; i++) rows += log[i] == '\n';
+    XT_CHECK(rows > 500, "log: one row per cycle (%d rows)", rows);
+    free(log);
+    snprintf(path, sizeof path, "%s/index.html", dir);
+    char *html = xt_slurp(path, NULL);
+    XT_CHECK(strstr(html, "tracking error") && strstr(html, "completed"), "index.html");
+    free(html);
+#ifdef XN_HAVE_MUJOCO
+    snprintf(cmd, sizeof cmd, "%s run %s --quiet", XN_BIN, prog);
+    rc = run(cmd);
+    XT_CHECK(rc == 0 && strstr(out_buf, "program completed") && strstr(out_buf, "joint7"),
+             "MuJoCo run: exit %d: %s", rc, out_buf);
+#endif
+    write_file("typo.xnp", "pose a = [0, 0, 0, -1.5, 0, 1.5, 0]\nmovej a\nmvoej a\n", prog,
+               sizeof prog);
+    snprintf(cmd, sizeof cmd, "run %s --backend loopback", prog);
+    check_error(cmd, "typo.xnp:3: line 3, column 1: unknown command 'mvoej'");
+    write_file("limit.xnp", "movej [0, 0, 0, -1.5, 0, 1.5, 0]\nmovej [0, 2, 0, -1.5, 0, 1.5, 0]\n",
+               prog, sizeof prog);
+    snprintf(cmd, sizeof cmd, "run %s --backend loopback", prog);
+    check_error(cmd, "limit.xnp:2: line 2, column 1: the target puts joint joint2 at 2 rad, "
+                     "outside its limits");
+    check_error("run /nonexistent.xnp", "cannot open the program");
+    snprintf(cmd, sizeof cmd, "run %s --backend sim", prog);
+    check_error(cmd, "unknown backend 'sim'");
+    snprintf(cmd, sizeof cmd, "run %s --mode fast", prog);
+    check_error(cmd, "--mode is torque or position");
+    snprintf(cmd, sizeof cmd, "run %s --robot /nonexistent/scene.xml", prog);
+    check_error(cmd, "/nonexistent/scene.xml");
+    char lim[512];
+    write_file("limits.json", "{\"joints\": {\"joint1\": {\"velocity\": -1}}}", lim, sizeof lim);
+    snprintf(cmd, sizeof cmd, "run %s --backend loopback --limits %s", prog, lim);
+    check_error(cmd, "joint \"joint1\": \"velocity\" must be a number > 0");
+}
+
 /* xn otg on a Ruckig reference file: every duration within 1e-8 of the reference. */
 static void check_otg(const char *file) {
     char cmd[2048], outp[512], refp[512];
@@ -130,6 +187,7 @@ static void check_otg(const char *file) {
 }
 
 int main(void) {
+    check_run();
     check_otg("ruckig_3dof.jsonl");
     char otgbad[512], otgargs[2048];
     write_file("bad_otg.jsonl",

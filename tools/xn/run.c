@@ -128,8 +128,37 @@ typedef struct {
     long samples;
     char pending_events[1024]; /* events not yet written to the log */
     const xn_program *prog;
+    char *source;       /* the program's text, to show the line being run */
+    const char **lines; /* start of each line in source */
+    int nlines;
     volatile int done; /* real-time mode: the loop thread finished */
 } run_state;
+
+/* Keep the program's text so that progress can show each line as it starts. */
+static void keep_source(run_state *rs, const char *path) {
+    size_t len;
+    FILE *f = fopen(path, "rb");
+    if (!f) return;
+    fseek(f, 0, SEEK_END);
+    long n = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    rs->source = n >= 0 ? malloc((size_t)n + 1) : NULL;
+    len = rs->source ? fread(rs->source, 1, (size_t)n, f) : 0;
+    fclose(f);
+    if (!rs->source) return;
+    rs->source[len] = 0;
+    int count = 1;
+    for (size_t i = 0; i < len; i++) count += rs->source[i] == '\n';
+    rs->lines = malloc((size_t)count * sizeof *rs->lines);
+    if (!rs->lines) return;
+    rs->lines[0] = rs->source;
+    rs->nlines = 1;
+    for (size_t i = 0; i < len; i++)
+        if (rs->source[i] == '\n') {
+            rs->source[i] = 0;
+            rs->lines[rs->nlines++] = rs->source + i + 1;
+        }
+}
 
 static void status_line(run_state *rs, const xn_ctl_sample *s) {
     double worst = 0;
@@ -152,7 +181,11 @@ static void drain(run_state *rs) {
             if (rs->tty) fputc('\r', stderr);
             if (ev.code == XN_EV_LINE) {
                 /* show the program line being started */
-                fprintf(stderr, "  t %7.3f s   line %d\n", (double)ev.time_ns * 1e-9, ev.line);
+                const char *text =
+                    ev.line >= 1 && ev.line <= rs->nlines ? rs->lines[ev.line - 1] : "";
+                while (*text == ' ' || *text == '\t') text++;
+                fprintf(stderr, "  t %7.3f s   line %-3d %s\n", (double)ev.time_ns * 1e-9, ev.line,
+                        text);
             } else {
                 fprintf(stderr, "  t %7.3f s   %s: %s\n", (double)ev.time_ns * 1e-9,
                         xn_event_str(ev.code), ev.text);
@@ -418,6 +451,7 @@ int xn_cmd_run(int argc, char **argv) {
     rs->tty = isatty(2);
     rs->prog = prog;
     rs->last_line = -1;
+    keep_source(rs, program_path);
     if (logf) write_log_header(logf, c, rs->nj);
     if (!quiet)
         fprintf(stderr, "xn run %s on %s (%s backend, %d joints, %s, %s)\n", program_path, robot,
@@ -486,6 +520,10 @@ int xn_cmd_run(int argc, char **argv) {
 out:
     if (logf) fclose(logf);
     free(rl);
+    if (rs) {
+        free(rs->lines);
+        free(rs->source);
+    }
     free(rs);
     xn_controller_free(c);
     xn_hal_close(hal);

@@ -40,7 +40,9 @@ typedef enum {
     XN_EV_WATCHDOG,     /**< a cycle was late beyond the margin: quick stop */
     XN_EV_OVERRUN,      /**< a cycle's compute time exceeded the period */
     XN_EV_STOPPED,      /**< a controlled stop finished */
-    XN_EV_OTG_ERROR     /**< the trajectory generator rejected a motion (line) */
+    XN_EV_OTG_ERROR,    /**< the trajectory generator rejected a motion (line) */
+    XN_EV_BLEND_REFUSED /**< blending into the next motion would leave a position limit: the
+                             robot stops at the waypoint instead */
 } xn_event_code;
 
 /** One event: when, what, where, and a sentence for people. */
@@ -117,6 +119,8 @@ typedef struct xn_controller xn_controller;
  * exist in the model (by name); model joints the robot lacks are held at their neutral value.
  * `program` may be NULL (the robot is enabled and holds still) and is checked against the
  * joints' limits here: a target beyond a limit fails with the line named, before any motion.
+ * The configuration is checked too (limits finite and > 0, rated velocities within the model's
+ * velocity limits).
  * All memory is allocated here. */
 xn_status xn_controller_create(xn_model *m, xn_hal *hal, const xn_program *program,
                                const xn_controller_config *cfg, xn_controller **out, xn_error *err);

@@ -30,6 +30,7 @@ const char *xn_event_str(xn_event_code c) {
     case XN_EV_OVERRUN: return "overrun";
     case XN_EV_STOPPED: return "stopped";
     case XN_EV_OTG_ERROR: return "trajectory error";
+    case XN_EV_BLEND_REFUSED: return "blend refused";
     }
     return "unknown";
 }
@@ -166,6 +167,12 @@ static xn_status check_config(xn_controller *c, xn_error *err) {
             xn_real vm = c->m->dof_vmax[c->vadr[k]];
             g->max_velocity[k] = isfinite(vm) && vm > 0 ? vm : 1.0;
         }
+        xn_real model_vmax = c->m->dof_vmax[c->vadr[k]];
+        if (g->max_velocity[k] > model_vmax * (1 + 1e-12))
+            return create_fail(err,
+                               "joint %s: the rated velocity %g rad/s exceeds the model's "
+                               "velocity limit %g rad/s",
+                               c->name[k], g->max_velocity[k], model_vmax);
         if (!(g->max_velocity[k] > 0) || !(g->max_acceleration[k] > 0) || !(g->max_jerk[k] > 0) ||
             !isfinite(g->max_velocity[k] + g->max_acceleration[k] + g->max_jerk[k]))
             return create_fail(err,
@@ -395,7 +402,15 @@ static void update_reference(xn_controller *c) {
             xn_controller_quick_stop(c, XN_EV_QUICK_STOP, "the controlled stop failed");
         return;
     }
-    if (c->output.new_calculation && c->state == XN_CTL_RUNNING) xn_ctl_check_trajectory(c);
+    if (c->output.new_calculation && c->state == XN_CTL_RUNNING && !xn_ctl_check_trajectory(c)) {
+        /* a refused blend: step along the restored trajectory instead (no new calculation) */
+        for (int k = 0; k < c->nj; k++) {
+            p->current_position[k] = c->output.position[k];
+            p->current_velocity[k] = c->output.velocity[k];
+            p->current_acceleration[k] = c->output.acceleration[k];
+        }
+        xn_otg_update(&c->otg, p, &c->output, &oe);
+    }
     for (int k = 0; k < c->nj; k++) {
         c->q_ref[c->qadr[k]] = c->output.position[k];
         c->v_ref[c->vadr[k]] = c->output.velocity[k];

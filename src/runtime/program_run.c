@@ -27,20 +27,40 @@ static void start_motion(xn_controller *c, const xn_instruction *in) {
     c->act = ACT_MOTION;
 }
 
-void xn_ctl_check_trajectory(xn_controller *c) {
+int xn_ctl_check_trajectory(xn_controller *c) {
     const xn_trajectory *t = &c->otg.trajectory;
+    int blending = c->blending;
+    c->blending = 0;
     for (int k = 0; k < c->nj; k++) {
         xn_real lo, hi, tlo, thi;
         xn_trajectory_extrema(t, k, &lo, &tlo, &hi, &thi);
-        if (lo < c->lo[k] - 1e-9 || hi > c->hi[k] + 1e-9) {
-            char text[120];
-            snprintf(text, sizeof text,
-                     "joint %s would reach %.4g rad, beyond its limit: controlled stop", c->name[k],
-                     lo < c->lo[k] ? lo : hi);
-            xn_ctl_begin_stop(c, XN_EV_LIMIT_STOP, text);
-            return;
+        if (lo >= c->lo[k] - 1e-9 && hi <= c->hi[k] + 1e-9) continue;
+        xn_real reach = lo < c->lo[k] ? lo : hi;
+        if (blending) {
+            /* undo the blend: finish the motion it left (which ends at rest inside the limits),
+             * then start this one from rest */
+            c->otg = c->saved_otg;
+            c->input = c->saved_input;
+            c->output = c->saved_output;
+            memcpy(c->target, c->saved_target, sizeof c->target);
+            c->pc--;
+            c->blend = 0;
+            c->act = ACT_MOTION;
+            c->line = c->prog->ins[c->pc].line;
+            xn_ctl_event(c, XN_EV_BLEND_REFUSED, k, reach,
+                         "blending would take joint %s to %.4g rad, beyond its limit: stopping "
+                         "at the waypoint",
+                         c->name[k], reach);
+            return 0;
         }
+        char text[120];
+        snprintf(text, sizeof text,
+                 "joint %s would reach %.4g rad, beyond its limit: controlled stop", c->name[k],
+                 reach);
+        xn_ctl_begin_stop(c, XN_EV_LIMIT_STOP, text);
+        return 1;
     }
+    return 1;
 }
 
 static void apply_payload(xn_controller *c, const xn_instruction *in) {
@@ -93,6 +113,14 @@ void xn_ctl_program_step(xn_controller *c) {
     for (int guard = 0; guard < MAX_INSTRUCTIONS_PER_CYCLE; guard++) {
         if (c->act != ACT_NONE) {
             if (!activity_done(c)) return;
+            if (c->act == ACT_MOTION && !c->output.finished) {
+                /* a blend: keep the motion being left, in case the blend must be refused */
+                c->blending = 1;
+                c->saved_otg = c->otg;
+                c->saved_input = c->input;
+                c->saved_output = c->output;
+                memcpy(c->saved_target, c->target, sizeof c->target);
+            }
             c->act = ACT_NONE;
             c->pc++;
         }

@@ -42,6 +42,13 @@ struct xn_controller {
     xn_otg otg;
     xn_otg_problem input;
     xn_otg_output output;
+    /* a blend in progress: the motion it left, restored if the blended trajectory would leave a
+     * position limit (the robot then finishes that motion and starts the next from rest) */
+    int blending;
+    xn_otg saved_otg;
+    xn_otg_problem saved_input;
+    xn_otg_output saved_output;
+    xn_real saved_target[XN_OTG_MAX_DOFS];
 
     /* program interpretation */
     int pc, line;
@@ -72,7 +79,8 @@ void xn_ctl_event(xn_controller *c, xn_event_code code, int joint, double value,
 void xn_ctl_begin_stop(xn_controller *c, xn_event_code why, const char *text);
 /* program_run.c: one cycle of interpretation (state RUNNING), before the trajectory update */
 void xn_ctl_program_step(xn_controller *c);
-/* program_run.c: after a new trajectory was calculated: stop if it would leave a limit */
-void xn_ctl_check_trajectory(xn_controller *c);
+/* program_run.c: after a new trajectory was calculated: 1 if it stays inside the position
+ * limits; else a refused blend is undone (returns 0: update again) or a controlled stop begins */
+int xn_ctl_check_trajectory(xn_controller *c);
 
 #endif

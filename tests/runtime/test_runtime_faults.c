@@ -191,6 +191,24 @@ static void limit_rejected(void) {
              "target beyond a limit rejected before any motion: line %d %s", err.line, err.message);
     /* nothing moved: the drives were never enabled */
     XT_CHECK(xn_hal_joint_state(r.hal, 0) == XN_CIA402_SWITCH_ON_DISABLED, "drives untouched");
+    /* a configuration the robot cannot do: rated velocity beyond the model's, NaN jerk */
+    xn_program_free(r.prog);
+    r.prog = NULL;
+    cfg.max_jerk[2] = NAN;
+    st = xn_controller_create(r.m, r.hal, NULL, &cfg, &r.c, &err);
+    XT_CHECK(st != XN_OK && strstr(err.message, "joint3") && strstr(err.message, "jerk"),
+             "NaN jerk limit: %s", err.message);
+    rig_close(&r);
+    memset(&r, 0, sizeof r);
+    xn_load_model(XN_MODELS_DIR "/urdf/panda.urdf", NULL, &r.m, &err); /* 2.175 rad/s limits */
+    static const char *const urdf_arm[2] = {"panda_joint1", "panda_joint2"};
+    xn_loopback_open(r.m, NULL, 1000000, urdf_arm, 2, &r.hal, &err);
+    rt_panda_config(&cfg);
+    cfg.max_velocity[1] = 3.0;
+    st = xn_controller_create(r.m, r.hal, NULL, &cfg, &r.c, &err);
+    XT_CHECK(st != XN_OK && strstr(err.message, "panda_joint2") &&
+                 strstr(err.message, "exceeds the model's velocity limit 2.175"),
+             "rated velocity beyond the model's: %s", err.message);
     rig_close(&r);
 }
 
@@ -278,7 +296,35 @@ static void controlled_stop_and_program(void) {
     rig_close(&r);
 }
 
+static void blend_refused(void) {
+    /* blending at full speed into a motion with a gentle acceleration limit would carry joint1
+     * far past its limit (2.8973): the blend is refused, the robot stops at the waypoint and
+     * starts the next motion from rest; no reference ever leaves the limits */
+    rig r;
+    if (rig_open(&r,
+                 "movej [2.8, 0, 0, -1.5, 0, 1.5, 0] blend 0.5\n"
+                 "movej [2.85, 0, 0, -1.5, 0, 1.5, 0] accel 0.05\n",
+                 0)) {
+        XT_CHECK(0, "blend rig");
+        return;
+    }
+    double qmax = -10;
+    for (int i = 0; i < 20000 && !xn_controller_finished(r.c); i++) {
+        rt_cycle(r.c, r.hal);
+        rt_drain(r.c, &r.ev);
+        qmax = fmax(qmax, r.hal->joint[0].position);
+    }
+    const xn_event *e = rt_find(&r.ev, XN_EV_BLEND_REFUSED);
+    XT_CHECK(e && e->joint == 0 && e->value > 2.8973, "blend refused: %s", e ? e->text : "none");
+    XT_CHECK(rt_find(&r.ev, XN_EV_PROGRAM_END) && !rt_find(&r.ev, XN_EV_LIMIT_STOP),
+             "the program still completes");
+    XT_CHECK(qmax <= 2.85 + 1e-9 && fabs(r.hal->joint[0].position - 2.85) < 1e-9,
+             "joint1 peaks at %.6f, ends at %.6f (target 2.85)", qmax, r.hal->joint[0].position);
+    rig_close(&r);
+}
+
 int main(void) {
+    blend_refused();
     sensor_fault(0, XN_INJECT_SENSOR_NAN, XN_EV_SENSOR_NAN);
     sensor_fault(0, XN_INJECT_SENSOR_STALE, XN_EV_SENSOR_STALE);
     drive_fault(0);

@@ -157,7 +157,80 @@ static void sensors(void) {
              "missing scene: %s", err.message);
 }
 
+/* The backend's options, each against what it must do exactly. */
+static void options(void) {
+    xn_error err;
+    xn_hal *hal = NULL;
+    /* quantization: every position reading is a whole number of counts */
+    xn_mujoco_options o = {0};
+    o.encoder_counts = 1 << 14;
+    XT_CHECK(xn_mujoco_open(PANDA_SCENE, &o, &hal, &err) == XN_OK, "open: %s", err.message);
+    if (!hal) return;
+    double step = 6.283185307179586 / (1 << 14), worst = 0;
+    for (int k = 0; k < 100; k++) {
+        xn_hal_read(hal);
+        for (int i = 0; i < hal->njoint; i++) {
+            double c = hal->joint[i].position / step;
+            worst = fmax(worst, fabs(c - round(c)));
+        }
+        xn_hal_write(hal);
+        xn_hal_advance(hal);
+    }
+    XT_CHECK(worst < 1e-9, "readings on the 2^14-count grid (off by %.2e counts)", worst);
+    xn_hal_close(hal);
+
+    /* noise: the readings' spread about the true position is the configured deviation */
+    memset(&o, 0, sizeof o);
+    o.position_noise = 1e-3;
+    o.seed = 7;
+    XT_CHECK(xn_mujoco_open(PANDA_SCENE, &o, &hal, &err) == XN_OK, "open: %s", err.message);
+    if (!hal) return;
+    const mjModel *mm = xn_mujoco_model(hal);
+    const mjData *md = xn_mujoco_data(hal);
+    double sum = 0, sum2 = 0;
+    int n = 0;
+    for (int k = 0; k < 2000; k++) {
+        xn_hal_read(hal);
+        for (int i = 0; i < 7; i++) {
+            double e = hal->joint[i].position - md->qpos[mm->jnt_qposadr[i]];
+            sum += e;
+            sum2 += e * e;
+            n++;
+        }
+        xn_hal_write(hal);
+        xn_hal_advance(hal);
+    }
+    double mean = sum / n, sd = sqrt(sum2 / n - mean * mean);
+    /* 14,000 samples: the estimate's relative error is about 1/sqrt(2n) = 0.6 % */
+    XT_CHECK(fabs(sd - 1e-3) < 3e-5 && fabs(mean) < 3e-5, "noise sd %.4e (1e-3), mean %.1e", sd,
+             mean);
+    xn_hal_close(hal);
+
+    /* latency: a torque command takes effect exactly latency_cycles periods later */
+    memset(&o, 0, sizeof o);
+    o.latency_cycles = 3;
+    XT_CHECK(xn_mujoco_open(PANDA_SCENE, &o, &hal, &err) == XN_OK, "open: %s", err.message);
+    if (!hal) return;
+    md = xn_mujoco_data(hal);
+    int seen = -1;
+    for (int k = 0; k < 20; k++) {
+        xn_hal_read(hal);
+        for (int i = 0; i < 7; i++) {
+            xn_joint_command *c = &hal->command[i];
+            c->controlword = xn_cia402_enable_step(xn_hal_joint_state(hal, i), c->controlword);
+            c->mode = XN_MODE_CST;
+            c->torque = k >= 10 && i == 6 ? 5.0 : 0.0; /* a torque step on joint7 at cycle 10 */
+        }
+        xn_hal_write(hal);
+        xn_hal_advance(hal);
+        if (seen < 0 && fabs(md->qfrc_actuator[6] - 5.0) < 1e-12) seen = k;
+    }
+    XT_CHECK(seen == 13, "the torque step sent at cycle 10 acted at cycle %d (expected 13)", seen);
+    xn_hal_close(hal);
+}
+
 int main(void) {
+    options();
     run_example(XN_CMD_TORQUE, 1e-3, "computed torque (CST)");
     run_example(XN_CMD_POSITION, 5e-3, "drive position servo (CSP)");
     sensors();

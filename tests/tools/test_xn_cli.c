@@ -132,6 +132,23 @@ static void check_run(void) {
     XT_CHECK(rc == 0 && strstr(out_buf, "program completed") && strstr(out_buf, "joint7"),
              "MuJoCo run: exit %d: %s", rc, out_buf);
 #endif
+    /* a fault drill: the drive fault is in the output and in the log, the exit status is 3 */
+    snprintf(path, sizeof path, "%s/drill.csv", XN_TMP_DIR);
+    snprintf(cmd, sizeof cmd, "%s run %s --backend loopback --inject joint4:fault@0.2 --log %s",
+             XN_BIN, prog, path);
+    rc = run(cmd);
+    XT_CHECK(rc == 3 && strstr(out_buf, "drive fault: joint joint4") &&
+                 strstr(out_buf, "stopped on a fault"),
+             "fault drill: exit %d: %s", rc, out_buf);
+    log = xt_slurp(path, NULL);
+    XT_CHECK(strstr(log, "drive fault: joint joint4: the drive reports a fault (error code "
+                         "0x9000); quick stop"),
+             "the drill's events are in the log");
+    free(log);
+    snprintf(cmd, sizeof cmd, "run %s --backend loopback --inject joint9:nan@1", prog);
+    check_error(cmd, "--inject: the robot has no joint 'joint9'");
+    snprintf(cmd, sizeof cmd, "run %s --backend loopback --inject joint1:smoke@1", prog);
+    check_error(cmd, "--inject: unknown fault 'smoke'");
     write_file("typo.xnp", "pose a = [0, 0, 0, -1.5, 0, 1.5, 0]\nmovej a\nmvoej a\n", prog,
                sizeof prog);
     snprintf(cmd, sizeof cmd, "run %s --backend loopback", prog);

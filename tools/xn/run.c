@@ -24,7 +24,8 @@ static int usage(FILE *f) {
             "usage: xn run PROGRAM [--robot SCENE] [--backend mujoco|loopback] [--realtime]\n"
             "              [--log FILE] [--report DIR] [--limits FILE] [--mode torque|position]\n"
             "              [--bandwidth W] [--max-time S] [--latency CYCLES]\n"
-            "              [--encoder-counts N] [--position-noise RAD] [--quiet]\n\n"
+            "              [--encoder-counts N] [--position-noise RAD] [--inject J:KIND@S]\n"
+            "              [--quiet]\n\n"
             "Runs a robot program (see include/xiaonao/program.h for the language) at 1 kHz.\n"
             "  --robot SCENE    MJCF scene (default: the Franka Panda, %s)\n"
             "  --backend        mujoco (default: simulated physics) or loopback (ideal joints)\n"
@@ -36,6 +37,8 @@ static int usage(FILE *f) {
             "                   limits.json beside the scene when it exists)\n"
             "  --mode           torque: computed torque in the controller (default);\n"
             "                   position: the drives servo, with the model's torque feedforward\n"
+            "  --inject J:KIND@S  a fault drill: at S seconds, joint J's encoder reads NaN (nan),\n"
+            "                   stops updating (stale), or its drive faults (fault)\n"
             "Exit status: 0 program completed, 1 bad input, 3 the robot stopped on a fault.\n",
             XN_DEFAULT_ROBOT);
     return f == stdout ? 0 : 1;
@@ -132,6 +135,12 @@ typedef struct {
     const char **lines; /* start of each line in source */
     int nlines;
     volatile int done; /* real-time mode: the loop thread finished */
+    /* --inject: a fault drill */
+    xn_hal *hal;
+    int inject_joint;
+    xn_inject_kind inject_kind;
+    int64_t inject_at_ns;
+    int injected;
 } run_state;
 
 /* Keep the program's text so that progress can show each line as it starts. */
@@ -230,8 +239,36 @@ static void drain(run_state *rs) {
 }
 
 static int after_cycle(void *user, xn_controller *c) {
+    run_state *rs = user;
     (void)c;
-    drain(user);
+    drain(rs);
+    if (rs->inject_joint >= 0 && !rs->injected && rs->hal->time_ns >= rs->inject_at_ns) {
+        xn_hal_inject(rs->hal, rs->inject_joint, rs->inject_kind);
+        rs->injected = 1;
+    }
+    return 0;
+}
+
+/* --inject JOINT:KIND@SECONDS, KIND one of nan, stale, fault. */
+static int parse_inject(const char *spec, const xn_hal *hal, run_state *rs) {
+    char joint[64], kind[16];
+    double at;
+    int n = 0;
+    if (sscanf(spec, "%63[^:]:%15[^@]@%lf%n", joint, kind, &at, &n) != 3 || spec[n] || !(at >= 0))
+        return xn_cli_error("--inject expects JOINT:KIND@SECONDS (KIND: nan, stale or fault), "
+                            "got '%s'",
+                            spec);
+    rs->inject_joint = xn_hal_joint_id(hal, joint);
+    if (rs->inject_joint < 0) return xn_cli_error("--inject: the robot has no joint '%s'", joint);
+    if (strcmp(kind, "nan") == 0)
+        rs->inject_kind = XN_INJECT_SENSOR_NAN;
+    else if (strcmp(kind, "stale") == 0)
+        rs->inject_kind = XN_INJECT_SENSOR_STALE;
+    else if (strcmp(kind, "fault") == 0)
+        rs->inject_kind = XN_INJECT_DRIVE_FAULT;
+    else
+        return xn_cli_error("--inject: unknown fault '%s' (nan, stale or fault)", kind);
+    rs->inject_at_ns = (int64_t)llround(at * 1e9);
     return 0;
 }
 
@@ -294,7 +331,7 @@ static void print_summary(const run_state *rs, const xn_loop_report *lr, xn_cont
 
 int xn_cmd_run(int argc, char **argv) {
     const char *program_path = NULL, *robot = NULL, *backend = "mujoco", *log_path = NULL,
-               *report_dir = NULL, *limits_path = NULL, *mode = "torque";
+               *report_dir = NULL, *limits_path = NULL, *mode = "torque", *inject = NULL;
     int realtime = 0, quiet = 0;
     double bandwidth = 0, max_time = 600, noise = 0;
     long latency = 0, counts = 0;
@@ -320,6 +357,8 @@ int xn_cmd_run(int argc, char **argv) {
             limits_path = argv[++i];
         else if (strcmp(a, "--mode") == 0)
             mode = argv[++i];
+        else if (strcmp(a, "--inject") == 0)
+            inject = argv[++i];
         else if (strcmp(a, "--bandwidth") == 0 || strcmp(a, "--max-time") == 0 ||
                  strcmp(a, "--position-noise") == 0) {
             char *end;
@@ -451,6 +490,12 @@ int xn_cmd_run(int argc, char **argv) {
     rs->tty = isatty(2);
     rs->prog = prog;
     rs->last_line = -1;
+    rs->hal = hal;
+    rs->inject_joint = -1;
+    if (inject && (realtime || parse_inject(inject, hal, rs))) {
+        if (realtime) xn_cli_error("--inject works in simulation (without --realtime)");
+        goto out;
+    }
     keep_source(rs, program_path);
     if (logf) write_log_header(logf, c, rs->nj);
     if (!quiet)

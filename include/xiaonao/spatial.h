@@ -41,6 +41,9 @@ xn_status xn_quat_to_rot(const xn_real q[4], xn_real R[9]);
 void xn_rot_to_quat(const xn_real R[9], xn_real q[4]);
 /** Rotation of `angle` radians about the unit axis `axis` (Rodrigues' formula). */
 void xn_rot_axis_angle(const xn_real axis[3], xn_real angle, xn_real R[9]);
+/** The rotation vector of R (axis times angle, angle in [0, pi]): the inverse of
+ * xn_rot_axis_angle, accurate to rounding at every angle including 0 and pi. */
+void xn_rot_log(const xn_real R[9], xn_real w[3]);
 /** Rotation from roll, pitch, yaw as URDF defines it: R = Rz(yaw) Ry(pitch) Rx(roll). */
 void xn_rot_rpy(xn_real roll, xn_real pitch, xn_real yaw, xn_real R[9]);
 

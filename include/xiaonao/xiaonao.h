@@ -7,6 +7,7 @@
 #include "xiaonao/control.h"
 #include "xiaonao/dynamics.h"
 #include "xiaonao/hal.h"
+#include "xiaonao/ik.h"
 #include "xiaonao/io.h"
 #include "xiaonao/model.h"
 #include "xiaonao/otg.h"

@@ -77,3 +77,43 @@ void xn_chol_solve(const xn_real *L, int n, xn_real *x) {
         x[i] = s / L[i * n + i];
     }
 }
+
+void xn_symn_eigvals(const xn_real *A, int n, xn_real *eval) {
+    xn_real a[144] = {0};
+    for (int i = 0; i < n * n && i < 144; i++) a[i] = A[i];
+    for (int sweep = 0; sweep < 30; sweep++) {
+        xn_real off = 0, diag = 0;
+        for (int p = 0; p < n; p++) {
+            diag += a[p * n + p] * a[p * n + p];
+            for (int q = p + 1; q < n; q++) off += a[p * n + q] * a[p * n + q];
+        }
+        if (off <= 1e-30 * diag || off == 0) break;
+        for (int p = 0; p < n; p++)
+            for (int q = p + 1; q < n; q++) {
+                xn_real apq = a[p * n + q];
+                if (apq == 0) continue;
+                /* the rotation that zeroes a[p][q] (Golub and Van Loan, the symmetric Schur step)
+                 */
+                xn_real theta = (a[q * n + q] - a[p * n + p]) / (2 * apq);
+                xn_real t = (theta >= 0 ? 1 : -1) / (fabs(theta) + sqrt(theta * theta + 1));
+                xn_real c = 1 / sqrt(t * t + 1), s = t * c;
+                for (int k = 0; k < n; k++) {
+                    xn_real akp = a[k * n + p], akq = a[k * n + q];
+                    a[k * n + p] = c * akp - s * akq;
+                    a[k * n + q] = s * akp + c * akq;
+                }
+                for (int k = 0; k < n; k++) {
+                    xn_real apk = a[p * n + k], aqk = a[q * n + k];
+                    a[p * n + k] = c * apk - s * aqk;
+                    a[q * n + k] = s * apk + c * aqk;
+                }
+            }
+    }
+    for (int i = 0; i < n; i++) eval[i] = a[i * n + i];
+    for (int i = 1; i < n; i++) /* insertion sort, ascending */
+        for (int k = i; k > 0 && eval[k] < eval[k - 1]; k--) {
+            xn_real t = eval[k];
+            eval[k] = eval[k - 1];
+            eval[k - 1] = t;
+        }
+}

@@ -95,6 +95,33 @@ void xn_rot_axis_angle(const xn_real axis[3], xn_real angle, xn_real R[9]) {
     R[8] = t * z * z + c;
 }
 
+void xn_rot_log(const xn_real R[9], xn_real w[3]) {
+    /* sin(angle) * axis from the skew part, cos(angle) from the trace */
+    xn_real s0 = 0.5 * (R[7] - R[5]), s1 = 0.5 * (R[2] - R[6]), s2 = 0.5 * (R[3] - R[1]);
+    xn_real c = 0.5 * (R[0] + R[4] + R[8] - 1), sn = sqrt(s0 * s0 + s1 * s1 + s2 * s2);
+    xn_real angle = atan2(sn, c);
+    if (c > -0.5 || sn > 0.5) {
+        /* away from pi the skew part fixes the axis well: angle / sin(angle), Taylor near 0 */
+        xn_real k = sn < 1e-8 ? 1 + angle * angle / 6 : angle / sn;
+        w[0] = k * s0;
+        w[1] = k * s1;
+        w[2] = k * s2;
+        return;
+    }
+    /* near pi: the axis from the symmetric part, (R + R^T)/2 - cI = (1 - c) a a^T, its largest
+     * diagonal entry first; the sign from the skew part */
+    xn_real d[3] = {R[0] - c, R[4] - c, R[8] - c};
+    int i = d[0] >= d[1] && d[0] >= d[2] ? 0 : (d[1] >= d[2] ? 1 : 2);
+    xn_real a[3];
+    a[i] = sqrt(fmax(d[i], 0) / (1 - c));
+    for (int k = 0; k < 3; k++)
+        if (k != i) a[k] = 0.5 * (R[3 * i + k] + R[3 * k + i]) / ((1 - c) * a[i]);
+    xn_real sk[3] = {s0, s1, s2};
+    xn_real dot = a[0] * sk[0] + a[1] * sk[1] + a[2] * sk[2];
+    xn_real n = sqrt(a[0] * a[0] + a[1] * a[1] + a[2] * a[2]) * (dot < 0 ? -1 : 1);
+    for (int k = 0; k < 3; k++) w[k] = angle * a[k] / n;
+}
+
 void xn_rot_rpy(xn_real roll, xn_real pitch, xn_real yaw, xn_real R[9]) {
     xn_real cr = cos(roll), sr = sin(roll), cp = cos(pitch), sp = sin(pitch);
     xn_real cy = cos(yaw), sy = sin(yaw);

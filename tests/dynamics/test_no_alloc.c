@@ -81,7 +81,49 @@ static void run(const char *label, const char *path, int floating) {
     xn_model_free(m);
 }
 
+/* inverse kinematics: the numerical solver (with the secondary task and limits), the velocity
+ * form, and the UR closed form */
+static void ik(void) {
+    xn_model *m = NULL, *ur5 = NULL;
+    xn_error err;
+    xn_load_model(XN_MODELS_DIR "/urdf/panda.urdf", NULL, &m, &err);
+    xn_load_model(XN_MODELS_DIR "/urdf/ur5_robot.urdf", NULL, &ur5, &err);
+    if (!m || !ur5) {
+        XT_CHECK(0, "ik models: %s", err.message);
+        return;
+    }
+    int f = xn_model_frame_id(m, "panda_hand");
+    xn_ik *solver = xn_ik_create(m, f);
+    xn_data *d = xn_data_create(m);
+    double q[9] = {0.1, -0.3, 0.2, -2.0, 0.1, 1.8, 0.7, 0.01, 0.01}, q0[9], qs[9], qd[9];
+    double twist[6] = {0.1, 0, 0, 0, 0.2, 0};
+    xn_dyn_fk(m, d, q);
+    xn_se3 target;
+    xn_dyn_frame_placement(m, d, f, &target);
+    for (int i = 0; i < 9; i++) q0[i] = q[i] + 0.02;
+    xn_ik_options o;
+    xn_ik_options_init(&o);
+    o.posture_gain = 0.1;
+    o.limit_gain = 0.1;
+    xn_ik_result r;
+    unsigned long seed = 1;
+    CHECK_NO_ALLOC("ik", xn_ik_solve(solver, &target, q0, &o, qs, &r));
+    CHECK_NO_ALLOC("ik", xn_ik_solve_multistart(solver, &target, q0, NULL, 3, &seed, qs, &r));
+    CHECK_NO_ALLOC("ik", xn_ik_velocity(solver, q, twist, 0, 0, qd, NULL));
+    xn_ik_ur ur;
+    xn_ik_ur_init(ur5, xn_model_frame_id(ur5, "tool0"), &ur, &err);
+    xn_data *d5 = xn_data_create(ur5);
+    double sol[8][6];
+    CHECK_NO_ALLOC("ik", xn_ik_ur_solve(&ur, d5, &target, sol, NULL));
+    xn_data_free(d5);
+    xn_data_free(d);
+    xn_ik_free(solver);
+    xn_model_free(ur5);
+    xn_model_free(m);
+}
+
 int main(void) {
+    ik();
     run("talos", XN_MODELS_DIR "/urdf/talos_full_v2.urdf", 1);
     run("panda", XN_MODELS_DIR "/urdf/panda.urdf", 0);
     run("mjcf ball", XN_DATA_DIR "/mjcf/floating.xml", 0);

@@ -152,6 +152,7 @@ static void run_ur_closed_form(int poses) {
     xn_ik_ur_init(m, f, &ur, &err);
     xn_data *d = xn_data_create(m);
     double *times = calloc((size_t)poses, sizeof(double)), q[6], sol[8][6];
+    /* d: only to check the answers */
     int ok = 0;
     for (int t = 0; t < poses; t++) {
         for (int i = 0; i < 6; i++) q[i] = (2 * urand() - 1) * PI;
@@ -159,7 +160,7 @@ static void run_ur_closed_form(int poses) {
         xn_dyn_fk(m, d, q);
         xn_dyn_frame_placement(m, d, f, &target);
         double t0 = xb_now_ns();
-        int n = xn_ik_ur_solve(&ur, d, &target, sol, NULL);
+        int n = xn_ik_ur_solve(&ur, &target, sol, NULL);
         times[t] = xb_now_ns() - t0;
         int all = n > 0;
         for (int s = 0; s < n; s++) all &= reached(m, d, f, sol[s], &target);
@@ -167,6 +168,41 @@ static void run_ur_closed_form(int poses) {
     }
     printf("| UR5 (6 DoF) | closed form, all solutions | %.2f %% | %.1f | %.1f |\n",
            100.0 * ok / poses, pct(times, poses, 0.5) * 1e-3, pct(times, poses, 0.99) * 1e-3);
+    free(times);
+    xn_data_free(d);
+    xn_model_free(m);
+}
+
+static void run_panda_closed_form(int poses) {
+    xn_model *m = NULL;
+    xn_error err;
+    xn_load_model(XN_MODELS_DIR "/urdf/panda.urdf", NULL, &m, &err);
+    int f = xn_model_frame_id(m, "panda_hand");
+    xn_ik_panda pk;
+    xn_ik_panda_init(m, f, &pk, &err);
+    xn_data *d = xn_data_create(m);
+    double *times = calloc((size_t)poses, sizeof(double)), q[9] = {0}, sol[8][7];
+    int ok = 0;
+    for (int t = 0; t < poses; t++) {
+        for (int i = 0; i < 7; i++)
+            q[i] = m->q_lower[i] + (m->q_upper[i] - m->q_lower[i]) * urand();
+        xn_se3 target;
+        xn_dyn_fk(m, d, q);
+        xn_dyn_frame_placement(m, d, f, &target);
+        double t0 = xb_now_ns();
+        int n = xn_ik_panda_solve(&pk, &target, q[6], 1, sol, NULL);
+        times[t] = xb_now_ns() - t0;
+        int all = n > 0;
+        for (int s = 0; s < n; s++) {
+            double qq[9] = {0};
+            memcpy(qq, sol[s], sizeof sol[s]);
+            all &= reached(m, d, f, qq, &target);
+        }
+        ok += all;
+    }
+    printf(
+        "| Panda (7 DoF) | closed form, q7 given, solutions in limits | %.2f %% | %.1f | %.1f |\n",
+        100.0 * ok / poses, pct(times, poses, 0.5) * 1e-3, pct(times, poses, 0.99) * 1e-3);
     free(times);
     xn_data_free(d);
     xn_model_free(m);
@@ -182,5 +218,6 @@ int main(int argc, char **argv) {
     run_robot("Talos left arm", XN_MODELS_DIR "/urdf/talos_full_v2.urdf", "gripper_left_base_link",
               "arm_left_", poses);
     run_ur_closed_form(poses);
+    run_panda_closed_form(poses);
     return 0;
 }

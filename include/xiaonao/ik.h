@@ -112,6 +112,8 @@ typedef struct {
     xn_real p56_tip[3];  /**< the 5-6 meeting point in the tip body's frame */
     xn_real a6_tip[3];   /**< axis 6 in the tip body's frame */
     xn_se3 frame_in_tip; /**< the frame's placement in the tip body */
+    xn_real axis0[6][3], point0[6][3]; /**< joint axes and points on them at q = 0 (world) */
+    xn_se3 tip0;                       /**< the tip body's pose at q = 0 */
 } xn_ik_ur;
 
 /** Analyse model m for frame `frame` (on the last of the six joints' bodies or fixed to it).
@@ -121,10 +123,39 @@ xn_status xn_ik_ur_init(const xn_model *m, int frame, xn_ik_ur *ur, xn_error *er
  * each in (-pi, pi]) into q and returns how many. Each solution reproduces the target by forward
  * kinematics to rounding. At a wrist singularity (axes 4 and 6 parallel) q4 is chosen 0 and the
  * solutions sharing the singular wrist are reported once; flags (if not NULL) gets bit 1 set.
- * Uses d (forward kinematics) as workspace. Joint limits are not applied (a UR's +-2 pi ranges
- * hold every solution; q + 2 pi k is a solution too). */
-int xn_ik_ur_solve(const xn_ik_ur *ur, xn_data *d, const xn_se3 *target, xn_real q[8][6],
-                   int *flags);
+ * No allocation. Joint limits are not applied (a UR's +-2 pi ranges hold every solution;
+ * q + 2 pi k is a solution too). */
+int xn_ik_ur_solve(const xn_ik_ur *ur, const xn_se3 *target, xn_real q[8][6], int *flags);
+
+/* ---- closed form: Panda-type 7R arms, the 7th joint as parameter ---- */
+
+/** A Panda-type arm, analysed once from its model: seven revolute joints in a chain whose first
+ * three axes meet in one point (the shoulder) and whose axes 5 and 6 meet (the Franka Emika
+ * Panda). With the 7th joint's angle chosen, the other six follow in closed form from the
+ * Paden-Kahan subproblems on the product-of-exponentials form of the model: joint 4 from the
+ * shoulder-to-wrist distance, joints 5 and 6 from where the shoulder appears seen from the hand,
+ * joints 1-3 from the rest of the rotation. */
+typedef struct {
+    const xn_model *m;
+    int frame;
+    int body[7], qadr[7];
+    xn_real axis[7][3], point[7][3]; /**< joint axes and points on them at q = 0 (world) */
+    xn_real shoulder[3];             /**< where axes 1-3 meet */
+    xn_real wrist[3];                /**< where axes 5 and 6 meet */
+    xn_se3 frame0;                   /**< the frame's pose at q = 0 */
+} xn_ik_panda;
+
+/** Analyse model m for frame `frame` (moved by exactly the seven joints). Fails with a message
+ * saying which structural condition does not hold. */
+xn_status xn_ik_panda_init(const xn_model *m, int frame, xn_ik_panda *pk, xn_error *err);
+/** All solutions with joint 7 at q7 (rad) for the frame to be at `target`: up to 8 rows of 7
+ * angles (joints 1-6 in (-pi, pi], joint 7 = q7) into q; returns how many. With in_limits, only
+ * solutions inside the model's joint limits are kept (an angle moved by a turn where the range
+ * reaches past pi). flags (if not NULL) gets bit 1 when a
+ * singular configuration (shoulder axes 1 and 3 aligned, or the wrist's axes aligned) made a
+ * choice: the free angle is then set to 0. No allocation. */
+int xn_ik_panda_solve(const xn_ik_panda *pk, const xn_se3 *target, xn_real q7, int in_limits,
+                      xn_real q[8][7], int *flags);
 
 #ifdef __cplusplus
 }

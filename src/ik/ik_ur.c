@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "ik/ik_internal.h"
 #include "xiaonao/dynamics.h"
 #include "xiaonao/ik.h"
 
@@ -118,8 +119,14 @@ xn_status xn_ik_ur_init(const xn_model *m, int frame, xn_ik_ur *ur, xn_error *er
         ur->qadr[i] = m->body_qadr[b];
     }
     xn_data *d = xn_data_create(m);
-    if (!d) return XN_ERR_NOMEM;
-    xn_dyn_fk(m, d, m->q_neutral);
+    xn_real *zero = xn_ik_zero_config(m);
+    if (!d || !zero) {
+        xn_data_free(d);
+        free(zero);
+        return XN_ERR_NOMEM;
+    }
+    xn_dyn_fk(m, d, zero);
+    free(zero);
     chain c;
     memset(&c, 0, sizeof c);
     for (int i = 0; i < 6; i++) {
@@ -129,6 +136,9 @@ xn_status xn_ik_ur_init(const xn_model *m, int frame, xn_ik_ur *ur, xn_error *er
     }
     xn_se3 tip = d->oMi[ur->body[5]];
     xn_data_free(d);
+    memcpy(ur->axis0, c.a, sizeof ur->axis0);
+    memcpy(ur->point0, c.p, sizeof ur->point0);
+    ur->tip0 = tip;
     xn_real t[3], p45[3], p56[3];
     cross(c.a[1], c.a[2], t);
     xn_real par23 = norm(t);
@@ -169,23 +179,14 @@ xn_status xn_ik_ur_init(const xn_model *m, int frame, xn_ik_ur *ur, xn_error *er
     return XN_OK;
 }
 
-int xn_ik_ur_solve(const xn_ik_ur *ur, xn_data *d, const xn_se3 *target, xn_real q[8][6],
-                   int *flags) {
-    const xn_model *m = ur->m;
+int xn_ik_ur_solve(const xn_ik_ur *ur, const xn_se3 *target, xn_real q[8][6], int *flags) {
     if (flags) *flags = 0;
     for (int i = 0; i < 9; i++)
         if (!isfinite(target->R[i])) return 0;
     for (int i = 0; i < 3; i++)
         if (!isfinite(target->p[i])) return 0;
-    /* the reference geometry at q = 0 again (cheap, and keeps xn_ik_ur plain data) */
-    xn_dyn_fk(m, d, m->q_neutral);
-    xn_real a0[6][3], p0[6][3];
-    for (int i = 0; i < 6; i++) {
-        const xn_se3 *X = &d->oMi[ur->body[i]];
-        mat_vec(X->R, &m->body_axis[3 * ur->body[i]], a0[i]);
-        memcpy(p0[i], X->p, sizeof p0[i]);
-    }
-    const xn_se3 tip0 = d->oMi[ur->body[5]];
+    const xn_real(*a0)[3] = ur->axis0, (*p0)[3] = ur->point0;
+    const xn_se3 tip0 = ur->tip0;
     xn_real s3 = dot(a0[2], ur->n0) > 0 ? 1 : -1, s4 = dot(a0[3], ur->n0) > 0 ? 1 : -1;
     /* the tip body's pose and the wrist point */
     xn_se3 inv, tip;

@@ -112,10 +112,11 @@ static void ik(void) {
     CHECK_NO_ALLOC("ik", xn_ik_velocity(solver, q, twist, 0, 0, qd, NULL));
     xn_ik_ur ur;
     xn_ik_ur_init(ur5, xn_model_frame_id(ur5, "tool0"), &ur, &err);
-    xn_data *d5 = xn_data_create(ur5);
-    double sol[8][6];
-    CHECK_NO_ALLOC("ik", xn_ik_ur_solve(&ur, d5, &target, sol, NULL));
-    xn_data_free(d5);
+    double sol[8][6], sol7[8][7];
+    CHECK_NO_ALLOC("ik", xn_ik_ur_solve(&ur, &target, sol, NULL));
+    xn_ik_panda pk;
+    xn_ik_panda_init(m, f, &pk, &err);
+    CHECK_NO_ALLOC("ik", xn_ik_panda_solve(&pk, &target, 0.7, 1, sol7, NULL));
     xn_data_free(d);
     xn_ik_free(solver);
     xn_model_free(ur5);

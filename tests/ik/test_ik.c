@@ -69,7 +69,7 @@ static void ur_closed_form(void) {
         for (int i = 0; i < 6; i++) q[i] = (2 * urand() - 1) * PI;
         xn_se3 target, X;
         frame_pose(m, d, q, f, &target);
-        int n = xn_ik_ur_solve(&ur, d, &target, sol, NULL);
+        int n = xn_ik_ur_solve(&ur, &target, sol, NULL);
         eight += n == 8;
         int has_original = 0;
         for (int s = 0; s < n; s++) {
@@ -95,13 +95,68 @@ static void ur_closed_form(void) {
     xn_se3 far;
     xn_se3_identity(&far);
     far.p[0] = 5;
-    XT_CHECK(xn_ik_ur_solve(&ur, d, &far, sol, NULL) == 0, "5 m away: no solution");
+    XT_CHECK(xn_ik_ur_solve(&ur, &far, sol, NULL) == 0, "5 m away: no solution");
     xn_model *panda = NULL;
     xn_load_model(XN_MODELS_DIR "/urdf/panda.urdf", NULL, &panda, &err);
     XT_CHECK(xn_ik_ur_init(panda, xn_model_frame_id(panda, "panda_hand"), &ur, &err) != XN_OK &&
                  strstr(err.message, "not a UR-type arm"),
              "the Panda is not UR-type: %s", err.message);
     xn_model_free(panda);
+    xn_data_free(d);
+    xn_model_free(m);
+}
+
+static void panda_closed_form(void) {
+    xn_model *m = NULL;
+    xn_error err;
+    xn_load_model(XN_MODELS_DIR "/urdf/panda.urdf", NULL, &m, &err);
+    if (!m) {
+        XT_CHECK(0, "panda: %s", err.message);
+        return;
+    }
+    int f = xn_model_frame_id(m, "panda_hand");
+    xn_ik_panda pk;
+    XT_CHECK(xn_ik_panda_init(m, f, &pk, &err) == XN_OK, "Panda structure: %s", err.message);
+    xn_data *d = xn_data_create(m);
+    double q[9] = {0}, sol[8][7], worst = 0;
+    int found = 0, trials = 2000, total = 0;
+    for (int t = 0; t < trials; t++) {
+        for (int i = 0; i < 7; i++)
+            q[i] = m->q_lower[i] + (m->q_upper[i] - m->q_lower[i]) * urand();
+        xn_se3 target, X;
+        frame_pose(m, d, q, f, &target);
+        int n = xn_ik_panda_solve(&pk, &target, q[6], 0, sol, NULL);
+        total += n;
+        int has = 0;
+        for (int s = 0; s < n; s++) {
+            double qq[9] = {0}, ep, er, dq = 0;
+            memcpy(qq, sol[s], sizeof sol[s]);
+            frame_pose(m, d, qq, f, &X);
+            pose_error(&X, &target, &ep, &er);
+            worst = fmax(worst, fmax(ep, er));
+            for (int i = 0; i < 7; i++) dq = fmax(dq, fabs(remainder(sol[s][i] - q[i], 2 * PI)));
+            has |= dq < 1e-7;
+        }
+        found += has;
+    }
+    XT_CHECK(worst < 1e-9, "every Panda solution reproduces the pose (worst %.2e)", worst);
+    XT_CHECK(found == trials, "the original configuration is among the solutions in %d of %d",
+             found, trials);
+    printf("Panda closed form: %d poses, %.1f solutions on average, worst FK error %.2e\n", trials,
+           (double)total / trials, worst);
+    /* in_limits keeps only solutions inside the joint limits */
+    for (int i = 0; i < 7; i++) q[i] = 0.5 * (m->q_lower[i] + m->q_upper[i]);
+    xn_se3 target;
+    frame_pose(m, d, q, f, &target);
+    int n = xn_ik_panda_solve(&pk, &target, q[6], 1, sol, NULL);
+    int inside = n > 0;
+    for (int s = 0; s < n; s++)
+        for (int i = 0; i < 7; i++)
+            inside &= sol[s][i] >= m->q_lower[i] - 1e-12 && sol[s][i] <= m->q_upper[i] + 1e-12;
+    XT_CHECK(inside, "in_limits: %d solutions, all inside", n);
+    XT_CHECK(xn_ik_panda_init(m, xn_model_frame_id(m, "panda_link4"), &pk, &err) != XN_OK &&
+                 strstr(err.message, "seven joints"),
+             "a frame on link 4 is refused: %s", err.message);
     xn_data_free(d);
     xn_model_free(m);
 }
@@ -198,6 +253,7 @@ static void velocity(void) {
 int main(void) {
     rot_log();
     ur_closed_form();
+    panda_closed_form();
     numerical(XN_MODELS_DIR "/urdf/panda.urdf", "panda_hand");
     numerical(XN_MODELS_DIR "/urdf/ur5_robot.urdf", "tool0");
     velocity();

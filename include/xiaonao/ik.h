@@ -59,11 +59,12 @@ typedef struct {
 typedef struct xn_ik xn_ik;
 
 /** A solver for frame `frame` of model m (which must outlive it). Active DoFs: every 1-DoF
- * joint. NULL when out of memory or the frame does not exist. */
+ * joint between the frame and the root (the joints that move it). NULL when out of memory or
+ * the frame does not exist. */
 xn_ik *xn_ik_create(const xn_model *m, int frame);
 void xn_ik_free(xn_ik *ik);
-/** Choose which joints the solver may move: active has nv entries (0: held); DoFs of free and
- * ball joints are always held. */
+/** Choose which joints the solver may move: active has nv entries (0: held), or NULL for the
+ * default (the joints that move the frame); DoFs of free and ball joints are always held. */
 void xn_ik_set_active(xn_ik *ik, const unsigned char *active);
 
 /** Solve for the frame to reach `target` from q_init (nq); the result (the best iterate) goes to

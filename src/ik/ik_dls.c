@@ -63,13 +63,20 @@ void xn_ik_free(xn_ik *ik) {
     free(ik);
 }
 
+/* 1 when body b moves the frame's body (b is it or one of its ancestors). */
+static int moves_frame(const xn_model *m, int frame, int b) {
+    for (int x = m->frame_body[frame]; x > 0; x = m->body_parent[x])
+        if (x == b) return 1;
+    return 0;
+}
+
 void xn_ik_set_active(xn_ik *ik, const unsigned char *active) {
     const xn_model *m = ik->m;
     ik->na = 0;
     for (int b = 1; b < m->nbody; b++) {
         if (m->body_nv[b] != 1 || m->body_nq[b] != 1) continue;
         int v = m->body_vadr[b], qa = m->body_qadr[b];
-        if (active && !active[v]) continue;
+        if (active ? !active[v] : !moves_frame(m, ik->frame, b)) continue;
         int k = ik->na++;
         ik->act_v[k] = v;
         ik->act_q[k] = qa;

@@ -203,7 +203,44 @@ static void check_otg(const char *file) {
     free(ot);
 }
 
+/* xn ik: numerical and closed-form answers checked by forward kinematics in the output; bad
+ * input named. */
+static void check_ik(void) {
+    char cmd[2048];
+    snprintf(cmd, sizeof cmd, "%s ik %s/urdf/panda.urdf panda_hand --pose 0.5,0,0.4,3.14159,0,0",
+             XN_BIN, XN_MODELS_DIR);
+    int rc = run(cmd);
+    XT_CHECK(rc == 0 && strstr(out_buf, "converged"), "xn ik numerical: exit %d: %s", rc, out_buf);
+    snprintf(cmd, sizeof cmd,
+             "%s ik %s/urdf/ur5_robot.urdf tool0 --pose 0.4,0.2,0.3,3.14159,0,0 --closed-form ur",
+             XN_BIN, XN_MODELS_DIR);
+    rc = run(cmd);
+    XT_CHECK(rc == 0 && strstr(out_buf, "8 closed-form solutions"), "xn ik ur: exit %d: %s", rc,
+             out_buf);
+    /* every reported forward-kinematics error is tiny */
+    int n = 0, bad = 0;
+    for (const char *p = strstr(out_buf, "position error "); p;
+         p = strstr(p + 1, "position error ")) {
+        n++;
+        bad += atof(p + 15) > 1e-9;
+    }
+    XT_CHECK(n == 8 && bad == 0, "8 solutions checked by forward kinematics (%d bad)", bad);
+    snprintf(cmd, sizeof cmd, "%s ik %s/urdf/panda.urdf panda_hand --pose 3,0,0.4,0,0,0 --starts 2",
+             XN_BIN, XN_MODELS_DIR);
+    rc = run(cmd);
+    XT_CHECK(rc == 2 && strstr(out_buf, "not reached"), "out of reach: exit %d", rc);
+    char args[1024];
+    snprintf(args, sizeof args, "ik %s/urdf/panda.urdf nosuch --pose 0,0,0,0,0,0", XN_MODELS_DIR);
+    check_error(args, "no frame named 'nosuch'");
+    snprintf(args, sizeof args, "ik %s/urdf/panda.urdf panda_hand --pose 1,2,3", XN_MODELS_DIR);
+    check_error(args, "is not six numbers");
+    snprintf(args, sizeof args,
+             "ik %s/urdf/panda.urdf panda_hand --pose 0,0,0,0,0,0 --closed-form ur", XN_MODELS_DIR);
+    check_error(args, "not a UR-type arm");
+}
+
 int main(void) {
+    check_ik();
     check_run();
     check_otg("ruckig_3dof.jsonl");
     char otgbad[512], otgargs[2048];

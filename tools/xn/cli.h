@@ -10,6 +10,7 @@ int xn_cmd_info(int argc, char **argv);
 int xn_cmd_dyn(int argc, char **argv);
 int xn_cmd_otg(int argc, char **argv);
 int xn_cmd_run(int argc, char **argv);
+int xn_cmd_ik(int argc, char **argv);
 
 /* Print "xn: <message>" to stderr; returns 1 (the exit code for a user error). */
 int xn_cli_error(const char *fmt, ...)
@@ -26,6 +27,9 @@ char *xn_cli_slurp(const char *path, size_t *len);
 struct xn_json;
 int xn_cli_json_lines(char *text, const char *file,
                       int (*fn)(void *ctx, const struct xn_json *j, const char *where), void *ctx);
+/* Parse "a,b,c" (finite numbers, at most cap) into out; the count, or -1 when it is not such a
+ * list (or has more than cap numbers). */
+int xn_cli_list(const char *s, double *out, int cap);
 /* Write a JSON array of n numbers (shortest exact form). */
 void xn_cli_json_array(FILE *f, const double *x, int n);
 

@@ -1,4 +1,5 @@
 /* Shared helpers of the xn command. SPDX-License-Identifier: Apache-2.0 */
+#include <math.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -68,4 +69,21 @@ int xn_cli_json_lines(char *text, const char *file,
         line = nl ? nl + 1 : NULL;
     }
     return rc;
+}
+
+int xn_cli_list(const char *s, double *out, int cap) {
+    int n = 0;
+    const char *p = s;
+    while (*p && n < cap) {
+        char *end;
+        double x = strtod(p, &end);
+        if (end == p || !isfinite(x)) return -1;
+        out[n++] = x;
+        p = end;
+        if (*p == ',')
+            p++;
+        else if (*p)
+            return -1;
+    }
+    return *p ? -1 : n;
 }

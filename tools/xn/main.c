@@ -16,6 +16,8 @@ static void usage(FILE *f) {
             "  otg --in PROBLEMS [--out RESULTS] [--samples]\n"
             "  otg --from P,.. --to P,.. --vmax V,.. --amax A,.. --jmax J,.. [--csv FILE --dt S]\n"
             "      time-optimal jerk-limited trajectories\n"
+            "  ik MODEL FRAME --pose X,Y,Z,R,P,Y [--q0 Q,..] [--closed-form ur|panda [--q7 A]]\n"
+            "      joint angles that put a frame at a pose (numerical or closed form)\n"
             "  run PROGRAM [--robot SCENE] [--backend mujoco|loopback] [--realtime] [--log FILE]\n"
             "      [--report DIR]\n"
             "      run a robot program on the simulated Panda (default) or another robot\n"
@@ -33,6 +35,7 @@ int main(int argc, char **argv) {
     if (strcmp(cmd, "dyn") == 0) return xn_cmd_dyn(argc - 1, argv + 1);
     if (strcmp(cmd, "otg") == 0) return xn_cmd_otg(argc - 1, argv + 1);
     if (strcmp(cmd, "run") == 0) return xn_cmd_run(argc - 1, argv + 1);
+    if (strcmp(cmd, "ik") == 0) return xn_cmd_ik(argc - 1, argv + 1);
     if (strcmp(cmd, "version") == 0 || strcmp(cmd, "--version") == 0) {
         printf("xn (xiaonao) %d.%d.%d\n", XN_VERSION_MAJOR, XN_VERSION_MINOR, XN_VERSION_PATCH);
         return 0;

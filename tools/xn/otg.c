@@ -137,23 +137,6 @@ static int file_mode(const char *in, const char *outp, int use_samples) {
 }
 
 /* "1,2,3" -> values; a single value fills n entries. Returns the count, or -1. */
-static int list(const char *s, xn_real *out) {
-    int n = 0;
-    const char *p = s;
-    while (*p && n < MAXD) {
-        char *end;
-        double x = strtod(p, &end);
-        if (end == p || !isfinite(x)) return -1;
-        out[n++] = x;
-        p = end;
-        if (*p == ',')
-            p++;
-        else if (*p)
-            return -1;
-    }
-    return *p ? -1 : n;
-}
-
 int xn_cmd_otg(int argc, char **argv) {
     const char *in = NULL, *outp = NULL, *csv = NULL, *opt[5] = {NULL, NULL, NULL, NULL, NULL};
     static const char *names[5] = {"--from", "--to", "--vmax", "--amax", "--jmax"};
@@ -195,7 +178,7 @@ int xn_cmd_otg(int argc, char **argv) {
     xn_real vals[5][MAXD];
     int cnt[5], n = 0;
     for (int k = 0; k < 5; k++) {
-        cnt[k] = list(opt[k], vals[k]);
+        cnt[k] = xn_cli_list(opt[k], vals[k], MAXD);
         if (cnt[k] < 1)
             return xn_cli_error("otg: %s '%s' is not a list of numbers", names[k], opt[k]);
         if (cnt[k] > n) n = cnt[k];

@@ -11,6 +11,7 @@
 #include "xiaonao/io.h"
 #include "xiaonao/model.h"
 #include "xiaonao/otg.h"
+#include "xiaonao/path.h"
 #include "xiaonao/program.h"
 #include "xiaonao/runtime.h"
 #include "xiaonao/spatial.h"

@@ -107,6 +107,26 @@ void xn_joint_path_free(xn_joint_path *jp);
  * N points: q = x(s), q' = dx, q'' = ddx. */
 void xn_joint_path_from_path(xn_joint_path *jp, const xn_path *path);
 
+/** Why sampling a Cartesian path into joint space failed. */
+typedef struct {
+    xn_real s;        /**< where along the path (m of path length) */
+    xn_real fraction; /**< s / length */
+    char message[200];
+} xn_path_ik_error;
+
+struct xn_ik;
+/** Sample a Cartesian path (the tool's pose in the base frame) into joint space on an even grid
+ * of jp->N points: at each point the frame the IK solver `ik` was made for (the flange) must be
+ * at base * pose(s) * tool^-1 (base, tool: NULL for identity). Each point's IK starts from the
+ * previous point's answer (q_start for the first) and must converge to 1e-10 m / rad; q' and q''
+ * come from central differences of the samples; the tool's dp and ddp (if jp has them) from the
+ * path. Refused, with where and why: a pose out of reach (or blocked by the joint limits), a
+ * singularity (the joints would have to move more than max_joint_rate rad per metre of path,
+ * or by more than 0.2 rad between two samples). Uses the solver's workspace; no allocation. */
+xn_status xn_path_to_joints(const xn_path *path, struct xn_ik *ik, const xn_se3 *base,
+                            const xn_se3 *tool, const xn_real *q_start, xn_real max_joint_rate,
+                            xn_joint_path *jp, xn_path_ik_error *err);
+
 /** Limits for TOPP. Arrays have nv entries; a NULL array (or INFINITY entries) means none. */
 typedef struct {
     const xn_real *vmax, *amax, *taumax; /**< joint velocity, acceleration, torque limits */

@@ -12,6 +12,13 @@
  *                                   # speed/accel: fraction of the rated limits (0..1];
  *                                   # blend: start the next motion when this close (rad, largest
  *                                   # joint distance) to the target, without stopping
+ *     pose above = p[0.5, 0, 0.3, 180deg, 0, 0]  # Cartesian pose of the tool in the base frame:
+ *                                   # x y z (m), roll pitch yaw (rad, R = Rz Ry Rx)
+ *     movel above speed 0.2 accel 1 blend 0.01   # straight line of the tool; speed m/s (0.25),
+ *                                   # accel m/s^2 (1.2), blend m; joint limits always hold
+ *     movec p[0.5, 0.1, 0.35, 180deg, 0, 0] p[0.5, 0.2, 0.3, 180deg, 0, 0]  # arc via, to
+ *     movej above                   # a Cartesian target for a joint motion: IK when planned
+ *     set base [0, 0, 0, 0, 0, 0]   # the frame Cartesian poses are given in (world by default)
  *     wait 0.5                      # seconds
  *     wait until settled 0.001      # until every joint is within 0.001 rad of its reference
  *     wait until joint4 > -1.5      # until a joint's position crosses a value (< or >)
@@ -41,7 +48,11 @@ typedef enum {
     XN_OP_SET_SPEED,    /**< value[0]: override fraction (0, 1] */
     XN_OP_SET_PAYLOAD,  /**< value[0]: mass (kg); value[1..3]: centre of mass (m) */
     XN_OP_SET_TOOL,     /**< value[0..5]: x y z roll pitch yaw */
-    XN_OP_STOP          /**< controlled stop, end of program */
+    XN_OP_STOP,         /**< controlled stop, end of program */
+    XN_OP_MOVEL,        /**< straight line of the tool to target (Cartesian); speed m/s, accel
+                             m/s^2, blend m */
+    XN_OP_MOVEC,        /**< circular arc through value[0..5] (via, Cartesian) to target */
+    XN_OP_SET_BASE      /**< value[0..5]: the base frame of Cartesian poses */
 } xn_op;
 
 /** One parsed instruction. */
@@ -49,6 +60,7 @@ typedef struct {
     xn_op op;
     int line, column; /**< where the command starts (1-based) */
     int naxes;        /**< movej: how many values the target has */
+    int cart;         /**< 1: target is a Cartesian pose x y z roll pitch yaw */
     xn_real target[XN_PROGRAM_MAX_AXES];
     xn_real speed, accel, blend; /**< movej options (defaults 1, 1, 0) */
     xn_real value[6];

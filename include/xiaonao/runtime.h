@@ -97,6 +97,10 @@ typedef struct {
     int torque_limit_cycles;   /**< saturated this many cycles in a row: controlled stop (50) */
     const char *payload_frame; /**< frame the payload attaches to (default "flange" if the model
                                     has it, else the last body) */
+    const char *flange_frame;  /**< the frame Cartesian motions move (with the tool offset on
+                                    it); default "flange", else the payload body's frame */
+    xn_real torque_margin;     /**< Cartesian paths are timed with this fraction of the torque
+                                    limits, leaving the rest to the servo (default 0.8) */
 } xn_controller_config;
 
 /** Defaults: torque mode, computed torque at 60 rad/s, limits from the model (velocity; or 1

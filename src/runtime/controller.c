@@ -53,6 +53,7 @@ void xn_controller_config_init(xn_controller_config *c) {
     c->bandwidth = 60;
     c->stop_deceleration_scale = 1;
     c->torque_limit_cycles = 50;
+    c->torque_margin = 0.8;
     for (int k = 0; k < XN_OTG_MAX_DOFS; k++) {
         c->max_velocity[k] = NAN; /* NaN: take the model's */
         c->max_acceleration[k] = 10;
@@ -184,6 +185,8 @@ static xn_status check_config(xn_controller *c, xn_error *err) {
         return create_fail(err, "the servo bandwidth must be finite and > 0");
     if (!(g->stop_deceleration_scale > 0) || g->stop_deceleration_scale > 1)
         return create_fail(err, "the stop deceleration scale must be in (0, 1]");
+    if (!(g->torque_margin > 0) || g->torque_margin > 1)
+        return create_fail(err, "the torque margin must be in (0, 1]");
     return XN_OK;
 }
 
@@ -253,10 +256,18 @@ xn_status xn_controller_create(xn_model *m, xn_hal *hal, const xn_program *progr
         c->servo->tau_max[c->vadr[k]] =
             fmin(m->dof_effort[c->vadr[k]], hal->joint_info[c->hal_of[k]].torque_max);
     }
+    setup_payload(c);
+    if (program) {
+        /* Cartesian motions are planned now, before anything moves */
+        st = xn_ctl_plan_program(c, err);
+        if (st != XN_OK) {
+            xn_controller_free(c);
+            return st;
+        }
+    }
     xn_otg_init(&c->otg, (xn_real)hal->period_ns * 1e-9);
     xn_otg_problem_init(&c->input, c->nj);
     c->speed_override = 1;
-    setup_payload(c);
     c->state = XN_CTL_ENABLING;
     *out = c;
     return XN_OK;
@@ -264,6 +275,7 @@ xn_status xn_controller_create(xn_model *m, xn_hal *hal, const xn_program *progr
 
 void xn_controller_free(xn_controller *c) {
     if (!c) return;
+    xn_ctl_plan_free(c);
     xn_data_free(c->d);
     xn_servo_free(c->servo);
     free(c->joint_qadr);
@@ -383,8 +395,34 @@ static void enable_drives(xn_controller *c) {
     }
 }
 
+/* The reference for this cycle along a planned path. */
+static void follow_path(xn_controller *c) {
+    const xn_ctl_plan *pl = &c->plans[c->path_plan];
+    c->path_k++;
+    xn_ctl_plan_sample(c, pl, c->path_k, c->q_ref, c->v_ref, c->a_ref);
+    for (int k = 0; k < c->nj; k++) {
+        c->output.position[k] = c->q_ref[c->qadr[k]];
+        c->output.velocity[k] = c->v_ref[c->vadr[k]];
+        c->output.acceleration[k] = c->a_ref[c->vadr[k]];
+    }
+    if (c->path_k >= pl->nS - 1) {
+        /* at the end: the trajectory generator takes over, holding here */
+        c->input.interface = XN_OTG_POSITION;
+        for (int k = 0; k < c->nj; k++) {
+            c->input.target_position[k] = c->output.position[k];
+            c->input.target_velocity[k] = 0;
+            c->input.target_acceleration[k] = 0;
+            c->output.velocity[k] = c->output.acceleration[k] = 0;
+        }
+    }
+}
+
 /* The reference for this cycle from the trajectory generator. */
 static void update_reference(xn_controller *c) {
+    if (c->act == ACT_PATH && c->state == XN_CTL_RUNNING) {
+        follow_path(c);
+        return;
+    }
     xn_otg_problem *p = &c->input;
     for (int k = 0; k < c->nj; k++) {
         p->current_position[k] = c->output.position[k];

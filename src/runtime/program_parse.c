@@ -37,6 +37,7 @@ typedef struct {
 typedef struct {
     char name[64];
     int n;
+    int cart; /* 1: p[x, y, z, roll, pitch, yaw], a Cartesian pose */
     xn_real v[XN_PROGRAM_MAX_AXES];
 } pose;
 
@@ -192,49 +193,125 @@ static const pose *find_pose(const pose_table *pt, const char *name) {
 
 typedef int (*parse_fn)(lexer *lx, const pose_table *pt, xn_instruction *in);
 
-static int parse_movej(lexer *lx, const pose_table *pt, xn_instruction *in) {
-    in->op = XN_OP_MOVEJ;
-    in->speed = in->accel = 1;
-    in->blend = 0;
+/* A motion target: a pose name, [joint values], or p[x, y, z, roll, pitch, yaw] (metres and
+ * radians, in the base frame). */
+static int parse_target(lexer *lx, const pose_table *pt, const char *command, xn_real *v, int *n,
+                        int *cart, char name[64]) {
+    name[0] = 0;
+    *cart = 0;
+    if (is_word(&lx->tok, "p") && lx->pos < lx->len && lx->s[lx->pos] == '[') {
+        if (next(lx) < 0) return -1;
+        *cart = 1;
+        return vector(lx, "the Cartesian pose p[x, y, z, roll, pitch, yaw]", 6, 6, v, n);
+    }
     if (lx->tok.kind == T_WORD) {
         const pose *p = find_pose(pt, lx->tok.text);
         if (!p)
             return fail(lx, lx->tok.column, "no pose named '%s' (define it with: pose %s = [...])",
                         lx->tok.text, lx->tok.text);
-        snprintf(in->name, sizeof in->name, "%s", p->name);
-        in->naxes = p->n;
-        memcpy(in->target, p->v, sizeof in->target);
-        if (next(lx) < 0) return -1;
-    } else if (is_punct(&lx->tok, '[')) {
-        if (vector(lx, "the joint target", 1, XN_PROGRAM_MAX_AXES, in->target, &in->naxes) < 0)
-            return -1;
-    } else {
-        return fail(lx, lx->tok.column,
-                    "expected a pose name or [joint values] after movej, found %s",
-                    describe(&lx->tok));
+        snprintf(name, 64, "%s", p->name);
+        *n = p->n;
+        *cart = p->cart;
+        memcpy(v, p->v, sizeof p->v);
+        return next(lx);
     }
+    if (is_punct(&lx->tok, '['))
+        return vector(lx, "the joint target", 1, XN_PROGRAM_MAX_AXES, v, n);
+    return fail(lx, lx->tok.column,
+                "expected a pose name, [joint values] or p[x, y, z, roll, pitch, yaw] after %s, "
+                "found %s",
+                command, describe(&lx->tok));
+}
+
+/* Options after a motion: speed, accel, blend. Joint motions take fractions of the rated
+ * limits, Cartesian ones the tool's speed (m/s) and acceleration (m/s^2). */
+static int motion_options(lexer *lx, xn_instruction *in, int cartesian, const char *command) {
     while (lx->tok.kind == T_WORD) {
         token opt = lx->tok;
         if (next(lx) < 0) return -1;
         if (strcmp(opt.text, "speed") == 0) {
-            if (number(lx, "a speed fraction (0..1] after 'speed'", "%", &in->speed) < 0) return -1;
-            if (!(in->speed > 0 && in->speed <= 1))
-                return fail(lx, opt.column, "speed must be in (0, 1], found %g", in->speed);
+            if (cartesian) {
+                if (number(lx, "a tool speed (m/s) after 'speed'", "", &in->speed) < 0) return -1;
+                if (!(in->speed > 0 && in->speed <= 10))
+                    return fail(lx, opt.column, "a tool speed must be in (0, 10] m/s, found %g",
+                                in->speed);
+            } else {
+                if (number(lx, "a speed fraction (0..1] after 'speed'", "%", &in->speed) < 0)
+                    return -1;
+                if (!(in->speed > 0 && in->speed <= 1))
+                    return fail(lx, opt.column, "speed must be in (0, 1], found %g", in->speed);
+            }
         } else if (strcmp(opt.text, "accel") == 0) {
-            if (number(lx, "an acceleration fraction (0..1] after 'accel'", "%", &in->accel) < 0)
-                return -1;
-            if (!(in->accel > 0 && in->accel <= 1))
-                return fail(lx, opt.column, "accel must be in (0, 1], found %g", in->accel);
+            if (cartesian) {
+                if (number(lx, "a tool acceleration (m/s^2) after 'accel'", "", &in->accel) < 0)
+                    return -1;
+                if (!(in->accel > 0 && in->accel <= 100))
+                    return fail(lx, opt.column,
+                                "a tool acceleration must be in (0, 100] m/s^2, found %g",
+                                in->accel);
+            } else {
+                if (number(lx, "an acceleration fraction (0..1] after 'accel'", "%", &in->accel) <
+                    0)
+                    return -1;
+                if (!(in->accel > 0 && in->accel <= 1))
+                    return fail(lx, opt.column, "accel must be in (0, 1], found %g", in->accel);
+            }
         } else if (strcmp(opt.text, "blend") == 0) {
-            if (number(lx, "a blend radius (rad) after 'blend'", "d", &in->blend) < 0) return -1;
+            if (number(lx,
+                       cartesian ? "a blend radius (m) after 'blend'"
+                                 : "a blend radius (rad) after 'blend'",
+                       cartesian ? "" : "d", &in->blend) < 0)
+                return -1;
             if (!(in->blend >= 0))
                 return fail(lx, opt.column, "blend must be >= 0, found %g", in->blend);
         } else {
-            return fail(lx, opt.column,
-                        "unknown movej option '%s' (expected speed, accel or blend)", opt.text);
+            return fail(lx, opt.column, "unknown %s option '%s' (expected speed, accel or blend)",
+                        command, opt.text);
         }
     }
-    return end_of_line(lx, "movej");
+    return end_of_line(lx, command);
+}
+
+static int parse_movej(lexer *lx, const pose_table *pt, xn_instruction *in) {
+    in->op = XN_OP_MOVEJ;
+    in->speed = in->accel = 1;
+    in->blend = 0;
+    if (parse_target(lx, pt, "movej", in->target, &in->naxes, &in->cart, in->name) < 0) return -1;
+    return motion_options(lx, in, 0, "movej");
+}
+
+static int cartesian_target(lexer *lx, const pose_table *pt, const char *command, xn_real *v,
+                            char name[64]) {
+    int col = lx->tok.column, n = 0, cart = 0;
+    if (parse_target(lx, pt, command, v, &n, &cart, name) < 0) return -1;
+    if (!cart)
+        return fail(lx, col,
+                    "%s needs a Cartesian pose (p[x, y, z, roll, pitch, yaw] or a pose "
+                    "defined with p[...]), not joint values",
+                    command);
+    return 0;
+}
+
+static int parse_movel(lexer *lx, const pose_table *pt, xn_instruction *in) {
+    in->op = XN_OP_MOVEL;
+    in->speed = 0.25; /* m/s */
+    in->accel = 1.2;  /* m/s^2 */
+    in->cart = 1;
+    in->naxes = 6;
+    if (cartesian_target(lx, pt, "movel", in->target, in->name) < 0) return -1;
+    return motion_options(lx, in, 1, "movel");
+}
+
+static int parse_movec(lexer *lx, const pose_table *pt, xn_instruction *in) {
+    in->op = XN_OP_MOVEC;
+    in->speed = 0.25;
+    in->accel = 1.2;
+    in->cart = 1;
+    in->naxes = 6;
+    char via[64];
+    if (cartesian_target(lx, pt, "movec (its via point)", in->value, via) < 0) return -1;
+    if (cartesian_target(lx, pt, "movec", in->target, in->name) < 0) return -1;
+    return motion_options(lx, in, 1, "movec");
 }
 
 static int parse_wait(lexer *lx, const pose_table *pt, xn_instruction *in) {
@@ -281,7 +358,7 @@ static int parse_set(lexer *lx, const pose_table *pt, xn_instruction *in) {
     (void)pt;
     token what = lx->tok;
     if (what.kind != T_WORD)
-        return fail(lx, what.column, "expected speed, payload or tool after set, found %s",
+        return fail(lx, what.column, "expected speed, payload, tool or base after set, found %s",
                     describe(&what));
     if (next(lx) < 0) return -1;
     int n = 0;
@@ -305,8 +382,12 @@ static int parse_set(lexer *lx, const pose_table *pt, xn_instruction *in) {
         in->op = XN_OP_SET_TOOL;
         if (vector(lx, "the tool frame [x, y, z, roll, pitch, yaw]", 6, 6, in->value, &n) < 0)
             return -1;
+    } else if (strcmp(what.text, "base") == 0) {
+        in->op = XN_OP_SET_BASE;
+        if (vector(lx, "the base frame [x, y, z, roll, pitch, yaw]", 6, 6, in->value, &n) < 0)
+            return -1;
     } else {
-        return fail(lx, what.column, "unknown setting '%s' (expected speed, payload or tool)",
+        return fail(lx, what.column, "unknown setting '%s' (expected speed, payload, tool or base)",
                     what.text);
     }
     return end_of_line(lx, "set");
@@ -323,10 +404,8 @@ static const struct {
     const char *name;
     parse_fn parse;
 } commands[] = {
-    {"movej", parse_movej},
-    {"wait", parse_wait},
-    {"set", parse_set},
-    {"stop", parse_stop},
+    {"movej", parse_movej}, {"movel", parse_movel}, {"movec", parse_movec},
+    {"wait", parse_wait},   {"set", parse_set},     {"stop", parse_stop},
 };
 
 /* pass 1: `pose NAME = [...]` lines */
@@ -338,12 +417,22 @@ static int parse_pose(lexer *lx, pose_table *pt) {
     for (size_t c = 0; c < sizeof commands / sizeof commands[0]; c++)
         if (strcmp(name.text, commands[c].name) == 0 || strcmp(name.text, "pose") == 0)
             return fail(lx, name.column, "'%s' is a command and cannot name a pose", name.text);
+    if (strcmp(name.text, "p") == 0)
+        return fail(lx, name.column, "'p' starts a Cartesian pose and cannot name one");
     if (find_pose(pt, name.text))
         return fail(lx, name.column, "pose '%s' is defined twice", name.text);
     if (pt->npose == MAX_POSES) return fail(lx, name.column, "more than %d poses", MAX_POSES);
     if (next(lx) < 0 || expect_punct(lx, '=', "after the pose name") < 0) return -1;
     pose *p = &pt->poses[pt->npose];
-    if (vector(lx, "the pose", 1, XN_PROGRAM_MAX_AXES, p->v, &p->n) < 0) return -1;
+    p->cart = 0;
+    if (is_word(&lx->tok, "p") && lx->pos < lx->len && lx->s[lx->pos] == '[') {
+        if (next(lx) < 0) return -1;
+        p->cart = 1;
+        if (vector(lx, "the Cartesian pose p[x, y, z, roll, pitch, yaw]", 6, 6, p->v, &p->n) < 0)
+            return -1;
+    } else if (vector(lx, "the pose", 1, XN_PROGRAM_MAX_AXES, p->v, &p->n) < 0) {
+        return -1;
+    }
     if (end_of_line(lx, "pose") < 0) return -1;
     snprintf(p->name, sizeof p->name, "%s", name.text);
     pt->npose++;
@@ -369,7 +458,8 @@ static int parse_line(lexer *lx, pose_table *pt, xn_program *prog, int pass) {
         prog->n++;
         return 0;
     }
-    return fail(lx, cmd.column, "unknown command '%s' (expected pose, movej, wait, set or stop)",
+    return fail(lx, cmd.column,
+                "unknown command '%s' (expected pose, movej, movel, movec, wait, set or stop)",
                 cmd.text);
 }
 
@@ -492,7 +582,7 @@ xn_status xn_program_check(const xn_program *p, int njoint, const char *const *n
                            const xn_real *lo, const xn_real *hi, xn_error *err) {
     for (int i = 0; i < p->n; i++) {
         const xn_instruction *in = &p->ins[i];
-        if (in->op == XN_OP_MOVEJ) {
+        if (in->op == XN_OP_MOVEJ && !in->cart) {
             const char *what = in->name[0] ? in->name : "the target";
             if (in->naxes != njoint)
                 return check_fail(err, p, in, "%s has %d joint values, the robot has %d joints",

@@ -12,16 +12,19 @@
 static void start_motion(xn_controller *c, const xn_instruction *in) {
     xn_otg_problem *p = &c->input;
     xn_real s = c->speed_override;
+    /* a Cartesian target got its joint values when the program was planned */
+    const xn_real *target =
+        c->has_resolved[c->pc] ? &c->resolved[(size_t)c->pc * XN_OTG_MAX_DOFS] : in->target;
     p->interface = XN_OTG_POSITION;
     for (int k = 0; k < c->nj; k++) {
-        p->target_position[k] = in->target[k];
+        p->target_position[k] = target[k];
         p->target_velocity[k] = 0;
         p->target_acceleration[k] = 0;
         /* the override scales time: velocity by s, acceleration by s^2, jerk by s^3 */
         p->max_velocity[k] = c->cfg.max_velocity[k] * in->speed * s;
         p->max_acceleration[k] = c->cfg.max_acceleration[k] * in->accel * s * s;
         p->max_jerk[k] = c->cfg.max_jerk[k] * in->accel * s * s * s;
-        c->target[k] = in->target[k];
+        c->target[k] = target[k];
     }
     c->blend = in->blend;
     c->act = ACT_MOTION;
@@ -81,9 +84,38 @@ static int next_is_motion(const xn_controller *c) {
     return c->pc + 1 < c->prog->n && c->prog->ins[c->pc + 1].op == XN_OP_MOVEJ;
 }
 
+/* Start a planned path: the robot must be where the plan starts (it is, unless the robot moved
+ * between planning and now). */
+static void start_path(xn_controller *c, const xn_instruction *in) {
+    int p = c->plan_of[c->pc];
+    if (p < 0) {
+        xn_ctl_begin_stop(c, XN_EV_STOPPED, "a Cartesian motion without a plan");
+        return;
+    }
+    const xn_joint_path *jp = c->plans[p].jp;
+    xn_real off = 0;
+    for (int k = 0; k < c->nj; k++)
+        off = fmax(off, fabs(jp->q[c->qadr[k]] - c->output.position[k]));
+    if (off > 1e-6) {
+        char text[120];
+        snprintf(text, sizeof text,
+                 "line %d: the robot is %.3g rad from where the path was planned to start",
+                 in->line, off);
+        xn_ctl_begin_stop(c, XN_EV_LIMIT_STOP, text);
+        return;
+    }
+    c->path_plan = p;
+    c->path_k = 0;
+    c->act = ACT_PATH;
+}
+
 static int activity_done(xn_controller *c) {
     switch (c->act) {
     case ACT_NONE: return 1;
+    case ACT_PATH:
+        if (c->path_k < c->plans[c->path_plan].nS - 1) return 0;
+        c->pc = c->plans[c->path_plan].last; /* past the whole blended chain */
+        return 1;
     case ACT_MOTION: {
         if (c->output.finished) return 1;
         if (c->blend <= 0 || !next_is_motion(c)) return 0;
@@ -135,6 +167,12 @@ void xn_ctl_program_step(xn_controller *c) {
         xn_ctl_event(c, XN_EV_LINE, -1, in->line, "line %d", in->line);
         switch (in->op) {
         case XN_OP_MOVEJ: start_motion(c, in); return;
+        case XN_OP_MOVEL:
+        case XN_OP_MOVEC: start_path(c, in); return;
+        case XN_OP_SET_BASE:
+            xn_ctl_event(c, XN_EV_SETTING, -1, 0, "base frame set");
+            c->pc++;
+            break;
         case XN_OP_WAIT_TIME:
             c->wait_end_ns = c->time_ns + (int64_t)llround(in->value[0] * 1e9);
             c->act = ACT_WAIT_TIME;

@@ -5,10 +5,27 @@
 
 #include <stdatomic.h>
 
+#include "xiaonao/path.h"
 #include "xiaonao/runtime.h"
 
 /* What the program interpreter is waiting for. */
-typedef enum { ACT_NONE = 0, ACT_MOTION, ACT_WAIT_TIME, ACT_WAIT_SETTLED, ACT_WAIT_JOINT } activity;
+typedef enum {
+    ACT_NONE = 0,
+    ACT_MOTION, /* a movej on the trajectory generator */
+    ACT_PATH,   /* a planned Cartesian path (movel / movec, blended chains) */
+    ACT_WAIT_TIME,
+    ACT_WAIT_SETTLED,
+    ACT_WAIT_JOINT
+} activity;
+
+/* A Cartesian motion planned before the program runs: the path sampled in joint space and its
+ * time law s(t) at every control period. */
+typedef struct {
+    int first, last;   /* the instructions it covers (a blended chain) */
+    xn_joint_path *jp; /* the path in joint space (the model's nq / nv) */
+    xn_real *S;        /* s at t = k * period, k = 0 .. nS - 1 */
+    long nS;
+} xn_ctl_plan;
 
 struct xn_controller {
     xn_model *m;
@@ -63,6 +80,15 @@ struct xn_controller {
     xn_inertia base_inertia;
     xn_real tool[6];
 
+    /* planned Cartesian motions (plan.c) */
+    int nplan;
+    xn_ctl_plan *plans;
+    int *plan_of;      /* per instruction: the plan it starts, or -1 */
+    xn_real *resolved; /* per instruction: a Cartesian movej's joint target (nj), planned */
+    unsigned char *has_resolved;
+    int path_plan; /* ACT_PATH: which plan */
+    long path_k;   /* ACT_PATH: control periods since it started */
+
     /* rings (single producer: the step; single consumer: whoever drains) */
     xn_event events[XN_CTL_EVENT_RING];
     atomic_long ev_head, ev_tail;
@@ -72,6 +98,13 @@ struct xn_controller {
     long s_lost;
     xn_ctl_sample cur;
 };
+
+/* plan.c: plan every Cartesian motion of the program (in xn_controller_create) */
+xn_status xn_ctl_plan_program(xn_controller *c, xn_error *err);
+void xn_ctl_plan_free(xn_controller *c);
+/* plan.c: the reference of plan p at control period k (model-sized q, v, a) */
+void xn_ctl_plan_sample(const xn_controller *c, const xn_ctl_plan *p, long k, xn_real *q,
+                        xn_real *v, xn_real *a);
 
 /* controller.c */
 void xn_ctl_event(xn_controller *c, xn_event_code code, int joint, double value, const char *fmt,

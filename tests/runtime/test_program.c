@@ -83,8 +83,15 @@ static void errors(void) {
         int line, column;
         const char *words;
     } cases[] = {
-        {"movej [0, 0]\nmovel [1]\n", 2, 1, "unknown command 'movel'"},
-        {"movej\n", 1, 6, "expected a pose name or [joint values]"},
+        {"movej [0, 0]\nmovex [1]\n", 2, 1, "unknown command 'movex'"},
+        {"movel [1, 2, 3, 4, 5, 6]\n", 1, 7, "movel needs a Cartesian pose"},
+        {"movel p[1, 2, 3]\n", 1, 16, "needs 6 values"},
+        {"movel p[0.4, 0, 0.3, 0, 0, 0] speed 0\n", 1, 31, "a tool speed must be in (0, 10] m/s"},
+        {"movel p[0.4, 0, 0.3, 0, 0, 0] blend 1deg\n", 1, 37, "takes no 'deg' unit"},
+        {"movec p[0.4, 0, 0.3, 0, 0, 0]\n", 1, 30, "after movec, found the end of the line"},
+        {"pose p = [1]\n", 1, 6, "'p' starts a Cartesian pose"},
+        {"set base [1, 2]\n", 1, 15, "needs 6 values"},
+        {"movej\n", 1, 6, "expected a pose name, [joint values] or p[x, y, z, roll, pitch, yaw]"},
         {"movej nowhere\n", 1, 7, "no pose named 'nowhere'"},
         {"movej [0, 1\n", 1, 12, "expected ',' or ']'"},
         {"movej [0, x]\n", 1, 11, "expected a number"},
@@ -107,7 +114,7 @@ static void errors(void) {
         {"set payload -1\n", 1, 13, "payload mass must be >= 0"},
         {"pose a = [1]\npose a = [2]\n", 2, 6, "pose 'a' is defined twice"},
         {"pose movej = [1]\n", 1, 6, "is a command"},
-        {"pose p [1]\n", 1, 8, "expected '='"},
+        {"pose q [1]\n", 1, 8, "expected '='"},
         {"stop now\n", 1, 6, "unexpected now"},
         {"\n\n  @\n", 3, 3, "unexpected character '@'"},
         {"[1]\n", 1, 1, "expected a command"},
@@ -138,8 +145,39 @@ static void errors(void) {
     xn_program_free(p);
 }
 
+static void cartesian(void) {
+    const char *text = "pose above = p[0.5, 0, 0.3, 180deg, 0, 0]\n"
+                       "set base [0, 0, 0.1, 0, 0, 90deg]\n"
+                       "movel above speed 0.2 accel 1 blend 0.01\n"
+                       "movec p[0.5, 0.1, 0.35, 180deg, 0, 0] p[0.5, 0.2, 0.3, 3.14, 0, 0]\n"
+                       "movej above speed 0.5\n"
+                       "movel p[0.4, 0, 0.3, 3.14, 0, 0]\n";
+    xn_error err;
+    xn_program *p = parse(text, &err);
+    XT_CHECK(p && p->n == 5, "Cartesian program: %s", p ? "" : err.message);
+    if (!p) return;
+    const xn_instruction *in = p->ins;
+    XT_CHECK(in[0].op == XN_OP_SET_BASE && fabs(in[0].value[5] - M_PI / 2) < 1e-15, "set base");
+    XT_CHECK(in[1].op == XN_OP_MOVEL && in[1].cart && in[1].naxes == 6 && in[1].speed == 0.2 &&
+                 in[1].accel == 1 && in[1].blend == 0.01 && fabs(in[1].target[3] - M_PI) < 1e-15 &&
+                 strcmp(in[1].name, "above") == 0,
+             "movel above with options");
+    XT_CHECK(in[2].op == XN_OP_MOVEC && in[2].value[1] == 0.1 && in[2].target[1] == 0.2 &&
+                 in[2].speed == 0.25 && in[2].accel == 1.2,
+             "movec via, target, default tool speed 0.25 m/s and acceleration 1.2 m/s^2");
+    XT_CHECK(in[3].op == XN_OP_MOVEJ && in[3].cart && in[3].speed == 0.5,
+             "movej to a Cartesian pose");
+    XT_CHECK(in[4].op == XN_OP_MOVEL && in[4].cart && in[4].target[0] == 0.4, "movel p[...]");
+    /* the joint-limit check leaves Cartesian targets to the planner */
+    const char *names[2] = {"a", "b"};
+    double lo[2] = {-1, -1}, hi[2] = {1, 1};
+    XT_CHECK(xn_program_check(p, 2, names, lo, hi, &err) == XN_OK, "check: %s", err.message);
+    xn_program_free(p);
+}
+
 int main(void) {
     valid();
+    cartesian();
     errors();
     return xt_done("test_program");
 }

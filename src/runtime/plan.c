@@ -1,0 +1,349 @@
+/* Planning the program's Cartesian motions before any of it runs, so that a pose out of reach, a
+ * path through a singularity or a blend too large is refused with its line while the robot is
+ * still: the program is walked from the robot's present configuration, each movel / movec chain
+ * becomes a path (blends included), the path is sampled in joint space by IK, timed by TOPP, and
+ * its time law is smoothed to limit jerk. A movej to a Cartesian pose gets its joint target by
+ * IK here too. The control step then only reads tables.
+ * SPDX-License-Identifier: Apache-2.0 */
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "runtime/runtime_internal.h"
+#include "xiaonao/dynamics.h"
+#include "xiaonao/ik.h"
+
+#define GRID_STEP 0.001 /* m of path between joint-space samples */
+#define GRID_MIN 51
+#define GRID_MAX 4001
+#define MAX_RATE 50.0 /* rad per m of path: more is a singularity */
+
+static xn_status plan_fail(xn_error *err, const xn_controller *c, const xn_instruction *in,
+                           const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+static xn_status plan_fail(xn_error *err, const xn_controller *c, const xn_instruction *in,
+                           const char *fmt, ...) {
+    if (err) {
+        char what[400];
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(what, sizeof what, fmt, ap);
+        va_end(ap);
+        snprintf(err->file, sizeof err->file, "%s", c->prog->source);
+        err->line = in->line;
+        snprintf(err->message, sizeof err->message, "line %d, column %d: %s", in->line, in->column,
+                 what);
+    }
+    return XN_ERR_RANGE;
+}
+
+static void pose6(const xn_real v[6], xn_se3 *X) {
+    xn_rot_rpy(v[3], v[4], v[5], X->R);
+    memcpy(X->p, v, 3 * sizeof(xn_real));
+}
+
+static int is_path_op(xn_op op) { return op == XN_OP_MOVEL || op == XN_OP_MOVEC; }
+
+/* The tool's pose in the base frame at q: base^-1 * flange(q) * tool. */
+static void tool_pose(xn_controller *c, int flange, const xn_se3 *base, const xn_se3 *tool,
+                      const xn_real *q, xn_se3 *out) {
+    xn_se3 F, binv, tmp;
+    xn_dyn_fk(c->m, c->d, q);
+    xn_dyn_frame_placement(c->m, c->d, flange, &F);
+    xn_se3_inv(&binv, base);
+    xn_se3_mul(&tmp, &binv, &F);
+    xn_se3_mul(out, &tmp, tool);
+}
+
+/* s(t) at every control period: the TOPP profile, then a moving average over w periods (the
+ * acceleration of s then ramps over w periods instead of jumping: jerk-limited, and the path
+ * itself is untouched because only the timing is filtered). */
+static xn_status time_table(xn_ctl_plan *p, const xn_topp *tp, xn_real dt, int w) {
+    long n = (long)ceil(tp->duration / dt) + 1;
+    long total = n + w;
+    xn_real *raw = malloc((size_t)total * sizeof *raw);
+    p->S = malloc((size_t)total * sizeof *p->S);
+    if (!raw || !p->S) {
+        free(raw);
+        return XN_ERR_NOMEM;
+    }
+    for (long k = 0; k < total; k++) {
+        xn_real s, sd, sdd;
+        xn_topp_at(tp, p->jp->s, (xn_real)k * dt, &s, &sd, &sdd);
+        raw[k] = s;
+    }
+    /* causal moving average of w samples, starting from rest at s = 0 */
+    for (long k = 0; k < total; k++) {
+        xn_real sum = 0;
+        for (int j = 0; j < w; j++) sum += k - j >= 0 ? raw[k - j] : raw[0];
+        p->S[k] = sum / w;
+    }
+    p->S[total - 1] = raw[total - 1];
+    p->nS = total;
+    free(raw);
+    return XN_OK;
+}
+
+/* Plan one chain of movel / movec instructions starting at index i; q_plan moves to its end. */
+static xn_status plan_chain(xn_controller *c, xn_ik *ik, int flange, int i, int j,
+                            const xn_se3 *base, const xn_se3 *tool, xn_real override,
+                            xn_real *q_plan, xn_topp **tpp, xn_error *err) {
+    const xn_program *prog = c->prog;
+    int n = j - i + 2;
+    xn_waypoint *wp = calloc((size_t)n, sizeof *wp);
+    xn_path *path = malloc(sizeof *path);
+    if (!wp || !path) {
+        free(wp);
+        free(path);
+        return XN_ERR_NOMEM;
+    }
+    xn_se3 X;
+    tool_pose(c, flange, base, tool, q_plan, &X);
+    memcpy(wp[0].p, X.p, sizeof X.p);
+    memcpy(wp[0].R, X.R, sizeof X.R);
+    wp[0].line = prog->ins[i].line;
+    xn_real speed = INFINITY, accel = INFINITY;
+    for (int k = i; k <= j; k++) {
+        const xn_instruction *in = &prog->ins[k];
+        xn_waypoint *w = &wp[k - i + 1];
+        pose6(in->target, &X);
+        memcpy(w->p, X.p, sizeof X.p);
+        memcpy(w->R, X.R, sizeof X.R);
+        w->blend = k < j ? in->blend : 0;
+        w->line = in->line;
+        if (in->op == XN_OP_MOVEC) {
+            w->is_arc = 1;
+            memcpy(w->via, in->value, 3 * sizeof(xn_real));
+        }
+        speed = fmin(speed, in->speed);
+        accel = fmin(accel, in->accel);
+    }
+    xn_path_error perr;
+    xn_status st = xn_path_build(path, 3, 1, wp, n, 0, &perr);
+    free(wp);
+    if (st != XN_OK) {
+        int k = perr.waypoint > 0 ? i + perr.waypoint - 1 : i;
+        if (k > j) k = j;
+        free(path);
+        return plan_fail(err, c, &prog->ins[k], "%s", perr.message);
+    }
+    int N = (int)ceil(path->length / GRID_STEP) + 1;
+    N = N < GRID_MIN ? GRID_MIN : (N > GRID_MAX ? GRID_MAX : N);
+    xn_ctl_plan *p = &c->plans[c->nplan];
+    p->first = i;
+    p->last = j;
+    p->jp = xn_joint_path_create(N, c->m->nq, c->m->nv, 1);
+    if (!p->jp) {
+        free(path);
+        return XN_ERR_NOMEM;
+    }
+    xn_path_ik_error ierr;
+    st = xn_path_to_joints(path, ik, base, tool, q_plan, MAX_RATE, p->jp, &ierr);
+    xn_real length = path->length;
+    free(path);
+    if (st != XN_OK) {
+        /* the instruction whose part of the chain holds the failure: by share of the length */
+        int k = i + (int)(ierr.fraction * (j - i + 1));
+        if (k > j) k = j;
+        xn_joint_path_free(p->jp);
+        p->jp = NULL;
+        return plan_fail(err, c, &prog->ins[k], "%s: %s",
+                         prog->ins[k].op == XN_OP_MOVEC ? "movec" : "movel", ierr.message);
+    }
+    /* the time law: joint limits of the controlled joints (rated, scaled by the override),
+     * torque limits with the margin, the tool's speed and acceleration */
+    if (!*tpp || (*tpp)->N < N) {
+        xn_topp_free(*tpp);
+        *tpp = xn_topp_create(N, c->m->nv);
+        if (!*tpp) return XN_ERR_NOMEM;
+    }
+    int nv = c->m->nv;
+    xn_real *vmax = malloc((size_t)nv * sizeof *vmax), *amax = malloc((size_t)nv * sizeof *amax),
+            *tmax = malloc((size_t)nv * sizeof *tmax);
+    if (!vmax || !amax || !tmax) {
+        free(vmax);
+        free(amax);
+        free(tmax);
+        return XN_ERR_NOMEM;
+    }
+    for (int k = 0; k < nv; k++) vmax[k] = amax[k] = tmax[k] = INFINITY;
+    xn_real jerk_time = 0.002;
+    for (int k = 0; k < c->nj; k++) {
+        int v = c->vadr[k];
+        vmax[v] = c->cfg.max_velocity[k] * override;
+        amax[v] = c->cfg.max_acceleration[k] * override * override;
+        tmax[v] = c->servo->tau_max[v] * c->cfg.torque_margin;
+        jerk_time = fmax(jerk_time, c->cfg.max_acceleration[k] / c->cfg.max_jerk[k]);
+    }
+    xn_topp_limits lim = {vmax, amax, tmax, speed * override, accel * override * override};
+    int where = -1;
+    xn_topp_status ts = xn_topp_solve(*tpp, c->m, c->d, p->jp, &lim, &where);
+    free(vmax);
+    free(amax);
+    free(tmax);
+    if (ts != XN_TOPP_OK) {
+        xn_real at = where >= 0 ? p->jp->s[where] / length : 0;
+        int k = i + (int)(at * (j - i + 1));
+        if (k > j) k = j;
+        xn_joint_path_free(p->jp);
+        p->jp = NULL;
+        return plan_fail(err, c, &prog->ins[k],
+                         "no speed along this path keeps the joints within their torque limits "
+                         "(%.0f %% along it)",
+                         100 * at);
+    }
+    xn_real dt = (xn_real)c->hal->period_ns * 1e-9;
+    int w = (int)ceil(jerk_time / dt);
+    if (time_table(p, *tpp, dt, w < 1 ? 1 : w) != XN_OK) return XN_ERR_NOMEM;
+    memcpy(q_plan, &p->jp->q[(size_t)(N - 1) * (size_t)c->m->nq],
+           (size_t)c->m->nq * sizeof(xn_real));
+    c->plan_of[i] = c->nplan++;
+    return XN_OK;
+}
+
+xn_status xn_ctl_plan_program(xn_controller *c, xn_error *err) {
+    const xn_program *prog = c->prog;
+    const xn_model *m = c->m;
+    int need = 0;
+    for (int i = 0; i < prog->n; i++) need |= is_path_op(prog->ins[i].op) || prog->ins[i].cart;
+    c->plan_of = malloc(((size_t)prog->n + 1) * sizeof *c->plan_of);
+    c->has_resolved = calloc((size_t)prog->n + 1, 1);
+    c->resolved = calloc(((size_t)prog->n + 1) * XN_OTG_MAX_DOFS, sizeof *c->resolved);
+    c->plans = calloc((size_t)prog->n + 1, sizeof *c->plans);
+    if (!c->plan_of || !c->has_resolved || !c->resolved || !c->plans) return XN_ERR_NOMEM;
+    for (int i = 0; i < prog->n; i++) c->plan_of[i] = -1;
+    if (!need) return XN_OK;
+    const char *fname = c->cfg.flange_frame ? c->cfg.flange_frame : "flange";
+    int flange = xn_model_frame_id(m, fname);
+    if (flange < 0) {
+        if (c->cfg.flange_frame)
+            return plan_fail(err, c, &prog->ins[0], "the model has no frame named '%s'", fname);
+        for (int f = 0; f < m->nframe && flange < 0; f++)
+            if (m->frame_body[f] == c->payload_body) flange = f;
+    }
+    xn_ik *ik = xn_ik_create(m, flange);
+    xn_real *q_plan = malloc(((size_t)m->nq + 1) * sizeof *q_plan);
+    if (!ik || !q_plan) {
+        xn_ik_free(ik);
+        free(q_plan);
+        return XN_ERR_NOMEM;
+    }
+    /* IK may move only the controlled joints */
+    unsigned char *active = calloc((size_t)m->nv + 1, 1);
+    for (int k = 0; k < c->nj && active; k++) active[c->vadr[k]] = 1;
+    xn_ik_set_active(ik, active);
+    free(active);
+    /* start where the robot is */
+    memcpy(q_plan, m->q_neutral, (size_t)m->nq * sizeof *q_plan);
+    for (int i = 0; i < c->hal->njoint; i++)
+        if (c->joint_qadr[i] >= 0 && isfinite(c->hal->joint[i].position))
+            q_plan[c->joint_qadr[i]] = c->hal->joint[i].position;
+    xn_se3 base, tool;
+    xn_se3_identity(&base);
+    xn_se3_identity(&tool);
+    xn_real override = 1;
+    xn_topp *tp = NULL;
+    xn_status st = XN_OK;
+    for (int i = 0; i < prog->n && st == XN_OK; i++) {
+        const xn_instruction *in = &prog->ins[i];
+        switch (in->op) {
+        case XN_OP_SET_TOOL: pose6(in->value, &tool); break;
+        case XN_OP_SET_BASE: pose6(in->value, &base); break;
+        case XN_OP_SET_SPEED: override = in->value[0]; break;
+        case XN_OP_MOVEJ: {
+            if (in->blend > 0 && i + 1 < prog->n && is_path_op(prog->ins[i + 1].op)) {
+                st = plan_fail(err, c, in,
+                               "a movej cannot blend into a movel or movec (remove the blend)");
+                break;
+            }
+            if (!in->cart) {
+                for (int k = 0; k < c->nj && k < in->naxes; k++) q_plan[c->qadr[k]] = in->target[k];
+                break;
+            }
+            xn_se3 P, tmp, tinv, target;
+            pose6(in->target, &P);
+            xn_se3_mul(&tmp, &base, &P);
+            xn_se3_inv(&tinv, &tool);
+            xn_se3_mul(&target, &tmp, &tinv);
+            xn_ik_result r;
+            unsigned long seed = 1;
+            if (xn_ik_solve_multistart(ik, &target, q_plan, NULL, 20, &seed, q_plan, &r) !=
+                XN_IK_CONVERGED) {
+                st = plan_fail(err, c, in,
+                               "%s is out of reach (or blocked by the joint limits): the closest "
+                               "pose found is %.3g m and %.3g rad away",
+                               in->name[0] ? in->name : "the pose", r.err_position, r.err_rotation);
+                break;
+            }
+            for (int k = 0; k < c->nj; k++)
+                c->resolved[(size_t)i * XN_OTG_MAX_DOFS + k] = q_plan[c->qadr[k]];
+            c->has_resolved[i] = 1;
+            break;
+        }
+        case XN_OP_MOVEL:
+        case XN_OP_MOVEC: {
+            int j = i;
+            while (j + 1 < prog->n && prog->ins[j].blend > 0 && is_path_op(prog->ins[j + 1].op))
+                j++;
+            if (prog->ins[j].blend > 0 && j + 1 < prog->n && prog->ins[j + 1].op == XN_OP_MOVEJ) {
+                st = plan_fail(err, c, &prog->ins[j],
+                               "a movel or movec cannot blend into a movej (remove the blend)");
+                break;
+            }
+            st = plan_chain(c, ik, flange, i, j, &base, &tool, override, q_plan, &tp, err);
+            i = j;
+            break;
+        }
+        default: break;
+        }
+    }
+    xn_topp_free(tp);
+    xn_ik_free(ik);
+    free(q_plan);
+    return st;
+}
+
+void xn_ctl_plan_free(xn_controller *c) {
+    for (int p = 0; c->plans && p < c->nplan; p++) {
+        xn_joint_path_free(c->plans[p].jp);
+        free(c->plans[p].S);
+    }
+    free(c->plans);
+    free(c->plan_of);
+    free(c->resolved);
+    free(c->has_resolved);
+}
+
+void xn_ctl_plan_sample(const xn_controller *c, const xn_ctl_plan *p, long k, xn_real *q,
+                        xn_real *v, xn_real *a) {
+    const xn_joint_path *jp = p->jp;
+    int nq = jp->nq, nv = jp->nv, N = jp->N;
+    xn_real dt = (xn_real)c->hal->period_ns * 1e-9;
+    long kk = k < 0 ? 0 : (k >= p->nS ? p->nS - 1 : k);
+    long k0 = kk > 0 ? kk - 1 : 0, k1 = kk + 1 < p->nS ? kk + 1 : p->nS - 1;
+    xn_real s = p->S[kk];
+    /* speed and acceleration of s from the table's neighbours (the table is smooth) */
+    xn_real sd = (p->S[k1] - p->S[k0]) / ((xn_real)(k1 - k0 > 0 ? k1 - k0 : 1) * dt);
+    xn_real sdd = k1 - k0 == 2 ? (p->S[k1] - 2 * p->S[kk] + p->S[k0]) / (dt * dt) : 0;
+    if (kk == p->nS - 1) sd = sdd = 0;
+    /* cubic Hermite between grid points (uniform grid) */
+    xn_real h = jp->s[N - 1] / (N - 1);
+    int i = (int)(s / h);
+    if (i > N - 2) i = N - 2;
+    if (i < 0) i = 0;
+    xn_real t = (s - jp->s[i]) / h, t2 = t * t, t3 = t2 * t;
+    xn_real h00 = 2 * t3 - 3 * t2 + 1, h10 = t3 - 2 * t2 + t, h01 = -2 * t3 + 3 * t2, h11 = t3 - t2;
+    xn_real d00 = (6 * t2 - 6 * t) / h, d10 = 3 * t2 - 4 * t + 1, d01 = (-6 * t2 + 6 * t) / h,
+            d11 = 3 * t2 - 2 * t;
+    const xn_real *qa = &jp->q[(size_t)i * nq], *qb = &jp->q[(size_t)(i + 1) * nq];
+    const xn_real *da = &jp->dq[(size_t)i * nv], *db = &jp->dq[(size_t)(i + 1) * nv];
+    const xn_real *ea = &jp->ddq[(size_t)i * nv], *eb = &jp->ddq[(size_t)(i + 1) * nv];
+    for (int j = 0; j < nq && j < nv; j++) {
+        xn_real dq = d00 * qa[j] + d10 * da[j] + d01 * qb[j] + d11 * db[j];
+        xn_real ddq = (1 - t) * ea[j] + t * eb[j];
+        q[j] = h00 * qa[j] + h10 * h * da[j] + h01 * qb[j] + h11 * h * db[j];
+        v[j] = dq * sd;
+        a[j] = dq * sdd + ddq * sd * sd;
+    }
+}

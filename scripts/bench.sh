@@ -11,3 +11,7 @@ echo
 echo "## Controller runtime (simulated Panda)"
 echo
 "$build/bench/bench_runtime"
+echo
+echo "## Inverse kinematics"
+echo
+"$build/bench/bench_ik" 10000

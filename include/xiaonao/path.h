@@ -137,8 +137,9 @@ typedef struct {
 /** The result: per grid point the squared path speed x = sdot^2 and, per interval, the path
  * acceleration u = sddot (constant over the interval) and the time t at each grid point. */
 typedef struct {
-    int N;
-    xn_real *x, *u, *t; /**< N, N - 1, N */
+    int N;              /**< capacity (grid points) */
+    int n;              /**< grid points of the last solve (<= N) */
+    xn_real *x, *u, *t; /**< n, n - 1, n entries used */
     xn_real duration;
     /* workspace */
     xn_real *xlo, *xhi;

@@ -311,12 +311,13 @@ xn_topp_status xn_topp_solve(xn_topp *tp, const xn_model *m, xn_data *d, const x
         tp->t[i + 1] = tp->t[i] + 2 * dd / (v0 + v1);
     }
     tp->duration = tp->t[N - 1];
+    tp->n = N;
     return XN_TOPP_OK;
 }
 
 void xn_topp_at(const xn_topp *tp, const xn_real *s, xn_real t, xn_real *sp, xn_real *sd,
                 xn_real *sdd) {
-    int N = tp->N;
+    int N = tp->n;
     if (t <= 0) {
         *sp = s[0];
         *sd = 0;

@@ -338,7 +338,38 @@ static void topp_vs_dp(void) {
     xn_model_free(m);
 }
 
+/* One workspace for a long path, then a short one: the short one's time law is its own. */
+static void topp_reuse(void) {
+    xn_topp *tp = xn_topp_create(3001, 1);
+    double v = 1, a = 2;
+    xn_topp_limits lim = {&v, &a, NULL, 0, 0};
+    double lengths[2] = {3.0, 0.5};
+    for (int c = 0; c < 2; c++) {
+        xn_waypoint w[2];
+        memset(w, 0, sizeof w);
+        w[1].p[0] = lengths[c];
+        xn_path path;
+        xn_path_error err;
+        xn_path_build(&path, 1, 0, w, 2, 0, &err);
+        int N = c == 0 ? 3001 : 501, where;
+        xn_joint_path *jp = xn_joint_path_create(N, 1, 1, 0);
+        xn_joint_path_from_path(jp, &path);
+        xn_topp_solve(tp, NULL, NULL, jp, &lim, &where);
+        double s, sd, sdd, worst = 0, prev = 0;
+        for (double t = 0; t <= tp->duration + 0.01; t += 0.001) {
+            xn_topp_at(tp, jp->s, t, &s, &sd, &sdd);
+            worst = fmax(worst, fabs(s - prev) - 0.0011); /* s moves at most 1 m/s * 1 ms */
+            prev = s;
+        }
+        XT_CHECK(fabs(s - lengths[c]) < 1e-12 && worst <= 0,
+                 "path %d: ends at %.6f (%.1f), no jump", c, s, lengths[c]);
+        xn_joint_path_free(jp);
+    }
+    xn_topp_free(tp);
+}
+
 int main(void) {
+    topp_reuse();
     geometry();
     refusals();
     topp_closed_form();

@@ -239,7 +239,40 @@ static void check_ik(void) {
     check_error(args, "not a UR-type arm");
 }
 
+/* xn path: a blended Cartesian path planned and timed; its CSV; refusals named. */
+static void check_path(void) {
+    char cmd[2048], csv[512];
+    snprintf(csv, sizeof csv, "%s/path.csv", XN_TMP_DIR);
+    snprintf(cmd, sizeof cmd,
+             "%s path %s/urdf/panda.urdf panda_link8 --q0 0,-0.3,0,-2.2,0,1.9,0.785,0,0 "
+             "--to 0.45,0,0.45,3.14159,0,-0.785 --to 0.45,0.2,0.4,3.14159,0,-0.785 --blend 0.03 "
+             "--csv %s",
+             XN_BIN, XN_MODELS_DIR, csv);
+    int rc = run(cmd);
+    XT_CHECK(rc == 0 && strstr(out_buf, "3 segments") && strstr(out_buf, "peak tool speed 0.25"),
+             "xn path: exit %d: %s", rc, out_buf);
+    char *text = xt_slurp(csv, NULL);
+    XT_CHECK(strncmp(text, "t,s,panda_joint1", 16) == 0, "path CSV header");
+    free(text);
+    char args[2048];
+    snprintf(args, sizeof args,
+             "path %s/urdf/panda.urdf panda_link8 --q0 0,-0.3,0,-2.2,0,1.9,0.785,0,0 "
+             "--to 0.45,0,0.45,3.14159,0,-0.785 --to 0.46,0,0.45,3.14159,0,-0.785 --blend 0.05",
+             XN_MODELS_DIR);
+    check_error(args, "larger than the segment");
+    snprintf(args, sizeof args, "path %s/urdf/panda.urdf panda_link8 --q0 0,0 --to 0,0,0,0,0,0",
+             XN_MODELS_DIR);
+    check_error(args, "--q0 needs 9 numbers");
+    snprintf(cmd, sizeof cmd,
+             "%s path %s/urdf/panda.urdf panda_link8 --q0 0,-0.3,0,-2.2,0,1.9,0.785,0,0 --to "
+             "2,0,0.45,3.14159,0,0",
+             XN_BIN, XN_MODELS_DIR);
+    rc = run(cmd);
+    XT_CHECK(rc == 2 && strstr(out_buf, "out of reach"), "unreachable: exit %d: %s", rc, out_buf);
+}
+
 int main(void) {
+    check_path();
     check_ik();
     check_run();
     check_otg("ruckig_3dof.jsonl");

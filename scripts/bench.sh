@@ -15,3 +15,7 @@ echo
 echo "## Inverse kinematics"
 echo
 "$build/bench/bench_ik" 10000
+echo
+echo "## Vibration suppression (flexible Panda)"
+echo
+"$build/bench/bench_vibration"

@@ -113,6 +113,13 @@ typedef struct {
     int64_t stamp_ns;
 } xn_imu_reading;
 
+/** A position measured from outside the robot (a laser tracker, motion capture): the point's
+ * position in the world frame (m). */
+typedef struct {
+    xn_real position[3];
+    int64_t stamp_ns;
+} xn_tracker_reading;
+
 /** Static description of one joint drive. */
 typedef struct {
     char name[64];       /**< the joint's name in the robot description (URDF/MJCF) */
@@ -149,23 +156,26 @@ typedef struct {
  * backend's open function (which allocates everything), freed with xn_hal_close. */
 struct xn_hal {
     int njoint, nft, nimu;
-    xn_joint_info *joint_info; /**< njoint entries */
-    xn_joint_reading *joint;   /**< njoint readings, filled by xn_hal_read */
-    xn_joint_command *command; /**< njoint commands, sent by xn_hal_write */
-    char (*ft_name)[64];       /**< nft names (the sensor's site in the robot description) */
-    xn_ft_reading *ft;         /**< nft readings */
-    char (*imu_name)[64];      /**< nimu names */
-    xn_imu_reading *imu;       /**< nimu readings */
-    int64_t period_ns;         /**< the control period the backend was opened for (ns) */
-    int64_t time_ns;           /**< the backend's clock at the latest read (ns) */
-    const xn_backend_ops *ops; /**< the backend */
-    void *self;                /**< the backend's state */
+    xn_joint_info *joint_info;   /**< njoint entries */
+    xn_joint_reading *joint;     /**< njoint readings, filled by xn_hal_read */
+    xn_joint_command *command;   /**< njoint commands, sent by xn_hal_write */
+    char (*ft_name)[64];         /**< nft names (the sensor's site in the robot description) */
+    xn_ft_reading *ft;           /**< nft readings */
+    char (*imu_name)[64];        /**< nimu names */
+    xn_imu_reading *imu;         /**< nimu readings */
+    int ntracker;                /**< position trackers (see xn_tracker_reading) */
+    char (*tracker_name)[64];    /**< ntracker names (the tracked point's name) */
+    xn_tracker_reading *tracker; /**< ntracker readings */
+    int64_t period_ns;           /**< the control period the backend was opened for (ns) */
+    int64_t time_ns;             /**< the backend's clock at the latest read (ns) */
+    const xn_backend_ops *ops;   /**< the backend */
+    void *self;                  /**< the backend's state */
 };
 
 /** Allocate a robot with the given device counts: every joint passive and unnamed until the
  * backend fills joint_info, commands in CSP with controlword 0. Returns NULL when out of memory.
  * For backends. */
-xn_hal *xn_hal_alloc(int njoint, int nft, int nimu);
+xn_hal *xn_hal_alloc(int njoint, int nft, int nimu, int ntracker);
 /** Read every device (calls the backend's read). */
 xn_status xn_hal_read(xn_hal *hal);
 /** Send every command (calls the backend's write). */

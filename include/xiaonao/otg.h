@@ -128,7 +128,9 @@ typedef struct {
 typedef struct {
     xn_real position[XN_OTG_MAX_DOFS], velocity[XN_OTG_MAX_DOFS], acceleration[XN_OTG_MAX_DOFS];
     int new_calculation; /**< 1 when this cycle computed a new trajectory */
-    int finished;        /**< 1 once the target state is reached */
+    int finished;        /**< 1 once the target state is reached; from then on the output is the
+                              target state exactly (for targets at rest, or at constant velocity
+                              in the velocity interface) */
     xn_real time;        /**< s along the current trajectory */
     xn_real duration;    /**< s, the current trajectory's duration */
 } xn_otg_output;

@@ -19,6 +19,10 @@
  *     movec p[0.5, 0.1, 0.35, 180deg, 0, 0] p[0.5, 0.2, 0.3, 180deg, 0, 0]  # arc via, to
  *     movej above                   # a Cartesian target for a joint motion: IK when planned
  *     set base [0, 0, 0, 0, 0, 0]   # the frame Cartesian poses are given in (world by default)
+ *     set shaper zvd 19.5 0.03      # input shaping of every motion against a mode (Hz, damping
+ *                                   # ratio): zv, zvd, zvdd, or ei F Z V (vibration tolerance)
+ *     set shaper auto               # the mode identified for the motion's target pose
+ *                                   # (xn tune-shaper), set shaper off to stop shaping
  *     wait 0.5                      # seconds
  *     wait until settled 0.001      # until every joint is within 0.001 rad of its reference
  *     wait until joint4 > -1.5      # until a joint's position crosses a value (< or >)
@@ -52,7 +56,9 @@ typedef enum {
     XN_OP_MOVEL,        /**< straight line of the tool to target (Cartesian); speed m/s, accel
                              m/s^2, blend m */
     XN_OP_MOVEC,        /**< circular arc through value[0..5] (via, Cartesian) to target */
-    XN_OP_SET_BASE      /**< value[0..5]: the base frame of Cartesian poses */
+    XN_OP_SET_BASE,     /**< value[0..5]: the base frame of Cartesian poses */
+    XN_OP_SET_SHAPER    /**< value[0]: XN_SHAPER_* type, -1 off, -2 auto; value[1] frequency
+                             (Hz), value[2] damping ratio, value[3] EI tolerance */
 } xn_op;
 
 /** One parsed instruction. */

@@ -18,6 +18,7 @@
 #include "xiaonao/model.h"
 #include "xiaonao/otg.h"
 #include "xiaonao/program.h"
+#include "xiaonao/shaping.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -82,6 +83,26 @@ typedef enum {
 #define XN_CTL_EVENT_RING 256   /**< events kept until drained */
 #define XN_CTL_SAMPLE_RING 8192 /**< log samples kept until drained */
 
+#define XN_SHAPER_TABLE_MAX 64 /**< identified poses in a shaper table */
+
+/** Modes identified at several poses (xn tune-shaper): `set shaper auto` shapes each motion for
+ * the mode at its target pose, interpolated by inverse squared distance in joint space. */
+typedef struct {
+    int n;  /**< entries */
+    int nj; /**< joint values per entry (the controlled joints, in order) */
+    xn_real q[XN_SHAPER_TABLE_MAX][XN_OTG_MAX_DOFS];
+    xn_real frequency[XN_SHAPER_TABLE_MAX]; /**< Hz */
+    xn_real damping[XN_SHAPER_TABLE_MAX];   /**< ratio */
+    xn_shaper_type type;                    /**< the shaper to design (ZVD by default) */
+    xn_real v_tol;                          /**< EI's tolerance */
+} xn_shaper_table;
+
+/** The mode at joint configuration q (nj values): the entries' frequencies and dampings weighted
+ * by inverse squared distance (an entry at distance < 1e-9 is taken as is). XN_ERR_INVALID for an
+ * empty table. */
+xn_status xn_shaper_table_lookup(const xn_shaper_table *t, const xn_real *q, xn_real *f,
+                                 xn_real *zeta);
+
 /** Configuration of a controller. Fill with xn_controller_config_init, then change fields.
  * Per-joint arrays are indexed by controlled joint (the order of the robot's commandable joints)
  * and hold up to XN_OTG_MAX_DOFS entries. */
@@ -101,6 +122,8 @@ typedef struct {
                                     it); default "flange", else the payload body's frame */
     xn_real torque_margin;     /**< Cartesian paths are timed with this fraction of the torque
                                     limits, leaving the rest to the servo (default 0.8) */
+    const xn_shaper_table *shaper_table; /**< for `set shaper auto` (NULL: the command is
+                                              refused); must outlive the controller */
 } xn_controller_config;
 
 /** Defaults: torque mode, computed torque at 60 rad/s, limits from the model (velocity; or 1
@@ -114,6 +137,8 @@ typedef struct {
     xn_ctl_state state;
     xn_real q[XN_OTG_MAX_DOFS], v[XN_OTG_MAX_DOFS], tau[XN_OTG_MAX_DOFS];
     xn_real q_ref[XN_OTG_MAX_DOFS], v_ref[XN_OTG_MAX_DOFS], a_ref[XN_OTG_MAX_DOFS];
+    int has_tracker;    /**< 1: the robot has a position tracker; tracker holds its reading */
+    xn_real tracker[3]; /**< the first tracker's position (m, world) */
 } xn_ctl_sample;
 
 typedef struct xn_controller xn_controller;

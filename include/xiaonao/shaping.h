@@ -82,6 +82,10 @@ typedef struct {
 xn_status xn_shaper_filter_create(const xn_shaper *s, int dim, xn_real dt, xn_shaper_filter **out,
                                   char *why);
 void xn_shaper_filter_free(xn_shaper_filter *f);
+/** Give the filter another shaper (its history kept): XN_ERR_SIZE when the new shaper is longer
+ * than the history the filter was created for, XN_ERR_RANGE when its impulses are closer than
+ * two samples. No allocation (for a mode that changes with the pose). */
+xn_status xn_shaper_filter_set(xn_shaper_filter *f, const xn_shaper *s);
 /** Start over as if the input had always been x (dim entries): no transient. */
 void xn_shaper_filter_reset(xn_shaper_filter *f, const xn_real *x);
 /** Push this sample's input x (dim) and write the shaped output y (dim; may alias x). */
@@ -98,6 +102,29 @@ typedef void (*xn_traj_fn)(const void *ctx, xn_real t, xn_real *p, xn_real *v, x
  * top of this header). */
 void xn_shaper_apply(const xn_shaper *s, xn_traj_fn traj, const void *ctx, int dim, xn_real t,
                      xn_real *p, xn_real *v, xn_real *a);
+
+/* ---- identification of a mode from a measured free decay ---- */
+
+/** A fitted damped oscillation y(t) = amplitude exp(-zeta w t) cos(w_d t + phase) + offset,
+ * w = 2 pi frequency, w_d = w sqrt(1 - zeta^2), t from the first sample. */
+typedef struct {
+    xn_real frequency; /**< Hz */
+    xn_real damping;   /**< ratio */
+    xn_real amplitude, phase, offset;
+    xn_real residual; /**< rms of the fit's error, in the signal's units */
+    xn_real fit;      /**< 1 - residual^2 / variance of the signal: 1 is a perfect fit */
+} xn_mode_fit;
+
+/** Identify the dominant mode in a free decay y (n samples every dt s): the frequency from the
+ * zero crossings, the damping from the logarithmic decrement of the peaks, then a
+ * Levenberg-Marquardt fit of all five parameters (at most 100 iterations). XN_ERR_RANGE when the
+ * signal has fewer than 3 oscillations in it or does not decay like a single mode (fit < 0.5).
+ * No allocation. */
+xn_status xn_mode_identify(const xn_real *y, int n, xn_real dt, xn_mode_fit *out);
+/** The same for a 3-D signal (n rows of x, y, z: a tool's position), projected on its principal
+ * direction (the largest eigenvector of the deviations' covariance) into work (n entries, the
+ * caller's). */
+xn_status xn_mode_identify3(const xn_real *xyz, int n, xn_real dt, xn_real *work, xn_mode_fit *out);
 
 /* ---- biquad filters for servo commands ---- */
 

@@ -128,7 +128,7 @@ xn_status xn_loopback_open(const xn_model *m, const xn_real *q0, int64_t period_
     int n = 0;
     for (int b = 1; b < m->nbody; b++)
         if (m->body_nv[b] == 1 && m->body_nq[b] == 1) n++;
-    xn_hal *hal = xn_hal_alloc(n, 0, 0);
+    xn_hal *hal = xn_hal_alloc(n, 0, 0, 0);
     loopback *lb = calloc(1, sizeof *lb);
     if (!hal || !lb) {
         free(lb);

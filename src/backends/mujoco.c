@@ -27,6 +27,7 @@ typedef struct {
     int ring_len, ring_head;
     int *ft_force, *ft_torque;          /* per F/T device: sensor ids */
     int *imu_gyro, *imu_acc, *imu_quat; /* per IMU: sensor ids, -1 when absent */
+    int *track;                         /* per tracker: framepos sensor id */
     uint64_t rng;
 } mujoco_backend;
 
@@ -95,6 +96,11 @@ static xn_status mj_read(void *self, xn_hal *hal) {
             for (int c = 0; c < 4; c++)
                 u->orientation[c] = d->sensordata[m->sensor_adr[mb->imu_quat[k]] + c];
         u->stamp_ns = stamp;
+    }
+    for (int k = 0; k < hal->ntracker; k++) {
+        for (int c = 0; c < 3; c++)
+            hal->tracker[k].position[c] = d->sensordata[m->sensor_adr[mb->track[k]] + c];
+        hal->tracker[k].stamp_ns = stamp;
     }
     return XN_OK;
 }
@@ -175,6 +181,7 @@ static void mj_destroy(void *self) {
     free(mb->imu_gyro);
     free(mb->imu_acc);
     free(mb->imu_quat);
+    free(mb->track);
     free(mb);
 }
 
@@ -232,15 +239,16 @@ static xn_status setup(mujoco_backend *mb, const char *scene, xn_hal **out, xn_e
         return fail(err, scene, XN_ERR_INVALID, msg);
     }
     mb->nsub = (int)(mb->opt.period_ns / step_ns);
-    int n = 0, nft = 0, nimu = 0;
+    int n = 0, nft = 0, nimu = 0, ntrack = 0;
     for (int j = 0; j < m->njnt; j++)
         if (m->jnt_type[j] == mjJNT_HINGE || m->jnt_type[j] == mjJNT_SLIDE) n++;
     for (int s = 0; s < m->nsite; s++) {
         if (sensor_on_site(m, mjSENS_FORCE, s) >= 0 && sensor_on_site(m, mjSENS_TORQUE, s) >= 0)
             nft++;
         if (sensor_on_site(m, mjSENS_GYRO, s) >= 0) nimu++;
+        if (sensor_on_site(m, mjSENS_FRAMEPOS, s) >= 0) ntrack++;
     }
-    xn_hal *hal = xn_hal_alloc(n, nft, nimu);
+    xn_hal *hal = xn_hal_alloc(n, nft, nimu, ntrack);
     if (!hal) return fail(err, scene, XN_ERR_NOMEM, "out of memory");
     hal->ops = &mujoco_ops;
     hal->self = mb;
@@ -261,6 +269,7 @@ static xn_status setup(mujoco_backend *mb, const char *scene, xn_hal **out, xn_e
     mb->imu_gyro = calloc((size_t)nimu + 1, sizeof(int));
     mb->imu_acc = calloc((size_t)nimu + 1, sizeof(int));
     mb->imu_quat = calloc((size_t)nimu + 1, sizeof(int));
+    mb->track = calloc((size_t)ntrack + 1, sizeof(int));
     if (!mb->jnt || !mb->act || !mb->drive || !mb->gains || !mb->nan || !mb->stale ||
         !mb->cmd_ring || !mb->ft_force || !mb->ft_torque || !mb->imu_gyro || !mb->imu_acc ||
         !mb->imu_quat)
@@ -287,7 +296,7 @@ static xn_status setup(mujoco_backend *mb, const char *scene, xn_hal **out, xn_e
         i++;
     }
     for (size_t k = 0; k < sz * (size_t)mb->ring_len; k++) mb->cmd_ring[k].mode = XN_MODE_CSP;
-    int f = 0, u = 0;
+    int f = 0, u = 0, tr = 0;
     for (int s = 0; s < m->nsite; s++) {
         const char *name = mj_id2name(m, mjOBJ_SITE, s);
         int sf = sensor_on_site(m, mjSENS_FORCE, s), st = sensor_on_site(m, mjSENS_TORQUE, s);
@@ -304,6 +313,11 @@ static xn_status setup(mujoco_backend *mb, const char *scene, xn_hal **out, xn_e
             mb->imu_acc[u] = sensor_on_site(m, mjSENS_ACCELEROMETER, s);
             mb->imu_quat[u] = sensor_on_site(m, mjSENS_FRAMEQUAT, s);
             u++;
+        }
+        int sp = sensor_on_site(m, mjSENS_FRAMEPOS, s);
+        if (sp >= 0) {
+            snprintf(hal->tracker_name[tr], sizeof hal->tracker_name[tr], "%s", name ? name : "");
+            mb->track[tr++] = sp;
         }
     }
     return XN_OK;

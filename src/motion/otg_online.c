@@ -51,6 +51,20 @@ xn_otg_result xn_otg_update(xn_otg *o, const xn_otg_problem *input, xn_otg_outpu
     out->time = o->time;
     out->duration = o->trajectory.duration;
     out->finished = o->time >= o->trajectory.duration;
+    if (out->finished) {
+        /* arrived: the target state exactly, not the trajectory's end, which may differ by
+         * rounding (a velocity of 1e-16 that never becomes 0 would look like motion forever) */
+        for (int i = 0; i < input->dofs; i++) {
+            if (input->target_acceleration[i] != 0) continue;
+            out->acceleration[i] = 0;
+            if (input->interface == XN_OTG_VELOCITY) {
+                out->velocity[i] = input->target_velocity[i];
+            } else if (input->target_velocity[i] == 0) {
+                out->velocity[i] = 0;
+                out->position[i] = input->target_position[i];
+            }
+        }
+    }
     o->expect = *input;
     for (int i = 0; i < input->dofs; i++) {
         o->expect.current_position[i] = out->position[i];

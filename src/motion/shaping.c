@@ -260,6 +260,14 @@ void xn_shaper_filter_free(xn_shaper_filter *f) {
     free(f);
 }
 
+xn_status xn_shaper_filter_set(xn_shaper_filter *f, const xn_shaper *s) {
+    if (s->n < 1 || (int)ceil(xn_shaper_duration(s) / f->dt) + 3 > f->len) return XN_ERR_SIZE;
+    for (int i = 1; i < s->n; i++)
+        if (s->t[i] - s->t[i - 1] < 2 * f->dt) return XN_ERR_RANGE;
+    f->shaper = *s;
+    return XN_OK;
+}
+
 void xn_shaper_filter_reset(xn_shaper_filter *f, const xn_real *x) {
     for (int k = 0; k < f->len; k++)
         memcpy(&f->hist[(size_t)k * f->dim], x, (size_t)f->dim * sizeof *x);

@@ -61,6 +61,27 @@ void xn_controller_config_init(xn_controller_config *c) {
     }
 }
 
+xn_status xn_shaper_table_lookup(const xn_shaper_table *t, const xn_real *q, xn_real *f,
+                                 xn_real *zeta) {
+    if (!t || t->n < 1) return XN_ERR_INVALID;
+    xn_real wsum = 0, fs = 0, zs = 0;
+    for (int i = 0; i < t->n; i++) {
+        xn_real d2 = 0;
+        for (int k = 0; k < t->nj; k++) d2 += (q[k] - t->q[i][k]) * (q[k] - t->q[i][k]);
+        if (d2 < 1e-18) {
+            *f = t->frequency[i];
+            *zeta = t->damping[i];
+            return XN_OK;
+        }
+        wsum += 1 / d2;
+        fs += t->frequency[i] / d2;
+        zs += t->damping[i] / d2;
+    }
+    *f = fs / wsum;
+    *zeta = zs / wsum;
+    return XN_OK;
+}
+
 /* ---- rings ---- */
 
 void xn_ctl_event(xn_controller *c, xn_event_code code, int joint, double value, const char *fmt,
@@ -204,6 +225,58 @@ static void setup_payload(xn_controller *c) {
     c->base_inertia = m->body_inertia[c->payload_body];
 }
 
+static xn_status line_fail(xn_error *err, const xn_controller *c, const xn_instruction *in,
+                           const char *what) {
+    if (err) {
+        snprintf(err->file, sizeof err->file, "%s", c->prog->source);
+        err->line = in->line;
+        snprintf(err->message, sizeof err->message, "line %d, column %d: %s", in->line, in->column,
+                 what);
+    }
+    return XN_ERR_RANGE;
+}
+
+/* One filter per `set shaper` (a filter allocates its history: here, not in the cycle). */
+static xn_status make_shapers(xn_controller *c, xn_error *err) {
+    const xn_program *prog = c->prog;
+    xn_real dt = (xn_real)c->hal->period_ns * 1e-9;
+    c->shapers = calloc((size_t)prog->n + 1, sizeof *c->shapers);
+    if (!c->shapers) return XN_ERR_NOMEM;
+    xn_shaper_filter *auto_filter = NULL;
+    for (int i = 0; i < prog->n; i++) {
+        const xn_instruction *in = &prog->ins[i];
+        if (in->op != XN_OP_SET_SHAPER || in->value[0] == -1) continue;
+        xn_shaper sh;
+        char why[120], msg[200];
+        if (in->value[0] == -2) { /* auto: one filter, long enough for the slowest mode */
+            const xn_shaper_table *t = c->cfg.shaper_table;
+            if (!t || t->n < 1 || t->nj != c->nj)
+                return line_fail(err, c, in,
+                                 "set shaper auto needs the modes identified for this robot "
+                                 "(xn tune-shaper, then xn run --shaper-table FILE)");
+            if (!auto_filter) {
+                xn_real fmin = INFINITY, zmax = 0;
+                for (int k = 0; k < t->n; k++) {
+                    fmin = fmin < t->frequency[k] ? fmin : t->frequency[k];
+                    zmax = zmax > t->damping[k] ? zmax : t->damping[k];
+                }
+                if (xn_shaper_design(t->type, fmin, zmax, t->v_tol, &sh, why) != XN_OK ||
+                    xn_shaper_filter_create(&sh, 3 * c->nj, dt, &auto_filter, why) != XN_OK) {
+                    snprintf(msg, sizeof msg, "the identified modes: %s", why);
+                    return line_fail(err, c, in, msg);
+                }
+            }
+            c->shapers[i] = auto_filter;
+            continue;
+        }
+        if (xn_shaper_design((xn_shaper_type)(int)in->value[0], in->value[1], in->value[2],
+                             in->value[3], &sh, why) != XN_OK ||
+            xn_shaper_filter_create(&sh, 3 * c->nj, dt, &c->shapers[i], why) != XN_OK)
+            return line_fail(err, c, in, why);
+    }
+    return XN_OK;
+}
+
 xn_status xn_controller_create(xn_model *m, xn_hal *hal, const xn_program *program,
                                const xn_controller_config *cfg, xn_controller **out,
                                xn_error *err) {
@@ -260,6 +333,7 @@ xn_status xn_controller_create(xn_model *m, xn_hal *hal, const xn_program *progr
     if (program) {
         /* Cartesian motions are planned now, before anything moves */
         st = xn_ctl_plan_program(c, err);
+        if (st == XN_OK) st = make_shapers(c, err);
         if (st != XN_OK) {
             xn_controller_free(c);
             return st;
@@ -276,6 +350,18 @@ xn_status xn_controller_create(xn_model *m, xn_hal *hal, const xn_program *progr
 void xn_controller_free(xn_controller *c) {
     if (!c) return;
     xn_ctl_plan_free(c);
+    if (c->shapers) {
+        xn_shaper_filter *auto_filter = NULL;
+        for (int i = 0; i < c->prog->n; i++) {
+            if (!c->shapers[i]) continue;
+            if (c->prog->ins[i].value[0] == -2)
+                auto_filter = c->shapers[i];
+            else
+                xn_shaper_filter_free(c->shapers[i]);
+        }
+        xn_shaper_filter_free(auto_filter);
+        free(c->shapers);
+    }
     xn_data_free(c->d);
     xn_servo_free(c->servo);
     free(c->joint_qadr);
@@ -395,6 +481,33 @@ static void enable_drives(xn_controller *c) {
     }
 }
 
+int xn_ctl_shaper_settled(const xn_controller *c) {
+    if (!c->shaper) return 1;
+    xn_real dt = (xn_real)c->hal->period_ns * 1e-9;
+    return (xn_real)c->shaper_tail * dt > xn_shaper_duration(&c->shaper->shaper) + dt;
+}
+
+/* The shaper on the reference: the servo follows the shaped stream; the trajectory generator
+ * keeps working on the unshaped one. */
+static void shape_reference(xn_controller *c) {
+    if (!c->shaper) return;
+    xn_real x[3 * XN_OTG_MAX_DOFS] = {0};
+    int nj = c->nj, moving = 0;
+    for (int k = 0; k < nj; k++) {
+        x[k] = c->q_ref[c->qadr[k]];
+        x[nj + k] = c->v_ref[c->vadr[k]];
+        x[2 * nj + k] = c->a_ref[c->vadr[k]];
+        moving |= x[nj + k] != 0 || x[2 * nj + k] != 0;
+    }
+    c->shaper_tail = moving ? 0 : c->shaper_tail + 1;
+    xn_shaper_filter_step(c->shaper, x, x);
+    for (int k = 0; k < nj; k++) {
+        c->q_ref[c->qadr[k]] = x[k];
+        c->v_ref[c->vadr[k]] = x[nj + k];
+        c->a_ref[c->vadr[k]] = x[2 * nj + k];
+    }
+}
+
 /* The reference for this cycle along a planned path. */
 static void follow_path(xn_controller *c) {
     const xn_ctl_plan *pl = &c->plans[c->path_plan];
@@ -421,6 +534,7 @@ static void follow_path(xn_controller *c) {
 static void update_reference(xn_controller *c) {
     if (c->act == ACT_PATH && c->state == XN_CTL_RUNNING) {
         follow_path(c);
+        shape_reference(c);
         return;
     }
     xn_otg_problem *p = &c->input;
@@ -454,7 +568,8 @@ static void update_reference(xn_controller *c) {
         c->v_ref[c->vadr[k]] = c->output.velocity[k];
         c->a_ref[c->vadr[k]] = c->output.acceleration[k];
     }
-    if (c->state == XN_CTL_STOPPING && c->output.finished) {
+    shape_reference(c);
+    if (c->state == XN_CTL_STOPPING && c->output.finished && xn_ctl_shaper_settled(c)) {
         c->state = XN_CTL_DONE;
         xn_ctl_event(c, XN_EV_STOPPED, -1, 0, "controlled stop finished");
     }
@@ -523,6 +638,8 @@ static void record(xn_controller *c) {
         s->v_ref[k] = c->v_ref[c->vadr[k]];
         s->a_ref[k] = c->a_ref[c->vadr[k]];
     }
+    s->has_tracker = c->hal->ntracker > 0;
+    if (s->has_tracker) memcpy(s->tracker, c->hal->tracker[0].position, sizeof s->tracker);
     push_sample(c);
 }
 

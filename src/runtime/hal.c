@@ -6,8 +6,8 @@
 
 #include "xiaonao/hal.h"
 
-xn_hal *xn_hal_alloc(int njoint, int nft, int nimu) {
-    if (njoint < 0 || nft < 0 || nimu < 0) return NULL;
+xn_hal *xn_hal_alloc(int njoint, int nft, int nimu, int ntracker) {
+    if (njoint < 0 || nft < 0 || nimu < 0 || ntracker < 0) return NULL;
     xn_hal *h = calloc(1, sizeof *h);
     if (!h) return NULL;
     h->njoint = njoint;
@@ -21,8 +21,11 @@ xn_hal *xn_hal_alloc(int njoint, int nft, int nimu) {
     h->ft = calloc((size_t)nft + 1, sizeof *h->ft);
     h->imu_name = calloc((size_t)nimu + 1, sizeof *h->imu_name);
     h->imu = calloc((size_t)nimu + 1, sizeof *h->imu);
-    if (!h->joint_info || !h->joint || !h->command || !h->ft_name || !h->ft || !h->imu_name ||
-        !h->imu) {
+    h->ntracker = ntracker;
+    h->tracker_name = calloc((size_t)ntracker + 1, sizeof *h->tracker_name);
+    h->tracker = calloc((size_t)ntracker + 1, sizeof *h->tracker);
+    if (!h->tracker_name || !h->tracker || !h->joint_info || !h->joint || !h->command ||
+        !h->ft_name || !h->ft || !h->imu_name || !h->imu) {
         xn_hal_close(h);
         return NULL;
     }
@@ -59,6 +62,8 @@ void xn_hal_close(xn_hal *hal) {
     free(hal->ft);
     free(hal->imu_name);
     free(hal->imu);
+    free(hal->tracker_name);
+    free(hal->tracker);
     free(hal);
 }
 

@@ -358,7 +358,8 @@ static int parse_set(lexer *lx, const pose_table *pt, xn_instruction *in) {
     (void)pt;
     token what = lx->tok;
     if (what.kind != T_WORD)
-        return fail(lx, what.column, "expected speed, payload, tool or base after set, found %s",
+        return fail(lx, what.column,
+                    "expected speed, payload, tool, base or shaper after set, found %s",
                     describe(&what));
     if (next(lx) < 0) return -1;
     int n = 0;
@@ -386,8 +387,43 @@ static int parse_set(lexer *lx, const pose_table *pt, xn_instruction *in) {
         in->op = XN_OP_SET_BASE;
         if (vector(lx, "the base frame [x, y, z, roll, pitch, yaw]", 6, 6, in->value, &n) < 0)
             return -1;
+    } else if (strcmp(what.text, "shaper") == 0) {
+        in->op = XN_OP_SET_SHAPER;
+        static const char *const kinds[] = {"zv", "zvd", "zvdd", "ei"};
+        token kind = lx->tok;
+        int k = -3;
+        if (is_word(&kind, "off"))
+            k = -1;
+        else if (is_word(&kind, "auto"))
+            k = -2;
+        for (int i = 0; i < 4; i++)
+            if (is_word(&kind, kinds[i])) k = i;
+        if (k == -3)
+            return fail(lx, kind.column,
+                        "expected zv, zvd, zvdd, ei, auto or off after 'set shaper', found %s",
+                        describe(&kind));
+        in->value[0] = k;
+        if (next(lx) < 0) return -1;
+        if (k >= 0) {
+            int col = lx->tok.column;
+            if (number(lx, "the mode's frequency (Hz)", "", &in->value[1]) < 0) return -1;
+            if (!(in->value[1] > 0)) return fail(lx, col, "the frequency must be > 0 Hz");
+            col = lx->tok.column;
+            if (number(lx, "the mode's damping ratio", "", &in->value[2]) < 0) return -1;
+            if (!(in->value[2] >= 0 && in->value[2] < 1))
+                return fail(lx, col, "the damping ratio must be in [0, 1), found %g", in->value[2]);
+            in->value[3] = 0.05;
+            if (k == 3 && lx->tok.kind == T_NUMBER) {
+                col = lx->tok.column;
+                if (number(lx, "the vibration tolerance", "%", &in->value[3]) < 0) return -1;
+                if (!(in->value[3] > 0 && in->value[3] < 1))
+                    return fail(lx, col, "the vibration tolerance must be in (0, 1), found %g",
+                                in->value[3]);
+            }
+        }
     } else {
-        return fail(lx, what.column, "unknown setting '%s' (expected speed, payload, tool or base)",
+        return fail(lx, what.column,
+                    "unknown setting '%s' (expected speed, payload, tool, base or shaper)",
                     what.text);
     }
     return end_of_line(lx, "set");

@@ -9,6 +9,48 @@
 
 #define MAX_INSTRUCTIONS_PER_CYCLE 64 /* settings run back to back; bound the work per cycle */
 
+/* The filter reset to the unshaped reference's present state: no jump when it takes over. */
+static void reset_shaper(xn_controller *c) {
+    xn_real x[3 * XN_OTG_MAX_DOFS];
+    int nj = c->nj;
+    for (int k = 0; k < nj; k++) {
+        x[k] = c->output.position[k];
+        x[nj + k] = c->output.velocity[k];
+        x[2 * nj + k] = c->output.acceleration[k];
+    }
+    xn_shaper_filter_reset(c->shaper, x);
+    c->shaper_tail = 0;
+}
+
+void xn_ctl_set_shaper(xn_controller *c, const xn_instruction *in) {
+    int kind = (int)in->value[0];
+    c->shaper_auto = kind == -2;
+    c->shaper = kind == -1 ? NULL : c->shapers[c->pc];
+    if (c->shaper) reset_shaper(c);
+    if (kind == -1)
+        xn_ctl_event(c, XN_EV_SETTING, -1, 0, "input shaping off");
+    else if (kind == -2)
+        xn_ctl_event(c, XN_EV_SETTING, -1, 0, "input shaping for the identified modes");
+    else
+        xn_ctl_event(c, XN_EV_SETTING, -1, in->value[1], "input shaping at %.4g Hz, damping %.3g",
+                     in->value[1], in->value[2]);
+}
+
+/* `set shaper auto`: the mode at the motion's target, designed into the filter while at rest. */
+static void auto_shaper(xn_controller *c, const xn_real *target) {
+    const xn_shaper_table *t = c->cfg.shaper_table;
+    xn_real f, z;
+    xn_shaper sh;
+    if (!xn_ctl_shaper_settled(c) || xn_shaper_table_lookup(t, target, &f, &z) != XN_OK) return;
+    if (xn_shaper_design(t->type, f, z, t->v_tol, &sh, NULL) != XN_OK ||
+        xn_shaper_filter_set(c->shaper, &sh) != XN_OK) {
+        xn_ctl_begin_stop(c, XN_EV_STOPPED, "the identified mode gives no usable shaper here");
+        return;
+    }
+    reset_shaper(c);
+    xn_ctl_event(c, XN_EV_SETTING, -1, f, "shaper for %.4g Hz, damping %.3g at this pose", f, z);
+}
+
 static void start_motion(xn_controller *c, const xn_instruction *in) {
     xn_otg_problem *p = &c->input;
     xn_real s = c->speed_override;
@@ -28,6 +70,7 @@ static void start_motion(xn_controller *c, const xn_instruction *in) {
     }
     c->blend = in->blend;
     c->act = ACT_MOTION;
+    if (c->shaper_auto && c->shaper) auto_shaper(c, target);
 }
 
 int xn_ctl_check_trajectory(xn_controller *c) {
@@ -113,11 +156,11 @@ static int activity_done(xn_controller *c) {
     switch (c->act) {
     case ACT_NONE: return 1;
     case ACT_PATH:
-        if (c->path_k < c->plans[c->path_plan].nS - 1) return 0;
+        if (c->path_k < c->plans[c->path_plan].nS - 1 || !xn_ctl_shaper_settled(c)) return 0;
         c->pc = c->plans[c->path_plan].last; /* past the whole blended chain */
         return 1;
     case ACT_MOTION: {
-        if (c->output.finished) return 1;
+        if (c->output.finished) return xn_ctl_shaper_settled(c);
         if (c->blend <= 0 || !next_is_motion(c)) return 0;
         xn_real dist = 0;
         for (int k = 0; k < c->nj; k++)
@@ -171,6 +214,10 @@ void xn_ctl_program_step(xn_controller *c) {
         case XN_OP_MOVEC: start_path(c, in); return;
         case XN_OP_SET_BASE:
             xn_ctl_event(c, XN_EV_SETTING, -1, 0, "base frame set");
+            c->pc++;
+            break;
+        case XN_OP_SET_SHAPER:
+            xn_ctl_set_shaper(c, in);
             c->pc++;
             break;
         case XN_OP_WAIT_TIME:

@@ -86,8 +86,14 @@ struct xn_controller {
     int *plan_of;      /* per instruction: the plan it starts, or -1 */
     xn_real *resolved; /* per instruction: a Cartesian movej's joint target (nj), planned */
     unsigned char *has_resolved;
-    int path_plan; /* ACT_PATH: which plan */
-    long path_k;   /* ACT_PATH: control periods since it started */
+    /* input shaping: one filter per `set shaper` instruction, made at creation; `auto` redesigns
+     * its filter at each motion's start */
+    xn_shaper_filter **shapers; /* per instruction, or NULL */
+    xn_shaper_filter *shaper;   /* the one in use, or NULL */
+    int shaper_auto;
+    long shaper_tail; /* cycles since the unshaped reference stopped */
+    int path_plan;    /* ACT_PATH: which plan */
+    long path_k;      /* ACT_PATH: control periods since it started */
 
     /* rings (single producer: the step; single consumer: whoever drains) */
     xn_event events[XN_CTL_EVENT_RING];
@@ -98,6 +104,11 @@ struct xn_controller {
     long s_lost;
     xn_ctl_sample cur;
 };
+
+/* controller.c: 1 when the shaped reference has caught up with the unshaped one */
+int xn_ctl_shaper_settled(const xn_controller *c);
+/* program_run.c: switch shapers at a `set shaper` (returns 0 and stops the program on error) */
+void xn_ctl_set_shaper(xn_controller *c, const xn_instruction *in);
 
 /* plan.c: plan every Cartesian motion of the program (in xn_controller_create) */
 xn_status xn_ctl_plan_program(xn_controller *c, xn_error *err);

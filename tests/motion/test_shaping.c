@@ -214,7 +214,37 @@ static void bad_input(void) {
              "300 Hz at 1 kHz: %s", why);
 }
 
+/* Identification from a synthetic free decay (known answer) with noise, and refusals. */
+static void identification(void) {
+    enum { N = 1500 };
+    static double y[N], xyz[3 * N], work[N];
+    double dt = 0.001, f = 9.7, z = 0.035, w = 2 * PI * f, wd = w * sqrt(1 - z * z);
+    unsigned long r = 77;
+    for (int i = 0; i < N; i++) {
+        r = r * 6364136223846793005ul + 1442695040888963407ul;
+        double noise = ((double)(r >> 11) / 9007199254740992.0 - 0.5) * 2e-6; /* +-1 um */
+        double t = i * dt, v = 2e-4 * exp(-z * w * t) * cos(wd * t + 0.7);
+        y[i] = 0.3 + v + noise;
+        xyz[3 * i] = 0.4 + 0.6 * v;
+        xyz[3 * i + 1] = -0.1 + 0.8 * v + noise;
+        xyz[3 * i + 2] = 0.5;
+    }
+    xn_mode_fit m;
+    XT_CHECK(xn_mode_identify(y, N, dt, &m) == XN_OK, "identify");
+    XT_CHECK(fabs(m.frequency - f) < 1e-3 * f && fabs(m.damping - z) < 0.03 * z &&
+                 fabs(m.amplitude - 2e-4) < 0.02 * 2e-4 && m.fit > 0.99,
+             "free decay: %.4f Hz (%.1f), damping %.4f (%.3f), fit %.4f", m.frequency, f, m.damping,
+             z, m.fit);
+    XT_CHECK(xn_mode_identify3(xyz, N, dt, work, &m) == XN_OK && fabs(m.frequency - f) < 1e-3 * f &&
+                 fabs(m.damping - z) < 0.03 * z && fabs(m.amplitude - 2e-4) < 0.03 * 2e-4,
+             "3-D: %.4f Hz, damping %.4f, amplitude %.3g along the principal direction",
+             m.frequency, m.damping, m.amplitude);
+    for (int i = 0; i < N; i++) y[i] = 0.3 + 1e-3 * i * dt; /* a ramp: no oscillation */
+    XT_CHECK(xn_mode_identify(y, N, dt, &m) == XN_ERR_RANGE, "no oscillation: refused");
+}
+
 int main(void) {
+    identification();
     closed_forms();
     properties();
     filter_and_limits();

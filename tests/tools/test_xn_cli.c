@@ -271,7 +271,50 @@ static void check_path(void) {
     XT_CHECK(rc == 2 && strstr(out_buf, "out of reach"), "unreachable: exit %d: %s", rc, out_buf);
 }
 
+/* The tuning loop from the command line: a run of the flexible Panda logs its tool; xn
+ * tune-shaper finds the mode and writes the table; a second run with `set shaper auto` rings
+ * much less. */
+static void check_tune(void) {
+#ifdef XN_HAVE_MUJOCO
+    char prog[512], cmd[4096], log[512], table[512];
+    write_file("ring.xnp",
+               "set payload 2.0 [0, 0, 0.15]\nmovej [0, -0.3, 0, -2.2, 0, 1.9, 0.785]\nwait 0.6\n"
+               "movej [0.8, 0.2, 0, -1.8, 0, 2.0, 0.785]\nwait 0.8\n",
+               prog, sizeof prog);
+    snprintf(log, sizeof log, "%s/ring.csv", XN_TMP_DIR);
+    snprintf(table, sizeof table, "%s/modes.json", XN_TMP_DIR);
+    const char *robot =
+        "--robot " XN_MODELS_DIR "/mjcf/franka_panda_flex/scene.xml --model " XN_MODELS_DIR
+        "/mjcf/franka_panda/scene.xml --mode position --drive-gains 20000,100";
+    snprintf(cmd, sizeof cmd, "%s run %s %s --log %s --quiet", XN_BIN, prog, robot, log);
+    int rc = run(cmd);
+    XT_CHECK(rc == 0 && strstr(out_buf, "residual vibration at the tool"), "flexible run: %s",
+             out_buf);
+    snprintf(cmd, sizeof cmd, "%s tune-shaper %s --out %s", XN_BIN, log, table);
+    rc = run(cmd);
+    XT_CHECK(rc == 0 && strstr(out_buf, "use:   set shaper zvd") &&
+                 strstr(out_buf, "dominant mode"),
+             "tune-shaper: exit %d: %s", rc, out_buf);
+    write_file("auto.xnp",
+               "set payload 2.0 [0, 0, 0.15]\nmovej [0, -0.3, 0, -2.2, 0, 1.9, 0.785]\nwait 0.6\n"
+               "set shaper auto\nmovej [0.8, 0.2, 0, -1.8, 0, 2.0, 0.785]\nwait 0.8\n",
+               prog, sizeof prog);
+    snprintf(cmd, sizeof cmd, "%s run %s %s --shaper-table %s --log %s --quiet", XN_BIN, prog,
+             robot, table, log);
+    rc = run(cmd);
+    /* the summary's residual line for line 5 */
+    const char *p = strstr(out_buf, "\n  5 ");
+    double shaped = p ? atof(p + 4 + strspn(p + 4, " ")) : 1;
+    XT_CHECK(rc == 0 && p && shaped < 0.05, "set shaper auto: %.4f mm after the move: %s", shaped,
+             out_buf);
+    check_error("tune-shaper /nonexistent.csv", "/nonexistent.csv");
+    snprintf(cmd, sizeof cmd, "run %s %s --shaper-table /nonexistent.json", prog, robot);
+    check_error(cmd, "/nonexistent.json");
+#endif
+}
+
 int main(void) {
+    check_tune();
     check_path();
     check_ik();
     check_run();

@@ -20,6 +20,8 @@ static void usage(FILE *f) {
             "      joint angles that put a frame at a pose (numerical or closed form)\n"
             "  path MODEL FRAME --q0 Q,.. --to X,Y,Z,R,P,Y [--to ..] [--via X,Y,Z] [--blend R]\n"
             "      a Cartesian path, sampled by IK and timed optimally\n"
+            "  tune-shaper LOG [--shaper zv|zvd|zvdd|ei] [--out TABLE]\n"
+            "      identify vibration modes in a logged run and propose an input shaper\n"
             "  run PROGRAM [--robot SCENE] [--backend mujoco|loopback] [--realtime] [--log FILE]\n"
             "      [--report DIR]\n"
             "      run a robot program on the simulated Panda (default) or another robot\n"
@@ -39,6 +41,7 @@ int main(int argc, char **argv) {
     if (strcmp(cmd, "run") == 0) return xn_cmd_run(argc - 1, argv + 1);
     if (strcmp(cmd, "ik") == 0) return xn_cmd_ik(argc - 1, argv + 1);
     if (strcmp(cmd, "path") == 0) return xn_cmd_path(argc - 1, argv + 1);
+    if (strcmp(cmd, "tune-shaper") == 0) return xn_cmd_tune(argc - 1, argv + 1);
     if (strcmp(cmd, "version") == 0 || strcmp(cmd, "--version") == 0) {
         printf("xn (xiaonao) %d.%d.%d\n", XN_VERSION_MAJOR, XN_VERSION_MINOR, XN_VERSION_PATCH);
         return 0;

@@ -12,6 +12,7 @@
 #include "cli.h"
 #include "io/json.h"
 #include "run_report.h"
+#include "vibration.h"
 #include "xiaonao/backends.h"
 #include "xiaonao/runtime.h"
 
@@ -25,6 +26,7 @@ static int usage(FILE *f) {
             "              [--log FILE] [--report DIR] [--limits FILE] [--mode torque|position]\n"
             "              [--bandwidth W] [--max-time S] [--latency CYCLES]\n"
             "              [--encoder-counts N] [--position-noise RAD] [--inject J:KIND@S]\n"
+            "              [--model FILE] [--drive-gains KP,KD] [--shaper-table FILE]\n"
             "              [--quiet]\n\n"
             "Runs a robot program (see include/xiaonao/program.h for the language) at 1 kHz.\n"
             "  --robot SCENE    MJCF scene (default: the Franka Panda, %s)\n"
@@ -35,6 +37,11 @@ static int usage(FILE *f) {
             "  --report DIR     log.csv, plots (gnuplot PNG) and index.html in DIR\n"
             "  --limits FILE    rated velocity/acceleration/jerk per joint (JSON; default:\n"
             "                   limits.json beside the scene when it exists)\n"
+            "  --model FILE     the controller's model (default: the scene); e.g. the rigid\n"
+            "                   model of a robot simulated with elastic joints\n"
+            "  --shaper-table FILE  the modes for 'set shaper auto' (xn tune-shaper --out)\n"
+            "  --drive-gains KP,KD  the simulated drives' position servo (N m/rad, N m s/rad;\n"
+            "                   default 2000,50)\n"
             "  --mode           torque: computed torque in the controller (default);\n"
             "                   position: the drives servo, with the model's torque feedforward\n"
             "  --inject J:KIND@S  a fault drill: at S seconds, joint J's encoder reads NaN (nan),\n"
@@ -114,6 +121,56 @@ static int apply_limits(const rated_limits *rl, const char *path, xn_controller_
             if (rl->value[i][f] > 0) *dst[f] = rl->value[i][f];
     }
     return 0;
+}
+
+/* ---- the modes for `set shaper auto` (written by xn tune-shaper) ---- */
+
+static int read_shaper_table(const char *path, xn_shaper_table *t) {
+    size_t len;
+    char *text = xn_cli_slurp(path, &len);
+    if (!text) return -1;
+    char msg[256];
+    xn_json *j = xn_json_parse(text, len, msg, sizeof msg);
+    free(text);
+    if (!j) {
+        xn_cli_error("%s: %s", path, msg);
+        return -1;
+    }
+    memset(t, 0, sizeof *t);
+    t->type = XN_SHAPER_ZVD;
+    t->v_tol = 0.05;
+    const xn_json *kind = xn_json_get(j, "shaper"), *tol = xn_json_get(j, "tolerance"),
+                  *modes = xn_json_get(j, "modes");
+    static const char *const kinds[4] = {"zv", "zvd", "zvdd", "ei"};
+    if (kind && kind->type == XN_JSON_STRING)
+        for (int k = 0; k < 4; k++)
+            if (strcmp(kind->str, kinds[k]) == 0) t->type = (xn_shaper_type)k;
+    if (tol && tol->type == XN_JSON_NUMBER) t->v_tol = tol->num;
+    int rc = 0;
+    if (!modes || modes->type != XN_JSON_ARRAY || modes->n < 1 || modes->n > XN_SHAPER_TABLE_MAX) {
+        xn_cli_error("%s: expected \"modes\": an array of 1 to %d entries", path,
+                     XN_SHAPER_TABLE_MAX);
+        rc = -1;
+    }
+    for (int i = 0; rc == 0 && i < modes->n; i++) {
+        const xn_json *e = &modes->items[i], *q = xn_json_get(e, "q"),
+                      *f = xn_json_get(e, "frequency"), *z = xn_json_get(e, "damping");
+        int n = q ? xn_json_reals(q, t->q[i], XN_OTG_MAX_DOFS) : -1;
+        if (n < 1 || (i > 0 && n != t->nj) || !f || f->type != XN_JSON_NUMBER || !(f->num > 0) ||
+            !z || z->type != XN_JSON_NUMBER || !(z->num >= 0 && z->num < 1)) {
+            xn_cli_error("%s: mode %d needs \"q\" (the joints), \"frequency\" > 0 and "
+                         "\"damping\" in [0, 1)",
+                         path, i + 1);
+            rc = -1;
+            break;
+        }
+        t->nj = n;
+        t->frequency[i] = f->num;
+        t->damping[i] = z->num;
+        t->n = i + 1;
+    }
+    xn_json_free(j);
+    return rc;
 }
 
 /* ---- the run ---- */
@@ -222,6 +279,8 @@ static void drain(run_state *rs) {
             for (int k = 0; k < rs->nj; k++)
                 fprintf(rs->log, ",%.9g,%.9g,%.6g,%.9g,%.9g,%.6g", s.q[k], s.v[k], s.tau[k],
                         s.q_ref[k], s.v_ref[k], s.a_ref[k]);
+            if (s.has_tracker)
+                fprintf(rs->log, ",%.9g,%.9g,%.9g", s.tracker[0], s.tracker[1], s.tracker[2]);
             /* events: quoted, inner quotes doubled (RFC 4180) */
             fputs(",\"", rs->log);
             for (const char *p = rs->pending_events; *p; p++) {
@@ -293,12 +352,13 @@ static int make_dir(const char *path) {
     return xn_cli_error("cannot create the report folder %s: %s", path, strerror(errno));
 }
 
-static void write_log_header(FILE *f, xn_controller *c, int nj) {
+static void write_log_header(FILE *f, xn_controller *c, int nj, int tracker) {
     fputs("time,line,state", f);
     for (int k = 0; k < nj; k++) {
         const char *n = xn_controller_joint_name(c, k);
         fprintf(f, ",q_%s,qd_%s,tau_%s,qref_%s,qdref_%s,qddref_%s", n, n, n, n, n, n);
     }
+    if (tracker) fputs(",tool_x,tool_y,tool_z", f);
     fputs(",events\n", f);
 }
 
@@ -331,9 +391,10 @@ static void print_summary(const run_state *rs, const xn_loop_report *lr, xn_cont
 
 int xn_cmd_run(int argc, char **argv) {
     const char *program_path = NULL, *robot = NULL, *backend = "mujoco", *log_path = NULL,
-               *report_dir = NULL, *limits_path = NULL, *mode = "torque", *inject = NULL;
+               *report_dir = NULL, *limits_path = NULL, *mode = "torque", *inject = NULL,
+               *model_path = NULL, *shaper_table = NULL;
     int realtime = 0, quiet = 0;
-    double bandwidth = 0, max_time = 600, noise = 0;
+    double bandwidth = 0, max_time = 600, noise = 0, drive_gains[2] = {0, 0};
     long latency = 0, counts = 0;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
@@ -359,8 +420,16 @@ int xn_cmd_run(int argc, char **argv) {
             mode = argv[++i];
         else if (strcmp(a, "--inject") == 0)
             inject = argv[++i];
-        else if (strcmp(a, "--bandwidth") == 0 || strcmp(a, "--max-time") == 0 ||
-                 strcmp(a, "--position-noise") == 0) {
+        else if (strcmp(a, "--model") == 0)
+            model_path = argv[++i];
+        else if (strcmp(a, "--shaper-table") == 0)
+            shaper_table = argv[++i];
+        else if (strcmp(a, "--drive-gains") == 0) {
+            if (xn_cli_list(argv[++i], drive_gains, 2) != 2 || !(drive_gains[0] > 0) ||
+                !(drive_gains[1] > 0))
+                return xn_cli_error("--drive-gains expects KP,KD (both > 0), got '%s'", argv[i]);
+        } else if (strcmp(a, "--bandwidth") == 0 || strcmp(a, "--max-time") == 0 ||
+                   strcmp(a, "--position-noise") == 0) {
             char *end;
             double x = strtod(argv[++i], &end);
             if (*end || !(x >= 0) || !isfinite(x))
@@ -401,7 +470,9 @@ int xn_cmd_run(int argc, char **argv) {
             fprintf(stderr, "xn: %s: %s\n", program_path, err.message);
         return 1;
     }
-    xn_model *m = xn_cli_load(robot, 0, 0);
+    /* the controller's model: the scene itself, or (--model) a different description, such as
+     * the rigid model of a robot whose simulation has elastic joints */
+    xn_model *m = xn_cli_load(model_path ? model_path : robot, 0, 0);
     if (!m) {
         xn_program_free(prog);
         return 1;
@@ -432,6 +503,8 @@ int xn_cmd_run(int argc, char **argv) {
         mo.latency_cycles = (int)latency;
         mo.encoder_counts = counts;
         mo.position_noise = noise;
+        mo.drive.kp = drive_gains[0];
+        mo.drive.kd = drive_gains[1];
         st = xn_mujoco_open(robot, &mo, &hal, &err);
 #else
         st = XN_ERR_UNSUPPORTED;
@@ -457,6 +530,11 @@ int xn_cmd_run(int argc, char **argv) {
     xn_controller_config_init(&cfg);
     cfg.command_mode = strcmp(mode, "position") == 0 ? XN_CMD_POSITION : XN_CMD_TORQUE;
     if (bandwidth > 0) cfg.bandwidth = bandwidth;
+    static xn_shaper_table table;
+    if (shaper_table) {
+        if (read_shaper_table(shaper_table, &table)) goto out;
+        cfg.shaper_table = &table;
+    }
     const char *limits_source = rl->source;
     if (have_limits && apply_limits(rl, limits_path, &cfg, hal)) goto out;
     st = xn_controller_create(m, hal, prog, &cfg, &c, &err);
@@ -497,7 +575,7 @@ int xn_cmd_run(int argc, char **argv) {
         goto out;
     }
     keep_source(rs, program_path);
-    if (logf) write_log_header(logf, c, rs->nj);
+    if (logf) write_log_header(logf, c, rs->nj, hal->ntracker > 0);
     if (!quiet)
         fprintf(stderr, "xn run %s on %s (%s backend, %d joints, %s, %s)\n", program_path, robot,
                 hal->ops->name, rs->nj, realtime ? "real time" : "simulation lockstep",
@@ -542,6 +620,26 @@ int xn_cmd_run(int argc, char **argv) {
         logf = NULL;
         printf("  log          %s\n", log_path);
     }
+    static xn_vib_report vib;
+    int have_vib = 0;
+    char vib_dat[4200] = "";
+    if (report_dir) snprintf(vib_dat, sizeof vib_dat, "%s/vibration.dat", report_dir);
+    if (log_path && hal->ntracker > 0 &&
+        xn_vib_analyse_to(log_path, 0.2, &vib, vib_dat[0] ? vib_dat : NULL) == 0 && vib.n > 0) {
+        have_vib = 1;
+        printf("  residual vibration at the tool after each motion (position tracker '%s')\n",
+               hal->tracker_name[0]);
+        printf("  %-6s %-14s %-16s %s\n", "line", "residual (mm)", "settling (ms)", "mode");
+        for (int i = 0; i < vib.n; i++) {
+            const xn_vib_stop *v = &vib.stop[i];
+            char mode[64] = "-";
+            if (v->has_mode && v->mode.fit > 0.9 && v->residual > 2e-5)
+                snprintf(mode, sizeof mode, "%.2f Hz, damping %.3f", v->mode.frequency,
+                         v->mode.damping);
+            printf("  %-6d %-14.4f %-16.0f %s\n", v->line, v->residual * 1e3, v->settling * 1e3,
+                   mode);
+        }
+    }
     if (report_dir) {
         xn_run_summary sum = {0};
         sum.program = program_path;
@@ -558,6 +656,7 @@ int xn_cmd_run(int argc, char **argv) {
                      : rs->program_ended ? "completed"
                                          : "stopped";
         sum.limits_source = limits_source;
+        sum.vibration = have_vib ? &vib : NULL;
         if (xn_run_write_report(report_dir, log_path, &sum) == 0)
             printf("  report       %s/index.html\n", report_dir);
     }

@@ -47,6 +47,18 @@ static int write_script(const char *dir, const char *log_csv, const xn_run_summa
             "set title 'Control cycle compute time (read, step, write)'\nunset key\n"
             "plot '%s/cycle_hist.dat' using 1:2 with impulses lw 4\n",
             dir, dir);
+    if (s->vibration) {
+        /* the tool's deviation from rest after each motion (vibration.dat, by xn run) */
+        fprintf(f,
+                "set output '%s/residual_vibration.png'\nunset logscale\n"
+                "set datafile separator whitespace\nset xlabel 'time (s)'\n"
+                "set ylabel 'tool deviation from rest (mm)'\nunset key\n"
+                "set title 'Residual vibration after each motion (position tracker); 0.1 mm "
+                "dashed'\n"
+                "plot '%s/vibration.dat' using 1:2 with lines lw 2, 0.1 with lines dt 2 lc rgb "
+                "'black'\n",
+                dir, dir);
+    }
     fclose(f);
     /* the histogram's data: bin centre (us) and count, up to the last occupied bin */
     snprintf(path, sizeof path, "%s/cycle_hist.dat", dir);

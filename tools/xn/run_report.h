@@ -2,6 +2,7 @@
 #ifndef XN_RUN_REPORT_H
 #define XN_RUN_REPORT_H
 
+#include "vibration.h"
 #include "xiaonao/runtime.h"
 
 typedef struct {
@@ -10,6 +11,7 @@ typedef struct {
     const char *joint[XN_OTG_MAX_DOFS];
     double max_err[XN_OTG_MAX_DOFS], max_tau[XN_OTG_MAX_DOFS];
     const xn_loop_report *loop;
+    const xn_vib_report *vibration; /* residual vibration per motion, or NULL */
 } xn_run_summary;
 
 /* Write DIR/index.html and the plots (PNG files in DIR, drawn by gnuplot from the CSV log). Returns

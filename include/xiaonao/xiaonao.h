@@ -10,6 +10,7 @@
 #include "xiaonao/ik.h"
 #include "xiaonao/io.h"
 #include "xiaonao/model.h"
+#include "xiaonao/observer.h"
 #include "xiaonao/otg.h"
 #include "xiaonao/path.h"
 #include "xiaonao/program.h"

@@ -21,6 +21,8 @@
  *     set base [0, 0, 0, 0, 0, 0]   # the frame Cartesian poses are given in (world by default)
  *     set shaper zvd 19.5 0.03      # input shaping of every motion against a mode (Hz, damping
  *                                   # ratio): zv, zvd, zvdd, or ei F Z V (vibration tolerance)
+ *     set collision stop2 1.0       # collision detection on; reaction stop0, stop1, stop2,
+ *                                   # reflex or compliant; thresholds scaled (default 1); off
  *     set shaper auto               # the mode identified for the motion's target pose
  *                                   # (xn tune-shaper), set shaper off to stop shaping
  *     wait 0.5                      # seconds
@@ -57,9 +59,19 @@ typedef enum {
                              m/s^2, blend m */
     XN_OP_MOVEC,        /**< circular arc through value[0..5] (via, Cartesian) to target */
     XN_OP_SET_BASE,     /**< value[0..5]: the base frame of Cartesian poses */
-    XN_OP_SET_SHAPER    /**< value[0]: XN_SHAPER_* type, -1 off, -2 auto; value[1] frequency
+    XN_OP_SET_SHAPER,   /**< value[0]: XN_SHAPER_* type, -1 off, -2 auto; value[1] frequency
                              (Hz), value[2] damping ratio, value[3] EI tolerance */
+    XN_OP_SET_COLLISION /**< value[0]: XN_REACT_* (-1 off); value[1]: threshold scale */
 } xn_op;
+
+/** What the controller does when it detects a collision (`set collision ...`). */
+typedef enum {
+    XN_REACT_STOP0 = 0,    /**< stop category 0: power off at once, brakes (IEC 60204-1) */
+    XN_REACT_STOP1 = 1,    /**< category 1: the drives brake, then power off */
+    XN_REACT_STOP2 = 2,    /**< category 2: controlled stop, power kept, holding */
+    XN_REACT_REFLEX = 3,   /**< retract against the contact, then hold */
+    XN_REACT_COMPLIANT = 4 /**< yield: gravity compensation with damping only */
+} xn_reaction;
 
 /** One parsed instruction. */
 typedef struct {

@@ -28,22 +28,24 @@ extern "C" {
 
 /** What happened. */
 typedef enum {
-    XN_EV_ENABLED = 1,  /**< every drive reached operation enabled */
-    XN_EV_LINE,         /**< a program line started (line) */
-    XN_EV_SETTING,      /**< a set command took effect */
-    XN_EV_PROGRAM_END,  /**< the program ended and the robot holds still */
-    XN_EV_SENSOR_NAN,   /**< a joint's reading is not finite (joint) */
-    XN_EV_SENSOR_STALE, /**< a joint's reading did not update (joint) */
-    XN_EV_DRIVE_FAULT,  /**< a drive reports a fault (joint, value: its error code) */
-    XN_EV_QUICK_STOP,   /**< every drive was told to quick stop */
-    XN_EV_LIMIT_STOP,   /**< a reference would leave a position or velocity limit: stop */
-    XN_EV_TORQUE_LIMIT, /**< the servo saturated at a torque limit too long: stop */
-    XN_EV_WATCHDOG,     /**< a cycle was late beyond the margin: quick stop */
-    XN_EV_OVERRUN,      /**< a cycle's compute time exceeded the period */
-    XN_EV_STOPPED,      /**< a controlled stop finished */
-    XN_EV_OTG_ERROR,    /**< the trajectory generator rejected a motion (line) */
-    XN_EV_BLEND_REFUSED /**< blending into the next motion would leave a position limit: the
+    XN_EV_ENABLED = 1,   /**< every drive reached operation enabled */
+    XN_EV_LINE,          /**< a program line started (line) */
+    XN_EV_SETTING,       /**< a set command took effect */
+    XN_EV_PROGRAM_END,   /**< the program ended and the robot holds still */
+    XN_EV_SENSOR_NAN,    /**< a joint's reading is not finite (joint) */
+    XN_EV_SENSOR_STALE,  /**< a joint's reading did not update (joint) */
+    XN_EV_DRIVE_FAULT,   /**< a drive reports a fault (joint, value: its error code) */
+    XN_EV_QUICK_STOP,    /**< every drive was told to quick stop */
+    XN_EV_LIMIT_STOP,    /**< a reference would leave a position or velocity limit: stop */
+    XN_EV_TORQUE_LIMIT,  /**< the servo saturated at a torque limit too long: stop */
+    XN_EV_WATCHDOG,      /**< a cycle was late beyond the margin: quick stop */
+    XN_EV_OVERRUN,       /**< a cycle's compute time exceeded the period */
+    XN_EV_STOPPED,       /**< a controlled stop finished */
+    XN_EV_OTG_ERROR,     /**< the trajectory generator rejected a motion (line) */
+    XN_EV_BLEND_REFUSED, /**< blending into the next motion would leave a position limit: the
                              robot stops at the waypoint instead */
+    XN_EV_COLLISION      /**< the momentum observer detected a contact (joint: the most distal
+                              joint carrying it; value: its residual, N m) */
 } xn_event_code;
 
 /** One event: when, what, where, and a sentence for people. */
@@ -124,6 +126,15 @@ typedef struct {
                                     limits, leaving the rest to the servo (default 0.8) */
     const xn_shaper_table *shaper_table; /**< for `set shaper auto` (NULL: the command is
                                               refused); must outlive the controller */
+    /* collision detection (`set collision`), per controlled joint: */
+    xn_real collision_threshold[XN_OTG_MAX_DOFS];       /**< N m (default: 10 % of the joint's
+                                                             torque limit) */
+    xn_real collision_threshold_speed[XN_OTG_MAX_DOFS]; /**< N m per rad/s (default 0) */
+    xn_real friction_coulomb[XN_OTG_MAX_DOFS];          /**< N m, the observer's friction model */
+    xn_real friction_viscous[XN_OTG_MAX_DOFS];          /**< N m s/rad */
+    xn_real observer_gain;                              /**< 1/s (default 400: a 2.5 ms lag) */
+    xn_real reflex_distance;   /**< rad (joint space) the reflex retracts (default 0.05) */
+    xn_real compliant_damping; /**< N m s/rad of the compliant reaction (default 5) */
 } xn_controller_config;
 
 /** Defaults: torque mode, computed torque at 60 rad/s, limits from the model (velocity; or 1

@@ -31,6 +31,7 @@ const char *xn_event_str(xn_event_code c) {
     case XN_EV_STOPPED: return "stopped";
     case XN_EV_OTG_ERROR: return "trajectory error";
     case XN_EV_BLEND_REFUSED: return "blend refused";
+    case XN_EV_COLLISION: return "collision";
     }
     return "unknown";
 }
@@ -54,10 +55,14 @@ void xn_controller_config_init(xn_controller_config *c) {
     c->stop_deceleration_scale = 1;
     c->torque_limit_cycles = 50;
     c->torque_margin = 0.8;
+    c->observer_gain = 400;
+    c->reflex_distance = 0.05;
+    c->compliant_damping = 5;
     for (int k = 0; k < XN_OTG_MAX_DOFS; k++) {
         c->max_velocity[k] = NAN; /* NaN: take the model's */
         c->max_acceleration[k] = 10;
         c->max_jerk[k] = 1000;
+        c->collision_threshold[k] = NAN; /* NaN: 10 % of the torque limit */
     }
 }
 
@@ -208,6 +213,18 @@ static xn_status check_config(xn_controller *c, xn_error *err) {
         return create_fail(err, "the stop deceleration scale must be in (0, 1]");
     if (!(g->torque_margin > 0) || g->torque_margin > 1)
         return create_fail(err, "the torque margin must be in (0, 1]");
+    if (!(g->observer_gain > 0) || !isfinite(g->observer_gain))
+        return create_fail(err, "the observer gain must be finite and > 0");
+    if (!(g->reflex_distance > 0) || !(g->compliant_damping >= 0))
+        return create_fail(err, "the reflex distance must be > 0 and the compliant damping >= 0");
+    for (int k = 0; k < c->nj; k++)
+        if (!(isnan(g->collision_threshold[k]) || g->collision_threshold[k] > 0) ||
+            !(g->collision_threshold_speed[k] >= 0) || !(g->friction_coulomb[k] >= 0) ||
+            !(g->friction_viscous[k] >= 0))
+            return create_fail(err,
+                               "joint %s: a collision threshold must be > 0 (zero would stop on "
+                               "noise), its speed term and the friction model >= 0",
+                               c->name[k]);
     return XN_OK;
 }
 
@@ -330,6 +347,30 @@ xn_status xn_controller_create(xn_model *m, xn_hal *hal, const xn_program *progr
             fmin(m->dof_effort[c->vadr[k]], hal->joint_info[c->hal_of[k]].torque_max);
     }
     setup_payload(c);
+    c->obs = xn_observer_create(m);
+    c->tau_meas = calloc((size_t)m->nv + 1, sizeof(xn_real));
+    c->base_threshold = calloc((size_t)m->nv + 1, sizeof(xn_real));
+    if (!c->obs || !c->tau_meas || !c->base_threshold) {
+        xn_controller_free(c);
+        return XN_ERR_NOMEM;
+    }
+    for (int k = 0; k < m->nv; k++) { /* joints the controller does not drive: ignored */
+        c->obs->threshold[k] = c->base_threshold[k] = INFINITY;
+        c->obs->isolation_level[k] = INFINITY;
+    }
+    for (int k = 0; k < c->nj; k++) {
+        int v = c->vadr[k];
+        xn_real th = c->cfg.collision_threshold[k];
+        if (isnan(th)) th = isfinite(c->servo->tau_max[v]) ? 0.1 * c->servo->tau_max[v] : 5;
+        c->obs->threshold[v] = c->base_threshold[v] = th;
+        c->obs->isolation_level[v] = 0.06 * th;
+        c->obs->threshold_speed[v] = c->cfg.collision_threshold_speed[k];
+        c->obs->friction_coulomb[v] = c->cfg.friction_coulomb[k];
+        c->obs->friction_viscous[v] = c->cfg.friction_viscous[k];
+        c->obs->gain[v] = c->cfg.observer_gain;
+    }
+    c->coll_kind = -1;
+    c->fault_cw = XN_CW_QUICK_STOP;
     if (program) {
         /* Cartesian motions are planned now, before anything moves */
         st = xn_ctl_plan_program(c, err);
@@ -350,6 +391,9 @@ xn_status xn_controller_create(xn_model *m, xn_hal *hal, const xn_program *progr
 void xn_controller_free(xn_controller *c) {
     if (!c) return;
     xn_ctl_plan_free(c);
+    xn_observer_free(c->obs);
+    free(c->tau_meas);
+    free(c->base_threshold);
     if (c->shapers) {
         xn_shaper_filter *auto_filter = NULL;
         for (int i = 0; i < c->prog->n; i++) {
@@ -408,6 +452,95 @@ void xn_controller_stop(xn_controller *c) {
         xn_ctl_begin_stop(c, XN_EV_STOPPED, "stop requested");
     else if (c->state == XN_CTL_ENABLING)
         c->state = XN_CTL_DONE;
+}
+
+/* ---- collision detection and reaction ---- */
+
+static const char *reaction_name(int k) {
+    static const char *const names[] = {"stop category 0", "stop category 1", "stop category 2",
+                                        "reflex", "compliant"};
+    return k >= 0 && k < 5 ? names[k] : "none";
+}
+
+void xn_ctl_set_collision(xn_controller *c, const xn_instruction *in) {
+    c->coll_kind = (int)in->value[0];
+    for (int k = 0; k < c->m->nv; k++) c->obs->threshold[k] = c->base_threshold[k] * in->value[1];
+    xn_observer_reset(c->obs);
+    if (c->coll_kind < 0)
+        xn_ctl_event(c, XN_EV_SETTING, -1, 0, "collision detection off");
+    else
+        xn_ctl_event(c, XN_EV_SETTING, -1, in->value[1],
+                     "collision detection on, reaction: %s, thresholds x%g",
+                     reaction_name(c->coll_kind), in->value[1]);
+}
+
+static void react(xn_controller *c, int dof) {
+    int k = -1;
+    for (int j = 0; j < c->nj; j++)
+        if (c->vadr[j] == dof) k = j;
+    xn_ctl_event(c, XN_EV_COLLISION, k, dof >= 0 ? c->obs->r[dof] : 0,
+                 "contact on %s's link or beyond (residual %.1f N m): %s",
+                 k >= 0 ? c->name[k] : "a joint", dof >= 0 ? c->obs->r[dof] : 0,
+                 reaction_name(c->coll_kind));
+    c->reacted = 1;
+    switch (c->coll_kind) {
+    case XN_REACT_STOP0:
+        c->fault_cw = XN_CW_DISABLE_VOLTAGE;
+        xn_controller_quick_stop(c, XN_EV_COLLISION, "stop category 0: power off, brakes");
+        break;
+    case XN_REACT_STOP1:
+        c->stop1 = 1;
+        xn_controller_quick_stop(c, XN_EV_COLLISION, "stop category 1: braking, then power off");
+        break;
+    case XN_REACT_STOP2: xn_ctl_begin_stop(c, 0, NULL); break;
+    case XN_REACT_REFLEX: {
+        /* back along the residual, in joint space, at the rated limits */
+        xn_real norm = 0;
+        for (int j = 0; j < c->nj; j++) norm += c->obs->r[c->vadr[j]] * c->obs->r[c->vadr[j]];
+        norm = sqrt(norm);
+        xn_otg_problem *p = &c->input;
+        p->interface = XN_OTG_POSITION;
+        for (int j = 0; j < c->nj; j++) {
+            xn_real back = norm > 0 ? c->cfg.reflex_distance * c->obs->r[c->vadr[j]] / norm : 0;
+            /* the residual is the torque the contact exerts: move the way it pushes */
+            xn_real t = c->output.position[j] + back;
+            p->target_position[j] = fmin(fmax(t, c->lo[j]), c->hi[j]);
+            p->target_velocity[j] = p->target_acceleration[j] = 0;
+            p->max_velocity[j] = c->cfg.max_velocity[j];
+            p->max_acceleration[j] = c->cfg.max_acceleration[j];
+            p->max_jerk[j] = c->cfg.max_jerk[j];
+        }
+        c->state = XN_CTL_STOPPING;
+        c->act = ACT_NONE;
+        break;
+    }
+    case XN_REACT_COMPLIANT:
+        c->compliant = 1;
+        c->state = XN_CTL_DONE;
+        c->act = ACT_NONE;
+        break;
+    default: break;
+    }
+}
+
+static void detect_collision(xn_controller *c) {
+    if (c->coll_kind < 0 || c->reacted) return;
+    const xn_hal *hal = c->hal;
+    int motor = 0;
+    for (int k = 0; k < c->m->nv; k++) c->tau_meas[k] = 0;
+    for (int i = 0; i < hal->njoint; i++) {
+        int va = c->joint_vadr[i];
+        if (va < 0) continue;
+        if (hal->joint_info[i].has_torque)
+            c->tau_meas[va] = hal->joint[i].torque;
+        else {
+            c->tau_meas[va] = c->tau[va]; /* the commanded torque, friction subtracted */
+            motor = 1;
+        }
+    }
+    xn_real dt = (xn_real)hal->period_ns * 1e-9;
+    if (xn_observer_step(c->obs, c->m, c->d, c->q, c->v, c->tau_meas, motor, dt) > 0)
+        react(c, xn_observer_isolate(c->obs, c->m, c->v));
 }
 
 /* ---- one cycle ---- */
@@ -649,6 +782,8 @@ void xn_controller_step(xn_controller *c) {
     if (c->cycle == 0) c->enable_start_ns = c->time_ns;
     read_state(c);
     if (!c->have_reference) init_reference(c);
+    if (c->state == XN_CTL_RUNNING || c->state == XN_CTL_STOPPING || c->state == XN_CTL_DONE)
+        detect_collision(c);
     switch (c->state) {
     case XN_CTL_ENABLING: enable_drives(c); break;
     case XN_CTL_RUNNING:
@@ -662,7 +797,13 @@ void xn_controller_step(xn_controller *c) {
     if (c->state == XN_CTL_RUNNING || c->state == XN_CTL_STOPPING || c->state == XN_CTL_DONE)
         update_reference(c);
     if (c->state == XN_CTL_FAULT) {
-        for (int k = 0; k < c->nj; k++) hal->command[c->hal_of[k]].controlword = XN_CW_QUICK_STOP;
+        if (c->stop1) { /* category 1: power off once every drive has braked to rest */
+            int rest = 1;
+            for (int k = 0; k < c->nj; k++)
+                rest &= fabs(hal->joint[c->hal_of[k]].velocity) < REST_VELOCITY;
+            if (rest) c->fault_cw = XN_CW_DISABLE_VOLTAGE;
+        }
+        for (int k = 0; k < c->nj; k++) hal->command[c->hal_of[k]].controlword = c->fault_cw;
         for (int k = 0; k < c->nj; k++) hal->command[c->hal_of[k]].torque = 0;
     } else {
         command_drives(c);

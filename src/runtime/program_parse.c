@@ -359,7 +359,7 @@ static int parse_set(lexer *lx, const pose_table *pt, xn_instruction *in) {
     token what = lx->tok;
     if (what.kind != T_WORD)
         return fail(lx, what.column,
-                    "expected speed, payload, tool, base or shaper after set, found %s",
+                    "expected speed, payload, tool, base, shaper or collision after set, found %s",
                     describe(&what));
     if (next(lx) < 0) return -1;
     int n = 0;
@@ -387,6 +387,29 @@ static int parse_set(lexer *lx, const pose_table *pt, xn_instruction *in) {
         in->op = XN_OP_SET_BASE;
         if (vector(lx, "the base frame [x, y, z, roll, pitch, yaw]", 6, 6, in->value, &n) < 0)
             return -1;
+    } else if (strcmp(what.text, "collision") == 0) {
+        in->op = XN_OP_SET_COLLISION;
+        static const char *const kinds[] = {"stop0", "stop1", "stop2", "reflex", "compliant"};
+        token kind = lx->tok;
+        int k = is_word(&kind, "off") ? -1 : -2;
+        for (int i = 0; i < 5; i++)
+            if (is_word(&kind, kinds[i])) k = i;
+        if (k == -2)
+            return fail(lx, kind.column,
+                        "expected stop0, stop1, stop2, reflex, compliant or off after 'set "
+                        "collision', found %s",
+                        describe(&kind));
+        in->value[0] = k;
+        in->value[1] = 1;
+        if (next(lx) < 0) return -1;
+        if (k >= 0 && lx->tok.kind == T_NUMBER) {
+            int col = lx->tok.column;
+            if (number(lx, "a threshold scale", "%", &in->value[1]) < 0) return -1;
+            if (!(in->value[1] > 0) || !isfinite(in->value[1]))
+                return fail(lx, col,
+                            "the threshold scale must be > 0 (a threshold of zero would "
+                            "stop on noise)");
+        }
     } else if (strcmp(what.text, "shaper") == 0) {
         in->op = XN_OP_SET_SHAPER;
         static const char *const kinds[] = {"zv", "zvd", "zvdd", "ei"};
@@ -422,9 +445,10 @@ static int parse_set(lexer *lx, const pose_table *pt, xn_instruction *in) {
             }
         }
     } else {
-        return fail(lx, what.column,
-                    "unknown setting '%s' (expected speed, payload, tool, base or shaper)",
-                    what.text);
+        return fail(
+            lx, what.column,
+            "unknown setting '%s' (expected speed, payload, tool, base, shaper or collision)",
+            what.text);
     }
     return end_of_line(lx, "set");
 }

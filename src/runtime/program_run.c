@@ -220,6 +220,10 @@ void xn_ctl_program_step(xn_controller *c) {
             xn_ctl_set_shaper(c, in);
             c->pc++;
             break;
+        case XN_OP_SET_COLLISION:
+            xn_ctl_set_collision(c, in);
+            c->pc++;
+            break;
         case XN_OP_WAIT_TIME:
             c->wait_end_ns = c->time_ns + (int64_t)llround(in->value[0] * 1e9);
             c->act = ACT_WAIT_TIME;

@@ -5,6 +5,7 @@
 
 #include <stdatomic.h>
 
+#include "xiaonao/observer.h"
 #include "xiaonao/path.h"
 #include "xiaonao/runtime.h"
 
@@ -95,6 +96,16 @@ struct xn_controller {
     int path_plan;    /* ACT_PATH: which plan */
     long path_k;      /* ACT_PATH: control periods since it started */
 
+    /* collision detection and reaction */
+    xn_observer *obs;
+    xn_real *tau_meas;       /* nv: the torques the observer sees */
+    xn_real *base_threshold; /* nv: thresholds before the program's scale */
+    int coll_kind;           /* XN_REACT_*, -1 off */
+    int reacted;
+    int compliant;     /* the compliant reaction is on: gravity compensation + damping */
+    uint16_t fault_cw; /* what the drives are told in FAULT (quick stop, or power off) */
+    int stop1;         /* stop category 1: power off once at rest */
+
     /* rings (single producer: the step; single consumer: whoever drains) */
     xn_event events[XN_CTL_EVENT_RING];
     atomic_long ev_head, ev_tail;
@@ -109,6 +120,9 @@ struct xn_controller {
 int xn_ctl_shaper_settled(const xn_controller *c);
 /* program_run.c: switch shapers at a `set shaper` (returns 0 and stops the program on error) */
 void xn_ctl_set_shaper(xn_controller *c, const xn_instruction *in);
+
+/* controller.c: collision detection on/off (`set collision`) */
+void xn_ctl_set_collision(xn_controller *c, const xn_instruction *in);
 
 /* plan.c: plan every Cartesian motion of the program (in xn_controller_create) */
 xn_status xn_ctl_plan_program(xn_controller *c, xn_error *err);

@@ -375,6 +375,7 @@ xn_status xn_controller_create(xn_model *m, xn_hal *hal, const xn_program *progr
         /* Cartesian motions are planned now, before anything moves */
         st = xn_ctl_plan_program(c, err);
         if (st == XN_OK) st = make_shapers(c, err);
+        if (st == XN_OK) st = xn_ctl_comply_prepare(c, err);
         if (st != XN_OK) {
             xn_controller_free(c);
             return st;
@@ -392,6 +393,12 @@ void xn_controller_free(xn_controller *c) {
     if (!c) return;
     xn_ctl_plan_free(c);
     xn_observer_free(c->obs);
+    xn_compliance_free(c->comp);
+    xn_ik_free(c->ik);
+    free(c->Kj);
+    free(c->Dj);
+    free(c->q_anchor);
+    free(c->scratch);
     free(c->tau_meas);
     free(c->base_threshold);
     if (c->shapers) {
@@ -524,7 +531,8 @@ static void react(xn_controller *c, int dof) {
 }
 
 static void detect_collision(xn_controller *c) {
-    if (c->coll_kind < 0 || c->reacted) return;
+    /* in a compliant mode contact is what is asked for: the observer waits */
+    if (c->coll_kind < 0 || c->reacted || c->act == ACT_COMPLY) return;
     const xn_hal *hal = c->hal;
     int motor = 0;
     for (int k = 0; k < c->m->nv; k++) c->tau_meas[k] = 0;
@@ -665,6 +673,25 @@ static void follow_path(xn_controller *c) {
 
 /* The reference for this cycle from the trajectory generator. */
 static void update_reference(xn_controller *c) {
+    if (c->act == ACT_COMPLY && c->state == XN_CTL_RUNNING) {
+        if (c->comply_op == XN_OP_ADMITTANCE) {
+            xn_ctl_comply_reference(c);
+            return;
+        }
+        /* impedance and guiding command torques: the reference is where the robot is, so that
+         * whatever comes next starts from there without a jump */
+        for (int k = 0; k < c->nj; k++) {
+            int qa = c->qadr[k], v = c->vadr[k];
+            c->q_ref[qa] = c->q[qa];
+            c->v_ref[v] = c->v[v];
+            c->a_ref[v] = 0;
+            c->output.position[k] = c->q[qa];
+            c->output.velocity[k] =
+                fmin(fmax(c->v[v], -c->cfg.max_velocity[k]), c->cfg.max_velocity[k]);
+            c->output.acceleration[k] = 0;
+        }
+        return;
+    }
     if (c->act == ACT_PATH && c->state == XN_CTL_RUNNING) {
         follow_path(c);
         shape_reference(c);
@@ -726,9 +753,34 @@ static void init_reference(xn_controller *c) {
     xn_servo_tune(c->servo, c->m, c->d, c->q, c->cfg.bandwidth);
 }
 
+/* The compliant collision reaction: gravity and Coriolis compensation with joint damping only, so
+ * that a person pinned by the arm can push it away. */
+static void command_compliant(xn_controller *c) {
+    xn_dyn_rnea(c->m, c->d, c->q, c->v, NULL);
+    for (int k = 0; k < c->nj; k++) {
+        int v = c->vadr[k];
+        xn_real t = c->d->tau[v] - c->cfg.compliant_damping * c->v[v];
+        t = fmin(fmax(t, -c->servo->tau_max[v]), c->servo->tau_max[v]);
+        c->tau[v] = t;
+        xn_joint_command *cmd = &c->hal->command[c->hal_of[k]];
+        cmd->mode = XN_MODE_CST;
+        cmd->torque = t;
+        cmd->position = c->q[c->qadr[k]];
+        cmd->velocity = c->v[v];
+    }
+}
+
 static void command_drives(xn_controller *c) {
     xn_hal *hal = c->hal;
     const xn_model *m = c->m;
+    if (c->compliant) {
+        command_compliant(c);
+        return;
+    }
+    if (c->act == ACT_COMPLY && c->state == XN_CTL_RUNNING && c->comply_op != XN_OP_ADMITTANCE) {
+        xn_ctl_comply_torque(c);
+        return;
+    }
     /* DoFs outside the controller's reach follow their measurement */
     for (int i = 0; i < hal->njoint; i++) {
         if (hal->joint_info[i].commandable || c->joint_qadr[i] < 0) continue;

@@ -459,13 +459,158 @@ static int parse_stop(lexer *lx, const pose_table *pt, xn_instruction *in) {
     return end_of_line(lx, "stop");
 }
 
+/* `for T`: the duration every compliant mode needs. */
+static int duration(lexer *lx, xn_instruction *in, const char *command) {
+    if (!is_word(&lx->tok, "for"))
+        return fail(lx, lx->tok.column, "expected 'for SECONDS' (how long %s lasts), found %s",
+                    command, describe(&lx->tok));
+    if (next(lx) < 0) return -1;
+    int col = lx->tok.column;
+    if (number(lx, "a duration (s)", "", &in->duration) < 0) return -1;
+    if (!(in->duration > 0)) return fail(lx, col, "the duration must be > 0 s");
+    return end_of_line(lx, command);
+}
+
+/* A number or [numbers]: n values (a single number fills all n). */
+static int values(lexer *lx, const char *what, int n, xn_real *out, int *count) {
+    if (is_punct(&lx->tok, '[')) return vector(lx, what, 1, n, out, count);
+    xn_real x = 0;
+    if (number(lx, what, "", &x) < 0) return -1;
+    for (int i = 0; i < n; i++) out[i] = x;
+    *count = 0; /* a scalar: any joint count */
+    return 0;
+}
+
+static int all_positive(const xn_real *v, int n) {
+    for (int i = 0; i < n; i++)
+        if (!(v[i] >= 0) || !isfinite(v[i])) return 0;
+    return 1;
+}
+
+static int parse_impedance(lexer *lx, const pose_table *pt, xn_instruction *in) {
+    (void)pt;
+    in->op = XN_OP_IMPEDANCE;
+    if (is_word(&lx->tok, "joint")) {
+        if (next(lx) < 0) return -1;
+        int col = lx->tok.column;
+        if (values(lx, "the stiffness (N m/rad, or [one per joint])", XN_PROGRAM_MAX_AXES,
+                   in->target, &in->naxes) < 0)
+            return -1;
+        if (!all_positive(in->target, XN_PROGRAM_MAX_AXES))
+            return fail(lx, col, "a stiffness must be >= 0 (a negative one pushes away)");
+        col = lx->tok.column;
+        if (number(lx, "the damping (N m s/rad)", "", &in->value[0]) < 0) return -1;
+        if (!(in->value[0] > 0))
+            return fail(lx, col,
+                        "the damping must be > 0 N m s/rad (without damping the arm rings on "
+                        "its springs; a negative one feeds energy in)");
+        return duration(lx, in, "impedance");
+    }
+    if (!is_word(&lx->tok, "cartesian"))
+        return fail(lx, lx->tok.column, "expected 'joint' or 'cartesian' after impedance, found %s",
+                    describe(&lx->tok));
+    in->cart = 1;
+    if (next(lx) < 0) return -1;
+    int col = lx->tok.column, n;
+    if (vector(lx, "the stiffness [x, y, z (N/m), rx, ry, rz (N m/rad)]", 6, 6, in->target, &n) < 0)
+        return -1;
+    if (!all_positive(in->target, 6))
+        return fail(lx, col, "a stiffness must be >= 0 (a negative one pushes away)");
+    if (is_word(&lx->tok, "damping")) {
+        if (next(lx) < 0) return -1;
+        col = lx->tok.column;
+        if (vector(lx, "the damping [x, y, z (N s/m), rx, ry, rz (N m s/rad)]", 6, 6, in->value,
+                   &n) < 0)
+            return -1;
+        for (int i = 0; i < 6; i++)
+            if (!(in->value[i] > 0) || !isfinite(in->value[i]))
+                return fail(lx, col,
+                            "the damping must be positive definite: every value > 0 (value %d "
+                            "is %g)",
+                            i + 1, in->value[i]);
+    }
+    return duration(lx, in, "impedance");
+}
+
+static int parse_guide(lexer *lx, const pose_table *pt, xn_instruction *in) {
+    (void)pt;
+    in->op = XN_OP_GUIDE;
+    in->value[0] = 50;
+    in->value[1] = 0.25;
+    static const char *const axes[6] = {"x", "y", "z", "rx", "ry", "rz"};
+    while (lx->tok.kind == T_WORD && !is_word(&lx->tok, "for")) {
+        token opt = lx->tok;
+        if (next(lx) < 0) return -1;
+        if (strcmp(opt.text, "damping") == 0) {
+            int col = lx->tok.column;
+            if (number(lx, "the damping (N s/m)", "", &in->value[0]) < 0) return -1;
+            if (!(in->value[0] > 0)) return fail(lx, col, "the damping must be > 0 N s/m");
+        } else if (strcmp(opt.text, "speed") == 0) {
+            int col = lx->tok.column;
+            if (number(lx, "the speed limit (m/s)", "", &in->value[1]) < 0) return -1;
+            if (!(in->value[1] > 0)) return fail(lx, col, "the speed limit must be > 0 m/s");
+        } else if (strcmp(opt.text, "lock") == 0) {
+            int any = 0;
+            for (int found = 1; found && lx->tok.kind == T_WORD;) {
+                found = 0;
+                for (int a = 0; a < 6; a++)
+                    if (is_word(&lx->tok, axes[a])) {
+                        in->target[a] = 1;
+                        found = any = 1;
+                    }
+                if (found && next(lx) < 0) return -1;
+            }
+            if (!any)
+                return fail(lx, lx->tok.column, "expected axes to lock (x y z rx ry rz), found %s",
+                            describe(&lx->tok));
+        } else {
+            return fail(lx, opt.column,
+                        "unknown guide option '%s' (expected damping, speed or lock)", opt.text);
+        }
+    }
+    return duration(lx, in, "guide");
+}
+
+static int parse_admittance(lexer *lx, const pose_table *pt, xn_instruction *in) {
+    (void)pt;
+    in->op = XN_OP_ADMITTANCE;
+    in->value[0] = 5;
+    in->value[1] = 100;
+    in->value[2] = 0;
+    static const char *const keys[3] = {"mass", "damping", "stiffness"};
+    while (lx->tok.kind == T_WORD && !is_word(&lx->tok, "for")) {
+        token opt = lx->tok;
+        int k = -1;
+        for (int i = 0; i < 3; i++)
+            if (strcmp(opt.text, keys[i]) == 0) k = i;
+        if (k < 0)
+            return fail(lx, opt.column,
+                        "unknown admittance option '%s' (expected mass, damping or stiffness)",
+                        opt.text);
+        if (next(lx) < 0) return -1;
+        int col = lx->tok.column;
+        if (number(lx,
+                   k == 0   ? "a mass (kg)"
+                   : k == 1 ? "a damping (N s/m)"
+                            : "a stiffness (N/m)",
+                   "", &in->value[k]) < 0)
+            return -1;
+        if (k == 0 ? !(in->value[0] > 0) : !(in->value[k] >= 0))
+            return fail(lx, col,
+                        k == 0 ? "the virtual mass must be > 0 kg"
+                               : "damping and stiffness must be >= 0");
+    }
+    return duration(lx, in, "admittance");
+}
+
 /* The command table: later issues add their commands here. */
 static const struct {
     const char *name;
     parse_fn parse;
 } commands[] = {
-    {"movej", parse_movej}, {"movel", parse_movel}, {"movec", parse_movec},
-    {"wait", parse_wait},   {"set", parse_set},     {"stop", parse_stop},
+    {"movej", parse_movej},         {"movel", parse_movel}, {"movec", parse_movec},
+    {"wait", parse_wait},           {"set", parse_set},     {"stop", parse_stop},
+    {"impedance", parse_impedance}, {"guide", parse_guide}, {"admittance", parse_admittance},
 };
 
 /* pass 1: `pose NAME = [...]` lines */
@@ -519,7 +664,8 @@ static int parse_line(lexer *lx, pose_table *pt, xn_program *prog, int pass) {
         return 0;
     }
     return fail(lx, cmd.column,
-                "unknown command '%s' (expected pose, movej, movel, movec, wait, set or stop)",
+                "unknown command '%s' (expected pose, movej, movel, movec, wait, set, stop, "
+                "impedance, guide or admittance)",
                 cmd.text);
 }
 

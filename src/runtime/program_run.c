@@ -167,6 +167,10 @@ static int activity_done(xn_controller *c) {
             dist = fmax(dist, fabs(c->output.position[k] - c->target[k]));
         return dist <= c->blend;
     }
+    case ACT_COMPLY:
+        if (c->time_ns < c->comply_end_ns) return 0;
+        xn_ctl_comply_finish(c);
+        return 1;
     case ACT_WAIT_TIME: return c->time_ns >= c->wait_end_ns;
     case ACT_WAIT_SETTLED: {
         xn_real tol = c->prog->ins[c->pc].value[0], err = 0;
@@ -251,6 +255,9 @@ void xn_ctl_program_step(xn_controller *c) {
             xn_ctl_event(c, XN_EV_SETTING, -1, 0, "tool frame set");
             c->pc++;
             break;
+        case XN_OP_IMPEDANCE:
+        case XN_OP_GUIDE:
+        case XN_OP_ADMITTANCE: xn_ctl_comply_start(c, in); return;
         case XN_OP_STOP:
             c->pc = prog->n;
             xn_ctl_begin_stop(c, XN_EV_STOPPED, "stop command");

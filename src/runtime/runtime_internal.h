@@ -5,6 +5,8 @@
 
 #include <stdatomic.h>
 
+#include "xiaonao/compliance.h"
+#include "xiaonao/ik.h"
 #include "xiaonao/observer.h"
 #include "xiaonao/path.h"
 #include "xiaonao/runtime.h"
@@ -16,7 +18,8 @@ typedef enum {
     ACT_PATH,   /* a planned Cartesian path (movel / movec, blended chains) */
     ACT_WAIT_TIME,
     ACT_WAIT_SETTLED,
-    ACT_WAIT_JOINT
+    ACT_WAIT_JOINT,
+    ACT_COMPLY /* impedance, guiding or admittance for a while */
 } activity;
 
 /* A Cartesian motion planned before the program runs: the path sampled in joint space and its
@@ -106,6 +109,20 @@ struct xn_controller {
     uint16_t fault_cw; /* what the drives are told in FAULT (quick stop, or power off) */
     int stop1;         /* stop category 1: power off once at rest */
 
+    /* compliant modes (impedance, guide, admittance) */
+    xn_compliance *comp;
+    xn_cartesian_law law;
+    xn_op comply_op;
+    int comply_cart; /* impedance: Cartesian (1) or joint (0) */
+    int64_t comply_end_ns;
+    int flange;        /* the frame Cartesian compliance acts on (with the tool offset) */
+    xn_real *Kj, *Dj;  /* nv: joint impedance */
+    xn_real *q_anchor; /* nq: where the compliant mode started */
+    xn_admittance adm;
+    xn_real ft_bias[3]; /* the F/T sensor's reading (world) when admittance started */
+    xn_ik *ik;          /* admittance: the reference follows the virtual motion by IK */
+    xn_real *scratch;   /* nv * 7 */
+
     /* rings (single producer: the step; single consumer: whoever drains) */
     xn_event events[XN_CTL_EVENT_RING];
     atomic_long ev_head, ev_tail;
@@ -120,6 +137,13 @@ struct xn_controller {
 int xn_ctl_shaper_settled(const xn_controller *c);
 /* program_run.c: switch shapers at a `set shaper` (returns 0 and stops the program on error) */
 void xn_ctl_set_shaper(xn_controller *c, const xn_instruction *in);
+
+/* compliance.c (runtime part, comply.c): start, run one cycle, check the program */
+void xn_ctl_comply_start(xn_controller *c, const xn_instruction *in);
+void xn_ctl_comply_torque(xn_controller *c);    /* impedance and guide: the torques */
+void xn_ctl_comply_reference(xn_controller *c); /* admittance: the reference */
+void xn_ctl_comply_finish(xn_controller *c);
+xn_status xn_ctl_comply_prepare(xn_controller *c, xn_error *err);
 
 /* controller.c: collision detection on/off (`set collision`) */
 void xn_ctl_set_collision(xn_controller *c, const xn_instruction *in);

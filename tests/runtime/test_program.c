@@ -119,6 +119,20 @@ static void errors(void) {
         {"\n\n  @\n", 3, 3, "unexpected character '@'"},
         {"[1]\n", 1, 1, "expected a command"},
         {"movej [1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17]\n", 1, 47, "more than 16 values"},
+        {"impedance joint -5 2 for 1\n", 1, 17, "a stiffness must be >= 0"},
+        {"impedance joint 100 0 for 1\n", 1, 21, "the damping must be > 0"},
+        {"impedance joint 100 5\n", 1, 22, "expected 'for SECONDS'"},
+        {"impedance joint 100 5 for 0\n", 1, 27, "the duration must be > 0 s"},
+        {"impedance cartesian [1, 1, 1, 1, 1, -1] for 1\n", 1, 21, "a stiffness must be >= 0"},
+        {"impedance cartesian [1, 1, 1, 1, 1, 1] damping [5, 5, 5, 0, 1, 1] for 1\n", 1, 48,
+         "positive definite: every value > 0 (value 4 is 0)"},
+        {"impedance spring 1 for 1\n", 1, 11, "expected 'joint' or 'cartesian'"},
+        {"guide damping 0 for 1\n", 1, 15, "the damping must be > 0 N s/m"},
+        {"guide lock q for 1\n", 1, 12, "expected axes to lock"},
+        {"guide stiff 1 for 1\n", 1, 7, "unknown guide option 'stiff'"},
+        {"admittance mass 0 for 1\n", 1, 17, "the virtual mass must be > 0 kg"},
+        {"admittance spring 1 for 1\n", 1, 12, "unknown admittance option 'spring'"},
+        {"set collision stop2 0\n", 1, 21, "a threshold of zero would stop on noise"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         xn_error err;
@@ -175,8 +189,39 @@ static void cartesian(void) {
     xn_program_free(p);
 }
 
+static void compliance(void) {
+    const char *text = "impedance joint [1, 2, 3] 4 for 1.5\n"
+                       "impedance cartesian [1000, 1000, 800, 50, 50, 40] for 2\n"
+                       "impedance cartesian [1, 2, 3, 4, 5, 6] damping [7, 8, 9, 1, 2, 3] for 2\n"
+                       "guide damping 40 speed 0.2 lock rx ry rz for 30\n"
+                       "guide for 5\n"
+                       "admittance mass 3 damping 90 stiffness 400 for 10\n";
+    xn_error err;
+    xn_program *p = parse(text, &err);
+    XT_CHECK(p && p->n == 6, "compliance program: %s", p ? "" : err.message);
+    if (!p) return;
+    const xn_instruction *in = p->ins;
+    XT_CHECK(in[0].op == XN_OP_IMPEDANCE && !in[0].cart && in[0].naxes == 3 &&
+                 in[0].target[2] == 3 && in[0].value[0] == 4 && in[0].duration == 1.5,
+             "joint impedance, K per joint");
+    XT_CHECK(in[1].op == XN_OP_IMPEDANCE && in[1].cart && in[1].target[2] == 800 &&
+                 in[1].value[0] == 0,
+             "Cartesian impedance, damping left to the controller");
+    XT_CHECK(in[2].value[3] == 1 && in[2].target[5] == 6, "Cartesian impedance with damping");
+    XT_CHECK(in[3].op == XN_OP_GUIDE && in[3].value[0] == 40 && in[3].value[1] == 0.2 &&
+                 in[3].target[0] == 0 && in[3].target[3] == 1 && in[3].target[5] == 1 &&
+                 in[3].duration == 30,
+             "guide with options");
+    XT_CHECK(in[4].value[0] == 50 && in[4].value[1] == 0.25, "guide defaults 50 N s/m, 0.25 m/s");
+    XT_CHECK(in[5].op == XN_OP_ADMITTANCE && in[5].value[0] == 3 && in[5].value[1] == 90 &&
+                 in[5].value[2] == 400,
+             "admittance");
+    xn_program_free(p);
+}
+
 int main(void) {
     valid();
+    compliance();
     cartesian();
     errors();
     return xt_done("test_program");

@@ -132,6 +132,8 @@ typedef struct {
     const xn_real *vmax, *amax, *taumax; /**< joint velocity, acceleration, torque limits */
     xn_real tool_speed;                  /**< m/s along the path (0: none) */
     xn_real tool_accel;                  /**< m/s^2, tangential and normal each (0: none) */
+    const xn_real *sdot_max; /**< per grid point of the joint path: a cap on the path speed
+                                  (e.g. from power and force limiting); NULL: none */
 } xn_topp_limits;
 
 /** The result: per grid point the squared path speed x = sdot^2 and, per interval, the path

@@ -18,6 +18,7 @@
 #include "xiaonao/model.h"
 #include "xiaonao/otg.h"
 #include "xiaonao/program.h"
+#include "xiaonao/safety.h"
 #include "xiaonao/shaping.h"
 
 #ifdef __cplusplus
@@ -44,8 +45,12 @@ typedef enum {
     XN_EV_OTG_ERROR,     /**< the trajectory generator rejected a motion (line) */
     XN_EV_BLEND_REFUSED, /**< blending into the next motion would leave a position limit: the
                              robot stops at the waypoint instead */
-    XN_EV_COLLISION      /**< the momentum observer detected a contact (joint: the most distal
+    XN_EV_COLLISION,     /**< the momentum observer detected a contact (joint: the most distal
                               joint carrying it; value: its residual, N m) */
+    XN_EV_PFL_SLOWED,    /**< a movej was slowed for power and force limiting (value: the
+                              time scale) */
+    XN_EV_PFL_SPEED      /**< a watched point moved faster than its power-and-force or
+                              tool-speed limit allows: controlled stop (value: speed, m/s) */
 } xn_event_code;
 
 /** One event: when, what, where, and a sentence for people. */
@@ -134,6 +139,10 @@ typedef struct {
     xn_real friction_viscous[XN_OTG_MAX_DOFS];          /**< N m s/rad */
     xn_real observer_gain;                              /**< 1/s (default 400: a 2.5 ms lag) */
     xn_real reflex_distance;   /**< rad (joint space) the reflex retracts (default 0.05) */
+    xn_real collision_braking; /**< the stop2 and reflex reactions brake at this multiple of
+                                    the rated acceleration and jerk (default 4; the servo
+                                    clips at the torque limits): every millimetre of braking
+                                    distance presses the person harder */
     xn_real compliant_damping; /**< N m s/rad of the compliant reaction (default 5) */
 } xn_controller_config;
 
@@ -179,6 +188,12 @@ xn_ctl_state xn_controller_state(const xn_controller *c);
 /** 1 when the controller has nothing more to do: program done, or fault and every drive at
  * rest. */
 int xn_controller_finished(const xn_controller *c);
+/** The controller's power-and-force-limiting monitor (owned by the controller): an application
+ * may declare contact regions or a tool-speed limit on it between two steps, e.g. when a sensor
+ * sees a person come near. The monitor checks every cycle's reference against them and stops
+ * the robot (controlled stop, XN_EV_PFL_SPEED) when a watched point is more than 5 % over its
+ * limit; motions planned after the declaration are slowed to stay under it. */
+xn_pfl *xn_controller_pfl(xn_controller *c);
 /** Controlled joints and their names (the robot's commandable joints, in its order). */
 int xn_controller_njoint(const xn_controller *c);
 const char *xn_controller_joint_name(const xn_controller *c, int k);

@@ -16,6 +16,7 @@
 #include "xiaonao/path.h"
 #include "xiaonao/program.h"
 #include "xiaonao/runtime.h"
+#include "xiaonao/safety.h"
 #include "xiaonao/shaping.h"
 #include "xiaonao/spatial.h"
 #include "xiaonao/types.h"

@@ -158,6 +158,8 @@ static int constraints(xn_topp *tp, const xn_model *m, xn_data *d, const xn_join
             if (pn2 > 0) *xmax = fmin(*xmax, lim->tool_accel / sqrt(pn2));
         }
     }
+    if (lim->sdot_max && lim->sdot_max[i] >= 0 && isfinite(lim->sdot_max[i]))
+        *xmax = fmin(*xmax, lim->sdot_max[i] * lim->sdot_max[i]);
     return k;
 }
 

@@ -232,4 +232,6 @@ void xn_ctl_comply_finish(xn_controller *c) {
         p->max_jerk[k] = c->cfg.max_jerk[k];
     }
     xn_servo_reset(c->servo);
+    /* the observer waited while contact was wanted: it starts again from the present momentum */
+    xn_observer_reset(c->obs);
 }

@@ -32,6 +32,8 @@ const char *xn_event_str(xn_event_code c) {
     case XN_EV_OTG_ERROR: return "trajectory error";
     case XN_EV_BLEND_REFUSED: return "blend refused";
     case XN_EV_COLLISION: return "collision";
+    case XN_EV_PFL_SLOWED: return "pfl-slowed";
+    case XN_EV_PFL_SPEED: return "pfl-speed";
     }
     return "unknown";
 }
@@ -57,6 +59,7 @@ void xn_controller_config_init(xn_controller_config *c) {
     c->torque_margin = 0.8;
     c->observer_gain = 400;
     c->reflex_distance = 0.05;
+    c->collision_braking = 4;
     c->compliant_damping = 5;
     for (int k = 0; k < XN_OTG_MAX_DOFS; k++) {
         c->max_velocity[k] = NAN; /* NaN: take the model's */
@@ -217,6 +220,8 @@ static xn_status check_config(xn_controller *c, xn_error *err) {
         return create_fail(err, "the observer gain must be finite and > 0");
     if (!(g->reflex_distance > 0) || !(g->compliant_damping >= 0))
         return create_fail(err, "the reflex distance must be > 0 and the compliant damping >= 0");
+    if (!(g->collision_braking >= 1) || !isfinite(g->collision_braking))
+        return create_fail(err, "the collision braking scale must be finite and >= 1");
     for (int k = 0; k < c->nj; k++)
         if (!(isnan(g->collision_threshold[k]) || g->collision_threshold[k] > 0) ||
             !(g->collision_threshold_speed[k] >= 0) || !(g->friction_coulomb[k] >= 0) ||
@@ -347,10 +352,19 @@ xn_status xn_controller_create(xn_model *m, xn_hal *hal, const xn_program *progr
             fmin(m->dof_effort[c->vadr[k]], hal->joint_info[c->hal_of[k]].torque_max);
     }
     setup_payload(c);
+    /* power and force limiting: the monitor always exists, so that an application can declare
+     * contact regions while the robot runs (a person steps in) */
+    c->pfl_flange = xn_model_frame_id(m, c->cfg.flange_frame ? c->cfg.flange_frame : "flange");
+    for (int f = 0; f < m->nframe && c->pfl_flange < 0; f++)
+        if (m->frame_body[f] == c->payload_body) c->pfl_flange = f;
+    unsigned char *moving = calloc((size_t)m->nv + 1, 1);
+    for (int k = 0; k < c->nj && moving; k++) moving[c->vadr[k]] = 1;
+    c->pfl = moving ? xn_pfl_create(m, moving, c->pfl_flange, NULL) : NULL;
+    free(moving);
     c->obs = xn_observer_create(m);
     c->tau_meas = calloc((size_t)m->nv + 1, sizeof(xn_real));
     c->base_threshold = calloc((size_t)m->nv + 1, sizeof(xn_real));
-    if (!c->obs || !c->tau_meas || !c->base_threshold) {
+    if (!c->obs || !c->tau_meas || !c->base_threshold || !c->pfl) {
         xn_controller_free(c);
         return XN_ERR_NOMEM;
     }
@@ -393,6 +407,7 @@ void xn_controller_free(xn_controller *c) {
     if (!c) return;
     xn_ctl_plan_free(c);
     xn_observer_free(c->obs);
+    xn_pfl_free(c->pfl);
     xn_compliance_free(c->comp);
     xn_ik_free(c->ik);
     free(c->Kj);
@@ -499,7 +514,13 @@ static void react(xn_controller *c, int dof) {
         c->stop1 = 1;
         xn_controller_quick_stop(c, XN_EV_COLLISION, "stop category 1: braking, then power off");
         break;
-    case XN_REACT_STOP2: xn_ctl_begin_stop(c, 0, NULL); break;
+    case XN_REACT_STOP2:
+        xn_ctl_begin_stop(c, 0, NULL);
+        for (int j = 0; j < c->nj; j++) {
+            c->input.max_acceleration[j] = c->cfg.max_acceleration[j] * c->cfg.collision_braking;
+            c->input.max_jerk[j] = c->cfg.max_jerk[j] * c->cfg.collision_braking;
+        }
+        break;
     case XN_REACT_REFLEX: {
         /* back along the residual, in joint space, at the rated limits */
         xn_real norm = 0;
@@ -514,8 +535,8 @@ static void react(xn_controller *c, int dof) {
             p->target_position[j] = fmin(fmax(t, c->lo[j]), c->hi[j]);
             p->target_velocity[j] = p->target_acceleration[j] = 0;
             p->max_velocity[j] = c->cfg.max_velocity[j];
-            p->max_acceleration[j] = c->cfg.max_acceleration[j];
-            p->max_jerk[j] = c->cfg.max_jerk[j];
+            p->max_acceleration[j] = c->cfg.max_acceleration[j] * c->cfg.collision_braking;
+            p->max_jerk[j] = c->cfg.max_jerk[j] * c->cfg.collision_braking;
         }
         c->state = XN_CTL_STOPPING;
         c->act = ACT_NONE;
@@ -549,6 +570,22 @@ static void detect_collision(xn_controller *c) {
     xn_real dt = (xn_real)hal->period_ns * 1e-9;
     if (xn_observer_step(c->obs, c->m, c->d, c->q, c->v, c->tau_meas, motor, dt) > 0)
         react(c, xn_observer_isolate(c->obs, c->m, c->v));
+}
+
+/* Power and force limiting, checked on the reference each cycle: the planner keeps motions
+ * under the limits; this catches what it could not foresee (a blend, a changed override). */
+#define PFL_TOLERANCE 1.05
+static void monitor_speed(xn_controller *c) {
+    if (!c->pfl || !xn_pfl_active(c->pfl) || c->act == ACT_COMPLY) return;
+    xn_pfl_check ck;
+    xn_pfl_check_motion(c->pfl, c->m, c->d, c->q_ref, c->v_ref, &ck);
+    if (ck.point < 0 || ck.speed <= PFL_TOLERANCE * ck.allowed) return;
+    const char *where = ck.region >= 0 ? "in a contact region" : "(collaborative limit)";
+    xn_ctl_event(c, XN_EV_PFL_SPEED, -1, ck.speed,
+                 "%s moves at %.3f m/s %s, over its limit of %.3f m/s: controlled stop",
+                 xn_pfl_point_name(c->pfl, c->m, ck.point), ck.speed, where, ck.allowed);
+    c->pfl_tripped = 1;
+    xn_ctl_begin_stop(c, 0, NULL);
 }
 
 /* ---- one cycle ---- */
@@ -848,6 +885,7 @@ void xn_controller_step(xn_controller *c) {
     }
     if (c->state == XN_CTL_RUNNING || c->state == XN_CTL_STOPPING || c->state == XN_CTL_DONE)
         update_reference(c);
+    if (c->state == XN_CTL_RUNNING) monitor_speed(c);
     if (c->state == XN_CTL_FAULT) {
         if (c->stop1) { /* category 1: power off once every drive has braked to rest */
             int rest = 1;
@@ -865,6 +903,8 @@ void xn_controller_step(xn_controller *c) {
 }
 
 xn_ctl_state xn_controller_state(const xn_controller *c) { return c->state; }
+
+xn_pfl *xn_controller_pfl(xn_controller *c) { return c->pfl; }
 
 int xn_controller_finished(const xn_controller *c) {
     if (c->state == XN_CTL_DONE) return c->act == ACT_NONE;

@@ -18,7 +18,9 @@
 #define GRID_STEP 0.001 /* m of path between joint-space samples */
 #define GRID_MIN 51
 #define GRID_MAX 4001
-#define MAX_RATE 50.0 /* rad per m of path: more is a singularity */
+#define MAX_RATE 50.0   /* rad per m of path: more is a singularity */
+#define PFL_MARGIN 0.97 /* plan this far under a power-and-force limit */
+#define PFL_SAMPLES 200 /* samples of a movej checked against the limits */
 
 static xn_status plan_fail(xn_error *err, const xn_controller *c, const xn_instruction *in,
                            const char *fmt, ...) __attribute__((format(printf, 4, 5)));
@@ -176,9 +178,29 @@ static xn_status plan_chain(xn_controller *c, xn_ik *ik, int flange, int i, int 
         tmax[v] = c->servo->tau_max[v] * c->cfg.torque_margin;
         jerk_time = fmax(jerk_time, c->cfg.max_acceleration[k] / c->cfg.max_jerk[k]);
     }
-    xn_topp_limits lim = {vmax, amax, tmax, speed * override, accel * override * override};
+    xn_topp_limits lim = {vmax, amax, tmax, speed * override, accel * override * override, NULL};
+    xn_real *cap = NULL;
+    if (c->pfl && xn_pfl_active(c->pfl)) {
+        /* power and force limiting: at each grid point, the path speed at which the fastest
+         * watched point reaches its limit (a margin for the smoothing of the time law) */
+        cap = malloc((size_t)N * sizeof *cap);
+        if (!cap) {
+            free(vmax);
+            free(amax);
+            free(tmax);
+            return XN_ERR_NOMEM;
+        }
+        for (int g = 0; g < N; g++) {
+            xn_pfl_check ck;
+            xn_pfl_check_motion(c->pfl, c->m, c->d, &p->jp->q[(size_t)g * (size_t)c->m->nq],
+                                &p->jp->dq[(size_t)g * (size_t)nv], &ck);
+            cap[g] = ck.point >= 0 ? PFL_MARGIN * ck.allowed / ck.speed : INFINITY;
+        }
+        lim.sdot_max = cap;
+    }
     int where = -1;
     xn_topp_status ts = xn_topp_solve(*tpp, c->m, c->d, p->jp, &lim, &where);
+    free(cap);
     free(vmax);
     free(amax);
     free(tmax);
@@ -202,11 +224,63 @@ static xn_status plan_chain(xn_controller *c, xn_ik *ik, int flange, int i, int 
     return XN_OK;
 }
 
+/* The time scale (<= 1) that keeps a movej from q_plan (at rest) to target under the power and
+ * force limits: the trajectory the generator will make, sampled; slowing it by r scales every
+ * speed on it by r (velocity, acceleration and jerk limits scaled by r, r^2, r^3). */
+static xn_status movej_scale(xn_controller *c, const xn_instruction *in, const xn_real *q_plan,
+                             const xn_real *target, xn_real override, xn_real *scale) {
+    const xn_model *m = c->m;
+    *scale = 1;
+    xn_otg_problem pr;
+    xn_otg_problem_init(&pr, c->nj);
+    for (int k = 0; k < c->nj; k++) {
+        pr.current_position[k] = q_plan[c->qadr[k]];
+        pr.target_position[k] = target[k];
+        pr.max_velocity[k] = c->cfg.max_velocity[k] * in->speed * override;
+        pr.max_acceleration[k] = c->cfg.max_acceleration[k] * in->accel * override * override;
+        pr.max_jerk[k] = c->cfg.max_jerk[k] * in->accel * override * override * override;
+    }
+    xn_trajectory *tr = malloc(sizeof *tr);
+    xn_real *q = malloc(((size_t)m->nq + 1) * sizeof *q),
+            *qd = calloc((size_t)m->nv + 1, sizeof *qd);
+    xn_status st = XN_OK;
+    if (!tr || !q || !qd) st = XN_ERR_NOMEM;
+    xn_otg_error oe;
+    if (st == XN_OK && xn_otg_calculate(&pr, tr, &oe) == XN_OTG_OK) {
+        memcpy(q, q_plan, (size_t)m->nq * sizeof *q);
+        xn_real T = tr->duration, worst = INFINITY;
+        for (int i = 1; i < PFL_SAMPLES; i++) {
+            xn_real p[XN_OTG_MAX_DOFS], v[XN_OTG_MAX_DOFS];
+            xn_trajectory_at(tr, T * i / PFL_SAMPLES, p, v, NULL, NULL);
+            for (int k = 0; k < c->nj; k++) {
+                q[c->qadr[k]] = p[k];
+                qd[c->vadr[k]] = v[k];
+            }
+            xn_pfl_check ck;
+            xn_pfl_check_motion(c->pfl, m, c->d, q, qd, &ck);
+            if (ck.point >= 0) worst = fmin(worst, ck.allowed / ck.speed);
+        }
+        if (worst < 1) *scale = PFL_MARGIN * worst;
+    }
+    free(tr);
+    free(q);
+    free(qd);
+    return st;
+}
+
 xn_status xn_ctl_plan_program(xn_controller *c, xn_error *err) {
     const xn_program *prog = c->prog;
     const xn_model *m = c->m;
     int need = 0;
-    for (int i = 0; i < prog->n; i++) need |= is_path_op(prog->ins[i].op) || prog->ins[i].cart;
+    int pfl = 0;
+    for (int i = 0; i < prog->n; i++) {
+        need |= is_path_op(prog->ins[i].op) || prog->ins[i].cart;
+        pfl |= prog->ins[i].op == XN_OP_SET_CONTACT || prog->ins[i].op == XN_OP_SET_COLLABORATIVE;
+    }
+    need |= pfl;
+    c->motion_scale = malloc(((size_t)prog->n + 1) * sizeof *c->motion_scale);
+    if (!c->motion_scale) return XN_ERR_NOMEM;
+    for (int i = 0; i <= prog->n; i++) c->motion_scale[i] = 1;
     c->plan_of = malloc(((size_t)prog->n + 1) * sizeof *c->plan_of);
     c->has_resolved = calloc((size_t)prog->n + 1, 1);
     c->resolved = calloc(((size_t)prog->n + 1) * XN_OTG_MAX_DOFS, sizeof *c->resolved);
@@ -223,10 +297,12 @@ xn_status xn_ctl_plan_program(xn_controller *c, xn_error *err) {
             if (m->frame_body[f] == c->payload_body) flange = f;
     }
     xn_ik *ik = xn_ik_create(m, flange);
-    xn_real *q_plan = malloc(((size_t)m->nq + 1) * sizeof *q_plan);
-    if (!ik || !q_plan) {
+    xn_real *q_plan = malloc(((size_t)m->nq + 1) * sizeof *q_plan),
+            *q_start = malloc(((size_t)m->nq + 1) * sizeof *q_start);
+    if (!ik || !q_plan || !q_start) {
         xn_ik_free(ik);
         free(q_plan);
+        free(q_start);
         return XN_ERR_NOMEM;
     }
     /* IK may move only the controlled joints */
@@ -248,8 +324,31 @@ xn_status xn_ctl_plan_program(xn_controller *c, xn_error *err) {
     for (int i = 0; i < prog->n && st == XN_OK; i++) {
         const xn_instruction *in = &prog->ins[i];
         switch (in->op) {
-        case XN_OP_SET_TOOL: pose6(in->value, &tool); break;
+        case XN_OP_SET_TOOL:
+            pose6(in->value, &tool);
+            if (c->pfl) xn_pfl_set_tool(c->pfl, flange, tool.p);
+            break;
         case XN_OP_SET_BASE: pose6(in->value, &base); break;
+        case XN_OP_SET_CONTACT: {
+            if (in->value[0] < 0) {
+                xn_pfl_clear_regions(c->pfl);
+                break;
+            }
+            /* the centre in the world, kept for the run */
+            xn_real *w = &c->resolved[(size_t)i * XN_OTG_MAX_DOFS];
+            for (int r = 0; r < 3; r++)
+                w[r] = base.p[r] + base.R[3 * r] * in->value[1] + base.R[3 * r + 1] * in->value[2] +
+                       base.R[3 * r + 2] * in->value[3];
+            c->has_resolved[i] = 1;
+            if (xn_pfl_add_region(c->pfl, (xn_body_region)(int)in->value[0], w, in->value[4],
+                                  in->value[5] != 0))
+                st = plan_fail(err, c, in,
+                               "more than %d contact regions at once (clear them with 'set "
+                               "contact off')",
+                               XN_PFL_MAX_REGIONS);
+            break;
+        }
+        case XN_OP_SET_COLLABORATIVE: xn_pfl_set_tool_speed_limit(c->pfl, in->value[0]); break;
         case XN_OP_SET_SPEED: override = in->value[0]; break;
         case XN_OP_MOVEJ: {
             if (in->blend > 0 && i + 1 < prog->n && is_path_op(prog->ins[i + 1].op)) {
@@ -258,6 +357,8 @@ xn_status xn_ctl_plan_program(xn_controller *c, xn_error *err) {
                 break;
             }
             if (!in->cart) {
+                if (c->pfl && xn_pfl_active(c->pfl))
+                    st = movej_scale(c, in, q_plan, in->target, override, &c->motion_scale[i]);
                 for (int k = 0; k < c->nj && k < in->naxes; k++) q_plan[c->qadr[k]] = in->target[k];
                 break;
             }
@@ -268,6 +369,7 @@ xn_status xn_ctl_plan_program(xn_controller *c, xn_error *err) {
             xn_se3_mul(&target, &tmp, &tinv);
             xn_ik_result r;
             unsigned long seed = 1;
+            memcpy(q_start, q_plan, (size_t)m->nq * sizeof *q_plan);
             if (xn_ik_solve_multistart(ik, &target, q_plan, NULL, 20, &seed, q_plan, &r) !=
                 XN_IK_CONVERGED) {
                 st = plan_fail(err, c, in,
@@ -276,8 +378,10 @@ xn_status xn_ctl_plan_program(xn_controller *c, xn_error *err) {
                                in->name[0] ? in->name : "the pose", r.err_position, r.err_rotation);
                 break;
             }
-            for (int k = 0; k < c->nj; k++)
-                c->resolved[(size_t)i * XN_OTG_MAX_DOFS + k] = q_plan[c->qadr[k]];
+            xn_real *resolved = &c->resolved[(size_t)i * XN_OTG_MAX_DOFS];
+            for (int k = 0; k < c->nj; k++) resolved[k] = q_plan[c->qadr[k]];
+            if (c->pfl && xn_pfl_active(c->pfl))
+                st = movej_scale(c, in, q_start, resolved, override, &c->motion_scale[i]);
             c->has_resolved[i] = 1;
             break;
         }
@@ -301,6 +405,13 @@ xn_status xn_ctl_plan_program(xn_controller *c, xn_error *err) {
     xn_topp_free(tp);
     xn_ik_free(ik);
     free(q_plan);
+    free(q_start);
+    /* the run declares its regions and limits again as it reaches them */
+    if (c->pfl) {
+        xn_pfl_clear_regions(c->pfl);
+        xn_pfl_set_tool_speed_limit(c->pfl, 0);
+        xn_pfl_set_tool(c->pfl, flange, NULL);
+    }
     return st;
 }
 
@@ -311,6 +422,7 @@ void xn_ctl_plan_free(xn_controller *c) {
     }
     free(c->plans);
     free(c->plan_of);
+    free(c->motion_scale);
     free(c->resolved);
     free(c->has_resolved);
 }

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "xiaonao/program.h"
+#include "xiaonao/safety.h"
 
 #define MAX_POSES 256
 #define DEG (3.14159265358979323846 / 180.0)
@@ -359,7 +360,8 @@ static int parse_set(lexer *lx, const pose_table *pt, xn_instruction *in) {
     token what = lx->tok;
     if (what.kind != T_WORD)
         return fail(lx, what.column,
-                    "expected speed, payload, tool, base, shaper or collision after set, found %s",
+                    "expected speed, payload, tool, base, shaper, collision, contact or "
+                    "collaborative after set, found %s",
                     describe(&what));
     if (next(lx) < 0) return -1;
     int n = 0;
@@ -444,11 +446,57 @@ static int parse_set(lexer *lx, const pose_table *pt, xn_instruction *in) {
                                 in->value[3]);
             }
         }
+    } else if (strcmp(what.text, "contact") == 0) {
+        /* set contact REGION [x, y, z] RADIUS | off */
+        in->op = XN_OP_SET_CONTACT;
+        token region = lx->tok;
+        in->value[0] = -1;
+        if (is_word(&region, "off")) {
+            if (next(lx) < 0) return -1;
+            return end_of_line(lx, "set");
+        }
+        int r = region.kind == T_WORD ? xn_body_region_from_name(region.text) : -1;
+        if (r < 0) {
+            char names[256] = "";
+            for (int k = 0; k < XN_BODY_COUNT; k++) {
+                size_t len = strlen(names);
+                snprintf(names + len, sizeof names - len, "%s%s", k ? ", " : "",
+                         xn_body_region_limits((xn_body_region)k)->name);
+            }
+            return fail(lx, region.column,
+                        "expected a body region (%s) or off after 'set contact', found %s", names,
+                        describe(&region));
+        }
+        in->value[0] = r;
+        if (next(lx) < 0) return -1;
+        if (vector(lx, "the region's centre [x, y, z] (m, base frame)", 3, 3, &in->value[1], &n) <
+            0)
+            return -1;
+        int col = lx->tok.column;
+        if (number(lx, "the region's radius (m)", "", &in->value[4]) < 0) return -1;
+        if (!(in->value[4] > 0)) return fail(lx, col, "the radius must be > 0 m");
+        if (is_word(&lx->tok, "clamped")) { /* the person may be pinned: quasi-static limits */
+            in->value[5] = 1;
+            if (next(lx) < 0) return -1;
+        }
+    } else if (strcmp(what.text, "collaborative") == 0) {
+        /* set collaborative SPEED | off: the tool-speed limit */
+        in->op = XN_OP_SET_COLLABORATIVE;
+        in->value[0] = 0;
+        if (is_word(&lx->tok, "off")) {
+            if (next(lx) < 0) return -1;
+        } else {
+            int col = lx->tok.column;
+            if (number(lx, "a tool-speed limit (m/s)", "", &in->value[0]) < 0) return -1;
+            if (!(in->value[0] > 0 && in->value[0] <= 10))
+                return fail(lx, col, "the tool-speed limit must be in (0, 10] m/s, found %g",
+                            in->value[0]);
+        }
     } else {
-        return fail(
-            lx, what.column,
-            "unknown setting '%s' (expected speed, payload, tool, base, shaper or collision)",
-            what.text);
+        return fail(lx, what.column,
+                    "unknown setting '%s' (expected speed, payload, tool, base, shaper, "
+                    "collision, contact or collaborative)",
+                    what.text);
     }
     return end_of_line(lx, "set");
 }

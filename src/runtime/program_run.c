@@ -53,7 +53,12 @@ static void auto_shaper(xn_controller *c, const xn_real *target) {
 
 static void start_motion(xn_controller *c, const xn_instruction *in) {
     xn_otg_problem *p = &c->input;
-    xn_real s = c->speed_override;
+    /* the override, and the slowing the planner found for power and force limiting */
+    xn_real s = c->speed_override * c->motion_scale[c->pc];
+    if (c->motion_scale[c->pc] < 1)
+        xn_ctl_event(c, XN_EV_PFL_SLOWED, -1, c->motion_scale[c->pc],
+                     "slowed to %.0f %% to stay under the power and force limits",
+                     100 * c->motion_scale[c->pc]);
     /* a Cartesian target got its joint values when the program was planned */
     const xn_real *target =
         c->has_resolved[c->pc] ? &c->resolved[(size_t)c->pc * XN_OTG_MAX_DOFS] : in->target;
@@ -252,12 +257,33 @@ void xn_ctl_program_step(xn_controller *c) {
             break;
         case XN_OP_SET_TOOL:
             memcpy(c->tool, in->value, sizeof c->tool);
+            if (c->pfl) xn_pfl_set_tool(c->pfl, c->pfl_flange, c->tool);
             xn_ctl_event(c, XN_EV_SETTING, -1, 0, "tool frame set");
             c->pc++;
             break;
         case XN_OP_IMPEDANCE:
         case XN_OP_GUIDE:
         case XN_OP_ADMITTANCE: xn_ctl_comply_start(c, in); return;
+        case XN_OP_SET_CONTACT:
+            if (in->value[0] < 0) {
+                xn_pfl_clear_regions(c->pfl);
+                xn_ctl_event(c, XN_EV_SETTING, -1, 0, "contact regions cleared");
+            } else {
+                const xn_real *w = &c->resolved[(size_t)c->pc * XN_OTG_MAX_DOFS];
+                xn_pfl_add_region(c->pfl, (xn_body_region)(int)in->value[0], w, in->value[4],
+                                  in->value[5] != 0);
+                xn_ctl_event(c, XN_EV_SETTING, -1, in->value[4], "contact region: %s%s",
+                             xn_body_region_limits((xn_body_region)(int)in->value[0])->name,
+                             in->value[5] != 0 ? " (clamped)" : "");
+            }
+            c->pc++;
+            break;
+        case XN_OP_SET_COLLABORATIVE:
+            xn_pfl_set_tool_speed_limit(c->pfl, in->value[0]);
+            xn_ctl_event(c, XN_EV_SETTING, -1, in->value[0], "tool-speed limit %g m/s",
+                         in->value[0]);
+            c->pc++;
+            break;
         case XN_OP_STOP:
             c->pc = prog->n;
             xn_ctl_begin_stop(c, XN_EV_STOPPED, "stop command");

@@ -10,6 +10,7 @@
 #include "xiaonao/observer.h"
 #include "xiaonao/path.h"
 #include "xiaonao/runtime.h"
+#include "xiaonao/safety.h"
 
 /* What the program interpreter is waiting for. */
 typedef enum {
@@ -108,6 +109,12 @@ struct xn_controller {
     int compliant;     /* the compliant reaction is on: gravity compensation + damping */
     uint16_t fault_cw; /* what the drives are told in FAULT (quick stop, or power off) */
     int stop1;         /* stop category 1: power off once at rest */
+
+    /* power and force limiting (set contact, set collaborative) */
+    xn_pfl *pfl;           /* NULL when the program declares neither */
+    int pfl_flange;        /* the frame the tool point is on */
+    xn_real *motion_scale; /* per instruction: a movej's time scale (<= 1) from the limits */
+    int pfl_tripped;       /* the speed monitor stopped the robot */
 
     /* compliant modes (impedance, guide, admittance) */
     xn_compliance *comp;

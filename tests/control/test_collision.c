@@ -4,133 +4,11 @@
  * force below the body region's transient limit, far below the force without reaction; the
  * contact is isolated on the right part of the arm; a collision during the stop does not
  * restart the motion. SPDX-License-Identifier: Apache-2.0 */
-#include <math.h>
-#include <stdlib.h>
-#include <string.h>
+#include "collision_scene.h"
 
-#include <mujoco/mujoco.h>
-
-#include "runtime/runtime_test_util.h"
-#include "test_util.h"
-
-typedef struct {
-    double pos[3], axis[3], euler[3];
-    double mass, stiffness, half_length, radius;
-} obstacle;
-
-/* A scene: the Panda and the obstacle on a spring along `axis` (MuJoCo resolves includes next to
- * the including file, so the Panda's description is copied beside it). */
-static void write_scene(const char *path, const obstacle *o) {
-    char copy[600];
-    snprintf(copy, sizeof copy, "%s/panda.xml", XN_TMP_DIR);
-    size_t len;
-    char *panda = xt_slurp(XN_MODELS_DIR "/mjcf/franka_panda/panda.xml", &len);
-    /* the home keyframe needs the obstacle's spring coordinate too */
-    char *key = strstr(panda, "0.04 0.04\" ctrl");
-    FILE *pf = fopen(copy, "w");
-    if (key) {
-        fwrite(panda, 1, (size_t)(key - panda) + 9, pf);
-        fputs(" 0", pf);
-        fputs(key + 9, pf);
-    } else {
-        fwrite(panda, 1, len, pf);
-    }
-    fclose(pf);
-    free(panda);
-    FILE *f = fopen(path, "w");
-    fprintf(f,
-            "<mujoco model=\"panda and an obstacle\">\n"
-            "  <include file=\"panda.xml\"/>\n"
-            "  <worldbody>\n"
-            "    <body name=\"person\" pos=\"%g %g %g\">\n"
-            "      <joint name=\"person_spring\" type=\"slide\" axis=\"%g %g %g\" stiffness=\"%g\" "
-            "damping=\"%g\"/>\n"
-            "      <inertial mass=\"%g\" pos=\"0 0 0\" diaginertia=\"0.005 0.005 0.005\"/>\n"
-            "      <geom name=\"person_c\" type=\"capsule\" size=\"%g %g\" euler=\"%g %g %g\"/>\n"
-            "    </body>\n"
-            "  </worldbody>\n"
-            "</mujoco>\n",
-            o->pos[0], o->pos[1], o->pos[2], o->axis[0], o->axis[1], o->axis[2], o->stiffness,
-            2 * 0.1 * sqrt(o->stiffness * o->mass), o->mass, o->radius, o->half_length, o->euler[0],
-            o->euler[1], o->euler[2]);
-    fclose(f);
-}
-
-typedef struct {
-    int person_geom, spring_q;
-    double k;
-    double first_contact, detected, peak;
-    int detected_joint;
-    int resumed; /* the tool moved on after having stopped */
-    mjModel *mm;
-    mjData *md;
-    xn_controller *c;
-} watch;
-
-static int observe(void *user, xn_controller *c) {
-    watch *w = user;
-    double t = w->md->time;
-    for (int i = 0; i < w->md->ncon; i++) {
-        const mjContact *ct = &w->md->contact[i];
-        if ((ct->geom1 == w->person_geom || ct->geom2 == w->person_geom) && ct->dist < 0 &&
-            w->first_contact < 0)
-            w->first_contact = t;
-    }
-    w->peak = fmax(w->peak, w->k * fabs(w->md->qpos[w->spring_q]));
-    xn_event ev;
-    while (xn_controller_next_event(c, &ev))
-        if (ev.code == XN_EV_COLLISION && w->detected < 0) {
-            w->detected = (double)ev.time_ns * 1e-9;
-            w->detected_joint = ev.joint;
-        }
-    xn_ctl_sample s;
-    while (xn_controller_next_sample(c, &s)) {
-    }
-    return 0;
-}
-
-/* Run a program on the Panda with the obstacle; fills w. */
-static int run(const char *prog, const obstacle *o, watch *w) {
-    char scene[512];
-    snprintf(scene, sizeof scene, "%s/collision_scene.xml", XN_TMP_DIR);
-    write_scene(scene, o);
-    xn_error err;
-    xn_model *m = NULL;
-    xn_hal *hal = NULL;
-    xn_program *p = NULL;
-    xn_controller *c = NULL;
-    memset(w, 0, sizeof *w);
-    w->first_contact = w->detected = -1;
-    w->detected_joint = -1;
-    if (xn_load_model(PANDA_SCENE, NULL, &m, &err) || xn_mujoco_open(scene, NULL, &hal, &err) ||
-        xn_program_parse(prog, strlen(prog), "collide.xnp", &p, &err)) {
-        fprintf(stderr, "set-up: %s\n", err.message);
-        return -1;
-    }
-    xn_controller_config cfg;
-    rt_panda_config(&cfg);
-    if (xn_controller_create(m, hal, p, &cfg, &c, &err)) {
-        fprintf(stderr, "controller: %s\n", err.message);
-        return -1;
-    }
-    w->mm = xn_mujoco_model(hal);
-    w->md = xn_mujoco_data(hal);
-    w->person_geom = mj_name2id(w->mm, mjOBJ_GEOM, "person_c");
-    w->spring_q = w->mm->jnt_qposadr[mj_name2id(w->mm, mjOBJ_JOINT, "person_spring")];
-    w->k = o->stiffness;
-    w->c = c;
-    xn_loop_config lc;
-    xn_loop_config_init(&lc);
-    lc.after_cycle = observe;
-    lc.user = w;
-    lc.max_time_s = 8;
-    xn_loop_report rep;
-    xn_loop_run(c, hal, &lc, &rep);
-    xn_controller_free(c);
-    xn_program_free(p);
-    xn_hal_close(hal);
-    xn_model_free(m);
-    return 0;
+/* Run in the build directory, where the scene is written. */
+static int run(const char *prog, const cs_obstacle *o, cs_watch *w) {
+    return cs_run(XN_TMP_DIR, prog, o, NULL, w);
 }
 
 #define START                                                                                      \
@@ -139,16 +17,16 @@ static int run(const char *prog, const obstacle *o, watch *w) {
 
 static void hand_hits(void) {
     /* the tool's fingers cross y = 0.05 at z 0.27 moving along +y: a "hand" lies across */
-    obstacle hand = {{0.45, 0.05, 0.27}, {0, 1, 0}, {0, 90, 0}, 0.6, 75000, 0.05, 0.025};
+    const cs_obstacle *hand = &cs_hand;
     const char *reactions[] = {"stop2", "stop1", "stop0", "reflex", "compliant"};
     double speeds[2] = {0.25, 0.5};
     for (int s = 0; s < 2; s++) {
-        watch w;
+        cs_watch w;
         char prog[1024];
         snprintf(prog, sizeof prog,
                  START "movel p[0.45, 0.25, 0.35, 180deg, 0, -45deg] speed %g\nwait 1\n",
                  speeds[s]);
-        if (run(prog, &hand, &w)) {
+        if (run(prog, hand, &w)) {
             XT_CHECK(0, "scene");
             return;
         }
@@ -161,7 +39,7 @@ static void hand_hits(void) {
                      "set collision %s\nmovel p[0.45, 0.25, 0.35, 180deg, 0, -45deg] speed %g\n"
                      "wait 1\n",
                      reactions[r], speeds[s]);
-            run(prog, &hand, &w);
+            run(prog, hand, &w);
             double delay = w.detected - w.first_contact;
             XT_CHECK(w.detected > 0 && w.first_contact > 0 && delay <= 0.005,
                      "%.2f m/s, %s: detected %.1f ms after the first contact", speeds[s],
@@ -178,7 +56,162 @@ static void hand_hits(void) {
     }
 }
 
+/* The ISO/TS 15066 lower arm (2 kg, 40 N/mm) lying radially at the height of the Panda's elbow
+ * (joint 4), at angle phi about the base: joint 1 sweeps the elbow into it. */
+static cs_obstacle forearm_at(double phi) {
+    double r = 0.3, c = cos(phi), s = sin(phi);
+    cs_obstacle o = {{r * c, r * s, 0.6},
+                     {-s, c, 0},
+                     {-0.05 * c, -0.05 * s, 0},
+                     {0.05 * c, 0.05 * s, 0},
+                     0.03,
+                     2,
+                     40000};
+    return o;
+}
+
+#define ELBOW_START                                                                                \
+    "pose from = [-0.6, 0.4, 0, -1.4, 0, 1.8, 0.785]\n"                                            \
+    "pose to = [1.4, 0.4, 0, -1.4, 0, 1.8, 0.785]\nmovej from\nwait 0.2\n"
+
+static void elbow_hits(void) {
+    cs_obstacle arm = forearm_at(0.6);
+    const char *reactions[] = {"stop2", "stop0", "reflex"};
+    double fractions[2] = {0.5, 1.0};
+    for (int s = 0; s < 2; s++) {
+        cs_watch w;
+        char prog[1024];
+        snprintf(prog, sizeof prog, ELBOW_START "movej to speed %g\nwait 0.5\n", fractions[s]);
+        if (run(prog, &arm, &w)) {
+            XT_CHECK(0, "elbow scene");
+            return;
+        }
+        double free_peak = w.peak, speed = w.contact_speed;
+        XT_CHECK(w.first_contact > 0 && free_peak > 200,
+                 "elbow at %.2f m/s, no reaction: the forearm is pressed with %.0f N", speed,
+                 free_peak);
+        for (int r = 0; r < 3; r++) {
+            snprintf(prog, sizeof prog,
+                     ELBOW_START "set collision %s\nmovej to speed %g\nwait 0.5\n", reactions[r],
+                     fractions[s]);
+            run(prog, &arm, &w);
+            double delay = w.detected - w.first_contact;
+            XT_CHECK(w.detected > 0 && w.first_contact > 0 && delay <= 0.005,
+                     "elbow at %.2f m/s, %s: detected %.1f ms after the first contact", speed,
+                     reactions[r], delay * 1e3);
+            /* at the faster speed the elbow's braking distance alone presses a pinned forearm
+             * past the limit: that case needs the speed cap below */
+            XT_CHECK((s == 1 || w.peak < 320) && w.peak < 0.8 * free_peak,
+                     "elbow at %.2f m/s, %s: peak force %.0f N (lower-arm transient limit 320 N; "
+                     "%.0f N without reaction)",
+                     speed, reactions[r], w.peak, free_peak);
+            XT_CHECK(w.detected_joint >= 0 && w.detected_joint <= 4,
+                     "elbow, %s: isolated on joint %d (the elbow's links)", reactions[r],
+                     w.detected_joint + 1);
+            XT_CHECK(!w.resumed, "elbow, %s: the arm stayed at rest after stopping", reactions[r]);
+            printf("elbow at %.2f m/s, %-6s: detected after %.1f ms on joint %d, peak %.0f N "
+                   "(free %.0f N)\n",
+                   speed, reactions[r], delay * 1e3, w.detected_joint + 1, w.peak, free_peak);
+        }
+    }
+    /* with the forearm declared as a contact region where it may be pinned: the planner slows
+     * the elbow there so that the energy it brings stays under the quasi-static limit */
+    for (int r = 0; r < 3; r++) {
+        cs_watch w;
+        char prog[1024];
+        snprintf(prog, sizeof prog,
+                 ELBOW_START "set contact lower_arm [%g, %g, %g] 0.15 clamped\nset collision %s\n"
+                             "movej to\nwait 0.5\n",
+                 arm.pos[0], arm.pos[1], arm.pos[2], reactions[r]);
+        run(prog, &arm, &w);
+        XT_CHECK(w.pfl_slowed == 1 && w.pfl_tripped == 0, "the movej was slowed (%d, %d)",
+                 w.pfl_slowed, w.pfl_tripped);
+        XT_CHECK(w.detected > 0 && w.peak < 160,
+                 "elbow with the speed cap, %s: peak %.0f N (quasi-static limit 160 N)",
+                 reactions[r], w.peak);
+        printf("elbow capped to %.2f m/s, %-6s: detected after %.1f ms, peak %.0f N\n",
+               w.contact_speed, reactions[r], (w.detected - w.first_contact) * 1e3, w.peak);
+    }
+}
+
+/* A stop requested just before the contact: the collision comes during the controlled stop;
+ * the arm must come to rest and stay there (the detection does not restart the motion). */
+static int stop_early(void *user, xn_controller *c) {
+    cs_watch *w = user;
+    if (w->md->time > 0.02 && xn_controller_sample(c)->line == 6 && w->first_contact < 0) {
+        /* stop when the elbow is 3 cm from the forearm */
+        int link4 = mj_name2id(w->mm, mjOBJ_BODY, "link4");
+        const double *p = &w->md->xpos[3 * link4];
+        double ang = atan2(p[1], p[0]);
+        if (ang > 0.6 - 0.5) xn_controller_stop(c);
+    }
+    return cs_observe(user, c);
+}
+
+static void collision_during_stop(void) {
+    cs_obstacle arm = forearm_at(0.6);
+    char scene[512];
+    snprintf(scene, sizeof scene, "%s/collision_scene.xml", XN_TMP_DIR);
+    cs_write_scene(XN_TMP_DIR, scene, &arm);
+    const char *prog = ELBOW_START "set collision stop2\nmovej to\nwait 0.5\n";
+    xn_error err;
+    xn_model *m = NULL;
+    xn_hal *hal = NULL;
+    xn_program *p = NULL;
+    xn_controller *c = NULL;
+    if (xn_load_model(PANDA_SCENE, NULL, &m, &err) || xn_mujoco_open(scene, NULL, &hal, &err) ||
+        xn_program_parse(prog, strlen(prog), "stop.xnp", &p, &err)) {
+        XT_CHECK(0, "set-up: %s", err.message);
+        return;
+    }
+    xn_controller_config cfg;
+    rt_panda_config(&cfg);
+    cfg.stop_deceleration_scale = 0.3; /* a gentle stop: the contact comes during it */
+    if (xn_controller_create(m, hal, p, &cfg, &c, &err)) {
+        XT_CHECK(0, "controller: %s", err.message);
+        return;
+    }
+    cs_watch w;
+    memset(&w, 0, sizeof w);
+    w.first_contact = w.detected = w.stop_time = -1;
+    w.mm = xn_mujoco_model(hal);
+    w.md = xn_mujoco_data(hal);
+    w.person_geom = mj_name2id(w.mm, mjOBJ_GEOM, "person_c");
+    w.spring_q = w.mm->jnt_qposadr[mj_name2id(w.mm, mjOBJ_JOINT, "person_spring")];
+    w.k = arm.stiffness;
+    xn_loop_config lc;
+    xn_loop_config_init(&lc);
+    lc.after_cycle = stop_early;
+    lc.user = &w;
+    lc.max_time_s = 6;
+    xn_loop_report rep;
+    xn_loop_run(c, hal, &lc, &rep);
+    /* the loop ends once the controller is done: keep the robot powered a second longer and
+     * watch that nothing moves (the loop stopped before advancing the last cycle) */
+    xn_hal_advance(hal);
+    for (int k = 0; k < 1000; k++) {
+        rt_cycle(c, hal);
+        cs_observe(&w, c);
+    }
+    XT_CHECK(w.first_contact > 0 && w.detected > 0,
+             "the contact came during the stop (contact %.3f s, detected %.3f s)", w.first_contact,
+             w.detected);
+    XT_CHECK(w.stop_time > 0 && !w.resumed,
+             "at rest after the stop and no restart (largest joint speed afterwards %.3f rad/s)",
+             w.max_joint_speed_after_rest);
+    XT_CHECK(xn_controller_state(c) != XN_CTL_RUNNING, "the program did not go on");
+    printf("collision during a stop: contact at %.3f s, detected at %.3f s, at rest at %.3f s, "
+           "peak %.0f N, no restart\n",
+           w.first_contact, w.detected, w.stop_time, w.peak);
+    xn_controller_free(c);
+    xn_program_free(p);
+    xn_hal_close(hal);
+    xn_model_free(m);
+}
+
 int main(void) {
     hand_hits();
+    elbow_hits();
+    collision_during_stop();
     return xt_done("test_collision");
 }

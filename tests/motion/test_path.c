@@ -164,7 +164,7 @@ static void topp_closed_form(void) {
         xn_topp *tp = xn_topp_create(N, 9);
         double vmax[9], amax[9];
         for (int i = 0; i < 9; i++) vmax[i] = cases[c].v, amax[i] = cases[c].a;
-        xn_topp_limits lim = {vmax, amax, NULL, 0, 0};
+        xn_topp_limits lim = {vmax, amax, NULL, 0, 0, NULL};
         int where;
         xn_topp_status st = xn_topp_solve(tp, m, NULL, jp, &lim, &where);
         double D = cases[c].D, v = cases[c].v, a = cases[c].a;
@@ -238,7 +238,7 @@ static void topp_vs_dp(void) {
         xn_joint_path *jp = xn_joint_path_create(N, 9, 9, 0);
         xn_joint_path_from_path(jp, &path);
         xn_topp *tp = xn_topp_create(N, 9);
-        xn_topp_limits lim = {vel, acc, taus, 0, 0};
+        xn_topp_limits lim = {vel, acc, taus, 0, 0, NULL};
         int where;
         xn_topp_status st = xn_topp_solve(tp, m, d, jp, &lim, &where);
         XT_CHECK(st == XN_TOPP_OK, "path %d: TOPP status %d at %d", p, st, where);
@@ -342,7 +342,7 @@ static void topp_vs_dp(void) {
 static void topp_reuse(void) {
     xn_topp *tp = xn_topp_create(3001, 1);
     double v = 1, a = 2;
-    xn_topp_limits lim = {&v, &a, NULL, 0, 0};
+    xn_topp_limits lim = {&v, &a, NULL, 0, 0, NULL};
     double lengths[2] = {3.0, 0.5};
     for (int c = 0; c < 2; c++) {
         xn_waypoint w[2];

@@ -5,6 +5,7 @@
 
 #include "test_util.h"
 #include "xiaonao/program.h"
+#include "xiaonao/safety.h"
 
 #define M_PI 3.14159265358979323846
 
@@ -133,6 +134,11 @@ static void errors(void) {
         {"admittance mass 0 for 1\n", 1, 17, "the virtual mass must be > 0 kg"},
         {"admittance spring 1 for 1\n", 1, 12, "unknown admittance option 'spring'"},
         {"set collision stop2 0\n", 1, 21, "a threshold of zero would stop on noise"},
+        {"set contact elbow [0, 0, 0] 0.1\n", 1, 13, "expected a body region (skull, face"},
+        {"set contact hand [0, 0] 0.1\n", 1, 23, "needs 3 values"},
+        {"set contact hand [0, 0, 0] 0\n", 1, 28, "the radius must be > 0 m"},
+        {"set contact hand [0, 0, 0] 0.1 pinned\n", 1, 32, "unexpected pinned"},
+        {"set collaborative 0\n", 1, 19, "the tool-speed limit must be in (0, 10] m/s"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         xn_error err;
@@ -195,10 +201,13 @@ static void compliance(void) {
                        "impedance cartesian [1, 2, 3, 4, 5, 6] damping [7, 8, 9, 1, 2, 3] for 2\n"
                        "guide damping 40 speed 0.2 lock rx ry rz for 30\n"
                        "guide for 5\n"
-                       "admittance mass 3 damping 90 stiffness 400 for 10\n";
+                       "admittance mass 3 damping 90 stiffness 400 for 10\n"
+                       "set contact lower_arm [0.3, 0.1, 0.5] 0.15 clamped\n"
+                       "set contact off\n"
+                       "set collaborative 0.25\n";
     xn_error err;
     xn_program *p = parse(text, &err);
-    XT_CHECK(p && p->n == 6, "compliance program: %s", p ? "" : err.message);
+    XT_CHECK(p && p->n == 9, "compliance program: %s", p ? "" : err.message);
     if (!p) return;
     const xn_instruction *in = p->ins;
     XT_CHECK(in[0].op == XN_OP_IMPEDANCE && !in[0].cart && in[0].naxes == 3 &&
@@ -216,6 +225,11 @@ static void compliance(void) {
     XT_CHECK(in[5].op == XN_OP_ADMITTANCE && in[5].value[0] == 3 && in[5].value[1] == 90 &&
                  in[5].value[2] == 400,
              "admittance");
+    XT_CHECK(in[6].op == XN_OP_SET_CONTACT && in[6].value[0] == XN_BODY_LOWER_ARM &&
+                 in[6].value[2] == 0.1 && in[6].value[4] == 0.15 && in[6].value[5] == 1,
+             "set contact, clamped");
+    XT_CHECK(in[7].op == XN_OP_SET_CONTACT && in[7].value[0] == -1, "set contact off");
+    XT_CHECK(in[8].op == XN_OP_SET_COLLABORATIVE && in[8].value[0] == 0.25, "set collaborative");
     xn_program_free(p);
 }
 

@@ -18,6 +18,62 @@ static const char *program = "pose a = [0.5, -0.3, 0.4, -2.0, 0.3, 1.8, 1.0]\n"
                              "wait until joint1 > 0.4\n"
                              "movej [0, 0, 0, -1.5, 0, 1.5, 0]\n";
 
+#ifdef XN_HAVE_MUJOCO
+/* The cobot paths: collision detection, the power-and-force monitor inside a contact region,
+ * the planned Cartesian motions, and every compliant mode. */
+static const char *cobot = "pose home = [0, -0.3, 0, -2.2, 0, 1.9, 0.785]\n"
+                           "movej home\n"
+                           "set collision stop2\n"
+                           "set contact hand [0.45, 0.05, 0.35] 0.1\n"
+                           "set collaborative 0.4\n"
+                           "movel p[0.45, -0.1, 0.35, 180deg, 0, -45deg] speed 0.3\n"
+                           "movel p[0.45, 0.15, 0.35, 180deg, 0, -45deg] speed 0.3\n"
+                           "impedance cartesian [800, 800, 800, 40, 40, 40] for 0.3\n"
+                           "impedance joint 100 5 for 0.2\n"
+                           "guide lock rz for 0.2\n"
+                           "admittance for 0.2\n"
+                           "movej home\n";
+
+static void run_cobot(void) {
+    xn_error err;
+    xn_model *m = NULL;
+    xn_hal *hal = NULL;
+    xn_program *prog = NULL;
+    xn_controller *c = NULL;
+    xn_load_model(PANDA_SCENE, NULL, &m, &err);
+    xn_mujoco_open(PANDA_SCENE, NULL, &hal, &err);
+    xn_program_parse(cobot, strlen(cobot), "cobot", &prog, &err);
+    xn_controller_config cfg;
+    rt_panda_config(&cfg);
+    if (!m || !hal || !prog || xn_controller_create(m, hal, prog, &cfg, &c, &err) != XN_OK) {
+        XT_CHECK(0, "cobot: set-up: %s", err.message);
+        return;
+    }
+    rt_events ev = {0};
+    long cycles = 0, allocs = 0;
+    for (int i = 0; i < 20000; i++) {
+        xt_allocs = 0;
+        xt_counting = 1;
+        xn_hal_read(hal);
+        xn_controller_step(c);
+        xn_hal_write(hal);
+        xt_counting = 0;
+        allocs += xt_allocs;
+        cycles++;
+        xn_hal_advance(hal);
+        rt_drain(c, &ev);
+        if (xn_controller_finished(c)) break;
+    }
+    XT_CHECK(rt_find(&ev, XN_EV_PROGRAM_END) != NULL, "cobot: the program ran to its end");
+    XT_CHECK(allocs == 0, "cobot: %ld allocations in %ld control steps", allocs, cycles);
+    printf("cobot program: %ld control steps, %d events, %ld allocations\n", cycles, ev.n, allocs);
+    xn_controller_free(c);
+    xn_program_free(prog);
+    xn_hal_close(hal);
+    xn_model_free(m);
+}
+#endif
+
 static void run(int mujoco) {
     const char *where = mujoco ? "mujoco" : "loopback";
     xn_error err;
@@ -78,6 +134,7 @@ int main(void) {
     run(0);
 #ifdef XN_HAVE_MUJOCO
     run(1);
+    run_cobot();
 #endif
     return xt_done("test_runtime_no_alloc");
 }

@@ -147,7 +147,7 @@ int xn_cmd_path(int argc, char **argv) {
     double *vm = malloc(sizeof(double) * (size_t)m->nv),
            *am = malloc(sizeof(double) * (size_t)m->nv);
     for (int k = 0; k < m->nv; k++) vm[k] = vmax, am[k] = amax;
-    xn_topp_limits lim = {vm, am, NULL, speed, accel};
+    xn_topp_limits lim = {vm, am, NULL, speed, accel, NULL};
     int where;
     xn_topp_status ts = xn_topp_solve(tp, m, d, jp, &lim, &where);
     free(vm);

@@ -1,0 +1,206 @@
+/* Collision scenes on the simulated Panda (MuJoCo), shared by the collision tests and
+ * bench/bench_collision: a body part of a person (ISO/TS 15066's two-body model: an effective
+ * mass on a spring of the region's effective stiffness) placed on the arm's way, and a run of a
+ * robot program that records when the contact began, when the controller detected it, the
+ * peak contact force (the spring's), whether the arm moved on after stopping, and the speed of
+ * the arm's fastest point near the person. SPDX-License-Identifier: Apache-2.0 */
+#ifndef XN_COLLISION_SCENE_H
+#define XN_COLLISION_SCENE_H
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <mujoco/mujoco.h>
+
+#include "runtime/runtime_test_util.h"
+#include "test_util.h"
+
+/* The person's part: a capsule from `from` to `to` (relative to pos) on a slide joint along
+ * `axis` (the direction the arm pushes it), with mass (kg) and stiffness (N/m); 20 % damping. */
+typedef struct {
+    double pos[3], axis[3], from[3], to[3], radius;
+    double mass, stiffness;
+} cs_obstacle;
+
+/* The ISO/TS 15066 hand (0.6 kg, 75 N/mm) across the tool's way along +y at z 0.27 */
+static const cs_obstacle cs_hand = {
+    {0.45, 0.05, 0.27}, {0, 1, 0}, {-0.05, 0, 0}, {0.05, 0, 0}, 0.025, 0.6, 75000};
+
+/* A scene: the Panda and the obstacle (MuJoCo resolves includes next to the including file, so
+ * the Panda's description is copied beside it, with the obstacle's coordinate added to the home
+ * keyframe). */
+static void cs_write_scene(const char *dir, const char *path, const cs_obstacle *o) {
+    char copy[600];
+    snprintf(copy, sizeof copy, "%s/panda.xml", dir);
+    size_t len;
+    char *panda = xt_slurp(XN_MODELS_DIR "/mjcf/franka_panda/panda.xml", &len);
+    char *key = panda ? strstr(panda, "0.04 0.04\" ctrl") : NULL;
+    FILE *pf = fopen(copy, "w");
+    if (!pf || !panda) {
+        if (pf) fclose(pf);
+        free(panda);
+        return;
+    }
+    if (key) {
+        fwrite(panda, 1, (size_t)(key - panda) + 9, pf);
+        fputs(" 0", pf);
+        fputs(key + 9, pf);
+    } else {
+        fwrite(panda, 1, len, pf);
+    }
+    fclose(pf);
+    free(panda);
+    FILE *f = fopen(path, "w");
+    if (!f) return;
+    fprintf(f,
+            "<mujoco model=\"panda and a person\">\n"
+            "  <include file=\"panda.xml\"/>\n"
+            "  <worldbody>\n"
+            "    <body name=\"person\" pos=\"%g %g %g\">\n"
+            "      <joint name=\"person_spring\" type=\"slide\" axis=\"%g %g %g\" stiffness=\"%g\" "
+            "damping=\"%g\"/>\n"
+            "      <inertial mass=\"%g\" pos=\"0 0 0\" diaginertia=\"0.005 0.005 0.005\"/>\n"
+            "      <geom name=\"person_c\" type=\"capsule\" size=\"%g\" fromto=\"%g %g %g %g %g "
+            "%g\"/>\n"
+            "    </body>\n"
+            "  </worldbody>\n"
+            "</mujoco>\n",
+            o->pos[0], o->pos[1], o->pos[2], o->axis[0], o->axis[1], o->axis[2], o->stiffness,
+            2 * 0.2 * sqrt(o->stiffness * o->mass), o->mass, o->radius, o->from[0], o->from[1],
+            o->from[2], o->to[0], o->to[1], o->to[2]);
+    fclose(f);
+}
+
+/* What a run saw. Times in s of simulated time; -1: never. */
+typedef struct {
+    int person_geom, spring_q;
+    double k;
+    double first_contact, detected, peak;
+    int detected_joint;
+    int stopped;          /* the controller began a stop or fault after the collision */
+    double stop_time;     /* when it came to rest after the detection */
+    int resumed;          /* the arm sped up again after coming to rest */
+    double contact_speed; /* the fastest arm geom's speed at the first contact (m/s) */
+    int pfl_slowed, pfl_tripped;
+    double max_joint_speed_after_rest;
+    mjModel *mm;
+    mjData *md;
+    xn_controller *c;
+} cs_watch;
+
+/* The speed of the arm's point touching the person (at the first contact), from MuJoCo. */
+static double cs_contact_point_speed(const cs_watch *w, const mjContact *ct) {
+    int g = ct->geom1 == w->person_geom ? ct->geom2 : ct->geom1;
+    int b = w->mm->geom_bodyid[g];
+    double v[6];
+    mj_objectVelocity(w->mm, w->md, mjOBJ_BODY, b, v, 0); /* at the body's CoM: use the point */
+    /* the point's velocity: v_com + w x (p - com) */
+    const double *c = &w->md->xipos[3 * b], *p = ct->pos;
+    double r[3] = {p[0] - c[0], p[1] - c[1], p[2] - c[2]};
+    double vp[3] = {v[3] + v[1] * r[2] - v[2] * r[1], v[4] + v[2] * r[0] - v[0] * r[2],
+                    v[5] + v[0] * r[1] - v[1] * r[0]};
+    return sqrt(vp[0] * vp[0] + vp[1] * vp[1] + vp[2] * vp[2]);
+}
+
+static int cs_observe(void *user, xn_controller *c) {
+    cs_watch *w = user;
+    double t = w->md->time;
+    for (int i = 0; i < w->md->ncon; i++) {
+        const mjContact *ct = &w->md->contact[i];
+        if ((ct->geom1 == w->person_geom || ct->geom2 == w->person_geom) && ct->dist < 0 &&
+            w->first_contact < 0) {
+            w->first_contact = t;
+            w->contact_speed = cs_contact_point_speed(w, ct);
+        }
+    }
+    w->peak = fmax(w->peak, w->k * fabs(w->md->qpos[w->spring_q]));
+    xn_event ev;
+    while (xn_controller_next_event(c, &ev)) {
+        if (ev.code == XN_EV_COLLISION && w->detected < 0) {
+            w->detected = (double)ev.time_ns * 1e-9;
+            w->detected_joint = ev.joint;
+        }
+        if (ev.code == XN_EV_PFL_SLOWED) w->pfl_slowed++;
+        if (ev.code == XN_EV_PFL_SPEED) w->pfl_tripped++;
+    }
+    xn_ctl_sample s;
+    while (xn_controller_next_sample(c, &s)) {
+    }
+    /* after the detection: at rest once every joint is slower than 1 mrad/s; any later speed
+     * above 20 mrad/s would be the motion starting again */
+    if (w->detected >= 0) {
+        double vmax = 0;
+        for (int i = 0; i < 7; i++) vmax = fmax(vmax, fabs(w->md->qvel[i]));
+        if (w->stop_time < 0 && vmax < 1e-3) w->stop_time = t;
+        if (w->stop_time >= 0) {
+            w->max_joint_speed_after_rest = fmax(w->max_joint_speed_after_rest, vmax);
+            if (vmax > 0.02) w->resumed = 1;
+        }
+    }
+    return 0;
+}
+
+/* Options of a run beyond the program. */
+typedef struct {
+    double max_time;      /* s of simulated time (default 8) */
+    xn_mujoco_options mj; /* noise and the like */
+    void (*config)(xn_controller_config *cfg, xn_model *m, void *user); /* tweak the controller */
+    void *user;
+} cs_options;
+
+/* Run a program on the Panda with the obstacle in dir; fills w. Returns 0, or -1 when the
+ * scene, the program or the controller cannot be set up (the message is printed). */
+static int cs_run(const char *dir, const char *prog, const cs_obstacle *o, const cs_options *opt,
+                  cs_watch *w) {
+    char scene[512];
+    snprintf(scene, sizeof scene, "%s/collision_scene.xml", dir);
+    cs_write_scene(dir, scene, o);
+    xn_error err;
+    xn_model *m = NULL;
+    xn_hal *hal = NULL;
+    xn_program *p = NULL;
+    xn_controller *c = NULL;
+    memset(w, 0, sizeof *w);
+    w->first_contact = w->detected = w->stop_time = -1;
+    w->detected_joint = -1;
+    if (xn_load_model(PANDA_SCENE, NULL, &m, &err) ||
+        xn_mujoco_open(scene, opt ? &opt->mj : NULL, &hal, &err) ||
+        xn_program_parse(prog, strlen(prog), "collide.xnp", &p, &err)) {
+        fprintf(stderr, "set-up: %s\n", err.message);
+        xn_hal_close(hal);
+        xn_model_free(m);
+        return -1;
+    }
+    xn_controller_config cfg;
+    rt_panda_config(&cfg);
+    if (opt && opt->config) opt->config(&cfg, m, opt->user);
+    if (xn_controller_create(m, hal, p, &cfg, &c, &err)) {
+        fprintf(stderr, "controller: %s\n", err.message);
+        xn_program_free(p);
+        xn_hal_close(hal);
+        xn_model_free(m);
+        return -1;
+    }
+    w->mm = xn_mujoco_model(hal);
+    w->md = xn_mujoco_data(hal);
+    w->person_geom = mj_name2id(w->mm, mjOBJ_GEOM, "person_c");
+    w->spring_q = w->mm->jnt_qposadr[mj_name2id(w->mm, mjOBJ_JOINT, "person_spring")];
+    w->k = o->stiffness;
+    w->c = c;
+    xn_loop_config lc;
+    xn_loop_config_init(&lc);
+    lc.after_cycle = cs_observe;
+    lc.user = w;
+    lc.max_time_s = opt && opt->max_time > 0 ? opt->max_time : 8;
+    xn_loop_report rep;
+    xn_loop_run(c, hal, &lc, &rep);
+    xn_controller_free(c);
+    xn_program_free(p);
+    xn_hal_close(hal);
+    xn_model_free(m);
+    return 0;
+}
+
+#endif

@@ -33,11 +33,17 @@ typedef struct {
     xn_real friction_smoothing; /**< rad/s over which the Coulomb term reverses (tanh), 0.01 */
     xn_real *threshold;         /**< N m per joint, default 5 */
     xn_real *threshold_speed;   /**< N m per rad/s of the joint's speed added, default 0 */
+    xn_real threshold_model;    /**< fraction of the torque acting on the joint added to its
+                                     threshold, for the model's errors (which scale with it):
+                                     default 0 */
     xn_real *isolation_level;   /**< N m per joint: a residual above it counts as carrying the
                                      contact when isolating (below the detection threshold: a
                                      contact near a joint's axis loads it little), default 0.3 */
+    int persistence;            /**< cycles in a row over the threshold before a joint counts
+                                     (default 1) */
     /* state */
     xn_real *p_hat, *r, *work, *work2;
+    int *over; /* per joint: cycles in a row over the threshold */
     int started;
 } xn_observer;
 
@@ -51,7 +57,8 @@ void xn_observer_reset(xn_observer *o);
 /** One step of length dt (s) at the measured state (q: nq, qd: nv) with the joint torques tau
  * (nv): link-side (motor = 0) or the motor's commanded torque (motor = 1: the friction model is
  * subtracted). Updates o->r (the external-torque estimate, N m) and returns the number of joints
- * whose |r| exceeds threshold + threshold_speed |qd|. Uses d (CRBA twice, RNEA); no allocation. */
+ * whose |r| has exceeded threshold + threshold_speed |qd| + threshold_model |tau| for the last
+ * `persistence` steps. Uses d (CRBA twice, RNEA); no allocation. */
 int xn_observer_step(xn_observer *o, const xn_model *m, xn_data *d, const xn_real *q,
                      const xn_real *qd, const xn_real *tau, int motor, xn_real dt);
 /** Which joint's residual is above its isolation level furthest from the root (by DoF index, the

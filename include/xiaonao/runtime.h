@@ -132,19 +132,30 @@ typedef struct {
     const xn_shaper_table *shaper_table; /**< for `set shaper auto` (NULL: the command is
                                               refused); must outlive the controller */
     /* collision detection (`set collision`), per controlled joint: */
-    xn_real collision_threshold[XN_OTG_MAX_DOFS];       /**< N m (default: 10 % of the joint's
-                                                             torque limit) */
+    xn_real collision_threshold[XN_OTG_MAX_DOFS];       /**< N m (default (NaN):
+                                                             XN_COLLISION_THRESHOLD times the
+                                                             joint's torque limit) */
     xn_real collision_threshold_speed[XN_OTG_MAX_DOFS]; /**< N m per rad/s (default 0) */
     xn_real friction_coulomb[XN_OTG_MAX_DOFS];          /**< N m, the observer's friction model */
     xn_real friction_viscous[XN_OTG_MAX_DOFS];          /**< N m s/rad */
     xn_real observer_gain;                              /**< 1/s (default 400: a 2.5 ms lag) */
-    xn_real reflex_distance;   /**< rad (joint space) the reflex retracts (default 0.05) */
-    xn_real collision_braking; /**< the stop2 and reflex reactions brake at this multiple of
-                                    the rated acceleration and jerk (default 4; the servo
-                                    clips at the torque limits): every millimetre of braking
-                                    distance presses the person harder */
-    xn_real compliant_damping; /**< N m s/rad of the compliant reaction (default 5) */
+    int collision_persistence;         /**< cycles in a row a residual must stay over its
+                                            threshold (default 2: one noisy sample is not a
+                                            contact) */
+    xn_real collision_threshold_model; /**< fraction of each joint's torque added to its
+                                            threshold: how far off the model may be (default
+                                            0.3: masses and centres of mass +-10 %) */
+    xn_real reflex_distance;           /**< rad (joint space) the reflex retracts (default 0.05) */
+    xn_real collision_braking;         /**< the stop2 and reflex reactions brake at this multiple of
+                                            the rated acceleration and jerk (default 4; the servo
+                                            clips at the torque limits): every millimetre of braking
+                                            distance presses the person harder */
+    xn_real compliant_damping;         /**< N m s/rad of the compliant reaction (default 5) */
 } xn_controller_config;
+
+/** The default collision threshold: this fraction of each joint's torque limit (docs/safety.md
+ * tells how it was chosen). */
+#define XN_COLLISION_THRESHOLD 0.12
 
 /** Defaults: torque mode, computed torque at 60 rad/s, limits from the model (velocity; or 1
  * rad/s when the model has none), acceleration 10 rad/s^2, jerk 1000 rad/s^3. */

@@ -24,7 +24,8 @@ xn_observer *xn_observer_create(const xn_model *m) {
     o->r = calloc(n, sizeof(xn_real));
     o->work = calloc(3 * n, sizeof(xn_real));
     o->work2 = calloc(((size_t)m->nq + 1) * 2, sizeof(xn_real));
-    if (!o->gain || !o->friction_coulomb || !o->friction_viscous || !o->threshold ||
+    o->over = calloc(n, sizeof(int));
+    if (!o->over || !o->gain || !o->friction_coulomb || !o->friction_viscous || !o->threshold ||
         !o->threshold_speed || !o->isolation_level || !o->p_hat || !o->r || !o->work || !o->work2) {
         xn_observer_free(o);
         return NULL;
@@ -35,6 +36,7 @@ xn_observer *xn_observer_create(const xn_model *m) {
         o->isolation_level[k] = 0.3;
     }
     o->friction_smoothing = 0.01;
+    o->persistence = 1;
     return o;
 }
 
@@ -50,12 +52,16 @@ void xn_observer_free(xn_observer *o) {
     free(o->r);
     free(o->work);
     free(o->work2);
+    free(o->over);
     free(o);
 }
 
 void xn_observer_reset(xn_observer *o) {
     o->started = 0;
-    for (int k = 0; k < o->nv; k++) o->r[k] = 0;
+    for (int k = 0; k < o->nv; k++) {
+        o->r[k] = 0;
+        o->over[k] = 0;
+    }
 }
 
 /* The joint torques the observer counts as known: tau, less friction when tau is the motor's,
@@ -71,10 +77,18 @@ static void known_torque(const xn_observer *o, const xn_model *m, const xn_real 
     }
 }
 
-static int count_over(const xn_observer *o, const xn_real *val, const xn_real *qd) {
+/* The threshold grows with the joint's speed and with the torque acting on it (what the
+ * model's errors scale with). */
+static int over_threshold(const xn_observer *o, int k, xn_real val, const xn_real *qd,
+                          const xn_real *tau) {
+    return fabs(val) > o->threshold[k] + o->threshold_speed[k] * fabs(qd[k]) +
+                           o->threshold_model * fabs(tau[k]);
+}
+
+static int count_over(const xn_observer *o, const xn_real *val, const xn_real *qd,
+                      const xn_real *tau) {
     int n = 0;
-    for (int k = 0; k < o->nv; k++)
-        n += fabs(val[k]) > o->threshold[k] + o->threshold_speed[k] * fabs(qd[k]);
+    for (int k = 0; k < o->nv; k++) n += over_threshold(o, k, val[k], qd, tau);
     return n;
 }
 
@@ -121,7 +135,14 @@ int xn_observer_step(xn_observer *o, const xn_model *m, xn_data *d, const xn_rea
         o->p_hat[i] += dt * (t[i] - d->nle[i] + mdot_qd[i] + o->r[i]);
         o->r[i] = o->gain[i] * (p[i] - o->p_hat[i]);
     }
-    return count_over(o, o->r, qd);
+    /* a joint counts once it has been over for `persistence` cycles in a row: a contact's
+     * residual grows over milliseconds, sensor noise flickers */
+    int n = 0;
+    for (int k = 0; k < nv; k++) {
+        o->over[k] = over_threshold(o, k, o->r[k], qd, t) ? o->over[k] + 1 : 0;
+        n += o->over[k] >= o->persistence;
+    }
+    return n;
 }
 
 int xn_observer_isolate(const xn_observer *o, const xn_model *m, const xn_real *qd) {
@@ -168,5 +189,5 @@ int xn_collision_baseline(const xn_observer *o, const xn_model *m, xn_data *d, c
     xn_dyn_rnea(m, d, q, qd, qdd_ref);
     known_torque(o, m, qd, tau, motor, diff);
     for (int k = 0; k < m->nv; k++) diff[k] -= d->tau[k];
-    return count_over(o, diff, qd);
+    return count_over(o, diff, qd, d->tau);
 }

@@ -58,6 +58,8 @@ void xn_controller_config_init(xn_controller_config *c) {
     c->torque_limit_cycles = 50;
     c->torque_margin = 0.8;
     c->observer_gain = 400;
+    c->collision_threshold_model = 0.3;
+    c->collision_persistence = 2;
     c->reflex_distance = 0.05;
     c->collision_braking = 4;
     c->compliant_damping = 5;
@@ -65,7 +67,7 @@ void xn_controller_config_init(xn_controller_config *c) {
         c->max_velocity[k] = NAN; /* NaN: take the model's */
         c->max_acceleration[k] = 10;
         c->max_jerk[k] = 1000;
-        c->collision_threshold[k] = NAN; /* NaN: 10 % of the torque limit */
+        c->collision_threshold[k] = NAN; /* NaN: XN_COLLISION_THRESHOLD of the torque limit */
     }
 }
 
@@ -218,6 +220,11 @@ static xn_status check_config(xn_controller *c, xn_error *err) {
         return create_fail(err, "the torque margin must be in (0, 1]");
     if (!(g->observer_gain > 0) || !isfinite(g->observer_gain))
         return create_fail(err, "the observer gain must be finite and > 0");
+    if (g->collision_persistence < 1 || g->collision_persistence > 100)
+        return create_fail(err, "the collision persistence must be 1 to 100 cycles");
+    if (!(g->collision_threshold_model >= 0 && g->collision_threshold_model < 1))
+        return create_fail(err, "the model-error share of the collision thresholds must be in "
+                                "[0, 1)");
     if (!(g->reflex_distance > 0) || !(g->compliant_damping >= 0))
         return create_fail(err, "the reflex distance must be > 0 and the compliant damping >= 0");
     if (!(g->collision_braking >= 1) || !isfinite(g->collision_braking))
@@ -375,7 +382,8 @@ xn_status xn_controller_create(xn_model *m, xn_hal *hal, const xn_program *progr
     for (int k = 0; k < c->nj; k++) {
         int v = c->vadr[k];
         xn_real th = c->cfg.collision_threshold[k];
-        if (isnan(th)) th = isfinite(c->servo->tau_max[v]) ? 0.1 * c->servo->tau_max[v] : 5;
+        if (isnan(th))
+            th = isfinite(c->servo->tau_max[v]) ? XN_COLLISION_THRESHOLD * c->servo->tau_max[v] : 5;
         c->obs->threshold[v] = c->base_threshold[v] = th;
         c->obs->isolation_level[v] = 0.06 * th;
         c->obs->threshold_speed[v] = c->cfg.collision_threshold_speed[k];
@@ -383,6 +391,8 @@ xn_status xn_controller_create(xn_model *m, xn_hal *hal, const xn_program *progr
         c->obs->friction_viscous[v] = c->cfg.friction_viscous[k];
         c->obs->gain[v] = c->cfg.observer_gain;
     }
+    c->obs->threshold_model = c->cfg.collision_threshold_model;
+    c->obs->persistence = c->cfg.collision_persistence;
     c->coll_kind = -1;
     c->fault_cw = XN_CW_QUICK_STOP;
     if (program) {

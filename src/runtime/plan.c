@@ -21,6 +21,7 @@
 #define MAX_RATE 50.0   /* rad per m of path: more is a singularity */
 #define PFL_MARGIN 0.97 /* plan this far under a power-and-force limit */
 #define PFL_SAMPLES 200 /* samples of a movej checked against the limits */
+#define PFL_SPREAD 10   /* grid points (about 1 cm) a path's speed cap reaches beyond a region */
 
 static xn_status plan_fail(xn_error *err, const xn_controller *c, const xn_instruction *in,
                            const char *fmt, ...) __attribute__((format(printf, 4, 5)));
@@ -183,7 +184,7 @@ static xn_status plan_chain(xn_controller *c, xn_ik *ik, int flange, int i, int 
     if (c->pfl && xn_pfl_active(c->pfl)) {
         /* power and force limiting: at each grid point, the path speed at which the fastest
          * watched point reaches its limit (a margin for the smoothing of the time law) */
-        cap = malloc((size_t)N * sizeof *cap);
+        cap = malloc(2 * (size_t)N * sizeof *cap);
         if (!cap) {
             free(vmax);
             free(amax);
@@ -196,6 +197,17 @@ static xn_status plan_chain(xn_controller *c, xn_ik *ik, int flange, int i, int 
                                 &p->jp->dq[(size_t)g * (size_t)nv], &ck);
             cap[g] = ck.point >= 0 ? PFL_MARGIN * ck.allowed / ck.speed : INFINITY;
         }
+        /* the time law is smoothed over a few milliseconds after TOPP: spread each cap over
+         * PFL_SPREAD grid points either way so that the smoothing cannot carry a faster speed
+         * into a region (a running minimum over the window, kept in the spare half of cap) */
+        xn_real *spread = cap + N;
+        for (int g = 0; g < N; g++) {
+            xn_real lowest = INFINITY;
+            for (int h = g - PFL_SPREAD; h <= g + PFL_SPREAD; h++)
+                if (h >= 0 && h < N) lowest = fmin(lowest, cap[h]);
+            spread[g] = lowest;
+        }
+        memcpy(cap, spread, (size_t)N * sizeof *cap);
         lim.sdot_max = cap;
     }
     int where = -1;

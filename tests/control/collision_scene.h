@@ -18,7 +18,9 @@
 #include "test_util.h"
 
 /* The person's part: a capsule from `from` to `to` (relative to pos) on a slide joint along
- * `axis` (the direction the arm pushes it), with mass (kg) and stiffness (N/m); 20 % damping. */
+ * `axis` (the direction the arm pushes it), with mass (kg) and stiffness (N/m); 20 % damping.
+ * The contact itself is made stiff (a 2 ms time constant instead of MuJoCo's 20 ms): the body
+ * region's spring is the compliance that matters. */
 typedef struct {
     double pos[3], axis[3], from[3], to[3], radius;
     double mass, stiffness;
@@ -28,10 +30,36 @@ typedef struct {
 static const cs_obstacle cs_hand = {
     {0.45, 0.05, 0.27}, {0, 1, 0}, {-0.05, 0, 0}, {0.05, 0, 0}, 0.025, 0.6, 75000};
 
+/* The ISO/TS 15066 lower arm (2 kg, 40 N/mm) lying radially at the height of the Panda's elbow
+ * (joint 4), at angle phi about the base: joint 1 sweeps the elbow into it. */
+static inline cs_obstacle cs_forearm_at(double phi) {
+    double r = 0.3, c = cos(phi), s = sin(phi);
+    cs_obstacle o = {{r * c, r * s, 0.6},
+                     {-s, c, 0},
+                     {-0.05 * c, -0.05 * s, 0},
+                     {0.05 * c, 0.05 * s, 0},
+                     0.03,
+                     2,
+                     40000};
+    return o;
+}
+
+#define CS_ELBOW_START                                                                             \
+    "pose from = [-0.6, 0.4, 0, -1.4, 0, 1.8, 0.785]\n"                                            \
+    "pose to = [1.4, 0.4, 0, -1.4, 0, 1.8, 0.785]\nmovej from\nwait 0.2\n"
+
+/* The hand scenario's way: the tool runs along +y at x 0.45, z 0.35 (flange) from y = -0.15;
+ * cs_hand lies across it at the fingers' height. CS_HAND_MOVE takes the tool speed and the
+ * acceleration (m/s, m/s^2). */
+#define CS_HAND_START                                                                              \
+    "pose home = [0, -0.3, 0, -2.2, 0, 1.9, 0.785]\nmovej home\n"                                  \
+    "movel p[0.45, -0.15, 0.35, 180deg, 0, -45deg] speed 0.3\nwait 0.2\n"
+#define CS_HAND_MOVE "movel p[0.45, 0.25, 0.35, 180deg, 0, -45deg] speed %g accel %g\nwait 0.3\n"
+
 /* A scene: the Panda and the obstacle (MuJoCo resolves includes next to the including file, so
  * the Panda's description is copied beside it, with the obstacle's coordinate added to the home
  * keyframe). */
-static void cs_write_scene(const char *dir, const char *path, const cs_obstacle *o) {
+static inline void cs_write_scene(const char *dir, const char *path, const cs_obstacle *o) {
     char copy[600];
     snprintf(copy, sizeof copy, "%s/panda.xml", dir);
     size_t len;
@@ -63,7 +91,7 @@ static void cs_write_scene(const char *dir, const char *path, const cs_obstacle 
             "damping=\"%g\"/>\n"
             "      <inertial mass=\"%g\" pos=\"0 0 0\" diaginertia=\"0.005 0.005 0.005\"/>\n"
             "      <geom name=\"person_c\" type=\"capsule\" size=\"%g\" fromto=\"%g %g %g %g %g "
-            "%g\"/>\n"
+            "%g\" solref=\"0.002 1\"/>\n"
             "    </body>\n"
             "  </worldbody>\n"
             "</mujoco>\n",
@@ -88,10 +116,40 @@ typedef struct {
     mjModel *mm;
     mjData *md;
     xn_controller *c;
+    /* the baseline detector beside the controller's observer (cs_options.baseline) */
+    xn_hal *hal;
+    xn_model *m;
+    xn_data *bd;
+    xn_observer *base;
+    double base_detected;
+    double base_worst; /* the baseline's largest |difference| / threshold while running */
 } cs_watch;
 
+/* The baseline on the measured state: tau - (M qdd_ref + n) over the controller's default
+ * thresholds (XN_COLLISION_THRESHOLD of each arm joint's torque limit). The Panda's 9 model
+ * coordinates are the first 9 joints of the robot. */
+static inline void cs_baseline_step(cs_watch *w, xn_controller *c) {
+    if (!w->base || w->base_detected >= 0) return;
+    double q[9], v[9], tau[9], a[9] = {0};
+    for (int i = 0; i < 9; i++) {
+        q[i] = w->hal->joint[i].position;
+        v[i] = w->hal->joint[i].velocity;
+        tau[i] = w->hal->joint[i].torque;
+    }
+    const xn_ctl_sample *s = xn_controller_sample(c);
+    for (int i = 0; i < 7; i++) a[i] = s->a_ref[i];
+    double diff[9];
+    if (s->state != XN_CTL_RUNNING) return;
+    if (xn_collision_baseline(w->base, w->m, w->bd, q, v, a, tau, 0, diff) > 0)
+        w->base_detected = w->md->time;
+    for (int k = 0; k < 7; k++)
+        w->base_worst =
+            fmax(w->base_worst, fabs(diff[k]) / (w->base->threshold[k] +
+                                                 w->base->threshold_model * fabs(w->bd->tau[k])));
+}
+
 /* The speed of the arm's point touching the person (at the first contact), from MuJoCo. */
-static double cs_contact_point_speed(const cs_watch *w, const mjContact *ct) {
+static inline double cs_contact_point_speed(const cs_watch *w, const mjContact *ct) {
     int g = ct->geom1 == w->person_geom ? ct->geom2 : ct->geom1;
     int b = w->mm->geom_bodyid[g];
     double v[6];
@@ -104,9 +162,10 @@ static double cs_contact_point_speed(const cs_watch *w, const mjContact *ct) {
     return sqrt(vp[0] * vp[0] + vp[1] * vp[1] + vp[2] * vp[2]);
 }
 
-static int cs_observe(void *user, xn_controller *c) {
+static inline int cs_observe(void *user, xn_controller *c) {
     cs_watch *w = user;
     double t = w->md->time;
+    cs_baseline_step(w, c);
     for (int i = 0; i < w->md->ncon; i++) {
         const mjContact *ct = &w->md->contact[i];
         if ((ct->geom1 == w->person_geom || ct->geom2 == w->person_geom) && ct->dist < 0 &&
@@ -148,12 +207,14 @@ typedef struct {
     xn_mujoco_options mj; /* noise and the like */
     void (*config)(xn_controller_config *cfg, xn_model *m, void *user); /* tweak the controller */
     void *user;
+    int baseline;          /* run the baseline detector beside the observer */
+    double baseline_scale; /* its thresholds: the controller's default times this (0: 1) */
 } cs_options;
 
 /* Run a program on the Panda with the obstacle in dir; fills w. Returns 0, or -1 when the
  * scene, the program or the controller cannot be set up (the message is printed). */
-static int cs_run(const char *dir, const char *prog, const cs_obstacle *o, const cs_options *opt,
-                  cs_watch *w) {
+static inline int cs_run(const char *dir, const char *prog, const cs_obstacle *o,
+                         const cs_options *opt, cs_watch *w) {
     char scene[512];
     snprintf(scene, sizeof scene, "%s/collision_scene.xml", dir);
     cs_write_scene(dir, scene, o);
@@ -163,7 +224,7 @@ static int cs_run(const char *dir, const char *prog, const cs_obstacle *o, const
     xn_program *p = NULL;
     xn_controller *c = NULL;
     memset(w, 0, sizeof *w);
-    w->first_contact = w->detected = w->stop_time = -1;
+    w->first_contact = w->detected = w->stop_time = w->base_detected = -1;
     w->detected_joint = -1;
     if (xn_load_model(PANDA_SCENE, NULL, &m, &err) ||
         xn_mujoco_open(scene, opt ? &opt->mj : NULL, &hal, &err) ||
@@ -189,6 +250,19 @@ static int cs_run(const char *dir, const char *prog, const cs_obstacle *o, const
     w->spring_q = w->mm->jnt_qposadr[mj_name2id(w->mm, mjOBJ_JOINT, "person_spring")];
     w->k = o->stiffness;
     w->c = c;
+    w->hal = hal;
+    w->m = m;
+    if (opt && opt->baseline) {
+        w->bd = xn_data_create(m);
+        w->base = xn_observer_create(m);
+        double scale = opt->baseline_scale > 0 ? opt->baseline_scale : 1;
+        for (int k = 0; k < m->nv && w->base; k++)
+            w->base->threshold[k] = k < 7
+                                        ? scale * XN_COLLISION_THRESHOLD *
+                                              fmin(m->dof_effort[k], hal->joint_info[k].torque_max)
+                                        : INFINITY;
+        if (w->base) w->base->threshold_model = 0.3;
+    }
     xn_loop_config lc;
     xn_loop_config_init(&lc);
     lc.after_cycle = cs_observe;
@@ -196,6 +270,10 @@ static int cs_run(const char *dir, const char *prog, const cs_obstacle *o, const
     lc.max_time_s = opt && opt->max_time > 0 ? opt->max_time : 8;
     xn_loop_report rep;
     xn_loop_run(c, hal, &lc, &rep);
+    xn_observer_free(w->base);
+    xn_data_free(w->bd);
+    w->base = NULL;
+    w->bd = NULL;
     xn_controller_free(c);
     xn_program_free(p);
     xn_hal_close(hal);

@@ -11,9 +11,7 @@ static int run(const char *prog, const cs_obstacle *o, cs_watch *w) {
     return cs_run(XN_TMP_DIR, prog, o, NULL, w);
 }
 
-#define START                                                                                      \
-    "pose home = [0, -0.3, 0, -2.2, 0, 1.9, 0.785]\nmovej home\n"                                  \
-    "movel p[0.45, -0.15, 0.35, 180deg, 0, -45deg] speed 0.3\nwait 0.2\n"
+#define START CS_HAND_START
 
 static void hand_hits(void) {
     /* the tool's fingers cross y = 0.05 at z 0.27 moving along +y: a "hand" lies across */
@@ -56,32 +54,14 @@ static void hand_hits(void) {
     }
 }
 
-/* The ISO/TS 15066 lower arm (2 kg, 40 N/mm) lying radially at the height of the Panda's elbow
- * (joint 4), at angle phi about the base: joint 1 sweeps the elbow into it. */
-static cs_obstacle forearm_at(double phi) {
-    double r = 0.3, c = cos(phi), s = sin(phi);
-    cs_obstacle o = {{r * c, r * s, 0.6},
-                     {-s, c, 0},
-                     {-0.05 * c, -0.05 * s, 0},
-                     {0.05 * c, 0.05 * s, 0},
-                     0.03,
-                     2,
-                     40000};
-    return o;
-}
-
-#define ELBOW_START                                                                                \
-    "pose from = [-0.6, 0.4, 0, -1.4, 0, 1.8, 0.785]\n"                                            \
-    "pose to = [1.4, 0.4, 0, -1.4, 0, 1.8, 0.785]\nmovej from\nwait 0.2\n"
-
 static void elbow_hits(void) {
-    cs_obstacle arm = forearm_at(0.6);
+    cs_obstacle arm = cs_forearm_at(0.6);
     const char *reactions[] = {"stop2", "stop0", "reflex"};
     double fractions[2] = {0.5, 1.0};
     for (int s = 0; s < 2; s++) {
         cs_watch w;
         char prog[1024];
-        snprintf(prog, sizeof prog, ELBOW_START "movej to speed %g\nwait 0.5\n", fractions[s]);
+        snprintf(prog, sizeof prog, CS_ELBOW_START "movej to speed %g\nwait 0.5\n", fractions[s]);
         if (run(prog, &arm, &w)) {
             XT_CHECK(0, "elbow scene");
             return;
@@ -92,7 +72,7 @@ static void elbow_hits(void) {
                  free_peak);
         for (int r = 0; r < 3; r++) {
             snprintf(prog, sizeof prog,
-                     ELBOW_START "set collision %s\nmovej to speed %g\nwait 0.5\n", reactions[r],
+                     CS_ELBOW_START "set collision %s\nmovej to speed %g\nwait 0.5\n", reactions[r],
                      fractions[s]);
             run(prog, &arm, &w);
             double delay = w.detected - w.first_contact;
@@ -120,8 +100,9 @@ static void elbow_hits(void) {
         cs_watch w;
         char prog[1024];
         snprintf(prog, sizeof prog,
-                 ELBOW_START "set contact lower_arm [%g, %g, %g] 0.15 clamped\nset collision %s\n"
-                             "movej to\nwait 0.5\n",
+                 CS_ELBOW_START
+                 "set contact lower_arm [%g, %g, %g] 0.15 clamped\nset collision %s\n"
+                 "movej to\nwait 0.5\n",
                  arm.pos[0], arm.pos[1], arm.pos[2], reactions[r]);
         run(prog, &arm, &w);
         XT_CHECK(w.pfl_slowed == 1 && w.pfl_tripped == 0, "the movej was slowed (%d, %d)",
@@ -149,11 +130,11 @@ static int stop_early(void *user, xn_controller *c) {
 }
 
 static void collision_during_stop(void) {
-    cs_obstacle arm = forearm_at(0.6);
+    cs_obstacle arm = cs_forearm_at(0.6);
     char scene[512];
     snprintf(scene, sizeof scene, "%s/collision_scene.xml", XN_TMP_DIR);
     cs_write_scene(XN_TMP_DIR, scene, &arm);
-    const char *prog = ELBOW_START "set collision stop2\nmovej to\nwait 0.5\n";
+    const char *prog = CS_ELBOW_START "set collision stop2\nmovej to\nwait 0.5\n";
     xn_error err;
     xn_model *m = NULL;
     xn_hal *hal = NULL;

@@ -7,12 +7,7 @@
  * not foresee) is stopped by the monitor. SPDX-License-Identifier: Apache-2.0 */
 #include "collision_scene.h"
 
-/* the tool's way: from y = -0.15 to y = 0.25 at x 0.45, z 0.35 (flange); the hand of cs_hand
- * lies across it lower down, at the fingers' height */
-#define START                                                                                      \
-    "pose home = [0, -0.3, 0, -2.2, 0, 1.9, 0.785]\nmovej home\n"                                  \
-    "movel p[0.45, -0.15, 0.35, 180deg, 0, -45deg] speed 0.3\nwait 0.2\n"
-#define MOVE "movel p[0.45, 0.25, 0.35, 180deg, 0, -45deg] speed %g accel 5\nwait 0.3\n"
+#define START CS_HAND_START
 
 /* far from the arm: a scene with nobody in it */
 static const cs_obstacle nobody = {{0, 1.5, 0.2}, {0, 1, 0}, {-0.05, 0, 0}, {0.05, 0, 0},
@@ -98,7 +93,8 @@ static void region_slows_a_path(void) {
     s.radius = 0.08;
     s.from_line = 6;
     char prog[1024];
-    snprintf(prog, sizeof prog, START "set contact face [0.45, 0.05, 0.35] 0.08\n" MOVE, 0.5);
+    snprintf(prog, sizeof prog, START "set contact face [0.45, 0.05, 0.35] 0.08\n" CS_HAND_MOVE,
+             0.5, 5.0);
     if (run_speed(prog, &nobody, &s)) {
         XT_CHECK(0, "set-up");
         return;
@@ -172,15 +168,16 @@ static void monitor_limit_matches(void) {
 static void clamped_hand(void) {
     cs_watch w;
     char prog[1024];
-    snprintf(prog, sizeof prog, START "set collision stop2\n" MOVE, 1.0);
+    snprintf(prog, sizeof prog, START "set collision stop2\n" CS_HAND_MOVE, 1.0, 5.0);
     if (cs_run(XN_TMP_DIR, prog, &cs_hand, NULL, &w)) {
         XT_CHECK(0, "set-up");
         return;
     }
     double plain = w.peak, plain_speed = w.contact_speed;
     snprintf(prog, sizeof prog,
-             START "set contact hand [0.45, 0.05, 0.3] 0.12 clamped\nset collision stop2\n" MOVE,
-             1.0);
+             START
+             "set contact hand [0.45, 0.05, 0.3] 0.12 clamped\nset collision stop2\n" CS_HAND_MOVE,
+             1.0, 5.0);
     cs_run(XN_TMP_DIR, prog, &cs_hand, NULL, &w);
     XT_CHECK(w.detected > 0 && w.peak < 140 && w.peak < 0.5 * plain,
              "hand at 1 m/s, stop2: %.0f N with the region (limit 140 N quasi-static), %.0f N "
@@ -197,7 +194,7 @@ static void collaborative(void) {
     s.radius = 0; /* everything is "outside" */
     s.from_line = 6;
     char prog[1024];
-    snprintf(prog, sizeof prog, START "set collaborative 0.25\n" MOVE, 1.0);
+    snprintf(prog, sizeof prog, START "set collaborative 0.25\n" CS_HAND_MOVE, 1.0, 5.0);
     if (run_speed(prog, &nobody, &s)) {
         XT_CHECK(0, "set-up");
         return;

@@ -365,7 +365,7 @@ int main(int argc, char **argv) {
             "'Peak force on a pinned hand or forearm'; plot '%s/collision.dat' using 2:xtic(1) "
             "title 'no reaction', '' using 3 title 'stop 2', '' using 4 title 'stop 0', '' "
             "using 5 title 'contact region + stop 2', '' using 6 with linespoints lw 2 pt 7 "
-            "title 'ISO/TS 15066 transient limit'\"",
+            "lc rgb 'black' title 'ISO/TS 15066 transient limit'\"",
             plot, plot);
         if (system(cmd) == 0) printf("\nplot: %s/collision.png\n", plot);
     }

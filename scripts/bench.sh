@@ -19,3 +19,7 @@ echo
 echo "## Vibration suppression (flexible Panda)"
 echo
 "$build/bench/bench_vibration"
+echo
+echo "## Collision detection and reaction (simulated Panda; a simulated hour of free motion first)"
+echo
+"$build/bench/bench_collision" 60

@@ -21,6 +21,15 @@ extern "C" {
 void xn_joint_impedance(const xn_model *m, xn_data *d, const xn_real *q, const xn_real *qd,
                         const xn_real *q0, const xn_real *K, const xn_real *D, xn_real *tau);
 
+/** Joint impedance with inertia shaping: the closed loop of each DoF whose desired inertia Md
+ * (nv; kg m^2 or kg) is > 0 becomes Md qdd + D qd + K (q - q0) = tau_ext, decoupled from the
+ * others, by tau = M(q) qdd_d + C qd + g - tau_ext with qdd_d = Md^-1 (tau_ext - D qd - K (q -
+ * q0)). tau_ext (nv, N m) is the external torque the arm feels: torque sensors, or the momentum
+ * observer's residual. DoFs with Md = 0 get the plain law above. Uses d (RNEA, d->qdd). */
+void xn_joint_impedance_shaped(const xn_model *m, xn_data *d, const xn_real *q, const xn_real *qd,
+                               const xn_real *q0, const xn_real *K, const xn_real *D,
+                               const xn_real *Md, const xn_real *tau_ext, xn_real *tau);
+
 /** Settings of the Cartesian laws. Stiffness and damping are per axis of the world-aligned frame
  * at the controlled point: x, y, z (N/m, N s/m), then rotations (N m/rad, N m s/rad). */
 typedef struct {

@@ -22,6 +22,7 @@
  *     set shaper zvd 19.5 0.03      # input shaping of every motion against a mode (Hz, damping
  *                                   # ratio): zv, zvd, zvdd, or ei F Z V (vibration tolerance)
  *     impedance joint 200 5 for 3   # joint impedance: K (N m/rad, or [per joint]), D (N m s/rad)
+ *     impedance joint 200 5 inertia 0.5 for 3  # ... with the inertia shaped (kg m^2, or [..])
  *     impedance cartesian [1000, 1000, 1000, 50, 50, 50] for 5   # at the tool; damping
  *                                   # critically damped unless: damping [..6]
  *     guide damping 50 speed 0.25 lock rx ry rz for 30   # hand guiding (N s/m, m/s)
@@ -106,6 +107,9 @@ typedef struct {
     char cmp;         /**< wait until JOINT: '<' or '>' */
     char name[64];    /**< the pose used by movej (or ""), the joint of wait until */
     xn_real duration; /**< impedance, guide, admittance: for how long (s) */
+    xn_real inertia[XN_PROGRAM_MAX_AXES]; /**< impedance joint ... inertia: the desired inertia
+                                               per joint (kg m^2; 0: not shaped) */
+    int ninertia;                         /**< how many were given (0: one for all) */
 } xn_instruction;
 
 /** A parsed program. */

@@ -53,6 +53,31 @@ static void model_terms(const xn_model *m, xn_data *d, const xn_real *q, const x
     for (int k = 0; k < m->nv; k++) tau[k] = d->tau[k] + m->dof_damping[k] * qd[k];
 }
 
+void xn_joint_impedance_shaped(const xn_model *m, xn_data *d, const xn_real *q, const xn_real *qd,
+                               const xn_real *q0, const xn_real *K, const xn_real *D,
+                               const xn_real *Md, const xn_real *tau_ext, xn_real *tau) {
+    /* the closed loop Md qdd + D qd + K (q - q0) = tau_ext per shaped joint: command the
+     * acceleration that gives, through the model, less the external torque the arm already
+     * feels (tau = M qdd_d + C qd + g - tau_ext) */
+    xn_real *acc = d->qdd; /* d's storage: RNEA reads it, writes elsewhere */
+    for (int k = 0; k < m->nv; k++) acc[k] = 0;
+    for (int b = 1; b < m->nbody; b++) {
+        if (m->body_nq[b] != 1 || m->body_nv[b] != 1) continue;
+        int qa = m->body_qadr[b], va = m->body_vadr[b];
+        if (Md[va] > 0)
+            acc[va] = (tau_ext[va] - D[va] * qd[va] - K[va] * (q[qa] - q0[qa])) / Md[va];
+    }
+    model_terms(m, d, q, qd, acc, tau);
+    for (int b = 1; b < m->nbody; b++) {
+        if (m->body_nq[b] != 1 || m->body_nv[b] != 1) continue;
+        int qa = m->body_qadr[b], va = m->body_vadr[b];
+        if (Md[va] > 0)
+            tau[va] -= tau_ext[va];
+        else
+            tau[va] += K[va] * (q0[qa] - q[qa]) - D[va] * qd[va];
+    }
+}
+
 void xn_joint_impedance(const xn_model *m, xn_data *d, const xn_real *q, const xn_real *qd,
                         const xn_real *q0, const xn_real *K, const xn_real *D, xn_real *tau) {
     for (int k = 0; k < m->nv; k++) d->qdd[k] = 0; /* a zero acceleration, from d's storage */

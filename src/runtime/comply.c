@@ -44,6 +44,12 @@ xn_status xn_ctl_comply_prepare(xn_controller *c, xn_error *err) {
                      in->naxes, c->nj);
             return prep_fail(err, c, in, msg);
         }
+        if (in->op == XN_OP_IMPEDANCE && !in->cart && in->ninertia != 0 && in->ninertia != c->nj) {
+            char msg[160];
+            snprintf(msg, sizeof msg, "the inertia has %d values, the robot has %d joints",
+                     in->ninertia, c->nj);
+            return prep_fail(err, c, in, msg);
+        }
     }
     if (!need) return XN_OK;
     const xn_model *m = c->m;
@@ -56,6 +62,7 @@ xn_status xn_ctl_comply_prepare(xn_controller *c, xn_error *err) {
     c->comp = xn_compliance_create(m);
     c->Kj = calloc(nv, sizeof(xn_real));
     c->Dj = calloc(nv, sizeof(xn_real));
+    c->Mj = calloc(nv, sizeof(xn_real));
     c->q_anchor = calloc(nq, sizeof(xn_real));
     c->scratch = calloc(nv * 8, sizeof(xn_real)); /* J (6 nv) and two vectors */
     if (adm) {
@@ -65,7 +72,7 @@ xn_status xn_ctl_comply_prepare(xn_controller *c, xn_error *err) {
         if (c->ik && active) xn_ik_set_active(c->ik, active);
         free(active);
     }
-    if (!c->comp || !c->Kj || !c->Dj || !c->q_anchor || !c->scratch || (adm && !c->ik))
+    if (!c->comp || !c->Kj || !c->Dj || !c->Mj || !c->q_anchor || !c->scratch || (adm && !c->ik))
         return XN_ERR_NOMEM;
     return XN_OK;
 }
@@ -112,12 +119,16 @@ void xn_ctl_comply_start(xn_controller *c, const xn_instruction *in) {
     c->law.null_damping = 2;
     const char *what = "compliance";
     if (in->op == XN_OP_IMPEDANCE && !in->cart) {
-        for (int k = 0; k < m->nv; k++) c->Kj[k] = c->Dj[k] = 0;
+        for (int k = 0; k < m->nv; k++) c->Kj[k] = c->Dj[k] = c->Mj[k] = 0;
         for (int k = 0; k < c->nj; k++) {
             c->Kj[c->vadr[k]] = in->naxes ? in->target[k] : in->target[0];
             c->Dj[c->vadr[k]] = in->value[0];
+            c->Mj[c->vadr[k]] = in->ninertia ? in->inertia[k] : in->inertia[0];
         }
-        what = "joint impedance";
+        c->comply_shaped = in->inertia[0] > 0;
+        /* the shaped law needs the external torque: the observer's residual, from now */
+        if (c->comply_shaped) xn_observer_reset(c->obs);
+        what = c->comply_shaped ? "joint impedance with inertia shaping" : "joint impedance";
     } else if (in->op == XN_OP_IMPEDANCE) {
         memcpy(c->law.K, in->target, sizeof c->law.K);
         int given = 0;
@@ -164,7 +175,11 @@ void xn_ctl_comply_start(xn_controller *c, const xn_instruction *in) {
 void xn_ctl_comply_torque(xn_controller *c) {
     const xn_model *m = c->m;
     xn_real *tau = c->tau;
-    if (c->comply_op == XN_OP_IMPEDANCE && !c->comply_cart) {
+    if (c->comply_op == XN_OP_IMPEDANCE && !c->comply_cart && c->comply_shaped) {
+        xn_ctl_observer_step(c);
+        xn_joint_impedance_shaped(m, c->d, c->q, c->v, c->q_anchor, c->Kj, c->Dj, c->Mj, c->obs->r,
+                                  tau);
+    } else if (c->comply_op == XN_OP_IMPEDANCE && !c->comply_cart) {
         xn_joint_impedance(m, c->d, c->q, c->v, c->q_anchor, c->Kj, c->Dj, tau);
     } else if (c->comply_op == XN_OP_IMPEDANCE) {
         xn_cartesian_impedance(c->comp, m, c->d, c->q, c->v, &c->law, tau, NULL, NULL);

@@ -422,6 +422,7 @@ void xn_controller_free(xn_controller *c) {
     xn_ik_free(c->ik);
     free(c->Kj);
     free(c->Dj);
+    free(c->Mj);
     free(c->q_anchor);
     free(c->scratch);
     free(c->tau_meas);
@@ -561,9 +562,7 @@ static void react(xn_controller *c, int dof) {
     }
 }
 
-static void detect_collision(xn_controller *c) {
-    /* in a compliant mode contact is what is asked for: the observer waits */
-    if (c->coll_kind < 0 || c->reacted || c->act == ACT_COMPLY) return;
+int xn_ctl_observer_step(xn_controller *c) {
     const xn_hal *hal = c->hal;
     int motor = 0;
     for (int k = 0; k < c->m->nv; k++) c->tau_meas[k] = 0;
@@ -578,8 +577,13 @@ static void detect_collision(xn_controller *c) {
         }
     }
     xn_real dt = (xn_real)hal->period_ns * 1e-9;
-    if (xn_observer_step(c->obs, c->m, c->d, c->q, c->v, c->tau_meas, motor, dt) > 0)
-        react(c, xn_observer_isolate(c->obs, c->m, c->v));
+    return xn_observer_step(c->obs, c->m, c->d, c->q, c->v, c->tau_meas, motor, dt);
+}
+
+static void detect_collision(xn_controller *c) {
+    /* in a compliant mode contact is what is asked for: the observer waits */
+    if (c->coll_kind < 0 || c->reacted || c->act == ACT_COMPLY) return;
+    if (xn_ctl_observer_step(c) > 0) react(c, xn_observer_isolate(c->obs, c->m, c->v));
 }
 
 /* Power and force limiting, checked on the reference each cycle: the planner keeps motions

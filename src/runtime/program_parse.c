@@ -552,6 +552,16 @@ static int parse_impedance(lexer *lx, const pose_table *pt, xn_instruction *in) 
             return fail(lx, col,
                         "the damping must be > 0 N m s/rad (without damping the arm rings on "
                         "its springs; a negative one feeds energy in)");
+        if (is_word(&lx->tok, "inertia")) {
+            if (next(lx) < 0) return -1;
+            col = lx->tok.column;
+            if (values(lx, "the desired inertia (kg m^2, or [one per joint])", XN_PROGRAM_MAX_AXES,
+                       in->inertia, &in->ninertia) < 0)
+                return -1;
+            for (int k = 0; k < XN_PROGRAM_MAX_AXES; k++)
+                if (!(in->inertia[k] > 0) && (in->ninertia == 0 || k < in->ninertia))
+                    return fail(lx, col, "a desired inertia must be > 0 kg m^2");
+        }
         return duration(lx, in, "impedance");
     }
     if (!is_word(&lx->tok, "cartesian"))

@@ -122,9 +122,10 @@ struct xn_controller {
     xn_op comply_op;
     int comply_cart; /* impedance: Cartesian (1) or joint (0) */
     int64_t comply_end_ns;
-    int flange;        /* the frame Cartesian compliance acts on (with the tool offset) */
-    xn_real *Kj, *Dj;  /* nv: joint impedance */
-    xn_real *q_anchor; /* nq: where the compliant mode started */
+    int flange;            /* the frame Cartesian compliance acts on (with the tool offset) */
+    xn_real *Kj, *Dj, *Mj; /* nv: joint impedance (Mj: desired inertia, 0: not shaped) */
+    int comply_shaped;     /* joint impedance with inertia shaping */
+    xn_real *q_anchor;     /* nq: where the compliant mode started */
     xn_admittance adm;
     xn_real ft_bias[3]; /* the F/T sensor's reading (world) when admittance started */
     xn_ik *ik;          /* admittance: the reference follows the virtual motion by IK */
@@ -151,6 +152,10 @@ void xn_ctl_comply_torque(xn_controller *c);    /* impedance and guide: the torq
 void xn_ctl_comply_reference(xn_controller *c); /* admittance: the reference */
 void xn_ctl_comply_finish(xn_controller *c);
 xn_status xn_ctl_comply_prepare(xn_controller *c, xn_error *err);
+
+/* controller.c: one step of the momentum observer on this cycle's torques (the measured ones,
+ * or the commanded ones less friction); returns how many joints are over their thresholds */
+int xn_ctl_observer_step(xn_controller *c);
 
 /* controller.c: collision detection on/off (`set collision`) */
 void xn_ctl_set_collision(xn_controller *c, const xn_instruction *in);

@@ -165,6 +165,50 @@ static void joint_stiffness(void) {
     rig_close(&r);
 }
 
+/* Inertia shaping: the joint behaves as the mass-spring-damper asked for. Push joint 4, let go,
+ * and time its ringing: the damped frequency of K, D and the desired inertia, within 5 %. */
+static void inertia_shaping(void) {
+    const double K = 100, D = 2, inertias[2] = {0.5, 2.0};
+    for (int c = 0; c < 2; c++) {
+        char prog[512];
+        snprintf(prog, sizeof prog, HOME "impedance joint %g %g inertia %g for 4\n", K, D,
+                 inertias[c]);
+        rig r;
+        if (rig_open(&r, prog, XN_CMD_TORQUE) || reach_comply(&r)) {
+            XT_CHECK(0, "inertia shaping set-up");
+            return;
+        }
+        double q0 = r.md->qpos[3];
+        for (int k = 0; k < 1000; k++) {
+            r.md->qfrc_applied[3] = 3;
+            rt_cycle(r.c, r.hal);
+        }
+        r.md->qfrc_applied[3] = 0;
+        /* zero crossings of q - q0 after letting go */
+        double prev = r.md->qpos[3] - q0, first = -1, last = -1;
+        int crossings = 0;
+        for (int k = 0; k < 2000; k++) {
+            rt_cycle(r.c, r.hal);
+            double x = r.md->qpos[3] - q0;
+            if ((x > 0) != (prev > 0)) {
+                if (first < 0) first = r.md->time;
+                last = r.md->time;
+                crossings++;
+            }
+            prev = x;
+        }
+        double Md = inertias[c], wn = sqrt(K / Md), zeta = D / (2 * sqrt(K * Md));
+        double expected = wn * sqrt(1 - zeta * zeta) / (2 * 3.14159265358979323846);
+        double measured = crossings > 2 ? (crossings - 1) / (2 * (last - first)) : 0;
+        XT_CHECK(fabs(measured / expected - 1) < 0.05,
+                 "inertia %.1f kg m^2: ringing at %.3f Hz (expected %.3f)", Md, measured, expected);
+        printf("inertia shaping, joint 4, K %g, D %g, inertia %.1f: rings at %.3f Hz (%.3f "
+               "expected, %+.1f %%)\n",
+               K, D, Md, measured, expected, (measured / expected - 1) * 100);
+        rig_close(&r);
+    }
+}
+
 static void guiding(void) {
     rig r;
     if (rig_open(&r, HOME "guide damping 100 speed 0.5 lock rx ry rz for 2\nwait 0.5\n",
@@ -275,6 +319,7 @@ int main(void) {
     refused();
     cartesian_stiffness();
     joint_stiffness();
+    inertia_shaping();
     guiding();
     admittance();
     return xt_done("test_comply_program");

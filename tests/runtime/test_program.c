@@ -124,6 +124,7 @@ static void errors(void) {
         {"impedance joint 100 0 for 1\n", 1, 21, "the damping must be > 0"},
         {"impedance joint 100 5\n", 1, 22, "expected 'for SECONDS'"},
         {"impedance joint 100 5 for 0\n", 1, 27, "the duration must be > 0 s"},
+        {"impedance joint 100 5 inertia 0 for 1\n", 1, 31, "a desired inertia must be > 0"},
         {"impedance cartesian [1, 1, 1, 1, 1, -1] for 1\n", 1, 21, "a stiffness must be >= 0"},
         {"impedance cartesian [1, 1, 1, 1, 1, 1] damping [5, 5, 5, 0, 1, 1] for 1\n", 1, 48,
          "positive definite: every value > 0 (value 4 is 0)"},
@@ -196,7 +197,7 @@ static void cartesian(void) {
 }
 
 static void compliance(void) {
-    const char *text = "impedance joint [1, 2, 3] 4 for 1.5\n"
+    const char *text = "impedance joint [1, 2, 3] 4 inertia [0.5, 0.4, 0.3] for 1.5\n"
                        "impedance cartesian [1000, 1000, 800, 50, 50, 40] for 2\n"
                        "impedance cartesian [1, 2, 3, 4, 5, 6] damping [7, 8, 9, 1, 2, 3] for 2\n"
                        "guide damping 40 speed 0.2 lock rx ry rz for 30\n"
@@ -211,8 +212,10 @@ static void compliance(void) {
     if (!p) return;
     const xn_instruction *in = p->ins;
     XT_CHECK(in[0].op == XN_OP_IMPEDANCE && !in[0].cart && in[0].naxes == 3 &&
-                 in[0].target[2] == 3 && in[0].value[0] == 4 && in[0].duration == 1.5,
-             "joint impedance, K per joint");
+                 in[0].target[2] == 3 && in[0].value[0] == 4 && in[0].duration == 1.5 &&
+                 in[0].ninertia == 3 && in[0].inertia[2] == 0.3,
+             "joint impedance, K and inertia per joint");
+    XT_CHECK(in[1].inertia[0] == 0, "no inertia shaping unless asked");
     XT_CHECK(in[1].op == XN_OP_IMPEDANCE && in[1].cart && in[1].target[2] == 800 &&
                  in[1].value[0] == 0,
              "Cartesian impedance, damping left to the controller");

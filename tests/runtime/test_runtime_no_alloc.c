@@ -30,6 +30,7 @@ static const char *cobot = "pose home = [0, -0.3, 0, -2.2, 0, 1.9, 0.785]\n"
                            "movel p[0.45, 0.15, 0.35, 180deg, 0, -45deg] speed 0.3\n"
                            "impedance cartesian [800, 800, 800, 40, 40, 40] for 0.3\n"
                            "impedance joint 100 5 for 0.2\n"
+                           "impedance joint 100 5 inertia 0.5 for 0.2\n"
                            "guide lock rz for 0.2\n"
                            "admittance for 0.2\n"
                            "movej home\n";

@@ -27,14 +27,22 @@
 
 typedef struct {
     const char *name;
-    int elbow;           /* 0: the hand at the tool, 1: the forearm at the elbow */
-    double speed, accel; /* movel tool speed and acceleration (hand); movej speed fraction */
+    int elbow;           /* 0: at the tool, 1: the forearm at the elbow */
+    int forearm;         /* at the tool: 0 the hand, 1 a forearm */
+    double speed, accel; /* movel tool speed and acceleration (tool); movej speed fraction */
+    double moving;       /* the person moves toward the arm at this speed (m/s) */
 } scenario;
 
 static const scenario scenarios[] = {
-    {"hand, tool, 0.25 m/s", 0, 0.25, 5}, {"hand, tool, 0.5 m/s", 0, 0.5, 5},
-    {"hand, tool, 1.0 m/s", 0, 1.0, 8},   {"hand, tool, 1.5 m/s", 0, 1.5, 12},
-    {"forearm, elbow, 50 %", 1, 0.5, 1},  {"forearm, elbow, 100 %", 1, 1.0, 1},
+    {"hand, tool, 0.25 m/s", 0, 0, 0.25, 5, 0},
+    {"hand, tool, 0.5 m/s", 0, 0, 0.5, 5, 0},
+    {"hand, tool, 1.0 m/s", 0, 0, 1.0, 8, 0},
+    {"hand, tool, 1.5 m/s", 0, 0, 1.5, 12, 0},
+    {"hand moving 0.25 m/s, tool 0.25 m/s", 0, 0, 0.25, 5, 0.25},
+    {"forearm, tool, 0.25 m/s", 0, 1, 0.25, 5, 0},
+    {"forearm, tool, 0.5 m/s", 0, 1, 0.5, 5, 0},
+    {"forearm, elbow, 50 %", 1, 0, 0.5, 1, 0},
+    {"forearm, elbow, 100 %", 1, 0, 1.0, 1, 0},
 };
 
 static const char *const reactions[] = {"stop2", "stop1", "stop0", "reflex", "compliant"};
@@ -58,11 +66,24 @@ typedef struct {
     double limit;
 } row;
 
+/* The program line of the scenario's move: after the four start lines and the settings. */
+static int move_line(const char *settings) {
+    int n = 5;
+    for (const char *c = settings; *c; c++) n += *c == '\n';
+    return n;
+}
+
 static double ms(double a, double b) { return a >= 0 && b >= 0 ? (a - b) * 1e3 : NAN; }
 
 static void scenario_run(const scenario *s, double baseline_scale, row *r) {
     cs_obstacle o = s->elbow ? cs_forearm_at(0.6) : cs_hand;
-    const xn_body_limits *b = xn_body_region_limits(s->elbow ? XN_BODY_LOWER_ARM : XN_BODY_HAND);
+    if (s->forearm) { /* the ISO/TS 15066 lower arm where the hand was */
+        o.mass = 2;
+        o.stiffness = 40000;
+        o.radius = 0.03;
+    }
+    int arm = s->elbow || s->forearm;
+    const xn_body_limits *b = xn_body_region_limits(arm ? XN_BODY_LOWER_ARM : XN_BODY_HAND);
     r->limit = b->force_transient;
     char prog[2048], settings[256];
     cs_watch w;
@@ -70,8 +91,12 @@ static void scenario_run(const scenario *s, double baseline_scale, row *r) {
     memset(&opt, 0, sizeof opt);
     opt.baseline = 1;
     opt.baseline_scale = baseline_scale;
+    opt.move_speed = s->moving;
+    opt.move_max = 0.1;
+
     /* no reaction (detection off); the baseline watches beside */
     program(s, "", prog, sizeof prog);
+    opt.move_line = move_line("");
     cs_run(TMP, prog, &o, &opt, &w);
     r->speed = w.contact_speed;
     r->free_peak = w.peak;
@@ -79,6 +104,7 @@ static void scenario_run(const scenario *s, double baseline_scale, row *r) {
     for (int k = 0; k < NREACT; k++) {
         snprintf(settings, sizeof settings, "set collision %s\n", reactions[k]);
         program(s, settings, prog, sizeof prog);
+        opt.move_line = move_line(settings);
         opt.baseline = 0;
         cs_run(TMP, prog, &o, &opt, &w);
         r->peak[k] = w.peak;
@@ -88,6 +114,7 @@ static void scenario_run(const scenario *s, double baseline_scale, row *r) {
              "set contact %s [%g, %g, %g] 0.15 clamped\nset collision stop2\n",
              s->elbow ? "lower_arm" : "hand", o.pos[0], o.pos[1], o.pos[2]);
     program(s, settings, prog, sizeof prog);
+    opt.move_line = move_line(settings);
     cs_run(TMP, prog, &o, &opt, &w);
     r->pfl_speed = w.contact_speed;
     r->pfl_peak = w.peak;
@@ -341,6 +368,7 @@ int main(int argc, char **argv) {
     }
     for (int i = 0; i < n; i++) {
         row r;
+        memset(&r, 0, sizeof r);
         scenario_run(&scenarios[i], baseline_scale, &r);
         printf("| %s | %.2f | %.0f | %.0f | %.1f | %.1f |", scenarios[i].name, r.speed, r.limit,
                r.free_peak, r.delay, r.base_delay);

@@ -123,6 +123,10 @@ typedef struct {
     xn_observer *base;
     double base_detected;
     double base_worst; /* the baseline's largest |difference| / threshold while running */
+    /* a moving person: the spring's anchor moves against the axis at this speed (m/s) from the
+     * start of program line move_line on, for at most move_max (m) */
+    double move_speed, move_max, move_start;
+    int move_line;
 } cs_watch;
 
 /* The baseline on the measured state: tau - (M qdd_ref + n) over the controller's default
@@ -166,6 +170,12 @@ static inline int cs_observe(void *user, xn_controller *c) {
     cs_watch *w = user;
     double t = w->md->time;
     cs_baseline_step(w, c);
+    if (w->move_speed > 0) {
+        if (w->move_start < 0 && xn_controller_sample(c)->line == w->move_line) w->move_start = t;
+        if (w->move_start >= 0)
+            w->mm->qpos_spring[w->spring_q] =
+                -fmin(w->move_speed * (t - w->move_start), w->move_max);
+    }
     for (int i = 0; i < w->md->ncon; i++) {
         const mjContact *ct = &w->md->contact[i];
         if ((ct->geom1 == w->person_geom || ct->geom2 == w->person_geom) && ct->dist < 0 &&
@@ -174,7 +184,8 @@ static inline int cs_observe(void *user, xn_controller *c) {
             w->contact_speed = cs_contact_point_speed(w, ct);
         }
     }
-    w->peak = fmax(w->peak, w->k * fabs(w->md->qpos[w->spring_q]));
+    w->peak =
+        fmax(w->peak, w->k * fabs(w->md->qpos[w->spring_q] - w->mm->qpos_spring[w->spring_q]));
     xn_event ev;
     while (xn_controller_next_event(c, &ev)) {
         if (ev.code == XN_EV_COLLISION && w->detected < 0) {
@@ -209,6 +220,9 @@ typedef struct {
     void *user;
     int baseline;          /* run the baseline detector beside the observer */
     double baseline_scale; /* its thresholds: the controller's default times this (0: 1) */
+    double move_speed;     /* the person moves toward the arm at this speed (m/s; 0: still) */
+    double move_max;       /* ... for this far (m) */
+    int move_line;         /* ... from the start of this program line */
 } cs_options;
 
 /* Run a program on the Panda with the obstacle in dir; fills w. Returns 0, or -1 when the
@@ -251,6 +265,12 @@ static inline int cs_run(const char *dir, const char *prog, const cs_obstacle *o
     w->k = o->stiffness;
     w->c = c;
     w->hal = hal;
+    w->move_start = -1;
+    if (opt) {
+        w->move_speed = opt->move_speed;
+        w->move_max = opt->move_max;
+        w->move_line = opt->move_line;
+    }
     w->m = m;
     if (opt && opt->baseline) {
         w->bd = xn_data_create(m);

@@ -40,8 +40,11 @@ typedef struct {
     xn_real null_stiffness,
         null_damping;        /**< posture task in the null space (N m/rad, N m s/rad) */
     const xn_real *posture;  /**< nq: the posture the null space pulls toward (NULL: none) */
-    xn_real limit_margin;    /**< rad: joints closer than this to a limit are pushed back */
-    xn_real limit_stiffness; /**< N m/rad of that push (0: none) */
+    xn_real limit_margin;    /**< rad: joints closer than this to a limit are pushed back, with
+                                  priority over the task (not through the null space) */
+    xn_real limit_stiffness; /**< N m/rad of that push at the margin's edge, growing as
+                                  K d / (1 - d / margin) at depth d (0: none) */
+    xn_real limit_damping;   /**< N m s/rad within the margin, scaled by d / margin */
     /* hand guiding only */
     xn_real speed_limit;   /**< m/s: above it the damping grows (0: none) */
     unsigned char lock[6]; /**< 1: that axis is held at target by K (the others are free) */

@@ -166,10 +166,26 @@ static void null_terms(const xn_model *m, const xn_real *q, const xn_real *qd,
         if (m->body_nq[b] != 1 || m->body_nv[b] != 1) continue;
         int qa = m->body_qadr[b], va = m->body_vadr[b];
         if (law->posture) z[va] += law->null_stiffness * (law->posture[qa] - q[qa]);
-        /* keep clear of the limits: a spring that acts only within the margin */
-        xn_real lo = m->q_lower[qa] + law->limit_margin, hi = m->q_upper[qa] - law->limit_margin;
-        if (law->limit_stiffness > 0 && q[qa] < lo) z[va] += law->limit_stiffness * (lo - q[qa]);
-        if (law->limit_stiffness > 0 && q[qa] > hi) z[va] += law->limit_stiffness * (hi - q[qa]);
+    }
+}
+
+/* Keep clear of the limits, with priority over the task (added to tau directly: projected into
+ * the null space, the push would vanish exactly when the task drives a joint into its limit).
+ * Within the margin, a barrier that stiffens toward the limit, K d / (1 - d / margin) for a
+ * depth d into the margin, and a damping that blends in with the depth. */
+static void limit_terms(const xn_model *m, const xn_real *q, const xn_real *qd,
+                        const xn_cartesian_law *law, xn_real *tau) {
+    if (!(law->limit_stiffness > 0) || !(law->limit_margin > 0)) return;
+    xn_real margin = law->limit_margin;
+    for (int b = 1; b < m->nbody; b++) {
+        if (m->body_nq[b] != 1 || m->body_nv[b] != 1) continue;
+        int qa = m->body_qadr[b], va = m->body_vadr[b];
+        xn_real below = m->q_lower[qa] + margin - q[qa], above = q[qa] - (m->q_upper[qa] - margin);
+        xn_real depth = fmax(below, above);
+        if (!(depth > 0) || !isfinite(depth)) continue;
+        xn_real frac = fmin(depth / margin, 0.99); /* past the limit: the steepest push */
+        xn_real push = law->limit_stiffness * depth / (1 - frac);
+        tau[va] += (below > 0 ? push : -push) - law->limit_damping * frac * qd[va];
     }
 }
 
@@ -186,6 +202,7 @@ void xn_cartesian_impedance(xn_compliance *c, const xn_model *m, xn_data *d, con
     add_jt(c, nv, F, tau);
     null_terms(m, q, qd, law, c->w1);
     add_null(c, nv, c->w1, tau);
+    limit_terms(m, q, qd, law, tau);
     if (err) memcpy(err, e, sizeof e);
     if (vel) memcpy(vel, v, sizeof v);
 }
@@ -208,6 +225,7 @@ void xn_hand_guiding(xn_compliance *c, const xn_model *m, xn_data *d, const xn_r
     add_jt(c, nv, F, tau);
     null_terms(m, q, qd, law, c->w1);
     add_null(c, nv, c->w1, tau);
+    limit_terms(m, q, qd, law, tau);
     if (vel) memcpy(vel, v, sizeof v);
 }
 

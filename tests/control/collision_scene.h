@@ -110,7 +110,8 @@ typedef struct {
     int stopped;          /* the controller began a stop or fault after the collision */
     double stop_time;     /* when it came to rest after the detection */
     int resumed;          /* the arm sped up again after coming to rest */
-    double contact_speed; /* the fastest arm geom's speed at the first contact (m/s) */
+    double contact_speed; /* the arm's speed at the contact point, at the first contact (m/s) */
+    double contact_mass;  /* the robot's effective mass there along that velocity (kg) */
     int pfl_slowed, pfl_tripped;
     double max_joint_speed_after_rest;
     mjModel *mm;
@@ -152,18 +153,51 @@ static inline void cs_baseline_step(cs_watch *w, xn_controller *c) {
                                                  w->base->threshold_model * fabs(w->bd->tau[k])));
 }
 
-/* The speed of the arm's point touching the person (at the first contact), from MuJoCo. */
-static inline double cs_contact_point_speed(const cs_watch *w, const mjContact *ct) {
+/* The robot's effective mass at point p (world) of MuJoCo body mb along u, from the
+ * controller's model at the measured configuration (the 9 Panda coordinates). */
+static inline double cs_effective_mass(const cs_watch *w, int mb, const double p[3],
+                                       const double u[3]) {
+    const xn_model *m = w->m;
+    int f = xn_model_frame_id(m, mj_id2name(w->mm, mjOBJ_BODY, mb));
+    if (f < 0 || m->nv != 9) return NAN;
+    int b = m->frame_body[f], nv = m->nv;
+    xn_data *d = xn_data_create(m);
+    double q[9], J[27] = {0}, work[9];
+    for (int i = 0; i < 9; i++) q[i] = w->hal->joint[i].position;
+    xn_dyn_crba(m, d, q);
+    xn_dyn_factor(m, d);
+    xn_dyn_joint_jacobians(m, d, q);
+    for (int a = b; a > 0; a = m->body_parent[a])
+        for (int k = m->body_vadr[a]; k < m->body_vadr[a] + m->body_nv[a]; k++) {
+            const double *c = d->Jw;
+            J[k] = c[k] + c[4 * nv + k] * p[2] - c[5 * nv + k] * p[1];
+            J[nv + k] = c[nv + k] + c[5 * nv + k] * p[0] - c[3 * nv + k] * p[2];
+            J[2 * nv + k] = c[2 * nv + k] + c[3 * nv + k] * p[1] - c[4 * nv + k] * p[0];
+        }
+    double mr = xn_effective_mass(m, d, J, u, work);
+    xn_data_free(d);
+    return mr;
+}
+
+/* The speed of the arm's point touching the person (at the first contact), from MuJoCo, and
+ * the robot's effective mass there along it. */
+static inline void cs_contact_point(cs_watch *w, const mjContact *ct) {
     int g = ct->geom1 == w->person_geom ? ct->geom2 : ct->geom1;
     int b = w->mm->geom_bodyid[g];
     double v[6];
-    mj_objectVelocity(w->mm, w->md, mjOBJ_BODY, b, v, 0); /* at the body's CoM: use the point */
+    mj_objectVelocity(w->mm, w->md, mjOBJ_BODY, b, v, 0); /* rotation, then linear at the CoM */
     /* the point's velocity: v_com + w x (p - com) */
     const double *c = &w->md->xipos[3 * b], *p = ct->pos;
     double r[3] = {p[0] - c[0], p[1] - c[1], p[2] - c[2]};
     double vp[3] = {v[3] + v[1] * r[2] - v[2] * r[1], v[4] + v[2] * r[0] - v[0] * r[2],
                     v[5] + v[0] * r[1] - v[1] * r[0]};
-    return sqrt(vp[0] * vp[0] + vp[1] * vp[1] + vp[2] * vp[2]);
+    w->contact_speed = sqrt(vp[0] * vp[0] + vp[1] * vp[1] + vp[2] * vp[2]);
+    w->contact_mass = NAN;
+    if (w->contact_speed > 1e-6 && w->m) {
+        double u[3] = {vp[0] / w->contact_speed, vp[1] / w->contact_speed,
+                       vp[2] / w->contact_speed};
+        w->contact_mass = cs_effective_mass(w, b, p, u);
+    }
 }
 
 static inline int cs_observe(void *user, xn_controller *c) {
@@ -181,7 +215,7 @@ static inline int cs_observe(void *user, xn_controller *c) {
         if ((ct->geom1 == w->person_geom || ct->geom2 == w->person_geom) && ct->dist < 0 &&
             w->first_contact < 0) {
             w->first_contact = t;
-            w->contact_speed = cs_contact_point_speed(w, ct);
+            cs_contact_point(w, ct);
         }
     }
     w->peak =

@@ -45,6 +45,8 @@ typedef struct {
     xn_real limit_stiffness; /**< N m/rad of that push at the margin's edge, growing as
                                   K d / (1 - d / margin) at depth d (0: none) */
     xn_real limit_damping;   /**< N m s/rad within the margin, scaled by d / margin */
+    xn_real joint_damping;   /**< N m s/rad on every joint, outside the task (Cartesian
+                                  impedance only): damps the singular directions */
     /* hand guiding only */
     xn_real speed_limit;   /**< m/s: above it the damping grows (0: none) */
     unsigned char lock[6]; /**< 1: that axis is held at target by K (the others are free) */

@@ -203,6 +203,9 @@ void xn_cartesian_impedance(xn_compliance *c, const xn_model *m, xn_data *d, con
     null_terms(m, q, qd, law, c->w1);
     add_null(c, nv, c->w1, tau);
     limit_terms(m, q, qd, law, tau);
+    /* a damping floor in joint space: near a singularity the task's damping vanishes along the
+     * singular direction (J qd ~ 0 there), which the null space does not cover either */
+    for (int k = 0; k < nv; k++) tau[k] -= law->joint_damping * qd[k];
     if (err) memcpy(err, e, sizeof e);
     if (vel) memcpy(vel, v, sizeof v);
 }

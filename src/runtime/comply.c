@@ -141,6 +141,7 @@ void xn_ctl_comply_start(xn_controller *c, const xn_instruction *in) {
         c->law.limit_margin = 0.1;
         c->law.limit_stiffness = 50;
         c->law.limit_damping = 30;
+        c->law.joint_damping = 2;
         what = "Cartesian impedance";
     } else if (in->op == XN_OP_GUIDE) {
         for (int i = 0; i < 3; i++) c->law.D[i] = in->value[0];

@@ -7,6 +7,7 @@ PACKAGES=(
   gcc make cmake pkg-config    # build
   libxml2-dev                  # URDF and MJCF loaders
   libmujoco-dev                # the simulated robot and the dynamics yardstick (benchmarks)
+  libprotobuf-c-dev protobuf-c-compiler libonnx-dev  # ONNX policies: protobuf-c and onnx.proto
   clang libclang-rt-14-dev     # libFuzzer harnesses and sanitizer builds
   clang-format cppcheck        # style and static checks (make lint)
   gnuplot-nox                  # plots (docs figures, run reports)

@@ -1,0 +1,142 @@
+/* Unitree's G1 walking policy, run by xiaonao on the 12-DoF G1 in MuJoCo: 60 s at each of
+ * forward 0.5 m/s, backward 0.3 m/s, sideways 0.3 m/s, turning 0.5 rad/s and standing, without
+ * falling; the mean achieved velocity against the command; the supervisor's damping mode on a
+ * NaN reading. SPDX-License-Identifier: Apache-2.0 */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <mujoco/mujoco.h>
+
+#include "test_util.h"
+#include "xiaonao/locomotion.h"
+#include "xiaonao/xiaonao.h"
+
+#define G1_SCENE XN_MODELS_DIR "/mjcf/unitree_g1_12dof/scene.xml"
+#define G1_DEPLOY XN_POLICIES_DIR "/unitree_g1_walk/deploy.json"
+#define G1_POLICY XN_POLICIES_DIR "/unitree_g1_walk/g1_walk.onnx"
+
+typedef struct {
+    double cmd[3];
+    const char *name;
+} walk_case;
+
+static void walk(double seconds) {
+    const walk_case cases[] = {{{0.5, 0, 0}, "forward 0.5 m/s"},
+                               {{-0.3, 0, 0}, "backward 0.3 m/s"},
+                               {{0, 0.3, 0}, "sideways 0.3 m/s"},
+                               {{0, 0, 0.5}, "turning 0.5 rad/s"},
+                               {{0, 0, 0}, "standing"}};
+    xn_error err;
+    xn_deploy d;
+    if (xn_deploy_load(G1_DEPLOY, &d, &err)) {
+        XT_CHECK(0, "deploy: %s", err.message);
+        return;
+    }
+    for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
+        xn_policy *p = NULL;
+        xn_hal *hal = NULL;
+        xn_locomotion *l = NULL;
+        xn_mujoco_options mo;
+        memset(&mo, 0, sizeof mo);
+        mo.period_ns = (int64_t)llround(d.simulation_dt * 1e9);
+        if (xn_policy_load(G1_POLICY, &p, &err) || xn_mujoco_open(G1_SCENE, &mo, &hal, &err) ||
+            xn_locomotion_create(&d, p, hal, &l, &err)) {
+            XT_CHECK(0, "set-up: %s", err.message);
+            return;
+        }
+        mjModel *mm = xn_mujoco_model(hal);
+        mjData *md = xn_mujoco_data(hal);
+        (void)mm;
+        xn_locomotion_command(l, cases[c].cmd[0], cases[c].cmd[1], cases[c].cmd[2]);
+        long steps = (long)(seconds / d.simulation_dt), settle = (long)(5 / d.simulation_dt);
+        double sum[3] = {0, 0, 0}, low = 10;
+        long n = 0;
+        for (long k = 0; k < steps; k++) {
+            xn_hal_read(hal);
+            xn_locomotion_step(l);
+            xn_hal_write(hal);
+            xn_hal_advance(hal);
+            low = fmin(low, md->qpos[2]);
+            if (k >= settle) {
+                /* the base's velocity in its heading frame */
+                const double *q = md->qpos + 3;
+                double yaw =
+                    atan2(2 * (q[0] * q[3] + q[1] * q[2]), 1 - 2 * (q[2] * q[2] + q[3] * q[3]));
+                double vx = md->qvel[0], vy = md->qvel[1];
+                sum[0] += cos(yaw) * vx + sin(yaw) * vy;
+                sum[1] += -sin(yaw) * vx + cos(yaw) * vy;
+                sum[2] += md->qvel[5];
+                n++;
+            }
+        }
+        double mean[3] = {sum[0] / n, sum[1] / n, sum[2] / n};
+        int up = xn_locomotion_state(l) == XN_LOCO_RUNNING && low > 0.5;
+        XT_CHECK(up, "%s: walked %.0f s without falling (lowest pelvis %.2f m, %s)", cases[c].name,
+                 seconds, low, xn_locomotion_reason(l));
+        int k = cases[c].cmd[2] != 0 ? 2 : (cases[c].cmd[1] != 0 ? 1 : 0);
+        double want = cases[c].cmd[k], got = mean[k];
+        XT_CHECK(want == 0 ? fabs(mean[0]) < 0.1 && fabs(mean[1]) < 0.1
+                           : got * want > 0 && fabs(got - want) < 0.5 * fabs(want),
+                 "%s: mean %.3f (command %.3f)", cases[c].name, got, want);
+        int64_t maxns;
+        int64_t last = xn_locomotion_policy_ns(l, &maxns);
+        printf("G1 %-18s: mean vx %+.3f m/s, vy %+.3f m/s, yaw rate %+.3f rad/s over %.0f s; "
+               "lowest pelvis %.2f m; policy %.1f us (max %.1f)\n",
+               cases[c].name, mean[0], mean[1], mean[2], seconds - 5, low, (double)last * 1e-3,
+               (double)maxns * 1e-3);
+        xn_locomotion_free(l);
+        xn_hal_close(hal);
+        xn_policy_free(p);
+    }
+}
+
+/* The supervisor: a NaN from an encoder, a policy over its time budget, a base tipped over: each
+ * stops the policy into the damping mode with its reason. */
+static void supervisor(void) {
+    xn_error err;
+    xn_deploy d;
+    if (xn_deploy_load(G1_DEPLOY, &d, &err)) return;
+    const char *expect[3] = {"not finite", "over its budget", "tilted"};
+    for (int c = 0; c < 3; c++) {
+        xn_deploy dc = d;
+        if (c == 1) dc.budget_s = 1e-9;
+        xn_policy *p = NULL;
+        xn_hal *hal = NULL;
+        xn_locomotion *l = NULL;
+        xn_mujoco_options mo;
+        memset(&mo, 0, sizeof mo);
+        mo.period_ns = (int64_t)llround(dc.simulation_dt * 1e9);
+        if (xn_policy_load(G1_POLICY, &p, &err) || xn_mujoco_open(G1_SCENE, &mo, &hal, &err) ||
+            xn_locomotion_create(&dc, p, hal, &l, &err))
+            return;
+        mjData *md = xn_mujoco_data(hal);
+        xn_locomotion_command(l, 0.5, 0, 0);
+        for (long k = 0; k < 2000; k++) {
+            if (c == 0 && k == 1000) xn_hal_inject(hal, 3, XN_INJECT_SENSOR_NAN);
+            if (c == 2 && k == 1000) md->xfrc_applied[6 * 1 + 0] = 400; /* a hard shove */
+            if (c == 2 && k == 1100) md->xfrc_applied[6 * 1 + 0] = 0;
+            xn_hal_read(hal);
+            xn_locomotion_step(l);
+            xn_hal_write(hal);
+            xn_hal_advance(hal);
+        }
+        XT_CHECK(xn_locomotion_state(l) == XN_LOCO_DAMPING &&
+                     strstr(xn_locomotion_reason(l), expect[c]),
+                 "supervisor case %d: state %d, \"%s\"", c, xn_locomotion_state(l),
+                 xn_locomotion_reason(l));
+        printf("supervisor: %s\n", xn_locomotion_reason(l));
+        xn_locomotion_free(l);
+        xn_hal_close(hal);
+        xn_policy_free(p);
+    }
+    /* bad descriptions */
+    xn_deploy bad;
+    XT_CHECK(xn_deploy_load("/nonexistent.json", &bad, &err) == XN_ERR_IO, "missing file");
+}
+
+int main(int argc, char **argv) {
+    supervisor();
+    walk(argc > 1 ? atof(argv[1]) : 60);
+    return xt_done("test_walk");
+}

@@ -23,3 +23,7 @@ echo
 echo "## Collision detection and reaction (simulated Panda; a simulated hour of free motion first)"
 echo
 "$build/bench/bench_collision" 60
+echo
+echo "## Learned policies (G1 walking policy)"
+echo
+"$build/bench/bench_policy"

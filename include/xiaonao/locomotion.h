@@ -21,6 +21,7 @@
 
 #include "xiaonao/hal.h"
 #include "xiaonao/policy.h"
+#include "xiaonao/runtime.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -78,6 +79,23 @@ xn_loco_state xn_locomotion_state(const xn_locomotion *l);
 const char *xn_locomotion_reason(const xn_locomotion *l);
 /** The latest policy evaluation's duration (ns) and the largest so far. */
 int64_t xn_locomotion_policy_ns(const xn_locomotion *l, int64_t *max_ns);
+
+/** Find a policy's files: path is a folder holding deploy.json and one .onnx file (or the
+ * description's `policy` field names it), or the deploy.json itself. A relative path is tried
+ * from the working directory, then from dir (may be NULL). The two paths go to deploy and onnx
+ * (cap bytes each). */
+xn_status xn_deploy_locate(const char *path, const char *dir, char *deploy, char *onnx, size_t cap,
+                           xn_error *err);
+
+/** The controller's policy hook (runtime.h) backed by this layer: each `policy load` of a
+ * program is located, loaded and put on the robot when the controller is created (at most 8),
+ * and run by the controller. The hook owns what it loads; free it after the controller. */
+xn_policy_hook *xn_locomotion_hook_create(void);
+void xn_locomotion_hook_free(xn_policy_hook *h);
+/** The hook's active locomotion (NULL before a `policy load` ran), for reports. */
+xn_locomotion *xn_locomotion_hook_active(xn_policy_hook *h);
+/** The active locomotion's command (3: vx, vy, yaw rate). */
+void xn_locomotion_get_command(const xn_locomotion *l, xn_real cmd[3]);
 
 #ifdef __cplusplus
 }

@@ -32,6 +32,9 @@
  *                                   # contact stays under ISO/TS 15066's limit; add
  *                                   # `clamped` where the person may be pinned; off clears
  *     set collaborative 0.25        # the tool's speed limit (m/s) everywhere; off
+ *     policy load policies/unitree_g1_walk   # a learned locomotion policy takes the joints
+ *     walk 0.5 0 0 for 10           # its velocity command: vx, vy (m/s), yaw rate (rad/s)
+ *     stand for 2                   # the zero command (without `for`: go on at once)
  *     set collision stop2 1.0       # collision detection on; reaction stop0, stop1, stop2,
  *                                   # reflex or compliant; thresholds scaled (default 1); off
  *     set shaper auto               # the mode identified for the motion's target pose
@@ -58,32 +61,36 @@ extern "C" {
 
 /** What an instruction does. */
 typedef enum {
-    XN_OP_MOVEJ = 0,        /**< target, speed, accel, blend */
-    XN_OP_WAIT_TIME,        /**< value[0] seconds */
-    XN_OP_WAIT_SETTLED,     /**< value[0] tolerance (rad) */
-    XN_OP_WAIT_JOINT,       /**< name: joint; value[0]: threshold; cmp: '<' or '>' */
-    XN_OP_SET_SPEED,        /**< value[0]: override fraction (0, 1] */
-    XN_OP_SET_PAYLOAD,      /**< value[0]: mass (kg); value[1..3]: centre of mass (m) */
-    XN_OP_SET_TOOL,         /**< value[0..5]: x y z roll pitch yaw */
-    XN_OP_STOP,             /**< controlled stop, end of program */
-    XN_OP_MOVEL,            /**< straight line of the tool to target (Cartesian); speed m/s, accel
-                                 m/s^2, blend m */
-    XN_OP_MOVEC,            /**< circular arc through value[0..5] (via, Cartesian) to target */
-    XN_OP_SET_BASE,         /**< value[0..5]: the base frame of Cartesian poses */
-    XN_OP_SET_SHAPER,       /**< value[0]: XN_SHAPER_* type, -1 off, -2 auto; value[1] frequency
-                                 (Hz), value[2] damping ratio, value[3] EI tolerance */
-    XN_OP_SET_COLLISION,    /**< value[0]: XN_REACT_* (-1 off); value[1]: threshold scale */
-    XN_OP_IMPEDANCE,        /**< cart 0: joint (target[]: K per joint, value[0]: D); cart 1:
-                                 Cartesian (target[0..5]: K, value[0..5]: D, 0: critically damped);
-                                 duration */
-    XN_OP_GUIDE,            /**< value[0]: damping (N s/m), value[1]: speed limit (m/s, 0: none),
-                                 target[0..5]: 1 for locked axes x y z rx ry rz; duration */
-    XN_OP_ADMITTANCE,       /**< value[0] mass (kg), value[1] damping (N s/m), value[2] stiffness
-                                 (N/m), translation of the flange; duration */
-    XN_OP_SET_CONTACT,      /**< value[0]: xn_body_region (-1: clear every region); value[1..3]:
-                                 the centre (m, base frame), value[4]: the radius (m); value[5]:
-                                 1 clamped (the person may be pinned) */
-    XN_OP_SET_COLLABORATIVE /**< value[0]: the tool-speed limit (m/s), 0: off */
+    XN_OP_MOVEJ = 0,         /**< target, speed, accel, blend */
+    XN_OP_WAIT_TIME,         /**< value[0] seconds */
+    XN_OP_WAIT_SETTLED,      /**< value[0] tolerance (rad) */
+    XN_OP_WAIT_JOINT,        /**< name: joint; value[0]: threshold; cmp: '<' or '>' */
+    XN_OP_SET_SPEED,         /**< value[0]: override fraction (0, 1] */
+    XN_OP_SET_PAYLOAD,       /**< value[0]: mass (kg); value[1..3]: centre of mass (m) */
+    XN_OP_SET_TOOL,          /**< value[0..5]: x y z roll pitch yaw */
+    XN_OP_STOP,              /**< controlled stop, end of program */
+    XN_OP_MOVEL,             /**< straight line of the tool to target (Cartesian); speed m/s, accel
+                                  m/s^2, blend m */
+    XN_OP_MOVEC,             /**< circular arc through value[0..5] (via, Cartesian) to target */
+    XN_OP_SET_BASE,          /**< value[0..5]: the base frame of Cartesian poses */
+    XN_OP_SET_SHAPER,        /**< value[0]: XN_SHAPER_* type, -1 off, -2 auto; value[1] frequency
+                                  (Hz), value[2] damping ratio, value[3] EI tolerance */
+    XN_OP_SET_COLLISION,     /**< value[0]: XN_REACT_* (-1 off); value[1]: threshold scale */
+    XN_OP_IMPEDANCE,         /**< cart 0: joint (target[]: K per joint, value[0]: D); cart 1:
+                                  Cartesian (target[0..5]: K, value[0..5]: D, 0: critically damped);
+                                  duration */
+    XN_OP_GUIDE,             /**< value[0]: damping (N s/m), value[1]: speed limit (m/s, 0: none),
+                                  target[0..5]: 1 for locked axes x y z rx ry rz; duration */
+    XN_OP_ADMITTANCE,        /**< value[0] mass (kg), value[1] damping (N s/m), value[2] stiffness
+                                  (N/m), translation of the flange; duration */
+    XN_OP_SET_CONTACT,       /**< value[0]: xn_body_region (-1: clear every region); value[1..3]:
+                                  the centre (m, base frame), value[4]: the radius (m); value[5]:
+                                  1 clamped (the person may be pinned) */
+    XN_OP_SET_COLLABORATIVE, /**< value[0]: the tool-speed limit (m/s), 0: off */
+    XN_OP_POLICY_LOAD,       /**< path: a policy's folder (deploy.json and the ONNX file) */
+    XN_OP_WALK,              /**< value[0..2]: vx, vy (m/s), yaw rate (rad/s); duration (0:
+                                  go on at once) */
+    XN_OP_STAND              /**< the zero command; duration (0: go on at once) */
 } xn_op;
 
 /** What the controller does when it detects a collision (`set collision ...`). */
@@ -110,6 +117,7 @@ typedef struct {
     xn_real inertia[XN_PROGRAM_MAX_AXES]; /**< impedance joint ... inertia: the desired inertia
                                                per joint (kg m^2; 0: not shaped) */
     int ninertia;                         /**< how many were given (0: one for all) */
+    char path[256];                       /**< policy load: the folder or deploy.json */
 } xn_instruction;
 
 /** A parsed program. */

@@ -49,8 +49,9 @@ typedef enum {
                               joint carrying it; value: its residual, N m) */
     XN_EV_PFL_SLOWED,    /**< a movej was slowed for power and force limiting (value: the
                               time scale) */
-    XN_EV_PFL_SPEED      /**< a watched point moved faster than its power-and-force or
+    XN_EV_PFL_SPEED,     /**< a watched point moved faster than its power-and-force or
                               tool-speed limit allows: controlled stop (value: speed, m/s) */
+    XN_EV_POLICY_STOP    /**< a learned policy's supervisor stopped it (damping mode) */
 } xn_event_code;
 
 /** One event: when, what, where, and a sentence for people. */
@@ -110,6 +111,27 @@ typedef struct {
 xn_status xn_shaper_table_lookup(const xn_shaper_table *t, const xn_real *q, xn_real *f,
                                  xn_real *zeta);
 
+/** A learned behaviour that takes the drives over (a locomotion policy). The learn layer provides
+ * it (xn_locomotion_hook, locomotion.h), so that the core does not depend on it; the controller
+ * calls it for the program's `policy load`, `walk` and `stand`. */
+typedef struct {
+    void *self;
+    /** At controller creation, for each `policy load`: load it for this robot (path: a folder
+     * holding deploy.json and the ONNX file, or the deploy.json; relative paths are tried from
+     * the working directory, then from program_dir). Returns an id >= 0, or -1 and err. */
+    int (*prepare)(void *self, const char *path, const char *program_dir, xn_hal *hal,
+                   xn_error *err);
+    /** The program reached that `policy load`: the policy drives the joints from now on. */
+    void (*activate)(void *self, int id);
+    /** The velocity command (m/s, m/s, rad/s). */
+    void (*command)(void *self, xn_real vx, xn_real vy, xn_real wz);
+    /** One control cycle between read and write (it writes the joints' commands): 0 while the
+     * policy runs, 1 once its supervisor has stopped it (it keeps damping the joints). */
+    int (*step)(void *self);
+    /** Why it stopped. */
+    const char *(*reason)(void *self);
+} xn_policy_hook;
+
 /** Configuration of a controller. Fill with xn_controller_config_init, then change fields.
  * Per-joint arrays are indexed by controlled joint (the order of the robot's commandable joints)
  * and hold up to XN_OTG_MAX_DOFS entries. */
@@ -131,6 +153,8 @@ typedef struct {
                                     limits, leaving the rest to the servo (default 0.8) */
     const xn_shaper_table *shaper_table; /**< for `set shaper auto` (NULL: the command is
                                               refused); must outlive the controller */
+    const xn_policy_hook *policy_hook;   /**< for `policy load` (NULL: the command is refused);
+                                              must outlive the controller */
     /* collision detection (`set collision`), per controlled joint: */
     xn_real collision_threshold[XN_OTG_MAX_DOFS];       /**< N m (default (NaN):
                                                              XN_COLLISION_THRESHOLD times the

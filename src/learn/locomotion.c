@@ -90,6 +90,9 @@ void xn_locomotion_command(xn_locomotion *l, xn_real vx, xn_real vy, xn_real wz)
 }
 
 xn_loco_state xn_locomotion_state(const xn_locomotion *l) { return l->state; }
+void xn_locomotion_get_command(const xn_locomotion *l, xn_real cmd[3]) {
+    memcpy(cmd, l->cmd, sizeof l->cmd);
+}
 const char *xn_locomotion_reason(const xn_locomotion *l) { return l->reason; }
 int64_t xn_locomotion_policy_ns(const xn_locomotion *l, int64_t *max_ns) {
     if (max_ns) *max_ns = l->policy_max_ns;

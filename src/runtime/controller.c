@@ -34,6 +34,7 @@ const char *xn_event_str(xn_event_code c) {
     case XN_EV_COLLISION: return "collision";
     case XN_EV_PFL_SLOWED: return "pfl-slowed";
     case XN_EV_PFL_SPEED: return "pfl-speed";
+    case XN_EV_POLICY_STOP: return "policy-stop";
     }
     return "unknown";
 }
@@ -400,6 +401,7 @@ xn_status xn_controller_create(xn_model *m, xn_hal *hal, const xn_program *progr
         st = xn_ctl_plan_program(c, err);
         if (st == XN_OK) st = make_shapers(c, err);
         if (st == XN_OK) st = xn_ctl_comply_prepare(c, err);
+        if (st == XN_OK) st = xn_ctl_policy_prepare(c, err);
         if (st != XN_OK) {
             xn_controller_free(c);
             return st;
@@ -420,6 +422,7 @@ void xn_controller_free(xn_controller *c) {
     xn_pfl_free(c->pfl);
     xn_compliance_free(c->comp);
     xn_ik_free(c->ik);
+    free(c->policy_id);
     free(c->Kj);
     free(c->Dj);
     free(c->Mj);
@@ -582,7 +585,7 @@ int xn_ctl_observer_step(xn_controller *c) {
 
 static void detect_collision(xn_controller *c) {
     /* in a compliant mode contact is what is asked for: the observer waits */
-    if (c->coll_kind < 0 || c->reacted || c->act == ACT_COMPLY) return;
+    if (c->coll_kind < 0 || c->reacted || c->act == ACT_COMPLY || c->policy_active) return;
     if (xn_ctl_observer_step(c) > 0) react(c, xn_observer_isolate(c->obs, c->m, c->v));
 }
 
@@ -590,7 +593,7 @@ static void detect_collision(xn_controller *c) {
  * under the limits; this catches what it could not foresee (a blend, a changed override). */
 #define PFL_TOLERANCE 1.05
 static void monitor_speed(xn_controller *c) {
-    if (!c->pfl || !xn_pfl_active(c->pfl) || c->act == ACT_COMPLY) return;
+    if (!c->pfl || !xn_pfl_active(c->pfl) || c->act == ACT_COMPLY || c->policy_active) return;
     xn_pfl_check ck;
     xn_pfl_check_motion(c->pfl, c->m, c->d, c->q_ref, c->v_ref, &ck);
     if (ck.point < 0 || ck.speed <= PFL_TOLERANCE * ck.allowed) return;
@@ -724,6 +727,14 @@ static void follow_path(xn_controller *c) {
 
 /* The reference for this cycle from the trajectory generator. */
 static void update_reference(xn_controller *c) {
+    if (c->policy_active) { /* the policy's own targets: the reference is where the joints are */
+        for (int k = 0; k < c->nj; k++) {
+            c->q_ref[c->qadr[k]] = c->q[c->qadr[k]];
+            c->v_ref[c->vadr[k]] = c->v[c->vadr[k]];
+            c->a_ref[c->vadr[k]] = 0;
+        }
+        return;
+    }
     if (c->act == ACT_COMPLY && c->state == XN_CTL_RUNNING) {
         if (c->comply_op == XN_OP_ADMITTANCE) {
             xn_ctl_comply_reference(c);
@@ -826,6 +837,10 @@ static void command_drives(xn_controller *c) {
     const xn_model *m = c->m;
     if (c->compliant) {
         command_compliant(c);
+        return;
+    }
+    if (c->policy_active) {
+        xn_ctl_policy_step(c);
         return;
     }
     if (c->act == ACT_COMPLY && c->state == XN_CTL_RUNNING && c->comply_op != XN_OP_ADMITTANCE) {

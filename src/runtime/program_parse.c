@@ -661,6 +661,60 @@ static int parse_admittance(lexer *lx, const pose_table *pt, xn_instruction *in)
     return duration(lx, in, "admittance");
 }
 
+/* `policy load PATH`: the rest of the line (quotes optional) is the path. */
+static int parse_policy(lexer *lx, const pose_table *pt, xn_instruction *in) {
+    (void)pt;
+    if (!is_word(&lx->tok, "load"))
+        return fail(lx, lx->tok.column, "expected 'load' after policy, found %s",
+                    describe(&lx->tok));
+    size_t start = lx->pos;
+    while (start < lx->len && (lx->s[start] == ' ' || lx->s[start] == '\t')) start++;
+    size_t end = start;
+    while (end < lx->len && lx->s[end] != '#') end++;
+    while (end > start &&
+           (lx->s[end - 1] == ' ' || lx->s[end - 1] == '\t' || lx->s[end - 1] == '\r'))
+        end--;
+    if (end - start >= 2 && lx->s[start] == '"' && lx->s[end - 1] == '"') {
+        start++;
+        end--;
+    }
+    if (end == start)
+        return fail(lx, (int)start + 1, "expected the policy's folder after 'policy load'");
+    if (end - start >= sizeof in->path)
+        return fail(lx, (int)start + 1, "the path is too long (%zu characters at most)",
+                    sizeof in->path - 1);
+    in->op = XN_OP_POLICY_LOAD;
+    memcpy(in->path, lx->s + start, end - start);
+    in->path[end - start] = 0;
+    lx->pos = lx->len;
+    return next(lx);
+}
+
+/* `walk VX VY WZ [for T]`, `stand [for T]` */
+static int optional_duration(lexer *lx, xn_instruction *in, const char *command) {
+    if (lx->tok.kind == T_END) return 0;
+    return duration(lx, in, command);
+}
+
+static int parse_walk(lexer *lx, const pose_table *pt, xn_instruction *in) {
+    (void)pt;
+    in->op = XN_OP_WALK;
+    static const char *const what[3] = {"the forward speed vx (m/s)", "the sideways speed vy (m/s)",
+                                        "the yaw rate (rad/s)"};
+    for (int k = 0; k < 3; k++) {
+        int col = lx->tok.column;
+        if (number(lx, what[k], "", &in->value[k]) < 0) return -1;
+        if (fabs(in->value[k]) > 5) return fail(lx, col, "%s must be within +-5", what[k]);
+    }
+    return optional_duration(lx, in, "walk");
+}
+
+static int parse_stand(lexer *lx, const pose_table *pt, xn_instruction *in) {
+    (void)pt;
+    in->op = XN_OP_STAND;
+    return optional_duration(lx, in, "stand");
+}
+
 /* The command table: later issues add their commands here. */
 static const struct {
     const char *name;
@@ -669,6 +723,7 @@ static const struct {
     {"movej", parse_movej},         {"movel", parse_movel}, {"movec", parse_movec},
     {"wait", parse_wait},           {"set", parse_set},     {"stop", parse_stop},
     {"impedance", parse_impedance}, {"guide", parse_guide}, {"admittance", parse_admittance},
+    {"policy", parse_policy},       {"walk", parse_walk},   {"stand", parse_stand},
 };
 
 /* pass 1: `pose NAME = [...]` lines */
@@ -723,7 +778,7 @@ static int parse_line(lexer *lx, pose_table *pt, xn_program *prog, int pass) {
     }
     return fail(lx, cmd.column,
                 "unknown command '%s' (expected pose, movej, movel, movec, wait, set, stop, "
-                "impedance, guide or admittance)",
+                "impedance, guide, admittance, policy, walk or stand)",
                 cmd.text);
 }
 

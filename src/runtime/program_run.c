@@ -264,6 +264,20 @@ void xn_ctl_program_step(xn_controller *c) {
         case XN_OP_IMPEDANCE:
         case XN_OP_GUIDE:
         case XN_OP_ADMITTANCE: xn_ctl_comply_start(c, in); return;
+        case XN_OP_POLICY_LOAD:
+            xn_ctl_policy_instruction(c, in);
+            c->pc++;
+            break;
+        case XN_OP_WALK:
+        case XN_OP_STAND:
+            xn_ctl_policy_instruction(c, in);
+            if (in->duration > 0) {
+                c->wait_end_ns = c->time_ns + (int64_t)llround(in->duration * 1e9);
+                c->act = ACT_WAIT_TIME;
+            } else {
+                c->pc++;
+            }
+            break;
         case XN_OP_SET_CONTACT:
             if (in->value[0] < 0) {
                 xn_pfl_clear_regions(c->pfl);

@@ -116,6 +116,11 @@ struct xn_controller {
     xn_real *motion_scale; /* per instruction: a movej's time scale (<= 1) from the limits */
     int pfl_tripped;       /* the speed monitor stopped the robot */
 
+    /* learned behaviours (policy load, walk, stand) */
+    int *policy_id;     /* per instruction: the hook's id of a `policy load` (-1 none) */
+    int policy_active;  /* the policy drives the joints */
+    int policy_stopped; /* its supervisor stopped it */
+
     /* compliant modes (impedance, guide, admittance) */
     xn_compliance *comp;
     xn_cartesian_law law;
@@ -152,6 +157,11 @@ void xn_ctl_comply_torque(xn_controller *c);    /* impedance and guide: the torq
 void xn_ctl_comply_reference(xn_controller *c); /* admittance: the reference */
 void xn_ctl_comply_finish(xn_controller *c);
 xn_status xn_ctl_comply_prepare(xn_controller *c, xn_error *err);
+
+/* learned.c: policies through the hook */
+xn_status xn_ctl_policy_prepare(xn_controller *c, xn_error *err);
+void xn_ctl_policy_instruction(xn_controller *c, const xn_instruction *in);
+void xn_ctl_policy_step(xn_controller *c);
 
 /* controller.c: one step of the momentum observer on this cycle's torques (the measured ones,
  * or the commanded ones less friction); returns how many joints are over their thresholds */

@@ -135,7 +135,66 @@ static void supervisor(void) {
     XT_CHECK(xn_deploy_load("/nonexistent.json", &bad, &err) == XN_ERR_IO, "missing file");
 }
 
+/* The same through a robot program and the controller: `policy load`, `walk`, `stand`. */
+static void program(void) {
+    const char *text = "policy load " XN_POLICIES_DIR "/unitree_g1_walk\n"
+                       "stand for 1\n"
+                       "walk 0.5 0 0 for 10\n"
+                       "stand for 2\n";
+    xn_error err;
+    xn_model *m = NULL;
+    xn_hal *hal = NULL;
+    xn_program *p = NULL;
+    xn_controller *c = NULL;
+    xn_policy_hook *hook = xn_locomotion_hook_create();
+    xn_mujoco_options mo;
+    memset(&mo, 0, sizeof mo);
+    mo.period_ns = 2000000;
+    xn_controller_config cfg;
+    xn_controller_config_init(&cfg);
+    cfg.policy_hook = hook;
+    if (xn_load_model(G1_SCENE, NULL, &m, &err) || xn_mujoco_open(G1_SCENE, &mo, &hal, &err) ||
+        xn_program_parse(text, strlen(text), "walk.xnp", &p, &err) ||
+        xn_controller_create(m, hal, p, &cfg, &c, &err)) {
+        XT_CHECK(0, "program set-up: %s", err.message);
+        return;
+    }
+    mjData *md = xn_mujoco_data(hal);
+    double x0 = md->qpos[0];
+    xn_loop_config lc;
+    xn_loop_config_init(&lc);
+    lc.max_time_s = 20;
+    xn_loop_report rep;
+    xn_loop_run(c, hal, &lc, &rep);
+    double dx = md->qpos[0] - x0;
+    XT_CHECK(xn_controller_state(c) == XN_CTL_DONE && md->qpos[2] > 0.6 && dx > 3.5 && dx < 6,
+             "the program walked the G1 %.2f m forward (10 s at 0.5 m/s), pelvis at %.2f m", dx,
+             md->qpos[2]);
+    printf("program: policy load, walk 0.5 0 0 for 10: %.2f m forward, pelvis at %.2f m\n", dx,
+           md->qpos[2]);
+    xn_controller_free(c);
+    xn_program_free(p);
+    xn_hal_close(hal);
+    xn_model_free(m);
+    /* walk without a policy, and a policy folder that is not there: refused at creation */
+    const char *bad[2] = {"walk 0.5 0 0\n", "policy load /nowhere\n"};
+    const char *words[2] = {"put 'policy load ...' before", "no such folder"};
+    for (int k = 0; k < 2; k++) {
+        xn_load_model(G1_SCENE, NULL, &m, &err);
+        xn_mujoco_open(G1_SCENE, &mo, &hal, &err);
+        xn_program_parse(bad[k], strlen(bad[k]), "bad.xnp", &p, &err);
+        xn_status st = xn_controller_create(m, hal, p, &cfg, &c, &err);
+        XT_CHECK(st != XN_OK && strstr(err.message, words[k]), "refused: %s", err.message);
+        if (st == XN_OK) xn_controller_free(c);
+        xn_program_free(p);
+        xn_hal_close(hal);
+        xn_model_free(m);
+    }
+    xn_locomotion_hook_free(hook);
+}
+
 int main(int argc, char **argv) {
+    program();
     supervisor();
     walk(argc > 1 ? atof(argv[1]) : 60);
     return xt_done("test_walk");

@@ -140,6 +140,11 @@ static void errors(void) {
         {"set contact hand [0, 0, 0] 0\n", 1, 28, "the radius must be > 0 m"},
         {"set contact hand [0, 0, 0] 0.1 pinned\n", 1, 32, "unexpected pinned"},
         {"set collaborative 0\n", 1, 19, "the tool-speed limit must be in (0, 10] m/s"},
+        {"policy walk\n", 1, 8, "expected 'load' after policy"},
+        {"policy load\n", 1, 12, "expected the policy's folder"},
+        {"walk 0.5 0\n", 1, 11, "expected the yaw rate"},
+        {"walk 9 0 0\n", 1, 6, "must be within +-5"},
+        {"stand for -1\n", 1, 11, "the duration must be > 0 s"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         xn_error err;
@@ -205,10 +210,13 @@ static void compliance(void) {
                        "admittance mass 3 damping 90 stiffness 400 for 10\n"
                        "set contact lower_arm [0.3, 0.1, 0.5] 0.15 clamped\n"
                        "set contact off\n"
-                       "set collaborative 0.25\n";
+                       "set collaborative 0.25\n"
+                       "policy load \"policies/my policy\"  # a comment\n"
+                       "walk 0.5 -0.1 0.2 for 3\n"
+                       "stand\n";
     xn_error err;
     xn_program *p = parse(text, &err);
-    XT_CHECK(p && p->n == 9, "compliance program: %s", p ? "" : err.message);
+    XT_CHECK(p && p->n == 12, "compliance program: %s", p ? "" : err.message);
     if (!p) return;
     const xn_instruction *in = p->ins;
     XT_CHECK(in[0].op == XN_OP_IMPEDANCE && !in[0].cart && in[0].naxes == 3 &&
@@ -233,6 +241,10 @@ static void compliance(void) {
              "set contact, clamped");
     XT_CHECK(in[7].op == XN_OP_SET_CONTACT && in[7].value[0] == -1, "set contact off");
     XT_CHECK(in[8].op == XN_OP_SET_COLLABORATIVE && in[8].value[0] == 0.25, "set collaborative");
+    XT_CHECK(in[9].op == XN_OP_POLICY_LOAD && strcmp(in[9].path, "policies/my policy") == 0,
+             "policy load with a quoted path: '%s'", in[9].path);
+    XT_CHECK(in[10].op == XN_OP_WALK && in[10].value[1] == -0.1 && in[10].duration == 3, "walk");
+    XT_CHECK(in[11].op == XN_OP_STAND && in[11].duration == 0, "stand");
     xn_program_free(p);
 }
 

@@ -12,9 +12,13 @@
 #include "cli.h"
 #include "io/json.h"
 #include "run_report.h"
+#include "run_walk.h"
 #include "vibration.h"
 #include "xiaonao/backends.h"
 #include "xiaonao/runtime.h"
+#ifdef XN_HAVE_LEARN
+#include "xiaonao/locomotion.h"
+#endif
 
 #ifndef XN_DEFAULT_ROBOT
 #define XN_DEFAULT_ROBOT "models/mjcf/franka_panda/scene.xml"
@@ -198,6 +202,9 @@ typedef struct {
     xn_inject_kind inject_kind;
     int64_t inject_at_ns;
     int injected;
+    /* a walking robot */
+    xn_policy_hook *hook;
+    walk_log *walk;
 } run_state;
 
 /* Keep the program's text so that progress can show each line as it starts. */
@@ -299,8 +306,18 @@ static void drain(run_state *rs) {
 
 static int after_cycle(void *user, xn_controller *c) {
     run_state *rs = user;
-    (void)c;
     drain(rs);
+#ifdef XN_HAVE_LEARN
+    const xn_locomotion *l = rs->hook ? xn_locomotion_hook_active(rs->hook) : NULL;
+    if (l && rs->walk) {
+        xn_real cmd[3];
+        xn_locomotion_get_command(l, cmd);
+        const xn_ctl_sample *s = xn_controller_sample(c);
+        walk_log_add(rs->walk, (double)s->time_ns * 1e-9, s->line, cmd, rs->hal);
+    }
+#else
+    (void)c;
+#endif
     if (rs->inject_joint >= 0 && !rs->injected && rs->hal->time_ns >= rs->inject_at_ns) {
         xn_hal_inject(rs->hal, rs->inject_joint, rs->inject_kind);
         rs->injected = 1;
@@ -459,8 +476,6 @@ int xn_cmd_run(int argc, char **argv) {
     if (!program_path) return usage(stderr);
     if (strcmp(mode, "torque") != 0 && strcmp(mode, "position") != 0)
         return xn_cli_error("--mode is torque or position, not '%s'", mode);
-    if (!robot) robot = XN_DEFAULT_ROBOT;
-
     xn_error err;
     xn_program *prog = NULL;
     if (xn_program_load(program_path, &prog, &err) != XN_OK) {
@@ -470,6 +485,61 @@ int xn_cmd_run(int argc, char **argv) {
             fprintf(stderr, "xn: %s: %s\n", program_path, err.message);
         return 1;
     }
+    /* a program that loads a policy runs on the policy's robot, at the policy's period */
+    int64_t period_ns = 1000000;
+    xn_policy_hook *hook = NULL;
+    for (int i = 0; i < prog->n; i++) {
+        if (prog->ins[i].op != XN_OP_POLICY_LOAD) continue;
+#ifdef XN_HAVE_LEARN
+        char deploy[1024], onnx[1024], dir[1024];
+        snprintf(dir, sizeof dir, "%s", program_path);
+        char *slash = strrchr(dir, '/');
+        if (slash)
+            slash[1] = 0;
+        else
+            dir[0] = 0;
+        xn_deploy d;
+        if (xn_deploy_locate(prog->ins[i].path, dir, deploy, onnx, sizeof deploy, &err) ||
+            xn_deploy_load(deploy, &d, &err)) {
+            fprintf(stderr, "xn: %s:%d: %s: %s\n", program_path, prog->ins[i].line, err.file,
+                    err.message);
+            xn_program_free(prog);
+            return 1;
+        }
+        period_ns = (int64_t)llround(d.simulation_dt * 1e9);
+        if (!robot) {
+            /* the description's model, relative to the description */
+            xn_json *dj = NULL;
+            size_t len = 0;
+            char *text = xn_cli_slurp(deploy, &len);
+            char eb[128];
+            if (text) dj = xn_json_parse(text, len, eb, sizeof eb);
+            const xn_json *mdl = dj ? xn_json_get(dj, "model") : NULL;
+            static char scene[2048];
+            if (mdl && mdl->type == XN_JSON_STRING) {
+                char base[1024];
+                snprintf(base, sizeof base, "%s", deploy);
+                char *s2 = strrchr(base, '/');
+                if (s2)
+                    s2[1] = 0;
+                else
+                    base[0] = 0;
+                snprintf(scene, sizeof scene, "%s%s", mdl->str[0] == '/' ? "" : base, mdl->str);
+                robot = scene;
+            }
+            xn_json_free(dj);
+            free(text);
+        }
+        hook = xn_locomotion_hook_create();
+#else
+        fprintf(stderr, "xn: %s:%d: this xn was built without the learned-control layer\n",
+                program_path, prog->ins[i].line);
+        xn_program_free(prog);
+        return 1;
+#endif
+        break;
+    }
+    if (!robot) robot = XN_DEFAULT_ROBOT;
     /* the controller's model: the scene itself, or (--model) a different description, such as
      * the rigid model of a robot whose simulation has elastic joints */
     xn_model *m = xn_cli_load(model_path ? model_path : robot, 0, 0);
@@ -500,6 +570,7 @@ int xn_cmd_run(int argc, char **argv) {
     } else if (strcmp(backend, "mujoco") == 0) {
 #ifdef XN_HAVE_MUJOCO
         xn_mujoco_options mo = {0};
+        mo.period_ns = period_ns;
         mo.latency_cycles = (int)latency;
         mo.encoder_counts = counts;
         mo.position_noise = noise;
@@ -535,6 +606,7 @@ int xn_cmd_run(int argc, char **argv) {
         if (read_shaper_table(shaper_table, &table)) goto out;
         cfg.shaper_table = &table;
     }
+    cfg.policy_hook = hook;
     const char *limits_source = rl->source;
     if (have_limits && apply_limits(rl, limits_path, &cfg, hal)) goto out;
     st = xn_controller_create(m, hal, prog, &cfg, &c, &err);
@@ -569,6 +641,8 @@ int xn_cmd_run(int argc, char **argv) {
     rs->prog = prog;
     rs->last_line = -1;
     rs->hal = hal;
+    rs->hook = hook;
+    if (hook) rs->walk = walk_log_create();
     rs->inject_joint = -1;
     if (inject && (realtime || parse_inject(inject, hal, rs))) {
         if (realtime) xn_cli_error("--inject works in simulation (without --realtime)");
@@ -579,7 +653,9 @@ int xn_cmd_run(int argc, char **argv) {
     if (!quiet)
         fprintf(stderr, "xn run %s on %s (%s backend, %d joints, %s, %s)\n", program_path, robot,
                 hal->ops->name, rs->nj, realtime ? "real time" : "simulation lockstep",
-                cfg.command_mode == XN_CMD_TORQUE ? "computed torque" : "drive position servo");
+                hook                                ? "joint PD under a learned policy"
+                : cfg.command_mode == XN_CMD_TORQUE ? "computed torque"
+                                                    : "drive position servo");
     xn_loop_config lc;
     xn_loop_config_init(&lc);
     lc.realtime = realtime;
@@ -640,8 +716,10 @@ int xn_cmd_run(int argc, char **argv) {
                    mode);
         }
     }
+    char *walk_html = rs->walk ? walk_log_write(rs->walk, prog, report_dir, stdout) : NULL;
     if (report_dir) {
         xn_run_summary sum = {0};
+        sum.locomotion_html = walk_html;
         sum.program = program_path;
         sum.robot = robot;
         sum.backend = hal->ops->name;
@@ -660,6 +738,7 @@ int xn_cmd_run(int argc, char **argv) {
         if (xn_run_write_report(report_dir, log_path, &sum) == 0)
             printf("  report       %s/index.html\n", report_dir);
     }
+    free(walk_html);
     rc = rs->faulted ? 3 : 0;
 out:
     if (logf) fclose(logf);
@@ -667,9 +746,13 @@ out:
     if (rs) {
         free(rs->lines);
         free(rs->source);
+        walk_log_free(rs->walk);
     }
     free(rs);
     xn_controller_free(c);
+#ifdef XN_HAVE_LEARN
+    xn_locomotion_hook_free(hook);
+#endif
     xn_hal_close(hal);
     xn_model_free(m);
     xn_program_free(prog);

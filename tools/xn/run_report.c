@@ -59,6 +59,23 @@ static int write_script(const char *dir, const char *log_csv, const xn_run_summa
                 "'black'\n",
                 dir, dir);
     }
+    if (s->locomotion_html) {
+        /* a walking robot: base velocity against the command, and height (locomotion.dat) */
+        fprintf(f,
+                "set output '%s/locomotion.png'\nset terminal pngcairo size 1000,800 font "
+                "'sans,10'\nunset logscale\nset datafile separator whitespace\n"
+                "set multiplot layout 3,1\nset key top right\nset xlabel 'time (s)'\n"
+                "set ylabel 'forward (m/s)'\nset title 'Base velocity (heading frame) against "
+                "the command'\nplot '%s/locomotion.dat' using 1:5 with lines lw 2 title "
+                "'achieved vx', '' using 1:2 with lines dt 2 lc rgb 'black' title 'command', "
+                "'' using 1:6 with lines lw 2 title 'achieved vy', '' using 1:3 with lines dt 3 "
+                "lc rgb 'gray' title 'command vy'\nset title ''\nset ylabel 'yaw rate (rad/s)'\n"
+                "plot '%s/locomotion.dat' using 1:7 with lines lw 2 title 'achieved', '' using "
+                "1:4 with lines dt 2 lc rgb 'black' title 'command'\nset ylabel 'base height "
+                "(m)'\nplot '%s/locomotion.dat' using 1:8 with lines lw 2 title 'pelvis'\n"
+                "unset multiplot\n",
+                dir, dir, dir, dir);
+    }
     fclose(f);
     /* the histogram's data: bin centre (us) and count, up to the last occupied bin */
     snprintf(path, sizeof path, "%s/cycle_hist.dat", dir);
@@ -141,6 +158,14 @@ int xn_run_write_report(const char *dir, const char *log_csv, const xn_run_summa
         fprintf(f, "</td><td>%.4f</td><td>%.2f</td></tr>\n", s->max_err[k] * 1e3, s->max_tau[k]);
     }
     fputs("</table>\n", f);
+    if (s->locomotion_html) {
+        fputs("<h2>Walking</h2>\n<p>Each walk or stand line: the command and the mean achieved "
+              "velocity over the line's second half (base frame, from the position tracker and "
+              "the IMU).</p>\n",
+              f);
+        fputs(s->locomotion_html, f);
+        if (plotted) fputs("<p><img src=\"locomotion.png\" width=\"1000\"></p>\n", f);
+    }
     if (plotted) {
         const char *imgs[] = {"tracking_error", "torque", "position", "cycle_times"};
         for (int i = 0; i < 4; i++)

@@ -12,6 +12,8 @@ typedef struct {
     double max_err[XN_OTG_MAX_DOFS], max_tau[XN_OTG_MAX_DOFS];
     const xn_loop_report *loop;
     const xn_vib_report *vibration; /* residual vibration per motion, or NULL */
+    const char *locomotion_html;    /* a walking robot: the per-line table (locomotion.dat
+                                       beside it), or NULL */
 } xn_run_summary;
 
 /* Write DIR/index.html and the plots (PNG files in DIR, drawn by gnuplot from the CSV log). Returns

@@ -1,0 +1,85 @@
+/* The controller's side of learned behaviours: the program's `policy load`, `walk` and `stand`
+ * handed to the policy hook (the learn layer), which then drives the joints.
+ * SPDX-License-Identifier: Apache-2.0 */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "runtime/runtime_internal.h"
+
+static xn_status prep_fail(xn_error *err, const xn_controller *c, const xn_instruction *in,
+                           const char *msg) {
+    if (err) {
+        snprintf(err->file, sizeof err->file, "%s", c->prog->source);
+        err->line = in->line;
+        /* the reason may be long (a policy's own error): keep its start */
+        snprintf(err->message, sizeof err->message, "line %d, column %d: %.480s", in->line,
+                 in->column, msg);
+    }
+    return XN_ERR_INVALID;
+}
+
+xn_status xn_ctl_policy_prepare(xn_controller *c, xn_error *err) {
+    const xn_program *prog = c->prog;
+    const xn_policy_hook *h = c->cfg.policy_hook;
+    int loaded = 0;
+    c->policy_id = malloc(((size_t)prog->n + 1) * sizeof *c->policy_id);
+    if (!c->policy_id) return XN_ERR_NOMEM;
+    /* the program's folder, for relative paths */
+    char dir[256];
+    snprintf(dir, sizeof dir, "%s", prog->source);
+    char *slash = strrchr(dir, '/');
+    if (slash)
+        slash[1] = 0;
+    else
+        dir[0] = 0;
+    for (int i = 0; i < prog->n; i++) {
+        const xn_instruction *in = &prog->ins[i];
+        c->policy_id[i] = -1;
+        if (in->op == XN_OP_POLICY_LOAD) {
+            if (!h)
+                return prep_fail(err, c, in,
+                                 "policy load needs the learned-control layer (xiaonao_learn), "
+                                 "which this controller was not given");
+            xn_error perr;
+            int id = h->prepare(h->self, in->path, dir, c->hal, &perr);
+            if (id < 0) {
+                char msg[1200];
+                snprintf(msg, sizeof msg, "policy '%s': %s: %s", in->path, perr.file, perr.message);
+                return prep_fail(err, c, in, msg);
+            }
+            c->policy_id[i] = id;
+            loaded = 1;
+        } else if ((in->op == XN_OP_WALK || in->op == XN_OP_STAND) && !loaded) {
+            return prep_fail(err, c, in,
+                             "walk and stand command a policy: put 'policy load ...' before");
+        }
+    }
+    return XN_OK;
+}
+
+void xn_ctl_policy_instruction(xn_controller *c, const xn_instruction *in) {
+    const xn_policy_hook *h = c->cfg.policy_hook;
+    if (in->op == XN_OP_POLICY_LOAD) {
+        h->activate(h->self, c->policy_id[c->pc]);
+        c->policy_active = 1;
+        xn_ctl_event(c, XN_EV_SETTING, -1, 0, "the policy from %s drives the joints", in->path);
+        return;
+    }
+    xn_real v[3] = {0, 0, 0};
+    if (in->op == XN_OP_WALK) memcpy(v, in->value, sizeof v);
+    h->command(h->self, v[0], v[1], v[2]);
+    xn_ctl_event(c, XN_EV_SETTING, -1, v[0], "command vx %g m/s, vy %g m/s, yaw rate %g rad/s",
+                 v[0], v[1], v[2]);
+}
+
+void xn_ctl_policy_step(xn_controller *c) {
+    const xn_policy_hook *h = c->cfg.policy_hook;
+    int stopped = h->step(h->self);
+    if (stopped && !c->policy_stopped) {
+        c->policy_stopped = 1;
+        xn_ctl_event(c, XN_EV_POLICY_STOP, -1, 0, "the policy was stopped: %s", h->reason(h->self));
+        c->state = XN_CTL_DONE;
+        c->act = ACT_NONE;
+    }
+}

@@ -46,9 +46,10 @@ typedef struct {
  * torque is the actuator's joint torque. Sites carrying both a `force` and a `torque` sensor are
  * force/torque sensors; sites carrying a `gyro` (with optional `accelerometer` and `framequat`)
  * are IMUs; sites carrying a `framepos` sensor are position trackers (an external measurement of
- * the point, such as a laser tracker). xn_hal_advance steps the physics period/timestep times.
- * Other actuators (e.g. a gripper's position servo) keep their keyframe control. Errors name the
- * scene and the reason. */
+ * the point, such as a laser tracker); sites carrying a `touch` sensor are contact sensors (the
+ * normal force on the site's volume, e.g. under a foot). xn_hal_advance steps the physics
+ * period/timestep times. Other actuators (e.g. a gripper's position servo) keep their keyframe
+ * control. Errors name the scene and the reason. */
 xn_status xn_mujoco_open(const char *scene, const xn_mujoco_options *opt, xn_hal **out,
                          xn_error *err);
 /** The MuJoCo model and data behind a robot opened by xn_mujoco_open (mjModel *, mjData *), for

@@ -120,6 +120,13 @@ typedef struct {
     int64_t stamp_ns;
 } xn_tracker_reading;
 
+/** A contact (touch) sensor: the normal force on its surface (N, >= 0; 0 when nothing touches),
+ * e.g. under a foot. */
+typedef struct {
+    xn_real force;
+    int64_t stamp_ns;
+} xn_contact_reading;
+
 /** Static description of one joint drive. */
 typedef struct {
     char name[64];       /**< the joint's name in the robot description (URDF/MJCF) */
@@ -166,6 +173,9 @@ struct xn_hal {
     int ntracker;                /**< position trackers (see xn_tracker_reading) */
     char (*tracker_name)[64];    /**< ntracker names (the tracked point's name) */
     xn_tracker_reading *tracker; /**< ntracker readings */
+    int ncontact;                /**< contact sensors (see xn_contact_reading) */
+    char (*contact_name)[64];    /**< ncontact names (the sensor's site) */
+    xn_contact_reading *contact; /**< ncontact readings */
     int64_t period_ns;           /**< the control period the backend was opened for (ns) */
     int64_t time_ns;             /**< the backend's clock at the latest read (ns) */
     const xn_backend_ops *ops;   /**< the backend */
@@ -176,6 +186,8 @@ struct xn_hal {
  * backend fills joint_info, commands in CSP with controlword 0. Returns NULL when out of memory.
  * For backends. */
 xn_hal *xn_hal_alloc(int njoint, int nft, int nimu, int ntracker);
+/** Give a robot n contact sensors (unnamed, reading 0); freed with it. XN_ERR_NOMEM. */
+xn_status xn_hal_alloc_contacts(xn_hal *hal, int n);
 /** Read every device (calls the backend's read). */
 xn_status xn_hal_read(xn_hal *hal);
 /** Send every command (calls the backend's write). */

@@ -28,6 +28,7 @@ typedef struct {
     int *ft_force, *ft_torque;          /* per F/T device: sensor ids */
     int *imu_gyro, *imu_acc, *imu_quat; /* per IMU: sensor ids, -1 when absent */
     int *track;                         /* per tracker: framepos sensor id */
+    int *touch;                         /* per contact sensor: touch sensor id */
     uint64_t rng;
 } mujoco_backend;
 
@@ -101,6 +102,10 @@ static xn_status mj_read(void *self, xn_hal *hal) {
         for (int c = 0; c < 3; c++)
             hal->tracker[k].position[c] = d->sensordata[m->sensor_adr[mb->track[k]] + c];
         hal->tracker[k].stamp_ns = stamp;
+    }
+    for (int k = 0; k < hal->ncontact; k++) {
+        hal->contact[k].force = d->sensordata[m->sensor_adr[mb->touch[k]]];
+        hal->contact[k].stamp_ns = stamp;
     }
     return XN_OK;
 }
@@ -182,6 +187,7 @@ static void mj_destroy(void *self) {
     free(mb->imu_acc);
     free(mb->imu_quat);
     free(mb->track);
+    free(mb->touch);
     free(mb);
 }
 
@@ -239,7 +245,7 @@ static xn_status setup(mujoco_backend *mb, const char *scene, xn_hal **out, xn_e
         return fail(err, scene, XN_ERR_INVALID, msg);
     }
     mb->nsub = (int)(mb->opt.period_ns / step_ns);
-    int n = 0, nft = 0, nimu = 0, ntrack = 0;
+    int n = 0, nft = 0, nimu = 0, ntrack = 0, ntouch = 0;
     for (int j = 0; j < m->njnt; j++)
         if (m->jnt_type[j] == mjJNT_HINGE || m->jnt_type[j] == mjJNT_SLIDE) n++;
     for (int s = 0; s < m->nsite; s++) {
@@ -247,6 +253,7 @@ static xn_status setup(mujoco_backend *mb, const char *scene, xn_hal **out, xn_e
             nft++;
         if (sensor_on_site(m, mjSENS_GYRO, s) >= 0) nimu++;
         if (sensor_on_site(m, mjSENS_FRAMEPOS, s) >= 0) ntrack++;
+        if (sensor_on_site(m, mjSENS_TOUCH, s) >= 0) ntouch++;
     }
     xn_hal *hal = xn_hal_alloc(n, nft, nimu, ntrack);
     if (!hal) return fail(err, scene, XN_ERR_NOMEM, "out of memory");
@@ -254,6 +261,8 @@ static xn_status setup(mujoco_backend *mb, const char *scene, xn_hal **out, xn_e
     hal->self = mb;
     hal->period_ns = mb->opt.period_ns;
     *out = hal;
+    if (xn_hal_alloc_contacts(hal, ntouch) != XN_OK)
+        return fail(err, scene, XN_ERR_NOMEM, "out of memory");
     size_t sz = (size_t)n + 1;
     mb->n = n;
     mb->jnt = calloc(sz, sizeof *mb->jnt);
@@ -270,9 +279,10 @@ static xn_status setup(mujoco_backend *mb, const char *scene, xn_hal **out, xn_e
     mb->imu_acc = calloc((size_t)nimu + 1, sizeof(int));
     mb->imu_quat = calloc((size_t)nimu + 1, sizeof(int));
     mb->track = calloc((size_t)ntrack + 1, sizeof(int));
+    mb->touch = calloc((size_t)ntouch + 1, sizeof(int));
     if (!mb->jnt || !mb->act || !mb->drive || !mb->gains || !mb->nan || !mb->stale ||
         !mb->cmd_ring || !mb->ft_force || !mb->ft_torque || !mb->imu_gyro || !mb->imu_acc ||
-        !mb->imu_quat)
+        !mb->imu_quat || !mb->track || !mb->touch)
         return fail(err, scene, XN_ERR_NOMEM, "out of memory");
     int i = 0;
     for (int j = 0; j < m->njnt; j++) {
@@ -296,7 +306,7 @@ static xn_status setup(mujoco_backend *mb, const char *scene, xn_hal **out, xn_e
         i++;
     }
     for (size_t k = 0; k < sz * (size_t)mb->ring_len; k++) mb->cmd_ring[k].mode = XN_MODE_CSP;
-    int f = 0, u = 0, tr = 0;
+    int f = 0, u = 0, tr = 0, tc = 0;
     for (int s = 0; s < m->nsite; s++) {
         const char *name = mj_id2name(m, mjOBJ_SITE, s);
         int sf = sensor_on_site(m, mjSENS_FORCE, s), st = sensor_on_site(m, mjSENS_TORQUE, s);
@@ -318,6 +328,11 @@ static xn_status setup(mujoco_backend *mb, const char *scene, xn_hal **out, xn_e
         if (sp >= 0) {
             snprintf(hal->tracker_name[tr], sizeof hal->tracker_name[tr], "%s", name ? name : "");
             mb->track[tr++] = sp;
+        }
+        int sc = sensor_on_site(m, mjSENS_TOUCH, s);
+        if (sc >= 0) {
+            snprintf(hal->contact_name[tc], sizeof hal->contact_name[tc], "%s", name ? name : "");
+            mb->touch[tc++] = sc;
         }
     }
     return XN_OK;

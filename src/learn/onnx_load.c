@@ -79,7 +79,7 @@ static int set_shape(nn_tensor *t, int ndim, const int64_t *dims) {
         if (size > MAX_ELEMENTS) return -1;
     }
     t->ndim = ndim;
-    memcpy(t->dims, dims, (size_t)ndim * sizeof *dims);
+    if (ndim > 0) memcpy(t->dims, dims, (size_t)ndim * sizeof *dims); /* a scalar has no dims */
     t->size = size;
     return 0;
 }

@@ -64,6 +64,8 @@ void xn_hal_close(xn_hal *hal) {
     free(hal->imu);
     free(hal->tracker_name);
     free(hal->tracker);
+    free(hal->contact_name);
+    free(hal->contact);
     free(hal);
 }
 
@@ -75,4 +77,14 @@ int xn_hal_joint_id(const xn_hal *hal, const char *name) {
 
 xn_cia402_state xn_hal_joint_state(const xn_hal *hal, int i) {
     return xn_cia402_decode(hal->joint[i].statusword);
+}
+
+xn_status xn_hal_alloc_contacts(xn_hal *hal, int n) {
+    if (n < 0) return XN_ERR_RANGE;
+    free(hal->contact_name);
+    free(hal->contact);
+    hal->contact_name = calloc((size_t)n + 1, sizeof *hal->contact_name);
+    hal->contact = calloc((size_t)n + 1, sizeof *hal->contact);
+    hal->ncontact = hal->contact_name && hal->contact ? n : 0;
+    return hal->ncontact == n ? XN_OK : XN_ERR_NOMEM;
 }

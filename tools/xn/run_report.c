@@ -62,9 +62,9 @@ static int write_script(const char *dir, const char *log_csv, const xn_run_summa
     if (s->locomotion_html) {
         /* a walking robot: base velocity against the command, and height (locomotion.dat) */
         fprintf(f,
-                "set output '%s/locomotion.png'\nset terminal pngcairo size 1000,800 font "
+                "set output '%s/locomotion.png'\nset terminal pngcairo size 1000,1000 font "
                 "'sans,10'\nunset logscale\nset datafile separator whitespace\n"
-                "set multiplot layout 3,1\nset key top right\nset xlabel 'time (s)'\n"
+                "set multiplot layout 4,1\nset key top right\nset xlabel 'time (s)'\n"
                 "set ylabel 'forward (m/s)'\nset title 'Base velocity (heading frame) against "
                 "the command'\nplot '%s/locomotion.dat' using 1:5 with lines lw 2 title "
                 "'achieved vx', '' using 1:2 with lines dt 2 lc rgb 'black' title 'command', "
@@ -73,8 +73,10 @@ static int write_script(const char *dir, const char *log_csv, const xn_run_summa
                 "plot '%s/locomotion.dat' using 1:7 with lines lw 2 title 'achieved', '' using "
                 "1:4 with lines dt 2 lc rgb 'black' title 'command'\nset ylabel 'base height "
                 "(m)'\nplot '%s/locomotion.dat' using 1:8 with lines lw 2 title 'pelvis'\n"
+                "set ylabel 'foot contact force (N)'\nplot '%s/locomotion.dat' using 1:9 with "
+                "lines title 'first foot', '' using 1:10 with lines title 'second foot'\n"
                 "unset multiplot\n",
-                dir, dir, dir, dir);
+                dir, dir, dir, dir, dir);
     }
     fclose(f);
     /* the histogram's data: bin centre (us) and count, up to the last occupied bin */

@@ -7,6 +7,7 @@
 
 typedef struct {
     double t, cmd[3], pos[3], yaw, wz;
+    double foot[2]; /* the first two contact sensors' forces (N) */
     int line;
 } walk_row;
 
@@ -40,6 +41,7 @@ void walk_log_add(walk_log *w, double t, int line, const double cmd[3], const xn
     const xn_real *q = hal->imu[0].orientation; /* w x y z */
     r->yaw = atan2(2 * (q[0] * q[3] + q[1] * q[2]), 1 - 2 * (q[2] * q[2] + q[3] * q[3]));
     r->wz = hal->imu[0].angular_velocity[2];
+    for (int k = 0; k < 2; k++) r->foot[k] = k < hal->ncontact ? hal->contact[k].force : 0;
 }
 
 /* the base's velocity in its heading frame at row i, by a centred difference over +-h rows */
@@ -64,13 +66,13 @@ char *walk_log_write(const walk_log *w, const xn_program *prog, const char *dir,
         snprintf(path, sizeof path, "%s/locomotion.dat", dir);
         FILE *f = fopen(path, "w");
         if (f) {
-            fprintf(f, "# t cmd_vx cmd_vy cmd_wz vx vy wz height\n");
+            fprintf(f, "# t cmd_vx cmd_vy cmd_wz vx vy wz height contact_1 contact_2\n");
             for (long i = 0; i < w->n; i += every) {
                 double v[2];
                 velocity(w, i, h, v);
                 const walk_row *r = &w->row[i];
-                fprintf(f, "%.3f %.3f %.3f %.3f %.4f %.4f %.4f %.4f\n", r->t, r->cmd[0], r->cmd[1],
-                        r->cmd[2], v[0], v[1], r->wz, r->pos[2]);
+                fprintf(f, "%.3f %.3f %.3f %.3f %.4f %.4f %.4f %.4f %.1f %.1f\n", r->t, r->cmd[0],
+                        r->cmd[1], r->cmd[2], v[0], v[1], r->wz, r->pos[2], r->foot[0], r->foot[1]);
             }
             fclose(f);
         }

@@ -27,3 +27,7 @@ echo
 echo "## Learned policies (G1 walking policy)"
 echo
 "$build/bench/bench_policy"
+echo
+echo "## Quadratic programs"
+echo
+"$build/bench/bench_qp"

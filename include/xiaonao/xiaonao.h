@@ -15,6 +15,7 @@
 #include "xiaonao/otg.h"
 #include "xiaonao/path.h"
 #include "xiaonao/program.h"
+#include "xiaonao/qp.h"
 #include "xiaonao/runtime.h"
 #include "xiaonao/safety.h"
 #include "xiaonao/shaping.h"

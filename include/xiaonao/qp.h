@@ -1,0 +1,85 @@
+/* xiaonao: a dense quadratic-program solver for the control loop (whole-body control, MPC).
+ *
+ *     minimize    1/2 x' H x + g' x
+ *     subject to  Aeq x  = beq        (me rows)
+ *                 Ain x >= bin        (mi rows)
+ *                 lo <= x <= hi       (optional, per variable; +-INFINITY: none)
+ *
+ * H must be symmetric positive definite; for a semidefinite H add a small multiple of the
+ * identity (the whole-body controller adds 1e-8 times its largest diagonal entry).
+ *
+ * The method is Goldfarb and Idnani's dual active-set algorithm (1983): it starts from the
+ * unconstrained minimum, which is dual feasible, and adds the most violated constraint at each
+ * iteration, keeping the factorization J = L^-T Q of the active set up to date with Givens
+ * rotations, so that every iteration costs O(n^2). It either finds the optimum, or proves the
+ * problem infeasible (a violated constraint that no step can satisfy). A warm start begins
+ * from the previous solve's active set (for a sequence of similar problems, one per control
+ * cycle). The workspace is allocated once for the largest sizes; solving allocates nothing and
+ * stops after a fixed number of iterations. SPDX-License-Identifier: Apache-2.0 */
+#ifndef XIAONAO_QP_H
+#define XIAONAO_QP_H
+
+#include "xiaonao/types.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/** One problem. Matrices are row-major; H is n x n, Aeq me x n, Ain mi x n. lo and hi may be
+ * NULL (no bounds). The arrays are read, not kept. */
+typedef struct {
+    int n, me, mi;
+    const xn_real *H, *g;
+    const xn_real *Aeq, *beq;
+    const xn_real *Ain, *bin;
+    const xn_real *lo, *hi;
+} xn_qp_problem;
+
+typedef enum {
+    XN_QP_OPTIMAL = 0,
+    XN_QP_INFEASIBLE = 1,     /**< no x satisfies the constraints */
+    XN_QP_MAX_ITERATIONS = 2, /**< stopped at the iteration limit (x is the last iterate) */
+    XN_QP_NOT_CONVEX = 3,     /**< H is not positive definite (its Cholesky factor failed) */
+    XN_QP_DEPENDENT = 4,      /**< the equality constraints are linearly dependent */
+    XN_QP_INVALID = -1        /**< sizes beyond the workspace, NaN in the data */
+} xn_qp_status;
+
+/** What a solve did, and how well the result satisfies the optimality (KKT) conditions. */
+typedef struct {
+    int iterations;
+    int active;              /**< active constraints at the end (equalities included) */
+    xn_real objective;       /**< 1/2 x' H x + g' x */
+    xn_real stationarity;    /**< |H x + g - A' multipliers|, max norm */
+    xn_real feasibility;     /**< largest constraint violation */
+    xn_real complementarity; /**< largest |multiplier x slack| of the inequalities */
+    xn_real dual;            /**< most negative inequality multiplier (0 when none) */
+} xn_qp_info;
+
+typedef struct xn_qp xn_qp;
+
+/** A solver for at most n_max variables, me_max equalities and mi_max inequalities (bounds
+ * need no room). NULL when out of memory. */
+xn_qp *xn_qp_create(int n_max, int me_max, int mi_max);
+void xn_qp_free(xn_qp *qp);
+
+/** Start from the previous solve's active set (1) or from scratch (0, the default). The active
+ * set is kept only while the sizes (n, me, mi, bounds given) stay the same. */
+void xn_qp_set_warm_start(xn_qp *qp, int on);
+/** Iteration limit (default 10 (n + me + mi)) and the feasibility tolerance (default 1e-10,
+ * relative to the constraint's scale). */
+void xn_qp_set_limits(xn_qp *qp, int max_iterations, xn_real tolerance);
+
+/** Solve; x (n) gets the solution. The multipliers of the constraints, in the order equalities,
+ * inequalities, lower bounds, upper bounds (me + mi + 2n entries), are written to multipliers
+ * when it is not NULL (0 for inactive constraints; >= 0 for inequalities and bounds). info may
+ * be NULL. */
+xn_qp_status xn_qp_solve(xn_qp *qp, const xn_qp_problem *pb, xn_real *x, xn_real *multipliers,
+                         xn_qp_info *info);
+
+/** A short name of a status. */
+const char *xn_qp_status_str(xn_qp_status s);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,491 @@
+/* Goldfarb and Idnani's dual active-set method for strictly convex QPs (see qp.h).
+ *
+ * State: x, the active set A (equalities first) with multipliers u, and the factors of
+ * Goldfarb-Idnani: J = L^-T Q (n x n, L the Cholesky factor of H) and the upper-triangular R
+ * with [J1 J2]' N = [R; 0] for the active constraints' normals N. With d = J' n_p for a new
+ * constraint p: the primal step direction is z = J2 d2 and the dual one r = R^-1 d1. Adding a
+ * constraint zeroes d below row iq with Givens rotations (applied to J); deleting one restores
+ * R's triangle the same way. Each iteration is O(n^2) plus O(n m) to find the most violated
+ * constraint. SPDX-License-Identifier: Apache-2.0 */
+#include "xiaonao/qp.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct xn_qp {
+    int n_max, me_max, mi_max;
+    xn_real *L, *J, *R;          /* n x n */
+    xn_real *z, *r, *d, *np, *u; /* n (+1) */
+    int *A;                      /* active constraints (combined indices), n + 1 */
+    unsigned char *excluded;     /* per constraint: could not be added */
+    int *prev, nprev;            /* the previous solve's active inequalities */
+    int prev_n, prev_me, prev_mi, prev_bounds;
+    int warm;
+    int max_iter;
+    xn_real tol;
+};
+
+xn_qp *xn_qp_create(int n_max, int me_max, int mi_max) {
+    if (n_max < 1 || me_max < 0 || mi_max < 0) return NULL;
+    xn_qp *q = calloc(1, sizeof *q);
+    if (!q) return NULL;
+    size_t n = (size_t)n_max, m = (size_t)me_max + (size_t)mi_max + 2 * n;
+    q->n_max = n_max;
+    q->me_max = me_max;
+    q->mi_max = mi_max;
+    q->L = calloc(n * n, sizeof(xn_real));
+    q->J = calloc(n * n, sizeof(xn_real));
+    q->R = calloc(n * n, sizeof(xn_real));
+    q->z = calloc(n + 1, sizeof(xn_real));
+    q->r = calloc(n + 1, sizeof(xn_real));
+    q->d = calloc(n + 1, sizeof(xn_real));
+    q->np = calloc(n + 1, sizeof(xn_real));
+    q->u = calloc(n + 2, sizeof(xn_real));
+    q->A = calloc(n + 2, sizeof(int));
+    q->excluded = calloc(m + 1, 1);
+    q->prev = calloc(n + 1, sizeof(int));
+    if (!q->L || !q->J || !q->R || !q->z || !q->r || !q->d || !q->np || !q->u || !q->A ||
+        !q->excluded || !q->prev) {
+        xn_qp_free(q);
+        return NULL;
+    }
+    q->tol = 1e-10;
+    return q;
+}
+
+void xn_qp_free(xn_qp *q) {
+    if (!q) return;
+    free(q->L);
+    free(q->J);
+    free(q->R);
+    free(q->z);
+    free(q->r);
+    free(q->d);
+    free(q->np);
+    free(q->u);
+    free(q->A);
+    free(q->excluded);
+    free(q->prev);
+    free(q);
+}
+
+void xn_qp_set_warm_start(xn_qp *q, int on) { q->warm = on != 0; }
+
+void xn_qp_set_limits(xn_qp *q, int max_iterations, xn_real tolerance) {
+    q->max_iter = max_iterations > 0 ? max_iterations : 0;
+    q->tol = tolerance > 0 ? tolerance : 1e-10;
+}
+
+const char *xn_qp_status_str(xn_qp_status s) {
+    switch (s) {
+    case XN_QP_OPTIMAL: return "optimal";
+    case XN_QP_INFEASIBLE: return "infeasible";
+    case XN_QP_MAX_ITERATIONS: return "iteration limit";
+    case XN_QP_NOT_CONVEX: return "H not positive definite";
+    case XN_QP_DEPENDENT: return "dependent equality constraints";
+    case XN_QP_INVALID: return "invalid problem";
+    }
+    return "?";
+}
+
+/* ---- constraints, indexed together: equalities, inequalities, lower bounds, upper bounds ---- */
+
+typedef struct {
+    const xn_qp_problem *pb;
+    int n, me, mi, m; /* m: every constraint, bounds included */
+} cset;
+
+/* the normal of constraint c into np (a' x >= b, or = b); returns b; NAN: absent (no bound) */
+static xn_real row(const cset *cs, int c, xn_real *np) {
+    const xn_qp_problem *pb = cs->pb;
+    int n = cs->n;
+    if (c < cs->me) {
+        memcpy(np, pb->Aeq + (size_t)c * (size_t)n, (size_t)n * sizeof(xn_real));
+        return pb->beq[c];
+    }
+    if (c < cs->me + cs->mi) {
+        c -= cs->me;
+        memcpy(np, pb->Ain + (size_t)c * (size_t)n, (size_t)n * sizeof(xn_real));
+        return pb->bin[c];
+    }
+    c -= cs->me + cs->mi;
+    int k = c % n, upper = c >= n;
+    xn_real b = upper ? (pb->hi ? -pb->hi[k] : -INFINITY) : (pb->lo ? pb->lo[k] : -INFINITY);
+    if (!isfinite(b)) return NAN;
+    memset(np, 0, (size_t)n * sizeof(xn_real));
+    np[k] = upper ? -1 : 1;
+    return b;
+}
+
+/* a' x - b for constraint c without building its row (NAN: absent) */
+static xn_real slack(const cset *cs, int c, const xn_real *x, xn_real *scale) {
+    const xn_qp_problem *pb = cs->pb;
+    int n = cs->n;
+    const xn_real *a;
+    xn_real b;
+    if (c < cs->me + cs->mi) {
+        int eq = c < cs->me;
+        a = eq ? pb->Aeq + (size_t)c * (size_t)n : pb->Ain + (size_t)(c - cs->me) * (size_t)n;
+        b = eq ? pb->beq[c] : pb->bin[c - cs->me];
+        xn_real s = 0, mag = fabs(b);
+        for (int k = 0; k < n; k++) {
+            s += a[k] * x[k];
+            mag = fmax(mag, fabs(a[k] * x[k]));
+        }
+        *scale = 1 + mag;
+        return s - b;
+    }
+    int k = (c - cs->me - cs->mi) % n, upper = c - cs->me - cs->mi >= n;
+    b = upper ? (pb->hi ? -pb->hi[k] : -INFINITY) : (pb->lo ? pb->lo[k] : -INFINITY);
+    if (!isfinite(b)) return NAN;
+    *scale = 1 + fabs(b);
+    return (upper ? -x[k] : x[k]) - b;
+}
+
+/* ---- the factors ---- */
+
+#define AT(M, i, j) (M)[(size_t)(i) * (size_t)n + (size_t)(j)]
+
+/* J is stored transposed (Jt, row j = J's column j): every loop below runs along memory */
+static void compute_d(int n, const xn_real *Jt, const xn_real *np, xn_real *d) {
+    for (int i = 0; i < n; i++) {
+        xn_real s = 0;
+        const xn_real *col = Jt + (size_t)i * (size_t)n;
+        for (int k = 0; k < n; k++) s += col[k] * np[k];
+        d[i] = s;
+    }
+}
+
+static void update_z(int n, const xn_real *Jt, const xn_real *d, int iq, xn_real *z) {
+    memset(z, 0, (size_t)n * sizeof(xn_real));
+    for (int j = iq; j < n; j++) {
+        const xn_real *col = Jt + (size_t)j * (size_t)n;
+        xn_real dj = d[j];
+        for (int i = 0; i < n; i++) z[i] += col[i] * dj;
+    }
+}
+
+static void update_r(int n, const xn_real *R, const xn_real *d, int iq, xn_real *r) {
+    for (int i = iq - 1; i >= 0; i--) {
+        xn_real s = d[i];
+        for (int j = i + 1; j < iq; j++) s -= AT(R, i, j) * r[j];
+        r[i] = s / AT(R, i, i);
+    }
+}
+
+/* Add the constraint whose d = J' n_p is in d: Givens rotations zero d[iq+1..n-1] into d[iq]
+ * (applied to J's columns), and d[0..iq] becomes R's new column. 0 when the constraint is
+ * linearly dependent on the active ones. */
+static int add_constraint(int n, xn_real *R, xn_real *J, xn_real *d, int *iq, xn_real *rnorm) {
+    for (int j = n - 1; j > *iq; j--) {
+        xn_real cc = d[j - 1], ss = d[j], h = hypot(cc, ss);
+        if (h == 0) continue;
+        d[j] = 0;
+        ss /= h;
+        cc /= h;
+        if (cc < 0) {
+            cc = -cc;
+            ss = -ss;
+            d[j - 1] = -h;
+        } else {
+            d[j - 1] = h;
+        }
+        xn_real xny = ss / (1 + cc);
+        xn_real *a = J + (size_t)(j - 1) * (size_t)n, *b = J + (size_t)j * (size_t)n;
+        for (int k = 0; k < n; k++) {
+            xn_real t1 = a[k], t2 = b[k];
+            a[k] = t1 * cc + t2 * ss;
+            b[k] = xny * (t1 + a[k]) - t2;
+        }
+    }
+    (*iq)++;
+    for (int i = 0; i < *iq; i++) AT(R, i, *iq - 1) = d[i];
+    if (fabs(d[*iq - 1]) <= 1e-14 * *rnorm) return 0; /* linearly dependent */
+    *rnorm = fmax(*rnorm, fabs(d[*iq - 1]));
+    return 1;
+}
+
+static void delete_constraint(int n, xn_real *R, xn_real *J, int *A, xn_real *u, int me, int *iq,
+                              int l) {
+    int qq = -1;
+    for (int i = me; i < *iq; i++)
+        if (A[i] == l) {
+            qq = i;
+            break;
+        }
+    if (qq < 0) return;
+    for (int i = qq; i < *iq - 1; i++) {
+        A[i] = A[i + 1];
+        u[i] = u[i + 1];
+        for (int j = 0; j < n; j++) AT(R, j, i) = AT(R, j, i + 1);
+    }
+    A[*iq - 1] = A[*iq];
+    u[*iq - 1] = u[*iq];
+    A[*iq] = 0;
+    u[*iq] = 0;
+    for (int j = 0; j < *iq; j++) AT(R, j, *iq - 1) = 0;
+    (*iq)--;
+    if (*iq == 0) return;
+    for (int j = qq; j < *iq; j++) {
+        xn_real cc = AT(R, j, j), ss = AT(R, j + 1, j), h = hypot(cc, ss);
+        if (h == 0) continue;
+        cc /= h;
+        ss /= h;
+        AT(R, j + 1, j) = 0;
+        if (cc < 0) {
+            AT(R, j, j) = -h;
+            cc = -cc;
+            ss = -ss;
+        } else {
+            AT(R, j, j) = h;
+        }
+        xn_real xny = ss / (1 + cc);
+        for (int k = j + 1; k < *iq; k++) {
+            xn_real t1 = AT(R, j, k), t2 = AT(R, j + 1, k);
+            AT(R, j, k) = t1 * cc + t2 * ss;
+            AT(R, j + 1, k) = xny * (t1 + AT(R, j, k)) - t2;
+        }
+        xn_real *a = J + (size_t)j * (size_t)n, *b = J + (size_t)(j + 1) * (size_t)n;
+        for (int k = 0; k < n; k++) {
+            xn_real t1 = a[k], t2 = b[k];
+            a[k] = t1 * cc + t2 * ss;
+            b[k] = xny * (a[k] + t1) - t2;
+        }
+    }
+}
+
+/* Cholesky H = L L' into q->L; J = L^-T; x = -H^-1 g. 0 on success. */
+static int start(xn_qp *q, const xn_qp_problem *pb, xn_real *x) {
+    int n = pb->n;
+    xn_real *L = q->L, *J = q->J;
+    for (int i = 0; i < n; i++)
+        for (int j = 0; j <= i; j++) {
+            xn_real s = AT(pb->H, i, j);
+            for (int k = 0; k < j; k++) s -= AT(L, i, k) * AT(L, j, k);
+            if (i == j) {
+                if (!(s > 0)) return -1;
+                AT(L, i, i) = sqrt(s);
+            } else {
+                AT(L, i, j) = s / AT(L, j, j);
+            }
+        }
+    /* J = L^-T (upper triangular), stored transposed: Jt = L^-1, lower triangular, by forward
+     * substitution of L Jt = I column by column */
+    memset(J, 0, (size_t)n * (size_t)n * sizeof(xn_real));
+    for (int c = 0; c < n; c++)
+        for (int i = c; i < n; i++) {
+            xn_real s = i == c ? 1 : 0;
+            for (int k = c; k < i; k++) s -= AT(L, i, k) * AT(J, k, c);
+            AT(J, i, c) = s / AT(L, i, i);
+        }
+    /* x = -H^-1 g = -J J' g = -Jt' Jt g */
+    xn_real *t = q->d;
+    for (int k = 0; k < n; k++) { /* t = Jt g */
+        xn_real s = 0;
+        for (int i = 0; i <= k; i++) s += AT(J, k, i) * pb->g[i];
+        t[k] = s;
+    }
+    memset(x, 0, (size_t)n * sizeof(xn_real));
+    for (int k = 0; k < n; k++) /* x = -Jt' t */
+        for (int i = 0; i <= k; i++) x[i] -= AT(J, k, i) * t[k];
+    memset(q->R, 0, (size_t)n * (size_t)n * sizeof(xn_real));
+    return 0;
+}
+
+/* Make constraint c active with a full step (equalities, and a warm start's guesses).
+ * Returns 1 when it joined the active set. */
+static int force_add(xn_qp *q, const cset *cs, int c, xn_real *x, int *iq, xn_real *rnorm) {
+    int n = cs->n;
+    xn_real b = row(cs, c, q->np);
+    if (isnan(b)) return 0;
+    compute_d(n, q->J, q->np, q->d);
+    update_z(n, q->J, q->d, *iq, q->z);
+    update_r(n, q->R, q->d, *iq, q->r);
+    xn_real zn = 0, zz = 0, ax = 0;
+    for (int k = 0; k < n; k++) {
+        zn += q->z[k] * q->np[k];
+        zz += q->z[k] * q->z[k];
+        ax += q->np[k] * x[k];
+    }
+    if (zz <= 1e-28 || fabs(zn) <= 1e-28) return 0; /* dependent on the active ones */
+    xn_real t2 = (b - ax) / zn;
+    for (int k = 0; k < n; k++) x[k] += t2 * q->z[k];
+    for (int k = 0; k < *iq; k++) q->u[k] -= t2 * q->r[k];
+    q->u[*iq] = t2;
+    q->A[*iq] = c;
+    if (!add_constraint(n, q->R, q->J, q->d, iq, rnorm)) {
+        (*iq)--;
+        return 0;
+    }
+    return 1;
+}
+
+xn_qp_status xn_qp_solve(xn_qp *q, const xn_qp_problem *pb, xn_real *x, xn_real *mult,
+                         xn_qp_info *info) {
+    int n = pb->n, me = pb->me, mi = pb->mi;
+    if (info) memset(info, 0, sizeof *info);
+    if (n < 1 || n > q->n_max || me < 0 || me > q->me_max || mi < 0 || mi > q->mi_max || !pb->H ||
+        !pb->g || (me && (!pb->Aeq || !pb->beq)) || (mi && (!pb->Ain || !pb->bin)))
+        return XN_QP_INVALID;
+    for (int i = 0; i < n * n; i++)
+        if (!isfinite(pb->H[i])) return XN_QP_INVALID;
+    for (int i = 0; i < n; i++)
+        if (!isfinite(pb->g[i]) || (pb->lo && isnan(pb->lo[i])) || (pb->hi && isnan(pb->hi[i])))
+            return XN_QP_INVALID;
+    for (int i = 0; i < me * n; i++)
+        if (!isfinite(pb->Aeq[i])) return XN_QP_INVALID;
+    for (int i = 0; i < mi * n; i++)
+        if (!isfinite(pb->Ain[i])) return XN_QP_INVALID;
+    for (int i = 0; i < me; i++)
+        if (!isfinite(pb->beq[i])) return XN_QP_INVALID;
+    for (int i = 0; i < mi; i++)
+        if (!isfinite(pb->bin[i])) return XN_QP_INVALID;
+    int bounds = (pb->lo != NULL) | (pb->hi != NULL) << 1;
+    cset cs = {pb, n, me, mi, me + mi + (bounds ? 2 * n : 0)};
+    int max_iter = q->max_iter > 0 ? q->max_iter : 10 * (n + me + mi) + 10;
+    int same = q->prev_n == n && q->prev_me == me && q->prev_mi == mi && q->prev_bounds == bounds;
+    int nwarm = q->warm && same ? q->nprev : 0;
+    memset(q->excluded, 0, (size_t)cs.m + 1);
+    xn_qp_status status = XN_QP_OPTIMAL;
+    int iq = 0, iter = 0;
+    xn_real rnorm = 1;
+
+    /* the equalities, then (warm start) the previous active inequalities, as long as their
+     * multipliers come out non-negative: a dual-feasible start */
+    for (int attempt = 0;; attempt++) {
+        if (start(q, pb, x)) return XN_QP_NOT_CONVEX;
+        iq = 0;
+        rnorm = 1;
+        for (int i = 0; i < me; i++)
+            if (!force_add(q, &cs, i, x, &iq, &rnorm)) return XN_QP_DEPENDENT;
+        for (int w = 0; w < nwarm; w++) force_add(q, &cs, q->prev[w], x, &iq, &rnorm);
+        int worst = -1;
+        for (int k = me; k < iq; k++)
+            if (q->u[k] < -1e-12 && (worst < 0 || q->u[k] < q->u[worst])) worst = k;
+        if (worst < 0 || attempt > n) break;
+        /* drop the guess with the most negative multiplier and start again */
+        int drop = q->A[worst], m2 = 0;
+        for (int w = 0; w < nwarm; w++)
+            if (q->prev[w] != drop) q->prev[m2++] = q->prev[w];
+        nwarm = m2;
+    }
+
+    for (;;) {
+        if (iter++ >= max_iter) {
+            status = XN_QP_MAX_ITERATIONS;
+            break;
+        }
+        /* the most violated inactive constraint */
+        int p = -1;
+        xn_real sp = 0;
+        /* flags of the active set (in excluded's upper bits: one pass, no allocation) */
+        for (int k = me; k < iq; k++) q->excluded[q->A[k]] |= 2;
+        for (int c = me; c < cs.m; c++) {
+            if (q->excluded[c]) continue;
+            xn_real scale, s = slack(&cs, c, x, &scale);
+            if (isnan(s)) continue;
+            if (s < -q->tol * scale && (p < 0 || s / scale < sp)) {
+                p = c;
+                sp = s / scale;
+            }
+        }
+        for (int k = me; k < iq; k++) q->excluded[q->A[k]] &= (unsigned char)~2;
+        if (p < 0) break; /* every constraint holds: optimal */
+        xn_real scale;
+        row(&cs, p, q->np);
+        sp = slack(&cs, p, x, &scale);
+        q->u[iq] = 0;
+        q->A[iq] = p;
+        for (;;) { /* step toward satisfying p, dropping blocking constraints */
+            if (iter++ >= max_iter) {
+                status = XN_QP_MAX_ITERATIONS;
+                break;
+            }
+            compute_d(n, q->J, q->np, q->d);
+            update_z(n, q->J, q->d, iq, q->z);
+            update_r(n, q->R, q->d, iq, q->r);
+            int l = -1;
+            xn_real t1 = INFINITY, t2 = INFINITY;
+            for (int k = me; k < iq; k++)
+                if (q->r[k] > 0 && q->u[k] / q->r[k] < t1) {
+                    t1 = q->u[k] / q->r[k];
+                    l = q->A[k];
+                }
+            xn_real zz = 0, zn = 0;
+            for (int k = 0; k < n; k++) {
+                zz += q->z[k] * q->z[k];
+                zn += q->z[k] * q->np[k];
+            }
+            if (zz > 1e-28 && fabs(zn) > 1e-28) t2 = -sp / zn;
+            xn_real t = fmin(t1, t2);
+            if (!isfinite(t)) {
+                status = XN_QP_INFEASIBLE;
+                break;
+            }
+            if (!isfinite(t2)) { /* a step in the dual space only */
+                for (int k = 0; k < iq; k++) q->u[k] -= t * q->r[k];
+                q->u[iq] += t;
+                delete_constraint(n, q->R, q->J, q->A, q->u, me, &iq, l);
+                continue;
+            }
+            for (int k = 0; k < n; k++) x[k] += t * q->z[k];
+            for (int k = 0; k < iq; k++) q->u[k] -= t * q->r[k];
+            q->u[iq] += t;
+            if (t == t2) {
+                if (!add_constraint(n, q->R, q->J, q->d, &iq, &rnorm)) {
+                    iq--;
+                    q->excluded[p] = 1;
+                }
+                break;
+            }
+            delete_constraint(n, q->R, q->J, q->A, q->u, me, &iq, l);
+            sp = slack(&cs, p, x, &scale);
+            if (sp >= 0) break; /* deleting made room: p holds already */
+        }
+        if (status != XN_QP_OPTIMAL) break;
+    }
+
+    /* keep the active inequalities for the next solve */
+    q->nprev = 0;
+    for (int k = me; k < iq; k++) q->prev[q->nprev++] = q->A[k];
+    q->prev_n = n;
+    q->prev_me = me;
+    q->prev_mi = mi;
+    q->prev_bounds = bounds;
+
+    if (mult) {
+        memset(mult, 0, (size_t)(me + mi + 2 * n) * sizeof(xn_real));
+        for (int k = 0; k < iq; k++) mult[q->A[k]] = q->u[k];
+    }
+    if (info) {
+        info->iterations = iter;
+        info->active = iq;
+        /* the KKT residuals: H x + g = sum of u_k a_k; feasibility; complementarity */
+        xn_real *grad = q->z;
+        xn_real obj = 0;
+        for (int i = 0; i < n; i++) {
+            xn_real s = pb->g[i];
+            for (int j = 0; j < n; j++) s += AT(pb->H, i, j) * x[j];
+            grad[i] = s;
+            obj += x[i] * (pb->g[i] + 0.5 * (s - pb->g[i]));
+        }
+        for (int k = 0; k < iq; k++) {
+            row(&cs, q->A[k], q->np);
+            for (int i = 0; i < n; i++) grad[i] -= q->u[k] * q->np[i];
+            if (q->A[k] >= me) {
+                info->dual = fmin(info->dual, q->u[k]);
+                xn_real sc, s = slack(&cs, q->A[k], x, &sc);
+                info->complementarity = fmax(info->complementarity, fabs(q->u[k] * s));
+            }
+        }
+        for (int i = 0; i < n; i++) info->stationarity = fmax(info->stationarity, fabs(grad[i]));
+        for (int c = 0; c < cs.m; c++) {
+            xn_real sc, s = slack(&cs, c, x, &sc);
+            if (isnan(s)) continue;
+            info->feasibility = fmax(info->feasibility, c < me ? fabs(s) : fmax(0, -s));
+        }
+        info->objective = obj;
+    }
+    return status;
+}

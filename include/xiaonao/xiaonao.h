@@ -21,6 +21,7 @@
 #include "xiaonao/shaping.h"
 #include "xiaonao/spatial.h"
 #include "xiaonao/types.h"
+#include "xiaonao/wbc.h"
 
 #define XN_VERSION_MAJOR 0
 #define XN_VERSION_MINOR 1

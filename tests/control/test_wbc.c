@@ -1,0 +1,140 @@
+/* The whole-body controller's QP on the 29-DoF G1 standing in its knees_bent pose: at rest with
+ * targets where it is, the solution accelerates nothing, the feet carry the robot's weight
+ * inside their friction pyramids, and the torques agree with the recursive Newton-Euler
+ * algorithm fed the solved contact forces (an independent computation: its six base rows
+ * vanish and its joint rows equal the torques, within 1e-6 N m). A CoM target ahead of the CoM
+ * accelerates the CoM toward it. SPDX-License-Identifier: Apache-2.0 */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "alloc_count.h"
+#include "test_util.h"
+#include "xiaonao/xiaonao.h"
+
+#define G1 XN_MODELS_DIR "/mjcf/unitree_g1/scene.xml"
+
+static const double knees_bent[36] = {
+    0, 0, 0.755, 1,   0,    0, 0, -0.312, 0, 0, 0.669, -0.363, 0, -0.312, 0, 0, 0.669, -0.363, 0,
+    0, 0, 0.073, 0.2, 0.22, 0, 1, 0,      0, 0, 0.2,   -0.22,  0, 1,      0, 0, 0};
+
+static void g1_config(const xn_model *m, xn_wbc_config *cfg) {
+    xn_wbc_config_init(cfg);
+    const char *feet[2] = {"left_foot", "right_foot"};
+    cfg->ncontact = 2;
+    for (int f = 0; f < 2; f++) {
+        xn_wbc_contact *c = &cfg->contact[f];
+        c->frame = xn_model_frame_id(m, feet[f]);
+        const double corner[4][3] = {
+            {0.08, 0.03, 0}, {0.08, -0.03, 0}, {-0.085, 0.03, 0}, {-0.085, -0.03, 0}};
+        memcpy(c->corner, corner, sizeof corner);
+        c->mu = 0.8;
+        c->fz_min = 1;
+    }
+}
+
+int main(void) {
+    xn_error err;
+    xn_model *m = NULL;
+    if (xn_load_model(G1, NULL, &m, &err)) {
+        XT_CHECK(0, "model: %s", err.message);
+        return xt_done("test_wbc");
+    }
+    xn_wbc_config cfg;
+    g1_config(m, &cfg);
+    XT_CHECK(cfg.contact[0].frame >= 0 && cfg.contact[1].frame >= 0 && m->nv == 35,
+             "the G1: 35 DoFs, foot frames");
+    xn_wbc *w = xn_wbc_create(m, &cfg);
+    xn_data *d = xn_data_create(m);
+    double q[36], v[35] = {0}, tau[35];
+    memcpy(q, knees_bent, sizeof q);
+    /* stand the feet on the floor: lower the robot until the soles are at z = 0 */
+    xn_se3 F;
+    xn_dyn_fk(m, d, q);
+    xn_dyn_frame_placement(m, d, cfg.contact[0].frame, &F);
+    q[2] -= F.p[2];
+    xn_wbc_targets t;
+    xn_dyn_com(m, d, q);
+    memcpy(t.com, d->com, sizeof t.com);
+    memset(t.com_velocity, 0, sizeof t.com_velocity);
+    xn_dyn_fk(m, d, q);
+    xn_dyn_frame_placement(m, d, 0, &F);
+    for (int f = 0; f < m->nframe; f++)
+        if (m->frame_body[f] == 1) {
+            xn_dyn_frame_placement(m, d, f, &F);
+            break;
+        }
+    memcpy(t.base_R, F.R, sizeof t.base_R);
+    t.posture = q;
+    xn_wbc_result res;
+    xt_allocs = 0;
+    xt_counting = 1;
+    xn_status st = xn_wbc_solve(w, q, v, &t, NULL, tau, &res);
+    xt_counting = 0;
+    XT_CHECK(st == XN_OK, "solved: %s", xn_qp_status_str(res.status));
+    XT_CHECK(xt_allocs == 0, "%ld allocations in a solve", xt_allocs);
+    double weight = 0;
+    for (int b = 1; b < m->nbody; b++) weight += m->body_inertia[b].m * 9.81;
+    double amax = 0;
+    for (int k = 0; k < 35; k++) amax = fmax(amax, fabs(res.qdd[k]));
+    XT_CHECK(fabs(res.normal_total - weight) < 1e-4 * weight && amax < 1e-3,
+             "at rest: the feet carry the weight, %.4f N (m g = %.4f N), |qdd| <= %.1e",
+             res.normal_total, weight, amax);
+    int in_cone = 1;
+    for (int p = 0; p < 8; p++) {
+        const double *f = &res.force[3 * p];
+        in_cone &= f[2] >= 1 - 1e-9 && fabs(f[0]) <= 0.8 / sqrt(2) * f[2] + 1e-9 &&
+                   fabs(f[1]) <= 0.8 / sqrt(2) * f[2] + 1e-9;
+    }
+    XT_CHECK(in_cone, "every corner force inside its friction pyramid, normal >= 1 N");
+    /* RNEA with the solved forces as external forces: the base rows vanish, the joint rows are
+     * the torques */
+    double *fext = calloc(6 * (size_t)m->nbody, sizeof(double)), qdd[35];
+    memcpy(qdd, res.qdd, sizeof qdd);
+    for (int f = 0; f < 2; f++) {
+        int fr = cfg.contact[f].frame, b = m->frame_body[fr];
+        xn_se3 S, Bd;
+        xn_dyn_fk(m, d, q);
+        xn_dyn_frame_placement(m, d, fr, &S);
+        Bd = d->oMi[b];
+        for (int k = 0; k < 4; k++) {
+            const double *f3 = &res.force[3 * (4 * f + k)];
+            double pw[3], r[3], mom[3];
+            for (int a = 0; a < 3; a++)
+                pw[a] = S.p[a] + S.R[3 * a] * cfg.contact[f].corner[k][0] +
+                        S.R[3 * a + 1] * cfg.contact[f].corner[k][1] +
+                        S.R[3 * a + 2] * cfg.contact[f].corner[k][2];
+            for (int a = 0; a < 3; a++) r[a] = pw[a] - Bd.p[a];
+            mom[0] = r[1] * f3[2] - r[2] * f3[1];
+            mom[1] = r[2] * f3[0] - r[0] * f3[2];
+            mom[2] = r[0] * f3[1] - r[1] * f3[0];
+            for (int a = 0; a < 3; a++) { /* into the body's axes */
+                fext[6 * b + a] += Bd.R[a] * f3[0] + Bd.R[3 + a] * f3[1] + Bd.R[6 + a] * f3[2];
+                fext[6 * b + 3 + a] +=
+                    Bd.R[a] * mom[0] + Bd.R[3 + a] * mom[1] + Bd.R[6 + a] * mom[2];
+            }
+        }
+    }
+    xn_dyn_rnea_ext(m, d, q, v, qdd, fext);
+    double base = 0, joints = 0;
+    for (int k = 0; k < 6; k++) base = fmax(base, fabs(d->tau[k]));
+    for (int k = 6; k < 35; k++) joints = fmax(joints, fabs(d->tau[k] - tau[k]));
+    XT_CHECK(base < 1e-6 && joints < 1e-6,
+             "RNEA with the solved forces: base rows %.1e, joint torques differ by %.1e", base,
+             joints);
+    printf("G1 standing (knees bent): %d iterations, feet carry %.2f N of %.2f N; RNEA check: "
+           "base %.1e, joints %.1e N m\n",
+           res.iterations, res.normal_total, weight, base, joints);
+    /* a CoM target 3 cm ahead: the CoM accelerates forward */
+    t.com[0] += 0.03;
+    st = xn_wbc_solve(w, q, v, &t, NULL, tau, &res);
+    double fx = 0;
+    for (int p = 0; p < 8; p++) fx += res.force[3 * p];
+    XT_CHECK(st == XN_OK && fx > 0.5 * 33.34 * 100 * 0.03 * 0.5,
+             "a CoM target ahead: the feet push the robot forward with %.1f N", fx);
+    free(fext);
+    xn_data_free(d);
+    xn_wbc_free(w);
+    xn_model_free(m);
+    return xt_done("test_wbc");
+}

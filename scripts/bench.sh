@@ -31,3 +31,4 @@ echo
 echo "## Quadratic programs"
 echo
 "$build/bench/bench_qp"
+"$build/bench/bench_wbc"

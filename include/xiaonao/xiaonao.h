@@ -7,6 +7,7 @@
 #include "xiaonao/compliance.h"
 #include "xiaonao/control.h"
 #include "xiaonao/dynamics.h"
+#include "xiaonao/estimator.h"
 #include "xiaonao/hal.h"
 #include "xiaonao/ik.h"
 #include "xiaonao/io.h"

@@ -9,29 +9,15 @@
 #include <string.h>
 
 #include "alloc_count.h"
+#include "g1_wbc.h"
 #include "test_util.h"
 #include "xiaonao/xiaonao.h"
 
-#define G1 XN_MODELS_DIR "/mjcf/unitree_g1/scene.xml"
+#define G1 G1_SCENE
 
 static const double knees_bent[36] = {
     0, 0, 0.755, 1,   0,    0, 0, -0.312, 0, 0, 0.669, -0.363, 0, -0.312, 0, 0, 0.669, -0.363, 0,
     0, 0, 0.073, 0.2, 0.22, 0, 1, 0,      0, 0, 0.2,   -0.22,  0, 1,      0, 0, 0};
-
-static void g1_config(const xn_model *m, xn_wbc_config *cfg) {
-    xn_wbc_config_init(cfg);
-    const char *feet[2] = {"left_foot", "right_foot"};
-    cfg->ncontact = 2;
-    for (int f = 0; f < 2; f++) {
-        xn_wbc_contact *c = &cfg->contact[f];
-        c->frame = xn_model_frame_id(m, feet[f]);
-        const double corner[4][3] = {
-            {0.08, 0.03, 0}, {0.08, -0.03, 0}, {-0.085, 0.03, 0}, {-0.085, -0.03, 0}};
-        memcpy(c->corner, corner, sizeof corner);
-        c->mu = 0.8;
-        c->fz_min = 1;
-    }
-}
 
 int main(void) {
     xn_error err;
@@ -41,7 +27,7 @@ int main(void) {
         return xt_done("test_wbc");
     }
     xn_wbc_config cfg;
-    g1_config(m, &cfg);
+    g1_wbc_config(m, &cfg);
     XT_CHECK(cfg.contact[0].frame >= 0 && cfg.contact[1].frame >= 0 && m->nv == 35,
              "the G1: 35 DoFs, foot frames");
     xn_wbc *w = xn_wbc_create(m, &cfg);

@@ -1,0 +1,37 @@
+/* xiaonao: the floating base's state from the robot's own sensors: orientation and angular
+ * velocity from the IMU, position and linear velocity from the legs' kinematics, assuming that
+ * the feet in stance do not slip. What a whole-body controller uses instead of a simulator's
+ * true state. No allocation after creation. SPDX-License-Identifier: Apache-2.0 */
+#ifndef XIAONAO_ESTIMATOR_H
+#define XIAONAO_ESTIMATOR_H
+
+#include "xiaonao/model.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define XN_ESTIMATOR_MAX_FEET 4
+
+typedef struct xn_base_estimator xn_base_estimator;
+
+/** An estimator for model m (its first joint free) with the given foot frames. NULL when out of
+ * memory. */
+xn_base_estimator *xn_base_estimator_create(const xn_model *m, int nfeet, const int *foot_frame);
+void xn_base_estimator_free(xn_base_estimator *e);
+
+/** Start from a known base position (world, m): the stance feet's anchors are where the
+ * kinematics put them at q (nq: the joints and the base's orientation filled in). */
+void xn_base_estimator_reset(xn_base_estimator *e, const xn_real *q, const xn_real position[3]);
+
+/** One update. In: q (nq) with the joints measured and the base's orientation (q[3..6], w x y
+ * z) from the IMU; gyro (3, base frame) and joint velocities in v[6..]; stance (nfeet flags,
+ * NULL: all). Out: q's base position and v's first six (linear velocity in the base frame, then
+ * the gyro's angular velocity). A foot that touches down is anchored where it is. */
+void xn_base_estimator_update(xn_base_estimator *e, xn_real *q, xn_real *v, const xn_real gyro[3],
+                              const unsigned char *stance);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,45 @@
+/* The 29-DoF G1's whole-body control set-up shared by the tests and bench/bench_wbc: its feet
+ * (the sole frames and corners of models/mjcf/unitree_g1) and the joint map to its drives.
+ * SPDX-License-Identifier: Apache-2.0 */
+#ifndef XN_G1_WBC_H
+#define XN_G1_WBC_H
+
+#include <string.h>
+
+#include "xiaonao/xiaonao.h"
+
+#define G1_SCENE XN_MODELS_DIR "/mjcf/unitree_g1/scene.xml"
+
+/* The feet: the `left_foot` and `right_foot` sites at the sole; corners 8 cm ahead, 8.5 cm
+ * behind, 3 cm to each side (inside the sole's three capsules); friction 0.8 (the floor's is
+ * 1). */
+static inline void g1_wbc_config(const xn_model *m, xn_wbc_config *cfg) {
+    xn_wbc_config_init(cfg);
+    const char *feet[2] = {"left_foot", "right_foot"};
+    cfg->ncontact = 2;
+    for (int f = 0; f < 2; f++) {
+        xn_wbc_contact *c = &cfg->contact[f];
+        c->frame = xn_model_frame_id(m, feet[f]);
+        const xn_real corner[4][3] = {
+            {0.08, 0.03, 0}, {0.08, -0.03, 0}, {-0.085, 0.03, 0}, {-0.085, -0.03, 0}};
+        memcpy(c->corner, corner, sizeof corner);
+        c->mu = 0.8;
+        c->fz_min = 1;
+    }
+}
+
+/* hal_q[j]: the robot joint of the model's DoF 6 + j (29 entries); 0 when all are mapped */
+static inline int g1_joint_map(const xn_model *m, const xn_hal *hal, int *hal_q) {
+    for (int j = 0; j < 29; j++) hal_q[j] = -1;
+    for (int i = 0; i < hal->njoint; i++) {
+        int f = xn_model_frame_id(m, hal->joint_info[i].name);
+        if (f < 0) continue;
+        int va = m->body_vadr[m->frame_body[f]];
+        if (va >= 6 && va < 35) hal_q[va - 6] = i;
+    }
+    for (int j = 0; j < 29; j++)
+        if (hal_q[j] < 0) return -1;
+    return 0;
+}
+
+#endif

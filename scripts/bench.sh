@@ -32,3 +32,4 @@ echo "## Quadratic programs"
 echo
 "$build/bench/bench_qp"
 "$build/bench/bench_wbc"
+"$build/bench/bench_push"

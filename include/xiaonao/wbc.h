@@ -44,7 +44,8 @@ typedef struct {
     xn_real posture_kp, posture_kd, posture_weight; /**< joints (100, 20, 1) */
     xn_real contact_kd;        /**< 1/s: damping of a stance foot's drift (default 10) */
     xn_real accel_weight;      /**< regularization of qdd (default 1e-6) */
-    xn_real force_weight;      /**< regularization of the forces (default 1e-5) */
+    xn_real force_weight;      /**< regularization of the forces (default 1e-8: below the
+                                    posture task, it only picks among equal solutions) */
     const xn_real *torque_max; /**< nv: limits of the actuated DoFs (NULL: the model's effort) */
 } xn_wbc_config;
 

@@ -29,13 +29,13 @@ void xn_wbc_config_init(xn_wbc_config *c) {
     c->com_weight = 100;
     c->base_kp = 100;
     c->base_kd = 20;
-    c->base_weight = 10;
+    c->base_weight = 0.1;
     c->posture_kp = 100;
     c->posture_kd = 20;
-    c->posture_weight = 1;
+    c->posture_weight = 0.01;
     c->contact_kd = 10;
     c->accel_weight = 1e-6;
-    c->force_weight = 1e-5;
+    c->force_weight = 1e-8;
 }
 
 #define ALLOC(p, count) ((p) = calloc((size_t)(count) + 1, sizeof *(p)))

@@ -9,22 +9,13 @@
 #include <string.h>
 #include <time.h>
 
+#include "bench_util.h"
+
 #include "learn/policy_internal.h"
 #include "xiaonao/locomotion.h"
 #include "xiaonao/xiaonao.h"
 
 #define G1 XN_POLICIES_DIR "/unitree_g1_walk/"
-
-static double now_ns(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec * 1e9 + (double)ts.tv_nsec;
-}
-
-static int cmp(const void *a, const void *b) {
-    double x = *(const double *)a, y = *(const double *)b;
-    return x < y ? -1 : x > y;
-}
 
 static const float *weights(const xn_policy *p, const char *name) {
     for (int i = 0; i < p->nt; i++)
@@ -91,18 +82,18 @@ int main(void) {
     double check = 0;
     for (int r = 0; r < REPEATS; r++) {
         memcpy(in, obs, sizeof obs);
-        double t0 = now_ns();
+        double t0 = xb_now_ns();
         xn_policy_step(p);
-        double t1 = now_ns();
+        double t1 = xb_now_ns();
         plain_step(&n, obs, act);
-        double t2 = now_ns();
+        double t2 = xb_now_ns();
         t_rt[r] = t1 - t0;
         t_plain[r] = t2 - t1;
         const float *y = xn_policy_output(p, xn_policy_find_output(p, "action"));
         for (int k = 0; k < 12; k++) check = fmax(check, fabs(y[k] - act[k]));
     }
-    qsort(t_rt, REPEATS, sizeof(double), cmp);
-    qsort(t_plain, REPEATS, sizeof(double), cmp);
+    qsort(t_rt, REPEATS, sizeof(double), xb_cmp);
+    qsort(t_plain, REPEATS, sizeof(double), xb_cmp);
     printf("### Policy evaluation (G1 walking policy, %d repeats)\n\n", REPEATS);
     printf("| | median (us) | p99 (us) |\n|---|---|---|\n");
     printf("| xiaonao policy runtime | %.2f | %.2f |\n", t_rt[REPEATS / 2] * 1e-3,
@@ -131,15 +122,15 @@ int main(void) {
     static double cyc[CYCLES];
     double worst_policy = 0;
     for (int k = 0; k < CYCLES; k++) {
-        double t0 = now_ns();
+        double t0 = xb_now_ns();
         xn_hal_read(hal);
         xn_locomotion_step(l);
         xn_hal_write(hal);
-        cyc[k] = now_ns() - t0;
+        cyc[k] = xb_now_ns() - t0;
         if (k % d.decimation == d.decimation - 1) worst_policy = fmax(worst_policy, cyc[k]);
         xn_hal_advance(hal);
     }
-    qsort(cyc, CYCLES, sizeof(double), cmp);
+    qsort(cyc, CYCLES, sizeof(double), xb_cmp);
     printf(
         "### Control cycle of the walking G1 (%d cycles, %.0f s simulated; physics excluded)\n\n",
         CYCLES, CYCLES * d.simulation_dt);

@@ -49,14 +49,7 @@ static int survives(const setup *s, int wbc, const double dir[3], double impulse
         double push = k >= 1000 && k < 1100 ? impulse / 0.1 : 0;
         for (int a = 0; a < 3; a++) md->xfrc_applied[6 * pelvis + a] = push * dir[a];
         xn_hal_read(hal);
-        for (int j = 0; j < 29; j++) {
-            xn_joint_command *c = &hal->command[hal_q[j]];
-            c->controlword = xn_cia402_enable_step(
-                xn_cia402_decode(hal->joint[hal_q[j]].statusword), c->controlword);
-            c->mode = XN_MODE_CST;
-            q[7 + j] = hal->joint[hal_q[j]].position;
-            v[6 + j] = hal->joint[hal_q[j]].velocity;
-        }
+        g1_read_joints(hal, hal_q, q, v);
         if (w) {
             memcpy(q + 3, hal->imu[imu].orientation, 4 * sizeof(double));
             xn_base_estimator_update(est, q, v, hal->imu[imu].angular_velocity, NULL);

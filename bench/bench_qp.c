@@ -8,23 +8,14 @@
 #include <string.h>
 #include <time.h>
 
+#include "bench_util.h"
+
 #include "xiaonao/qp.h"
 
 static unsigned long seed = 7;
 static double rnd(void) {
     seed = seed * 6364136223846793005UL + 1442695040888963407UL;
     return (double)(seed >> 11) / 9007199254740992.0 * 2 - 1;
-}
-
-static double now_ns(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec * 1e9 + (double)ts.tv_nsec;
-}
-
-static int cmp(const void *a, const void *b) {
-    double x = *(const double *)a, y = *(const double *)b;
-    return x < y ? -1 : x > y;
 }
 
 #define STEPS 400
@@ -76,18 +67,18 @@ int main(void) {
             for (int i = 0; i < n; i++) g[i] = g0[i] + 0.05 * sin(0.05 * step + i);
             xn_qp_problem pb = {n, me, mi, H, g, Aeq, beq, Ain, bin, lo, hi};
             xn_qp_info a, b;
-            double t0 = now_ns();
+            double t0 = xb_now_ns();
             xn_qp_solve(cold, &pb, x, NULL, &a);
-            double t1 = now_ns();
+            double t1 = xb_now_ns();
             xn_qp_solve(warm, &pb, x, NULL, &b);
-            double t2 = now_ns();
+            double t2 = xb_now_ns();
             tc[step] = t1 - t0;
             tw[step] = t2 - t1;
             ic += a.iterations;
             iw += b.iterations;
         }
-        qsort(tc, STEPS, sizeof(double), cmp);
-        qsort(tw, STEPS, sizeof(double), cmp);
+        qsort(tc, STEPS, sizeof(double), xb_cmp);
+        qsort(tw, STEPS, sizeof(double), xb_cmp);
         printf("| %d | %d | %d | %.1f | %.1f | %.1f | %.1f | %.0f / %.0f |\n", n, me, mi,
                tc[STEPS / 2] * 1e-3, tc[STEPS * 99 / 100] * 1e-3, tw[STEPS / 2] * 1e-3,
                tw[STEPS * 99 / 100] * 1e-3, (double)ic / STEPS, (double)iw / STEPS);

@@ -7,20 +7,11 @@
 #include <stdlib.h>
 #include <time.h>
 
+#include "bench_util.h"
+
 #include <mujoco/mujoco.h>
 
 #include "control/g1_wbc.h"
-
-static double now_ns(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec * 1e9 + (double)ts.tv_nsec;
-}
-
-static int cmp(const void *a, const void *b) {
-    double x = *(const double *)a, y = *(const double *)b;
-    return x < y ? -1 : x > y;
-}
 
 int main(int argc, char **argv) {
     double seconds = argc > 1 ? atof(argv[1]) : 60;
@@ -59,23 +50,14 @@ int main(int argc, char **argv) {
     int iters = 0, fails = 0;
     for (long k = 0; k < steps; k++) {
         xn_hal_read(hal);
-        for (int j = 0; j < 29; j++) {
-            xn_joint_command *c = &hal->command[hal_q[j]];
-            c->controlword = xn_cia402_enable_step(
-                xn_cia402_decode(hal->joint[hal_q[j]].statusword), c->controlword);
-            c->mode = XN_MODE_CST;
-        }
-        double t0 = now_ns();
-        for (int j = 0; j < 29; j++) {
-            q[7 + j] = hal->joint[hal_q[j]].position;
-            v[6 + j] = hal->joint[hal_q[j]].velocity;
-        }
+        double t0 = xb_now_ns();
+        g1_read_joints(hal, hal_q, q, v);
         memcpy(q + 3, hal->imu[imu].orientation, 4 * sizeof(double));
         xn_base_estimator_update(est, q, v, hal->imu[imu].angular_velocity, NULL);
         xn_wbc_result res;
         int ok = xn_wbc_solve(w, q, v, &t, NULL, tau, &res) == XN_OK;
         for (int j = 0; j < 29 && ok; j++) hal->command[hal_q[j]].torque = tau[6 + j];
-        cyc[k] = now_ns() - t0;
+        cyc[k] = xb_now_ns() - t0;
         fails += !ok;
         if (res.iterations > iters) iters = res.iterations;
         if (k > 1000)
@@ -83,7 +65,7 @@ int main(int argc, char **argv) {
         xn_hal_write(hal);
         xn_hal_advance(hal);
     }
-    qsort(cyc, (size_t)steps, sizeof(double), cmp);
+    qsort(cyc, (size_t)steps, sizeof(double), xb_cmp);
     printf(
         "### Whole-body control cycle, G1 (29 DoF, 59 QP variables), %.0f s standing at 1 kHz\n\n",
         seconds);

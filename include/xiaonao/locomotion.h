@@ -32,6 +32,8 @@ extern "C" {
 /** A deployment description (deploy.json). */
 typedef struct {
     char policy[512]; /**< the ONNX file, relative to the description's folder ("" if not given) */
+    char model[1024]; /**< the robot's scene (`model`), resolved against the description's
+                           folder ("" if not given) */
     int njoint;
     char joint[XN_DEPLOY_MAX_JOINTS][64];                       /**< in the policy's order */
     xn_real kp[XN_DEPLOY_MAX_JOINTS], kd[XN_DEPLOY_MAX_JOINTS]; /**< N m/rad, N m s/rad */

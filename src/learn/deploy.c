@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "io/json.h"
+#include "learn/policy_internal.h"
 #include "xiaonao/locomotion.h"
 
 static xn_status fail(xn_error *err, const char *path, xn_status st, const char *fmt, ...)
@@ -20,29 +21,6 @@ static xn_status fail(xn_error *err, const char *path, xn_status st, const char 
         va_end(ap);
     }
     return st;
-}
-
-static char *slurp(const char *path, size_t *len) {
-    FILE *f = fopen(path, "rb");
-    if (!f) return NULL;
-    size_t cap = 4096, n = 0;
-    char *buf = malloc(cap + 1);
-    while (buf) {
-        n += fread(buf + n, 1, cap - n, f);
-        if (n < cap || cap > ((size_t)1 << 24)) break;
-        char *nb = realloc(buf, 2 * cap + 1);
-        if (!nb) {
-            free(buf);
-            buf = NULL;
-            break;
-        }
-        buf = nb;
-        cap *= 2;
-    }
-    fclose(f);
-    if (buf) buf[n] = 0;
-    *len = n;
-    return buf;
 }
 
 /* a number field, required or with a default (NAN: required) */
@@ -75,6 +53,13 @@ static xn_status parse(const xn_json *j, const char *path, xn_deploy *d, xn_erro
     if (j->type != XN_JSON_OBJECT) return fail(err, path, XN_ERR_PARSE, "not a JSON object");
     const xn_json *pol = xn_json_get(j, "policy");
     if (pol && pol->type == XN_JSON_STRING) snprintf(d->policy, sizeof d->policy, "%s", pol->str);
+    const xn_json *mdl = xn_json_get(j, "model");
+    if (mdl && mdl->type == XN_JSON_STRING && mdl->str[0]) {
+        /* relative to the description's folder */
+        const char *slash = strrchr(path, '/');
+        int dir = mdl->str[0] == '/' || !slash ? 0 : (int)(slash - path + 1);
+        snprintf(d->model, sizeof d->model, "%.*s%s", dir, path, mdl->str);
+    }
     const xn_json *joints = xn_json_get(j, "joints");
     if (!joints || joints->type != XN_JSON_ARRAY || joints->n < 1 ||
         joints->n > XN_DEPLOY_MAX_JOINTS)
@@ -143,7 +128,7 @@ static xn_status parse(const xn_json *j, const char *path, xn_deploy *d, xn_erro
 xn_status xn_deploy_load(const char *path, xn_deploy *d, xn_error *err) {
     memset(d, 0, sizeof *d);
     size_t len = 0;
-    char *text = slurp(path, &len);
+    char *text = nn_read_file(path, 1 << 24, &len);
     if (!text) return fail(err, path, XN_ERR_IO, "cannot read the file");
     char eb[256];
     xn_json *j = xn_json_parse(text, len, eb, sizeof eb);

@@ -687,34 +687,9 @@ xn_status xn_policy_load_buffer(const void *data, size_t n, const char *name, xn
 xn_status xn_policy_load(const char *path, xn_policy **out, xn_error *err) {
     *out = NULL;
     ctx c = {NULL, err, path};
-    FILE *f = fopen(path, "rb");
-    if (!f) return fail(&c, XN_ERR_IO, "cannot open the file");
-    size_t cap = 1 << 16, n = 0;
-    unsigned char *buf = malloc(cap);
-    while (buf) {
-        size_t got = fread(buf + n, 1, cap - n, f);
-        n += got;
-        if (n < cap) break;
-        if (cap >= ((size_t)1 << 31)) {
-            free(buf);
-            buf = NULL;
-            break;
-        }
-        unsigned char *nb = realloc(buf, cap * 2);
-        if (!nb) {
-            free(buf);
-            buf = NULL;
-            break;
-        }
-        buf = nb;
-        cap *= 2;
-    }
-    int bad = ferror(f);
-    fclose(f);
-    if (!buf || bad) {
-        free(buf);
-        return fail(&c, buf ? XN_ERR_IO : XN_ERR_NOMEM, "cannot read the file");
-    }
+    size_t n = 0;
+    unsigned char *buf = (unsigned char *)nn_read_file(path, (size_t)1 << 31, &n);
+    if (!buf) return fail(&c, XN_ERR_IO, "cannot open or read the file");
     xn_status st = xn_policy_load_buffer(buf, n, path, out, err);
     free(buf);
     return st;

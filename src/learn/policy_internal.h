@@ -74,6 +74,10 @@ struct xn_policy {
     size_t memory; /* floats allocated for tensors and work */
 };
 
+/* file_read.c: a whole file (at most max bytes) into a malloc'd, NUL-terminated buffer; NULL
+ * when it cannot be opened or read or is too large */
+char *nn_read_file(const char *path, size_t max, size_t *len);
+
 /* nn_ops.c and nn_rnn.c: evaluate one node */
 void nn_eval(xn_policy *p, const nn_node *n);
 /* the floats of scratch a node needs (LSTM, GRU) */

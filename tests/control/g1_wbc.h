@@ -42,4 +42,17 @@ static inline int g1_joint_map(const xn_model *m, const xn_hal *hal, int *hal_q)
     return 0;
 }
 
+/* One cycle's inputs from the robot: the CiA 402 enabling step and torque mode for every joint,
+ * and the joints' positions and velocities into q[7..] and v[6..] (the model's order). */
+static inline void g1_read_joints(xn_hal *hal, const int *hal_q, xn_real *q, xn_real *v) {
+    for (int j = 0; j < 29; j++) {
+        xn_joint_command *c = &hal->command[hal_q[j]];
+        c->controlword = xn_cia402_enable_step(xn_cia402_decode(hal->joint[hal_q[j]].statusword),
+                                               c->controlword);
+        c->mode = XN_MODE_CST;
+        q[7 + j] = hal->joint[hal_q[j]].position;
+        v[6 + j] = hal->joint[hal_q[j]].velocity;
+    }
+}
+
 #endif

@@ -78,10 +78,7 @@ int main(int argc, char **argv) {
     for (long k = 0; k < steps; k++) {
         xn_hal_read(hal);
         /* what the controller knows: joints, and the IMU's orientation and angular velocity */
-        for (int j = 0; j < 29; j++) {
-            q[7 + j] = hal->joint[hal_q[j]].position;
-            v[6 + j] = hal->joint[hal_q[j]].velocity;
-        }
+        g1_read_joints(hal, hal_q, q, v);
         memcpy(q + 3, hal->imu[imu].orientation, 4 * sizeof(double));
         xn_base_estimator_update(est, q, v, hal->imu[imu].angular_velocity, NULL);
         true_state(md, hal, hal_q, qt, vt);
@@ -90,13 +87,9 @@ int main(int argc, char **argv) {
             vel_err = fmax(vel_err, fabs(v[a] - vt[a]));
         }
         int enabled = 1;
-        for (int j = 0; j < 29; j++) {
-            xn_joint_command *c = &hal->command[hal_q[j]];
-            xn_cia402_state s = xn_cia402_decode(hal->joint[hal_q[j]].statusword);
-            if (s != XN_CIA402_OPERATION_ENABLED) enabled = 0;
-            c->controlword = xn_cia402_enable_step(s, c->controlword);
-            c->mode = XN_MODE_CST;
-        }
+        for (int j = 0; j < 29; j++)
+            enabled &=
+                xn_cia402_decode(hal->joint[hal_q[j]].statusword) == XN_CIA402_OPERATION_ENABLED;
         xn_wbc_result res;
         if (xn_wbc_solve(w, q, v, &t, NULL, tau, &res) != XN_OK) {
             fails++;

@@ -177,6 +177,44 @@ static int read_shaper_table(const char *path, xn_shaper_table *t) {
     return rc;
 }
 
+/* ---- learned policies ---- */
+
+/* A program with `policy load`: the robot (unless --robot) and the control period come from the
+ * policy's description, and the controller gets the learn layer's hook. 0, or 1 after printing
+ * why. */
+static int policy_setup(const xn_program *prog, const char *program_path, const char **robot,
+                        int64_t *period_ns, xn_policy_hook **hook) {
+    for (int i = 0; i < prog->n; i++) {
+        if (prog->ins[i].op != XN_OP_POLICY_LOAD) continue;
+#ifdef XN_HAVE_LEARN
+        static char deploy[1024], onnx[1024], dir[1024];
+        static xn_deploy d;
+        const char *slash = strrchr(program_path, '/');
+        snprintf(dir, sizeof dir, "%.*s", slash ? (int)(slash - program_path + 1) : 0,
+                 program_path);
+        xn_error err;
+        if (xn_deploy_locate(prog->ins[i].path, dir, deploy, onnx, sizeof deploy, &err) ||
+            xn_deploy_load(deploy, &d, &err)) {
+            fprintf(stderr, "xn: %s:%d: %s: %s\n", program_path, prog->ins[i].line, err.file,
+                    err.message);
+            return 1;
+        }
+        *period_ns = (int64_t)llround(d.simulation_dt * 1e9);
+        if (!*robot && d.model[0]) *robot = d.model;
+        *hook = xn_locomotion_hook_create();
+        return *hook ? 0 : 1;
+#else
+        (void)robot;
+        (void)period_ns;
+        (void)hook;
+        fprintf(stderr, "xn: %s:%d: this xn was built without the learned-control layer\n",
+                program_path, prog->ins[i].line);
+        return 1;
+#endif
+    }
+    return 0;
+}
+
 /* ---- the run ---- */
 
 typedef struct {
@@ -488,56 +526,9 @@ int xn_cmd_run(int argc, char **argv) {
     /* a program that loads a policy runs on the policy's robot, at the policy's period */
     int64_t period_ns = 1000000;
     xn_policy_hook *hook = NULL;
-    for (int i = 0; i < prog->n; i++) {
-        if (prog->ins[i].op != XN_OP_POLICY_LOAD) continue;
-#ifdef XN_HAVE_LEARN
-        char deploy[1024], onnx[1024], dir[1024];
-        snprintf(dir, sizeof dir, "%s", program_path);
-        char *slash = strrchr(dir, '/');
-        if (slash)
-            slash[1] = 0;
-        else
-            dir[0] = 0;
-        xn_deploy d;
-        if (xn_deploy_locate(prog->ins[i].path, dir, deploy, onnx, sizeof deploy, &err) ||
-            xn_deploy_load(deploy, &d, &err)) {
-            fprintf(stderr, "xn: %s:%d: %s: %s\n", program_path, prog->ins[i].line, err.file,
-                    err.message);
-            xn_program_free(prog);
-            return 1;
-        }
-        period_ns = (int64_t)llround(d.simulation_dt * 1e9);
-        if (!robot) {
-            /* the description's model, relative to the description */
-            xn_json *dj = NULL;
-            size_t len = 0;
-            char *text = xn_cli_slurp(deploy, &len);
-            char eb[128];
-            if (text) dj = xn_json_parse(text, len, eb, sizeof eb);
-            const xn_json *mdl = dj ? xn_json_get(dj, "model") : NULL;
-            static char scene[2048];
-            if (mdl && mdl->type == XN_JSON_STRING) {
-                char base[1024];
-                snprintf(base, sizeof base, "%s", deploy);
-                char *s2 = strrchr(base, '/');
-                if (s2)
-                    s2[1] = 0;
-                else
-                    base[0] = 0;
-                snprintf(scene, sizeof scene, "%s%s", mdl->str[0] == '/' ? "" : base, mdl->str);
-                robot = scene;
-            }
-            xn_json_free(dj);
-            free(text);
-        }
-        hook = xn_locomotion_hook_create();
-#else
-        fprintf(stderr, "xn: %s:%d: this xn was built without the learned-control layer\n",
-                program_path, prog->ins[i].line);
+    if (policy_setup(prog, program_path, &robot, &period_ns, &hook)) {
         xn_program_free(prog);
         return 1;
-#endif
-        break;
     }
     if (!robot) robot = XN_DEFAULT_ROBOT;
     /* the controller's model: the scene itself, or (--model) a different description, such as

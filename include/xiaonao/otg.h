@@ -1,7 +1,11 @@
 /* xiaonao: online trajectory generation. Time-optimal, jerk-limited trajectories from any state
  * to any target state, for up to XN_OTG_MAX_DOFS degrees of freedom that start and arrive
- * together. Pure computation: no allocation, bounded work (every search has a fixed number of
- * samples and bisection steps, XN_OTG_ROOT_SAMPLES and XN_OTG_ROOT_BISECTIONS).
+ * together. Pure computation: no allocation, bounded work. Each candidate family's residual is a
+ * polynomial of degree at most 6 in its one unknown, whose real roots are isolated and refined
+ * with fixed maximum counts (XN_POLY_MAX_INTERVALS, XN_POLY_MAX_ITERATIONS in src/math/poly.h,
+ * and 60 regula falsi steps per root); a family the polynomial does not describe (degenerate
+ * input) falls back to a sampled search with XN_OTG_ROOT_SAMPLES samples and
+ * XN_OTG_ROOT_BISECTIONS bisection steps.
  *
  * Status of this module: the position and velocity interfaces with time synchronization match
  * Ruckig 0.17.3's durations on its reference problems; phase and no synchronization work too.
@@ -17,7 +21,7 @@ extern "C" {
 
 #define XN_OTG_MAX_DOFS 16         /**< degrees of freedom of one problem */
 #define XN_OTG_MAX_SEGMENTS 8      /**< constant-jerk segments of one DoF's main profile */
-#define XN_OTG_ROOT_SAMPLES 400    /**< samples of each one-unknown search (bounded work) */
+#define XN_OTG_ROOT_SAMPLES 400    /**< samples of the fallback one-unknown search */
 #define XN_OTG_ROOT_BISECTIONS 200 /**< bisection steps per root, at most */
 
 /** What the target fixes. */

@@ -5,14 +5,16 @@
  * time-optimal profile of each DoF (otg_step1.c).
  *
  * A profile is a list of constant-jerk segments. Step 1 searches three families of candidate
- * profiles, each reduced to one unknown found by a bounded bracketing search:
+ * profiles, each reduced to one unknown:
  *   F1  up to the velocity limit, cruise, then down to the target (closed form);
  *   F2  up to a peak velocity vp with zero acceleration, then on to the target, no cruise
- *       (unknown vp: position equation);
+ *       (otg_peak.c: unknown the first half's peak acceleration, or vp);
  *   F3  three jerk bangs (s, -s, s), optionally holding the acceleration limit after the first,
  *       whose acceleration need not cross zero (unknown: the middle bang's duration).
- * Every candidate is integrated and checked against the limits and the target; the shortest
- * valid one is time-optimal.
+ * In each the end-position residual is a polynomial of known degree in the unknown, after
+ * clearing a denominator or multiplying the two signs of a square root; otg_polyscan.c finds
+ * all its real roots. Every candidate is integrated and checked against the limits and the
+ * target; the shortest valid one is time-optimal.
  * SPDX-License-Identifier: Apache-2.0 */
 #ifndef XN_OTG_INTERNAL_H
 #define XN_OTG_INTERNAL_H
@@ -20,6 +22,7 @@
 #include <float.h>
 #include <math.h>
 
+#include "math/poly.h"
 #include "xiaonao/otg.h" /* limits of the search, xn_otg_segments */
 
 /* One DoF, position interface, third order: from (p0, v0, a0) to (pf, vf, af) with
@@ -80,6 +83,47 @@ void xn_otg_scan(const xn_otg_dof *d, xn_otg_family f, const void *ctx, xn_real 
 /* The peak velocities at which a profile "up or down to (vp, 0), then on to the target" changes
  * shape (a half switching direction or starting to hold an acceleration limit). Returns 6. */
 int xn_otg_velocity_breaks(const xn_otg_dof *d, xn_real breaks[6]);
+
+/* ---- families whose residual is a polynomial (otg_polyscan.c) ---- */
+
+/* A family of candidate profiles with one unknown u whose end-position residual r(u), once
+ * multiplied by a known weight (a cleared denominator) or by the residual of its mirror branch
+ * (a square root's other sign), is a polynomial of known degree on the interval searched. */
+typedef struct {
+    /* the profile at u, on branch sigma (+1, or -1 for the mirror); 0 where u gives none */
+    int (*profile)(const void *ctx, xn_real u, int sigma, xn_otg_segments *s);
+    /* optional: the end-position residual of profile(u, sigma) in closed form (NAN where none),
+     * faster than building and integrating the profile */
+    xn_real (*residual)(const void *ctx, xn_real u, int sigma);
+    xn_real (*weight)(const void *ctx, xn_real u); /* NULL: 1 */
+    const void *ctx;
+    int degree;   /* of the polynomial, at most XN_POLY_MAX_DEGREE */
+    int product;  /* 1: the polynomial is r(u, +1) r(u, -1) */
+    int branches; /* 2: both branches are physical profiles, 1: only sigma = +1 */
+} xn_otg_polyfam;
+
+/* Every root of the family's polynomial on [lo, hi]: interpolated at Chebyshev nodes, checked
+ * against the family at both ends (a disagreement falls back to xn_otg_scan), roots isolated and
+ * refined, then each root polished on the residual itself (a few secant steps) and considered. */
+void xn_otg_poly_scan(const xn_otg_dof *d, const xn_otg_polyfam *f, xn_real lo, xn_real hi,
+                      xn_otg_search *sr);
+
+/* As xn_otg_poly_scan, only where the family can give valid profiles: [lo, hi] cut at the
+ * breakpoints (at most XN_OTG_MAX_BREAKS; every point where a duration of the family's profile
+ * changes sign or an acceleration crosses a limit), and the runs of pieces whose middle profile
+ * has no negative duration and keeps the acceleration limits scanned. Keeps the polynomial away
+ * from the weight's poles and the formal profiles beyond the family's range. */
+#define XN_OTG_MAX_BREAKS 16
+void xn_otg_poly_scan_feasible(const xn_otg_dof *d, const xn_otg_polyfam *f, xn_real lo, xn_real hi,
+                               const xn_real *breaks, int nb, xn_otg_search *sr);
+
+/* The real roots of a x^2 + b x + c (a may be 0) appended to r[*n] (at most 2). */
+void xn_otg_quadratic_roots(xn_real a, xn_real b, xn_real c, xn_real *r, int *n);
+
+/* The profiles "fastest velocity change to a peak (vp, 0), cruise, fastest change on to the
+ * target" for vp in [lo, hi], piece by piece between xn_otg_velocity_breaks: with T = 0 no cruise
+ * (step 1's F2), with T > 0 the cruise that makes the duration T (step 2's S1). */
+void xn_otg_peak_scan(const xn_otg_dof *d, xn_real T, xn_real lo, xn_real hi, xn_otg_search *sr);
 
 /* The braking pre-phase (0 to 2 segments) for a state (v0, a0) outside the limits or bound to
  * leave them, written to `out` (out->n = 0 when none is needed). */

@@ -6,44 +6,55 @@
 
 #include "motion/otg_internal.h"
 
-/* ---- the families ---- */
+/* ---- F3: three jerk bangs (s, -s, s) ---- */
 
-/* F2: up or down to (vp, 0), then on to the target. */
-static void f2_profile(const xn_otg_dof *d, xn_real vp, xn_otg_segments *s) {
-    s->n = 0;
-    xn_otg_velocity_change(d->v0, d->a0, vp, 0, d->amax, d->amin, d->jmax, s);
-    xn_otg_velocity_change(vp, 0, d->vf, d->af, d->amax, d->amin, d->jmax, s);
+typedef struct {
+    const xn_otg_dof *d;
+    xn_real sign;
+    xn_real K; /* vf - v0 - (af^2 - a0^2) / 2J: the velocity equation's constant */
+} f3_family;
+
+/* The middle bang lasts x; the first bang's length follows from the velocity equation, the last
+ * from the acceleration equation. With a1 the first peak and a2 = a1 - J x:
+ * (a1^2 - a0^2)/2J + (a1 + a2) x/2 + (af^2 - a2^2)/2J = vf - v0, so a1 = (K + J x^2) / 2x and
+ * every duration is a quadratic in x divided by x: the residual times x^3 is a polynomial of
+ * degree 6 (of degree 3 when K = 0, without the weight). */
+static int f3_profile(const void *ctx, xn_real x, int sigma, xn_otg_segments *s) {
+    (void)sigma;
+    const f3_family *f = ctx;
+    const xn_otg_dof *d = f->d;
+    xn_real J = d->jmax * f->sign;
+    if (x == 0 && f->K != 0) return 0;
+    xn_real a1 = f->K == 0 ? J * x / 2 : (f->K + J * x * x) / (2 * x);
+    xn_real a2 = a1 - J * x;
+    s->t[0] = (a1 - d->a0) / J;
+    s->t[1] = x;
+    s->t[2] = (d->af - a2) / J;
+    s->j[0] = J;
+    s->j[1] = -J;
+    s->j[2] = J;
+    s->n = 3;
+    return 1;
 }
 
-/* F3: bangs (s, -s, s) with the middle one lasting x; `hold` keeps the acceleration limit after
- * the first bang. The first bang's length (or the hold) follows from the velocity equation, the
- * last from the acceleration equation. Returns 0 when x gives no profile. */
-static int f3_profile(const xn_otg_dof *d, xn_real x, xn_real sign, int hold, xn_otg_segments *s) {
-    xn_real J = d->jmax * sign, v0 = d->v0, a0 = d->a0, vf = d->vf, af = d->af;
-    s->n = 0;
-    if (!hold) {
-        /* with a1 the first peak and a2 = a1 - J x: (a1^2 - a0^2)/2J + (a1 + a2) x/2 +
-         * (af^2 - a2^2)/2J = vf - v0, linear in a1 */
-        if (x == 0) return 0;
-        xn_real a1 = (vf - v0 - (af * af - a0 * a0) / (2 * J) + J * x * x) / (2 * x);
-        xn_real a2 = a1 - J * x;
-        s->t[0] = (a1 - a0) / J;
-        s->t[1] = x;
-        s->t[2] = (af - a2) / J;
-        s->j[0] = J;
-        s->j[1] = -J;
-        s->j[2] = J;
-        s->n = 3;
-        return 1;
-    }
-    xn_real alim = sign > 0 ? d->amax : d->amin, a2 = alim - J * x;
-    xn_real h = (vf - v0 - (alim * alim - a0 * a0) / (2 * J) - (alim + a2) / 2 * x -
-                 (af * af - a2 * a2) / (2 * J)) /
-                alim;
-    s->t[0] = (alim - a0) / J;
-    s->t[1] = h;
+static xn_real f3_weight(const void *ctx, xn_real x) {
+    (void)ctx;
+    return x * x * x;
+}
+
+/* The same, holding the acceleration limit after the first bang: with a2 = alim - J x the
+ * velocity equation gives the hold h = (J x^2 - 2 alim x + K) / alim, the acceleration equation
+ * the last bang; the residual is a polynomial of degree 4 in x. */
+static int f3_hold_profile(const void *ctx, xn_real x, int sigma, xn_otg_segments *s) {
+    (void)sigma;
+    const f3_family *f = ctx;
+    const xn_otg_dof *d = f->d;
+    xn_real J = d->jmax * f->sign;
+    xn_real alim = f->sign > 0 ? d->amax : d->amin, a2 = alim - J * x;
+    s->t[0] = (alim - d->a0) / J;
+    s->t[1] = (J * x * x - 2 * alim * x + f->K) / alim;
     s->t[2] = x;
-    s->t[3] = (af - a2) / J;
+    s->t[3] = (d->af - a2) / J;
     s->j[0] = J;
     s->j[1] = 0;
     s->j[2] = -J;
@@ -52,20 +63,34 @@ static int f3_profile(const xn_otg_dof *d, xn_real x, xn_real sign, int hold, xn
     return 1;
 }
 
-typedef struct {
-    const xn_otg_dof *d;
-    xn_real sign;
-    int hold;
-} f3_family;
-
-static int f2_family(const void *ctx, xn_real vp, xn_otg_segments *s) {
-    f2_profile((const xn_otg_dof *)ctx, vp, s);
-    return 1;
-}
-
-static int f3_family_fn(const void *ctx, xn_real x, xn_otg_segments *s) {
-    const f3_family *f = ctx;
-    return f3_profile(f->d, x, f->sign, f->hold, s);
+/* F3 for one sign of the first bang: both variants, each where its profiles can be valid. Where
+ * the first peak a1 = (K + J x^2)/2x meets a0 or a limit, or a2 = (K - J x^2)/2x meets af or a
+ * limit, x solves a quadratic; in the holding variant the hold's and the last bang's ends. */
+static void f3_scan(const xn_otg_dof *d, xn_real sign, xn_otg_search *sr) {
+    xn_real J = d->jmax * sign, xmax = (d->amax - d->amin) / d->jmax;
+    f3_family f = {d, sign, d->vf - d->v0 - (d->af * d->af - d->a0 * d->a0) / (2 * J)};
+    if (fabs(f.K) <=
+        1e-15 * (fabs(d->vf) + fabs(d->v0) + (d->af * d->af + d->a0 * d->a0) / d->jmax))
+        f.K = 0;
+    xn_real br[XN_OTG_MAX_BREAKS];
+    int nb = 0;
+    const xn_real peaks[3] = {d->a0, d->amax, d->amin}, lows[3] = {d->af, d->amax, d->amin};
+    for (int i = 0; i < 3; i++) {
+        xn_otg_quadratic_roots(J, -2 * peaks[i], f.K, br, &nb); /* a1 = peaks[i] */
+        xn_otg_quadratic_roots(J, 2 * lows[i], -f.K, br, &nb);  /* a2 = lows[i] */
+    }
+    xn_otg_polyfam plain = {f3_profile, NULL, f.K == 0 ? NULL : f3_weight, &f, f.K == 0 ? 3 : 6,
+                            0,          1};
+    xn_otg_poly_scan_feasible(d, &plain, 0, xmax, br, nb, sr);
+    xn_real alim = sign > 0 ? d->amax : d->amin;
+    if ((alim - d->a0) / J < 0) return;
+    nb = 0;
+    xn_otg_quadratic_roots(J, -2 * alim, f.K, br, &nb); /* the hold's end */
+    br[nb++] = (alim - d->af) / J;                      /* the last bang's */
+    br[nb++] = (alim - d->amax) / J;
+    br[nb++] = (alim - d->amin) / J;
+    xn_otg_polyfam hold = {f3_hold_profile, NULL, NULL, &f, 4, 0, 1};
+    xn_otg_poly_scan_feasible(d, &hold, 0, xmax, br, nb, sr);
 }
 
 xn_real xn_otg_step1(const xn_otg_dof *d, xn_otg_segments *out) {
@@ -124,16 +149,10 @@ xn_real xn_otg_step1_all(const xn_otg_dof *d, xn_otg_segments *out, xn_real *val
         xn_otg_consider(d, &s, &sr);
     }
     /* F2: the peak velocity, anywhere within the limits */
-    xn_real breaks[6];
-    int nb = xn_otg_velocity_breaks(d, breaks);
-    xn_otg_scan(d, f2_family, d, d->vmin, d->vmax, breaks, nb, &sr);
-    /* F3: the middle bang's duration, up to a full swing between the acceleration limits */
-    xn_real xmax = (d->amax - d->amin) / d->jmax;
-    for (int sgn = -1; sgn <= 1; sgn += 2)
-        for (int hold = 0; hold < 2; hold++) {
-            f3_family f3 = {d, sgn, hold};
-            xn_otg_scan(d, f3_family_fn, &f3, 0, xmax, NULL, 0, &sr);
-        }
+    xn_otg_peak_scan(d, 0, d->vmin, d->vmax, &sr);
+    /* F3: three bangs, the middle one's duration up to a full swing between the limits */
+    f3_scan(d, 1, &sr);
+    f3_scan(d, -1, &sr);
     if (sr.duration < INFINITY) *out = sr.best;
     if (nvalid) *nvalid = sr.nvalid;
     return sr.duration;

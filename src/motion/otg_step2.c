@@ -18,75 +18,89 @@ typedef struct {
     const xn_otg_dof *d;
     xn_real T;
     xn_real sign;
-    int branch;
+    xn_real c00, c10, c01, c11; /* S2: end velocity minus target, bilinear in (u, w) */
 } family;
 
-static int s1_profile(const void *ctx, xn_real vp, xn_otg_segments *s) {
-    const family *f = ctx;
+/* S2: four bangs u, w, t2, t3 with jerks (s, -s, s, -s). The acceleration and duration equations
+ * give t2 = (T + D)/2 - u and t3 = (T - D)/2 - w (D = (af - a0)/J); then the end velocity is
+ * bilinear in u and w (the squares cancel), so w = -(c00 + c10 u) / (c01 + c11 u), and the
+ * residual times (c01 + c11 u)^3 is a polynomial of degree 6 in u. */
+static void s2_fill(const family *f, xn_real u, xn_real w, xn_otg_segments *s) {
     const xn_otg_dof *d = f->d;
-    xn_otg_segments up = {0, {0}, {0}}, down = {0, {0}, {0}};
-    xn_otg_velocity_change(d->v0, d->a0, vp, 0, d->amax, d->amin, d->jmax, &up);
-    xn_otg_velocity_change(vp, 0, d->vf, d->af, d->amax, d->amin, d->jmax, &down);
-    xn_real t = f->T;
-    for (int i = 0; i < up.n; i++) t -= up.t[i];
-    for (int i = 0; i < down.n; i++) t -= down.t[i];
-    /* a negative cruise is kept: the residual stays continuous across it, so roots next to it
-     * are bracketed, and the check rejects the profile if the root itself needs one */
-    s->n = 0;
-    xn_otg_append(s, &up);
-    xn_otg_add(s, t, 0);
-    xn_otg_append(s, &down);
-    return 1;
-}
-
-/* S2 with the first bang u and the second w; returns the end velocity. */
-static xn_real s2_fill(const family *f, xn_real u, xn_real w, xn_otg_segments *s) {
-    const xn_otg_dof *d = f->d;
-    xn_real J = d->jmax * f->sign;
-    xn_real diff = (d->af - d->a0) / J - u + w, sum = f->T - u - w; /* t5 - t7, t5 + t7 */
+    xn_real J = d->jmax * f->sign, D = (d->af - d->a0) / J;
     s->n = 4;
     s->t[0] = u;
     s->t[1] = w;
-    s->t[2] = (sum + diff) / 2;
-    s->t[3] = (sum - diff) / 2;
+    s->t[2] = (f->T + D) / 2 - u;
+    s->t[3] = (f->T - D) / 2 - w;
     s->j[0] = J;
     s->j[1] = -J;
     s->j[2] = J;
     s->j[3] = -J;
-    xn_real p = d->p0, v = d->v0, a = d->a0;
-    for (int i = 0; i < 4; i++) xn_otg_integrate(&p, &v, &a, s->t[i], s->j[i]);
-    return v;
 }
 
-static int s2_profile(const void *ctx, xn_real u, xn_otg_segments *s) {
+static xn_real s2_velocity_residual(const family *f, xn_real u, xn_real w) {
+    xn_otg_segments s;
+    s2_fill(f, u, w, &s);
+    xn_real p = 0, v = f->d->v0, a = f->d->a0;
+    for (int i = 0; i < 4; i++) xn_otg_integrate(&p, &v, &a, s.t[i], s.j[i]);
+    return v - f->d->vf;
+}
+
+static void s2_init(family *f) {
+    xn_real h = f->T / 2;
+    xn_real q00 = s2_velocity_residual(f, 0, 0), q10 = s2_velocity_residual(f, h, 0),
+            q01 = s2_velocity_residual(f, 0, h), q11 = s2_velocity_residual(f, h, h);
+    f->c00 = q00;
+    f->c10 = (q10 - q00) / h;
+    f->c01 = (q01 - q00) / h;
+    f->c11 = (q11 - q10 - q01 + q00) / (h * h);
+}
+
+static int s2_profile(const void *ctx, xn_real u, int sigma, xn_otg_segments *s) {
+    (void)sigma;
     const family *f = ctx;
-    xn_real vf = f->d->vf;
-    /* the end velocity is exactly quadratic in w: read its coefficients from three values */
-    xn_real f0 = s2_fill(f, u, 0, s) - vf, f1 = s2_fill(f, u, 1, s) - vf,
-            f2 = s2_fill(f, u, 2, s) - vf;
-    xn_real A = (f2 - 2 * f1 + f0) / 2, B = f1 - f0 - A, C = f0, w;
-    if (fabs(A) * f->T <= 1e-9 * fabs(B)) { /* linear: one root, on branch 0 */
-        if (B == 0 || f->branch) return 0;
-        w = -C / B;
-    } else {
-        xn_real disc = B * B - 4 * A * C;
-        if (disc < 0) return 0;
-        xn_real q = -0.5 * (B + (B >= 0 ? sqrt(disc) : -sqrt(disc)));
-        xn_real r1 = q / A, r2 = q != 0 ? C / q : -B / (2 * A);
-        if (r1 > r2) {
-            xn_real t = r1;
-            r1 = r2;
-            r2 = t;
-        }
-        w = f->branch ? r2 : r1;
-    }
-    s2_fill(f, u, w, s);
+    xn_real den = f->c01 + f->c11 * u;
+    if (den == 0) return 0;
+    s2_fill(f, u, -(f->c00 + f->c10 * u) / den, s);
     return 1;
 }
 
+/* u where w(u) = w (the inverse of the bilinear relation), appended when finite */
+static void s2_u_at(const family *f, xn_real w, xn_real *br, int *nb) {
+    xn_real den = f->c10 + f->c11 * w;
+    if (den != 0) br[(*nb)++] = -(f->c00 + f->c01 * w) / den;
+}
+
+/* Where S2's profiles can change validity: the pole of w(u); w = 0 and t3 = 0; the first
+ * peak a1 = a0 + J u, the second a2 = a1 - J w and the third a3 = a0 - J w + J (T + D)/2 at
+ * either limit. */
+static void s2_breaks(const family *f, xn_real J, xn_real D, xn_real *br, int *nb) {
+    const xn_otg_dof *d = f->d;
+    if (f->c11 != 0) br[(*nb)++] = -f->c01 / f->c11;
+    s2_u_at(f, 0, br, nb);
+    s2_u_at(f, (f->T - D) / 2, br, nb);
+    const xn_real lim[2] = {d->amax, d->amin};
+    for (int i = 0; i < 2; i++) {
+        xn_real k = (lim[i] - d->a0) / J;
+        br[(*nb)++] = k;
+        /* u - w(u) = k: (u - k)(c01 + c11 u) + c00 + c10 u = 0 */
+        xn_otg_quadratic_roots(f->c11, f->c01 - k * f->c11 + f->c10, f->c00 - k * f->c01, br, nb);
+        s2_u_at(f, (d->a0 + J * (f->T + D) / 2 - lim[i]) / J, br, nb);
+    }
+}
+
+static xn_real s2_weight(const void *ctx, xn_real u) {
+    const family *f = ctx;
+    xn_real den = f->c01 + f->c11 * u;
+    return den * den * den;
+}
+
 /* Velocity interface: jerk from a0 to a plateau acceleration ap, hold it, jerk on to af, all in T;
- * the unknown is ap (the end velocity is the residual). */
-static int v1_profile(const void *ctx, xn_real ap, xn_otg_segments *s) {
+ * the unknown is ap, the end velocity (the residual) a quadratic in it on each side of a0 and af.
+ */
+static int v1_profile(const void *ctx, xn_real ap, int sigma, xn_otg_segments *s) {
+    (void)sigma;
     const family *f = ctx;
     const xn_otg_dof *d = f->d;
     xn_real J = d->jmax, t1 = fabs(ap - d->a0) / J, t3 = fabs(d->af - ap) / J;
@@ -98,8 +112,9 @@ static int v1_profile(const void *ctx, xn_real ap, xn_otg_segments *s) {
 }
 
 /* Velocity interface: three bangs (s, -s, s) in T, the first lasting x; the acceleration and
- * duration equations give the other two. */
-static int v2_profile(const void *ctx, xn_real x, xn_otg_segments *s) {
+ * duration equations give the other two; the end velocity is a quadratic in x. */
+static int v2_profile(const void *ctx, xn_real x, int sigma, xn_otg_segments *s) {
+    (void)sigma;
     const family *f = ctx;
     const xn_otg_dof *d = f->d;
     xn_real J = d->jmax * f->sign, D = (d->af - d->a0) / J;
@@ -117,31 +132,36 @@ int xn_otg_step2(const xn_otg_dof *d, xn_real T, xn_otg_segments *out) {
     xn_otg_search sr;
     xn_otg_search_init(&sr, NULL, NULL, 0);
     if (d->velocity_interface) {
-        family f = {d, T, 1, 0};
-        xn_real breaks[2] = {d->a0, d->af};
-        xn_otg_scan(d, v1_profile, &f, d->amin, d->amax, breaks, 2, &sr);
+        family f = {d, T, 1, 0, 0, 0, 0};
+        xn_real pts[4] = {d->amin, fmin(d->a0, d->af), fmax(d->a0, d->af), d->amax};
+        xn_otg_polyfam v1 = {v1_profile, NULL, NULL, &f, 2, 0, 1};
+        for (int i = 0; i < 3; i++) {
+            xn_real lo = fmax(pts[i], d->amin), hi = fmin(pts[i + 1], d->amax);
+            if (hi > lo) xn_otg_poly_scan(d, &v1, lo, hi, &sr);
+        }
         for (int sgn = -1; sgn <= 1 && !(sr.duration < INFINITY); sgn += 2) {
-            family g = {d, T, sgn, 0};
-            xn_otg_scan(d, v2_profile, &g, 0, T, NULL, 0, &sr);
+            family g = {d, T, sgn, 0, 0, 0, 0};
+            xn_otg_polyfam v2 = {v2_profile, NULL, NULL, &g, 2, 0, 1};
+            xn_otg_poly_scan(d, &v2, 0, T, &sr);
         }
         if (!(sr.duration < INFINITY)) return 0;
         *out = sr.best;
         return 1;
     }
-    family f = {d, T, 1, 0};
-    xn_real breaks[6];
-    int nb = xn_otg_velocity_breaks(d, breaks);
-    /* only velocities reachable within T can be cruised at: sampling that range, not the whole
-     * [vmin, vmax], keeps narrow roots from slipping between samples when the limits are wide */
+    /* only velocities reachable within T can be cruised at */
     xn_real reach_lo = fmin(d->v0, d->vf) + d->amin * T,
             reach_hi = fmax(d->v0, d->vf) + d->amax * T;
-    xn_otg_scan(d, s1_profile, &f, fmax(d->vmin, reach_lo), fmin(d->vmax, reach_hi), breaks, nb,
-                &sr);
-    for (int sgn = -1; sgn <= 1 && !(sr.duration < INFINITY); sgn += 2)
-        for (int br = 0; br < 2 && !(sr.duration < INFINITY); br++) {
-            family g = {d, T, sgn, br};
-            xn_otg_scan(d, s2_profile, &g, 0, T, NULL, 0, &sr);
-        }
+    xn_otg_peak_scan(d, T, fmax(d->vmin, reach_lo), fmin(d->vmax, reach_hi), &sr);
+    for (int sgn = -1; sgn <= 1 && !(sr.duration < INFINITY); sgn += 2) {
+        family g = {d, T, sgn, 0, 0, 0, 0};
+        s2_init(&g);
+        if (g.c01 == 0 && g.c11 == 0) continue; /* the second bang does not change the velocity */
+        xn_otg_polyfam s2 = {s2_profile, NULL, s2_weight, &g, 6, 0, 1};
+        xn_real br[XN_OTG_MAX_BREAKS], J = d->jmax * sgn, D = (d->af - d->a0) / J;
+        int nb = 0;
+        s2_breaks(&g, J, D, br, &nb);
+        xn_otg_poly_scan_feasible(d, &s2, 0, (T + D) / 2, br, nb, &sr);
+    }
     if (!(sr.duration < INFINITY)) return 0;
     *out = sr.best;
     return 1;

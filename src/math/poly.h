@@ -1,0 +1,47 @@
+/* Real polynomials of small degree on an interval: interpolation at Chebyshev nodes and every
+ * real root, with bounded work. For the trajectory generator, whose candidate profiles reduce to
+ * one unknown with a polynomial residual. Internal header of the math layer.
+ * Polynomials are coefficient arrays c[0..deg], lowest power first, in the unit variable
+ * s in [0, 1] (a caller maps its interval onto it: well conditioned for these degrees).
+ * SPDX-License-Identifier: Apache-2.0 */
+#ifndef XN_MATH_POLY_H
+#define XN_MATH_POLY_H
+
+#include "xiaonao/types.h"
+
+#define XN_POLY_MAX_DEGREE 8
+/* Interval halvings of the root isolation, at most: roots closer than 2^-40 of the interval are
+ * reported once, at the middle of their cluster. */
+#define XN_POLY_MAX_DEPTH 40
+/* Intervals examined by one root isolation, at most (each costs a Taylor shift). */
+#define XN_POLY_MAX_INTERVALS 256
+/* Newton or bisection steps per isolated root, at most. */
+#define XN_POLY_MAX_ITERATIONS 64
+
+/* The n Chebyshev nodes (first kind) of [0, 1], ascending (1 <= n <= XN_POLY_MAX_DEGREE + 1). */
+const xn_real *xn_poly_cheb_nodes(int n);
+
+/* Coefficients c[0..n-1] of the polynomial of degree n-1 through (s[k], y[k]), k < n, the s[k]
+ * distinct (Newton's divided differences, then expanded). */
+void xn_poly_interpolate(int n, const xn_real *s, const xn_real *y, xn_real *c);
+
+/* The same at the n Chebyshev nodes of xn_poly_cheb_nodes(n), y[k] the value at node k: a
+ * precomputed inverse for n = 3, 4, 5 and 7 (no division), divided differences otherwise. */
+void xn_poly_interpolate_cheb(int n, const xn_real *y, xn_real *c);
+
+/* c[0] + c[1] s + ... + c[deg] s^deg (Horner). */
+xn_real xn_poly_eval(const xn_real *c, int deg, xn_real s);
+
+/* Descartes' bound on the number of roots of c in the open interval (0, 1): the sign changes of
+ * (1 + y)^deg c(1 / (1 + y)). Exact when it is 0 or 1; otherwise an upper bound of the same
+ * parity. */
+int xn_poly_sign_changes_unit(const xn_real *c, int deg);
+
+/* The real roots of c in [0, 1], ascending, at most cap of them (a root of multiplicity m may be
+ * reported once or up to m times, close together). Isolation by Descartes' rule of signs on
+ * halved intervals (Vincent-Collins-Akritas), each isolated root refined by bracketed Newton.
+ * Returns the count, or -1 when every coefficient is zero. Bounded: XN_POLY_MAX_INTERVALS,
+ * XN_POLY_MAX_ITERATIONS. */
+int xn_poly_roots_unit(const xn_real *c, int deg, xn_real *roots, int cap);
+
+#endif

@@ -1,0 +1,164 @@
+/* Peak-velocity families: the fastest velocity change from the current state to a peak (vp, 0),
+ * an optional cruise at vp, and the fastest change on to the target (step 1's F2 without cruise,
+ * step 2's S1 with the cruise that makes the duration T).
+ *
+ * Between consecutive xn_otg_velocity_breaks each half keeps its shape: its direction (jerk up
+ * or down first) and whether it holds an acceleration limit. A half that does not hold reaches
+ * the peak acceleration U with U^2 = a_s^2 / 2 + dir J (v_e - v_s): a square root of vp, so the
+ * unknown is the first such half's U (vp is then a quadratic in U, every duration a polynomial)
+ * and a second one's root is removed by multiplying the residuals of its two signs. Degrees of
+ * the resulting polynomial: 6 when neither half holds, 4 when one does, 2 when both do (then the
+ * unknown is vp itself). SPDX-License-Identifier: Apache-2.0 */
+#include <math.h>
+#include <stddef.h>
+
+#include "motion/otg_internal.h"
+
+typedef struct {
+    const xn_otg_dof *d;
+    xn_real T; /* 0: no cruise */
+    int dir1, hold1, dir2, hold2;
+} peak_family;
+
+/* The shape of the fastest change from (vs, as) to (ve, ae), as xn_otg_velocity_change decides
+ * it. */
+static void shape(const xn_otg_dof *d, xn_real vs, xn_real as, xn_real ve, xn_real ae, int *dir,
+                  int *hold) {
+    xn_real J = d->jmax, v_direct = vs + (as + ae) / 2 * fabs(ae - as) / J;
+    *dir = ve >= v_direct ? 1 : -1;
+    xn_real peak2 = (as * as + ae * ae) / 2 + *dir * J * (ve - vs);
+    *hold = sqrt(fmax(peak2, 0)) > (*dir > 0 ? d->amax : -d->amin);
+}
+
+/* Append the change from (vs, as) to (ve, ae) of the given shape, through the signed peak
+ * acceleration `peak` when it does not hold. Formal: durations may come out negative (the check
+ * rejects such a profile; the residual stays a polynomial across them). */
+static void half(const xn_otg_dof *d, xn_real vs, xn_real as, xn_real ve, xn_real ae, int dir,
+                 int hold, xn_real peak, xn_otg_segments *s) {
+    xn_real J = d->jmax;
+    if (hold) {
+        xn_real alim = dir > 0 ? d->amax : d->amin;
+        xn_real h = (ve - vs - (alim * alim - as * as) / (2 * dir * J) -
+                     (alim * alim - ae * ae) / (2 * dir * J)) /
+                    alim;
+        xn_otg_add(s, dir * (alim - as) / J, dir * J);
+        xn_otg_add(s, h, 0);
+        xn_otg_add(s, dir * (alim - ae) / J, -dir * J);
+    } else {
+        xn_otg_add(s, dir * (peak - as) / J, dir * J);
+        xn_otg_add(s, dir * (peak - ae) / J, -dir * J);
+    }
+}
+
+/* The peak velocity and the halves' signed peak accelerations for the unknown u */
+static xn_real peak_at(const peak_family *f, xn_real u, int sigma, xn_real *p1, xn_real *p2) {
+    const xn_otg_dof *d = f->d;
+    xn_real J = d->jmax, vp;
+    *p1 = *p2 = 0;
+    if (!f->hold1) { /* u is the first half's peak */
+        *p1 = f->dir1 * u;
+        vp = d->v0 + f->dir1 * (u * u - d->a0 * d->a0 / 2) / J;
+        if (!f->hold2) {
+            xn_real q = d->af * d->af / 2 + f->dir2 * J * (d->vf - vp);
+            *p2 = f->dir2 * sigma * sqrt(fmax(q, 0));
+        }
+    } else if (!f->hold2) { /* u is the second half's peak */
+        *p2 = f->dir2 * u;
+        vp = d->vf - f->dir2 * (u * u - d->af * d->af / 2) / J;
+    } else {
+        vp = u;
+    }
+    return vp;
+}
+
+static int peak_profile(const void *ctx, xn_real u, int sigma, xn_otg_segments *s) {
+    const peak_family *f = ctx;
+    const xn_otg_dof *d = f->d;
+    xn_real p1, p2, vp = peak_at(f, u, sigma, &p1, &p2);
+    xn_otg_segments second = {0, {0}, {0}};
+    s->n = 0;
+    half(d, d->v0, d->a0, vp, 0, f->dir1, f->hold1, p1, s);
+    half(d, vp, 0, d->vf, d->af, f->dir2, f->hold2, p2, &second);
+    if (f->T > 0) {
+        xn_real cruise = f->T;
+        for (int i = 0; i < s->n; i++) cruise -= s->t[i];
+        for (int i = 0; i < second.n; i++) cruise -= second.t[i];
+        xn_otg_add(s, cruise, 0);
+    }
+    xn_otg_append(s, &second);
+    return 1;
+}
+
+/* The distance a half covers, and its duration: over a constant-jerk segment from (va, aa) to
+ * (vb, ab) lasting t the distance is t (va + vb)/2 - t^2 (ab - aa)/12. */
+static xn_real half_distance(const xn_otg_dof *d, xn_real vs, xn_real as, xn_real ve, xn_real ae,
+                             int dir, int hold, xn_real peak, xn_real *duration) {
+    xn_real J = d->jmax;
+    if (hold) {
+        xn_real alim = dir > 0 ? d->amax : d->amin;
+        xn_real t1 = dir * (alim - as) / J, t3 = dir * (alim - ae) / J;
+        xn_real h = (ve - vs - (alim * alim - as * as) / (2 * dir * J) -
+                     (alim * alim - ae * ae) / (2 * dir * J)) /
+                    alim;
+        xn_real v1 = vs + t1 * (as + alim) / 2, v2 = v1 + alim * h;
+        *duration = t1 + h + t3;
+        return t1 * (vs + v1) / 2 - t1 * t1 * (alim - as) / 12 + h * (v1 + v2) / 2 +
+               t3 * (v2 + ve) / 2 + t3 * t3 * (alim - ae) / 12;
+    }
+    xn_real t1 = dir * (peak - as) / J, t2 = dir * (peak - ae) / J;
+    xn_real vm = vs + t1 * (as + peak) / 2;
+    *duration = t1 + t2;
+    return t1 * (vs + vm) / 2 - t1 * t1 * (peak - as) / 12 + t2 * (vm + ve) / 2 +
+           t2 * t2 * (peak - ae) / 12;
+}
+
+/* The end-position residual of peak_profile(u, sigma) in closed form */
+static xn_real peak_residual(const void *ctx, xn_real u, int sigma) {
+    const peak_family *f = ctx;
+    const xn_otg_dof *d = f->d;
+    xn_real p1, p2, vp = peak_at(f, u, sigma, &p1, &p2), t1, t2;
+    xn_real x = half_distance(d, d->v0, d->a0, vp, 0, f->dir1, f->hold1, p1, &t1) +
+                half_distance(d, vp, 0, d->vf, d->af, f->dir2, f->hold2, p2, &t2);
+    if (f->T > 0) x += vp * (f->T - t1 - t2);
+    return d->p0 + x - d->pf;
+}
+
+/* the unknown for vp on this piece */
+static xn_real unknown(const peak_family *f, xn_real vp) {
+    const xn_otg_dof *d = f->d;
+    if (!f->hold1) return sqrt(fmax(d->a0 * d->a0 / 2 + f->dir1 * d->jmax * (vp - d->v0), 0));
+    if (!f->hold2) return sqrt(fmax(d->af * d->af / 2 + f->dir2 * d->jmax * (d->vf - vp), 0));
+    return vp;
+}
+
+void xn_otg_peak_scan(const xn_otg_dof *d, xn_real T, xn_real lo, xn_real hi, xn_otg_search *sr) {
+    xn_real pts[8], breaks[6];
+    int nb = xn_otg_velocity_breaks(d, breaks), n = 0;
+    pts[n++] = lo;
+    for (int i = 0; i < nb; i++)
+        if (breaks[i] > lo && breaks[i] < hi) pts[n++] = breaks[i];
+    pts[n++] = hi;
+    for (int i = 1; i < n; i++) /* insertion sort */
+        for (int k = i; k > 0 && pts[k] < pts[k - 1]; k--) {
+            xn_real t = pts[k];
+            pts[k] = pts[k - 1];
+            pts[k - 1] = t;
+        }
+    for (int i = 0; i + 1 < n; i++) {
+        if (!(pts[i + 1] > pts[i])) continue;
+        xn_real mid = 0.5 * (pts[i] + pts[i + 1]);
+        peak_family f = {d, T, 0, 0, 0, 0};
+        shape(d, d->v0, d->a0, mid, 0, &f.dir1, &f.hold1);
+        shape(d, mid, 0, d->vf, d->af, &f.dir2, &f.hold2);
+        int holds = f.hold1 + f.hold2;
+        xn_otg_polyfam pf = {peak_profile,
+                             peak_residual,
+                             NULL,
+                             &f,
+                             holds == 0 ? 6 : holds == 1 ? 4 : 2,
+                             holds == 0,
+                             1};
+        xn_real ua = unknown(&f, pts[i]), ub = unknown(&f, pts[i + 1]);
+        xn_otg_poly_scan(d, &pf, fmin(ua, ub), fmax(ua, ub), sr);
+    }
+}

@@ -1,0 +1,225 @@
+/* Polynomial families: every root of a one-unknown family's residual, from its polynomial.
+ *
+ * Each family of candidate profiles (steps 1 and 2) is parametrized so that its residual, the
+ * end position minus the target, becomes a polynomial of known degree in the unknown: directly,
+ * after clearing a denominator (a weight), or as the product of the two signs of a square root
+ * (r(u, +w) r(u, -w) has no square root left). Sampling that polynomial at degree + 1 Chebyshev
+ * nodes gives it exactly (up to rounding); two more values, at the ends, confirm the degree.
+ *
+ * The roots themselves are taken from the residual, not from the polynomial: between two
+ * consecutive critical points of the polynomial (the roots of its derivative) it is monotone, so
+ * the residual changes sign there at most once, and that sign change is bracketed and solved on
+ * the residual itself. This also holds where the product form has two roots so close that
+ * rounding hides them (one of each sign of the square root): their critical point still
+ * separates them. A family the polynomial does not describe (the ends disagree: a degenerate
+ * problem) falls back to the sampled search of otg_search.c. SPDX-License-Identifier: Apache-2.0 */
+#include <math.h>
+#include <stddef.h>
+
+#include "motion/otg_internal.h"
+
+/* Regula falsi steps (Illinois) on one bracketed root of the residual, at most. */
+#define XN_OTG_BRACKET_ITERATIONS 60
+
+static xn_real residual_at(const xn_otg_dof *d, const xn_otg_polyfam *f, xn_real u, int sigma) {
+    if (f->residual) return f->residual(f->ctx, u, sigma);
+    xn_otg_segments s;
+    if (!f->profile(f->ctx, u, sigma, &s)) return NAN;
+    return xn_otg_residual(d, &s);
+}
+
+/* The polynomial's value at u; rp, rm: the residuals of branches +1 and -1 there (rm only for
+ * a product) */
+static xn_real value(const xn_otg_dof *d, const xn_otg_polyfam *f, xn_real u, xn_real *rp,
+                     xn_real *rm) {
+    xn_real r = residual_at(d, f, u, 1);
+    *rp = r;
+    if (f->product) {
+        *rm = residual_at(d, f, u, -1);
+        r *= *rm;
+    }
+    if (f->weight) r *= f->weight(f->ctx, u);
+    return r;
+}
+
+/* The scale the end state is checked against (xn_otg_check): a residual this much smaller is as
+ * good as zero. */
+static xn_real residual_scale(const xn_otg_dof *d) {
+    if (d->velocity_interface) return fmax(1, fabs(d->vf));
+    return fmax(1, fmax(fabs(d->pf), fabs(d->p0 - d->pf)));
+}
+
+static void consider_at(const xn_otg_dof *d, const xn_otg_polyfam *f, xn_real u, int sigma,
+                        xn_otg_search *sr) {
+    xn_otg_segments s;
+    if (f->profile(f->ctx, u, sigma, &s)) xn_otg_consider(d, &s, sr);
+}
+
+/* The root of the residual between a and b (opposite signs ra, rb), by the Illinois variant of
+ * regula falsi, and its profile considered. */
+static void bracketed(const xn_otg_dof *d, const xn_otg_polyfam *f, int sigma, xn_real a,
+                      xn_real ra, xn_real b, xn_real rb, xn_real tol, xn_otg_search *sr) {
+    xn_real x = a, rx = ra;
+    int side = 0;
+    for (int it = 0; it < XN_OTG_BRACKET_ITERATIONS; it++) {
+        x = (a * rb - b * ra) / (rb - ra);
+        if (!(x > a && x < b)) x = 0.5 * (a + b);
+        rx = residual_at(d, f, x, sigma);
+        if (!isfinite(rx) || fabs(rx) <= tol) break;
+        if ((rx < 0) == (ra < 0)) {
+            a = x;
+            ra = rx;
+            if (side == -1) rb /= 2; /* the same end twice: halve the other's weight */
+            side = -1;
+        } else {
+            b = x;
+            rb = rx;
+            if (side == 1) ra /= 2;
+            side = 1;
+        }
+        if (b - a <= 4 * DBL_EPSILON * fmax(fabs(a), fabs(b))) break;
+    }
+    consider_at(d, f, x, sigma, sr);
+}
+
+typedef struct {
+    const xn_otg_polyfam *f;
+    int sigma;
+} branch;
+
+static int branch_profile(const void *ctx, xn_real u, xn_otg_segments *s) {
+    const branch *b = ctx;
+    return b->f->profile(b->f->ctx, u, b->sigma, s);
+}
+
+static void fallback(const xn_otg_dof *d, const xn_otg_polyfam *f, xn_real lo, xn_real hi,
+                     xn_otg_search *sr) {
+    for (int k = 0; k < f->branches; k++) {
+        branch b = {f, k == 0 ? 1 : -1};
+        xn_otg_scan(d, branch_profile, &b, lo, hi, NULL, 0, sr);
+    }
+}
+
+void xn_otg_poly_scan(const xn_otg_dof *d, const xn_otg_polyfam *f, xn_real lo, xn_real hi,
+                      xn_otg_search *sr) {
+    if (!(hi >= lo)) return;
+    if (hi == lo) {
+        for (int k = 0; k < f->branches; k++) consider_at(d, f, lo, k == 0 ? 1 : -1, sr);
+        return;
+    }
+    const int n = f->degree + 1;
+    const xn_real *s = xn_poly_cheb_nodes(n), w = hi - lo;
+    xn_real y[XN_POLY_MAX_DEGREE + 1], c[XN_POLY_MAX_DEGREE + 1], size = 0;
+    xn_real mean[XN_POLY_MAX_DEGREE + 1], rp, rm = 0;
+    for (int k = 0; k < n; k++) {
+        y[k] = value(d, f, lo + w * s[k], &rp, &rm);
+        mean[k] = 0.5 * (rp + rm);
+        if (!isfinite(y[k])) {
+            fallback(d, f, lo, hi, sr);
+            return;
+        }
+        size = fmax(size, fabs(y[k]));
+    }
+    xn_poly_interpolate_cheb(n, y, c);
+    /* the ends confirm the degree (where the family is defined there) */
+    xn_real rend[2];
+    for (int e = 0; e < 2; e++) {
+        xn_real ye = value(d, f, e ? hi : lo, &rend[e], &rm);
+        if (isfinite(ye) &&
+            fabs(ye - xn_poly_eval(c, f->degree, e)) > 1e-7 * fmax(size, fabs(ye))) {
+            fallback(d, f, lo, hi, sr);
+            return;
+        }
+    }
+    if (size == 0) { /* the residual vanishes everywhere: a continuum of profiles */
+        fallback(d, f, lo, hi, sr);
+        return;
+    }
+    const xn_real tol = 1e-13 * residual_scale(d);
+    /* no root (Descartes): for a product, neither in the polynomial nor in the mean of the two
+     * branches, whose root lies between two roots too close for the product to show */
+    if (xn_poly_sign_changes_unit(c, f->degree) == 0 && !(fabs(rend[0]) <= tol) &&
+        !(fabs(rend[1]) <= tol)) {
+        if (!f->product) return;
+        xn_poly_interpolate_cheb(n, mean, c);
+        if (xn_poly_sign_changes_unit(c, f->degree) == 0) return;
+        xn_poly_interpolate_cheb(n, y, c);
+    }
+    /* the partition: the ends and the critical points */
+    xn_real dc[XN_POLY_MAX_DEGREE], pts[XN_POLY_MAX_DEGREE + 2];
+    for (int k = 1; k < n; k++) dc[k - 1] = k * c[k];
+    int np = 0;
+    pts[np++] = 0;
+    int nc =
+        f->degree >= 2 ? xn_poly_roots_unit(dc, f->degree - 1, pts + 1, XN_POLY_MAX_DEGREE) : 0;
+    for (int i = 0; i < nc; i++)
+        if (pts[1 + i] > 0 && pts[1 + i] < 1) pts[np++] = pts[1 + i];
+    pts[np++] = 1;
+    for (int k = 0; k < f->branches; k++) {
+        int sigma = k == 0 ? 1 : -1;
+        xn_real u_prev = lo, r_prev = k == 0 ? rend[0] : residual_at(d, f, lo, sigma);
+        if (fabs(r_prev) <= tol) consider_at(d, f, lo, sigma, sr);
+        for (int i = 1; i < np; i++) {
+            xn_real u = i == np - 1 ? hi : lo + w * pts[i];
+            xn_real r = i == np - 1 && k == 0 ? rend[1] : residual_at(d, f, u, sigma);
+            if (fabs(r) <= tol)
+                consider_at(d, f, u, sigma, sr);
+            else if (isfinite(r) && isfinite(r_prev) && fabs(r_prev) > tol &&
+                     (r < 0) != (r_prev < 0))
+                bracketed(d, f, sigma, u_prev, r_prev, u, r, tol, sr);
+            u_prev = u;
+            r_prev = r;
+        }
+    }
+}
+
+/* Scan only where the family's profiles can be valid: [lo, hi] is cut at the breakpoints, each
+ * piece is kept when the profile at its middle has no negative duration and keeps the
+ * acceleration limits, and runs of kept pieces are scanned as one interval. */
+void xn_otg_poly_scan_feasible(const xn_otg_dof *d, const xn_otg_polyfam *f, xn_real lo, xn_real hi,
+                               const xn_real *breaks, int nb, xn_otg_search *sr) {
+    xn_real pts[XN_OTG_MAX_BREAKS + 2];
+    int n = 0;
+    pts[n++] = lo;
+    for (int i = 0; i < nb && n < XN_OTG_MAX_BREAKS + 1; i++)
+        if (breaks[i] > lo && breaks[i] < hi) pts[n++] = breaks[i];
+    pts[n++] = hi;
+    for (int i = 1; i < n; i++) /* insertion sort */
+        for (int k = i; k > 0 && pts[k] < pts[k - 1]; k--) {
+            xn_real t = pts[k];
+            pts[k] = pts[k - 1];
+            pts[k - 1] = t;
+        }
+    const xn_real atol = 1e-9 * fmax(1, fmax(d->amax, -d->amin));
+    int open = -1; /* the first piece of the run being collected */
+    for (int i = 0; i + 1 < n; i++) {
+        int ok = 0;
+        xn_otg_segments s;
+        if (pts[i + 1] > pts[i] && f->profile(f->ctx, 0.5 * (pts[i] + pts[i + 1]), 1, &s)) {
+            xn_real a = d->a0;
+            ok = 1;
+            for (int k = 0; k < s.n && ok; k++) {
+                a += s.j[k] * s.t[k];
+                ok = s.t[k] >= 0 && a <= d->amax + atol && a >= d->amin - atol;
+            }
+        }
+        if (ok && open < 0) open = i;
+        if (!ok && open >= 0) {
+            xn_otg_poly_scan(d, f, pts[open], pts[i], sr);
+            open = -1;
+        }
+    }
+    if (open >= 0) xn_otg_poly_scan(d, f, pts[open], pts[n - 1], sr);
+}
+
+void xn_otg_quadratic_roots(xn_real a, xn_real b, xn_real c, xn_real *r, int *n) {
+    if (a == 0) {
+        if (b != 0) r[(*n)++] = -c / b;
+        return;
+    }
+    xn_real disc = b * b - 4 * a * c;
+    if (disc < 0) return;
+    xn_real q = -0.5 * (b + (b >= 0 ? sqrt(disc) : -sqrt(disc)));
+    r[(*n)++] = q / a;
+    if (q != 0) r[(*n)++] = c / q;
+}

@@ -96,6 +96,9 @@ typedef struct {
      * faster than building and integrating the profile */
     xn_real (*residual)(const void *ctx, xn_real u, int sigma);
     xn_real (*weight)(const void *ctx, xn_real u); /* NULL: 1 */
+    /* for a product: the square root w(u) >= 0 whose sign the branches take, with
+     * r(u, sigma) = R0(u) + sigma R1(u) w(u), w^2 and R1 of degree at most 2 */
+    xn_real (*root)(const void *ctx, xn_real u);
     const void *ctx;
     int degree;   /* of the polynomial, at most XN_POLY_MAX_DEGREE */
     int product;  /* 1: the polynomial is r(u, +1) r(u, -1) */

@@ -18,6 +18,7 @@ typedef struct {
     const xn_otg_dof *d;
     xn_real T; /* 0: no cruise */
     int dir1, hold1, dir2, hold2;
+    xn_real inv_j; /* 1 / jmax */
 } peak_family;
 
 /* The shape of the fastest change from (vs, as) to (ve, ae), as xn_otg_velocity_change decides
@@ -57,14 +58,14 @@ static xn_real peak_at(const peak_family *f, xn_real u, int sigma, xn_real *p1, 
     *p1 = *p2 = 0;
     if (!f->hold1) { /* u is the first half's peak */
         *p1 = f->dir1 * u;
-        vp = d->v0 + f->dir1 * (u * u - d->a0 * d->a0 / 2) / J;
+        vp = d->v0 + f->dir1 * (u * u - d->a0 * d->a0 / 2) * f->inv_j;
         if (!f->hold2) {
             xn_real q = d->af * d->af / 2 + f->dir2 * J * (d->vf - vp);
-            *p2 = f->dir2 * sigma * sqrt(fmax(q, 0));
+            *p2 = q > 0 ? f->dir2 * sigma * sqrt(q) : 0;
         }
     } else if (!f->hold2) { /* u is the second half's peak */
         *p2 = f->dir2 * u;
-        vp = d->vf - f->dir2 * (u * u - d->af * d->af / 2) / J;
+        vp = d->vf - f->dir2 * (u * u - d->af * d->af / 2) * f->inv_j;
     } else {
         vp = u;
     }
@@ -91,21 +92,21 @@ static int peak_profile(const void *ctx, xn_real u, int sigma, xn_otg_segments *
 
 /* The distance a half covers, and its duration: over a constant-jerk segment from (va, aa) to
  * (vb, ab) lasting t the distance is t (va + vb)/2 - t^2 (ab - aa)/12. */
-static xn_real half_distance(const xn_otg_dof *d, xn_real vs, xn_real as, xn_real ve, xn_real ae,
+static xn_real half_distance(const peak_family *f, xn_real vs, xn_real as, xn_real ve, xn_real ae,
                              int dir, int hold, xn_real peak, xn_real *duration) {
-    xn_real J = d->jmax;
+    const xn_otg_dof *d = f->d;
+    xn_real ij = dir * f->inv_j;
     if (hold) {
         xn_real alim = dir > 0 ? d->amax : d->amin;
-        xn_real t1 = dir * (alim - as) / J, t3 = dir * (alim - ae) / J;
-        xn_real h = (ve - vs - (alim * alim - as * as) / (2 * dir * J) -
-                     (alim * alim - ae * ae) / (2 * dir * J)) /
-                    alim;
-        xn_real v1 = vs + t1 * (as + alim) / 2, v2 = v1 + alim * h;
+        xn_real t1 = (alim - as) * ij, t3 = (alim - ae) * ij;
+        xn_real v1 = vs + t1 * (as + alim) / 2;
+        /* the velocity left to the hold, after both ramps */
+        xn_real h = (ve - v1 - t3 * (alim + ae) / 2) / alim, v2 = v1 + alim * h;
         *duration = t1 + h + t3;
         return t1 * (vs + v1) / 2 - t1 * t1 * (alim - as) / 12 + h * (v1 + v2) / 2 +
                t3 * (v2 + ve) / 2 + t3 * t3 * (alim - ae) / 12;
     }
-    xn_real t1 = dir * (peak - as) / J, t2 = dir * (peak - ae) / J;
+    xn_real t1 = (peak - as) * ij, t2 = (peak - ae) * ij;
     xn_real vm = vs + t1 * (as + peak) / 2;
     *duration = t1 + t2;
     return t1 * (vs + vm) / 2 - t1 * t1 * (peak - as) / 12 + t2 * (vm + ve) / 2 +
@@ -117,10 +118,19 @@ static xn_real peak_residual(const void *ctx, xn_real u, int sigma) {
     const peak_family *f = ctx;
     const xn_otg_dof *d = f->d;
     xn_real p1, p2, vp = peak_at(f, u, sigma, &p1, &p2), t1, t2;
-    xn_real x = half_distance(d, d->v0, d->a0, vp, 0, f->dir1, f->hold1, p1, &t1) +
-                half_distance(d, vp, 0, d->vf, d->af, f->dir2, f->hold2, p2, &t2);
+    xn_real x = half_distance(f, d->v0, d->a0, vp, 0, f->dir1, f->hold1, p1, &t1) +
+                half_distance(f, vp, 0, d->vf, d->af, f->dir2, f->hold2, p2, &t2);
     if (f->T > 0) x += vp * (f->T - t1 - t2);
     return d->p0 + x - d->pf;
+}
+
+/* the second half's peak magnitude when the unknown is the first's */
+static xn_real peak_root(const void *ctx, xn_real u) {
+    const peak_family *f = ctx;
+    const xn_otg_dof *d = f->d;
+    xn_real vp = d->v0 + f->dir1 * (u * u - d->a0 * d->a0 / 2) * f->inv_j;
+    xn_real q = d->af * d->af / 2 + f->dir2 * d->jmax * (d->vf - vp);
+    return q > 0 ? sqrt(q) : 0;
 }
 
 /* the unknown for vp on this piece */
@@ -144,21 +154,35 @@ void xn_otg_peak_scan(const xn_otg_dof *d, xn_real T, xn_real lo, xn_real hi, xn
             pts[k] = pts[k - 1];
             pts[k - 1] = t;
         }
-    for (int i = 0; i + 1 < n; i++) {
+    /* Step 2 wants any profile of duration T: pieces in order of their distance from the mean
+     * velocity (pf - p0) / T, where a long cruise lies, and the first valid profile ends it. */
+    int order[8], np = n - 1;
+    for (int i = 0; i < np; i++) order[i] = i;
+    if (T > 0) {
+        xn_real vmean = (d->pf - d->p0) / T, dist[8];
+        for (int i = 0; i < np; i++)
+            dist[i] = vmean < pts[i] ? pts[i] - vmean : vmean > pts[i + 1] ? vmean - pts[i + 1] : 0;
+        for (int i = 1; i < np; i++)
+            for (int k = i; k > 0 && dist[order[k]] < dist[order[k - 1]]; k--) {
+                int t = order[k];
+                order[k] = order[k - 1];
+                order[k - 1] = t;
+            }
+    }
+    for (int o = 0; o < np; o++) {
+        int i = order[o];
         if (!(pts[i + 1] > pts[i])) continue;
+        if (T > 0 && sr->duration < INFINITY) return;
         xn_real mid = 0.5 * (pts[i] + pts[i + 1]);
-        peak_family f = {d, T, 0, 0, 0, 0};
+        peak_family f = {d, T, 0, 0, 0, 0, 1 / d->jmax};
         shape(d, d->v0, d->a0, mid, 0, &f.dir1, &f.hold1);
         shape(d, mid, 0, d->vf, d->af, &f.dir2, &f.hold2);
         int holds = f.hold1 + f.hold2;
-        xn_otg_polyfam pf = {peak_profile,
-                             peak_residual,
-                             NULL,
-                             &f,
-                             holds == 0 ? 6 : holds == 1 ? 4 : 2,
-                             holds == 0,
-                             1};
+        xn_otg_polyfam pf = {peak_profile, peak_residual,
+                             NULL,         peak_root,
+                             &f,           holds == 0 ? 6 : holds == 1 ? 4 : 2,
+                             holds == 0,   1};
         xn_real ua = unknown(&f, pts[i]), ub = unknown(&f, pts[i + 1]);
-        xn_otg_poly_scan(d, &pf, fmin(ua, ub), fmax(ua, ub), sr);
+        xn_otg_poly_scan(d, &pf, ua < ub ? ua : ub, ua < ub ? ub : ua, sr);
     }
 }

@@ -28,20 +28,6 @@ static xn_real residual_at(const xn_otg_dof *d, const xn_otg_polyfam *f, xn_real
     return xn_otg_residual(d, &s);
 }
 
-/* The polynomial's value at u; rp, rm: the residuals of branches +1 and -1 there (rm only for
- * a product) */
-static xn_real value(const xn_otg_dof *d, const xn_otg_polyfam *f, xn_real u, xn_real *rp,
-                     xn_real *rm) {
-    xn_real r = residual_at(d, f, u, 1);
-    *rp = r;
-    if (f->product) {
-        *rm = residual_at(d, f, u, -1);
-        r *= *rm;
-    }
-    if (f->weight) r *= f->weight(f->ctx, u);
-    return r;
-}
-
 /* The scale the end state is checked against (xn_otg_check): a residual this much smaller is as
  * good as zero. */
 static xn_real residual_scale(const xn_otg_dof *d) {
@@ -92,12 +78,80 @@ static int branch_profile(const void *ctx, xn_real u, xn_otg_segments *s) {
     return b->f->profile(b->f->ctx, u, b->sigma, s);
 }
 
+long xn_dbg_fb[10];
 static void fallback(const xn_otg_dof *d, const xn_otg_polyfam *f, xn_real lo, xn_real hi,
                      xn_otg_search *sr) {
+    xn_dbg_fb[f->degree + f->product]++;
     for (int k = 0; k < f->branches; k++) {
         branch b = {f, k == 0 ? 1 : -1};
         xn_otg_scan(d, branch_profile, &b, lo, hi, NULL, 0, sr);
     }
+}
+
+/* The polynomial of a family without a square root: the weighted residual at degree + 1 nodes.
+ * rend: the residual at both ends. Returns 0, or -1 when the family is not that polynomial. */
+static int build_direct(const xn_otg_dof *d, const xn_otg_polyfam *f, xn_real lo, xn_real hi,
+                        xn_real *c, xn_real rend[2]) {
+    const int n = f->degree + 1;
+    const xn_real *s = xn_poly_cheb_nodes(n), w = hi - lo;
+    xn_real y[XN_POLY_MAX_DEGREE + 1], size = 0;
+    for (int k = 0; k < n; k++) {
+        xn_real u = lo + w * s[k];
+        y[k] = residual_at(d, f, u, 1) * (f->weight ? f->weight(f->ctx, u) : 1);
+        if (!isfinite(y[k])) return -1;
+        size = fmax(size, fabs(y[k]));
+    }
+    xn_poly_interpolate_cheb(n, y, c);
+    for (int e = 0; e < 2; e++) { /* the ends confirm the degree, where the family is defined */
+        xn_real u = e ? hi : lo;
+        rend[e] = residual_at(d, f, u, 1);
+        xn_real ye = rend[e] * (f->weight ? f->weight(f->ctx, u) : 1);
+        if (isfinite(ye) && fabs(ye - xn_poly_eval(c, f->degree, e)) > 1e-7 * fmax(size, fabs(ye)))
+            return -1;
+    }
+    return size > 0 ? 0 : -1; /* zero everywhere: a continuum of profiles */
+}
+
+/* The polynomial of a family r = R0 + R1 w with w = sqrt(q), R0 of degree m = degree/2, R1 and q
+ * of degree 2 (at most m): R0 and R1 from both branches at m + 1 nodes, then
+ * R0^2 - q R1^2 = r(+w) r(-w), of degree 2m. Also R0 in mean[] (its roots lie between two roots
+ * of the product too close for rounding to show). Returns 0, or -1 as build_direct. */
+static int build_product(const xn_otg_dof *d, const xn_otg_polyfam *f, xn_real lo, xn_real hi,
+                         xn_real *c, xn_real *mean, xn_real rend[2]) {
+    const int m = f->degree / 2, n = m + 1;
+    const xn_real *s = xn_poly_cheb_nodes(n), w = hi - lo;
+    xn_real y0[XN_POLY_MAX_DEGREE + 1], y1[XN_POLY_MAX_DEGREE + 1], yq[XN_POLY_MAX_DEGREE + 1];
+    xn_real r1[XN_POLY_MAX_DEGREE + 1], q[XN_POLY_MAX_DEGREE + 1], size = 0;
+    for (int k = 0; k < n; k++) {
+        xn_real u = lo + w * s[k], root = f->root(f->ctx, u);
+        xn_real rp = residual_at(d, f, u, 1), rm = residual_at(d, f, u, -1);
+        if (!isfinite(rp) || !isfinite(rm) || !(root > 0)) return -1;
+        y0[k] = 0.5 * (rp + rm);
+        y1[k] = 0.5 * (rp - rm) / root;
+        yq[k] = root * root;
+        size = fmax(size, fmax(fabs(rp), fabs(rm)));
+    }
+    xn_poly_interpolate_cheb(n, y0, mean);
+    xn_poly_interpolate_cheb(n, y1, r1);
+    xn_poly_interpolate_cheb(n, yq, q);
+    for (int k = 3; k < n; k++) r1[k] = q[k] = 0; /* of degree 2: the rest is rounding */
+    for (int e = 0; e < 2; e++) {                 /* the ends confirm the degrees */
+        xn_real u = e ? hi : lo;
+        rend[e] = residual_at(d, f, u, 1);
+        xn_real pred = xn_poly_eval(mean, m, e) + xn_poly_eval(r1, 2, e) * f->root(f->ctx, u);
+        if (isfinite(rend[e]) && fabs(rend[e] - pred) > 1e-7 * fmax(size, fabs(rend[e]))) return -1;
+    }
+    if (!(size > 0)) return -1;
+    /* R0^2 - q R1^2 */
+    xn_real sq[XN_POLY_MAX_DEGREE + 1] = {0};
+    for (int i = 0; i <= 2 * m; i++) c[i] = 0;
+    for (int i = 0; i <= m; i++)
+        for (int k = 0; k <= m; k++) c[i + k] += mean[i] * mean[k];
+    for (int i = 0; i <= 2; i++)
+        for (int k = 0; k <= 2; k++) sq[i + k] += r1[i] * r1[k];
+    for (int i = 0; i <= 2; i++)
+        for (int k = 0; k <= 4 && i + k <= 2 * m; k++) c[i + k] -= q[i] * sq[k];
+    return 0;
 }
 
 void xn_otg_poly_scan(const xn_otg_dof *d, const xn_otg_polyfam *f, xn_real lo, xn_real hi,
@@ -108,43 +162,19 @@ void xn_otg_poly_scan(const xn_otg_dof *d, const xn_otg_polyfam *f, xn_real lo, 
         return;
     }
     const int n = f->degree + 1;
-    const xn_real *s = xn_poly_cheb_nodes(n), w = hi - lo;
-    xn_real y[XN_POLY_MAX_DEGREE + 1], c[XN_POLY_MAX_DEGREE + 1], size = 0;
-    xn_real mean[XN_POLY_MAX_DEGREE + 1], rp, rm = 0;
-    for (int k = 0; k < n; k++) {
-        y[k] = value(d, f, lo + w * s[k], &rp, &rm);
-        mean[k] = 0.5 * (rp + rm);
-        if (!isfinite(y[k])) {
-            fallback(d, f, lo, hi, sr);
-            return;
-        }
-        size = fmax(size, fabs(y[k]));
-    }
-    xn_poly_interpolate_cheb(n, y, c);
-    /* the ends confirm the degree (where the family is defined there) */
-    xn_real rend[2];
-    for (int e = 0; e < 2; e++) {
-        xn_real ye = value(d, f, e ? hi : lo, &rend[e], &rm);
-        if (isfinite(ye) &&
-            fabs(ye - xn_poly_eval(c, f->degree, e)) > 1e-7 * fmax(size, fabs(ye))) {
-            fallback(d, f, lo, hi, sr);
-            return;
-        }
-    }
-    if (size == 0) { /* the residual vanishes everywhere: a continuum of profiles */
+    const xn_real w = hi - lo;
+    xn_real c[XN_POLY_MAX_DEGREE + 1], mean[XN_POLY_MAX_DEGREE + 1], rend[2];
+    if ((f->product ? build_product(d, f, lo, hi, c, mean, rend)
+                    : build_direct(d, f, lo, hi, c, rend)) != 0) {
         fallback(d, f, lo, hi, sr);
         return;
     }
     const xn_real tol = 1e-13 * residual_scale(d);
-    /* no root (Descartes): for a product, neither in the polynomial nor in the mean of the two
-     * branches, whose root lies between two roots too close for the product to show */
+    /* no root (Descartes): for a product, neither in the polynomial nor in R0 */
     if (xn_poly_sign_changes_unit(c, f->degree) == 0 && !(fabs(rend[0]) <= tol) &&
-        !(fabs(rend[1]) <= tol)) {
-        if (!f->product) return;
-        xn_poly_interpolate_cheb(n, mean, c);
-        if (xn_poly_sign_changes_unit(c, f->degree) == 0) return;
-        xn_poly_interpolate_cheb(n, y, c);
-    }
+        !(fabs(rend[1]) <= tol) &&
+        (!f->product || xn_poly_sign_changes_unit(mean, f->degree / 2) == 0))
+        return;
     /* the partition: the ends and the critical points */
     xn_real dc[XN_POLY_MAX_DEGREE], pts[XN_POLY_MAX_DEGREE + 2];
     for (int k = 1; k < n; k++) dc[k - 1] = k * c[k];

@@ -11,8 +11,14 @@
 typedef struct {
     const xn_otg_dof *d;
     xn_real sign;
-    xn_real K; /* vf - v0 - (af^2 - a0^2) / 2J: the velocity equation's constant */
+    xn_real K;     /* vf - v0 - (af^2 - a0^2) / 2J: the velocity equation's constant */
+    xn_real inv_j; /* 1 / (sign jmax) */
 } f3_family;
+
+/* The distance over a constant-jerk segment of duration t from (va, aa) to (vb, ab). */
+static inline xn_real seg_distance(xn_real t, xn_real va, xn_real vb, xn_real aa, xn_real ab) {
+    return t * (va + vb) / 2 - t * t * (ab - aa) / 12;
+}
 
 /* The middle bang lasts x; the first bang's length follows from the velocity equation, the last
  * from the acceleration equation. With a1 the first peak and a2 = a1 - J x:
@@ -35,6 +41,21 @@ static int f3_profile(const void *ctx, xn_real x, int sigma, xn_otg_segments *s)
     s->j[2] = J;
     s->n = 3;
     return 1;
+}
+
+/* f3_profile's end-position residual in closed form */
+static xn_real f3_residual(const void *ctx, xn_real x, int sigma) {
+    (void)sigma;
+    const f3_family *f = ctx;
+    const xn_otg_dof *d = f->d;
+    xn_real J = d->jmax * f->sign;
+    if (x == 0 && f->K != 0) return NAN;
+    xn_real a1 = f->K == 0 ? J * x / 2 : (f->K + J * x * x) / (2 * x), a2 = a1 - J * x;
+    xn_real t0 = (a1 - d->a0) * f->inv_j, t2 = (d->af - a2) * f->inv_j;
+    xn_real v1 = d->v0 + t0 * (d->a0 + a1) / 2, v2 = v1 + x * (a1 + a2) / 2,
+            v3 = v2 + t2 * (a2 + d->af) / 2;
+    return d->p0 + seg_distance(t0, d->v0, v1, d->a0, a1) + seg_distance(x, v1, v2, a1, a2) +
+           seg_distance(t2, v2, v3, a2, d->af) - d->pf;
 }
 
 static xn_real f3_weight(const void *ctx, xn_real x) {
@@ -63,12 +84,27 @@ static int f3_hold_profile(const void *ctx, xn_real x, int sigma, xn_otg_segment
     return 1;
 }
 
+/* f3_hold_profile's end-position residual in closed form */
+static xn_real f3_hold_residual(const void *ctx, xn_real x, int sigma) {
+    (void)sigma;
+    const f3_family *f = ctx;
+    const xn_otg_dof *d = f->d;
+    xn_real J = d->jmax * f->sign;
+    xn_real alim = f->sign > 0 ? d->amax : d->amin, a2 = alim - J * x;
+    xn_real t0 = (alim - d->a0) * f->inv_j, h = (J * x * x - 2 * alim * x + f->K) / alim,
+            t3 = (d->af - a2) * f->inv_j;
+    xn_real v1 = d->v0 + t0 * (d->a0 + alim) / 2, v2 = v1 + alim * h, v3 = v2 + x * (alim + a2) / 2,
+            v4 = v3 + t3 * (a2 + d->af) / 2;
+    return d->p0 + seg_distance(t0, d->v0, v1, d->a0, alim) + h * (v1 + v2) / 2 +
+           seg_distance(x, v2, v3, alim, a2) + seg_distance(t3, v3, v4, a2, d->af) - d->pf;
+}
+
 /* F3 for one sign of the first bang: both variants, each where its profiles can be valid. Where
  * the first peak a1 = (K + J x^2)/2x meets a0 or a limit, or a2 = (K - J x^2)/2x meets af or a
  * limit, x solves a quadratic; in the holding variant the hold's and the last bang's ends. */
 static void f3_scan(const xn_otg_dof *d, xn_real sign, xn_otg_search *sr) {
     xn_real J = d->jmax * sign, xmax = (d->amax - d->amin) / d->jmax;
-    f3_family f = {d, sign, d->vf - d->v0 - (d->af * d->af - d->a0 * d->a0) / (2 * J)};
+    f3_family f = {d, sign, d->vf - d->v0 - (d->af * d->af - d->a0 * d->a0) / (2 * J), 1 / J};
     if (fabs(f.K) <=
         1e-15 * (fabs(d->vf) + fabs(d->v0) + (d->af * d->af + d->a0 * d->a0) / d->jmax))
         f.K = 0;
@@ -79,8 +115,8 @@ static void f3_scan(const xn_otg_dof *d, xn_real sign, xn_otg_search *sr) {
         xn_otg_quadratic_roots(J, -2 * peaks[i], f.K, br, &nb); /* a1 = peaks[i] */
         xn_otg_quadratic_roots(J, 2 * lows[i], -f.K, br, &nb);  /* a2 = lows[i] */
     }
-    xn_otg_polyfam plain = {f3_profile, NULL, f.K == 0 ? NULL : f3_weight, &f, f.K == 0 ? 3 : 6,
-                            0,          1};
+    xn_otg_polyfam plain = {
+        f3_profile, f3_residual, f.K == 0 ? NULL : f3_weight, NULL, &f, f.K == 0 ? 3 : 6, 0, 1};
     xn_otg_poly_scan_feasible(d, &plain, 0, xmax, br, nb, sr);
     xn_real alim = sign > 0 ? d->amax : d->amin;
     if ((alim - d->a0) / J < 0) return;
@@ -89,7 +125,7 @@ static void f3_scan(const xn_otg_dof *d, xn_real sign, xn_otg_search *sr) {
     br[nb++] = (alim - d->af) / J;                      /* the last bang's */
     br[nb++] = (alim - d->amax) / J;
     br[nb++] = (alim - d->amin) / J;
-    xn_otg_polyfam hold = {f3_hold_profile, NULL, NULL, &f, 4, 0, 1};
+    xn_otg_polyfam hold = {f3_hold_profile, f3_hold_residual, NULL, NULL, &f, 4, 0, 1};
     xn_otg_poly_scan_feasible(d, &hold, 0, xmax, br, nb, sr);
 }
 

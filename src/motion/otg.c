@@ -1,5 +1,6 @@
 /* The public face of trajectory generation: problem checks, solving, and reading a trajectory.
  * SPDX-License-Identifier: Apache-2.0 */
+#include <float.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -251,16 +252,23 @@ static void dof_at(const xn_trajectory *tr, int i, xn_real t, xn_real *p, xn_rea
                    xn_real *j) {
     xn_real pp = tr->p0[i], vv = tr->v0[i], aa = tr->a0[i], jj = 0;
     if (t < 0) t = 0;
+    /* At or after the DoF's arrival (within the rounding of the time itself: at a million
+     * seconds, 2e-10 s) every segment runs to its full length, so the state there is the target
+     * exactly as planned, not off by the jerk times the time's rounding. */
+    int whole = t >= tr->dof_duration[i] - 4 * DBL_EPSILON * tr->dof_duration[i];
     const xn_otg_segments *segs[2] = {&tr->brake[i], &tr->main[i]};
-    for (int g = 0; g < 2 && t > 0; g++)
-        for (int k = 0; k < segs[g]->n && t > 0; k++) {
-            xn_real dt = segs[g]->t[k] < t ? segs[g]->t[k] : t;
+    for (int g = 0; g < 2 && (t > 0 || whole); g++)
+        for (int k = 0; k < segs[g]->n && (t > 0 || whole); k++) {
+            xn_real dt = whole || segs[g]->t[k] < t ? segs[g]->t[k] : t;
             xn_otg_integrate(&pp, &vv, &aa, dt, segs[g]->j[k]);
             jj = segs[g]->j[k];
             t -= dt;
         }
-    if (t > 0) {
+    if (t > 0 && !whole) {
         xn_otg_integrate(&pp, &vv, &aa, t, 0);
+        jj = 0;
+    } else if (whole && t > tr->dof_duration[i]) { /* after arrival: the target acceleration */
+        xn_otg_integrate(&pp, &vv, &aa, t - tr->dof_duration[i], 0);
         jj = 0;
     }
     if (p) *p = pp;

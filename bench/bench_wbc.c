@@ -38,10 +38,7 @@ int main(int argc, char **argv) {
     memcpy(q, md->qpos, sizeof q); /* the start pose: known */
     xn_base_estimator_reset(est, q, q);
     xn_wbc_targets t;
-    xn_dyn_com(m, d, q);
-    memcpy(t.com, d->com, sizeof t.com);
-    memset(t.com_velocity, 0, sizeof t.com_velocity);
-    xn_quat_to_rot(q + 3, t.base_R);
+    xn_wbc_targets_init(w, q, &t);
     double posture[36];
     memcpy(posture, q, sizeof posture);
     t.posture = posture;

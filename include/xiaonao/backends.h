@@ -14,11 +14,11 @@ extern "C" {
 /** Loopback: ideal joints, one per 1-DoF joint of the model (names, limits and effort from the
  * model); those named in `commanded` (n names; NULL: all) are commandable, the others hold their
  * start position. Commandable joints follow commands exactly: in CSP the reading is the commanded
- * position and velocity; in CSV the commanded velocity, integrated; in CST a unit inertia without
- * gravity (acceleration = torque). Quick stop follows the drive's ramp. Readings are stamped with
- * the loopback's own clock, which advances one period per xn_hal_advance. `q0` (nq entries, or NULL
- * for the model's neutral configuration) is where the joints start. The model must outlive the
- * robot. */
+ * position and velocity; in CSV the commanded velocity, integrated; in CST the model's rigid-body
+ * dynamics (gravity, Coriolis, inertia; no friction), the joints not in CST held still. Quick stop
+ * follows the drive's ramp. Readings are stamped with the loopback's own clock, which advances one
+ * period per xn_hal_advance. `q0` (nq entries, or NULL for the model's neutral configuration) is
+ * where the joints start. The model must outlive the robot. */
 xn_status xn_loopback_open(const xn_model *m, const xn_real *q0, int64_t period_ns,
                            const char *const *commanded, int n, xn_hal **out, xn_error *err);
 

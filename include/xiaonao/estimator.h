@@ -20,6 +20,11 @@ typedef struct xn_base_estimator xn_base_estimator;
 xn_base_estimator *xn_base_estimator_create(const xn_model *m, int nfeet, const int *foot_frame);
 void xn_base_estimator_free(xn_base_estimator *e);
 
+/** Give foot `foot` its sole's corners (4, in the foot frame, m): a stance foot that tilts
+ * (rolls onto an edge or a corner, its corners' heights more than 3 mm apart) is then anchored at
+ * its lowest edge, the point it rolls about, instead of the frame's origin. NULL: no sole. */
+void xn_base_estimator_set_sole(xn_base_estimator *e, int foot, const xn_real corners[4][3]);
+
 /** Start from a known base position (world, m): the stance feet's anchors are where the
  * kinematics put them at q (nq: the joints and the base's orientation filled in). */
 void xn_base_estimator_reset(xn_base_estimator *e, const xn_real *q, const xn_real position[3]);

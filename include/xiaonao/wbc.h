@@ -8,9 +8,19 @@
  *                 each stance foot does not move: J_foot qdd + Jdot_foot v = -k v_foot
  *   inequalities  linearized friction cones (pyramids) with a minimum normal force per corner;
  *                 the torque limits of every actuated joint
- *   cost          weighted tasks: centre of mass (PD toward a target), the base's orientation
- *                 (PD), a joint posture (PD), and small regularizations of accelerations and
- *                 forces. Weights set the priorities: CoM > base > posture.
+ *   bounds        each joint's acceleration, so that within a short horizon it neither passes
+ *                 its position limits nor its velocity limit
+ * Where the constraints cannot all hold (a fall the joint limits cannot stop), the joint-limit
+ * bounds are dropped first, then the torque limits (xn_wbc_result.relaxed says so); the contacts
+ * and the equations of motion always hold.
+ *   cost          weighted tasks, each a desired acceleration (PD plus feedforward): centre of
+ *                 mass, swing feet (pose), hands (position), the base's and the torso's
+ *                 orientation, damping of the centroidal angular momentum, a joint posture, and
+ *                 small regularizations of accelerations and forces. The weights set the
+ *                 priorities (defaults): CoM and swing feet 100 > hands 10 > base and torso 0.1
+ *                 = angular momentum 0.1 > posture 0.01 > regularization 1e-6. Loose base, torso
+ *                 and posture let the upper body swing to help the centre of mass (the hip
+ *                 strategy) when the centre of pressure alone cannot.
  * The centre of pressure of each foot stays in its sole because the forces act at its corners
  * with non-negative normal components.
  *
@@ -47,6 +57,15 @@ typedef struct {
     xn_real force_weight;      /**< regularization of the forces (default 1e-8: below the
                                     posture task, it only picks among equal solutions) */
     const xn_real *torque_max; /**< nv: limits of the actuated DoFs (NULL: the model's effort) */
+    xn_real momentum_kd, momentum_weight; /**< 1/s: centroidal angular momentum damped toward 0
+                                               (defaults 5, 0.1) */
+    int torso_frame; /**< a second orientation task on this frame (-1, the default: none) */
+    xn_real torso_kp, torso_kd, torso_weight; /**< (100, 20, 0.1) */
+    xn_real swing_kp, swing_kd, swing_weight; /**< a swing foot's pose (400, 40, 100) */
+    int hand_frame[2];                        /**< hand frames (-1: none) */
+    xn_real hand_kp, hand_kd, hand_weight;    /**< a hand's position (100, 20, 10) */
+    xn_real limit_horizon; /**< s: joint accelerations keep the position limits this far ahead
+                                and the velocity limits within it (default 0.05; 0: no bounds) */
 } xn_wbc_config;
 
 /** Defaults: no contacts, the gains and weights above. */
@@ -59,17 +78,32 @@ typedef struct xn_wbc xn_wbc;
 xn_wbc *xn_wbc_create(const xn_model *m, const xn_wbc_config *cfg);
 void xn_wbc_free(xn_wbc *w);
 
-/** What the tasks aim at this cycle. */
+/** What the tasks aim at this cycle (world frame, SI units). Fill with xn_wbc_targets_init. */
 typedef struct {
-    xn_real com[3], com_velocity[3]; /**< world, m and m/s */
-    xn_real base_R[9];               /**< the base's orientation (world) */
-    const xn_real *posture;          /**< nq: the joints' target (the base's entries unused) */
+    xn_real com[3], com_velocity[3]; /**< m and m/s */
+    xn_real com_acceleration[3];     /**< m/s^2, feedforward added to the PD */
+    xn_real base_R[9];               /**< the base's orientation */
+    xn_real torso_R[9];              /**< the torso frame's orientation (when configured) */
+    const xn_real *posture;          /**< nq: the joints' target (the base's entries unused);
+                                          NULL: no posture stiffness, damping only */
+    /** a swing foot (a contact not in stance) follows this pose, velocity and acceleration */
+    xn_real foot_position[XN_WBC_MAX_CONTACTS][3], foot_velocity[XN_WBC_MAX_CONTACTS][3],
+        foot_acceleration[XN_WBC_MAX_CONTACTS][3], foot_R[XN_WBC_MAX_CONTACTS][9];
+    xn_real hand_position[2][3]; /**< m, when hand_active */
+    unsigned char hand_active[2];
 } xn_wbc_targets;
+
+/** Targets that hold the robot where it is at q (nq): centre of mass, feet, base and torso
+ * orientation as they are, zero velocities and accelerations, hands inactive, posture NULL. */
+void xn_wbc_targets_init(xn_wbc *w, const xn_real *q, xn_wbc_targets *t);
 
 typedef struct {
     xn_qp_status status;
     int iterations;
+    int relaxed; /**< 0: every constraint held; 1: the joint-limit bounds were dropped (the QP
+                      was infeasible with them); 2: the torque limits too */
     xn_real com[3], com_velocity[3];            /**< measured */
+    xn_real angular_momentum[3];                /**< about the CoM, world (kg m^2/s) */
     xn_real force[XN_WBC_MAX_CONTACTS * 4 * 3]; /**< per contact, per corner, world (N) */
     xn_real normal_total;                       /**< sum of the normal forces (N) */
     const xn_real *qdd; /**< nv: the solved acceleration (the controller's; valid until the

@@ -4,6 +4,7 @@
 #define XIAONAO_H
 
 #include "xiaonao/backends.h"
+#include "xiaonao/balance.h"
 #include "xiaonao/compliance.h"
 #include "xiaonao/control.h"
 #include "xiaonao/dynamics.h"

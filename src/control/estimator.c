@@ -2,6 +2,7 @@
  * SPDX-License-Identifier: Apache-2.0 */
 #include "xiaonao/estimator.h"
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -13,10 +14,18 @@ struct xn_base_estimator {
     xn_data *d;
     int nfeet;
     int frame[XN_ESTIMATOR_MAX_FEET];
-    xn_real anchor[XN_ESTIMATOR_MAX_FEET][3]; /* the stance feet's world positions */
+    xn_real anchor[XN_ESTIMATOR_MAX_FEET][3]; /* the stance feet's contact points, world */
     unsigned char was_stance[XN_ESTIMATOR_MAX_FEET];
+    /* soles (optional): corners in the foot frame, and which point of the foot is anchored */
+    int has_sole[XN_ESTIMATOR_MAX_FEET];
+    xn_real corner[XN_ESTIMATOR_MAX_FEET][4][3];
+    xn_real contact[XN_ESTIMATOR_MAX_FEET][3]; /* the anchored point, in the foot frame */
     xn_real *J, *qtmp;
 };
+
+/* A foot whose lowest and highest corners differ by more than this stands on an edge or a
+ * corner (about 1 degree over a 17 cm sole), not flat. */
+#define XN_TILT_HEIGHT 0.003
 
 xn_base_estimator *xn_base_estimator_create(const xn_model *m, int nfeet, const int *foot_frame) {
     if (nfeet < 1 || nfeet > XN_ESTIMATOR_MAX_FEET || m->nbody < 2 || m->body_nv[1] != 6)
@@ -44,23 +53,59 @@ void xn_base_estimator_free(xn_base_estimator *e) {
     free(e);
 }
 
-/* the feet's world positions with the base at the origin (orientation and joints from q) */
-static void relative_feet(xn_base_estimator *e, const xn_real *q, xn_real rel[][3]) {
+void xn_base_estimator_set_sole(xn_base_estimator *e, int foot, const xn_real corners[4][3]) {
+    if (foot < 0 || foot >= e->nfeet) return;
+    e->has_sole[foot] = corners != NULL;
+    if (corners) memcpy(e->corner[foot], corners, sizeof e->corner[foot]);
+}
+
+/* The point of the foot that bears on the ground, in the foot frame: the sole frame's origin
+ * while the sole is flat, else its lowest corner, or the middle of its lowest edge. */
+static void contact_point(const xn_base_estimator *e, int f, const xn_se3 *F, xn_real pt[3]) {
+    pt[0] = pt[1] = pt[2] = 0;
+    if (!e->has_sole[f]) return;
+    xn_real z[4], lo = INFINITY, hi = -INFINITY;
+    int low = 0;
+    for (int k = 0; k < 4; k++) {
+        const xn_real *c = e->corner[f][k];
+        z[k] = F->R[6] * c[0] + F->R[7] * c[1] + F->R[8] * c[2];
+        if (z[k] < lo) lo = z[k], low = k;
+        if (z[k] > hi) hi = z[k];
+    }
+    if (hi - lo <= XN_TILT_HEIGHT) return;
+    int n = 0;
+    for (int k = 0; k < 4; k++)
+        if (z[k] - lo <= XN_TILT_HEIGHT / 3) { /* the corners on the lowest edge */
+            for (int a = 0; a < 3; a++) pt[a] += e->corner[f][k][a];
+            n++;
+        }
+    if (n == 0) memcpy(pt, e->corner[f][low], 3 * sizeof(xn_real)), n = 1;
+    for (int a = 0; a < 3; a++) pt[a] /= n;
+}
+
+/* the feet's contact points' world positions with the base at the origin (orientation and
+ * joints from q); point[f] is the contact point in foot f's frame */
+static void relative_feet(xn_base_estimator *e, const xn_real *q, xn_real rel[][3],
+                          xn_real point[][3]) {
     memcpy(e->qtmp, q, (size_t)e->m->nq * sizeof(xn_real));
     e->qtmp[0] = e->qtmp[1] = e->qtmp[2] = 0;
     xn_dyn_fk(e->m, e->d, e->qtmp);
     for (int f = 0; f < e->nfeet; f++) {
         xn_se3 F;
         xn_dyn_frame_placement(e->m, e->d, e->frame[f], &F);
-        memcpy(rel[f], F.p, sizeof rel[f]);
+        contact_point(e, f, &F, point[f]);
+        for (int a = 0; a < 3; a++)
+            rel[f][a] = F.p[a] + F.R[3 * a] * point[f][0] + F.R[3 * a + 1] * point[f][1] +
+                        F.R[3 * a + 2] * point[f][2];
     }
 }
 
 void xn_base_estimator_reset(xn_base_estimator *e, const xn_real *q, const xn_real position[3]) {
-    xn_real rel[XN_ESTIMATOR_MAX_FEET][3];
-    relative_feet(e, q, rel);
+    xn_real rel[XN_ESTIMATOR_MAX_FEET][3], pt[XN_ESTIMATOR_MAX_FEET][3];
+    relative_feet(e, q, rel, pt);
     for (int f = 0; f < e->nfeet; f++) {
         for (int a = 0; a < 3; a++) e->anchor[f][a] = position[a] + rel[f][a];
+        memcpy(e->contact[f], pt[f], sizeof e->contact[f]);
         e->was_stance[f] = 1;
     }
 }
@@ -69,25 +114,40 @@ void xn_base_estimator_update(xn_base_estimator *e, xn_real *q, xn_real *v, cons
                               const unsigned char *stance) {
     const xn_model *m = e->m;
     int nv = m->nv;
-    xn_real rel[XN_ESTIMATOR_MAX_FEET][3], pos[3] = {0, 0, 0}, vel[3] = {0, 0, 0}, R[9];
+    xn_real rel[XN_ESTIMATOR_MAX_FEET][3], pt[XN_ESTIMATOR_MAX_FEET][3];
+    xn_real pos[3] = {0, 0, 0}, vel[3] = {0, 0, 0}, R[9];
     memcpy(v + 3, gyro, 3 * sizeof(xn_real));
     xn_quat_to_rot(q + 3, R);
-    relative_feet(e, q, rel);
+    relative_feet(e, q, rel, pt);
     int n = 0;
     for (int f = 0; f < e->nfeet; f++) {
         int on = !stance || stance[f];
-        if (on && !e->was_stance[f]) /* touchdown: anchor the foot where it is */
+        int moved = memcmp(pt[f], e->contact[f], sizeof pt[f]) != 0;
+        /* touchdown, or the foot rolls onto another edge: anchor the new contact point where
+         * the present estimate puts it, so that the base does not jump */
+        if (on && (!e->was_stance[f] || moved))
             for (int a = 0; a < 3; a++) e->anchor[f][a] = q[a] + rel[f][a];
+        memcpy(e->contact[f], pt[f], sizeof pt[f]);
         e->was_stance[f] = (unsigned char)on;
         if (!on) continue;
         n++;
         for (int a = 0; a < 3; a++) pos[a] += e->anchor[f][a] - rel[f][a];
-        /* the foot stands still: R v_lin + (the rest of its Jacobian) (w, qd) = 0 */
+        /* the contact point stands still: R v_lin + (the rest of its Jacobian) (w, qd) = 0 */
         memcpy(e->qtmp, q, (size_t)m->nq * sizeof(xn_real));
         xn_dyn_frame_jacobian_at(m, e->d, e->qtmp, e->frame[f], XN_LOCAL_WORLD_ALIGNED, e->J);
-        xn_real rest[3] = {0, 0, 0};
+        xn_se3 F;
+        xn_dyn_frame_placement(m, e->d, e->frame[f], &F);
+        xn_real r[3]; /* from the frame's origin to the contact point, world axes */
         for (int a = 0; a < 3; a++)
-            for (int k = 3; k < nv; k++) rest[a] += e->J[a * nv + k] * v[k];
+            r[a] = F.R[3 * a] * pt[f][0] + F.R[3 * a + 1] * pt[f][1] + F.R[3 * a + 2] * pt[f][2];
+        xn_real rest[3] = {0, 0, 0};
+        for (int k = 3; k < nv; k++) {
+            const xn_real *Jl = e->J, *Ja = e->J + 3 * nv; /* v_p = v_o + w x r */
+            xn_real wx = Ja[k], wy = Ja[nv + k], wz = Ja[2 * nv + k];
+            rest[0] += (Jl[k] + wy * r[2] - wz * r[1]) * v[k];
+            rest[1] += (Jl[nv + k] + wz * r[0] - wx * r[2]) * v[k];
+            rest[2] += (Jl[2 * nv + k] + wx * r[1] - wy * r[0]) * v[k];
+        }
         for (int a = 0; a < 3; a++) /* v_lin = -R' rest */
             vel[a] -= R[a] * rest[0] + R[3 + a] * rest[1] + R[6 + a] * rest[2];
     }

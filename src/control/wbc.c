@@ -16,10 +16,11 @@ struct xn_wbc {
     xn_qp *qp;
     int nv, n, me_max, mi_max, base_frame;
     xn_real *H, *g, *Aeq, *beq, *Ain, *bin, *lo, *hi, *x;
-    xn_real *M, *h, *Jcom, *Jbase, *Jfoot,
-        *Jp; /* Jfoot: 6 x nv per contact; Jp: 3 x nv per corner */
+    xn_real *M, *h, *Ag, *Jcom, *Jbase, *Jtorso, *Jhand, *Jfoot,
+        *Jp; /* Jfoot: 6 x nv per contact; Jp: 3 x nv per corner; Jhand: 6 x nv per hand */
     xn_real *qtmp, *vtmp, *tau_max;
     xn_real drift_foot[XN_WBC_MAX_CONTACTS][6], vfoot[XN_WBC_MAX_CONTACTS][6];
+    xn_se3 foot[XN_WBC_MAX_CONTACTS];
 };
 
 void xn_wbc_config_init(xn_wbc_config *c) {
@@ -36,14 +37,31 @@ void xn_wbc_config_init(xn_wbc_config *c) {
     c->contact_kd = 10;
     c->accel_weight = 1e-6;
     c->force_weight = 1e-8;
+    c->momentum_kd = 5;
+    c->momentum_weight = 0.1;
+    c->torso_frame = -1;
+    c->torso_kp = 100;
+    c->torso_kd = 20;
+    c->torso_weight = 0.1;
+    c->swing_kp = 400;
+    c->swing_kd = 40;
+    c->swing_weight = 100;
+    c->hand_frame[0] = c->hand_frame[1] = -1;
+    c->hand_kp = 100;
+    c->hand_kd = 20;
+    c->hand_weight = 10;
+    c->limit_horizon = 0.05;
 }
 
 #define ALLOC(p, count) ((p) = calloc((size_t)(count) + 1, sizeof *(p)))
 
 xn_wbc *xn_wbc_create(const xn_model *m, const xn_wbc_config *cfg) {
     if (m->nbody < 2 || m->body_nv[1] != 6 || cfg->ncontact < 0 ||
-        cfg->ncontact > XN_WBC_MAX_CONTACTS)
+        cfg->ncontact > XN_WBC_MAX_CONTACTS || cfg->torso_frame >= m->nframe ||
+        cfg->hand_frame[0] >= m->nframe || cfg->hand_frame[1] >= m->nframe)
         return NULL;
+    for (int f = 0; f < cfg->ncontact; f++)
+        if (cfg->contact[f].frame < 0 || cfg->contact[f].frame >= m->nframe) return NULL;
     xn_wbc *w = calloc(1, sizeof *w);
     if (!w) return NULL;
     w->m = m;
@@ -67,16 +85,19 @@ xn_wbc *xn_wbc_create(const xn_model *m, const xn_wbc_config *cfg) {
     ALLOC(w->x, n);
     ALLOC(w->M, (size_t)nv * (size_t)nv);
     ALLOC(w->h, nv);
+    ALLOC(w->Ag, 6 * nv);
     ALLOC(w->Jcom, 3 * nv);
     ALLOC(w->Jbase, 6 * nv);
+    ALLOC(w->Jtorso, 6 * nv);
+    ALLOC(w->Jhand, 12 * nv);
     ALLOC(w->Jfoot, 6 * nc * nv);
     ALLOC(w->Jp, 12 * nc * nv);
     ALLOC(w->qtmp, m->nq);
     ALLOC(w->vtmp, nv);
     ALLOC(w->tau_max, nv);
     if (!w->d || !w->qp || !w->H || !w->g || !w->Aeq || !w->beq || !w->Ain || !w->bin || !w->lo ||
-        !w->hi || !w->x || !w->M || !w->h || !w->Jcom || !w->Jbase || !w->Jfoot || !w->Jp ||
-        !w->qtmp || !w->vtmp || !w->tau_max) {
+        !w->hi || !w->x || !w->M || !w->h || !w->Ag || !w->Jcom || !w->Jbase || !w->Jtorso ||
+        !w->Jhand || !w->Jfoot || !w->Jp || !w->qtmp || !w->vtmp || !w->tau_max) {
         xn_wbc_free(w);
         return NULL;
     }
@@ -106,8 +127,11 @@ void xn_wbc_free(xn_wbc *w) {
     free(w->x);
     free(w->M);
     free(w->h);
+    free(w->Ag);
     free(w->Jcom);
     free(w->Jbase);
+    free(w->Jtorso);
+    free(w->Jhand);
     free(w->Jfoot);
     free(w->Jp);
     free(w->qtmp);
@@ -130,6 +154,97 @@ static void add_task(xn_real *H, xn_real *g, int n, int nv, const xn_real *A, co
     }
 }
 
+void xn_wbc_targets_init(xn_wbc *w, const xn_real *q, xn_wbc_targets *t) {
+    const xn_model *m = w->m;
+    xn_data *d = w->d;
+    memset(t, 0, sizeof *t);
+    xn_dyn_com(m, d, q);
+    memcpy(t->com, d->com, sizeof t->com);
+    xn_se3 F;
+    xn_dyn_frame_placement(m, d, w->base_frame, &F);
+    memcpy(t->base_R, F.R, sizeof t->base_R);
+    if (w->cfg.torso_frame >= 0) {
+        xn_dyn_frame_placement(m, d, w->cfg.torso_frame, &F);
+        memcpy(t->torso_R, F.R, sizeof t->torso_R);
+    } else {
+        memcpy(t->torso_R, t->base_R, sizeof t->torso_R);
+    }
+    for (int f = 0; f < w->cfg.ncontact; f++) {
+        xn_dyn_frame_placement(m, d, w->cfg.contact[f].frame, &F);
+        memcpy(t->foot_position[f], F.p, sizeof F.p);
+        memcpy(t->foot_R[f], F.R, sizeof F.R);
+    }
+    for (int k = 0; k < 2; k++)
+        if (w->cfg.hand_frame[k] >= 0) {
+            xn_dyn_frame_placement(m, d, w->cfg.hand_frame[k], &F);
+            memcpy(t->hand_position[k], F.p, sizeof F.p);
+        }
+}
+
+/* the rotation vector of Rt R' (world): the orientation error toward the target Rt */
+static void orientation_error(const xn_real Rt[9], const xn_real R[9], xn_real e[3]) {
+    xn_real Re[9];
+    for (int r = 0; r < 3; r++)
+        for (int k = 0; k < 3; k++)
+            Re[3 * r + k] =
+                Rt[3 * r] * R[3 * k] + Rt[3 * r + 1] * R[3 * k + 1] + Rt[3 * r + 2] * R[3 * k + 2];
+    xn_rot_log(Re, e);
+}
+
+/* J v for rows of J (rows x nv) */
+static void rows_times(const xn_real *J, int rows, int nv, const xn_real *v, xn_real *out) {
+    for (int r = 0; r < rows; r++) {
+        xn_real s = 0;
+        for (int k = 0; k < nv; k++) s += J[(size_t)r * (size_t)nv + (size_t)k] * v[k];
+        out[r] = s;
+    }
+}
+
+/* An orientation task on a frame: PD toward Rt, with the frame's angular drift. */
+static void orientation_task(xn_wbc *w, const xn_real *q, const xn_real *v, int frame,
+                             const xn_real Rt[9], xn_real kp, xn_real kd, xn_real weight,
+                             xn_real *J) {
+    const xn_model *m = w->m;
+    xn_real drift[6], wv[3], e[3], b[3];
+    xn_dyn_frame_drift(m, w->d, q, v, frame, XN_LOCAL_WORLD_ALIGNED, drift);
+    xn_dyn_frame_jacobian_at(m, w->d, q, frame, XN_LOCAL_WORLD_ALIGNED, J);
+    xn_se3 F;
+    xn_dyn_frame_placement(m, w->d, frame, &F);
+    orientation_error(Rt, F.R, e);
+    rows_times(J + 3 * w->nv, 3, w->nv, v, wv);
+    for (int r = 0; r < 3; r++) b[r] = kp * e[r] - kd * wv[r] - drift[3 + r];
+    add_task(w->H, w->g, w->n, w->nv, J + 3 * w->nv, b, 3, weight);
+}
+
+/* Acceleration bounds that keep each 1-DoF joint inside its position limits over the horizon h
+ * (stopping from v at constant deceleration) and inside its velocity limit after h. A joint
+ * already outside keeps only the velocity bounds. */
+static void limit_bounds(const xn_model *m, const xn_real *q, const xn_real *v, xn_real h,
+                         xn_real *lo, xn_real *hi) {
+    for (int bd = 2; bd < m->nbody; bd++) {
+        if (m->body_nq[bd] != 1 || m->body_nv[bd] != 1) continue;
+        int qa = m->body_qadr[bd], va = m->body_vadr[bd];
+        xn_real vmax = m->dof_vmax[va], up = INFINITY, dn = -INFINITY;
+        if (isfinite(m->q_upper[qa])) up = 2 * (m->q_upper[qa] - q[qa] - v[va] * h) / (h * h);
+        if (isfinite(m->q_lower[qa])) dn = 2 * (m->q_lower[qa] - q[qa] - v[va] * h) / (h * h);
+        xn_real vup = isfinite(vmax) ? (vmax - v[va]) / h : INFINITY,
+                vdn = isfinite(vmax) ? (-vmax - v[va]) / h : -INFINITY;
+        if (dn > up) { /* outside a position limit: the velocity bounds alone */
+            up = INFINITY;
+            dn = -INFINITY;
+        }
+        up = up < vup ? up : vup;
+        dn = dn > vdn ? dn : vdn;
+        if (dn > up) { /* past the velocity limit: no bound that could not be met */
+            xn_real t = dn;
+            dn = up;
+            up = t;
+        }
+        lo[va] = dn;
+        hi[va] = up;
+    }
+}
+
 xn_status xn_wbc_solve(xn_wbc *w, const xn_real *q, const xn_real *v, const xn_wbc_targets *t,
                        const unsigned char *stance, xn_real *tau, xn_wbc_result *res) {
     const xn_model *m = w->m;
@@ -142,43 +257,35 @@ xn_status xn_wbc_solve(xn_wbc *w, const xn_real *q, const xn_real *v, const xn_w
     xn_dyn_nle(m, d, q, v);
     xn_dyn_passive(m, v, w->vtmp);
     for (int k = 0; k < nv; k++) w->h[k] = d->nle[k] - w->vtmp[k];
-    /* centre of mass, and its drift Jdot v by a difference of Jacobians along v */
-    xn_real com[3], comv[3] = {0, 0, 0}, drift_com[3] = {0, 0, 0};
+    /* centroidal momentum h_G = Ag v (its linear part is the mass times the CoM velocity), and
+     * its drift Agdot v by a difference of the map along v */
+    xn_real com[3], comv[3], hg[6], drift[6];
     const xn_real eps = 1e-6;
-    xn_dyn_com_jacobian(m, d, q);
+    xn_dyn_centroidal_map(m, d, q);
+    xn_real mass = d->mass;
     memcpy(com, d->com, sizeof com);
-    memcpy(w->Jcom, d->Jcom, 3 * (size_t)nv * sizeof(xn_real));
+    memcpy(w->Ag, d->Ag, 6 * (size_t)nv * sizeof(xn_real));
     xn_lie_integrate(m, q, v, eps, w->qtmp);
-    xn_dyn_com_jacobian(m, d, w->qtmp);
-    for (int r = 0; r < 3; r++)
-        for (int k = 0; k < nv; k++) {
-            comv[r] += w->Jcom[r * nv + k] * v[k];
-            drift_com[r] += (d->Jcom[r * nv + k] - w->Jcom[r * nv + k]) * v[k] / eps;
-        }
-    /* the base's orientation, angular velocity and drift */
-    xn_real drift_base[6];
-    xn_dyn_frame_drift(m, d, q, v, w->base_frame, XN_LOCAL_WORLD_ALIGNED, drift_base);
-    xn_dyn_frame_jacobian_at(m, d, q, w->base_frame, XN_LOCAL_WORLD_ALIGNED, w->Jbase);
-    xn_se3 B;
-    xn_dyn_frame_placement(m, d, w->base_frame, &B);
-    /* the feet: Jacobians, drifts, velocities, and the corners' Jacobians */
+    xn_dyn_centroidal_map(m, d, w->qtmp);
+    rows_times(w->Ag, 6, nv, v, hg);
+    rows_times(d->Ag, 6, nv, v, drift);
+    for (int r = 0; r < 6; r++) drift[r] = (drift[r] - hg[r]) / eps;
+    for (int r = 0; r < 3; r++) comv[r] = hg[r] / mass;
+    for (int k = 0; k < 3 * nv; k++) w->Jcom[k] = w->Ag[k] / mass;
+    /* the feet: Jacobians, drifts, velocities, placements, and the corners' Jacobians */
     for (int f = 0; f < nc; f++) {
         const xn_wbc_contact *ct = &c->contact[f];
         xn_real *Jf = w->Jfoot + (size_t)(6 * f) * (size_t)nv;
         xn_dyn_frame_drift(m, d, q, v, ct->frame, XN_LOCAL_WORLD_ALIGNED, w->drift_foot[f]);
         xn_dyn_frame_jacobian_at(m, d, q, ct->frame, XN_LOCAL_WORLD_ALIGNED, Jf);
-        xn_se3 F;
-        xn_dyn_frame_placement(m, d, ct->frame, &F);
-        for (int r = 0; r < 6; r++) {
-            xn_real s = 0;
-            for (int k = 0; k < nv; k++) s += Jf[r * nv + k] * v[k];
-            w->vfoot[f][r] = s;
-        }
+        xn_se3 *F = &w->foot[f];
+        xn_dyn_frame_placement(m, d, ct->frame, F);
+        rows_times(Jf, 6, nv, v, w->vfoot[f]);
         for (int k = 0; k < 4; k++) {
             xn_real rw[3]; /* the corner from the frame's origin, world axes */
             for (int a = 0; a < 3; a++)
-                rw[a] = F.R[3 * a] * ct->corner[k][0] + F.R[3 * a + 1] * ct->corner[k][1] +
-                        F.R[3 * a + 2] * ct->corner[k][2];
+                rw[a] = F->R[3 * a] * ct->corner[k][0] + F->R[3 * a + 1] * ct->corner[k][1] +
+                        F->R[3 * a + 2] * ct->corner[k][2];
             xn_real *Jp = w->Jp + (size_t)(3 * (4 * f + k)) * (size_t)nv;
             for (int j = 0; j < nv; j++) {
                 /* v_p = v_o + w x r = J_lin + (-[r]x) J_ang */
@@ -189,37 +296,63 @@ xn_status xn_wbc_solve(xn_wbc *w, const xn_real *q, const xn_real *v, const xn_w
             }
         }
     }
-    /* ---- the QP ---- */
+    /* ---- the cost ---- */
     memset(w->H, 0, (size_t)n * (size_t)n * sizeof(xn_real));
     memset(w->g, 0, (size_t)n * sizeof(xn_real));
-    xn_real b[3];
+    xn_real b[6];
     for (int r = 0; r < 3; r++)
-        b[r] = c->com_kp * (t->com[r] - com[r]) + c->com_kd * (t->com_velocity[r] - comv[r]) -
-               drift_com[r];
+        b[r] = t->com_acceleration[r] + c->com_kp * (t->com[r] - com[r]) +
+               c->com_kd * (t->com_velocity[r] - comv[r]) - drift[r] / mass;
     add_task(w->H, w->g, n, nv, w->Jcom, b, 3, c->com_weight);
-    /* orientation: the rotation vector of R_target R' (world) */
-    xn_real Re[9], e[3], wb[3];
-    for (int r = 0; r < 3; r++)
-        for (int k = 0; k < 3; k++)
-            Re[3 * r + k] = t->base_R[3 * r] * B.R[3 * k] + t->base_R[3 * r + 1] * B.R[3 * k + 1] +
-                            t->base_R[3 * r + 2] * B.R[3 * k + 2];
-    xn_rot_log(Re, e);
-    for (int r = 0; r < 3; r++) {
-        wb[r] = 0;
-        for (int k = 0; k < nv; k++) wb[r] += w->Jbase[(3 + r) * nv + k] * v[k];
-        b[r] = c->base_kp * e[r] - c->base_kd * wb[r] - drift_base[3 + r];
+    if (c->momentum_weight > 0) {
+        for (int r = 0; r < 3; r++) b[r] = -c->momentum_kd * hg[3 + r] - drift[3 + r];
+        add_task(w->H, w->g, n, nv, w->Ag + 3 * nv, b, 3, c->momentum_weight);
     }
-    add_task(w->H, w->g, n, nv, w->Jbase + 3 * nv, b, 3, c->base_weight);
+    orientation_task(w, q, v, w->base_frame, t->base_R, c->base_kp, c->base_kd, c->base_weight,
+                     w->Jbase);
+    if (c->torso_frame >= 0)
+        orientation_task(w, q, v, c->torso_frame, t->torso_R, c->torso_kp, c->torso_kd,
+                         c->torso_weight, w->Jtorso);
+    /* swing feet: the pose they are given */
+    for (int f = 0; f < nc; f++) {
+        if (!stance || stance[f]) continue;
+        const xn_real *Jf = w->Jfoot + (size_t)(6 * f) * (size_t)nv;
+        xn_real e[3];
+        orientation_error(t->foot_R[f], w->foot[f].R, e);
+        for (int r = 0; r < 3; r++) {
+            b[r] = t->foot_acceleration[f][r] +
+                   c->swing_kp * (t->foot_position[f][r] - w->foot[f].p[r]) +
+                   c->swing_kd * (t->foot_velocity[f][r] - w->vfoot[f][r]) - w->drift_foot[f][r];
+            b[3 + r] =
+                c->swing_kp * e[r] - c->swing_kd * w->vfoot[f][3 + r] - w->drift_foot[f][3 + r];
+        }
+        add_task(w->H, w->g, n, nv, Jf, b, 6, c->swing_weight);
+    }
+    /* hands: a position each */
+    for (int k = 0; k < 2; k++) {
+        if (c->hand_frame[k] < 0 || !t->hand_active[k]) continue;
+        xn_real *J = w->Jhand + (size_t)(6 * k) * (size_t)nv, dh[6], vh[3];
+        xn_dyn_frame_drift(m, d, q, v, c->hand_frame[k], XN_LOCAL_WORLD_ALIGNED, dh);
+        xn_dyn_frame_jacobian_at(m, d, q, c->hand_frame[k], XN_LOCAL_WORLD_ALIGNED, J);
+        xn_se3 F;
+        xn_dyn_frame_placement(m, d, c->hand_frame[k], &F);
+        rows_times(J, 3, nv, v, vh);
+        for (int r = 0; r < 3; r++)
+            b[r] = c->hand_kp * (t->hand_position[k][r] - F.p[r]) - c->hand_kd * vh[r] - dh[r];
+        add_task(w->H, w->g, n, nv, J, b, 3, c->hand_weight);
+    }
     /* posture and regularization, diagonal */
     for (int bd = 2; bd < m->nbody; bd++) {
         if (m->body_nq[bd] != 1 || m->body_nv[bd] != 1) continue;
         int qa = m->body_qadr[bd], va = m->body_vadr[bd];
-        xn_real want = c->posture_kp * (t->posture[qa] - q[qa]) - c->posture_kd * v[va];
+        xn_real want = -c->posture_kd * v[va];
+        if (t->posture) want += c->posture_kp * (t->posture[qa] - q[qa]);
         w->H[(size_t)va * (size_t)n + (size_t)va] += c->posture_weight;
         w->g[va] -= c->posture_weight * want;
     }
     for (int i = 0; i < n; i++)
         w->H[(size_t)i * (size_t)n + (size_t)i] += i < nv ? c->accel_weight : c->force_weight;
+    /* ---- constraints ---- */
     /* equalities: the base's equations of motion, the stance feet */
     int me = 0, mi = 0;
     memset(w->Aeq, 0, (size_t)w->me_max * (size_t)n * sizeof(xn_real));
@@ -262,8 +395,8 @@ xn_status xn_wbc_solve(xn_wbc *w, const xn_real *q, const xn_real *v, const xn_w
                 }
         }
     }
-    for (int i = 0; i < nv; i++) w->lo[i] = -INFINITY, w->hi[i] = INFINITY;
     /* torque limits of the actuated DoFs: tau = M qdd + h - sum Jp' f */
+    int mi_contacts = mi;
     for (int j = 6; j < nv; j++) {
         if (!isfinite(w->tau_max[j])) continue;
         for (int sgn = -1; sgn <= 1; sgn += 2) {
@@ -276,14 +409,28 @@ xn_status xn_wbc_solve(xn_wbc *w, const xn_real *q, const xn_real *v, const xn_w
             w->bin[mi++] = -w->tau_max[j] - sgn * w->h[j];
         }
     }
-    xn_qp_problem pb = {n, me, mi, w->H, w->g, w->Aeq, w->beq, w->Ain, w->bin, w->lo, w->hi};
+    /* Solve; where that is infeasible (a fall the joints' limits cannot stop, a torque too small
+     * for the contacts), relax in this order: first the joint-limit bounds, then the torque
+     * limits. The contacts and the equations of motion are never given up. */
     xn_qp_info info;
-    xn_qp_status st = xn_qp_solve(w->qp, &pb, w->x, NULL, &info);
+    xn_qp_status st = XN_QP_INFEASIBLE;
+    int relaxed = c->limit_horizon > 0 ? 0 : 1; /* without bounds there are none to drop */
+    for (; relaxed < 3; relaxed++) {
+        for (int i = 0; i < nv; i++) w->lo[i] = -INFINITY, w->hi[i] = INFINITY;
+        if (relaxed == 0) limit_bounds(m, q, v, c->limit_horizon, w->lo, w->hi);
+        xn_qp_problem pb = {
+            n,     me,   relaxed < 2 ? mi : mi_contacts, w->H, w->g, w->Aeq, w->beq, w->Ain, w->bin,
+            w->lo, w->hi};
+        st = xn_qp_solve(w->qp, &pb, w->x, NULL, &info);
+        if (st != XN_QP_INFEASIBLE) break;
+    }
     if (res) {
         res->status = st;
         res->iterations = info.iterations;
+        res->relaxed = c->limit_horizon > 0 ? relaxed : relaxed - 1;
         memcpy(res->com, com, sizeof com);
         memcpy(res->com_velocity, comv, sizeof comv);
+        memcpy(res->angular_momentum, hg + 3, sizeof res->angular_momentum);
         res->normal_total = 0;
         res->qdd = w->x;
         for (int p = 0; p < 12 * nc; p++) res->force[p] = w->x[nv + p];

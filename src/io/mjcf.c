@@ -26,8 +26,11 @@
 #define MJ_MAX_DEPTH 200  /* body nesting */
 #define MJ_MAX_INCLUDE 16 /* include nesting */
 
-enum { E_JOINT, E_GEOM, E_SITE, E_NTYPES };
-static const char *const elem_names[E_NTYPES] = {"joint", "geom", "site"};
+enum { E_JOINT, E_GEOM, E_SITE, E_ACTUATOR, E_NTYPES };
+static const char *const elem_names[E_NTYPES] = {"joint", "geom", "site", "actuator"};
+/* the actuator elements whose defaults and instances are read (for joint torque limits) */
+static const char *const actuator_names[] = {"motor", "general", "position", "velocity"};
+#define MJ_NACTUATOR_KINDS 4
 
 typedef struct {
     char *name;
@@ -47,6 +50,12 @@ typedef struct {
     const char *base_dir;
     char **files; /* names of included files (node->_private points here) */
     int nfiles;
+    /* torque limits the <actuator> section gives joints: joint name, N m or N */
+    struct {
+        const char *joint;
+        xn_real effort;
+    } * effort;
+    int neffort;
 } mjcf;
 
 /* ---------------------------------------------------------------------------------------------
@@ -189,6 +198,8 @@ static xn_status parse_default(mjcf *mj, xmlNode *dn, int parent, int depth) {
         }
         for (int t = 0; t < E_NTYPES; t++)
             if (xn_xml_is(c, elem_names[t])) mj->classes[id].elem[t] = c;
+        for (int k = 0; k < MJ_NACTUATOR_KINDS; k++) /* MuJoCo keeps one actuator default */
+            if (xn_xml_is(c, actuator_names[k])) mj->classes[id].elem[E_ACTUATOR] = c;
     }
     return XN_OK;
 }
@@ -510,7 +521,13 @@ static int read_joint(mjcf *mj, const joint_ref *j, xn_joint_spec *s, xn_real an
                            "<joint>: a non-zero ref is not supported");
     xn_real fr[2];
     if ((st = reals(mj, n, E_JOINT, cls, "actuatorfrcrange", 2, fr)) < 0) return st;
-    if (st == 0) s->effort = fmax(fabs(fr[0]), fabs(fr[1]));
+    if (st == 0) {
+        s->effort = fmax(fabs(fr[0]), fabs(fr[1]));
+    } else {
+        const char *jname = xn_xml_attr(n, "name");
+        for (int i = 0; jname && i < mj->neffort; i++)
+            if (strcmp(mj->effort[i].joint, jname) == 0) s->effort = mj->effort[i].effort;
+    }
     xn_real range[2];
     if ((st = reals(mj, n, E_JOINT, cls, "range", 2, range)) < 0) return st;
     const char *limited = attr_cls(mj, n, E_JOINT, cls, "limited");
@@ -709,6 +726,56 @@ static int parse_body(mjcf *mj, const xmlNode *bn, int parent_link, int parent_c
 }
 
 /* ---------------------------------------------------------------------------------------------
+ * <actuator>: the torque limit of each joint an actuator drives, so that controllers know it
+ * (MuJoCo's own model carries it in the actuator). A forcerange bounds any actuator's force; a
+ * motor's force is gear times its control, bounded by ctrlrange. Limited where the range is
+ * given unless *limited="false" (MuJoCo's autolimits). Actuators on tendons or sites and those
+ * with neither range give no limit.
+ * ------------------------------------------------------------------------------------------- */
+
+static int range_limit(mjcf *mj, const xmlNode *n, int cls, const char *range, const char *limited,
+                       xn_real *out) {
+    xn_real r[2];
+    int st = reals(mj, n, E_ACTUATOR, cls, range, 2, r);
+    if (st != 0) return st;
+    const char *l = attr_cls(mj, n, E_ACTUATOR, cls, limited);
+    if (l && strcmp(l, "false") == 0) return 1;
+    if (r[0] > r[1])
+        return xn_xml_fail(&mj->xc, n, XN_ERR_RANGE, "<%s>: %s [%g, %g] is empty",
+                           (const char *)n->name, range, r[0], r[1]);
+    *out = fmax(fabs(r[0]), fabs(r[1]));
+    return 0;
+}
+
+static xn_status parse_actuators(mjcf *mj, const xmlNode *section) {
+    for (xmlNode *a = xn_xml_first(section, NULL); a; a = xn_xml_next(a, NULL)) {
+        int kind = -1;
+        for (int k = 0; k < MJ_NACTUATOR_KINDS; k++)
+            if (xn_xml_is(a, actuator_names[k])) kind = k;
+        const char *joint = xn_xml_attr(a, "joint");
+        if (kind < 0 || !joint) continue;
+        int cls, st;
+        if ((st = element_class(mj, a, 0, &cls))) return st;
+        xn_real effort = INFINITY, force, ctrl, gear[6] = {1, 0, 0, 0, 0, 0};
+        int ng = 0;
+        if ((st = range_limit(mj, a, cls, "forcerange", "forcelimited", &force)) < 0) return st;
+        if (st == 0) effort = force;
+        if (kind == 0) { /* motor: force = gear ctrl */
+            if ((st = reals_var(mj, a, E_ACTUATOR, cls, "gear", 6, gear, &ng)) < 0) return st;
+            if ((st = range_limit(mj, a, cls, "ctrlrange", "ctrllimited", &ctrl)) < 0) return st;
+            if (st == 0) effort = fmin(effort, fabs(gear[0]) * ctrl);
+        }
+        if (!isfinite(effort)) continue;
+        void *p = realloc(mj->effort, sizeof *mj->effort * (size_t)(mj->neffort + 1));
+        if (!p) return xn_xml_fail(&mj->xc, a, XN_ERR_NOMEM, "out of memory");
+        mj->effort = p;
+        mj->effort[mj->neffort].joint = joint;
+        mj->effort[mj->neffort++].effort = effort;
+    }
+    return XN_OK;
+}
+
+/* ---------------------------------------------------------------------------------------------
  * Document
  * ------------------------------------------------------------------------------------------- */
 
@@ -755,6 +822,7 @@ static void mjcf_free(mjcf *mj) {
     free(mj->classes);
     for (int i = 0; i < mj->nfiles; i++) free(mj->files[i]);
     free(mj->files);
+    free(mj->effort);
 }
 
 xn_status xn_load_mjcf_string(const char *xml, size_t len, const char *name, const char *base_dir,
@@ -808,6 +876,8 @@ xn_status xn_load_mjcf_string(const char *xml, size_t len, const char *name, con
                 xn_builder_set_gravity(mj.b, g);
         }
     }
+    for (xmlNode *a = xn_xml_first(root, "actuator"); a && !st; a = xn_xml_next(a, "actuator"))
+        st = parse_actuators(&mj, a);
     for (xmlNode *w = xn_xml_first(root, "worldbody"); w && !st; w = xn_xml_next(w, "worldbody")) {
         if ((st = add_sites(&mj, w, 0, 0))) break;
         st = parse_children(&mj, w, 0, 0, 0);

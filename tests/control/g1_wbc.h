@@ -10,9 +10,11 @@
 
 #define G1_SCENE XN_MODELS_DIR "/mjcf/unitree_g1/scene.xml"
 
-/* The feet: the `left_foot` and `right_foot` sites at the sole; corners 8 cm ahead, 8.5 cm
- * behind, 3 cm to each side (inside the sole's three capsules); friction 0.8 (the floor's is
- * 1). */
+/* The feet: the `left_foot` and `right_foot` sites at the sole. The sole's collision geometry
+ * (g1.xml) is a capsule along the foot's axis from the heel (8.5 cm behind the site) to the toe
+ * (8 cm ahead) and two short side capsules 2.6 cm to each side, 1 to 6 cm ahead of the site: the
+ * heel has no width. So the corners are the heel and the toe on the axis and the side capsules'
+ * front ends, a little inside. Friction 0.8 (the floor's is 1). */
 static inline void g1_wbc_config(const xn_model *m, xn_wbc_config *cfg) {
     xn_wbc_config_init(cfg);
     const char *feet[2] = {"left_foot", "right_foot"};
@@ -21,11 +23,19 @@ static inline void g1_wbc_config(const xn_model *m, xn_wbc_config *cfg) {
         xn_wbc_contact *c = &cfg->contact[f];
         c->frame = xn_model_frame_id(m, feet[f]);
         const xn_real corner[4][3] = {
-            {0.08, 0.03, 0}, {0.08, -0.03, 0}, {-0.085, 0.03, 0}, {-0.085, -0.03, 0}};
+            {0.075, 0, 0}, {0.055, 0.024, 0}, {-0.08, 0, 0}, {0.055, -0.024, 0}};
         memcpy(c->corner, corner, sizeof corner);
         c->mu = 0.8;
         c->fz_min = 1;
     }
+}
+
+/* The balance controller's configuration for the G1: its feet as above, the torso as a second
+ * orientation task. */
+static inline void g1_balance_config(const xn_model *m, xn_balance_config *cfg) {
+    xn_balance_config_init(cfg);
+    g1_wbc_config(m, &cfg->wbc);
+    cfg->wbc.torso_frame = xn_model_frame_id(m, "torso_link");
 }
 
 /* hal_q[j]: the robot joint of the model's DoF 6 + j (29 entries); 0 when all are mapped */
@@ -54,5 +64,23 @@ static inline void g1_read_joints(xn_hal *hal, const int *hal_q, xn_real *q, xn_
         v[6 + j] = hal->joint[hal_q[j]].velocity;
     }
 }
+
+#ifdef mjVERSION_HEADER
+/* MuJoCo's true base state in xiaonao's convention (linear velocity in the base frame) and the
+ * joints as the drives report them: what the estimator is compared with. */
+static inline void g1_true_state(const mjData *md, const xn_hal *hal, const int *hal_q, double *q,
+                                 double *v) {
+    memcpy(q, md->qpos, 7 * sizeof(double));
+    const double *qu = md->qpos + 3, *vw = md->qvel;
+    double R[9];
+    xn_quat_to_rot(qu, R);
+    for (int a = 0; a < 3; a++) v[a] = R[a] * vw[0] + R[3 + a] * vw[1] + R[6 + a] * vw[2];
+    memcpy(v + 3, md->qvel + 3, 3 * sizeof(double));
+    for (int j = 0; j < 29; j++) {
+        q[7 + j] = hal->joint[hal_q[j]].position;
+        v[6 + j] = hal->joint[hal_q[j]].velocity;
+    }
+}
+#endif
 
 #endif

@@ -40,17 +40,7 @@ int main(void) {
     xn_dyn_frame_placement(m, d, cfg.contact[0].frame, &F);
     q[2] -= F.p[2];
     xn_wbc_targets t;
-    xn_dyn_com(m, d, q);
-    memcpy(t.com, d->com, sizeof t.com);
-    memset(t.com_velocity, 0, sizeof t.com_velocity);
-    xn_dyn_fk(m, d, q);
-    xn_dyn_frame_placement(m, d, 0, &F);
-    for (int f = 0; f < m->nframe; f++)
-        if (m->frame_body[f] == 1) {
-            xn_dyn_frame_placement(m, d, f, &F);
-            break;
-        }
-    memcpy(t.base_R, F.R, sizeof t.base_R);
+    xn_wbc_targets_init(w, q, &t);
     t.posture = q;
     xn_wbc_result res;
     xt_allocs = 0;

@@ -18,20 +18,6 @@
 
 /* The true state from the simulator (for comparison only): the free joint's linear velocity in
  * the base frame, as xiaonao's models have it */
-static void true_state(const mjData *md, const xn_hal *hal, const int *hal_q, double *q,
-                       double *v) {
-    memcpy(q, md->qpos, 7 * sizeof(double));
-    const double *qu = md->qpos + 3, *vw = md->qvel;
-    double R[9];
-    xn_quat_to_rot(qu, R);
-    for (int a = 0; a < 3; a++) v[a] = R[a] * vw[0] + R[3 + a] * vw[1] + R[6 + a] * vw[2];
-    memcpy(v + 3, md->qvel + 3, 3 * sizeof(double));
-    for (int j = 0; j < 29; j++) {
-        q[7 + j] = hal->joint[hal_q[j]].position;
-        v[6 + j] = hal->joint[hal_q[j]].velocity;
-    }
-}
-
 int main(int argc, char **argv) {
     double seconds = argc > 1 ? atof(argv[1]) : 10;
     xn_error err;
@@ -62,14 +48,11 @@ int main(int argc, char **argv) {
     xn_base_estimator *est = xn_base_estimator_create(m, 2, feet);
     double q[36], v[35], tau[35], qt[36], vt[35];
     xn_hal_read(hal);
-    true_state(md, hal, hal_q, q, v);
+    g1_true_state(md, hal, hal_q, q, v);
     /* the start: the robot stands where its start pose says (the keyframe's base position) */
     xn_base_estimator_reset(est, q, q);
     xn_wbc_targets t;
-    xn_dyn_com(m, d, q);
-    memcpy(t.com, d->com, sizeof t.com);
-    memset(t.com_velocity, 0, sizeof t.com_velocity);
-    xn_quat_to_rot(q + 3, t.base_R);
+    xn_wbc_targets_init(w, q, &t);
     double posture[36];
     memcpy(posture, q, sizeof posture);
     t.posture = posture;
@@ -81,7 +64,7 @@ int main(int argc, char **argv) {
         g1_read_joints(hal, hal_q, q, v);
         memcpy(q + 3, hal->imu[imu].orientation, 4 * sizeof(double));
         xn_base_estimator_update(est, q, v, hal->imu[imu].angular_velocity, NULL);
-        true_state(md, hal, hal_q, qt, vt);
+        g1_true_state(md, hal, hal_q, qt, vt);
         for (int a = 0; a < 3 && k > 1000; a++) { /* after the first second's settling */
             pos_err = fmax(pos_err, fabs(q[a] - qt[a]));
             vel_err = fmax(vel_err, fabs(v[a] - vt[a]));

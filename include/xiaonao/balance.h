@@ -1,0 +1,104 @@
+/* xiaonao: balance of a biped by its divergent component of motion (capture point), with
+ * recovery steps, on top of the whole-body controller (wbc.h).
+ *
+ * With the centre of mass c at height z above the ground, omega = sqrt(g / z) and the capture
+ * point xi = c + cdot / omega (horizontal), the linear inverted pendulum gives
+ * xi_dot = omega (xi - p) for the centre of pressure p, and cddot = omega^2 (c - p). Each cycle:
+ *   ankle strategy  p = xi + (k / omega) (xi - xi_ref), clamped into the support polygon less a
+ *                   margin: the feet push the capture point back toward xi_ref;
+ *   hip strategy    what the clamp cut off, up to cmp_max, is asked of the centroidal moment
+ *                   (the centroidal moment pivot moves beyond the centre of pressure): the
+ *                   whole-body controller then swings the upper body;
+ *   recovery step   when the capture point lies beyond that by more than step_trigger, the foot
+ *                   on the side of the fall (else the less loaded one) swings to where the
+ *                   capture point will be at touchdown (xi_T = p + (xi - p) e^(omega T), planned
+ *                   again every cycle of the first 70 % of the swing), along a minimum-jerk path
+ *                   with a lift of step_height; touchdown is the swing foot back within
+ *                   touchdown_height of the ground after half the swing (or the swing's end and
+ *                   a further 0.1 s lowering); then both feet stand again.
+ * The torques come from xn_wbc_solve with the desired CoM acceleration as feedforward. Where the
+ * QP has no solution even relaxed, the joints are damped (tau = -D qdot, clipped) and the status
+ * says so. Coordinates: world frame, z up, ground at the stance feet's height.
+ * SPDX-License-Identifier: Apache-2.0 */
+#ifndef XIAONAO_BALANCE_H
+#define XIAONAO_BALANCE_H
+
+#include "xiaonao/model.h"
+#include "xiaonao/wbc.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct {
+    xn_wbc_config wbc;            /**< contacts[0] the left foot, contacts[1] the right (both) */
+    xn_real dcm_gain;             /**< k (1/s): the capture point's convergence rate (2.5) */
+    xn_real cop_margin;           /**< m, kept from the support polygon's edges (0.008) */
+    xn_real cmp_max;              /**< m: the hip strategy's reach beyond the CoP (0.04) */
+    xn_real height_kp, height_kd; /**< the CoM's height (100 1/s^2, 20 1/s) */
+    int stepping;                 /**< 1: recovery steps (default) */
+    xn_real step_trigger;         /**< m beyond the reach of ankle and hip (0.01) */
+    xn_real step_duration;        /**< s (0.25) */
+    xn_real step_height;          /**< m (0.06) */
+    xn_real step_length_max;      /**< m, horizontal, from the stance foot (0.5) */
+    xn_real step_width_min;       /**< m between the feet's centres, sideways (0.15) */
+    xn_real touchdown_height;     /**< m (0.01) */
+    xn_real min_double_support;   /**< s between two steps (0.1) */
+    xn_real damping;              /**< N m s/rad of the damping fallback (5) */
+    xn_real dcm_filter;           /**< s: low-pass of the CoM velocity in the capture point
+                                       (0.01) */
+    xn_real step_offset;          /**< m: the foothold lies this far beyond the predicted capture
+                                       point (0.03) */
+} xn_balance_config;
+
+/** Defaults above, the whole-body controller's defaults, no contacts yet. */
+void xn_balance_config_init(xn_balance_config *c);
+
+typedef enum {
+    XN_BALANCE_STAND = 0,      /**< both feet on the ground */
+    XN_BALANCE_STEP_LEFT = 1,  /**< the left foot swings */
+    XN_BALANCE_STEP_RIGHT = 2, /**< the right foot swings */
+    XN_BALANCE_DAMPING = 3     /**< no feasible whole-body solution: joint damping */
+} xn_balance_phase;
+
+typedef struct {
+    xn_balance_phase phase;
+    int steps;                       /**< recovery steps taken since the reset */
+    xn_real com[3], com_velocity[3]; /**< measured (world) */
+    xn_real dcm[2];                  /**< the capture point */
+    xn_real cop[2], cmp[2];          /**< commanded centre of pressure and moment pivot */
+    int npolygon;                    /**< the support polygon (counter-clockwise) */
+    xn_real polygon[8][2];
+    unsigned char stance[2]; /**< left, right */
+    xn_real foothold[2];     /**< the planned touchdown point while stepping */
+    xn_wbc_result wbc;       /**< the whole-body solution of this cycle */
+} xn_balance_status;
+
+typedef struct xn_balance xn_balance;
+
+/** A balance controller for model m (its first joint free), configuration copied. NULL when out
+ * of memory or the configuration is not a biped's (two contacts). */
+xn_balance *xn_balance_create(const xn_model *m, const xn_balance_config *cfg);
+void xn_balance_free(xn_balance *b);
+
+/** Start standing at q (nq, the base estimated): the capture point's reference and the CoM
+ * height from there, the base's and torso's orientation upright with its yaw, posture (nq,
+ * copied; NULL: q) as the joints' target. */
+void xn_balance_reset(xn_balance *b, const xn_real *q, const xn_real *posture);
+
+/** Which feet stand this cycle (2 flags): what the base estimator needs. */
+const unsigned char *xn_balance_stance(const xn_balance *b);
+
+/** The whole-body targets the balance controller fills each cycle; a caller may set the hands'
+ * (hand_position, hand_active) and the posture pointer between updates. */
+xn_wbc_targets *xn_balance_targets(xn_balance *b);
+
+/** One cycle of dt seconds at the estimated state q (nq), v (nv): tau (nv, the base's six 0).
+ * Returns XN_OK, or XN_ERR_NUMERIC when it fell back to damping (tau is then that damping). */
+xn_status xn_balance_update(xn_balance *b, const xn_real *q, const xn_real *v, xn_real dt,
+                            xn_real *tau, xn_balance_status *status);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,331 @@
+/* Capture-point balance and recovery steps on the whole-body controller (see balance.h).
+ * SPDX-License-Identifier: Apache-2.0 */
+#include "xiaonao/balance.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "control/support.h"
+#include "xiaonao/dynamics.h"
+#include "xiaonao/spatial.h"
+
+#define SWING_REPLAN 0.7   /* the foothold is planned again until this fraction of the swing */
+#define SWING_LOWERING 0.1 /* s the foot keeps going down past the swing's end */
+#define SWING_DESCENT 0.05 /* m/s it goes down then */
+
+struct xn_balance {
+    const xn_model *m;
+    xn_balance_config cfg;
+    xn_wbc *w;
+    xn_data *d;
+    xn_real *posture, *Jcom;
+    xn_wbc_targets t;
+    xn_real height;    /* the CoM above the ground, m */
+    xn_real xi_ref[2]; /* where the capture point is brought while standing */
+    xn_real yaw;       /* the base's heading */
+    unsigned char stance[2];
+    xn_balance_phase phase;
+    int steps, swing;
+    xn_real t_phase, t_stand;
+    xn_real lift[3], foothold[2], foot_yaw, ground;
+    xn_real comv_f[3]; /* the CoM velocity, low-passed */
+    int filtered;
+};
+
+void xn_balance_config_init(xn_balance_config *c) {
+    memset(c, 0, sizeof *c);
+    xn_wbc_config_init(&c->wbc);
+    c->dcm_gain = 2.5;
+    c->cop_margin = 0.008;
+    c->cmp_max = 0.04;
+    c->height_kp = 100;
+    c->height_kd = 20;
+    c->stepping = 1;
+    c->step_trigger = 0.01;
+    c->step_duration = 0.25;
+    c->step_height = 0.06;
+    c->step_length_max = 0.5;
+    c->step_width_min = 0.15;
+    c->touchdown_height = 0.01;
+    c->min_double_support = 0.1;
+    c->damping = 5;
+    c->dcm_filter = 0.01;
+    c->step_offset = 0.03;
+}
+
+xn_balance *xn_balance_create(const xn_model *m, const xn_balance_config *cfg) {
+    if (cfg->wbc.ncontact != 2) return NULL;
+    xn_balance *b = calloc(1, sizeof *b);
+    if (!b) return NULL;
+    b->m = m;
+    b->cfg = *cfg;
+    xn_wbc_config wc = cfg->wbc;
+    wc.com_kp = wc.com_kd = 0; /* the CoM's acceleration is all feedforward from here */
+    b->w = xn_wbc_create(m, &wc);
+    b->d = xn_data_create(m);
+    b->posture = calloc((size_t)m->nq, sizeof *b->posture);
+    b->Jcom = calloc(3 * (size_t)m->nv, sizeof *b->Jcom);
+    if (!b->w || !b->d || !b->posture || !b->Jcom) {
+        xn_balance_free(b);
+        return NULL;
+    }
+    b->stance[0] = b->stance[1] = 1;
+    return b;
+}
+
+void xn_balance_free(xn_balance *b) {
+    if (!b) return;
+    xn_wbc_free(b->w);
+    xn_data_free(b->d);
+    free(b->posture);
+    free(b->Jcom);
+    free(b);
+}
+
+const unsigned char *xn_balance_stance(const xn_balance *b) { return b->stance; }
+
+xn_wbc_targets *xn_balance_targets(xn_balance *b) { return &b->t; }
+
+static void rot_z(xn_real yaw, xn_real R[9]) {
+    xn_real c = cos(yaw), s = sin(yaw);
+    const xn_real r[9] = {c, -s, 0, s, c, 0, 0, 0, 1};
+    memcpy(R, r, sizeof r);
+}
+
+/* the sole frames' placements at the kinematics in b->d */
+static void feet(const xn_balance *b, xn_se3 F[2]) {
+    for (int f = 0; f < 2; f++)
+        xn_dyn_frame_placement(b->m, b->d, b->cfg.wbc.contact[f].frame, &F[f]);
+}
+
+/* the corners of the standing feet, in the ground plane */
+static int stance_points(const xn_balance *b, const xn_se3 F[2], xn_real (*pts)[2]) {
+    int n = 0;
+    for (int f = 0; f < 2; f++) {
+        if (!b->stance[f]) continue;
+        for (int k = 0; k < 4; k++) {
+            const xn_real *c = b->cfg.wbc.contact[f].corner[k];
+            for (int a = 0; a < 2; a++)
+                pts[n][a] = F[f].p[a] + F[f].R[3 * a] * c[0] + F[f].R[3 * a + 1] * c[1] +
+                            F[f].R[3 * a + 2] * c[2];
+            n++;
+        }
+    }
+    return n;
+}
+
+void xn_balance_reset(xn_balance *b, const xn_real *q, const xn_real *posture) {
+    const xn_model *m = b->m;
+    memcpy(b->posture, posture ? posture : q, (size_t)m->nq * sizeof(xn_real));
+    xn_wbc_targets_init(b->w, q, &b->t);
+    b->t.posture = b->posture;
+    xn_dyn_com(m, b->d, q);
+    xn_se3 F[2];
+    feet(b, F);
+    b->ground = 0.5 * (F[0].p[2] + F[1].p[2]);
+    b->height = b->d->com[2] - b->ground;
+    b->xi_ref[0] = b->d->com[0];
+    b->xi_ref[1] = b->d->com[1];
+    xn_real R[9];
+    xn_quat_to_rot(q + 3, R);
+    b->yaw = atan2(R[3], R[0]);
+    rot_z(b->yaw, b->t.base_R);
+    rot_z(b->yaw, b->t.torso_R);
+    b->stance[0] = b->stance[1] = 1;
+    b->phase = XN_BALANCE_STAND;
+    b->steps = 0;
+    b->t_phase = 0;
+    b->t_stand = b->cfg.min_double_support;
+    b->filtered = 0;
+}
+
+/* Where foot `swing` should land when the other stands at stance_foot with its centre of
+ * pressure at p: under the capture point predicted at touchdown, a little beyond it, no farther
+ * than step_length_max from the stance foot and no nearer than step_width_min sideways (the left
+ * foot stays on the left). Returns how far the foothold falls short of the predicted capture
+ * point (0 when the limits allow it): what makes one foot the better one to swing. */
+static xn_real foothold_for(const xn_balance *b, int swing, const xn_se3 *stance_foot,
+                            const xn_real xi[2], const xn_real p[2], xn_real omega,
+                            xn_real remaining, xn_real out_xy[2]) {
+    const xn_balance_config *c = &b->cfg;
+    xn_real e = exp(omega * (remaining > 0 ? remaining : 0)), target[2];
+    for (int a = 0; a < 2; a++) target[a] = p[a] + (xi[a] - p[a]) * e;
+    /* in the heading frame, from the stance foot */
+    xn_real cy = cos(b->yaw), sy = sin(b->yaw);
+    xn_real dx = target[0] - stance_foot->p[0], dy = target[1] - stance_foot->p[1];
+    xn_real fwd0 = cy * dx + sy * dy, side0 = -sy * dx + cy * dy, dist = hypot(fwd0, side0);
+    xn_real fwd = fwd0, side = side0;
+    if (dist > 0) {
+        fwd += c->step_offset * fwd / dist;
+        side += c->step_offset * side / dist;
+    }
+    xn_real out = swing == 0 ? 1 : -1;
+    if (out * side < c->step_width_min) side = out * c->step_width_min;
+    xn_real len = hypot(fwd, side);
+    if (len > c->step_length_max) fwd *= c->step_length_max / len, side *= c->step_length_max / len;
+    if (out * side < c->step_width_min) side = out * c->step_width_min;
+    out_xy[0] = stance_foot->p[0] + cy * fwd - sy * side;
+    out_xy[1] = stance_foot->p[1] + sy * fwd + cy * side;
+    /* the shortfall: the capture point's distance from the foot's sole around the foothold
+     * (taken as a disc of 5 cm) */
+    xn_real miss = hypot(fwd - fwd0, side - side0) - 0.05;
+    return miss > 0 ? miss : 0;
+}
+
+static void plan_foothold(xn_balance *b, const xn_se3 *stance_foot, const xn_real xi[2],
+                          const xn_real p[2], xn_real omega, xn_real remaining) {
+    foothold_for(b, b->swing, stance_foot, xi, p, omega, remaining, b->foothold);
+}
+
+/* The swing foot's target at the phase's time: a minimum-jerk path in the plane, a lift of
+ * step_height (64 s^3 (1 - s)^3, zero velocity at both ends), then a slow descent past the end. */
+static void swing_target(xn_balance *b) {
+    const xn_real T = b->cfg.step_duration, t = b->t_phase;
+    xn_real s = t / T > 1 ? 1 : t / T;
+    xn_real s3 = s * s * s, mj = s3 * (10 - 15 * s + 6 * s * s);
+    xn_real dmj = 30 * s * s * (1 - s) * (1 - s) / T,
+            ddmj = 60 * s * (1 - s) * (1 - 2 * s) / (T * T);
+    xn_real *pos = b->t.foot_position[b->swing], *vel = b->t.foot_velocity[b->swing],
+            *acc = b->t.foot_acceleration[b->swing];
+    for (int a = 0; a < 2; a++) {
+        xn_real d = b->foothold[a] - b->lift[a];
+        pos[a] = b->lift[a] + d * mj;
+        vel[a] = d * dmj;
+        acc[a] = d * ddmj;
+    }
+    xn_real u = s * (1 - s), h = b->cfg.step_height;
+    pos[2] = b->ground + 64 * h * u * u * u;
+    vel[2] = 64 * h * 3 * u * u * (1 - 2 * s) / T;
+    acc[2] = 64 * h * (6 * u * (1 - 2 * s) * (1 - 2 * s) - 6 * u * u) / (T * T);
+    if (t > T) {
+        pos[2] = b->ground - SWING_DESCENT * (t - T);
+        vel[2] = -SWING_DESCENT;
+        acc[2] = 0;
+    }
+    rot_z(b->foot_yaw, b->t.foot_R[b->swing]);
+}
+
+static void damping(const xn_balance *b, const xn_real *v, xn_real *tau) {
+    const xn_model *m = b->m;
+    for (int k = 0; k < m->nv; k++) {
+        xn_real t = k < 6 ? 0 : -b->cfg.damping * v[k], lim = m->dof_effort[k];
+        tau[k] = t > lim ? lim : t < -lim ? -lim : t;
+    }
+}
+
+xn_status xn_balance_update(xn_balance *b, const xn_real *q, const xn_real *v, xn_real dt,
+                            xn_real *tau, xn_balance_status *st) {
+    const xn_model *m = b->m;
+    const xn_balance_config *c = &b->cfg;
+    int nv = m->nv;
+    /* ---- the state: centre of mass, capture point, feet ---- */
+    xn_dyn_com_jacobian(m, b->d, q);
+    xn_real com[3], comv[3] = {0, 0, 0};
+    memcpy(com, b->d->com, sizeof com);
+    for (int r = 0; r < 3; r++)
+        for (int k = 0; k < nv; k++) comv[r] += b->d->Jcom[r * nv + k] * v[k];
+    xn_se3 F[2];
+    feet(b, F);
+    xn_real gz = -m->gravity[2] > 0 ? -m->gravity[2] : 9.81;
+    xn_real z = com[2] - b->ground, omega = sqrt(gz / (z > 0.1 ? z : 0.1)), xi[2];
+    /* the estimated velocity is noisy at impacts, and the capture point multiplies it by
+     * 1 / omega: a first-order low-pass (time constant dcm_filter) */
+    xn_real alpha = c->dcm_filter > 0 ? dt / (c->dcm_filter + dt) : 1;
+    for (int a = 0; a < 3; a++)
+        b->comv_f[a] = b->filtered ? b->comv_f[a] + alpha * (comv[a] - b->comv_f[a]) : comv[a];
+    b->filtered = 1;
+    for (int a = 0; a < 2; a++) xi[a] = com[a] + b->comv_f[a] / omega;
+    b->t_phase += dt;
+    b->t_stand += dt;
+    /* ---- stepping: touchdown ends a swing ---- */
+    if (b->phase == XN_BALANCE_STEP_LEFT || b->phase == XN_BALANCE_STEP_RIGHT) {
+        xn_real height = F[b->swing].p[2] - b->ground;
+        int late = b->t_phase >= c->step_duration + SWING_LOWERING;
+        if ((b->t_phase >= 0.5 * c->step_duration && height <= c->touchdown_height) || late) {
+            b->stance[b->swing] = 1;
+            b->phase = XN_BALANCE_STAND;
+            b->steps++;
+            b->t_stand = 0;
+            /* stand where the feet now are */
+            b->xi_ref[0] = 0.5 * (F[0].p[0] + F[1].p[0]);
+            b->xi_ref[1] = 0.5 * (F[0].p[1] + F[1].p[1]);
+        }
+    }
+    /* ---- the support polygon and the ankle and hip strategies ---- */
+    xn_real pts[8][2], hull[8][2], poly[8][2], p_des[2], p[2], cmp[2];
+    int npts = stance_points(b, F, pts), nh = xn_support_hull(pts, npts, hull);
+    int np = xn_support_shrink(hull, nh, c->cop_margin, poly);
+    const xn_real *ref = b->xi_ref;
+    xn_real stance_ref[2];
+    if (b->phase != XN_BALANCE_STAND) { /* one foot: toward its middle */
+        const xn_se3 *sf = &F[1 - b->swing];
+        stance_ref[0] = sf->p[0], stance_ref[1] = sf->p[1];
+        ref = stance_ref;
+    }
+    for (int a = 0; a < 2; a++) p_des[a] = xi[a] + c->dcm_gain / omega * (xi[a] - ref[a]);
+    xn_support_clamp(poly, np, p_des, p);
+    xn_real cut[2] = {p_des[0] - p[0], p_des[1] - p[1]}, ncut = hypot(cut[0], cut[1]);
+    xn_real hip = ncut > c->cmp_max ? c->cmp_max / ncut : 1;
+    for (int a = 0; a < 2; a++) cmp[a] = p[a] + hip * cut[a];
+    /* ---- a recovery step when neither strategy reaches ---- */
+    if (b->phase == XN_BALANCE_STAND && c->stepping && ncut > c->cmp_max + c->step_trigger &&
+        b->t_stand >= c->min_double_support) {
+        /* the foot to swing: the one whose step catches the capture point best, standing on
+         * the other meanwhile; of two that both can, the shorter step */
+        xn_real best = INFINITY;
+        for (int f = 0; f < 2; f++) {
+            xn_real sp[8][2], sh[8][2], spoly[8][2], ps[2], fh[2];
+            unsigned char keep = b->stance[f];
+            b->stance[f] = 0;
+            int n1 = stance_points(b, F, sp), n2 = xn_support_hull(sp, n1, sh);
+            int n3 = xn_support_shrink(sh, n2, c->cop_margin, spoly);
+            b->stance[f] = keep;
+            xn_support_clamp(spoly, n3, xi, ps);
+            xn_real miss = foothold_for(b, f, &F[1 - f], xi, ps, omega, c->step_duration, fh);
+            xn_real cost = miss + 0.1 * hypot(fh[0] - F[f].p[0], fh[1] - F[f].p[1]);
+            if (cost < best) best = cost, b->swing = f;
+        }
+        b->phase = b->swing == 0 ? XN_BALANCE_STEP_LEFT : XN_BALANCE_STEP_RIGHT;
+        b->stance[b->swing] = 0;
+        b->t_phase = 0;
+        memcpy(b->lift, F[b->swing].p, sizeof b->lift);
+        b->foot_yaw = atan2(F[b->swing].R[3], F[b->swing].R[0]);
+        /* the single support polygon from now on */
+        npts = stance_points(b, F, pts);
+        nh = xn_support_hull(pts, npts, hull);
+        np = xn_support_shrink(hull, nh, c->cop_margin, poly);
+        xn_support_clamp(poly, np, xi, p);
+        for (int a = 0; a < 2; a++) cmp[a] = p[a];
+        plan_foothold(b, &F[1 - b->swing], xi, p, omega, c->step_duration);
+    } else if (b->phase != XN_BALANCE_STAND && b->t_phase <= SWING_REPLAN * c->step_duration) {
+        plan_foothold(b, &F[1 - b->swing], xi, p, omega, c->step_duration - b->t_phase);
+    }
+    if (b->phase == XN_BALANCE_STEP_LEFT || b->phase == XN_BALANCE_STEP_RIGHT) swing_target(b);
+    /* ---- the whole-body targets ---- */
+    xn_wbc_targets *t = &b->t;
+    memcpy(t->com, com, sizeof com);
+    memcpy(t->com_velocity, comv, sizeof comv);
+    for (int a = 0; a < 2; a++) t->com_acceleration[a] = omega * omega * (com[a] - cmp[a]);
+    t->com_acceleration[2] =
+        c->height_kp * (b->ground + b->height - com[2]) - c->height_kd * comv[2];
+    xn_wbc_result res;
+    xn_status s = xn_wbc_solve(b->w, q, v, t, b->stance, tau, &res);
+    int damped = s != XN_OK;
+    if (damped) damping(b, v, tau);
+    if (st) {
+        st->phase = damped ? XN_BALANCE_DAMPING : b->phase;
+        st->steps = b->steps;
+        memcpy(st->com, com, sizeof com);
+        memcpy(st->com_velocity, comv, sizeof comv);
+        memcpy(st->dcm, xi, sizeof xi);
+        memcpy(st->cop, p, sizeof p);
+        memcpy(st->cmp, cmp, sizeof cmp);
+        st->npolygon = nh;
+        for (int i = 0; i < nh; i++) st->polygon[i][0] = hull[i][0], st->polygon[i][1] = hull[i][1];
+        memcpy(st->stance, b->stance, sizeof st->stance);
+        memcpy(st->foothold, b->foothold, sizeof st->foothold);
+        st->wbc = res;
+    }
+    return damped ? XN_ERR_NUMERIC : XN_OK;
+}

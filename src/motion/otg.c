@@ -256,19 +256,21 @@ static void dof_at(const xn_trajectory *tr, int i, xn_real t, xn_real *p, xn_rea
      * seconds, 2e-10 s) every segment runs to its full length, so the state there is the target
      * exactly as planned, not off by the jerk times the time's rounding. */
     int whole = t >= tr->dof_duration[i] - 4 * DBL_EPSILON * tr->dof_duration[i];
+    xn_real scale = fabs(aa);
     const xn_otg_segments *segs[2] = {&tr->brake[i], &tr->main[i]};
     for (int g = 0; g < 2 && (t > 0 || whole); g++)
         for (int k = 0; k < segs[g]->n && (t > 0 || whole); k++) {
             xn_real dt = whole || segs[g]->t[k] < t ? segs[g]->t[k] : t;
-            xn_otg_integrate(&pp, &vv, &aa, dt, segs[g]->j[k]);
+            xn_otg_integrate_s(&pp, &vv, &aa, dt, segs[g]->j[k], scale);
+            scale = fmax(scale, fabs(aa));
             jj = segs[g]->j[k];
             t -= dt;
         }
     if (t > 0 && !whole) {
-        xn_otg_integrate(&pp, &vv, &aa, t, 0);
+        xn_otg_integrate_s(&pp, &vv, &aa, t, 0, scale);
         jj = 0;
-    } else if (whole && t > tr->dof_duration[i]) { /* after arrival: the target acceleration */
-        xn_otg_integrate(&pp, &vv, &aa, t - tr->dof_duration[i], 0);
+    } else if (whole && t > 0) { /* after arrival: on at the target acceleration */
+        xn_otg_integrate_s(&pp, &vv, &aa, t, 0, scale);
         jj = 0;
     }
     if (p) *p = pp;
@@ -298,7 +300,7 @@ int xn_trajectory_phase_times(const xn_trajectory *traj, int dof, xn_real *times
 
 void xn_trajectory_extrema(const xn_trajectory *traj, int dof, xn_real *pmin, xn_real *t_pmin,
                            xn_real *pmax, xn_real *t_pmax) {
-    xn_real p = traj->p0[dof], v = traj->v0[dof], a = traj->a0[dof], t = 0;
+    xn_real p = traj->p0[dof], v = traj->v0[dof], a = traj->a0[dof], t = 0, scale = fabs(a);
     xn_real lo = p, hi = p, tlo = 0, thi = 0;
     const xn_otg_segments *segs[2] = {&traj->brake[dof], &traj->main[dof]};
     for (int g = 0; g < 2; g++)
@@ -329,7 +331,8 @@ void xn_trajectory_extrema(const xn_trajectory *traj, int dof, xn_real *pmin, xn
                     thi = t + s;
                 }
             }
-            xn_otg_integrate(&p, &v, &a, T, j);
+            xn_otg_integrate_s(&p, &v, &a, T, j, scale);
+            scale = fmax(scale, fabs(a));
             t += T;
             if (p < lo) {
                 lo = p;

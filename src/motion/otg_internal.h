@@ -34,14 +34,21 @@ typedef struct {
 } xn_otg_dof;
 
 /* State after `t` seconds of constant jerk `j` (in place). An acceleration that a segment brings
- * to zero comes out as the rounding residue of a + j t (about 1e-16); it is made exactly zero,
- * because a cruise of hours would turn the residue into a position error. Only a result at the
- * rounding level of its own operands is touched. */
-static inline void xn_otg_integrate(xn_real *p, xn_real *v, xn_real *a, xn_real t, xn_real j) {
+ * to zero comes out as the rounding residue of a + j t; it is made exactly zero, because a
+ * cruise of hours would turn the residue into a position error. `scale` is the largest
+ * acceleration the profile has had so far: a residue at the rounding level of that (not only of
+ * this segment's own operands) is the cancellation of the whole profile's accelerations. */
+static inline void xn_otg_integrate_s(xn_real *p, xn_real *v, xn_real *a, xn_real t, xn_real j,
+                                      xn_real scale) {
     xn_real jt = t * j, an = *a + jt;
     *p += t * (*v + t * (*a / 2 + t * j / 6));
     *v += t * (*a + jt / 2);
-    *a = fabs(an) <= 4 * DBL_EPSILON * (fabs(*a) + fabs(jt)) ? 0 : an;
+    *a = fabs(an) <= 16 * DBL_EPSILON * (fabs(*a) + fabs(jt) + scale) ? 0 : an;
+}
+
+/* The same for a lone segment (the scale is its own operands). */
+static inline void xn_otg_integrate(xn_real *p, xn_real *v, xn_real *a, xn_real t, xn_real j) {
+    xn_otg_integrate_s(p, v, a, t, j, 0);
 }
 
 /* Append a segment (skipped when t == 0 or the list is full); append a list. */

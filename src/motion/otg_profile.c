@@ -19,7 +19,7 @@ static int close_to(xn_real x, xn_real ref, xn_real scale) {
 }
 
 int xn_otg_check(const xn_otg_dof *d, const xn_otg_segments *s) {
-    xn_real p = d->p0, v = d->v0, a = d->a0, elapsed = 0;
+    xn_real p = d->p0, v = d->v0, a = d->a0, elapsed = 0, scale = fabs(a);
     for (int i = 0; i < s->n; i++) {
         xn_real t = s->t[i], j = s->j[i];
         if (!(t >= -1e-12)) return 0; /* also rejects NaN */
@@ -32,7 +32,8 @@ int xn_otg_check(const xn_otg_dof *d, const xn_otg_segments *s) {
                 !within(v + a * te + j * te * te / 2, d->vmin, d->vmax))
                 return 0;
         }
-        xn_otg_integrate(&p, &v, &a, t, j);
+        xn_otg_integrate_s(&p, &v, &a, t, j, scale);
+        scale = fmax(scale, fabs(a));
         elapsed += t;
         if (elapsed <= 1e-12) continue; /* still the initial state, which may follow a brake */
         if (!within(v, d->vmin, d->vmax) || !within(a, d->amin, d->amax)) return 0;
@@ -87,14 +88,25 @@ void xn_otg_velocity_change(xn_real v0, xn_real a0, xn_real v1, xn_real a1, xn_r
     }
 }
 
+/* the end state of the segments from d's current state */
+static void end_state(const xn_otg_dof *d, const xn_otg_segments *s, xn_real *p, xn_real *v,
+                      xn_real *a) {
+    xn_real scale = fabs(d->a0);
+    *p = d->p0, *v = d->v0, *a = d->a0;
+    for (int i = 0; i < s->n; i++) {
+        xn_otg_integrate_s(p, v, a, s->t[i], s->j[i], scale);
+        scale = fmax(scale, fabs(*a));
+    }
+}
+
 xn_real xn_otg_end_position(const xn_otg_dof *d, const xn_otg_segments *s) {
-    xn_real p = d->p0, v = d->v0, a = d->a0;
-    for (int i = 0; i < s->n; i++) xn_otg_integrate(&p, &v, &a, s->t[i], s->j[i]);
+    xn_real p, v, a;
+    end_state(d, s, &p, &v, &a);
     return p;
 }
 
 xn_real xn_otg_residual(const xn_otg_dof *d, const xn_otg_segments *s) {
-    xn_real p = d->p0, v = d->v0, a = d->a0;
-    for (int i = 0; i < s->n; i++) xn_otg_integrate(&p, &v, &a, s->t[i], s->j[i]);
+    xn_real p, v, a;
+    end_state(d, s, &p, &v, &a);
     return d->velocity_interface ? v - d->vf : p - d->pf;
 }

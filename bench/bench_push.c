@@ -6,114 +6,15 @@
  * the estimator's error against MuJoCo's true state over the survived runs. Bisection to 0.5 N s.
  * Usage: bench_push [direction] [controller] [impulse]   one run, printing its trace
  * SPDX-License-Identifier: Apache-2.0 */
-#include <math.h>
-#include <stdio.h>
-#include <stdlib.h>
-
-#include <mujoco/mujoco.h>
-
-#include "control/g1_wbc.h"
-
-enum { PD_BASELINE, BALANCE, STEPPING, NCONTROLLERS };
-static const char *const controller_names[NCONTROLLERS] = {
-    "joint PD baseline", "balance, no stepping", "balance with recovery steps"};
-
-typedef struct {
-    xn_model *m;
-    xn_balance_config cfg;
-    int trace;
-    double est_pos, est_vel; /* the estimator's largest errors over the runs survived */
-    int steps;               /* steps of the last run */
-} setup;
-
-/* Stand 1 s, push for 0.1 s, watch 5 s: 1 when the pelvis stays above 0.55 m. */
-static int survives(setup *s, int ctl, const double dir[3], double impulse) {
-    xn_error err;
-    xn_hal *hal = NULL;
-    xn_mujoco_options mo = {0};
-    mo.keyframe = "knees_bent";
-    if (xn_mujoco_open(G1_SCENE, &mo, &hal, &err)) return 0;
-    mjModel *mm = xn_mujoco_model(hal);
-    mjData *md = xn_mujoco_data(hal);
-    const xn_model *m = s->m;
-    int pelvis = mj_name2id(mm, mjOBJ_BODY, "pelvis");
-    int hal_q[29], imu = -1, feet[2] = {s->cfg.wbc.contact[0].frame, s->cfg.wbc.contact[1].frame};
-    g1_joint_map(m, hal, hal_q);
-    for (int i = 0; i < hal->nimu; i++)
-        if (strcmp(hal->imu_name[i], "imu_in_pelvis") == 0) imu = i;
-    xn_balance_config cfg = s->cfg;
-    cfg.stepping = ctl == STEPPING;
-    xn_balance *b = ctl != PD_BASELINE ? xn_balance_create(m, &cfg) : NULL;
-    xn_base_estimator *est = xn_base_estimator_create(m, 2, feet);
-    for (int f = 0; f < 2; f++) xn_base_estimator_set_sole(est, f, s->cfg.wbc.contact[f].corner);
-    double q[36], v[35] = {0}, tau[35], q0[36], qt[36], vt[35];
-    memcpy(q, md->qpos, sizeof q);
-    memcpy(q0, q, sizeof q0);
-    xn_base_estimator_reset(est, q, q);
-    if (b) xn_balance_reset(b, q, q0);
-    int up = 1;
-    double ep = 0, ev = 0;
-    s->steps = 0;
-    for (long k = 0; k < 6100 && up; k++) {
-        double push = k >= 1000 && k < 1100 ? impulse / 0.1 : 0;
-        for (int a = 0; a < 3; a++) md->xfrc_applied[6 * pelvis + a] = push * dir[a];
-        xn_hal_read(hal);
-        g1_read_joints(hal, hal_q, q, v);
-        if (b) {
-            memcpy(q + 3, hal->imu[imu].orientation, 4 * sizeof(double));
-            xn_base_estimator_update(est, q, v, hal->imu[imu].angular_velocity,
-                                     xn_balance_stance(b));
-            xn_balance_status bs;
-            xn_balance_update(b, q, v, 0.001, tau, &bs);
-            for (int j = 0; j < 29; j++) hal->command[hal_q[j]].torque = tau[6 + j];
-            s->steps = bs.steps;
-            g1_true_state(md, hal, hal_q, qt, vt);
-            for (int a = 0; a < 3; a++) {
-                ep = fmax(ep, fabs(q[a] - qt[a]));
-                ev = fmax(ev, fabs(v[a] - vt[a]));
-            }
-            if (s->trace && k % 20 == 0)
-                printf("t %.3f phase %d steps %d z %.3f com %.3f %.3f dcm %.3f %.3f cop %.3f %.3f "
-                       "cmp %.3f %.3f relaxed %d est %.4f\n",
-                       k * 1e-3, bs.phase, bs.steps, md->qpos[2], bs.com[0], bs.com[1], bs.dcm[0],
-                       bs.dcm[1], bs.cop[0], bs.cop[1], bs.cmp[0], bs.cmp[1], bs.wbc.relaxed,
-                       fabs(q[0] - qt[0]));
-            if (s->trace > 1 && k % 20 == 0) {
-                for (int f = 0; f < 2; f++) {
-                    int site = mj_name2id(mm, mjOBJ_SITE, f ? "right_foot" : "left_foot");
-                    const double *p = md->site_xpos + 3 * site, *R = md->site_xmat + 9 * site;
-                    printf("   foot %d: %.3f %.3f %.4f tilt %.3f %.3f\n", f, p[0], p[1], p[2], R[2],
-                           R[5]);
-                }
-            }
-        } else {
-            for (int j = 0; j < 29; j++) {
-                double tq = 400 * (q0[7 + j] - q[7 + j]) - 10 * v[6 + j],
-                       lim = m->dof_effort[6 + j];
-                hal->command[hal_q[j]].torque = fmin(fmax(tq, -lim), lim);
-            }
-        }
-        xn_hal_write(hal);
-        xn_hal_advance(hal);
-        up = md->qpos[2] > 0.55;
-    }
-    if (up && b) {
-        s->est_pos = fmax(s->est_pos, ep);
-        s->est_vel = fmax(s->est_vel, ev);
-    }
-    xn_base_estimator_free(est);
-    xn_balance_free(b);
-    xn_hal_close(hal);
-    return up;
-}
+#include "control/g1_push.h"
 
 /* the largest impulse survived, by bisection between 0 and hi (N s) */
-static double largest(setup *s, int ctl, const double dir[3], double hi) {
+static double largest(g1_push_setup *s, int ctl, const double dir[3], double hi) {
     double lo = 0;
-    if (survives(s, ctl, dir, hi)) return hi;
+    if (g1_push_survives(s, ctl, dir, hi)) return hi;
     while (hi - lo > 0.5) {
         double mid = 0.5 * (lo + hi);
-        if (survives(s, ctl, dir, mid))
+        if (g1_push_survives(s, ctl, dir, mid))
             lo = mid;
         else
             hi = mid;
@@ -122,7 +23,7 @@ static double largest(setup *s, int ctl, const double dir[3], double hi) {
 }
 
 int main(int argc, char **argv) {
-    setup s = {0};
+    g1_push_setup s = {0};
     xn_error err;
     if (xn_load_model(G1_SCENE, NULL, &s.m, &err)) return 1;
     g1_balance_config(s.m, &s.cfg);
@@ -133,7 +34,7 @@ int main(int argc, char **argv) {
     if (argc > 3) { /* one run, traced */
         s.trace = getenv("XN_TRACE") ? atoi(getenv("XN_TRACE")) : 1;
         int d = atoi(argv[1]), ctl = atoi(argv[2]);
-        int ok = survives(&s, ctl, dirs[d % 3].dir, atof(argv[3]));
+        int ok = g1_push_survives(&s, ctl, dirs[d % 3].dir, atof(argv[3]));
         printf("%s, %s, %.1f N s: %s (%d steps)\n", dirs[d % 3].name, controller_names[ctl % 3],
                atof(argv[3]), ok ? "survived" : "fell", s.steps);
         return 0;
@@ -146,7 +47,7 @@ int main(int argc, char **argv) {
         double pd = largest(&s, PD_BASELINE, dirs[k].dir, 60);
         double bal = largest(&s, BALANCE, dirs[k].dir, 60);
         double stp = largest(&s, STEPPING, dirs[k].dir, 80);
-        survives(&s, STEPPING, dirs[k].dir, stp);
+        g1_push_survives(&s, STEPPING, dirs[k].dir, stp);
         printf("| %s | %.1f | %.1f | %.1f | %.1f | %d |\n", dirs[k].name, pd, bal,
                pd > 0 ? bal / pd : 0, stp, s.steps);
         fflush(stdout);

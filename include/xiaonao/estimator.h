@@ -21,7 +21,7 @@ xn_base_estimator *xn_base_estimator_create(const xn_model *m, int nfeet, const 
 void xn_base_estimator_free(xn_base_estimator *e);
 
 /** Give foot `foot` its sole's corners (4, in the foot frame, m): a stance foot that tilts
- * (rolls onto an edge or a corner, its corners' heights more than 3 mm apart) is then anchored at
+ * (rolls onto an edge or a corner, its corners' heights more than 0.5 mm apart) is then anchored at
  * its lowest edge, the point it rolls about, instead of the frame's origin. NULL: no sole. */
 void xn_base_estimator_set_sole(xn_base_estimator *e, int foot, const xn_real corners[4][3]);
 

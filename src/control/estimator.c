@@ -24,8 +24,9 @@ struct xn_base_estimator {
 };
 
 /* A foot whose lowest and highest corners differ by more than this stands on an edge or a
- * corner (about 1 degree over a 17 cm sole), not flat. */
-#define XN_TILT_HEIGHT 0.003
+ * corner (0.2 degree over a 15 cm sole), not flat. A low threshold costs nothing: while the sole
+ * is flat every point of it stands still, the lowest edge too. */
+#define XN_TILT_HEIGHT 0.0005
 
 xn_base_estimator *xn_base_estimator_create(const xn_model *m, int nfeet, const int *foot_frame) {
     if (nfeet < 1 || nfeet > XN_ESTIMATOR_MAX_FEET || m->nbody < 2 || m->body_nv[1] != 6)
@@ -75,7 +76,7 @@ static void contact_point(const xn_base_estimator *e, int f, const xn_se3 *F, xn
     if (hi - lo <= XN_TILT_HEIGHT) return;
     int n = 0;
     for (int k = 0; k < 4; k++)
-        if (z[k] - lo <= XN_TILT_HEIGHT / 3) { /* the corners on the lowest edge */
+        if (z[k] - lo <= XN_TILT_HEIGHT / 2) { /* the corners on the lowest edge */
             for (int a = 0; a < 3; a++) pt[a] += e->corner[f][k][a];
             n++;
         }

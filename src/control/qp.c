@@ -13,6 +13,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* inline max and Givens length: libm's fmax and hypot are calls, and these run in the inner
+ * loops (the magnitudes here never come near overflow) */
+static inline xn_real qmax(xn_real a, xn_real b) { return a > b ? a : b; }
+static inline xn_real qhyp(xn_real a, xn_real b) { return sqrt(a * a + b * b); }
+
 struct xn_qp {
     int n_max, me_max, mi_max;
     xn_real *L, *J, *R;          /* n x n */
@@ -131,7 +136,7 @@ static xn_real slack(const cset *cs, int c, const xn_real *x, xn_real *scale) {
         xn_real s = 0, mag = fabs(b);
         for (int k = 0; k < n; k++) {
             s += a[k] * x[k];
-            mag = fmax(mag, fabs(a[k] * x[k]));
+            mag = qmax(mag, fabs(a[k] * x[k]));
         }
         *scale = 1 + mag;
         return s - b;
@@ -179,7 +184,7 @@ static void update_r(int n, const xn_real *R, const xn_real *d, int iq, xn_real 
  * linearly dependent on the active ones. */
 static int add_constraint(int n, xn_real *R, xn_real *J, xn_real *d, int *iq, xn_real *rnorm) {
     for (int j = n - 1; j > *iq; j--) {
-        xn_real cc = d[j - 1], ss = d[j], h = hypot(cc, ss);
+        xn_real cc = d[j - 1], ss = d[j], h = qhyp(cc, ss);
         if (h == 0) continue;
         d[j] = 0;
         ss /= h;
@@ -202,7 +207,7 @@ static int add_constraint(int n, xn_real *R, xn_real *J, xn_real *d, int *iq, xn
     (*iq)++;
     for (int i = 0; i < *iq; i++) AT(R, i, *iq - 1) = d[i];
     if (fabs(d[*iq - 1]) <= 1e-14 * *rnorm) return 0; /* linearly dependent */
-    *rnorm = fmax(*rnorm, fabs(d[*iq - 1]));
+    *rnorm = qmax(*rnorm, fabs(d[*iq - 1]));
     return 1;
 }
 
@@ -228,7 +233,7 @@ static void delete_constraint(int n, xn_real *R, xn_real *J, int *A, xn_real *u,
     (*iq)--;
     if (*iq == 0) return;
     for (int j = qq; j < *iq; j++) {
-        xn_real cc = AT(R, j, j), ss = AT(R, j + 1, j), h = hypot(cc, ss);
+        xn_real cc = AT(R, j, j), ss = AT(R, j + 1, j), h = qhyp(cc, ss);
         if (h == 0) continue;
         cc /= h;
         ss /= h;
@@ -476,14 +481,14 @@ xn_qp_status xn_qp_solve(xn_qp *q, const xn_qp_problem *pb, xn_real *x, xn_real 
             if (q->A[k] >= me) {
                 info->dual = fmin(info->dual, q->u[k]);
                 xn_real sc, s = slack(&cs, q->A[k], x, &sc);
-                info->complementarity = fmax(info->complementarity, fabs(q->u[k] * s));
+                info->complementarity = qmax(info->complementarity, fabs(q->u[k] * s));
             }
         }
-        for (int i = 0; i < n; i++) info->stationarity = fmax(info->stationarity, fabs(grad[i]));
+        for (int i = 0; i < n; i++) info->stationarity = qmax(info->stationarity, fabs(grad[i]));
         for (int c = 0; c < cs.m; c++) {
             xn_real sc, s = slack(&cs, c, x, &sc);
             if (isnan(s)) continue;
-            info->feasibility = fmax(info->feasibility, c < me ? fabs(s) : fmax(0, -s));
+            info->feasibility = qmax(info->feasibility, c < me ? fabs(s) : qmax(0, -s));
         }
         info->objective = obj;
     }

@@ -17,9 +17,9 @@
  *                   touchdown_height of the ground after half the swing (or the swing's end and
  *                   a further 0.1 s lowering); then both feet stand again.
  * The torques come from xn_wbc_solve with the desired CoM acceleration as feedforward. Where the
- * QP has no solution even relaxed, the joints are damped (tau = -D qdot, clipped) and the status
- * says so. Coordinates: world frame, z up, ground at the stance feet's height.
- * SPDX-License-Identifier: Apache-2.0 */
+ * QP has no solution even relaxed, the last solved torques hold for up to 5 cycles, then the
+ * joints are damped (tau = -D qdot, clipped) and the status says so. Coordinates: world frame, z
+ * up, ground at the stance feet's height. SPDX-License-Identifier: Apache-2.0 */
 #ifndef XIAONAO_BALANCE_H
 #define XIAONAO_BALANCE_H
 
@@ -93,8 +93,17 @@ const unsigned char *xn_balance_stance(const xn_balance *b);
  * (hand_position, hand_active) and the posture pointer between updates. */
 xn_wbc_targets *xn_balance_targets(xn_balance *b);
 
+/** The joints' posture target (nq; the base's entries unused): writable, the next update uses
+ * it. */
+xn_real *xn_balance_posture(xn_balance *b);
+
+/** The friction coefficient both feet are taken to have; change it (mu > 0) for both. */
+xn_real xn_balance_friction(const xn_balance *b);
+void xn_balance_set_friction(xn_balance *b, xn_real mu);
+
 /** One cycle of dt seconds at the estimated state q (nq), v (nv): tau (nv, the base's six 0).
- * Returns XN_OK, or XN_ERR_NUMERIC when it fell back to damping (tau is then that damping). */
+ * Returns XN_OK, or XN_ERR_NUMERIC when the whole-body problem had no solution (tau then holds
+ * the last solved torques, or after 5 such cycles is joint damping: status->phase says). */
 xn_status xn_balance_update(xn_balance *b, const xn_real *q, const xn_real *v, xn_real dt,
                             xn_real *tau, xn_balance_status *status);
 

@@ -36,6 +36,10 @@ void xn_base_estimator_reset(xn_base_estimator *e, const xn_real *q, const xn_re
 void xn_base_estimator_update(xn_base_estimator *e, xn_real *q, xn_real *v, const xn_real gyro[3],
                               const unsigned char *stance);
 
+/** How far apart (m) the stance feet placed the base at the last update: 0 while they agree (or
+ * fewer than two stand); it grows when a foot that is taken as still slides. */
+xn_real xn_base_estimator_slip(const xn_base_estimator *e);
+
 #ifdef __cplusplus
 }
 #endif

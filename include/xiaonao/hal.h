@@ -157,6 +157,10 @@ typedef struct {
     xn_status (*advance)(void *self, xn_hal *hal); /**< simulate one control period */
     void (*destroy)(void *self);                   /**< free the backend's state */
     xn_status (*inject)(void *self, xn_hal *hal, int joint, xn_inject_kind kind); /**< or NULL */
+    /** Simulated backends: push `body` (a body of the scene) with `force` (N, world, at its
+     * centre of mass) for `duration` seconds of simulated time from now. Or NULL. */
+    xn_status (*push)(void *self, xn_hal *hal, const char *body, const xn_real force[3],
+                      xn_real duration);
 } xn_backend_ops;
 
 /** A robot: its devices' descriptions, latest readings and pending commands. Created by a
@@ -197,6 +201,10 @@ xn_status xn_hal_advance(xn_hal *hal);
 /** Inject a fault into joint `joint` (XN_ERR_UNSUPPORTED when the backend cannot, XN_ERR_RANGE
  * for a joint that does not exist). */
 xn_status xn_hal_inject(xn_hal *hal, int joint, xn_inject_kind kind);
+/** Push a body of a simulated robot (xn_backend_ops.push): XN_ERR_UNSUPPORTED for a backend that
+ * cannot (hardware), XN_ERR_NOT_FOUND for a body it does not have, XN_ERR_RANGE for a force or
+ * duration that is not finite or a negative duration. */
+xn_status xn_hal_push(xn_hal *hal, const char *body, const xn_real force[3], xn_real duration);
 /** Destroy the backend and free the robot. NULL is allowed. */
 void xn_hal_close(xn_hal *hal);
 /** The joint with this name, or -1. */

@@ -19,7 +19,7 @@
 extern "C" {
 #endif
 
-#define XN_OTG_MAX_DOFS 16         /**< degrees of freedom of one problem */
+#define XN_OTG_MAX_DOFS 32         /**< degrees of freedom of one problem (a humanoid's joints) */
 #define XN_OTG_MAX_SEGMENTS 8      /**< constant-jerk segments of one DoF's main profile */
 #define XN_OTG_ROOT_SAMPLES 400    /**< samples of the fallback one-unknown search */
 #define XN_OTG_ROOT_BISECTIONS 200 /**< bisection steps per root, at most */

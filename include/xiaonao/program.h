@@ -90,7 +90,16 @@ typedef enum {
     XN_OP_POLICY_LOAD,       /**< path: a policy's folder (deploy.json and the ONNX file) */
     XN_OP_WALK,              /**< value[0..2]: vx, vy (m/s), yaw rate (rad/s); duration (0:
                                   go on at once) */
-    XN_OP_STAND              /**< the zero command; duration (0: go on at once) */
+    XN_OP_STAND,             /**< the policy's zero command, or (after balance load) standing
+                                  balance; duration (0: go on at once) */
+    XN_OP_BALANCE_LOAD,      /**< path: a humanoid's balance description (balance.json) */
+    XN_OP_PUSH,              /**< name: a body; value[0..2]: force (N, world); duration (s): a
+                                  simulated external push (the simulation backend applies it) */
+    XN_OP_POSTURE,           /**< name: a joint ("" with value[1] = 1: back to the start
+                                  posture); value[0]: its target (rad) for the balance posture */
+    XN_OP_HAND               /**< value[0]: 0 left, 1 right; value[1..3]: the hand's position (m)
+                                  from the pelvis, in the robot's heading frame; value[4]: 1 on,
+                                  0 off (the hand follows the posture) */
 } xn_op;
 
 /** What the controller does when it detects a collision (`set collision ...`). */
@@ -117,7 +126,7 @@ typedef struct {
     xn_real inertia[XN_PROGRAM_MAX_AXES]; /**< impedance joint ... inertia: the desired inertia
                                                per joint (kg m^2; 0: not shaped) */
     int ninertia;                         /**< how many were given (0: one for all) */
-    char path[256];                       /**< policy load: the folder or deploy.json */
+    char path[256]; /**< policy load: the folder or deploy.json; balance load: balance.json */
 } xn_instruction;
 
 /** A parsed program. */

@@ -13,6 +13,7 @@
 
 #include <stdint.h>
 
+#include "xiaonao/balance.h"
 #include "xiaonao/control.h"
 #include "xiaonao/hal.h"
 #include "xiaonao/model.h"
@@ -51,7 +52,12 @@ typedef enum {
                               time scale) */
     XN_EV_PFL_SPEED,     /**< a watched point moved faster than its power-and-force or
                               tool-speed limit allows: controlled stop (value: speed, m/s) */
-    XN_EV_POLICY_STOP    /**< a learned policy's supervisor stopped it (damping mode) */
+    XN_EV_POLICY_STOP,   /**< a learned policy's supervisor stopped it (damping mode) */
+    XN_EV_BALANCE_STEP,  /**< the balance controller took a recovery step (value: the steps) */
+    XN_EV_BALANCE_DAMP,  /**< the balance controller gave up into joint damping (the IMU was
+                              lost, the whole-body problem stayed infeasible) */
+    XN_EV_BALANCE_SLIP,  /**< a stance foot slipped (value: by how much, m) */
+    XN_EV_PUSH           /**< a simulated push started (value: the force, N) */
 } xn_event_code;
 
 /** One event: when, what, where, and a sentence for people. */
@@ -89,7 +95,7 @@ typedef enum {
 } xn_command_mode;
 
 #define XN_CTL_EVENT_RING 256   /**< events kept until drained */
-#define XN_CTL_SAMPLE_RING 8192 /**< log samples kept until drained */
+#define XN_CTL_SAMPLE_RING 4096 /**< log samples kept until drained */
 
 #define XN_SHAPER_TABLE_MAX 64 /**< identified poses in a shaper table */
 
@@ -132,6 +138,15 @@ typedef struct {
     const char *(*reason)(void *self);
 } xn_policy_hook;
 
+/** A humanoid's balance, for the program's `balance load` (then `stand`, `push`, `posture`,
+ * `hand`): the whole-body balance controller's configuration (balance.h: its feet, soles, torso,
+ * hands) and the IMU on the base it reads. The application (xn run: from the robot's
+ * balance.json) fills it; the controller copies what it needs at creation. */
+typedef struct {
+    xn_balance_config balance;
+    char imu[64]; /**< the base IMU's name among the robot's IMUs */
+} xn_humanoid_config;
+
 /** Configuration of a controller. Fill with xn_controller_config_init, then change fields.
  * Per-joint arrays are indexed by controlled joint (the order of the robot's commandable joints)
  * and hold up to XN_OTG_MAX_DOFS entries. */
@@ -155,6 +170,7 @@ typedef struct {
                                               refused); must outlive the controller */
     const xn_policy_hook *policy_hook;   /**< for `policy load` (NULL: the command is refused);
                                               must outlive the controller */
+    const xn_humanoid_config *humanoid;  /**< for `balance load` (NULL: the command is refused) */
     /* collision detection (`set collision`), per controlled joint: */
     xn_real collision_threshold[XN_OTG_MAX_DOFS];       /**< N m (default (NaN):
                                                              XN_COLLISION_THRESHOLD times the
@@ -194,6 +210,13 @@ typedef struct {
     xn_real q_ref[XN_OTG_MAX_DOFS], v_ref[XN_OTG_MAX_DOFS], a_ref[XN_OTG_MAX_DOFS];
     int has_tracker;    /**< 1: the robot has a position tracker; tracker holds its reading */
     xn_real tracker[3]; /**< the first tracker's position (m, world) */
+    /* a balancing humanoid (balance load): what its balance controller did this cycle */
+    int humanoid;                   /**< 1: the fields below are filled */
+    int phase, steps;               /**< xn_balance_phase; recovery steps so far */
+    xn_real com[3], dcm[2], cop[2]; /**< estimated CoM, capture point, commanded CoP (world) */
+    xn_real foot_force[2]; /**< the solved normal force under the left and right foot (N) */
+    int npolygon;          /**< the support polygon (world, counter-clockwise) */
+    xn_real polygon[8][2];
 } xn_ctl_sample;
 
 typedef struct xn_controller xn_controller;

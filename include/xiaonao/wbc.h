@@ -78,6 +78,11 @@ typedef struct xn_wbc xn_wbc;
 xn_wbc *xn_wbc_create(const xn_model *m, const xn_wbc_config *cfg);
 void xn_wbc_free(xn_wbc *w);
 
+/** Change contact c's friction coefficient (the pyramids of the next solves). */
+void xn_wbc_set_friction(xn_wbc *w, int contact, xn_real mu);
+/** Contact c's friction coefficient. */
+xn_real xn_wbc_friction(const xn_wbc *w, int contact);
+
 /** What the tasks aim at this cycle (world frame, SI units). Fill with xn_wbc_targets_init. */
 typedef struct {
     xn_real com[3], com_velocity[3]; /**< m and m/s */

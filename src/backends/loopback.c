@@ -154,8 +154,8 @@ static void lb_destroy(void *self) {
     free(lb);
 }
 
-static const xn_backend_ops loopback_ops = {"loopback", lb_read,    lb_write,
-                                            lb_advance, lb_destroy, lb_inject};
+static const xn_backend_ops loopback_ops = {"loopback", lb_read,   lb_write, lb_advance,
+                                            lb_destroy, lb_inject, NULL};
 
 static void set_err(xn_error *err, const char *msg) {
     if (!err) return;

@@ -30,6 +30,10 @@ typedef struct {
     int *track;                         /* per tracker: framepos sensor id */
     int *touch;                         /* per contact sensor: touch sensor id */
     uint64_t rng;
+    /* a push (xn_hal_push): the body, its force and the simulated time it ends */
+    int push_body;
+    xn_real push_force[3];
+    mjtNum push_end;
 } mujoco_backend;
 
 /* ---- noise: xorshift64* and Box-Muller (deterministic, no allocation) ---- */
@@ -131,6 +135,12 @@ static xn_status mj_advance(void *self, xn_hal *hal) {
     mjData *d = mb->d;
     (void)hal;
     for (int s = 0; s < mb->nsub; s++) {
+        if (mb->push_body > 0) { /* on for the push's time, then off */
+            int on = d->time < mb->push_end;
+            for (int a = 0; a < 3; a++)
+                d->xfrc_applied[6 * mb->push_body + a] = on ? mb->push_force[a] : 0;
+            if (!on) mb->push_body = 0;
+        }
         for (int i = 0; i < mb->n; i++) {
             int a = mb->act[i];
             if (a < 0) continue;
@@ -191,8 +201,22 @@ static void mj_destroy(void *self) {
     free(mb);
 }
 
-static const xn_backend_ops mujoco_ops = {"mujoco",   mj_read,    mj_write,
-                                          mj_advance, mj_destroy, mj_inject};
+static xn_status mj_push(void *self, xn_hal *hal, const char *body, const xn_real force[3],
+                         xn_real duration) {
+    mujoco_backend *mb = self;
+    (void)hal;
+    int b = mj_name2id(mb->m, mjOBJ_BODY, body);
+    if (b <= 0) return XN_ERR_NOT_FOUND; /* the world cannot be pushed */
+    if (mb->push_body > 0 && mb->push_body != b)
+        for (int a = 0; a < 3; a++) mb->d->xfrc_applied[6 * mb->push_body + a] = 0;
+    mb->push_body = b;
+    memcpy(mb->push_force, force, sizeof mb->push_force);
+    mb->push_end = mb->d->time + duration;
+    return XN_OK;
+}
+
+static const xn_backend_ops mujoco_ops = {"mujoco",   mj_read,   mj_write, mj_advance,
+                                          mj_destroy, mj_inject, mj_push};
 
 static xn_status fail(xn_error *err, const char *scene, xn_status st, const char *msg) {
     if (err) {

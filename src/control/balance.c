@@ -13,6 +13,7 @@
 #define SWING_REPLAN 0.7   /* the foothold is planned again until this fraction of the swing */
 #define SWING_LOWERING 0.1 /* s the foot keeps going down past the swing's end */
 #define SWING_DESCENT 0.05 /* m/s it goes down then */
+#define XN_BALANCE_HOLD_CYCLES 5 /* a failed solve holds the last torques this many cycles */
 
 struct xn_balance {
     const xn_model *m;
@@ -31,6 +32,8 @@ struct xn_balance {
     xn_real lift[3], foothold[2], foot_yaw, ground;
     xn_real comv_f[3]; /* the CoM velocity, low-passed */
     int filtered;
+    xn_real *tau_last; /* the last solved torques, held through a failed solve */
+    int failed;        /* solves failed in a row */
 };
 
 void xn_balance_config_init(xn_balance_config *c) {
@@ -66,7 +69,8 @@ xn_balance *xn_balance_create(const xn_model *m, const xn_balance_config *cfg) {
     b->d = xn_data_create(m);
     b->posture = calloc((size_t)m->nq, sizeof *b->posture);
     b->Jcom = calloc(3 * (size_t)m->nv, sizeof *b->Jcom);
-    if (!b->w || !b->d || !b->posture || !b->Jcom) {
+    b->tau_last = calloc((size_t)m->nv, sizeof *b->tau_last);
+    if (!b->w || !b->d || !b->posture || !b->Jcom || !b->tau_last) {
         xn_balance_free(b);
         return NULL;
     }
@@ -80,12 +84,21 @@ void xn_balance_free(xn_balance *b) {
     xn_data_free(b->d);
     free(b->posture);
     free(b->Jcom);
+    free(b->tau_last);
     free(b);
 }
 
 const unsigned char *xn_balance_stance(const xn_balance *b) { return b->stance; }
 
 xn_wbc_targets *xn_balance_targets(xn_balance *b) { return &b->t; }
+
+xn_real *xn_balance_posture(xn_balance *b) { return b->posture; }
+
+xn_real xn_balance_friction(const xn_balance *b) { return xn_wbc_friction(b->w, 0); }
+
+void xn_balance_set_friction(xn_balance *b, xn_real mu) {
+    for (int f = 0; f < 2; f++) xn_wbc_set_friction(b->w, f, mu);
+}
 
 static void rot_z(xn_real yaw, xn_real R[9]) {
     xn_real c = cos(yaw), s = sin(yaw);
@@ -138,6 +151,7 @@ void xn_balance_reset(xn_balance *b, const xn_real *q, const xn_real *posture) {
     b->t_phase = 0;
     b->t_stand = b->cfg.min_double_support;
     b->filtered = 0;
+    b->failed = XN_BALANCE_HOLD_CYCLES; /* nothing solved yet to hold */
 }
 
 /* Where foot `swing` should land when the other stands at stance_foot with its centre of
@@ -311,8 +325,16 @@ xn_status xn_balance_update(xn_balance *b, const xn_real *q, const xn_real *v, x
         c->height_kp * (b->ground + b->height - com[2]) - c->height_kd * comv[2];
     xn_wbc_result res;
     xn_status s = xn_wbc_solve(b->w, q, v, t, b->stance, tau, &res);
-    int damped = s != XN_OK;
-    if (damped) damping(b, v, tau);
+    int damped = 0;
+    if (s == XN_OK) {
+        memcpy(b->tau_last, tau, (size_t)nv * sizeof(xn_real));
+        b->failed = 0;
+    } else if (++b->failed <= XN_BALANCE_HOLD_CYCLES) { /* one bad cycle: hold */
+        memcpy(tau, b->tau_last, (size_t)nv * sizeof(xn_real));
+    } else {
+        damped = 1;
+        damping(b, v, tau);
+    }
     if (st) {
         st->phase = damped ? XN_BALANCE_DAMPING : b->phase;
         st->steps = b->steps;

@@ -21,6 +21,7 @@ struct xn_base_estimator {
     xn_real corner[XN_ESTIMATOR_MAX_FEET][4][3];
     xn_real contact[XN_ESTIMATOR_MAX_FEET][3]; /* the anchored point, in the foot frame */
     xn_real *J, *qtmp;
+    xn_real slip; /* at the last update: how far apart the stance feet put the base */
 };
 
 /* A foot whose lowest and highest corners differ by more than this stands on an edge or a
@@ -121,6 +122,7 @@ void xn_base_estimator_update(xn_base_estimator *e, xn_real *q, xn_real *v, cons
     xn_quat_to_rot(q + 3, R);
     relative_feet(e, q, rel, pt);
     int n = 0;
+    xn_real each[XN_ESTIMATOR_MAX_FEET][3];
     for (int f = 0; f < e->nfeet; f++) {
         int on = !stance || stance[f];
         int moved = memcmp(pt[f], e->contact[f], sizeof pt[f]) != 0;
@@ -131,8 +133,11 @@ void xn_base_estimator_update(xn_base_estimator *e, xn_real *q, xn_real *v, cons
         memcpy(e->contact[f], pt[f], sizeof pt[f]);
         e->was_stance[f] = (unsigned char)on;
         if (!on) continue;
+        for (int a = 0; a < 3; a++) {
+            each[n][a] = e->anchor[f][a] - rel[f][a];
+            pos[a] += each[n][a];
+        }
         n++;
-        for (int a = 0; a < 3; a++) pos[a] += e->anchor[f][a] - rel[f][a];
         /* the contact point stands still: R v_lin + (the rest of its Jacobian) (w, qd) = 0 */
         memcpy(e->qtmp, q, (size_t)m->nq * sizeof(xn_real));
         xn_dyn_frame_jacobian_at(m, e->d, e->qtmp, e->frame[f], XN_LOCAL_WORLD_ALIGNED, e->J);
@@ -152,9 +157,18 @@ void xn_base_estimator_update(xn_base_estimator *e, xn_real *q, xn_real *v, cons
         for (int a = 0; a < 3; a++) /* v_lin = -R' rest */
             vel[a] -= R[a] * rest[0] + R[3 + a] * rest[1] + R[6 + a] * rest[2];
     }
+    e->slip = 0;
+    for (int i = 0; i < n; i++)
+        for (int k = i + 1; k < n; k++) {
+            xn_real d = hypot(hypot(each[i][0] - each[k][0], each[i][1] - each[k][1]),
+                              each[i][2] - each[k][2]);
+            if (d > e->slip) e->slip = d;
+        }
     if (n == 0) return; /* no foot on the ground: keep the last position (flight) */
     for (int a = 0; a < 3; a++) {
         q[a] = pos[a] / n;
         v[a] = vel[a] / n;
     }
 }
+
+xn_real xn_base_estimator_slip(const xn_base_estimator *e) { return e->slip; }

@@ -154,6 +154,14 @@ static void add_task(xn_real *H, xn_real *g, int n, int nv, const xn_real *A, co
     }
 }
 
+void xn_wbc_set_friction(xn_wbc *w, int contact, xn_real mu) {
+    if (contact >= 0 && contact < w->cfg.ncontact && mu > 0) w->cfg.contact[contact].mu = mu;
+}
+
+xn_real xn_wbc_friction(const xn_wbc *w, int contact) {
+    return contact >= 0 && contact < w->cfg.ncontact ? w->cfg.contact[contact].mu : 0;
+}
+
 void xn_wbc_targets_init(xn_wbc *w, const xn_real *q, xn_wbc_targets *t) {
     const xn_model *m = w->m;
     xn_data *d = w->d;

@@ -35,6 +35,10 @@ const char *xn_event_str(xn_event_code c) {
     case XN_EV_PFL_SLOWED: return "pfl-slowed";
     case XN_EV_PFL_SPEED: return "pfl-speed";
     case XN_EV_POLICY_STOP: return "policy-stop";
+    case XN_EV_BALANCE_STEP: return "balance-step";
+    case XN_EV_BALANCE_DAMP: return "balance-damping";
+    case XN_EV_BALANCE_SLIP: return "balance-slip";
+    case XN_EV_PUSH: return "push";
     }
     return "unknown";
 }
@@ -402,6 +406,7 @@ xn_status xn_controller_create(xn_model *m, xn_hal *hal, const xn_program *progr
         if (st == XN_OK) st = make_shapers(c, err);
         if (st == XN_OK) st = xn_ctl_comply_prepare(c, err);
         if (st == XN_OK) st = xn_ctl_policy_prepare(c, err);
+        if (st == XN_OK) st = xn_ctl_humanoid_prepare(c, err);
         if (st != XN_OK) {
             xn_controller_free(c);
             return st;
@@ -423,6 +428,7 @@ void xn_controller_free(xn_controller *c) {
     xn_compliance_free(c->comp);
     xn_ik_free(c->ik);
     free(c->policy_id);
+    xn_ctl_humanoid_free(c);
     free(c->Kj);
     free(c->Dj);
     free(c->Mj);
@@ -585,7 +591,8 @@ int xn_ctl_observer_step(xn_controller *c) {
 
 static void detect_collision(xn_controller *c) {
     /* in a compliant mode contact is what is asked for: the observer waits */
-    if (c->coll_kind < 0 || c->reacted || c->act == ACT_COMPLY || c->policy_active) return;
+    if (c->coll_kind < 0 || c->reacted || c->act == ACT_COMPLY || c->policy_active || c->hum_active)
+        return;
     if (xn_ctl_observer_step(c) > 0) react(c, xn_observer_isolate(c->obs, c->m, c->v));
 }
 
@@ -593,7 +600,9 @@ static void detect_collision(xn_controller *c) {
  * under the limits; this catches what it could not foresee (a blend, a changed override). */
 #define PFL_TOLERANCE 1.05
 static void monitor_speed(xn_controller *c) {
-    if (!c->pfl || !xn_pfl_active(c->pfl) || c->act == ACT_COMPLY || c->policy_active) return;
+    if (!c->pfl || !xn_pfl_active(c->pfl) || c->act == ACT_COMPLY || c->policy_active ||
+        c->hum_active)
+        return;
     xn_pfl_check ck;
     xn_pfl_check_motion(c->pfl, c->m, c->d, c->q_ref, c->v_ref, &ck);
     if (ck.point < 0 || ck.speed <= PFL_TOLERANCE * ck.allowed) return;
@@ -727,7 +736,8 @@ static void follow_path(xn_controller *c) {
 
 /* The reference for this cycle from the trajectory generator. */
 static void update_reference(xn_controller *c) {
-    if (c->policy_active) { /* the policy's own targets: the reference is where the joints are */
+    if (c->policy_active || c->hum_active) { /* the whole robot's own controller: the reference
+                                                 is where the joints are */
         for (int k = 0; k < c->nj; k++) {
             c->q_ref[c->qadr[k]] = c->q[c->qadr[k]];
             c->v_ref[c->vadr[k]] = c->v[c->vadr[k]];
@@ -843,6 +853,10 @@ static void command_drives(xn_controller *c) {
         xn_ctl_policy_step(c);
         return;
     }
+    if (c->hum_active || c->bal) {
+        xn_ctl_humanoid_step(c);
+        return;
+    }
     if (c->act == ACT_COMPLY && c->state == XN_CTL_RUNNING && c->comply_op != XN_OP_ADMITTANCE) {
         xn_ctl_comply_torque(c);
         return;
@@ -891,6 +905,8 @@ static void record(xn_controller *c) {
     }
     s->has_tracker = c->hal->ntracker > 0;
     if (s->has_tracker) memcpy(s->tracker, c->hal->tracker[0].position, sizeof s->tracker);
+    s->humanoid = 0;
+    if (c->hum_active) xn_ctl_humanoid_record(c, s);
     push_sample(c);
 }
 

@@ -52,6 +52,14 @@ xn_status xn_hal_inject(xn_hal *hal, int joint, xn_inject_kind kind) {
     return hal->ops->inject(hal->self, hal, joint, kind);
 }
 
+xn_status xn_hal_push(xn_hal *hal, const char *body, const xn_real force[3], xn_real duration) {
+    if (!hal->ops->push) return XN_ERR_UNSUPPORTED;
+    if (!body || !(duration >= 0) || !isfinite(duration) || !isfinite(force[0]) ||
+        !isfinite(force[1]) || !isfinite(force[2]))
+        return XN_ERR_RANGE;
+    return hal->ops->push(hal->self, hal, body, force, duration);
+}
+
 void xn_hal_close(xn_hal *hal) {
     if (!hal) return;
     if (hal->ops && hal->ops->destroy) hal->ops->destroy(hal->self);

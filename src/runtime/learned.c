@@ -50,9 +50,8 @@ xn_status xn_ctl_policy_prepare(xn_controller *c, xn_error *err) {
             }
             c->policy_id[i] = id;
             loaded = 1;
-        } else if ((in->op == XN_OP_WALK || in->op == XN_OP_STAND) && !loaded) {
-            return prep_fail(err, c, in,
-                             "walk and stand command a policy: put 'policy load ...' before");
+        } else if (in->op == XN_OP_WALK && !loaded) {
+            return prep_fail(err, c, in, "walk commands a policy: put 'policy load ...' before");
         }
     }
     return XN_OK;

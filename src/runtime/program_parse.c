@@ -661,11 +661,10 @@ static int parse_admittance(lexer *lx, const pose_table *pt, xn_instruction *in)
     return duration(lx, in, "admittance");
 }
 
-/* `policy load PATH`: the rest of the line (quotes optional) is the path. */
-static int parse_policy(lexer *lx, const pose_table *pt, xn_instruction *in) {
-    (void)pt;
+/* `policy load PATH`, `balance load PATH`: the rest of the line (quotes optional) is the path. */
+static int load_path(lexer *lx, xn_instruction *in, const char *command, const char *what) {
     if (!is_word(&lx->tok, "load"))
-        return fail(lx, lx->tok.column, "expected 'load' after policy, found %s",
+        return fail(lx, lx->tok.column, "expected 'load' after %s, found %s", command,
                     describe(&lx->tok));
     size_t start = lx->pos;
     while (start < lx->len && (lx->s[start] == ' ' || lx->s[start] == '\t')) start++;
@@ -678,16 +677,94 @@ static int parse_policy(lexer *lx, const pose_table *pt, xn_instruction *in) {
         start++;
         end--;
     }
-    if (end == start)
-        return fail(lx, (int)start + 1, "expected the policy's folder after 'policy load'");
+    if (end == start) return fail(lx, (int)start + 1, "expected %s after '%s load'", what, command);
     if (end - start >= sizeof in->path)
         return fail(lx, (int)start + 1, "the path is too long (%zu characters at most)",
                     sizeof in->path - 1);
-    in->op = XN_OP_POLICY_LOAD;
     memcpy(in->path, lx->s + start, end - start);
     in->path[end - start] = 0;
     lx->pos = lx->len;
     return next(lx);
+}
+
+static int parse_policy(lexer *lx, const pose_table *pt, xn_instruction *in) {
+    (void)pt;
+    in->op = XN_OP_POLICY_LOAD;
+    return load_path(lx, in, "policy", "the policy's folder");
+}
+
+static int parse_balance(lexer *lx, const pose_table *pt, xn_instruction *in) {
+    (void)pt;
+    in->op = XN_OP_BALANCE_LOAD;
+    return load_path(lx, in, "balance", "the robot's balance description (balance.json)");
+}
+
+/* `push BODY FX FY FZ [for T]`: a force on a body (N, world), 0.1 s by default */
+static int parse_push(lexer *lx, const pose_table *pt, xn_instruction *in) {
+    (void)pt;
+    in->op = XN_OP_PUSH;
+    if (lx->tok.kind != T_WORD)
+        return fail(lx, lx->tok.column, "expected the body to push (a name), found %s",
+                    describe(&lx->tok));
+    snprintf(in->name, sizeof in->name, "%s", lx->tok.text);
+    if (next(lx) < 0) return -1;
+    static const char *const what[3] = {"the force along x (N)", "the force along y (N)",
+                                        "the force along z (N)"};
+    for (int k = 0; k < 3; k++) {
+        int col = lx->tok.column;
+        if (number(lx, what[k], "", &in->value[k]) < 0) return -1;
+        if (fabs(in->value[k]) > 5000) return fail(lx, col, "%s must be within +-5000", what[k]);
+    }
+    in->duration = 0.1;
+    if (lx->tok.kind == T_END) return 0;
+    int col = lx->tok.kind == T_WORD ? lx->tok.column : 0;
+    if (duration(lx, in, "push") < 0) return -1;
+    if (in->duration > 10) return fail(lx, col, "a push lasts at most 10 s");
+    return 0;
+}
+
+/* `posture JOINT ANGLE` (rad, or deg), `posture home` */
+static int parse_posture(lexer *lx, const pose_table *pt, xn_instruction *in) {
+    (void)pt;
+    in->op = XN_OP_POSTURE;
+    if (lx->tok.kind != T_WORD)
+        return fail(lx, lx->tok.column, "expected a joint's name or 'home', found %s",
+                    describe(&lx->tok));
+    if (is_word(&lx->tok, "home")) {
+        in->value[1] = 1;
+        if (next(lx) < 0) return -1;
+        return end_of_line(lx, "posture");
+    }
+    snprintf(in->name, sizeof in->name, "%s", lx->tok.text);
+    if (next(lx) < 0) return -1;
+    if (number(lx, "the joint's angle (rad, or deg)", "d", &in->value[0]) < 0) return -1;
+    return end_of_line(lx, "posture");
+}
+
+/* `hand left|right X Y Z` (m, from the pelvis in the heading frame), `hand left|right off` */
+static int parse_hand(lexer *lx, const pose_table *pt, xn_instruction *in) {
+    (void)pt;
+    in->op = XN_OP_HAND;
+    if (!is_word(&lx->tok, "left") && !is_word(&lx->tok, "right"))
+        return fail(lx, lx->tok.column, "expected 'left' or 'right' after hand, found %s",
+                    describe(&lx->tok));
+    in->value[0] = is_word(&lx->tok, "right");
+    if (next(lx) < 0) return -1;
+    if (is_word(&lx->tok, "off")) {
+        in->value[4] = 0;
+        if (next(lx) < 0) return -1;
+        return end_of_line(lx, "hand");
+    }
+    static const char *const what[3] = {"the hand's x (m, forward)", "the hand's y (m, left)",
+                                        "the hand's z (m, up)"};
+    for (int k = 0; k < 3; k++) {
+        int col = lx->tok.column;
+        if (number(lx, what[k], "", &in->value[1 + k]) < 0) return -1;
+        if (fabs(in->value[1 + k]) > 1.5)
+            return fail(lx, col, "%s must be within 1.5 m of the pelvis", what[k]);
+    }
+    in->value[4] = 1;
+    return end_of_line(lx, "hand");
 }
 
 /* `walk VX VY WZ [for T]`, `stand [for T]` */
@@ -724,6 +801,8 @@ static const struct {
     {"wait", parse_wait},           {"set", parse_set},     {"stop", parse_stop},
     {"impedance", parse_impedance}, {"guide", parse_guide}, {"admittance", parse_admittance},
     {"policy", parse_policy},       {"walk", parse_walk},   {"stand", parse_stand},
+    {"balance", parse_balance},     {"push", parse_push},   {"posture", parse_posture},
+    {"hand", parse_hand},
 };
 
 /* pass 1: `pose NAME = [...]` lines */

@@ -268,9 +268,19 @@ void xn_ctl_program_step(xn_controller *c) {
             xn_ctl_policy_instruction(c, in);
             c->pc++;
             break;
+        case XN_OP_BALANCE_LOAD:
+        case XN_OP_PUSH:
+        case XN_OP_POSTURE:
+        case XN_OP_HAND:
+            xn_ctl_humanoid_instruction(c, in);
+            c->pc++;
+            break;
         case XN_OP_WALK:
         case XN_OP_STAND:
-            xn_ctl_policy_instruction(c, in);
+            if (c->hum_active && in->op == XN_OP_STAND)
+                xn_ctl_humanoid_instruction(c, in);
+            else
+                xn_ctl_policy_instruction(c, in);
             if (in->duration > 0) {
                 c->wait_end_ns = c->time_ns + (int64_t)llround(in->duration * 1e9);
                 c->act = ACT_WAIT_TIME;

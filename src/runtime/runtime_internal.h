@@ -6,6 +6,7 @@
 #include <stdatomic.h>
 
 #include "xiaonao/compliance.h"
+#include "xiaonao/estimator.h"
 #include "xiaonao/ik.h"
 #include "xiaonao/observer.h"
 #include "xiaonao/path.h"
@@ -121,6 +122,17 @@ struct xn_controller {
     int policy_active;  /* the policy drives the joints */
     int policy_stopped; /* its supervisor stopped it */
 
+    /* a balancing humanoid (balance load, stand, posture, hand; humanoid.c) */
+    xn_balance *bal;
+    xn_base_estimator *est;
+    int hum_active, hum_damping, hum_imu, hum_failures, hum_stepping;
+    int *hum_joint;         /* per model DoF: the robot joint (-1: the floating base) */
+    xn_real *hum_q, *hum_v; /* nq, nv: the estimated state */
+    xn_real *hum_tau;       /* nv */
+    xn_real *hum_posture0;  /* nq: the posture at the start (posture home) */
+    xn_real hand_offset[2][3];
+    xn_balance_status bstat;
+
     /* compliant modes (impedance, guide, admittance) */
     xn_compliance *comp;
     xn_cartesian_law law;
@@ -160,6 +172,12 @@ xn_status xn_ctl_comply_prepare(xn_controller *c, xn_error *err);
 
 /* learned.c: policies through the hook */
 xn_status xn_ctl_policy_prepare(xn_controller *c, xn_error *err);
+/* humanoid.c: balance load, stand, push, posture, hand */
+xn_status xn_ctl_humanoid_prepare(xn_controller *c, xn_error *err);
+void xn_ctl_humanoid_instruction(xn_controller *c, const xn_instruction *in);
+void xn_ctl_humanoid_step(xn_controller *c);
+void xn_ctl_humanoid_record(const xn_controller *c, xn_ctl_sample *s);
+void xn_ctl_humanoid_free(xn_controller *c);
 void xn_ctl_policy_instruction(xn_controller *c, const xn_instruction *in);
 void xn_ctl_policy_step(xn_controller *c);
 

@@ -11,6 +11,7 @@
 
 #include "cli.h"
 #include "io/json.h"
+#include "run_balance.h"
 #include "run_report.h"
 #include "run_walk.h"
 #include "vibration.h"
@@ -243,6 +244,8 @@ typedef struct {
     /* a walking robot */
     xn_policy_hook *hook;
     walk_log *walk;
+    /* a balancing humanoid */
+    balance_log *bal;
 } run_state;
 
 /* Keep the program's text so that progress can show each line as it starts. */
@@ -318,6 +321,7 @@ static void drain(run_state *rs) {
             if (tracking && fabs(s.tau[k]) > rs->max_tau[k]) rs->max_tau[k] = fabs(s.tau[k]);
         }
         rs->samples++;
+        if (rs->bal) balance_log_add(rs->bal, &s);
         if (rs->log) {
             fprintf(rs->log, "%.6f,%d,%s", (double)s.time_ns * 1e-9, s.line,
                     xn_ctl_state_str(s.state));
@@ -530,11 +534,26 @@ int xn_cmd_run(int argc, char **argv) {
         xn_program_free(prog);
         return 1;
     }
+    /* a program that loads a balance description runs on the robot it names, from its keyframe */
+    static xn_humanoid_config hum;
+    static char bal_scene[1024], bal_key[64];
+    int have_bal = 0;
+    if (balance_describe(prog, program_path, &hum, &have_bal, bal_scene, sizeof bal_scene, bal_key,
+                         sizeof bal_key)) {
+        xn_program_free(prog);
+        return 1;
+    }
+    if (have_bal && !robot && bal_scene[0]) robot = bal_scene;
     if (!robot) robot = XN_DEFAULT_ROBOT;
     /* the controller's model: the scene itself, or (--model) a different description, such as
      * the rigid model of a robot whose simulation has elastic joints */
     xn_model *m = xn_cli_load(model_path ? model_path : robot, 0, 0);
     if (!m) {
+        xn_program_free(prog);
+        return 1;
+    }
+    if (have_bal && balance_bind(NULL, m, &hum)) {
+        xn_model_free(m);
         xn_program_free(prog);
         return 1;
     }
@@ -567,6 +586,7 @@ int xn_cmd_run(int argc, char **argv) {
         mo.position_noise = noise;
         mo.drive.kp = drive_gains[0];
         mo.drive.kd = drive_gains[1];
+        if (have_bal && bal_key[0]) mo.keyframe = bal_key;
         st = xn_mujoco_open(robot, &mo, &hal, &err);
 #else
         st = XN_ERR_UNSUPPORTED;
@@ -598,6 +618,7 @@ int xn_cmd_run(int argc, char **argv) {
         cfg.shaper_table = &table;
     }
     cfg.policy_hook = hook;
+    if (have_bal) cfg.humanoid = &hum;
     const char *limits_source = rl->source;
     if (have_limits && apply_limits(rl, limits_path, &cfg, hal)) goto out;
     st = xn_controller_create(m, hal, prog, &cfg, &c, &err);
@@ -634,6 +655,7 @@ int xn_cmd_run(int argc, char **argv) {
     rs->hal = hal;
     rs->hook = hook;
     if (hook) rs->walk = walk_log_create();
+    if (have_bal) rs->bal = balance_log_create();
     rs->inject_joint = -1;
     if (inject && (realtime || parse_inject(inject, hal, rs))) {
         if (realtime) xn_cli_error("--inject works in simulation (without --realtime)");
@@ -708,9 +730,12 @@ int xn_cmd_run(int argc, char **argv) {
         }
     }
     char *walk_html = rs->walk ? walk_log_write(rs->walk, prog, report_dir, stdout) : NULL;
+    char *bal_html =
+        rs->bal ? balance_log_write(rs->bal, report_dir ? report_dir : ".", stdout) : NULL;
     if (report_dir) {
         xn_run_summary sum = {0};
         sum.locomotion_html = walk_html;
+        sum.balance_html = bal_html;
         sum.program = program_path;
         sum.robot = robot;
         sum.backend = hal->ops->name;
@@ -730,6 +755,7 @@ int xn_cmd_run(int argc, char **argv) {
             printf("  report       %s/index.html\n", report_dir);
     }
     free(walk_html);
+    free(bal_html);
     rc = rs->faulted ? 3 : 0;
 out:
     if (logf) fclose(logf);
@@ -738,6 +764,7 @@ out:
         free(rs->lines);
         free(rs->source);
         walk_log_free(rs->walk);
+        balance_log_free(rs->bal);
     }
     free(rs);
     xn_controller_free(c);

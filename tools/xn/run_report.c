@@ -78,6 +78,32 @@ static int write_script(const char *dir, const char *log_csv, const xn_run_summa
                 "unset multiplot\n",
                 dir, dir, dir, dir, dir);
     }
+    if (s->balance_html) {
+        /* a balancing humanoid: CoM, capture point and CoP against time, the feet's forces,
+         * and the support polygons in the plane with the CoM's and the capture point's paths */
+        fprintf(f,
+                "set output '%s/balance.png'\nset terminal pngcairo size 1000,1000 font "
+                "'sans,10'\nunset logscale\nset datafile separator whitespace\n"
+                "set multiplot layout 3,1\nset key top right\nset xlabel 'time (s)'\n"
+                "set ylabel 'x (m)'\nset title 'Centre of mass, capture point and centre of "
+                "pressure (world)'\nplot '%s/balance.dat' using 1:2 with lines lw 2 title 'CoM', "
+                "'' using 1:5 with lines lw 2 title 'capture point', '' using 1:7 with lines dt 2 "
+                "title 'CoP (commanded)'\nset title ''\nset ylabel 'y (m)'\nplot "
+                "'%s/balance.dat' using 1:3 with lines lw 2 title 'CoM', '' using 1:6 with lines "
+                "lw 2 title 'capture point', '' using 1:8 with lines dt 2 title 'CoP'\n"
+                "set ylabel 'normal force (N)'\nplot '%s/balance.dat' using 1:9 with lines lw 2 "
+                "title 'left foot', '' using 1:10 with lines lw 2 title 'right foot'\n"
+                "unset multiplot\n",
+                dir, dir, dir, dir);
+        fprintf(f,
+                "set output '%s/support.png'\nset terminal pngcairo size 800,800 font 'sans,10'\n"
+                "set size ratio -1\nset xlabel 'x (m)'\nset ylabel 'y (m)'\nset title 'Support "
+                "polygons (gray), the CoM and the capture point in the plane'\n"
+                "plot '%s/support.dat' using 1:2 with lines lc rgb 'gray' title 'support "
+                "polygon', '%s/balance.dat' using 2:3 with lines lw 2 title 'CoM', '' using 5:6 "
+                "with lines lw 1 title 'capture point'\nset size noratio\n",
+                dir, dir, dir);
+    }
     fclose(f);
     /* the histogram's data: bin centre (us) and count, up to the last occupied bin */
     snprintf(path, sizeof path, "%s/cycle_hist.dat", dir);
@@ -167,6 +193,14 @@ int xn_run_write_report(const char *dir, const char *log_csv, const xn_run_summa
               f);
         fputs(s->locomotion_html, f);
         if (plotted) fputs("<p><img src=\"locomotion.png\" width=\"1000\"></p>\n", f);
+    }
+    if (s->balance_html) {
+        fputs("<h2>Balance</h2>\n", f);
+        fputs(s->balance_html, f);
+        if (plotted)
+            fputs("<p><img src=\"balance.png\" width=\"1000\"></p>\n"
+                  "<p><img src=\"support.png\" width=\"800\"></p>\n",
+                  f);
     }
     if (plotted) {
         const char *imgs[] = {"tracking_error", "torque", "position", "cycle_times"};

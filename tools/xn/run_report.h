@@ -14,6 +14,8 @@ typedef struct {
     const xn_vib_report *vibration; /* residual vibration per motion, or NULL */
     const char *locomotion_html;    /* a walking robot: the per-line table (locomotion.dat
                                        beside it), or NULL */
+    const char *balance_html;       /* a balancing humanoid: its summary (balance.dat and
+                                       support.dat beside it), or NULL */
 } xn_run_summary;
 
 /* Write DIR/index.html and the plots (PNG files in DIR, drawn by gnuplot from the CSV log). Returns

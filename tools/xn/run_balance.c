@@ -1,0 +1,279 @@
+/* xn run and a balancing humanoid (see run_balance.h). SPDX-License-Identifier: Apache-2.0 */
+#include "run_balance.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "io/json.h"
+
+/* what the description names, until the model is loaded */
+static struct {
+    char path[1024];
+    char foot[2][64], torso[64], hand[2][64];
+    double corner[2][4][3], friction[2];
+    int stepping;
+} desc;
+
+static int desc_fail(const char *path, const char *what) {
+    return xn_cli_error("%s: %s", path, what);
+}
+
+static int text(const xn_json *j, const char *key, char *out, size_t cap) {
+    const xn_json *v = xn_json_get(j, key);
+    out[0] = 0;
+    if (!v) return 0;
+    if (v->type != XN_JSON_STRING || strlen(v->str) >= cap) return -1;
+    snprintf(out, cap, "%s", v->str);
+    return 1;
+}
+
+static int parse(const char *path, const xn_json *j, xn_humanoid_config *h, char *scene,
+                 size_t scene_cap, char *keyframe, size_t keyframe_cap) {
+    if (j->type != XN_JSON_OBJECT) return desc_fail(path, "not a JSON object");
+    char model[512];
+    if (text(j, "model", model, sizeof model) < 0)
+        return desc_fail(path, "\"model\" must be a file name (the robot's scene)");
+    scene[0] = 0;
+    if (model[0]) { /* relative to the description */
+        const char *slash = strrchr(path, '/');
+        int dir = model[0] == '/' || !slash ? 0 : (int)(slash - path + 1);
+        snprintf(scene, scene_cap, "%.*s%s", dir, path, model);
+    }
+    if (text(j, "keyframe", keyframe, keyframe_cap) < 0)
+        return desc_fail(path, "\"keyframe\" must be a keyframe's name");
+    if (text(j, "imu", h->imu, sizeof h->imu) <= 0)
+        return desc_fail(path, "\"imu\": the base IMU's name is required");
+    if (text(j, "torso", desc.torso, sizeof desc.torso) < 0)
+        return desc_fail(path, "\"torso\" must be a frame's name");
+    const xn_json *hands = xn_json_get(j, "hands");
+    desc.hand[0][0] = desc.hand[1][0] = 0;
+    if (hands) {
+        if (hands->type != XN_JSON_ARRAY || hands->n != 2 ||
+            hands->items[0].type != XN_JSON_STRING || hands->items[1].type != XN_JSON_STRING)
+            return desc_fail(path, "\"hands\" must be two frame names (left, right)");
+        for (int k = 0; k < 2; k++)
+            snprintf(desc.hand[k], sizeof desc.hand[k], "%s", hands->items[k].str);
+    }
+    const xn_json *feet = xn_json_get(j, "feet");
+    if (!feet || feet->type != XN_JSON_ARRAY || feet->n != 2)
+        return desc_fail(path, "\"feet\" must list two feet (left, right)");
+    for (int f = 0; f < 2; f++) {
+        const xn_json *ft = &feet->items[f];
+        if (ft->type != XN_JSON_OBJECT || text(ft, "frame", desc.foot[f], sizeof desc.foot[f]) <= 0)
+            return desc_fail(path, "each foot needs \"frame\": its sole's frame");
+        const xn_json *cs = xn_json_get(ft, "corners");
+        if (!cs || cs->type != XN_JSON_ARRAY || cs->n != 4)
+            return desc_fail(path, "each foot needs \"corners\": four points of its sole (m)");
+        for (int k = 0; k < 4; k++)
+            if (xn_json_reals(&cs->items[k], desc.corner[f][k], 3) != 3)
+                return desc_fail(path, "a sole corner is three numbers (m, in the foot frame)");
+        const xn_json *mu = xn_json_get(ft, "friction");
+        desc.friction[f] = mu && mu->type == XN_JSON_NUMBER ? mu->num : 0.8;
+        if (!(desc.friction[f] > 0 && desc.friction[f] <= 2))
+            return desc_fail(path, "a foot's \"friction\" must be in (0, 2]");
+    }
+    const xn_json *st = xn_json_get(j, "stepping");
+    desc.stepping = !st || (st->type == XN_JSON_BOOL && st->num != 0);
+    return 0;
+}
+
+int balance_describe(const xn_program *prog, const char *program_path, xn_humanoid_config *h,
+                     int *found, char *scene, size_t scene_cap, char *keyframe,
+                     size_t keyframe_cap) {
+    *found = 0;
+    for (int i = 0; i < prog->n; i++) {
+        const xn_instruction *in = &prog->ins[i];
+        if (in->op != XN_OP_BALANCE_LOAD) continue;
+        /* relative to the working directory, else to the program's folder */
+        const char *slash = strrchr(program_path, '/');
+        FILE *probe = fopen(in->path, "rb");
+        if (probe) {
+            fclose(probe);
+            snprintf(desc.path, sizeof desc.path, "%s", in->path);
+        } else {
+            snprintf(desc.path, sizeof desc.path, "%.*s%s",
+                     in->path[0] != '/' && slash ? (int)(slash - program_path + 1) : 0,
+                     program_path, in->path);
+        }
+        size_t len = 0;
+        char *body = xn_cli_slurp(desc.path, &len);
+        if (!body) {
+            fprintf(stderr, "xn: %s:%d: cannot read the balance description '%s'\n", program_path,
+                    in->line, in->path);
+            return 1;
+        }
+        char eb[256];
+        xn_json *j = xn_json_parse(body, len, eb, sizeof eb);
+        free(body);
+        if (!j) {
+            fprintf(stderr, "xn: %s:%d: %s: %s\n", program_path, in->line, desc.path, eb);
+            return 1;
+        }
+        memset(h, 0, sizeof *h);
+        int rc = parse(desc.path, j, h, scene, scene_cap, keyframe, keyframe_cap);
+        xn_json_free(j);
+        if (rc) {
+            fprintf(stderr, "xn: %s:%d: in the balance description above\n", program_path,
+                    in->line);
+            return 1;
+        }
+        *found = 1;
+        return 0;
+    }
+    return 0;
+}
+
+static int frame(const xn_model *m, const char *name, const char *what, int *out) {
+    *out = name[0] ? xn_model_frame_id(m, name) : -1;
+    if (name[0] && *out < 0)
+        return xn_cli_error("%s: the model has no frame '%s' (%s)", desc.path, name, what);
+    return 0;
+}
+
+int balance_bind(const char *desc_path, const xn_model *m, xn_humanoid_config *h) {
+    (void)desc_path;
+    xn_balance_config *b = &h->balance;
+    xn_balance_config_init(b);
+    b->wbc.ncontact = 2;
+    b->stepping = desc.stepping;
+    for (int f = 0; f < 2; f++) {
+        if (frame(m, desc.foot[f], "a foot", &b->wbc.contact[f].frame) ||
+            b->wbc.contact[f].frame < 0)
+            return 1;
+        memcpy(b->wbc.contact[f].corner, desc.corner[f], sizeof desc.corner[f]);
+        b->wbc.contact[f].mu = desc.friction[f];
+        b->wbc.contact[f].fz_min = 1;
+    }
+    if (frame(m, desc.torso, "the torso", &b->wbc.torso_frame)) return 1;
+    for (int k = 0; k < 2; k++)
+        if (frame(m, desc.hand[k], "a hand", &b->wbc.hand_frame[k])) return 1;
+    return 0;
+}
+
+/* ---- the record ---- */
+
+typedef struct {
+    float t, com[3], dcm[2], cop[2], force[2];
+    signed char phase, steps;
+} bal_row;
+
+typedef struct {
+    float t;
+    int n;
+    float p[8][2];
+} bal_poly;
+
+struct balance_log {
+    bal_row *rows;
+    long n, cap;
+    bal_poly *polys;
+    long np, capp;
+    int last_phase;
+    double last_poly_t, start_com[3];
+    int have_start;
+};
+
+balance_log *balance_log_create(void) {
+    balance_log *b = calloc(1, sizeof *b);
+    if (b) b->last_phase = -1, b->last_poly_t = -1;
+    return b;
+}
+
+void balance_log_free(balance_log *b) {
+    if (!b) return;
+    free(b->rows);
+    free(b->polys);
+    free(b);
+}
+
+void balance_log_add(balance_log *b, const xn_ctl_sample *s) {
+    if (!s->humanoid) return;
+    double t = (double)s->time_ns * 1e-9;
+    if (!b->have_start) {
+        memcpy(b->start_com, s->com, sizeof b->start_com);
+        b->have_start = 1;
+    }
+    if (b->n == 0 || t - b->rows[b->n - 1].t >= 0.01 - 1e-9) { /* 100 Hz */
+        if (b->n == b->cap) {
+            long nc = b->cap ? 2 * b->cap : 4096;
+            bal_row *r = realloc(b->rows, sizeof *r * (size_t)nc);
+            if (!r) return;
+            b->rows = r;
+            b->cap = nc;
+        }
+        bal_row *r = &b->rows[b->n++];
+        r->t = (float)t;
+        for (int a = 0; a < 3; a++) r->com[a] = (float)s->com[a];
+        for (int a = 0; a < 2; a++) {
+            r->dcm[a] = (float)s->dcm[a];
+            r->cop[a] = (float)s->cop[a];
+            r->force[a] = (float)s->foot_force[a];
+        }
+        r->phase = (signed char)s->phase;
+        r->steps = (signed char)(s->steps > 127 ? 127 : s->steps);
+    }
+    if (s->phase != b->last_phase || t - b->last_poly_t >= 0.5) {
+        if (b->np == b->capp) {
+            long nc = b->capp ? 2 * b->capp : 256;
+            bal_poly *p = realloc(b->polys, sizeof *p * (size_t)nc);
+            if (!p) return;
+            b->polys = p;
+            b->capp = nc;
+        }
+        bal_poly *p = &b->polys[b->np++];
+        p->t = (float)t;
+        p->n = s->npolygon > 8 ? 8 : s->npolygon;
+        for (int i = 0; i < p->n; i++)
+            p->p[i][0] = (float)s->polygon[i][0], p->p[i][1] = (float)s->polygon[i][1];
+        b->last_phase = s->phase;
+        b->last_poly_t = t;
+    }
+}
+
+char *balance_log_write(const balance_log *b, const char *dir, FILE *out) {
+    if (!b || b->n == 0) return NULL;
+    char path[4096];
+    snprintf(path, sizeof path, "%s/balance.dat", dir);
+    FILE *f = fopen(path, "w");
+    if (!f) return NULL;
+    fprintf(f, "# time com_x com_y com_z dcm_x dcm_y cop_x cop_y force_left force_right phase "
+               "steps\n");
+    double worst = 0;
+    int steps = 0, damped = 0;
+    for (long i = 0; i < b->n; i++) {
+        const bal_row *r = &b->rows[i];
+        fprintf(f, "%.3f %.5f %.5f %.5f %.5f %.5f %.5f %.5f %.2f %.2f %d %d\n", r->t, r->com[0],
+                r->com[1], r->com[2], r->dcm[0], r->dcm[1], r->cop[0], r->cop[1], r->force[0],
+                r->force[1], r->phase, r->steps);
+        worst = fmax(worst, hypot(r->com[0] - b->start_com[0], r->com[1] - b->start_com[1]));
+        if (r->steps > steps) steps = r->steps;
+        damped |= r->phase == XN_BALANCE_DAMPING;
+    }
+    fclose(f);
+    snprintf(path, sizeof path, "%s/support.dat", dir);
+    f = fopen(path, "w");
+    if (f) {
+        for (long i = 0; i < b->np; i++) {
+            const bal_poly *p = &b->polys[i];
+            for (int k = 0; k <= p->n && p->n > 0; k++)
+                fprintf(f, "%.5f %.5f %.3f\n", p->p[k % p->n][0], p->p[k % p->n][1], p->t);
+            fprintf(f, "\n\n");
+        }
+        fclose(f);
+    }
+    const bal_row *last = &b->rows[b->n - 1];
+    fprintf(out,
+            "  balance      %d recovery step%s, the CoM at most %.3f m from where it started, "
+            "standing at %.3f m%s\n",
+            steps, steps == 1 ? "" : "s", worst, last->com[2], damped ? "; ended in damping" : "");
+    char *html = malloc(600);
+    if (html)
+        snprintf(html, 600,
+                 "<p>Balance: %d recovery step%s; the centre of mass moved at most %.3f m in the "
+                 "plane and stands at %.3f m at the end%s.</p>\n",
+                 steps, steps == 1 ? "" : "s", worst, last->com[2],
+                 damped ? "; the controller ended in joint damping" : "");
+    return html;
+}

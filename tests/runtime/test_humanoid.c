@@ -1,0 +1,169 @@
+/* The G1 balancing under the runtime (program commands balance load, stand, push, posture,
+ * hand), and its faults: a push caught by a recovery step; an IMU that reads NaN or stops
+ * updating puts the joints into damping; a foot sliding on a floor made slippery is noticed and
+ * the friction counted on lowered; programs that cannot run are refused before anything moves.
+ * Every commanded torque stays finite and within its limit. SPDX-License-Identifier: Apache-2.0 */
+#include <math.h>
+#include <string.h>
+
+#include <mujoco/mujoco.h>
+
+#include "control/g1_wbc.h"
+#include "runtime/runtime_test_util.h"
+#include "test_util.h"
+
+#define DESC XN_MODELS_DIR "/mjcf/unitree_g1/balance.json"
+
+typedef enum { FAULT_NONE, FAULT_IMU_NAN, FAULT_IMU_STALE, FAULT_SLIPPERY } fault;
+
+typedef struct {
+    rt_events ev;
+    int torque_bad;    /* commands not finite or over their limit */
+    double min_height; /* the pelvis's true height */
+    int steps;
+} outcome;
+
+static xn_humanoid_config hum;
+
+static int run(const xn_model *m, const char *text, fault f, double fault_at, outcome *o) {
+    memset(o, 0, sizeof *o);
+    o->min_height = INFINITY;
+    xn_error err;
+    xn_hal *hal = NULL;
+    xn_mujoco_options mo = {0};
+    mo.keyframe = "knees_bent";
+    if (xn_mujoco_open(G1_SCENE, &mo, &hal, &err)) return -1;
+    mjModel *mm = xn_mujoco_model(hal);
+    mjData *md = xn_mujoco_data(hal);
+    xn_program *prog = NULL;
+    if (xn_program_parse(text, strlen(text), "balance.xnp", &prog, &err)) {
+        xn_hal_close(hal);
+        return -2;
+    }
+    xn_controller_config cfg;
+    xn_controller_config_init(&cfg);
+    cfg.humanoid = &hum;
+    xn_controller *c = NULL;
+    if (xn_controller_create((xn_model *)m, hal, prog, &cfg, &c, &err)) {
+        xn_program_free(prog);
+        xn_hal_close(hal);
+        return -3;
+    }
+    int imu = 0;
+    for (int i = 0; i < hal->nimu; i++)
+        if (strcmp(hal->imu_name[i], "imu_in_pelvis") == 0) imu = i;
+    xn_imu_reading frozen = {0};
+    int pelvis = mj_name2id(mm, mjOBJ_BODY, "pelvis");
+    for (long k = 0; k < 8000 && !xn_controller_finished(c); k++) {
+        double t = k * 1e-3;
+        xn_hal_read(hal);
+        if (t >= fault_at) {
+            if (f == FAULT_IMU_NAN) hal->imu[imu].orientation[0] = NAN;
+            if (f == FAULT_IMU_STALE) {
+                if (frozen.stamp_ns == 0) frozen = hal->imu[imu];
+                hal->imu[imu] = frozen;
+            }
+            if (f == FAULT_SLIPPERY && t < fault_at + 0.001)
+                for (int p = 0; p < mm->npair; p++)
+                    mm->pair_friction[5 * p] = mm->pair_friction[5 * p + 1] = 0.02;
+        }
+        xn_controller_step(c);
+        for (int i = 0; i < hal->njoint; i++) {
+            double tq = hal->command[i].torque;
+            if (!isfinite(tq) || fabs(tq) > hal->joint_info[i].torque_max * (1 + 1e-9))
+                o->torque_bad++;
+        }
+        xn_hal_write(hal);
+        xn_hal_advance(hal);
+        o->min_height = fmin(o->min_height, md->xpos[3 * pelvis + 2]);
+        xn_event ev;
+        while (xn_controller_next_event(c, &ev))
+            if (o->ev.n < 512) o->ev.ev[o->ev.n++] = ev;
+        xn_ctl_sample s;
+        while (xn_controller_next_sample(c, &s))
+            if (s.humanoid) o->steps = s.steps;
+    }
+    xn_controller_free(c);
+    xn_program_free(prog);
+    xn_hal_close(hal);
+    return 0;
+}
+
+static xn_status create_error(const xn_model *m, const char *text, int humanoid, xn_error *err) {
+    xn_hal *hal = NULL;
+    xn_mujoco_options mo = {0};
+    mo.keyframe = "knees_bent";
+    xn_program *prog = NULL;
+    if (xn_mujoco_open(G1_SCENE, &mo, &hal, err)) return XN_ERR_IO;
+    xn_status st = xn_program_parse(text, strlen(text), "bad.xnp", &prog, err);
+    if (st == XN_OK) {
+        xn_controller_config cfg;
+        xn_controller_config_init(&cfg);
+        cfg.humanoid = humanoid ? &hum : NULL;
+        xn_controller *c = NULL;
+        st = xn_controller_create((xn_model *)m, hal, prog, &cfg, &c, err);
+        xn_controller_free(c);
+    }
+    xn_program_free(prog);
+    xn_hal_close(hal);
+    return st;
+}
+
+int main(void) {
+    xn_model *m = NULL;
+    xn_error err;
+    if (xn_load_model(G1_SCENE, NULL, &m, &err)) {
+        XT_CHECK(0, "G1: %s", err.message);
+        return xt_done("test_humanoid");
+    }
+    g1_balance_config(m, &hum.balance);
+    hum.balance.wbc.hand_frame[0] = xn_model_frame_id(m, "left_palm");
+    hum.balance.wbc.hand_frame[1] = xn_model_frame_id(m, "right_palm");
+    snprintf(hum.imu, sizeof hum.imu, "imu_in_pelvis");
+    outcome o;
+    /* a push caught by a step, then a hand target and the start posture again */
+    const char *push = "balance load " DESC "\nstand for 0.5\npush pelvis 160 0 0 for 0.1\n"
+                       "stand for 2.5\nhand right 0.3 -0.2 0.15\nstand for 1\nhand right off\n"
+                       "posture left_elbow_joint 0.6\nstand for 0.5\nposture home\nstand for 0.5\n";
+    XT_CHECK(run(m, push, FAULT_NONE, INFINITY, &o) == 0, "runs");
+    XT_CHECK(rt_find(&o.ev, XN_EV_PROGRAM_END) && rt_find(&o.ev, XN_EV_PUSH) &&
+                 rt_find(&o.ev, XN_EV_BALANCE_STEP) && !rt_find(&o.ev, XN_EV_BALANCE_DAMP),
+             "a 16 N s push: caught with a step, the program completes");
+    XT_CHECK(o.min_height > 0.6 && o.steps >= 1, "upright throughout (pelvis %.3f m), %d steps",
+             o.min_height, o.steps);
+    XT_CHECK(o.torque_bad == 0, "every torque finite and within its limit (%d not)", o.torque_bad);
+    /* the IMU reads NaN: damping, no NaN torque */
+    const char *stand = "balance load " DESC "\nstand for 3\n";
+    run(m, stand, FAULT_IMU_NAN, 1.0, &o);
+    const xn_event *e = rt_find(&o.ev, XN_EV_BALANCE_DAMP);
+    XT_CHECK(e && strstr(e->text, "NaN") && fabs(e->time_ns * 1e-9 - 1.0) < 0.01,
+             "IMU NaN at 1 s: damping at once (%s)", e ? e->text : "no event");
+    XT_CHECK(o.torque_bad == 0, "IMU NaN: every torque finite (%d not)", o.torque_bad);
+    /* the IMU stops updating: damping within 25 ms */
+    run(m, stand, FAULT_IMU_STALE, 1.0, &o);
+    e = rt_find(&o.ev, XN_EV_BALANCE_DAMP);
+    XT_CHECK(e && strstr(e->text, "stopped") && e->time_ns * 1e-9 < 1.03,
+             "a stale IMU: damping (%s at %.3f s)", e ? e->text : "no event",
+             e ? e->time_ns * 1e-9 : 0);
+    /* the floor turns slippery and the robot is pushed sideways: the slip is noticed */
+    const char *slide = "balance load " DESC "\nstand for 1\npush pelvis 0 120 0 for 0.3\n"
+                        "stand for 2\n";
+    run(m, slide, FAULT_SLIPPERY, 0.9, &o);
+    e = rt_find(&o.ev, XN_EV_BALANCE_SLIP);
+    XT_CHECK(e != NULL, "a foot sliding on a slippery floor is noticed (%s)",
+             e ? e->text : "no slip event");
+    XT_CHECK(o.torque_bad == 0, "slipping: every torque finite and within limits (%d not)",
+             o.torque_bad);
+    /* refused before anything moves, with the line */
+    xn_status st = create_error(m, "balance load x.json\nstand for 1\n", 0, &err);
+    XT_CHECK(st != XN_OK && err.line == 1 && strstr(err.message, "balance description"),
+             "balance load without a description: %s", err.message);
+    st = create_error(m, "stand for 1\n", 1, &err);
+    XT_CHECK(st != XN_OK && err.line == 1 && strstr(err.message, "balance load"),
+             "stand without balance or policy: %s", err.message);
+    st = create_error(m, "balance load x\nposture elbow 1\n", 1, &err);
+    XT_CHECK(st != XN_OK && err.line == 2 && strstr(err.message, "no joint named 'elbow'"),
+             "posture of a joint the robot lacks: %s", err.message);
+    xn_model_free(m);
+    return xt_done("test_humanoid");
+}

@@ -313,8 +313,41 @@ static void check_tune(void) {
 #endif
 }
 
+/* xn run on the G1 with its balance description: a push caught by a step, the report's balance
+ * data and plots; a description with a mistake is refused naming the field. */
+static void check_balance(void) {
+#ifdef XN_HAVE_MUJOCO
+    char prog[512], cmd[4096], dir[512], path[1024];
+    write_file("balance.xnp",
+               "balance load " XN_MODELS_DIR "/mjcf/unitree_g1/balance.json\nstand for 0.3\n"
+               "push pelvis 160 0 0 for 0.1\nstand for 1.5\n",
+               prog, sizeof prog);
+    snprintf(dir, sizeof dir, "%s/balance_report", XN_TMP_DIR);
+    snprintf(cmd, sizeof cmd, "%s run %s --report %s", XN_BIN, prog, dir);
+    int rc = run(cmd);
+    XT_CHECK(rc == 0 && strstr(out_buf, "program completed") && strstr(out_buf, "balance-step") &&
+                 strstr(out_buf, "1 recovery step"),
+             "G1 balance run: exit %d: %s", rc, out_buf);
+    snprintf(path, sizeof path, "%s/balance.dat", dir);
+    char *dat = xt_slurp(path, NULL);
+    XT_CHECK(strstr(dat, "com_x com_y com_z dcm_x dcm_y") != NULL, "balance.dat");
+    free(dat);
+    snprintf(path, sizeof path, "%s/index.html", dir);
+    char *html = xt_slurp(path, NULL);
+    XT_CHECK(strstr(html, "Balance") && strstr(html, "support.png"), "the report's balance part");
+    free(html);
+    char desc[512];
+    write_file("bad_balance.json", "{\"model\": \"scene.xml\", \"feet\": []}", desc, sizeof desc);
+    write_file("bad_balance.xnp", "balance load bad_balance.json\nstand for 1\n", prog,
+               sizeof prog);
+    snprintf(cmd, sizeof cmd, "run %s", prog);
+    check_error(cmd, "\"imu\": the base IMU's name is required");
+#endif
+}
+
 int main(void) {
     check_tune();
+    check_balance();
     check_path();
     check_ik();
     check_run();

@@ -38,7 +38,7 @@ typedef struct {
     xn_real height_kp, height_kd; /**< the CoM's height (100 1/s^2, 20 1/s) */
     int stepping;                 /**< 1: recovery steps (default) */
     xn_real step_trigger;         /**< m beyond the reach of ankle and hip (0.01) */
-    xn_real step_duration;        /**< s (0.25) */
+    xn_real step_duration;        /**< s (0.2) */
     xn_real step_height;          /**< m (0.06) */
     xn_real step_length_max;      /**< m, horizontal, from the stance foot (0.5) */
     xn_real step_width_min;       /**< m between the feet's centres, sideways (0.15) */

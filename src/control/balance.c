@@ -46,7 +46,7 @@ void xn_balance_config_init(xn_balance_config *c) {
     c->height_kd = 20;
     c->stepping = 1;
     c->step_trigger = 0.01;
-    c->step_duration = 0.25;
+    c->step_duration = 0.2;
     c->step_height = 0.06;
     c->step_length_max = 0.5;
     c->step_width_min = 0.15;

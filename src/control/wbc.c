@@ -373,24 +373,38 @@ xn_status xn_wbc_solve(xn_wbc *w, const xn_real *q, const xn_real *v, const xn_w
                 row[nv + 3 * p + a] = -w->Jp[(size_t)(3 * p + a) * (size_t)nv + (size_t)r];
         w->beq[me] = -w->h[r];
     }
+    /* Every foot has the same rows whether it stands or swings, so that the QP's sizes do not
+     * change when a foot lifts or lands and its warm start carries on: a standing foot's six
+     * rows keep it still and its twenty its forces in their cones; a swinging foot's six rows
+     * hold six of its forces at zero (its bounds the other six) and its twenty are empty
+     * (0 >= -1, never active). */
     for (int f = 0; f < nc; f++) {
         int on = !stance || stance[f];
+        int fv = nv + 12 * f; /* the foot's first force variable */
         for (int k = 0; k < 12; k++) {
-            w->lo[nv + 12 * f + k] = on ? -INFINITY : 0;
-            w->hi[nv + 12 * f + k] = on ? INFINITY : 0;
+            w->lo[fv + k] = on || k < 6 ? -INFINITY : 0;
+            w->hi[fv + k] = on || k < 6 ? INFINITY : 0;
         }
-        if (!on) continue;
         const xn_real *Jf = w->Jfoot + (size_t)(6 * f) * (size_t)nv;
         for (int r = 0; r < 6; r++, me++) {
-            memcpy(w->Aeq + (size_t)me * (size_t)n, Jf + (size_t)r * (size_t)nv,
-                   (size_t)nv * sizeof(xn_real));
-            w->beq[me] = -w->drift_foot[f][r] - c->contact_kd * w->vfoot[f][r];
+            xn_real *row = w->Aeq + (size_t)me * (size_t)n;
+            if (on) {
+                memcpy(row, Jf + (size_t)r * (size_t)nv, (size_t)nv * sizeof(xn_real));
+                w->beq[me] = -w->drift_foot[f][r] - c->contact_kd * w->vfoot[f][r];
+            } else {
+                row[fv + r] = 1;
+                w->beq[me] = 0;
+            }
+        }
+        if (!on) {
+            for (int k = 0; k < 20; k++) w->bin[mi++] = -1;
+            continue;
         }
         /* friction pyramids (inscribed: mu / sqrt 2 per axis) and the least normal force */
         xn_real mu = c->contact[f].mu / sqrt(2.0),
                 fmin = c->contact[f].fz_min > 0 ? c->contact[f].fz_min : 0;
         for (int k = 0; k < 4; k++) {
-            int base = nv + 12 * f + 3 * k;
+            int base = fv + 3 * k;
             xn_real *r0 = w->Ain + (size_t)mi * (size_t)n;
             r0[base + 2] = 1;
             w->bin[mi++] = fmin;

@@ -95,7 +95,7 @@ typedef enum {
 } xn_command_mode;
 
 #define XN_CTL_EVENT_RING 256   /**< events kept until drained */
-#define XN_CTL_SAMPLE_RING 4096 /**< log samples kept until drained */
+#define XN_CTL_SAMPLE_RING 1024 /**< log samples kept until drained */
 
 #define XN_SHAPER_TABLE_MAX 64 /**< identified poses in a shaper table */
 

@@ -344,6 +344,10 @@ xn_status xn_controller_create(xn_model *m, xn_hal *hal, const xn_program *progr
         xn_controller_free(c);
         return XN_ERR_NOMEM;
     }
+    /* touch every page of the sample ring now: the first write to a fresh page is a page fault,
+     * which the control cycle must not take (real-time practice: fault the memory in at
+     * creation; mlockall then keeps it) */
+    memset(c->samples, 0, XN_CTL_SAMPLE_RING * sizeof *c->samples);
     xn_status st = map_joints(c, err);
     if (st == XN_OK) st = check_config(c, err);
     if (st == XN_OK && program) {

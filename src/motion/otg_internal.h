@@ -82,6 +82,9 @@ void xn_otg_search_init(xn_otg_search *sr, xn_real *valid, xn_otg_segments *vali
                         int cap);
 /* Keep s if it is valid for d (and shorter than the best so far). */
 void xn_otg_consider(const xn_otg_dof *d, const xn_otg_segments *s, xn_otg_search *sr);
+/* lo, the breakpoints strictly inside (lo, hi), and hi, ascending, into pts (at most cap);
+ * returns how many: the ends of the pieces a family is searched on. */
+int xn_otg_cut(xn_real lo, xn_real hi, const xn_real *breaks, int nb, int cap, xn_real *pts);
 /* Find the roots of the family's end-position residual on [lo, hi], sampling each piece between
  * the breakpoints (XN_OTG_ROOT_SAMPLES samples in all, at least 16 a piece, and at most
  * XN_OTG_ROOT_BISECTIONS bisections a root), and consider each root's profile. */

@@ -143,17 +143,7 @@ static xn_real unknown(const peak_family *f, xn_real vp) {
 
 void xn_otg_peak_scan(const xn_otg_dof *d, xn_real T, xn_real lo, xn_real hi, xn_otg_search *sr) {
     xn_real pts[8], breaks[6];
-    int nb = xn_otg_velocity_breaks(d, breaks), n = 0;
-    pts[n++] = lo;
-    for (int i = 0; i < nb; i++)
-        if (breaks[i] > lo && breaks[i] < hi) pts[n++] = breaks[i];
-    pts[n++] = hi;
-    for (int i = 1; i < n; i++) /* insertion sort */
-        for (int k = i; k > 0 && pts[k] < pts[k - 1]; k--) {
-            xn_real t = pts[k];
-            pts[k] = pts[k - 1];
-            pts[k - 1] = t;
-        }
+    int nb = xn_otg_velocity_breaks(d, breaks), n = xn_otg_cut(lo, hi, breaks, nb, 8, pts);
     /* Step 2 wants any profile of duration T: pieces in order of their distance from the mean
      * velocity (pf - p0) / T, where a long cruise lies, and the first valid profile ends it. */
     int order[8], np = n - 1;

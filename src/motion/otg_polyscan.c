@@ -209,17 +209,7 @@ void xn_otg_poly_scan(const xn_otg_dof *d, const xn_otg_polyfam *f, xn_real lo, 
 void xn_otg_poly_scan_feasible(const xn_otg_dof *d, const xn_otg_polyfam *f, xn_real lo, xn_real hi,
                                const xn_real *breaks, int nb, xn_otg_search *sr) {
     xn_real pts[XN_OTG_MAX_BREAKS + 2];
-    int n = 0;
-    pts[n++] = lo;
-    for (int i = 0; i < nb && n < XN_OTG_MAX_BREAKS + 1; i++)
-        if (breaks[i] > lo && breaks[i] < hi) pts[n++] = breaks[i];
-    pts[n++] = hi;
-    for (int i = 1; i < n; i++) /* insertion sort */
-        for (int k = i; k > 0 && pts[k] < pts[k - 1]; k--) {
-            xn_real t = pts[k];
-            pts[k] = pts[k - 1];
-            pts[k - 1] = t;
-        }
+    int n = xn_otg_cut(lo, hi, breaks, nb, XN_OTG_MAX_BREAKS + 2, pts);
     const xn_real atol = 1e-9 * fmax(1, fmax(d->amax, -d->amin));
     int open = -1; /* the first piece of the run being collected */
     for (int i = 0; i + 1 < n; i++) {

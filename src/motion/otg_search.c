@@ -77,12 +77,10 @@ static void scan(const xn_otg_dof *d, xn_otg_family f, const void *ctx, xn_real 
  * singularity (half a profile switching direction or starting to hold an acceleration limit): a
  * narrow excursion next to such a point would slip between uniform samples, not past a sample on
  * the point itself. */
-void xn_otg_scan(const xn_otg_dof *d, xn_otg_family f, const void *ctx, xn_real lo, xn_real hi,
-                 const xn_real *breaks, int nb, xn_otg_search *sr) {
-    xn_real pts[16];
+int xn_otg_cut(xn_real lo, xn_real hi, const xn_real *breaks, int nb, int cap, xn_real *pts) {
     int n = 0;
     pts[n++] = lo;
-    for (int i = 0; i < nb && n < 15; i++)
+    for (int i = 0; i < nb && n < cap - 1; i++)
         if (breaks[i] > lo && breaks[i] < hi) pts[n++] = breaks[i];
     pts[n++] = hi;
     for (int i = 1; i < n; i++) /* insertion sort */
@@ -91,6 +89,13 @@ void xn_otg_scan(const xn_otg_dof *d, xn_otg_family f, const void *ctx, xn_real 
             pts[k] = pts[k - 1];
             pts[k - 1] = t;
         }
+    return n;
+}
+
+void xn_otg_scan(const xn_otg_dof *d, xn_otg_family f, const void *ctx, xn_real lo, xn_real hi,
+                 const xn_real *breaks, int nb, xn_otg_search *sr) {
+    xn_real pts[16];
+    int n = xn_otg_cut(lo, hi, breaks, nb, 16, pts);
     for (int i = 0; i + 1 < n; i++) { /* samples in proportion to each piece's length */
         if (!(pts[i + 1] > pts[i])) continue;
         int per = (int)(XN_OTG_ROOT_SAMPLES * (pts[i + 1] - pts[i]) / (hi - lo));

@@ -108,6 +108,53 @@ int main(void) {
     for (int p = 0; p < 8; p++) fx += res.force[3 * p];
     XT_CHECK(st == XN_OK && fx > 0.5 * 33.34 * 100 * 0.03 * 0.5,
              "a CoM target ahead: the feet push the robot forward with %.1f N", fx);
+    t.com[0] -= 0.03;
+    /* a swing foot: lifting the left foot 5 cm, its acceleration points up, its forces are zero
+     * and the right foot carries the weight */
+    unsigned char stance[2] = {0, 1};
+    t.foot_position[0][2] += 0.05;
+    st = xn_wbc_solve(w, q, v, &t, stance, tau, &res);
+    double left = 0, right = 0;
+    for (int k = 0; k < 4; k++)
+        left += fabs(res.force[3 * k + 2]), right += res.force[12 + 3 * k + 2];
+    double Jdd = 0; /* the left sole's vertical acceleration, J qdd (v = 0: no drift) */
+    {
+        double *J = calloc(6 * 35, sizeof(double));
+        xn_dyn_frame_jacobian_at(m, d, q, cfg.contact[0].frame, XN_LOCAL_WORLD_ALIGNED, J);
+        for (int k = 0; k < 35; k++) Jdd += J[2 * 35 + k] * res.qdd[k];
+        free(J);
+    }
+    XT_CHECK(st == XN_OK && left < 1e-6 && fabs(right - weight) < 0.05 * weight && Jdd > 5,
+             "left foot swinging: no force on it (%.2g N), the right carries %.1f N, the left "
+             "sole accelerates up at %.1f m/s^2",
+             left, right, Jdd);
+    t.foot_position[0][2] -= 0.05;
+    /* infeasible constraints: the left elbow (a fault, a bad estimate) rushing at 150 rad/s
+     * toward its limit 1.1 rad away, which only 1e5 rad/s^2 of braking keeps it from passing
+     * within 50 ms: far beyond its torque. The QP relaxes in its stated order (the joint-limit
+     * bounds first) and still answers, saying so; with 1 N m for every joint as well, it drops
+     * the torque limits too */
+    double vk[35], tiny[35];
+    memcpy(vk, v, sizeof vk);
+    int elbow = m->body_vadr[m->frame_body[xn_model_frame_id(m, "left_elbow_link")]];
+    vk[elbow] = 150;
+    st = xn_wbc_solve(w, q, vk, &t, NULL, tau, &res);
+    int finite = 1, within = 1;
+    for (int k = 0; k < 35; k++) finite &= isfinite(tau[k]);
+    for (int k = 6; k < 35; k++) within &= fabs(tau[k]) <= m->dof_effort[k] * (1 + 1e-9);
+    XT_CHECK(st == XN_OK && res.relaxed == 1 && finite && within,
+             "infeasible: the joint-limit bounds dropped (level %d), the torque limits kept",
+             res.relaxed);
+    xn_wbc_config weak = cfg;
+    for (int k = 0; k < 35; k++) tiny[k] = 1;
+    weak.torque_max = tiny;
+    xn_wbc *ww = xn_wbc_create(m, &weak);
+    st = xn_wbc_solve(ww, q, vk, &t, NULL, tau, &res);
+    finite = 1;
+    for (int k = 0; k < 35; k++) finite &= isfinite(tau[k]);
+    XT_CHECK(st == XN_OK && res.relaxed == 2 && finite,
+             "and with 1 N m limits: those dropped too (level %d), a finite solution", res.relaxed);
+    xn_wbc_free(ww);
     free(fext);
     xn_data_free(d);
     xn_wbc_free(w);

@@ -130,7 +130,7 @@ int main(void) {
              left, right, Jdd);
     t.foot_position[0][2] -= 0.05;
     /* infeasible constraints: the left elbow (a fault, a bad estimate) rushing at 150 rad/s
-     * toward its limit 1.1 rad away, which only 1e5 rad/s^2 of braking keeps it from passing
+     * toward its limit 1.1 rad away, which only 5000 rad/s^2 of braking keeps it from passing
      * within 50 ms: far beyond its torque. The QP relaxes in its stated order (the joint-limit
      * bounds first) and still answers, saying so; with 1 N m for every joint as well, it drops
      * the torque limits too */

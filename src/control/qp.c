@@ -16,6 +16,7 @@
 /* inline max and Givens length: libm's fmax and hypot are calls, and these run in the inner
  * loops (the magnitudes here never come near overflow) */
 static inline xn_real qmax(xn_real a, xn_real b) { return a > b ? a : b; }
+#define XN_QP_SPARSE_MAX 8 /* a constraint row with at most this many entries is used sparse */
 static inline xn_real qhyp(xn_real a, xn_real b) { return sqrt(a * a + b * b); }
 
 struct xn_qp {
@@ -23,6 +24,7 @@ struct xn_qp {
     xn_real *L, *J, *R;          /* n x n */
     xn_real *z, *r, *d, *np, *u; /* n (+1) */
     int *A;                      /* active constraints (combined indices), n + 1 */
+    int *first;                  /* per row of H: its first nonzero column (the envelope) */
     unsigned char *excluded;     /* per constraint: could not be added */
     int *prev, nprev;            /* the previous solve's active inequalities */
     int prev_n, prev_me, prev_mi, prev_bounds;
@@ -50,8 +52,9 @@ xn_qp *xn_qp_create(int n_max, int me_max, int mi_max) {
     q->A = calloc(n + 2, sizeof(int));
     q->excluded = calloc(m + 1, 1);
     q->prev = calloc(n + 1, sizeof(int));
+    q->first = calloc(n + 1, sizeof(int));
     if (!q->L || !q->J || !q->R || !q->z || !q->r || !q->d || !q->np || !q->u || !q->A ||
-        !q->excluded || !q->prev) {
+        !q->excluded || !q->prev || !q->first) {
         xn_qp_free(q);
         return NULL;
     }
@@ -62,6 +65,7 @@ xn_qp *xn_qp_create(int n_max, int me_max, int mi_max) {
 void xn_qp_free(xn_qp *q) {
     if (!q) return;
     free(q->L);
+    free(q->first);
     free(q->J);
     free(q->R);
     free(q->z);
@@ -154,6 +158,23 @@ static xn_real slack(const cset *cs, int c, const xn_real *x, xn_real *scale) {
 
 /* J is stored transposed (Jt, row j = J's column j): every loop below runs along memory */
 static void compute_d(int n, const xn_real *Jt, const xn_real *np, xn_real *d) {
+    /* constraint rows are often sparse (a friction pyramid's side: two entries; a bound: one):
+     * then only their entries */
+    int nz[XN_QP_SPARSE_MAX], nnz = 0;
+    for (int k = 0; k < n && nnz <= XN_QP_SPARSE_MAX; k++)
+        if (np[k] != 0) {
+            if (nnz < XN_QP_SPARSE_MAX) nz[nnz] = k;
+            nnz++;
+        }
+    if (nnz <= XN_QP_SPARSE_MAX) {
+        for (int i = 0; i < n; i++) {
+            const xn_real *col = Jt + (size_t)i * (size_t)n;
+            xn_real s = 0;
+            for (int t = 0; t < nnz; t++) s += col[nz[t]] * np[nz[t]];
+            d[i] = s;
+        }
+        return;
+    }
     for (int i = 0; i < n; i++) {
         xn_real s = 0;
         const xn_real *col = Jt + (size_t)i * (size_t)n;
@@ -260,14 +281,29 @@ static void delete_constraint(int n, xn_real *R, xn_real *J, int *A, xn_real *u,
     }
 }
 
-/* Cholesky H = L L' into q->L; J = L^-T; x = -H^-1 g. 0 on success. */
+/* Cholesky H = L L' into q->L; J = L^-T; x = -H^-1 g. 0 on success. Within H's envelope (each
+ * row from its first nonzero column): L has the same envelope and L^-1 the same block
+ * structure, so a block of H with nothing left of its diagonal (a whole-body controller's
+ * contact forces, only regularized) costs next to nothing. */
 static int start(xn_qp *q, const xn_qp_problem *pb, xn_real *x) {
-    int n = pb->n;
+    int n = pb->n, *first = q->first;
     xn_real *L = q->L, *J = q->J;
-    for (int i = 0; i < n; i++)
-        for (int j = 0; j <= i; j++) {
+    for (int i = 0; i < n; i++) {
+        int f = i;
+        while (f > 0 && AT(pb->H, i, f - 1) != 0) f--;
+        for (int j = 0; j < f; j++) /* an interior zero does not end the envelope */
+            if (AT(pb->H, i, j) != 0) {
+                f = j;
+                break;
+            }
+        first[i] = f;
+    }
+    for (int i = 0; i < n; i++) {
+        for (int j = 0; j < first[i]; j++) AT(L, i, j) = 0;
+        for (int j = first[i]; j <= i; j++) {
             xn_real s = AT(pb->H, i, j);
-            for (int k = 0; k < j; k++) s -= AT(L, i, k) * AT(L, j, k);
+            for (int k = first[i] > first[j] ? first[i] : first[j]; k < j; k++)
+                s -= AT(L, i, k) * AT(L, j, k);
             if (i == j) {
                 if (!(s > 0)) return -1;
                 AT(L, i, i) = sqrt(s);
@@ -275,13 +311,14 @@ static int start(xn_qp *q, const xn_qp_problem *pb, xn_real *x) {
                 AT(L, i, j) = s / AT(L, j, j);
             }
         }
+    }
     /* J = L^-T (upper triangular), stored transposed: Jt = L^-1, lower triangular, by forward
      * substitution of L Jt = I column by column */
     memset(J, 0, (size_t)n * (size_t)n * sizeof(xn_real));
     for (int c = 0; c < n; c++)
         for (int i = c; i < n; i++) {
             xn_real s = i == c ? 1 : 0;
-            for (int k = c; k < i; k++) s -= AT(L, i, k) * AT(J, k, c);
+            for (int k = first[i] > c ? first[i] : c; k < i; k++) s -= AT(L, i, k) * AT(J, k, c);
             AT(J, i, c) = s / AT(L, i, i);
         }
     /* x = -H^-1 g = -J J' g = -Jt' Jt g */

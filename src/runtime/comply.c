@@ -9,17 +9,6 @@
 #include "runtime/runtime_internal.h"
 #include "xiaonao/dynamics.h"
 
-static xn_status prep_fail(xn_error *err, const xn_controller *c, const xn_instruction *in,
-                           const char *msg) {
-    if (err) {
-        snprintf(err->file, sizeof err->file, "%s", c->prog->source);
-        err->line = in->line;
-        snprintf(err->message, sizeof err->message, "line %d, column %d: %s", in->line, in->column,
-                 msg);
-    }
-    return XN_ERR_INVALID;
-}
-
 xn_status xn_ctl_comply_prepare(xn_controller *c, xn_error *err) {
     const xn_program *prog = c->prog;
     int need = 0, adm = 0;
@@ -31,24 +20,24 @@ xn_status xn_ctl_comply_prepare(xn_controller *c, xn_error *err) {
         if (in->op == XN_OP_ADMITTANCE) {
             adm = 1;
             if (c->hal->nft < 1)
-                return prep_fail(err, c, in,
-                                 "admittance needs a force/torque sensor, and this robot has none");
+                return xn_program_line_fail(
+                    err, prog, in, XN_ERR_INVALID,
+                    "admittance needs a force/torque sensor, and this robot has none");
         } else if (c->cfg.command_mode != XN_CMD_TORQUE) {
-            return prep_fail(err, c, in,
-                             "impedance and hand guiding command torques: the drives must be in "
-                             "torque mode");
+            return xn_program_line_fail(
+                err, prog, in, XN_ERR_INVALID,
+                "impedance and hand guiding command torques: the drives must be in "
+                "torque mode");
         }
         if (in->op == XN_OP_IMPEDANCE && !in->cart && in->naxes != 0 && in->naxes != c->nj) {
-            char msg[160];
-            snprintf(msg, sizeof msg, "the stiffness has %d values, the robot has %d joints",
-                     in->naxes, c->nj);
-            return prep_fail(err, c, in, msg);
+            return xn_program_line_fail(err, prog, in, XN_ERR_INVALID,
+                                        "the stiffness has %d values, the robot has %d joints",
+                                        in->naxes, c->nj);
         }
         if (in->op == XN_OP_IMPEDANCE && !in->cart && in->ninertia != 0 && in->ninertia != c->nj) {
-            char msg[160];
-            snprintf(msg, sizeof msg, "the inertia has %d values, the robot has %d joints",
-                     in->ninertia, c->nj);
-            return prep_fail(err, c, in, msg);
+            return xn_program_line_fail(err, prog, in, XN_ERR_INVALID,
+                                        "the inertia has %d values, the robot has %d joints",
+                                        in->ninertia, c->nj);
         }
     }
     if (!need) return XN_OK;

@@ -259,17 +259,6 @@ static void setup_payload(xn_controller *c) {
     c->base_inertia = m->body_inertia[c->payload_body];
 }
 
-static xn_status line_fail(xn_error *err, const xn_controller *c, const xn_instruction *in,
-                           const char *what) {
-    if (err) {
-        snprintf(err->file, sizeof err->file, "%s", c->prog->source);
-        err->line = in->line;
-        snprintf(err->message, sizeof err->message, "line %d, column %d: %s", in->line, in->column,
-                 what);
-    }
-    return XN_ERR_RANGE;
-}
-
 /* One filter per `set shaper` (a filter allocates its history: here, not in the cycle). */
 static xn_status make_shapers(xn_controller *c, xn_error *err) {
     const xn_program *prog = c->prog;
@@ -281,13 +270,14 @@ static xn_status make_shapers(xn_controller *c, xn_error *err) {
         const xn_instruction *in = &prog->ins[i];
         if (in->op != XN_OP_SET_SHAPER || in->value[0] == -1) continue;
         xn_shaper sh;
-        char why[120], msg[200];
+        char why[120];
         if (in->value[0] == -2) { /* auto: one filter, long enough for the slowest mode */
             const xn_shaper_table *t = c->cfg.shaper_table;
             if (!t || t->n < 1 || t->nj != c->nj)
-                return line_fail(err, c, in,
-                                 "set shaper auto needs the modes identified for this robot "
-                                 "(xn tune-shaper, then xn run --shaper-table FILE)");
+                return xn_program_line_fail(
+                    err, prog, in, XN_ERR_RANGE,
+                    "set shaper auto needs the modes identified for this robot "
+                    "(xn tune-shaper, then xn run --shaper-table FILE)");
             if (!auto_filter) {
                 xn_real fmin = INFINITY, zmax = 0;
                 for (int k = 0; k < t->n; k++) {
@@ -296,8 +286,8 @@ static xn_status make_shapers(xn_controller *c, xn_error *err) {
                 }
                 if (xn_shaper_design(t->type, fmin, zmax, t->v_tol, &sh, why) != XN_OK ||
                     xn_shaper_filter_create(&sh, 3 * c->nj, dt, &auto_filter, why) != XN_OK) {
-                    snprintf(msg, sizeof msg, "the identified modes: %s", why);
-                    return line_fail(err, c, in, msg);
+                    return xn_program_line_fail(err, prog, in, XN_ERR_RANGE,
+                                                "the identified modes: %s", why);
                 }
             }
             c->shapers[i] = auto_filter;
@@ -306,7 +296,7 @@ static xn_status make_shapers(xn_controller *c, xn_error *err) {
         if (xn_shaper_design((xn_shaper_type)(int)in->value[0], in->value[1], in->value[2],
                              in->value[3], &sh, why) != XN_OK ||
             xn_shaper_filter_create(&sh, 3 * c->nj, dt, &c->shapers[i], why) != XN_OK)
-            return line_fail(err, c, in, why);
+            return xn_program_line_fail(err, prog, in, XN_ERR_RANGE, "%s", why);
     }
     return XN_OK;
 }

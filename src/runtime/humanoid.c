@@ -25,19 +25,6 @@
 #define HUM_STALE_CYCLES 20      /* IMU readings with the same stamp: lost */
 #define HUM_MU_MIN 0.2
 
-static xn_status prep_fail(xn_error *err, const xn_controller *c, const xn_instruction *in,
-                           const char *fmt, const char *what) {
-    if (err) {
-        snprintf(err->file, sizeof err->file, "%s", c->prog->source);
-        err->line = in->line;
-        char msg[400];
-        snprintf(msg, sizeof msg, fmt, what ? what : "");
-        snprintf(err->message, sizeof err->message, "line %d, column %d: %s", in->line, in->column,
-                 msg);
-    }
-    return XN_ERR_INVALID;
-}
-
 xn_status xn_ctl_humanoid_prepare(xn_controller *c, xn_error *err) {
     const xn_program *prog = c->prog;
     const xn_model *m = c->m;
@@ -47,31 +34,34 @@ xn_status xn_ctl_humanoid_prepare(xn_controller *c, xn_error *err) {
         if (in->op == XN_OP_POLICY_LOAD) policy = 1;
         if (in->op == XN_OP_BALANCE_LOAD) {
             if (!c->cfg.humanoid)
-                return prep_fail(err, c, in,
-                                 "balance load needs the robot's balance description, which this "
-                                 "controller was not given%s",
-                                 NULL);
+                return xn_program_line_fail(
+                    err, prog, in, XN_ERR_INVALID,
+                    "balance load needs the robot's balance description, which this "
+                    "controller was not given");
             if (m->nbody < 2 || m->body_nv[1] != 6)
-                return prep_fail(err, c, in,
-                                 "balance load needs a robot with a floating base; this model is "
-                                 "fixed to the world%s",
-                                 NULL);
+                return xn_program_line_fail(
+                    err, prog, in, XN_ERR_INVALID,
+                    "balance load needs a robot with a floating base; this model is "
+                    "fixed to the world");
             loaded = 1;
         } else if (in->op == XN_OP_STAND && !loaded && !policy) {
-            return prep_fail(err, c, in,
-                             "stand needs a controller for the whole robot: put 'balance load "
-                             "...' or 'policy load ...' before%s",
-                             NULL);
+            return xn_program_line_fail(
+                err, prog, in, XN_ERR_INVALID,
+                "stand needs a controller for the whole robot: put 'balance load "
+                "...' or 'policy load ...' before");
         } else if ((in->op == XN_OP_POSTURE || in->op == XN_OP_HAND) && !loaded) {
-            return prep_fail(err, c, in,
-                             "%s targets the balance controller: put 'balance load ...' before",
-                             in->op == XN_OP_POSTURE ? "posture" : "hand");
+            return xn_program_line_fail(
+                err, prog, in, XN_ERR_INVALID,
+                "%s targets the balance controller: put 'balance load ...' before",
+                in->op == XN_OP_POSTURE ? "posture" : "hand");
         } else if (in->op == XN_OP_POSTURE && in->name[0] && xn_model_joint_body(m, in->name) < 0) {
-            return prep_fail(err, c, in, "posture: the robot has no joint named '%s'", in->name);
+            return xn_program_line_fail(err, prog, in, XN_ERR_INVALID,
+                                        "posture: the robot has no joint named '%s'", in->name);
         } else if (in->op == XN_OP_HAND &&
                    c->cfg.humanoid->balance.wbc.hand_frame[(int)in->value[0]] < 0) {
-            return prep_fail(err, c, in, "hand %s: the balance description names no such hand",
-                             in->value[0] ? "right" : "left");
+            return xn_program_line_fail(err, prog, in, XN_ERR_INVALID,
+                                        "hand %s: the balance description names no such hand",
+                                        in->value[0] ? "right" : "left");
         }
     }
     if (!loaded) return XN_OK;

@@ -7,18 +7,6 @@
 
 #include "runtime/runtime_internal.h"
 
-static xn_status prep_fail(xn_error *err, const xn_controller *c, const xn_instruction *in,
-                           const char *msg) {
-    if (err) {
-        snprintf(err->file, sizeof err->file, "%s", c->prog->source);
-        err->line = in->line;
-        /* the reason may be long (a policy's own error): keep its start */
-        snprintf(err->message, sizeof err->message, "line %d, column %d: %.480s", in->line,
-                 in->column, msg);
-    }
-    return XN_ERR_INVALID;
-}
-
 xn_status xn_ctl_policy_prepare(xn_controller *c, xn_error *err) {
     const xn_program *prog = c->prog;
     const xn_policy_hook *h = c->cfg.policy_hook;
@@ -38,20 +26,21 @@ xn_status xn_ctl_policy_prepare(xn_controller *c, xn_error *err) {
         c->policy_id[i] = -1;
         if (in->op == XN_OP_POLICY_LOAD) {
             if (!h)
-                return prep_fail(err, c, in,
-                                 "policy load needs the learned-control layer (xiaonao_learn), "
-                                 "which this controller was not given");
+                return xn_program_line_fail(
+                    err, prog, in, XN_ERR_INVALID,
+                    "policy load needs the learned-control layer (xiaonao_learn), "
+                    "which this controller was not given");
             xn_error perr;
             int id = h->prepare(h->self, in->path, dir, c->hal, &perr);
             if (id < 0) {
-                char msg[1200];
-                snprintf(msg, sizeof msg, "policy '%s': %s: %s", in->path, perr.file, perr.message);
-                return prep_fail(err, c, in, msg);
+                return xn_program_line_fail(err, prog, in, XN_ERR_INVALID, "policy '%s': %s: %s",
+                                            in->path, perr.file, perr.message);
             }
             c->policy_id[i] = id;
             loaded = 1;
         } else if (in->op == XN_OP_WALK && !loaded) {
-            return prep_fail(err, c, in, "walk commands a policy: put 'policy load ...' before");
+            return xn_program_line_fail(err, prog, in, XN_ERR_INVALID,
+                                        "walk commands a policy: put 'policy load ...' before");
         }
     }
     return XN_OK;

@@ -23,24 +23,6 @@
 #define PFL_SAMPLES 200 /* samples of a movej checked against the limits */
 #define PFL_SPREAD 10   /* grid points (about 1 cm) a path's speed cap reaches beyond a region */
 
-static xn_status plan_fail(xn_error *err, const xn_controller *c, const xn_instruction *in,
-                           const char *fmt, ...) __attribute__((format(printf, 4, 5)));
-static xn_status plan_fail(xn_error *err, const xn_controller *c, const xn_instruction *in,
-                           const char *fmt, ...) {
-    if (err) {
-        char what[400];
-        va_list ap;
-        va_start(ap, fmt);
-        vsnprintf(what, sizeof what, fmt, ap);
-        va_end(ap);
-        snprintf(err->file, sizeof err->file, "%s", c->prog->source);
-        err->line = in->line;
-        snprintf(err->message, sizeof err->message, "line %d, column %d: %s", in->line, in->column,
-                 what);
-    }
-    return XN_ERR_RANGE;
-}
-
 static void pose6(const xn_real v[6], xn_se3 *X) {
     xn_rot_rpy(v[3], v[4], v[5], X->R);
     memcpy(X->p, v, 3 * sizeof(xn_real));
@@ -129,7 +111,7 @@ static xn_status plan_chain(xn_controller *c, xn_ik *ik, int flange, int i, int 
         int k = perr.waypoint > 0 ? i + perr.waypoint - 1 : i;
         if (k > j) k = j;
         free(path);
-        return plan_fail(err, c, &prog->ins[k], "%s", perr.message);
+        return xn_program_line_fail(err, prog, &prog->ins[k], XN_ERR_RANGE, "%s", perr.message);
     }
     int N = (int)ceil(path->length / GRID_STEP) + 1;
     N = N < GRID_MIN ? GRID_MIN : (N > GRID_MAX ? GRID_MAX : N);
@@ -151,8 +133,9 @@ static xn_status plan_chain(xn_controller *c, xn_ik *ik, int flange, int i, int 
         if (k > j) k = j;
         xn_joint_path_free(p->jp);
         p->jp = NULL;
-        return plan_fail(err, c, &prog->ins[k], "%s: %s",
-                         prog->ins[k].op == XN_OP_MOVEC ? "movec" : "movel", ierr.message);
+        return xn_program_line_fail(err, prog, &prog->ins[k], XN_ERR_RANGE, "%s: %s",
+                                    prog->ins[k].op == XN_OP_MOVEC ? "movec" : "movel",
+                                    ierr.message);
     }
     /* the time law: joint limits of the controlled joints (rated, scaled by the override),
      * torque limits with the margin, the tool's speed and acceleration */
@@ -222,10 +205,11 @@ static xn_status plan_chain(xn_controller *c, xn_ik *ik, int flange, int i, int 
         if (k > j) k = j;
         xn_joint_path_free(p->jp);
         p->jp = NULL;
-        return plan_fail(err, c, &prog->ins[k],
-                         "no speed along this path keeps the joints within their torque limits "
-                         "(%.0f %% along it)",
-                         100 * at);
+        return xn_program_line_fail(
+            err, prog, &prog->ins[k], XN_ERR_RANGE,
+            "no speed along this path keeps the joints within their torque limits "
+            "(%.0f %% along it)",
+            100 * at);
     }
     xn_real dt = (xn_real)c->hal->period_ns * 1e-9;
     int w = (int)ceil(jerk_time / dt);
@@ -304,7 +288,8 @@ xn_status xn_ctl_plan_program(xn_controller *c, xn_error *err) {
     int flange = xn_model_frame_id(m, fname);
     if (flange < 0) {
         if (c->cfg.flange_frame)
-            return plan_fail(err, c, &prog->ins[0], "the model has no frame named '%s'", fname);
+            return xn_program_line_fail(err, prog, &prog->ins[0], XN_ERR_RANGE,
+                                        "the model has no frame named '%s'", fname);
         for (int f = 0; f < m->nframe && flange < 0; f++)
             if (m->frame_body[f] == c->payload_body) flange = f;
     }
@@ -354,18 +339,20 @@ xn_status xn_ctl_plan_program(xn_controller *c, xn_error *err) {
             c->has_resolved[i] = 1;
             if (xn_pfl_add_region(c->pfl, (xn_body_region)(int)in->value[0], w, in->value[4],
                                   in->value[5] != 0))
-                st = plan_fail(err, c, in,
-                               "more than %d contact regions at once (clear them with 'set "
-                               "contact off')",
-                               XN_PFL_MAX_REGIONS);
+                st = xn_program_line_fail(
+                    err, prog, in, XN_ERR_RANGE,
+                    "more than %d contact regions at once (clear them with 'set "
+                    "contact off')",
+                    XN_PFL_MAX_REGIONS);
             break;
         }
         case XN_OP_SET_COLLABORATIVE: xn_pfl_set_tool_speed_limit(c->pfl, in->value[0]); break;
         case XN_OP_SET_SPEED: override = in->value[0]; break;
         case XN_OP_MOVEJ: {
             if (in->blend > 0 && i + 1 < prog->n && is_path_op(prog->ins[i + 1].op)) {
-                st = plan_fail(err, c, in,
-                               "a movej cannot blend into a movel or movec (remove the blend)");
+                st = xn_program_line_fail(
+                    err, prog, in, XN_ERR_RANGE,
+                    "a movej cannot blend into a movel or movec (remove the blend)");
                 break;
             }
             if (!in->cart) {
@@ -384,10 +371,11 @@ xn_status xn_ctl_plan_program(xn_controller *c, xn_error *err) {
             memcpy(q_start, q_plan, (size_t)m->nq * sizeof *q_plan);
             if (xn_ik_solve_multistart(ik, &target, q_plan, NULL, 20, &seed, q_plan, &r) !=
                 XN_IK_CONVERGED) {
-                st = plan_fail(err, c, in,
-                               "%s is out of reach (or blocked by the joint limits): the closest "
-                               "pose found is %.3g m and %.3g rad away",
-                               in->name[0] ? in->name : "the pose", r.err_position, r.err_rotation);
+                st = xn_program_line_fail(
+                    err, prog, in, XN_ERR_RANGE,
+                    "%s is out of reach (or blocked by the joint limits): the closest "
+                    "pose found is %.3g m and %.3g rad away",
+                    in->name[0] ? in->name : "the pose", r.err_position, r.err_rotation);
                 break;
             }
             xn_real *resolved = &c->resolved[(size_t)i * XN_OTG_MAX_DOFS];
@@ -403,8 +391,9 @@ xn_status xn_ctl_plan_program(xn_controller *c, xn_error *err) {
             while (j + 1 < prog->n && prog->ins[j].blend > 0 && is_path_op(prog->ins[j + 1].op))
                 j++;
             if (prog->ins[j].blend > 0 && j + 1 < prog->n && prog->ins[j + 1].op == XN_OP_MOVEJ) {
-                st = plan_fail(err, c, &prog->ins[j],
-                               "a movel or movec cannot blend into a movej (remove the blend)");
+                st = xn_program_line_fail(
+                    err, prog, &prog->ins[j], XN_ERR_RANGE,
+                    "a movel or movec cannot blend into a movej (remove the blend)");
                 break;
             }
             st = plan_chain(c, ik, flange, i, j, &base, &tool, override, q_plan, &tp, err);

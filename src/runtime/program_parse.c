@@ -13,6 +13,8 @@
 #include "xiaonao/program.h"
 #include "xiaonao/safety.h"
 
+#include "runtime/runtime_internal.h"
+
 #define MAX_POSES 256
 #define DEG (3.14159265358979323846 / 180.0)
 
@@ -960,20 +962,22 @@ void xn_program_free(xn_program *p) {
     free(p);
 }
 
-static xn_status check_fail(xn_error *err, const xn_program *p, const xn_instruction *in,
-                            const char *fmt, ...) {
+xn_status xn_program_line_fail(xn_error *err, const xn_program *p, const xn_instruction *in,
+                               xn_status st, const char *fmt, ...) {
     if (err) {
-        char what[400];
-        va_list ap;
-        va_start(ap, fmt);
-        vsnprintf(what, sizeof what, fmt, ap);
-        va_end(ap);
         snprintf(err->file, sizeof err->file, "%s", p->source);
         err->line = in->line;
-        snprintf(err->message, sizeof err->message, "line %d, column %d: %s", in->line, in->column,
-                 what);
+        int n = snprintf(err->message, sizeof err->message, "line %d, column %d: ", in->line,
+                         in->column);
+        if (n < 0) n = 0;
+        if ((size_t)n < sizeof err->message) {
+            va_list ap;
+            va_start(ap, fmt);
+            vsnprintf(err->message + n, sizeof err->message - (size_t)n, fmt, ap);
+            va_end(ap);
+        }
     }
-    return XN_ERR_RANGE;
+    return st;
 }
 
 xn_status xn_program_check(const xn_program *p, int njoint, const char *const *names,
@@ -983,19 +987,21 @@ xn_status xn_program_check(const xn_program *p, int njoint, const char *const *n
         if (in->op == XN_OP_MOVEJ && !in->cart) {
             const char *what = in->name[0] ? in->name : "the target";
             if (in->naxes != njoint)
-                return check_fail(err, p, in, "%s has %d joint values, the robot has %d joints",
-                                  what, in->naxes, njoint);
+                return xn_program_line_fail(err, p, in, XN_ERR_RANGE,
+                                            "%s has %d joint values, the robot has %d joints", what,
+                                            in->naxes, njoint);
             for (int k = 0; k < njoint; k++)
                 if (in->target[k] < lo[k] || in->target[k] > hi[k])
-                    return check_fail(err, p, in,
-                                      "%s puts joint %s at %.6g rad, outside its limits "
-                                      "[%.6g, %.6g]",
-                                      what, names[k], in->target[k], lo[k], hi[k]);
+                    return xn_program_line_fail(err, p, in, XN_ERR_RANGE,
+                                                "%s puts joint %s at %.6g rad, outside its limits "
+                                                "[%.6g, %.6g]",
+                                                what, names[k], in->target[k], lo[k], hi[k]);
         } else if (in->op == XN_OP_WAIT_JOINT) {
             int found = 0;
             for (int k = 0; k < njoint && !found; k++) found = strcmp(names[k], in->name) == 0;
             if (!found)
-                return check_fail(err, p, in, "the robot has no joint named '%s'", in->name);
+                return xn_program_line_fail(err, p, in, XN_ERR_RANGE,
+                                            "the robot has no joint named '%s'", in->name);
         }
     }
     return XN_OK;

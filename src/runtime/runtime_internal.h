@@ -13,6 +13,13 @@
 #include "xiaonao/runtime.h"
 #include "xiaonao/safety.h"
 
+/* program_parse.c: fill err for an instruction the runtime refuses ("line L, column C: why",
+ * the program's source as the file) and return st. Every refusal of a program line goes through
+ * here so that they all read alike. */
+xn_status xn_program_line_fail(xn_error *err, const xn_program *p, const xn_instruction *in,
+                               xn_status st, const char *fmt, ...)
+    __attribute__((format(printf, 5, 6)));
+
 /* What the program interpreter is waiting for. */
 typedef enum {
     ACT_NONE = 0,

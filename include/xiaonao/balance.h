@@ -101,6 +101,11 @@ xn_real *xn_balance_posture(xn_balance *b);
 xn_real xn_balance_friction(const xn_balance *b);
 void xn_balance_set_friction(xn_balance *b, xn_real mu);
 
+/** The fallback when balancing is given up: tau = -damping * v per joint (nv), clamped to each
+ * joint's effort limit, the base's six entries 0. A non-finite v entry counts as 0 (the fallback
+ * must stay sane when a sensor failed). Allocates nothing. */
+void xn_balance_damping(const xn_balance *b, const xn_real *v, xn_real *tau);
+
 /** One cycle of dt seconds at the estimated state q (nq), v (nv): tau (nv, the base's six 0).
  * Returns XN_OK, or XN_ERR_NUMERIC when the whole-body problem had no solution (tau then holds
  * the last solved torques, or after 5 such cycles is joint damping: status->phase says). */

@@ -220,10 +220,12 @@ static void swing_target(xn_balance *b) {
     rot_z(b->foot_yaw, b->t.foot_R[b->swing]);
 }
 
-static void damping(const xn_balance *b, const xn_real *v, xn_real *tau) {
+void xn_balance_damping(const xn_balance *b, const xn_real *v, xn_real *tau) {
     const xn_model *m = b->m;
     for (int k = 0; k < m->nv; k++) {
-        xn_real t = k < 6 ? 0 : -b->cfg.damping * v[k], lim = m->dof_effort[k];
+        /* a NaN velocity (a failed sensor: the reason to fall back here) brakes nothing */
+        xn_real vk = isfinite(v[k]) ? v[k] : 0;
+        xn_real t = k < 6 ? 0 : -b->cfg.damping * vk, lim = m->dof_effort[k];
         tau[k] = t > lim ? lim : t < -lim ? -lim : t;
     }
 }
@@ -333,7 +335,7 @@ xn_status xn_balance_update(xn_balance *b, const xn_real *q, const xn_real *v, x
         memcpy(tau, b->tau_last, (size_t)nv * sizeof(xn_real));
     } else {
         damped = 1;
-        damping(b, v, tau);
+        xn_balance_damping(b, v, tau);
     }
     if (st) {
         st->phase = damped ? XN_BALANCE_DAMPING : b->phase;

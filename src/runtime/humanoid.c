@@ -211,15 +211,6 @@ void xn_ctl_humanoid_instruction(xn_controller *c, const xn_instruction *in) {
     }
 }
 
-static void damping(xn_controller *c) {
-    const xn_model *m = c->m;
-    xn_real D = c->cfg.humanoid->balance.damping;
-    for (int k = 6; k < m->nv; k++) {
-        xn_real v = isfinite(c->hum_v[k]) ? c->hum_v[k] : 0, t = -D * v, lim = m->dof_effort[k];
-        c->hum_tau[k] = t > lim ? lim : t < -lim ? -lim : t;
-    }
-}
-
 static void give_up(xn_controller *c, const char *why) {
     if (c->hum_damping) return;
     c->hum_damping = 1;
@@ -281,7 +272,7 @@ void xn_ctl_humanoid_step(xn_controller *c) {
             t->hand_position[k][2] = c->hum_q[2] + o[2];
         }
     }
-    if (c->hum_damping) damping(c);
+    if (c->hum_damping) xn_balance_damping(c->bal, c->hum_v, c->hum_tau);
     for (int k = 6; k < m->nv; k++) {
         int i = c->hum_joint[k];
         if (i < 0) continue;

@@ -3,6 +3,9 @@
  * without steps do not survive (bench/bench_push), is caught with a recovery step; so are a push
  * backward and one sideways; the base estimator stays within a few centimetres of the truth
  * throughout. SPDX-License-Identifier: Apache-2.0 */
+#include <math.h>
+#include <stdlib.h>
+
 #include "control/g1_push.h"
 #include "test_util.h"
 
@@ -29,6 +32,28 @@ int main(void) {
            "%.3f m/s\n",
            s.est_pos * 1e3, s.est_vel);
     XT_CHECK(s.est_pos < 0.05, "estimated base position within 5 cm (%.3f m)", s.est_pos);
+
+    /* the fallback: tau = -D v within each joint's effort limit, the base unactuated, and a NaN
+     * velocity (the failed sensor that brought it on) brakes nothing; exact */
+    xn_balance *b = xn_balance_create(s.m, &s.cfg);
+    int nv = s.m->nv;
+    xn_real *v = calloc((size_t)nv, sizeof *v), *tau = calloc((size_t)nv, sizeof *tau);
+    for (int k = 0; k < nv; k++) v[k] = 0.1 * (k + 1);
+    v[7] = NAN;
+    v[8] = 1e6;
+    xn_balance_damping(b, v, tau);
+    int exact = 1;
+    for (int k = 0; k < nv; k++) {
+        xn_real want = k < 6 || k == 7 ? 0 : -s.cfg.damping * v[k];
+        xn_real lim = s.m->dof_effort[k];
+        want = want > lim ? lim : want < -lim ? -lim : want;
+        exact &= tau[k] == want;
+    }
+    XT_CHECK(exact && tau[8] == -s.m->dof_effort[8],
+             "damping fallback: -D v clamped, base 0, NaN velocity 0 (tau[8] %g)", tau[8]);
+    free(v);
+    free(tau);
+    xn_balance_free(b);
     xn_model_free(s.m);
     return xt_done("test_balance");
 }

@@ -112,11 +112,15 @@ static void feet(const xn_balance *b, xn_se3 F[2]) {
         xn_dyn_frame_placement(b->m, b->d, b->cfg.wbc.contact[f].frame, &F[f]);
 }
 
-/* the corners of the standing feet, in the ground plane */
-static int stance_points(const xn_balance *b, const xn_se3 F[2], xn_real (*pts)[2]) {
+/* The support polygon of the feet standing in stance (left, right): their corners' convex hull in
+ * the ground plane (*nhull corners), and that hull shrunk by the CoP margin, which is returned
+ * (its corner count) for clamping the centre of pressure into. */
+static int support_polygon(const xn_balance *b, const xn_se3 F[2], const unsigned char stance[2],
+                           xn_real (*hull)[2], int *nhull, xn_real (*poly)[2]) {
+    xn_real pts[8][2];
     int n = 0;
     for (int f = 0; f < 2; f++) {
-        if (!b->stance[f]) continue;
+        if (!stance[f]) continue;
         for (int k = 0; k < 4; k++) {
             const xn_real *c = b->cfg.wbc.contact[f].corner[k];
             for (int a = 0; a < 2; a++)
@@ -125,7 +129,8 @@ static int stance_points(const xn_balance *b, const xn_se3 F[2], xn_real (*pts)[
             n++;
         }
     }
-    return n;
+    *nhull = xn_support_hull(pts, n, hull);
+    return xn_support_shrink(hull, *nhull, b->cfg.cop_margin, poly);
 }
 
 void xn_balance_reset(xn_balance *b, const xn_real *q, const xn_real *posture) {
@@ -269,9 +274,8 @@ xn_status xn_balance_update(xn_balance *b, const xn_real *q, const xn_real *v, x
         }
     }
     /* ---- the support polygon and the ankle and hip strategies ---- */
-    xn_real pts[8][2], hull[8][2], poly[8][2], p_des[2], p[2], cmp[2];
-    int npts = stance_points(b, F, pts), nh = xn_support_hull(pts, npts, hull);
-    int np = xn_support_shrink(hull, nh, c->cop_margin, poly);
+    xn_real hull[8][2], poly[8][2], p_des[2], p[2], cmp[2];
+    int nh, np = support_polygon(b, F, b->stance, hull, &nh, poly);
     const xn_real *ref = b->xi_ref;
     xn_real stance_ref[2];
     if (b->phase != XN_BALANCE_STAND) { /* one foot: toward its middle */
@@ -291,12 +295,10 @@ xn_status xn_balance_update(xn_balance *b, const xn_real *q, const xn_real *v, x
          * the other meanwhile; of two that both can, the shorter step */
         xn_real best = INFINITY;
         for (int f = 0; f < 2; f++) {
-            xn_real sp[8][2], sh[8][2], spoly[8][2], ps[2], fh[2];
-            unsigned char keep = b->stance[f];
-            b->stance[f] = 0;
-            int n1 = stance_points(b, F, sp), n2 = xn_support_hull(sp, n1, sh);
-            int n3 = xn_support_shrink(sh, n2, c->cop_margin, spoly);
-            b->stance[f] = keep;
+            xn_real sh[8][2], spoly[8][2], ps[2], fh[2];
+            unsigned char other[2] = {b->stance[0], b->stance[1]};
+            other[f] = 0;
+            int n2, n3 = support_polygon(b, F, other, sh, &n2, spoly);
             xn_support_clamp(spoly, n3, xi, ps);
             xn_real miss = foothold_for(b, f, &F[1 - f], xi, ps, omega, c->step_duration, fh);
             xn_real cost = miss + 0.1 * hypot(fh[0] - F[f].p[0], fh[1] - F[f].p[1]);
@@ -308,9 +310,7 @@ xn_status xn_balance_update(xn_balance *b, const xn_real *q, const xn_real *v, x
         memcpy(b->lift, F[b->swing].p, sizeof b->lift);
         b->foot_yaw = atan2(F[b->swing].R[3], F[b->swing].R[0]);
         /* the single support polygon from now on */
-        npts = stance_points(b, F, pts);
-        nh = xn_support_hull(pts, npts, hull);
-        np = xn_support_shrink(hull, nh, c->cop_margin, poly);
+        np = support_polygon(b, F, b->stance, hull, &nh, poly);
         xn_support_clamp(poly, np, xi, p);
         for (int a = 0; a < 2; a++) cmp[a] = p[a];
         plan_foothold(b, &F[1 - b->swing], xi, p, omega, c->step_duration);

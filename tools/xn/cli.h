@@ -32,6 +32,9 @@ int xn_cli_json_lines(char *text, const char *file,
 /* Parse "a,b,c" (finite numbers, at most cap) into out; the count, or -1 when it is not such a
  * list (or has more than cap numbers). */
 int xn_cli_list(const char *s, double *out, int cap);
+/* Make room in a growing log: when *n == *cap, double *arr (size-byte elements; first elements
+ * when it is empty). 0, or -1 when memory ran out (*arr then still holds what it had). */
+int xn_cli_reserve(void **arr, long *cap, long n, size_t size, long first);
 /* Write a JSON array of n numbers (shortest exact form). */
 void xn_cli_json_array(FILE *f, const double *x, int n);
 

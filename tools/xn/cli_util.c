@@ -40,6 +40,16 @@ char *xn_cli_slurp(const char *path, size_t *len) {
     return buf;
 }
 
+int xn_cli_reserve(void **arr, long *cap, long n, size_t size, long first) {
+    if (n < *cap) return 0;
+    long nc = *cap ? 2 * *cap : first;
+    void *p = realloc(*arr, size * (size_t)nc);
+    if (!p) return -1;
+    *arr = p;
+    *cap = nc;
+    return 0;
+}
+
 void xn_cli_json_array(FILE *f, const double *x, int n) {
     fputc('[', f);
     for (int i = 0; i < n; i++) fprintf(f, i ? ",%.17g" : "%.17g", x[i]);

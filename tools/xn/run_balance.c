@@ -196,13 +196,7 @@ void balance_log_add(balance_log *b, const xn_ctl_sample *s) {
         b->have_start = 1;
     }
     if (b->n == 0 || t - b->rows[b->n - 1].t >= 0.01 - 1e-9) { /* 100 Hz */
-        if (b->n == b->cap) {
-            long nc = b->cap ? 2 * b->cap : 4096;
-            bal_row *r = realloc(b->rows, sizeof *r * (size_t)nc);
-            if (!r) return;
-            b->rows = r;
-            b->cap = nc;
-        }
+        if (xn_cli_reserve((void **)&b->rows, &b->cap, b->n, sizeof *b->rows, 4096)) return;
         bal_row *r = &b->rows[b->n++];
         r->t = (float)t;
         for (int a = 0; a < 3; a++) r->com[a] = (float)s->com[a];
@@ -215,13 +209,7 @@ void balance_log_add(balance_log *b, const xn_ctl_sample *s) {
         r->steps = (signed char)(s->steps > 127 ? 127 : s->steps);
     }
     if (s->phase != b->last_phase || t - b->last_poly_t >= 0.5) {
-        if (b->np == b->capp) {
-            long nc = b->capp ? 2 * b->capp : 256;
-            bal_poly *p = realloc(b->polys, sizeof *p * (size_t)nc);
-            if (!p) return;
-            b->polys = p;
-            b->capp = nc;
-        }
+        if (xn_cli_reserve((void **)&b->polys, &b->capp, b->np, sizeof *b->polys, 256)) return;
         bal_poly *p = &b->polys[b->np++];
         p->t = (float)t;
         p->n = s->npolygon > 8 ? 8 : s->npolygon;

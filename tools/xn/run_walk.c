@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cli.h"
+
 typedef struct {
     double t, cmd[3], pos[3], yaw, wz;
     double foot[2]; /* the first two contact sensors' forces (N) */
@@ -26,13 +28,7 @@ void walk_log_free(walk_log *w) {
 
 void walk_log_add(walk_log *w, double t, int line, const double cmd[3], const xn_hal *hal) {
     if (hal->nimu < 1 || hal->ntracker < 1) return;
-    if (w->n == w->cap) {
-        long cap = w->cap ? 2 * w->cap : 4096;
-        walk_row *r = realloc(w->row, (size_t)cap * sizeof *r);
-        if (!r) return;
-        w->row = r;
-        w->cap = cap;
-    }
+    if (xn_cli_reserve((void **)&w->row, &w->cap, w->n, sizeof *w->row, 4096)) return;
     walk_row *r = &w->row[w->n++];
     r->t = t;
     r->line = line;

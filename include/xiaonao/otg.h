@@ -104,7 +104,8 @@ void xn_otg_problem_init(xn_otg_problem *p, int dofs);
 /** Check a problem without solving it: XN_OTG_OK, or the first defect found (err may be NULL). */
 xn_otg_result xn_otg_validate(const xn_otg_problem *p, xn_otg_error *err);
 /** Solve: the time-optimal (synchronized) trajectory into *traj. Returns XN_OTG_OK or the reason
- * (err filled when not NULL); *traj is left unchanged on error, never half-filled. */
+ * (err filled when not NULL); *traj is left unchanged on error, never half-filled. Only the first
+ * `dofs` entries of its per-DoF arrays are written (the rest are never read). */
 xn_otg_result xn_otg_calculate(const xn_otg_problem *p, xn_trajectory *traj, xn_otg_error *err);
 /** State at time t (s; clamped below at 0, held after the end): arrays of traj->dofs entries;
  * any output pointer may be NULL. */

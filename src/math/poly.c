@@ -148,19 +148,24 @@ static int sign_changes(const xn_real *g, int deg) {
 
 int xn_poly_sign_changes_unit(const xn_real *c, int deg) { return sign_changes(c, deg); }
 
-/* The one root of c in (a, b) (Descartes said so): Newton's method, falling back to bisection
- * whenever a step leaves the bracket. Where rounding hides the sign change, the end with the
+/* The one root of c in (a, b): Newton's method, falling back to bisection whenever a step leaves
+ * the bracket, until a step is below tol or the rounding of s, or the value is rounding (the
+ * steps it would drive are noise). Where rounding hides the sign change, the end with the
  * smaller value stands in (the caller checks every candidate). */
-static xn_real refine(const xn_real *c, int deg, xn_real a, xn_real b) {
+xn_real xn_poly_root_in(const xn_real *c, int deg, xn_real a, xn_real b, xn_real tol) {
     xn_real fa = xn_poly_eval(c, deg, a), fb = xn_poly_eval(c, deg, b);
     if (fa == 0) return a;
     if (fb == 0) return b;
     if ((fa < 0) == (fb < 0)) return fabs(fa) < fabs(fb) ? a : b;
     xn_real x = a - fa * (b - a) / (fb - fa); /* start from the secant */
     if (!(x > a && x < b)) x = 0.5 * (a + b);
+    /* below this a value is rounding (Horner's on [0, 1]), and the steps it drives are noise */
+    xn_real noise = 0;
+    for (int k = 0; k <= deg; k++) noise += fabs(c[k]);
+    noise *= 4 * DBL_EPSILON;
     for (int it = 0; it < XN_POLY_MAX_ITERATIONS; it++) {
         xn_real df, f = eval_d(c, deg, x, &df);
-        if (f == 0) return x;
+        if (fabs(f) <= noise) return x;
         if ((f < 0) == (fa < 0)) {
             a = x;
             fa = f;
@@ -169,8 +174,9 @@ static xn_real refine(const xn_real *c, int deg, xn_real a, xn_real b) {
         }
         xn_real xn = x - f / df;
         if (!(xn > a && xn < b)) xn = 0.5 * (a + b);
-        if (fabs(xn - x) <= 2 * DBL_EPSILON * fmax(fabs(x), 1e-300) ||
-            b - a <= 4 * DBL_EPSILON * fmax(fabs(a), fabs(b)))
+        if (fabs(xn - x) <= tol ||
+            fabs(xn - x) <= 2 * DBL_EPSILON * (fabs(x) > 1e-300 ? fabs(x) : 1e-300) ||
+            b - a <= 4 * DBL_EPSILON * (fabs(a) > fabs(b) ? fabs(a) : fabs(b)))
             return xn;
         x = xn;
     }
@@ -205,7 +211,7 @@ int xn_poly_roots_unit(const xn_real *c, int deg, xn_real *roots, int cap) {
         int v = sign_changes(g, deg);
         if (v == 0) continue;
         if (v == 1) {
-            roots[n++] = refine(c, deg, a, a + w);
+            roots[n++] = xn_poly_root_in(c, deg, a, a + w, 0);
             continue;
         }
         xn_real mid = a + w / 2;

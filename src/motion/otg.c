@@ -204,46 +204,50 @@ static int phase_sync(const xn_otg_dof *d, int n, const xn_real *tb, xn_otg_segm
 xn_otg_result xn_otg_calculate(const xn_otg_problem *p, xn_trajectory *traj, xn_otg_error *err) {
     xn_otg_result r = xn_otg_validate(p, err);
     if (r != XN_OTG_OK) return r;
-    xn_trajectory out;
-    memset(&out, 0, sizeof out);
-    out.dofs = p->dofs;
     xn_otg_dof d[XN_OTG_MAX_DOFS];
     int map[XN_OTG_MAX_DOFS], n = 0;
     for (int i = 0; i < p->dofs; i++) {
-        out.p0[i] = p->current_position[i];
-        out.v0[i] = p->current_velocity[i];
-        out.a0[i] = p->current_acceleration[i];
         if (!p->enabled[i]) continue; /* no segments: constant acceleration */
         d[n] = dof_of(p, i);
         map[n++] = i;
     }
     xn_otg_segments brake[XN_OTG_MAX_DOFS], main_[XN_OTG_MAX_DOFS];
-    xn_real tb[XN_OTG_MAX_DOFS], T = p->minimum_duration;
+    xn_real tb[XN_OTG_MAX_DOFS], Td[XN_OTG_MAX_DOFS], T = p->minimum_duration;
+    int phase = 0;
     if (p->synchronization != XN_OTG_SYNC_NONE && n > 0) {
         T = xn_otg_synchronize(d, n, p->minimum_duration, brake, main_, tb);
         if (!(T < INFINITY))
             return fail(err, XN_OTG_ERR_NO_SOLUTION, -1,
                         "no synchronized profile found (please report)");
-        for (int k = 0; k < n; k++) out.dof_duration[map[k]] = T;
-        if (p->synchronization == XN_OTG_SYNC_PHASE)
-            out.phase_synchronized = phase_sync(d, n, tb, main_);
+        for (int k = 0; k < n; k++) Td[k] = T;
+        if (p->synchronization == XN_OTG_SYNC_PHASE) phase = phase_sync(d, n, tb, main_);
     } else {
         for (int k = 0; k < n; k++) { /* each as fast as it can (but not before the minimum) */
-            xn_real Tk =
-                xn_otg_synchronize(&d[k], 1, p->minimum_duration, &brake[k], &main_[k], &tb[k]);
-            if (!(Tk < INFINITY))
+            Td[k] = xn_otg_synchronize(&d[k], 1, p->minimum_duration, &brake[k], &main_[k], &tb[k]);
+            if (!(Td[k] < INFINITY))
                 return fail(err, XN_OTG_ERR_NO_SOLUTION, map[k],
                             "DoF %d: no profile found (please report)", map[k]);
-            out.dof_duration[map[k]] = Tk;
-            if (Tk > T) T = Tk;
+            if (Td[k] > T) T = Td[k];
         }
     }
-    for (int k = 0; k < n; k++) {
-        out.brake[map[k]] = brake[k];
-        out.main[map[k]] = main_[k];
+    /* Written only now, and only the problem's DoFs: a failure leaves *traj as it was, and a
+     * 7-DoF solution does not pay for zeroing and copying 32 DoFs' segments. */
+    traj->dofs = p->dofs;
+    traj->duration = T;
+    traj->phase_synchronized = phase;
+    for (int i = 0, k = 0; i < p->dofs; i++) {
+        traj->p0[i] = p->current_position[i];
+        traj->v0[i] = p->current_velocity[i];
+        traj->a0[i] = p->current_acceleration[i];
+        if (k < n && map[k] == i) {
+            traj->brake[i] = brake[k];
+            traj->main[i] = main_[k];
+            traj->dof_duration[i] = Td[k++];
+        } else {
+            traj->brake[i].n = traj->main[i].n = 0;
+            traj->dof_duration[i] = 0;
+        }
     }
-    out.duration = T;
-    *traj = out;
     return XN_OTG_OK;
 }
 

@@ -25,6 +25,10 @@
 #include "math/poly.h"
 #include "xiaonao/otg.h" /* limits of the search, xn_otg_segments */
 
+/* The larger of a and b, b ignored when it is NaN: fmax without the library call that gcc makes
+ * for fmax's full NaN rules, in the search's inner loops (a is never NaN there). */
+static inline xn_real xn_otg_max(xn_real a, xn_real b) { return b > a ? b : a; }
+
 /* One DoF, position interface, third order: from (p0, v0, a0) to (pf, vf, af) with
  * vmin <= v <= vmax, amin <= a <= amax, |j| <= jmax (vmin, amin < 0 < vmax, amax, jmax). */
 typedef struct {

@@ -36,10 +36,9 @@ xn_otg_result xn_otg_update(xn_otg *o, const xn_otg_problem *input, xn_otg_outpu
                             xn_otg_error *err) {
     int fresh = 0;
     if (!o->has_trajectory || !same_problem(input, &o->expect)) {
-        xn_trajectory t;
-        xn_otg_result r = xn_otg_calculate(input, &t, err);
+        /* in place: a failed calculation leaves the current trajectory as it was */
+        xn_otg_result r = xn_otg_calculate(input, &o->trajectory, err);
         if (r != XN_OTG_OK) return r;
-        o->trajectory = t;
         o->time = 0;
         o->has_trajectory = 1;
         fresh = 1;

@@ -28,7 +28,7 @@ static void shape(const xn_otg_dof *d, xn_real vs, xn_real as, xn_real ve, xn_re
     xn_real J = d->jmax, v_direct = vs + (as + ae) / 2 * fabs(ae - as) / J;
     *dir = ve >= v_direct ? 1 : -1;
     xn_real peak2 = (as * as + ae * ae) / 2 + *dir * J * (ve - vs);
-    *hold = sqrt(fmax(peak2, 0)) > (*dir > 0 ? d->amax : -d->amin);
+    *hold = (peak2 > 0 ? sqrt(peak2) : 0) > (*dir > 0 ? d->amax : -d->amin);
 }
 
 /* Append the change from (vs, as) to (ve, ae) of the given shape, through the signed peak
@@ -136,9 +136,14 @@ static xn_real peak_root(const void *ctx, xn_real u) {
 /* the unknown for vp on this piece */
 static xn_real unknown(const peak_family *f, xn_real vp) {
     const xn_otg_dof *d = f->d;
-    if (!f->hold1) return sqrt(fmax(d->a0 * d->a0 / 2 + f->dir1 * d->jmax * (vp - d->v0), 0));
-    if (!f->hold2) return sqrt(fmax(d->af * d->af / 2 + f->dir2 * d->jmax * (d->vf - vp), 0));
-    return vp;
+    xn_real sq;
+    if (!f->hold1)
+        sq = d->a0 * d->a0 / 2 + f->dir1 * d->jmax * (vp - d->v0);
+    else if (!f->hold2)
+        sq = d->af * d->af / 2 + f->dir2 * d->jmax * (d->vf - vp);
+    else
+        return vp;
+    return sq > 0 ? sqrt(sq) : 0;
 }
 
 void xn_otg_peak_scan(const xn_otg_dof *d, xn_real T, xn_real lo, xn_real hi, xn_otg_search *sr) {

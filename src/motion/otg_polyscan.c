@@ -31,8 +31,8 @@ static xn_real residual_at(const xn_otg_dof *d, const xn_otg_polyfam *f, xn_real
 /* The scale the end state is checked against (xn_otg_check): a residual this much smaller is as
  * good as zero. */
 static xn_real residual_scale(const xn_otg_dof *d) {
-    if (d->velocity_interface) return fmax(1, fabs(d->vf));
-    return fmax(1, fmax(fabs(d->pf), fabs(d->p0 - d->pf)));
+    if (d->velocity_interface) return xn_otg_max(1, fabs(d->vf));
+    return xn_otg_max(1, xn_otg_max(fabs(d->pf), fabs(d->p0 - d->pf)));
 }
 
 static void consider_at(const xn_otg_dof *d, const xn_otg_polyfam *f, xn_real u, int sigma,
@@ -42,13 +42,15 @@ static void consider_at(const xn_otg_dof *d, const xn_otg_polyfam *f, xn_real u,
 }
 
 /* The root of the residual between a and b (opposite signs ra, rb), by the Illinois variant of
- * regula falsi, and its profile considered. */
+ * regula falsi starting from `guess` (the polynomial's root there, NAN: none), and its profile
+ * considered. */
 static void bracketed(const xn_otg_dof *d, const xn_otg_polyfam *f, int sigma, xn_real a,
-                      xn_real ra, xn_real b, xn_real rb, xn_real tol, xn_otg_search *sr) {
+                      xn_real ra, xn_real b, xn_real rb, xn_real guess, xn_real tol,
+                      xn_otg_search *sr) {
     xn_real x = a, rx = ra;
     int side = 0;
     for (int it = 0; it < XN_OTG_BRACKET_ITERATIONS; it++) {
-        x = (a * rb - b * ra) / (rb - ra);
+        x = it == 0 && guess > a && guess < b ? guess : (a * rb - b * ra) / (rb - ra);
         if (!(x > a && x < b)) x = 0.5 * (a + b);
         rx = residual_at(d, f, x, sigma);
         if (!isfinite(rx) || fabs(rx) <= tol) break;
@@ -63,7 +65,7 @@ static void bracketed(const xn_otg_dof *d, const xn_otg_polyfam *f, int sigma, x
             if (side == 1) ra /= 2;
             side = 1;
         }
-        if (b - a <= 4 * DBL_EPSILON * fmax(fabs(a), fabs(b))) break;
+        if (b - a <= 4 * DBL_EPSILON * xn_otg_max(fabs(a), fabs(b))) break;
     }
     consider_at(d, f, x, sigma, sr);
 }
@@ -78,10 +80,8 @@ static int branch_profile(const void *ctx, xn_real u, xn_otg_segments *s) {
     return b->f->profile(b->f->ctx, u, b->sigma, s);
 }
 
-long xn_dbg_fb[10];
 static void fallback(const xn_otg_dof *d, const xn_otg_polyfam *f, xn_real lo, xn_real hi,
                      xn_otg_search *sr) {
-    xn_dbg_fb[f->degree + f->product]++;
     for (int k = 0; k < f->branches; k++) {
         branch b = {f, k == 0 ? 1 : -1};
         xn_otg_scan(d, branch_profile, &b, lo, hi, NULL, 0, sr);
@@ -99,14 +99,15 @@ static int build_direct(const xn_otg_dof *d, const xn_otg_polyfam *f, xn_real lo
         xn_real u = lo + w * s[k];
         y[k] = residual_at(d, f, u, 1) * (f->weight ? f->weight(f->ctx, u) : 1);
         if (!isfinite(y[k])) return -1;
-        size = fmax(size, fabs(y[k]));
+        size = xn_otg_max(size, fabs(y[k]));
     }
     xn_poly_interpolate_cheb(n, y, c);
     for (int e = 0; e < 2; e++) { /* the ends confirm the degree, where the family is defined */
         xn_real u = e ? hi : lo;
         rend[e] = residual_at(d, f, u, 1);
         xn_real ye = rend[e] * (f->weight ? f->weight(f->ctx, u) : 1);
-        if (isfinite(ye) && fabs(ye - xn_poly_eval(c, f->degree, e)) > 1e-7 * fmax(size, fabs(ye)))
+        if (isfinite(ye) &&
+            fabs(ye - xn_poly_eval(c, f->degree, e)) > 1e-7 * xn_otg_max(size, fabs(ye)))
             return -1;
     }
     return size > 0 ? 0 : -1; /* zero everywhere: a continuum of profiles */
@@ -129,7 +130,7 @@ static int build_product(const xn_otg_dof *d, const xn_otg_polyfam *f, xn_real l
         y0[k] = 0.5 * (rp + rm);
         y1[k] = 0.5 * (rp - rm) / root;
         yq[k] = root * root;
-        size = fmax(size, fmax(fabs(rp), fabs(rm)));
+        size = xn_otg_max(size, xn_otg_max(fabs(rp), fabs(rm)));
     }
     xn_poly_interpolate_cheb(n, y0, mean);
     xn_poly_interpolate_cheb(n, y1, r1);
@@ -139,7 +140,8 @@ static int build_product(const xn_otg_dof *d, const xn_otg_polyfam *f, xn_real l
         xn_real u = e ? hi : lo;
         rend[e] = residual_at(d, f, u, 1);
         xn_real pred = xn_poly_eval(mean, m, e) + xn_poly_eval(r1, 2, e) * f->root(f->ctx, u);
-        if (isfinite(rend[e]) && fabs(rend[e] - pred) > 1e-7 * fmax(size, fabs(rend[e]))) return -1;
+        if (isfinite(rend[e]) && fabs(rend[e] - pred) > 1e-7 * xn_otg_max(size, fabs(rend[e])))
+            return -1;
     }
     if (!(size > 0)) return -1;
     /* R0^2 - q R1^2 */
@@ -175,6 +177,16 @@ void xn_otg_poly_scan(const xn_otg_dof *d, const xn_otg_polyfam *f, xn_real lo, 
         !(fabs(rend[1]) <= tol) &&
         (!f->product || xn_poly_sign_changes_unit(mean, f->degree / 2) == 0))
         return;
+    /* One sign change (Descartes) of a family without a square root: exactly one root, bracketed
+     * by the ends, and no critical points needed. */
+    if (!f->product && f->branches == 1 && isfinite(rend[0]) && isfinite(rend[1]) &&
+        fabs(rend[0]) > tol && fabs(rend[1]) > tol &&
+        xn_poly_sign_changes_unit(c, f->degree) == 1) {
+        if ((rend[0] < 0) != (rend[1] < 0))
+            bracketed(d, f, 1, lo, rend[0], hi, rend[1],
+                      lo + w * xn_poly_root_in(c, f->degree, 0, 1, 1e-10), tol, sr);
+        return;
+    }
     /* the partition: the ends and the critical points */
     xn_real dc[XN_POLY_MAX_DEGREE], pts[XN_POLY_MAX_DEGREE + 2];
     for (int k = 1; k < n; k++) dc[k - 1] = k * c[k];
@@ -196,7 +208,9 @@ void xn_otg_poly_scan(const xn_otg_dof *d, const xn_otg_polyfam *f, xn_real lo, 
                 consider_at(d, f, u, sigma, sr);
             else if (isfinite(r) && isfinite(r_prev) && fabs(r_prev) > tol &&
                      (r < 0) != (r_prev < 0))
-                bracketed(d, f, sigma, u_prev, r_prev, u, r, tol, sr);
+                bracketed(d, f, sigma, u_prev, r_prev, u, r,
+                          lo + w * xn_poly_root_in(c, f->degree, pts[i - 1], pts[i], 1e-10), tol,
+                          sr);
             u_prev = u;
             r_prev = r;
         }
@@ -210,7 +224,7 @@ void xn_otg_poly_scan_feasible(const xn_otg_dof *d, const xn_otg_polyfam *f, xn_
                                const xn_real *breaks, int nb, xn_otg_search *sr) {
     xn_real pts[XN_OTG_MAX_BREAKS + 2];
     int n = xn_otg_cut(lo, hi, breaks, nb, XN_OTG_MAX_BREAKS + 2, pts);
-    const xn_real atol = 1e-9 * fmax(1, fmax(d->amax, -d->amin));
+    const xn_real atol = 1e-9 * xn_otg_max(1, xn_otg_max(d->amax, -d->amin));
     int open = -1; /* the first piece of the run being collected */
     for (int i = 0; i + 1 < n; i++) {
         int ok = 0;

@@ -8,14 +8,14 @@
  * rounding, not to the last bit. */
 static int within(xn_real x, xn_real lo, xn_real hi) {
     const xn_real tol = 1e-9;
-    return x <= hi + tol * fmax(1, fabs(hi)) && x >= lo - tol * fmax(1, fabs(lo));
+    return x <= hi + tol * xn_otg_max(1, fabs(hi)) && x >= lo - tol * xn_otg_max(1, fabs(lo));
 }
 
 /* The end state matches the target within 1e-8, relative where the value exceeds 1; for the
  * position, relative also to the distance travelled: a cruise of hours amplifies the rounding of a
  * zero acceleration (2e-16) into 1e-8 of position over a travel of hundreds. */
 static int close_to(xn_real x, xn_real ref, xn_real scale) {
-    return fabs(x - ref) <= 1e-8 * fmax(1, fmax(fabs(ref), scale));
+    return fabs(x - ref) <= 1e-8 * xn_otg_max(1, xn_otg_max(fabs(ref), scale));
 }
 
 int xn_otg_check(const xn_otg_dof *d, const xn_otg_segments *s) {
@@ -33,7 +33,7 @@ int xn_otg_check(const xn_otg_dof *d, const xn_otg_segments *s) {
                 return 0;
         }
         xn_otg_integrate_s(&p, &v, &a, t, j, scale);
-        scale = fmax(scale, fabs(a));
+        scale = xn_otg_max(scale, fabs(a));
         elapsed += t;
         if (elapsed <= 1e-12) continue; /* still the initial state, which may follow a brake */
         if (!within(v, d->vmin, d->vmax) || !within(a, d->amin, d->amax)) return 0;
@@ -95,7 +95,7 @@ static void end_state(const xn_otg_dof *d, const xn_otg_segments *s, xn_real *p,
     *p = d->p0, *v = d->v0, *a = d->a0;
     for (int i = 0; i < s->n; i++) {
         xn_otg_integrate_s(p, v, a, s->t[i], s->j[i], scale);
-        scale = fmax(scale, fabs(*a));
+        scale = xn_otg_max(scale, fabs(*a));
     }
 }
 

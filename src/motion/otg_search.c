@@ -27,7 +27,7 @@ void xn_otg_consider(const xn_otg_dof *d, const xn_otg_segments *s, xn_otg_searc
     }
     if (sr->valid) {
         for (int i = 0; i < sr->nvalid; i++)
-            if (fabs(sr->valid[i] - T) <= 1e-9 * fmax(1, T)) return;
+            if (fabs(sr->valid[i] - T) <= 1e-9 * xn_otg_max(1, T)) return;
         if (sr->nvalid < sr->capvalid) {
             if (sr->valid_profiles) sr->valid_profiles[sr->nvalid] = *s;
             sr->valid[sr->nvalid++] = T;
@@ -51,7 +51,7 @@ static void scan(const xn_otg_dof *d, xn_otg_family f, const void *ctx, xn_real 
             root = xp;
         } else if (isfinite(fp) && isfinite(fx) && (fp < 0) != (fx < 0)) {
             xn_real a = xp, b = x, fa = fp;
-            for (int it = 0; it < XN_OTG_ROOT_BISECTIONS && b - a > 1e-15 * fmax(1, fabs(a));
+            for (int it = 0; it < XN_OTG_ROOT_BISECTIONS && b - a > 1e-15 * xn_otg_max(1, fabs(a));
                  it++) {
                 xn_real mid = 0.5 * (a + b), fm = residual(d, f, ctx, mid);
                 if (!isfinite(fm)) break;

@@ -39,7 +39,7 @@ xn_real xn_otg_synchronize(const xn_otg_dof *dofs, int n, xn_real min_duration,
             /* exactly one of its own valid step-1 durations (the end of a gap, or its minimum):
              * that profile; anything else: step 2 */
             int k = 0;
-            while (k < ncand[i] && fabs(cand[i][k] - T) > 1e-12 * fmax(1, T)) k++;
+            while (k < ncand[i] && fabs(cand[i][k] - T) > 1e-12 * xn_otg_max(1, T)) k++;
             if (k < ncand[i])
                 main_[i] = cand_prof[i][k];
             else

@@ -113,6 +113,9 @@ typedef struct {
     /* for a product: the square root w(u) >= 0 whose sign the branches take, with
      * r(u, sigma) = R0(u) + sigma R1(u) w(u), w^2 and R1 of degree at most 2 */
     xn_real (*root)(const void *ctx, xn_real u);
+    /* optional, for a product: both branches' residuals r[0] (sigma = +1), r[1] (-1) and w(u) in
+     * one call, sharing what the branches have in common */
+    void (*residual_pair)(const void *ctx, xn_real u, xn_real r[2], xn_real *root);
     const void *ctx;
     int degree;   /* of the polynomial, at most XN_POLY_MAX_DEGREE */
     int product;  /* 1: the polynomial is r(u, +1) r(u, -1) */

@@ -124,6 +124,22 @@ static xn_real peak_residual(const void *ctx, xn_real u, int sigma) {
     return d->p0 + x - d->pf;
 }
 
+/* peak_residual on both branches where neither half holds: the first half (and vp, w) once */
+static void peak_residual_pair(const void *ctx, xn_real u, xn_real r[2], xn_real *root) {
+    const peak_family *f = ctx;
+    const xn_otg_dof *d = f->d;
+    xn_real vp = d->v0 + f->dir1 * (u * u - d->a0 * d->a0 / 2) * f->inv_j, t1, t2;
+    xn_real q = d->af * d->af / 2 + f->dir2 * d->jmax * (d->vf - vp), w = q > 0 ? sqrt(q) : 0;
+    xn_real x1 = half_distance(f, d->v0, d->a0, vp, 0, f->dir1, 0, f->dir1 * u, &t1);
+    for (int k = 0; k < 2; k++) {
+        xn_real x = x1 + half_distance(f, vp, 0, d->vf, d->af, f->dir2, 0,
+                                       (k == 0 ? 1 : -1) * f->dir2 * w, &t2);
+        if (f->T > 0) x += vp * (f->T - t1 - t2);
+        r[k] = d->p0 + x - d->pf;
+    }
+    *root = w;
+}
+
 /* the second half's peak magnitude when the unknown is the first's */
 static xn_real peak_root(const void *ctx, xn_real u) {
     const peak_family *f = ctx;
@@ -173,10 +189,16 @@ void xn_otg_peak_scan(const xn_otg_dof *d, xn_real T, xn_real lo, xn_real hi, xn
         shape(d, d->v0, d->a0, mid, 0, &f.dir1, &f.hold1);
         shape(d, mid, 0, d->vf, d->af, &f.dir2, &f.hold2);
         int holds = f.hold1 + f.hold2;
-        xn_otg_polyfam pf = {peak_profile, peak_residual,
-                             NULL,         peak_root,
-                             &f,           holds == 0 ? 6 : holds == 1 ? 4 : 2,
-                             holds == 0,   1};
+        xn_otg_polyfam pf = {.profile = peak_profile,
+                             .residual = peak_residual,
+                             .root = peak_root,
+                             .residual_pair = holds == 0 ? peak_residual_pair : NULL,
+                             .ctx = &f,
+                             .degree = holds == 0   ? 6
+                                       : holds == 1 ? 4
+                                                    : 2,
+                             .product = holds == 0,
+                             .branches = 1};
         xn_real ua = unknown(&f, pts[i]), ub = unknown(&f, pts[i + 1]);
         xn_otg_poly_scan(d, &pf, ua < ub ? ua : ub, ua < ub ? ub : ua, sr);
     }

@@ -124,8 +124,17 @@ static int build_product(const xn_otg_dof *d, const xn_otg_polyfam *f, xn_real l
     xn_real y0[XN_POLY_MAX_DEGREE + 1], y1[XN_POLY_MAX_DEGREE + 1], yq[XN_POLY_MAX_DEGREE + 1];
     xn_real r1[XN_POLY_MAX_DEGREE + 1], q[XN_POLY_MAX_DEGREE + 1], size = 0;
     for (int k = 0; k < n; k++) {
-        xn_real u = lo + w * s[k], root = f->root(f->ctx, u);
-        xn_real rp = residual_at(d, f, u, 1), rm = residual_at(d, f, u, -1);
+        xn_real u = lo + w * s[k], root, rp, rm;
+        if (f->residual_pair) {
+            xn_real r[2];
+            f->residual_pair(f->ctx, u, r, &root);
+            rp = r[0];
+            rm = r[1];
+        } else {
+            root = f->root(f->ctx, u);
+            rp = residual_at(d, f, u, 1);
+            rm = residual_at(d, f, u, -1);
+        }
         if (!isfinite(rp) || !isfinite(rm) || !(root > 0)) return -1;
         y0[k] = 0.5 * (rp + rm);
         y1[k] = 0.5 * (rp - rm) / root;
@@ -172,16 +181,16 @@ void xn_otg_poly_scan(const xn_otg_dof *d, const xn_otg_polyfam *f, xn_real lo, 
         return;
     }
     const xn_real tol = 1e-13 * residual_scale(d);
+    const int changes = xn_poly_sign_changes_unit(c, f->degree);
     /* no root (Descartes): for a product, neither in the polynomial nor in R0 */
-    if (xn_poly_sign_changes_unit(c, f->degree) == 0 && !(fabs(rend[0]) <= tol) &&
-        !(fabs(rend[1]) <= tol) &&
+    if (changes == 0 && !(fabs(rend[0]) <= tol) && !(fabs(rend[1]) <= tol) &&
         (!f->product || xn_poly_sign_changes_unit(mean, f->degree / 2) == 0))
         return;
-    /* One sign change (Descartes) of a family without a square root: exactly one root, bracketed
-     * by the ends, and no critical points needed. */
-    if (!f->product && f->branches == 1 && isfinite(rend[0]) && isfinite(rend[1]) &&
-        fabs(rend[0]) > tol && fabs(rend[1]) > tol &&
-        xn_poly_sign_changes_unit(c, f->degree) == 1) {
+    /* One sign change (Descartes): exactly one root, and no critical points needed. For a family
+     * without a square root it is bracketed by the ends; for a product it is a root of one
+     * branch, of the physical one when that changes sign between the ends. */
+    if (f->branches == 1 && isfinite(rend[0]) && isfinite(rend[1]) && fabs(rend[0]) > tol &&
+        fabs(rend[1]) > tol && changes == 1) {
         if ((rend[0] < 0) != (rend[1] < 0))
             bracketed(d, f, 1, lo, rend[0], hi, rend[1],
                       lo + w * xn_poly_root_in(c, f->degree, 0, 1, 1e-10), tol, sr);

@@ -115,8 +115,12 @@ static void f3_scan(const xn_otg_dof *d, xn_real sign, xn_otg_search *sr) {
         xn_otg_quadratic_roots(J, -2 * peaks[i], f.K, br, &nb); /* a1 = peaks[i] */
         xn_otg_quadratic_roots(J, 2 * lows[i], -f.K, br, &nb);  /* a2 = lows[i] */
     }
-    xn_otg_polyfam plain = {
-        f3_profile, f3_residual, f.K == 0 ? NULL : f3_weight, NULL, &f, f.K == 0 ? 3 : 6, 0, 1};
+    xn_otg_polyfam plain = {.profile = f3_profile,
+                            .residual = f3_residual,
+                            .weight = f.K == 0 ? NULL : f3_weight,
+                            .ctx = &f,
+                            .degree = f.K == 0 ? 3 : 6,
+                            .branches = 1};
     xn_otg_poly_scan_feasible(d, &plain, 0, xmax, br, nb, sr);
     xn_real alim = sign > 0 ? d->amax : d->amin;
     if ((alim - d->a0) / J < 0) return;
@@ -125,7 +129,11 @@ static void f3_scan(const xn_otg_dof *d, xn_real sign, xn_otg_search *sr) {
     br[nb++] = (alim - d->af) / J;                      /* the last bang's */
     br[nb++] = (alim - d->amax) / J;
     br[nb++] = (alim - d->amin) / J;
-    xn_otg_polyfam hold = {f3_hold_profile, f3_hold_residual, NULL, NULL, &f, 4, 0, 1};
+    xn_otg_polyfam hold = {.profile = f3_hold_profile,
+                           .residual = f3_hold_residual,
+                           .ctx = &f,
+                           .degree = 4,
+                           .branches = 1};
     xn_otg_poly_scan_feasible(d, &hold, 0, xmax, br, nb, sr);
 }
 

@@ -134,14 +134,14 @@ int xn_otg_step2(const xn_otg_dof *d, xn_real T, xn_otg_segments *out) {
     if (d->velocity_interface) {
         family f = {d, T, 1, 0, 0, 0, 0};
         xn_real pts[4] = {d->amin, fmin(d->a0, d->af), fmax(d->a0, d->af), d->amax};
-        xn_otg_polyfam v1 = {v1_profile, NULL, NULL, NULL, &f, 2, 0, 1};
+        xn_otg_polyfam v1 = {.profile = v1_profile, .ctx = &f, .degree = 2, .branches = 1};
         for (int i = 0; i < 3; i++) {
             xn_real lo = fmax(pts[i], d->amin), hi = fmin(pts[i + 1], d->amax);
             if (hi > lo) xn_otg_poly_scan(d, &v1, lo, hi, &sr);
         }
         for (int sgn = -1; sgn <= 1 && !(sr.duration < INFINITY); sgn += 2) {
             family g = {d, T, sgn, 0, 0, 0, 0};
-            xn_otg_polyfam v2 = {v2_profile, NULL, NULL, NULL, &g, 2, 0, 1};
+            xn_otg_polyfam v2 = {.profile = v2_profile, .ctx = &g, .degree = 2, .branches = 1};
             xn_otg_poly_scan(d, &v2, 0, T, &sr);
         }
         if (!(sr.duration < INFINITY)) return 0;
@@ -156,7 +156,8 @@ int xn_otg_step2(const xn_otg_dof *d, xn_real T, xn_otg_segments *out) {
         family g = {d, T, sgn, 0, 0, 0, 0};
         s2_init(&g);
         if (g.c01 == 0 && g.c11 == 0) continue; /* the second bang does not change the velocity */
-        xn_otg_polyfam s2 = {s2_profile, NULL, s2_weight, NULL, &g, 6, 0, 1};
+        xn_otg_polyfam s2 = {
+            .profile = s2_profile, .weight = s2_weight, .ctx = &g, .degree = 6, .branches = 1};
         xn_real br[XN_OTG_MAX_BREAKS], J = d->jmax * sgn, D = (d->af - d->a0) / J;
         int nb = 0;
         s2_breaks(&g, J, D, br, &nb);

@@ -101,10 +101,21 @@ void xn_poly_interpolate(int n, const xn_real *s, const xn_real *y, xn_real *c) 
     }
 }
 
-xn_real xn_poly_eval(const xn_real *c, int deg, xn_real s) {
+static inline xn_real eval_of(const xn_real *c, const int deg, xn_real s) {
     xn_real y = c[deg];
     for (int i = deg - 1; i >= 0; i--) y = y * s + c[i];
     return y;
+}
+
+/* unrolled per degree, as sign_changes below */
+xn_real xn_poly_eval(const xn_real *c, int deg, xn_real s) {
+    switch (deg) {
+    case 2: return eval_of(c, 2, s);
+    case 3: return eval_of(c, 3, s);
+    case 4: return eval_of(c, 4, s);
+    case 6: return eval_of(c, 6, s);
+    default: return eval_of(c, deg, s);
+    }
 }
 
 /* value and derivative */
@@ -132,18 +143,34 @@ static void shift_scale(xn_real *g, int deg, xn_real a, xn_real w) {
 
 /* Descartes' bound on the roots of g in (0, 1): the sign changes of (1 + y)^deg g(1 / (1 + y)),
  * whose coefficients are those of g reversed and shifted by one. Exact when 0 or 1. */
-static int sign_changes(const xn_real *g, int deg) {
+static inline int sign_changes_of(const xn_real *g, const int deg) {
     xn_real r[XN_POLY_MAX_DEGREE + 1];
     for (int k = 0; k <= deg; k++) r[k] = g[deg - k];
     for (int i = 0; i < deg; i++)
         for (int k = deg - 1; k >= i; k--) r[k] += r[k + 1];
+    /* without branches: the signs are data-dependent and mispredict (a fifth of the trajectory
+     * generator's mispredictions went here) */
     int changes = 0, last = 0;
     for (int k = 0; k <= deg; k++) {
-        int sg = r[k] > 0 ? 1 : r[k] < 0 ? -1 : 0;
-        if (sg && last && sg != last) changes++;
-        if (sg) last = sg;
+        int sg = (r[k] > 0) - (r[k] < 0);
+        changes += sg * last < 0;
+        last = sg ? sg : last;
     }
     return changes;
+}
+
+/* The same with the degree a constant in each case, so that the loops unroll: a loop whose trip
+ * count changes from call to call mispredicts its exit. */
+static int sign_changes(const xn_real *g, int deg) {
+    switch (deg) {
+    case 1: return sign_changes_of(g, 1);
+    case 2: return sign_changes_of(g, 2);
+    case 3: return sign_changes_of(g, 3);
+    case 4: return sign_changes_of(g, 4);
+    case 5: return sign_changes_of(g, 5);
+    case 6: return sign_changes_of(g, 6);
+    default: return sign_changes_of(g, deg);
+    }
 }
 
 int xn_poly_sign_changes_unit(const xn_real *c, int deg) { return sign_changes(c, deg); }

@@ -23,10 +23,12 @@ struct xn_qp {
     int n_max, me_max, mi_max;
     xn_real *L, *J, *R;          /* n x n */
     xn_real *z, *r, *d, *np, *u; /* n (+1) */
-    int *A;                      /* active constraints (combined indices), n + 1 */
-    int *first;                  /* per row of H: its first nonzero column (the envelope) */
-    unsigned char *excluded;     /* per constraint: could not be added */
-    int *prev, nprev;            /* the previous solve's active inequalities */
+    xn_real *W;                  /* me x n: the equalities' columns of L^-1 Aeq' */
+    xn_real *J0, *R0, *x0;   /* J, R, x and u with the equalities alone (a warm start's retry) */
+    int *A;                  /* active constraints (combined indices), n + 1 */
+    int *first;              /* per row of H: its first nonzero column (the envelope) */
+    unsigned char *excluded; /* per constraint: could not be added */
+    int *prev, nprev;        /* the previous solve's active inequalities */
     int prev_n, prev_me, prev_mi, prev_bounds;
     int warm;
     int max_iter;
@@ -53,8 +55,12 @@ xn_qp *xn_qp_create(int n_max, int me_max, int mi_max) {
     q->excluded = calloc(m + 1, 1);
     q->prev = calloc(n + 1, sizeof(int));
     q->first = calloc(n + 1, sizeof(int));
-    if (!q->L || !q->J || !q->R || !q->z || !q->r || !q->d || !q->np || !q->u || !q->A ||
-        !q->excluded || !q->prev || !q->first) {
+    q->W = calloc((size_t)(me_max > 0 ? me_max : 1) * n, sizeof(xn_real));
+    q->J0 = calloc(n * n, sizeof(xn_real));
+    q->R0 = calloc(n * n, sizeof(xn_real));
+    q->x0 = calloc(n + (size_t)me_max + 1, sizeof(xn_real)); /* x, then u */
+    if (!q->W || !q->J0 || !q->R0 || !q->x0 || !q->L || !q->J || !q->R || !q->z || !q->r || !q->d ||
+        !q->np || !q->u || !q->A || !q->excluded || !q->prev || !q->first) {
         xn_qp_free(q);
         return NULL;
     }
@@ -66,6 +72,10 @@ void xn_qp_free(xn_qp *q) {
     if (!q) return;
     free(q->L);
     free(q->first);
+    free(q->W);
+    free(q->J0);
+    free(q->R0);
+    free(q->x0);
     free(q->J);
     free(q->R);
     free(q->z);
@@ -363,6 +373,76 @@ static int force_add(xn_qp *q, const cset *cs, int c, xn_real *x, int *iq, xn_re
     return 1;
 }
 
+/* Every equality at once, right after start(): the QR factorization of W = L^-1 Aeq' (n x me)
+ * by Householder reflections, each also applied to Jt = L^-1, gives Goldfarb-Idnani's J and R
+ * for the active set {equalities} in one pass; then the equality-constrained minimizer
+ * x += J1 R^-T (beq - Aeq x) and its multipliers u = R^-1 R^-T (beq - Aeq x). Half the work of
+ * adding them one by one (force_add's Givens rotations each sweep J again), and a whole-body
+ * controller has 18 of them every cycle. Returns 0, or -1 when they are linearly dependent. */
+static int add_equalities(xn_qp *q, const cset *cs, xn_real *x, int *iq, xn_real *rnorm) {
+    const xn_qp_problem *pb = cs->pb;
+    const int n = cs->n, me = cs->me;
+    xn_real *Jt = q->J, *R = q->R, *W = q->W, *s = q->z, *y = q->r;
+    if (me == 0) return 0;
+    if (me > n) return -1;
+    for (int k = 0; k < me; k++) { /* W's column k = L^-1 a_k: L w = a, within L's envelope */
+        const xn_real *a = pb->Aeq + (size_t)k * (size_t)n, *L = q->L;
+        xn_real *w = W + (size_t)k * (size_t)n;
+        for (int i = 0; i < n; i++) {
+            xn_real acc = a[i];
+            for (int j = q->first[i]; j < i; j++) acc -= AT(L, i, j) * w[j];
+            w[i] = acc / AT(L, i, i);
+        }
+    }
+    for (int k = 0; k < me; k++) {
+        xn_real *w = W + (size_t)k * (size_t)n, norm2 = 0;
+        for (int i = k; i < n; i++) norm2 += w[i] * w[i];
+        xn_real norm = sqrt(norm2), alpha = w[k] > 0 ? -norm : norm;
+        if (!(norm > 1e-14 * *rnorm)) return -1; /* dependent on the ones before */
+        /* the reflection I - beta v v' with v = w[k..] - alpha e_k maps w[k..] to alpha e_k */
+        xn_real v0 = w[k] - alpha, beta = 1 / (norm2 - w[k] * alpha);
+        w[k] = v0; /* v, in place */
+        for (int j = k + 1; j < me; j++) {
+            xn_real *wj = W + (size_t)j * (size_t)n, dot = 0;
+            for (int i = k; i < n; i++) dot += w[i] * wj[i];
+            dot *= beta;
+            for (int i = k; i < n; i++) wj[i] -= dot * w[i];
+        }
+        for (int c = 0; c < n; c++) s[c] = 0; /* Jt's rows k.. : s = v' Jt */
+        for (int i = k; i < n; i++) {
+            const xn_real *row_i = Jt + (size_t)i * (size_t)n;
+            for (int c = 0; c < n; c++) s[c] += w[i] * row_i[c];
+        }
+        for (int i = k; i < n; i++) {
+            xn_real *row_i = Jt + (size_t)i * (size_t)n, f = beta * w[i];
+            for (int c = 0; c < n; c++) row_i[c] -= f * s[c];
+        }
+        for (int i = 0; i < k; i++) AT(R, i, k) = w[i];
+        AT(R, k, k) = alpha;
+        *rnorm = qmax(*rnorm, norm);
+    }
+    /* y = R^-T (beq - Aeq x), x += J1 y, u = R^-1 y */
+    for (int k = 0; k < me; k++) {
+        const xn_real *a = pb->Aeq + (size_t)k * (size_t)n;
+        xn_real acc = pb->beq[k];
+        for (int i = 0; i < n; i++) acc -= a[i] * x[i];
+        for (int i = 0; i < k; i++) acc -= AT(R, i, k) * y[i];
+        y[k] = acc / AT(R, k, k);
+    }
+    for (int k = 0; k < me; k++) {
+        const xn_real *row_k = Jt + (size_t)k * (size_t)n;
+        for (int i = 0; i < n; i++) x[i] += y[k] * row_k[i];
+    }
+    for (int k = me - 1; k >= 0; k--) {
+        xn_real acc = y[k];
+        for (int j = k + 1; j < me; j++) acc -= AT(R, k, j) * q->u[j];
+        q->u[k] = acc / AT(R, k, k);
+        q->A[k] = k;
+    }
+    *iq = me;
+    return 0;
+}
+
 xn_qp_status xn_qp_solve(xn_qp *q, const xn_qp_problem *pb, xn_real *x, xn_real *mult,
                          xn_qp_info *info) {
     int n = pb->n, me = pb->me, mi = pb->mi;
@@ -395,12 +475,25 @@ xn_qp_status xn_qp_solve(xn_qp *q, const xn_qp_problem *pb, xn_real *x, xn_real 
 
     /* the equalities, then (warm start) the previous active inequalities, as long as their
      * multipliers come out non-negative: a dual-feasible start */
+    if (start(q, pb, x)) return XN_QP_NOT_CONVEX;
+    if (add_equalities(q, &cs, x, &iq, &rnorm)) return XN_QP_DEPENDENT;
+    const xn_real rnorm0 = rnorm;
+    const size_t nn = (size_t)n * (size_t)n * sizeof(xn_real);
+    if (nwarm > 0) { /* kept, so that a retry starts from here and not from scratch */
+        memcpy(q->J0, q->J, nn);
+        memcpy(q->R0, q->R, nn);
+        memcpy(q->x0, x, (size_t)n * sizeof(xn_real));
+        memcpy(q->x0 + n, q->u, (size_t)me * sizeof(xn_real));
+    }
     for (int attempt = 0;; attempt++) {
-        if (start(q, pb, x)) return XN_QP_NOT_CONVEX;
-        iq = 0;
-        rnorm = 1;
-        for (int i = 0; i < me; i++)
-            if (!force_add(q, &cs, i, x, &iq, &rnorm)) return XN_QP_DEPENDENT;
+        if (attempt > 0) {
+            memcpy(q->J, q->J0, nn);
+            memcpy(q->R, q->R0, nn);
+            memcpy(x, q->x0, (size_t)n * sizeof(xn_real));
+            memcpy(q->u, q->x0 + n, (size_t)me * sizeof(xn_real));
+            iq = me;
+            rnorm = rnorm0;
+        }
         for (int w = 0; w < nwarm; w++) force_add(q, &cs, q->prev[w], x, &iq, &rnorm);
         int worst = -1;
         for (int k = me; k < iq; k++)

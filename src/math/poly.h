@@ -38,8 +38,9 @@ xn_real xn_poly_eval(const xn_real *c, int deg, xn_real s);
 int xn_poly_sign_changes_unit(const xn_real *c, int deg);
 
 /* The root of c in [a, b] where c(a) and c(b) differ in sign and c has one root between them:
- * bracketed Newton (at most XN_POLY_MAX_ITERATIONS steps), until a step is below tol (0: the
- * rounding of s). Where they do not differ, the end with the smaller |c|. */
+ * bracketed Newton (at most XN_POLY_MAX_ITERATIONS steps), until a step is below tol or, with
+ * tol > 0, the value is at the rounding level of c's coefficients (tol = 0: to the rounding of
+ * s). Where they do not differ, the end with the smaller |c|. */
 xn_real xn_poly_root_in(const xn_real *c, int deg, xn_real a, xn_real b, xn_real tol);
 
 /* The real roots of c in [0, 1], ascending, at most cap of them (a root of multiplicity m may be

@@ -24,6 +24,7 @@ struct xn_qp {
     xn_real *L, *J, *R;          /* n x n */
     xn_real *z, *r, *d, *np, *u; /* n (+1) */
     xn_real *W;                  /* me x n: the equalities' columns of L^-1 Aeq' */
+    int *order, *last, *cb, *ce; /* add_equalities' bookkeeping: me, me, n, n */
     xn_real *J0, *R0, *x0;   /* J, R, x and u with the equalities alone (a warm start's retry) */
     int *A;                  /* active constraints (combined indices), n + 1 */
     int *first;              /* per row of H: its first nonzero column (the envelope) */
@@ -56,11 +57,16 @@ xn_qp *xn_qp_create(int n_max, int me_max, int mi_max) {
     q->prev = calloc(n + 1, sizeof(int));
     q->first = calloc(n + 1, sizeof(int));
     q->W = calloc((size_t)(me_max > 0 ? me_max : 1) * n, sizeof(xn_real));
+    q->order = calloc((size_t)me_max + 1, sizeof(int));
+    q->last = calloc((size_t)me_max + 1, sizeof(int));
+    q->cb = calloc(n + 1, sizeof(int));
+    q->ce = calloc(n + 1, sizeof(int));
     q->J0 = calloc(n * n, sizeof(xn_real));
     q->R0 = calloc(n * n, sizeof(xn_real));
     q->x0 = calloc(n + (size_t)me_max + 1, sizeof(xn_real)); /* x, then u */
-    if (!q->W || !q->J0 || !q->R0 || !q->x0 || !q->L || !q->J || !q->R || !q->z || !q->r || !q->d ||
-        !q->np || !q->u || !q->A || !q->excluded || !q->prev || !q->first) {
+    if (!q->order || !q->last || !q->cb || !q->ce || !q->W || !q->J0 || !q->R0 || !q->x0 || !q->L ||
+        !q->J || !q->R || !q->z || !q->r || !q->d || !q->np || !q->u || !q->A || !q->excluded ||
+        !q->prev || !q->first) {
         xn_qp_free(q);
         return NULL;
     }
@@ -73,6 +79,10 @@ void xn_qp_free(xn_qp *q) {
     free(q->L);
     free(q->first);
     free(q->W);
+    free(q->order);
+    free(q->last);
+    free(q->cb);
+    free(q->ce);
     free(q->J0);
     free(q->R0);
     free(q->x0);
@@ -378,53 +388,84 @@ static int force_add(xn_qp *q, const cset *cs, int c, xn_real *x, int *iq, xn_re
  * for the active set {equalities} in one pass; then the equality-constrained minimizer
  * x += J1 R^-T (beq - Aeq x) and its multipliers u = R^-1 R^-T (beq - Aeq x). Half the work of
  * adding them one by one (force_add's Givens rotations each sweep J again), and a whole-body
- * controller has 18 of them every cycle. Returns 0, or -1 when they are linearly dependent. */
+ * controller has 18 of them every cycle.
+ * Structure is kept: the columns of W are taken in the order of their last nonzero row, each
+ * reflection touches only the rows down to there and, in Jt, only the columns those rows have
+ * filled. A whole-body controller's contact equalities involve accelerations alone, and L^-1 is
+ * block diagonal when H does not couple accelerations and forces: their reflections stay in the
+ * acceleration block. Returns 0, or -1 when the equalities are linearly dependent. */
 static int add_equalities(xn_qp *q, const cset *cs, xn_real *x, int *iq, xn_real *rnorm) {
     const xn_qp_problem *pb = cs->pb;
     const int n = cs->n, me = cs->me;
     xn_real *Jt = q->J, *R = q->R, *W = q->W, *s = q->z, *y = q->r;
+    int *order = q->order, *last = q->last, *cb = q->cb, *ce = q->ce;
     if (me == 0) return 0;
     if (me > n) return -1;
     for (int k = 0; k < me; k++) { /* W's column k = L^-1 a_k: L w = a, within L's envelope */
         const xn_real *a = pb->Aeq + (size_t)k * (size_t)n, *L = q->L;
         xn_real *w = W + (size_t)k * (size_t)n;
+        last[k] = 0;
         for (int i = 0; i < n; i++) {
             xn_real acc = a[i];
             for (int j = q->first[i]; j < i; j++) acc -= AT(L, i, j) * w[j];
             w[i] = acc / AT(L, i, i);
+            if (w[i] != 0) last[k] = i + 1;
+        }
+        order[k] = k;
+        for (int t = k; t > 0 && last[order[t]] < last[order[t - 1]]; t--) {
+            int tmp = order[t];
+            order[t] = order[t - 1];
+            order[t - 1] = tmp;
         }
     }
+    for (int i = 0; i < n; i++) { /* the columns row i of Jt = L^-1 fills: [cb, ce) */
+        const xn_real *row_i = Jt + (size_t)i * (size_t)n;
+        cb[i] = 0;
+        while (cb[i] < i && row_i[cb[i]] == 0) cb[i]++;
+        ce[i] = i + 1;
+    }
+    int reach = 0; /* the rows the reflections so far have mixed: [0, reach) */
     for (int k = 0; k < me; k++) {
-        xn_real *w = W + (size_t)k * (size_t)n, norm2 = 0;
-        for (int i = k; i < n; i++) norm2 += w[i] * w[i];
+        xn_real *w = W + (size_t)order[k] * (size_t)n, norm2 = 0;
+        int end = last[order[k]] > reach ? last[order[k]] : reach;
+        if (end < k + 1) end = k + 1;
+        for (int i = k; i < end; i++) norm2 += w[i] * w[i];
         xn_real norm = sqrt(norm2), alpha = w[k] > 0 ? -norm : norm;
         if (!(norm > 1e-14 * *rnorm)) return -1; /* dependent on the ones before */
-        /* the reflection I - beta v v' with v = w[k..] - alpha e_k maps w[k..] to alpha e_k */
+        /* the reflection I - beta v v' with v = w[k..end) - alpha e_k maps w[k..] to alpha e_k */
         xn_real v0 = w[k] - alpha, beta = 1 / (norm2 - w[k] * alpha);
         w[k] = v0; /* v, in place */
         for (int j = k + 1; j < me; j++) {
-            xn_real *wj = W + (size_t)j * (size_t)n, dot = 0;
-            for (int i = k; i < n; i++) dot += w[i] * wj[i];
+            xn_real *wj = W + (size_t)order[j] * (size_t)n, dot = 0;
+            for (int i = k; i < end; i++) dot += w[i] * wj[i];
             dot *= beta;
-            for (int i = k; i < n; i++) wj[i] -= dot * w[i];
+            for (int i = k; i < end; i++) wj[i] -= dot * w[i];
         }
-        for (int c = 0; c < n; c++) s[c] = 0; /* Jt's rows k.. : s = v' Jt */
-        for (int i = k; i < n; i++) {
+        int c0 = n, c1 = 0;
+        for (int i = k; i < end; i++) {
+            c0 = cb[i] < c0 ? cb[i] : c0;
+            c1 = ce[i] > c1 ? ce[i] : c1;
+        }
+        for (int c = c0; c < c1; c++) s[c] = 0; /* Jt's rows k..end: s = v' Jt */
+        for (int i = k; i < end; i++) {
             const xn_real *row_i = Jt + (size_t)i * (size_t)n;
-            for (int c = 0; c < n; c++) s[c] += w[i] * row_i[c];
+            for (int c = cb[i]; c < ce[i]; c++) s[c] += w[i] * row_i[c];
         }
-        for (int i = k; i < n; i++) {
+        for (int i = k; i < end; i++) {
             xn_real *row_i = Jt + (size_t)i * (size_t)n, f = beta * w[i];
-            for (int c = 0; c < n; c++) row_i[c] -= f * s[c];
+            for (int c = c0; c < c1; c++) row_i[c] -= f * s[c];
+            cb[i] = c0;
+            ce[i] = c1;
         }
         for (int i = 0; i < k; i++) AT(R, i, k) = w[i];
         AT(R, k, k) = alpha;
         *rnorm = qmax(*rnorm, norm);
+        reach = end;
     }
-    /* y = R^-T (beq - Aeq x), x += J1 y, u = R^-1 y */
+    /* y = R^-T (beq - Aeq x), x += J1 y, u = R^-1 y (in the order taken) */
     for (int k = 0; k < me; k++) {
-        const xn_real *a = pb->Aeq + (size_t)k * (size_t)n;
-        xn_real acc = pb->beq[k];
+        const xn_real *a = pb->Aeq + (size_t)order[k] * (size_t)n;
+        xn_real acc = pb->beq[order[k]];
         for (int i = 0; i < n; i++) acc -= a[i] * x[i];
         for (int i = 0; i < k; i++) acc -= AT(R, i, k) * y[i];
         y[k] = acc / AT(R, k, k);
@@ -437,7 +478,7 @@ static int add_equalities(xn_qp *q, const cset *cs, xn_real *x, int *iq, xn_real
         xn_real acc = y[k];
         for (int j = k + 1; j < me; j++) acc -= AT(R, k, j) * q->u[j];
         q->u[k] = acc / AT(R, k, k);
-        q->A[k] = k;
+        q->A[k] = order[k];
     }
     *iq = me;
     return 0;

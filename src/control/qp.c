@@ -158,10 +158,14 @@ static xn_real slack(const cset *cs, int c, const xn_real *x, xn_real *scale) {
         a = eq ? pb->Aeq + (size_t)c * (size_t)n : pb->Ain + (size_t)(c - cs->me) * (size_t)n;
         b = eq ? pb->beq[c] : pb->bin[c - cs->me];
         xn_real s = 0, mag = fabs(b);
-        for (int k = 0; k < n; k++) {
-            s += a[k] * x[k];
-            mag = qmax(mag, fabs(a[k] * x[k]));
+        for (int k = 0; k < n; k++) s += a[k] * x[k];
+        /* the scale can only grow past 1 + |b|: where the slack passes even that test, the
+         * largest term is not needed (most rows, most of the time) */
+        if (s - b >= 0) {
+            *scale = 1 + mag;
+            return s - b;
         }
+        for (int k = 0; k < n; k++) mag = qmax(mag, fabs(a[k] * x[k]));
         *scale = 1 + mag;
         return s - b;
     }
@@ -484,6 +488,14 @@ static int add_equalities(xn_qp *q, const cset *cs, xn_real *x, int *iq, xn_real
     return 0;
 }
 
+/* 1 when every x[0..n) is finite: x * 0 is NaN exactly for an infinite or NaN x, so one sum
+ * tells, without a branch per entry (the matrices have thousands) */
+static int all_finite(const xn_real *x, int n) {
+    xn_real z = 0;
+    for (int i = 0; i < n; i++) z += x[i] * 0;
+    return z == 0;
+}
+
 xn_qp_status xn_qp_solve(xn_qp *q, const xn_qp_problem *pb, xn_real *x, xn_real *mult,
                          xn_qp_info *info) {
     int n = pb->n, me = pb->me, mi = pb->mi;
@@ -491,15 +503,11 @@ xn_qp_status xn_qp_solve(xn_qp *q, const xn_qp_problem *pb, xn_real *x, xn_real 
     if (n < 1 || n > q->n_max || me < 0 || me > q->me_max || mi < 0 || mi > q->mi_max || !pb->H ||
         !pb->g || (me && (!pb->Aeq || !pb->beq)) || (mi && (!pb->Ain || !pb->bin)))
         return XN_QP_INVALID;
-    for (int i = 0; i < n * n; i++)
-        if (!isfinite(pb->H[i])) return XN_QP_INVALID;
+    if (!all_finite(pb->H, n * n)) return XN_QP_INVALID;
     for (int i = 0; i < n; i++)
         if (!isfinite(pb->g[i]) || (pb->lo && isnan(pb->lo[i])) || (pb->hi && isnan(pb->hi[i])))
             return XN_QP_INVALID;
-    for (int i = 0; i < me * n; i++)
-        if (!isfinite(pb->Aeq[i])) return XN_QP_INVALID;
-    for (int i = 0; i < mi * n; i++)
-        if (!isfinite(pb->Ain[i])) return XN_QP_INVALID;
+    if (!all_finite(pb->Aeq, me * n) || !all_finite(pb->Ain, mi * n)) return XN_QP_INVALID;
     for (int i = 0; i < me; i++)
         if (!isfinite(pb->beq[i])) return XN_QP_INVALID;
     for (int i = 0; i < mi; i++)

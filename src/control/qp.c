@@ -10,6 +10,7 @@
 #include "xiaonao/qp.h"
 
 #include <math.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -19,12 +20,27 @@ static inline xn_real qmax(xn_real a, xn_real b) { return a > b ? a : b; }
 #define XN_QP_SPARSE_MAX 8 /* a constraint row with at most this many entries is used sparse */
 static inline xn_real qhyp(xn_real a, xn_real b) { return sqrt(a * a + b * b); }
 
+/* a . b over n entries with four partial sums: a single running sum is one chain of dependent
+ * additions (the compiler may not reorder them), four chains run side by side */
+static inline xn_real dot(const xn_real *a, const xn_real *b, int n) {
+    xn_real s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+    int k = 0;
+    for (; k + 4 <= n; k += 4) {
+        s0 += a[k] * b[k];
+        s1 += a[k + 1] * b[k + 1];
+        s2 += a[k + 2] * b[k + 2];
+        s3 += a[k + 3] * b[k + 3];
+    }
+    for (; k < n; k++) s0 += a[k] * b[k];
+    return (s0 + s1) + (s2 + s3);
+}
+
 struct xn_qp {
     int n_max, me_max, mi_max;
     xn_real *L, *J, *R;          /* n x n */
     xn_real *z, *r, *d, *np, *u; /* n (+1) */
     xn_real *W;                  /* me x n: the equalities' columns of L^-1 Aeq' */
-    int *order, *last, *cb, *ce; /* add_equalities' bookkeeping: me, me, n, n */
+    int *order, *last, *cb, *ce; /* add_equalities: order, last (me); the row envelope of Jt (n) */
     xn_real *J0, *R0, *x0;   /* J, R, x and u with the equalities alone (a warm start's retry) */
     int *A;                  /* active constraints (combined indices), n + 1 */
     int *first;              /* per row of H: its first nonzero column (the envelope) */
@@ -157,8 +173,7 @@ static xn_real slack(const cset *cs, int c, const xn_real *x, xn_real *scale) {
         int eq = c < cs->me;
         a = eq ? pb->Aeq + (size_t)c * (size_t)n : pb->Ain + (size_t)(c - cs->me) * (size_t)n;
         b = eq ? pb->beq[c] : pb->bin[c - cs->me];
-        xn_real s = 0, mag = fabs(b);
-        for (int k = 0; k < n; k++) s += a[k] * x[k];
+        xn_real s = dot(a, x, n), mag = fabs(b);
         /* the scale can only grow past 1 + |b|: where the slack passes even that test, the
          * largest term is not needed (most rows, most of the time) */
         if (s - b >= 0) {
@@ -199,12 +214,7 @@ static void compute_d(int n, const xn_real *Jt, const xn_real *np, xn_real *d) {
         }
         return;
     }
-    for (int i = 0; i < n; i++) {
-        xn_real s = 0;
-        const xn_real *col = Jt + (size_t)i * (size_t)n;
-        for (int k = 0; k < n; k++) s += col[k] * np[k];
-        d[i] = s;
-    }
+    for (int i = 0; i < n; i++) d[i] = dot(Jt + (size_t)i * (size_t)n, np, n);
 }
 
 static void update_z(int n, const xn_real *Jt, const xn_real *d, int iq, xn_real *z) {
@@ -325,9 +335,8 @@ static int start(xn_qp *q, const xn_qp_problem *pb, xn_real *x) {
     for (int i = 0; i < n; i++) {
         for (int j = 0; j < first[i]; j++) AT(L, i, j) = 0;
         for (int j = first[i]; j <= i; j++) {
-            xn_real s = AT(pb->H, i, j);
-            for (int k = first[i] > first[j] ? first[i] : first[j]; k < j; k++)
-                s -= AT(L, i, k) * AT(L, j, k);
+            int k0 = first[i] > first[j] ? first[i] : first[j];
+            xn_real s = AT(pb->H, i, j) - dot(&AT(L, i, k0), &AT(L, j, k0), j - k0);
             if (i == j) {
                 if (!(s > 0)) return -1;
                 AT(L, i, i) = sqrt(s);
@@ -336,15 +345,26 @@ static int start(xn_qp *q, const xn_qp_problem *pb, xn_real *x) {
             }
         }
     }
-    /* J = L^-T (upper triangular), stored transposed: Jt = L^-1, lower triangular, by forward
-     * substitution of L Jt = I column by column */
+    /* J = L^-T (upper triangular), stored transposed: Jt = L^-1, lower triangular, row by row:
+     * row i = (e_i - sum over k < i of L_ik row k) / L_ii, contiguous updates without a chain of
+     * dependent additions. cb[i]: the first column row i fills (L^-1's envelope, which can reach
+     * left of L's). */
+    int *cb = q->cb;
     memset(J, 0, (size_t)n * (size_t)n * sizeof(xn_real));
-    for (int c = 0; c < n; c++)
-        for (int i = c; i < n; i++) {
-            xn_real s = i == c ? 1 : 0;
-            for (int k = first[i] > c ? first[i] : c; k < i; k++) s -= AT(L, i, k) * AT(J, k, c);
-            AT(J, i, c) = s / AT(L, i, i);
+    for (int i = 0; i < n; i++) {
+        xn_real *ri = &AT(J, i, 0);
+        int c0 = i;
+        for (int k = first[i]; k < i; k++) {
+            const xn_real *rk = &AT(J, k, 0), lik = AT(L, i, k);
+            if (lik == 0) continue;
+            for (int c = cb[k]; c <= k; c++) ri[c] -= lik * rk[c];
+            c0 = cb[k] < c0 ? cb[k] : c0;
         }
+        ri[i] += 1;
+        xn_real inv = 1 / AT(L, i, i);
+        for (int c = c0; c <= i; c++) ri[c] *= inv;
+        cb[i] = c0;
+    }
     /* x = -H^-1 g = -J J' g = -Jt' Jt g */
     xn_real *t = q->d;
     for (int k = 0; k < n; k++) { /* t = Jt g */
@@ -410,9 +430,8 @@ static int add_equalities(xn_qp *q, const cset *cs, xn_real *x, int *iq, xn_real
         xn_real *w = W + (size_t)k * (size_t)n;
         last[k] = 0;
         for (int i = 0; i < n; i++) {
-            xn_real acc = a[i];
-            for (int j = q->first[i]; j < i; j++) acc -= AT(L, i, j) * w[j];
-            w[i] = acc / AT(L, i, i);
+            int f = q->first[i];
+            w[i] = (a[i] - dot(&AT(L, i, f), w + f, i - f)) / AT(L, i, i);
             if (w[i] != 0) last[k] = i + 1;
         }
         order[k] = k;
@@ -422,12 +441,7 @@ static int add_equalities(xn_qp *q, const cset *cs, xn_real *x, int *iq, xn_real
             order[t - 1] = tmp;
         }
     }
-    for (int i = 0; i < n; i++) { /* the columns row i of Jt = L^-1 fills: [cb, ce) */
-        const xn_real *row_i = Jt + (size_t)i * (size_t)n;
-        cb[i] = 0;
-        while (cb[i] < i && row_i[cb[i]] == 0) cb[i]++;
-        ce[i] = i + 1;
-    }
+    for (int i = 0; i < n; i++) ce[i] = i + 1; /* row i of Jt = L^-1 fills [cb, ce) (start()) */
     int reach = 0; /* the rows the reflections so far have mixed: [0, reach) */
     for (int k = 0; k < me; k++) {
         xn_real *w = W + (size_t)order[k] * (size_t)n, norm2 = 0;
@@ -488,12 +502,17 @@ static int add_equalities(xn_qp *q, const cset *cs, xn_real *x, int *iq, xn_real
     return 0;
 }
 
-/* 1 when every x[0..n) is finite: x * 0 is NaN exactly for an infinite or NaN x, so one sum
- * tells, without a branch per entry (the matrices have thousands) */
+/* 1 when every x[0..n) is finite (its exponent bits not all set), without a branch per entry:
+ * the matrices have thousands, and integer flags vectorize */
 static int all_finite(const xn_real *x, int n) {
-    xn_real z = 0;
-    for (int i = 0; i < n; i++) z += x[i] * 0;
-    return z == 0;
+    const uint64_t exponent = 0x7ff0000000000000u;
+    uint64_t bad = 0;
+    for (int i = 0; i < n; i++) {
+        uint64_t b;
+        memcpy(&b, &x[i], sizeof b);
+        bad |= (b & exponent) == exponent;
+    }
+    return bad == 0;
 }
 
 xn_qp_status xn_qp_solve(xn_qp *q, const xn_qp_problem *pb, xn_real *x, xn_real *mult,

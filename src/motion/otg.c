@@ -205,10 +205,12 @@ xn_otg_result xn_otg_calculate(const xn_otg_problem *p, xn_trajectory *traj, xn_
     xn_otg_result r = xn_otg_validate(p, err);
     if (r != XN_OTG_OK) return r;
     xn_otg_dof d[XN_OTG_MAX_DOFS];
-    int map[XN_OTG_MAX_DOFS], n = 0;
+    int map[XN_OTG_MAX_DOFS], slot[XN_OTG_MAX_DOFS] = {0}, n = 0; /* slot: DoF -> k, or -1 */
     for (int i = 0; i < p->dofs; i++) {
+        slot[i] = -1;
         if (!p->enabled[i]) continue; /* no segments: constant acceleration */
         d[n] = dof_of(p, i);
+        slot[i] = n;
         map[n++] = i;
     }
     xn_otg_segments brake[XN_OTG_MAX_DOFS], main_[XN_OTG_MAX_DOFS];
@@ -235,14 +237,15 @@ xn_otg_result xn_otg_calculate(const xn_otg_problem *p, xn_trajectory *traj, xn_
     traj->dofs = p->dofs;
     traj->duration = T;
     traj->phase_synchronized = phase;
-    for (int i = 0, k = 0; i < p->dofs; i++) {
+    for (int i = 0; i < p->dofs; i++) {
         traj->p0[i] = p->current_position[i];
         traj->v0[i] = p->current_velocity[i];
         traj->a0[i] = p->current_acceleration[i];
-        if (k < n && map[k] == i) {
+        int k = slot[i];
+        if (k >= 0) {
             traj->brake[i] = brake[k];
             traj->main[i] = main_[k];
-            traj->dof_duration[i] = Td[k++];
+            traj->dof_duration[i] = Td[k];
         } else {
             traj->brake[i].n = traj->main[i].n = 0;
             traj->dof_duration[i] = 0;

@@ -2,6 +2,13 @@
  * feasible for all. That is the largest of the DoFs' minimal durations, unless some DoF cannot
  * take exactly that long (its feasible durations have gaps, whose ends are durations of its valid
  * step-1 candidates): then the next such duration at which every DoF has a step-2 profile.
+ *
+ * Step 1 (every valid candidate of a DoF) is most of the work, and only the limiting DoF needs
+ * it: a DoF whose step 2 finds a profile of duration T has a minimum no longer than T. So step 1
+ * runs for the DoF that looks slowest (a rough estimate orders them), setting T; every other DoF
+ * tries step 2 at T, and only where that fails does its own step 1 run: its minimum is longer
+ * (T rises to it and every DoF is tried again), or T lies in one of its gaps (T moves on to the
+ * next gap end). The duration found is the same as with step 1 for every DoF.
  * SPDX-License-Identifier: Apache-2.0 */
 #include <math.h>
 
@@ -9,12 +16,66 @@
 
 #define XN_OTG_MAX_CANDIDATES 8 /* valid step-1 profiles kept per DoF (seen: at most 3) */
 
+typedef struct {
+    int known; /* step 1 has run */
+    xn_real tmin;
+    xn_real cand[XN_OTG_MAX_CANDIDATES]; /* durations, brake included */
+    xn_otg_segments prof[XN_OTG_MAX_CANDIDATES];
+    int ncand;
+} dof_step1;
+
+/* Step 1 of one DoF (after its brake), durations shifted by the brake's. */
+static void run_step1(const xn_otg_dof *after, xn_real brake_time, xn_otg_segments *main_,
+                      dof_step1 *s) {
+    s->known = 1;
+    s->tmin = xn_otg_step1_all(after, main_, s->cand, s->prof, XN_OTG_MAX_CANDIDATES, &s->ncand);
+    s->tmin += brake_time;
+    for (int k = 0; k < s->ncand; k++) s->cand[k] += brake_time;
+}
+
+/* Exactly one of its own valid step-1 durations (the end of a gap, or its minimum): that
+ * profile into out, 1; else 0 (step 2 decides). */
+static int take_candidate(const dof_step1 *s, xn_real T, xn_otg_segments *out) {
+    for (int k = 0; k < s->ncand; k++)
+        if (fabs(s->cand[k] - T) <= 1e-12 * xn_otg_max(1, T)) {
+            *out = s->prof[k];
+            return 1;
+        }
+    return 0;
+}
+
+/* The minimal duration without the jerk limit, in closed form (accelerate to a peak velocity,
+ * cruise if that is past the limit, decelerate), with the larger of each pair of limits: a lower
+ * bound on the DoF's minimal duration, since every jerk-limited profile is one of these
+ * motions too. */
+static xn_real lower_bound(const xn_otg_dof *d) {
+    xn_real a = xn_otg_max(d->amax, -d->amin);
+    if (d->velocity_interface) return fabs(d->vf - d->v0) / a;
+    xn_real vmax = xn_otg_max(d->vmax, -d->vmin), D = d->pf - d->p0, v0 = d->v0, vf = d->vf;
+    xn_real best = INFINITY;
+    for (int s = -1; s <= 1; s += 2) {
+        xn_real vp2 = (v0 * v0 + vf * vf) / 2 + s * a * D, t;
+        if (vp2 < 0) continue;
+        xn_real vp = s * sqrt(vp2);
+        if (fabs(vp) > vmax) { /* cruise at the limit */
+            vp = s * vmax;
+            xn_real ramps = (vp * vp - v0 * v0) / (2 * s * a) + (vp * vp - vf * vf) / (2 * s * a);
+            xn_real cruise = (D - ramps) / vp;
+            t = cruise >= 0 ? (vp - v0) / (s * a) + cruise + (vp - vf) / (s * a) : INFINITY;
+        } else {
+            t = (vp - v0) / (s * a) + (vp - vf) / (s * a);
+        }
+        if (s * (vp - v0) >= 0 && s * (vp - vf) >= 0 && t < best) best = t;
+    }
+    return best < INFINITY ? best : 0;
+}
+
 xn_real xn_otg_synchronize(const xn_otg_dof *dofs, int n, xn_real min_duration,
                            xn_otg_segments *brake, xn_otg_segments *main_, xn_real *brake_time) {
     xn_otg_dof after[XN_OTG_MAX_DOFS];
-    xn_real tmin[XN_OTG_MAX_DOFS], cand[XN_OTG_MAX_DOFS][XN_OTG_MAX_CANDIDATES];
-    xn_otg_segments cand_prof[XN_OTG_MAX_DOFS][XN_OTG_MAX_CANDIDATES];
-    int ncand[XN_OTG_MAX_DOFS];
+    dof_step1 s1[XN_OTG_MAX_DOFS];
+    xn_real lb[XN_OTG_MAX_DOFS], est[XN_OTG_MAX_DOFS];
+    int order[XN_OTG_MAX_DOFS];
     xn_real T = min_duration > 0 ? min_duration : 0;
     for (int i = 0; i < n; i++) {
         const xn_otg_dof *d = &dofs[i];
@@ -26,30 +87,51 @@ xn_real xn_otg_synchronize(const xn_otg_dof *dofs, int n, xn_real min_duration,
                              brake[i].j[k]);
             brake_time[i] += brake[i].t[k];
         }
-        tmin[i] = xn_otg_step1_all(&after[i], &main_[i], cand[i], cand_prof[i],
-                                   XN_OTG_MAX_CANDIDATES, &ncand[i]);
-        if (!(tmin[i] < INFINITY)) return INFINITY;
-        tmin[i] += brake_time[i];
-        for (int k = 0; k < ncand[i]; k++) cand[i][k] += brake_time[i];
-        if (tmin[i] > T) T = tmin[i];
-    }
-    for (int attempt = 0; attempt <= n * XN_OTG_MAX_CANDIDATES; attempt++) {
-        int all = 1;
-        for (int i = 0; i < n && all; i++) {
-            /* exactly one of its own valid step-1 durations (the end of a gap, or its minimum):
-             * that profile; anything else: step 2 */
-            int k = 0;
-            while (k < ncand[i] && fabs(cand[i][k] - T) > 1e-12 * xn_otg_max(1, T)) k++;
-            if (k < ncand[i])
-                main_[i] = cand_prof[i][k];
-            else
-                all = xn_otg_step2(&after[i], T - brake_time[i], &main_[i]);
+        s1[i].known = 0;
+        /* the order: the bound plus one jerk ramp, the best of the estimates tried */
+        lb[i] = lower_bound(&after[i]) + brake_time[i];
+        est[i] = lb[i] + xn_otg_max(after[i].amax, -after[i].amin) / after[i].jmax;
+        order[i] = i;
+        for (int k = i; k > 0 && est[order[k]] > est[order[k - 1]]; k--) { /* slowest first */
+            int t = order[k];
+            order[k] = order[k - 1];
+            order[k - 1] = t;
         }
+    }
+    if (n == 0) return T;
+    run_step1(&after[order[0]], brake_time[order[0]], &main_[order[0]], &s1[order[0]]);
+    if (!(s1[order[0]].tmin < INFINITY)) return INFINITY;
+    if (s1[order[0]].tmin > T) T = s1[order[0]].tmin;
+    /* each pass either ends, raises T to a longer minimum (at most n times) or moves it to the
+     * next end of a gap (at most XN_OTG_MAX_CANDIDATES per DoF) */
+    for (int attempt = 0; attempt <= n * (XN_OTG_MAX_CANDIDATES + 1); attempt++) {
+        int all = 1, raised = 0;
+        for (int o = 0; o < n && all && !raised; o++) {
+            int i = order[o];
+            dof_step1 *s = &s1[i];
+            if (s->known && take_candidate(s, T, &main_[i])) continue;
+            /* step 2, unless T is below the bound: then the minimum is longer for certain */
+            if (!(lb[i] > T * (1 + 1e-9)) && T - brake_time[i] >= 0 &&
+                xn_otg_step2(&after[i], T - brake_time[i], &main_[i]))
+                continue;
+            if (!s->known) {
+                run_step1(&after[i], brake_time[i], &main_[i], s);
+                if (!(s->tmin < INFINITY)) return INFINITY;
+                if (s->tmin > T) { /* its minimum is longer: every DoF again at that */
+                    T = s->tmin;
+                    raised = 1;
+                    continue;
+                }
+                if (take_candidate(s, T, &main_[i])) continue;
+            }
+            all = 0; /* T lies in one of its gaps */
+        }
+        if (raised) continue;
         if (all) return T;
         xn_real next = INFINITY; /* the next end of a gap */
         for (int i = 0; i < n; i++)
-            for (int k = 0; k < ncand[i]; k++)
-                if (cand[i][k] > T * (1 + 1e-12) && cand[i][k] < next) next = cand[i][k];
+            for (int k = 0; s1[i].known && k < s1[i].ncand; k++)
+                if (s1[i].cand[k] > T * (1 + 1e-12) && s1[i].cand[k] < next) next = s1[i].cand[k];
         if (!(next < INFINITY)) return INFINITY;
         T = next;
     }

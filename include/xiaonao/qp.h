@@ -72,7 +72,11 @@ void xn_qp_set_limits(xn_qp *qp, int max_iterations, xn_real tolerance);
 /** Solve; x (n) gets the solution. The multipliers of the constraints, in the order equalities,
  * inequalities, lower bounds, upper bounds (me + mi + 2n entries), are written to multipliers
  * when it is not NULL (0 for inactive constraints; >= 0 for inequalities and bounds). info may
- * be NULL. */
+ * be NULL: its KKT residuals cost a pass over H and every constraint, which a control loop that
+ * only needs the iteration count can skip (xn_qp_last_iterations). */
+/** The iterations of the last solve (0 before any), as xn_qp_info.iterations, without the
+ * residuals' cost. */
+int xn_qp_last_iterations(const xn_qp *qp);
 xn_qp_status xn_qp_solve(xn_qp *qp, const xn_qp_problem *pb, xn_real *x, xn_real *multipliers,
                          xn_qp_info *info);
 

@@ -48,6 +48,7 @@ struct xn_qp {
     int *prev, nprev;        /* the previous solve's active inequalities */
     int prev_n, prev_me, prev_mi, prev_bounds;
     int warm;
+    int last_iterations; /* of the last solve */
     int max_iter;
     xn_real tol;
 };
@@ -116,6 +117,8 @@ void xn_qp_free(xn_qp *q) {
 }
 
 void xn_qp_set_warm_start(xn_qp *q, int on) { q->warm = on != 0; }
+
+int xn_qp_last_iterations(const xn_qp *q) { return q->last_iterations; }
 
 void xn_qp_set_limits(xn_qp *q, int max_iterations, xn_real tolerance) {
     q->max_iter = max_iterations > 0 ? max_iterations : 0;
@@ -519,6 +522,7 @@ xn_qp_status xn_qp_solve(xn_qp *q, const xn_qp_problem *pb, xn_real *x, xn_real 
                          xn_qp_info *info) {
     int n = pb->n, me = pb->me, mi = pb->mi;
     if (info) memset(info, 0, sizeof *info);
+    q->last_iterations = 0;
     if (n < 1 || n > q->n_max || me < 0 || me > q->me_max || mi < 0 || mi > q->mi_max || !pb->H ||
         !pb->g || (me && (!pb->Aeq || !pb->beq)) || (mi && (!pb->Ain || !pb->bin)))
         return XN_QP_INVALID;
@@ -649,6 +653,7 @@ xn_qp_status xn_qp_solve(xn_qp *q, const xn_qp_problem *pb, xn_real *x, xn_real 
         if (status != XN_QP_OPTIMAL) break;
     }
 
+    q->last_iterations = iter;
     /* keep the active inequalities for the next solve */
     q->nprev = 0;
     for (int k = me; k < iq; k++) q->prev[q->nprev++] = q->A[k];

@@ -434,7 +434,6 @@ xn_status xn_wbc_solve(xn_wbc *w, const xn_real *q, const xn_real *v, const xn_w
     /* Solve; where that is infeasible (a fall the joints' limits cannot stop, a torque too small
      * for the contacts), relax in this order: first the joint-limit bounds, then the torque
      * limits. The contacts and the equations of motion are never given up. */
-    xn_qp_info info;
     xn_qp_status st = XN_QP_INFEASIBLE;
     int relaxed = c->limit_horizon > 0 ? 0 : 1; /* without bounds there are none to drop */
     for (; relaxed < 3; relaxed++) {
@@ -443,12 +442,12 @@ xn_status xn_wbc_solve(xn_wbc *w, const xn_real *q, const xn_real *v, const xn_w
         xn_qp_problem pb = {
             n,     me,   relaxed < 2 ? mi : mi_contacts, w->H, w->g, w->Aeq, w->beq, w->Ain, w->bin,
             w->lo, w->hi};
-        st = xn_qp_solve(w->qp, &pb, w->x, NULL, &info);
+        st = xn_qp_solve(w->qp, &pb, w->x, NULL, NULL); /* no KKT residuals: not needed here */
         if (st != XN_QP_INFEASIBLE) break;
     }
     if (res) {
         res->status = st;
-        res->iterations = info.iterations;
+        res->iterations = xn_qp_last_iterations(w->qp);
         res->relaxed = c->limit_horizon > 0 ? relaxed : relaxed - 1;
         memcpy(res->com, com, sizeof com);
         memcpy(res->com_velocity, comv, sizeof comv);

@@ -35,6 +35,12 @@ static void simplex(void) {
     for (int i = 0; i < 4; i++) e = fmax(e, fabs(x[i] - want[i]));
     XT_CHECK(st == XN_QP_OPTIMAL && e < 1e-12, "projection on the simplex: %s, error %.1e",
              xn_qp_status_str(st), e);
+    XT_CHECK(xn_qp_last_iterations(qp) == info.iterations && info.iterations > 0,
+             "the last solve's iterations without info: %d (info %d)", xn_qp_last_iterations(qp),
+             info.iterations);
+    xn_qp_solve(qp, &pb, x, NULL, NULL);
+    XT_CHECK(xn_qp_last_iterations(qp) == info.iterations, "again without info: %d",
+             xn_qp_last_iterations(qp));
     xn_qp_free(qp);
 }
 

@@ -128,6 +128,12 @@ typedef struct {
 void xn_otg_poly_scan(const xn_otg_dof *d, const xn_otg_polyfam *f, xn_real lo, xn_real hi,
                       xn_otg_search *sr);
 
+/* A quick try: where the residual (branch sigma = +1) changes sign between lo and hi, the root
+ * between them by regula falsi from `guess`, considered. Returns 1 when it tried, 0 when the ends
+ * do not bracket a root (the caller scans). */
+int xn_otg_poly_bracket(const xn_otg_dof *d, const xn_otg_polyfam *f, xn_real lo, xn_real hi,
+                        xn_real guess, xn_otg_search *sr);
+
 /* As xn_otg_poly_scan, only where the family can give valid profiles: [lo, hi] cut at the
  * breakpoints (at most XN_OTG_MAX_BREAKS; every point where a duration of the family's profile
  * changes sign or an acceleration crosses a limit), and the runs of pieces whose middle profile

@@ -200,6 +200,17 @@ void xn_otg_peak_scan(const xn_otg_dof *d, xn_real T, xn_real lo, xn_real hi, xn
                              .product = holds == 0,
                              .branches = 1};
         xn_real ua = unknown(&f, pts[i]), ub = unknown(&f, pts[i + 1]);
-        xn_otg_poly_scan(d, &pf, ua < ub ? ua : ub, ua < ub ? ub : ua, sr);
+        xn_real lo_u = ua < ub ? ua : ub, hi_u = ua < ub ? ub : ua;
+        /* step 2, the piece holding the mean velocity: the cruise there is usually long and the
+         * residual monotone, so regula falsi from the mean velocity finds a profile without
+         * the polynomial; the full scan follows where it does not */
+        if (T > 0 && o == 0) {
+            xn_real vmean = (d->pf - d->p0) / T;
+            if (vmean > pts[i] && vmean < pts[i + 1] &&
+                xn_otg_poly_bracket(d, &pf, lo_u, hi_u, unknown(&f, vmean), sr) &&
+                sr->duration < INFINITY)
+                return;
+        }
+        xn_otg_poly_scan(d, &pf, lo_u, hi_u, sr);
     }
 }

@@ -226,6 +226,15 @@ void xn_otg_poly_scan(const xn_otg_dof *d, const xn_otg_polyfam *f, xn_real lo, 
     }
 }
 
+int xn_otg_poly_bracket(const xn_otg_dof *d, const xn_otg_polyfam *f, xn_real lo, xn_real hi,
+                        xn_real guess, xn_otg_search *sr) {
+    if (!(hi > lo)) return 0;
+    xn_real ra = residual_at(d, f, lo, 1), rb = residual_at(d, f, hi, 1);
+    if (!isfinite(ra) || !isfinite(rb) || (ra < 0) == (rb < 0)) return 0;
+    bracketed(d, f, 1, lo, ra, hi, rb, guess, 1e-13 * residual_scale(d), sr);
+    return 1;
+}
+
 /* Scan only where the family's profiles can be valid: [lo, hi] is cut at the breakpoints, each
  * piece is kept when the profile at its middle has no negative duration and keeps the
  * acceleration limits, and runs of kept pieces are scanned as one interval. */

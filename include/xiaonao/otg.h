@@ -5,7 +5,8 @@
  * with fixed maximum counts (XN_POLY_MAX_INTERVALS, XN_POLY_MAX_ITERATIONS in src/math/poly.h,
  * and 60 regula falsi steps per root); a family the polynomial does not describe (degenerate
  * input) falls back to a sampled search with XN_OTG_ROOT_SAMPLES samples and
- * XN_OTG_ROOT_BISECTIONS bisection steps.
+ * XN_OTG_ROOT_BISECTIONS bisection steps. Time synchronization runs each DoF's step 1 at most once
+ * and tries durations at most n (XN_OTG_MAX_CANDIDATES + 1) times (src/motion/otg_sync.c).
  *
  * Status of this module: the position and velocity interfaces with time synchronization match
  * Ruckig 0.17.3's durations on its reference problems; phase and no synchronization work too.

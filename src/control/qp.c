@@ -447,20 +447,19 @@ static int add_equalities(xn_qp *q, const cset *cs, xn_real *x, int *iq, xn_real
     for (int i = 0; i < n; i++) ce[i] = i + 1; /* row i of Jt = L^-1 fills [cb, ce) (start()) */
     int reach = 0; /* the rows the reflections so far have mixed: [0, reach) */
     for (int k = 0; k < me; k++) {
-        xn_real *w = W + (size_t)order[k] * (size_t)n, norm2 = 0;
+        xn_real *w = W + (size_t)order[k] * (size_t)n;
         int end = last[order[k]] > reach ? last[order[k]] : reach;
         if (end < k + 1) end = k + 1;
-        for (int i = k; i < end; i++) norm2 += w[i] * w[i];
-        xn_real norm = sqrt(norm2), alpha = w[k] > 0 ? -norm : norm;
+        xn_real norm2 = dot(w + k, w + k, end - k), norm = sqrt(norm2);
+        xn_real alpha = w[k] > 0 ? -norm : norm;
         if (!(norm > 1e-14 * *rnorm)) return -1; /* dependent on the ones before */
         /* the reflection I - beta v v' with v = w[k..end) - alpha e_k maps w[k..] to alpha e_k */
         xn_real v0 = w[k] - alpha, beta = 1 / (norm2 - w[k] * alpha);
         w[k] = v0; /* v, in place */
         for (int j = k + 1; j < me; j++) {
-            xn_real *wj = W + (size_t)order[j] * (size_t)n, dot = 0;
-            for (int i = k; i < end; i++) dot += w[i] * wj[i];
-            dot *= beta;
-            for (int i = k; i < end; i++) wj[i] -= dot * w[i];
+            xn_real *wj = W + (size_t)order[j] * (size_t)n;
+            xn_real f = beta * dot(w + k, wj + k, end - k);
+            for (int i = k; i < end; i++) wj[i] -= f * w[i];
         }
         int c0 = n, c1 = 0;
         for (int i = k; i < end; i++) {
@@ -486,8 +485,7 @@ static int add_equalities(xn_qp *q, const cset *cs, xn_real *x, int *iq, xn_real
     /* y = R^-T (beq - Aeq x), x += J1 y, u = R^-1 y (in the order taken) */
     for (int k = 0; k < me; k++) {
         const xn_real *a = pb->Aeq + (size_t)order[k] * (size_t)n;
-        xn_real acc = pb->beq[order[k]];
-        for (int i = 0; i < n; i++) acc -= a[i] * x[i];
+        xn_real acc = pb->beq[order[k]] - dot(a, x, n);
         for (int i = 0; i < k; i++) acc -= AT(R, i, k) * y[i];
         y[k] = acc / AT(R, k, k);
     }

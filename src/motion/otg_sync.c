@@ -122,8 +122,7 @@ xn_real xn_otg_synchronize(const xn_otg_dof *dofs, int n, xn_real min_duration,
                     continue;
                 }
                 if (take_candidate(s, T, &main_[i])) continue;
-                /* the bound was wrong after all (it never was in the stress runs): step 2 decides
-                 */
+                /* the bound was wrong after all (never in the stress runs): step 2 decides */
                 if (skipped && T - brake_time[i] >= 0 &&
                     xn_otg_step2(&after[i], T - brake_time[i], &main_[i]))
                     continue;

@@ -170,6 +170,15 @@ xn_real xn_otg_step1_all(const xn_otg_dof *d, xn_otg_segments *out, xn_real *val
  * none exists (T inside a gap of d's feasible durations). */
 int xn_otg_step2(const xn_otg_dof *d, xn_real T, xn_otg_segments *out);
 
+/* Rest to rest in closed form (otg_rest.c), for a DoF with v0 = a0 = vf = af = 0, symmetric
+ * limits and a distance to go (xn_otg_rest_applies): step 1's minimum (INFINITY where the
+ * profile fails the check, so that the caller searches instead) and step 2's profile of duration
+ * T: 1 and the profile, -1 when T is shorter than the minimum (no profile exists), 0 when the
+ * profile fails the check. Every duration from the minimum on is feasible: there are no gaps. */
+int xn_otg_rest_applies(const xn_otg_dof *d);
+xn_real xn_otg_rest_step1(const xn_otg_dof *d, xn_otg_segments *out);
+int xn_otg_rest_step2(const xn_otg_dof *d, xn_real T, xn_otg_segments *out);
+
 /* Time synchronization of n DoFs (n <= XN_OTG_MAX_DOFS): the common duration (at least
  * min_duration), each DoF's braking pre-phase, its main profile, and the brake's duration.
  * Returns INFINITY when no common duration is found. */

@@ -176,6 +176,19 @@ xn_real xn_otg_step1_all(const xn_otg_dof *d, xn_otg_segments *out, xn_real *val
         if (nvalid) *nvalid = sr.nvalid;
         return sr.duration;
     }
+    if (xn_otg_rest_applies(d)) { /* the textbook profile; no gaps, so one candidate */
+        xn_otg_segments s;
+        xn_real T = xn_otg_rest_step1(d, &s);
+        if (T < INFINITY) {
+            *out = s;
+            if (valid && cap > 0) {
+                valid[0] = T;
+                if (profiles) profiles[0] = s;
+            }
+            if (nvalid) *nvalid = valid && cap > 0;
+            return T;
+        }
+    }
     /* F1: cruise at either velocity limit */
     const xn_real cruise[2] = {d->vmax, d->vmin};
     for (int k = 0; k < 2; k++) {

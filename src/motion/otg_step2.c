@@ -148,6 +148,10 @@ int xn_otg_step2(const xn_otg_dof *d, xn_real T, xn_otg_segments *out) {
         *out = sr.best;
         return 1;
     }
+    if (xn_otg_rest_applies(d)) {
+        int r = xn_otg_rest_step2(d, T, out);
+        if (r != 0) return r > 0;
+    }
     /* only velocities reachable within T can be cruised at */
     xn_real reach_lo = fmin(d->v0, d->vf) + d->amin * T,
             reach_hi = fmax(d->v0, d->vf) + d->amax * T;

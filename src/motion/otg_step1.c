@@ -99,10 +99,12 @@ static xn_real f3_hold_residual(const void *ctx, xn_real x, int sigma) {
            seg_distance(x, v2, v3, alim, a2) + seg_distance(t3, v3, v4, a2, d->af) - d->pf;
 }
 
-/* F3 for one sign of the first bang: both variants, each where its profiles can be valid. Where
- * the first peak a1 = (K + J x^2)/2x meets a0 or a limit, or a2 = (K - J x^2)/2x meets af or a
- * limit, x solves a quadratic; in the holding variant the hold's and the last bang's ends. */
-static void f3_scan(const xn_otg_dof *d, xn_real sign, xn_otg_search *sr) {
+/* F3 for one sign of the first bang: both variants (F3_PLAIN, F3_HOLD), each where its profiles
+ * can be valid. Where the first peak a1 = (K + J x^2)/2x meets a0 or a limit, or
+ * a2 = (K - J x^2)/2x meets af or a limit, x solves a quadratic; in the holding variant the
+ * hold's and the last bang's ends. */
+enum { F3_PLAIN = 1, F3_HOLD = 2 };
+static void f3_scan(const xn_otg_dof *d, xn_real sign, int variants, xn_otg_search *sr) {
     xn_real J = d->jmax * sign, xmax = (d->amax - d->amin) / d->jmax;
     f3_family f = {d, sign, d->vf - d->v0 - (d->af * d->af - d->a0 * d->a0) / (2 * J), 1 / J};
     if (fabs(f.K) <=
@@ -121,7 +123,8 @@ static void f3_scan(const xn_otg_dof *d, xn_real sign, xn_otg_search *sr) {
                             .ctx = &f,
                             .degree = f.K == 0 ? 3 : 6,
                             .branches = 1};
-    xn_otg_poly_scan_feasible(d, &plain, 0, xmax, br, nb, sr);
+    if (variants & F3_PLAIN) xn_otg_poly_scan_feasible(d, &plain, 0, xmax, br, nb, sr);
+    if (!(variants & F3_HOLD)) return;
     xn_real alim = sign > 0 ? d->amax : d->amin;
     if ((alim - d->a0) / J < 0) return;
     nb = 0;
@@ -135,6 +138,36 @@ static void f3_scan(const xn_otg_dof *d, xn_real sign, xn_otg_search *sr) {
                            .degree = 4,
                            .branches = 1};
     xn_otg_poly_scan_feasible(d, &hold, 0, xmax, br, nb, sr);
+}
+
+/* The time reversal of d: from its target, velocity negated, back to its start. A profile of the
+ * reversed DoF, its segments in reverse order and their jerks negated, is a profile of d. */
+static xn_otg_dof reversed(const xn_otg_dof *d) {
+    xn_otg_dof r = *d;
+    r.p0 = d->pf, r.v0 = -d->vf, r.a0 = d->af;
+    r.pf = d->p0, r.vf = -d->v0, r.af = d->a0;
+    r.vmax = -d->vmin, r.vmin = -d->vmax;
+    return r;
+}
+
+/* F3 holding the acceleration limit after the middle bang (s, -s to the limit, hold, s): the
+ * time reversal of the variant that holds it after the first. Every valid profile of the
+ * reversed DoF, turned back, is considered for d. */
+static void f3_hold_last_scan(const xn_otg_dof *d, xn_otg_search *sr) {
+    enum { CAP = 8 };
+    xn_real valid[CAP];
+    xn_otg_segments prof[CAP];
+    xn_otg_search rs;
+    xn_otg_search_init(&rs, valid, prof, CAP);
+    xn_otg_dof r = reversed(d);
+    f3_scan(&r, 1, F3_HOLD, &rs);
+    f3_scan(&r, -1, F3_HOLD, &rs);
+    for (int k = 0; k < rs.nvalid; k++) {
+        xn_otg_segments back = {0, {0}, {0}};
+        for (int i = prof[k].n - 1; i >= 0; i--)
+            xn_otg_add(&back, prof[k].t[i], prof[k].j[i] == 0 ? 0 : -prof[k].j[i]);
+        xn_otg_consider(d, &back, sr);
+    }
 }
 
 xn_real xn_otg_step1(const xn_otg_dof *d, xn_otg_segments *out) {
@@ -207,9 +240,11 @@ xn_real xn_otg_step1_all(const xn_otg_dof *d, xn_otg_segments *out, xn_real *val
     }
     /* F2: the peak velocity, anywhere within the limits */
     xn_otg_peak_scan(d, 0, d->vmin, d->vmax, &sr);
-    /* F3: three bangs, the middle one's duration up to a full swing between the limits */
-    f3_scan(d, 1, &sr);
-    f3_scan(d, -1, &sr);
+    /* F3: three bangs, the middle one's duration up to a full swing between the limits, holding
+     * the acceleration limit after the first bang, after the middle one, or not at all */
+    f3_scan(d, 1, F3_PLAIN | F3_HOLD, &sr);
+    f3_scan(d, -1, F3_PLAIN | F3_HOLD, &sr);
+    f3_hold_last_scan(d, &sr);
     if (sr.duration < INFINITY) *out = sr.best;
     if (nvalid) *nvalid = sr.nvalid;
     return sr.duration;

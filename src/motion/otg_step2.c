@@ -96,6 +96,58 @@ static xn_real s2_weight(const void *ctx, xn_real u) {
     return den * den * den;
 }
 
+/* S3: three bangs x, y, z with jerks (s, -s, s) and a plateau of free acceleration a2 between the
+ * second and the third, lasting what T leaves: h = T - 2y - (af - a0)/J. The velocity equation,
+ * J dv = (a1 - a2)^2 + (af^2 - a0^2)/2 + a2 (J T + a0 - af) with a1 - a2 = J y, is linear in a2,
+ * so with the middle bang y as the unknown a2 = (J^2 y^2 - c) / g, every duration is a quadratic
+ * in y and the residual a polynomial of degree 6. Profiles S1 and S2 do not cover (the
+ * acceleration never returns to zero mid-way and holds a value that is not a limit). */
+typedef struct {
+    const xn_otg_dof *d;
+    xn_real T, J;
+    xn_real c, g; /* c = J dv + (a0^2 - af^2)/2, g = af - a0 - J T */
+} s3_family;
+
+static int s3_profile(const void *ctx, xn_real y, int sigma, xn_otg_segments *s) {
+    (void)sigma;
+    const s3_family *f = ctx;
+    const xn_otg_dof *d = f->d;
+    xn_real J = f->J, a2 = (J * J * y * y - f->c) / f->g, a1 = a2 + J * y;
+    s->n = 4;
+    s->t[0] = (a1 - d->a0) / J;
+    s->t[1] = y;
+    s->t[2] = f->T - 2 * y - (d->af - d->a0) / J;
+    s->t[3] = (d->af - a2) / J;
+    s->j[0] = J;
+    s->j[1] = -J;
+    s->j[2] = 0;
+    s->j[3] = J;
+    return 1;
+}
+
+/* S3 for both signs: where a duration changes sign (x = 0: a1 = a0; z = 0: a2 = af; h = 0) or
+ * a1 or a2 reaches a limit, y solves a quadratic (a1 = a0 + J x = lim: J^2 y^2 + J g y - c -
+ * lim g = 0; a2 = lim: J^2 y^2 - c - lim g = 0). */
+static void s3_scan(const xn_otg_dof *d, xn_real T, xn_otg_search *sr) {
+    for (int sgn = -1; sgn <= 1; sgn += 2) {
+        xn_real J = d->jmax * sgn;
+        s3_family f = {d, T, J, J * (d->vf - d->v0) + (d->a0 * d->a0 - d->af * d->af) / 2,
+                       d->af - d->a0 - J * T};
+        if (f.g == 0) continue;
+        xn_real br[XN_OTG_MAX_BREAKS];
+        int nb = 0;
+        const xn_real a1_at[3] = {d->a0, d->amax, d->amin}, a2_at[3] = {d->af, d->amax, d->amin};
+        for (int i = 0; i < 3; i++) {
+            xn_otg_quadratic_roots(J * J, J * f.g, -f.c - a1_at[i] * f.g, br, &nb);
+            xn_otg_quadratic_roots(J * J, 0, -f.c - a2_at[i] * f.g, br, &nb);
+        }
+        br[nb++] = (T - (d->af - d->a0) / J) / 2; /* h = 0 */
+        xn_otg_polyfam s3 = {.profile = s3_profile, .ctx = &f, .degree = 6, .branches = 1};
+        xn_real ymax = fmin(T, (d->amax - d->amin) / d->jmax);
+        xn_otg_poly_scan_feasible(d, &s3, 0, ymax, br, nb, sr);
+    }
+}
+
 /* Velocity interface: jerk from a0 to a plateau acceleration ap, hold it, jerk on to af, all in T;
  * the unknown is ap, the end velocity (the residual) a quadratic in it on each side of a0 and af.
  */
@@ -166,6 +218,22 @@ int xn_otg_step2(const xn_otg_dof *d, xn_real T, xn_otg_segments *out) {
         int nb = 0;
         s2_breaks(&g, J, D, br, &nb);
         xn_otg_poly_scan_feasible(d, &s2, 0, (T + D) / 2, br, nb, &sr);
+    }
+    if (!(sr.duration < INFINITY)) s3_scan(d, T, &sr);
+    if (!(sr.duration < INFINITY)) { /* S3's time reversal: the plateau after the first bang */
+        xn_otg_dof r = *d;
+        r.p0 = d->pf, r.v0 = -d->vf, r.a0 = d->af;
+        r.pf = d->p0, r.vf = -d->v0, r.af = d->a0;
+        r.vmax = -d->vmin, r.vmin = -d->vmax;
+        xn_otg_search rs;
+        xn_otg_search_init(&rs, NULL, NULL, 0);
+        s3_scan(&r, T, &rs);
+        if (rs.duration < INFINITY) {
+            xn_otg_segments back = {0, {0}, {0}};
+            for (int i = rs.best.n - 1; i >= 0; i--)
+                xn_otg_add(&back, rs.best.t[i], rs.best.j[i] == 0 ? 0 : -rs.best.j[i]);
+            xn_otg_consider(d, &back, &sr);
+        }
     }
     if (!(sr.duration < INFINITY)) return 0;
     *out = sr.best;

@@ -1,0 +1,71 @@
+/* Problems on which xiaonao once returned a valid but longer trajectory than Ruckig's: each is
+ * solved within a relative 1e-8 of Ruckig's duration (computed with Ruckig's algorithm beside
+ * xiaonao on random problems of bench/otg_stress.h, seed 777, 2026-12-02) and validated densely.
+ *  - the 1-DoF ones: the time-optimal profile holds the acceleration limit after the middle of
+ *    three bangs, a shape step 1 did not search (now the time reversal of the one holding it
+ *    after the first bang); two of them start outside the limits and brake first;
+ *  - the 3-DoF one: DoF 1 must take 2.8057 s with three bangs and a plateau of free
+ *    acceleration, a shape step 2 did not search (S3), so synchronization took it for a gap and
+ *    moved on to 2.9978 s. */
+#include <stdio.h>
+
+#include "../../bench/otg_stress.h"
+#include "test_util.h"
+
+typedef struct {
+    int dofs;
+    double dof[3][9]; /* p0 v0 a0 pf vf af vmax amax jmax */
+    double ruckig;    /* duration, s */
+} problem;
+
+static const problem problems[] = {
+    {1,
+     {{-0.4187178236427741, 0.39747251561072389, -0.66916077495051351, -0.39687247257053487,
+       -0.32373980307133809, 0, 3.530588955762215, 0.82465016174457173, 1.2905056441103602}},
+     1.5286500159091829},
+    {1,
+     {{3.624825056467365, 0.34715904617628757, -0.66872751629951976, 3.6285753963400311,
+       -0.3281391417476453, 0, 1.1475281872283394, 0.44880416477014362, 2.9817217882183562}},
+     1.6334254278376219},
+    {1,
+     {{4.416437460821661, 1.5348933053821023, -0.1232717422214137, 5.7429300058917363, 0,
+       0.17420823508347966, 1.1772932074847606, 1.1267231617785127, 4.6039423575792346}},
+     1.7484706224153685},
+    {3,
+     {{-2.9884132523731282, -0.36793480597501149, 0, -4.4364096606094385, 0, 0.41880003846444558,
+       4.9506675240431957, 5.1193026317564945, 2.1809526913099897},
+      {-4.3663318017511941, 0.34569519711339658, 0, -5.6852414748478672, -1.297439838382842, 0,
+       7.2183153426236322, 0.67902601450520372, 2.3499095879755134},
+      {-1.3905176088384577, 0.33236166056759614, -0.53511565494497026, 0.36539145109600357,
+       -0.80222408112992694, 0.9028286998697671, 2.5572278013652121, 4.7843479595277278,
+       5.2340385477598579}},
+     2.805716232015536},
+};
+
+int main(void) {
+    for (size_t c = 0; c < sizeof problems / sizeof problems[0]; c++) {
+        const problem *q = &problems[c];
+        xn_otg_problem p;
+        xn_otg_problem_init(&p, q->dofs);
+        for (int i = 0; i < q->dofs; i++) {
+            p.current_position[i] = q->dof[i][0];
+            p.current_velocity[i] = q->dof[i][1];
+            p.current_acceleration[i] = q->dof[i][2];
+            p.target_position[i] = q->dof[i][3];
+            p.target_velocity[i] = q->dof[i][4];
+            p.target_acceleration[i] = q->dof[i][5];
+            p.max_velocity[i] = q->dof[i][6];
+            p.max_acceleration[i] = q->dof[i][7];
+            p.max_jerk[i] = q->dof[i][8];
+        }
+        xn_trajectory t;
+        xn_otg_error e;
+        xn_otg_result res = xn_otg_calculate(&p, &t, &e);
+        XT_CHECK(res == XN_OTG_OK, "problem %zu: %s", c, e.message);
+        if (res != XN_OTG_OK) continue;
+        XT_CHECK(fabs(t.duration - q->ruckig) <= 1e-8 * q->ruckig,
+                 "problem %zu: duration %.12g, Ruckig's %.12g", c, t.duration, q->ruckig);
+        XT_CHECK(xs_validate(&p, &t, 2000) == XS_OK, "problem %zu: trajectory valid", c);
+    }
+    return xt_done("otg_optimal");
+}

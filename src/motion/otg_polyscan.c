@@ -238,6 +238,30 @@ int xn_otg_poly_bracket(const xn_otg_dof *d, const xn_otg_polyfam *f, xn_real lo
 /* Scan only where the family's profiles can be valid: [lo, hi] is cut at the breakpoints, each
  * piece is kept when the profile at its middle has no negative duration and keeps the
  * acceleration limits, and runs of kept pieces are scanned as one interval. */
+/* The DoF's own time scale: how long the jerk limit needs to change its acceleration, velocity
+ * or position by the amounts the problem asks for. The roots of its profiles lie near it. */
+static xn_real time_scale(const xn_otg_dof *d) {
+    xn_real J = d->jmax, dv = fabs(d->vf - d->v0) + fabs(d->v0) + fabs(d->vf);
+    xn_real t = xn_otg_max(fabs(d->a0), fabs(d->af)) / J;
+    t = xn_otg_max(t, sqrt(dv / J));
+    return xn_otg_max(t, cbrt(fabs(d->pf - d->p0) / J));
+}
+
+/* A run many times longer than the time scale (limits over decades: a bang may last up to the
+ * swing between the acceleration limits, a thousand times the scale) is scanned in pieces that
+ * grow eightfold from 8 times the scale: one polynomial over the whole run would bury the roots
+ * near its start under the rounding of its values far out (the weight grows like x^3). */
+static void scan_run(const xn_otg_dof *d, const xn_otg_polyfam *f, xn_real a, xn_real b,
+                     xn_otg_search *sr) {
+    xn_real cut = 8 * time_scale(d);
+    for (int k = 0; k < 8 && cut < b; k++, cut *= 8) {
+        if (cut <= a) continue;
+        xn_otg_poly_scan(d, f, a, cut, sr);
+        a = cut;
+    }
+    xn_otg_poly_scan(d, f, a, b, sr);
+}
+
 void xn_otg_poly_scan_feasible(const xn_otg_dof *d, const xn_otg_polyfam *f, xn_real lo, xn_real hi,
                                const xn_real *breaks, int nb, xn_otg_search *sr) {
     xn_real pts[XN_OTG_MAX_BREAKS + 2];
@@ -257,11 +281,11 @@ void xn_otg_poly_scan_feasible(const xn_otg_dof *d, const xn_otg_polyfam *f, xn_
         }
         if (ok && open < 0) open = i;
         if (!ok && open >= 0) {
-            xn_otg_poly_scan(d, f, pts[open], pts[i], sr);
+            scan_run(d, f, pts[open], pts[i], sr);
             open = -1;
         }
     }
-    if (open >= 0) xn_otg_poly_scan(d, f, pts[open], pts[n - 1], sr);
+    if (open >= 0) scan_run(d, f, pts[open], pts[n - 1], sr);
 }
 
 void xn_otg_quadratic_roots(xn_real a, xn_real b, xn_real c, xn_real *r, int *n) {

@@ -4,6 +4,10 @@
  *  - the 1-DoF ones: the time-optimal profile holds the acceleration limit after the middle of
  *    three bangs, a shape step 1 did not search (now the time reversal of the one holding it
  *    after the first bang); two of them start outside the limits and brake first;
+ *  - one with limits over decades: F3's middle bang may last up to the swing between the
+ *    acceleration limits, 270 times the problem's time scale, and one polynomial over that run
+ *    lost the root near its start in rounding; such runs are now scanned in pieces growing
+ *    eightfold from 8 times the time scale;
  *  - the 3-DoF one: DoF 1 must take 2.8057 s with three bangs and a plateau of free
  *    acceleration, a shape step 2 did not search (S3), so synchronization took it for a gap and
  *    moved on to 2.9978 s. */
@@ -31,6 +35,11 @@ static const problem problems[] = {
      {{4.416437460821661, 1.5348933053821023, -0.1232717422214137, 5.7429300058917363, 0,
        0.17420823508347966, 1.1772932074847606, 1.1267231617785127, 4.6039423575792346}},
      1.7484706224153685},
+    {1, /* limits over decades: the root lay near the start of a run 270 times its scale */
+     {{-0.041998601872134035, -0.0039610634740348226, 0.0022916463285743045, -0.024485364988241564,
+       0.0094272162000871122, 0.000739466279041496, 0.028283478148660307, 0.51734270325077902,
+       0.0011021472561352267}},
+     5.0343538237573249},
     {3,
      {{-2.9884132523731282, -0.36793480597501149, 0, -4.4364096606094385, 0, 0.41880003846444558,
        4.9506675240431957, 5.1193026317564945, 2.1809526913099897},

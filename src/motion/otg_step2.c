@@ -148,6 +148,99 @@ static void s3_scan(const xn_otg_dof *d, xn_real T, xn_otg_search *sr) {
     }
 }
 
+/* S3 whose first bang reaches the acceleration limit and holds it for w before the middle bang y
+ * (the first bang is empty where the DoF starts at the limit, as after a brake). With a2 =
+ * alim - J y, the velocity equation is linear in w: w = (dv - C(y)) / (J y), C a quadratic; the
+ * plateau takes what T leaves. Every duration is a quadratic over y and the residual times y^2 a
+ * polynomial of degree 5. */
+typedef struct {
+    const xn_otg_dof *d;
+    xn_real T, J, alim, t0;
+} s3h_family;
+
+static int s3h_profile(const void *ctx, xn_real y, int sigma, xn_otg_segments *s) {
+    (void)sigma;
+    const s3h_family *f = ctx;
+    const xn_otg_dof *d = f->d;
+    xn_real J = f->J, A = f->alim, a2 = A - J * y, z = (d->af - a2) / J;
+    if (y == 0) return 0;
+    xn_real rest = f->T - f->t0 - y - z; /* the hold and the plateau share it */
+    xn_real C = (2 * A * A - d->a0 * d->a0 - 2 * a2 * a2 + d->af * d->af) / (2 * J) + a2 * rest;
+    xn_real w = (d->vf - d->v0 - C) / (J * y);
+    s->n = 5;
+    s->t[0] = f->t0;
+    s->t[1] = w;
+    s->t[2] = y;
+    s->t[3] = rest - w;
+    s->t[4] = z;
+    s->j[0] = J;
+    s->j[1] = 0;
+    s->j[2] = -J;
+    s->j[3] = 0;
+    s->j[4] = J;
+    return 1;
+}
+
+static xn_real s3h_weight(const void *ctx, xn_real y) {
+    (void)ctx;
+    return y * y;
+}
+
+/* Where the hold or the plateau ends (w = 0 or w = rest: quadratics in y, solved through three
+ * samples of the exact quadratics y (w - 0) and y (w - rest)), the last bang vanishes or the
+ * plateau acceleration reaches a limit (linear in y). */
+static void s3h_scan(const xn_otg_dof *d, xn_real T, xn_otg_search *sr) {
+    for (int sgn = -1; sgn <= 1; sgn += 2) {
+        xn_real J = d->jmax * sgn, A = sgn > 0 ? d->amax : d->amin;
+        s3h_family f = {d, T, J, A, (A - d->a0) / J};
+        if (f.t0 < 0 || f.t0 > T) continue;
+        xn_real ymax = fmin(T - f.t0, (d->amax - d->amin) / d->jmax);
+        if (!(ymax > 0)) continue;
+        xn_real br[XN_OTG_MAX_BREAKS];
+        int nb = 0;
+        for (int e = 0; e < 2; e++) { /* y w(y) and y (w(y) - rest(y)) are quadratics */
+            xn_real q[3], ys[3] = {0, ymax / 2, ymax};
+            for (int k = 0; k < 3; k++) {
+                xn_real y = ys[k], a2 = A - J * y, z = (d->af - a2) / J, rest = T - f.t0 - y - z;
+                xn_real C =
+                    (2 * A * A - d->a0 * d->a0 - 2 * a2 * a2 + d->af * d->af) / (2 * J) + a2 * rest;
+                q[k] = (d->vf - d->v0 - C) / J - (e ? rest * y : 0);
+            }
+            /* through (0, q0), (h, q1), (2h, q2): q0 + b y + c y^2 */
+            xn_real h = ymax / 2, c = (q[2] - 2 * q[1] + q[0]) / (2 * h * h),
+                    b = (q[1] - q[0]) / h - c * h;
+            xn_otg_quadratic_roots(c, b, q[0], br, &nb);
+        }
+        const xn_real a2_at[3] = {d->af, d->amax, d->amin};
+        for (int i = 0; i < 3; i++) br[nb++] = (A - a2_at[i]) / J;
+        xn_otg_polyfam fam = {
+            .profile = s3h_profile, .weight = s3h_weight, .ctx = &f, .degree = 5, .branches = 1};
+        xn_otg_poly_scan_feasible(d, &fam, 0, ymax, br, nb, sr);
+    }
+}
+
+/* S3 and S3 holding the limit, on d and on its time reversal (the plateau before the middle
+ * bang): the first valid profile. */
+static void s3_all(const xn_otg_dof *d, xn_real T, xn_otg_search *sr) {
+    s3_scan(d, T, sr);
+    if (!(sr->duration < INFINITY)) s3h_scan(d, T, sr);
+    if (sr->duration < INFINITY) return;
+    xn_otg_dof r = *d;
+    r.p0 = d->pf, r.v0 = -d->vf, r.a0 = d->af;
+    r.pf = d->p0, r.vf = -d->v0, r.af = d->a0;
+    r.vmax = -d->vmin, r.vmin = -d->vmax;
+    xn_otg_search rs;
+    xn_otg_search_init(&rs, NULL, NULL, 0);
+    s3_scan(&r, T, &rs);
+    if (!(rs.duration < INFINITY)) s3h_scan(&r, T, &rs);
+    if (rs.duration < INFINITY) {
+        xn_otg_segments back = {0, {0}, {0}};
+        for (int i = rs.best.n - 1; i >= 0; i--)
+            xn_otg_add(&back, rs.best.t[i], rs.best.j[i] == 0 ? 0 : -rs.best.j[i]);
+        xn_otg_consider(d, &back, sr);
+    }
+}
+
 /* Velocity interface: jerk from a0 to a plateau acceleration ap, hold it, jerk on to af, all in T;
  * the unknown is ap, the end velocity (the residual) a quadratic in it on each side of a0 and af.
  */
@@ -219,22 +312,7 @@ int xn_otg_step2(const xn_otg_dof *d, xn_real T, xn_otg_segments *out) {
         s2_breaks(&g, J, D, br, &nb);
         xn_otg_poly_scan_feasible(d, &s2, 0, (T + D) / 2, br, nb, &sr);
     }
-    if (!(sr.duration < INFINITY)) s3_scan(d, T, &sr);
-    if (!(sr.duration < INFINITY)) { /* S3's time reversal: the plateau after the first bang */
-        xn_otg_dof r = *d;
-        r.p0 = d->pf, r.v0 = -d->vf, r.a0 = d->af;
-        r.pf = d->p0, r.vf = -d->v0, r.af = d->a0;
-        r.vmax = -d->vmin, r.vmin = -d->vmax;
-        xn_otg_search rs;
-        xn_otg_search_init(&rs, NULL, NULL, 0);
-        s3_scan(&r, T, &rs);
-        if (rs.duration < INFINITY) {
-            xn_otg_segments back = {0, {0}, {0}};
-            for (int i = rs.best.n - 1; i >= 0; i--)
-                xn_otg_add(&back, rs.best.t[i], rs.best.j[i] == 0 ? 0 : -rs.best.j[i]);
-            xn_otg_consider(d, &back, &sr);
-        }
-    }
+    if (!(sr.duration < INFINITY)) s3_all(d, T, &sr);
     if (!(sr.duration < INFINITY)) return 0;
     *out = sr.best;
     return 1;

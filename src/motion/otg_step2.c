@@ -1,11 +1,17 @@
 /* Step 2: a profile of one DoF that reaches its target at exactly a given duration T (no shorter
- * than the DoF's own minimum), so that every DoF can arrive together. Two families, each with one
+ * than the DoF's own minimum), so that every DoF can arrive together. Families, each with one
  * unknown found by the bounded search:
  *   S1  up or down to a cruise velocity vp (acceleration zero), cruise for whatever time is left,
  *       then on to the target: the cruise absorbs the extra time;
  *   S2  four jerk bangs (s, -s, s, -s), no cruise: the acceleration and duration equations give
  *       the last two bangs, the velocity equation (quadratic) the second, the first is the
  *       unknown.
+ *   S3  three bangs (s, -s, s) with a plateau of free acceleration before the last one,
+ *       optionally holding the acceleration limit after the first;
+ *   S4  up and then down in two bangs with a plateau of free acceleration between them,
+ *       optionally holding the limit after the first;
+ * S3 and S4 also run on the time-reversed DoF (their mirror images) and only where S1 and S2 find
+ * nothing. The acceleration in S3 and S4 does not return to zero mid-way, so S1 misses them.
  * For the velocity interface (position free): a plateau acceleration (unknown) between two jerk
  * ramps, or three bangs (s, -s, s) with the first one's length unknown.
  * SPDX-License-Identifier: Apache-2.0 */
@@ -219,11 +225,104 @@ static void s3h_scan(const xn_otg_dof *d, xn_real T, xn_otg_search *sr) {
     }
 }
 
-/* S3 and S3 holding the limit, on d and on its time reversal (the plateau before the middle
- * bang): the first valid profile. */
+/* S4: up and then down in two bangs with a plateau of free acceleration between them
+ * (s x, -s y, 0 h, -s z), optionally holding the limit after the first bang for w. The peak a1
+ * fixes x and the total down time y + z = (a1 - af)/J, hence h; the velocity equation is then
+ * linear in the plateau acceleration: a2 h = dv - (2 a1^2 - a0^2 - af^2)/2J - a1 w. The unknown
+ * is a1 (no hold) or w (holding a1 = alim); every duration is a ratio with denominator h and the
+ * residual times h^3 a polynomial of degree 6. */
+typedef struct {
+    const xn_otg_dof *d;
+    xn_real T, J, alim;
+    int hold; /* 0: the unknown is a1; 1: a1 = alim and the unknown is the hold w */
+} s4_family;
+
+static void s4_fill(const s4_family *f, xn_real u, xn_real *x, xn_real *w, xn_real *h, xn_real *a1,
+                    xn_real *a2) {
+    const xn_otg_dof *d = f->d;
+    xn_real J = f->J;
+    *a1 = f->hold ? f->alim : u;
+    *w = f->hold ? u : 0;
+    *x = (*a1 - d->a0) / J;
+    *h = f->T - *x - *w - (*a1 - d->af) / J;
+    *a2 =
+        (d->vf - d->v0 - (2 * *a1 * *a1 - d->a0 * d->a0 - d->af * d->af) / (2 * J) - *a1 * *w) / *h;
+}
+
+static int s4_profile(const void *ctx, xn_real u, int sigma, xn_otg_segments *s) {
+    (void)sigma;
+    const s4_family *f = ctx;
+    xn_real x, w, h, a1, a2, J = f->J;
+    s4_fill(f, u, &x, &w, &h, &a1, &a2);
+    if (h == 0) return 0;
+    s->n = 5;
+    s->t[0] = x;
+    s->t[1] = w;
+    s->t[2] = (a1 - a2) / J;
+    s->t[3] = h;
+    s->t[4] = (a2 - f->d->af) / J;
+    s->j[0] = J;
+    s->j[1] = 0;
+    s->j[2] = -J;
+    s->j[3] = 0;
+    s->j[4] = -J;
+    return 1;
+}
+
+static xn_real s4_weight(const void *ctx, xn_real u) {
+    const s4_family *f = ctx;
+    xn_real x, w, h, a1, a2;
+    s4_fill(f, u, &x, &w, &h, &a1, &a2);
+    return h * h * h;
+}
+
+/* Breakpoints: h = 0, and where a2 = a1 (y = 0), a2 = af (z = 0) or a2 at a limit: a2 h = L h is
+ * a quadratic in a1 (found through three samples of it), linear in w. */
+static void s4_scan(const xn_otg_dof *d, xn_real T, xn_otg_search *sr) {
+    for (int sgn = -1; sgn <= 1; sgn += 2) {
+        for (int hold = 0; hold <= 1; hold++) {
+            xn_real J = d->jmax * sgn, A = sgn > 0 ? d->amax : d->amin;
+            s4_family f = {d, T, J, A, hold};
+            xn_real lo, hi;
+            if (hold) {
+                xn_real x = (A - d->a0) / J;
+                lo = 0, hi = T - x - (A - d->af) / J; /* where h reaches 0 */
+            } else {
+                lo = fmin(d->a0, A), hi = fmax(d->a0, A);
+            }
+            if (!(hi > lo)) continue;
+            xn_real br[XN_OTG_MAX_BREAKS];
+            int nb = 0;
+            const xn_real at[4] = {0, d->af, d->amax, d->amin}; /* 0: a2 = a1 */
+            for (int i = 0; i < 4; i++) {
+                xn_real q[3], us[3] = {lo, (lo + hi) / 2, hi};
+                for (int k = 0; k < 3; k++) {
+                    xn_real x, w, h, a1, a2;
+                    s4_fill(&f, us[k], &x, &w, &h, &a1, &a2);
+                    q[k] = (a2 - (i == 0 ? a1 : at[i])) * h; /* a polynomial: no division */
+                }
+                xn_real dh = (hi - lo) / 2, c = (q[2] - 2 * q[1] + q[0]) / (2 * dh * dh),
+                        b = (q[1] - q[0]) / dh - c * dh;
+                xn_real r[2];
+                int nr = 0;
+                xn_otg_quadratic_roots(c, b, q[0], r, &nr);
+                for (int k = 0; k < nr; k++) br[nb++] = lo + r[k];
+            }
+            if (!hold) br[nb++] = (J * T + d->a0 + d->af) / 2; /* h = 0 */
+            xn_otg_polyfam fam = {
+                .profile = s4_profile, .weight = s4_weight, .ctx = &f, .degree = 6, .branches = 1};
+            xn_otg_poly_scan_feasible(d, &fam, lo, hi, br, nb, sr);
+            if (sr->duration < INFINITY) return;
+        }
+    }
+}
+
+/* S3 and S3 holding the limit, then S4, on d and on its time reversal (the plateau before the
+ * middle bang): the first valid profile. */
 static void s3_all(const xn_otg_dof *d, xn_real T, xn_otg_search *sr) {
     s3_scan(d, T, sr);
     if (!(sr->duration < INFINITY)) s3h_scan(d, T, sr);
+    if (!(sr->duration < INFINITY)) s4_scan(d, T, sr);
     if (sr->duration < INFINITY) return;
     xn_otg_dof r = *d;
     r.p0 = d->pf, r.v0 = -d->vf, r.a0 = d->af;
@@ -233,6 +332,7 @@ static void s3_all(const xn_otg_dof *d, xn_real T, xn_otg_search *sr) {
     xn_otg_search_init(&rs, NULL, NULL, 0);
     s3_scan(&r, T, &rs);
     if (!(rs.duration < INFINITY)) s3h_scan(&r, T, &rs);
+    if (!(rs.duration < INFINITY)) s4_scan(&r, T, &rs);
     if (rs.duration < INFINITY) {
         xn_otg_segments back = {0, {0}, {0}};
         for (int i = rs.best.n - 1; i >= 0; i--)

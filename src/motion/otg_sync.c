@@ -65,7 +65,10 @@ static xn_real lower_bound(const xn_otg_dof *d) {
         } else {
             t = (vp - v0) / (s * a) + (vp - vf) / (s * a);
         }
-        if (s * (vp - v0) >= 0 && s * (vp - vf) >= 0 && t < best) best = t;
+        /* a start exactly at the limit may lie beyond it by rounding (after a brake): within
+         * that, it still counts as on the peak's near side */
+        xn_real tol = 1e-12 * xn_otg_max(1, vmax);
+        if (s * (vp - v0) >= -tol && s * (vp - vf) >= -tol && t < best) best = t;
     }
     return best < INFINITY ? best : 0;
 }
@@ -110,8 +113,9 @@ xn_real xn_otg_synchronize(const xn_otg_dof *dofs, int n, xn_real min_duration,
             int i = order[o];
             dof_step1 *s = &s1[i];
             if (s->known && take_candidate(s, T, &main_[i])) continue;
-            /* step 2, unless T is below the bound: then the minimum is longer for certain */
-            int skipped = lb[i] > T * (1 + 1e-9) || T - brake_time[i] < 0;
+            /* step 2, unless T is below the minimum (the bound until step 1 has run): then no
+             * profile exists for certain */
+            int skipped = (s->known ? s->tmin : lb[i]) > T * (1 + 1e-9) || T - brake_time[i] < 0;
             if (!skipped && xn_otg_step2(&after[i], T - brake_time[i], &main_[i])) continue;
             if (!s->known) {
                 run_step1(&after[i], brake_time[i], &main_[i], s);

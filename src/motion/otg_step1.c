@@ -23,8 +23,9 @@ static inline xn_real seg_distance(xn_real t, xn_real va, xn_real vb, xn_real aa
 /* The middle bang lasts x; the first bang's length follows from the velocity equation, the last
  * from the acceleration equation. With a1 the first peak and a2 = a1 - J x:
  * (a1^2 - a0^2)/2J + (a1 + a2) x/2 + (af^2 - a2^2)/2J = vf - v0, so a1 = (K + J x^2) / 2x and
- * every duration is a quadratic in x divided by x: the residual times x^3 is a polynomial of
- * degree 6 (of degree 3 when K = 0, without the weight). */
+ * every duration is a quadratic in x divided by x. The residual's terms in 1/x^3 and 1/x^2
+ * cancel (the durations enter the distance through symmetric combinations), so the residual
+ * times x is a polynomial of degree 4 (of degree 3 when K = 0, without the weight). */
 static int f3_profile(const void *ctx, xn_real x, int sigma, xn_otg_segments *s) {
     (void)sigma;
     const f3_family *f = ctx;
@@ -60,7 +61,7 @@ static xn_real f3_residual(const void *ctx, xn_real x, int sigma) {
 
 static xn_real f3_weight(const void *ctx, xn_real x) {
     (void)ctx;
-    return x * x * x;
+    return x;
 }
 
 /* The same, holding the acceleration limit after the first bang: with a2 = alim - J x the
@@ -121,7 +122,7 @@ static void f3_scan(const xn_otg_dof *d, xn_real sign, int variants, xn_otg_sear
                             .residual = f3_residual,
                             .weight = f.K == 0 ? NULL : f3_weight,
                             .ctx = &f,
-                            .degree = f.K == 0 ? 3 : 6,
+                            .degree = f.K == 0 ? 3 : 4,
                             .branches = 1};
     if (variants & F3_PLAIN) xn_otg_poly_scan_feasible(d, &plain, 0, xmax, br, nb, sr);
     if (!(variants & F3_HOLD)) return;

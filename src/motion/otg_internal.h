@@ -4,17 +4,19 @@
  * brings a state that lies outside the limits back inside (otg_brake.c); step 1 finds the
  * time-optimal profile of each DoF (otg_step1.c).
  *
- * A profile is a list of constant-jerk segments. Step 1 searches three families of candidate
- * profiles, each reduced to one unknown:
- *   F1  up to the velocity limit, cruise, then down to the target (closed form);
- *   F2  up to a peak velocity vp with zero acceleration, then on to the target, no cruise
- *       (otg_peak.c: unknown the first half's peak acceleration, or vp);
- *   F3  three jerk bangs (s, -s, s), optionally holding the acceleration limit after the first,
- *       whose acceleration need not cross zero (unknown: the middle bang's duration).
- * In each the end-position residual is a polynomial of known degree in the unknown, after
- * clearing a denominator or multiplying the two signs of a square root; otg_polyscan.c finds
- * all its real roots. Every candidate is integrated and checked against the limits and the
- * target; the shortest valid one is time-optimal.
+ * A profile is a list of constant-jerk segments. A time-optimal profile jerks one way, then the
+ * other, then back (holding an acceleration limit or cruising at a velocity limit in between), so
+ * step 1 searches three families of candidates, each reduced to at most one unknown:
+ *   F1  up to a velocity limit, cruise, then on to the target (closed form);
+ *   F2  three bangs (s, -s, s) holding both acceleration limits, after the first and after the
+ *       middle bang (closed form: the residual is a quadratic in the first hold);
+ *   F3  three bangs (s, -s, s) holding no limit, the limit after the first bang, or the limit
+ *       after the middle one (the time reversal of the previous); the unknown is the middle
+ *       bang's duration.
+ * In F3 the end-position residual is a polynomial of known degree in the unknown after clearing
+ * a denominator; otg_polyscan.c finds all its real roots. Every candidate is integrated and
+ * checked against the limits and the target; the shortest valid one is time-optimal. (Step 2's
+ * S1, in otg_peak.c, is a peak velocity with a cruise of free length.)
  * SPDX-License-Identifier: Apache-2.0 */
 #ifndef XN_OTG_INTERNAL_H
 #define XN_OTG_INTERNAL_H
@@ -147,8 +149,8 @@ void xn_otg_poly_scan_feasible(const xn_otg_dof *d, const xn_otg_polyfam *f, xn_
 void xn_otg_quadratic_roots(xn_real a, xn_real b, xn_real c, xn_real *r, int *n);
 
 /* The profiles "fastest velocity change to a peak (vp, 0), cruise, fastest change on to the
- * target" for vp in [lo, hi], piece by piece between xn_otg_velocity_breaks: with T = 0 no cruise
- * (step 1's F2), with T > 0 the cruise that makes the duration T (step 2's S1). */
+ * target" for vp in [lo, hi], piece by piece between xn_otg_velocity_breaks: with T = 0 no cruise,
+ * with T > 0 the cruise that makes the duration T (step 2's S1). */
 void xn_otg_peak_scan(const xn_otg_dof *d, xn_real T, xn_real lo, xn_real hi, xn_otg_search *sr);
 
 /* The braking pre-phase (0 to 2 segments) for a state (v0, a0) outside the limits or bound to

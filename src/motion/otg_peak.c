@@ -1,6 +1,7 @@
 /* Peak-velocity families: the fastest velocity change from the current state to a peak (vp, 0),
- * an optional cruise at vp, and the fastest change on to the target (step 1's F2 without cruise,
- * step 2's S1 with the cruise that makes the duration T).
+ * an optional cruise at vp, and the fastest change on to the target (step 2's S1 with the cruise
+ * that makes the duration T; with T = 0, no cruise, a cross-check of step 1's F2 and F3, which
+ * cover the same time-optimal shapes and replaced it there).
  *
  * Between consecutive xn_otg_velocity_breaks each half keeps its shape: its direction (jerk up
  * or down first) and whether it holds an acceleration limit. A half that does not hold reaches

@@ -276,7 +276,8 @@ void xn_otg_poly_scan_feasible(const xn_otg_dof *d, const xn_otg_polyfam *f, xn_
             ok = 1;
             for (int k = 0; k < s.n && ok; k++) {
                 a += s.j[k] * s.t[k];
-                ok = s.t[k] >= 0 && a <= d->amax + atol && a >= d->amin - atol;
+                /* -1e-12: a bang of no length from a start just past a limit (after a brake) */
+                ok = s.t[k] >= -1e-12 && a <= d->amax + atol && a >= d->amin - atol;
             }
         }
         if (ok && open < 0) open = i;

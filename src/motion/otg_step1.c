@@ -127,7 +127,7 @@ static void f3_scan(const xn_otg_dof *d, xn_real sign, int variants, xn_otg_sear
     if (variants & F3_PLAIN) xn_otg_poly_scan_feasible(d, &plain, 0, xmax, br, nb, sr);
     if (!(variants & F3_HOLD)) return;
     xn_real alim = sign > 0 ? d->amax : d->amin;
-    if ((alim - d->a0) / J < 0) return;
+    if ((alim - d->a0) / J < -1e-12) return; /* beyond the limit by rounding, after a brake */
     nb = 0;
     xn_otg_quadratic_roots(J, -2 * alim, f.K, br, &nb); /* the hold's end */
     br[nb++] = (alim - d->af) / J;                      /* the last bang's */
@@ -139,6 +139,56 @@ static void f3_scan(const xn_otg_dof *d, xn_real sign, int variants, xn_otg_sear
                            .degree = 4,
                            .branches = 1};
     xn_otg_poly_scan_feasible(d, &hold, 0, xmax, br, nb, sr);
+}
+
+/* ---- F2: both acceleration limits held: (s to alim, hold w1, -s to the other limit blim,
+ * hold w2, s to af) ----
+ * The bangs are fixed by the limits and the velocity equation ties the holds linearly
+ * (A w1 + B w2 = dv - K0), so the residual is a quadratic in w1. With v1 the velocity after the
+ * first bang, dV the middle bang's velocity change and v4 the velocity before the last bang
+ * (fixed by the target), the holds cover w1 (2 v1 + A w1)/2 and w2 (v1 + A w1 + dV + v4)/2 and
+ * the middle bang t2 (v1 + A w1) plus a constant: c2 = A (B - A) / 2B and
+ * c1 = v1 + A t2 + A (rhs - v1 - dV - v4) / 2B in closed form, c0 the residual at w1 = 0. Each
+ * root is polished by two Newton steps on the residual itself. */
+static void f2_fill(const xn_otg_dof *d, xn_real J, xn_real A, xn_real B, xn_real rhs, xn_real w1,
+                    xn_otg_segments *s) {
+    s->n = 5;
+    s->t[0] = (A - d->a0) / J;
+    s->t[1] = w1;
+    s->t[2] = (A - B) / J;
+    s->t[3] = (rhs - A * w1) / B;
+    s->t[4] = (d->af - B) / J;
+    s->j[0] = J;
+    s->j[1] = 0;
+    s->j[2] = -J;
+    s->j[3] = 0;
+    s->j[4] = J;
+}
+
+static void f2_scan(const xn_otg_dof *d, xn_real sign, xn_otg_search *sr) {
+    xn_real J = d->jmax * sign, A = sign > 0 ? d->amax : d->amin, B = sign > 0 ? d->amin : d->amax;
+    /* a start at the limit may lie beyond it by rounding (after a brake) */
+    if ((A - d->a0) / J < -1e-12 || (d->af - B) / J < -1e-12) return;
+    xn_real v1 = d->v0 + (A * A - d->a0 * d->a0) / (2 * J), dV = (A * A - B * B) / (2 * J),
+            v4 = d->vf - (d->af * d->af - B * B) / (2 * J), t2 = (A - B) / J;
+    xn_real rhs = v4 - v1 - dV; /* = A w1 + B w2 */
+    xn_otg_segments s;
+    f2_fill(d, J, A, B, rhs, 0, &s);
+    xn_real c0 = xn_otg_residual(d, &s), c2 = A * (B - A) / (2 * B),
+            c1 = v1 + A * t2 + A * (rhs - v1 - dV - v4) / (2 * B);
+    xn_real w[2];
+    int nw = 0;
+    xn_otg_quadratic_roots(c2, c1, c0, w, &nw);
+    for (int k = 0; k < nw; k++) {
+        xn_real w1 = w[k];
+        for (int it = 0; it < 2; it++) {
+            f2_fill(d, J, A, B, rhs, w1, &s);
+            xn_real f = xn_otg_residual(d, &s), df = 2 * c2 * w1 + c1;
+            if (df != 0) w1 -= f / df;
+        }
+        f2_fill(d, J, A, B, rhs, w1, &s);
+        xn_otg_consider(d, &s, sr);
+    }
 }
 
 /* The time reversal of d: from its target, velocity negated, back to its start. A profile of the
@@ -239,8 +289,9 @@ xn_real xn_otg_step1_all(const xn_otg_dof *d, xn_otg_segments *out, xn_real *val
         xn_otg_append(&s, &down);
         xn_otg_consider(d, &s, &sr);
     }
-    /* F2: the peak velocity, anywhere within the limits */
-    xn_otg_peak_scan(d, 0, d->vmin, d->vmax, &sr);
+    /* F2: both acceleration limits held (closed form) */
+    f2_scan(d, 1, &sr);
+    f2_scan(d, -1, &sr);
     /* F3: three bangs, the middle one's duration up to a full swing between the limits, holding
      * the acceleration limit after the first bang, after the middle one, or not at all */
     f3_scan(d, 1, F3_PLAIN | F3_HOLD, &sr);

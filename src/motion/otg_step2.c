@@ -199,7 +199,7 @@ static void s3h_scan(const xn_otg_dof *d, xn_real T, xn_otg_search *sr) {
     for (int sgn = -1; sgn <= 1; sgn += 2) {
         xn_real J = d->jmax * sgn, A = sgn > 0 ? d->amax : d->amin;
         s3h_family f = {d, T, J, A, (A - d->a0) / J};
-        if (f.t0 < 0 || f.t0 > T) continue;
+        if (f.t0 < -1e-12 || f.t0 > T) continue; /* -1e-12: at the limit after a brake */
         xn_real ymax = fmin(T - f.t0, (d->amax - d->amin) / d->jmax);
         if (!(ymax > 0)) continue;
         xn_real br[XN_OTG_MAX_BREAKS];

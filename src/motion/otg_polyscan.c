@@ -235,9 +235,6 @@ int xn_otg_poly_bracket(const xn_otg_dof *d, const xn_otg_polyfam *f, xn_real lo
     return 1;
 }
 
-/* Scan only where the family's profiles can be valid: [lo, hi] is cut at the breakpoints, each
- * piece is kept when the profile at its middle has no negative duration and keeps the
- * acceleration limits, and runs of kept pieces are scanned as one interval. */
 /* The DoF's own time scale: how long the jerk limit needs to change its acceleration, velocity
  * or position by the amounts the problem asks for. The roots of its profiles lie near it. */
 static xn_real time_scale(const xn_otg_dof *d) {
@@ -262,6 +259,9 @@ static void scan_run(const xn_otg_dof *d, const xn_otg_polyfam *f, xn_real a, xn
     xn_otg_poly_scan(d, f, a, b, sr);
 }
 
+/* Scan only where the family's profiles can be valid: [lo, hi] is cut at the breakpoints, each
+ * piece is kept when the profile at its middle has no negative duration and keeps the
+ * acceleration limits, and runs of kept pieces are scanned as one interval. */
 void xn_otg_poly_scan_feasible(const xn_otg_dof *d, const xn_otg_polyfam *f, xn_real lo, xn_real hi,
                                const xn_real *breaks, int nb, xn_otg_search *sr) {
     xn_real pts[XN_OTG_MAX_BREAKS + 2];

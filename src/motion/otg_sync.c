@@ -6,9 +6,10 @@
  * Step 1 (every valid candidate of a DoF) is most of the work, and only the limiting DoF needs
  * it: a DoF whose step 2 finds a profile of duration T has a minimum no longer than T. So step 1
  * runs for the DoF that looks slowest (a rough estimate orders them), setting T; every other DoF
- * tries step 2 at T, and only where that fails does its own step 1 run: its minimum is longer
- * (T rises to it and every DoF is tried again), or T lies in one of its gaps (T moves on to the
- * next gap end). The duration found is the same as with step 1 for every DoF.
+ * tries step 2 at T, and only where that fails (or where its estimate already exceeds T) does
+ * its own step 1 run: its minimum is longer (T rises to it and every DoF is tried again), or T
+ * lies in one of its gaps (T moves on to the next gap end). The duration found is the same as
+ * with step 1 for every DoF.
  * SPDX-License-Identifier: Apache-2.0 */
 #include <math.h>
 
@@ -114,8 +115,12 @@ xn_real xn_otg_synchronize(const xn_otg_dof *dofs, int n, xn_real min_duration,
             dof_step1 *s = &s1[i];
             if (s->known && take_candidate(s, T, &main_[i])) continue;
             /* step 2, unless T is below the minimum (the bound until step 1 has run): then no
-             * profile exists for certain */
-            int skipped = (s->known ? s->tmin : lb[i]) > T * (1 + 1e-9) || T - brake_time[i] < 0;
+             * profile exists for certain. Nor where the estimate says the DoF is slower than T:
+             * a step 2 that fails tries every family (several times step 1's cost) and step 1
+             * then runs anyway, so step 1 goes first; step 2 still decides if its minimum is
+             * shorter after all. */
+            int skipped = (s->known ? s->tmin : lb[i]) > T * (1 + 1e-9) || T - brake_time[i] < 0 ||
+                          (!s->known && est[i] > T);
             if (!skipped && xn_otg_step2(&after[i], T - brake_time[i], &main_[i])) continue;
             if (!s->known) {
                 run_step1(&after[i], brake_time[i], &main_[i], s);
@@ -126,7 +131,7 @@ xn_real xn_otg_synchronize(const xn_otg_dof *dofs, int n, xn_real min_duration,
                     continue;
                 }
                 if (take_candidate(s, T, &main_[i])) continue;
-                /* the bound was wrong after all (never in the stress runs): step 2 decides */
+                /* the estimate was wrong (the bound is a true bound): step 2 decides */
                 if (skipped && T - brake_time[i] >= 0 &&
                     xn_otg_step2(&after[i], T - brake_time[i], &main_[i]))
                     continue;

@@ -171,6 +171,12 @@ xn_real xn_otg_step1_all(const xn_otg_dof *d, xn_otg_segments *out, xn_real *val
 /* Step 2: a profile of d that reaches the target at exactly T (>= its minimum). Returns 0 when
  * none exists (T inside a gap of d's feasible durations). */
 int xn_otg_step2(const xn_otg_dof *d, xn_real T, xn_otg_segments *out);
+/* The same with only some of the families: XN_OTG_STEP2_COMMON (rest to rest, S1, S2 and the
+ * velocity interface's), XN_OTG_STEP2_RARE (S3, S4: rarely needed, and what a failing step 2
+ * spends most on). Synchronization tries the common ones first and runs a DoF's step 1 before
+ * the rare ones: where its minimum is longer than T no family can succeed. */
+enum { XN_OTG_STEP2_COMMON = 1, XN_OTG_STEP2_RARE = 2 };
+int xn_otg_step2_part(const xn_otg_dof *d, xn_real T, int parts, xn_otg_segments *out);
 
 /* Rest to rest in closed form (otg_rest.c), for a DoF with v0 = a0 = vf = af = 0, symmetric
  * limits and a distance to go (xn_otg_rest_applies): step 1's minimum (INFINITY where the

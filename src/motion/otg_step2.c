@@ -374,8 +374,19 @@ static int v2_profile(const void *ctx, xn_real x, int sigma, xn_otg_segments *s)
 }
 
 int xn_otg_step2(const xn_otg_dof *d, xn_real T, xn_otg_segments *out) {
+    return xn_otg_step2_part(d, T, XN_OTG_STEP2_COMMON | XN_OTG_STEP2_RARE, out);
+}
+
+int xn_otg_step2_part(const xn_otg_dof *d, xn_real T, int parts, xn_otg_segments *out) {
     xn_otg_search sr;
     xn_otg_search_init(&sr, NULL, NULL, 0);
+    if (!(parts & XN_OTG_STEP2_COMMON)) { /* S3 and S4 alone */
+        if (d->velocity_interface) return 0;
+        s3_all(d, T, &sr);
+        if (!(sr.duration < INFINITY)) return 0;
+        *out = sr.best;
+        return 1;
+    }
     if (d->velocity_interface) {
         family f = {d, T, 1, 0, 0, 0, 0};
         xn_real pts[4] = {d->amin, fmin(d->a0, d->af), fmax(d->a0, d->af), d->amax};
@@ -412,7 +423,7 @@ int xn_otg_step2(const xn_otg_dof *d, xn_real T, xn_otg_segments *out) {
         s2_breaks(&g, J, D, br, &nb);
         xn_otg_poly_scan_feasible(d, &s2, 0, (T + D) / 2, br, nb, &sr);
     }
-    if (!(sr.duration < INFINITY)) s3_all(d, T, &sr);
+    if (!(sr.duration < INFINITY) && (parts & XN_OTG_STEP2_RARE)) s3_all(d, T, &sr);
     if (!(sr.duration < INFINITY)) return 0;
     *out = sr.best;
     return 1;

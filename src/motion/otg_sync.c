@@ -121,7 +121,9 @@ xn_real xn_otg_synchronize(const xn_otg_dof *dofs, int n, xn_real min_duration,
              * shorter after all. */
             int skipped = (s->known ? s->tmin : lb[i]) > T * (1 + 1e-9) || T - brake_time[i] < 0 ||
                           (!s->known && est[i] > T);
-            if (!skipped && xn_otg_step2(&after[i], T - brake_time[i], &main_[i])) continue;
+            const xn_real t2 = T - brake_time[i];
+            if (!skipped && xn_otg_step2_part(&after[i], t2, XN_OTG_STEP2_COMMON, &main_[i]))
+                continue;
             if (!s->known) {
                 run_step1(&after[i], brake_time[i], &main_[i], s);
                 if (!(s->tmin < INFINITY)) return INFINITY;
@@ -131,10 +133,15 @@ xn_real xn_otg_synchronize(const xn_otg_dof *dofs, int n, xn_real min_duration,
                     continue;
                 }
                 if (take_candidate(s, T, &main_[i])) continue;
-                /* the estimate was wrong (the bound is a true bound): step 2 decides */
-                if (skipped && T - brake_time[i] >= 0 &&
-                    xn_otg_step2(&after[i], T - brake_time[i], &main_[i]))
+                /* the rest of step 2 decides (all of it where the estimate was wrong: the bound
+                 * is a true bound) */
+                if (t2 >= 0 && xn_otg_step2_part(&after[i], t2,
+                                                 skipped ? XN_OTG_STEP2_COMMON | XN_OTG_STEP2_RARE
+                                                         : XN_OTG_STEP2_RARE,
+                                                 &main_[i]))
                     continue;
+            } else if (!skipped && xn_otg_step2_part(&after[i], t2, XN_OTG_STEP2_RARE, &main_[i])) {
+                continue;
             }
             all = 0; /* T lies in one of its gaps */
         }

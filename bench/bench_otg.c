@@ -3,7 +3,8 @@
  * with target velocity and acceleration, and rest to rest (each problem's best of 5 passes).
  * Usage: bench_otg [problems]   (default 100000; the issue's long run is 10^7)
  * Ruckig 0.17.3 on this machine kind (its own benchmark, 7 DoF, random targets): 9.1 us mean,
- * about 135 us worst over 32,768 problems. */
+ * about 135 us worst over 32,768 problems. Ruckig cannot be part of xiaonao (not a Debian
+ * package); the same-process comparison, made outside the project, is in docs/performance.md. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <time.h>

@@ -118,6 +118,9 @@ typedef struct {
     /* optional, for a product: both branches' residuals r[0] (sigma = +1), r[1] (-1) and w(u) in
      * one call, sharing what the branches have in common */
     void (*residual_pair)(const void *ctx, xn_real u, xn_real r[2], xn_real *root);
+    /* optional: the polynomial's exact coefficients in u, a[0..degree] lowest power first
+     * (weight times residual); the scan then uses them instead of sampling the residual */
+    void (*coeffs)(const void *ctx, xn_real *a);
     const void *ctx;
     int degree;   /* of the polynomial, at most XN_POLY_MAX_DEGREE */
     int product;  /* 1: the polynomial is r(u, +1) r(u, -1) */
@@ -144,6 +147,12 @@ int xn_otg_poly_bracket(const xn_otg_dof *d, const xn_otg_polyfam *f, xn_real lo
 #define XN_OTG_MAX_BREAKS 16
 void xn_otg_poly_scan_feasible(const xn_otg_dof *d, const xn_otg_polyfam *f, xn_real lo, xn_real hi,
                                const xn_real *breaks, int nb, xn_otg_search *sr);
+
+/* As xn_otg_poly_scan on [a, b], in pieces growing eightfold from 8 times the DoF's time scale
+ * where [a, b] is much longer than that (limits over decades): one polynomial over the whole
+ * would bury the roots near a under the rounding of its values far out. */
+void xn_otg_poly_scan_long(const xn_otg_dof *d, const xn_otg_polyfam *f, xn_real a, xn_real b,
+                           xn_otg_search *sr);
 
 /* The real roots of a x^2 + b x + c (a may be 0) appended to r[*n] (at most 2). */
 void xn_otg_quadratic_roots(xn_real a, xn_real b, xn_real c, xn_real *r, int *n);

@@ -90,8 +90,35 @@ static void fallback(const xn_otg_dof *d, const xn_otg_polyfam *f, xn_real lo, x
 
 /* The polynomial of a family without a square root: the weighted residual at degree + 1 nodes.
  * rend: the residual at both ends. Returns 0, or -1 when the family is not that polynomial. */
+/* From the family's exact coefficients in u (lowest power first) to the unit variable s of
+ * [lo, hi]: u = lo + w s, expanded term by term (a Taylor shift, then the scaling). */
+static int build_from_coeffs(const xn_otg_dof *d, const xn_otg_polyfam *f, xn_real lo, xn_real hi,
+                             xn_real *c, xn_real rend[2]) {
+    const int n = f->degree + 1;
+    xn_real a[XN_POLY_MAX_DEGREE + 1], size = 0;
+    f->coeffs(f->ctx, a);
+    for (int i = 0; i < n - 1; i++) /* shift: coefficients of a(lo + t) in t, by Horner */
+        for (int k = n - 2; k >= i; k--) a[k] += lo * a[k + 1];
+    xn_real wk = 1, w = hi - lo;
+    for (int k = 0; k < n; k++, wk *= w) {
+        c[k] = a[k] * wk;
+        size = xn_otg_max(size, fabs(c[k]));
+    }
+    if (!isfinite(size)) return -1;
+    for (int e = 0; e < 2; e++) { /* the ends confirm the coefficients, as build_direct's do */
+        xn_real u = e ? hi : lo;
+        rend[e] = residual_at(d, f, u, 1);
+        xn_real ye = rend[e] * (f->weight ? f->weight(f->ctx, u) : 1);
+        if (isfinite(ye) &&
+            fabs(ye - xn_poly_eval(c, f->degree, e)) > 1e-7 * xn_otg_max(size, fabs(ye)))
+            return -1;
+    }
+    return size > 0 ? 0 : -1;
+}
+
 static int build_direct(const xn_otg_dof *d, const xn_otg_polyfam *f, xn_real lo, xn_real hi,
                         xn_real *c, xn_real rend[2]) {
+    if (f->coeffs) return build_from_coeffs(d, f, lo, hi, c, rend);
     const int n = f->degree + 1;
     const xn_real *s = xn_poly_cheb_nodes(n), w = hi - lo;
     xn_real y[XN_POLY_MAX_DEGREE + 1], size = 0;
@@ -248,8 +275,8 @@ static xn_real time_scale(const xn_otg_dof *d) {
  * swing between the acceleration limits, a thousand times the scale) is scanned in pieces that
  * grow eightfold from 8 times the scale: one polynomial over the whole run would bury the roots
  * near its start under the rounding of its values far out (the weight grows like x^3). */
-static void scan_run(const xn_otg_dof *d, const xn_otg_polyfam *f, xn_real a, xn_real b,
-                     xn_otg_search *sr) {
+void xn_otg_poly_scan_long(const xn_otg_dof *d, const xn_otg_polyfam *f, xn_real a, xn_real b,
+                           xn_otg_search *sr) {
     xn_real cut = 8 * time_scale(d);
     for (int k = 0; k < 8 && cut < b; k++, cut *= 8) {
         if (cut <= a) continue;
@@ -282,11 +309,11 @@ void xn_otg_poly_scan_feasible(const xn_otg_dof *d, const xn_otg_polyfam *f, xn_
         }
         if (ok && open < 0) open = i;
         if (!ok && open >= 0) {
-            scan_run(d, f, pts[open], pts[i], sr);
+            xn_otg_poly_scan_long(d, f, pts[open], pts[i], sr);
             open = -1;
         }
     }
-    if (open >= 0) scan_run(d, f, pts[open], pts[n - 1], sr);
+    if (open >= 0) xn_otg_poly_scan_long(d, f, pts[open], pts[n - 1], sr);
 }
 
 void xn_otg_quadratic_roots(xn_real a, xn_real b, xn_real c, xn_real *r, int *n) {

@@ -64,6 +64,39 @@ static xn_real f3_weight(const void *ctx, xn_real x) {
     return x;
 }
 
+/* The residual times x in closed form (lowest power first): J/4 x^4 + (K + 2 v0 - a0^2/J) x^2
+ * + c1 x - K^2/4J, with c1 = (pd + (K af - a0 v0 + af v0)/J + (2 a0^3 - 3 a0^2 af + af^3)/6J^2)
+ * and pd = p0 - pf (derived symbolically; every scan checks it against the residual at both
+ * ends). */
+static void f3_coeffs(const void *ctx, xn_real *a) {
+    const f3_family *f = ctx;
+    const xn_otg_dof *d = f->d;
+    xn_real J = d->jmax * f->sign, K = f->K, a0 = d->a0, af = d->af, v0 = d->v0;
+    xn_real c[5] = {-K * K / (4 * J),
+                    d->p0 - d->pf + (K * af - a0 * v0 + af * v0) / J +
+                        (2 * a0 * a0 * a0 - 3 * a0 * a0 * af + af * af * af) / (6 * J * J),
+                    K + 2 * v0 - a0 * a0 / J, 0, J / 4};
+    for (int k = 0; k < 5; k++) a[k] = K == 0 ? (k < 4 ? c[k + 1] : 0) : c[k]; /* K = 0: /x */
+}
+
+/* The holding variant's residual (degree 4 in x): J^2/2A x^4 - J x^3 + (A^2 + 2 J K + 2 J v0
+ * - a0^2)/2A x^2 + c0, with A the limit held (derived symbolically, as f3_coeffs). */
+static void f3_hold_coeffs(const void *ctx, xn_real *a) {
+    const f3_family *f = ctx;
+    const xn_otg_dof *d = f->d;
+    xn_real J = d->jmax * f->sign, K = f->K, a0 = d->a0, af = d->af, v0 = d->v0;
+    xn_real A = f->sign > 0 ? d->amax : d->amin;
+    a[4] = J * J / (2 * A);
+    a[3] = -J;
+    a[2] = (A * A + 2 * J * K + 2 * J * v0 - a0 * a0) / (2 * A);
+    a[1] = 0;
+    a[0] =
+        (-3 * A * A * J * K + 6 * A * J * J * (d->p0 - d->pf) + 6 * A * J * K * af -
+         6 * A * J * a0 * v0 + 6 * A * J * af * v0 + 2 * A * a0 * a0 * a0 - 3 * A * a0 * a0 * af +
+         A * af * af * af + 3 * J * J * K * K + 6 * J * J * K * v0 - 3 * J * K * a0 * a0) /
+        (6 * A * J * J);
+}
+
 /* The same, holding the acceleration limit after the first bang: with a2 = alim - J x the
  * velocity equation gives the hold h = (J x^2 - 2 alim x + K) / alim, the acceleration equation
  * the last bang; the residual is a polynomial of degree 4 in x. */
@@ -121,6 +154,7 @@ static void f3_scan(const xn_otg_dof *d, xn_real sign, int variants, xn_otg_sear
     xn_otg_polyfam plain = {.profile = f3_profile,
                             .residual = f3_residual,
                             .weight = f.K == 0 ? NULL : f3_weight,
+                            .coeffs = f3_coeffs,
                             .ctx = &f,
                             .degree = f.K == 0 ? 3 : 4,
                             .branches = 1};
@@ -135,6 +169,7 @@ static void f3_scan(const xn_otg_dof *d, xn_real sign, int variants, xn_otg_sear
     br[nb++] = (alim - d->amin) / J;
     xn_otg_polyfam hold = {.profile = f3_hold_profile,
                            .residual = f3_hold_residual,
+                           .coeffs = f3_hold_coeffs,
                            .ctx = &f,
                            .degree = 4,
                            .branches = 1};

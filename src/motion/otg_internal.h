@@ -65,6 +65,11 @@ void xn_otg_append(xn_otg_segments *s, const xn_otg_segments *o);
  * upwards when v1 lies above the velocity reached going straight from a0 to a1. */
 void xn_otg_velocity_change(xn_real v0, xn_real a0, xn_real v1, xn_real a1, xn_real amax,
                             xn_real amin, xn_real J, xn_otg_segments *s);
+/* The time reversal of d: from its target, velocity negated, back to its start (the velocity
+ * limits swap and change sign). A profile of the reversed DoF, turned back (segments in reverse
+ * order, jerks negated), is a profile of d: how the mirror image of a family is searched. */
+xn_otg_dof xn_otg_reversed(const xn_otg_dof *d);
+void xn_otg_turned_back(const xn_otg_segments *s, xn_otg_segments *out);
 /* Position reached by the segments from d's current state. */
 xn_real xn_otg_end_position(const xn_otg_dof *d, const xn_otg_segments *s);
 /* What the searches drive to zero: end position minus target, or for the velocity interface end

@@ -90,6 +90,22 @@ static void fallback(const xn_otg_dof *d, const xn_otg_polyfam *f, xn_real lo, x
 
 /* The polynomial of a family without a square root: the weighted residual at degree + 1 nodes.
  * rend: the residual at both ends. Returns 0, or -1 when the family is not that polynomial. */
+/* The residual at both ends (into rend) confirms the polynomial c on [lo, hi] (its degree, or
+ * the coefficients given), where the family is defined there. Returns 0, or -1 on a mismatch or
+ * when the polynomial is zero everywhere (size = 0: a continuum of profiles). */
+static int confirm_ends(const xn_otg_dof *d, const xn_otg_polyfam *f, xn_real lo, xn_real hi,
+                        const xn_real *c, xn_real size, xn_real rend[2]) {
+    for (int e = 0; e < 2; e++) {
+        xn_real u = e ? hi : lo;
+        rend[e] = residual_at(d, f, u, 1);
+        xn_real ye = rend[e] * (f->weight ? f->weight(f->ctx, u) : 1);
+        if (isfinite(ye) &&
+            fabs(ye - xn_poly_eval(c, f->degree, e)) > 1e-7 * xn_otg_max(size, fabs(ye)))
+            return -1;
+    }
+    return size > 0 ? 0 : -1;
+}
+
 /* From the family's exact coefficients in u (lowest power first) to the unit variable s of
  * [lo, hi]: u = lo + w s, expanded term by term (a Taylor shift, then the scaling). */
 static int build_from_coeffs(const xn_otg_dof *d, const xn_otg_polyfam *f, xn_real lo, xn_real hi,
@@ -105,15 +121,7 @@ static int build_from_coeffs(const xn_otg_dof *d, const xn_otg_polyfam *f, xn_re
         size = xn_otg_max(size, fabs(c[k]));
     }
     if (!isfinite(size)) return -1;
-    for (int e = 0; e < 2; e++) { /* the ends confirm the coefficients, as build_direct's do */
-        xn_real u = e ? hi : lo;
-        rend[e] = residual_at(d, f, u, 1);
-        xn_real ye = rend[e] * (f->weight ? f->weight(f->ctx, u) : 1);
-        if (isfinite(ye) &&
-            fabs(ye - xn_poly_eval(c, f->degree, e)) > 1e-7 * xn_otg_max(size, fabs(ye)))
-            return -1;
-    }
-    return size > 0 ? 0 : -1;
+    return confirm_ends(d, f, lo, hi, c, size, rend);
 }
 
 static int build_direct(const xn_otg_dof *d, const xn_otg_polyfam *f, xn_real lo, xn_real hi,
@@ -129,15 +137,7 @@ static int build_direct(const xn_otg_dof *d, const xn_otg_polyfam *f, xn_real lo
         size = xn_otg_max(size, fabs(y[k]));
     }
     xn_poly_interpolate_cheb(n, y, c);
-    for (int e = 0; e < 2; e++) { /* the ends confirm the degree, where the family is defined */
-        xn_real u = e ? hi : lo;
-        rend[e] = residual_at(d, f, u, 1);
-        xn_real ye = rend[e] * (f->weight ? f->weight(f->ctx, u) : 1);
-        if (isfinite(ye) &&
-            fabs(ye - xn_poly_eval(c, f->degree, e)) > 1e-7 * xn_otg_max(size, fabs(ye)))
-            return -1;
-    }
-    return size > 0 ? 0 : -1; /* zero everywhere: a continuum of profiles */
+    return confirm_ends(d, f, lo, hi, c, size, rend);
 }
 
 /* The polynomial of a family r = R0 + R1 w with w = sqrt(q), R0 of degree m = degree/2, R1 and q

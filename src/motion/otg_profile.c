@@ -110,3 +110,16 @@ xn_real xn_otg_residual(const xn_otg_dof *d, const xn_otg_segments *s) {
     end_state(d, s, &p, &v, &a);
     return d->velocity_interface ? v - d->vf : p - d->pf;
 }
+
+xn_otg_dof xn_otg_reversed(const xn_otg_dof *d) {
+    xn_otg_dof r = *d;
+    r.p0 = d->pf, r.v0 = -d->vf, r.a0 = d->af;
+    r.pf = d->p0, r.vf = -d->v0, r.af = d->a0;
+    r.vmax = -d->vmin, r.vmin = -d->vmax;
+    return r;
+}
+
+void xn_otg_turned_back(const xn_otg_segments *s, xn_otg_segments *out) {
+    out->n = 0;
+    for (int i = s->n - 1; i >= 0; i--) xn_otg_add(out, s->t[i], s->j[i] == 0 ? 0 : -s->j[i]);
+}

@@ -226,16 +226,6 @@ static void f2_scan(const xn_otg_dof *d, xn_real sign, xn_otg_search *sr) {
     }
 }
 
-/* The time reversal of d: from its target, velocity negated, back to its start. A profile of the
- * reversed DoF, its segments in reverse order and their jerks negated, is a profile of d. */
-static xn_otg_dof reversed(const xn_otg_dof *d) {
-    xn_otg_dof r = *d;
-    r.p0 = d->pf, r.v0 = -d->vf, r.a0 = d->af;
-    r.pf = d->p0, r.vf = -d->v0, r.af = d->a0;
-    r.vmax = -d->vmin, r.vmin = -d->vmax;
-    return r;
-}
-
 /* F3 holding the acceleration limit after the middle bang (s, -s to the limit, hold, s): the
  * time reversal of the variant that holds it after the first. Every valid profile of the
  * reversed DoF, turned back, is considered for d. */
@@ -245,13 +235,12 @@ static void f3_hold_last_scan(const xn_otg_dof *d, xn_otg_search *sr) {
     xn_otg_segments prof[CAP];
     xn_otg_search rs;
     xn_otg_search_init(&rs, valid, prof, CAP);
-    xn_otg_dof r = reversed(d);
+    xn_otg_dof r = xn_otg_reversed(d);
     f3_scan(&r, 1, F3_HOLD, &rs);
     f3_scan(&r, -1, F3_HOLD, &rs);
     for (int k = 0; k < rs.nvalid; k++) {
-        xn_otg_segments back = {0, {0}, {0}};
-        for (int i = prof[k].n - 1; i >= 0; i--)
-            xn_otg_add(&back, prof[k].t[i], prof[k].j[i] == 0 ? 0 : -prof[k].j[i]);
+        xn_otg_segments back;
+        xn_otg_turned_back(&prof[k], &back);
         xn_otg_consider(d, &back, sr);
     }
 }

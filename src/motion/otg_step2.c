@@ -324,19 +324,15 @@ static void s3_all(const xn_otg_dof *d, xn_real T, xn_otg_search *sr) {
     if (!(sr->duration < INFINITY)) s3h_scan(d, T, sr);
     if (!(sr->duration < INFINITY)) s4_scan(d, T, sr);
     if (sr->duration < INFINITY) return;
-    xn_otg_dof r = *d;
-    r.p0 = d->pf, r.v0 = -d->vf, r.a0 = d->af;
-    r.pf = d->p0, r.vf = -d->v0, r.af = d->a0;
-    r.vmax = -d->vmin, r.vmin = -d->vmax;
+    xn_otg_dof r = xn_otg_reversed(d);
     xn_otg_search rs;
     xn_otg_search_init(&rs, NULL, NULL, 0);
     s3_scan(&r, T, &rs);
     if (!(rs.duration < INFINITY)) s3h_scan(&r, T, &rs);
     if (!(rs.duration < INFINITY)) s4_scan(&r, T, &rs);
     if (rs.duration < INFINITY) {
-        xn_otg_segments back = {0, {0}, {0}};
-        for (int i = rs.best.n - 1; i >= 0; i--)
-            xn_otg_add(&back, rs.best.t[i], rs.best.j[i] == 0 ? 0 : -rs.best.j[i]);
+        xn_otg_segments back;
+        xn_otg_turned_back(&rs.best, &back);
         xn_otg_consider(d, &back, sr);
     }
 }

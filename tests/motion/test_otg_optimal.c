@@ -1,16 +1,18 @@
 /* Problems on which xiaonao once returned a valid but longer trajectory than Ruckig's: each is
  * solved within a relative 1e-8 of Ruckig's duration (computed with Ruckig's algorithm beside
- * xiaonao on random problems of bench/otg_stress.h, seed 777, 2026-12-02) and validated densely.
- *  - the 1-DoF ones: the time-optimal profile holds the acceleration limit after the middle of
- *    three bangs, a shape step 1 did not search (now the time reversal of the one holding it
- *    after the first bang); two of them start outside the limits and brake first;
+ * xiaonao on random problems of bench/otg_stress.h, seeds 777 and 99, 2026-12-02) and validated
+ * densely. Each case says what was missing (every one fails on the commit before its fix):
+ *  - the first three 1-DoF ones: the time-optimal profile holds the acceleration limit after the
+ *    middle of three bangs, a shape step 1 did not search (now the time reversal of the one
+ *    holding it after the first bang); two of them start outside the limits and brake first;
  *  - one with limits over decades: F3's middle bang may last up to the swing between the
  *    acceleration limits, 270 times the problem's time scale, and one polynomial over that run
  *    lost the root near its start in rounding; such runs are now scanned in pieces growing
  *    eightfold from 8 times the time scale;
- *  - the 3-DoF one: DoF 1 must take 2.8057 s with three bangs and a plateau of free
+ *  - the first 3-DoF one: DoF 1 must take 2.8057 s with three bangs and a plateau of free
  *    acceleration, a shape step 2 did not search (S3), so synchronization took it for a gap and
- *    moved on to 2.9978 s.
+ *    moved on to 2.9978 s;
+ *  - the others (S3 holding the limit, S4, the lower bound): see their comments.
  * And a cross-check of step 1 against the peak-velocity family it no longer searches (the
  * fastest change to a peak velocity with zero acceleration and on to the target, which covers
  * the same time-optimal shapes another way): on 30,000 random DoFs (random, limits over

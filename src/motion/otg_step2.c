@@ -106,8 +106,8 @@ static xn_real s2_weight(const void *ctx, xn_real u) {
  * second and the third, lasting what T leaves: h = T - 2y - (af - a0)/J. The velocity equation,
  * J dv = (a1 - a2)^2 + (af^2 - a0^2)/2 + a2 (J T + a0 - af) with a1 - a2 = J y, is linear in a2,
  * so with the middle bang y as the unknown a2 = (J^2 y^2 - c) / g, every duration is a quadratic
- * in y and the residual a polynomial of degree 6. Profiles S1 and S2 do not cover (the
- * acceleration never returns to zero mid-way and holds a value that is not a limit). */
+ * in y and the residual a polynomial of degree 6. S1 and S2 miss these profiles: the
+ * acceleration does not return to zero mid-way, and it holds a value that is not a limit. */
 typedef struct {
     const xn_otg_dof *d;
     xn_real T, J;
@@ -317,9 +317,9 @@ static void s4_scan(const xn_otg_dof *d, xn_real T, xn_otg_search *sr) {
     }
 }
 
-/* S3 and S3 holding the limit, then S4, on d and on its time reversal (the plateau before the
- * middle bang): the first valid profile. */
-static void s3_all(const xn_otg_dof *d, xn_real T, xn_otg_search *sr) {
+/* Step 2's rare families: S3, S3 holding the limit, then S4, on d and on its time reversal (the
+ * plateau before the middle bang); the first valid profile. */
+static void rare_families(const xn_otg_dof *d, xn_real T, xn_otg_search *sr) {
     s3_scan(d, T, sr);
     if (!(sr->duration < INFINITY)) s3h_scan(d, T, sr);
     if (!(sr->duration < INFINITY)) s4_scan(d, T, sr);
@@ -378,7 +378,7 @@ int xn_otg_step2_part(const xn_otg_dof *d, xn_real T, int parts, xn_otg_segments
     xn_otg_search_init(&sr, NULL, NULL, 0);
     if (!(parts & XN_OTG_STEP2_COMMON)) { /* S3 and S4 alone */
         if (d->velocity_interface) return 0;
-        s3_all(d, T, &sr);
+        rare_families(d, T, &sr);
         if (!(sr.duration < INFINITY)) return 0;
         *out = sr.best;
         return 1;
@@ -419,7 +419,7 @@ int xn_otg_step2_part(const xn_otg_dof *d, xn_real T, int parts, xn_otg_segments
         s2_breaks(&g, J, D, br, &nb);
         xn_otg_poly_scan_feasible(d, &s2, 0, (T + D) / 2, br, nb, &sr);
     }
-    if (!(sr.duration < INFINITY) && (parts & XN_OTG_STEP2_RARE)) s3_all(d, T, &sr);
+    if (!(sr.duration < INFINITY) && (parts & XN_OTG_STEP2_RARE)) rare_families(d, T, &sr);
     if (!(sr.duration < INFINITY)) return 0;
     *out = sr.best;
     return 1;

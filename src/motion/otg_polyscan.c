@@ -88,8 +88,6 @@ static void fallback(const xn_otg_dof *d, const xn_otg_polyfam *f, xn_real lo, x
     }
 }
 
-/* The polynomial of a family without a square root: the weighted residual at degree + 1 nodes.
- * rend: the residual at both ends. Returns 0, or -1 when the family is not that polynomial. */
 /* The residual at both ends (into rend) confirms the polynomial c on [lo, hi] (its degree, or
  * the coefficients given), where the family is defined there. Returns 0, or -1 on a mismatch or
  * when the polynomial is zero everywhere (size = 0: a continuum of profiles). */
@@ -124,6 +122,9 @@ static int build_from_coeffs(const xn_otg_dof *d, const xn_otg_polyfam *f, xn_re
     return confirm_ends(d, f, lo, hi, c, size, rend);
 }
 
+/* The polynomial of a family without a square root: the weighted residual at degree + 1 nodes
+ * (or its exact coefficients, where the family has them). rend: the residual at both ends. Returns
+ * 0, or -1 when the family is not that polynomial. */
 static int build_direct(const xn_otg_dof *d, const xn_otg_polyfam *f, xn_real lo, xn_real hi,
                         xn_real *c, xn_real rend[2]) {
     if (f->coeffs) return build_from_coeffs(d, f, lo, hi, c, rend);
@@ -274,7 +275,7 @@ static xn_real time_scale(const xn_otg_dof *d) {
 /* A run many times longer than the time scale (limits over decades: a bang may last up to the
  * swing between the acceleration limits, a thousand times the scale) is scanned in pieces that
  * grow eightfold from 8 times the scale: one polynomial over the whole run would bury the roots
- * near its start under the rounding of its values far out (the weight grows like x^3). */
+ * near its start under the rounding of its values far out (where a weight such as x^3 grows). */
 void xn_otg_poly_scan_long(const xn_otg_dof *d, const xn_otg_polyfam *f, xn_real a, xn_real b,
                            xn_otg_search *sr) {
     xn_real cut = 8 * time_scale(d);

@@ -125,12 +125,9 @@ xn_real xn_otg_synchronize(const xn_otg_dof *dofs, int n, xn_real min_duration,
             dof_step1 *s = &s1[i];
             if (s->known && take_candidate(s, T, &main_[i])) continue;
             /* step 2, unless T is below the minimum (the bound until step 1 has run): then no
-             * profile exists for certain. Nor where the estimate says the DoF is slower than T:
-             * a step 2 that fails tries every family (several times step 1's cost) and step 1
-             * then runs anyway, so step 1 goes first; step 2 still decides if its minimum is
-             * shorter after all. */
-            int skipped = (s->known ? s->tmin : lb[i]) > T * (1 + 1e-9) || T - brake_time[i] < 0 ||
-                          (!s->known && est[i] > T);
+             * profile exists for certain. (A DoF whose estimate exceeds T has had its step 1
+             * above: a failing step 2 tries every family, several times step 1's cost.) */
+            int skipped = (s->known ? s->tmin : lb[i]) > T * (1 + 1e-9) || T - brake_time[i] < 0;
             const xn_real t2 = T - brake_time[i];
             if (!skipped && xn_otg_step2_part(&after[i], t2, XN_OTG_STEP2_COMMON, &main_[i]))
                 continue;
@@ -143,8 +140,8 @@ xn_real xn_otg_synchronize(const xn_otg_dof *dofs, int n, xn_real min_duration,
                     continue;
                 }
                 if (take_candidate(s, T, &main_[i])) continue;
-                /* the rest of step 2 decides (all of it where the estimate was wrong: the bound
-                 * is a true bound) */
+                /* the rest of step 2 decides (all of it where step 2 was skipped: the bound is
+                 * below the minimum only by rounding) */
                 if (t2 >= 0 && xn_otg_step2_part(&after[i], t2,
                                                  skipped ? XN_OTG_STEP2_COMMON | XN_OTG_STEP2_RARE
                                                          : XN_OTG_STEP2_RARE,

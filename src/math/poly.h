@@ -50,4 +50,16 @@ xn_real xn_poly_root_in(const xn_real *c, int deg, xn_real a, xn_real b, xn_real
  * XN_POLY_MAX_ITERATIONS. */
 int xn_poly_roots_unit(const xn_real *c, int deg, xn_real *roots, int cap);
 
+/* The real roots of c (degree deg <= XN_POLY_SMALL_DEGREE, coefficients in the caller's own
+ * variable x, not the unit one) in [lo, hi], ascending, at most XN_POLY_SMALL_ROOTS of them. The
+ * roots of the derivative (found the same way, down to a linear one in closed form) cut [lo, hi]
+ * into pieces on which c is monotone; a piece whose ends differ in sign holds one root, refined
+ * by bracketed Newton. A cut point where |c| is at the rounding level of its terms there is
+ * reported as a root too: a double root, or two that rounding cannot tell apart, so a root may
+ * come out twice, close together (the caller checks each). No iteration without a bound:
+ * XN_POLY_MAX_ITERATIONS Newton steps per root, recursion depth deg - 1. */
+#define XN_POLY_SMALL_DEGREE 4
+#define XN_POLY_SMALL_ROOTS 8
+int xn_poly_roots_small(const xn_real *c, int deg, xn_real lo, xn_real hi, xn_real *roots);
+
 #endif

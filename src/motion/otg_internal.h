@@ -138,6 +138,14 @@ typedef struct {
 void xn_otg_poly_scan(const xn_otg_dof *d, const xn_otg_polyfam *f, xn_real lo, xn_real hi,
                       xn_otg_search *sr);
 
+/* For a family of degree at most XN_POLY_SMALL_DEGREE with exact coefficients (f->coeffs,
+ * branch sigma = +1 only): every root of its polynomial on [lo, hi] (xn_poly_roots_small: the
+ * derivatives' roots cut it into monotone pieces, no sampling), each polished by up to two
+ * Newton steps on the residual itself, and considered. What it costs is a few polynomial
+ * evaluations per root, where xn_otg_poly_scan_feasible builds the polynomial piece by piece. */
+void xn_otg_poly_roots(const xn_otg_dof *d, const xn_otg_polyfam *f, xn_real lo, xn_real hi,
+                       xn_otg_search *sr);
+
 /* A quick try: where the residual (branch sigma = +1) changes sign between lo and hi, the root
  * between them by regula falsi from `guess`, considered. Returns 1 when it tried, 0 when the ends
  * do not bracket a root (the caller scans). */
@@ -181,6 +189,11 @@ xn_real xn_otg_step1(const xn_otg_dof *d, xn_otg_segments *out);
  * intervals of durations this DoF cannot take, and how to take exactly those. */
 xn_real xn_otg_step1_all(const xn_otg_dof *d, xn_otg_segments *out, xn_real *valid,
                          xn_otg_segments *profiles, int cap, int *nvalid);
+
+/* As xn_otg_step1_all with F3 found by the piecewise polynomial search instead of its roots: the
+ * cross-check of the two ways (tests), slower. */
+xn_real xn_otg_step1_scanned(const xn_otg_dof *d, xn_otg_segments *out, xn_real *valid,
+                             xn_otg_segments *profiles, int cap, int *nvalid);
 
 /* Step 2: a profile of d that reaches the target at exactly T (>= its minimum). Returns 0 when
  * none exists (T inside a gap of d's feasible durations). */

@@ -263,6 +263,29 @@ int xn_otg_poly_bracket(const xn_otg_dof *d, const xn_otg_polyfam *f, xn_real lo
     return 1;
 }
 
+void xn_otg_poly_roots(const xn_otg_dof *d, const xn_otg_polyfam *f, xn_real lo, xn_real hi,
+                       xn_otg_search *sr) {
+    xn_real a[XN_POLY_MAX_DEGREE + 1], roots[XN_POLY_SMALL_ROOTS];
+    f->coeffs(f->ctx, a);
+    int n = xn_poly_roots_small(a, f->degree, lo, hi, roots);
+    const xn_real tol = 1e-13 * residual_scale(d);
+    for (int i = 0; i < n; i++) {
+        xn_real u = roots[i];
+        /* Newton on the residual r = P / w, whose slope at a root of P is P' / w: the polynomial's
+         * coefficients carry the rounding of their own sums, the residual that of the profile */
+        for (int it = 0; it < 2; it++) {
+            xn_real r = residual_at(d, f, u, 1);
+            if (!(fabs(r) > tol)) break;
+            xn_real dp = 0, w = f->weight ? f->weight(f->ctx, u) : 1;
+            for (int k = f->degree; k >= 1; k--) dp = dp * u + k * a[k];
+            xn_real un = u - r * w / dp;
+            if (!(un >= lo && un <= hi)) break;
+            u = un;
+        }
+        consider_at(d, f, u, 1, sr);
+    }
+}
+
 /* The DoF's own time scale: how long the jerk limit needs to change its acceleration, velocity
  * or position by the amounts the problem asks for. The roots of its profiles lie near it. */
 static xn_real time_scale(const xn_otg_dof *d) {

@@ -133,24 +133,59 @@ static xn_real f3_hold_residual(const void *ctx, xn_real x, int sigma) {
            seg_distance(x, v2, v3, alim, a2) + seg_distance(t3, v3, v4, a2, d->af) - d->pf;
 }
 
-/* F3 for one sign of the first bang: both variants (F3_PLAIN, F3_HOLD), each where its profiles
- * can be valid. Where the first peak a1 = (K + J x^2)/2x meets a0 or a limit, or
- * a2 = (K - J x^2)/2x meets af or a limit, x solves a quadratic; in the holding variant the
- * hold's and the last bang's ends. */
-enum { F3_PLAIN = 1, F3_HOLD = 2 };
+/* [*lo, *hi] narrowed to where a x^2 + b x + c <= 0, as far as that set is one interval there
+ * (a > 0: between the roots; a < 0: outside them, narrowed only where [*lo, *hi] lies on one
+ * side), its ends moved out by `pad` (a profile on the boundary is rounding away from either
+ * side: the check decides). Returns 0 where nothing is left. */
+static int narrow(xn_real a, xn_real b, xn_real c, xn_real pad, xn_real *lo, xn_real *hi) {
+    xn_real r[2];
+    int n = 0;
+    xn_otg_quadratic_roots(a, b, c, r, &n);
+    if (n < 2) /* one sign everywhere (or a degenerate quadratic: keep all) */
+        return !(n == 0 && a > 0 && c > 0);
+    xn_real r1 = fmin(r[0], r[1]) - pad, r2 = fmax(r[0], r[1]) + pad;
+    if (a > 0) {
+        *lo = fmax(*lo, r1);
+        *hi = fmin(*hi, r2);
+    } else if (r2 - r1 > 4 * pad) { /* the excluded (r1, r2), shrunk by the pad */
+        r1 += 2 * pad;
+        r2 -= 2 * pad;
+        if (*lo >= r1 && *hi <= r2) return 0;
+        if (*lo >= r1 && *lo < r2) *lo = r2;
+        if (*hi <= r2 && *hi > r1) *hi = r1;
+    }
+    return *hi >= *lo;
+}
+
+/* Where plain F3's peaks keep the acceleration limits (slightly widened: the check decides),
+ * a1 = (K + J x^2)/2x and a2 = (K - J x^2)/2x for x > 0: each limit is a quadratic in x. */
+static int f3_plain_range(const xn_otg_dof *d, xn_real J, xn_real K, xn_real *lo, xn_real *hi) {
+    const xn_real tol = 1e-8 * xn_otg_max(1, xn_otg_max(d->amax, -d->amin));
+    const xn_real amax = d->amax + tol, amin = d->amin - tol, pad = 1e-9 * *hi;
+    return narrow(J, -2 * amax, K, pad, lo, hi) &&  /* a1 <= amax */
+           narrow(-J, 2 * amin, -K, pad, lo, hi) && /* a1 >= amin */
+           narrow(-J, -2 * amax, K, pad, lo, hi) && /* a2 <= amax */
+           narrow(J, 2 * amin, -K, pad, lo, hi);    /* a2 >= amin */
+}
+
+/* F3 for one sign of the first bang: both variants (F3_PLAIN, F3_HOLD). By default every root of
+ * each variant's polynomial (xn_otg_poly_roots: closed-form quartics) on the range of x that a
+ * few quadratics leave (peaks within the limits; in the holding variant, a hold and a last bang
+ * of no negative length), each profile then checked. With F3_SCANNED the piecewise polynomial
+ * search instead, only where the variant's profiles can be valid: where the first peak
+ * a1 = (K + J x^2)/2x meets a0 or a limit, or a2 = (K - J x^2)/2x meets af or a limit, x solves
+ * a quadratic; in the holding variant the hold's and the last bang's ends. The two ways find the
+ * same profiles (test_otg_optimal compares them on 30,000 DoFs). */
+enum { F3_PLAIN = 1, F3_HOLD = 2, F3_SCANNED = 4 };
 static void f3_scan(const xn_otg_dof *d, xn_real sign, int variants, xn_otg_search *sr) {
     xn_real J = d->jmax * sign, xmax = (d->amax - d->amin) / d->jmax;
     f3_family f = {d, sign, d->vf - d->v0 - (d->af * d->af - d->a0 * d->a0) / (2 * J), 1 / J};
     if (fabs(f.K) <=
         1e-15 * (fabs(d->vf) + fabs(d->v0) + (d->af * d->af + d->a0 * d->a0) / d->jmax))
         f.K = 0;
+    const int scanned = variants & F3_SCANNED;
     xn_real br[XN_OTG_MAX_BREAKS];
     int nb = 0;
-    const xn_real peaks[3] = {d->a0, d->amax, d->amin}, lows[3] = {d->af, d->amax, d->amin};
-    for (int i = 0; i < 3; i++) {
-        xn_otg_quadratic_roots(J, -2 * peaks[i], f.K, br, &nb); /* a1 = peaks[i] */
-        xn_otg_quadratic_roots(J, 2 * lows[i], -f.K, br, &nb);  /* a2 = lows[i] */
-    }
     xn_otg_polyfam plain = {.profile = f3_profile,
                             .residual = f3_residual,
                             .weight = f.K == 0 ? NULL : f3_weight,
@@ -158,21 +193,39 @@ static void f3_scan(const xn_otg_dof *d, xn_real sign, int variants, xn_otg_sear
                             .ctx = &f,
                             .degree = f.K == 0 ? 3 : 4,
                             .branches = 1};
-    if (variants & F3_PLAIN) xn_otg_poly_scan_feasible(d, &plain, 0, xmax, br, nb, sr);
+    xn_real lo = 0, hi = xmax;
+    if ((variants & F3_PLAIN) && !scanned && f3_plain_range(d, J, f.K, &lo, &hi))
+        xn_otg_poly_roots(d, &plain, lo, hi, sr);
+    if ((variants & F3_PLAIN) && scanned) {
+        const xn_real peaks[3] = {d->a0, d->amax, d->amin}, lows[3] = {d->af, d->amax, d->amin};
+        for (int i = 0; i < 3; i++) {
+            xn_otg_quadratic_roots(J, -2 * peaks[i], f.K, br, &nb); /* a1 = peaks[i] */
+            xn_otg_quadratic_roots(J, 2 * lows[i], -f.K, br, &nb);  /* a2 = lows[i] */
+        }
+        xn_otg_poly_scan_feasible(d, &plain, 0, xmax, br, nb, sr);
+    }
     if (!(variants & F3_HOLD)) return;
     xn_real alim = sign > 0 ? d->amax : d->amin;
     if ((alim - d->a0) / J < -1e-12) return; /* beyond the limit by rounding, after a brake */
-    nb = 0;
-    xn_otg_quadratic_roots(J, -2 * alim, f.K, br, &nb); /* the hold's end */
-    br[nb++] = (alim - d->af) / J;                      /* the last bang's */
-    br[nb++] = (alim - d->amax) / J;
-    br[nb++] = (alim - d->amin) / J;
     xn_otg_polyfam hold = {.profile = f3_hold_profile,
                            .residual = f3_hold_residual,
                            .coeffs = f3_hold_coeffs,
                            .ctx = &f,
                            .degree = 4,
                            .branches = 1};
+    if (!scanned) { /* the last bang lasts (af - alim)/J + x >= 0 */
+        xn_real lo_h = xn_otg_max(0, (alim - d->af) / J - 1e-9 * xmax), hi_h = xmax;
+        /* and the hold h = (J x^2 - 2 alim x + K) / alim >= 0 (alim has the sign of J) */
+        if (lo_h <= hi_h &&
+            narrow(-d->jmax, 2 * sign * alim, -sign * f.K, 1e-9 * xmax, &lo_h, &hi_h))
+            xn_otg_poly_roots(d, &hold, lo_h, hi_h, sr);
+        return;
+    }
+    nb = 0;
+    xn_otg_quadratic_roots(J, -2 * alim, f.K, br, &nb); /* the hold's end */
+    br[nb++] = (alim - d->af) / J;                      /* the last bang's */
+    br[nb++] = (alim - d->amax) / J;
+    br[nb++] = (alim - d->amin) / J;
     xn_otg_poly_scan_feasible(d, &hold, 0, xmax, br, nb, sr);
 }
 
@@ -229,15 +282,15 @@ static void f2_scan(const xn_otg_dof *d, xn_real sign, xn_otg_search *sr) {
 /* F3 holding the acceleration limit after the middle bang (s, -s to the limit, hold, s): the
  * time reversal of the variant that holds it after the first. Every valid profile of the
  * reversed DoF, turned back, is considered for d. */
-static void f3_hold_last_scan(const xn_otg_dof *d, xn_otg_search *sr) {
+static void f3_hold_last_scan(const xn_otg_dof *d, int scanned, xn_otg_search *sr) {
     enum { CAP = 8 };
     xn_real valid[CAP];
     xn_otg_segments prof[CAP];
     xn_otg_search rs;
     xn_otg_search_init(&rs, valid, prof, CAP);
     xn_otg_dof r = xn_otg_reversed(d);
-    f3_scan(&r, 1, F3_HOLD, &rs);
-    f3_scan(&r, -1, F3_HOLD, &rs);
+    f3_scan(&r, 1, F3_HOLD | scanned, &rs);
+    f3_scan(&r, -1, F3_HOLD | scanned, &rs);
     for (int k = 0; k < rs.nvalid; k++) {
         xn_otg_segments back;
         xn_otg_turned_back(&prof[k], &back);
@@ -249,8 +302,8 @@ xn_real xn_otg_step1(const xn_otg_dof *d, xn_otg_segments *out) {
     return xn_otg_step1_all(d, out, NULL, NULL, 0, NULL);
 }
 
-xn_real xn_otg_step1_all(const xn_otg_dof *d, xn_otg_segments *out, xn_real *valid,
-                         xn_otg_segments *profiles, int cap, int *nvalid) {
+static xn_real step1(const xn_otg_dof *d, xn_otg_segments *out, xn_real *valid,
+                     xn_otg_segments *profiles, int cap, int *nvalid, int scanned) {
     xn_otg_search sr;
     xn_otg_search_init(&sr, valid, profiles, cap);
     if (d->velocity_interface) {
@@ -318,10 +371,20 @@ xn_real xn_otg_step1_all(const xn_otg_dof *d, xn_otg_segments *out, xn_real *val
     f2_scan(d, -1, &sr);
     /* F3: three bangs, the middle one's duration up to a full swing between the limits, holding
      * the acceleration limit after the first bang, after the middle one, or not at all */
-    f3_scan(d, 1, F3_PLAIN | F3_HOLD, &sr);
-    f3_scan(d, -1, F3_PLAIN | F3_HOLD, &sr);
-    f3_hold_last_scan(d, &sr);
+    f3_scan(d, 1, F3_PLAIN | F3_HOLD | scanned, &sr);
+    f3_scan(d, -1, F3_PLAIN | F3_HOLD | scanned, &sr);
+    f3_hold_last_scan(d, scanned, &sr);
     if (sr.duration < INFINITY) *out = sr.best;
     if (nvalid) *nvalid = sr.nvalid;
     return sr.duration;
+}
+
+xn_real xn_otg_step1_all(const xn_otg_dof *d, xn_otg_segments *out, xn_real *valid,
+                         xn_otg_segments *profiles, int cap, int *nvalid) {
+    return step1(d, out, valid, profiles, cap, nvalid, 0);
+}
+
+xn_real xn_otg_step1_scanned(const xn_otg_dof *d, xn_otg_segments *out, xn_real *valid,
+                             xn_otg_segments *profiles, int cap, int *nvalid) {
+    return step1(d, out, valid, profiles, cap, nvalid, F3_SCANNED);
 }

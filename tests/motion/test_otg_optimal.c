@@ -16,7 +16,11 @@
  * And a cross-check of step 1 against the peak-velocity family it no longer searches (the
  * fastest change to a peak velocity with zero acceleration and on to the target, which covers
  * the same time-optimal shapes another way): on 30,000 random DoFs (random, limits over
- * decades, starting outside the limits, after the brake) step 1 is never longer. */
+ * decades, starting outside the limits, after the brake) step 1 is never longer.
+ * And step 1 with F3 from its polynomials' roots (closed-form quartics, xn_otg_step1_all) against
+ * the piecewise polynomial search it replaced (xn_otg_step1_scanned, which matched Ruckig on 3.1
+ * million problems): on the same DoFs, the same minimal duration (1e-9 relative) and the same
+ * valid durations, each found by both. */
 #include <stdio.h>
 
 #include "../../bench/otg_stress.h"
@@ -128,7 +132,7 @@ int main(void) {
         XT_CHECK(xs_validate(&p, &t, 2000) == XS_OK, "problem %zu: trajectory valid", c);
     }
     xs_rng r = {4242};
-    int worse = 0, n = 0;
+    int worse = 0, n = 0, differ = 0;
     for (int k = 0; k < 30000; k++) {
         const int kinds[3] = {XS_RANDOM, XS_WIDE_LIMITS, XS_OUTSIDE};
         xn_otg_problem p;
@@ -141,6 +145,18 @@ int main(void) {
         xn_otg_brake(d.v0, d.a0, d.vmax, d.vmin, d.amax, d.amin, d.jmax, &brake);
         for (int i = 0; i < brake.n; i++)
             xn_otg_integrate(&d.p0, &d.v0, &d.a0, brake.t[i], brake.j[i]);
+        xn_real c1[8], c2[8];
+        int n1, n2;
+        xn_otg_segments o2;
+        double t1 = xn_otg_step1_all(&d, &out, c1, NULL, 8, &n1);
+        double t2 = xn_otg_step1_scanned(&d, &o2, c2, NULL, 8, &n2);
+        int same = (t1 == t2 && !(t1 < INFINITY)) || fabs(t1 - t2) <= 1e-9 * fmax(1, t2);
+        for (int i = 0; i < n2 && same; i++) { /* every scanned candidate among the fast ones */
+            int found = 0;
+            for (int j = 0; j < n1; j++) found |= fabs(c1[j] - c2[i]) <= 1e-9 * fmax(1, c2[i]);
+            same = found;
+        }
+        differ += !same;
         xn_otg_search sr;
         xn_otg_search_init(&sr, NULL, NULL, 0);
         xn_otg_peak_scan(&d, 0, d.vmin, d.vmax, &sr);
@@ -151,5 +167,6 @@ int main(void) {
     }
     XT_CHECK(worse == 0 && n > 10000, "step 1 longer than the peak family on %d of %d DoFs", worse,
              n);
+    XT_CHECK(differ == 0, "step 1 by roots and by scanning differ on %d of 30000 DoFs", differ);
     return xt_done("otg_optimal");
 }

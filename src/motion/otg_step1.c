@@ -158,14 +158,17 @@ static int narrow(xn_real a, xn_real b, xn_real c, xn_real pad, xn_real *lo, xn_
 }
 
 /* Where plain F3's peaks keep the acceleration limits (slightly widened: the check decides),
- * a1 = (K + J x^2)/2x and a2 = (K - J x^2)/2x for x > 0: each limit is a quadratic in x. */
+ * a1 = (K + J x^2)/2x and a2 = (K - J x^2)/2x for x > 0: each limit is a quadratic in x. The two
+ * whose sets are intervals (a1 below amax and a2 above amin for J > 0, the others for J < 0)
+ * narrow the range; the other two would only cut a hole in it. */
 static int f3_plain_range(const xn_otg_dof *d, xn_real J, xn_real K, xn_real *lo, xn_real *hi) {
     const xn_real tol = 1e-8 * xn_otg_max(1, xn_otg_max(d->amax, -d->amin));
     const xn_real amax = d->amax + tol, amin = d->amin - tol, pad = 1e-9 * *hi;
-    return narrow(J, -2 * amax, K, pad, lo, hi) &&  /* a1 <= amax */
-           narrow(-J, 2 * amin, -K, pad, lo, hi) && /* a1 >= amin */
-           narrow(-J, -2 * amax, K, pad, lo, hi) && /* a2 <= amax */
-           narrow(J, 2 * amin, -K, pad, lo, hi);    /* a2 >= amin */
+    if (J > 0)
+        return narrow(J, -2 * amax, K, pad, lo, hi) && /* a1 <= amax */
+               narrow(J, 2 * amin, -K, pad, lo, hi);   /* a2 >= amin */
+    return narrow(-J, 2 * amin, -K, pad, lo, hi) &&    /* a1 >= amin */
+           narrow(-J, -2 * amax, K, pad, lo, hi);      /* a2 <= amax */
 }
 
 /* F3 for one sign of the first bang: both variants (F3_PLAIN, F3_HOLD). By default every root of
@@ -267,8 +270,12 @@ static void f2_scan(const xn_otg_dof *d, xn_real sign, xn_otg_search *sr) {
     xn_real w[2];
     int nw = 0;
     xn_otg_quadratic_roots(c2, c1, c0, w, &nw);
+    /* a hold of negative length (beyond what polishing could change) is no profile */
+    const xn_real wtol =
+        1e-9 * (1 + fabs(t2) + (nw > 0 ? fabs(w[0]) : 0) + (nw > 1 ? fabs(w[1]) : 0));
     for (int k = 0; k < nw; k++) {
         xn_real w1 = w[k];
+        if (w1 < -wtol || (rhs - A * w1) / B < -wtol) continue;
         for (int it = 0; it < 2; it++) {
             f2_fill(d, J, A, B, rhs, w1, &s);
             xn_real f = xn_otg_residual(d, &s), df = 2 * c2 * w1 + c1;

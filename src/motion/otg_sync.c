@@ -8,8 +8,10 @@
  * runs for the DoF that looks slowest (a rough estimate orders them), setting T; every other DoF
  * tries step 2 at T, and only where that fails (or where its estimate already exceeds T) does
  * its own step 1 run: its minimum is longer (T rises to it and every DoF is tried again), or T
- * lies in one of its gaps (T moves on to the next gap end). The duration found is the same as
- * with step 1 for every DoF.
+ * lies in one of its gaps (T moves on to the next gap end). Once a DoF's step 1 has run, a T
+ * inside one of the intervals its valid durations block skips step 2 altogether (for the
+ * position interface: there every family would fail, the rare ones at several times step 1's
+ * cost). The duration found is the same as with step 1 for every DoF.
  * SPDX-License-Identifier: Apache-2.0 */
 #include <math.h>
 
@@ -42,6 +44,28 @@ static int take_candidate(const dof_step1 *s, xn_real T, xn_otg_segments *out) {
             *out = s->prof[k];
             return 1;
         }
+    return 0;
+}
+
+/* Whether T lies strictly inside an interval of durations the DoF cannot take, as its valid
+ * step-1 durations bound them (Berscheid and Kroeger's blocked intervals): sorted, the minimum
+ * c0 comes first; with two, (c0, c1) is blocked; with more, (c1, c2), (c3, c4) and so on. Such a
+ * T needs no step 2 (it would try every family and fail). */
+static int blocked(const xn_otg_dof *d, const dof_step1 *s, xn_real T) {
+    if (d->velocity_interface) return 0; /* its candidates do not pair up so: step 2 decides */
+    xn_real c[XN_OTG_MAX_CANDIDATES];
+    int n = s->ncand;
+    for (int i = 0; i < n; i++) {
+        c[i] = s->cand[i];
+        for (int k = i; k > 0 && c[k] < c[k - 1]; k--) {
+            xn_real t = c[k];
+            c[k] = c[k - 1];
+            c[k - 1] = t;
+        }
+    }
+    const xn_real tol = 1e-12 * xn_otg_max(1, T);
+    for (int k = n == 2 ? 0 : 1; k + 1 < n; k += 2)
+        if (T > c[k] + tol && T < c[k + 1] - tol) return 1;
     return 0;
 }
 
@@ -124,6 +148,10 @@ xn_real xn_otg_synchronize(const xn_otg_dof *dofs, int n, xn_real min_duration,
             int i = order[o];
             dof_step1 *s = &s1[i];
             if (s->known && take_candidate(s, T, &main_[i])) continue;
+            if (s->known && blocked(&after[i], s, T)) {
+                all = 0;
+                continue;
+            }
             /* step 2, unless T is below the minimum (the bound until step 1 has run): then no
              * profile exists for certain. (A DoF whose estimate exceeds T has had its step 1
              * above: a failing step 2 tries every family, several times step 1's cost.) */
@@ -140,6 +168,10 @@ xn_real xn_otg_synchronize(const xn_otg_dof *dofs, int n, xn_real min_duration,
                     continue;
                 }
                 if (take_candidate(s, T, &main_[i])) continue;
+                if (blocked(&after[i], s, T)) {
+                    all = 0;
+                    continue;
+                }
                 /* the rest of step 2 decides (all of it where step 2 was skipped: the bound is
                  * below the minimum only by rounding) */
                 if (t2 >= 0 && xn_otg_step2_part(&after[i], t2,

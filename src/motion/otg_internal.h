@@ -116,6 +116,9 @@ typedef struct {
     /* optional: the end-position residual of profile(u, sigma) in closed form (NAN where none),
      * faster than building and integrating the profile */
     xn_real (*residual)(const void *ctx, xn_real u, int sigma);
+    /* optional: the same residual and its derivative in u (*slope): the bracketed refinement is
+     * then Newton's method instead of regula falsi */
+    xn_real (*residual_slope)(const void *ctx, xn_real u, int sigma, xn_real *slope);
     xn_real (*weight)(const void *ctx, xn_real u); /* NULL: 1 */
     /* for a product: the square root w(u) >= 0 whose sign the branches take, with
      * r(u, sigma) = R0(u) + sigma R1(u) w(u), w^2 and R1 of degree at most 2 */

@@ -125,6 +125,28 @@ static xn_real peak_residual(const void *ctx, xn_real u, int sigma) {
     return d->p0 + x - d->pf;
 }
 
+/* peak_residual and its derivative in u. Whatever the halves' shapes, d r / d vp = cruise +
+ * (tb + tc)/2, tb the first half's last ramp (its peak or limit back to 0) and tc the second
+ * half's first one: moving vp moves the cruise and stretches the two ramps that meet it (each
+ * half's distance minus vp times its duration changes by minus the time up to its ramp and half
+ * the ramp). Then vp' = 2 dir1 u / J, -2 dir2 u / J or 1 (which peak, if any, is the unknown). */
+static xn_real peak_residual_slope(const void *ctx, xn_real u, int sigma, xn_real *slope) {
+    const peak_family *f = ctx;
+    const xn_otg_dof *d = f->d;
+    xn_real p1, p2, vp = peak_at(f, u, sigma, &p1, &p2), t1, t2;
+    xn_real x = half_distance(f, d->v0, d->a0, vp, 0, f->dir1, f->hold1, p1, &t1) +
+                half_distance(f, vp, 0, d->vf, d->af, f->dir2, f->hold2, p2, &t2);
+    xn_real cruise = f->T - t1 - t2;
+    x += vp * cruise;
+    xn_real tb = f->dir1 * (f->hold1 ? (f->dir1 > 0 ? d->amax : d->amin) : p1) * f->inv_j;
+    xn_real tc = f->dir2 * (f->hold2 ? (f->dir2 > 0 ? d->amax : d->amin) : p2) * f->inv_j;
+    xn_real dvp = !f->hold1   ? 2 * f->dir1 * u * f->inv_j
+                  : !f->hold2 ? -2 * f->dir2 * u * f->inv_j
+                              : 1;
+    *slope = (cruise + (tb + tc) / 2) * dvp;
+    return d->p0 + x - d->pf;
+}
+
 /* peak_residual on both branches where neither half holds: the first half (and vp, w) once */
 static void peak_residual_pair(const void *ctx, xn_real u, xn_real r[2], xn_real *root) {
     const peak_family *f = ctx;
@@ -193,6 +215,7 @@ void xn_otg_peak_scan(const xn_otg_dof *d, xn_real T, xn_real lo, xn_real hi, xn
         xn_otg_polyfam pf = {.profile = peak_profile,
                              .residual = peak_residual,
                              .root = peak_root,
+                             .residual_slope = T > 0 ? peak_residual_slope : NULL,
                              .residual_pair = holds == 0 ? peak_residual_pair : NULL,
                              .ctx = &f,
                              .degree = holds == 0   ? 6

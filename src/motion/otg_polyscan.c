@@ -18,7 +18,7 @@
 
 #include "motion/otg_internal.h"
 
-/* Regula falsi steps (Illinois) on one bracketed root of the residual, at most. */
+/* Regula falsi (Illinois) or Newton steps on one bracketed root of the residual, at most. */
 #define XN_OTG_BRACKET_ITERATIONS 60
 
 static xn_real residual_at(const xn_otg_dof *d, const xn_otg_polyfam *f, xn_real u, int sigma) {
@@ -42,13 +42,32 @@ static void consider_at(const xn_otg_dof *d, const xn_otg_polyfam *f, xn_real u,
 }
 
 /* The root of the residual between a and b (opposite signs ra, rb), by the Illinois variant of
- * regula falsi starting from `guess` (the polynomial's root there, NAN: none), and its profile
- * considered. */
+ * regula falsi starting from `guess` (the polynomial's root there, NAN: none), or by bracketed
+ * Newton where the family gives the residual's slope; its profile considered. */
 static void bracketed(const xn_otg_dof *d, const xn_otg_polyfam *f, int sigma, xn_real a,
                       xn_real ra, xn_real b, xn_real rb, xn_real guess, xn_real tol,
                       xn_otg_search *sr) {
     xn_real x = a, rx = ra;
     int side = 0;
+    if (f->residual_slope) { /* Newton, bisecting where a step would leave the bracket */
+        x = guess > a && guess < b ? guess : (a * rb - b * ra) / (rb - ra);
+        if (!(x > a && x < b)) x = 0.5 * (a + b);
+        for (int it = 0; it < XN_OTG_BRACKET_ITERATIONS; it++) {
+            xn_real slope;
+            rx = f->residual_slope(f->ctx, x, sigma, &slope);
+            if (!isfinite(rx) || fabs(rx) <= tol) break;
+            if ((rx < 0) == (ra < 0))
+                a = x;
+            else
+                b = x;
+            xn_real xn = x - rx / slope;
+            if (!(xn > a && xn < b)) xn = 0.5 * (a + b);
+            if (b - a <= 4 * DBL_EPSILON * xn_otg_max(fabs(a), fabs(b)) || xn == x) break;
+            x = xn;
+        }
+        consider_at(d, f, x, sigma, sr);
+        return;
+    }
     for (int it = 0; it < XN_OTG_BRACKET_ITERATIONS; it++) {
         x = it == 0 && guess > a && guess < b ? guess : (a * rb - b * ra) / (rb - ra);
         if (!(x > a && x < b)) x = 0.5 * (a + b);

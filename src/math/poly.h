@@ -51,7 +51,9 @@ xn_real xn_poly_root_in(const xn_real *c, int deg, xn_real a, xn_real b, xn_real
 int xn_poly_roots_unit(const xn_real *c, int deg, xn_real *roots, int cap);
 
 /* The real roots of c (degree deg <= XN_POLY_SMALL_DEGREE, coefficients in the caller's own
- * variable x, not the unit one) in [lo, hi], ascending, at most XN_POLY_SMALL_ROOTS of them. The
+ * variable x, not the unit one) in [lo, hi], ascending, at most XN_POLY_SMALL_ROOTS of them.
+ * Descartes' rule on [lo, hi] settles no root or one; a quartic is then solved in closed form
+ * (Ferrari), accepted where a Sturm count agrees and no root is (nearly) double. Otherwise the
  * roots of the derivative (found the same way, down to a linear one in closed form) cut [lo, hi]
  * into pieces on which c is monotone; a piece whose ends differ in sign holds one root, refined
  * by bracketed Newton. A cut point where |c| is at the rounding level of its terms there is

@@ -19,6 +19,13 @@
 
 #define XN_OTG_MAX_CANDIDATES 8 /* valid step-1 profiles kept per DoF (seen: at most 3) */
 
+/* Step 1 runs before any step 2 for a DoF whose estimate exceeds this fraction of T. A DoF whose
+ * minimum turns out longer than T costs a failing step 2 (every family tried, about three times
+ * a step 1) and the step 2 of the DoFs tried before it; below 0.9 T the estimate rarely misses
+ * (54 misses in 190,000 random DoFs, against 600 with the jerk-free bound alone), above it one
+ * in five or more does. Measured on 7-DoF problems: p99 -16 %, mean +5 %, against 1.0. */
+#define EAGER_STEP1 0.9
+
 typedef struct {
     int known; /* step 1 has run */
     xn_real tmin;
@@ -98,6 +105,24 @@ static xn_real lower_bound(const xn_otg_dof *d) {
     return best < INFINITY ? best : 0;
 }
 
+/* An estimate of the minimal duration (not a bound) for deciding which DoFs need step 1 first:
+ * the larger of the bound plus one jerk ramp and the bound between the states the current and
+ * the target acceleration ramp to and from zero at the jerk limit, plus those ramps and one
+ * more. The second catches what the first misses most: a start or target acceleration that
+ * costs a ramp the jerk-free bound does not see. */
+static xn_real estimate(const xn_otg_dof *d, xn_real bound) {
+    xn_real ramp = xn_otg_max(d->amax, -d->amin) / d->jmax, est = bound + ramp;
+    if (d->velocity_interface) return est;
+    xn_otg_dof z = *d;
+    xn_real t0 = fabs(d->a0) / d->jmax, tf = fabs(d->af) / d->jmax;
+    z.v0 = d->v0 + d->a0 * t0 / 2;
+    z.p0 = d->p0 + (d->v0 + d->a0 * t0 / 3) * t0;
+    z.vf = d->vf - d->af * tf / 2;
+    z.pf = d->pf - (d->vf - d->af * tf / 3) * tf;
+    z.a0 = z.af = 0;
+    return xn_otg_max(est, t0 + tf + lower_bound(&z) + ramp);
+}
+
 xn_real xn_otg_synchronize(const xn_otg_dof *dofs, int n, xn_real min_duration,
                            xn_otg_segments *brake, xn_otg_segments *main_, xn_real *brake_time) {
     xn_otg_dof after[XN_OTG_MAX_DOFS];
@@ -116,9 +141,9 @@ xn_real xn_otg_synchronize(const xn_otg_dof *dofs, int n, xn_real min_duration,
             brake_time[i] += brake[i].t[k];
         }
         s1[i].known = 0;
-        /* the order: the bound plus one jerk ramp, the best of the estimates tried */
+        /* the order: slowest estimate first */
         lb[i] = lower_bound(&after[i]) + brake_time[i];
-        est[i] = lb[i] + xn_otg_max(after[i].amax, -after[i].amin) / after[i].jmax;
+        est[i] = estimate(&after[i], lb[i] - brake_time[i]) + brake_time[i];
         order[i] = i;
         for (int k = i; k > 0 && est[order[k]] > est[order[k - 1]]; k--) { /* slowest first */
             int t = order[k];
@@ -133,12 +158,13 @@ xn_real xn_otg_synchronize(const xn_otg_dof *dofs, int n, xn_real min_duration,
     /* each pass either ends, raises T to a longer minimum (at most n times) or moves it to the
      * next end of a gap (at most XN_OTG_MAX_CANDIDATES per DoF) */
     for (int attempt = 0; attempt <= n * (XN_OTG_MAX_CANDIDATES + 1); attempt++) {
-        /* first the DoFs whose estimate exceeds T: their step 1 (below) would run anyway, and
-         * each longer minimum raises T, so settling T first saves the step 2 of every DoF tried
-         * before the raise (at most n step-1 runs in all) */
+        /* first the DoFs whose estimate comes near T or exceeds it: their step 1 (below) is
+         * likely to run anyway, and each longer minimum raises T, so settling T first saves the
+         * step 2 of every DoF tried before the raise, and a failing step 2 (at most n step-1
+         * runs in all) */
         for (int o = 0; o < n; o++) {
             dof_step1 *s = &s1[order[o]];
-            if (s->known || !(est[order[o]] > T)) continue;
+            if (s->known || !(est[order[o]] > EAGER_STEP1 * T)) continue;
             run_step1(&after[order[o]], brake_time[order[o]], &main_[order[o]], s);
             if (!(s->tmin < INFINITY)) return INFINITY;
             if (s->tmin > T) T = s->tmin;

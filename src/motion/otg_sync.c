@@ -112,7 +112,7 @@ static xn_real lower_bound(const xn_otg_dof *d) {
  * costs a ramp the jerk-free bound does not see. */
 static xn_real estimate(const xn_otg_dof *d, xn_real bound) {
     xn_real ramp = xn_otg_max(d->amax, -d->amin) / d->jmax, est = bound + ramp;
-    if (d->velocity_interface) return est;
+    if (d->velocity_interface || (d->a0 == 0 && d->af == 0)) return est; /* the same states */
     xn_otg_dof z = *d;
     xn_real t0 = fabs(d->a0) / d->jmax, tf = fabs(d->af) / d->jmax;
     z.v0 = d->v0 + d->a0 * t0 / 2;
@@ -141,9 +141,13 @@ xn_real xn_otg_synchronize(const xn_otg_dof *dofs, int n, xn_real min_duration,
             brake_time[i] += brake[i].t[k];
         }
         s1[i].known = 0;
-        /* the order: slowest estimate first */
-        lb[i] = lower_bound(&after[i]) + brake_time[i];
-        est[i] = estimate(&after[i], lb[i] - brake_time[i]) + brake_time[i];
+        /* the order: slowest estimate first (a single DoF needs neither: its step 1 runs first
+         * and is all it needs) */
+        lb[i] = est[i] = 0;
+        if (n > 1) {
+            lb[i] = lower_bound(&after[i]) + brake_time[i];
+            est[i] = estimate(&after[i], lb[i] - brake_time[i]) + brake_time[i];
+        }
         order[i] = i;
         for (int k = i; k > 0 && est[order[k]] > est[order[k - 1]]; k--) { /* slowest first */
             int t = order[k];

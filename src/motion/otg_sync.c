@@ -6,13 +6,12 @@
  * Step 1 (every valid candidate of a DoF) is most of the work, and only the limiting DoF needs
  * it: a DoF whose step 2 finds a profile of duration T has a minimum no longer than T. So step 1
  * runs for the DoF that looks slowest (a rough estimate orders them), setting T; every other DoF
- * tries step 2 at T, and only where that fails (or where its estimate already exceeds T) does
- * its own step 1 run: its minimum is longer (T rises to it and every DoF is tried again), or T
- * lies in one of its gaps (T moves on to the next gap end). Once a DoF's step 1 has run, a T
- * inside one of the intervals its valid durations block skips step 2 altogether (for the
- * position interface: there every family would fail, the rare ones at several times step 1's
- * cost). The duration found is the same as with step 1 for every DoF.
- * SPDX-License-Identifier: Apache-2.0 */
+ * tries step 2 at T, and only where that fails (or where its estimate passes 0.9 T) does its own
+ * step 1 run: its minimum is longer (T rises to it and every DoF is tried again), or T lies in one
+ * of its gaps (T moves on to the next gap end). Once a DoF's step 1 has run, a T inside one of the
+ * intervals its valid durations block skips step 2 altogether (for the position interface: there
+ * every family would fail, the rare ones at several times step 1's cost). The duration found is the
+ * same as with step 1 for every DoF. SPDX-License-Identifier: Apache-2.0 */
 #include <math.h>
 
 #include "motion/otg_internal.h"

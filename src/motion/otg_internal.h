@@ -30,6 +30,8 @@
 /* The larger of a and b, b ignored when it is NaN: fmax without the library call that gcc makes
  * for fmax's full NaN rules, in the search's inner loops (a is never NaN there). */
 static inline xn_real xn_otg_max(xn_real a, xn_real b) { return b > a ? b : a; }
+/* The smaller, likewise. */
+static inline xn_real xn_otg_min(xn_real a, xn_real b) { return b < a ? b : a; }
 
 /* One DoF, position interface, third order: from (p0, v0, a0) to (pf, vf, af) with
  * vmin <= v <= vmax, amin <= a <= amax, |j| <= jmax (vmin, amin < 0 < vmax, amax, jmax). */

@@ -143,10 +143,10 @@ static int narrow(xn_real a, xn_real b, xn_real c, xn_real pad, xn_real *lo, xn_
     xn_otg_quadratic_roots(a, b, c, r, &n);
     if (n < 2) /* one sign everywhere (or a degenerate quadratic: keep all) */
         return !(n == 0 && a > 0 && c > 0);
-    xn_real r1 = fmin(r[0], r[1]) - pad, r2 = fmax(r[0], r[1]) + pad;
+    xn_real r1 = xn_otg_min(r[0], r[1]) - pad, r2 = xn_otg_max(r[0], r[1]) + pad;
     if (a > 0) {
-        *lo = fmax(*lo, r1);
-        *hi = fmin(*hi, r2);
+        *lo = xn_otg_max(*lo, r1);
+        *hi = xn_otg_min(*hi, r2);
     } else if (r2 - r1 > 4 * pad) { /* the excluded (r1, r2), shrunk by the pad */
         r1 += 2 * pad;
         r2 -= 2 * pad;

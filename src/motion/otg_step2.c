@@ -385,10 +385,10 @@ int xn_otg_step2_part(const xn_otg_dof *d, xn_real T, int parts, xn_otg_segments
     }
     if (d->velocity_interface) {
         family f = {d, T, 1, 0, 0, 0, 0};
-        xn_real pts[4] = {d->amin, fmin(d->a0, d->af), fmax(d->a0, d->af), d->amax};
+        xn_real pts[4] = {d->amin, xn_otg_min(d->a0, d->af), xn_otg_max(d->a0, d->af), d->amax};
         xn_otg_polyfam v1 = {.profile = v1_profile, .ctx = &f, .degree = 2, .branches = 1};
         for (int i = 0; i < 3; i++) {
-            xn_real lo = fmax(pts[i], d->amin), hi = fmin(pts[i + 1], d->amax);
+            xn_real lo = xn_otg_max(pts[i], d->amin), hi = xn_otg_min(pts[i + 1], d->amax);
             if (hi > lo) xn_otg_poly_scan(d, &v1, lo, hi, &sr);
         }
         for (int sgn = -1; sgn <= 1 && !(sr.duration < INFINITY); sgn += 2) {
@@ -405,9 +405,9 @@ int xn_otg_step2_part(const xn_otg_dof *d, xn_real T, int parts, xn_otg_segments
         if (r != 0) return r > 0;
     }
     /* only velocities reachable within T can be cruised at */
-    xn_real reach_lo = fmin(d->v0, d->vf) + d->amin * T,
-            reach_hi = fmax(d->v0, d->vf) + d->amax * T;
-    xn_otg_peak_scan(d, T, fmax(d->vmin, reach_lo), fmin(d->vmax, reach_hi), &sr);
+    xn_real reach_lo = xn_otg_min(d->v0, d->vf) + d->amin * T,
+            reach_hi = xn_otg_max(d->v0, d->vf) + d->amax * T;
+    xn_otg_peak_scan(d, T, xn_otg_max(d->vmin, reach_lo), xn_otg_min(d->vmax, reach_hi), &sr);
     for (int sgn = -1; sgn <= 1 && !(sr.duration < INFINITY); sgn += 2) {
         family g = {d, T, sgn, 0, 0, 0, 0};
         s2_init(&g);

@@ -83,18 +83,18 @@ static xn_real lower_bound(const xn_otg_dof *d) {
     xn_real a = xn_otg_max(d->amax, -d->amin);
     if (d->velocity_interface) return fabs(d->vf - d->v0) / a;
     xn_real vmax = xn_otg_max(d->vmax, -d->vmin), D = d->pf - d->p0, v0 = d->v0, vf = d->vf;
-    xn_real best = INFINITY;
+    xn_real best = INFINITY, inv_a = 1 / a, h = (v0 * v0 + vf * vf) / 2;
     for (int s = -1; s <= 1; s += 2) {
-        xn_real vp2 = (v0 * v0 + vf * vf) / 2 + s * a * D, t;
+        xn_real vp2 = h + s * a * D, t;
         if (vp2 < 0) continue;
         xn_real vp = s * sqrt(vp2);
-        if (fabs(vp) > vmax) { /* cruise at the limit */
+        if (fabs(vp) > vmax) { /* cruise at the limit: ramps to it and back, and the rest */
             vp = s * vmax;
-            xn_real ramps = (vp * vp - v0 * v0) / (2 * s * a) + (vp * vp - vf * vf) / (2 * s * a);
+            xn_real ramps = (vp * vp - h) * s * inv_a;
             xn_real cruise = (D - ramps) / vp;
-            t = cruise >= 0 ? (vp - v0) / (s * a) + cruise + (vp - vf) / (s * a) : INFINITY;
+            t = cruise >= 0 ? (2 * vp - v0 - vf) * s * inv_a + cruise : INFINITY;
         } else {
-            t = (vp - v0) / (s * a) + (vp - vf) / (s * a);
+            t = (2 * vp - v0 - vf) * s * inv_a;
         }
         /* a start exactly at the limit may lie beyond it by rounding (after a brake): within
          * that, it still counts as on the peak's near side */

@@ -4,6 +4,8 @@
 
 #include <math.h>
 
+#include "math/sort_inline.h"
+
 void xn_sym3_eig(const xn_real S[6], xn_real eval[3], xn_real V[9]) {
     xn_real A[3][3] = {{S[0], S[3], S[4]}, {S[3], S[1], S[5]}, {S[4], S[5], S[2]}};
     xn_real v[3][3] = {{1, 0, 0}, {0, 1, 0}, {0, 0, 1}};
@@ -110,10 +112,5 @@ void xn_symn_eigvals(const xn_real *A, int n, xn_real *eval) {
             }
     }
     for (int i = 0; i < n; i++) eval[i] = a[i * n + i];
-    for (int i = 1; i < n; i++) /* insertion sort, ascending */
-        for (int k = i; k > 0 && eval[k] < eval[k - 1]; k--) {
-            xn_real t = eval[k];
-            eval[k] = eval[k - 1];
-            eval[k - 1] = t;
-        }
+    xn_sort_ascending(eval, n);
 }

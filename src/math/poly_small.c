@@ -6,16 +6,7 @@
 #include <math.h>
 
 #include "math/poly.h"
-
-/* x[0 .. n) in ascending order (insertion sort: at most XN_POLY_SMALL_ROOTS values) */
-static void sort_ascending(xn_real *x, int n) {
-    for (int i = 1; i < n; i++)
-        for (int k = i; k > 0 && x[k] < x[k - 1]; k--) {
-            xn_real t = x[k];
-            x[k] = x[k - 1];
-            x[k - 1] = t;
-        }
-}
+#include "math/sort_inline.h"
 
 /* |c| term by term at x, times the rounding of Horner's rule: values below it are noise */
 static xn_real rounding_at(const xn_real *c, int deg, xn_real x) {
@@ -226,7 +217,7 @@ static int quartic_closed(const xn_real *c, xn_real lo, xn_real hi, xn_real *roo
         for (int k = 0; k < n; k++) dup |= roots[k] == x;
         if (!dup) roots[n++] = x;
     }
-    sort_ascending(roots, n);
+    xn_sort_ascending(roots, n);
     return sturm_count(c, 4, lo, hi) == n ? n : -1;
 }
 
@@ -242,7 +233,7 @@ int xn_poly_roots_small(const xn_real *c, int deg, xn_real lo, xn_real hi, xn_re
         int m = xn_poly_roots_small(c + k, deg - k, lo, hi, r);
         for (int i = 0; i < m; i++)
             if (r[i] != 0) roots[n++] = r[i];
-        sort_ascending(roots, n);
+        xn_sort_ascending(roots, n);
         return n;
     }
     if (hi > lo) { /* Descartes on (lo, hi): no root, or exactly one, settles it at once */

@@ -4,6 +4,7 @@
  * shortest valid one kept. SPDX-License-Identifier: Apache-2.0 */
 #include <math.h>
 
+#include "math/sort_inline.h"
 #include "motion/otg_internal.h"
 
 void xn_otg_search_init(xn_otg_search *sr, xn_real *valid, xn_otg_segments *valid_profiles,
@@ -83,12 +84,7 @@ int xn_otg_cut(xn_real lo, xn_real hi, const xn_real *breaks, int nb, int cap, x
     for (int i = 0; i < nb && n < cap - 1; i++)
         if (breaks[i] > lo && breaks[i] < hi) pts[n++] = breaks[i];
     pts[n++] = hi;
-    for (int i = 1; i < n; i++) /* insertion sort */
-        for (int k = i; k > 0 && pts[k] < pts[k - 1]; k--) {
-            xn_real t = pts[k];
-            pts[k] = pts[k - 1];
-            pts[k - 1] = t;
-        }
+    xn_sort_ascending(pts, n);
     return n;
 }
 

@@ -14,6 +14,7 @@
  * same as with step 1 for every DoF. SPDX-License-Identifier: Apache-2.0 */
 #include <math.h>
 
+#include "math/sort_inline.h"
 #include "motion/otg_internal.h"
 
 #define XN_OTG_MAX_CANDIDATES 8 /* valid step-1 profiles kept per DoF (seen: at most 3) */
@@ -61,14 +62,8 @@ static int blocked(const xn_otg_dof *d, const dof_step1 *s, xn_real T) {
     if (d->velocity_interface) return 0; /* its candidates do not pair up so: step 2 decides */
     xn_real c[XN_OTG_MAX_CANDIDATES];
     int n = s->ncand;
-    for (int i = 0; i < n; i++) {
-        c[i] = s->cand[i];
-        for (int k = i; k > 0 && c[k] < c[k - 1]; k--) {
-            xn_real t = c[k];
-            c[k] = c[k - 1];
-            c[k - 1] = t;
-        }
-    }
+    for (int i = 0; i < n; i++) c[i] = s->cand[i];
+    xn_sort_ascending(c, n);
     const xn_real tol = 1e-12 * xn_otg_max(1, T);
     for (int k = n == 2 ? 0 : 1; k + 1 < n; k += 2)
         if (T > c[k] + tol && T < c[k + 1] - tol) return 1;
@@ -144,8 +139,9 @@ xn_real xn_otg_synchronize(const xn_otg_dof *dofs, int n, xn_real min_duration,
          * and is all it needs) */
         lb[i] = est[i] = 0;
         if (n > 1) {
-            lb[i] = lower_bound(&after[i]) + brake_time[i];
-            est[i] = estimate(&after[i], lb[i] - brake_time[i]) + brake_time[i];
+            xn_real bound = lower_bound(&after[i]);
+            lb[i] = bound + brake_time[i];
+            est[i] = estimate(&after[i], bound) + brake_time[i];
         }
         order[i] = i;
         for (int k = i; k > 0 && est[order[k]] > est[order[k - 1]]; k--) { /* slowest first */
@@ -182,7 +178,7 @@ xn_real xn_otg_synchronize(const xn_otg_dof *dofs, int n, xn_real min_duration,
                 continue;
             }
             /* step 2, unless T is below the minimum (the bound until step 1 has run): then no
-             * profile exists for certain. (A DoF whose estimate exceeds T has had its step 1
+             * profile exists for certain. (A DoF whose estimate passes 0.9 T has had its step 1
              * above: a failing step 2 tries every family, several times step 1's cost.) */
             int skipped = (s->known ? s->tmin : lb[i]) > T * (1 + 1e-9) || T - brake_time[i] < 0;
             const xn_real t2 = T - brake_time[i];

@@ -168,6 +168,7 @@ void xn_wbc_targets_init(xn_wbc *w, const xn_real *q, xn_wbc_targets *t) {
     memset(t, 0, sizeof *t);
     xn_dyn_com(m, d, q);
     memcpy(t->com, d->com, sizeof t->com);
+    t->posture_scale = 1;
     xn_se3 F;
     xn_dyn_frame_placement(m, d, w->base_frame, &F);
     memcpy(t->base_R, F.R, sizeof t->base_R);
@@ -312,15 +313,16 @@ xn_status xn_wbc_solve(xn_wbc *w, const xn_real *q, const xn_real *v, const xn_w
         b[r] = t->com_acceleration[r] + c->com_kp * (t->com[r] - com[r]) +
                c->com_kd * (t->com_velocity[r] - comv[r]) - drift[r] / mass;
     add_task(w->H, w->g, n, nv, w->Jcom, b, 3, c->com_weight);
+    xn_real ps = t->posture_scale > 0 && t->posture_scale <= 1 ? t->posture_scale : 1;
     if (c->momentum_weight > 0) {
         for (int r = 0; r < 3; r++) b[r] = -c->momentum_kd * hg[3 + r] - drift[3 + r];
-        add_task(w->H, w->g, n, nv, w->Ag + 3 * nv, b, 3, c->momentum_weight);
+        add_task(w->H, w->g, n, nv, w->Ag + 3 * nv, b, 3, ps * c->momentum_weight);
     }
-    orientation_task(w, q, v, w->base_frame, t->base_R, c->base_kp, c->base_kd, c->base_weight,
+    orientation_task(w, q, v, w->base_frame, t->base_R, c->base_kp, c->base_kd, ps * c->base_weight,
                      w->Jbase);
     if (c->torso_frame >= 0)
         orientation_task(w, q, v, c->torso_frame, t->torso_R, c->torso_kp, c->torso_kd,
-                         c->torso_weight, w->Jtorso);
+                         ps * c->torso_weight, w->Jtorso);
     /* swing feet: the pose they are given */
     for (int f = 0; f < nc; f++) {
         if (!stance || stance[f]) continue;
@@ -355,8 +357,8 @@ xn_status xn_wbc_solve(xn_wbc *w, const xn_real *q, const xn_real *v, const xn_w
         int qa = m->body_qadr[bd], va = m->body_vadr[bd];
         xn_real want = -c->posture_kd * v[va];
         if (t->posture) want += c->posture_kp * (t->posture[qa] - q[qa]);
-        w->H[(size_t)va * (size_t)n + (size_t)va] += c->posture_weight;
-        w->g[va] -= c->posture_weight * want;
+        w->H[(size_t)va * (size_t)n + (size_t)va] += ps * c->posture_weight;
+        w->g[va] -= ps * c->posture_weight * want;
     }
     for (int i = 0; i < n; i++)
         w->H[(size_t)i * (size_t)n + (size_t)i] += i < nv ? c->accel_weight : c->force_weight;

@@ -49,10 +49,22 @@ typedef struct {
                                        (0.01) */
     xn_real step_offset;          /**< m: the foothold lies this far beyond the predicted capture
                                        point (0.03) */
+    xn_real hip_relax;            /**< in (0, 1]: the posture tasks' weight scale
+                                       (xn_wbc_targets.posture_scale) while the hip strategy
+                                       acts; 1 leaves them as they are (1) */
+    xn_real hip_relax_time;       /**< s: the time constant of those weights' return (0.3) */
 } xn_balance_config;
 
-/** Defaults above, the whole-body controller's defaults, no contacts yet. */
+/** Defaults above, the whole-body controller's defaults, no contacts yet. They are tuned for
+ * recovery steps: the hip strategy is a small reach (cmp_max) before a step is taken. */
 void xn_balance_config_init(xn_balance_config *c);
+
+/** The tuning for a robot that must keep its feet where they are (after config_init): no
+ * stepping; dcm_gain 20 1/s, so the feet push at once with all the centre of pressure they have;
+ * cmp_max 0.5 m, so the hip strategy takes all the rest; hip_relax 0.01, so the upper body is
+ * free to pitch and roll for it. On the G1 this survives about 1.7x (forward), 1.4x (backward)
+ * and 2x (sideways) the impulse of the default tuning with stepping off (docs/whole-body.md). */
+void xn_balance_config_no_step(xn_balance_config *c);
 
 typedef enum {
     XN_BALANCE_STAND = 0,      /**< both feet on the ground */
@@ -77,7 +89,8 @@ typedef struct {
 typedef struct xn_balance xn_balance;
 
 /** A balance controller for model m (its first joint free), configuration copied. NULL when out
- * of memory or the configuration is not a biped's (two contacts). */
+ * of memory or the configuration is not a biped's (two contacts), or hip_relax lies outside
+ * (0, 1] or hip_relax_time is not positive. */
 xn_balance *xn_balance_create(const xn_model *m, const xn_balance_config *cfg);
 void xn_balance_free(xn_balance *b);
 

@@ -34,6 +34,7 @@ struct xn_balance {
     int filtered;
     xn_real *tau_last; /* the last solved torques, held through a failed solve */
     int failed;        /* solves failed in a row */
+    xn_real relax;     /* log10 of the posture tasks' weight scale, <= 0 */
 };
 
 void xn_balance_config_init(xn_balance_config *c) {
@@ -55,10 +56,21 @@ void xn_balance_config_init(xn_balance_config *c) {
     c->damping = 5;
     c->dcm_filter = 0.01;
     c->step_offset = 0.03;
+    c->hip_relax = 1;
+    c->hip_relax_time = 0.3;
+}
+
+void xn_balance_config_no_step(xn_balance_config *c) {
+    c->stepping = 0;
+    c->dcm_gain = 20;
+    c->cmp_max = 0.5;
+    c->hip_relax = 0.01;
 }
 
 xn_balance *xn_balance_create(const xn_model *m, const xn_balance_config *cfg) {
-    if (cfg->wbc.ncontact != 2) return NULL;
+    if (cfg->wbc.ncontact != 2 || !(cfg->hip_relax > 0 && cfg->hip_relax <= 1) ||
+        !(cfg->hip_relax_time > 0))
+        return NULL;
     xn_balance *b = calloc(1, sizeof *b);
     if (!b) return NULL;
     b->m = m;
@@ -156,6 +168,7 @@ void xn_balance_reset(xn_balance *b, const xn_real *q, const xn_real *posture) {
     b->t_phase = 0;
     b->t_stand = b->cfg.min_double_support;
     b->filtered = 0;
+    b->relax = 0;
     b->failed = XN_BALANCE_HOLD_CYCLES; /* nothing solved yet to hold */
 }
 
@@ -288,6 +301,14 @@ xn_status xn_balance_update(xn_balance *b, const xn_real *q, const xn_real *v, x
     xn_real cut[2] = {p_des[0] - p[0], p_des[1] - p[1]}, ncut = hypot(cut[0], cut[1]);
     xn_real hip = ncut > c->cmp_max ? c->cmp_max / ncut : 1;
     for (int a = 0; a < 2; a++) cmp[a] = p[a] + hip * cut[a];
+    /* While the hip strategy acts, the posture tasks would hold the upper body back from the swing
+     * it is asked for: their weights drop to hip_relax at once and return (geometrically, in
+     * hip_relax_time) once the feet alone suffice again. */
+    if (ncut > 0)
+        b->relax = log10(c->hip_relax);
+    else
+        b->relax -= b->relax * (dt < c->hip_relax_time ? dt / c->hip_relax_time : 1);
+    b->t.posture_scale = pow(10, b->relax);
     /* ---- a recovery step when neither strategy reaches ---- */
     if (b->phase == XN_BALANCE_STAND && c->stepping && ncut > c->cmp_max + c->step_trigger &&
         b->t_stand >= c->min_double_support) {

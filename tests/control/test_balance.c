@@ -1,8 +1,9 @@
-/* Capture-point balance with recovery steps on the G1 in MuJoCo (the controller sees the drives
- * and the pelvis IMU only): it stands; a 16 N s push forward, one that joint PD and balance
- * without steps do not survive (bench/bench_push), is caught with a recovery step; so are a push
- * backward and one sideways; the base estimator stays within a few centimetres of the truth
- * throughout. SPDX-License-Identifier: Apache-2.0 */
+/* Capture-point balance on the G1 in MuJoCo (the controller sees the drives and the pelvis IMU
+ * only): it stands; a 16 N s push forward topples joint PD but not balance without steps (ankle
+ * and hip strategies, xn_balance_config_no_step), and 20 N s sideways neither; 26 N s forward is
+ * more than the feet and the upper body can take (bench/bench_push: about 19), and a recovery
+ * step catches it; so are pushes backward and sideways; the base estimator stays within a few
+ * centimetres of the truth throughout. SPDX-License-Identifier: Apache-2.0 */
 #include <math.h>
 #include <stdlib.h>
 
@@ -21,8 +22,13 @@ int main(void) {
     XT_CHECK(g1_push_survives(&s, BALANCE, fwd, 0) && s.steps == 0,
              "stands 6 s without a step (%d)", s.steps);
     XT_CHECK(!g1_push_survives(&s, PD_BASELINE, fwd, 16), "16 N s forward topples joint PD");
-    XT_CHECK(!g1_push_survives(&s, BALANCE, fwd, 16), "and balance without steps");
-    XT_CHECK(g1_push_survives(&s, STEPPING, fwd, 16) && s.steps >= 1,
+    XT_CHECK(g1_push_survives(&s, BALANCE, fwd, 16) && s.steps == 0,
+             "but not balance without steps");
+    XT_CHECK(!g1_push_survives(&s, PD_BASELINE, side, 20), "20 N s sideways topples joint PD");
+    XT_CHECK(g1_push_survives(&s, BALANCE, side, 20) && s.steps == 0,
+             "but not balance without steps");
+    XT_CHECK(!g1_push_survives(&s, BALANCE, fwd, 26), "26 N s forward topples it");
+    XT_CHECK(g1_push_survives(&s, STEPPING, fwd, 26) && s.steps >= 1,
              "a recovery step catches it (%d steps)", s.steps);
     XT_CHECK(g1_push_survives(&s, STEPPING, back, 16) && s.steps >= 1,
              "16 N s backward: caught (%d steps)", s.steps);

@@ -137,7 +137,7 @@ int balance_bind(const char *desc_path, const xn_model *m, xn_humanoid_config *h
     xn_balance_config *b = &h->balance;
     xn_balance_config_init(b);
     b->wbc.ncontact = 2;
-    b->stepping = desc.stepping;
+    if (!desc.stepping) xn_balance_config_no_step(b);
     for (int f = 0; f < 2; f++) {
         if (frame(m, desc.foot[f], "a foot", &b->wbc.contact[f].frame) ||
             b->wbc.contact[f].frame < 0)

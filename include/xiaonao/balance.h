@@ -62,8 +62,8 @@ void xn_balance_config_init(xn_balance_config *c);
 /** The tuning for a robot that must keep its feet where they are (after config_init): no
  * stepping; dcm_gain 20 1/s, so the feet push at once with all the centre of pressure they have;
  * cmp_max 0.5 m, so the hip strategy takes all the rest; hip_relax 0.01, so the upper body is
- * free to pitch and roll for it. On the G1 this survives about 1.7x (forward), 1.4x (backward)
- * and 2x (sideways) the impulse of the default tuning with stepping off (docs/whole-body.md). */
+ * free to pitch and roll for it. On the G1 it survives 1.8x (forward), 1.6x (backward) and 1.4x
+ * (sideways) the impulse that the defaults survive with stepping off (docs/whole-body.md). */
 void xn_balance_config_no_step(xn_balance_config *c);
 
 typedef enum {

@@ -97,9 +97,9 @@ typedef struct {
     xn_real hand_position[2][3]; /**< m, when hand_active */
     unsigned char hand_active[2];
     /** multiplies the weights of the posture, the base's and the torso's orientation and the
-     * angular momentum damping (1 from xn_wbc_targets_init; values outside (0, 1] count as
-     * 1): below 1 the upper body is
-     * freer to swing for the centre of mass (a balance controller's hip strategy) */
+     * angular momentum damping (1 from xn_wbc_targets_init; values outside (0, 1] count as 1):
+     * below 1 the upper body is freer to swing for the centre of mass (a balance controller's
+     * hip strategy) */
     xn_real posture_scale;
 } xn_wbc_targets;
 

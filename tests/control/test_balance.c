@@ -60,6 +60,12 @@ int main(void) {
     free(v);
     free(tau);
     xn_balance_free(b);
+    xn_balance_config bad = s.cfg;
+    bad.hip_relax = NAN;
+    int rejected = xn_balance_create(s.m, &bad) == NULL;
+    bad.hip_relax = 1, bad.hip_relax_time = 0;
+    rejected &= xn_balance_create(s.m, &bad) == NULL;
+    XT_CHECK(rejected, "a NaN hip_relax or a zero hip_relax_time is refused");
     xn_model_free(s.m);
     return xt_done("test_balance");
 }

@@ -3,7 +3,9 @@
  * 0.55 m. Three controllers: stiff joint PD holding the pose (the baseline: kp 400 N m/rad, kd 10
  * N m s/rad), capture-point balance without recovery steps, and with them. The balance controller
  * sees the drives and the pelvis IMU only (the base estimator); the run records the estimator's
- * error against MuJoCo's true state. SPDX-License-Identifier: Apache-2.0 */
+ * error against MuJoCo's true state. As a diagnostic only, true_state hands the controller
+ * MuJoCo's true base state instead, to tell what the estimator costs from what the strategy
+ * does. SPDX-License-Identifier: Apache-2.0 */
 #ifndef XN_G1_PUSH_H
 #define XN_G1_PUSH_H
 
@@ -23,6 +25,7 @@ typedef struct {
     xn_model *m;
     xn_balance_config cfg;
     int trace;
+    int true_state; /* a diagnostic: the balance controller sees MuJoCo's true base state */
     double est_pos, est_vel; /* the estimator's largest errors over the runs survived */
     int steps;               /* steps of the last run */
 } g1_push_setup;
@@ -64,6 +67,7 @@ static inline int g1_push_survives(g1_push_setup *s, int ctl, const double dir[3
             memcpy(q + 3, hal->imu[imu].orientation, 4 * sizeof(double));
             xn_base_estimator_update(est, q, v, hal->imu[imu].angular_velocity,
                                      xn_balance_stance(b));
+            if (s->true_state) g1_true_state(md, hal, hal_q, q, v);
             xn_balance_status bs;
             xn_balance_update(b, q, v, 0.001, tau, &bs);
             for (int j = 0; j < 29; j++) hal->command[hal_q[j]].torque = tau[6 + j];

@@ -35,22 +35,28 @@ int main(int argc, char **argv) {
         s.trace = getenv("XN_TRACE") ? atoi(getenv("XN_TRACE")) : 1;
         int d = atoi(argv[1]), ctl = atoi(argv[2]);
         int ok = g1_push_survives(&s, ctl, dirs[d % 3].dir, atof(argv[3]));
-        printf("%s, %s, %.1f N s: %s (%d steps)\n", dirs[d % 3].name, controller_names[ctl % 3],
-               atof(argv[3]), ok ? "survived" : "fell", s.steps);
+        printf("%s, %s, %.1f N s: %s (%d steps, %d feet set down, the soles moved up to %.1f "
+               "cm)\n",
+               dirs[d % 3].name, controller_names[ctl % 3], atof(argv[3]), ok ? "survived" : "fell",
+               s.steps, s.set_down, 100 * s.feet_moved);
         return 0;
     }
     printf("### Push recovery (G1, impulse at the pelvis over 0.1 s, survived = upright 5 s "
            "later)\n\n");
-    printf("| push | %s (N s) | %s (N s) | ratio | %s (N s) | steps |\n|---|---|---|---|---|---|\n",
+    printf("| push | %s (N s) | %s (N s) | ratio | feet set down, moved (cm) | %s (N s) | steps "
+           "|\n|---|---|---|---|---|---|---|\n",
            controller_names[0], controller_names[1], controller_names[2]);
     double bal[3];
     for (int k = 0; k < 3; k++) {
         double pd = largest(&s, PD_BASELINE, dirs[k].dir, 60);
         bal[k] = largest(&s, BALANCE, dirs[k].dir, 60);
+        g1_push_survives(&s, BALANCE, dirs[k].dir, bal[k]);
+        int set_down = s.set_down;
+        double moved = s.feet_moved;
         double stp = largest(&s, STEPPING, dirs[k].dir, 80);
         g1_push_survives(&s, STEPPING, dirs[k].dir, stp);
-        printf("| %s | %.1f | %.1f | %.1f | %.1f | %d |\n", dirs[k].name, pd, bal[k],
-               pd > 0 ? bal[k] / pd : 0, stp, s.steps);
+        printf("| %s | %.1f | %.1f | %.1f | %d, %.1f | %.1f | %d |\n", dirs[k].name, pd, bal[k],
+               pd > 0 ? bal[k] / pd : 0, set_down, 100 * moved, stp, s.steps);
         fflush(stdout);
     }
     printf("\nThe base estimator against MuJoCo's true state, over every survived run: position "

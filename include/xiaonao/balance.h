@@ -52,6 +52,14 @@ typedef struct {
     xn_real hip_relax;            /**< in (0, 1]: the posture tasks' weight scale
                                        (xn_wbc_targets.posture_scale) while the hip strategy
                                        acts; 1 leaves them as they are (1) */
+    xn_real stance_lift;          /**< m: a stance foot whose lowest sole corner rises this far
+                                       above the ground (the body's roll lifted it) is set back
+                                       down where it is, in 0.1 s, and is no stance foot
+                                       meanwhile; not a step (0.01; 0: never) */
+    xn_real dcm_gain_near;        /**< 1/s: the gain k on an axis of the heading frame where
+                                       the capture point lies within dcm_gain_span of its
+                                       reference, rising linearly to dcm_gain at the span (2.5) */
+    xn_real dcm_gain_span;        /**< m (0: dcm_gain everywhere) */
     xn_real hip_relax_time;       /**< s: the time constant of those weights' return (0.3) */
 } xn_balance_config;
 
@@ -60,10 +68,11 @@ typedef struct {
 void xn_balance_config_init(xn_balance_config *c);
 
 /** The tuning for a robot that must keep its feet where they are (after config_init): no
- * stepping; dcm_gain 20 1/s, so the feet push at once with all the centre of pressure they have;
+ * stepping; dcm_gain 20 1/s, so the feet push at once with all the centre of pressure they have
+ * (falling to 2.5 1/s within dcm_gain_span 3 cm of the reference, per axis);
  * cmp_max 0.5 m, so the hip strategy takes all the rest; hip_relax 0.01, so the upper body is
- * free to pitch and roll for it. On the G1 it survives 1.8x (forward), 1.6x (backward) and 1.4x
- * (sideways) the impulse that the defaults survive with stepping off (docs/whole-body.md). */
+ * free to pitch and roll for it. On the G1: 1.7x (forward), 1.5x (backward) and 2.5x
+ * (sideways) the push that stiff joint PD survives (docs/whole-body.md). */
 void xn_balance_config_no_step(xn_balance_config *c);
 
 typedef enum {
@@ -75,7 +84,10 @@ typedef enum {
 
 typedef struct {
     xn_balance_phase phase;
-    int steps;                       /**< recovery steps taken since the reset */
+    int steps;    /**< recovery steps taken since the reset */
+    int set_down; /**< stance feet that the ground lost and that were set back down in place
+                       since the reset (config stance_lift; not steps, and phase says STEP_...
+                       while one is) */
     xn_real com[3], com_velocity[3]; /**< measured (world) */
     xn_real dcm[2];                  /**< the capture point */
     xn_real cop[2], cmp[2];          /**< commanded centre of pressure and moment pivot */

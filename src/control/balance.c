@@ -10,9 +10,10 @@
 #include "xiaonao/dynamics.h"
 #include "xiaonao/spatial.h"
 
-#define SWING_REPLAN 0.7   /* the foothold is planned again until this fraction of the swing */
-#define SWING_LOWERING 0.1 /* s the foot keeps going down past the swing's end */
-#define SWING_DESCENT 0.05 /* m/s it goes down then */
+#define SWING_REPLAN 0.7     /* the foothold is planned again until this fraction of the swing */
+#define SWING_LOWERING 0.1   /* s the foot keeps going down past the swing's end */
+#define SWING_DESCENT 0.05   /* m/s it goes down then */
+#define REPLACE_DURATION 0.1 /* s to set a lost stance foot back down */
 #define XN_BALANCE_HOLD_CYCLES 5 /* a failed solve holds the last torques this many cycles */
 
 struct xn_balance {
@@ -27,7 +28,7 @@ struct xn_balance {
     xn_real yaw;       /* the base's heading */
     unsigned char stance[2];
     xn_balance_phase phase;
-    int steps, swing;
+    int steps, swing, set_down;
     xn_real t_phase, t_stand;
     xn_real lift[3], foothold[2], foot_yaw, ground;
     xn_real comv_f[3]; /* the CoM velocity, low-passed */
@@ -35,6 +36,7 @@ struct xn_balance {
     xn_real *tau_last; /* the last solved torques, held through a failed solve */
     int failed;        /* solves failed in a row */
     xn_real relax;     /* log10 of the posture tasks' weight scale, <= 0 */
+    int replacing;     /* the swing sets a foot the ground lost back down where it was */
 };
 
 void xn_balance_config_init(xn_balance_config *c) {
@@ -58,6 +60,9 @@ void xn_balance_config_init(xn_balance_config *c) {
     c->step_offset = 0.03;
     c->hip_relax = 1;
     c->hip_relax_time = 0.3;
+    c->stance_lift = 0.01;
+    c->dcm_gain_near = 2.5;
+    c->dcm_gain_span = 0;
 }
 
 void xn_balance_config_no_step(xn_balance_config *c) {
@@ -65,11 +70,13 @@ void xn_balance_config_no_step(xn_balance_config *c) {
     c->dcm_gain = 20;
     c->cmp_max = 0.5;
     c->hip_relax = 0.01;
+    c->dcm_gain_span = 0.03;
 }
 
 xn_balance *xn_balance_create(const xn_model *m, const xn_balance_config *cfg) {
     if (cfg->wbc.ncontact != 2 || !(cfg->hip_relax > 0 && cfg->hip_relax <= 1) ||
-        !(cfg->hip_relax_time > 0))
+        !(cfg->hip_relax_time > 0) || !(cfg->dcm_gain_span >= 0) || !(cfg->dcm_gain_near >= 0) ||
+        !(cfg->stance_lift >= 0))
         return NULL;
     xn_balance *b = calloc(1, sizeof *b);
     if (!b) return NULL;
@@ -165,11 +172,13 @@ void xn_balance_reset(xn_balance *b, const xn_real *q, const xn_real *posture) {
     b->stance[0] = b->stance[1] = 1;
     b->phase = XN_BALANCE_STAND;
     b->steps = 0;
+    b->set_down = 0;
     b->t_phase = 0;
     b->t_stand = b->cfg.min_double_support;
     b->filtered = 0;
     b->relax = 0;
     b->failed = XN_BALANCE_HOLD_CYCLES; /* nothing solved yet to hold */
+    b->replacing = 0;
 }
 
 /* Where foot `swing` should land when the other stands at stance_foot with its centre of
@@ -213,7 +222,7 @@ static void plan_foothold(xn_balance *b, const xn_se3 *stance_foot, const xn_rea
 /* The swing foot's target at the phase's time: a minimum-jerk path in the plane, a lift of
  * step_height (64 s^3 (1 - s)^3, zero velocity at both ends), then a slow descent past the end. */
 static void swing_target(xn_balance *b) {
-    const xn_real T = b->cfg.step_duration, t = b->t_phase;
+    const xn_real T = b->replacing ? REPLACE_DURATION : b->cfg.step_duration, t = b->t_phase;
     xn_real s = t / T > 1 ? 1 : t / T;
     xn_real s3 = s * s * s, mj = s3 * (10 - 15 * s + 6 * s * s);
     xn_real dmj = 30 * s * s * (1 - s) * (1 - s) / T,
@@ -230,6 +239,12 @@ static void swing_target(xn_balance *b) {
     pos[2] = b->ground + 64 * h * u * u * u;
     vel[2] = 64 * h * 3 * u * u * (1 - 2 * s) / T;
     acc[2] = 64 * h * (6 * u * (1 - 2 * s) * (1 - 2 * s) - 6 * u * u) / (T * T);
+    if (b->replacing) { /* straight down from where it was lost */
+        xn_real d = b->ground - b->lift[2];
+        pos[2] = b->lift[2] + d * mj;
+        vel[2] = d * dmj;
+        acc[2] = d * ddmj;
+    }
     if (t > T) {
         pos[2] = b->ground - SWING_DESCENT * (t - T);
         vel[2] = -SWING_DESCENT;
@@ -275,15 +290,42 @@ xn_status xn_balance_update(xn_balance *b, const xn_real *q, const xn_real *v, x
     /* ---- stepping: touchdown ends a swing ---- */
     if (b->phase == XN_BALANCE_STEP_LEFT || b->phase == XN_BALANCE_STEP_RIGHT) {
         xn_real height = F[b->swing].p[2] - b->ground;
-        int late = b->t_phase >= c->step_duration + SWING_LOWERING;
-        if ((b->t_phase >= 0.5 * c->step_duration && height <= c->touchdown_height) || late) {
+        xn_real T = b->replacing ? REPLACE_DURATION : c->step_duration;
+        int late = b->t_phase >= T + SWING_LOWERING;
+        if ((b->t_phase >= 0.5 * T && height <= c->touchdown_height) || late) {
             b->stance[b->swing] = 1;
             b->phase = XN_BALANCE_STAND;
-            b->steps++;
             b->t_stand = 0;
-            /* stand where the feet now are */
-            b->xi_ref[0] = 0.5 * (F[0].p[0] + F[1].p[0]);
-            b->xi_ref[1] = 0.5 * (F[0].p[1] + F[1].p[1]);
+            if (!b->replacing) {
+                b->steps++;
+                /* stand where the feet now are */
+                b->xi_ref[0] = 0.5 * (F[0].p[0] + F[1].p[0]);
+                b->xi_ref[1] = 0.5 * (F[0].p[1] + F[1].p[1]);
+            }
+            b->replacing = 0;
+        }
+    }
+    /* ---- a stance foot the ground has lost (lifted by the body's roll, not by a step) ---- */
+    if (b->phase == XN_BALANCE_STAND && c->stance_lift > 0 && b->stance[0] && b->stance[1] &&
+        b->t_stand >= REPLACE_DURATION) {
+        for (int f = 0; f < 2; f++) {
+            xn_real low = INFINITY;
+            for (int k = 0; k < 4; k++) {
+                const xn_real *cr = c->wbc.contact[f].corner[k];
+                xn_real zc = F[f].p[2] + F[f].R[6] * cr[0] + F[f].R[7] * cr[1] + F[f].R[8] * cr[2];
+                if (zc < low) low = zc;
+            }
+            if (low - b->ground <= c->stance_lift) continue;
+            b->swing = f;
+            b->phase = f == 0 ? XN_BALANCE_STEP_LEFT : XN_BALANCE_STEP_RIGHT;
+            b->stance[f] = 0;
+            b->t_phase = 0;
+            b->replacing = 1;
+            b->set_down++;
+            memcpy(b->lift, F[f].p, sizeof b->lift);
+            b->foothold[0] = F[f].p[0], b->foothold[1] = F[f].p[1];
+            b->foot_yaw = atan2(F[f].R[3], F[f].R[0]);
+            break;
         }
     }
     /* ---- the support polygon and the ankle and hip strategies ---- */
@@ -291,12 +333,26 @@ xn_status xn_balance_update(xn_balance *b, const xn_real *q, const xn_real *v, x
     int nh, np = support_polygon(b, F, b->stance, hull, &nh, poly);
     const xn_real *ref = b->xi_ref;
     xn_real stance_ref[2];
-    if (b->phase != XN_BALANCE_STAND) { /* one foot: toward its middle */
+    if (b->phase != XN_BALANCE_STAND && !b->replacing) { /* one foot: toward its middle */
         const xn_se3 *sf = &F[1 - b->swing];
         stance_ref[0] = sf->p[0], stance_ref[1] = sf->p[1];
         ref = stance_ref;
     }
-    for (int a = 0; a < 2; a++) p_des[a] = xi[a] + c->dcm_gain / omega * (xi[a] - ref[a]);
+    /* the ankle strategy's gain, per axis of the heading frame: a high gain pushes back at once
+     * along the push, and would chatter along the other axis, where the capture point error is
+     * the estimate's noise (a centimetre of it would throw the centre of pressure from the toe
+     * to the heel) */
+    xn_real hc = cos(b->yaw), hs = sin(b->yaw), err[2] = {xi[0] - ref[0], xi[1] - ref[1]};
+    xn_real eh[2] = {hc * err[0] + hs * err[1], -hs * err[0] + hc * err[1]}, kh[2];
+    for (int a = 0; a < 2; a++) {
+        xn_real ea = fabs(eh[a]);
+        kh[a] = c->dcm_gain;
+        if (ea < c->dcm_gain_span)
+            kh[a] = c->dcm_gain_near + (c->dcm_gain - c->dcm_gain_near) * ea / c->dcm_gain_span;
+        eh[a] *= kh[a] / omega;
+    }
+    p_des[0] = xi[0] + hc * eh[0] - hs * eh[1];
+    p_des[1] = xi[1] + hs * eh[0] + hc * eh[1];
     xn_support_clamp(poly, np, p_des, p);
     xn_real cut[2] = {p_des[0] - p[0], p_des[1] - p[1]}, ncut = hypot(cut[0], cut[1]);
     xn_real hip = ncut > c->cmp_max ? c->cmp_max / ncut : 1;
@@ -335,7 +391,8 @@ xn_status xn_balance_update(xn_balance *b, const xn_real *q, const xn_real *v, x
         xn_support_clamp(poly, np, xi, p);
         for (int a = 0; a < 2; a++) cmp[a] = p[a];
         plan_foothold(b, &F[1 - b->swing], xi, p, omega, c->step_duration);
-    } else if (b->phase != XN_BALANCE_STAND && b->t_phase <= SWING_REPLAN * c->step_duration) {
+    } else if (b->phase != XN_BALANCE_STAND && !b->replacing &&
+               b->t_phase <= SWING_REPLAN * c->step_duration) {
         plan_foothold(b, &F[1 - b->swing], xi, p, omega, c->step_duration - b->t_phase);
     }
     if (b->phase == XN_BALANCE_STEP_LEFT || b->phase == XN_BALANCE_STEP_RIGHT) swing_target(b);
@@ -361,6 +418,7 @@ xn_status xn_balance_update(xn_balance *b, const xn_real *q, const xn_real *v, x
     if (st) {
         st->phase = damped ? XN_BALANCE_DAMPING : b->phase;
         st->steps = b->steps;
+        st->set_down = b->set_down;
         memcpy(st->com, com, sizeof com);
         memcpy(st->com_velocity, comv, sizeof comv);
         memcpy(st->dcm, xi, sizeof xi);

@@ -22,12 +22,18 @@ struct xn_base_estimator {
     xn_real contact[XN_ESTIMATOR_MAX_FEET][3]; /* the anchored point, in the foot frame */
     xn_real *J, *qtmp;
     xn_real slip; /* at the last update: how far apart the stance feet put the base */
+    xn_real tilt[XN_ESTIMATOR_MAX_FEET]; /* rad: each sole's tilt from the horizontal */
 };
 
 /* A foot whose lowest and highest corners differ by more than this stands on an edge or a
  * corner (0.2 degree over a 15 cm sole), not flat. A low threshold costs nothing: while the sole
  * is flat every point of it stands still, the lowest edge too. */
 #define XN_TILT_HEIGHT 0.0005
+
+/* rad: the stance feet's estimates are averaged with the weights 1 / (1 + (tilt / this)^2): a
+ * sole tilted by 2 degrees counts a quarter as much as a flat one. Feet tilted alike (a slope, the
+ * whole robot tipping) keep equal weights. */
+#define XN_TILT_WEIGHT 0.02
 
 xn_base_estimator *xn_base_estimator_create(const xn_model *m, int nfeet, const int *foot_frame) {
     if (nfeet < 1 || nfeet > XN_ESTIMATOR_MAX_FEET || m->nbody < 2 || m->body_nv[1] != 6)
@@ -96,6 +102,7 @@ static void relative_feet(xn_base_estimator *e, const xn_real *q, xn_real rel[][
         xn_se3 F;
         xn_dyn_frame_placement(e->m, e->d, e->frame[f], &F);
         contact_point(e, f, &F, point[f]);
+        e->tilt[f] = acos(F.R[8] > 1 ? 1 : F.R[8] < -1 ? -1 : F.R[8]);
         for (int a = 0; a < 3; a++)
             rel[f][a] = F.p[a] + F.R[3 * a] * point[f][0] + F.R[3 * a + 1] * point[f][1] +
                         F.R[3 * a + 2] * point[f][2];
@@ -122,7 +129,7 @@ void xn_base_estimator_update(xn_base_estimator *e, xn_real *q, xn_real *v, cons
     xn_quat_to_rot(q + 3, R);
     relative_feet(e, q, rel, pt);
     int n = 0;
-    xn_real each[XN_ESTIMATOR_MAX_FEET][3];
+    xn_real each[XN_ESTIMATOR_MAX_FEET][3], wsum = 0;
     for (int f = 0; f < e->nfeet; f++) {
         int on = !stance || stance[f];
         int moved = memcmp(pt[f], e->contact[f], sizeof pt[f]) != 0;
@@ -133,9 +140,13 @@ void xn_base_estimator_update(xn_base_estimator *e, xn_real *q, xn_real *v, cons
         memcpy(e->contact[f], pt[f], sizeof pt[f]);
         e->was_stance[f] = (unsigned char)on;
         if (!on) continue;
+        /* a foot that tilts is rolling or being lifted: what it says of the base is the less
+         * sure, so the flat feet outweigh it */
+        xn_real tr = e->tilt[f] / XN_TILT_WEIGHT, w = 1 / (1 + tr * tr);
+        wsum += w;
         for (int a = 0; a < 3; a++) {
             each[n][a] = e->anchor[f][a] - rel[f][a];
-            pos[a] += each[n][a];
+            pos[a] += w * each[n][a];
         }
         n++;
         /* the contact point stands still: R v_lin + (the rest of its Jacobian) (w, qd) = 0 */
@@ -155,7 +166,7 @@ void xn_base_estimator_update(xn_base_estimator *e, xn_real *q, xn_real *v, cons
             rest[2] += (Jl[2 * nv + k] + wx * r[1] - wy * r[0]) * v[k];
         }
         for (int a = 0; a < 3; a++) /* v_lin = -R' rest */
-            vel[a] -= R[a] * rest[0] + R[3 + a] * rest[1] + R[6 + a] * rest[2];
+            vel[a] -= w * (R[a] * rest[0] + R[3 + a] * rest[1] + R[6 + a] * rest[2]);
     }
     e->slip = 0;
     for (int i = 0; i < n; i++)
@@ -166,8 +177,8 @@ void xn_base_estimator_update(xn_base_estimator *e, xn_real *q, xn_real *v, cons
         }
     if (n == 0) return; /* no foot on the ground: keep the last position (flight) */
     for (int a = 0; a < 3; a++) {
-        q[a] = pos[a] / n;
-        v[a] = vel[a] / n;
+        q[a] = pos[a] / wsum;
+        v[a] = vel[a] / wsum;
     }
 }
 

@@ -161,6 +161,7 @@ static void start(xn_controller *c) {
     c->hum_active = 1;
     c->hum_damping = 0;
     c->hum_failures = 0;
+    c->hum_set_down = 0;
 }
 
 void xn_ctl_humanoid_instruction(xn_controller *c, const xn_instruction *in) {
@@ -252,10 +253,14 @@ void xn_ctl_humanoid_step(xn_controller *c) {
             c->hum_failures = 0;
         }
         if (c->bstat.phase == XN_BALANCE_STEP_LEFT || c->bstat.phase == XN_BALANCE_STEP_RIGHT) {
-            if (!c->hum_stepping)
+            const char *foot = c->bstat.phase == XN_BALANCE_STEP_LEFT ? "left" : "right";
+            if (!c->hum_stepping && c->bstat.set_down > c->hum_set_down)
+                xn_ctl_event(c, XN_EV_BALANCE_SET_DOWN, -1, c->bstat.set_down,
+                             "balance: the %s foot lost the ground; set back down in place", foot);
+            else if (!c->hum_stepping)
                 xn_ctl_event(c, XN_EV_BALANCE_STEP, -1, c->bstat.steps + 1,
-                             "balance: a recovery step with the %s foot",
-                             c->bstat.phase == XN_BALANCE_STEP_LEFT ? "left" : "right");
+                             "balance: a recovery step with the %s foot", foot);
+            c->hum_set_down = c->bstat.set_down;
             c->hum_stepping = 1;
         } else {
             c->hum_stepping = 0;

@@ -28,6 +28,9 @@ typedef struct {
     int true_state; /* a diagnostic: the balance controller sees MuJoCo's true base state */
     double est_pos, est_vel; /* the estimator's largest errors over the runs survived */
     int steps;               /* steps of the last run */
+    int set_down;            /* of the last run: feet the ground lost and that were set down */
+    double feet_moved;       /* of the last run: m, the farthest a sole ended up in the ground
+                                plane from where it stood before the push (MuJoCo's truth) */
 } g1_push_setup;
 
 /* Stand 1 s, push for 0.1 s, watch 5 s: 1 when the pelvis stays above 0.55 m. */
@@ -57,8 +60,14 @@ static inline int g1_push_survives(g1_push_setup *s, int ctl, const double dir[3
     if (b) xn_balance_reset(b, q, q0);
     int up = 1;
     double ep = 0, ev = 0;
-    s->steps = 0;
+    s->steps = s->set_down = 0;
+    int sole_site[2] = {mj_name2id(mm, mjOBJ_SITE, "left_foot"),
+                        mj_name2id(mm, mjOBJ_SITE, "right_foot")};
+    double sole0[2][2] = {{0, 0}, {0, 0}};
     for (long k = 0; k < 6100 && up; k++) {
+        if (k == 1000)
+            for (int f = 0; f < 2; f++)
+                for (int a = 0; a < 2; a++) sole0[f][a] = md->site_xpos[3 * sole_site[f] + a];
         double push = k >= 1000 && k < 1100 ? impulse / 0.1 : 0;
         for (int a = 0; a < 3; a++) md->xfrc_applied[6 * pelvis + a] = push * dir[a];
         xn_hal_read(hal);
@@ -72,6 +81,7 @@ static inline int g1_push_survives(g1_push_setup *s, int ctl, const double dir[3
             xn_balance_update(b, q, v, 0.001, tau, &bs);
             for (int j = 0; j < 29; j++) hal->command[hal_q[j]].torque = tau[6 + j];
             s->steps = bs.steps;
+            s->set_down = bs.set_down;
             g1_true_state(md, hal, hal_q, qt, vt);
             for (int a = 0; a < 3; a++) {
                 ep = fmax(ep, fabs(q[a] - qt[a]));
@@ -101,6 +111,11 @@ static inline int g1_push_survives(g1_push_setup *s, int ctl, const double dir[3
         xn_hal_write(hal);
         xn_hal_advance(hal);
         up = md->qpos[2] > 0.55;
+    }
+    s->feet_moved = 0;
+    for (int f = 0; f < 2; f++) {
+        const double *p = md->site_xpos + 3 * sole_site[f];
+        s->feet_moved = fmax(s->feet_moved, hypot(p[0] - sole0[f][0], p[1] - sole0[f][1]));
     }
     if (up && b) {
         s->est_pos = fmax(s->est_pos, ep);

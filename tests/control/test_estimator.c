@@ -3,7 +3,10 @@
  * joints unchanged. With the soles given, the estimate's error stops growing once the toe is
  * found (within the first degree): from 4 to 8 degrees it grows by less than 0.1 mm, where
  * anchored at the sole frames it grows in proportion to the tilt. A flat stance is estimated
- * exactly either way. SPDX-License-Identifier: Apache-2.0 */
+ * exactly either way. Two stance feet that disagree (the right ankle rolled with the base held,
+ * as a foot that the body's roll lifts) are averaged with the weights 1 / (1 + (tilt / 0.02)^2):
+ * the estimate is that weighted mean of the two feet's own estimates to 1e-12 m, nearer the flat
+ * foot. SPDX-License-Identifier: Apache-2.0 */
 #include <math.h>
 #include <string.h>
 
@@ -58,6 +61,47 @@ static void tip(const xn_model *m, const xn_wbc_config *cfg, int soles, double *
     xn_base_estimator_free(e);
 }
 
+/* the sole frame's tilt from the horizontal at q (rad) */
+static double sole_tilt(const xn_model *m, xn_data *d, const double *q, int frame) {
+    xn_dyn_fk(m, d, q);
+    xn_se3 F;
+    xn_dyn_frame_placement(m, d, frame, &F);
+    return acos(fmin(1, F.R[8]));
+}
+
+/* The base from the left foot alone, the right alone and both, after the right ankle rolls by
+ * roll (rad) with the base held where it was; the weighted mean the fusion should give. */
+static void disagree(const xn_model *m, const xn_wbc_config *cfg, double roll, double *err_mean,
+                     double *to_left, double *to_right) {
+    int feet[2] = {cfg->contact[0].frame, cfg->contact[1].frame};
+    xn_data *d = xn_data_create(m);
+    double q[36], v[35] = {0}, gyro[3] = {0, 0, 0}, est[3][36];
+    memcpy(q, knees_bent, sizeof q);
+    const unsigned char only[3][2] = {{1, 0}, {0, 1}, {1, 1}};
+    for (int c = 0; c < 3; c++) {
+        xn_base_estimator *e = xn_base_estimator_create(m, 2, feet);
+        xn_base_estimator_reset(e, q, q);
+        memcpy(est[c], q, sizeof q);
+        est[c][18] += roll; /* right_ankle_roll_joint */
+        xn_base_estimator_update(e, est[c], v, gyro, only[c]);
+        xn_base_estimator_free(e);
+    }
+    double qr[36];
+    memcpy(qr, q, sizeof qr);
+    qr[18] += roll;
+    double tl = sole_tilt(m, d, qr, feet[0]) / 0.02, tr = sole_tilt(m, d, qr, feet[1]) / 0.02;
+    double wl = 1 / (1 + tl * tl), wr = 1 / (1 + tr * tr);
+    *err_mean = *to_left = *to_right = 0;
+    for (int a = 0; a < 3; a++) {
+        double mean = (wl * est[0][a] + wr * est[1][a]) / (wl + wr);
+        *err_mean = fmax(*err_mean, fabs(est[2][a] - mean));
+        *to_left += (est[2][a] - est[0][a]) * (est[2][a] - est[0][a]);
+        *to_right += (est[2][a] - est[1][a]) * (est[2][a] - est[1][a]);
+    }
+    *to_left = sqrt(*to_left), *to_right = sqrt(*to_right);
+    xn_data_free(d);
+}
+
 int main(void) {
     xn_model *m = NULL;
     xn_error err;
@@ -78,6 +122,12 @@ int main(void) {
              "soles given: the error stops growing (%.3g m at 4 deg, %.3g at 8)", w4, w8);
     XT_CHECK(o8 > 1.8 * o4 && o8 > 5 * w8,
              "anchored at the sole frames: it grows with the tilt (%.3g, %.3g m)", o4, o8);
+    double mean_err, to_l, to_r;
+    disagree(m, &cfg, 0.05, &mean_err, &to_l, &to_r);
+    XT_CHECK(mean_err < 1e-12 && to_l < 0.2 * to_r,
+             "feet that disagree: the tilt-weighted mean (%.2g m off), nearer the flat foot "
+             "(%.2g vs %.2g m)",
+             mean_err, to_l, to_r);
     xn_model_free(m);
     return xt_done("test_estimator");
 }

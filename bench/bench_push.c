@@ -55,7 +55,7 @@ int main(int argc, char **argv) {
         double moved = s.feet_moved;
         double stp = largest(&s, STEPPING, dirs[k].dir, 80);
         g1_push_survives(&s, STEPPING, dirs[k].dir, stp);
-        printf("| %s | %.1f | %.1f | %.1f | %d, %.1f | %.1f | %d |\n", dirs[k].name, pd, bal[k],
+        printf("| %s | %.1f | %.1f | %.2f | %d, %.1f | %.1f | %d |\n", dirs[k].name, pd, bal[k],
                pd > 0 ? bal[k] / pd : 0, set_down, 100 * moved, stp, s.steps);
         fflush(stdout);
     }

@@ -60,6 +60,8 @@ typedef struct {
                                        the capture point lies within dcm_gain_span of its
                                        reference, rising linearly to dcm_gain at the span (2.5) */
     xn_real dcm_gain_span;        /**< m (0: dcm_gain everywhere) */
+    xn_real stand_lower;          /**< m, in [0, 0.5): the CoM stands this much lower than it was
+                                       at the reset, the knees more bent (0) */
     xn_real hip_relax_time;       /**< s: the time constant of those weights' return (0.3) */
 } xn_balance_config;
 
@@ -71,8 +73,8 @@ void xn_balance_config_init(xn_balance_config *c);
  * stepping; dcm_gain 20 1/s, so the feet push at once with all the centre of pressure they have
  * (falling to 2.5 1/s within dcm_gain_span 3 cm of the reference, per axis);
  * cmp_max 0.5 m, so the hip strategy takes all the rest; hip_relax 0.01, so the upper body is
- * free to pitch and roll for it. On the G1: 1.7x (forward), 1.5x (backward) and 2.5x
- * (sideways) the push that stiff joint PD survives (docs/whole-body.md). */
+ * free to pitch and roll for it; stand_lower 0.11 m, so it stands crouched, the knees away from
+ * their straight limit (which stopped the hip strategy) and omega higher. */
 void xn_balance_config_no_step(xn_balance_config *c);
 
 typedef enum {

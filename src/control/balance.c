@@ -71,12 +71,13 @@ void xn_balance_config_no_step(xn_balance_config *c) {
     c->cmp_max = 0.5;
     c->hip_relax = 0.01;
     c->dcm_gain_span = 0.03;
+    c->stand_lower = 0.11;
 }
 
 xn_balance *xn_balance_create(const xn_model *m, const xn_balance_config *cfg) {
     if (cfg->wbc.ncontact != 2 || !(cfg->hip_relax > 0 && cfg->hip_relax <= 1) ||
         !(cfg->hip_relax_time > 0) || !(cfg->dcm_gain_span >= 0) || !(cfg->dcm_gain_near >= 0) ||
-        !(cfg->stance_lift >= 0))
+        !(cfg->stance_lift >= 0) || !(cfg->stand_lower >= 0 && cfg->stand_lower < 0.5))
         return NULL;
     xn_balance *b = calloc(1, sizeof *b);
     if (!b) return NULL;
@@ -161,7 +162,7 @@ void xn_balance_reset(xn_balance *b, const xn_real *q, const xn_real *posture) {
     xn_se3 F[2];
     feet(b, F);
     b->ground = 0.5 * (F[0].p[2] + F[1].p[2]);
-    b->height = b->d->com[2] - b->ground;
+    b->height = b->d->com[2] - b->ground - b->cfg.stand_lower;
     b->xi_ref[0] = b->d->com[0];
     b->xi_ref[1] = b->d->com[1];
     xn_real R[9];

@@ -314,7 +314,8 @@ static void check_tune(void) {
 }
 
 /* xn run on the G1 with its balance description: a push caught by a step, the report's balance
- * data and plots; a description with a mistake is refused naming the field. */
+ * data and plots (and without a report, no data files left where it ran); a description with a
+ * mistake is refused naming the field. */
 static void check_balance(void) {
 #ifdef XN_HAVE_MUJOCO
     char prog[512], cmd[4096], dir[512], path[1024];
@@ -336,6 +337,18 @@ static void check_balance(void) {
     char *html = xt_slurp(path, NULL);
     XT_CHECK(strstr(html, "Balance") && strstr(html, "support.png"), "the report's balance part");
     free(html);
+    /* without --report the summary is printed and nothing is written where xn runs */
+    char here[512];
+    snprintf(here, sizeof here, "%s/balance_noreport", XN_TMP_DIR);
+    snprintf(cmd, sizeof cmd, "mkdir -p %s && cd %s && rm -f balance.dat && %s run %s", here, here,
+             XN_BIN, prog);
+    rc = run(cmd);
+    snprintf(path, sizeof path, "%s/balance.dat", here);
+    FILE *stray = fopen(path, "r");
+    XT_CHECK(rc == 0 && strstr(out_buf, "1 recovery step") && !stray,
+             "without --report: the summary, no balance.dat in the working directory (exit %d)",
+             rc);
+    if (stray) fclose(stray);
     char desc[512];
     write_file("bad_balance.json", "{\"model\": \"scene.xml\", \"feet\": []}", desc, sizeof desc);
     write_file("bad_balance.xnp", "balance load bad_balance.json\nstand for 1\n", prog,

@@ -730,8 +730,7 @@ int xn_cmd_run(int argc, char **argv) {
         }
     }
     char *walk_html = rs->walk ? walk_log_write(rs->walk, prog, report_dir, stdout) : NULL;
-    char *bal_html =
-        rs->bal ? balance_log_write(rs->bal, report_dir ? report_dir : ".", stdout) : NULL;
+    char *bal_html = rs->bal ? balance_log_write(rs->bal, report_dir, stdout) : NULL;
     if (report_dir) {
         xn_run_summary sum = {0};
         sum.locomotion_html = walk_html;

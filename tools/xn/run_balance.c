@@ -222,26 +222,33 @@ void balance_log_add(balance_log *b, const xn_ctl_sample *s) {
 
 char *balance_log_write(const balance_log *b, const char *dir, FILE *out) {
     if (!b || b->n == 0) return NULL;
-    char path[4096];
-    snprintf(path, sizeof path, "%s/balance.dat", dir);
-    FILE *f = fopen(path, "w");
-    if (!f) return NULL;
-    fprintf(f, "# time com_x com_y com_z dcm_x dcm_y cop_x cop_y force_left force_right phase "
-               "steps\n");
     double worst = 0;
     int steps = 0, damped = 0;
     for (long i = 0; i < b->n; i++) {
         const bal_row *r = &b->rows[i];
-        fprintf(f, "%.3f %.5f %.5f %.5f %.5f %.5f %.5f %.5f %.2f %.2f %d %d\n", r->t, r->com[0],
-                r->com[1], r->com[2], r->dcm[0], r->dcm[1], r->cop[0], r->cop[1], r->force[0],
-                r->force[1], r->phase, r->steps);
         worst = fmax(worst, hypot(r->com[0] - b->start_com[0], r->com[1] - b->start_com[1]));
         if (r->steps > steps) steps = r->steps;
         damped |= r->phase == XN_BALANCE_DAMPING;
     }
-    fclose(f);
-    snprintf(path, sizeof path, "%s/support.dat", dir);
-    f = fopen(path, "w");
+    char path[4096];
+    FILE *f = NULL;
+    if (dir) { /* the report's data; without a report, the summary alone */
+        snprintf(path, sizeof path, "%s/balance.dat", dir);
+        f = fopen(path, "w");
+    }
+    if (f) {
+        fprintf(f, "# time com_x com_y com_z dcm_x dcm_y cop_x cop_y force_left force_right "
+                   "phase steps\n");
+        for (long i = 0; i < b->n; i++) {
+            const bal_row *r = &b->rows[i];
+            fprintf(f, "%.3f %.5f %.5f %.5f %.5f %.5f %.5f %.5f %.2f %.2f %d %d\n", r->t, r->com[0],
+                    r->com[1], r->com[2], r->dcm[0], r->dcm[1], r->cop[0], r->cop[1], r->force[0],
+                    r->force[1], r->phase, r->steps);
+        }
+        fclose(f);
+        snprintf(path, sizeof path, "%s/support.dat", dir);
+        f = fopen(path, "w");
+    }
     if (f) {
         for (long i = 0; i < b->np; i++) {
             const bal_poly *p = &b->polys[i];

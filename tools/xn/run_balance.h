@@ -28,7 +28,8 @@ void balance_log_free(balance_log *b);
 void balance_log_add(balance_log *b, const xn_ctl_sample *s);
 /* Write DIR/balance.dat (100 Hz: time, CoM x y z, capture point x y, CoP x y, foot forces left
  * right, phase, steps) and DIR/support.dat (the support polygon every 0.5 s and at each phase
- * change, blank-line separated), print a summary to out; returns an HTML paragraph (malloc'd). */
+ * change, blank-line separated) when dir is not NULL, print a summary to out; returns an HTML
+ * paragraph (malloc'd). */
 char *balance_log_write(const balance_log *b, const char *dir, FILE *out);
 
 #endif

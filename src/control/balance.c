@@ -132,6 +132,12 @@ static void feet(const xn_balance *b, xn_se3 F[2]) {
         xn_dyn_frame_placement(b->m, b->d, b->cfg.wbc.contact[f].frame, &F[f]);
 }
 
+/* a sole corner c (the sole frame's axes) in the world, for the sole frame at F */
+static void corner_world(const xn_se3 *F, const xn_real c[3], xn_real out[3]) {
+    for (int a = 0; a < 3; a++)
+        out[a] = F->p[a] + F->R[3 * a] * c[0] + F->R[3 * a + 1] * c[1] + F->R[3 * a + 2] * c[2];
+}
+
 /* The support polygon of the feet standing in stance (left, right): their corners' convex hull in
  * the ground plane (*nhull corners), and that hull shrunk by the CoP margin, which is returned
  * (its corner count) for clamping the centre of pressure into. */
@@ -142,15 +148,29 @@ static int support_polygon(const xn_balance *b, const xn_se3 F[2], const unsigne
     for (int f = 0; f < 2; f++) {
         if (!stance[f]) continue;
         for (int k = 0; k < 4; k++) {
-            const xn_real *c = b->cfg.wbc.contact[f].corner[k];
-            for (int a = 0; a < 2; a++)
-                pts[n][a] = F[f].p[a] + F[f].R[3 * a] * c[0] + F[f].R[3 * a + 1] * c[1] +
-                            F[f].R[3 * a + 2] * c[2];
+            xn_real w[3];
+            corner_world(&F[f], b->cfg.wbc.contact[f].corner[k], w);
+            pts[n][0] = w[0], pts[n][1] = w[1];
             n++;
         }
     }
     *nhull = xn_support_hull(pts, n, hull);
     return xn_support_shrink(hull, *nhull, b->cfg.cop_margin, poly);
+}
+
+/* The stance foot that the ground has lost: its lowest sole corner more than stance_lift above
+ * the ground (-1: none). */
+static int lost_foot(const xn_balance *b, const xn_se3 F[2]) {
+    for (int f = 0; f < 2; f++) {
+        xn_real low = INFINITY;
+        for (int k = 0; k < 4; k++) {
+            xn_real w[3];
+            corner_world(&F[f], b->cfg.wbc.contact[f].corner[k], w);
+            if (w[2] < low) low = w[2];
+        }
+        if (b->stance[f] && low - b->ground > b->cfg.stance_lift) return f;
+    }
+    return -1;
 }
 
 void xn_balance_reset(xn_balance *b, const xn_real *q, const xn_real *posture) {
@@ -236,15 +256,16 @@ static void swing_target(xn_balance *b) {
         vel[a] = d * dmj;
         acc[a] = d * ddmj;
     }
-    xn_real u = s * (1 - s), h = b->cfg.step_height;
-    pos[2] = b->ground + 64 * h * u * u * u;
-    vel[2] = 64 * h * 3 * u * u * (1 - 2 * s) / T;
-    acc[2] = 64 * h * (6 * u * (1 - 2 * s) * (1 - 2 * s) - 6 * u * u) / (T * T);
     if (b->replacing) { /* straight down from where it was lost */
         xn_real d = b->ground - b->lift[2];
         pos[2] = b->lift[2] + d * mj;
         vel[2] = d * dmj;
         acc[2] = d * ddmj;
+    } else {
+        xn_real u = s * (1 - s), h = b->cfg.step_height;
+        pos[2] = b->ground + 64 * h * u * u * u;
+        vel[2] = 64 * h * 3 * u * u * (1 - 2 * s) / T;
+        acc[2] = 64 * h * (6 * u * (1 - 2 * s) * (1 - 2 * s) - 6 * u * u) / (T * T);
     }
     if (t > T) {
         pos[2] = b->ground - SWING_DESCENT * (t - T);
@@ -307,27 +328,20 @@ xn_status xn_balance_update(xn_balance *b, const xn_real *q, const xn_real *v, x
         }
     }
     /* ---- a stance foot the ground has lost (lifted by the body's roll, not by a step) ---- */
-    if (b->phase == XN_BALANCE_STAND && c->stance_lift > 0 && b->stance[0] && b->stance[1] &&
-        b->t_stand >= REPLACE_DURATION) {
-        for (int f = 0; f < 2; f++) {
-            xn_real low = INFINITY;
-            for (int k = 0; k < 4; k++) {
-                const xn_real *cr = c->wbc.contact[f].corner[k];
-                xn_real zc = F[f].p[2] + F[f].R[6] * cr[0] + F[f].R[7] * cr[1] + F[f].R[8] * cr[2];
-                if (zc < low) low = zc;
-            }
-            if (low - b->ground <= c->stance_lift) continue;
-            b->swing = f;
-            b->phase = f == 0 ? XN_BALANCE_STEP_LEFT : XN_BALANCE_STEP_RIGHT;
-            b->stance[f] = 0;
-            b->t_phase = 0;
-            b->replacing = 1;
-            b->set_down++;
-            memcpy(b->lift, F[f].p, sizeof b->lift);
-            b->foothold[0] = F[f].p[0], b->foothold[1] = F[f].p[1];
-            b->foot_yaw = atan2(F[f].R[3], F[f].R[0]);
-            break;
-        }
+    int lost = b->phase == XN_BALANCE_STAND && c->stance_lift > 0 && b->stance[0] && b->stance[1] &&
+                       b->t_stand >= REPLACE_DURATION
+                   ? lost_foot(b, F)
+                   : -1;
+    if (lost >= 0) {
+        b->swing = lost;
+        b->phase = lost == 0 ? XN_BALANCE_STEP_LEFT : XN_BALANCE_STEP_RIGHT;
+        b->stance[lost] = 0;
+        b->t_phase = 0;
+        b->replacing = 1;
+        b->set_down++;
+        memcpy(b->lift, F[lost].p, sizeof b->lift);
+        b->foothold[0] = F[lost].p[0], b->foothold[1] = F[lost].p[1];
+        b->foot_yaw = atan2(F[lost].R[3], F[lost].R[0]);
     }
     /* ---- the support polygon and the ankle and hip strategies ---- */
     xn_real hull[8][2], poly[8][2], p_des[2], p[2], cmp[2];

@@ -22,7 +22,6 @@ struct xn_base_estimator {
     xn_real contact[XN_ESTIMATOR_MAX_FEET][3]; /* the anchored point, in the foot frame */
     xn_real *J, *qtmp;
     xn_real slip; /* at the last update: how far apart the stance feet put the base */
-    xn_real tilt[XN_ESTIMATOR_MAX_FEET]; /* rad: each sole's tilt from the horizontal */
 };
 
 /* A foot whose lowest and highest corners differ by more than this stands on an edge or a
@@ -92,9 +91,10 @@ static void contact_point(const xn_base_estimator *e, int f, const xn_se3 *F, xn
 }
 
 /* the feet's contact points' world positions with the base at the origin (orientation and
- * joints from q); point[f] is the contact point in foot f's frame */
+ * joints from q); point[f] is the contact point in foot f's frame, tilt[f] (rad) the sole's tilt
+ * from the horizontal */
 static void relative_feet(xn_base_estimator *e, const xn_real *q, xn_real rel[][3],
-                          xn_real point[][3]) {
+                          xn_real point[][3], xn_real *tilt) {
     memcpy(e->qtmp, q, (size_t)e->m->nq * sizeof(xn_real));
     e->qtmp[0] = e->qtmp[1] = e->qtmp[2] = 0;
     xn_dyn_fk(e->m, e->d, e->qtmp);
@@ -102,7 +102,7 @@ static void relative_feet(xn_base_estimator *e, const xn_real *q, xn_real rel[][
         xn_se3 F;
         xn_dyn_frame_placement(e->m, e->d, e->frame[f], &F);
         contact_point(e, f, &F, point[f]);
-        e->tilt[f] = acos(F.R[8] > 1 ? 1 : F.R[8] < -1 ? -1 : F.R[8]);
+        tilt[f] = acos(F.R[8] > 1 ? 1 : F.R[8] < -1 ? -1 : F.R[8]);
         for (int a = 0; a < 3; a++)
             rel[f][a] = F.p[a] + F.R[3 * a] * point[f][0] + F.R[3 * a + 1] * point[f][1] +
                         F.R[3 * a + 2] * point[f][2];
@@ -110,8 +110,9 @@ static void relative_feet(xn_base_estimator *e, const xn_real *q, xn_real rel[][
 }
 
 void xn_base_estimator_reset(xn_base_estimator *e, const xn_real *q, const xn_real position[3]) {
-    xn_real rel[XN_ESTIMATOR_MAX_FEET][3], pt[XN_ESTIMATOR_MAX_FEET][3];
-    relative_feet(e, q, rel, pt);
+    xn_real rel[XN_ESTIMATOR_MAX_FEET][3], pt[XN_ESTIMATOR_MAX_FEET][3],
+        tilt[XN_ESTIMATOR_MAX_FEET];
+    relative_feet(e, q, rel, pt, tilt);
     for (int f = 0; f < e->nfeet; f++) {
         for (int a = 0; a < 3; a++) e->anchor[f][a] = position[a] + rel[f][a];
         memcpy(e->contact[f], pt[f], sizeof e->contact[f]);
@@ -123,11 +124,12 @@ void xn_base_estimator_update(xn_base_estimator *e, xn_real *q, xn_real *v, cons
                               const unsigned char *stance) {
     const xn_model *m = e->m;
     int nv = m->nv;
-    xn_real rel[XN_ESTIMATOR_MAX_FEET][3], pt[XN_ESTIMATOR_MAX_FEET][3];
+    xn_real rel[XN_ESTIMATOR_MAX_FEET][3], pt[XN_ESTIMATOR_MAX_FEET][3],
+        tilt[XN_ESTIMATOR_MAX_FEET];
     xn_real pos[3] = {0, 0, 0}, vel[3] = {0, 0, 0}, R[9];
     memcpy(v + 3, gyro, 3 * sizeof(xn_real));
     xn_quat_to_rot(q + 3, R);
-    relative_feet(e, q, rel, pt);
+    relative_feet(e, q, rel, pt, tilt);
     int n = 0;
     xn_real each[XN_ESTIMATOR_MAX_FEET][3], wsum = 0;
     for (int f = 0; f < e->nfeet; f++) {
@@ -142,7 +144,7 @@ void xn_base_estimator_update(xn_base_estimator *e, xn_real *q, xn_real *v, cons
         if (!on) continue;
         /* a foot that tilts is rolling or being lifted: what it says of the base is the less
          * sure, so the flat feet outweigh it */
-        xn_real tr = e->tilt[f] / XN_TILT_WEIGHT, w = 1 / (1 + tr * tr);
+        xn_real tr = tilt[f] / XN_TILT_WEIGHT, w = 1 / (1 + tr * tr);
         wsum += w;
         for (int a = 0; a < 3; a++) {
             each[n][a] = e->anchor[f][a] - rel[f][a];

@@ -254,12 +254,15 @@ void xn_ctl_humanoid_step(xn_controller *c) {
         }
         if (c->bstat.phase == XN_BALANCE_STEP_LEFT || c->bstat.phase == XN_BALANCE_STEP_RIGHT) {
             const char *foot = c->bstat.phase == XN_BALANCE_STEP_LEFT ? "left" : "right";
-            if (!c->hum_stepping && c->bstat.set_down > c->hum_set_down)
-                xn_ctl_event(c, XN_EV_BALANCE_SET_DOWN, -1, c->bstat.set_down,
-                             "balance: the %s foot lost the ground; set back down in place", foot);
-            else if (!c->hum_stepping)
-                xn_ctl_event(c, XN_EV_BALANCE_STEP, -1, c->bstat.steps + 1,
-                             "balance: a recovery step with the %s foot", foot);
+            if (!c->hum_stepping) { /* a swing starts: a foot set back down, or a step */
+                if (c->bstat.set_down > c->hum_set_down)
+                    xn_ctl_event(c, XN_EV_BALANCE_SET_DOWN, -1, c->bstat.set_down,
+                                 "balance: the %s foot lost the ground; set back down in place",
+                                 foot);
+                else
+                    xn_ctl_event(c, XN_EV_BALANCE_STEP, -1, c->bstat.steps + 1,
+                                 "balance: a recovery step with the %s foot", foot);
+            }
             c->hum_set_down = c->bstat.set_down;
             c->hum_stepping = 1;
         } else {

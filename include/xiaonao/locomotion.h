@@ -94,6 +94,10 @@ xn_status xn_deploy_locate(const char *path, const char *dir, char *deploy, char
  * and run by the controller. The hook owns what it loads; free it after the controller. */
 xn_policy_hook *xn_locomotion_hook_create(void);
 void xn_locomotion_hook_free(xn_policy_hook *h);
+/** Replace the supervisor's time budget (s per policy evaluation, wall clock) of every policy
+ * loaded from now on; 0 keeps each description's own. For simulations that do not run in real
+ * time, such as instrumented builds, where a wall-clock overrun says nothing about the robot. */
+void xn_locomotion_hook_set_budget(xn_policy_hook *h, xn_real budget_s);
 /** The hook's active locomotion (NULL before a `policy load` ran), for reports. */
 xn_locomotion *xn_locomotion_hook_active(xn_policy_hook *h);
 /** The active locomotion's command (3: vx, vy, yaw rate). */

@@ -13,6 +13,7 @@
 typedef struct {
     xn_policy_hook hook; /* first: the hook's self is this struct */
     int n, active;
+    xn_real budget_s; /* > 0: replaces each description's budget_s */
     struct {
         xn_deploy d;
         xn_policy *p;
@@ -91,7 +92,9 @@ static int prepare(void *self, const char *path, const char *dir, xn_hal *hal, x
     char deploy[1024], onnx[1024];
     if (xn_deploy_locate(path, dir, deploy, onnx, sizeof deploy, err)) return -1;
     int k = h->n;
-    if (xn_deploy_load(deploy, &h->item[k].d, err) || xn_policy_load(onnx, &h->item[k].p, err) ||
+    if (xn_deploy_load(deploy, &h->item[k].d, err)) return -1;
+    if (h->budget_s > 0) h->item[k].d.budget_s = h->budget_s;
+    if (xn_policy_load(onnx, &h->item[k].p, err) ||
         xn_locomotion_create(&h->item[k].d, h->item[k].p, hal, &h->item[k].l, err)) {
         xn_policy_free(h->item[k].p);
         h->item[k].p = NULL;
@@ -144,6 +147,11 @@ void xn_locomotion_hook_free(xn_policy_hook *hook) {
         xn_policy_free(h->item[k].p);
     }
     free(h);
+}
+
+void xn_locomotion_hook_set_budget(xn_policy_hook *hook, xn_real budget_s) {
+    hook_state *h = hook->self;
+    h->budget_s = budget_s > 0 ? budget_s : 0;
 }
 
 xn_locomotion *xn_locomotion_hook_active(xn_policy_hook *hook) {

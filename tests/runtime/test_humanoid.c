@@ -1,5 +1,6 @@
 /* The G1 balancing under the runtime (program commands balance load, stand, push, posture,
- * hand), and its faults: a push caught by a recovery step; an IMU that reads NaN or stops
+ * hand), and its faults: a push caught by a recovery step; a foot pulled off the ground set
+ * back down in place; an IMU that reads NaN or stops
  * updating puts the joints into damping; a foot sliding on a floor made slippery is noticed and
  * the friction counted on lowered; programs that cannot run are refused before anything moves.
  * Every commanded torque stays finite and within its limit. SPDX-License-Identifier: Apache-2.0 */
@@ -121,6 +122,7 @@ int main(void) {
     hum.balance.wbc.hand_frame[1] = xn_model_frame_id(m, "right_palm");
     snprintf(hum.imu, sizeof hum.imu, "imu_in_pelvis");
     outcome o;
+    const xn_event *e;
     /* a push caught by a step, then a hand target and the start posture again */
     const char *push = "balance load " DESC "\nstand for 0.5\npush pelvis 160 0 0 for 0.1\n"
                        "stand for 2.5\nhand right 0.3 -0.2 0.15\nstand for 1\nhand right off\n"
@@ -132,10 +134,25 @@ int main(void) {
     XT_CHECK(o.min_height > 0.6 && o.steps >= 1, "upright throughout (pelvis %.3f m), %d steps",
              o.min_height, o.steps);
     XT_CHECK(o.torque_bad == 0, "every torque finite and within its limit (%d not)", o.torque_bad);
+    /* a foot pulled off the ground (a simulated upward push on it): set back down in place,
+     * which is not a step */
+    const char *lift =
+        "balance load " DESC "\nstand for 1\npush left_ankle_roll_link 0 0 300 for 0.05\n"
+        "stand for 2\n";
+    XT_CHECK(run(m, lift, FAULT_NONE, INFINITY, &o) == 0, "runs");
+    e = rt_find(&o.ev, XN_EV_BALANCE_SET_DOWN);
+    XT_CHECK(e && strstr(e->text, "left foot") && rt_find(&o.ev, XN_EV_PROGRAM_END) &&
+                 !rt_find(&o.ev, XN_EV_BALANCE_STEP) && !rt_find(&o.ev, XN_EV_BALANCE_DAMP),
+             "a foot pulled up: set back down, no step, the program completes (%s)",
+             e ? e->text : "no set-down event");
+    XT_CHECK(o.min_height > 0.6 && o.torque_bad == 0,
+             "a foot pulled up: upright (pelvis %.3f m), torques within limits (%d not)",
+             o.min_height, o.torque_bad);
+    if (e) printf("a foot pulled up: \"%s\" at %.3f s\n", e->text, e->time_ns * 1e-9);
     /* the IMU reads NaN: damping, no NaN torque */
     const char *stand = "balance load " DESC "\nstand for 3\n";
     run(m, stand, FAULT_IMU_NAN, 1.0, &o);
-    const xn_event *e = rt_find(&o.ev, XN_EV_BALANCE_DAMP);
+    e = rt_find(&o.ev, XN_EV_BALANCE_DAMP);
     XT_CHECK(e && strstr(e->text, "NaN") && fabs(e->time_ns * 1e-9 - 1.0) < 0.01,
              "IMU NaN at 1 s: damping at once (%s)", e ? e->text : "no event");
     XT_CHECK(o.torque_bad == 0, "IMU NaN: every torque finite (%d not)", o.torque_bad);

@@ -1,9 +1,9 @@
 /* The G1 balancing under the runtime (program commands balance load, stand, push, posture,
- * hand), and its faults: a push caught by a recovery step; a foot pulled off the ground set
- * back down in place; an IMU that reads NaN or stops
- * updating puts the joints into damping; a foot sliding on a floor made slippery is noticed and
- * the friction counted on lowered; programs that cannot run are refused before anything moves.
- * Every commanded torque stays finite and within its limit. SPDX-License-Identifier: Apache-2.0 */
+ * hand), and its faults: a push caught by a recovery step; a foot pulled off the ground set back
+ * down in place; an IMU that reads NaN or stops updating puts the joints into damping; a foot
+ * sliding on a floor made slippery is noticed and the friction counted on lowered; programs that
+ * cannot run are refused before anything moves. Every commanded torque stays finite and within
+ * its limit. SPDX-License-Identifier: Apache-2.0 */
 #include <math.h>
 #include <string.h>
 

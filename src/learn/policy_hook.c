@@ -150,6 +150,7 @@ void xn_locomotion_hook_free(xn_policy_hook *hook) {
 }
 
 void xn_locomotion_hook_set_budget(xn_policy_hook *hook, xn_real budget_s) {
+    if (!hook) return;
     hook_state *h = hook->self;
     h->budget_s = budget_s > 0 ? budget_s : 0;
 }

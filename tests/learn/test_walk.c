@@ -183,6 +183,31 @@ static void program(void) {
     xn_program_free(p);
     xn_hal_close(hal);
     xn_model_free(m);
+    /* the override reaches the loaded policy: a budget no evaluation can meet stops the walk */
+    xn_policy_hook *strict = xn_locomotion_hook_create();
+    xn_locomotion_hook_set_budget(strict, 1e-9);
+    cfg.policy_hook = strict;
+    const char *brief = "policy load " XN_POLICIES_DIR "/unitree_g1_walk\nwalk 0.5 0 0 for 1\n";
+    int stopped = 0;
+    m = NULL, hal = NULL, p = NULL, c = NULL;
+    if (xn_load_model(G1_SCENE, NULL, &m, &err) == XN_OK &&
+        xn_mujoco_open(G1_SCENE, &mo, &hal, &err) == XN_OK &&
+        xn_program_parse(brief, strlen(brief), "brief.xnp", &p, &err) == XN_OK &&
+        xn_controller_create(m, hal, p, &cfg, &c, &err) == XN_OK) {
+        lc.max_time_s = 2;
+        xn_loop_run(c, hal, &lc, &rep);
+        xn_event ev;
+        while (xn_controller_next_event(c, &ev))
+            if (ev.code == XN_EV_POLICY_STOP && strstr(ev.text, "over its budget")) stopped = 1;
+        xn_controller_free(c);
+    }
+    XT_CHECK(stopped, "a budget of 1 ns set on the hook stops the program's walk: %s",
+             stopped ? "stopped" : err.message);
+    xn_program_free(p);
+    xn_hal_close(hal);
+    xn_model_free(m);
+    cfg.policy_hook = hook;
+    xn_locomotion_hook_free(strict);
     /* walk without a policy, and a policy folder that is not there: refused at creation */
     const char *bad[2] = {"walk 0.5 0 0\n", "policy load /nowhere\n"};
     const char *words[2] = {"put 'policy load ...' before", "no such folder"};

@@ -139,6 +139,35 @@ static void supervisor(void) {
     XT_CHECK(xn_deploy_load("/nonexistent.json", &bad, &err) == XN_ERR_IO, "missing file");
 }
 
+/* A program on the G1 in MuJoCo (2 ms period) under a controller with cfg. */
+typedef struct {
+    xn_model *m;
+    xn_hal *hal;
+    xn_program *p;
+    xn_controller *c;
+} walk_rig;
+
+/* The first failure's status (err says why), or XN_OK. Close the rig either way. */
+static xn_status rig_open(walk_rig *r, const char *text, const xn_controller_config *cfg,
+                          xn_error *err) {
+    memset(r, 0, sizeof *r);
+    xn_mujoco_options mo;
+    memset(&mo, 0, sizeof mo);
+    mo.period_ns = 2000000;
+    xn_status st = xn_load_model(G1_SCENE, NULL, &r->m, err);
+    if (st == XN_OK) st = xn_mujoco_open(G1_SCENE, &mo, &r->hal, err);
+    if (st == XN_OK) st = xn_program_parse(text, strlen(text), "walk.xnp", &r->p, err);
+    if (st == XN_OK) st = xn_controller_create(r->m, r->hal, r->p, cfg, &r->c, err);
+    return st;
+}
+
+static void rig_close(walk_rig *r) {
+    xn_controller_free(r->c);
+    xn_program_free(r->p);
+    xn_hal_close(r->hal);
+    xn_model_free(r->m);
+}
+
 /* The same through a robot program and the controller: `policy load`, `walk`, `stand`. */
 static void program(void) {
     const char *text = "policy load " XN_POLICIES_DIR "/unitree_g1_walk\n"
@@ -146,81 +175,59 @@ static void program(void) {
                        "walk 0.5 0 0 for 10\n"
                        "stand for 2\n";
     xn_error err;
-    xn_model *m = NULL;
-    xn_hal *hal = NULL;
-    xn_program *p = NULL;
-    xn_controller *c = NULL;
+    walk_rig r;
     xn_policy_hook *hook = xn_locomotion_hook_create();
     /* as in the walks above: simulated time is checked, the wall-clock budget is not (a sanitizer
      * build on a busy machine took 14 ms for one evaluation) */
     xn_locomotion_hook_set_budget(hook, 1);
-    xn_mujoco_options mo;
-    memset(&mo, 0, sizeof mo);
-    mo.period_ns = 2000000;
     xn_controller_config cfg;
     xn_controller_config_init(&cfg);
     cfg.policy_hook = hook;
-    if (xn_load_model(G1_SCENE, NULL, &m, &err) || xn_mujoco_open(G1_SCENE, &mo, &hal, &err) ||
-        xn_program_parse(text, strlen(text), "walk.xnp", &p, &err) ||
-        xn_controller_create(m, hal, p, &cfg, &c, &err)) {
+    if (rig_open(&r, text, &cfg, &err)) {
         XT_CHECK(0, "program set-up: %s", err.message);
+        rig_close(&r);
+        xn_locomotion_hook_free(hook);
         return;
     }
-    mjData *md = xn_mujoco_data(hal);
+    mjData *md = xn_mujoco_data(r.hal);
     double x0 = md->qpos[0];
     xn_loop_config lc;
     xn_loop_config_init(&lc);
     lc.max_time_s = 20;
     xn_loop_report rep;
-    xn_loop_run(c, hal, &lc, &rep);
+    xn_loop_run(r.c, r.hal, &lc, &rep);
     double dx = md->qpos[0] - x0;
-    XT_CHECK(xn_controller_state(c) == XN_CTL_DONE && md->qpos[2] > 0.6 && dx > 3.5 && dx < 6,
+    XT_CHECK(xn_controller_state(r.c) == XN_CTL_DONE && md->qpos[2] > 0.6 && dx > 3.5 && dx < 6,
              "the program walked the G1 %.2f m forward (10 s at 0.5 m/s), pelvis at %.2f m", dx,
              md->qpos[2]);
     printf("program: policy load, walk 0.5 0 0 for 10: %.2f m forward, pelvis at %.2f m\n", dx,
            md->qpos[2]);
-    xn_controller_free(c);
-    xn_program_free(p);
-    xn_hal_close(hal);
-    xn_model_free(m);
+    rig_close(&r);
     /* the override reaches the loaded policy: a budget no evaluation can meet stops the walk */
     xn_policy_hook *strict = xn_locomotion_hook_create();
     xn_locomotion_hook_set_budget(strict, 1e-9);
     cfg.policy_hook = strict;
     const char *brief = "policy load " XN_POLICIES_DIR "/unitree_g1_walk\nwalk 0.5 0 0 for 1\n";
     int stopped = 0;
-    m = NULL, hal = NULL, p = NULL, c = NULL;
-    if (xn_load_model(G1_SCENE, NULL, &m, &err) == XN_OK &&
-        xn_mujoco_open(G1_SCENE, &mo, &hal, &err) == XN_OK &&
-        xn_program_parse(brief, strlen(brief), "brief.xnp", &p, &err) == XN_OK &&
-        xn_controller_create(m, hal, p, &cfg, &c, &err) == XN_OK) {
+    if (rig_open(&r, brief, &cfg, &err) == XN_OK) {
         lc.max_time_s = 2;
-        xn_loop_run(c, hal, &lc, &rep);
+        xn_loop_run(r.c, r.hal, &lc, &rep);
         xn_event ev;
-        while (xn_controller_next_event(c, &ev))
+        while (xn_controller_next_event(r.c, &ev))
             if (ev.code == XN_EV_POLICY_STOP && strstr(ev.text, "over its budget")) stopped = 1;
-        xn_controller_free(c);
     }
     XT_CHECK(stopped, "a budget of 1 ns set on the hook stops the program's walk: %s",
              stopped ? "stopped" : err.message);
-    xn_program_free(p);
-    xn_hal_close(hal);
-    xn_model_free(m);
+    rig_close(&r);
     cfg.policy_hook = hook;
     xn_locomotion_hook_free(strict);
     /* walk without a policy, and a policy folder that is not there: refused at creation */
     const char *bad[2] = {"walk 0.5 0 0\n", "policy load /nowhere\n"};
     const char *words[2] = {"put 'policy load ...' before", "no such folder"};
     for (int k = 0; k < 2; k++) {
-        xn_load_model(G1_SCENE, NULL, &m, &err);
-        xn_mujoco_open(G1_SCENE, &mo, &hal, &err);
-        xn_program_parse(bad[k], strlen(bad[k]), "bad.xnp", &p, &err);
-        xn_status st = xn_controller_create(m, hal, p, &cfg, &c, &err);
+        xn_status st = rig_open(&r, bad[k], &cfg, &err);
         XT_CHECK(st != XN_OK && strstr(err.message, words[k]), "refused: %s", err.message);
-        if (st == XN_OK) xn_controller_free(c);
-        xn_program_free(p);
-        xn_hal_close(hal);
-        xn_model_free(m);
+        rig_close(&r);
     }
     xn_locomotion_hook_free(hook);
 }

@@ -358,13 +358,12 @@ xn_status xn_balance_update(xn_balance *b, const xn_real *q, const xn_real *v, x
      * the estimate's noise (a centimetre of it would throw the centre of pressure from the toe
      * to the heel) */
     xn_real hc = cos(b->yaw), hs = sin(b->yaw), err[2] = {xi[0] - ref[0], xi[1] - ref[1]};
-    xn_real eh[2] = {hc * err[0] + hs * err[1], -hs * err[0] + hc * err[1]}, kh[2];
+    xn_real eh[2] = {hc * err[0] + hs * err[1], -hs * err[0] + hc * err[1]};
     for (int a = 0; a < 2; a++) {
-        xn_real ea = fabs(eh[a]);
-        kh[a] = c->dcm_gain;
+        xn_real ea = fabs(eh[a]), k = c->dcm_gain;
         if (ea < c->dcm_gain_span)
-            kh[a] = c->dcm_gain_near + (c->dcm_gain - c->dcm_gain_near) * ea / c->dcm_gain_span;
-        eh[a] *= kh[a] / omega;
+            k = c->dcm_gain_near + (c->dcm_gain - c->dcm_gain_near) * ea / c->dcm_gain_span;
+        eh[a] *= k / omega;
     }
     p_des[0] = xi[0] + hc * eh[0] - hs * eh[1];
     p_des[1] = xi[1] + hs * eh[0] + hc * eh[1];

@@ -40,8 +40,12 @@ typedef struct {
     xn_real step_trigger;         /**< m beyond the reach of ankle and hip (0.01) */
     xn_real step_duration;        /**< s (0.2) */
     xn_real step_height;          /**< m (0.06) */
-    xn_real step_length_max;      /**< m, horizontal, from the stance foot (0.5) */
+    xn_real step_length_max;      /**< m, fore and aft of the stance foot in its heading frame
+                                       (0.5): the reach ellipse's first semi-axis */
     xn_real step_width_min;       /**< m between the feet's centres, sideways (0.15) */
+    xn_real step_side_max;        /**< m, sideways of the stance foot: the reach ellipse's
+                                       second semi-axis; a foothold lies inside the ellipse and
+                                       no nearer than step_width_min sideways (0.55) */
     xn_real touchdown_height;     /**< m (0.01) */
     xn_real min_double_support;   /**< s between two steps (0.1) */
     xn_real damping;              /**< N m s/rad of the damping fallback (5) */
@@ -104,7 +108,9 @@ typedef struct xn_balance xn_balance;
 
 /** A balance controller for model m (its first joint free), configuration copied. NULL when out
  * of memory or the configuration is not a biped's (two contacts), or hip_relax lies outside
- * (0, 1] or hip_relax_time is not positive. */
+ * (0, 1], hip_relax_time is not positive, dcm_gain_span, dcm_gain_near or stance_lift is
+ * negative or NaN, stand_lower lies outside [0, 0.5), step_length_max is not positive or
+ * step_side_max is less than step_width_min. */
 xn_balance *xn_balance_create(const xn_model *m, const xn_balance_config *cfg);
 void xn_balance_free(xn_balance *b);
 

@@ -81,8 +81,13 @@ int main(void) {
     rejected &= xn_balance_create(s.m, &bad) == NULL;
     bad.dcm_gain_span = 0, bad.stand_lower = 0.6;
     rejected &= xn_balance_create(s.m, &bad) == NULL;
-    XT_CHECK(rejected, "a NaN hip_relax, a zero hip_relax_time, a negative stance_lift or a NaN "
-                       "dcm_gain_span is refused");
+    bad.stand_lower = 0, bad.step_length_max = 0;
+    rejected &= xn_balance_create(s.m, &bad) == NULL;
+    bad.step_length_max = 0.5, bad.step_side_max = 0.1; /* under step_width_min 0.15 */
+    rejected &= xn_balance_create(s.m, &bad) == NULL;
+    XT_CHECK(rejected, "a NaN hip_relax, a zero hip_relax_time, a negative stance_lift, a NaN "
+                       "dcm_gain_span, a stand_lower of 0.6 m, a zero step_length_max or a "
+                       "step_side_max under step_width_min is refused");
     xn_model_free(s.m);
     return xt_done("test_balance");
 }

@@ -2,9 +2,10 @@
  * only): it stands; a 16 N s push forward topples joint PD but not balance without steps (ankle
  * and hip strategies, xn_balance_config_no_step), and 20 N s sideways neither; at 32 N s sideways
  * a foot that the ground lost must be set back down; 26 N s forward is
- * more than the feet and the upper body can take (bench/bench_push: about 19), and a recovery
- * step catches it; so are pushes backward and sideways; the base estimator stays within a few
- * centimetres of the truth throughout. SPDX-License-Identifier: Apache-2.0 */
+ * more than the feet and the upper body can take (bench/bench_push: 22), and a recovery
+ * step catches it; so are pushes backward and sideways (25 N s sideways only with the step's
+ * lateral reach); the base estimator stays within a few centimetres of the truth throughout.
+ * SPDX-License-Identifier: Apache-2.0 */
 #include <math.h>
 #include <stdlib.h>
 
@@ -48,6 +49,19 @@ int main(void) {
            "%.3f m/s\n",
            s.est_pos * 1e3, s.est_vel);
     XT_CHECK(s.est_pos < 0.05, "estimated base position within 5 cm (%.3f m)", s.est_pos);
+
+    s.est_pos = 0;
+    /* the outward reach of a step (step_side_max 0.55 m): with 0.5 m, as fore and aft, the first
+     * step lands short and the robot shuffles sideways until it falls */
+    XT_CHECK(g1_push_survives(&s, STEPPING, side, 25) && s.steps >= 1,
+             "25 N s sideways: caught (%d steps)", s.steps);
+    s.cfg.step_side_max = 0.5;
+    XT_CHECK(!g1_push_survives(&s, STEPPING, side, 25), "but not with a 0.5 m reach (%d steps)",
+             s.steps);
+    s.cfg.step_side_max = 0.55;
+    /* five steps sideways: the leg odometry drifts at each touchdown's impact */
+    XT_CHECK(s.est_pos < 0.1, "estimated base position within 10 cm through them (%.3f m)",
+             s.est_pos);
 
     /* the fallback: tau = -D v within each joint's effort limit, the base unactuated, and a NaN
      * velocity (the failed sensor that brought it on) brakes nothing; exact */

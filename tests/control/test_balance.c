@@ -59,7 +59,7 @@ int main(void) {
     XT_CHECK(!g1_push_survives(&s, STEPPING, side, 25), "but not with a 0.5 m reach (%d steps)",
              s.steps);
     s.cfg.step_side_max = 0.55;
-    /* five steps sideways: the leg odometry drifts at each touchdown's impact */
+    /* several steps sideways: the leg odometry drifts at each touchdown's impact */
     XT_CHECK(s.est_pos < 0.1, "estimated base position within 10 cm through them (%.3f m)",
              s.est_pos);
 

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "control/support.h"
+#include "math/spatial_inline.h"
 #include "xiaonao/dynamics.h"
 #include "xiaonao/spatial.h"
 
@@ -134,12 +135,6 @@ static void feet(const xn_balance *b, xn_se3 F[2]) {
         xn_dyn_frame_placement(b->m, b->d, b->cfg.wbc.contact[f].frame, &F[f]);
 }
 
-/* a sole corner c (the sole frame's axes) in the world, for the sole frame at F */
-static void corner_world(const xn_se3 *F, const xn_real c[3], xn_real out[3]) {
-    for (int a = 0; a < 3; a++)
-        out[a] = F->p[a] + F->R[3 * a] * c[0] + F->R[3 * a + 1] * c[1] + F->R[3 * a + 2] * c[2];
-}
-
 /* The support polygon of the feet standing in stance (left, right): their corners' convex hull in
  * the ground plane (*nhull corners), and that hull shrunk by the CoP margin, which is returned
  * (its corner count) for clamping the centre of pressure into. */
@@ -151,7 +146,7 @@ static int support_polygon(const xn_balance *b, const xn_se3 F[2], const unsigne
         if (!stance[f]) continue;
         for (int k = 0; k < 4; k++) {
             xn_real w[3];
-            corner_world(&F[f], b->cfg.wbc.contact[f].corner[k], w);
+            xn_se3_apply(&F[f], b->cfg.wbc.contact[f].corner[k], w);
             pts[n][0] = w[0], pts[n][1] = w[1];
             n++;
         }
@@ -167,7 +162,7 @@ static int lost_foot(const xn_balance *b, const xn_se3 F[2]) {
         xn_real low = INFINITY;
         for (int k = 0; k < 4; k++) {
             xn_real w[3];
-            corner_world(&F[f], b->cfg.wbc.contact[f].corner[k], w);
+            xn_se3_apply(&F[f], b->cfg.wbc.contact[f].corner[k], w);
             if (w[2] < low) low = w[2];
         }
         if (b->stance[f] && low - b->ground > b->cfg.stance_lift) return f;

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "math/spatial_inline.h"
 #include "xiaonao/dynamics.h"
 #include "xiaonao/spatial.h"
 
@@ -103,9 +104,7 @@ static void relative_feet(xn_base_estimator *e, const xn_real *q, xn_real rel[][
         xn_dyn_frame_placement(e->m, e->d, e->frame[f], &F);
         contact_point(e, f, &F, point[f]);
         tilt[f] = acos(F.R[8] > 1 ? 1 : F.R[8] < -1 ? -1 : F.R[8]);
-        for (int a = 0; a < 3; a++)
-            rel[f][a] = F.p[a] + F.R[3 * a] * point[f][0] + F.R[3 * a + 1] * point[f][1] +
-                        F.R[3 * a + 2] * point[f][2];
+        xn_se3_apply(&F, point[f], rel[f]);
     }
 }
 

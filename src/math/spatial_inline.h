@@ -42,6 +42,13 @@ static inline void xn_m3_tmulv(const xn_real R[9], const xn_real x[3], xn_real o
     out[2] = c;
 }
 
+/* out = R x + p: the point x of frame B in frame A, for X placing B in A (out must not alias x);
+ * the sum in the order p + R0 x0 + R1 x1 + R2 x2 of the loops it replaced */
+static inline void xn_se3_apply(const xn_se3 *X, const xn_real x[3], xn_real out[3]) {
+    for (int a = 0; a < 3; a++)
+        out[a] = X->p[a] + X->R[3 * a] * x[0] + X->R[3 * a + 1] * x[1] + X->R[3 * a + 2] * x[2];
+}
+
 /* out = A B (out must not alias A or B) */
 static inline void xn_m3_mul(const xn_real A[9], const xn_real B[9], xn_real out[9]) {
     for (int i = 0; i < 3; i++) {

@@ -9,7 +9,8 @@
  *   inequalities  linearized friction cones (pyramids) with a minimum normal force per corner;
  *                 the torque limits of every actuated joint
  *   bounds        each joint's acceleration, so that within a short horizon it neither passes
- *                 its position limits nor its velocity limit
+ *                 its position limits nor its velocity limit (and, for the joints given a
+ *                 braking deceleration, approaches a limit no faster than it could stop)
  * Where the constraints cannot all hold (a fall the joint limits cannot stop), the joint-limit
  * bounds are dropped first, then the torque limits (xn_wbc_result.relaxed says so); the contacts
  * and the equations of motion always hold.
@@ -64,8 +65,18 @@ typedef struct {
     xn_real swing_kp, swing_kd, swing_weight; /**< a swing foot's pose (400, 40, 100) */
     int hand_frame[2];                        /**< hand frames (-1: none) */
     xn_real hand_kp, hand_kd, hand_weight;    /**< a hand's position (100, 20, 10) */
-    xn_real limit_horizon; /**< s: joint accelerations keep the position limits this far ahead
-                                and the velocity limits within it (default 0.05; 0: no bounds) */
+    xn_real limit_horizon;      /**< s: joint accelerations keep the position limits this far ahead
+                                     and the velocity limits within it (default 0.05; 0: no bounds) */
+    const xn_real *brake_accel; /**< nv (rad/s^2 of each 1-DoF joint, the base's six ignored;
+                                     copied at create; NULL, the default, or 0: none): a joint
+                                     with an entry a > 0 also moves toward a position limit no
+                                     faster than it could stop from at a, |v| <= sqrt(2 a d) at a
+                                     distance d, regained within brake_time. The limit horizon
+                                     alone lets a fast joint reach its limit at speed: a knee
+                                     that straightens at 10 rad/s stops at its limit with a jolt
+                                     that throws the body. Part of the joint-limit bounds, so
+                                     dropped with them when infeasible. */
+    xn_real brake_time;         /**< s (default 0.01) */
 } xn_wbc_config;
 
 /** Defaults: no contacts, the gains and weights above. */
@@ -74,7 +85,8 @@ void xn_wbc_config_init(xn_wbc_config *c);
 typedef struct xn_wbc xn_wbc;
 
 /** A controller for model m (its first joint free) with the contacts and gains of cfg (copied).
- * NULL when out of memory or the model has no floating base. */
+ * NULL when out of memory, the model has no floating base, a contact, torso or hand frame is not
+ * one of m's, a brake_accel entry is negative or not finite, or brake_time is not positive. */
 xn_wbc *xn_wbc_create(const xn_model *m, const xn_wbc_config *cfg);
 void xn_wbc_free(xn_wbc *w);
 

@@ -19,6 +19,7 @@ struct xn_wbc {
     xn_real *M, *h, *Ag, *Jcom, *Jbase, *Jtorso, *Jhand, *Jfoot,
         *Jp; /* Jfoot: 6 x nv per contact; Jp: 3 x nv per corner; Jhand: 6 x nv per hand */
     xn_real *qtmp, *vtmp, *tau_max;
+    xn_real *brake; /* nv: each joint's braking deceleration (0: none) */
     xn_real drift_foot[XN_WBC_MAX_CONTACTS][6], vfoot[XN_WBC_MAX_CONTACTS][6];
     xn_se3 foot[XN_WBC_MAX_CONTACTS];
 };
@@ -51,6 +52,7 @@ void xn_wbc_config_init(xn_wbc_config *c) {
     c->hand_kd = 20;
     c->hand_weight = 10;
     c->limit_horizon = 0.05;
+    c->brake_time = 0.01;
 }
 
 #define ALLOC(p, count) ((p) = calloc((size_t)(count) + 1, sizeof *(p)))
@@ -58,8 +60,11 @@ void xn_wbc_config_init(xn_wbc_config *c) {
 xn_wbc *xn_wbc_create(const xn_model *m, const xn_wbc_config *cfg) {
     if (m->nbody < 2 || m->body_nv[1] != 6 || cfg->ncontact < 0 ||
         cfg->ncontact > XN_WBC_MAX_CONTACTS || cfg->torso_frame >= m->nframe ||
-        cfg->hand_frame[0] >= m->nframe || cfg->hand_frame[1] >= m->nframe)
+        cfg->hand_frame[0] >= m->nframe || cfg->hand_frame[1] >= m->nframe ||
+        !(cfg->brake_time > 0))
         return NULL;
+    for (int k = 0; cfg->brake_accel && k < m->nv; k++)
+        if (!(cfg->brake_accel[k] >= 0 && isfinite(cfg->brake_accel[k]))) return NULL;
     for (int f = 0; f < cfg->ncontact; f++)
         if (cfg->contact[f].frame < 0 || cfg->contact[f].frame >= m->nframe) return NULL;
     xn_wbc *w = calloc(1, sizeof *w);
@@ -95,15 +100,18 @@ xn_wbc *xn_wbc_create(const xn_model *m, const xn_wbc_config *cfg) {
     ALLOC(w->qtmp, m->nq);
     ALLOC(w->vtmp, nv);
     ALLOC(w->tau_max, nv);
+    ALLOC(w->brake, nv);
     if (!w->d || !w->qp || !w->H || !w->g || !w->Aeq || !w->beq || !w->Ain || !w->bin || !w->lo ||
         !w->hi || !w->x || !w->M || !w->h || !w->Ag || !w->Jcom || !w->Jbase || !w->Jtorso ||
-        !w->Jhand || !w->Jfoot || !w->Jp || !w->qtmp || !w->vtmp || !w->tau_max) {
+        !w->Jhand || !w->Jfoot || !w->Jp || !w->qtmp || !w->vtmp || !w->tau_max || !w->brake) {
         xn_wbc_free(w);
         return NULL;
     }
     for (int k = 0; k < nv; k++)
         w->tau_max[k] = cfg->torque_max ? cfg->torque_max[k] : m->dof_effort[k];
     w->cfg.torque_max = NULL; /* copied */
+    for (int k = 0; k < nv; k++) w->brake[k] = cfg->brake_accel ? cfg->brake_accel[k] : 0;
+    w->cfg.brake_accel = NULL;
     xn_qp_set_warm_start(w->qp, 1);
     /* the base's frame: the first frame on body 1 */
     w->base_frame = -1;
@@ -137,6 +145,7 @@ void xn_wbc_free(xn_wbc *w) {
     free(w->qtmp);
     free(w->vtmp);
     free(w->tau_max);
+    free(w->brake);
     free(w);
 }
 
@@ -226,16 +235,27 @@ static void orientation_task(xn_wbc *w, const xn_real *q, const xn_real *v, int 
 }
 
 /* Acceleration bounds that keep each 1-DoF joint inside its position limits over the horizon h
- * (stopping from v at constant deceleration) and inside its velocity limit after h. A joint
- * already outside keeps only the velocity bounds. */
+ * (stopping from v at constant deceleration) and inside its velocity limit after h. A joint with a
+ * braking deceleration a = brake[va] > 0 also keeps its speed toward each limit within
+ * sqrt(2 a d), d the distance left, regaining it within tb. A joint already outside keeps only
+ * the velocity bounds. */
 static void limit_bounds(const xn_model *m, const xn_real *q, const xn_real *v, xn_real h,
-                         xn_real *lo, xn_real *hi) {
+                         const xn_real *brake, xn_real tb, xn_real *lo, xn_real *hi) {
     for (int bd = 2; bd < m->nbody; bd++) {
         if (m->body_nq[bd] != 1 || m->body_nv[bd] != 1) continue;
         int qa = m->body_qadr[bd], va = m->body_vadr[bd];
         xn_real vmax = m->dof_vmax[va], up = INFINITY, dn = -INFINITY;
         if (isfinite(m->q_upper[qa])) up = 2 * (m->q_upper[qa] - q[qa] - v[va] * h) / (h * h);
         if (isfinite(m->q_lower[qa])) dn = 2 * (m->q_lower[qa] - q[qa] - v[va] * h) / (h * h);
+        xn_real a = brake[va];
+        if (a > 0 && isfinite(m->q_upper[qa]) && q[qa] < m->q_upper[qa]) {
+            xn_real b = (sqrt(2 * a * (m->q_upper[qa] - q[qa])) - v[va]) / tb;
+            if (b < up) up = b;
+        }
+        if (a > 0 && isfinite(m->q_lower[qa]) && q[qa] > m->q_lower[qa]) {
+            xn_real b = (-sqrt(2 * a * (q[qa] - m->q_lower[qa])) - v[va]) / tb;
+            if (b > dn) dn = b;
+        }
         xn_real vup = isfinite(vmax) ? (vmax - v[va]) / h : INFINITY,
                 vdn = isfinite(vmax) ? (-vmax - v[va]) / h : -INFINITY;
         if (dn > up) { /* outside a position limit: the velocity bounds alone */
@@ -440,7 +460,8 @@ xn_status xn_wbc_solve(xn_wbc *w, const xn_real *q, const xn_real *v, const xn_w
     int relaxed = c->limit_horizon > 0 ? 0 : 1; /* without bounds there are none to drop */
     for (; relaxed < 3; relaxed++) {
         for (int i = 0; i < nv; i++) w->lo[i] = -INFINITY, w->hi[i] = INFINITY;
-        if (relaxed == 0) limit_bounds(m, q, v, c->limit_horizon, w->lo, w->hi);
+        if (relaxed == 0)
+            limit_bounds(m, q, v, c->limit_horizon, w->brake, c->brake_time, w->lo, w->hi);
         xn_qp_problem pb = {
             n,     me,   relaxed < 2 ? mi : mi_contacts, w->H, w->g, w->Aeq, w->beq, w->Ain, w->bin,
             w->lo, w->hi};

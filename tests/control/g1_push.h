@@ -49,7 +49,12 @@ static inline int g1_push_survives(g1_push_setup *s, int ctl, const double dir[3
     for (int i = 0; i < hal->nimu; i++)
         if (strcmp(hal->imu_name[i], "imu_in_pelvis") == 0) imu = i;
     xn_balance_config cfg = s->cfg;
+    double brake[64]; /* the G1's nv is 35 */
     if (ctl != STEPPING) xn_balance_config_no_step(&cfg);
+    if (ctl != STEPPING && m->nv <= 64) {
+        g1_knee_brake(m, brake);
+        cfg.wbc.brake_accel = brake;
+    }
     xn_balance *b = ctl != PD_BASELINE ? xn_balance_create(m, &cfg) : NULL;
     xn_base_estimator *est = xn_base_estimator_create(m, 2, feet);
     for (int f = 0; f < 2; f++) xn_base_estimator_set_sole(est, f, s->cfg.wbc.contact[f].corner);

@@ -38,6 +38,21 @@ static inline void g1_balance_config(const xn_model *m, xn_balance_config *cfg) 
     cfg->wbc.torso_frame = xn_model_frame_id(m, "torso_link");
 }
 
+/* The knees' braking deceleration for the no-step tuning (rad/s^2, into brake, nv entries; the
+ * other joints 0). Crouched, the knees straighten under a trunk folded by the hip strategy; with
+ * the limit horizon alone they reached their straight limit at 10 rad/s and the jolt threw the
+ * capture point past the toes. 50 rad/s^2 keeps them to 12 rad/s a whole knee's range from the
+ * limit and brings them to rest at it. */
+#define G1_KNEE_BRAKE 50.0
+static inline void g1_knee_brake(const xn_model *m, xn_real *brake) {
+    for (int k = 0; k < m->nv; k++) brake[k] = 0;
+    const char *knees[2] = {"left_knee_joint", "right_knee_joint"};
+    for (int i = 0; i < 2; i++) {
+        int bd = xn_model_joint_body(m, knees[i]);
+        if (bd >= 0) brake[m->body_vadr[bd]] = G1_KNEE_BRAKE;
+    }
+}
+
 /* hal_q[j]: the robot joint of the model's DoF 6 + j (29 entries); 0 when all are mapped */
 static inline int g1_joint_map(const xn_model *m, const xn_hal *hal, int *hal_q) {
     for (int j = 0; j < 29; j++) hal_q[j] = -1;

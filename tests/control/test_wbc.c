@@ -155,6 +155,53 @@ int main(void) {
     XT_CHECK(st == XN_OK && res.relaxed == 2 && finite,
              "and with 1 N m limits: those dropped too (level %d), a finite solution", res.relaxed);
     xn_wbc_free(ww);
+    /* a braking deceleration: the left elbow moving at 9 rad/s toward its upper limit, 1.1 rad
+     * away, with the posture pulling it past the limit. The limit horizon alone lets it go on
+     * accelerating (it would pass nothing within 50 ms); braked at a = 20 rad/s^2 its speed may
+     * be at most sqrt(2 a d) = 6.6 rad/s there, to be regained within brake_time 10 ms, so
+     * qdd <= (6.6 - 9) / 0.01 = -237 rad/s^2 */
+    {
+        double brake[35] = {0}, pull[36], vb[35];
+        memcpy(pull, q, sizeof pull);
+        memcpy(vb, v, sizeof vb);
+        int eb = m->frame_body[xn_model_frame_id(m, "left_elbow_link")];
+        int eq = m->body_qadr[eb];
+        pull[eq] = m->q_upper[eq] + 2;
+        vb[elbow] = 9;
+        brake[elbow] = 20;
+        xn_wbc_targets tb = t;
+        tb.posture = pull;
+        xn_wbc_result r0, r1;
+        xn_status s0 = xn_wbc_solve(w, q, vb, &tb, NULL, tau, &r0);
+        double free_qdd = r0.qdd[elbow];
+        xn_wbc_config bc = cfg;
+        bc.brake_accel = brake;
+        xn_wbc *wb = xn_wbc_create(m, &bc);
+        xt_allocs = 0;
+        xt_counting = 1;
+        xn_status s1 = wb ? xn_wbc_solve(wb, q, vb, &tb, NULL, tau, &r1) : XN_ERR_NUMERIC;
+        xt_counting = 0;
+        double bound = (sqrt(2 * 20 * (m->q_upper[eq] - q[eq])) - 9) / 0.01;
+        XT_CHECK(s0 == XN_OK && s1 == XN_OK && r1.relaxed == 0 && free_qdd > 0 &&
+                     r1.qdd[elbow] <= bound + 1e-6 && xt_allocs == 0,
+                 "braked: the elbow accelerates at %.1f rad/s^2 toward its limit unbraked, at "
+                 "%.1f (bound %.1f) braked, the bounds kept, %ld allocations",
+                 free_qdd, s1 == XN_OK ? r1.qdd[elbow] : NAN, bound, xt_allocs);
+        xn_wbc_free(wb);
+        /* refused: a negative or non-finite deceleration, a brake time that is not positive */
+        brake[elbow] = -1;
+        xn_wbc *bad1 = xn_wbc_create(m, &bc);
+        brake[elbow] = NAN;
+        xn_wbc *bad2 = xn_wbc_create(m, &bc);
+        brake[elbow] = 20;
+        bc.brake_time = 0;
+        xn_wbc *bad3 = xn_wbc_create(m, &bc);
+        XT_CHECK(!bad1 && !bad2 && !bad3,
+                 "create refuses a braking deceleration of -1 or NaN and a brake time of 0");
+        xn_wbc_free(bad1);
+        xn_wbc_free(bad2);
+        xn_wbc_free(bad3);
+    }
     free(fext);
     xn_data_free(d);
     xn_wbc_free(w);

@@ -78,7 +78,10 @@ void xn_balance_config_init(xn_balance_config *c);
  * (falling to 2.5 1/s within dcm_gain_span 3 cm of the reference, per axis);
  * cmp_max 0.5 m, so the hip strategy takes all the rest; hip_relax 0.01, so the upper body is
  * free to pitch and roll for it; stand_lower 0.11 m, so it stands crouched, the knees away from
- * their straight limit (which stopped the hip strategy) and omega higher. */
+ * their straight limit (which stopped the hip strategy) and omega higher. It does not know the
+ * robot's joints: a robot whose knees can straighten into their limit under the folding trunk
+ * should brake them as well (wbc.brake_accel; the G1's tests and bench brake its knees at
+ * 50 rad/s^2, which took its forward push without steps from 22 to 24 N s). */
 void xn_balance_config_no_step(xn_balance_config *c);
 
 typedef enum {

@@ -41,8 +41,8 @@ static inline void g1_balance_config(const xn_model *m, xn_balance_config *cfg) 
 /* The knees' braking deceleration for the no-step tuning (rad/s^2, into brake, nv entries; the
  * other joints 0). Crouched, the knees straighten under a trunk folded by the hip strategy; with
  * the limit horizon alone they reached their straight limit at 10 rad/s and the jolt threw the
- * capture point past the toes. 50 rad/s^2 keeps them to 12 rad/s a whole knee's range from the
- * limit and brings them to rest at it. */
+ * capture point past the toes. 50 rad/s^2 allows 12.6 rad/s at the crouch (1.6 rad from the
+ * limit) and less the nearer they come, at rest at it. */
 #define G1_KNEE_BRAKE 50.0
 static inline void g1_knee_brake(const xn_model *m, xn_real *brake) {
     for (int k = 0; k < m->nv; k++) brake[k] = 0;

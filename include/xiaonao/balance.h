@@ -9,6 +9,12 @@
  *   hip strategy    what the clamp cut off, up to cmp_max, is asked of the centroidal moment
  *                   (the centroidal moment pivot moves beyond the centre of pressure): the
  *                   whole-body controller then swings the upper body;
+ *   height strategy (off by default) when the capture point's forward error passes
+ *                   height_trigger, the CoM is pushed up at height_boost for height_boost_time,
+ *                   then let down at height_unload until its planned vertical velocity is zero:
+ *                   c_ddot = (f_z / m) (c - p) / z, so pressing the ground harder early, while
+ *                   the CoM is still far from the sole's edge, decelerates it more than the same
+ *                   force would later (centre-of-mass height variation, Koolen et al. 2016);
  *   recovery step   when the capture point lies beyond that by more than step_trigger, the foot
  *                   on the side of the fall (else the less loaded one) swings to where the
  *                   capture point will be at touchdown (xi_T = p + (xi - p) e^(omega T), planned
@@ -67,6 +73,17 @@ typedef struct {
     xn_real stand_lower;          /**< m, in [0, 0.5): the CoM stands this much lower than it was
                                        at the reset, the knees more bent (0) */
     xn_real hip_relax_time;       /**< s: the time constant of those weights' return (0.3) */
+    xn_real height_boost;         /**< m/s^2: the height strategy's upward CoM acceleration,
+                                       asked for height_boost_time once a push is seen (0: no
+                                       height strategy, the default) */
+    xn_real height_boost_time;    /**< s (0.15) */
+    xn_real height_unload;        /**< m/s^2, in (0, g): the downward CoM acceleration after
+                                       the boost, until the planned vertical velocity is zero
+                                       again (height_boost * height_boost_time / height_unload
+                                       seconds); then the height's PD takes over (9) */
+    xn_real height_trigger;       /**< m: the capture point's error along the heading's forward
+                                       axis that starts the height strategy; it starts again
+                                       only once the error is back under half of this (0.03) */
 } xn_balance_config;
 
 /** Defaults above, the whole-body controller's defaults, no contacts yet. They are tuned for
@@ -78,7 +95,11 @@ void xn_balance_config_init(xn_balance_config *c);
  * (falling to 2.5 1/s within dcm_gain_span 3 cm of the reference, per axis);
  * cmp_max 0.5 m, so the hip strategy takes all the rest; hip_relax 0.01, so the upper body is
  * free to pitch and roll for it; stand_lower 0.11 m, so it stands crouched, the knees away from
- * their straight limit (which stopped the hip strategy) and omega higher. It does not know the
+ * their straight limit (which stopped the hip strategy) and omega higher; the height strategy
+ * (height_boost 5 m/s^2 for 0.15 s, then height_unload 9 m/s^2): pressing the ground harder
+ * while the centre of mass is still far from the sole's edge makes the same centre of pressure
+ * decelerate it more (on the G1, forward pushes survived without steps from 24 to 24.5 N s,
+ * backward from 21 to 22.5; see docs/whole-body.md). It does not know the
  * robot's joints: a robot whose knees can straighten into their limit under the folding trunk
  * should brake them as well (wbc.brake_accel; the G1's tests and bench brake its knees at
  * 50 rad/s^2, which took its forward push without steps from 22 to 24 N s). */
@@ -93,10 +114,11 @@ typedef enum {
 
 typedef struct {
     xn_balance_phase phase;
-    int steps;    /**< recovery steps taken since the reset */
-    int set_down; /**< stance feet that the ground lost and that were set back down in place
-                       since the reset (config stance_lift; not steps, and phase says STEP_...
-                       while one is) */
+    int steps;         /**< recovery steps taken since the reset */
+    int set_down;      /**< stance feet that the ground lost and that were set back down in place
+                            since the reset (config stance_lift; not steps, and phase says STEP_...
+                            while one is) */
+    int height_boosts; /**< the height strategy's boosts started since the reset */
     xn_real com[3], com_velocity[3]; /**< measured (world) */
     xn_real dcm[2];                  /**< the capture point */
     xn_real cop[2], cmp[2];          /**< commanded centre of pressure and moment pivot */
@@ -112,8 +134,10 @@ typedef struct xn_balance xn_balance;
 /** A balance controller for model m (its first joint free), configuration copied. NULL when out
  * of memory or the configuration is not a biped's (two contacts), or hip_relax lies outside
  * (0, 1], hip_relax_time is not positive, dcm_gain_span, dcm_gain_near or stance_lift is
- * negative or NaN, stand_lower lies outside [0, 0.5), step_length_max is not positive or
- * step_side_max is less than step_width_min. */
+ * negative or NaN, stand_lower lies outside [0, 0.5), step_length_max is not positive,
+ * step_side_max is less than step_width_min, height_boost is negative or NaN, or (with a
+ * height_boost) height_boost_time or height_trigger is not positive or height_unload lies
+ * outside (0, g). */
 xn_balance *xn_balance_create(const xn_model *m, const xn_balance_config *cfg);
 void xn_balance_free(xn_balance *b);
 

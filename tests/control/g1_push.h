@@ -26,9 +26,13 @@ typedef struct {
     xn_balance_config cfg;
     int trace;
     int true_state; /* a diagnostic: the balance controller sees MuJoCo's true base state */
+    int no_height;  /* the no-step tuning without its height strategy (height_boost 0) */
     double est_pos, est_vel; /* the estimator's largest errors over the runs survived */
     int steps;               /* steps of the last run */
     int set_down;            /* of the last run: feet the ground lost and that were set down */
+    int height_boosts;       /* of the last run: the height strategy's boosts */
+    double com_rise;         /* of the last run: m, the most the estimated CoM rose within
+                                0.5 s of the push's start above where it stood before it */
     double feet_moved;       /* of the last run: m, the farthest a sole ended up in the ground
                                 plane from where it stood before the push (MuJoCo's truth) */
 } g1_push_setup;
@@ -51,6 +55,7 @@ static inline int g1_push_survives(g1_push_setup *s, int ctl, const double dir[3
     xn_balance_config cfg = s->cfg;
     double brake[64]; /* the G1's nv is 35 */
     if (ctl != STEPPING) xn_balance_config_no_step(&cfg);
+    if (s->no_height) cfg.height_boost = 0;
     if (ctl != STEPPING && m->nv <= 64) {
         g1_knee_brake(m, brake);
         cfg.wbc.brake_accel = brake;
@@ -65,7 +70,9 @@ static inline int g1_push_survives(g1_push_setup *s, int ctl, const double dir[3
     if (b) xn_balance_reset(b, q, q0);
     int up = 1;
     double ep = 0, ev = 0;
-    s->steps = s->set_down = 0;
+    s->steps = s->set_down = s->height_boosts = 0;
+    s->com_rise = 0;
+    double com_z0 = 0;
     int sole_site[2] = {mj_name2id(mm, mjOBJ_SITE, "left_foot"),
                         mj_name2id(mm, mjOBJ_SITE, "right_foot")};
     double sole0[2][2] = {{0, 0}, {0, 0}};
@@ -87,6 +94,9 @@ static inline int g1_push_survives(g1_push_setup *s, int ctl, const double dir[3
             for (int j = 0; j < 29; j++) hal->command[hal_q[j]].torque = tau[6 + j];
             s->steps = bs.steps;
             s->set_down = bs.set_down;
+            s->height_boosts = bs.height_boosts;
+            if (k == 999) com_z0 = bs.com[2];
+            if (k >= 1000 && k < 1500) s->com_rise = fmax(s->com_rise, bs.com[2] - com_z0);
             g1_true_state(md, hal, hal_q, qt, vt);
             for (int a = 0; a < 3; a++) {
                 ep = fmax(ep, fabs(q[a] - qt[a]));

@@ -32,7 +32,10 @@ int main(void) {
              "but not balance without steps");
     /* 34 N s sideways rolls the body so far that the far foot leaves the ground; set back down
      * where it was (no step), it holds; left in stance as if it stood, the robot falls (in
-     * 1 N s steps it then survives up to 33 N s, and 35 with the feet set down) */
+     * 1 N s steps it then survives up to 33 N s, and 35 with the feet set down). Both runs leave
+     * the height strategy out: this push starts it too, and with it which of the two survives
+     * changed with the build's rounding. The check is of the feet alone. */
+    s.no_height = 1;
     XT_CHECK(g1_push_survives(&s, BALANCE, side, 34) && s.steps == 0 && s.set_down >= 1,
              "34 N s sideways: a lifted foot set back down (%d), no step (%d)", s.set_down,
              s.steps);
@@ -40,6 +43,7 @@ int main(void) {
     XT_CHECK(!g1_push_survives(&s, BALANCE, side, 34), "but not without that (%d set down)",
              s.set_down);
     s.cfg.stance_lift = 0.01;
+    s.no_height = 0;
     XT_CHECK(!g1_push_survives(&s, BALANCE, fwd, 26), "26 N s forward topples it");
     XT_CHECK(g1_push_survives(&s, STEPPING, fwd, 26) && s.steps >= 1,
              "a recovery step catches it (%d steps)", s.steps);
@@ -50,25 +54,32 @@ int main(void) {
     printf("base estimator over the survived runs: position within %.1f mm, velocity within "
            "%.3f m/s\n",
            s.est_pos * 1e3, s.est_vel);
-    /* the most of it is the 34 N s sideways run, its far foot lifted and set back down: 4.8 cm
-     * before the height strategy, 5.0 with it (a boost there too: the capture point's forward
-     * error passed 3 cm) */
-    XT_CHECK(s.est_pos < 0.06, "estimated base position within 6 cm (%.3f m)", s.est_pos);
+    XT_CHECK(s.est_pos < 0.05, "estimated base position within 5 cm (%.3f m)", s.est_pos);
 
     s.est_pos = 0;
-    /* the height strategy: 22 N s backward, twice the baseline's 11 (bench/bench_push), is
-     * survived without a step with one boost, and not without it (then 21 N s is the most). The
+    /* the height strategy: backward pushes of 21.5, 22 (twice the baseline's 11,
+     * bench/bench_push) and 22.5 N s are survived without a step, each with one boost; without
+     * it at most one of them is (none in the native build; an island at 22 in a build without
+     * -march=native: near the limit single runs are chaotic, so the check counts three). The
      * boost asks 5 m/s^2 for 0.15 s, then -9 m/s^2 until the vertical velocity is zero: a rise
      * of 5 * 0.15^2 / 2 + (5 * 0.15)^2 / (2 * 9) = 8.75 cm, which the QP tracks to 2 cm while
      * the hip strategy swings the upper body */
-    XT_CHECK(g1_push_survives(&s, BALANCE, back, 22) && s.steps == 0 && s.height_boosts == 1,
-             "22 N s backward: survived without a step, %d height boost", s.height_boosts);
-    XT_CHECK(fabs(s.com_rise - 0.0875) < 0.02, "the CoM rose %.1f cm (8.75 planned)",
-             100 * s.com_rise);
-    XT_CHECK(s.est_pos < 0.06, "estimated base position within 6 cm through it (%.3f m)",
+    const double back_pushes[3] = {21.5, 22, 22.5};
+    int with = 0, without = 0, boosted = 1;
+    double rise_err = 0;
+    for (int i = 0; i < 3; i++) {
+        with += g1_push_survives(&s, BALANCE, back, back_pushes[i]) && s.steps == 0;
+        boosted &= s.height_boosts == 1;
+        rise_err = fmax(rise_err, fabs(s.com_rise - 0.0875));
+    }
+    XT_CHECK(with == 3 && boosted, "21.5-22.5 N s backward: %d of 3 survived, one boost each",
+             with);
+    XT_CHECK(rise_err < 0.02, "the CoM rose as planned (8.75 cm) within %.1f cm", 100 * rise_err);
+    XT_CHECK(s.est_pos < 0.06, "estimated base position within 6 cm through them (%.3f m)",
              s.est_pos);
     s.no_height = 1;
-    XT_CHECK(!g1_push_survives(&s, BALANCE, back, 22), "but not without the height strategy");
+    for (int i = 0; i < 3; i++) without += g1_push_survives(&s, BALANCE, back, back_pushes[i]);
+    XT_CHECK(without <= 1, "but %d of 3 without the height strategy", without);
     s.no_height = 0;
     XT_CHECK(g1_push_survives(&s, BALANCE, fwd, 5) && s.height_boosts == 0,
              "5 N s forward needs no boost (%d)", s.height_boosts);

@@ -99,7 +99,7 @@ void xn_balance_config_init(xn_balance_config *c);
  * (height_boost 5 m/s^2 for 0.15 s, then height_unload 9 m/s^2): pressing the ground harder
  * while the centre of mass is still far from the sole's edge makes the same centre of pressure
  * decelerate it more (on the G1, forward pushes survived without steps from 24 to 24.5 N s,
- * backward from 21 to 22.5; see docs/whole-body.md). It does not know the
+ * backward from 21 to 22.5, sideways 35.5 to 34.5; see docs/whole-body.md). It does not know the
  * robot's joints: a robot whose knees can straighten into their limit under the folding trunk
  * should brake them as well (wbc.brake_accel; the G1's tests and bench brake its knees at
  * 50 rad/s^2, which took its forward push without steps from 22 to 24 N s). */

@@ -30,36 +30,39 @@ extern "C" {
 
 /** What happened. */
 typedef enum {
-    XN_EV_ENABLED = 1,     /**< every drive reached operation enabled */
-    XN_EV_LINE,            /**< a program line started (line) */
-    XN_EV_SETTING,         /**< a set command took effect */
-    XN_EV_PROGRAM_END,     /**< the program ended and the robot holds still */
-    XN_EV_SENSOR_NAN,      /**< a joint's reading is not finite (joint) */
-    XN_EV_SENSOR_STALE,    /**< a joint's reading did not update (joint) */
-    XN_EV_DRIVE_FAULT,     /**< a drive reports a fault (joint, value: its error code) */
-    XN_EV_QUICK_STOP,      /**< every drive was told to quick stop */
-    XN_EV_LIMIT_STOP,      /**< a reference would leave a position or velocity limit: stop */
-    XN_EV_TORQUE_LIMIT,    /**< the servo saturated at a torque limit too long: stop */
-    XN_EV_WATCHDOG,        /**< a cycle was late beyond the margin: quick stop */
-    XN_EV_OVERRUN,         /**< a cycle's compute time exceeded the period */
-    XN_EV_STOPPED,         /**< a controlled stop finished */
-    XN_EV_OTG_ERROR,       /**< the trajectory generator rejected a motion (line) */
-    XN_EV_BLEND_REFUSED,   /**< blending into the next motion would leave a position limit: the
-                               robot stops at the waypoint instead */
-    XN_EV_COLLISION,       /**< the momentum observer detected a contact (joint: the most distal
-                                joint carrying it; value: its residual, N m) */
-    XN_EV_PFL_SLOWED,      /**< a movej was slowed for power and force limiting (value: the
-                                time scale) */
-    XN_EV_PFL_SPEED,       /**< a watched point moved faster than its power-and-force or
-                                tool-speed limit allows: controlled stop (value: speed, m/s) */
-    XN_EV_POLICY_STOP,     /**< a learned policy's supervisor stopped it (damping mode) */
-    XN_EV_BALANCE_STEP,    /**< the balance controller took a recovery step (value: the steps) */
-    XN_EV_BALANCE_DAMP,    /**< the balance controller gave up into joint damping (the IMU was
-                                lost, the whole-body problem stayed infeasible) */
-    XN_EV_BALANCE_SLIP,    /**< a stance foot slipped (value: by how much, m) */
-    XN_EV_PUSH,            /**< a simulated push started (value: the force, N) */
-    XN_EV_BALANCE_SET_DOWN /**< a stance foot lost the ground and is set back down in place,
-                                not a step (value: how many since the start) */
+    XN_EV_ENABLED = 1,      /**< every drive reached operation enabled */
+    XN_EV_LINE,             /**< a program line started (line) */
+    XN_EV_SETTING,          /**< a set command took effect */
+    XN_EV_PROGRAM_END,      /**< the program ended and the robot holds still */
+    XN_EV_SENSOR_NAN,       /**< a joint's reading is not finite (joint) */
+    XN_EV_SENSOR_STALE,     /**< a joint's reading did not update (joint) */
+    XN_EV_DRIVE_FAULT,      /**< a drive reports a fault (joint, value: its error code) */
+    XN_EV_QUICK_STOP,       /**< every drive was told to quick stop */
+    XN_EV_LIMIT_STOP,       /**< a reference would leave a position or velocity limit: stop */
+    XN_EV_TORQUE_LIMIT,     /**< the servo saturated at a torque limit too long: stop */
+    XN_EV_WATCHDOG,         /**< a cycle was late beyond the margin: quick stop */
+    XN_EV_OVERRUN,          /**< a cycle's compute time exceeded the period */
+    XN_EV_STOPPED,          /**< a controlled stop finished */
+    XN_EV_OTG_ERROR,        /**< the trajectory generator rejected a motion (line) */
+    XN_EV_BLEND_REFUSED,    /**< blending into the next motion would leave a position limit: the
+                                robot stops at the waypoint instead */
+    XN_EV_COLLISION,        /**< the momentum observer detected a contact (joint: the most distal
+                                 joint carrying it; value: its residual, N m) */
+    XN_EV_PFL_SLOWED,       /**< a movej was slowed for power and force limiting (value: the
+                                 time scale) */
+    XN_EV_PFL_SPEED,        /**< a watched point moved faster than its power-and-force or
+                                 tool-speed limit allows: controlled stop (value: speed, m/s) */
+    XN_EV_POLICY_STOP,      /**< a learned policy's supervisor stopped it (damping mode) */
+    XN_EV_BALANCE_STEP,     /**< the balance controller took a recovery step (value: the steps) */
+    XN_EV_BALANCE_DAMP,     /**< the balance controller gave up into joint damping (the IMU was
+                                 lost, the whole-body problem stayed infeasible) */
+    XN_EV_BALANCE_SLIP,     /**< a stance foot slipped (value: by how much, m) */
+    XN_EV_PUSH,             /**< a simulated push started (value: the force, N) */
+    XN_EV_BALANCE_SET_DOWN, /**< a stance foot lost the ground and is set back down in place,
+                                 not a step (value: how many since the start) */
+    XN_EV_BALANCE_HEIGHT    /**< a push along the heading started the balance controller's
+                                 height strategy: the CoM pushed up, then let down (value: how
+                                 many since the start) */
 } xn_event_code;
 
 /** One event: when, what, where, and a sentence for people. */

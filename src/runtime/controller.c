@@ -40,6 +40,7 @@ const char *xn_event_str(xn_event_code c) {
     case XN_EV_BALANCE_SLIP: return "balance-slip";
     case XN_EV_PUSH: return "push";
     case XN_EV_BALANCE_SET_DOWN: return "balance-set-down";
+    case XN_EV_BALANCE_HEIGHT: return "balance-height";
     }
     return "unknown";
 }

@@ -162,6 +162,7 @@ static void start(xn_controller *c) {
     c->hum_damping = 0;
     c->hum_failures = 0;
     c->hum_set_down = 0;
+    c->hum_height = 0;
 }
 
 void xn_ctl_humanoid_instruction(xn_controller *c, const xn_instruction *in) {
@@ -252,6 +253,11 @@ void xn_ctl_humanoid_step(xn_controller *c) {
         } else {
             c->hum_failures = 0;
         }
+        if (c->bstat.height_boosts > c->hum_height)
+            xn_ctl_event(c, XN_EV_BALANCE_HEIGHT, -1, c->bstat.height_boosts,
+                         "balance: a push along the heading; the centre of mass pushed up, then "
+                         "let down (height strategy)");
+        c->hum_height = c->bstat.height_boosts;
         if (c->bstat.phase == XN_BALANCE_STEP_LEFT || c->bstat.phase == XN_BALANCE_STEP_RIGHT) {
             const char *foot = c->bstat.phase == XN_BALANCE_STEP_LEFT ? "left" : "right";
             if (!c->hum_stepping) { /* a swing starts: a foot set back down, or a step */

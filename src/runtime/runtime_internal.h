@@ -132,7 +132,7 @@ struct xn_controller {
     /* a balancing humanoid (balance load, stand, posture, hand; humanoid.c) */
     xn_balance *bal;
     xn_base_estimator *est;
-    int hum_active, hum_damping, hum_imu, hum_failures, hum_stepping, hum_set_down;
+    int hum_active, hum_damping, hum_imu, hum_failures, hum_stepping, hum_set_down, hum_height;
     int *hum_joint;         /* per model DoF: the robot joint (-1: the floating base) */
     xn_real *hum_q, *hum_v; /* nq, nv: the estimated state */
     xn_real *hum_tau;       /* nv */

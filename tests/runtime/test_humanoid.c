@@ -149,6 +149,25 @@ int main(void) {
              "a foot pulled up: upright (pelvis %.3f m), torques within limits (%d not)",
              o.min_height, o.torque_bad);
     if (e) printf("a foot pulled up: \"%s\" at %.3f s\n", e->text, e->time_ns * 1e-9);
+    /* kept feet (the no-step tuning, knees braked as in bench_push): a 16 N s push backward,
+     * more than the ankles alone hold, starts the height strategy, reported once; no step */
+    xn_balance_config keep = hum.balance;
+    xn_real brake[64];
+    xn_balance_config_no_step(&hum.balance);
+    g1_knee_brake(m, brake);
+    hum.balance.wbc.brake_accel = brake;
+    const char *back = "balance load " DESC "\nstand for 1\npush pelvis -160 0 0 for 0.1\n"
+                       "stand for 3\n";
+    XT_CHECK(run(m, back, FAULT_NONE, INFINITY, &o) == 0, "runs");
+    e = rt_find(&o.ev, XN_EV_BALANCE_HEIGHT);
+    XT_CHECK(e && e->value == 1 && rt_find(&o.ev, XN_EV_PROGRAM_END) &&
+                 !rt_find(&o.ev, XN_EV_BALANCE_STEP) && !rt_find(&o.ev, XN_EV_BALANCE_DAMP),
+             "16 N s backward, feet kept: the height strategy, no step, the program completes");
+    XT_CHECK(o.min_height > 0.55 && o.torque_bad == 0,
+             "feet kept: upright (pelvis %.3f m), torques within limits (%d not)", o.min_height,
+             o.torque_bad);
+    if (e) printf("feet kept: \"%s\" at %.3f s\n", e->text, e->time_ns * 1e-9);
+    hum.balance = keep;
     /* the IMU reads NaN: damping, no NaN torque */
     const char *stand = "balance load " DESC "\nstand for 3\n";
     run(m, stand, FAULT_IMU_NAN, 1.0, &o);

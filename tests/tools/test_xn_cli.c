@@ -314,8 +314,8 @@ static void check_tune(void) {
 }
 
 /* xn run on the G1 with its balance description: a push caught by a step, the report's balance
- * data and plots (and without a report, no data files left where it ran); a description with a
- * mistake is refused naming the field. */
+ * data and plots (and without a report, no data files left where it ran); kept on its feet, the
+ * height strategy; a description with a mistake is refused naming the field. */
 static void check_balance(void) {
 #ifdef XN_HAVE_MUJOCO
     char prog[512], cmd[4096], dir[512], path[1024];
@@ -355,6 +355,33 @@ static void check_balance(void) {
                sizeof prog);
     snprintf(cmd, sizeof cmd, "run %s", prog);
     check_error(cmd, "\"imu\": the base IMU's name is required");
+    /* kept on its feet (the description says "stepping": false and brakes the knees): a push
+     * backward brings in the height strategy, no step */
+    write_file("feet_kept.xnp",
+               "balance load " XN_MODELS_DIR "/mjcf/unitree_g1/balance_no_step.json\n"
+               "stand for 1\npush pelvis -180 0 0 for 0.1\nstand for 2\n",
+               prog, sizeof prog);
+    snprintf(cmd, sizeof cmd, "%s run %s", XN_BIN, prog);
+    rc = run(cmd);
+    XT_CHECK(rc == 0 && strstr(out_buf, "program completed") && strstr(out_buf, "balance-height") &&
+                 strstr(out_buf, "0 recovery steps"),
+             "G1 kept on its feet: exit %d: %s", rc, out_buf);
+    /* a brake for a joint the robot lacks, and one that is not a deceleration */
+    const char *desc_head =
+        "{\"model\": \"" XN_MODELS_DIR "/mjcf/unitree_g1/scene.xml\", \"imu\": "
+        "\"imu_in_pelvis\", \"feet\": [{\"frame\": \"left_foot\", \"corners\": [[0.07, 0, 0], "
+        "[0.05, 0.02, 0], [-0.08, 0, 0], [0.05, -0.02, 0]]}, {\"frame\": \"right_foot\", "
+        "\"corners\": [[0.07, 0, 0], [0.05, 0.02, 0], [-0.08, 0, 0], [0.05, -0.02, 0]]}], "
+        "\"stepping\": false, ";
+    char body[2048];
+    snprintf(body, sizeof body, "%s\"brake\": {\"left_knee\": 50}}", desc_head);
+    write_file("bad_brake.json", body, desc, sizeof desc);
+    write_file("bad_brake.xnp", "balance load bad_brake.json\nstand for 1\n", prog, sizeof prog);
+    snprintf(cmd, sizeof cmd, "run %s", prog);
+    check_error(cmd, "\"brake\": the model has no 1-DoF joint 'left_knee'");
+    snprintf(body, sizeof body, "%s\"brake\": {\"left_knee_joint\": -50}}", desc_head);
+    write_file("bad_brake.json", body, desc, sizeof desc);
+    check_error(cmd, "each \"brake\" entry is a joint's name and a positive deceleration");
 #endif
 }
 

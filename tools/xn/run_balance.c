@@ -8,13 +8,22 @@
 #include "cli.h"
 #include "io/json.h"
 
+#define DESC_BRAKES 16  /* joints a description may brake */
+#define DESC_MAX_NV 256 /* the brake array's size: DoFs of the largest model braked */
+
 /* what the description names, until the model is loaded */
 static struct {
     char path[1024];
     char foot[2][64], torso[64], hand[2][64];
     double corner[2][4][3], friction[2];
     int stepping;
+    int nbrake;
+    char brake_joint[DESC_BRAKES][64];
+    double brake_accel[DESC_BRAKES];
 } desc;
+
+/* wbc.brake_accel for the bound model (the whole-body controller copies it at creation) */
+static xn_real brake_by_dof[DESC_MAX_NV];
 
 static int desc_fail(const char *path, const char *what) {
     return xn_cli_error("%s: %s", path, what);
@@ -76,6 +85,26 @@ static int parse(const char *path, const xn_json *j, xn_humanoid_config *h, char
     }
     const xn_json *st = xn_json_get(j, "stepping");
     desc.stepping = !st || (st->type == XN_JSON_BOOL && st->num != 0);
+    /* joints that must not run into a limit faster than they could stop from (rad/s^2): a
+     * robot kept on its feet folds its trunk far, and the knees can straighten into their limit
+     * under it (xn_wbc_config.brake_accel) */
+    const xn_json *br = xn_json_get(j, "brake");
+    desc.nbrake = 0;
+    if (br) {
+        if (br->type != XN_JSON_OBJECT || br->n > DESC_BRAKES)
+            return desc_fail(path, "\"brake\" must be an object of at most 16 joints, each "
+                                   "with its braking deceleration (rad/s^2)");
+        for (int k = 0; k < br->n; k++) {
+            const xn_json *a = &br->items[k];
+            if (a->type != XN_JSON_NUMBER || !(a->num > 0 && a->num < 1e6) ||
+                strlen(br->keys[k]) >= sizeof desc.brake_joint[0])
+                return desc_fail(path, "each \"brake\" entry is a joint's name and a positive "
+                                       "deceleration (rad/s^2)");
+            snprintf(desc.brake_joint[k], sizeof desc.brake_joint[k], "%s", br->keys[k]);
+            desc.brake_accel[k] = a->num;
+        }
+        desc.nbrake = br->n;
+    }
     return 0;
 }
 
@@ -149,6 +178,22 @@ int balance_bind(const char *desc_path, const xn_model *m, xn_humanoid_config *h
     if (frame(m, desc.torso, "the torso", &b->wbc.torso_frame)) return 1;
     for (int k = 0; k < 2; k++)
         if (frame(m, desc.hand[k], "a hand", &b->wbc.hand_frame[k])) return 1;
+    b->wbc.brake_accel = NULL;
+    if (desc.nbrake > 0) {
+        if (m->nv > DESC_MAX_NV)
+            return xn_cli_error("%s: \"brake\" is for models of at most %d DoFs (this one has "
+                                "%d)",
+                                desc.path, DESC_MAX_NV, m->nv);
+        for (int k = 0; k < m->nv; k++) brake_by_dof[k] = 0;
+        for (int i = 0; i < desc.nbrake; i++) {
+            int bd = xn_model_joint_body(m, desc.brake_joint[i]);
+            if (bd <= 0 || m->body_nv[bd] != 1)
+                return xn_cli_error("%s: \"brake\": the model has no 1-DoF joint '%s'", desc.path,
+                                    desc.brake_joint[i]);
+            brake_by_dof[m->body_vadr[bd]] = desc.brake_accel[i];
+        }
+        b->wbc.brake_accel = brake_by_dof;
+    }
     return 0;
 }
 

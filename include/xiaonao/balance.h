@@ -10,8 +10,9 @@
  *                   (the centroidal moment pivot moves beyond the centre of pressure): the
  *                   whole-body controller then swings the upper body;
  *   height strategy (off by default) when the capture point's forward error passes
- *                   height_trigger, the CoM is pushed up at height_boost for height_boost_time,
- *                   then let down at height_unload until its planned vertical velocity is zero:
+ *                   height_trigger and the lateral error, the CoM is pushed up at height_boost
+ *                   for height_boost_time, then let down at height_unload until its planned
+ *                   vertical velocity is zero:
  *                   c_ddot = (f_z / m) (c - p) / z, so pressing the ground harder early, while
  *                   the CoM is still far from the sole's edge, decelerates it more than the same
  *                   force would later (centre-of-mass height variation, Koolen et al. 2016);
@@ -82,8 +83,9 @@ typedef struct {
                                        again (height_boost * height_boost_time / height_unload
                                        seconds); then the height's PD takes over (9) */
     xn_real height_trigger;       /**< m: the capture point's error along the heading's forward
-                                       axis that starts the height strategy; it starts again
-                                       only once the error is back under half of this (0.03) */
+                                       axis that starts the height strategy, when it also
+                                       exceeds the lateral error; it may start again once the
+                                       error has stayed under half of this for 1 s (0.03) */
 } xn_balance_config;
 
 /** Defaults above, the whole-body controller's defaults, no contacts yet. They are tuned for

@@ -161,6 +161,11 @@ typedef struct {
      * centre of mass) for `duration` seconds of simulated time from now. Or NULL. */
     xn_status (*push)(void *self, xn_hal *hal, const char *body, const xn_real force[3],
                       xn_real duration);
+    /** An out-of-band emergency path to the drives, or NULL: called by xn_hal_emergency_stop
+     * from any thread while the control thread may be inside read, write or a step that never
+     * returns (a fieldbus master sends quick stop on its own; a simulation needs none, since
+     * nothing moves until its control thread advances it). Must not block or allocate. */
+    void (*emergency_stop)(void *self);
 } xn_backend_ops;
 
 /** A robot: its devices' descriptions, latest readings and pending commands. Created by a
@@ -194,8 +199,18 @@ xn_hal *xn_hal_alloc(int njoint, int nft, int nimu, int ntracker);
 xn_status xn_hal_alloc_contacts(xn_hal *hal, int n);
 /** Read every device (calls the backend's read). */
 xn_status xn_hal_read(xn_hal *hal);
-/** Send every command (calls the backend's write). */
+/** Send every command (calls the backend's write). After xn_hal_emergency_stop, every
+ * commandable drive still reporting operation enabled is sent quick stop instead of its
+ * controlword. */
 xn_status xn_hal_write(xn_hal *hal);
+/** Put every drive into quick stop without waiting for the control thread: safe from any thread
+ * and from a signal handler (a lock-free flag, then the backend's emergency_stop when it has
+ * one). From then on xn_hal_write overrides the controlword of every drive in operation enabled
+ * with quick stop; it stays so until the robot is closed. This is the independent watchdog's
+ * action on a control step that does not return. */
+void xn_hal_emergency_stop(xn_hal *hal);
+/** 1 once xn_hal_emergency_stop was called on this robot. Safe from any thread. */
+int xn_hal_emergency_stopped(const xn_hal *hal);
 /** Simulated backends: advance the simulation by one control period. Hardware: nothing. */
 xn_status xn_hal_advance(xn_hal *hal);
 /** Inject a fault into joint `joint` (XN_ERR_UNSUPPORTED when the backend cannot, XN_ERR_RANGE

@@ -51,6 +51,8 @@
 #ifndef XIAONAO_PROGRAM_H
 #define XIAONAO_PROGRAM_H
 
+#include <stddef.h>
+
 #include "xiaonao/types.h"
 
 #ifdef __cplusplus

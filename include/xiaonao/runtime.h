@@ -60,9 +60,13 @@ typedef enum {
     XN_EV_PUSH,             /**< a simulated push started (value: the force, N) */
     XN_EV_BALANCE_SET_DOWN, /**< a stance foot lost the ground and is set back down in place,
                                  not a step (value: how many since the start) */
-    XN_EV_BALANCE_HEIGHT    /**< a push along the heading started the balance controller's
+    XN_EV_BALANCE_HEIGHT,   /**< a push along the heading started the balance controller's
                                  height strategy: the CoM pushed up, then let down (value: how
                                  many since the start) */
+    XN_EV_STOP_REQUEST,     /**< a stop was requested from outside the step (another thread, a
+                                 signal, the end of the loop; value: its category 0, 1 or 2) */
+    XN_EV_POWER_OFF         /**< every drive was told to power off (the end of a stop category
+                                 0 or 1, or of the loop) */
 } xn_event_code;
 
 /** One event: when, what, where, and a sentence for people. */
@@ -86,7 +90,9 @@ typedef enum {
     XN_CTL_RUNNING,      /**< interpreting the program */
     XN_CTL_STOPPING,     /**< controlled stop: decelerating on the trajectory generator */
     XN_CTL_DONE,         /**< program finished (or stopped): holding the last reference */
-    XN_CTL_FAULT         /**< a fault: every drive quick-stopped; the robot is not controlled */
+    XN_CTL_FAULT         /**< a fault, or a stop of category 0 or 1: every drive quick-stopped
+                              (category 1: then powered off; 0: powered off at once); the robot
+                              is not controlled */
 } xn_ctl_state;
 
 /** A short name of a controller state. */
@@ -239,13 +245,39 @@ xn_status xn_controller_create(xn_model *m, xn_hal *hal, const xn_program *progr
 /** Free a controller (not the model, robot or program). NULL is allowed. */
 void xn_controller_free(xn_controller *c);
 
-/** One control cycle on readings already read (xn_hal_read): checks, state machines, program,
- * trajectory, servo; fills hal->command (send with xn_hal_write). No allocation, no I/O. */
+/** One control cycle on readings already read (xn_hal_read): carries out the stops requested
+ * since the last cycle, then checks, state machines, program, trajectory, servo; fills
+ * hal->command (send with xn_hal_write). No allocation, no I/O. */
 void xn_controller_step(xn_controller *c);
-/** Stop now: every drive quick-stops (the watchdog's and a person's emergency action). */
+
+/** Stop categories (IEC 60204-1 9.2.2), strongest first. */
+typedef enum {
+    XN_STOP_CATEGORY_0 = 0, /**< power off at once: the holding brakes stop the robot */
+    XN_STOP_CATEGORY_1 = 1, /**< every drive brakes on its quick-stop ramp, then powers off */
+    XN_STOP_CATEGORY_2 = 2  /**< the program is abandoned; the trajectory generator decelerates
+                                 within the rated limits and the robot holds, powered */
+} xn_stop_category;
+
+/* Stop requests. The three functions below may be called from any thread, and
+ * xn_controller_request_stop also from a signal handler: they only raise a lock-free atomic
+ * request (a stronger one replaces a weaker one still pending). The next xn_controller_step
+ * carries the request out before it computes anything else and reports it as an event; the
+ * step is the only writer of the controller's state and of its event ring. */
+
+/** Ask for a stop of category `cat`. Async-signal-safe. In a controller holding still (done or
+ * enabling) category 0 and 1 power the drives off and leave the state as it is; otherwise the
+ * controller goes to XN_CTL_FAULT. A category outside 0..2 is taken as 0. */
+void xn_controller_request_stop(xn_controller *c, xn_stop_category cat);
+/** Ask for a quick stop: every drive quick-stops and holds (the watchdog's and a person's
+ * emergency action); `why` and `text` become the first of its events (text is copied here; if
+ * another thread is copying its own text at the same moment, a generic one is used). */
 void xn_controller_quick_stop(xn_controller *c, xn_event_code why, const char *text);
-/** Ask for a controlled stop (the program is abandoned; the robot decelerates and holds). */
+/** Ask for a controlled stop: xn_controller_request_stop(c, XN_STOP_CATEGORY_2). */
 void xn_controller_stop(xn_controller *c);
+/** 1 when every commandable drive reports its power stage off (switch on disabled, ready to
+ * switch on, not ready, or fault); a drive whose readings cannot be trusted (NaN or stale) is
+ * not waited for. */
+int xn_controller_powered_off(const xn_controller *c);
 
 xn_ctl_state xn_controller_state(const xn_controller *c);
 /** 1 when the controller has nothing more to do: program done, or fault and every drive at
@@ -303,16 +335,22 @@ typedef enum {
 
 /** Loop settings. Fill with xn_loop_config_init. */
 typedef struct {
-    int realtime;               /**< 1: wall clock (clock_nanosleep, mlockall, SCHED_FIFO when
-                                     allowed); 0: simulation lockstep, as fast as possible */
-    int priority;               /**< SCHED_FIFO priority (default 80) */
+    int realtime;               /**< 1: wall clock (clock_nanosleep, mlockall, a pre-faulted
+                                     stack, SCHED_FIFO when allowed, the independent watchdog);
+                                     0: simulation lockstep, as fast as possible */
+    int priority;               /**< SCHED_FIFO priority (default 80; the watchdog thread runs one
+                                     above) */
     int64_t watchdog_margin_ns; /**< a cycle that wakes up or ends later than this past its
                                      deadline quick-stops every drive (default: half a
                                      period); 0 disables. Armed once the drives are enabled */
     xn_overrun_policy overrun;
-    double max_time_s; /**< stop after this much robot time (default 600 s) */
+    double max_time_s;      /**< stop after this much robot time (default 600 s) */
+    double shutdown_time_s; /**< at the end, how long the drives may take to brake and power off
+                                 (default 5 s of robot time) */
     /** Called once per cycle after the step and write (e.g. to drain the log); may be NULL. In
-     * real-time mode it runs inside the cycle: keep it short. Return nonzero to end the loop. */
+     * real-time mode it runs inside the cycle: keep it short. Return nonzero to end the loop
+     * (with a stop of category 1). It is called during the shutdown cycles too; its return value
+     * is then ignored. */
     int (*after_cycle)(void *user, xn_controller *c);
     void *user;
     /** Test hook: called inside the cycle's compute time (to simulate a slow computation). */
@@ -321,21 +359,50 @@ typedef struct {
 
 void xn_loop_config_init(xn_loop_config *c);
 
+/** Why the loop ended. */
+typedef enum {
+    XN_LOOP_FINISHED = 0, /**< the controller had nothing more to do */
+    XN_LOOP_TIME_LIMIT,   /**< max_time_s of robot time */
+    XN_LOOP_REQUESTED,    /**< after_cycle asked to end */
+    XN_LOOP_BACKEND_ERROR /**< read, write or advance failed */
+} xn_loop_end;
+
 /** What the loop measured. */
 typedef struct {
     long cycles, overruns, late_wakeups;
-    xn_stats compute;       /**< read -> write, per cycle */
-    xn_stats jitter;        /**< wake-up lateness (real time) */
-    double wall_s, robot_s; /**< elapsed wall-clock and robot time */
-    int realtime_sched;     /**< 1: SCHED_FIFO was granted */
-    int memory_locked;      /**< 1: mlockall succeeded */
-    char note[200];         /**< why real-time features were not available, or "" */
+    xn_stats compute;          /**< read -> write wall time, per cycle */
+    xn_stats compute_cpu;      /**< read -> write CPU time of the loop's thread
+                                    (CLOCK_THREAD_CPUTIME_ID): what the step itself cost. A cycle
+                                    whose wall time is far above its CPU time was preempted, not
+                                    slow */
+    xn_stats jitter;           /**< wake-up lateness (real time) */
+    double wall_s, robot_s;    /**< elapsed wall-clock and robot time (shutdown included) */
+    int realtime_sched;        /**< 1: SCHED_FIFO was granted */
+    int memory_locked;         /**< 1: mlockall succeeded */
+    char note[200];            /**< why real-time features were not available, or "" */
+    xn_loop_end end;           /**< why the loop ended */
+    long shutdown_cycles;      /**< cycles after the end until every drive was powered off */
+    int powered_off;           /**< 1: every drive reported its power stage off at return */
+    int watchdog_fired;        /**< 1: the independent watchdog stopped a step that did not
+                                    return within its margin */
+    int64_t watchdog_fired_ns; /**< when (CLOCK_MONOTONIC, ns) */
 } xn_loop_report;
+
+/** A short name of a loop end, e.g. "time limit". */
+const char *xn_loop_end_str(xn_loop_end e);
 
 /** Run the controller on its robot until the controller is finished, the time limit, an error
  * of the backend, or after_cycle asks to stop. Each cycle: read, step, write, advance (in
- * simulation), sleep until the next period (in real time). Returns the backend's error, or
- * XN_OK. */
+ * simulation), sleep until the next period (in real time).
+ *
+ * It never returns with a drive powered: every end but a backend error is followed by a stop of
+ * category 1 (xn_controller_request_stop), cycled until every drive reports its power stage off
+ * (at most shutdown_time_s; XN_ERR_TIMEOUT if they do not). On a backend error the drives are
+ * sent quick stop through xn_hal_emergency_stop and one more write, and the error is returned.
+ *
+ * In real time a second thread watches the step: one that has not returned by its deadline plus
+ * the margin gets xn_hal_emergency_stop and a quick-stop request at once, without waiting for
+ * the step. Returns the backend's error, XN_ERR_TIMEOUT, or XN_OK. */
 xn_status xn_loop_run(xn_controller *c, xn_hal *hal, const xn_loop_config *cfg,
                       xn_loop_report *report);
 

@@ -21,7 +21,8 @@ typedef enum {
     XN_ERR_RANGE = -6,       /**< a value outside its allowed range (NaN, negative mass, ...) */
     XN_ERR_NOT_FOUND = -7,   /**< a named entity (frame, joint, file) does not exist */
     XN_ERR_SIZE = -8,        /**< an array of the wrong length */
-    XN_ERR_NUMERIC = -9      /**< a numerical failure (matrix not positive definite, ...) */
+    XN_ERR_NUMERIC = -9,     /**< a numerical failure (matrix not positive definite, ...) */
+    XN_ERR_TIMEOUT = -10     /**< a device did not act within the time allowed */
 } xn_status;
 
 /** A short English name of a status code, e.g. "parse error". Never NULL. */

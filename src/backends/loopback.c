@@ -155,7 +155,7 @@ static void lb_destroy(void *self) {
 }
 
 static const xn_backend_ops loopback_ops = {"loopback", lb_read,   lb_write, lb_advance,
-                                            lb_destroy, lb_inject, NULL};
+                                            lb_destroy, lb_inject, NULL,     NULL};
 
 static void set_err(xn_error *err, const char *msg) {
     if (!err) return;

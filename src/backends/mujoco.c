@@ -216,7 +216,7 @@ static xn_status mj_push(void *self, xn_hal *hal, const char *body, const xn_rea
 }
 
 static const xn_backend_ops mujoco_ops = {"mujoco",   mj_read,   mj_write, mj_advance,
-                                          mj_destroy, mj_inject, mj_push};
+                                          mj_destroy, mj_inject, mj_push,  NULL};
 
 static xn_status fail(xn_error *err, const char *scene, xn_status st, const char *msg) {
     if (err) {

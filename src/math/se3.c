@@ -217,6 +217,7 @@ const char *xn_status_str(xn_status s) {
     case XN_ERR_NOT_FOUND: return "not found";
     case XN_ERR_SIZE: return "wrong size";
     case XN_ERR_NUMERIC: return "numerical failure";
+    case XN_ERR_TIMEOUT: return "timed out";
     }
     return "unknown status";
 }

@@ -41,6 +41,8 @@ const char *xn_event_str(xn_event_code c) {
     case XN_EV_PUSH: return "push";
     case XN_EV_BALANCE_SET_DOWN: return "balance-set-down";
     case XN_EV_BALANCE_HEIGHT: return "balance-height";
+    case XN_EV_STOP_REQUEST: return "stop requested";
+    case XN_EV_POWER_OFF: return "power off";
     }
     return "unknown";
 }
@@ -310,6 +312,9 @@ xn_status xn_controller_create(xn_model *m, xn_hal *hal, const xn_program *progr
     if (err) memset(err, 0, sizeof *err);
     xn_controller *c = calloc(1, sizeof *c);
     if (!c) return XN_ERR_NOMEM;
+    atomic_init(&c->req, XN_REQ_NONE);
+    atomic_init(&c->req_text_ready, 0);
+    atomic_flag_clear(&c->req_text_busy);
     c->m = m;
     c->hal = hal;
     c->prog = program;
@@ -462,7 +467,8 @@ void xn_controller_free(xn_controller *c) {
 
 /* ---- stopping ---- */
 
-void xn_controller_quick_stop(xn_controller *c, xn_event_code why, const char *text) {
+/* Called from the step alone: the state changes at once. */
+void xn_ctl_quick_stop(xn_controller *c, xn_event_code why, const char *text) {
     if (c->state == XN_CTL_FAULT) return;
     c->state = XN_CTL_FAULT;
     xn_ctl_event(c, why, -1, 0, "%s", text);
@@ -485,11 +491,104 @@ void xn_ctl_begin_stop(xn_controller *c, xn_event_code why, const char *text) {
     }
 }
 
-void xn_controller_stop(xn_controller *c) {
-    if (c->state == XN_CTL_RUNNING)
-        xn_ctl_begin_stop(c, XN_EV_STOPPED, "stop requested");
-    else if (c->state == XN_CTL_ENABLING)
-        c->state = XN_CTL_DONE;
+/* Raise the pending request to at least r (a compare-and-swap loop: lock-free, so safe in a
+ * signal handler). */
+static void raise_request(xn_controller *c, int r) {
+    int cur = atomic_load_explicit(&c->req, memory_order_relaxed);
+    while (cur < r && !atomic_compare_exchange_weak_explicit(&c->req, &cur, r, memory_order_release,
+                                                             memory_order_relaxed)) {
+    }
+}
+
+void xn_controller_request_stop(xn_controller *c, xn_stop_category cat) {
+    raise_request(c, cat == XN_STOP_CATEGORY_2   ? XN_REQ_CAT2
+                     : cat == XN_STOP_CATEGORY_1 ? XN_REQ_CAT1
+                                                 : XN_REQ_CAT0);
+}
+
+void xn_controller_quick_stop(xn_controller *c, xn_event_code why, const char *text) {
+    if (!atomic_flag_test_and_set_explicit(&c->req_text_busy, memory_order_acquire)) {
+        if (!atomic_load_explicit(&c->req_text_ready, memory_order_relaxed)) {
+            c->req_why = why;
+            snprintf(c->req_text, sizeof c->req_text, "%s", text ? text : "");
+            atomic_store_explicit(&c->req_text_ready, 1, memory_order_relaxed);
+        }
+        atomic_flag_clear_explicit(&c->req_text_busy, memory_order_release);
+    }
+    raise_request(c, XN_REQ_QUICK);
+}
+
+void xn_controller_stop(xn_controller *c) { xn_controller_request_stop(c, XN_STOP_CATEGORY_2); }
+
+/* Power off without a fault: the robot holds still (done, enabling) or is already stopped. */
+static void power_off(xn_controller *c, const char *text) {
+    if (c->power_off) return;
+    c->power_off = 1;
+    xn_ctl_event(c, XN_EV_POWER_OFF, -1, 0, "%s", text);
+}
+
+void xn_ctl_stop_category(xn_controller *c, int cat, const char *why) {
+    int still = c->state == XN_CTL_DONE || c->state == XN_CTL_ENABLING;
+    xn_ctl_event(c, XN_EV_STOP_REQUEST, -1, cat, "stop category %d (%s)", cat, why);
+    if (cat == 2) {
+        if (c->state == XN_CTL_RUNNING)
+            xn_ctl_begin_stop(c, XN_EV_STOPPED, "stop requested");
+        else if (c->state == XN_CTL_ENABLING)
+            c->state = XN_CTL_DONE;
+        return;
+    }
+    if (still || c->state == XN_CTL_FAULT) {
+        if (cat == 1 && c->state == XN_CTL_FAULT)
+            c->stop1 = 1; /* power off once the quick stop has braked to rest */
+        else
+            power_off(c, cat == 0 ? "stop category 0: every drive powered off"
+                                  : "stop category 1 with the robot at rest: every drive powered "
+                                    "off");
+        return;
+    }
+    if (cat == 0) {
+        c->fault_cw = XN_CW_DISABLE_VOLTAGE;
+        xn_ctl_quick_stop(c, XN_EV_QUICK_STOP, "stop category 0: power off, brakes");
+    } else {
+        c->stop1 = 1;
+        xn_ctl_quick_stop(c, XN_EV_QUICK_STOP, "stop category 1: braking, then power off");
+    }
+}
+
+/* The requests of other threads and signal handlers, taken at the start of a step. */
+static void take_requests(xn_controller *c) {
+    int r = atomic_exchange_explicit(&c->req, XN_REQ_NONE, memory_order_acquire);
+    if (r == XN_REQ_NONE) return;
+    if (r == XN_REQ_QUICK) {
+        xn_event_code why = XN_EV_QUICK_STOP;
+        char text[sizeof c->req_text] = "quick stop requested";
+        if (!atomic_flag_test_and_set_explicit(&c->req_text_busy, memory_order_acquire)) {
+            if (atomic_load_explicit(&c->req_text_ready, memory_order_relaxed)) {
+                why = c->req_why;
+                memcpy(text, c->req_text, sizeof text);
+                atomic_store_explicit(&c->req_text_ready, 0, memory_order_relaxed);
+            }
+            atomic_flag_clear_explicit(&c->req_text_busy, memory_order_release);
+        }
+        xn_ctl_quick_stop(c, why, text);
+        return;
+    }
+    xn_ctl_stop_category(c, r == XN_REQ_CAT2 ? 2 : r == XN_REQ_CAT1 ? 1 : 0, "requested");
+}
+
+int xn_controller_powered_off(const xn_controller *c) {
+    for (int k = 0; k < c->nj; k++) {
+        int i = c->hal_of[k];
+        if (c->reported[i] & REPORTED_SENSOR) continue;
+        switch (xn_hal_joint_state(c->hal, i)) {
+        case XN_CIA402_SWITCHED_ON:
+        case XN_CIA402_OPERATION_ENABLED:
+        case XN_CIA402_QUICK_STOP:
+        case XN_CIA402_FAULT_REACTION: return 0;
+        default: break;
+        }
+    }
+    return 1;
 }
 
 /* ---- collision detection and reaction ---- */
@@ -524,11 +623,11 @@ static void react(xn_controller *c, int dof) {
     switch (c->coll_kind) {
     case XN_REACT_STOP0:
         c->fault_cw = XN_CW_DISABLE_VOLTAGE;
-        xn_controller_quick_stop(c, XN_EV_COLLISION, "stop category 0: power off, brakes");
+        xn_ctl_quick_stop(c, XN_EV_COLLISION, "stop category 0: power off, brakes");
         break;
     case XN_REACT_STOP1:
         c->stop1 = 1;
-        xn_controller_quick_stop(c, XN_EV_COLLISION, "stop category 1: braking, then power off");
+        xn_ctl_quick_stop(c, XN_EV_COLLISION, "stop category 1: braking, then power off");
         break;
     case XN_REACT_STOP2:
         xn_ctl_begin_stop(c, 0, NULL);
@@ -649,7 +748,7 @@ static void read_state(xn_controller *c) {
             bad = 1;
         }
     }
-    if (bad) xn_controller_quick_stop(c, XN_EV_QUICK_STOP, "a joint failed: stopping every drive");
+    if (bad) xn_ctl_quick_stop(c, XN_EV_QUICK_STOP, "a joint failed: stopping every drive");
 }
 
 static void enable_drives(xn_controller *c) {
@@ -677,7 +776,7 @@ static void enable_drives(xn_controller *c) {
                 break;
             }
         }
-        xn_controller_quick_stop(c, XN_EV_QUICK_STOP, "drives did not enable");
+        xn_ctl_quick_stop(c, XN_EV_QUICK_STOP, "drives did not enable");
     }
 }
 
@@ -779,7 +878,7 @@ static void update_reference(xn_controller *c) {
         if (c->state == XN_CTL_RUNNING)
             xn_ctl_begin_stop(c, 0, NULL);
         else
-            xn_controller_quick_stop(c, XN_EV_QUICK_STOP, "the controlled stop failed");
+            xn_ctl_quick_stop(c, XN_EV_QUICK_STOP, "the controlled stop failed");
         return;
     }
     if (c->output.new_calculation && c->state == XN_CTL_RUNNING && !xn_ctl_check_trajectory(c)) {
@@ -910,6 +1009,7 @@ void xn_controller_step(xn_controller *c) {
     xn_hal *hal = c->hal;
     c->time_ns = hal->time_ns;
     if (c->cycle == 0) c->enable_start_ns = c->time_ns;
+    take_requests(c);
     read_state(c);
     if (!c->have_reference) init_reference(c);
     if (c->state == XN_CTL_RUNNING || c->state == XN_CTL_STOPPING || c->state == XN_CTL_DONE)
@@ -932,13 +1032,20 @@ void xn_controller_step(xn_controller *c) {
             int rest = 1;
             for (int k = 0; k < c->nj; k++)
                 rest &= fabs(hal->joint[c->hal_of[k]].velocity) < REST_VELOCITY;
-            if (rest) c->fault_cw = XN_CW_DISABLE_VOLTAGE;
+            if (rest && c->fault_cw != XN_CW_DISABLE_VOLTAGE) {
+                c->fault_cw = XN_CW_DISABLE_VOLTAGE;
+                xn_ctl_event(c, XN_EV_POWER_OFF, -1, 0,
+                             "every drive at rest: powered off (stop category 1)");
+            }
         }
         for (int k = 0; k < c->nj; k++) hal->command[c->hal_of[k]].controlword = c->fault_cw;
         for (int k = 0; k < c->nj; k++) hal->command[c->hal_of[k]].torque = 0;
     } else {
         command_drives(c);
     }
+    if (c->power_off)
+        for (int k = 0; k < c->nj; k++)
+            hal->command[c->hal_of[k]].controlword = XN_CW_DISABLE_VOLTAGE;
     record(c);
     c->cycle++;
 }

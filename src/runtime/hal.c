@@ -1,15 +1,28 @@
 /* The robot as a set of devices: allocation and the calls that forward to the backend.
  * SPDX-License-Identifier: Apache-2.0 */
 #include <math.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "xiaonao/hal.h"
 
+/* The public struct and what only this file touches: the emergency flag is atomic, so it lives
+ * outside the installed header (which C++ also includes). `pub` comes first: a pointer to it is a
+ * pointer to the box. */
+typedef struct {
+    xn_hal pub;
+    atomic_int estop;
+} hal_box;
+
+static hal_box *box_of(const xn_hal *h) { return (hal_box *)(uintptr_t)h; }
+
 xn_hal *xn_hal_alloc(int njoint, int nft, int nimu, int ntracker) {
     if (njoint < 0 || nft < 0 || nimu < 0 || ntracker < 0) return NULL;
-    xn_hal *h = calloc(1, sizeof *h);
-    if (!h) return NULL;
+    hal_box *box = calloc(1, sizeof *box);
+    if (!box) return NULL;
+    atomic_init(&box->estop, 0);
+    xn_hal *h = &box->pub;
     h->njoint = njoint;
     h->nft = nft;
     h->nimu = nimu;
@@ -41,7 +54,23 @@ xn_hal *xn_hal_alloc(int njoint, int nft, int nimu, int ntracker) {
 }
 
 xn_status xn_hal_read(xn_hal *hal) { return hal->ops->read(hal->self, hal); }
-xn_status xn_hal_write(xn_hal *hal) { return hal->ops->write(hal->self, hal); }
+xn_status xn_hal_write(xn_hal *hal) {
+    if (atomic_load_explicit(&box_of(hal)->estop, memory_order_acquire))
+        for (int i = 0; i < hal->njoint; i++)
+            if (hal->joint_info[i].commandable &&
+                xn_cia402_decode(hal->joint[i].statusword) == XN_CIA402_OPERATION_ENABLED)
+                hal->command[i].controlword = XN_CW_QUICK_STOP;
+    return hal->ops->write(hal->self, hal);
+}
+
+void xn_hal_emergency_stop(xn_hal *hal) {
+    atomic_store_explicit(&box_of(hal)->estop, 1, memory_order_release);
+    if (hal->ops && hal->ops->emergency_stop) hal->ops->emergency_stop(hal->self);
+}
+
+int xn_hal_emergency_stopped(const xn_hal *hal) {
+    return atomic_load_explicit(&box_of(hal)->estop, memory_order_acquire);
+}
 xn_status xn_hal_advance(xn_hal *hal) {
     return hal->ops->advance ? hal->ops->advance(hal->self, hal) : XN_OK;
 }
@@ -74,7 +103,7 @@ void xn_hal_close(xn_hal *hal) {
     free(hal->tracker);
     free(hal->contact_name);
     free(hal->contact);
-    free(hal);
+    free(box_of(hal));
 }
 
 int xn_hal_joint_id(const xn_hal *hal, const char *name) {

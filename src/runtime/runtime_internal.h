@@ -155,6 +155,15 @@ struct xn_controller {
     xn_ik *ik;          /* admittance: the reference follows the virtual motion by IK */
     xn_real *scratch;   /* nv * 7 */
 
+    /* stop requests from other threads and signal handlers (controller.c): the strongest
+     * pending XN_REQ_*, and a quick stop's reason, copied under a try-lock */
+    atomic_int req;
+    atomic_flag req_text_busy;
+    atomic_int req_text_ready;
+    xn_event_code req_why;
+    char req_text[120];
+    int power_off; /* every drive is told to power off (a stop with the robot at rest) */
+
     /* rings (single producer: the step; single consumer: whoever drains) */
     xn_event events[XN_CTL_EVENT_RING];
     atomic_long ev_head, ev_tail;
@@ -202,7 +211,14 @@ void xn_ctl_plan_free(xn_controller *c);
 void xn_ctl_plan_sample(const xn_controller *c, const xn_ctl_plan *p, long k, xn_real *q,
                         xn_real *v, xn_real *a);
 
+/* Pending stop requests, weakest first (a stronger one replaces a weaker one). */
+enum { XN_REQ_NONE = 0, XN_REQ_CAT2, XN_REQ_QUICK, XN_REQ_CAT1, XN_REQ_CAT0 };
+
 /* controller.c */
+/* quick stop now, from the step's own thread (the public xn_controller_quick_stop only asks) */
+void xn_ctl_quick_stop(xn_controller *c, xn_event_code why, const char *text);
+/* carry out a stop of category 0, 1 or 2 now (the step's thread); why goes into the event */
+void xn_ctl_stop_category(xn_controller *c, int cat, const char *why);
 void xn_ctl_event(xn_controller *c, xn_event_code code, int joint, double value, const char *fmt,
                   ...) __attribute__((format(printf, 5, 6)));
 void xn_ctl_begin_stop(xn_controller *c, xn_event_code why, const char *text);

@@ -160,19 +160,13 @@ static void collision_during_stop(void) {
     w.person_geom = mj_name2id(w.mm, mjOBJ_GEOM, "person_c");
     w.spring_q = w.mm->jnt_qposadr[mj_name2id(w.mm, mjOBJ_JOINT, "person_spring")];
     w.k = arm.stiffness;
-    xn_loop_config lc;
-    xn_loop_config_init(&lc);
-    lc.after_cycle = stop_early;
-    lc.user = &w;
-    lc.max_time_s = 6;
-    xn_loop_report rep;
-    xn_loop_run(c, hal, &lc, &rep);
-    /* the loop ends once the controller is done: keep the robot powered a second longer and
-     * watch that nothing moves (the loop stopped before advancing the last cycle) */
-    xn_hal_advance(hal);
-    for (int k = 0; k < 1000; k++) {
+    /* cycles by hand rather than xn_loop_run, which powers the drives off once the controller
+     * is done: the robot stays powered a second past the stop, and nothing may move */
+    long after_done = 0;
+    for (long k = 0; k < 6000 && after_done < 1000; k++) {
         rt_cycle(c, hal);
-        cs_observe(&w, c);
+        stop_early(&w, c);
+        if (xn_controller_finished(c)) after_done++;
     }
     XT_CHECK(w.first_contact > 0 && w.detected > 0,
              "the contact came during the stop (contact %.3f s, detected %.3f s)", w.first_contact,

@@ -171,6 +171,46 @@ static void check_run(void) {
     check_error(cmd, "joint \"joint1\": \"velocity\" must be a number > 0");
 }
 
+/* xn run in real time, stopped by Ctrl-C (SIGINT) mid-motion: stop category 1, then the log and
+ * the report as after any run, exit status 130; a second SIGINT during the braking is category
+ * 0. The shell puts the run in the background and signals it. */
+static void check_interrupt(void) {
+    char prog[512], cmd[4096], dir[512], path[1024], err[512];
+    write_file("long.xnp", "movej [1.2, -0.5, 0.8, -2.0, 0.5, 1.7, 1.5] speed 0.3\nwait 5\n", prog,
+               sizeof prog);
+    snprintf(dir, sizeof dir, "%s/interrupted", XN_TMP_DIR);
+    snprintf(err, sizeof err, "%s/interrupted.err", XN_TMP_DIR);
+    /* signal only once the motion has started (the run prints its first line then): before
+     * that the shell's background job would still ignore SIGINT */
+    static const char *const fmt =
+        "(%s run %s --backend loopback --realtime %s >%s.out 2>%s & pid=$!; "
+        "for i in $(seq 200); do grep -q 'line 1' %s && break; sleep 0.05; done; sleep 0.3; "
+        "kill -INT $pid; %s wait $pid; echo \"exit status $?\"; cat %s.out %s)";
+    char opts[600];
+    snprintf(opts, sizeof opts, "--report %s", dir);
+    snprintf(cmd, sizeof cmd, fmt, XN_BIN, prog, opts, err, err, err, "", err, err);
+    run(cmd);
+    XT_CHECK(strstr(out_buf, "exit status 130") && strstr(out_buf, "stop requested (category 1") &&
+                 strstr(out_buf, "stopped on request") &&
+                 strstr(out_buf, "every drive powered off"),
+             "SIGINT: stop category 1, powered off, exit 130: %s", out_buf);
+    snprintf(path, sizeof path, "%s/log.csv", dir);
+    char *log = xt_slurp(path, NULL);
+    XT_CHECK(strstr(log, "stop requested: stop category 1") && strstr(log, "power off"),
+             "SIGINT: the stop is in the log");
+    free(log);
+    snprintf(path, sizeof path, "%s/index.html", dir);
+    char *html = xt_slurp(path, NULL);
+    XT_CHECK(strstr(html, "stopped on request") && strstr(html, "CPU time"),
+             "SIGINT: the report was written");
+    free(html);
+    snprintf(cmd, sizeof cmd, fmt, XN_BIN, prog, "", err, err, err, "sleep 0.02; kill -INT $pid;",
+             err, err);
+    run(cmd);
+    XT_CHECK(strstr(out_buf, "exit status 130") && strstr(out_buf, "stop category 0 (power off"),
+             "a second SIGINT: stop category 0: %s", out_buf);
+}
+
 /* xn otg on a Ruckig reference file: every duration within 1e-8 of the reference. */
 static void check_otg(const char *file) {
     char cmd[2048], outp[512], refp[512];
@@ -391,6 +431,7 @@ int main(void) {
     check_path();
     check_ik();
     check_run();
+    check_interrupt();
     check_otg("ruckig_3dof.jsonl");
     char otgbad[512], otgargs[2048];
     write_file("bad_otg.jsonl",

@@ -13,6 +13,7 @@
 #include "io/json.h"
 #include "run_balance.h"
 #include "run_report.h"
+#include "run_signals.h"
 #include "run_walk.h"
 #include "vibration.h"
 #include "xiaonao/backends.h"
@@ -225,7 +226,7 @@ typedef struct {
     int quiet, tty;
     double next_status_s;
     int last_line;
-    int program_ended, faulted;
+    int program_ended, faulted, stop_requested;
     double max_err[XN_OTG_MAX_DOFS], max_tau[XN_OTG_MAX_DOFS];
     double max_err_motion_s; /* when the largest error occurred */
     long samples;
@@ -286,6 +287,7 @@ static void drain(run_state *rs) {
     xn_event ev;
     while (xn_controller_next_event(rs->c, &ev)) {
         if (ev.code == XN_EV_PROGRAM_END) rs->program_ended = 1;
+        if (ev.code == XN_EV_STOP_REQUEST && run_signals_count() > 0) rs->stop_requested = 1;
         if (ev.code == XN_EV_QUICK_STOP || ev.code == XN_EV_DRIVE_FAULT ||
             ev.code == XN_EV_SENSOR_NAN || ev.code == XN_EV_SENSOR_STALE ||
             ev.code == XN_EV_WATCHDOG)
@@ -421,20 +423,32 @@ static void write_log_header(FILE *f, xn_controller *c, int nj, int tracker) {
     fputs(",events\n", f);
 }
 
+static const char *result_text(const run_state *rs, int long_form) {
+    if (rs->stop_requested) return "stopped on request (a stop signal)";
+    if (rs->faulted)
+        return long_form ? "stopped on a fault (see the events above)" : "stopped on a fault";
+    return rs->program_ended ? (long_form ? "program completed" : "completed") : "stopped";
+}
+
+static void print_stats(const char *label, const char *what, const xn_stats *st) {
+    printf("  %-12s %s p50 %.1f us, p99 %.1f us, p99.9 %.1f us, max %.1f us\n", label, what,
+           xn_stats_quantile(st, 0.5) * 1e-3, xn_stats_quantile(st, 0.99) * 1e-3,
+           xn_stats_quantile(st, 0.999) * 1e-3, st->max_ns * 1e-3);
+}
+
 static void print_summary(const run_state *rs, const xn_loop_report *lr, xn_controller *c,
                           const char *limits_source) {
     printf("\nsummary\n");
-    printf("  result       %s\n", rs->faulted         ? "stopped on a fault (see the events above)"
-                                  : rs->program_ended ? "program completed"
-                                                      : "stopped");
+    printf("  result       %s\n", result_text(rs, 1));
+    printf("  end          %s; %s after %ld shutdown cycles\n", xn_loop_end_str(lr->end),
+           lr->powered_off ? "every drive powered off" : "the drives were NOT seen powered off",
+           lr->shutdown_cycles);
     printf("  duration     %.3f s robot time, %.3f s wall clock (%.1fx real time)\n", lr->robot_s,
            lr->wall_s, lr->wall_s > 0 ? lr->robot_s / lr->wall_s : 0);
     printf("  cycles       %ld (overruns %ld, late wake-ups %ld)\n", lr->cycles, lr->overruns,
            lr->late_wakeups);
-    printf("  compute      p50 %.1f us, p99 %.1f us, p99.9 %.1f us, max %.1f us\n",
-           xn_stats_quantile(&lr->compute, 0.5) * 1e-3,
-           xn_stats_quantile(&lr->compute, 0.99) * 1e-3,
-           xn_stats_quantile(&lr->compute, 0.999) * 1e-3, lr->compute.max_ns * 1e-3);
+    print_stats("compute", "wall", &lr->compute);
+    print_stats("", "CPU ", &lr->compute_cpu);
     if (lr->jitter.count)
         printf("  wake-up      p50 %.1f us, p99 %.1f us, p99.9 %.1f us, max %.1f us late\n",
                xn_stats_quantile(&lr->jitter, 0.5) * 1e-3,
@@ -674,6 +688,7 @@ int xn_cmd_run(int argc, char **argv) {
     lc.realtime = realtime;
     lc.max_time_s = max_time;
     xn_loop_report lr;
+    run_signals_install(c);
     if (!realtime) {
         lc.after_cycle = after_cycle;
         lc.user = rs;
@@ -694,10 +709,14 @@ int xn_cmd_run(int argc, char **argv) {
         pthread_join(th, NULL);
         st = job.st;
     }
+    run_signals_remove();
     drain(rs);
     if (rs->tty && !quiet) fputc('\n', stderr);
     if (st != XN_OK) {
-        xn_cli_error("the %s backend failed: %s", hal->ops->name, xn_status_str(st));
+        if (st == XN_ERR_TIMEOUT)
+            xn_cli_error("the drives did not power off within %.1f s", lc.shutdown_time_s);
+        else
+            xn_cli_error("the %s backend failed: %s", hal->ops->name, xn_status_str(st));
         rs->faulted = 1;
     }
     print_summary(rs, &lr, c, limits_source);
@@ -745,9 +764,7 @@ int xn_cmd_run(int argc, char **argv) {
             sum.max_tau[k] = rs->max_tau[k];
         }
         sum.loop = &lr;
-        sum.result = rs->faulted         ? "stopped on a fault"
-                     : rs->program_ended ? "completed"
-                                         : "stopped";
+        sum.result = result_text(rs, 0);
         sum.limits_source = limits_source;
         sum.vibration = have_vib ? &vib : NULL;
         if (xn_run_write_report(report_dir, log_path, &sum) == 0)
@@ -755,7 +772,7 @@ int xn_cmd_run(int argc, char **argv) {
     }
     free(walk_html);
     free(bal_html);
-    rc = rs->faulted ? 3 : 0;
+    rc = rs->stop_requested ? 130 : rs->faulted ? 3 : 0;
 out:
     if (logf) fclose(logf);
     free(rl);

@@ -166,12 +166,23 @@ int xn_run_write_report(const char *dir, const char *log_csv, const xn_run_summa
             "cycles, %ld overruns.</p>\n",
             lr->robot_s, lr->wall_s, lr->wall_s > 0 ? lr->robot_s / lr->wall_s : 0, lr->cycles,
             lr->overruns);
-    fprintf(f,
-            "<p>Compute time per cycle (read, controller step, write): p50 %.2f &micro;s, "
-            "p99 %.2f &micro;s, p99.9 %.2f &micro;s, max %.2f &micro;s.</p>\n",
-            xn_stats_quantile(&lr->compute, 0.5) * 1e-3,
-            xn_stats_quantile(&lr->compute, 0.99) * 1e-3,
-            xn_stats_quantile(&lr->compute, 0.999) * 1e-3, lr->compute.max_ns * 1e-3);
+    fputs("<table><tr><th>per cycle (read, controller step, write)</th><th>p50 (&micro;s)</th>"
+          "<th>p99</th><th>p99.9</th><th>max</th></tr>\n",
+          f);
+    const xn_stats *rows[2] = {&lr->compute, &lr->compute_cpu};
+    static const char *const names[2] = {"wall time", "CPU time of the loop's thread"};
+    for (int i = 0; i < 2; i++)
+        fprintf(f, "<tr><td>%s</td><td>%.2f</td><td>%.2f</td><td>%.2f</td><td>%.2f</td></tr>\n",
+                names[i], xn_stats_quantile(rows[i], 0.5) * 1e-3,
+                xn_stats_quantile(rows[i], 0.99) * 1e-3, xn_stats_quantile(rows[i], 0.999) * 1e-3,
+                rows[i]->max_ns * 1e-3);
+    fputs("</table>\n<p>A cycle whose wall time is far above its CPU time was preempted by "
+          "another process, not slow.</p>\n",
+          f);
+    fprintf(f, "<p>The loop ended: %s; %s after %ld shutdown cycles.</p>\n",
+            xn_loop_end_str(lr->end),
+            lr->powered_off ? "every drive powered off" : "the drives were not seen powered off",
+            lr->shutdown_cycles);
     if (s->limits_source && s->limits_source[0]) {
         fputs("<p>Rated limits: ", f);
         html_escape(f, s->limits_source);

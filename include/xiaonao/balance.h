@@ -121,6 +121,9 @@ typedef struct {
                             since the reset (config stance_lift; not steps, and phase says STEP_...
                             while one is) */
     int height_boosts; /**< the height strategy's boosts started since the reset */
+    long fallbacks;    /**< cycles since the reset whose whole-body QP ran out of its iteration
+                            budget (xn_wbc_config.max_iterations) and used the last solution
+                            (xn_wbc_result.fallback; this cycle's is st->wbc.fallback) */
     xn_real com[3], com_velocity[3]; /**< measured (world) */
     xn_real dcm[2];                  /**< the capture point */
     xn_real cop[2], cmp[2];          /**< commanded centre of pressure and moment pivot */

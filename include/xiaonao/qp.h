@@ -66,7 +66,9 @@ void xn_qp_free(xn_qp *qp);
  * set is kept only while the sizes (n, me, mi, bounds given) stay the same. */
 void xn_qp_set_warm_start(xn_qp *qp, int on);
 /** Iteration limit (default 10 (n + me + mi)) and the feasibility tolerance (default 1e-10,
- * relative to the constraint's scale). */
+ * relative to the constraint's scale). An iteration is one constraint added to or dropped from
+ * the active set, each O(n^2): a warm start's guesses count too (the equalities, added in one
+ * factorization, do not), so the limit bounds a solve's work. */
 void xn_qp_set_limits(xn_qp *qp, int max_iterations, xn_real tolerance);
 
 /** Solve; x (n) gets the solution. The multipliers of the constraints, in the order equalities,

@@ -65,8 +65,11 @@ typedef enum {
                                  many since the start) */
     XN_EV_STOP_REQUEST,     /**< a stop was requested from outside the step (another thread, a
                                  signal, the end of the loop; value: its category 0, 1 or 2) */
-    XN_EV_POWER_OFF         /**< every drive was told to power off (the end of a stop category
+    XN_EV_POWER_OFF,        /**< every drive was told to power off (the end of a stop category
                                  0 or 1, or of the loop) */
+    XN_EV_BALANCE_BUDGET    /**< the whole-body QP ran out of its iteration budget and the last
+                                 solution stood in; once per run of such cycles (value: the
+                                 cycles so far) */
 } xn_event_code;
 
 /** One event: when, what, where, and a sentence for people. */

@@ -77,7 +77,18 @@ typedef struct {
                                      that throws the body. Part of the joint-limit bounds, so
                                      dropped with them when infeasible. */
     xn_real brake_time;         /**< s (default 0.01) */
+    int max_iterations;         /**< the QP's iterations per solve call, over every relaxation
+                                     level together (default XN_WBC_DEFAULT_ITERATIONS; <= 0: no
+                                     limit). What bounds a cycle's compute time: past it the
+                                     solve stops and the fallback (xn_wbc_result.fallback) is
+                                     used. */
 } xn_wbc_config;
+
+/** The default per-cycle budget of QP iterations. On the 29-DoF G1 (59 variables, 18
+ * equalities, 98 inequalities, 118 bounds) an iteration costs 2-5 us on this project's machines
+ * and the rest of a cycle about 100 us: 150 iterations keep a cycle under 1 ms with room for the
+ * rest of a 1 kHz loop (docs/performance.md has the measured worst cycles). */
+#define XN_WBC_DEFAULT_ITERATIONS 400
 
 /** Defaults: no contacts, the gains and weights above. */
 void xn_wbc_config_init(xn_wbc_config *c);
@@ -120,10 +131,13 @@ typedef struct {
 void xn_wbc_targets_init(xn_wbc *w, const xn_real *q, xn_wbc_targets *t);
 
 typedef struct {
-    xn_qp_status status;
-    int iterations;
-    int relaxed; /**< 0: every constraint held; 1: the joint-limit bounds were dropped (the QP
-                      was infeasible with them); 2: the torque limits too */
+    xn_qp_status status; /**< of the last QP solved this cycle */
+    int iterations;      /**< the QP's iterations this cycle, every relaxation level together */
+    int relaxed;  /**< 0: every constraint held; 1: the joint-limit bounds were dropped (the QP
+                       was infeasible with them); 2: the torque limits too */
+    int fallback; /**< 1: the iteration budget ran out before a solution: tau comes from the
+                       last solved accelerations and forces, evaluated with this cycle's
+                       dynamics (tau = M qdd + h - J' f; a swinging foot's forces zeroed) */
     xn_real com[3], com_velocity[3];            /**< measured */
     xn_real angular_momentum[3];                /**< about the CoM, world (kg m^2/s) */
     xn_real force[XN_WBC_MAX_CONTACTS * 4 * 3]; /**< per contact, per corner, world (N) */
@@ -132,10 +146,13 @@ typedef struct {
                              next solve) */
 } xn_wbc_result;
 
+/** Change the per-solve iteration budget (xn_wbc_config.max_iterations; <= 0: no limit). */
+void xn_wbc_set_max_iterations(xn_wbc *w, int max_iterations);
+
 /** One cycle at the state q (nq), v (nv, the free joint's velocity in the base frame): the
- * torques tau (nv; the base's six are 0). XN_ERR_NUMERIC when the QP has no solution (tau is
- * then left as it was); stance[c] (ncontact flags, NULL: all) says which feet are on the
- * ground. */
+ * torques tau (nv; the base's six are 0). stance[c] (ncontact flags, NULL: all) says which feet
+ * are on the ground. XN_ERR_NUMERIC when the QP has no solution, or the budget ran out with no
+ * earlier solution to fall back on (tau is then left as it was). */
 xn_status xn_wbc_solve(xn_wbc *w, const xn_real *q, const xn_real *v, const xn_wbc_targets *t,
                        const unsigned char *stance, xn_real *tau, xn_wbc_result *res);
 

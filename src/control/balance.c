@@ -42,6 +42,7 @@ struct xn_balance {
     xn_real t_height;  /* s since the height strategy's boost started; < 0: armed, not acting */
     xn_real t_calm;    /* s the capture point has been back near its reference since then */
     int height_boosts;
+    long fallbacks; /* cycles that used the whole-body controller's budget fallback */
 };
 
 void xn_balance_config_init(xn_balance_config *c) {
@@ -214,6 +215,7 @@ void xn_balance_reset(xn_balance *b, const xn_real *q, const xn_real *posture) {
     b->replacing = 0;
     b->t_height = -1;
     b->height_boosts = 0;
+    b->fallbacks = 0;
 }
 
 /* The height strategy's vertical CoM acceleration this cycle (into *acc; untouched when it does
@@ -467,6 +469,7 @@ xn_status xn_balance_update(xn_balance *b, const xn_real *q, const xn_real *v, x
                     &t->com_acceleration[2]);
     xn_wbc_result res;
     xn_status s = xn_wbc_solve(b->w, q, v, t, b->stance, tau, &res);
+    b->fallbacks += s == XN_OK && res.fallback;
     int damped = 0;
     if (s == XN_OK) {
         memcpy(b->tau_last, tau, (size_t)nv * sizeof(xn_real));
@@ -482,6 +485,7 @@ xn_status xn_balance_update(xn_balance *b, const xn_real *q, const xn_real *v, x
         st->steps = b->steps;
         st->set_down = b->set_down;
         st->height_boosts = b->height_boosts;
+        st->fallbacks = b->fallbacks;
         memcpy(st->com, com, sizeof com);
         memcpy(st->com_velocity, comv, sizeof comv);
         memcpy(st->dcm, xi, sizeof xi);

@@ -16,6 +16,8 @@
 
 /* inline max and Givens length: libm's fmax and hypot are calls, and these run in the inner
  * loops (the magnitudes here never come near overflow) */
+#define WARM_ATTEMPTS 3 /* tries of a warm start's guesses before a cold start */
+
 static inline xn_real qmax(xn_real a, xn_real b) { return a > b ? a : b; }
 #define XN_QP_SPARSE_MAX 8 /* a constraint row with at most this many entries is used sparse */
 static inline xn_real qhyp(xn_real a, xn_real b) { return sqrt(a * a + b * b); }
@@ -564,15 +566,24 @@ xn_qp_status xn_qp_solve(xn_qp *q, const xn_qp_problem *pb, xn_real *x, xn_real 
             iq = me;
             rnorm = rnorm0;
         }
-        for (int w = 0; w < nwarm; w++) force_add(q, &cs, q->prev[w], x, &iq, &rnorm);
-        int worst = -1;
-        for (int k = me; k < iq; k++)
-            if (q->u[k] < -1e-12 && (worst < 0 || q->u[k] < q->u[worst])) worst = k;
-        if (worst < 0 || attempt > n) break;
-        /* drop the guess with the most negative multiplier and start again */
-        int drop = q->A[worst], m2 = 0;
-        for (int w = 0; w < nwarm; w++)
-            if (q->prev[w] != drop) q->prev[m2++] = q->prev[w];
+        /* each guess costs what an iteration costs: it counts against the limit */
+        for (int w = 0; w < nwarm && iter < max_iter; w++, iter++)
+            force_add(q, &cs, q->prev[w], x, &iq, &rnorm);
+        int negative = 0;
+        for (int k = me; k < iq; k++) negative += q->u[k] < -1e-12;
+        if (negative == 0) break;
+        /* Drop the guesses whose multipliers came out negative and start again; after
+         * WARM_ATTEMPTS tries start cold. Each try re-adds every guess (O(guesses n^2)): a guess
+         * list from a different problem (the cycle before a contact switch or a relaxation)
+         * dropped one guess at a time took up to 24 tries, more than a cold start costs. */
+        int m2 = 0;
+        if (attempt + 1 < WARM_ATTEMPTS)
+            for (int w = 0; w < nwarm; w++) {
+                int keep = 1;
+                for (int k = me; k < iq; k++)
+                    if (q->A[k] == q->prev[w] && q->u[k] < -1e-12) keep = 0;
+                if (keep) q->prev[m2++] = q->prev[w];
+            }
         nwarm = m2;
     }
 

@@ -13,7 +13,9 @@ struct xn_wbc {
     const xn_model *m;
     xn_wbc_config cfg;
     xn_data *d;
-    xn_qp *qp;
+    xn_qp *qp[3];    /* one per relaxation level: each warm-starts from its own last solve */
+    xn_real *x_last; /* n: the last solution (accelerations, forces), for the fallback */
+    int have_last;
     int nv, n, me_max, mi_max, base_frame;
     xn_real *H, *g, *Aeq, *beq, *Ain, *bin, *lo, *hi, *x;
     xn_real *M, *h, *Ag, *Jcom, *Jbase, *Jtorso, *Jhand, *Jfoot,
@@ -53,6 +55,7 @@ void xn_wbc_config_init(xn_wbc_config *c) {
     c->hand_weight = 10;
     c->limit_horizon = 0.05;
     c->brake_time = 0.01;
+    c->max_iterations = XN_WBC_DEFAULT_ITERATIONS;
 }
 
 #define ALLOC(p, count) ((p) = calloc((size_t)(count) + 1, sizeof *(p)))
@@ -77,7 +80,7 @@ xn_wbc *xn_wbc_create(const xn_model *m, const xn_wbc_config *cfg) {
     w->me_max = 6 + 6 * nc;
     w->mi_max = 20 * nc + 2 * (nv - 6);
     w->d = xn_data_create(m);
-    w->qp = xn_qp_create(w->n, w->me_max, w->mi_max);
+    for (int l = 0; l < 3; l++) w->qp[l] = xn_qp_create(w->n, w->me_max, w->mi_max);
     size_t n = (size_t)w->n;
     ALLOC(w->H, n * n);
     ALLOC(w->g, n);
@@ -88,6 +91,7 @@ xn_wbc *xn_wbc_create(const xn_model *m, const xn_wbc_config *cfg) {
     ALLOC(w->lo, n);
     ALLOC(w->hi, n);
     ALLOC(w->x, n);
+    ALLOC(w->x_last, n);
     ALLOC(w->M, (size_t)nv * (size_t)nv);
     ALLOC(w->h, nv);
     ALLOC(w->Ag, 6 * nv);
@@ -101,9 +105,10 @@ xn_wbc *xn_wbc_create(const xn_model *m, const xn_wbc_config *cfg) {
     ALLOC(w->vtmp, nv);
     ALLOC(w->tau_max, nv);
     ALLOC(w->brake, nv);
-    if (!w->d || !w->qp || !w->H || !w->g || !w->Aeq || !w->beq || !w->Ain || !w->bin || !w->lo ||
-        !w->hi || !w->x || !w->M || !w->h || !w->Ag || !w->Jcom || !w->Jbase || !w->Jtorso ||
-        !w->Jhand || !w->Jfoot || !w->Jp || !w->qtmp || !w->vtmp || !w->tau_max || !w->brake) {
+    if (!w->d || !w->qp[0] || !w->qp[1] || !w->qp[2] || !w->H || !w->g || !w->Aeq || !w->beq ||
+        !w->Ain || !w->bin || !w->lo || !w->hi || !w->x || !w->x_last || !w->M || !w->h || !w->Ag ||
+        !w->Jcom || !w->Jbase || !w->Jtorso || !w->Jhand || !w->Jfoot || !w->Jp || !w->qtmp ||
+        !w->vtmp || !w->tau_max || !w->brake) {
         xn_wbc_free(w);
         return NULL;
     }
@@ -112,7 +117,7 @@ xn_wbc *xn_wbc_create(const xn_model *m, const xn_wbc_config *cfg) {
     w->cfg.torque_max = NULL; /* copied */
     for (int k = 0; k < nv; k++) w->brake[k] = cfg->brake_accel ? cfg->brake_accel[k] : 0;
     w->cfg.brake_accel = NULL;
-    xn_qp_set_warm_start(w->qp, 1);
+    for (int l = 0; l < 3; l++) xn_qp_set_warm_start(w->qp[l], 1);
     /* the base's frame: the first frame on body 1 */
     w->base_frame = -1;
     for (int f = 0; f < m->nframe && w->base_frame < 0; f++)
@@ -123,7 +128,7 @@ xn_wbc *xn_wbc_create(const xn_model *m, const xn_wbc_config *cfg) {
 void xn_wbc_free(xn_wbc *w) {
     if (!w) return;
     xn_data_free(w->d);
-    xn_qp_free(w->qp);
+    for (int l = 0; l < 3; l++) xn_qp_free(w->qp[l]);
     free(w->H);
     free(w->g);
     free(w->Aeq);
@@ -133,6 +138,7 @@ void xn_wbc_free(xn_wbc *w) {
     free(w->lo);
     free(w->hi);
     free(w->x);
+    free(w->x_last);
     free(w->M);
     free(w->h);
     free(w->Ag);
@@ -272,6 +278,21 @@ static void limit_bounds(const xn_model *m, const xn_real *q, const xn_real *v, 
         lo[va] = dn;
         hi[va] = up;
     }
+}
+
+void xn_wbc_set_max_iterations(xn_wbc *w, int max_iterations) {
+    w->cfg.max_iterations = max_iterations > 0 ? max_iterations : 0;
+}
+
+/* The budget ran out: the last solution's accelerations and forces, which this cycle's torques
+ * are then computed from with this cycle's M, h and contact Jacobians (xn_wbc_solve's tail). A
+ * foot that no longer stands carries no force. A cycle or two of this costs tracking, not
+ * balance: the solution is one period old. */
+static void shifted_solution(xn_wbc *w, int nc, const unsigned char *stance) {
+    memcpy(w->x, w->x_last, (size_t)w->n * sizeof(xn_real));
+    for (int f = 0; f < nc; f++)
+        if (stance && !stance[f])
+            for (int k = 0; k < 12; k++) w->x[w->nv + 12 * f + k] = 0;
 }
 
 xn_status xn_wbc_solve(xn_wbc *w, const xn_real *q, const xn_real *v, const xn_wbc_targets *t,
@@ -454,23 +475,41 @@ xn_status xn_wbc_solve(xn_wbc *w, const xn_real *q, const xn_real *v, const xn_w
         }
     }
     /* Solve; where that is infeasible (a fall the joints' limits cannot stop, a torque too small
-     * for the contacts), relax in this order: first the joint-limit bounds, then the torque
-     * limits. The contacts and the equations of motion are never given up. */
+     * for the contacts) or does not finish within its share of the budget, relax in this order:
+     * first the joint-limit bounds, then the torque limits. The contacts and the equations of
+     * motion are never given up. When the budget runs out before any level is solved, the last
+     * solution stands in (shifted_solution). */
     xn_qp_status st = XN_QP_INFEASIBLE;
     int relaxed = c->limit_horizon > 0 ? 0 : 1; /* without bounds there are none to drop */
+    int used = 0, budget = c->max_iterations > 0 ? c->max_iterations : 0;
     for (; relaxed < 3; relaxed++) {
+        int left = budget - used;
+        if (budget && left <= 0) {
+            st = XN_QP_MAX_ITERATIONS;
+            break;
+        }
         for (int i = 0; i < nv; i++) w->lo[i] = -INFINITY, w->hi[i] = INFINITY;
         if (relaxed == 0)
             limit_bounds(m, q, v, c->limit_horizon, w->brake, c->brake_time, w->lo, w->hi);
         xn_qp_problem pb = {
             n,     me,   relaxed < 2 ? mi : mi_contacts, w->H, w->g, w->Aeq, w->beq, w->Ain, w->bin,
             w->lo, w->hi};
-        st = xn_qp_solve(w->qp, &pb, w->x, NULL, NULL); /* no KKT residuals: not needed here */
-        if (st != XN_QP_INFEASIBLE) break;
+        /* The joint-limit bounds get half the budget: proving them infeasible (a fall the
+         * joints cannot stop) takes as many iterations as there are variables, and the relaxed
+         * problem, warm-started from its own last solve, needs the rest. (A limit of 0 means
+         * the solver's default.) */
+        int share = relaxed == 0 && left > 1 ? left / 2 : left;
+        xn_qp_set_limits(w->qp[relaxed], budget ? share : 0, 0);
+        st = xn_qp_solve(w->qp[relaxed], &pb, w->x, NULL, NULL); /* no KKT residuals */
+        used += xn_qp_last_iterations(w->qp[relaxed]);
+        if (st != XN_QP_INFEASIBLE && st != XN_QP_MAX_ITERATIONS) break;
     }
+    int fallback = st == XN_QP_MAX_ITERATIONS && w->have_last;
+    if (fallback) shifted_solution(w, nc, stance);
     if (res) {
         res->status = st;
-        res->iterations = xn_qp_last_iterations(w->qp);
+        res->iterations = used;
+        res->fallback = fallback;
         res->relaxed = c->limit_horizon > 0 ? relaxed : relaxed - 1;
         memcpy(res->com, com, sizeof com);
         memcpy(res->com_velocity, comv, sizeof comv);
@@ -480,7 +519,11 @@ xn_status xn_wbc_solve(xn_wbc *w, const xn_real *q, const xn_real *v, const xn_w
         for (int p = 0; p < 12 * nc; p++) res->force[p] = w->x[nv + p];
         for (int p = 0; p < 4 * nc; p++) res->normal_total += w->x[nv + 3 * p + 2];
     }
-    if (st != XN_QP_OPTIMAL) return XN_ERR_NUMERIC;
+    if (st != XN_QP_OPTIMAL && !fallback) return XN_ERR_NUMERIC;
+    if (!fallback) {
+        memcpy(w->x_last, w->x, (size_t)n * sizeof(xn_real));
+        w->have_last = 1;
+    }
     for (int j = 0; j < nv; j++) {
         xn_real s = w->h[j];
         for (int k = 0; k < nv; k++) s += w->M[(size_t)j * (size_t)nv + (size_t)k] * w->x[k];

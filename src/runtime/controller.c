@@ -43,6 +43,7 @@ const char *xn_event_str(xn_event_code c) {
     case XN_EV_BALANCE_HEIGHT: return "balance-height";
     case XN_EV_STOP_REQUEST: return "stop requested";
     case XN_EV_POWER_OFF: return "power off";
+    case XN_EV_BALANCE_BUDGET: return "balance-budget";
     }
     return "unknown";
 }

@@ -163,6 +163,7 @@ static void start(xn_controller *c) {
     c->hum_failures = 0;
     c->hum_set_down = 0;
     c->hum_height = 0;
+    c->hum_fallback = 0;
 }
 
 void xn_ctl_humanoid_instruction(xn_controller *c, const xn_instruction *in) {
@@ -253,6 +254,12 @@ void xn_ctl_humanoid_step(xn_controller *c) {
         } else {
             c->hum_failures = 0;
         }
+        if (c->bstat.wbc.fallback && !c->hum_fallback)
+            xn_ctl_event(c, XN_EV_BALANCE_BUDGET, -1, (double)c->bstat.fallbacks,
+                         "balance: the whole-body QP ran out of its budget of %d iterations; "
+                         "the last solution stands in",
+                         c->cfg.humanoid->balance.wbc.max_iterations);
+        c->hum_fallback = c->bstat.wbc.fallback;
         if (c->bstat.height_boosts > c->hum_height)
             xn_ctl_event(c, XN_EV_BALANCE_HEIGHT, -1, c->bstat.height_boosts,
                          "balance: a push along the heading; the centre of mass pushed up, then "

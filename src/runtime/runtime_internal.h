@@ -133,6 +133,7 @@ struct xn_controller {
     xn_balance *bal;
     xn_base_estimator *est;
     int hum_active, hum_damping, hum_imu, hum_failures, hum_stepping, hum_set_down, hum_height;
+    int hum_fallback;       /* the last cycle used the whole-body budget's fallback */
     int *hum_joint;         /* per model DoF: the robot joint (-1: the floating base) */
     xn_real *hum_q, *hum_v; /* nq, nv: the estimated state */
     xn_real *hum_tau;       /* nv */

@@ -12,6 +12,7 @@
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <time.h>
 
 #include <mujoco/mujoco.h>
 
@@ -35,7 +36,19 @@ typedef struct {
                                 0.5 s of the push's start above where it stood before it */
     double feet_moved;       /* of the last run: m, the farthest a sole ended up in the ground
                                 plane from where it stood before the push (MuJoCo's truth) */
+    xn_stats *cpu;           /* when set: each cycle's CPU time of the base estimator and the
+                                balance controller (CLOCK_THREAD_CPUTIME_ID), added over runs */
+    int slow_us;             /* when > 0: print every cycle whose CPU time is above this (us) */
+    long iterations_hist[8]; /* cycles by QP iterations: < 25, < 50, < 100, < 150, < 200, < 300,
+                                < 500, more */
+    long fallbacks;          /* cycles that used the whole-body controller's fallback */
 } g1_push_setup;
+
+static inline double g1_cpu_ns(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+    return (double)ts.tv_sec * 1e9 + (double)ts.tv_nsec;
+}
 
 /* Stand 1 s, push for 0.1 s, watch 5 s: 1 when the pelvis stays above 0.55 m. */
 static inline int g1_push_survives(g1_push_setup *s, int ctl, const double dir[3], double impulse) {
@@ -85,12 +98,23 @@ static inline int g1_push_survives(g1_push_setup *s, int ctl, const double dir[3
         xn_hal_read(hal);
         g1_read_joints(hal, hal_q, q, v);
         if (b) {
+            double t0 = g1_cpu_ns();
             memcpy(q + 3, hal->imu[imu].orientation, 4 * sizeof(double));
             xn_base_estimator_update(est, q, v, hal->imu[imu].angular_velocity,
                                      xn_balance_stance(b));
             if (s->true_state) g1_true_state(md, hal, hal_q, q, v);
             xn_balance_status bs;
             xn_balance_update(b, q, v, 0.001, tau, &bs);
+            double spent = g1_cpu_ns() - t0;
+            static const int edges[7] = {25, 50, 100, 150, 200, 300, 500};
+            int bin = 0;
+            while (bin < 7 && bs.wbc.iterations >= edges[bin]) bin++;
+            s->iterations_hist[bin]++;
+            s->fallbacks += bs.wbc.fallback;
+            if (s->cpu) xn_stats_add(s->cpu, spent);
+            if (s->slow_us > 0 && spent > s->slow_us * 1e3)
+                printf("slow cycle t %.3f: %.0f us, QP %d iterations, relaxed %d, phase %d\n",
+                       k * 1e-3, spent * 1e-3, bs.wbc.iterations, bs.wbc.relaxed, bs.phase);
             for (int j = 0; j < 29; j++) hal->command[hal_q[j]].torque = tau[6 + j];
             s->steps = bs.steps;
             s->set_down = bs.set_down;

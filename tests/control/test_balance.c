@@ -27,6 +27,15 @@ int main(void) {
     XT_CHECK(!g1_push_survives(&s, PD_BASELINE, fwd, 16), "16 N s forward topples joint PD");
     XT_CHECK(g1_push_survives(&s, BALANCE, fwd, 16) && s.steps == 0,
              "but not balance without steps");
+    /* the QP's iteration budget cut to 60 a cycle: the push's hard cycles run out of it, the
+     * last solution stands in, and the robot still stands */
+    s.cfg.wbc.max_iterations = 60;
+    s.fallbacks = 0;
+    XT_CHECK(g1_push_survives(&s, BALANCE, fwd, 16) && s.fallbacks >= 10,
+             "16 N s forward with a budget of 60 QP iterations: %ld cycles on the fallback, "
+             "standing",
+             s.fallbacks);
+    s.cfg.wbc.max_iterations = XN_WBC_DEFAULT_ITERATIONS;
     XT_CHECK(!g1_push_survives(&s, PD_BASELINE, side, 20), "20 N s sideways topples joint PD");
     XT_CHECK(g1_push_survives(&s, BALANCE, side, 20) && s.steps == 0,
              "but not balance without steps");
@@ -34,15 +43,18 @@ int main(void) {
      * where it was (no step), it holds; left in stance as if it stood, the robot falls (in
      * 1 N s steps it then survives up to 33 N s, and 35 with the feet set down). Both runs leave
      * the height strategy out: this push starts it too, and with it which of the two survives
-     * changed with the build's rounding. The check is of the feet alone. */
+     * changed with the build's rounding. The second run also has no QP iteration budget: the
+     * budget's fallback in its hardest cycles made it survive. The check is of the feet alone. */
     s.no_height = 1;
     XT_CHECK(g1_push_survives(&s, BALANCE, side, 34) && s.steps == 0 && s.set_down >= 1,
              "34 N s sideways: a lifted foot set back down (%d), no step (%d)", s.set_down,
              s.steps);
     s.cfg.stance_lift = 0;
+    s.cfg.wbc.max_iterations = 0; /* and no QP budget: its fallback changed the outcome */
     XT_CHECK(!g1_push_survives(&s, BALANCE, side, 34), "but not without that (%d set down)",
              s.set_down);
     s.cfg.stance_lift = 0.01;
+    s.cfg.wbc.max_iterations = XN_WBC_DEFAULT_ITERATIONS;
     s.no_height = 0;
     XT_CHECK(!g1_push_survives(&s, BALANCE, fwd, 26), "26 N s forward topples it");
     XT_CHECK(g1_push_survives(&s, STEPPING, fwd, 26) && s.steps >= 1,

@@ -19,6 +19,87 @@ static const double knees_bent[36] = {
     0, 0, 0.755, 1,   0,    0, 0, -0.312, 0, 0, 0.669, -0.363, 0, -0.312, 0, 0, 0.669, -0.363, 0,
     0, 0, 0.073, 0.2, 0.22, 0, 1, 0,      0, 0, 0.2,   -0.22,  0, 1,      0, 0, 0};
 
+/* d->tau = RNEA(q, v, qdd) with the corner forces (8 x 3, world) as external forces: an
+ * independent evaluation of the torques a whole-body solution implies. */
+static void rnea_with_forces(const xn_model *m, xn_data *d, const xn_wbc_config *cfg,
+                             const double *q, const double *v, const double *qdd,
+                             const double *force) {
+    double *fext = calloc(6 * (size_t)m->nbody, sizeof(double));
+    for (int f = 0; f < 2; f++) {
+        int fr = cfg->contact[f].frame, b = m->frame_body[fr];
+        xn_se3 S, Bd;
+        xn_dyn_fk(m, d, q);
+        xn_dyn_frame_placement(m, d, fr, &S);
+        Bd = d->oMi[b];
+        for (int k = 0; k < 4; k++) {
+            const double *f3 = &force[3 * (4 * f + k)];
+            double pw[3], r[3], mom[3];
+            for (int a = 0; a < 3; a++)
+                pw[a] = S.p[a] + S.R[3 * a] * cfg->contact[f].corner[k][0] +
+                        S.R[3 * a + 1] * cfg->contact[f].corner[k][1] +
+                        S.R[3 * a + 2] * cfg->contact[f].corner[k][2];
+            for (int a = 0; a < 3; a++) r[a] = pw[a] - Bd.p[a];
+            mom[0] = r[1] * f3[2] - r[2] * f3[1];
+            mom[1] = r[2] * f3[0] - r[0] * f3[2];
+            mom[2] = r[0] * f3[1] - r[1] * f3[0];
+            for (int a = 0; a < 3; a++) { /* into the body's axes */
+                fext[6 * b + a] += Bd.R[a] * f3[0] + Bd.R[3 + a] * f3[1] + Bd.R[6 + a] * f3[2];
+                fext[6 * b + 3 + a] +=
+                    Bd.R[a] * mom[0] + Bd.R[3 + a] * mom[1] + Bd.R[6 + a] * mom[2];
+            }
+        }
+    }
+    xn_dyn_rnea_ext(m, d, q, v, qdd, fext);
+    free(fext);
+}
+
+/* The iteration budget: a solve given one iteration cannot finish. With no earlier solution it
+ * fails; after one, that solution stands in, and the torques are those of RNEA at the new state
+ * with the old accelerations and forces. */
+static void budget_fallback(const xn_model *m, xn_data *d, const xn_wbc_config *cfg,
+                            const double *q) {
+    xn_wbc_config tight = *cfg;
+    tight.max_iterations = 1;
+    xn_wbc *fresh = xn_wbc_create(m, &tight), *w = xn_wbc_create(m, cfg);
+    xn_wbc_targets t;
+    xn_wbc_targets_init(w, q, &t);
+    t.posture = q;
+    t.com[0] += 0.2; /* 20 m/s^2 forward: the friction pyramids bind, the QP must iterate */
+    double v[35] = {0}, tau[35];
+    xn_wbc_result r0, r1, r2;
+    xn_status s0 = xn_wbc_solve(fresh, q, v, &t, NULL, tau, &r0);
+    XT_CHECK(s0 == XN_ERR_NUMERIC && r0.status == XN_QP_MAX_ITERATIONS && !r0.fallback,
+             "a budget of 1 iteration and no earlier solution: no torques (%s)",
+             xn_qp_status_str(r0.status));
+    xn_status s1 = xn_wbc_solve(w, q, v, &t, NULL, tau, &r1);
+    double qdd[35], force[24];
+    memcpy(qdd, r1.qdd, sizeof qdd);
+    memcpy(force, r1.force, sizeof force);
+    /* a new state: knees and hips moved, the base turning */
+    double q2[36];
+    memcpy(q2, q, sizeof q2);
+    for (int k = 7; k < 36; k++) q2[k] += 0.02 * sin(k);
+    for (int k = 0; k < 35; k++) v[k] = 0.3 * cos(k);
+    xn_wbc_set_max_iterations(w, 1);
+    xn_status s2 = xn_wbc_solve(w, q2, v, &t, NULL, tau, &r2);
+    double same = 0;
+    for (int k = 0; k < 35; k++) same = fmax(same, fabs(r2.qdd[k] - qdd[k]));
+    for (int k = 0; k < 24; k++) same = fmax(same, fabs(r2.force[k] - force[k]));
+    rnea_with_forces(m, d, cfg, q2, v, qdd, force);
+    double joints = 0;
+    for (int k = 6; k < 35; k++) joints = fmax(joints, fabs(d->tau[k] - tau[k]));
+    XT_CHECK(s1 == XN_OK && s2 == XN_OK && r2.fallback && same == 0 && joints < 1e-6,
+             "the budget ran out: the last solution stood in (fallback %d, differs by %.1e), its "
+             "torques at the new state match RNEA to %.1e N m",
+             r2.fallback, same, joints);
+    xn_wbc_set_max_iterations(w, 0); /* no limit: solved again */
+    xn_status s3 = xn_wbc_solve(w, q2, v, &t, NULL, tau, &r2);
+    XT_CHECK(s3 == XN_OK && !r2.fallback && r2.status == XN_QP_OPTIMAL,
+             "without a limit the same state is solved");
+    xn_wbc_free(fresh);
+    xn_wbc_free(w);
+}
+
 int main(void) {
     xn_error err;
     xn_model *m = NULL;
@@ -65,33 +146,9 @@ int main(void) {
     XT_CHECK(in_cone, "every corner force inside its friction pyramid, normal >= 1 N");
     /* RNEA with the solved forces as external forces: the base rows vanish, the joint rows are
      * the torques */
-    double *fext = calloc(6 * (size_t)m->nbody, sizeof(double)), qdd[35];
+    double qdd[35];
     memcpy(qdd, res.qdd, sizeof qdd);
-    for (int f = 0; f < 2; f++) {
-        int fr = cfg.contact[f].frame, b = m->frame_body[fr];
-        xn_se3 S, Bd;
-        xn_dyn_fk(m, d, q);
-        xn_dyn_frame_placement(m, d, fr, &S);
-        Bd = d->oMi[b];
-        for (int k = 0; k < 4; k++) {
-            const double *f3 = &res.force[3 * (4 * f + k)];
-            double pw[3], r[3], mom[3];
-            for (int a = 0; a < 3; a++)
-                pw[a] = S.p[a] + S.R[3 * a] * cfg.contact[f].corner[k][0] +
-                        S.R[3 * a + 1] * cfg.contact[f].corner[k][1] +
-                        S.R[3 * a + 2] * cfg.contact[f].corner[k][2];
-            for (int a = 0; a < 3; a++) r[a] = pw[a] - Bd.p[a];
-            mom[0] = r[1] * f3[2] - r[2] * f3[1];
-            mom[1] = r[2] * f3[0] - r[0] * f3[2];
-            mom[2] = r[0] * f3[1] - r[1] * f3[0];
-            for (int a = 0; a < 3; a++) { /* into the body's axes */
-                fext[6 * b + a] += Bd.R[a] * f3[0] + Bd.R[3 + a] * f3[1] + Bd.R[6 + a] * f3[2];
-                fext[6 * b + 3 + a] +=
-                    Bd.R[a] * mom[0] + Bd.R[3 + a] * mom[1] + Bd.R[6 + a] * mom[2];
-            }
-        }
-    }
-    xn_dyn_rnea_ext(m, d, q, v, qdd, fext);
+    rnea_with_forces(m, d, &cfg, q, v, qdd, res.force);
     double base = 0, joints = 0;
     for (int k = 0; k < 6; k++) base = fmax(base, fabs(d->tau[k]));
     for (int k = 6; k < 35; k++) joints = fmax(joints, fabs(d->tau[k] - tau[k]));
@@ -148,6 +205,7 @@ int main(void) {
     xn_wbc_config weak = cfg;
     for (int k = 0; k < 35; k++) tiny[k] = 1;
     weak.torque_max = tiny;
+    weak.max_iterations = 0; /* proving 1 N m infeasible takes longer than the default budget */
     xn_wbc *ww = xn_wbc_create(m, &weak);
     st = xn_wbc_solve(ww, q, vk, &t, NULL, tau, &res);
     finite = 1;
@@ -202,7 +260,7 @@ int main(void) {
         xn_wbc_free(bad2);
         xn_wbc_free(bad3);
     }
-    free(fext);
+    budget_fallback(m, d, &cfg, q);
     xn_data_free(d);
     xn_wbc_free(w);
     xn_model_free(m);

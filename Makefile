@@ -9,7 +9,7 @@ PREFIX   ?= /usr/local
 JOBS     ?= $(shell nproc 2>/dev/null || echo 2)
 CMAKE_FLAGS ?=
 
-.PHONY: all deps build test demo bench install sanitize fuzz fuzz-smoke format lint clean
+.PHONY: all deps build test demo bench install sanitize fuzz fuzz-smoke format lint stack-check clean
 
 all: build
 
@@ -48,6 +48,14 @@ fuzz: deps
 fuzz-smoke: fuzz
 	@bash scripts/fuzz.sh build-fuzz $(FUZZ_SECONDS)
 
+# The control step's worst-case stack from GCC's call graph and frame sizes: fails over 16 KB.
+stack-check: deps
+	@cmake -S . -B build-stack -DXN_BUILD_TESTS=OFF -DXN_BUILD_BENCH=OFF -DXN_BUILD_TOOLS=OFF \
+	  -DCMAKE_C_FLAGS="-fstack-usage -fcallgraph-info=su" >/dev/null
+	@cmake --build build-stack -j $(JOBS) --target xiaonao_obj $$(cmake --build build-stack \
+	  --target help | grep -o 'xiaonao_\(learn\|mujoco\)_obj' | sort -u) -- --no-print-directory
+	@python3 scripts/stack_check.py build-stack
+
 format:
 	@clang-format -i $$(git ls-files --cached --others --exclude-standard '*.c' '*.h')
 
@@ -57,4 +65,4 @@ lint:
 	  --inline-suppr -I include -I src src tools
 
 clean:
-	@rm -rf $(BUILD) build-asan build-fuzz
+	@rm -rf $(BUILD) build-asan build-fuzz build-stack

@@ -11,6 +11,7 @@ PACKAGES=(
   clang libclang-rt-14-dev     # libFuzzer harnesses and sanitizer builds
   clang-format cppcheck        # style and static checks (make lint)
   gnuplot-nox                  # plots (docs figures, run reports)
+  python3                      # scripts/stack_check.py (make stack-check)
 )
 
 missing=()

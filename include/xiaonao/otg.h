@@ -119,6 +119,18 @@ int xn_trajectory_phase_times(const xn_trajectory *traj, int dof, xn_real *times
 void xn_trajectory_extrema(const xn_trajectory *traj, int dof, xn_real *pmin, xn_real *t_pmin,
                            xn_real *pmax, xn_real *t_pmax);
 
+/** The scratch a calculation needs (about 60 KB for XN_OTG_MAX_DOFS DoFs). xn_otg_calculate
+ * and xn_otg_update keep it on their own stack; a real-time thread, whose stack is small and
+ * locked, allocates one at start-up and passes it to the _in forms. One workspace serves one
+ * calculation at a time. */
+typedef struct xn_otg_workspace xn_otg_workspace;
+/** Allocate a workspace (NULL when out of memory); free it with xn_otg_workspace_free. */
+xn_otg_workspace *xn_otg_workspace_create(void);
+void xn_otg_workspace_free(xn_otg_workspace *ws);
+/** xn_otg_calculate with its scratch in ws instead of on the stack (under 2 KB of stack). */
+xn_otg_result xn_otg_calculate_in(const xn_otg_problem *p, xn_trajectory *traj, xn_otg_error *err,
+                                  xn_otg_workspace *ws);
+
 /* ---- the online form: once per control cycle ---- */
 
 /** Online trajectory generation state: the trajectory being followed and where along it. */
@@ -150,6 +162,9 @@ void xn_otg_init(xn_otg *o, xn_real cycle_time);
  * XN_OTG_OK or the input's defect (then out is untouched and the old trajectory is kept). */
 xn_otg_result xn_otg_update(xn_otg *o, const xn_otg_problem *input, xn_otg_output *out,
                             xn_otg_error *err);
+/** xn_otg_update with a calculation's scratch in ws (see xn_otg_workspace). */
+xn_otg_result xn_otg_update_in(xn_otg *o, const xn_otg_problem *input, xn_otg_output *out,
+                               xn_otg_error *err, xn_otg_workspace *ws);
 
 #ifdef __cplusplus
 }

@@ -65,6 +65,12 @@ void xn_qp_free(xn_qp *qp);
 /** Start from the previous solve's active set (1) or from scratch (0, the default). The active
  * set is kept only while the sizes (n, me, mi, bounds given) stay the same. */
 void xn_qp_set_warm_start(xn_qp *qp, int on);
+/** The next solve of qp has the same n, H, g, Aeq and beq as the last solve of `from` (only
+ * its inequalities or bounds differ, as when a controller relaxes a problem it could not
+ * solve): it starts from `from`'s factorization of H and of the equalities instead of
+ * computing them again. `from` must have the same or larger sizes and outlive that solve;
+ * when its last solve had other sizes, or failed before factorizing, qp factorizes itself. */
+void xn_qp_share_start(xn_qp *qp, const xn_qp *from);
 /** Iteration limit (default 10 (n + me + mi)) and the feasibility tolerance (default 1e-10,
  * relative to the constraint's scale). An iteration is one constraint added to or dropped from
  * the active set, each O(n^2): a warm start's guesses count too (the equalities, added in one

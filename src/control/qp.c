@@ -50,7 +50,10 @@ struct xn_qp {
     int *prev, nprev;        /* the previous solve's active inequalities */
     int prev_n, prev_me, prev_mi, prev_bounds;
     int warm;
-    int last_iterations; /* of the last solve */
+    int start_n, start_me;   /* the sizes J0, R0, x0 hold a start for (0: none) */
+    xn_real rnorm0;          /* and its rnorm */
+    const xn_qp *share_from; /* xn_qp_share_start: the next solve takes this one's start */
+    int last_iterations;     /* of the last solve */
     int max_iter;
     xn_real tol;
 };
@@ -119,6 +122,8 @@ void xn_qp_free(xn_qp *q) {
 }
 
 void xn_qp_set_warm_start(xn_qp *q, int on) { q->warm = on != 0; }
+
+void xn_qp_share_start(xn_qp *q, const xn_qp *from) { q->share_from = from; }
 
 int xn_qp_last_iterations(const xn_qp *q) { return q->last_iterations; }
 
@@ -547,16 +552,32 @@ xn_qp_status xn_qp_solve(xn_qp *q, const xn_qp_problem *pb, xn_real *x, xn_real 
 
     /* the equalities, then (warm start) the previous active inequalities, as long as their
      * multipliers come out non-negative: a dual-feasible start */
-    if (start(q, pb, x)) return XN_QP_NOT_CONVEX;
-    if (add_equalities(q, &cs, x, &iq, &rnorm)) return XN_QP_DEPENDENT;
-    const xn_real rnorm0 = rnorm;
     const size_t nn = (size_t)n * (size_t)n * sizeof(xn_real);
-    if (nwarm > 0) { /* kept, so that a retry starts from here and not from scratch */
-        memcpy(q->J0, q->J, nn);
-        memcpy(q->R0, q->R, nn);
-        memcpy(q->x0, x, (size_t)n * sizeof(xn_real));
-        memcpy(q->x0 + n, q->u, (size_t)me * sizeof(xn_real));
+    const xn_qp *from = q->share_from;
+    q->share_from = NULL;
+    if (from && from->start_n == n && from->start_me == me) {
+        /* the same H, g and equalities as from's last solve: its factorization */
+        memcpy(q->J, from->J0, nn);
+        memcpy(q->R, from->R0, nn);
+        memcpy(x, from->x0, (size_t)n * sizeof(xn_real));
+        memcpy(q->u, from->x0 + n, (size_t)me * sizeof(xn_real));
+        iq = me;
+        rnorm = from->rnorm0;
+    } else {
+        q->start_n = 0; /* no valid start until this one is made */
+        if (start(q, pb, x)) return XN_QP_NOT_CONVEX;
+        if (add_equalities(q, &cs, x, &iq, &rnorm)) return XN_QP_DEPENDENT;
     }
+    const xn_real rnorm0 = rnorm;
+    /* kept, so that a retry of the warm start, and another solver given the same H and
+     * equalities (xn_qp_share_start), start from here and not from scratch */
+    memcpy(q->J0, q->J, nn);
+    memcpy(q->R0, q->R, nn);
+    memcpy(q->x0, x, (size_t)n * sizeof(xn_real));
+    memcpy(q->x0 + n, q->u, (size_t)me * sizeof(xn_real));
+    q->start_n = n;
+    q->start_me = me;
+    q->rnorm0 = rnorm0;
     for (int attempt = 0;; attempt++) {
         if (attempt > 0) {
             memcpy(q->J, q->J0, nn);

@@ -500,6 +500,8 @@ xn_status xn_wbc_solve(xn_wbc *w, const xn_real *q, const xn_real *v, const xn_w
          * the solver's default.) */
         int share = relaxed == 0 && left > 1 ? left / 2 : left;
         xn_qp_set_limits(w->qp[relaxed], budget ? share : 0, 0);
+        if (relaxed > 0 && used > 0) /* the same H and equalities as the level before */
+            xn_qp_share_start(w->qp[relaxed], w->qp[relaxed - 1]);
         st = xn_qp_solve(w->qp[relaxed], &pb, w->x, NULL, NULL); /* no KKT residuals */
         used += xn_qp_last_iterations(w->qp[relaxed]);
         if (st != XN_QP_INFEASIBLE && st != XN_QP_MAX_ITERATIONS) break;

@@ -4,6 +4,7 @@
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "motion/otg_internal.h"
@@ -160,7 +161,8 @@ static int parallel(const xn_real *x, const xn_real *dir, int n, xn_real dir2) {
  * straight line. The templates tried are the DoFs' own time-synchronized profiles, largest
  * displacement first; the first whose scaled copies keep every DoF's limits is used. Returns 1
  * when main_ was replaced, 0 when the time-synchronized profiles stay. */
-static int phase_sync(const xn_otg_dof *d, int n, const xn_real *tb, xn_otg_segments *main_) {
+static int phase_sync(const xn_otg_dof *d, int n, const xn_real *tb, xn_otg_segments *main_,
+                      xn_otg_segments *scaled) {
     xn_real dir[XN_OTG_MAX_DOFS], x[5][XN_OTG_MAX_DOFS], dir2 = 0;
     for (int i = 0; i < n; i++) {
         if (tb[i] > 0 || d[i].velocity_interface) return 0;
@@ -182,7 +184,6 @@ static int phase_sync(const xn_otg_dof *d, int n, const xn_real *tb, xn_otg_segm
             order[k] = order[k - 1];
             order[k - 1] = t;
         }
-    xn_otg_segments scaled[XN_OTG_MAX_DOFS];
     for (int o = 0; o < n; o++) {
         int k = order[o];
         if (dir[k] == 0) break;
@@ -201,10 +202,20 @@ static int phase_sync(const xn_otg_dof *d, int n, const xn_real *tb, xn_otg_segm
     return 0;
 }
 
+xn_otg_workspace *xn_otg_workspace_create(void) { return malloc(sizeof(xn_otg_workspace)); }
+
+void xn_otg_workspace_free(xn_otg_workspace *ws) { free(ws); }
+
 xn_otg_result xn_otg_calculate(const xn_otg_problem *p, xn_trajectory *traj, xn_otg_error *err) {
+    xn_otg_workspace ws; /* about 60 KB: callers with a small stack use xn_otg_calculate_in */
+    return xn_otg_calculate_in(p, traj, err, &ws);
+}
+
+xn_otg_result xn_otg_calculate_in(const xn_otg_problem *p, xn_trajectory *traj, xn_otg_error *err,
+                                  xn_otg_workspace *ws) {
     xn_otg_result r = xn_otg_validate(p, err);
     if (r != XN_OTG_OK) return r;
-    xn_otg_dof d[XN_OTG_MAX_DOFS];
+    xn_otg_dof *d = ws->d;
     int map[XN_OTG_MAX_DOFS], slot[XN_OTG_MAX_DOFS] = {0}, n = 0; /* slot: DoF -> k, or -1 */
     for (int i = 0; i < p->dofs; i++) {
         slot[i] = -1;
@@ -213,19 +224,21 @@ xn_otg_result xn_otg_calculate(const xn_otg_problem *p, xn_trajectory *traj, xn_
         slot[i] = n;
         map[n++] = i;
     }
-    xn_otg_segments brake[XN_OTG_MAX_DOFS], main_[XN_OTG_MAX_DOFS];
-    xn_real tb[XN_OTG_MAX_DOFS], Td[XN_OTG_MAX_DOFS], T = p->minimum_duration;
+    xn_otg_segments *brake = ws->brake, *main_ = ws->main_;
+    xn_real *tb = ws->tb, *Td = ws->Td, T = p->minimum_duration;
     int phase = 0;
     if (p->synchronization != XN_OTG_SYNC_NONE && n > 0) {
-        T = xn_otg_synchronize(d, n, p->minimum_duration, brake, main_, tb);
+        T = xn_otg_synchronize(d, n, p->minimum_duration, brake, main_, tb, &ws->sync);
         if (!(T < INFINITY))
             return fail(err, XN_OTG_ERR_NO_SOLUTION, -1,
                         "no synchronized profile found (please report)");
         for (int k = 0; k < n; k++) Td[k] = T;
-        if (p->synchronization == XN_OTG_SYNC_PHASE) phase = phase_sync(d, n, tb, main_);
+        if (p->synchronization == XN_OTG_SYNC_PHASE)
+            phase = phase_sync(d, n, tb, main_, ws->scaled);
     } else {
         for (int k = 0; k < n; k++) { /* each as fast as it can (but not before the minimum) */
-            Td[k] = xn_otg_synchronize(&d[k], 1, p->minimum_duration, &brake[k], &main_[k], &tb[k]);
+            Td[k] = xn_otg_synchronize(&d[k], 1, p->minimum_duration, &brake[k], &main_[k], &tb[k],
+                                       &ws->sync);
             if (!(Td[k] < INFINITY))
                 return fail(err, XN_OTG_ERR_NO_SOLUTION, map[k],
                             "DoF %d: no profile found (please report)", map[k]);

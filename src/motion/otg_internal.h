@@ -219,11 +219,40 @@ int xn_otg_rest_applies(const xn_otg_dof *d);
 xn_real xn_otg_rest_step1(const xn_otg_dof *d, xn_otg_segments *out);
 int xn_otg_rest_step2(const xn_otg_dof *d, xn_real T, xn_otg_segments *out);
 
+#define XN_OTG_MAX_CANDIDATES 8 /* valid step-1 profiles kept per DoF (seen: at most 3) */
+
+/* What step 1 found for one DoF in a synchronization (otg_sync.c). */
+typedef struct {
+    int known; /* step 1 has run */
+    xn_real tmin;
+    xn_real cand[XN_OTG_MAX_CANDIDATES]; /* durations, brake included */
+    xn_otg_segments prof[XN_OTG_MAX_CANDIDATES];
+    int ncand;
+} xn_otg_step1_record;
+
+/* The scratch of one synchronization, about 40 KB for XN_OTG_MAX_DOFS DoFs: kept in a workspace
+ * rather than on the stack, which a real-time thread keeps small. */
+typedef struct {
+    xn_otg_dof after[XN_OTG_MAX_DOFS]; /* each DoF's state after its brake */
+    xn_otg_step1_record s1[XN_OTG_MAX_DOFS];
+    xn_real lb[XN_OTG_MAX_DOFS], est[XN_OTG_MAX_DOFS];
+    int order[XN_OTG_MAX_DOFS];
+} xn_otg_sync_work;
+
+/* Everything xn_otg_calculate needs beyond the problem and the trajectory (otg.h). */
+struct xn_otg_workspace {
+    xn_otg_dof d[XN_OTG_MAX_DOFS];
+    xn_otg_segments brake[XN_OTG_MAX_DOFS], main_[XN_OTG_MAX_DOFS], scaled[XN_OTG_MAX_DOFS];
+    xn_real tb[XN_OTG_MAX_DOFS], Td[XN_OTG_MAX_DOFS];
+    xn_otg_sync_work sync;
+};
+
 /* Time synchronization of n DoFs (n <= XN_OTG_MAX_DOFS): the common duration (at least
- * min_duration), each DoF's braking pre-phase, its main profile, and the brake's duration.
- * Returns INFINITY when no common duration is found. */
+ * min_duration), each DoF's braking pre-phase, its main profile, and the brake's duration; w is
+ * scratch. Returns INFINITY when no common duration is found. */
 xn_real xn_otg_synchronize(const xn_otg_dof *dofs, int n, xn_real min_duration,
-                           xn_otg_segments *brake, xn_otg_segments *main_, xn_real *brake_time);
+                           xn_otg_segments *brake, xn_otg_segments *main_, xn_real *brake_time,
+                           xn_otg_sync_work *w);
 
 /* 1 when the segments, started from d's current state, respect the limits (from the first
  * instant after the start: a braked state may begin just outside) and end at the target within

@@ -2,6 +2,7 @@
  * step along the current trajectory. SPDX-License-Identifier: Apache-2.0 */
 #include <string.h>
 
+#include "motion/otg_internal.h"
 #include "xiaonao/otg.h"
 
 void xn_otg_init(xn_otg *o, xn_real cycle_time) {
@@ -34,10 +35,16 @@ static int same_problem(const xn_otg_problem *a, const xn_otg_problem *b) {
 
 xn_otg_result xn_otg_update(xn_otg *o, const xn_otg_problem *input, xn_otg_output *out,
                             xn_otg_error *err) {
+    xn_otg_workspace ws; /* about 60 KB: real-time callers use xn_otg_update_in */
+    return xn_otg_update_in(o, input, out, err, &ws);
+}
+
+xn_otg_result xn_otg_update_in(xn_otg *o, const xn_otg_problem *input, xn_otg_output *out,
+                               xn_otg_error *err, xn_otg_workspace *ws) {
     int fresh = 0;
     if (!o->has_trajectory || !same_problem(input, &o->expect)) {
         /* in place: a failed calculation leaves the current trajectory as it was */
-        xn_otg_result r = xn_otg_calculate(input, &o->trajectory, err);
+        xn_otg_result r = xn_otg_calculate_in(input, &o->trajectory, err, ws);
         if (r != XN_OTG_OK) return r;
         o->time = 0;
         o->has_trajectory = 1;

@@ -17,8 +17,6 @@
 #include "math/sort_inline.h"
 #include "motion/otg_internal.h"
 
-#define XN_OTG_MAX_CANDIDATES 8 /* valid step-1 profiles kept per DoF (seen: at most 3) */
-
 /* Step 1 runs before any step 2 for a DoF whose estimate exceeds this fraction of T. A DoF whose
  * minimum turns out longer than T costs a failing step 2 (every family tried, about three times
  * a step 1) and the step 2 of the DoFs tried before it; below 0.9 T the estimate rarely misses
@@ -26,13 +24,7 @@
  * in five or more does. Measured on 7-DoF problems: p99 -16 %, mean +5 %, against 1.0. */
 #define EAGER_STEP1 0.9
 
-typedef struct {
-    int known; /* step 1 has run */
-    xn_real tmin;
-    xn_real cand[XN_OTG_MAX_CANDIDATES]; /* durations, brake included */
-    xn_otg_segments prof[XN_OTG_MAX_CANDIDATES];
-    int ncand;
-} dof_step1;
+typedef xn_otg_step1_record dof_step1;
 
 /* Step 1 of one DoF (after its brake), durations shifted by the brake's. */
 static void run_step1(const xn_otg_dof *after, xn_real brake_time, xn_otg_segments *main_,
@@ -118,11 +110,12 @@ static xn_real estimate(const xn_otg_dof *d, xn_real bound) {
 }
 
 xn_real xn_otg_synchronize(const xn_otg_dof *dofs, int n, xn_real min_duration,
-                           xn_otg_segments *brake, xn_otg_segments *main_, xn_real *brake_time) {
-    xn_otg_dof after[XN_OTG_MAX_DOFS];
-    dof_step1 s1[XN_OTG_MAX_DOFS];
-    xn_real lb[XN_OTG_MAX_DOFS], est[XN_OTG_MAX_DOFS];
-    int order[XN_OTG_MAX_DOFS];
+                           xn_otg_segments *brake, xn_otg_segments *main_, xn_real *brake_time,
+                           xn_otg_sync_work *w) {
+    xn_otg_dof *after = w->after;
+    dof_step1 *s1 = w->s1;
+    xn_real *lb = w->lb, *est = w->est;
+    int *order = w->order;
     xn_real T = min_duration > 0 ? min_duration : 0;
     for (int i = 0; i < n; i++) {
         const xn_otg_dof *d = &dofs[i];

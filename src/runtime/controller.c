@@ -415,6 +415,12 @@ xn_status xn_controller_create(xn_model *m, xn_hal *hal, const xn_program *progr
         }
     }
     xn_otg_init(&c->otg, (xn_real)hal->period_ns * 1e-9);
+    c->otg_ws = xn_otg_workspace_create(); /* a replan's scratch, off the real-time stack */
+    if (!c->otg_ws) {
+        xn_controller_free(c);
+        create_fail(err, "out of memory for the trajectory generator's workspace");
+        return XN_ERR_NOMEM;
+    }
     xn_otg_problem_init(&c->input, c->nj);
     c->speed_override = 1;
     c->state = XN_CTL_ENABLING;
@@ -451,6 +457,7 @@ void xn_controller_free(xn_controller *c) {
         free(c->shapers);
     }
     xn_data_free(c->d);
+    xn_otg_workspace_free(c->otg_ws);
     xn_servo_free(c->servo);
     free(c->joint_qadr);
     free(c->joint_vadr);
@@ -872,7 +879,7 @@ static void update_reference(xn_controller *c) {
         p->current_acceleration[k] = c->output.acceleration[k];
     }
     xn_otg_error oe;
-    xn_otg_result r = xn_otg_update(&c->otg, p, &c->output, &oe);
+    xn_otg_result r = xn_otg_update_in(&c->otg, p, &c->output, &oe, c->otg_ws);
     if (r != XN_OTG_OK) {
         /* keep the last reference; stop (a fault if we were already stopping) */
         xn_ctl_event(c, XN_EV_OTG_ERROR, oe.dof, r, "%s", oe.message);
@@ -889,7 +896,7 @@ static void update_reference(xn_controller *c) {
             p->current_velocity[k] = c->output.velocity[k];
             p->current_acceleration[k] = c->output.acceleration[k];
         }
-        xn_otg_update(&c->otg, p, &c->output, &oe);
+        xn_otg_update_in(&c->otg, p, &c->output, &oe, c->otg_ws);
     }
     for (int k = 0; k < c->nj; k++) {
         c->q_ref[c->qadr[k]] = c->output.position[k];

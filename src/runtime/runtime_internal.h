@@ -70,6 +70,7 @@ struct xn_controller {
 
     /* trajectory generation */
     xn_otg otg;
+    xn_otg_workspace *otg_ws; /* the calculation's scratch (not on the step's stack) */
     xn_otg_problem input;
     xn_otg_output output;
     /* a blend in progress: the motion it left, restored if the blended trajectory would leave a

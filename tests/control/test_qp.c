@@ -208,10 +208,48 @@ static void warm_start(void) {
     xn_qp_free(warm);
 }
 
+/* xn_qp_share_start: a solver handed another's factorization (same H, g, equalities; other
+ * bounds) finds the same solution as one that factorizes itself, and one whose source had other
+ * sizes factorizes itself. */
+static void shared_start(void) {
+    xn_qp *a = xn_qp_create(40, 8, 80), *b = xn_qp_create(40, 8, 80), *c = xn_qp_create(40, 8, 80);
+    random_qp r;
+    make(&r, 40, 8, 80, 1);
+    xn_qp_problem with = {r.n, r.me, r.mi, r.H, r.g, r.Aeq, r.beq, r.Ain, r.bin, r.lo, r.hi};
+    xn_qp_problem without = with;
+    without.lo = without.hi = NULL;
+    double xa[40], xb[40], xc[40];
+    xn_qp_status sa = xn_qp_solve(a, &with, xa, NULL, NULL);
+    xn_qp_share_start(b, a);
+    xn_qp_status sb = xn_qp_solve(b, &without, xb, NULL, NULL);
+    xn_qp_status sc = xn_qp_solve(c, &without, xc, NULL, NULL);
+    double d = 0;
+    for (int i = 0; i < 40; i++)
+        if (!(fabs(xb[i] - xc[i]) <= d)) d = fabs(xb[i] - xc[i]); /* NaN propagates */
+    XT_CHECK(sa == XN_QP_OPTIMAL && sb == XN_QP_OPTIMAL && sc == XN_QP_OPTIMAL && d < 1e-10,
+             "a shared factorization: the same solution as a fresh one (%.1e)", d);
+    /* a source whose last solve had one equality less: not shared */
+    xn_qp_problem fewer = with;
+    fewer.me = 7;
+    xn_qp_solve(a, &fewer, xa, NULL, NULL);
+    xn_qp_share_start(b, a);
+    sb = xn_qp_solve(b, &without, xb, NULL, NULL);
+    d = 0;
+    for (int i = 0; i < 40; i++)
+        if (!(fabs(xb[i] - xc[i]) <= d)) d = fabs(xb[i] - xc[i]);
+    XT_CHECK(sb == XN_QP_OPTIMAL && d < 1e-10,
+             "a source of other sizes: factorized afresh, the same solution (%.1e)", d);
+    drop(&r);
+    xn_qp_free(a);
+    xn_qp_free(b);
+    xn_qp_free(c);
+}
+
 int main(void) {
     simplex();
     random_problems();
     infeasible();
     warm_start();
+    shared_start();
     return xt_done("test_qp");
 }

@@ -8,6 +8,7 @@
 
 #include <mujoco/mujoco.h>
 
+#include "alloc_count.h"
 #include "test_util.h"
 #include "xiaonao/locomotion.h"
 #include "xiaonao/xiaonao.h"
@@ -168,6 +169,19 @@ static void rig_close(walk_rig *r) {
     xn_model_free(r->m);
 }
 
+static void count_from(void *user, long cycle) {
+    (void)user;
+    (void)cycle;
+    xt_counting = 1;
+}
+
+static int count_to(void *user, xn_controller *c) {
+    (void)user;
+    (void)c;
+    xt_counting = 0;
+    return 0;
+}
+
 /* The same through a robot program and the controller: `policy load`, `walk`, `stand`. */
 static void program(void) {
     const char *text = "policy load " XN_POLICIES_DIR "/unitree_g1_walk\n"
@@ -194,8 +208,14 @@ static void program(void) {
     xn_loop_config lc;
     xn_loop_config_init(&lc);
     lc.max_time_s = 20;
+    /* allocator calls are counted from inside each cycle (after the read) to its end */
+    lc.inject_delay = count_from;
+    lc.after_cycle = count_to;
     xn_loop_report rep;
+    xt_allocs = 0;
     xn_loop_run(r.c, r.hal, &lc, &rep);
+    XT_CHECK(xt_allocs == 0, "no allocation in the control steps of the program walk: %ld",
+             xt_allocs);
     double dx = md->qpos[0] - x0;
     XT_CHECK(xn_controller_state(r.c) == XN_CTL_DONE && md->qpos[2] > 0.6 && dx > 3.5 && dx < 6,
              "the program walked the G1 %.2f m forward (10 s at 0.5 m/s), pelvis at %.2f m", dx,

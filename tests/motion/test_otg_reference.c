@@ -72,7 +72,8 @@ static void run_file(const char *name) {
         }
         xn_otg_segments brake[16], main_[16];
         double tb[16];
-        double T = xn_otg_synchronize(d, nd, 0, brake, main_, tb),
+        static xn_otg_sync_work work;
+        double T = xn_otg_synchronize(d, nd, 0, brake, main_, tb, &work),
                ref = xn_json_get(j, "duration")->num;
         n++;
         double e = fabs(T - ref) / fmax(1, ref);

@@ -9,6 +9,7 @@
 
 #include <mujoco/mujoco.h>
 
+#include "alloc_count.h"
 #include "control/g1_wbc.h"
 #include "runtime/runtime_test_util.h"
 #include "test_util.h"
@@ -22,6 +23,7 @@ typedef struct {
     int torque_bad;    /* commands not finite or over their limit */
     double min_height; /* the pelvis's true height */
     int steps;
+    long allocs; /* allocator calls inside the control steps */
 } outcome;
 
 static xn_humanoid_config hum;
@@ -68,7 +70,11 @@ static int run(const xn_model *m, const char *text, fault f, double fault_at, ou
                 for (int p = 0; p < mm->npair; p++)
                     mm->pair_friction[5 * p] = mm->pair_friction[5 * p + 1] = 0.02;
         }
+        xt_allocs = 0;
+        xt_counting = 1;
         xn_controller_step(c);
+        xt_counting = 0;
+        o->allocs += xt_allocs;
         for (int i = 0; i < hal->njoint; i++) {
             double tq = hal->command[i].torque;
             if (!isfinite(tq) || fabs(tq) > hal->joint_info[i].torque_max * (1 + 1e-9))
@@ -134,6 +140,9 @@ int main(void) {
     XT_CHECK(o.min_height > 0.6 && o.steps >= 1, "upright throughout (pelvis %.3f m), %d steps",
              o.min_height, o.steps);
     XT_CHECK(o.torque_bad == 0, "every torque finite and within its limit (%d not)", o.torque_bad);
+    XT_CHECK(o.allocs == 0,
+             "no allocation in the control steps (estimator, balance, step, hand, posture): %ld",
+             o.allocs);
     /* a foot pulled off the ground (a simulated upward push on it): set back down in place,
      * which is not a step */
     const char *lift =

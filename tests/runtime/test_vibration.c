@@ -9,6 +9,7 @@
 
 #include <mujoco/mujoco.h>
 
+#include "alloc_count.h"
 #include "runtime/runtime_test_util.h"
 #include "test_util.h"
 
@@ -22,7 +23,15 @@ typedef struct {
     int rest[MAXS], line[MAXS];
 } trace;
 
+/* allocator calls are counted from inside each cycle (after the read) to its end (record) */
+static void count_from(void *user, long cycle) {
+    (void)user;
+    (void)cycle;
+    xt_counting = 1;
+}
+
 static int record(void *user, xn_controller *c) {
+    xt_counting = 0;
     trace *tr = user;
     xn_ctl_sample s;
     while (xn_controller_next_sample(c, &s)) {
@@ -43,6 +52,7 @@ static int record(void *user, xn_controller *c) {
 
 typedef struct {
     double residual, motion_time;
+    long allocs; /* allocator calls in the control cycles */
 } result;
 
 static const double A[7] = {0, -0.3, 0, -2.2, 0, 1.9, 0.785};
@@ -65,7 +75,7 @@ static xn_status make(const char *prog, const xn_shaper_table *table, xn_model *
 
 /* "payload, movej A, wait, shaper, movej B, wait": the residual vibration of the move to B. */
 static result run(const char *shaper, const double *B, trace *tr, const xn_shaper_table *table) {
-    result r = {-1, -1};
+    result r = {-1, -1, 0};
     char prog[1024];
     snprintf(prog, sizeof prog,
              "set payload 2.0 [0, 0, 0.15]\nmovej [%g, %g, %g, %g, %g, %g, %g]\nwait 0.5\n%s\n"
@@ -82,9 +92,12 @@ static result run(const char *shaper, const double *B, trace *tr, const xn_shape
         xn_loop_config lc;
         xn_loop_config_init(&lc);
         lc.after_cycle = record;
+        lc.inject_delay = count_from;
         lc.user = tr;
         xn_loop_report rep;
+        xt_allocs = 0;
         xn_loop_run(c, hal, &lc, &rep);
+        r.allocs = xt_allocs;
         record(tr, c);
         int start = -1, stop = -1, end;
         for (int i = 0; i < tr->n; i++) {
@@ -181,6 +194,7 @@ static void shapers(void) {
     result a = run("set shaper auto", others[0], &tr, &t), u = run("", others[0], &tr, NULL);
     XT_CHECK(a.residual >= 0 && 1 - a.residual / u.residual >= 0.85,
              "set shaper auto: %.1f %% less", 100 * (1 - a.residual / u.residual));
+    XT_CHECK(a.allocs == 0, "set shaper auto: no allocation in the control cycles (%ld)", a.allocs);
 }
 
 static void refusals(void) {

@@ -11,6 +11,7 @@
 
 #define ENABLE_TIMEOUT_NS 1000000000LL /* drives must be enabled within 1 s */
 #define REST_VELOCITY 0.01             /* rad/s: "at rest" after a quick stop */
+#define STOP_SETTLE_NS 2000000000LL    /* a quick stop's ramps are over within this (ns) */
 #define REPORTED_SENSOR 1              /* c->reported bits: a NaN or stale reading */
 #define REPORTED_DRIVE 2               /* the drive's fault */
 
@@ -479,6 +480,7 @@ void xn_controller_free(xn_controller *c) {
 void xn_ctl_quick_stop(xn_controller *c, xn_event_code why, const char *text) {
     if (c->state == XN_CTL_FAULT) return;
     c->state = XN_CTL_FAULT;
+    c->fault_ns = c->time_ns;
     xn_ctl_event(c, why, -1, 0, "%s", text);
     xn_ctl_event(c, XN_EV_QUICK_STOP, -1, 0, "every drive told to quick stop");
 }
@@ -1036,14 +1038,20 @@ void xn_controller_step(xn_controller *c) {
         update_reference(c);
     if (c->state == XN_CTL_RUNNING) monitor_speed(c);
     if (c->state == XN_CTL_FAULT) {
-        if (c->stop1) { /* category 1: power off once every drive has braked to rest */
+        if (c->stop1 && c->fault_cw != XN_CW_DISABLE_VOLTAGE) {
+            /* category 1: power off once every drive has braked to rest, or once the ramps have
+             * had their time (a humanoid's joints held by their drives while the body settles
+             * on its feet never all come below the rest speed) */
             int rest = 1;
             for (int k = 0; k < c->nj; k++)
                 rest &= fabs(hal->joint[c->hal_of[k]].velocity) < REST_VELOCITY;
-            if (rest && c->fault_cw != XN_CW_DISABLE_VOLTAGE) {
+            int late = c->time_ns - c->fault_ns > STOP_SETTLE_NS;
+            if (rest || late) {
                 c->fault_cw = XN_CW_DISABLE_VOLTAGE;
                 xn_ctl_event(c, XN_EV_POWER_OFF, -1, 0,
-                             "every drive at rest: powered off (stop category 1)");
+                             rest ? "every drive at rest: powered off (stop category 1)"
+                                  : "the joints did not all come to rest within 2 s of the quick "
+                                    "stop: powered off (stop category 1)");
             }
         }
         for (int k = 0; k < c->nj; k++) hal->command[c->hal_of[k]].controlword = c->fault_cw;
@@ -1065,6 +1073,9 @@ xn_pfl *xn_controller_pfl(xn_controller *c) { return c->pfl; }
 int xn_controller_finished(const xn_controller *c) {
     if (c->state == XN_CTL_DONE) return c->act == ACT_NONE;
     if (c->state != XN_CTL_FAULT) return 0;
+    /* the drives have had their ramps: what still moves is the body settling, not a motion the
+     * controller could finish */
+    if (c->time_ns - c->fault_ns > STOP_SETTLE_NS) return 1;
     for (int k = 0; k < c->nj; k++) {
         int i = c->hal_of[k];
         if (c->reported[i] & REPORTED_SENSOR)

@@ -118,6 +118,7 @@ struct xn_controller {
     int compliant;     /* the compliant reaction is on: gravity compensation + damping */
     uint16_t fault_cw; /* what the drives are told in FAULT (quick stop, or power off) */
     int stop1;         /* stop category 1: power off once at rest */
+    int64_t fault_ns;  /* when the controller went to XN_CTL_FAULT */
 
     /* power and force limiting (set contact, set collaborative) */
     xn_pfl *pfl;           /* NULL when the program declares neither */

@@ -116,6 +116,43 @@ static xn_status create_error(const xn_model *m, const char *text, int humanoid,
     return st;
 }
 
+/* The loop ended mid-balance (its time limit, just after a push): stop category 1 powers every
+ * drive off within a bounded time, although the joints of a humanoid whose drives brake while
+ * its body still swings never all come to rest. */
+static void loop_end(const xn_model *m) {
+    xn_error err;
+    xn_hal *hal = NULL;
+    xn_mujoco_options mo = {0};
+    mo.keyframe = "knees_bent";
+    const char *text =
+        "balance load " DESC "\nstand for 1\npush pelvis -200 0 0 for 0.1\nstand for 4\n";
+    xn_program *prog = NULL;
+    xn_controller *c = NULL;
+    xn_controller_config cfg;
+    xn_controller_config_init(&cfg);
+    cfg.humanoid = &hum;
+    if (xn_mujoco_open(G1_SCENE, &mo, &hal, &err) ||
+        xn_program_parse(text, strlen(text), "stand.xnp", &prog, &err) ||
+        xn_controller_create((xn_model *)m, hal, prog, &cfg, &c, &err)) {
+        XT_CHECK(0, "loop end: set-up: %s", err.message);
+        xn_program_free(prog);
+        xn_hal_close(hal);
+        return;
+    }
+    xn_loop_config lc;
+    xn_loop_config_init(&lc);
+    lc.max_time_s = 1.15; /* the body still swings back from the push */
+    xn_loop_report rep;
+    xn_status st = xn_loop_run(c, hal, &lc, &rep);
+    XT_CHECK(st == XN_OK && rep.end == XN_LOOP_TIME_LIMIT && rep.powered_off &&
+                 rep.shutdown_cycles <= 2100,
+             "the G1 balancing at the time limit: every drive powered off after %ld cycles (%s)",
+             rep.shutdown_cycles, xn_status_str(st));
+    xn_controller_free(c);
+    xn_program_free(prog);
+    xn_hal_close(hal);
+}
+
 int main(void) {
     xn_model *m = NULL;
     xn_error err;
@@ -127,6 +164,7 @@ int main(void) {
     hum.balance.wbc.hand_frame[0] = xn_model_frame_id(m, "left_palm");
     hum.balance.wbc.hand_frame[1] = xn_model_frame_id(m, "right_palm");
     snprintf(hum.imu, sizeof hum.imu, "imu_in_pelvis");
+    loop_end(m);
     outcome o;
     const xn_event *e;
     /* a push caught by a step, then a hand target and the start posture again */

@@ -9,6 +9,11 @@
 #include "xiaonao/dynamics.h"
 #include "xiaonao/spatial.h"
 
+/* Iterations kept for the relaxed problem when the one with the joint-limit bounds runs out of
+ * the budget: a relaxed problem warm-started from its own last solve took 28 to 56 iterations
+ * in a relaxation episode of a 20 N s push on the G1 (bench_push with a trace). */
+#define RELAXED_RESERVE 60
+
 struct xn_wbc {
     const xn_model *m;
     xn_wbc_config cfg;
@@ -494,11 +499,13 @@ xn_status xn_wbc_solve(xn_wbc *w, const xn_real *q, const xn_real *v, const xn_w
         xn_qp_problem pb = {
             n,     me,   relaxed < 2 ? mi : mi_contacts, w->H, w->g, w->Aeq, w->beq, w->Ain, w->bin,
             w->lo, w->hi};
-        /* The joint-limit bounds get half the budget: proving them infeasible (a fall the
-         * joints cannot stop) takes as many iterations as there are variables, and the relaxed
-         * problem, warm-started from its own last solve, needs the rest. (A limit of 0 means
-         * the solver's default.) */
-        int share = relaxed == 0 && left > 1 ? left / 2 : left;
+        /* The problem with the joint-limit bounds is the one wanted: it gets the budget but
+         * for what the relaxed problem needs once the bounds prove infeasible (a fall the
+         * joints cannot stop): RELAXED_RESERVE iterations, or half of a small budget. (A limit
+         * of 0 means the solver's default.) */
+        int share = left;
+        if (relaxed == 0) share = left > 2 * RELAXED_RESERVE ? left - RELAXED_RESERVE : left / 2;
+        if (share < 1) share = 1;
         xn_qp_set_limits(w->qp[relaxed], budget ? share : 0, 0);
         if (relaxed > 0 && used > 0) /* the same H and equalities as the level before */
             xn_qp_share_start(w->qp[relaxed], w->qp[relaxed - 1]);

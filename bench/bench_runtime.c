@@ -21,6 +21,7 @@ static const double jmax[7] = {7500, 3750, 5000, 6250, 7500, 10000, 10000};
 
 typedef struct {
     double p50, p99, p999, max, realtime_factor, physics_ns;
+    double cpu[4]; /* the step's CPU time: p50, p99, p99.9, max (ns) */
 } run_result;
 
 /* One run of the example: per-cycle step times into a histogram, wall time of everything. */
@@ -45,17 +46,19 @@ static int run_once(int mujoco, xn_command_mode mode, run_result *out) {
         cfg.max_jerk[k] = jmax[k];
     }
     if (xn_controller_create(m, hal, prog, &cfg, &c, &err)) goto fail;
-    static xn_stats st;
+    static xn_stats st, cpu;
     xn_stats_reset(&st);
+    xn_stats_reset(&cpu);
     double physics = 0;
     long steps = 0;
     double t_start = xb_now_ns();
     while (!xn_controller_finished(c) && hal->time_ns < 20000000000LL) {
-        double t0 = xb_now_ns();
+        double t0 = xb_now_ns(), c0 = xb_cpu_ns();
         xn_hal_read(hal);
         xn_controller_step(c);
         xn_hal_write(hal);
         double t1 = xb_now_ns();
+        xn_stats_add(&cpu, xb_cpu_ns() - c0);
         xn_stats_add(&st, t1 - t0);
         xn_event ev;
         xn_ctl_sample s;
@@ -72,6 +75,10 @@ static int run_once(int mujoco, xn_command_mode mode, run_result *out) {
     out->p99 = xn_stats_quantile(&st, 0.99);
     out->p999 = xn_stats_quantile(&st, 0.999);
     out->max = st.max_ns;
+    out->cpu[0] = xn_stats_quantile(&cpu, 0.5);
+    out->cpu[1] = xn_stats_quantile(&cpu, 0.99);
+    out->cpu[2] = xn_stats_quantile(&cpu, 0.999);
+    out->cpu[3] = cpu.max_ns;
     out->realtime_factor = (double)hal->time_ns / wall;
     out->physics_ns = physics / (double)steps;
     xn_controller_free(c);
@@ -106,8 +113,9 @@ int main(int argc, char **argv) {
         "| robot and control law | step p50 (us) | p99 (us) | p99.9 (us) | max (us) | "
         "MuJoCo physics per cycle (us) | step p50 / physics | simulation speed (x real time) |\n");
     printf("|---|---|---|---|---|---|---|---|\n");
+    double cpu_med[3][4];
     for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
-        double p50[256], p99[256], p999[256], mx[256], rt[256], ph[256];
+        double p50[256], p99[256], p999[256], mx[256], rt[256], ph[256], cq[4][256];
         for (int r = 0; r < repeats; r++) {
             run_result res;
             if (run_once(cases[k].mujoco, cases[k].mode, &res)) return 1;
@@ -117,7 +125,9 @@ int main(int argc, char **argv) {
             mx[r] = res.max;
             rt[r] = res.realtime_factor;
             ph[r] = res.physics_ns;
+            for (int q = 0; q < 4; q++) cq[q][r] = res.cpu[q];
         }
+        for (int q = 0; q < 4; q++) cpu_med[k][q] = median_of(cq[q], repeats);
         double phys = median_of(ph, repeats), step = median_of(p50, repeats);
         if (cases[k].mujoco)
             printf("| %s | %.2f | %.2f | %.1f | %.1f | %.2f | %.2f | %.1f |\n", cases[k].name,
@@ -129,6 +139,11 @@ int main(int argc, char **argv) {
                    median_of(mx, repeats) * 1e-3, median_of(rt, repeats));
     }
     printf("\np99.9 and max are the cycles that compute a new 7-DoF trajectory (one per movej "
-           "and blend).\n");
+           "and blend).\n\nThe same steps' CPU time (CLOCK_THREAD_CPUTIME_ID: what the step "
+           "cost, without the waits of a shared machine)\n\n| robot and control law | CPU p50 "
+           "(us) | p99 | p99.9 | max |\n|---|---|---|---|---|\n");
+    for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++)
+        printf("| %s | %.2f | %.2f | %.1f | %.1f |\n", cases[k].name, cpu_med[k][0] * 1e-3,
+               cpu_med[k][1] * 1e-3, cpu_med[k][2] * 1e-3, cpu_med[k][3] * 1e-3);
     return 0;
 }

@@ -21,6 +21,12 @@ static int xt_pass, xt_fail;
         }                                                                                          \
     } while (0)
 
+/* The larger and the smaller of two values, NaN if either is NaN. fmax(worst, NaN) is worst, so
+ * an error accumulated with fmax stays small when the code under test returns NaN and its check
+ * passes; accumulated with these, the NaN reaches the check and `worst < tol` fails. */
+static inline double xt_max(double a, double b) { return a != a || b != b ? NAN : a > b ? a : b; }
+static inline double xt_min(double a, double b) { return a != a || b != b ? NAN : a < b ? a : b; }
+
 /* |a - b| within tol, absolute, or relative to |b| where |b| > 1 */
 static inline double xt_err(double a, double b) {
     double d = fabs(a - b), s = fabs(b);

@@ -82,7 +82,7 @@ int main(void) {
     for (int i = 0; i < 3; i++) {
         with += g1_push_survives(&s, BALANCE, back, back_pushes[i]) && s.steps == 0;
         boosted &= s.height_boosts == 1;
-        rise_err = fmax(rise_err, fabs(s.com_rise - 0.0875));
+        rise_err = xt_max(rise_err, fabs(s.com_rise - 0.0875));
     }
     XT_CHECK(with == 3 && boosted, "21.5-22.5 N s backward: %d of 3 survived, one boost each",
              with);

@@ -182,8 +182,8 @@ static void stability(void) {
             run(&r, cart_law, &law, 1, NULL, NULL, NULL);
             double s = 0;
             for (int i = 0; i < 7; i++) s += r.md->qvel[i] * r.md->qvel[i];
-            if (k < 500) early = fmax(early, s);
-            if (k > 5000) late = fmax(late, s);
+            if (k < 500) early = xt_max(early, s);
+            if (k > 5000) late = xt_max(late, s);
         }
         XT_CHECK(late < 0.01 * early + 1e-12,
                  "K = %.0f N/m, %.0f N m/rad: the motion decays "
@@ -219,12 +219,12 @@ static void at_the_limits(void) {
     for (int k = 0; k < 5000; k++) {
         run(&r, cart_law, &law, 1, NULL, NULL, NULL);
         for (int j = 0; j < 7; j++) {
-            double over = fmax(r.m->q_lower[j] - r.md->qpos[j], r.md->qpos[j] - r.m->q_upper[j]);
-            worst = fmax(worst, over);
+            double over = xt_max(r.m->q_lower[j] - r.md->qpos[j], r.md->qpos[j] - r.m->q_upper[j]);
+            worst = xt_max(worst, over);
         }
         for (int j = 0; j < 7; j++) {
-            if (k < 1000) early = fmax(early, fabs(r.md->qvel[j]));
-            if (k > 4000) late = fmax(late, fabs(r.md->qvel[j]));
+            if (k < 1000) early = xt_max(early, fabs(r.md->qvel[j]));
+            if (k > 4000) late = xt_max(late, fabs(r.md->qvel[j]));
         }
     }
     XT_CHECK(worst < 1e-3, "every joint stayed inside its range (deepest %.4f rad past it)", worst);
@@ -258,8 +258,8 @@ static void out_of_reach(void) {
     for (int k = 0; k < 5000; k++) {
         run(&r, cart_law, &law, 1, NULL, NULL, NULL);
         for (int j = 0; j < 7; j++) {
-            if (k < 1000) early = fmax(early, fabs(r.md->qvel[j]));
-            if (k > 4000) late = fmax(late, fabs(r.md->qvel[j]));
+            if (k < 1000) early = xt_max(early, fabs(r.md->qvel[j]));
+            if (k > 4000) late = xt_max(late, fabs(r.md->qvel[j]));
         }
     }
     XT_CHECK(late < 1e-3 && late < 0.01 * early,

@@ -73,7 +73,7 @@ static int line(const rig *r) { return xn_controller_sample(r->c)->line; }
 
 static double joint_speed(const rig *r) {
     double s = 0;
-    for (int i = 0; i < 7; i++) s = fmax(s, fabs(r->md->qvel[i]));
+    for (int i = 0; i < 7; i++) s = xt_max(s, fabs(r->md->qvel[i]));
     return s;
 }
 
@@ -102,7 +102,7 @@ static void cartesian_stiffness(void) {
         double jump = 0;
         for (int k = 0; k < 300; k++) {
             rt_cycle(r.c, r.hal);
-            jump = fmax(jump, joint_speed(&r));
+            jump = xt_max(jump, joint_speed(&r));
         }
         double p0[3];
         memcpy(p0, &r.md->site_xpos[3 * r.flange], sizeof p0);
@@ -128,7 +128,7 @@ static void cartesian_stiffness(void) {
         double out_jump = 0;
         for (int k = 0; k < 100; k++) {
             rt_cycle(r.c, r.hal);
-            out_jump = fmax(out_jump, joint_speed(&r));
+            out_jump = xt_max(out_jump, joint_speed(&r));
         }
         XT_CHECK(out_jump < before + 2e-3,
                  "switching out of impedance: joint speed %.2e rad/s after, %.2e before", out_jump,
@@ -231,7 +231,7 @@ static void guiding(void) {
     }
     double speed = (r.md->site_xpos[3 * r.flange + 1] - y0) / (r.md->time - t0);
     const double *R = &r.md->site_xmat[9 * r.flange];
-    for (int i = 0; i < 9; i++) tilt = fmax(tilt, fabs(R[i] - R0[i]));
+    for (int i = 0; i < 9; i++) tilt = xt_max(tilt, fabs(R[i] - R0[i]));
     XT_CHECK(fabs(speed / 0.2 - 1) < 0.1, "guide: 20 N moves the flange at %.3f m/s (F/D 0.2)",
              speed);
     XT_CHECK(tilt < 0.02, "guide: the locked rotations held (largest change %.3f)", tilt);
@@ -243,7 +243,7 @@ static void guiding(void) {
     memcpy(left, &r.md->site_xpos[3 * r.flange], sizeof left);
     for (int k = 0; k < 400; k++) rt_cycle(r.c, r.hal);
     for (int i = 0; i < 3; i++)
-        drift = fmax(drift, fabs(r.md->site_xpos[3 * r.flange + i] - left[i]));
+        drift = xt_max(drift, fabs(r.md->site_xpos[3 * r.flange + i] - left[i]));
     XT_CHECK(drift < 1e-3, "after guiding the arm stays where it was led (moved %.2f mm)",
              drift * 1e3);
     printf("program guide: 20 N, damping 100 N s/m: %.3f m/s (0.2 predicted), orientation "

@@ -66,7 +66,7 @@ static double sole_tilt(const xn_model *m, xn_data *d, const double *q, int fram
     xn_dyn_fk(m, d, q);
     xn_se3 F;
     xn_dyn_frame_placement(m, d, frame, &F);
-    return acos(fmin(1, F.R[8]));
+    return acos(xt_min(1, F.R[8]));
 }
 
 /* The base from the left foot alone, the right alone and both, after the right ankle rolls by
@@ -94,7 +94,7 @@ static void disagree(const xn_model *m, const xn_wbc_config *cfg, double roll, d
     *err_mean = *to_left = *to_right = 0;
     for (int a = 0; a < 3; a++) {
         double mean = (wl * est[0][a] + wr * est[1][a]) / (wl + wr);
-        *err_mean = fmax(*err_mean, fabs(est[2][a] - mean));
+        *err_mean = xt_max(*err_mean, fabs(est[2][a] - mean));
         *to_left += (est[2][a] - est[0][a]) * (est[2][a] - est[0][a]);
         *to_right += (est[2][a] - est[1][a]) * (est[2][a] - est[1][a]);
     }

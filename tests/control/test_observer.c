@@ -54,8 +54,8 @@ int main(void) {
         (void)base_over;
         if (k > 200 && k < 2000)
             for (int i = 0; i < 7; i++) {
-                free_worst = fmax(free_worst, fabs(ob->r[i]));
-                base_worst = fmax(base_worst, fabs(diff[i]));
+                free_worst = xt_max(free_worst, fabs(ob->r[i]));
+                base_worst = xt_max(base_worst, fabs(diff[i]));
             }
         for (int i = 0; i < hal->njoint; i++) {
             xn_joint_command *c = &hal->command[i];
@@ -84,8 +84,8 @@ int main(void) {
                                  c[1] + c[5] * point[0] - c[3] * point[2],
                                  c[2] + c[3] * point[1] - c[4] * point[0]};
                 if (j < 5) jt = col[0] * F[0] + col[1] * F[1] + col[2] * F[2];
-                worst = fmax(worst, fabs(ob->r[j] - jt));
-                scale = fmax(scale, fabs(jt));
+                worst = xt_max(worst, fabs(ob->r[j] - jt));
+                scale = xt_max(scale, fabs(jt));
             }
             r_err = worst / scale;
             isolated = xn_observer_isolate(ob, m, v);

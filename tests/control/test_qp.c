@@ -32,7 +32,7 @@ static void simplex(void) {
     xn_qp_status st = xn_qp_solve(qp, &pb, x, NULL, &info);
     /* tau: 0.9 - t + 0.4 - t = 1 -> t = 0.15 (0.2 - 0.15 > 0: include it) -> 1.5 - 3t = 1 */
     double tau = (0.9 + 0.4 + 0.2 - 1) / 3, want[4] = {0.9 - tau, 0.4 - tau, 0, 0.2 - tau}, e = 0;
-    for (int i = 0; i < 4; i++) e = fmax(e, fabs(x[i] - want[i]));
+    for (int i = 0; i < 4; i++) e = xt_max(e, fabs(x[i] - want[i]));
     XT_CHECK(st == XN_QP_OPTIMAL && e < 1e-12, "projection on the simplex: %s, error %.1e",
              xn_qp_status_str(st), e);
     XT_CHECK(xn_qp_last_iterations(qp) == info.iterations && info.iterations > 0,
@@ -125,10 +125,10 @@ static void random_problems(void) {
             allocs += xt_allocs;
             total++;
             if (st == XN_QP_OPTIMAL) solved++;
-            worst[0] = fmax(worst[0], info.stationarity);
-            worst[1] = fmax(worst[1], info.feasibility);
-            worst[2] = fmax(worst[2], info.complementarity);
-            worst[3] = fmin(worst[3], info.dual);
+            worst[0] = xt_max(worst[0], info.stationarity);
+            worst[1] = xt_max(worst[1], info.feasibility);
+            worst[2] = xt_max(worst[2], info.complementarity);
+            worst[3] = xt_min(worst[3], info.dual);
             if (info.iterations > maxit) maxit = info.iterations;
             drop(&r);
         }
@@ -193,7 +193,7 @@ static void warm_start(void) {
         xn_qp_solve(cold, &pb, xc, NULL, &ic);
         xn_qp_status st = xn_qp_solve(warm, &pb, xw, NULL, &iw);
         XT_CHECK(st == XN_QP_OPTIMAL, "warm step %d: %s", step, xn_qp_status_str(st));
-        for (int i = 0; i < 60; i++) diff = fmax(diff, fabs(xc[i] - xw[i]));
+        for (int i = 0; i < 60; i++) diff = xt_max(diff, fabs(xc[i] - xw[i]));
         it_cold += ic.iterations;
         it_warm += iw.iterations;
     }

@@ -80,8 +80,11 @@ static void effective_mass(void) {
         double acc = 0;
         for (int k = 0; k < nv; k++)
             acc += (u[0] * J[k] + u[1] * J[nv + k] + u[2] * J[2 * nv + k]) * d->qdd[k];
-        double e = fabs(mr * acc - 1);
-        worst = fmax(worst, e);
+        /* a point that cannot move along u has an infinite effective mass and no acceleration
+         * (body 2's origin lies on the axes of joints 1 and 2: it cannot move at all); this
+         * compared inf x 0 = NaN, which fmax dropped unseen */
+        double e = isinf(mr) ? (fabs(acc) < 1e-12 ? 0 : INFINITY) : fabs(mr * acc - 1);
+        worst = xt_max(worst, e);
         xn_dyn_crba(m, d, q); /* ABA left M alone, but keep the factor honest */
         xn_dyn_factor(m, d);
         xn_dyn_joint_jacobians(m, d, q);

@@ -55,7 +55,7 @@ int main(void) {
                     double len = hypot(b[0] - a[0], b[1] - a[1]);
                     double sd = cross(a, b, in[i]) / len; /* signed distance inside */
                     if (sd < margin - 1e-9) shrink_bad++;
-                    mind = fmin(mind, sd);
+                    mind = xt_min(mind, sd);
                 }
                 if (fabs(mind - margin) > 1e-9) shrink_bad++;
             }
@@ -72,9 +72,10 @@ int main(void) {
             }
             double best = INFINITY;
             for (int e = 0; e < nh; e++)
-                best = fmin(best, seg_dist(hull[e], hull[(e + 1) % nh], p));
+                best = xt_min(best, seg_dist(hull[e], hull[(e + 1) % nh], p));
             double on = INFINITY; /* the result lies on the boundary */
-            for (int e = 0; e < nh; e++) on = fmin(on, seg_dist(hull[e], hull[(e + 1) % nh], out));
+            for (int e = 0; e < nh; e++)
+                on = xt_min(on, seg_dist(hull[e], hull[(e + 1) % nh], out));
             if (fabs(d - best) > 1e-12 || on > 1e-12 ||
                 fabs(hypot(out[0] - p[0], out[1] - p[1]) - d) > 1e-12)
                 clamp_bad++;

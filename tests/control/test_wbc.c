@@ -83,11 +83,11 @@ static void budget_fallback(const xn_model *m, xn_data *d, const xn_wbc_config *
     xn_wbc_set_max_iterations(w, 1);
     xn_status s2 = xn_wbc_solve(w, q2, v, &t, NULL, tau, &r2);
     double same = 0;
-    for (int k = 0; k < 35; k++) same = fmax(same, fabs(r2.qdd[k] - qdd[k]));
-    for (int k = 0; k < 24; k++) same = fmax(same, fabs(r2.force[k] - force[k]));
+    for (int k = 0; k < 35; k++) same = xt_max(same, fabs(r2.qdd[k] - qdd[k]));
+    for (int k = 0; k < 24; k++) same = xt_max(same, fabs(r2.force[k] - force[k]));
     rnea_with_forces(m, d, cfg, q2, v, qdd, force);
     double joints = 0;
-    for (int k = 6; k < 35; k++) joints = fmax(joints, fabs(d->tau[k] - tau[k]));
+    for (int k = 6; k < 35; k++) joints = xt_max(joints, fabs(d->tau[k] - tau[k]));
     XT_CHECK(s1 == XN_OK && s2 == XN_OK && r2.fallback && same == 0 && joints < 1e-6,
              "the budget ran out: the last solution stood in (fallback %d, differs by %.1e), its "
              "torques at the new state match RNEA to %.1e N m",
@@ -133,7 +133,7 @@ int main(void) {
     double weight = 0;
     for (int b = 1; b < m->nbody; b++) weight += m->body_inertia[b].m * 9.81;
     double amax = 0;
-    for (int k = 0; k < 35; k++) amax = fmax(amax, fabs(res.qdd[k]));
+    for (int k = 0; k < 35; k++) amax = xt_max(amax, fabs(res.qdd[k]));
     XT_CHECK(fabs(res.normal_total - weight) < 1e-4 * weight && amax < 1e-3,
              "at rest: the feet carry the weight, %.4f N (m g = %.4f N), |qdd| <= %.1e",
              res.normal_total, weight, amax);
@@ -150,8 +150,8 @@ int main(void) {
     memcpy(qdd, res.qdd, sizeof qdd);
     rnea_with_forces(m, d, &cfg, q, v, qdd, res.force);
     double base = 0, joints = 0;
-    for (int k = 0; k < 6; k++) base = fmax(base, fabs(d->tau[k]));
-    for (int k = 6; k < 35; k++) joints = fmax(joints, fabs(d->tau[k] - tau[k]));
+    for (int k = 0; k < 6; k++) base = xt_max(base, fabs(d->tau[k]));
+    for (int k = 6; k < 35; k++) joints = xt_max(joints, fabs(d->tau[k] - tau[k]));
     XT_CHECK(base < 1e-6 && joints < 1e-6,
              "RNEA with the solved forces: base rows %.1e, joint torques differ by %.1e", base,
              joints);

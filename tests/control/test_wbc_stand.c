@@ -66,8 +66,8 @@ int main(int argc, char **argv) {
         xn_base_estimator_update(est, q, v, hal->imu[imu].angular_velocity, NULL);
         g1_true_state(md, hal, hal_q, qt, vt);
         for (int a = 0; a < 3 && k > 1000; a++) { /* after the first second's settling */
-            pos_err = fmax(pos_err, fabs(q[a] - qt[a]));
-            vel_err = fmax(vel_err, fabs(v[a] - vt[a]));
+            pos_err = xt_max(pos_err, fabs(q[a] - qt[a]));
+            vel_err = xt_max(vel_err, fabs(v[a] - vt[a]));
         }
         int enabled = 1;
         for (int j = 0; j < 29; j++)
@@ -86,7 +86,7 @@ int main(int argc, char **argv) {
         if (k > 1000) {
             double e = 0;
             for (int a = 0; a < 3; a++) e += (res.com[a] - t.com[a]) * (res.com[a] - t.com[a]);
-            worst_com = fmax(worst_com, sqrt(e));
+            worst_com = xt_max(worst_com, sqrt(e));
         }
         xn_hal_write(hal);
         xn_hal_advance(hal);

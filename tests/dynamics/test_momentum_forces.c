@@ -38,7 +38,7 @@ static void random_state(const xn_model *m, double *q, double *v) {
 
 static double vmax(const double *x, int n) {
     double s = 1e-300;
-    for (int i = 0; i < n; i++) s = fmax(s, fabs(x[i]));
+    for (int i = 0; i < n; i++) s = xt_max(s, fabs(x[i]));
     return s;
 }
 
@@ -63,12 +63,12 @@ static void check_momentum(const char *label, const xn_model *m) {
         double cxf[3];
         xn_v3_cross(com, ref, cxf);
         for (int i = 0; i < 3; i++) ref[3 + i] -= cxf[i];
-        for (int i = 0; i < 6; i++) e = fmax(e, fabs(h[i] - ref[i]) / vmax(ref, 6));
+        for (int i = 0; i < 6; i++) e = xt_max(e, fabs(h[i] - ref[i]) / vmax(ref, 6));
         xn_dyn_com_jacobian(m, d, q);
         for (int r = 0; r < 3; r++) {
             double y = 0;
             for (int k = 0; k < nv; k++) y += d->mass * d->Jcom[r * nv + k] * v[k];
-            ecom = fmax(ecom, fabs(h[r] - y) / vmax(ref, 6));
+            ecom = xt_max(ecom, fabs(h[r] - y) / vmax(ref, 6));
         }
     }
     printf("%-20s centroidal momentum vs body sum %.1e, linear part vs m Jcom v %.1e\n", label, e,
@@ -102,10 +102,10 @@ static void check_forces(const char *label, const xn_model *m) {
                 for (int r = 0; r < 6; r++) t0[k] -= J[r * nv + k] * fext[6 * b + r];
         }
         xn_dyn_rnea_ext(m, d, q, v, a, fext);
-        for (int k = 0; k < nv; k++) e = fmax(e, fabs(d->tau[k] - t0[k]) / vmax(t0, nv));
+        for (int k = 0; k < nv; k++) e = xt_max(e, fabs(d->tau[k] - t0[k]) / vmax(t0, nv));
         memcpy(t0, d->tau, sizeof(double) * (size_t)nv);
         xn_dyn_aba_ext(m, d, q, v, t0, fext);
-        for (int k = 0; k < nv; k++) e2 = fmax(e2, fabs(d->qdd[k] - a[k]) / 3);
+        for (int k = 0; k < nv; k++) e2 = xt_max(e2, fabs(d->qdd[k] - a[k]) / 3);
     }
     printf("%-20s RNEA with fext vs J^T f %.1e, ABA with fext inverts it %.1e\n", label, e, e2);
     XT_CHECK(e < 1e-12, "%s: rnea_ext %g", label, e);
@@ -155,7 +155,7 @@ static double momentum_drift(const xn_model *m, xn_data *d, const double *q0, co
     }
     xn_dyn_centroidal_momentum(m, d, q, v, h1);
     double e = 0;
-    for (int i = 0; i < 6; i++) e = fmax(e, fabs(h1[i] - h0[i]) / vmax(h0, 6));
+    for (int i = 0; i < 6; i++) e = xt_max(e, fabs(h1[i] - h0[i]) / vmax(h0, 6));
     for (int i = 0; i < 4; i++) {
         free(k[i]);
         free(vs[i]);

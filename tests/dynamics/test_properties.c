@@ -84,39 +84,40 @@ static void check_model(const char *label, xn_model *m) {
         double Ms = vmax_abs(d->M, nv * nv);
         for (int i = 0; i < nv; i++)
             for (int j = 0; j < nv; j++)
-                e_sym = fmax(e_sym, rel(d->M[i * nv + j], d->M[j * nv + i], Ms));
+                e_sym = xt_max(e_sym, rel(d->M[i * nv + j], d->M[j * nv + i], Ms));
         memcpy(L, d->M, sizeof(double) * (size_t)(nv * nv));
         if (xn_chol_factor(L, nv) != XN_OK) spd = 0;
         if (xn_dyn_factor(m, d) != XN_OK) spd = 0;
         for (int k = 0; k < nv; k++) x[k] = tmp[k] = a[k];
         xn_chol_solve(L, nv, tmp);
         xn_dyn_solve(m, d, x);
-        for (int k = 0; k < nv; k++) e_solve = fmax(e_solve, rel(x[k], tmp[k], vmax_abs(tmp, nv)));
+        for (int k = 0; k < nv; k++)
+            e_solve = xt_max(e_solve, rel(x[k], tmp[k], vmax_abs(tmp, nv)));
         /* kinetic energy */
         double T, V, vMv = 0;
         for (int i = 0; i < nv; i++)
             for (int j = 0; j < nv; j++) vMv += v[i] * d->M[i * nv + j] * v[j];
         xn_dyn_energy(m, d, q, v, &T, &V);
-        e_ke = fmax(e_ke, rel(T, 0.5 * vMv, fabs(T)));
+        e_ke = xt_max(e_ke, rel(T, 0.5 * vMv, fabs(T)));
         /* ABA inverts RNEA */
         xn_dyn_rnea(m, d, q, v, a);
         memcpy(x, d->tau, sizeof(double) * (size_t)nv);
         xn_dyn_aba(m, d, q, v, x);
-        for (int k = 0; k < nv; k++) e_aba = fmax(e_aba, rel(d->qdd[k], a[k], 5));
+        for (int k = 0; k < nv; k++) e_aba = xt_max(e_aba, rel(d->qdd[k], a[k], 5));
         /* gravity and nle are RNEA with zero terms */
         memset(tmp, 0, sizeof(double) * (size_t)nv);
         xn_dyn_rnea(m, d, q, tmp, tmp);
         memcpy(x, d->tau, sizeof(double) * (size_t)nv);
         xn_dyn_gravity(m, d, q);
-        for (int k = 0; k < nv; k++) e_g = fmax(e_g, rel(d->g[k], x[k], vmax_abs(x, nv)));
+        for (int k = 0; k < nv; k++) e_g = xt_max(e_g, rel(d->g[k], x[k], vmax_abs(x, nv)));
         xn_dyn_rnea(m, d, q, v, tmp);
         memcpy(x, d->tau, sizeof(double) * (size_t)nv);
         xn_dyn_nle(m, d, q, v);
-        for (int k = 0; k < nv; k++) e_nle = fmax(e_nle, rel(d->nle[k], x[k], vmax_abs(x, nv)));
+        for (int k = 0; k < nv; k++) e_nle = xt_max(e_nle, rel(d->nle[k], x[k], vmax_abs(x, nv)));
         /* Lie group: difference(q, integrate(q, v)) = v */
         xn_lie_integrate(m, q, v, 0.3, qp);
         xn_lie_difference(m, q, qp, x);
-        for (int k = 0; k < nv; k++) e_lie = fmax(e_lie, fabs(x[k] - 0.3 * v[k]));
+        for (int k = 0; k < nv; k++) e_lie = xt_max(e_lie, fabs(x[k] - 0.3 * v[k]));
         /* finite differences along q(t) = q (+) t v */
         xn_lie_integrate(m, q, v, h, qp);
         xn_lie_integrate(m, q, v, -h, qm);
@@ -144,9 +145,9 @@ static void check_model(const char *label, xn_model *m) {
                 for (int k = 0; k < nv; k++) Jv[r] += J[r * nv + k] * v[k];
             }
             double s = vmax_abs(Jv, 6);
-            for (int r = 0; r < 6; r++) e_J = fmax(e_J, rel(Jv[r], fd[r], s));
+            for (int r = 0; r < 6; r++) e_J = xt_max(e_J, rel(Jv[r], fd[r], s));
             xn_dyn_frame_velocity(m, d, f, XN_LOCAL_WORLD_ALIGNED, vel);
-            for (int r = 0; r < 6; r++) e_vel = fmax(e_vel, rel(vel[r], Jv[r], s));
+            for (int r = 0; r < 6; r++) e_vel = xt_max(e_vel, rel(vel[r], Jv[r], s));
             /* the other conventions: J v equals the frame velocity in the same convention */
             for (int rf = 0; rf < 2; rf++) {
                 xn_dyn_frame_jacobian(m, d, f, (xn_reference_frame)rf, Jp);
@@ -154,7 +155,7 @@ static void check_model(const char *label, xn_model *m) {
                 for (int r = 0; r < 6; r++) {
                     double y = 0;
                     for (int k = 0; k < nv; k++) y += Jp[r * nv + k] * v[k];
-                    e_conv = fmax(e_conv, rel(y, vel[r], vmax_abs(vel, 6)));
+                    e_conv = xt_max(e_conv, rel(y, vel[r], vmax_abs(vel, 6)));
                 }
             }
             /* J-dot v: derivative of J v along the motion at constant v (LWA) */
@@ -169,7 +170,7 @@ static void check_model(const char *label, xn_model *m) {
                 double y = 0;
                 for (int k = 0; k < nv; k++)
                     y += (Jp[r * nv + k] - Jm[r * nv + k]) * v[k] / (2 * h);
-                e_dJ = fmax(e_dJ, rel(drift[r], y, ds));
+                e_dJ = xt_max(e_dJ, rel(drift[r], y, ds));
             }
         }
         /* centre-of-mass Jacobian */
@@ -182,7 +183,7 @@ static void check_model(const char *label, xn_model *m) {
         for (int r = 0; r < 3; r++) {
             double y = 0;
             for (int k = 0; k < nv; k++) y += d->Jcom[r * nv + k] * v[k];
-            e_com = fmax(e_com, rel(y, (cp[r] - cm[r]) / (2 * h), 1));
+            e_com = xt_max(e_com, rel(y, (cp[r] - cm[r]) / (2 * h), 1));
         }
     }
     printf("%-22s sym %.0e solve %.0e aba %.0e g %.0e nle %.0e KE %.0e J %.0e vel %.0e conv %.0e "
@@ -287,13 +288,13 @@ static void check_far_from_origin(const char *label, xn_model *m) {
         xn_dyn_rnea(m, d, q, v, a);
         memcpy(x, d->tau, sizeof(double) * (size_t)nv);
         xn_dyn_aba(m, d, q, v, x);
-        for (int k = 0; k < nv; k++) e = fmax(e, fabs(d->qdd[k] - a[k]));
+        for (int k = 0; k < nv; k++) e = xt_max(e, fabs(d->qdd[k] - a[k]));
         xn_dyn_nle(m, d, q, v);
         for (int k = 0; k < nv; k++) x[k] -= d->nle[k];
         xn_dyn_crba(m, d, q);
         xn_dyn_factor(m, d);
         xn_dyn_solve(m, d, x);
-        for (int k = 0; k < nv; k++) e = fmax(e, fabs(x[k] - a[k]));
+        for (int k = 0; k < nv; k++) e = xt_max(e, fabs(x[k] - a[k]));
     }
     printf("%-22s 10 km from the origin: ABA and CRBA+solve invert RNEA to %.1e\n", label, e);
     XT_CHECK(e < 1e-9, "%s: precision lost far from the origin (%g)", label, e);

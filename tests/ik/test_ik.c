@@ -48,7 +48,7 @@ static void rot_log(void) {
         double R[9], w[3];
         xn_rot_axis_angle(a, angle, R);
         xn_rot_log(R, w);
-        for (int i = 0; i < 3; i++) worst = fmax(worst, fabs(w[i] - angle * a[i]));
+        for (int i = 0; i < 3; i++) worst = xt_max(worst, fabs(w[i] - angle * a[i]));
     }
     XT_CHECK(worst < 1e-9, "rotation log vs axis*angle: %.2e", worst);
 }
@@ -76,9 +76,9 @@ static void ur_closed_form(void) {
             double ep, er;
             frame_pose(m, d, sol[s], f, &X);
             pose_error(&X, &target, &ep, &er);
-            worst = fmax(worst, fmax(ep, er));
+            worst = xt_max(worst, xt_max(ep, er));
             double dq = 0;
-            for (int i = 0; i < 6; i++) dq = fmax(dq, fabs(remainder(sol[s][i] - q[i], 2 * PI)));
+            for (int i = 0; i < 6; i++) dq = xt_max(dq, fabs(remainder(sol[s][i] - q[i], 2 * PI)));
             if (dq < 1e-7) has_original = 1;
         }
         found_all += has_original;
@@ -133,8 +133,8 @@ static void panda_closed_form(void) {
             memcpy(qq, sol[s], sizeof sol[s]);
             frame_pose(m, d, qq, f, &X);
             pose_error(&X, &target, &ep, &er);
-            worst = fmax(worst, fmax(ep, er));
-            for (int i = 0; i < 7; i++) dq = fmax(dq, fabs(remainder(sol[s][i] - q[i], 2 * PI)));
+            worst = xt_max(worst, xt_max(ep, er));
+            for (int i = 0; i < 7; i++) dq = xt_max(dq, fabs(remainder(sol[s][i] - q[i], 2 * PI)));
             has |= dq < 1e-7;
         }
         found += has;
@@ -181,7 +181,7 @@ static void numerical(const char *file, const char *frame) {
             double hi = isfinite(m->q_upper[i]) ? m->q_upper[i] : PI;
             q[i] = lo + (hi - lo) * urand();
             /* a tracking step: within 0.05 rad, inside the limits */
-            q0[i] = fmin(fmax(q[i] + 0.1 * (urand() - 0.5), lo), hi);
+            q0[i] = xt_min(xt_max(q[i] + 0.1 * (urand() - 0.5), lo), hi);
         }
         xn_se3 target, X;
         frame_pose(m, d, q, f, &target);
@@ -232,7 +232,7 @@ static void velocity(void) {
     for (int r = 0; r < 6; r++) {
         back[r] = 0;
         for (int c = 0; c < 6; c++) back[r] += J[6 * r + c] * qd[c];
-        e = fmax(e, fabs(back[r] - twist[r]));
+        e = xt_max(e, fabs(back[r] - twist[r]));
     }
     XT_CHECK(!info.near_singular && e < 1e-12, "regular: J qd = twist (%.2e)", e);
     double qs[6] = {0.3, -1.0, 0.0, -0.5, 1.1, 0.2}; /* elbow straight */

@@ -50,12 +50,12 @@ int main(void) {
                        -mass * d * s,
                        mass * d * co,
                        izz + mass * d * d};
-        for (int i = 0; i < 9; i++) e = fmax(e, fabs(d_->M[i] - M[i]));
+        for (int i = 0; i < 9; i++) e = xt_max(e, fabs(d_->M[i] - M[i]));
         xn_dyn_fk(m, d_, q);
         xn_se3 X;
         xn_dyn_frame_placement(m, d_, xn_model_frame_id(m, "puck"), &X);
-        e = fmax(e, fabs(X.p[0] - q[0]) + fabs(X.p[1] - q[1]) + fabs(X.p[2]));
-        e = fmax(e, fabs(X.R[0] - co) + fabs(X.R[3] - s) + fabs(X.R[8] - 1));
+        e = xt_max(e, fabs(X.p[0] - q[0]) + fabs(X.p[1] - q[1]) + fabs(X.p[2]));
+        e = xt_max(e, fabs(X.R[0] - co) + fabs(X.R[3] - s) + fabs(X.R[8] - 1));
     }
     XT_CHECK(e < 1e-12, "planar (normal z) vs closed form: %g", e);
     xn_data_free(d_);

@@ -197,7 +197,7 @@ static void fill(float *x, size_t n, unsigned long *seed) {
 
 static double worst(const float *got, const double *want, size_t n) {
     double w = 0;
-    for (size_t i = 0; i < n; i++) w = fmax(w, fabs(got[i] - want[i]));
+    for (size_t i = 0; i < n; i++) w = xt_max(w, fabs(got[i] - want[i]));
     return w;
 }
 
@@ -297,9 +297,9 @@ static void elementwise(void) {
                                tanh(v),
                                1 / (1 + exp(-v)),
                                v / (1 + fabs(v)),
-                               fmin(fmax(v, -0.3), 0.4)};
+                               xt_min(xt_max(v, -0.3), 0.4)};
             for (int k = 0; k < 10; k++)
-                w[k] = fmax(w[k], fabs(xn_policy_output(p, k)[i * 3 + j] - want[k]));
+                w[k] = xt_max(w[k], fabs(xn_policy_output(p, k)[i * 3 + j] - want[k]));
         }
     for (int k = 0; k < 10; k++) XT_CHECK(w[k] < 1e-5, "%s: %.1e", names[k], w[k]);
     XT_CHECK(xn_policy_output_size(p, 1) == 6, "Sub broadcasts [2,1] - [3] to [2,3]");
@@ -432,7 +432,7 @@ static void gru(int linear_before_reset) {
             Y[t * H + k] = h[k];
         }
     }
-    double e = fmax(worst(xn_policy_output(p, 0), Y, 6), worst(xn_policy_output(p, 1), Y + 3, 3));
+    double e = xt_max(worst(xn_policy_output(p, 0), Y, 6), worst(xn_policy_output(p, 1), Y + 3, 3));
     XT_CHECK(e < 1e-5, "GRU (linear_before_reset %d): %.1e", linear_before_reset, e);
     xn_policy_free(p);
 }

@@ -61,7 +61,7 @@ static void reference(void) {
             xt_counting = 0;
             allocs += xt_allocs;
             const float *y = xn_policy_output(p, act);
-            for (int k = 0; k < 12 && st == XN_OK; k++) worst = fmax(worst, fabs(y[k] - a[k]));
+            for (int k = 0; k < 12 && st == XN_OK; k++) worst = xt_max(worst, fabs(y[k] - a[k]));
             lines++;
         }
         xn_json_free(j);

@@ -62,7 +62,7 @@ static void walk(double seconds) {
             xn_locomotion_step(l);
             xn_hal_write(hal);
             xn_hal_advance(hal);
-            low = fmin(low, md->qpos[2]);
+            low = xt_min(low, md->qpos[2]);
             if (k >= settle) {
                 /* the base's velocity in its heading frame */
                 const double *q = md->qpos + 3;

@@ -50,12 +50,12 @@ static void check(const double *c, int deg, const double *r, const int *mult, in
         if (!(r[i] >= lo && r[i] <= hi)) continue;
         double sep = INFINITY;
         for (int k = 0; k < nr; k++)
-            if (k != i) sep = fmin(sep, fabs(r[k] - r[i]));
+            if (k != i) sep = xt_min(sep, fabs(r[k] - r[i]));
         double tol = mult[i] == 1 ? 1e-9 * scale : mult[i] == 2 ? 1e-6 * scale : 1e-4 * scale;
         /* in a cluster: within 1e-6, or within the cluster where rounding merges it */
-        if (mult[i] == 1 && sep < 5e-2 * scale) tol = fmax(1e-6 * scale, 2 * sep);
+        if (mult[i] == 1 && sep < 5e-2 * scale) tol = xt_max(1e-6 * scale, 2 * sep);
         double best = INFINITY;
-        for (int k = 0; k < n; k++) best = fmin(best, fabs(got[k] - r[i]));
+        for (int k = 0; k < n; k++) best = xt_min(best, fabs(got[k] - r[i]));
         if (mult[i] == 1 && best > worst_simple) worst_simple = best / scale;
         if (!(best <= tol)) {
             if (bad_found++ < 5)
@@ -66,7 +66,7 @@ static void check(const double *c, int deg, const double *r, const int *mult, in
     }
     for (int k = 0; k < n; k++) {
         double best = INFINITY;
-        for (int i = 0; i < nr; i++) best = fmin(best, fabs(got[k] - r[i]));
+        for (int i = 0; i < nr; i++) best = xt_min(best, fabs(got[k] - r[i]));
         /* or, inside a cluster, a point where the value is rounding (|c| term by term, 1e3 eps) */
         double y = c[deg], m = fabs(c[deg]);
         for (int i = deg - 1; i >= 0; i--) {

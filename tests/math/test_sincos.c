@@ -7,7 +7,7 @@ static double worst;
 static void check(double x) {
     double s, c;
     xn_sincos(x, &s, &c);
-    double e = fmax(fabs(s - sin(x)), fabs(c - cos(x)));
+    double e = xt_max(fabs(s - sin(x)), fabs(c - cos(x)));
     if (!(e <= worst)) worst = e;
 }
 

@@ -49,18 +49,18 @@ static void closed_form(void) {
         double G2 = m2 * g * lc2 * sin(q[0] + q[1]);
         double C1 = -h * (2 * v[0] * v[1] + v[1] * v[1]), C2 = h * v[0] * v[0];
         xn_dyn_crba(m, d, q);
-        e = fmax(e, fabs(d->M[0] - M11) + fabs(d->M[1] - M12) + fabs(d->M[2] - M12) +
-                        fabs(d->M[3] - M22));
+        e = xt_max(e, fabs(d->M[0] - M11) + fabs(d->M[1] - M12) + fabs(d->M[2] - M12) +
+                          fabs(d->M[3] - M22));
         xn_dyn_gravity(m, d, q);
-        e = fmax(e, fabs(d->g[0] - G1) + fabs(d->g[1] - G2));
+        e = xt_max(e, fabs(d->g[0] - G1) + fabs(d->g[1] - G2));
         xn_dyn_nle(m, d, q, v);
-        e = fmax(e, fabs(d->nle[0] - G1 - C1) + fabs(d->nle[1] - G2 - C2));
+        e = xt_max(e, fabs(d->nle[0] - G1 - C1) + fabs(d->nle[1] - G2 - C2));
         /* the tip: 0.7 m below the elbow, world x = -(l1 sin q1 + 0.7 sin(q1 + q2)) */
         xn_dyn_fk(m, d, q);
         xn_se3 X;
         xn_dyn_frame_placement(m, d, xn_model_frame_id(m, "tip"), &X);
-        e = fmax(e, fabs(X.p[0] + l1 * sin(q[0]) + 0.7 * sin(q[0] + q[1])) +
-                        fabs(X.p[2] + l1 * cos(q[0]) + 0.7 * cos(q[0] + q[1])));
+        e = xt_max(e, fabs(X.p[0] + l1 * sin(q[0]) + 0.7 * sin(q[0] + q[1])) +
+                          fabs(X.p[2] + l1 * cos(q[0]) + 0.7 * cos(q[0] + q[1])));
     }
     printf("double pendulum vs closed form: max error %.1e\n", e);
     XT_CHECK(e < 1e-12, "closed-form mismatch %g", e);

@@ -83,8 +83,8 @@ static void check_trajectory(const char *label, const xn_otg_problem *p, const x
     xn_trajectory_at(t, 0, P, V, A, NULL);
     double e0 = 0, e1 = 0, jump = 0, excess = 0;
     for (int i = 0; i < p->dofs; i++)
-        e0 = fmax(e0, fabs(P[i] - p->current_position[i]) + fabs(V[i] - p->current_velocity[i]) +
-                          fabs(A[i] - p->current_acceleration[i]));
+        e0 = xt_max(e0, fabs(P[i] - p->current_position[i]) + fabs(V[i] - p->current_velocity[i]) +
+                            fabs(A[i] - p->current_acceleration[i]));
     int N = 4000;
     double dt = t->duration / N;
     memcpy(Pp, P, sizeof P);
@@ -95,11 +95,13 @@ static void check_trajectory(const char *label, const xn_otg_problem *p, const x
         for (int i = 0; i < p->dofs; i++) {
             /* over one small step p, v, a move by about their rate * dt: a jump would show as a
              * ratio far above 1 (the rate may peak inside the step, hence the 1 % margin) */
-            jump = fmax(jump, fabs(P[i] - Pp[i]) / (fmax(fabs(V[i]), fabs(Vp[i])) * dt + 1e-12));
-            jump = fmax(jump, fabs(V[i] - Vp[i]) / (fmax(fabs(A[i]), fabs(Ap[i])) * dt + 1e-12));
-            jump = fmax(jump, fabs(A[i] - Ap[i]) / (p->max_jerk[i] * dt + 1e-12));
-            excess = fmax(excess, fabs(V[i]) - p->max_velocity[i]);
-            excess = fmax(excess, fabs(A[i]) - p->max_acceleration[i]);
+            jump =
+                xt_max(jump, fabs(P[i] - Pp[i]) / (xt_max(fabs(V[i]), fabs(Vp[i])) * dt + 1e-12));
+            jump =
+                xt_max(jump, fabs(V[i] - Vp[i]) / (xt_max(fabs(A[i]), fabs(Ap[i])) * dt + 1e-12));
+            jump = xt_max(jump, fabs(A[i] - Ap[i]) / (p->max_jerk[i] * dt + 1e-12));
+            excess = xt_max(excess, fabs(V[i]) - p->max_velocity[i]);
+            excess = xt_max(excess, fabs(A[i]) - p->max_acceleration[i]);
         }
         memcpy(Pp, P, sizeof P);
         memcpy(Vp, V, sizeof V);
@@ -107,8 +109,8 @@ static void check_trajectory(const char *label, const xn_otg_problem *p, const x
     }
     for (int i = 0; i < p->dofs; i++) { /* each DoF at its own arrival */
         xn_trajectory_at(t, t->dof_duration[i], P, V, A, NULL);
-        e1 = fmax(e1, fabs(P[i] - p->target_position[i]) + fabs(V[i] - p->target_velocity[i]) +
-                          fabs(A[i] - p->target_acceleration[i]));
+        e1 = xt_max(e1, fabs(P[i] - p->target_position[i]) + fabs(V[i] - p->target_velocity[i]) +
+                            fabs(A[i] - p->target_acceleration[i]));
     }
     XT_CHECK(e0 < 1e-12 && e1 < 1e-8, "%s: boundary states off by %g and %g", label, e0, e1);
     XT_CHECK(jump < 1.01, "%s: p, v or a jumps (ratio %g)", label, jump);
@@ -137,8 +139,8 @@ int main(void) {
         xn_trajectory_extrema(&t, i, &lo, &tlo, &hi, &thi);
         for (int k = 0; k <= 20000; k++) {
             xn_trajectory_at(&t, t.duration * k / 20000, P, NULL, NULL, NULL);
-            slo = fmin(slo, P[i]);
-            shi = fmax(shi, P[i]);
+            slo = xt_min(slo, P[i]);
+            shi = xt_max(shi, P[i]);
         }
         xn_trajectory_at(&t, tlo, P, NULL, NULL, NULL);
         double at_lo = P[i];
@@ -160,7 +162,7 @@ int main(void) {
     double mx = 0;
     int differ = 0;
     for (int i = 0; i < 3; i++) {
-        mx = fmax(mx, t.dof_duration[i]);
+        mx = xt_max(mx, t.dof_duration[i]);
         differ |= fabs(t.dof_duration[i] - t.duration) > 1e-6;
     }
     XT_CHECK(fabs(mx - T) < 1e-9 && differ, "sync none: durations %g %g %g, time-sync %g",
@@ -197,9 +199,9 @@ int main(void) {
             double s0 =
                 (P[0] - q.current_position[0]) / (q.target_position[0] - q.current_position[0]);
             for (int i = 1; i < 3; i++)
-                line = fmax(line, fabs((P[i] - q.current_position[i]) /
-                                           (q.target_position[i] - q.current_position[i]) -
-                                       s0));
+                line = xt_max(line, fabs((P[i] - q.current_position[i]) /
+                                             (q.target_position[i] - q.current_position[i]) -
+                                         s0));
         }
         XT_CHECK(line < 1e-12, "phase sync: off the straight line by %g", line);
         check_trajectory("phase sync", &q, &tp);
@@ -226,8 +228,8 @@ int main(void) {
             cycles++;
             for (int i = 0; i < 3; i++) {
                 if (k > 0) {
-                    worst_jump = fmax(worst_jump, fabs(out.acceleration[i] - prev[i][2]) /
-                                                      (in.max_jerk[i] * 0.001));
+                    worst_jump = xt_max(worst_jump, fabs(out.acceleration[i] - prev[i][2]) /
+                                                        (in.max_jerk[i] * 0.001));
                 }
                 prev[i][0] = out.position[i];
                 prev[i][1] = out.velocity[i];
@@ -240,9 +242,9 @@ int main(void) {
         }
         double err_end = 0;
         for (int i = 0; i < 3; i++)
-            err_end = fmax(err_end, fabs(out.position[i] - in.target_position[i]) +
-                                        fabs(out.velocity[i] - in.target_velocity[i]) +
-                                        fabs(out.acceleration[i] - in.target_acceleration[i]));
+            err_end = xt_max(err_end, fabs(out.position[i] - in.target_position[i]) +
+                                          fabs(out.velocity[i] - in.target_velocity[i]) +
+                                          fabs(out.acceleration[i] - in.target_acceleration[i]));
         XT_CHECK(failed == 0, "online: %d updates failed", failed);
         XT_CHECK(calcs == 2, "online: %d calculations (want 2: start and the new target)", calcs);
         XT_CHECK(finished_at > 300 && err_end < 1e-3, "online: finished at cycle %d, end error %g",

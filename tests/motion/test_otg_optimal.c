@@ -150,10 +150,10 @@ int main(void) {
         xn_otg_segments o2;
         double t1 = xn_otg_step1_all(&d, &out, c1, NULL, 8, &n1);
         double t2 = xn_otg_step1_scanned(&d, &o2, c2, NULL, 8, &n2);
-        int same = (t1 == t2 && !(t1 < INFINITY)) || fabs(t1 - t2) <= 1e-9 * fmax(1, t2);
+        int same = (t1 == t2 && !(t1 < INFINITY)) || fabs(t1 - t2) <= 1e-9 * xt_max(1, t2);
         for (int i = 0; i < n2 && same; i++) { /* every scanned candidate among the fast ones */
             int found = 0;
-            for (int j = 0; j < n1; j++) found |= fabs(c1[j] - c2[i]) <= 1e-9 * fmax(1, c2[i]);
+            for (int j = 0; j < n1; j++) found |= fabs(c1[j] - c2[i]) <= 1e-9 * xt_max(1, c2[i]);
             same = found;
         }
         differ += !same;

@@ -18,18 +18,18 @@ static int dense_ok(const xn_otg_segments *b, const xn_otg_segments *m, const xn
     for (int k = 0; k <= 200; k++) {
         double t = tb + (T - tb) * k / 200, p, v, a;
         xt_otg_state_at(b, m, d->p0, d->v0, d->a0, t, &p, &v, &a);
-        double tv = 1e-9 * fmax(1, d->vmax), ta = 1e-9 * fmax(1, d->amax);
-        double excess = fmax(fmax(v - d->vmax - tv, d->vmin - tv - v),
-                             fmax(a - d->amax - ta, d->amin - ta - a));
+        double tv = 1e-9 * xt_max(1, d->vmax), ta = 1e-9 * xt_max(1, d->amax);
+        double excess = xt_max(xt_max(v - d->vmax - tv, d->vmin - tv - v),
+                               xt_max(a - d->amax - ta, d->amin - ta - a));
         if (excess <= 0)
             inside = 1;
         else if (inside || excess > prev + 1e-12)
             return 0;
         prev = excess;
         if (k == 200 &&
-            ((!d->velocity_interface && fabs(p - d->pf) > 1e-8 * fmax(1, fabs(d->pf))) ||
-             fabs(v - d->vf) > 1e-8 * fmax(1, fabs(d->vf)) ||
-             fabs(a - d->af) > 1e-8 * fmax(1, fabs(d->af))))
+            ((!d->velocity_interface && fabs(p - d->pf) > 1e-8 * xt_max(1, fabs(d->pf))) ||
+             fabs(v - d->vf) > 1e-8 * xt_max(1, fabs(d->vf)) ||
+             fabs(a - d->af) > 1e-8 * xt_max(1, fabs(d->af))))
             return 0;
     }
     return 1;
@@ -76,7 +76,7 @@ static void run_file(const char *name) {
         double T = xn_otg_synchronize(d, nd, 0, brake, main_, tb, &work),
                ref = xn_json_get(j, "duration")->num;
         n++;
-        double e = fabs(T - ref) / fmax(1, ref);
+        double e = fabs(T - ref) / xt_max(1, ref);
         if (!(e <= 1e-8) && getenv("OTG_DEBUG"))
             printf("%s id %g: T %.12g ref %.12g\n", name, xn_json_get(j, "id")->num, T, ref);
         if (!(e <= worst)) worst = e;
@@ -91,14 +91,14 @@ static void run_file(const char *name) {
             xn_otg_segments tmp;
             for (int k = 0; k < brake[i].n; k++)
                 xn_otg_integrate(&after.p0, &after.v0, &after.a0, brake[i].t[k], brake[i].j[k]);
-            if (fabs(xn_otg_step1(&after, &tmp) + tb[i] - T) > 1e-9 * fmax(1, T)) continue;
+            if (fabs(xn_otg_step1(&after, &tmp) + tb[i] - T) > 1e-9 * xt_max(1, T)) continue;
             for (int k = 0; k < sm->n; k++) {
                 double t = xn_json_get(&sm->items[k], "t")->num, p, v, a, rp[16], rv[16], ra[16];
                 xn_json_reals(xn_json_get(&sm->items[k], "p"), rp, 16);
                 xn_json_reals(xn_json_get(&sm->items[k], "v"), rv, 16);
                 xn_json_reals(xn_json_get(&sm->items[k], "a"), ra, 16);
                 xt_otg_state_at(&brake[i], &main_[i], d[i].p0, d[i].v0, d[i].a0, t, &p, &v, &a);
-                double es = fmax(fabs(p - rp[i]), fmax(fabs(v - rv[i]), fabs(a - ra[i])));
+                double es = xt_max(fabs(p - rp[i]), xt_max(fabs(v - rv[i]), fabs(a - ra[i])));
                 if (!(es <= worst_sample)) worst_sample = es;
                 samples++;
                 samples_ok += es <= 1e-7;

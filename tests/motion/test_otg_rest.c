@@ -43,7 +43,7 @@ int main(void) {
         XT_CHECK(!xn_otg_rest_applies(&g), "a start velocity of 1e-200 is not at rest");
         double Tg = xn_otg_step1(&g, &general);
         n++;
-        double e = fabs(Tf - Tg) / fmax(1, Tg);
+        double e = fabs(Tf - Tg) / xt_max(1, Tg);
         if (e > worst || !(e == e)) worst = e;
         agree += e <= 1e-8 && xn_otg_check(&d, &fast);
         for (int m = 0; m < 4; m++) {
@@ -51,7 +51,7 @@ int main(void) {
             xn_otg_segments s;
             step2_tried++;
             step2_ok += xn_otg_rest_step2(&d, T, &s) == 1 && xn_otg_check(&d, &s) &&
-                        fabs(total(&s) - T) <= 1e-12 * fmax(1, T);
+                        fabs(total(&s) - T) <= 1e-12 * xt_max(1, T);
         }
         xn_otg_segments s;
         below_none += xn_otg_rest_step2(&d, Tf * (1 - 1e-9), &s) == -1;

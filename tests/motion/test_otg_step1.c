@@ -48,7 +48,7 @@ int main(void) {
         braked += brake.n > 0;
         double T = xn_otg_step1(&after, &main_) + tb;
         n++;
-        double e = fabs(T - ref) / fmax(1, ref);
+        double e = fabs(T - ref) / xt_max(1, ref);
         if (!(e <= worst)) worst = e;
         if (e <= 1e-8) match++;
         /* dense check of the whole trajectory after the brake. The brake may end with the velocity
@@ -61,15 +61,15 @@ int main(void) {
         for (int k = 0; ok && k <= 1000; k++) {
             double t = tb + (T - tb) * k / 1000, p, v, a;
             xt_otg_state_at(segs[0], segs[1], q.p0, q.v0, q.a0, t, &p, &v, &a);
-            double tv = 1e-9 * fmax(1, q.vmax), ta = 1e-9 * fmax(1, q.amax);
-            double excess = fmax(fmax(v - q.vmax - tv, q.vmin - tv - v),
-                                 fmax(a - q.amax - ta, q.amin - ta - a));
+            double tv = 1e-9 * xt_max(1, q.vmax), ta = 1e-9 * xt_max(1, q.amax);
+            double excess = xt_max(xt_max(v - q.vmax - tv, q.vmin - tv - v),
+                                   xt_max(a - q.amax - ta, q.amin - ta - a));
             if (excess <= 0)
                 inside = 1;
             else if (inside || excess > prev_excess + 1e-12)
                 ok = 0;
             prev_excess = excess;
-            if (k == 1000 && (fabs(p - q.pf) > 1e-8 * fmax(1, fabs(q.pf)) ||
+            if (k == 1000 && (fabs(p - q.pf) > 1e-8 * xt_max(1, fabs(q.pf)) ||
                               fabs(v - q.vf) > 1e-8 || fabs(a - q.af) > 1e-8))
                 ok = 0;
         }
@@ -78,9 +78,9 @@ int main(void) {
         for (int k = 0; sm && k < sm->n; k++) {
             double t = xn_json_get(&sm->items[k], "t")->num, p, v, a;
             xt_otg_state_at(segs[0], segs[1], q.p0, q.v0, q.a0, t, &p, &v, &a);
-            double es =
-                fmax(fabs(p - get1(&sm->items[k], "p")),
-                     fmax(fabs(v - get1(&sm->items[k], "v")), fabs(a - get1(&sm->items[k], "a"))));
+            double es = xt_max(
+                fabs(p - get1(&sm->items[k], "p")),
+                xt_max(fabs(v - get1(&sm->items[k], "v")), fabs(a - get1(&sm->items[k], "a"))));
             if (!(es <= worst_sample)) worst_sample = es;
             samples++;
             samples_ok += es <= 1e-7;

@@ -54,13 +54,13 @@ static void geometry(void) {
         double s = path.seg[k].s0, e = 1e-9, xa[3], xb[3], da[3], db[3], Ra[9], Rb[9];
         xn_path_eval(&path, s - e, xa, da, NULL, Ra, NULL);
         xn_path_eval(&path, s + e, xb, db, NULL, Rb, NULL);
-        worst_c0 = fmax(worst_c0, dist(xa, xb, 3));
+        worst_c0 = xt_max(worst_c0, dist(xa, xb, 3));
         double na = sqrt(da[0] * da[0] + da[1] * da[1] + da[2] * da[2]),
                nb = sqrt(db[0] * db[0] + db[1] * db[1] + db[2] * db[2]);
         int corner = !path.seg[k].blend && !path.seg[k - 1].blend; /* a stop: no tangency asked */
         if (!corner && na > 0 && nb > 0)
-            for (int i = 0; i < 3; i++) worst_c1 = fmax(worst_c1, fabs(da[i] / na - db[i] / nb));
-        for (int i = 0; i < 9; i++) worst_rot = fmax(worst_rot, fabs(Ra[i] - Rb[i]));
+            for (int i = 0; i < 3; i++) worst_c1 = xt_max(worst_c1, fabs(da[i] / na - db[i] / nb));
+        for (int i = 0; i < 9; i++) worst_rot = xt_max(worst_rot, fabs(Ra[i] - Rb[i]));
     }
     XT_CHECK(worst_c0 < 1e-8 && worst_c1 < 1e-6 && worst_rot < 1e-8,
              "continuous: position %.1e, tangent %.1e, rotation %.1e", worst_c0, worst_c1,
@@ -76,7 +76,7 @@ static void geometry(void) {
             double x[3];
             xn_path_eval(&path, path.seg[k].s0 + path.seg[k].length * j / 100, x, NULL, NULL, NULL,
                          NULL);
-            inside = fmax(inside, dist(x, corner->p, 3) - r);
+            inside = xt_max(inside, dist(x, corner->p, 3) - r);
         }
     }
     XT_CHECK(blends == 2 && inside <= 1e-12, "%d blends, each within its radius (%.1e)", blends,
@@ -87,7 +87,7 @@ static void geometry(void) {
     XT_CHECK(dist(x, w[0].p, 3) < 1e-15 && fabs(R[0] - 1) < 1e-15, "start");
     xn_path_eval(&path, path.length, x, NULL, NULL, R, NULL);
     double er = 0;
-    for (int i = 0; i < 9; i++) er = fmax(er, fabs(R[i] - w[4].R[i]));
+    for (int i = 0; i < 9; i++) er = xt_max(er, fabs(R[i] - w[4].R[i]));
     XT_CHECK(dist(x, w[4].p, 3) < 1e-12 && er < 1e-12, "end: %.1e m, %.1e", dist(x, w[4].p, 3), er);
     const xn_path_segment *arc = &path.seg[path.n - 1];
     XT_CHECK(arc->type == XN_SEG_ARC && fabs(dist(w[4].via, arc->c, 3) - arc->radius) < 1e-12,
@@ -104,8 +104,8 @@ static void geometry(void) {
             if (fabs(path.seg[k].s0 - s) < 2 * h) same = 0;
         if (!same) continue;
         for (int i = 0; i < 3; i++) {
-            worst_fd = fmax(worst_fd, fabs((xp[i] - xm[i]) / (2 * h) - d1[i]));
-            worst_fd = fmax(worst_fd, fabs((dp[i] - dm[i]) / (2 * h) - d2[i]) * 1e-2);
+            worst_fd = xt_max(worst_fd, fabs((xp[i] - xm[i]) / (2 * h) - d1[i]));
+            worst_fd = xt_max(worst_fd, fabs((dp[i] - dm[i]) / (2 * h) - d2[i]) * 1e-2);
         }
     }
     XT_CHECK(worst_fd < 1e-6, "derivatives vs finite differences: %.1e", worst_fd);
@@ -175,8 +175,8 @@ static void topp_closed_form(void) {
         /* limits at every grid point */
         double vworst = 0, aworst = 0;
         for (int i = 0; i + 1 < N; i++) {
-            vworst = fmax(vworst, sqrt(tp->x[i]) - v);
-            aworst = fmax(aworst, fabs(tp->u[i]) - a);
+            vworst = xt_max(vworst, sqrt(tp->x[i]) - v);
+            aworst = xt_max(aworst, fabs(tp->u[i]) - a);
         }
         XT_CHECK(vworst < 1e-9 && aworst < 1e-9, "limits kept (%.1e, %.1e)", vworst, aworst);
         xn_topp_free(tp);
@@ -260,9 +260,9 @@ static void topp_vs_dp(void) {
                 P.a[9 * i + j] = d->tau[j] - g[j];
                 P.b[9 * i + j] = r1[j] - g[j];
                 P.c[9 * i + j] = g[j];
-                if (fabs(dq[j]) > 0) P.xmax[i] = fmin(P.xmax[i], pow(vel[j] / dq[j], 2));
+                if (fabs(dq[j]) > 0) P.xmax[i] = xt_min(P.xmax[i], pow(vel[j] / dq[j], 2));
             }
-            if (isfinite(P.xmax[i])) maxx = fmax(maxx, P.xmax[i]);
+            if (isfinite(P.xmax[i])) maxx = xt_max(maxx, P.xmax[i]);
         }
         /* DP over K speed levels (uniform in sqrt(x)): from each level, the levels reachable at
          * the next point are those whose u = (xb - xa) / 2d lies in the interval the limits
@@ -291,13 +291,13 @@ static void topp_vs_dp(void) {
                         }
                         double u1 = (-bound[c] - rest[c]) / coef[c],
                                u2 = (bound[c] - rest[c]) / coef[c];
-                        umin = fmax(umin, fmin(u1, u2));
-                        umax = fmin(umax, fmax(u1, u2));
+                        umin = xt_max(umin, xt_min(u1, u2));
+                        umax = xt_min(umax, xt_max(u1, u2));
                     }
                 }
                 if (umin > umax) continue;
-                double xlo = fmax(0, xa + 2 * dd * umin),
-                       xhi = fmin(xa + 2 * dd * umax, P.xmax[i + 1]);
+                double xlo = xt_max(0, xa + 2 * dd * umin),
+                       xhi = xt_min(xa + 2 * dd * umax, P.xmax[i + 1]);
                 if (xlo > xhi) continue;
                 int blo = (int)ceil(sqrt(xlo) / step - 1e-9),
                     bhi = (int)floor(sqrt(xhi) / step + 1e-9);
@@ -358,7 +358,7 @@ static void topp_reuse(void) {
         double s, sd, sdd, worst = 0, prev = 0;
         for (double t = 0; t <= tp->duration + 0.01; t += 0.001) {
             xn_topp_at(tp, jp->s, t, &s, &sd, &sdd);
-            worst = fmax(worst, fabs(s - prev) - 0.0011); /* s moves at most 1 m/s * 1 ms */
+            worst = xt_max(worst, fabs(s - prev) - 0.0011); /* s moves at most 1 m/s * 1 ms */
             prev = s;
         }
         XT_CHECK(fabs(s - lengths[c]) < 1e-12 && worst <= 0,

@@ -65,9 +65,9 @@ static void properties(void) {
                        vm = xn_shaper_vibration(&s, f * (1 - h), z);
                 double lo = 1, hi = 1;
                 for (double r = 0.6; r < 1; r += 1e-4)
-                    lo = fmin(lo, xn_shaper_vibration(&s, f * r, z));
+                    lo = xt_min(lo, xn_shaper_vibration(&s, f * r, z));
                 for (double r = 1; r < 1.5; r += 1e-4)
-                    hi = fmin(hi, xn_shaper_vibration(&s, f * r, z));
+                    hi = xt_min(hi, xn_shaper_vibration(&s, f * r, z));
                 XT_CHECK(fabs(v - 0.05) < 1e-9 && vp <= v + 1e-12 && vm <= v + 1e-12 && lo < 1e-3 &&
                              hi < 1e-3,
                          "EI zeta %.2f: V = %.6f at f, a maximum there, zeros below (%.1e) and "
@@ -128,10 +128,10 @@ static void filter_and_limits(void) {
         x[2] = a;
         xn_shaper_filter_step(f, x, y);
         xn_shaper_apply(&s, otg_traj, &tr, 1, t, &ps, &vs, &as);
-        worst = fmax(worst, fmax(fabs(y[0] - ps), fmax(fabs(y[1] - vs), fabs(y[2] - as))));
-        vmax = fmax(vmax, fabs(vs));
-        amax = fmax(amax, fabs(as));
-        if (k > 0) jmax = fmax(jmax, fabs(as - aprev) / dt);
+        worst = xt_max(worst, xt_max(fabs(y[0] - ps), xt_max(fabs(y[1] - vs), fabs(y[2] - as))));
+        vmax = xt_max(vmax, fabs(vs));
+        amax = xt_max(amax, fabs(as));
+        if (k > 0) jmax = xt_max(jmax, fabs(as - aprev) / dt);
         aprev = as;
     }
     XT_CHECK(worst < 1e-12, "filter = exact convolution on the sample grid (%.1e)", worst);
@@ -153,7 +153,7 @@ static void filter_and_limits(void) {
         xn_trajectory_at(&tr, t, &x[0], &x[1], &x[2], NULL);
         xn_shaper_filter_step(f, x, y);
         xn_shaper_apply(&s, otg_traj, &tr, 1, t, &ps, NULL, NULL);
-        worst = fmax(worst, fabs(y[0] - ps));
+        worst = xt_max(worst, fabs(y[0] - ps));
     }
     XT_CHECK(worst < 1.5 * 8 * dt * dt / 8, "interpolated delays: position within %.1e", worst);
     xn_shaper_filter_free(f);

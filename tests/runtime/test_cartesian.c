@@ -35,8 +35,8 @@ static int record(void *user, xn_controller *c) {
     while (xn_controller_next_sample(c, &s)) {
         if (s.state != XN_CTL_RUNNING) continue;
         for (int k = 0; k < 7; k++) {
-            r->vmax_ratio = fmax(r->vmax_ratio, fabs(s.v_ref[k]) / panda_vmax[k]);
-            r->amax_ratio = fmax(r->amax_ratio, fabs(s.a_ref[k]) / panda_amax[k]);
+            r->vmax_ratio = xt_max(r->vmax_ratio, fabs(s.v_ref[k]) / panda_vmax[k]);
+            r->amax_ratio = xt_max(r->amax_ratio, fabs(s.a_ref[k]) / panda_amax[k]);
         }
     }
     if (r->n < 20000 && xn_controller_state(c) == XN_CTL_RUNNING) {
@@ -55,7 +55,7 @@ static double seg_dist(const double *p, const double *a, const double *b) {
         t += ab[i] * ap[i];
         n2 += ab[i] * ab[i];
     }
-    t = n2 > 0 ? fmin(1, fmax(0, t / n2)) : 0;
+    t = n2 > 0 ? xt_min(1, xt_max(0, t / n2)) : 0;
     double d = 0;
     for (int i = 0; i < 3; i++) d += (ap[i] - t * ab[i]) * (ap[i] - t * ab[i]);
     return sqrt(d);
@@ -120,7 +120,7 @@ static void line(void) {
     for (int i = 0; i < r.n; i++) {
         if (dist(r.pts[i], a) < 5e-5 && !on) on = 1; /* arrived at a */
         if (!on) continue;
-        worst = fmax(worst, seg_dist(r.pts[i], a, b));
+        worst = xt_max(worst, seg_dist(r.pts[i], a, b));
     }
     XT_CHECK(on && worst < 1e-4, "the tool stays within %.4f mm of the line (0.1 mm asked)",
              worst * 1e3);
@@ -151,12 +151,13 @@ static void blends(void) {
     for (int i = 0; i < r.n; i++) {
         if (!on && dist(r.pts[i], w[0]) < 5e-5) on = 1;
         if (!on) continue;
-        double dline = fmin(seg_dist(r.pts[i], w[0], w[1]),
-                            fmin(seg_dist(r.pts[i], w[1], w[2]), seg_dist(r.pts[i], w[2], w[3])));
+        double dline =
+            xt_min(seg_dist(r.pts[i], w[0], w[1]),
+                   xt_min(seg_dist(r.pts[i], w[1], w[2]), seg_dist(r.pts[i], w[2], w[3])));
         int in_blend =
             dist(r.pts[i], w[1]) <= rad[1] + 1e-4 || dist(r.pts[i], w[2]) <= rad[2] + 1e-4;
         if (dline > 1e-4 && !in_blend) outside++;
-        closest1 = fmin(closest1, dist(r.pts[i], w[1]));
+        closest1 = xt_min(closest1, dist(r.pts[i], w[1]));
         near1 += dist(r.pts[i], w[1]) < 1e-3;
     }
     XT_CHECK(on && outside == 0, "off the polyline only inside a blend radius (%d samples not)",

@@ -82,7 +82,7 @@ static int run(const xn_model *m, const char *text, fault f, double fault_at, ou
         }
         xn_hal_write(hal);
         xn_hal_advance(hal);
-        o->min_height = fmin(o->min_height, md->xpos[3 * pelvis + 2]);
+        o->min_height = xt_min(o->min_height, md->xpos[3 * pelvis + 2]);
         xn_event ev;
         while (xn_controller_next_event(c, &ev))
             if (o->ev.n < 512) o->ev.ev[o->ev.n++] = ev;

@@ -47,8 +47,8 @@ int main(void) {
         xn_hal_advance(hal);
         xn_hal_read(hal);
         for (int i = 0; i < 7; i++)
-            worst = fmax(worst, fabs((hal->joint[i].velocity - v[i]) / dt - a[i]));
-        for (int i = 7; i < 9; i++) held = fmax(held, fabs(hal->joint[i].position - q0[i]));
+            worst = xt_max(worst, fabs((hal->joint[i].velocity - v[i]) / dt - a[i]));
+        for (int i = 7; i < 9; i++) held = xt_max(held, fabs(hal->joint[i].position - q0[i]));
     }
     XT_CHECK(worst < 1e-9, "RNEA's torques give their acceleration: worst %.2g rad/s^2", worst);
     XT_CHECK(held == 0, "the fingers (not commanded) stay where they started: %.2g", held);
@@ -63,10 +63,10 @@ int main(void) {
     double acc = 0, resid = 0;
     for (int i = 0; i < 7; i++) {
         a[i] = (hal->joint[i].velocity - v[i]) / dt;
-        acc = fmax(acc, fabs(a[i]));
+        acc = xt_max(acc, fabs(a[i]));
     }
     xn_dyn_rnea(m, d, q, v, a);
-    for (int i = 0; i < 7; i++) resid = fmax(resid, fabs(d->tau[i]));
+    for (int i = 0; i < 7; i++) resid = xt_max(resid, fabs(d->tau[i]));
     XT_CHECK(acc > 0.1 && resid < 1e-8,
              "free fall: %.2g rad/s^2, and it is the rigid body's (RNEA %.2g N m)", acc, resid);
     xn_data_free(d);

@@ -71,7 +71,7 @@ static void sensor_fault(int mujoco, xn_inject_kind kind, xn_event_code expect) 
         for (int i = 0; i < 7; i++) q0[i] = r.hal->joint[i].position;
         for (int k = 0; k < 1000; k++) rt_cycle(r.c, r.hal);
         for (int i = 0; i < 7; i++)
-            if (i != 3) drift = fmax(drift, fabs(r.hal->joint[i].position - q0[i]));
+            if (i != 3) drift = xt_max(drift, fabs(r.hal->joint[i].position - q0[i]));
         XT_CHECK(drift < 0.02, "%s %s: holds still after stopping (drift %.4f rad)", where, what,
                  drift);
     }
@@ -201,7 +201,7 @@ static void controlled_stop_and_program(void) {
              "program completed");
     const double goal[7] = {-0.5, 0.3, -0.4, -1.5, -0.3, 1.2, 0.2};
     double err = 0;
-    for (int i = 0; i < 7; i++) err = fmax(err, fabs(r.hal->joint[i].position - goal[i]));
+    for (int i = 0; i < 7; i++) err = xt_max(err, fabs(r.hal->joint[i].position - goal[i]));
     XT_CHECK(err < 1e-9, "target reached (%.2e rad)", err);
     const xn_event *en = rt_find(&r.ev, XN_EV_ENABLED), *ln = rt_find(&r.ev, XN_EV_LINE);
     XT_CHECK(en && ln && en->time_ns <= ln->time_ns && ln->line == 1, "enabled, then line 1");
@@ -216,7 +216,7 @@ static void controlled_stop_and_program(void) {
     for (i = 0; i < 2000 && xn_controller_state(r.c) != XN_CTL_DONE; i++) {
         rt_cycle(r.c, r.hal);
         rt_drain(r.c, &r.ev);
-        vmax_after = fmax(vmax_after, fabs(r.hal->joint[0].velocity));
+        vmax_after = xt_max(vmax_after, fabs(r.hal->joint[0].velocity));
     }
     XT_CHECK(xn_controller_state(r.c) == XN_CTL_DONE && rt_find(&r.ev, XN_EV_STOPPED),
              "controlled stop finished after %d ms", i);
@@ -245,7 +245,7 @@ static void blend_refused(void) {
     for (int i = 0; i < 20000 && !xn_controller_finished(r.c); i++) {
         rt_cycle(r.c, r.hal);
         rt_drain(r.c, &r.ev);
-        qmax = fmax(qmax, r.hal->joint[0].position);
+        qmax = xt_max(qmax, r.hal->joint[0].position);
     }
     const xn_event *e = rt_find(&r.ev, XN_EV_BLEND_REFUSED);
     XT_CHECK(e && e->joint == 0 && e->value > 2.8973, "blend refused: %s", e ? e->text : "none");

@@ -26,9 +26,9 @@ static int collect(void *user, xn_controller *c) {
     while (xn_controller_next_sample(c, &s)) {
         if (s.state != XN_CTL_RUNNING && s.state != XN_CTL_DONE) continue;
         for (int k = 0; k < 7; k++) {
-            t->max_err[k] = fmax(t->max_err[k], fabs(s.q_ref[k] - s.q[k]));
-            t->max_vref[k] = fmax(t->max_vref[k], fabs(s.v_ref[k]));
-            t->max_tau[k] = fmax(t->max_tau[k], fabs(s.tau[k]));
+            t->max_err[k] = xt_max(t->max_err[k], fabs(s.q_ref[k] - s.q[k]));
+            t->max_vref[k] = xt_max(t->max_vref[k], fabs(s.v_ref[k]));
+            t->max_tau[k] = xt_max(t->max_tau[k], fabs(s.tau[k]));
         }
     }
     return 0;
@@ -64,11 +64,11 @@ static void run_example(xn_command_mode mode, double tolerance, const char *what
              "%s: the program completed without a stop", what);
     double worst = 0, speed = 0;
     for (int k = 0; k < 7; k++) {
-        worst = fmax(worst, t.max_err[k]);
+        worst = xt_max(worst, t.max_err[k]);
         /* movej ... speed 0.8: the reference never exceeds 80 % of the rated speed */
         XT_CHECK(t.max_vref[k] <= 0.8 * panda_vmax[k] + 1e-9, "%s: joint%d reference %.4f rad/s",
                  what, k + 1, t.max_vref[k]);
-        speed = fmax(speed, t.max_vref[k] / panda_vmax[k]);
+        speed = xt_max(speed, t.max_vref[k] / panda_vmax[k]);
         XT_CHECK(t.max_tau[k] <= hal->joint_info[k].torque_max, "%s: joint%d torque %.2f N m", what,
                  k + 1, t.max_tau[k]);
     }
@@ -171,7 +171,7 @@ static void options(void) {
         xn_hal_read(hal);
         for (int i = 0; i < hal->njoint; i++) {
             double c = hal->joint[i].position / step;
-            worst = fmax(worst, fabs(c - round(c)));
+            worst = xt_max(worst, fabs(c - round(c)));
         }
         xn_hal_write(hal);
         xn_hal_advance(hal);

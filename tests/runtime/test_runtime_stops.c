@@ -29,7 +29,7 @@ static int all_off(const xn_hal *hal, double *vmax) {
         if (!hal->joint_info[i].commandable) continue;
         xn_cia402_state s = xn_hal_joint_state(hal, i);
         off &= s == XN_CIA402_SWITCH_ON_DISABLED || s == XN_CIA402_FAULT;
-        *vmax = fmax(*vmax, fabs(hal->joint[i].velocity));
+        *vmax = xt_max(*vmax, fabs(hal->joint[i].velocity));
     }
     return off;
 }

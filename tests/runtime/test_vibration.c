@@ -118,7 +118,7 @@ static result run(const char *shaper, const double *B, trace *tr, const xn_shape
             for (int i = stop; i <= end; i++) {
                 double d = 0;
                 for (int k = 0; k < 3; k++) d += pow(tr->p[i][k] - fin[k] / nf, 2);
-                r.residual = fmax(r.residual, sqrt(d));
+                r.residual = xt_max(r.residual, sqrt(d));
             }
             r.motion_time = tr->t[stop] - tr->t[start];
             tr->start = start;

@@ -229,7 +229,7 @@ static void check_otg(const char *file) {
         xn_json *rb = xn_json_parse(b, nb ? (size_t)(nb - b) : strlen(b), NULL, 0);
         if (ra && rb && xn_json_get(rb, "duration")) {
             double x = xn_json_get(ra, "duration")->num, y = xn_json_get(rb, "duration")->num;
-            ok += fabs(x - y) <= 1e-8 * fmax(1, x);
+            ok += fabs(x - y) <= 1e-8 * xt_max(1, x);
         }
         n++;
         xn_json_free(ra);

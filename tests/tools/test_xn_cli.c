@@ -181,9 +181,11 @@ static void check_interrupt(void) {
     snprintf(dir, sizeof dir, "%s/interrupted", XN_TMP_DIR);
     snprintf(err, sizeof err, "%s/interrupted.err", XN_TMP_DIR);
     /* signal only once the motion has started (the run prints its first line then): before
-     * that the shell's background job would still ignore SIGINT */
+     * that the shell's background job would still ignore SIGINT. A generous watchdog margin: a
+     * sanitizer build beside the other tests on two cores wakes up late now and then */
     static const char *const fmt =
-        "(%s run %s --backend loopback --realtime %s >%s.out 2>%s & pid=$!; "
+        "(%s run %s --backend loopback --realtime --watchdog-margin 200 %s >%s.out 2>%s & "
+        "pid=$!; "
         "for i in $(seq 200); do grep -q 'line 1' %s && break; sleep 0.05; done; sleep 0.3; "
         "kill -INT $pid; %s wait $pid; echo \"exit status $?\"; cat %s.out %s)";
     char opts[600];

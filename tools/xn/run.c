@@ -31,6 +31,7 @@ static int usage(FILE *f) {
             "usage: xn run PROGRAM [--robot SCENE] [--backend mujoco|loopback] [--realtime]\n"
             "              [--log FILE] [--report DIR] [--limits FILE] [--mode torque|position]\n"
             "              [--bandwidth W] [--max-time S] [--latency CYCLES]\n"
+            "              [--watchdog-margin MS]\n"
             "              [--encoder-counts N] [--position-noise RAD] [--inject J:KIND@S]\n"
             "              [--model FILE] [--drive-gains KP,KD] [--shaper-table FILE]\n"
             "              [--quiet]\n\n"
@@ -39,6 +40,8 @@ static int usage(FILE *f) {
             "  --backend        mujoco (default: simulated physics) or loopback (ideal joints)\n"
             "  --realtime       run on the wall clock (clock_nanosleep; SCHED_FIFO and mlockall\n"
             "                   when allowed); default: simulation lockstep, as fast as possible\n"
+            "  --watchdog-margin MS  real time: how late (ms) a cycle may wake up or end before\n"
+            "                   every drive quick-stops (default half a period; 0: off)\n"
             "  --log FILE       CSV log: time, line, state, q, qd, tau, references, events\n"
             "  --report DIR     log.csv, plots (gnuplot PNG) and index.html in DIR\n"
             "  --limits FILE    rated velocity/acceleration/jerk per joint (JSON; default:\n"
@@ -52,7 +55,10 @@ static int usage(FILE *f) {
             "                   position: the drives servo, with the model's torque feedforward\n"
             "  --inject J:KIND@S  a fault drill: at S seconds, joint J's encoder reads NaN (nan),\n"
             "                   stops updating (stale), or its drive faults (fault)\n"
-            "Exit status: 0 program completed, 1 bad input, 3 the robot stopped on a fault.\n",
+            "Ctrl-C or SIGTERM: stop category 1 (brake, then power off), then the log and report;\n"
+            "a second one: stop category 0 (power off at once).\n"
+            "Exit status: 0 program completed, 1 bad input, 3 the robot stopped on a fault,\n"
+            "130 stopped by a signal.\n",
             XN_DEFAULT_ROBOT);
     return f == stdout ? 0 : 1;
 }
@@ -467,7 +473,7 @@ int xn_cmd_run(int argc, char **argv) {
                *report_dir = NULL, *limits_path = NULL, *mode = "torque", *inject = NULL,
                *model_path = NULL, *shaper_table = NULL;
     int realtime = 0, quiet = 0;
-    double bandwidth = 0, max_time = 600, noise = 0, drive_gains[2] = {0, 0};
+    double bandwidth = 0, max_time = 600, noise = 0, drive_gains[2] = {0, 0}, watchdog_ms = -1;
     long latency = 0, counts = 0;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
@@ -502,15 +508,18 @@ int xn_cmd_run(int argc, char **argv) {
                 !(drive_gains[1] > 0))
                 return xn_cli_error("--drive-gains expects KP,KD (both > 0), got '%s'", argv[i]);
         } else if (strcmp(a, "--bandwidth") == 0 || strcmp(a, "--max-time") == 0 ||
-                   strcmp(a, "--position-noise") == 0) {
+                   strcmp(a, "--position-noise") == 0 || strcmp(a, "--watchdog-margin") == 0) {
             char *end;
             double x = strtod(argv[++i], &end);
-            if (*end || !(x >= 0) || !isfinite(x))
-                return xn_cli_error("%s expects a number >= 0, got '%s'", a, argv[i]);
+            if (*end || !(x >= 0) || !isfinite(x) || (a[2] == 'w' && x > 1000))
+                return xn_cli_error("%s expects a number >= 0%s, got '%s'", a,
+                                    a[2] == 'w' ? " and <= 1000 (ms)" : "", argv[i]);
             if (a[2] == 'b')
                 bandwidth = x;
             else if (a[2] == 'm')
                 max_time = x;
+            else if (a[2] == 'w')
+                watchdog_ms = x;
             else
                 noise = x;
         } else if (strcmp(a, "--latency") == 0 || strcmp(a, "--encoder-counts") == 0) {
@@ -687,6 +696,7 @@ int xn_cmd_run(int argc, char **argv) {
     xn_loop_config_init(&lc);
     lc.realtime = realtime;
     lc.max_time_s = max_time;
+    if (watchdog_ms >= 0) lc.watchdog_margin_ns = (int64_t)llround(watchdog_ms * 1e6);
     xn_loop_report lr;
     run_signals_install(c);
     if (!realtime) {

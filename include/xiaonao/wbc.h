@@ -85,9 +85,11 @@ typedef struct {
 } xn_wbc_config;
 
 /** The default per-cycle budget of QP iterations. On the 29-DoF G1 (59 variables, 18
- * equalities, 98 inequalities, 118 bounds) an iteration costs 2-5 us on this project's machines
- * and the rest of a cycle about 100 us: 150 iterations keep a cycle under 1 ms with room for the
- * rest of a 1 kHz loop (docs/performance.md has the measured worst cycles). */
+ * equalities, 98 inequalities, 118 bounds) an iteration costs 3.5-4.5 us on this project's
+ * machines and the rest of a cycle about 150 us, so 400 iterations end a cycle within about
+ * 1.4-1.8 ms: the worst case is bounded, but not yet within a 1 kHz period. 250 would fit one,
+ * and it loses pushes at the limit of what the G1 survives (docs/whole-body.md): the budget
+ * comes down as the iterations get cheaper. */
 #define XN_WBC_DEFAULT_ITERATIONS 400
 
 /** Defaults: no contacts, the gains and weights above. */

@@ -43,7 +43,6 @@ struct xn_qp {
     xn_real *z, *r, *d, *np, *u; /* n (+1) */
     xn_real *W;                  /* me x n: the equalities' columns of L^-1 Aeq' */
     int *order, *last, *cb, *ce; /* add_equalities: order, last (me); the row envelope of Jt (n) */
-    int *span_lo, *span_hi;      /* mi: each inequality row's nonzero columns [lo, hi) */
     xn_real *J0, *R0, *x0;   /* J, R, x and u with the equalities alone (a warm start's retry) */
     int *A;                  /* active constraints (combined indices), n + 1 */
     int *first;              /* per row of H: its first nonzero column (the envelope) */
@@ -81,17 +80,15 @@ xn_qp *xn_qp_create(int n_max, int me_max, int mi_max) {
     q->first = calloc(n + 1, sizeof(int));
     q->W = calloc((size_t)(me_max > 0 ? me_max : 1) * n, sizeof(xn_real));
     q->order = calloc((size_t)me_max + 1, sizeof(int));
-    q->span_lo = calloc((size_t)mi_max + 1, sizeof(int));
-    q->span_hi = calloc((size_t)mi_max + 1, sizeof(int));
     q->last = calloc((size_t)me_max + 1, sizeof(int));
     q->cb = calloc(n + 1, sizeof(int));
     q->ce = calloc(n + 1, sizeof(int));
     q->J0 = calloc(n * n, sizeof(xn_real));
     q->R0 = calloc(n * n, sizeof(xn_real));
     q->x0 = calloc(n + (size_t)me_max + 1, sizeof(xn_real)); /* x, then u */
-    if (!q->span_lo || !q->span_hi || !q->order || !q->last || !q->cb || !q->ce || !q->W ||
-        !q->J0 || !q->R0 || !q->x0 || !q->L || !q->J || !q->R || !q->z || !q->r || !q->d ||
-        !q->np || !q->u || !q->A || !q->excluded || !q->prev || !q->first) {
+    if (!q->order || !q->last || !q->cb || !q->ce || !q->W || !q->J0 || !q->R0 || !q->x0 || !q->L ||
+        !q->J || !q->R || !q->z || !q->r || !q->d || !q->np || !q->u || !q->A || !q->excluded ||
+        !q->prev || !q->first) {
         xn_qp_free(q);
         return NULL;
     }
@@ -105,8 +102,6 @@ void xn_qp_free(xn_qp *q) {
     free(q->first);
     free(q->W);
     free(q->order);
-    free(q->span_lo);
-    free(q->span_hi);
     free(q->last);
     free(q->cb);
     free(q->ce);
@@ -153,8 +148,7 @@ const char *xn_qp_status_str(xn_qp_status s) {
 
 typedef struct {
     const xn_qp_problem *pb;
-    int n, me, mi, m;   /* m: every constraint, bounds included */
-    const int *lo, *hi; /* per inequality row: its nonzero columns lie in [lo, hi) */
+    int n, me, mi, m; /* m: every constraint, bounds included */
 } cset;
 
 /* the normal of constraint c into np (a' x >= b, or = b); returns b; NAN: absent (no bound) */
@@ -186,20 +180,17 @@ static xn_real slack(const cset *cs, int c, const xn_real *x, xn_real *scale) {
     const xn_real *a;
     xn_real b;
     if (c < cs->me + cs->mi) {
-        int eq = c < cs->me, i = c - cs->me;
-        a = eq ? pb->Aeq + (size_t)c * (size_t)n : pb->Ain + (size_t)i * (size_t)n;
-        b = eq ? pb->beq[c] : pb->bin[i];
-        /* an inequality's row only over its nonzero span (a friction pyramid's side has two
-         * entries, most of a whole-body controller's rows are like it) */
-        int f = eq ? 0 : cs->lo[i], l = eq ? n : cs->hi[i];
-        xn_real s = dot(a + f, x + f, l - f), mag = fabs(b);
+        int eq = c < cs->me;
+        a = eq ? pb->Aeq + (size_t)c * (size_t)n : pb->Ain + (size_t)(c - cs->me) * (size_t)n;
+        b = eq ? pb->beq[c] : pb->bin[c - cs->me];
+        xn_real s = dot(a, x, n), mag = fabs(b);
         /* the scale can only grow past 1 + |b|: where the slack passes even that test, the
          * largest term is not needed (most rows, most of the time) */
         if (s - b >= 0) {
             *scale = 1 + mag;
             return s - b;
         }
-        for (int k = f; k < l; k++) mag = qmax(mag, fabs(a[k] * x[k]));
+        for (int k = 0; k < n; k++) mag = qmax(mag, fabs(a[k] * x[k]));
         *scale = 1 + mag;
         return s - b;
     }
@@ -550,15 +541,7 @@ xn_qp_status xn_qp_solve(xn_qp *q, const xn_qp_problem *pb, xn_real *x, xn_real 
     for (int i = 0; i < mi; i++)
         if (!isfinite(pb->bin[i])) return XN_QP_INVALID;
     int bounds = (pb->lo != NULL) | (pb->hi != NULL) << 1;
-    for (int i = 0; i < mi; i++) { /* each inequality row's nonzero span, for slack() */
-        const xn_real *a = pb->Ain + (size_t)i * (size_t)n;
-        int f = 0, l = n;
-        while (f < n && a[f] == 0) f++;
-        while (l > f && a[l - 1] == 0) l--;
-        q->span_lo[i] = f;
-        q->span_hi[i] = l;
-    }
-    cset cs = {pb, n, me, mi, me + mi + (bounds ? 2 * n : 0), q->span_lo, q->span_hi};
+    cset cs = {pb, n, me, mi, me + mi + (bounds ? 2 * n : 0)};
     int max_iter = q->max_iter > 0 ? q->max_iter : 10 * (n + me + mi) + 10;
     int same = q->prev_n == n && q->prev_me == me && q->prev_mi == mi && q->prev_bounds == bounds;
     int nwarm = q->warm && same ? q->nprev : 0;

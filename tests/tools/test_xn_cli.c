@@ -408,6 +408,16 @@ static void check_balance(void) {
     XT_CHECK(rc == 0 && strstr(out_buf, "program completed") && strstr(out_buf, "balance-height") &&
                  strstr(out_buf, "0 recovery steps"),
              "G1 kept on its feet: exit %d: %s", rc, out_buf);
+    /* the example the README names: three pushes (20 N s backward and forward, 25 sideways),
+     * no step, still standing: a change to the QP's rounding once made it fall at the first */
+    snprintf(cmd, sizeof cmd, "%s run %s/examples/g1_feet_kept.xnp --quiet", XN_BIN, XN_SOURCE_DIR);
+    rc = run(cmd);
+    const char *standing = strstr(out_buf, "standing at ");
+    double height = standing ? atof(standing + strlen("standing at ")) : 0;
+    XT_CHECK(rc == 0 && strstr(out_buf, "program completed") &&
+                 strstr(out_buf, "0 recovery steps") && height > 0.5,
+             "examples/g1_feet_kept.xnp: on its feet at the end (pelvis %.3f m), exit %d: %s",
+             height, rc, out_buf);
     /* a brake for a joint the robot lacks, and one that is not a deceleration */
     const char *desc_head =
         "{\"model\": \"" XN_MODELS_DIR "/mjcf/unitree_g1/scene.xml\", \"imu\": "

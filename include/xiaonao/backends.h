@@ -10,6 +10,7 @@
 #ifdef __cplusplus
 extern "C" {
 #endif
+#pragma GCC visibility push(default) /* the public API: the libraries hide the rest */
 
 /** Loopback: ideal joints, one per 1-DoF joint of the model (names, limits and effort from the
  * model); those named in `commanded` (n names; NULL: all) are commandable, the others hold their
@@ -57,6 +58,7 @@ xn_status xn_mujoco_open(const char *scene, const xn_mujoco_options *opt, xn_hal
 void *xn_mujoco_model(const xn_hal *hal);
 void *xn_mujoco_data(const xn_hal *hal);
 
+#pragma GCC visibility pop
 #ifdef __cplusplus
 }
 #endif

@@ -36,6 +36,7 @@
 #ifdef __cplusplus
 extern "C" {
 #endif
+#pragma GCC visibility push(default) /* the public API: the libraries hide the rest */
 
 typedef struct {
     xn_wbc_config wbc;            /**< contacts[0] the left foot, contacts[1] the right (both) */
@@ -177,6 +178,7 @@ void xn_balance_damping(const xn_balance *b, const xn_real *v, xn_real *tau);
 xn_status xn_balance_update(xn_balance *b, const xn_real *q, const xn_real *v, xn_real dt,
                             xn_real *tau, xn_balance_status *status);
 
+#pragma GCC visibility pop
 #ifdef __cplusplus
 }
 #endif

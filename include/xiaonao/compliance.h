@@ -14,6 +14,7 @@
 #ifdef __cplusplus
 extern "C" {
 #endif
+#pragma GCC visibility push(default) /* the public API: the libraries hide the rest */
 
 /** Joint impedance: tau = K (q0 - q) - D qd + C(q, qd) qd + g(q) for the DoFs whose K or D is
  * nonzero (K, D: nv entries, N m/rad and N m s/rad; q0: nq). Others get only the model terms.
@@ -86,6 +87,7 @@ typedef struct {
 } xn_admittance;
 void xn_admittance_step(xn_admittance *a, const xn_real wrench[6], xn_real dt);
 
+#pragma GCC visibility pop
 #ifdef __cplusplus
 }
 #endif

@@ -10,6 +10,7 @@
 #ifdef __cplusplus
 extern "C" {
 #endif
+#pragma GCC visibility push(default) /* the public API: the libraries hide the rest */
 
 /** Which law the servo applies. e = q_ref - q, de = v_ref - v, ie = the integral of e. */
 typedef enum {
@@ -56,6 +57,7 @@ int xn_servo_compute(xn_servo *s, const xn_model *m, xn_data *d, const xn_real *
                      const xn_real *q_ref, const xn_real *v_ref, const xn_real *a_ref, xn_real dt,
                      xn_real *tau);
 
+#pragma GCC visibility pop
 #ifdef __cplusplus
 }
 #endif

@@ -14,6 +14,7 @@
 #ifdef __cplusplus
 extern "C" {
 #endif
+#pragma GCC visibility push(default) /* the public API: the libraries hide the rest */
 
 /** How a frame Jacobian (or frame velocity) is expressed. Rows are linear first, then angular. */
 typedef enum {
@@ -139,6 +140,7 @@ void xn_lie_difference(const xn_model *m, const xn_real *q0, const xn_real *q1, 
 /** Normalize the quaternions of q in place. */
 void xn_lie_normalize(const xn_model *m, xn_real *q);
 
+#pragma GCC visibility pop
 #ifdef __cplusplus
 }
 #endif

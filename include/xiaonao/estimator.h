@@ -10,6 +10,7 @@
 #ifdef __cplusplus
 extern "C" {
 #endif
+#pragma GCC visibility push(default) /* the public API: the libraries hide the rest */
 
 #define XN_ESTIMATOR_MAX_FEET 4
 
@@ -40,6 +41,7 @@ void xn_base_estimator_update(xn_base_estimator *e, xn_real *q, xn_real *v, cons
  * fewer than two stand); it grows when a foot that is taken as still slides. */
 xn_real xn_base_estimator_slip(const xn_base_estimator *e);
 
+#pragma GCC visibility pop
 #ifdef __cplusplus
 }
 #endif

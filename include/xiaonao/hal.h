@@ -17,6 +17,7 @@
 #ifdef __cplusplus
 extern "C" {
 #endif
+#pragma GCC visibility push(default) /* the public API: the libraries hide the rest */
 
 /* ---- CiA 402 drive state machine ---- */
 
@@ -270,6 +271,7 @@ int xn_drive_sim_brake_step(xn_drive_sim *ds, xn_real decel, xn_real dt);
 xn_real xn_drive_sim_torque(xn_drive_sim *ds, const xn_joint_command *cmd, const xn_drive_gains *g,
                             xn_real q, xn_real v, xn_real dt);
 
+#pragma GCC visibility pop
 #ifdef __cplusplus
 }
 #endif

@@ -17,6 +17,7 @@
 #ifdef __cplusplus
 extern "C" {
 #endif
+#pragma GCC visibility push(default) /* the public API: the libraries hide the rest */
 
 /** Settings of the numerical solver. xn_ik_options_init gives the defaults in brackets. */
 typedef struct {
@@ -158,6 +159,7 @@ xn_status xn_ik_panda_init(const xn_model *m, int frame, xn_ik_panda *pk, xn_err
 int xn_ik_panda_solve(const xn_ik_panda *pk, const xn_se3 *target, xn_real q7, int in_limits,
                       xn_real q[8][7], int *flags);
 
+#pragma GCC visibility pop
 #ifdef __cplusplus
 }
 #endif

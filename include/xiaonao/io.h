@@ -13,6 +13,7 @@
 #ifdef __cplusplus
 extern "C" {
 #endif
+#pragma GCC visibility push(default) /* the public API: the libraries hide the rest */
 
 /** Options for the loaders. Zero-initialize for the defaults. */
 typedef struct {
@@ -36,6 +37,7 @@ xn_status xn_load_mjcf_string(const char *xml, size_t len, const char *name, con
 xn_status xn_load_model(const char *path, const xn_load_options *opt, xn_model **out,
                         xn_error *err);
 
+#pragma GCC visibility pop
 #ifdef __cplusplus
 }
 #endif

@@ -26,6 +26,7 @@
 #ifdef __cplusplus
 extern "C" {
 #endif
+#pragma GCC visibility push(default) /* the public API: the libraries hide the rest */
 
 #define XN_DEPLOY_MAX_JOINTS 32
 
@@ -103,6 +104,7 @@ xn_locomotion *xn_locomotion_hook_active(xn_policy_hook *h);
 /** The active locomotion's command (3: vx, vy, yaw rate). */
 void xn_locomotion_get_command(const xn_locomotion *l, xn_real cmd[3]);
 
+#pragma GCC visibility pop
 #ifdef __cplusplus
 }
 #endif

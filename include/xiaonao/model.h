@@ -25,6 +25,7 @@
 #ifdef __cplusplus
 extern "C" {
 #endif
+#pragma GCC visibility push(default) /* the public API: the libraries hide the rest */
 
 /** Joint types. */
 typedef enum {
@@ -228,6 +229,7 @@ const char *xn_builder_message(const xn_builder *b);
  * *out is NULL and err->message says why (err may be NULL). The builder stays usable. */
 xn_status xn_builder_compile(xn_builder *b, xn_model **out, xn_error *err);
 
+#pragma GCC visibility pop
 #ifdef __cplusplus
 }
 #endif

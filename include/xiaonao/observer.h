@@ -22,6 +22,7 @@
 #ifdef __cplusplus
 extern "C" {
 #endif
+#pragma GCC visibility push(default) /* the public API: the libraries hide the rest */
 
 /** The observer and its settings (arrays of nv, owned by it). */
 typedef struct {
@@ -79,6 +80,7 @@ int xn_collision_baseline(const xn_observer *o, const xn_model *m, xn_data *d, c
                           const xn_real *qd, const xn_real *qdd_ref, const xn_real *tau, int motor,
                           xn_real *diff);
 
+#pragma GCC visibility pop
 #ifdef __cplusplus
 }
 #endif

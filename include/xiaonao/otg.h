@@ -19,6 +19,7 @@
 #ifdef __cplusplus
 extern "C" {
 #endif
+#pragma GCC visibility push(default) /* the public API: the libraries hide the rest */
 
 #define XN_OTG_MAX_DOFS 32         /**< degrees of freedom of one problem (a humanoid's joints) */
 #define XN_OTG_MAX_SEGMENTS 8      /**< constant-jerk segments of one DoF's main profile */
@@ -166,6 +167,7 @@ xn_otg_result xn_otg_update(xn_otg *o, const xn_otg_problem *input, xn_otg_outpu
 xn_otg_result xn_otg_update_in(xn_otg *o, const xn_otg_problem *input, xn_otg_output *out,
                                xn_otg_error *err, xn_otg_workspace *ws);
 
+#pragma GCC visibility pop
 #ifdef __cplusplus
 }
 #endif

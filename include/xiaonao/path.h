@@ -22,6 +22,7 @@
 #ifdef __cplusplus
 extern "C" {
 #endif
+#pragma GCC visibility push(default) /* the public API: the libraries hide the rest */
 
 #define XN_PATH_MAX_DIM 16       /**< dimensions of a path (joints, or 3 for a position) */
 #define XN_PATH_MAX_SEGMENTS 128 /**< segments of one path, blends included */
@@ -177,6 +178,7 @@ xn_topp_status xn_topp_solve(xn_topp *tp, const xn_model *m, xn_data *d, const x
 void xn_topp_at(const xn_topp *tp, const xn_real *s, xn_real t, xn_real *sp, xn_real *sd,
                 xn_real *sdd);
 
+#pragma GCC visibility pop
 #ifdef __cplusplus
 }
 #endif

@@ -23,6 +23,7 @@
 #ifdef __cplusplus
 extern "C" {
 #endif
+#pragma GCC visibility push(default) /* the public API: the libraries hide the rest */
 
 typedef struct xn_policy xn_policy;
 
@@ -70,6 +71,7 @@ xn_status xn_policy_step(xn_policy *p);
 size_t xn_policy_memory(const xn_policy *p);
 int xn_policy_nnodes(const xn_policy *p);
 
+#pragma GCC visibility pop
 #ifdef __cplusplus
 }
 #endif

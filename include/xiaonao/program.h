@@ -58,6 +58,7 @@
 #ifdef __cplusplus
 extern "C" {
 #endif
+#pragma GCC visibility push(default) /* the public API: the libraries hide the rest */
 
 #define XN_PROGRAM_MAX_AXES 16 /**< joints one target may have */
 
@@ -154,6 +155,7 @@ void xn_program_free(xn_program *p);
 xn_status xn_program_check(const xn_program *p, int njoint, const char *const *names,
                            const xn_real *lo, const xn_real *hi, xn_error *err);
 
+#pragma GCC visibility pop
 #ifdef __cplusplus
 }
 #endif

@@ -24,6 +24,7 @@
 #ifdef __cplusplus
 extern "C" {
 #endif
+#pragma GCC visibility push(default) /* the public API: the libraries hide the rest */
 
 /** One problem. Matrices are row-major; H is n x n, Aeq me x n, Ain mi x n. lo and hi may be
  * NULL (no bounds). The arrays are read, not kept. */
@@ -91,6 +92,7 @@ xn_qp_status xn_qp_solve(xn_qp *qp, const xn_qp_problem *pb, xn_real *x, xn_real
 /** A short name of a status. */
 const char *xn_qp_status_str(xn_qp_status s);
 
+#pragma GCC visibility pop
 #ifdef __cplusplus
 }
 #endif

@@ -25,6 +25,7 @@
 #ifdef __cplusplus
 extern "C" {
 #endif
+#pragma GCC visibility push(default) /* the public API: the libraries hide the rest */
 
 /* ---- events ---- */
 
@@ -409,6 +410,7 @@ const char *xn_loop_end_str(xn_loop_end e);
 xn_status xn_loop_run(xn_controller *c, xn_hal *hal, const xn_loop_config *cfg,
                       xn_loop_report *report);
 
+#pragma GCC visibility pop
 #ifdef __cplusplus
 }
 #endif

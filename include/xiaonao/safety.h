@@ -24,6 +24,7 @@
 #ifdef __cplusplus
 extern "C" {
 #endif
+#pragma GCC visibility push(default) /* the public API: the libraries hide the rest */
 
 /** The body regions of ISO/TS 15066 Annex A (Table A.2 groups its 29 body areas into these). */
 typedef enum {
@@ -123,6 +124,7 @@ int xn_pfl_check_motion(xn_pfl *p, const xn_model *m, xn_data *d, const xn_real 
 /** The name of watched point i (the body's name, or "tool"); "" out of range. */
 const char *xn_pfl_point_name(const xn_pfl *p, const xn_model *m, int i);
 
+#pragma GCC visibility pop
 #ifdef __cplusplus
 }
 #endif

@@ -21,6 +21,7 @@
 #ifdef __cplusplus
 extern "C" {
 #endif
+#pragma GCC visibility push(default) /* the public API: the libraries hide the rest */
 
 #define XN_SHAPER_MAX_IMPULSES 64 /**< impulses of one shaper (a convolution multiplies them) */
 
@@ -149,6 +150,7 @@ xn_real xn_biquad_step(xn_biquad *bq, xn_real x);
 /** The filter's gain |H(exp(i 2 pi f / fs))| at frequency f (Hz). */
 xn_real xn_biquad_gain(const xn_biquad *bq, xn_real f, xn_real fs);
 
+#pragma GCC visibility pop
 #ifdef __cplusplus
 }
 #endif

@@ -10,6 +10,7 @@
 #ifdef __cplusplus
 extern "C" {
 #endif
+#pragma GCC visibility push(default) /* the public API: the libraries hide the rest */
 
 /** A rigid placement of frame B in frame A: a point x_B maps to x_A = R x_B + p.
  * R (row-major) holds B's axes as columns expressed in A; p is B's origin in A (metres). */
@@ -65,6 +66,7 @@ void xn_inertia_transform(const xn_se3 *X, const xn_inertia *in, xn_inertia *out
 /** out = a + b (both about the same origin, same axes). out may alias a or b. */
 void xn_inertia_add(xn_inertia *out, const xn_inertia *a, const xn_inertia *b);
 
+#pragma GCC visibility pop
 #ifdef __cplusplus
 }
 #endif

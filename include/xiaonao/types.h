@@ -6,6 +6,7 @@
 #ifdef __cplusplus
 extern "C" {
 #endif
+#pragma GCC visibility push(default) /* the public API: the libraries hide the rest */
 
 /** The floating-point type of every computation (double precision). */
 typedef double xn_real;
@@ -35,6 +36,7 @@ typedef struct {
     char message[512]; /**< what is wrong, in words a person can act on */
 } xn_error;
 
+#pragma GCC visibility pop
 #ifdef __cplusplus
 }
 #endif

@@ -36,6 +36,7 @@
 #ifdef __cplusplus
 extern "C" {
 #endif
+#pragma GCC visibility push(default) /* the public API: the libraries hide the rest */
 
 #define XN_WBC_MAX_CONTACTS 4
 
@@ -158,6 +159,7 @@ void xn_wbc_set_max_iterations(xn_wbc *w, int max_iterations);
 xn_status xn_wbc_solve(xn_wbc *w, const xn_real *q, const xn_real *v, const xn_wbc_targets *t,
                        const unsigned char *stance, xn_real *tau, xn_wbc_result *res);
 
+#pragma GCC visibility pop
 #ifdef __cplusplus
 }
 #endif

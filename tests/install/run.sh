@@ -13,4 +13,18 @@ LD_LIBRARY_PATH="$work/prefix/lib:${LD_LIBRARY_PATH:-}" "$work/consumer/consumer
 export PKG_CONFIG_PATH="$work/prefix/lib/pkgconfig"
 cc -o "$work/consumer_pc" "$src/tests/install/consumer.c" $(pkg-config --cflags --libs xiaonao)
 LD_LIBRARY_PATH="$work/prefix/lib" "$work/consumer_pc" "$model"
-echo "install: 3 passed, 0 failed"
+# Each installed shared library exports the documented API and nothing else: every defined
+# symbol is an xn_ name that an installed header declares (the linker's own three excepted).
+exports=0
+for lib in "$work"/prefix/lib/libxiaonao*.so; do
+    for sym in $(nm -D --defined-only "$lib" | awk '$2 ~ /[TDBRW]/ {print $3}'); do
+        case "$sym" in __bss_start | _edata | _end) continue ;; esac
+        if [[ "$sym" != xn_* && "$sym" != XN_* ]] ||
+            ! grep -qw "$sym" "$work"/prefix/include/xiaonao/*.h; then
+            echo "FAIL $(basename "$lib") exports $sym, which no installed header declares"
+            exports=$((exports + 1))
+        fi
+    done
+done
+[ "$exports" -eq 0 ] || { echo "install: 3 passed, 1 failed"; exit 1; }
+echo "install: 4 passed, 0 failed"

@@ -87,11 +87,13 @@ typedef struct {
 
 /** The default per-cycle budget of QP iterations. On the 29-DoF G1 (59 variables, 18
  * equalities, 98 inequalities, 118 bounds) an iteration costs 3.5-4.5 us on this project's
- * machines and the rest of a cycle about 150 us, so 400 iterations end a cycle within about
- * 1.4-1.8 ms: the worst case is bounded, but not yet within a 1 kHz period. 250 would fit one,
- * and it loses pushes at the limit of what the G1 survives (docs/whole-body.md): the budget
- * comes down as the iterations get cheaper. */
-#define XN_WBC_DEFAULT_ITERATIONS 400
+ * machines and the rest of a cycle about 150 us, so 600 iterations end a cycle within about
+ * 2.5 ms: a bound (the solver's own limit allowed some 5,000 iterations a cycle), but not yet
+ * within a 1 kHz period. Smaller budgets changed what the G1 survives: 400 made
+ * examples/g1_feet_kept.xnp fall in a build without -march=native, 250 lost pushes at the limit
+ * (test_balance's 21.5-22.5 N s backward, 2 of 3). The budget comes down as the iterations get
+ * cheaper (docs/whole-body.md). */
+#define XN_WBC_DEFAULT_ITERATIONS 600
 
 /** Defaults: no contacts, the gains and weights above. */
 void xn_wbc_config_init(xn_wbc_config *c);

@@ -205,7 +205,7 @@ int main(void) {
     xn_wbc_config weak = cfg;
     for (int k = 0; k < 35; k++) tiny[k] = 1;
     weak.torque_max = tiny;
-    weak.max_iterations = 0; /* proving 1 N m infeasible takes longer than the default budget */
+    weak.max_iterations = 0; /* proving 1 N m infeasible takes more than the default budget */
     xn_wbc *ww = xn_wbc_create(m, &weak);
     st = xn_wbc_solve(ww, q, vk, &t, NULL, tau, &res);
     finite = 1;

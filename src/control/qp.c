@@ -16,10 +16,9 @@
 
 /* inline max and Givens length: libm's fmax and hypot are calls, and these run in the inner
  * loops (the magnitudes here never come near overflow) */
-#define WARM_ATTEMPTS 3 /* tries of a warm start's guesses before a cold start */
-
 static inline xn_real qmax(xn_real a, xn_real b) { return a > b ? a : b; }
 #define XN_QP_SPARSE_MAX 8 /* a constraint row with at most this many entries is used sparse */
+#define WARM_ATTEMPTS 3    /* tries of a warm start's guesses before a cold start */
 static inline xn_real qhyp(xn_real a, xn_real b) { return sqrt(a * a + b * b); }
 
 /* a . b over n entries with four partial sums: a single running sum is one chain of dependent

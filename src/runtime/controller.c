@@ -580,7 +580,12 @@ static void take_requests(xn_controller *c) {
             }
             atomic_flag_clear_explicit(&c->req_text_busy, memory_order_release);
         }
-        xn_ctl_quick_stop(c, why, text);
+        /* already stopped (the loop's own watchdog may have seen the late step first): still
+         * say who asked, e.g. the independent watchdog */
+        if (c->state == XN_CTL_FAULT)
+            xn_ctl_event(c, why, -1, 0, "%s", text);
+        else
+            xn_ctl_quick_stop(c, why, text);
         return;
     }
     xn_ctl_stop_category(c, r == XN_REQ_CAT2 ? 2 : r == XN_REQ_CAT1 ? 1 : 0, "requested");

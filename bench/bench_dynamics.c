@@ -1,10 +1,11 @@
 /* Kinematics and dynamics speed: xiaonao beside MuJoCo 2.2.2 in the same process, on the same
- * URDF files, and beside Pinocchio 3.7's figures measured on this machine kind (-O3
- * -march=native; from the core issue). Median of repeated batches, ns per call, over 64 random
- * configurations. MuJoCo loads a URDF with a fixed base, so for the humanoid and the quadruped
- * its column is the fixed-base tree; its FK, Jacobian, RNEA and CRBA include the
- * mj_kinematics / mj_comPos / mj_comVel passes they need.
- * Usage: bench_dynamics [--quick]   (--quick: fewer repeats, for CI smoke runs) */
+ * URDF files. Median of repeated batches, ns per call, over 64 random configurations. (Pinocchio
+ * is not beside it: its times were once typed in here from a separate measurement, which a
+ * reader could not rerun; a comparison returns when a peer build measures it in the same run.)
+ * MuJoCo loads a URDF with a fixed base, so for the humanoid and the quadruped its column is the
+ * fixed-base tree; its FK, Jacobian, RNEA and CRBA include the mj_kinematics / mj_comPos /
+ * mj_comVel passes they need. Usage: bench_dynamics [--quick]   (--quick: fewer repeats, for CI
+ * smoke runs) */
 #include <mujoco/mujoco.h>
 #include <stdio.h>
 #include <string.h>
@@ -27,34 +28,13 @@ static const char *op_names[NOPS] = {"FK (all joints)",
 typedef struct {
     const char *label, *urdf, *frame, *mj_body;
     int floating;
-    double pinocchio[NOPS]; /* ns, from the issue's table; 0 = not given */
 } robot;
 
 static const robot robots[] = {
-    {"Panda (nv 9)",
-     "panda.urdf",
-     "panda_hand",
-     "panda_link7",
-     0,
-     {371, 556, 473, 475, 1204, 760, 948, 2748}},
-    {"UR5 (nv 6)",
-     "ur5_robot.urdf",
-     "tool0",
-     "wrist_3_link",
-     0,
-     {308, 442, 330, 457, 885, 529, 614, 1805}},
-    {"Talos floating (nv 50)",
-     "talos_full_v2.urdf",
-     "left_sole_link",
-     "leg_left_6_link",
-     1,
-     {2327, 3236, 2670, 510, 6870, 4807, 7978, 14693}},
-    {"Go2 floating (nv 18)",
-     "go2.urdf",
-     "FL_foot",
-     "FL_calf",
-     1,
-     {631, 1072, 689, 293, 1995, 1140, 1661, 4477}},
+    {"Panda (nv 9)", "panda.urdf", "panda_hand", "panda_link7", 0},
+    {"UR5 (nv 6)", "ur5_robot.urdf", "tool0", "wrist_3_link", 0},
+    {"Talos floating (nv 50)", "talos_full_v2.urdf", "left_sole_link", "leg_left_6_link", 1},
+    {"Go2 floating (nv 18)", "go2.urdf", "FL_foot", "FL_calf", 1},
 };
 
 static unsigned seed = 1;
@@ -67,9 +47,8 @@ int main(int argc, char **argv) {
     int quick = argc > 1 && strcmp(argv[1], "--quick") == 0;
     int repeats = quick ? 5 : 41, batch = quick ? 200 : 2000;
     const char *dir = XN_MODELS_DIR "/urdf";
-    printf("| operation | robot | xiaonao ns | MuJoCo ns | xiaonao / MuJoCo | Pinocchio ns | "
-           "xiaonao / Pinocchio |\n");
-    printf("|---|---|---:|---:|---:|---:|---:|\n");
+    printf("| operation | robot | xiaonao ns | MuJoCo ns | xiaonao / MuJoCo |\n");
+    printf("|---|---|---:|---:|---:|\n");
     for (size_t r = 0; r < sizeof robots / sizeof robots[0]; r++) {
         const robot *rb = &robots[r];
         char path[512];
@@ -151,11 +130,7 @@ int main(int argc, char **argv) {
         for (int o = 0; o < NOPS; o++) {
             printf("| %s | %s | %.0f | ", op_names[o], rb->label, t[o]);
             if (tm[o] > 0)
-                printf("%.0f | %.2f | ", tm[o], t[o] / tm[o]);
-            else
-                printf("– | – | ");
-            if (rb->pinocchio[o] > 0)
-                printf("%.0f | %.2f |\n", rb->pinocchio[o], t[o] / rb->pinocchio[o]);
+                printf("%.0f | %.2f |\n", tm[o], t[o] / tm[o]);
             else
                 printf("– | – |\n");
         }

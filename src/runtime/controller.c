@@ -537,6 +537,18 @@ static void power_off(xn_controller *c, const char *text) {
     xn_ctl_event(c, XN_EV_POWER_OFF, -1, 0, "%s", text);
 }
 
+/* Stop category 0 or 1 by the drives, for `why` (a request, a collision): 0 powers off at once
+ * (the holding brakes), 1 quick-stops and powers off once at rest. */
+static void drive_stop(xn_controller *c, int cat, xn_event_code why) {
+    if (cat == 0)
+        c->fault_cw = XN_CW_DISABLE_VOLTAGE;
+    else
+        c->stop1 = 1;
+    xn_ctl_quick_stop(c, why,
+                      cat == 0 ? "stop category 0: power off, brakes"
+                               : "stop category 1: braking, then power off");
+}
+
 void xn_ctl_stop_category(xn_controller *c, int cat, const char *why) {
     int still = c->state == XN_CTL_DONE || c->state == XN_CTL_ENABLING;
     xn_ctl_event(c, XN_EV_STOP_REQUEST, -1, cat, "stop category %d (%s)", cat, why);
@@ -556,13 +568,7 @@ void xn_ctl_stop_category(xn_controller *c, int cat, const char *why) {
                                     "off");
         return;
     }
-    if (cat == 0) {
-        c->fault_cw = XN_CW_DISABLE_VOLTAGE;
-        xn_ctl_quick_stop(c, XN_EV_QUICK_STOP, "stop category 0: power off, brakes");
-    } else {
-        c->stop1 = 1;
-        xn_ctl_quick_stop(c, XN_EV_QUICK_STOP, "stop category 1: braking, then power off");
-    }
+    drive_stop(c, cat, XN_EV_QUICK_STOP);
 }
 
 /* The requests of other threads and signal handlers, taken at the start of a step. */
@@ -636,14 +642,8 @@ static void react(xn_controller *c, int dof) {
                  reaction_name(c->coll_kind));
     c->reacted = 1;
     switch (c->coll_kind) {
-    case XN_REACT_STOP0:
-        c->fault_cw = XN_CW_DISABLE_VOLTAGE;
-        xn_ctl_quick_stop(c, XN_EV_COLLISION, "stop category 0: power off, brakes");
-        break;
-    case XN_REACT_STOP1:
-        c->stop1 = 1;
-        xn_ctl_quick_stop(c, XN_EV_COLLISION, "stop category 1: braking, then power off");
-        break;
+    case XN_REACT_STOP0: drive_stop(c, 0, XN_EV_COLLISION); break;
+    case XN_REACT_STOP1: drive_stop(c, 1, XN_EV_COLLISION); break;
     case XN_REACT_STOP2:
         xn_ctl_begin_stop(c, 0, NULL);
         for (int j = 0; j < c->nj; j++) {

@@ -18,7 +18,6 @@
 /* The deepest the control step's stack may go (scripts/stack_check.py holds every step function
  * under 16 KB); pre-faulting 64 KB leaves room for libc and the signal frames. */
 #define PREFAULT_STACK_BYTES (64 * 1024)
-#define WAKE_LIMIT_NS 10000000LL /* a wake-up this late is counted as a late wake-up */
 
 void xn_loop_config_init(xn_loop_config *c) {
     memset(c, 0, sizeof *c);

@@ -6,7 +6,6 @@
  * reports.
  * SPDX-License-Identifier: Apache-2.0 */
 #include <sched.h>
-#include <stdio.h>
 #include <time.h>
 
 #include "runtime/loop_internal.h"
@@ -25,11 +24,9 @@ static void *watch(void *arg) {
         int64_t now = xn_loop_now_ns();
         if (now < limit) continue;
         xn_hal_emergency_stop(w->hal);
-        char text[120];
-        snprintf(text, sizeof text,
-                 "the control step did not return by its deadline plus the margin: every drive "
-                 "quick-stopped by the independent watchdog");
-        xn_controller_quick_stop(w->c, XN_EV_WATCHDOG, text);
+        xn_controller_quick_stop(w->c, XN_EV_WATCHDOG,
+                                 "the control step did not return by its deadline plus the "
+                                 "margin: every drive quick-stopped by the independent watchdog");
         atomic_store_explicit(&w->fired_ns, now, memory_order_relaxed);
         atomic_store_explicit(&w->fired, 1, memory_order_release);
     }

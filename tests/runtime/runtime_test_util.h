@@ -44,6 +44,14 @@ static inline const xn_event *rt_find(const rt_events *e, xn_event_code code) {
     return NULL;
 }
 
+/* A real-time loop with a watchdog margin (ns): generous in tests, where a sanitizer build beside
+ * other tests wakes up late now and then. */
+static inline void rt_realtime_config(xn_loop_config *lc, int64_t margin_ns) {
+    xn_loop_config_init(lc);
+    lc->realtime = 1;
+    lc->watchdog_margin_ns = margin_ns;
+}
+
 /* One cycle the way the loop runs it: read, step, write, advance. */
 static inline void rt_cycle(xn_controller *c, xn_hal *hal) {
     xn_hal_read(hal);

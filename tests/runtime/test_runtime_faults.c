@@ -159,12 +159,10 @@ static void watchdog(void) {
         return;
     }
     xn_loop_config lc;
-    xn_loop_config_init(&lc);
-    lc.realtime = 1;
-    lc.max_time_s = 0.5;
     /* a generous margin: sanitizer builds compute slowly, and trajectory generation for 7 DoFs
      * still takes up to a millisecond (the OTG issue's speed work) */
-    lc.watchdog_margin_ns = 5000000;
+    rt_realtime_config(&lc, 5000000);
+    lc.max_time_s = 0.5;
     long at = 100;
     lc.inject_delay = sleep_ms;
     lc.user = &at;

@@ -183,9 +183,7 @@ static void stop_from_thread(void) {
             continue;
         }
         xn_loop_config lc;
-        xn_loop_config_init(&lc);
-        lc.realtime = 1;
-        lc.watchdog_margin_ns = 50000000; /* sanitizer builds; this test is about the request */
+        rt_realtime_config(&lc, 50000000); /* sanitizer builds; this test is about the request */
         stopper s = {r.c, 300000000, quick};
         pthread_t th;
         pthread_create(&th, NULL, stop_later, &s);
@@ -240,11 +238,9 @@ static void hung_step(void) {
         return;
     }
     xn_loop_config lc;
-    xn_loop_config_init(&lc);
-    lc.realtime = 1;
     /* 20 ms: a sanitizer build beside other tests on two cores wakes up a few ms late now and
      * then, and the in-cycle watchdog would stop the robot before the hang */
-    lc.watchdog_margin_ns = 20000000;
+    rt_realtime_config(&lc, 20000000);
     hang h = {400, r.hal, 0, 0, 0};
     lc.inject_delay = hang_step;
     lc.user = &h;

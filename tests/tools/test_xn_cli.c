@@ -161,6 +161,8 @@ static void check_run(void) {
     check_error("run /nonexistent.xnp", "cannot open the program");
     snprintf(cmd, sizeof cmd, "run %s --backend sim", prog);
     check_error(cmd, "unknown backend 'sim'");
+    snprintf(cmd, sizeof cmd, "run %s --backend loopback --watchdog-margin 2000", prog);
+    check_error(cmd, "--watchdog-margin expects a number >= 0 and <= 1000 (ms), got '2000'");
     snprintf(cmd, sizeof cmd, "run %s --mode fast", prog);
     check_error(cmd, "--mode is torque or position");
     snprintf(cmd, sizeof cmd, "run %s --robot /nonexistent/scene.xml", prog);

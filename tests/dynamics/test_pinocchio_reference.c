@@ -97,32 +97,31 @@ static void check_robot(const robot *r) {
         xn_json_reals(xn_json_get(cs, "a"), a, 64);
         xn_json_reals(xn_json_get(cs, "tau_aba"), taua, 64);
         q_from_pinocchio(m, qp, q);
-        double e;
         xn_json_reals(xn_json_get(cs, "tau"), buf, nv * nv);
         xn_dyn_rnea(m, d, q, v, a);
-        if ((e = max_err(d->tau, buf, nv)) > e_tau) e_tau = e;
+        e_tau = xt_max(e_tau, max_err(d->tau, buf, nv));
         xn_json_reals(xn_json_get(cs, "nle"), buf, nv * nv);
         xn_dyn_nle(m, d, q, v);
-        if ((e = max_err(d->nle, buf, nv)) > e_nle) e_nle = e;
+        e_nle = xt_max(e_nle, max_err(d->nle, buf, nv));
         xn_json_reals(xn_json_get(cs, "gravity_torque"), buf, nv * nv);
         xn_dyn_gravity(m, d, q);
-        if ((e = max_err(d->g, buf, nv)) > e_g) e_g = e;
+        e_g = xt_max(e_g, max_err(d->g, buf, nv));
         xn_json_reals(xn_json_get(cs, "M"), buf, nv * nv);
         xn_dyn_crba(m, d, q);
-        if ((e = max_err(d->M, buf, nv * nv)) > e_M) e_M = e;
+        e_M = xt_max(e_M, max_err(d->M, buf, nv * nv));
         xn_json_reals(xn_json_get(cs, "qdd"), buf, nv * nv);
         xn_dyn_aba(m, d, q, v, taua);
-        if ((e = max_err(d->qdd, buf, nv)) > e_qdd) e_qdd = e;
+        e_qdd = xt_max(e_qdd, max_err(d->qdd, buf, nv));
         /* the sparse factorization solves M qdd = tau - nle to the same answer */
         double x[64];
         xn_dyn_nle(m, d, q, v);
         for (int k = 0; k < nv; k++) x[k] = taua[k] - d->nle[k];
         XT_CHECK(xn_dyn_factor(m, d) == XN_OK, "%s case %d: factor failed", r->json, c);
         xn_dyn_solve(m, d, x);
-        if ((e = max_err(x, buf, nv)) > e_solve) e_solve = e;
+        e_solve = xt_max(e_solve, max_err(x, buf, nv));
         xn_json_reals(xn_json_get(cs, "com"), buf, 3);
         xn_dyn_com(m, d, q);
-        if ((e = max_err(d->com, buf, 3)) > e_com) e_com = e;
+        e_com = xt_max(e_com, max_err(d->com, buf, 3));
         xn_dyn_joint_jacobians(m, d, q);
         const xn_json *fr = xn_json_get(cs, "frames");
         for (int i = 0; i < frames->n; i++) {
@@ -130,16 +129,16 @@ static void check_robot(const robot *r) {
             xn_se3 X;
             xn_dyn_frame_placement(m, d, fid[i], &X);
             xn_json_reals(xn_json_get(f, "pos"), buf, 3);
-            if ((e = max_err(X.p, buf, 3)) > e_pos) e_pos = e;
+            e_pos = xt_max(e_pos, max_err(X.p, buf, 3));
             xn_json_reals(xn_json_get(f, "rot"), buf, 9);
-            if ((e = max_err(X.R, buf, 9)) > e_rot) e_rot = e;
+            e_rot = xt_max(e_rot, max_err(X.R, buf, 9));
             xn_json_reals(xn_json_get(f, "J"), buf, 6 * nv);
             xn_dyn_frame_jacobian(m, d, fid[i], XN_LOCAL_WORLD_ALIGNED, J);
-            if ((e = max_err(J, buf, 6 * nv)) > e_J) e_J = e;
+            e_J = xt_max(e_J, max_err(J, buf, 6 * nv));
             xn_dyn_frame_jacobian_from_joints(m, d, fid[i], XN_LOCAL_WORLD_ALIGNED, J);
-            if ((e = max_err(J, buf, 6 * nv)) > e_J2) e_J2 = e;
+            e_J2 = xt_max(e_J2, max_err(J, buf, 6 * nv));
             xn_dyn_frame_jacobian_at(m, d2, q, fid[i], XN_LOCAL_WORLD_ALIGNED, J);
-            if ((e = max_err(J, buf, 6 * nv)) > e_J3) e_J3 = e;
+            e_J3 = xt_max(e_J3, max_err(J, buf, 6 * nv));
         }
     }
     printf(

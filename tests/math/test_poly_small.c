@@ -56,7 +56,7 @@ static void check(const double *c, int deg, const double *r, const int *mult, in
         if (mult[i] == 1 && sep < 5e-2 * scale) tol = xt_max(1e-6 * scale, 2 * sep);
         double best = INFINITY;
         for (int k = 0; k < n; k++) best = xt_min(best, fabs(got[k] - r[i]));
-        if (mult[i] == 1 && best > worst_simple) worst_simple = best / scale;
+        if (mult[i] == 1) worst_simple = xt_max(worst_simple, best / scale);
         if (!(best <= tol)) {
             if (bad_found++ < 5)
                 printf("missed root %.17g (multiplicity %d) of degree %d on [%.17g, %.17g]: %d "

@@ -21,6 +21,7 @@
 #include <stdint.h>
 #include <time.h>
 
+#include "bench_util.h"
 #include "control/collision_scene.h"
 
 #define TMP "/tmp"
@@ -184,8 +185,8 @@ static int fp_observe(void *user, xn_controller *c) {
         xn_observer_step(f->obs, w->m, f->od, q, v, tau, 0, 0.001);
         for (int k = 0; k < 7; k++) {
             double th = f->obs->threshold[k] + f->obs->threshold_model * fabs(tau[k]);
-            f->worst[k] = fmax(f->worst[k], fabs(f->obs->r[k]));
-            f->worst_ratio[k] = fmax(f->worst_ratio[k], fabs(f->obs->r[k]) / th);
+            f->worst[k] = xb_max(f->worst[k], fabs(f->obs->r[k]));
+            f->worst_ratio[k] = xb_max(f->worst_ratio[k], fabs(f->obs->r[k]) / th);
         }
     }
     if (w->base_detected >= 0) {
@@ -300,15 +301,15 @@ static double false_positives(double minutes) {
         xn_loop_report rep;
         xn_loop_run(c, hal, &lc, &rep);
         simulated += w->md->time;
-        base_worst = fmax(base_worst, w->base_worst);
+        base_worst = xb_max(base_worst, w->base_worst);
         detections += w->detected >= 0;
         base_events += f.base_events;
         moves += f.moves;
         other_stops += f.other_stop;
         chunks++;
         for (int k = 0; k < 7; k++) {
-            worst[k] = fmax(worst[k], f.worst[k]);
-            worst_ratio[k] = fmax(worst_ratio[k], f.worst_ratio[k]);
+            worst[k] = xb_max(worst[k], f.worst[k]);
+            worst_ratio[k] = xb_max(worst_ratio[k], f.worst_ratio[k]);
         }
         xn_observer_free(f.obs);
         xn_data_free(f.od);

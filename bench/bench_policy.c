@@ -90,7 +90,7 @@ int main(void) {
         t_rt[r] = t1 - t0;
         t_plain[r] = t2 - t1;
         const float *y = xn_policy_output(p, xn_policy_find_output(p, "action"));
-        for (int k = 0; k < 12; k++) check = fmax(check, fabs(y[k] - act[k]));
+        for (int k = 0; k < 12; k++) check = xb_max(check, fabs(y[k] - act[k]));
     }
     qsort(t_rt, REPEATS, sizeof(double), xb_cmp);
     qsort(t_plain, REPEATS, sizeof(double), xb_cmp);
@@ -127,7 +127,7 @@ int main(void) {
         xn_locomotion_step(l);
         xn_hal_write(hal);
         cyc[k] = xb_now_ns() - t0;
-        if (k % d.decimation == d.decimation - 1) worst_policy = fmax(worst_policy, cyc[k]);
+        if (k % d.decimation == d.decimation - 1) worst_policy = xb_max(worst_policy, cyc[k]);
         xn_hal_advance(hal);
     }
     qsort(cyc, CYCLES, sizeof(double), xb_cmp);

@@ -3,8 +3,13 @@
 #ifndef XN_BENCH_UTIL_H
 #define XN_BENCH_UTIL_H
 
+#include <math.h>
 #include <stdlib.h>
 #include <time.h>
+
+/* The larger of two values, NaN if either is NaN: a figure accumulated with fmax would stay small
+ * when the code under measurement returns NaN. */
+static inline double xb_max(double a, double b) { return a != a || b != b ? NAN : a > b ? a : b; }
 
 static inline double xb_now_ns(void) {
     struct timespec ts;

@@ -12,6 +12,7 @@
 
 #include <mujoco/mujoco.h>
 
+#include "bench_util.h"
 #include "xiaonao/xiaonao.h"
 
 #define FLEX XN_MODELS_DIR "/mjcf/franka_panda_flex/scene.xml"
@@ -125,7 +126,7 @@ static result run(const char *shaper, const double *A, const double *B, trace *t
     for (int i = stop; i <= end; i++) {
         double d = sqrt(pow(tr->p[i][0] - fin[0], 2) + pow(tr->p[i][1] - fin[1], 2) +
                         pow(tr->p[i][2] - fin[2], 2));
-        r.residual = fmax(r.residual, d);
+        r.residual = xb_max(r.residual, d);
         if (d > 1e-4) r.settling = tr->t[i] - tr->t[stop];
     }
     r.motion_time = tr->t[stop] - tr->t[start];

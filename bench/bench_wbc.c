@@ -77,14 +77,14 @@ static void run(const xn_model *m, int balance, double seconds) {
             xn_wbc_result res;
             ok = xn_wbc_solve(w, q, v, &t, NULL, tau, &res) == XN_OK;
             it = res.iterations;
-            for (int a = 0; a < 3; a++) err_com = fmax(err_com, fabs(res.com[a] - t.com[a]));
+            for (int a = 0; a < 3; a++) err_com = xb_max(err_com, fabs(res.com[a] - t.com[a]));
         }
         for (int j = 0; j < 29 && ok; j++) hal->command[hal_q[j]].torque = tau[6 + j];
         cyc[k] = xb_now_ns() - t0;
         cpu[k] = xb_cpu_ns() - c0;
         fails += !ok;
         if (it > iters) iters = it;
-        if (k > 1000) worst = fmax(worst, err_com);
+        if (k > 1000) worst = xb_max(worst, err_com);
         xn_hal_write(hal);
         xn_hal_advance(hal);
     }

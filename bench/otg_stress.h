@@ -11,6 +11,7 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "bench_util.h"
 #include "xiaonao/otg.h"
 
 typedef struct {
@@ -127,7 +128,7 @@ static inline int xs_validate(const xn_otg_problem *p, const xn_trajectory *t, i
             P = Pa[i];
             V = Va[i];
             A = Aa[i];
-            travel = fmax(travel, fabs(P - p->target_position[i]));
+            travel = xb_max(travel, fabs(P - p->target_position[i]));
             double excess =
                 fmax(fmax(V - vm - tolv, -vm - tolv - V), fmax(A - am - tola, -am - tola - A));
             if (excess <= 0)

@@ -17,6 +17,7 @@
 #include <mujoco/mujoco.h>
 
 #include "control/g1_wbc.h"
+#include "test_util.h"
 
 enum { PD_BASELINE, BALANCE, STEPPING, NCONTROLLERS };
 static const char *const controller_names[NCONTROLLERS] __attribute__((unused)) = {
@@ -120,11 +121,11 @@ static inline int g1_push_survives(g1_push_setup *s, int ctl, const double dir[3
             s->set_down = bs.set_down;
             s->height_boosts = bs.height_boosts;
             if (k == 999) com_z0 = bs.com[2];
-            if (k >= 1000 && k < 1500) s->com_rise = fmax(s->com_rise, bs.com[2] - com_z0);
+            if (k >= 1000 && k < 1500) s->com_rise = xt_max(s->com_rise, bs.com[2] - com_z0);
             g1_true_state(md, hal, hal_q, qt, vt);
             for (int a = 0; a < 3; a++) {
-                ep = fmax(ep, fabs(q[a] - qt[a]));
-                ev = fmax(ev, fabs(v[a] - vt[a]));
+                ep = xt_max(ep, fabs(q[a] - qt[a]));
+                ev = xt_max(ev, fabs(v[a] - vt[a]));
             }
             if (s->trace && k % 20 == 0)
                 printf("t %.3f phase %d steps %d z %.3f com %.3f %.3f dcm %.3f %.3f cop %.3f %.3f "
@@ -154,11 +155,11 @@ static inline int g1_push_survives(g1_push_setup *s, int ctl, const double dir[3
     s->feet_moved = 0;
     for (int f = 0; f < 2; f++) {
         const double *p = md->site_xpos + 3 * sole_site[f];
-        s->feet_moved = fmax(s->feet_moved, hypot(p[0] - sole0[f][0], p[1] - sole0[f][1]));
+        s->feet_moved = xt_max(s->feet_moved, hypot(p[0] - sole0[f][0], p[1] - sole0[f][1]));
     }
     if (up && b) {
-        s->est_pos = fmax(s->est_pos, ep);
-        s->est_vel = fmax(s->est_vel, ev);
+        s->est_pos = xt_max(s->est_pos, ep);
+        s->est_vel = xt_max(s->est_vel, ev);
     }
     xn_base_estimator_free(est);
     xn_balance_free(b);

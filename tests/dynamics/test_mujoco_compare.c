@@ -199,7 +199,8 @@ static void compare(const char *dir, const char *rel, double tol) {
         e = max_err(x, tau, nv);
         e_aba = xt_max(e_aba, e);
     }
-    printf("%-26s max error: placement %.1e rotation %.1e com %.1e M %.1e bias %.1e gravity %.1e rnea %.1e "
+    printf("%-26s max error: placement %.1e rotation %.1e com %.1e M %.1e bias %.1e gravity %.1e "
+           "rnea %.1e "
            "aba residual %.1e\n",
            rel, e_pos, e_rot, e_com, e_M, e_bias, e_grav, e_rnea, e_aba);
     XT_CHECK(e_pos <= tol, "%s: placement error %g", rel, e_pos);

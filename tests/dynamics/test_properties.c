@@ -95,8 +95,8 @@ static int same_coordinates(const xn_model *m) {
 /* M three ways. Column j of RNEA(q, 0, e_j) - RNEA(q, 0, 0); polarisation of the quadratic T:
  * M_ij = T(e_i + e_j) - T(e_i) - T(e_j) (exact, T is quadratic in v). Returns the asymmetry of the
  * RNEA matrix and CRBA's distance to both. Scratch: Mr nv*nv, e and t nv. */
-static void check_mass_matrix(const xn_model *m, xn_data *d, const double *q, double *Mr,
-                              double *e, double *t, double *e_sym, double *e_rnea, double *e_ke) {
+static void check_mass_matrix(const xn_model *m, xn_data *d, const double *q, double *Mr, double *e,
+                              double *t, double *e_sym, double *e_rnea, double *e_ke) {
     int nv = m->nv;
     double *zero = calloc((size_t)nv, sizeof *zero);
     memset(e, 0, sizeof(double) * (size_t)nv);
@@ -185,8 +185,8 @@ static void momentum(const xn_model *m, xn_data *d, const double *q, const doubl
 
 /* Lagrange's equation for q = v coordinates: nle = d(M v)/dt|_{q + t v} - dT/dq + dV/dq, each a
  * central difference (h 1e-5) of energies. Scratch: qh nq, e nv, w 3*nv. */
-static double check_nle(const xn_model *m, xn_data *d, const double *q, const double *v,
-                        double *qh, double *e, double *w) {
+static double check_nle(const xn_model *m, xn_data *d, const double *q, const double *v, double *qh,
+                        double *e, double *w) {
     int nv = m->nv;
     const double h = 1e-5;
     double *pp = w, *pm = w + nv, *lag = w + 2 * nv;
@@ -218,8 +218,8 @@ static void check_model(const char *label, xn_model *m) {
     double *L = calloc((size_t)(nv * nv), 8), *J = calloc(6 * (size_t)nv, 8),
            *Jp = calloc(6 * (size_t)nv, 8), *Jm = calloc(6 * (size_t)nv, 8),
            *tmp = calloc((size_t)nv, 8);
-    double e_sym = 0, e_Mrnea = 0, e_Mke = 0, e_solve = 0, e_aba = 0, e_g = 0, e_nle = 0, e_ke = 0, e_J = 0, e_dJ = 0,
-           e_vel = 0, e_com = 0, e_lie = 0, e_conv = 0;
+    double e_sym = 0, e_Mrnea = 0, e_Mke = 0, e_solve = 0, e_aba = 0, e_g = 0, e_nle = 0, e_ke = 0,
+           e_J = 0, e_dJ = 0, e_vel = 0, e_com = 0, e_lie = 0, e_conv = 0;
     int spd = 1;
     const double h = 1e-6;
     for (int c = 0; c < 20; c++) {

@@ -9,7 +9,7 @@ PREFIX   ?= /usr/local
 JOBS     ?= $(shell nproc 2>/dev/null || echo 2)
 CMAKE_FLAGS ?=
 
-.PHONY: all deps build test demo bench install sanitize fuzz fuzz-smoke format lint stack-check clean
+.PHONY: all deps build test demo bench install sanitize fuzz fuzz-smoke format lint stack-check mutate clean
 
 all: build
 
@@ -56,6 +56,13 @@ stack-check: deps
 	  --target help | grep -o 'xiaonao_\(learn\|mujoco\)_obj' | sort -u) -- --no-print-directory
 	@python3 scripts/stack_check.py build-stack
 
+# Deliberate faults (tests/mutations.txt), one at a time in a scratch copy (build-mutate/): the
+# suite must fail on each. MUTATE="--rotate 2" runs two of them, a different two per commit (CI);
+# without it, all of them (before an issue is resolved).
+MUTATE ?=
+mutate: deps
+	@python3 scripts/mutate.py --jobs $(JOBS) $(MUTATE)
+
 format:
 	@clang-format -i $$(git ls-files --cached --others --exclude-standard '*.c' '*.h')
 
@@ -65,4 +72,4 @@ lint:
 	  --inline-suppr -I include -I src src tools
 
 clean:
-	@rm -rf $(BUILD) build-asan build-fuzz build-stack
+	@rm -rf $(BUILD) build-asan build-fuzz build-stack build-mutate

@@ -14,6 +14,7 @@
 
 #include <mujoco/mujoco.h>
 
+#include "control/collision_conditions.h"
 #include "runtime/runtime_test_util.h"
 #include "test_util.h"
 
@@ -149,8 +150,8 @@ static inline void cs_baseline_step(cs_watch *w, xn_controller *c) {
         w->base_detected = w->md->time;
     for (int k = 0; k < 7; k++)
         w->base_worst =
-            fmax(w->base_worst, fabs(diff[k]) / (w->base->threshold[k] +
-                                                 w->base->threshold_model * fabs(w->bd->tau[k])));
+            xt_max(w->base_worst, fabs(diff[k]) / (w->base->threshold[k] +
+                                                   w->base->threshold_model * fabs(w->bd->tau[k])));
 }
 
 /* The robot's effective mass at point p (world) of MuJoCo body mb along u, from the
@@ -219,7 +220,7 @@ static inline int cs_observe(void *user, xn_controller *c) {
         }
     }
     w->peak =
-        fmax(w->peak, w->k * fabs(w->md->qpos[w->spring_q] - w->mm->qpos_spring[w->spring_q]));
+        xt_max(w->peak, w->k * fabs(w->md->qpos[w->spring_q] - w->mm->qpos_spring[w->spring_q]));
     xn_event ev;
     while (xn_controller_next_event(c, &ev)) {
         if (ev.code == XN_EV_COLLISION && w->detected < 0) {
@@ -236,10 +237,10 @@ static inline int cs_observe(void *user, xn_controller *c) {
      * above 20 mrad/s would be the motion starting again */
     if (w->detected >= 0) {
         double vmax = 0;
-        for (int i = 0; i < 7; i++) vmax = fmax(vmax, fabs(w->md->qvel[i]));
+        for (int i = 0; i < 7; i++) vmax = xt_max(vmax, fabs(w->md->qvel[i]));
         if (w->stop_time < 0 && vmax < 1e-3) w->stop_time = t;
         if (w->stop_time >= 0) {
-            w->max_joint_speed_after_rest = fmax(w->max_joint_speed_after_rest, vmax);
+            w->max_joint_speed_after_rest = xt_max(w->max_joint_speed_after_rest, vmax);
             if (vmax > 0.02) w->resumed = 1;
         }
     }
@@ -257,6 +258,9 @@ typedef struct {
     double move_speed;     /* the person moves toward the arm at this speed (m/s; 0: still) */
     double move_max;       /* ... for this far (m) */
     int move_line;         /* ... from the start of this program line */
+    /* model error, unmodelled friction and sensor noise (NULL: exact model, no friction, opt->mj's
+     * noise); replaces opt->mj's noise settings */
+    const cc_conditions *cond;
 } cs_options;
 
 /* Run a program on the Panda with the obstacle in dir; fills w. Returns 0, or -1 when the
@@ -274,13 +278,20 @@ static inline int cs_run(const char *dir, const char *prog, const cs_obstacle *o
     memset(w, 0, sizeof *w);
     w->first_contact = w->detected = w->stop_time = w->base_detected = -1;
     w->detected_joint = -1;
-    if (xn_load_model(PANDA_SCENE, NULL, &m, &err) ||
-        xn_mujoco_open(scene, opt ? &opt->mj : NULL, &hal, &err) ||
+    xn_mujoco_options mj;
+    memset(&mj, 0, sizeof mj);
+    if (opt) mj = opt->mj;
+    if (opt && opt->cond) cc_sensor_noise(opt->cond, &mj);
+    if (xn_load_model(PANDA_SCENE, NULL, &m, &err) || xn_mujoco_open(scene, &mj, &hal, &err) ||
         xn_program_parse(prog, strlen(prog), "collide.xnp", &p, &err)) {
         fprintf(stderr, "set-up: %s\n", err.message);
         xn_hal_close(hal);
         xn_model_free(m);
         return -1;
+    }
+    if (opt && opt->cond) {
+        cc_perturb_model(m, opt->cond);
+        cc_friction(opt->cond, xn_mujoco_model(hal));
     }
     xn_controller_config cfg;
     rt_panda_config(&cfg);
@@ -328,6 +339,161 @@ static inline int cs_run(const char *dir, const char *prog, const cs_obstacle *o
     xn_data_free(w->bd);
     w->base = NULL;
     w->bd = NULL;
+    xn_controller_free(c);
+    xn_program_free(p);
+    xn_hal_close(hal);
+    xn_model_free(m);
+    return 0;
+}
+
+/* ---- free motion: every detection is a false positive ---- */
+
+typedef struct {
+    double simulated;      /* s */
+    int lines;             /* program lines begun (moves and pauses) */
+    int detections;        /* collision events (each ends the run: the program stops) */
+    int other_stop;        /* the run ended for another reason (torque limit, limit stop, ...) */
+    int base_events;       /* the baseline's crossings, as episodes 50 ms apart */
+    double base_worst;     /* the baseline's largest |difference| / threshold */
+    double worst[7];       /* the observer's largest |r| per arm joint (N m) */
+    double worst_ratio[7]; /* ... and its largest ratio to the threshold */
+    char first_event[200]; /* the first detection's or other stop's text */
+} cs_free_result;
+
+typedef struct {
+    cs_watch w;
+    cs_free_result *r;
+    int base_above;
+    double base_last;
+    xn_observer *obs; /* the controller's observer, replayed for the statistics */
+    xn_data *od;
+} cs_free_watch;
+
+static inline int cs_free_observe(void *user, xn_controller *c) {
+    cs_free_watch *f = user;
+    cs_watch *w = &f->w;
+    cs_free_result *r = f->r;
+    /* the baseline, counted as episodes: a crossing after 50 ms below the thresholds */
+    w->base_detected = -1;
+    cs_baseline_step(w, c);
+    double q[9], v[9], tau[9];
+    for (int i = 0; i < 9; i++) {
+        q[i] = w->hal->joint[i].position;
+        v[i] = w->hal->joint[i].velocity;
+        tau[i] = w->hal->joint[i].torque;
+    }
+    xn_observer_step(f->obs, w->m, f->od, q, v, tau, 0, 0.001);
+    for (int k = 0; k < 7; k++) {
+        double th = f->obs->threshold[k] + f->obs->threshold_model * fabs(tau[k]);
+        r->worst[k] = xt_max(r->worst[k], fabs(f->obs->r[k]));
+        r->worst_ratio[k] = xt_max(r->worst_ratio[k], fabs(f->obs->r[k]) / th);
+    }
+    if (w->base_detected >= 0) {
+        if (!f->base_above && w->md->time - f->base_last > 0.05) r->base_events++;
+        f->base_above = 1;
+        f->base_last = w->md->time;
+    } else {
+        f->base_above = 0;
+    }
+    xn_event ev;
+    while (xn_controller_next_event(c, &ev)) {
+        int stop = ev.code == XN_EV_TORQUE_LIMIT || ev.code == XN_EV_LIMIT_STOP ||
+                   ev.code == XN_EV_OTG_ERROR;
+        if (ev.code == XN_EV_LINE) r->lines++;
+        if (ev.code == XN_EV_COLLISION) r->detections++;
+        if (stop) r->other_stop = 1;
+        if ((stop || ev.code == XN_EV_COLLISION) && !r->first_event[0])
+            snprintf(r->first_event, sizeof r->first_event, "t %.3f s: %s", w->md->time, ev.text);
+    }
+    xn_ctl_sample s;
+    while (xn_controller_next_sample(c, &s)) {
+    }
+    return 0;
+}
+
+/* One run of 50 random moves (cc_random_moves) under the conditions, in a scene without contacts
+ * (random poses may cross the floor or the arm itself, and those would be true collisions).
+ * baseline_scale: the baseline's thresholds, times the controller's defaults. Adds to r (zero it
+ * first); returns 0, or -1 when the run cannot be set up. */
+static inline int cs_free_motion(const char *dir, const cc_conditions *cond, cc_family family,
+                                 double baseline_scale, cs_free_result *r) {
+    static const cs_obstacle nobody = {{0, 1.5, 0.2}, {0, 1, 0}, {-0.05, 0, 0}, {0.05, 0, 0},
+                                       0.025,         0.6,       75000};
+    char scene[512];
+    snprintf(scene, sizeof scene, "%s/collision_scene.xml", dir);
+    cs_write_scene(dir, scene, &nobody);
+    size_t cap = 16384, len;
+    char *prog = malloc(cap);
+    if (!prog) return -1;
+    len = cc_random_moves(cond, family, prog, cap);
+    xn_mujoco_options mj;
+    memset(&mj, 0, sizeof mj);
+    cc_sensor_noise(cond, &mj);
+    xn_error err;
+    xn_model *m = NULL;
+    xn_hal *hal = NULL;
+    xn_program *p = NULL;
+    xn_controller *c = NULL;
+    if (xn_load_model(PANDA_SCENE, NULL, &m, &err) || xn_mujoco_open(scene, &mj, &hal, &err) ||
+        xn_program_parse(prog, len, "random.xnp", &p, &err)) {
+        fprintf(stderr, "set-up: %s\n", err.message);
+        free(prog);
+        xn_hal_close(hal);
+        xn_model_free(m);
+        return -1;
+    }
+    free(prog);
+    cc_perturb_model(m, cond);
+    mjModel *mm = xn_mujoco_model(hal);
+    cc_friction(cond, mm);
+    mm->opt.disableflags |= mjDSBL_CONTACT;
+    xn_controller_config cfg;
+    rt_panda_config(&cfg);
+    if (xn_controller_create(m, hal, p, &cfg, &c, &err)) {
+        fprintf(stderr, "controller: %s\n", err.message);
+        xn_program_free(p);
+        xn_hal_close(hal);
+        xn_model_free(m);
+        return -1;
+    }
+    cs_free_watch f;
+    memset(&f, 0, sizeof f);
+    f.r = r;
+    cs_watch *w = &f.w;
+    w->first_contact = w->detected = w->stop_time = w->base_detected = -1;
+    w->mm = mm;
+    w->md = xn_mujoco_data(hal);
+    w->person_geom = mj_name2id(mm, mjOBJ_GEOM, "person_c");
+    w->hal = hal;
+    w->m = m;
+    w->bd = xn_data_create(m);
+    w->base = xn_observer_create(m);
+    f.obs = xn_observer_create(m);
+    f.od = xn_data_create(m);
+    for (int k = 0; k < m->nv; k++) {
+        double th =
+            k < 7 ? XN_COLLISION_THRESHOLD * fmin(m->dof_effort[k], hal->joint_info[k].torque_max)
+                  : INFINITY;
+        w->base->threshold[k] = (baseline_scale > 0 ? baseline_scale : 1) * th;
+        f.obs->gain[k] = cfg.observer_gain;
+        f.obs->threshold[k] = th;
+    }
+    w->base->threshold_model = cfg.collision_threshold_model;
+    f.obs->threshold_model = cfg.collision_threshold_model;
+    f.obs->persistence = cfg.collision_persistence;
+    xn_loop_config lc;
+    xn_loop_config_init(&lc);
+    lc.after_cycle = cs_free_observe;
+    lc.user = &f;
+    lc.max_time_s = 600;
+    xn_loop_report rep;
+    xn_loop_run(c, hal, &lc, &rep);
+    r->simulated += w->md->time;
+    r->base_worst = xt_max(r->base_worst, w->base_worst);
+    xn_observer_free(f.obs);
+    xn_data_free(f.od);
+    xn_observer_free(w->base);
+    xn_data_free(w->bd);
     xn_controller_free(c);
     xn_program_free(p);
     xn_hal_close(hal);

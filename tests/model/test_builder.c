@@ -2,52 +2,22 @@
  * mass matrix, Coriolis and gravity terms (tolerance 1e-12); and the builder's checks. */
 #include <string.h>
 
-#include "test_util.h"
-#include "xiaonao/xiaonao.h"
-
-static xn_model *pendulum(double m1, double m2, double l1, double lc1, double lc2, double I1,
-                          double I2) {
-    xn_builder *b = xn_builder_create();
-    xn_real c1[3] = {0, 0, -lc1}, c2[3] = {0, 0, -lc2};
-    xn_real J1[6] = {0.01, I1, 0.02, 0, 0, 0}, J2[6] = {0.03, I2, 0.01, 0, 0, 0};
-    int a = xn_builder_add_link(b, "upper", m1, c1, J1);
-    int c = xn_builder_add_link(b, "lower", m2, c2, J2);
-    xn_se3 X;
-    xn_se3_identity(&X);
-    xn_joint_spec s = xn_joint_spec_default(XN_JOINT_REVOLUTE);
-    s.axis[0] = 0;
-    s.axis[1] = 1;
-    s.axis[2] = 0;
-    xn_builder_add_joint(b, "shoulder", 0, a, &X, &s);
-    X.p[2] = -l1;
-    xn_builder_add_joint(b, "elbow", a, c, &X, &s);
-    xn_se3 T;
-    xn_se3_identity(&T);
-    T.p[2] = -0.7;
-    xn_builder_add_frame(b, "tip", c, &T);
-    xn_model *m = NULL;
-    xn_error err;
-    XT_CHECK(xn_builder_compile(b, &m, &err) == XN_OK, "compile: %s", err.message);
-    xn_builder_free(b);
-    return m;
-}
+#include "model/double_pendulum.h"
 
 static void closed_form(void) {
-    const double m1 = 2, m2 = 1.5, l1 = 0.8, lc1 = 0.35, lc2 = 0.4, I1 = 0.05, I2 = 0.03, g = 9.81;
-    xn_model *m = pendulum(m1, m2, l1, lc1, lc2, I1, I2);
+    const dp_params *p = &dp_default;
+    const double l1 = p->l1;
+    xn_model *m = dp_build(p);
     if (!m) return;
     xn_data *d = xn_data_create(m);
     XT_CHECK(m->nq == 2 && m->nv == 2 && m->nbody == 3, "sizes %d %d %d", m->nq, m->nv, m->nbody);
     double e = 0;
     for (int c = 0; c < 10; c++) {
         double q[2] = {0.3 * c - 1.2, 0.7 - 0.25 * c}, v[2] = {0.5 + 0.1 * c, -1.1 + 0.2 * c};
-        double c2 = cos(q[1]), s2 = sin(q[1]);
-        double M11 = I1 + I2 + m1 * lc1 * lc1 + m2 * (l1 * l1 + lc2 * lc2 + 2 * l1 * lc2 * c2);
-        double M12 = I2 + m2 * (lc2 * lc2 + l1 * lc2 * c2), M22 = I2 + m2 * lc2 * lc2;
-        double h = m2 * l1 * lc2 * s2;
-        double G1 = m1 * g * lc1 * sin(q[0]) + m2 * g * (l1 * sin(q[0]) + lc2 * sin(q[0] + q[1]));
-        double G2 = m2 * g * lc2 * sin(q[0] + q[1]);
-        double C1 = -h * (2 * v[0] * v[1] + v[1] * v[1]), C2 = h * v[0] * v[0];
+        double Mc[4], Cc[2], Gc[2];
+        dp_dynamics(p, q, v, Mc, Cc, Gc);
+        double M11 = Mc[0], M12 = Mc[1], M22 = Mc[3], G1 = Gc[0], G2 = Gc[1], C1 = Cc[0],
+               C2 = Cc[1];
         xn_dyn_crba(m, d, q);
         e = xt_max(e, fabs(d->M[0] - M11) + fabs(d->M[1] - M12) + fabs(d->M[2] - M12) +
                           fabs(d->M[3] - M22));

@@ -57,7 +57,7 @@ stack-check: deps
 	@python3 scripts/stack_check.py build-stack
 
 # Deliberate faults (tests/mutations.txt), one at a time in a scratch copy (build-mutate/): the
-# suite must fail on each. MUTATE="--rotate 2" runs two of them, a different two per commit (CI);
+# suite must fail on each. MUTATE="--rotate 4" runs four of them, a different four per commit (CI);
 # without it, all of them (before an issue is resolved).
 MUTATE ?=
 mutate: deps

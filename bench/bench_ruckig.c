@@ -57,8 +57,9 @@ static void durations(long n, uint64_t seed) {
     }
     printf("### Durations, %ld problems (1-7 DoF, every kind of bench/otg_stress.h, seed %llu)\n\n",
            n, (unsigned long long)seed);
-    printf("| both solve | equal (1e-8 rel.) | worst relative difference | only xiaonao | only Ruckig "
-           "| neither |\n|---|---|---|---|---|---|\n");
+    printf(
+        "| both solve | equal (1e-8 rel.) | worst relative difference | only xiaonao | only Ruckig "
+        "| neither |\n|---|---|---|---|---|---|\n");
     printf("| %ld | %ld | %.1e | %ld | %ld | %ld |\n\n", both, equal, worst, only_xn, only_rk,
            neither);
     printf("Solved by one only, by kind (xiaonao / Ruckig):");
@@ -101,9 +102,9 @@ static void timing(const char *label, int kind, int dofs, int n, uint64_t seed) 
     qsort(tx, (size_t)n, sizeof *tx, cmp);
     qsort(tr_, (size_t)n, sizeof *tr_, cmp);
     int i50 = n / 2, i99 = (int)(0.99 * n), i999 = (int)(0.999 * n);
-    printf("| %s | %.2f | %.2f | %.2f | %.2f | %.2f | %.2f / %.2f | %.2f / %.2f |\n", label, mx / mr,
-           tx[i50] / tr_[i50], tx[i99] / tr_[i99], tx[i999] / tr_[i999], tx[n - 1] / tr_[n - 1],
-           mx, tx[i99], mr, tr_[i99]);
+    printf("| %s | %.2f | %.2f | %.2f | %.2f | %.2f | %.2f / %.2f | %.2f / %.2f |\n", label,
+           mx / mr, tx[i50] / tr_[i50], tx[i99] / tr_[i99], tx[i999] / tr_[i999],
+           tx[n - 1] / tr_[n - 1], mx, tx[i99], mr, tr_[i99]);
     fflush(stdout);
     rk_free(rk);
     free(P);

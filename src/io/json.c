@@ -37,6 +37,30 @@ static void skip_ws(parser *p) {
 
 static int parse_value(parser *p, xn_json *out, int depth);
 
+/* The length of the RFC 8259 number at the start of t: [-] (0 | [1-9][0-9]*) [. [0-9]+]
+ * [(e|E) [+|-] [0-9]+]; 0 when there is none. strtod alone would take "01", "1." and ".5". */
+static size_t number_length(const char *t) {
+    size_t i = 0;
+    if (t[i] == '-') i++;
+    if (t[i] == '0')
+        i++;
+    else if (t[i] >= '1' && t[i] <= '9')
+        while (t[i] >= '0' && t[i] <= '9') i++;
+    else
+        return 0;
+    if (t[i] == '.') {
+        if (!(t[++i] >= '0' && t[i] <= '9')) return 0;
+        while (t[i] >= '0' && t[i] <= '9') i++;
+    }
+    if (t[i] == 'e' || t[i] == 'E') {
+        i++;
+        if (t[i] == '+' || t[i] == '-') i++;
+        if (!(t[i] >= '0' && t[i] <= '9')) return 0;
+        while (t[i] >= '0' && t[i] <= '9') i++;
+    }
+    return i;
+}
+
 static char *parse_string_raw(parser *p) {
     /* p->s[p->pos] == '"' */
     p->pos++;
@@ -232,7 +256,7 @@ static int parse_value(parser *p, xn_json *out, int depth) {
         tmp[n] = 0;
         char *end;
         double v = strtod(tmp, &end);
-        if (end == tmp || !isfinite(v)) {
+        if (end == tmp || number_length(tmp) != n || (size_t)(end - tmp) != n || !isfinite(v)) {
             fail(p, "bad number");
             return -1;
         }

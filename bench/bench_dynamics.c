@@ -1,7 +1,8 @@
 /* Kinematics and dynamics speed: xiaonao beside MuJoCo 2.2.2 in the same process, on the same
- * URDF files. Median of repeated batches, ns per call, over 64 random configurations. (Pinocchio
- * is not beside it: its times were once typed in here from a separate measurement, which a
- * reader could not rerun; a comparison returns when a peer build measures it in the same run.)
+ * URDF files, and beside Pinocchio when CMake found an install of it (find_package(pinocchio):
+ * bench/peers/pinocchio_shim.cpp, XN_HAVE_PINOCCHIO). Median of repeated batches, ns per call,
+ * over 64 random configurations. Pinocchio's RNEA torques are compared with xiaonao's on the same
+ * configurations first, so that the two time the same model. No time of a peer is ever typed in.
  * MuJoCo loads a URDF with a fixed base, so for the humanoid and the quadruped its column is the
  * fixed-base tree; its FK, Jacobian, RNEA and CRBA include the mj_kinematics / mj_comPos /
  * mj_comVel passes they need. Usage: bench_dynamics [--quick]   (--quick: fewer repeats, for CI
@@ -14,6 +15,25 @@
 #include "xiaonao/xiaonao.h"
 
 #define NCFG 64
+
+#ifdef XN_HAVE_PINOCCHIO
+typedef struct pn_robot pn_robot;
+pn_robot *pn_load(const char *urdf, int floating, const char *frame);
+void pn_free(pn_robot *r);
+int pn_nq(const pn_robot *r);
+int pn_nv(const pn_robot *r);
+void pn_set(pn_robot *r, int n, const double *q, int qs, const double *v, const double *a, int vs,
+            int free_qadr);
+void pn_fk(pn_robot *r, int c);
+void pn_fk_frames(pn_robot *r, int c);
+void pn_joint_jacobians(pn_robot *r, int c);
+void pn_frame_jacobian(pn_robot *r, int c);
+void pn_rnea(pn_robot *r, int c);
+void pn_crba(pn_robot *r, int c);
+void pn_crba_factor(pn_robot *r, int c);
+void pn_aba(pn_robot *r, int c);
+const double *pn_tau(const pn_robot *r);
+#endif
 
 enum { OP_FK, OP_FK_FRAMES, OP_JACS, OP_FRAME_JAC, OP_RNEA, OP_CRBA, OP_CRBA_FACTOR, OP_ABA, NOPS };
 static const char *op_names[NOPS] = {"FK (all joints)",
@@ -47,8 +67,14 @@ int main(int argc, char **argv) {
     int quick = argc > 1 && strcmp(argv[1], "--quick") == 0;
     int repeats = quick ? 5 : 41, batch = quick ? 200 : 2000;
     const char *dir = XN_MODELS_DIR "/urdf";
+#ifdef XN_HAVE_PINOCCHIO
+    printf("| operation | robot | xiaonao ns | MuJoCo ns | xiaonao / MuJoCo | Pinocchio ns | "
+           "xiaonao / Pinocchio |\n");
+    printf("|---|---|---:|---:|---:|---:|---:|\n");
+#else
     printf("| operation | robot | xiaonao ns | MuJoCo ns | xiaonao / MuJoCo |\n");
     printf("|---|---|---:|---:|---:|\n");
+#endif
     for (size_t r = 0; r < sizeof robots / sizeof robots[0]; r++) {
         const robot *rb = &robots[r];
         char path[512];
@@ -127,12 +153,45 @@ int main(int argc, char **argv) {
             tm[OP_CRBA_FACTOR], repeats, batch,
             (MJSET, mj_kinematics(mm, md), mj_comPos(mm, md), mj_crb(mm, md), mj_factorM(mm, md)));
         XB_TIME(tm[OP_ABA], repeats, batch, (MJSET, mj_forward(mm, md)));
+        double tp[NOPS] = {0};
+#ifdef XN_HAVE_PINOCCHIO
+        pn_robot *pn = pn_load(path, rb->floating, rb->frame);
+        if (!pn || pn_nq(pn) != m->nq || pn_nv(pn) != nv) {
+            fprintf(stderr, "Pinocchio: %s does not load as the same tree\n", path);
+            return 1;
+        }
+        pn_set(pn, NCFG, &Q[0][0], 128, &V[0][0], &A[0][0], 128,
+               m->body_jtype[1] == XN_JOINT_FREE ? m->body_qadr[1] : -1);
+        double agree = 0;
+        for (int c = 0; c < NCFG; c++) {
+            pn_rnea(pn, c);
+            xn_dyn_rnea(m, d, Q[c], V[c], A[c]);
+            for (int k = 0; k < nv; k++)
+                agree = xb_max(agree, fabs(pn_tau(pn)[k] - d->tau[k]) / (1 + fabs(d->tau[k])));
+        }
+        if (!(agree < 1e-9)) {
+            fprintf(stderr, "%s: Pinocchio's RNEA differs from xiaonao's by %g\n", rb->label,
+                    agree);
+            return 1;
+        }
+        XB_TIME(tp[OP_FK], repeats, batch, pn_fk(pn, CFG));
+        XB_TIME(tp[OP_FK_FRAMES], repeats, batch, pn_fk_frames(pn, CFG));
+        XB_TIME(tp[OP_JACS], repeats, batch, pn_joint_jacobians(pn, CFG));
+        XB_TIME(tp[OP_FRAME_JAC], repeats, batch, pn_frame_jacobian(pn, CFG));
+        XB_TIME(tp[OP_RNEA], repeats, batch, pn_rnea(pn, CFG));
+        XB_TIME(tp[OP_CRBA], repeats, batch, pn_crba(pn, CFG));
+        XB_TIME(tp[OP_CRBA_FACTOR], repeats, batch, pn_crba_factor(pn, CFG));
+        XB_TIME(tp[OP_ABA], repeats, batch, pn_aba(pn, CFG));
+        pn_free(pn);
+#endif
         for (int o = 0; o < NOPS; o++) {
             printf("| %s | %s | %.0f | ", op_names[o], rb->label, t[o]);
             if (tm[o] > 0)
-                printf("%.0f | %.2f |\n", tm[o], t[o] / tm[o]);
+                printf("%.0f | %.2f |", tm[o], t[o] / tm[o]);
             else
-                printf("– | – |\n");
+                printf("– | – |");
+            if (tp[o] > 0) printf(" %.0f | %.2f |", tp[o], t[o] / tp[o]);
+            printf("\n");
         }
         free(J);
         free(mjJ);

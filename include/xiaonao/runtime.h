@@ -285,7 +285,8 @@ int xn_controller_powered_off(const xn_controller *c);
 
 xn_ctl_state xn_controller_state(const xn_controller *c);
 /** 1 when the controller has nothing more to do: program done, or fault and every drive at
- * rest. */
+ * rest (or 2 s after the fault), or 2 s after a compliant collision reaction began (the time a
+ * pinned person has to push the arm away before a run's final stop brakes it). */
 int xn_controller_finished(const xn_controller *c);
 /** The controller's power-and-force-limiting monitor (owned by the controller): an application
  * may declare contact regions or a tool-speed limit on it between two steps, e.g. when a sensor

@@ -674,6 +674,7 @@ static void react(xn_controller *c, int dof) {
     }
     case XN_REACT_COMPLIANT:
         c->compliant = 1;
+        c->compliant_ns = c->time_ns;
         c->state = XN_CTL_DONE;
         c->act = ACT_NONE;
         break;
@@ -1076,7 +1077,11 @@ xn_ctl_state xn_controller_state(const xn_controller *c) { return c->state; }
 xn_pfl *xn_controller_pfl(xn_controller *c) { return c->pfl; }
 
 int xn_controller_finished(const xn_controller *c) {
-    if (c->state == XN_CTL_DONE) return c->act == ACT_NONE;
+    /* after a compliant reaction, not at once: every run ends with a braking stop (xn_loop_run),
+     * which would press the arm back into the person it has just let go of */
+    if (c->state == XN_CTL_DONE)
+        return c->act == ACT_NONE &&
+               (!c->compliant || c->time_ns - c->compliant_ns > STOP_SETTLE_NS);
     if (c->state != XN_CTL_FAULT) return 0;
     /* the drives have had their ramps: what still moves is the body settling, not a motion the
      * controller could finish */

@@ -115,10 +115,12 @@ struct xn_controller {
     xn_real *base_threshold; /* nv: thresholds before the program's scale */
     int coll_kind;           /* XN_REACT_*, -1 off */
     int reacted;
-    int compliant;     /* the compliant reaction is on: gravity compensation + damping */
-    uint16_t fault_cw; /* what the drives are told in FAULT (quick stop, or power off) */
-    int stop1;         /* stop category 1: power off once at rest */
-    int64_t fault_ns;  /* when the controller went to XN_CTL_FAULT */
+    int compliant;        /* the compliant reaction is on: gravity compensation + damping */
+    int64_t compliant_ns; /* when it began: the person pinned has this long to push the arm away
+                           * before the run may end (and its end brakes and powers off) */
+    uint16_t fault_cw;    /* what the drives are told in FAULT (quick stop, or power off) */
+    int stop1;            /* stop category 1: power off once at rest */
+    int64_t fault_ns;     /* when the controller went to XN_CTL_FAULT */
 
     /* power and force limiting (set contact, set collaborative) */
     xn_pfl *pfl;           /* NULL when the program declares neither */

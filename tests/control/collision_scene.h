@@ -107,6 +107,8 @@ typedef struct {
     int person_geom, spring_q;
     double k;
     double first_contact, detected, peak;
+    double
+        force_late; /* the contact force 1.5 s after the detection (N; -1: the run ended first) */
     int detected_joint;
     int stopped;          /* the controller began a stop or fault after the collision */
     double stop_time;     /* when it came to rest after the detection */
@@ -219,8 +221,9 @@ static inline int cs_observe(void *user, xn_controller *c) {
             cs_contact_point(w, ct);
         }
     }
-    w->peak =
-        xt_max(w->peak, w->k * fabs(w->md->qpos[w->spring_q] - w->mm->qpos_spring[w->spring_q]));
+    double force = w->k * fabs(w->md->qpos[w->spring_q] - w->mm->qpos_spring[w->spring_q]);
+    w->peak = xt_max(w->peak, force);
+    if (w->detected >= 0 && w->force_late < 0 && t - w->detected >= 1.5) w->force_late = force;
     xn_event ev;
     while (xn_controller_next_event(c, &ev)) {
         if (ev.code == XN_EV_COLLISION && w->detected < 0) {
@@ -276,7 +279,7 @@ static inline int cs_run(const char *dir, const char *prog, const cs_obstacle *o
     xn_program *p = NULL;
     xn_controller *c = NULL;
     memset(w, 0, sizeof *w);
-    w->first_contact = w->detected = w->stop_time = w->base_detected = -1;
+    w->first_contact = w->detected = w->stop_time = w->base_detected = w->force_late = -1;
     w->detected_joint = -1;
     xn_mujoco_options mj;
     memset(&mj, 0, sizeof mj);

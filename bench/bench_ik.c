@@ -67,7 +67,8 @@ static void run_robot(const char *name, const char *file, const char *frame, con
         exit(1);
     }
     int f = xn_model_frame_id(m, frame);
-    xn_ik *ik = xn_ik_create(m, f);
+    xn_ik *ik = NULL;
+    xn_ik_create(m, f, &ik, NULL);
     xn_data *d = xn_data_create(m);
     unsigned char *active = calloc((size_t)m->nv, 1);
     int nact = 0;

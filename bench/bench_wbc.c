@@ -32,13 +32,20 @@ static void run(const xn_model *m, int balance, double seconds) {
     int pelvis = mj_name2id(mm, mjOBJ_BODY, "pelvis");
     xn_balance_config bc;
     g1_balance_config(m, &bc);
-    xn_wbc *w = balance ? NULL : xn_wbc_create(m, &bc.wbc);
-    xn_balance *b = balance ? xn_balance_create(m, &bc) : NULL;
+    xn_wbc *w = NULL;
+    xn_balance *b = NULL;
+    xn_error cerr;
+    if ((balance ? xn_balance_create(m, &bc, &b, &cerr) : xn_wbc_create(m, &bc.wbc, &w, &cerr)) !=
+        XN_OK) {
+        fprintf(stderr, "%s: %s\n", cerr.file, cerr.message);
+        exit(1);
+    }
     int hal_q[29], imu = -1, feet[2] = {bc.wbc.contact[0].frame, bc.wbc.contact[1].frame};
     g1_joint_map(m, hal, hal_q);
     for (int i = 0; i < hal->nimu; i++)
         if (strcmp(hal->imu_name[i], "imu_in_pelvis") == 0) imu = i;
-    xn_base_estimator *est = xn_base_estimator_create(m, 2, feet);
+    xn_base_estimator *est = NULL;
+    xn_base_estimator_create(m, 2, feet, &est, NULL);
     for (int f = 0; f < 2; f++) xn_base_estimator_set_sole(est, f, bc.wbc.contact[f].corner);
     double q[36], v[35] = {0}, tau[35], posture[36];
     memcpy(q, md->qpos, sizeof q); /* the start pose: known */

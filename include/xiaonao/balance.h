@@ -137,14 +137,16 @@ typedef struct {
 
 typedef struct xn_balance xn_balance;
 
-/** A balance controller for model m (its first joint free), configuration copied. NULL when out
- * of memory or the configuration is not a biped's (two contacts), or hip_relax lies outside
- * (0, 1], hip_relax_time is not positive, dcm_gain_span, dcm_gain_near or stance_lift is
- * negative or NaN, stand_lower lies outside [0, 0.5), step_length_max is not positive,
- * step_side_max is less than step_width_min, height_boost is negative or NaN, or (with a
- * height_boost) height_boost_time or height_trigger is not positive or height_unload lies
- * outside (0, g). */
-xn_balance *xn_balance_create(const xn_model *m, const xn_balance_config *cfg);
+/** A balance controller for model m (its first joint free), configuration copied, into *out (the
+ * caller frees it with xn_balance_free). XN_ERR_INVALID when the configuration is not a biped's
+ * (two contacts); XN_ERR_RANGE when hip_relax lies outside (0, 1], hip_relax_time is not
+ * positive, dcm_gain_span, dcm_gain_near or stance_lift is negative or NaN, stand_lower lies
+ * outside [0, 0.5), step_length_max is not positive, step_side_max is less than step_width_min,
+ * height_boost is negative or NaN, or (with a height_boost) height_boost_time or height_trigger
+ * is not positive or height_unload lies outside (0, g); xn_wbc_create's errors for cfg->wbc
+ * ("wbc: ..."); XN_ERR_NOMEM. err (may be NULL) names the parameter and its value. */
+xn_status xn_balance_create(const xn_model *m, const xn_balance_config *cfg, xn_balance **out,
+                            xn_error *err);
 void xn_balance_free(xn_balance *b);
 
 /** Start standing at q (nq, the base estimated): the capture point's reference and the CoM

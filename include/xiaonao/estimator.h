@@ -16,9 +16,12 @@ extern "C" {
 
 typedef struct xn_base_estimator xn_base_estimator;
 
-/** An estimator for model m (its first joint free) with the given foot frames. NULL when out of
- * memory. */
-xn_base_estimator *xn_base_estimator_create(const xn_model *m, int nfeet, const int *foot_frame);
+/** An estimator for model m (its first joint free) with the given foot frames (nfeet entries,
+ * copied) into *out (free with xn_base_estimator_free). XN_ERR_INVALID when the model has no
+ * floating base, XN_ERR_RANGE when nfeet is not 1 to XN_ESTIMATOR_MAX_FEET or a foot frame is
+ * not one of m's, XN_ERR_NOMEM; err (may be NULL) names the parameter. *out is NULL on failure. */
+xn_status xn_base_estimator_create(const xn_model *m, int nfeet, const int *foot_frame,
+                                   xn_base_estimator **out, xn_error *err);
 void xn_base_estimator_free(xn_base_estimator *e);
 
 /** Give foot `foot` its sole's corners (4, in the foot frame, m): a stance foot that tilts

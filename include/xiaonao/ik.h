@@ -59,10 +59,11 @@ typedef struct {
 
 typedef struct xn_ik xn_ik;
 
-/** A solver for frame `frame` of model m (which must outlive it). Active DoFs: every 1-DoF
- * joint between the frame and the root (the joints that move it). NULL when out of memory or
- * the frame does not exist. */
-xn_ik *xn_ik_create(const xn_model *m, int frame);
+/** A solver for frame `frame` of model m (which must outlive it) into *out (free with
+ * xn_ik_free). Active DoFs: every 1-DoF joint between the frame and the root (the joints that
+ * move it). XN_ERR_NOT_FOUND when the frame index is not one of m's, XN_ERR_NOMEM; err (may be
+ * NULL) says which. *out is NULL on failure. */
+xn_status xn_ik_create(const xn_model *m, int frame, xn_ik **out, xn_error *err);
 void xn_ik_free(xn_ik *ik);
 /** Choose which joints the solver may move: active has nv entries (0: held), or NULL for the
  * default (the joints that move the frame); DoFs of free and ball joints are always held. */

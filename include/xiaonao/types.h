@@ -29,9 +29,11 @@ typedef enum {
 /** A short English name of a status code, e.g. "parse error". Never NULL. */
 const char *xn_status_str(xn_status s);
 
-/** Where and why a load failed. Filled by loaders; `line` is 0 when unknown. */
+/** Where and why a call failed. Loaders name the file and line; other calls (creators, checks of
+ * a configuration) put their own function's name in `file`, with `line` 0, and name the
+ * offending parameter in `message`. Functions that take an xn_error* accept NULL. */
 typedef struct {
-    char file[256];    /**< the file the error is in (may be an included file) */
+    char file[256];    /**< the file the error is in (may be an included file), or the function */
     int line;          /**< 1-based line in that file, 0 if unknown */
     char message[512]; /**< what is wrong, in words a person can act on */
 } xn_error;

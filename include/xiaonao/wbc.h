@@ -100,10 +100,12 @@ void xn_wbc_config_init(xn_wbc_config *c);
 
 typedef struct xn_wbc xn_wbc;
 
-/** A controller for model m (its first joint free) with the contacts and gains of cfg (copied).
- * NULL when out of memory, the model has no floating base, a contact, torso or hand frame is not
- * one of m's, a brake_accel entry is negative or not finite, or brake_time is not positive. */
-xn_wbc *xn_wbc_create(const xn_model *m, const xn_wbc_config *cfg);
+/** A controller for model m (its first joint free) with the contacts and gains of cfg (copied)
+ * into *out (the caller frees it with xn_wbc_free). XN_ERR_INVALID when the model has no floating
+ * base; XN_ERR_RANGE when the number of contacts, a contact, torso or hand frame (not one of m's),
+ * a brake_accel entry (negative or not finite) or brake_time (not positive) is out of range;
+ * XN_ERR_NOMEM. err (may be NULL) names the parameter. *out is NULL on failure. */
+xn_status xn_wbc_create(const xn_model *m, const xn_wbc_config *cfg, xn_wbc **out, xn_error *err);
 void xn_wbc_free(xn_wbc *w);
 
 /** Change contact c's friction coefficient (the pyramids of the next solves). */

@@ -2,7 +2,10 @@
  * SPDX-License-Identifier: Apache-2.0 */
 #include "xiaonao/balance.h"
 
+#include "model/error_internal.h"
+
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -86,36 +89,70 @@ void xn_balance_config_no_step(xn_balance_config *c) {
     c->height_boost = 5;
 }
 
-xn_balance *xn_balance_create(const xn_model *m, const xn_balance_config *cfg) {
-    if (cfg->wbc.ncontact != 2 || !(cfg->hip_relax > 0 && cfg->hip_relax <= 1) ||
-        !(cfg->hip_relax_time > 0) || !(cfg->dcm_gain_span >= 0) || !(cfg->dcm_gain_near >= 0) ||
-        !(cfg->stance_lift >= 0) || !(cfg->stand_lower >= 0 && cfg->stand_lower < 0.5) ||
-        !(cfg->step_length_max > 0) || !(cfg->step_side_max >= cfg->step_width_min) ||
-        !(cfg->height_boost >= 0 && cfg->height_boost < INFINITY))
-        return NULL;
+/* One named range check of the configuration: fails with the parameter's name and value. */
+#define CHECK(ok, name, value, range)                                                              \
+    do {                                                                                           \
+        if (!(ok))                                                                                 \
+            return xn_fail(err, XN_ERR_RANGE, fn, "%s %g (%s)", name, (double)(value), range);     \
+    } while (0)
+
+xn_status xn_balance_create(const xn_model *m, const xn_balance_config *cfg, xn_balance **out,
+                            xn_error *err) {
+    static const char *const fn = "xn_balance_create";
+    *out = NULL;
+    if (cfg->wbc.ncontact != 2)
+        return xn_fail(err, XN_ERR_INVALID, fn, "wbc.ncontact %d (a biped has 2 feet)",
+                       cfg->wbc.ncontact);
+    CHECK(cfg->hip_relax > 0 && cfg->hip_relax <= 1, "hip_relax", cfg->hip_relax, "in (0, 1]");
+    CHECK(cfg->hip_relax_time > 0, "hip_relax_time", cfg->hip_relax_time, "> 0");
+    CHECK(cfg->dcm_gain_span >= 0, "dcm_gain_span", cfg->dcm_gain_span, ">= 0");
+    CHECK(cfg->dcm_gain_near >= 0, "dcm_gain_near", cfg->dcm_gain_near, ">= 0");
+    CHECK(cfg->stance_lift >= 0, "stance_lift", cfg->stance_lift, ">= 0");
+    CHECK(cfg->stand_lower >= 0 && cfg->stand_lower < 0.5, "stand_lower", cfg->stand_lower,
+          "in [0, 0.5)");
+    CHECK(cfg->step_length_max > 0, "step_length_max", cfg->step_length_max, "> 0");
+    CHECK(cfg->step_side_max >= cfg->step_width_min, "step_side_max", cfg->step_side_max,
+          ">= step_width_min");
+    CHECK(cfg->height_boost >= 0 && cfg->height_boost < INFINITY, "height_boost", cfg->height_boost,
+          ">= 0 and finite");
     xn_real gz = -m->gravity[2];
-    if (cfg->height_boost > 0 &&
-        !(cfg->height_boost_time > 0 && cfg->height_boost_time < INFINITY &&
-          cfg->height_trigger > 0 && cfg->height_unload > 0 && cfg->height_unload < gz))
-        return NULL;
+    if (cfg->height_boost > 0) {
+        CHECK(cfg->height_boost_time > 0 && cfg->height_boost_time < INFINITY, "height_boost_time",
+              cfg->height_boost_time, "> 0 and finite with a height_boost");
+        CHECK(cfg->height_trigger > 0, "height_trigger", cfg->height_trigger,
+              "> 0 with a height_boost");
+        CHECK(cfg->height_unload > 0 && cfg->height_unload < gz, "height_unload",
+              cfg->height_unload, "in (0, g) with a height_boost");
+    }
     xn_balance *b = calloc(1, sizeof *b);
-    if (!b) return NULL;
+    if (!b) return xn_fail(err, XN_ERR_NOMEM, fn, "out of memory");
     b->m = m;
     b->cfg = *cfg;
     xn_wbc_config wc = cfg->wbc;
     wc.com_kp = wc.com_kd = 0; /* the CoM's acceleration is all feedforward from here */
-    b->w = xn_wbc_create(m, &wc);
+    xn_status st = xn_wbc_create(m, &wc, &b->w, err);
+    if (st != XN_OK) {
+        xn_balance_free(b);
+        if (err) { /* say which call: the whole-body controller's check of cfg->wbc */
+            char inner[sizeof err->message];
+            snprintf(inner, sizeof inner, "%s", err->message);
+            xn_fail(err, st, fn, "wbc: %s", inner);
+        }
+        return st;
+    }
     b->d = xn_data_create(m);
     b->posture = calloc((size_t)m->nq, sizeof *b->posture);
     b->Jcom = calloc(3 * (size_t)m->nv, sizeof *b->Jcom);
     b->tau_last = calloc((size_t)m->nv, sizeof *b->tau_last);
-    if (!b->w || !b->d || !b->posture || !b->Jcom || !b->tau_last) {
+    if (!b->d || !b->posture || !b->Jcom || !b->tau_last) {
         xn_balance_free(b);
-        return NULL;
+        return xn_fail(err, XN_ERR_NOMEM, fn, "out of memory");
     }
     b->stance[0] = b->stance[1] = 1;
-    return b;
+    *out = b;
+    return XN_OK;
 }
+#undef CHECK
 
 void xn_balance_free(xn_balance *b) {
     if (!b) return;

@@ -2,6 +2,8 @@
  * SPDX-License-Identifier: Apache-2.0 */
 #include "xiaonao/estimator.h"
 
+#include "model/error_internal.h"
+
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,11 +37,20 @@ struct xn_base_estimator {
  * whole robot tipping) keep equal weights. */
 #define XN_TILT_WEIGHT 0.02
 
-xn_base_estimator *xn_base_estimator_create(const xn_model *m, int nfeet, const int *foot_frame) {
-    if (nfeet < 1 || nfeet > XN_ESTIMATOR_MAX_FEET || m->nbody < 2 || m->body_nv[1] != 6)
-        return NULL;
+xn_status xn_base_estimator_create(const xn_model *m, int nfeet, const int *foot_frame,
+                                   xn_base_estimator **out, xn_error *err) {
+    static const char *const fn = "xn_base_estimator_create";
+    *out = NULL;
+    if (m->nbody < 2 || m->body_nv[1] != 6)
+        return xn_fail(err, XN_ERR_INVALID, fn, "the model's first joint is not a free joint");
+    if (nfeet < 1 || nfeet > XN_ESTIMATOR_MAX_FEET)
+        return xn_fail(err, XN_ERR_RANGE, fn, "nfeet %d (1 to %d)", nfeet, XN_ESTIMATOR_MAX_FEET);
+    for (int f = 0; f < nfeet; f++)
+        if (foot_frame[f] < 0 || foot_frame[f] >= m->nframe)
+            return xn_fail(err, XN_ERR_RANGE, fn, "foot_frame[%d] %d (the model has %d frames)", f,
+                           foot_frame[f], m->nframe);
     xn_base_estimator *e = calloc(1, sizeof *e);
-    if (!e) return NULL;
+    if (!e) return xn_fail(err, XN_ERR_NOMEM, fn, "out of memory");
     e->m = m;
     e->nfeet = nfeet;
     memcpy(e->frame, foot_frame, (size_t)nfeet * sizeof(int));
@@ -48,9 +59,10 @@ xn_base_estimator *xn_base_estimator_create(const xn_model *m, int nfeet, const 
     e->qtmp = calloc((size_t)m->nq, sizeof(xn_real));
     if (!e->d || !e->J || !e->qtmp) {
         xn_base_estimator_free(e);
-        return NULL;
+        return xn_fail(err, XN_ERR_NOMEM, fn, "out of memory");
     }
-    return e;
+    *out = e;
+    return XN_OK;
 }
 
 void xn_base_estimator_free(xn_base_estimator *e) {

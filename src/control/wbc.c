@@ -2,6 +2,8 @@
  * SPDX-License-Identifier: Apache-2.0 */
 #include "xiaonao/wbc.h"
 
+#include "model/error_internal.h"
+
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -65,18 +67,33 @@ void xn_wbc_config_init(xn_wbc_config *c) {
 
 #define ALLOC(p, count) ((p) = calloc((size_t)(count) + 1, sizeof *(p)))
 
-xn_wbc *xn_wbc_create(const xn_model *m, const xn_wbc_config *cfg) {
-    if (m->nbody < 2 || m->body_nv[1] != 6 || cfg->ncontact < 0 ||
-        cfg->ncontact > XN_WBC_MAX_CONTACTS || cfg->torso_frame >= m->nframe ||
-        cfg->hand_frame[0] >= m->nframe || cfg->hand_frame[1] >= m->nframe ||
-        !(cfg->brake_time > 0))
-        return NULL;
+xn_status xn_wbc_create(const xn_model *m, const xn_wbc_config *cfg, xn_wbc **out, xn_error *err) {
+    static const char *const fn = "xn_wbc_create";
+    *out = NULL;
+    if (m->nbody < 2 || m->body_nv[1] != 6)
+        return xn_fail(err, XN_ERR_INVALID, fn, "the model's first joint is not a free joint");
+    if (cfg->ncontact < 0 || cfg->ncontact > XN_WBC_MAX_CONTACTS)
+        return xn_fail(err, XN_ERR_RANGE, fn, "ncontact %d (0 to %d)", cfg->ncontact,
+                       XN_WBC_MAX_CONTACTS);
+    if (cfg->torso_frame >= m->nframe)
+        return xn_fail(err, XN_ERR_RANGE, fn, "torso_frame %d (the model has %d frames)",
+                       cfg->torso_frame, m->nframe);
+    for (int h = 0; h < 2; h++)
+        if (cfg->hand_frame[h] >= m->nframe)
+            return xn_fail(err, XN_ERR_RANGE, fn, "hand_frame[%d] %d (the model has %d frames)", h,
+                           cfg->hand_frame[h], m->nframe);
+    if (!(cfg->brake_time > 0))
+        return xn_fail(err, XN_ERR_RANGE, fn, "brake_time %g (must be > 0)", cfg->brake_time);
     for (int k = 0; cfg->brake_accel && k < m->nv; k++)
-        if (!(cfg->brake_accel[k] >= 0 && isfinite(cfg->brake_accel[k]))) return NULL;
+        if (!(cfg->brake_accel[k] >= 0 && isfinite(cfg->brake_accel[k])))
+            return xn_fail(err, XN_ERR_RANGE, fn, "brake_accel[%d] %g (must be >= 0 and finite)", k,
+                           cfg->brake_accel[k]);
     for (int f = 0; f < cfg->ncontact; f++)
-        if (cfg->contact[f].frame < 0 || cfg->contact[f].frame >= m->nframe) return NULL;
+        if (cfg->contact[f].frame < 0 || cfg->contact[f].frame >= m->nframe)
+            return xn_fail(err, XN_ERR_RANGE, fn, "contact[%d].frame %d (the model has %d frames)",
+                           f, cfg->contact[f].frame, m->nframe);
     xn_wbc *w = calloc(1, sizeof *w);
-    if (!w) return NULL;
+    if (!w) return xn_fail(err, XN_ERR_NOMEM, fn, "out of memory");
     w->m = m;
     w->cfg = *cfg;
     int nv = m->nv, nc = cfg->ncontact;
@@ -115,7 +132,7 @@ xn_wbc *xn_wbc_create(const xn_model *m, const xn_wbc_config *cfg) {
         !w->Jcom || !w->Jbase || !w->Jtorso || !w->Jhand || !w->Jfoot || !w->Jp || !w->qtmp ||
         !w->vtmp || !w->tau_max || !w->brake) {
         xn_wbc_free(w);
-        return NULL;
+        return xn_fail(err, XN_ERR_NOMEM, fn, "out of memory");
     }
     for (int k = 0; k < nv; k++)
         w->tau_max[k] = cfg->torque_max ? cfg->torque_max[k] : m->dof_effort[k];
@@ -127,7 +144,8 @@ xn_wbc *xn_wbc_create(const xn_model *m, const xn_wbc_config *cfg) {
     w->base_frame = -1;
     for (int f = 0; f < m->nframe && w->base_frame < 0; f++)
         if (m->frame_body[f] == 1) w->base_frame = f;
-    return w;
+    *out = w;
+    return XN_OK;
 }
 
 void xn_wbc_free(xn_wbc *w) {

@@ -10,8 +10,11 @@
 #include <string.h>
 
 #include "math/dense.h"
+#include "model/error_internal.h"
 #include "xiaonao/dynamics.h"
 #include "xiaonao/ik.h"
+
+#include "model/error_internal.h"
 
 #define PI 3.14159265358979323846
 #define MU_START 1e-2
@@ -89,10 +92,13 @@ void xn_ik_set_active(xn_ik *ik, const unsigned char *active) {
     }
 }
 
-xn_ik *xn_ik_create(const xn_model *m, int frame) {
-    if (frame < 0 || frame >= m->nframe) return NULL;
+xn_status xn_ik_create(const xn_model *m, int frame, xn_ik **out, xn_error *err) {
+    *out = NULL;
+    if (frame < 0 || frame >= m->nframe)
+        return xn_fail(err, XN_ERR_NOT_FOUND, "xn_ik_create", "frame %d (the model has %d frames)",
+                       frame, m->nframe);
     xn_ik *ik = calloc(1, sizeof *ik);
-    if (!ik) return NULL;
+    if (!ik) return xn_fail(err, XN_ERR_NOMEM, "xn_ik_create", "out of memory");
     size_t nv = (size_t)m->nv + 1, nq = (size_t)m->nq + 1;
     ik->m = m;
     ik->frame = frame;
@@ -114,10 +120,11 @@ xn_ik *xn_ik_create(const xn_model *m, int frame) {
     if (!ik->qs || !ik->d || !ik->act_v || !ik->act_q || !ik->lo || !ik->hi || !ik->mid ||
         !ik->range || !ik->J || !ik->Jw || !ik->Jt || !ik->dq || !ik->z || !ik->q || !ik->qt) {
         xn_ik_free(ik);
-        return NULL;
+        return xn_fail(err, XN_ERR_NOMEM, "xn_ik_create", "out of memory");
     }
     xn_ik_set_active(ik, NULL);
-    return ik;
+    *out = ik;
+    return XN_OK;
 }
 
 /* Forward kinematics and the frame Jacobian at q (into J); the pose error e (world: position,

@@ -55,7 +55,7 @@ xn_status xn_ctl_comply_prepare(xn_controller *c, xn_error *err) {
     c->q_anchor = calloc(nq, sizeof(xn_real));
     c->scratch = calloc(nv * 8, sizeof(xn_real)); /* J (6 nv) and two vectors */
     if (adm) {
-        c->ik = xn_ik_create(m, c->flange);
+        xn_ik_create(m, c->flange, &c->ik, NULL); /* NULL ik: checked below with the rest */
         unsigned char *active = calloc(nv, 1);
         for (int k = 0; k < c->nj && active; k++) active[c->vadr[k]] = 1;
         if (c->ik && active) xn_ik_set_active(c->ik, active);

@@ -85,10 +85,10 @@ xn_status xn_ctl_humanoid_prepare(xn_controller *c, xn_error *err) {
     c->hum_tau = calloc(nv, sizeof *c->hum_tau);
     c->hum_posture0 = calloc(nq, sizeof *c->hum_posture0);
     int feet[2] = {h->balance.wbc.contact[0].frame, h->balance.wbc.contact[1].frame};
-    c->bal = xn_balance_create(m, &h->balance);
-    c->est = xn_base_estimator_create(m, 2, feet);
-    if (!c->hum_joint || !c->hum_q || !c->hum_v || !c->hum_tau || !c->hum_posture0 || !c->bal ||
-        !c->est)
+    xn_status st = xn_balance_create(m, &h->balance, &c->bal, err);
+    if (st != XN_OK) return st; /* err says which setting of the balance description */
+    if ((st = xn_base_estimator_create(m, 2, feet, &c->est, err)) != XN_OK) return st;
+    if (!c->hum_joint || !c->hum_q || !c->hum_v || !c->hum_tau || !c->hum_posture0)
         return XN_ERR_NOMEM;
     for (int f = 0; f < 2; f++)
         xn_base_estimator_set_sole(c->est, f, h->balance.wbc.contact[f].corner);

@@ -293,7 +293,8 @@ xn_status xn_ctl_plan_program(xn_controller *c, xn_error *err) {
         for (int f = 0; f < m->nframe && flange < 0; f++)
             if (m->frame_body[f] == c->payload_body) flange = f;
     }
-    xn_ik *ik = xn_ik_create(m, flange);
+    xn_ik *ik = NULL;
+    xn_ik_create(m, flange, &ik, NULL); /* a NULL ik is refused below */
     xn_real *q_plan = malloc(((size_t)m->nq + 1) * sizeof *q_plan),
             *q_start = malloc(((size_t)m->nq + 1) * sizeof *q_start);
     if (!ik || !q_plan || !q_start) {

@@ -74,8 +74,14 @@ static inline int g1_push_survives(g1_push_setup *s, int ctl, const double dir[3
         g1_knee_brake(m, brake);
         cfg.wbc.brake_accel = brake;
     }
-    xn_balance *b = ctl != PD_BASELINE ? xn_balance_create(m, &cfg) : NULL;
-    xn_base_estimator *est = xn_base_estimator_create(m, 2, feet);
+    xn_balance *b = NULL;
+    if (ctl != PD_BASELINE && xn_balance_create(m, &cfg, &b, &err) != XN_OK) {
+        fprintf(stderr, "%s: %s\n", err.file, err.message);
+        xn_hal_close(hal);
+        return 0;
+    }
+    xn_base_estimator *est = NULL;
+    xn_base_estimator_create(m, 2, feet, &est, NULL);
     for (int f = 0; f < 2; f++) xn_base_estimator_set_sole(est, f, s->cfg.wbc.contact[f].corner);
     double q[36], v[35] = {0}, tau[35], q0[36], qt[36], vt[35];
     memcpy(q, md->qpos, sizeof q);

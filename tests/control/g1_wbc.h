@@ -4,6 +4,7 @@
 #ifndef XN_G1_WBC_H
 #define XN_G1_WBC_H
 
+#include <stdio.h>
 #include <string.h>
 
 #include "xiaonao/xiaonao.h"
@@ -97,5 +98,14 @@ static inline void g1_true_state(const mjData *md, const xn_hal *hal, const int 
     }
 }
 #endif
+
+/* xn_wbc_create for the tests: NULL, with the reason printed, when it fails */
+static inline xn_wbc *g1_wbc_new(const xn_model *m, const xn_wbc_config *cfg) {
+    xn_wbc *w = NULL;
+    xn_error err;
+    if (xn_wbc_create(m, cfg, &w, &err) != XN_OK)
+        fprintf(stderr, "%s: %s\n", err.file, err.message);
+    return w;
+}
 
 #endif

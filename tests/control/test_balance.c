@@ -109,7 +109,8 @@ int main(void) {
 
     /* the fallback: tau = -D v within each joint's effort limit, the base unactuated, and a NaN
      * velocity (the failed sensor that brought it on) brakes nothing; exact */
-    xn_balance *b = xn_balance_create(s.m, &s.cfg);
+    xn_balance *b = NULL;
+    XT_CHECK(xn_balance_create(s.m, &s.cfg, &b, NULL) == XN_OK, "balance created");
     int nv = s.m->nv;
     xn_real *v = calloc((size_t)nv, sizeof *v), *tau = calloc((size_t)nv, sizeof *tau);
     for (int k = 0; k < nv; k++) v[k] = 0.1 * (k + 1);
@@ -128,38 +129,53 @@ int main(void) {
     free(v);
     free(tau);
     xn_balance_free(b);
+    /* each mistake refused with XN_ERR_RANGE and a message naming the parameter */
     xn_balance_config bad = s.cfg;
+    int rejected = 1;
+    xn_balance *none = NULL;
+#define REFUSED(name)                                                                              \
+    do {                                                                                           \
+        xn_status st_ = xn_balance_create(s.m, &bad, &none, &err);                                 \
+        int ok_ = st_ == XN_ERR_RANGE && none == NULL && strstr(err.message, name) &&              \
+                  strcmp(err.file, "xn_balance_create") == 0;                                      \
+        XT_CHECK(ok_, "bad %s: status %d, \"%s: %s\"", name, st_, err.file, err.message);          \
+        rejected &= ok_;                                                                           \
+    } while (0)
     bad.hip_relax = NAN;
-    int rejected = xn_balance_create(s.m, &bad) == NULL;
+    REFUSED("hip_relax");
     bad.hip_relax = 1, bad.hip_relax_time = 0;
-    rejected &= xn_balance_create(s.m, &bad) == NULL;
+    REFUSED("hip_relax_time");
     bad.hip_relax_time = 0.3, bad.stance_lift = -0.01;
-    rejected &= xn_balance_create(s.m, &bad) == NULL;
+    REFUSED("stance_lift");
     bad.stance_lift = 0.01, bad.dcm_gain_span = NAN;
-    rejected &= xn_balance_create(s.m, &bad) == NULL;
+    REFUSED("dcm_gain_span");
     bad.dcm_gain_span = 0, bad.stand_lower = 0.6;
-    rejected &= xn_balance_create(s.m, &bad) == NULL;
+    REFUSED("stand_lower");
     bad.stand_lower = 0, bad.step_length_max = 0;
-    rejected &= xn_balance_create(s.m, &bad) == NULL;
+    REFUSED("step_length_max");
     bad.step_length_max = 0.5, bad.step_side_max = 0.1; /* under step_width_min 0.15 */
-    rejected &= xn_balance_create(s.m, &bad) == NULL;
+    REFUSED("step_side_max");
     bad.step_side_max = 0.55, bad.height_boost = NAN;
-    rejected &= xn_balance_create(s.m, &bad) == NULL;
+    REFUSED("height_boost");
     bad.height_boost = 5, bad.height_unload = 10; /* more than g: the feet would have to pull */
-    rejected &= xn_balance_create(s.m, &bad) == NULL;
+    REFUSED("height_unload");
     bad.height_unload = 9, bad.height_boost_time = 0;
-    rejected &= xn_balance_create(s.m, &bad) == NULL;
+    REFUSED("height_boost_time");
     bad.height_boost_time = 0.15, bad.height_trigger = -1;
-    rejected &= xn_balance_create(s.m, &bad) == NULL;
+    REFUSED("height_trigger");
     bad.height_trigger = 0.03;
-    xn_balance *ok = xn_balance_create(s.m, &bad);
-    XT_CHECK(ok != NULL, "the no-step height strategy's own settings are accepted");
+    bad.wbc.brake_time = 0; /* the whole-body controller's own check, passed on */
+    xn_status wst = xn_balance_create(s.m, &bad, &none, &err);
+    XT_CHECK(wst == XN_ERR_RANGE && strstr(err.message, "wbc: brake_time"),
+             "a bad wbc setting is named through the balance controller: %d \"%s\"", wst,
+             err.message);
+    bad.wbc.brake_time = s.cfg.wbc.brake_time;
+#undef REFUSED
+    xn_balance *ok = NULL;
+    XT_CHECK(xn_balance_create(s.m, &bad, &ok, NULL) == XN_OK && ok != NULL,
+             "the no-step height strategy's own settings are accepted");
     xn_balance_free(ok);
-    XT_CHECK(rejected, "a NaN hip_relax, a zero hip_relax_time, a negative stance_lift, a NaN "
-                       "dcm_gain_span, a stand_lower of 0.6 m, a zero step_length_max, a "
-                       "step_side_max under step_width_min, a NaN height_boost, a "
-                       "height_unload over g, a zero height_boost_time or a negative "
-                       "height_trigger is refused");
+    XT_CHECK(rejected, "every mistake of the balance configuration named");
     xn_model_free(s.m);
     return xt_done("test_balance");
 }

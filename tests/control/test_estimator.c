@@ -21,7 +21,8 @@ static const double knees_bent[36] = {
 static void tip(const xn_model *m, const xn_wbc_config *cfg, int soles, double *flat_err,
                 double *at4, double *at8) {
     int feet[2] = {cfg->contact[0].frame, cfg->contact[1].frame};
-    xn_base_estimator *e = xn_base_estimator_create(m, 2, feet);
+    xn_base_estimator *e = NULL;
+    XT_CHECK(xn_base_estimator_create(m, 2, feet, &e, NULL) == XN_OK, "estimator created");
     if (soles)
         for (int f = 0; f < 2; f++) xn_base_estimator_set_sole(e, f, cfg->contact[f].corner);
     xn_data *d = xn_data_create(m);
@@ -79,7 +80,8 @@ static void disagree(const xn_model *m, const xn_wbc_config *cfg, double roll, d
     memcpy(q, knees_bent, sizeof q);
     const unsigned char only[3][2] = {{1, 0}, {0, 1}, {1, 1}};
     for (int c = 0; c < 3; c++) {
-        xn_base_estimator *e = xn_base_estimator_create(m, 2, feet);
+        xn_base_estimator *e = NULL;
+        xn_base_estimator_create(m, 2, feet, &e, NULL);
         xn_base_estimator_reset(e, q, q);
         memcpy(est[c], q, sizeof q);
         est[c][18] += roll; /* right_ankle_roll_joint */
@@ -111,6 +113,16 @@ int main(void) {
     }
     xn_wbc_config cfg;
     g1_wbc_config(m, &cfg);
+    /* bad arguments: refused, and named */
+    int feet[2] = {cfg.contact[0].frame, m->nframe + 3};
+    xn_base_estimator *none = NULL;
+    xn_status st = xn_base_estimator_create(m, 2, feet, &none, &err);
+    XT_CHECK(st == XN_ERR_RANGE && !none && strstr(err.message, "foot_frame[1]") &&
+                 strcmp(err.file, "xn_base_estimator_create") == 0,
+             "a foot frame out of range: %d, %s: %s", st, err.file, err.message);
+    st = xn_base_estimator_create(m, 0, feet, &none, &err);
+    XT_CHECK(st == XN_ERR_RANGE && strstr(err.message, "nfeet 0"), "no feet: %d, %s", st,
+             err.message);
     double flat1, flat2, w4, w8, o4, o8;
     tip(m, &cfg, 1, &flat1, &w4, &w8);
     tip(m, &cfg, 0, &flat2, &o4, &o8);

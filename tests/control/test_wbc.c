@@ -60,7 +60,7 @@ static void budget_fallback(const xn_model *m, xn_data *d, const xn_wbc_config *
                             const double *q) {
     xn_wbc_config tight = *cfg;
     tight.max_iterations = 1;
-    xn_wbc *fresh = xn_wbc_create(m, &tight), *w = xn_wbc_create(m, cfg);
+    xn_wbc *fresh = g1_wbc_new(m, &tight), *w = g1_wbc_new(m, cfg);
     xn_wbc_targets t;
     xn_wbc_targets_init(w, q, &t);
     t.posture = q;
@@ -111,7 +111,7 @@ int main(void) {
     g1_wbc_config(m, &cfg);
     XT_CHECK(cfg.contact[0].frame >= 0 && cfg.contact[1].frame >= 0 && m->nv == 35,
              "the G1: 35 DoFs, foot frames");
-    xn_wbc *w = xn_wbc_create(m, &cfg);
+    xn_wbc *w = g1_wbc_new(m, &cfg);
     xn_data *d = xn_data_create(m);
     double q[36], v[35] = {0}, tau[35];
     memcpy(q, knees_bent, sizeof q);
@@ -206,7 +206,7 @@ int main(void) {
     for (int k = 0; k < 35; k++) tiny[k] = 1;
     weak.torque_max = tiny;
     weak.max_iterations = 0; /* proving 1 N m infeasible takes more than the default budget */
-    xn_wbc *ww = xn_wbc_create(m, &weak);
+    xn_wbc *ww = g1_wbc_new(m, &weak);
     st = xn_wbc_solve(ww, q, vk, &t, NULL, tau, &res);
     finite = 1;
     for (int k = 0; k < 35; k++) finite &= isfinite(tau[k]);
@@ -234,7 +234,7 @@ int main(void) {
         double free_qdd = r0.qdd[elbow];
         xn_wbc_config bc = cfg;
         bc.brake_accel = brake;
-        xn_wbc *wb = xn_wbc_create(m, &bc);
+        xn_wbc *wb = g1_wbc_new(m, &bc);
         xt_allocs = 0;
         xt_counting = 1;
         xn_status s1 = wb ? xn_wbc_solve(wb, q, vb, &tb, NULL, tau, &r1) : XN_ERR_NUMERIC;
@@ -247,18 +247,28 @@ int main(void) {
                  free_qdd, s1 == XN_OK ? r1.qdd[elbow] : NAN, bound, xt_allocs);
         xn_wbc_free(wb);
         /* refused: a negative or non-finite deceleration, a brake time that is not positive */
+        xn_wbc *bad = NULL;
+        xn_error err;
         brake[elbow] = -1;
-        xn_wbc *bad1 = xn_wbc_create(m, &bc);
+        xn_status c1 = xn_wbc_create(m, &bc, &bad, &err);
+        int named1 = strstr(err.message, "brake_accel[") != NULL;
         brake[elbow] = NAN;
-        xn_wbc *bad2 = xn_wbc_create(m, &bc);
+        xn_status c2 = xn_wbc_create(m, &bc, &bad, &err);
+        int named2 = strstr(err.message, "brake_accel[") != NULL;
         brake[elbow] = 20;
         bc.brake_time = 0;
-        xn_wbc *bad3 = xn_wbc_create(m, &bc);
-        XT_CHECK(!bad1 && !bad2 && !bad3,
-                 "create refuses a braking deceleration of -1 or NaN and a brake time of 0");
-        xn_wbc_free(bad1);
-        xn_wbc_free(bad2);
-        xn_wbc_free(bad3);
+        xn_status c3 = xn_wbc_create(m, &bc, &bad, &err);
+        int named3 = strstr(err.message, "brake_time") != NULL;
+        XT_CHECK(c1 == XN_ERR_RANGE && c2 == XN_ERR_RANGE && c3 == XN_ERR_RANGE && !bad && named1 &&
+                     named2 && named3,
+                 "create refuses a braking deceleration of -1 or NaN and a brake time of 0, "
+                 "naming each (%d %d %d; last: %s)",
+                 c1, c2, c3, err.message);
+        bc.brake_time = cfg.brake_time;
+        bc.contact[1].frame = m->nframe;
+        xn_status c4 = xn_wbc_create(m, &bc, &bad, &err);
+        XT_CHECK(c4 == XN_ERR_RANGE && strstr(err.message, "contact[1].frame"),
+                 "a contact frame out of range is named: %s", err.message);
     }
     budget_fallback(m, d, &cfg, q);
     xn_data_free(d);

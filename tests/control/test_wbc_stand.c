@@ -33,7 +33,7 @@ int main(int argc, char **argv) {
     mjData *md = xn_mujoco_data(hal);
     xn_wbc_config cfg;
     g1_wbc_config(m, &cfg);
-    xn_wbc *w = xn_wbc_create(m, &cfg);
+    xn_wbc *w = g1_wbc_new(m, &cfg);
     xn_data *d = xn_data_create(m);
     /* the robot's joints in the model's order */
     int hal_q[29], mapped = g1_joint_map(m, hal, hal_q) == 0;
@@ -45,7 +45,8 @@ int main(int argc, char **argv) {
     XT_CHECK(imu >= 0, "the pelvis IMU");
     if (imu < 0) return xt_done("test_wbc_stand");
     int feet[2] = {cfg.contact[0].frame, cfg.contact[1].frame};
-    xn_base_estimator *est = xn_base_estimator_create(m, 2, feet);
+    xn_base_estimator *est = NULL;
+    xn_base_estimator_create(m, 2, feet, &est, NULL);
     double q[36], v[35], tau[35], qt[36], vt[35];
     xn_hal_read(hal);
     g1_true_state(md, hal, hal_q, q, v);

@@ -93,7 +93,8 @@ static void ik(void) {
         return;
     }
     int f = xn_model_frame_id(m, "panda_hand");
-    xn_ik *solver = xn_ik_create(m, f);
+    xn_ik *solver = NULL;
+    xn_ik_create(m, f, &solver, NULL);
     xn_data *d = xn_data_create(m);
     double q[9] = {0.1, -0.3, 0.2, -2.0, 0.1, 1.8, 0.7, 0.01, 0.01}, q0[9], qs[9], qd[9];
     double twist[6] = {0.1, 0, 0, 0, 0.2, 0};

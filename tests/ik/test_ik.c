@@ -170,7 +170,8 @@ static void numerical(const char *file, const char *frame) {
         return;
     }
     int f = xn_model_frame_id(m, frame);
-    xn_ik *ik = xn_ik_create(m, f);
+    xn_ik *ik = NULL;
+    XT_CHECK(xn_ik_create(m, f, &ik, NULL) == XN_OK, "solver created");
     xn_data *d = xn_data_create(m);
     double q[64], q0[64], qs[64];
     int ok_near = 0, ok_far = 0, n = 300, limits_ok = 1;
@@ -221,7 +222,8 @@ static void velocity(void) {
     xn_error err;
     xn_load_model(XN_MODELS_DIR "/urdf/ur5_robot.urdf", NULL, &m, &err);
     int f = xn_model_frame_id(m, "tool0");
-    xn_ik *ik = xn_ik_create(m, f);
+    xn_ik *ik = NULL;
+    XT_CHECK(xn_ik_create(m, f, &ik, NULL) == XN_OK, "solver created");
     xn_data *d = xn_data_create(m);
     double q[6] = {0.3, -1.0, 1.2, -0.5, 1.1, 0.2}, qd[6],
            twist[6] = {0.1, -0.05, 0.2, 0.3, 0, -0.1};
@@ -250,7 +252,21 @@ static void velocity(void) {
     xn_model_free(m);
 }
 
+/* a frame that is not the model's: refused and named, no solver */
+static void bad_frame(void) {
+    xn_model *m = NULL;
+    xn_error err;
+    if (xn_load_model(XN_MODELS_DIR "/urdf/ur5_robot.urdf", NULL, &m, &err)) return;
+    xn_ik *ik = (xn_ik *)&err; /* overwritten with NULL */
+    xn_status st = xn_ik_create(m, m->nframe, &ik, &err);
+    XT_CHECK(st == XN_ERR_NOT_FOUND && ik == NULL && strstr(err.message, "frame") &&
+                 strcmp(err.file, "xn_ik_create") == 0,
+             "frame %d refused: %d, %s: %s", m->nframe, st, err.file, err.message);
+    xn_model_free(m);
+}
+
 int main(void) {
+    bad_frame();
     rot_log();
     ur_closed_form();
     panda_closed_form();

@@ -158,7 +158,7 @@ int xn_cmd_ik(int argc, char **argv) {
         for (int b = 1; b < m->nbody; b++)
             if (m->body_nq[b] == 1) q[m->body_qadr[b]] = v[k++];
     }
-    ik = xn_ik_create(m, frame);
+    xn_ik_create(m, frame, &ik, NULL); /* frame was looked up above */
     xn_ik_result r;
     unsigned long seed = 1;
     xn_ik_status st = xn_ik_solve_multistart(ik, &target, q, NULL, starts, &seed, qs, &r);

@@ -135,7 +135,7 @@ int xn_cmd_path(int argc, char **argv) {
     }
     int N = (int)ceil(path->length / 0.001) + 1;
     N = N < 51 ? 51 : (N > 4001 ? 4001 : N);
-    ik = xn_ik_create(m, frame);
+    xn_ik_create(m, frame, &ik, NULL); /* frame was looked up above */
     jp = xn_joint_path_create(N, m->nq, m->nv, 1);
     tp = xn_topp_create(N, m->nv);
     xn_path_ik_error ierr;

@@ -109,6 +109,10 @@ typedef struct xn_model {
 
 /** Free a model and everything it owns. NULL is allowed. */
 void xn_model_free(xn_model *m);
+/** A deep copy of m, owned by the caller (free with xn_model_free): computations on the copy
+ * give the same results bit for bit, and a change to the copy (xn_model_set_body_inertia) leaves
+ * m as it was. NULL when out of memory. */
+xn_model *xn_model_copy(const xn_model *m);
 /** Index of the frame with that name, or -1. Bodies and joints share names with their frames. */
 int xn_model_frame_id(const xn_model *m, const char *name);
 /** Index of the body whose link or MJCF body has that name, or -1. */
@@ -116,8 +120,10 @@ int xn_model_body_id(const xn_model *m, const char *name);
 /** Index of the body whose (movable) joint has that name, or -1. */
 int xn_model_joint_body(const xn_model *m, const char *name);
 /** Replace body b's inertia (about b's frame origin, in b's axes): the one change a model allows
- * after it is built, for a payload picked up or set down. Not while a computation on the model
- * runs in another thread. Returns XN_ERR_RANGE for a bad body or a negative or non-finite mass. */
+ * after it is built, for a payload picked up or set down, made on a model the caller owns
+ * outright (its own copy from xn_model_copy: the controller keeps one for `set payload`, so the
+ * model an application passes it never changes). Not while a computation on the model runs in
+ * another thread. Returns XN_ERR_RANGE for a bad body or a negative or non-finite mass. */
 xn_status xn_model_set_body_inertia(xn_model *m, int b, const xn_inertia *I);
 /** Total mass of the model (kg). */
 xn_real xn_model_mass(const xn_model *m);

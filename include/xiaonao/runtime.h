@@ -236,17 +236,19 @@ typedef struct {
 
 typedef struct xn_controller xn_controller;
 
-/** Create a controller for robot `hal` described by model m (the model may change only by the
- * payload command; both must outlive the controller). Each commandable joint of the robot must
+/** Create a controller for robot `hal` described by model m. The controller works on its own
+ * copy of m (xn_model_copy), which the payload command changes: m itself never changes and may be
+ * freed after this call; hal must outlive the controller. Each commandable joint of the robot must
  * exist in the model (by name); model joints the robot lacks are held at their neutral value.
  * `program` may be NULL (the robot is enabled and holds still) and is checked against the
  * joints' limits here: a target beyond a limit fails with the line named, before any motion.
  * The configuration is checked too (limits finite and > 0, rated velocities within the model's
  * velocity limits).
  * All memory is allocated here. */
-xn_status xn_controller_create(xn_model *m, xn_hal *hal, const xn_program *program,
+xn_status xn_controller_create(const xn_model *m, xn_hal *hal, const xn_program *program,
                                const xn_controller_config *cfg, xn_controller **out, xn_error *err);
-/** Free a controller (not the model, robot or program). NULL is allowed. */
+/** Free a controller and its copy of the model (not the caller's model, the robot or the
+ * program). NULL is allowed. */
 void xn_controller_free(xn_controller *c);
 
 /** One control cycle on readings already read (xn_hal_read): carries out the stops requested

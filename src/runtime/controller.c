@@ -307,7 +307,7 @@ static xn_status make_shapers(xn_controller *c, xn_error *err) {
     return XN_OK;
 }
 
-xn_status xn_controller_create(xn_model *m, xn_hal *hal, const xn_program *program,
+xn_status xn_controller_create(const xn_model *model, xn_hal *hal, const xn_program *program,
                                const xn_controller_config *cfg, xn_controller **out,
                                xn_error *err) {
     *out = NULL;
@@ -317,6 +317,12 @@ xn_status xn_controller_create(xn_model *m, xn_hal *hal, const xn_program *progr
     atomic_init(&c->req, XN_REQ_NONE);
     atomic_init(&c->req_text_ready, 0);
     atomic_flag_clear(&c->req_text_busy);
+    /* the controller's own copy: `set payload` changes it, never the application's model */
+    xn_model *m = xn_model_copy(model);
+    if (!m) {
+        free(c);
+        return XN_ERR_NOMEM;
+    }
     c->m = m;
     c->hal = hal;
     c->prog = program;
@@ -471,6 +477,7 @@ void xn_controller_free(xn_controller *c) {
     free(c->a_ref);
     free(c->tau);
     free(c->samples);
+    xn_model_free(c->m); /* the controller's copy */
     free(c);
 }
 

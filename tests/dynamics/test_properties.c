@@ -448,6 +448,47 @@ static void check_far_from_origin(const char *label, xn_model *m) {
     xn_data_free(d);
 }
 
+/* xn_model_copy: the copy computes the same bits as the original, outlives it, and a payload set
+ * on it leaves the original as it was. */
+static void check_copy(const char *label, xn_model *m) {
+    int nq = m->nq, nv = m->nv;
+    xn_model *c = xn_model_copy(m);
+    XT_CHECK(c != NULL, "%s: copy", label);
+    if (!c) return;
+    xn_data *dm = xn_data_create(m), *dc = xn_data_create(c);
+    double *q = calloc((size_t)nq, 8), *v = calloc((size_t)nv, 8), *a = calloc((size_t)nv, 8);
+    random_q(m, q);
+    for (int k = 0; k < nv; k++) v[k] = urand(-2, 2), a[k] = urand(-5, 5);
+    xn_dyn_rnea(m, dm, q, v, a);
+    xn_dyn_rnea(c, dc, q, v, a);
+    int same = memcmp(dm->tau, dc->tau, sizeof(double) * (size_t)nv) == 0;
+    xn_dyn_crba(m, dm, q);
+    xn_dyn_crba(c, dc, q);
+    same &= memcmp(dm->M, dc->M, sizeof(double) * (size_t)(nv * nv)) == 0;
+    xn_dyn_fk(m, dm, q);
+    xn_dyn_frames(m, dm);
+    xn_dyn_fk(c, dc, q);
+    xn_dyn_frames(c, dc);
+    same &= memcmp(dm->oMf, dc->oMf, sizeof(xn_se3) * (size_t)m->nframe) == 0;
+    same &= c->nframe == m->nframe &&
+            strcmp(c->frame_name[m->nframe - 1], m->frame_name[m->nframe - 1]) == 0;
+    XT_CHECK(same, "%s: the copy computes other bits than the original", label);
+    xn_inertia before = m->body_inertia[m->nbody - 1], heavier = before;
+    heavier.m += 1;
+    XT_CHECK(xn_model_set_body_inertia(c, c->nbody - 1, &heavier) == XN_OK &&
+                 memcmp(&m->body_inertia[m->nbody - 1], &before, sizeof before) == 0,
+             "%s: a payload on the copy changed the original", label);
+    xn_dyn_rnea(c, dc, q, v, a);
+    XT_CHECK(memcmp(dm->tau, dc->tau, sizeof(double) * (size_t)nv) != 0 || nv == 0,
+             "%s: the copy's payload has no effect", label);
+    free(q);
+    free(v);
+    free(a);
+    xn_data_free(dm);
+    xn_data_free(dc);
+    xn_model_free(c);
+}
+
 static void run(const char *label, const char *path, int floating) {
     xn_load_options opt = {floating, 0};
     xn_model *m = NULL;
@@ -457,6 +498,7 @@ static void run(const char *label, const char *path, int floating) {
     if (st) return;
     check_model(label, m);
     check_far_from_origin(label, m);
+    check_copy(label, m);
     xn_model_free(m);
 }
 

@@ -50,6 +50,11 @@ static void run_cobot(void) {
         XT_CHECK(0, "cobot: set-up: %s", err.message);
         return;
     }
+    /* the controller works on its own copy of the model: the caller's may go at once (under ASan
+     * a use of it afterwards would be caught), and `set payload` below changes only the copy */
+    xn_model *kept = xn_model_copy(m);
+    xn_model_free(m);
+    m = NULL;
     rt_events ev = {0};
     long cycles = 0, allocs = 0;
     for (int i = 0; i < 20000; i++) {
@@ -71,7 +76,7 @@ static void run_cobot(void) {
     xn_controller_free(c);
     xn_program_free(prog);
     xn_hal_close(hal);
-    xn_model_free(m);
+    xn_model_free(kept);
 }
 #endif
 

@@ -36,36 +36,39 @@ void xn_dyn_fk_acc(const xn_model *m, xn_data *d, const xn_real *q, const xn_rea
                    const xn_real *a);
 /** Placements of every frame, d->oMf, from d->oMi (call xn_dyn_fk first). */
 void xn_dyn_frames(const xn_model *m, xn_data *d);
+/* The per-frame functions below return XN_ERR_RANGE, and fill their outputs with NaN, when
+ * `frame` is not one of m's (0 <= frame < m->nframe) or rf is not a xn_reference_frame; else
+ * XN_OK. */
 /** Placement of one frame in the world from d->oMi (call xn_dyn_fk first). */
-void xn_dyn_frame_placement(const xn_model *m, const xn_data *d, int frame, xn_se3 *out);
+xn_status xn_dyn_frame_placement(const xn_model *m, const xn_data *d, int frame, xn_se3 *out);
 /** Spatial velocity of a frame (6) in the given convention, from d->oMi and d->v
  * (call xn_dyn_fk_vel first). */
-void xn_dyn_frame_velocity(const xn_model *m, const xn_data *d, int frame, xn_reference_frame rf,
-                           xn_real out[6]);
+xn_status xn_dyn_frame_velocity(const xn_model *m, const xn_data *d, int frame,
+                                xn_reference_frame rf, xn_real out[6]);
 
 /* ---- Jacobians ---- */
 
 /** The Jacobian of a frame, J (6 x nv, row-major, caller-owned), such that J v is the frame's
  * velocity in convention rf. Reads d->oMi (call xn_dyn_fk first). Columns of DoFs that do not
  * move the frame are zero. */
-void xn_dyn_frame_jacobian(const xn_model *m, const xn_data *d, int frame, xn_reference_frame rf,
-                           xn_real *J);
+xn_status xn_dyn_frame_jacobian(const xn_model *m, const xn_data *d, int frame,
+                                xn_reference_frame rf, xn_real *J);
 /** One frame's Jacobian at q, computing the placements of only the bodies between the frame and
  * the root (the cheapest way to get one Jacobian). Fills d->oMi for those bodies. */
-void xn_dyn_frame_jacobian_at(const xn_model *m, xn_data *d, const xn_real *q, int frame,
-                              xn_reference_frame rf, xn_real *J);
+xn_status xn_dyn_frame_jacobian_at(const xn_model *m, xn_data *d, const xn_real *q, int frame,
+                                   xn_reference_frame rf, xn_real *J);
 /** Forward kinematics and every DoF's motion axis in the world frame at the world origin:
  * d->Jw (6 x nv), Pinocchio's computeJointJacobians. */
 void xn_dyn_joint_jacobians(const xn_model *m, xn_data *d, const xn_real *q);
 /** A frame's Jacobian taken from d->Jw (after xn_dyn_joint_jacobians), in convention rf. */
-void xn_dyn_frame_jacobian_from_joints(const xn_model *m, const xn_data *d, int frame,
-                                       xn_reference_frame rf, xn_real *J);
+xn_status xn_dyn_frame_jacobian_from_joints(const xn_model *m, const xn_data *d, int frame,
+                                            xn_reference_frame rf, xn_real *J);
 /** The drift term J-dot v of a frame (6) in convention rf: the frame's acceleration at zero joint
  * acceleration (classical acceleration of the origin for XN_LOCAL_WORLD_ALIGNED, spatial
  * acceleration for XN_LOCAL and XN_WORLD), so that frame acceleration = J a + out. Runs
  * xn_dyn_fk_acc with a = 0 (overwrites d->oMi, d->v, d->a). */
-void xn_dyn_frame_drift(const xn_model *m, xn_data *d, const xn_real *q, const xn_real *v,
-                        int frame, xn_reference_frame rf, xn_real out[6]);
+xn_status xn_dyn_frame_drift(const xn_model *m, xn_data *d, const xn_real *q, const xn_real *v,
+                             int frame, xn_reference_frame rf, xn_real out[6]);
 
 /* ---- dynamics ---- */
 

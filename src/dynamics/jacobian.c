@@ -2,6 +2,7 @@
  * SPDX-License-Identifier: Apache-2.0 */
 #include <string.h>
 
+#include "dynamics/frame_check.h"
 #include "dynamics/joint_inline.h"
 #include "xiaonao/dynamics.h"
 
@@ -34,8 +35,9 @@ static void set_col(xn_real *J, int nv, int k, const xn_real c[6]) {
     for (int r = 0; r < 6; r++) J[r * nv + k] = c[r];
 }
 
-void xn_dyn_frame_jacobian(const xn_model *m, const xn_data *d, int f, xn_reference_frame rf,
-                           xn_real *J) {
+xn_status xn_dyn_frame_jacobian(const xn_model *m, const xn_data *d, int f, xn_reference_frame rf,
+                                xn_real *J) {
+    if (!xn_frame_args_ok(m, f, (int)rf)) return xn_frame_refuse(J, 6 * (size_t)m->nv);
     int nv = m->nv;
     memset(J, 0, sizeof(xn_real) * 6 * (size_t)nv);
     xn_se3 oMf;
@@ -48,14 +50,17 @@ void xn_dyn_frame_jacobian(const xn_model *m, const xn_data *d, int f, xn_refere
             set_col(J, nv, m->body_vadr[b] + k, c);
         }
     }
+    return XN_OK;
 }
 
-void xn_dyn_frame_jacobian_at(const xn_model *m, xn_data *d, const xn_real *q, int f,
-                              xn_reference_frame rf, xn_real *J) {
+xn_status xn_dyn_frame_jacobian_at(const xn_model *m, xn_data *d, const xn_real *q, int f,
+                                   xn_reference_frame rf, xn_real *J) {
+    if (!xn_frame_args_ok(m, f, (int)rf)) return xn_frame_refuse(J, 6 * (size_t)m->nv);
     int n = 0;
     for (int b = m->frame_body[f]; b > 0; b = m->body_parent[b]) d->path[n++] = b;
     for (int i = n - 1; i >= 0; i--) xn_body_world_placement(m, d, d->path[i], q); /* root first */
     xn_dyn_frame_jacobian(m, d, f, rf, J);
+    return XN_OK;
 }
 
 void xn_dyn_joint_jacobians(const xn_model *m, xn_data *d, const xn_real *q) {
@@ -70,8 +75,9 @@ void xn_dyn_joint_jacobians(const xn_model *m, xn_data *d, const xn_real *q) {
     }
 }
 
-void xn_dyn_frame_jacobian_from_joints(const xn_model *m, const xn_data *d, int f,
-                                       xn_reference_frame rf, xn_real *J) {
+xn_status xn_dyn_frame_jacobian_from_joints(const xn_model *m, const xn_data *d, int f,
+                                            xn_reference_frame rf, xn_real *J) {
+    if (!xn_frame_args_ok(m, f, (int)rf)) return xn_frame_refuse(J, 6 * (size_t)m->nv);
     int nv = m->nv;
     memset(J, 0, sizeof(xn_real) * 6 * (size_t)nv);
     xn_se3 oMf;
@@ -84,4 +90,5 @@ void xn_dyn_frame_jacobian_from_joints(const xn_model *m, const xn_data *d, int 
             set_col(J, nv, k, c);
         }
     }
+    return XN_OK;
 }

@@ -2,6 +2,7 @@
  * SPDX-License-Identifier: Apache-2.0 */
 #include <stddef.h>
 
+#include "dynamics/frame_check.h"
 #include "dynamics/joint_inline.h"
 #include "xiaonao/dynamics.h"
 
@@ -54,13 +55,15 @@ static inline void frame_translated(const xn_se3 *B, const xn_real p[3], xn_se3 
     out->p[2] = B->p[2] + t[2];
 }
 
-void xn_dyn_frame_placement(const xn_model *m, const xn_data *d, int f, xn_se3 *out) {
+xn_status xn_dyn_frame_placement(const xn_model *m, const xn_data *d, int f, xn_se3 *out) {
+    if (!xn_frame_args_ok(m, f, XN_WORLD)) return xn_frame_refuse(&out->R[0], 12);
     const xn_se3 *B = &d->oMi[m->frame_body[f]];
     switch (m->frame_kind[f]) {
     case 0: *out = *B; break;
     case 1: frame_translated(B, m->frame_placement[f].p, out); break;
     default: xn_se3_mul_noalias(B, &m->frame_placement[f], out); break;
     }
+    return XN_OK;
 }
 
 void xn_dyn_frames(const xn_model *m, xn_data *d) {
@@ -88,17 +91,20 @@ static void motion_to_convention(const xn_se3 *oMf, const xn_real local[6], xn_r
     }
 }
 
-void xn_dyn_frame_velocity(const xn_model *m, const xn_data *d, int f, xn_reference_frame rf,
-                           xn_real out[6]) {
+xn_status xn_dyn_frame_velocity(const xn_model *m, const xn_data *d, int f, xn_reference_frame rf,
+                                xn_real out[6]) {
+    if (!xn_frame_args_ok(m, f, (int)rf)) return xn_frame_refuse(out, 6);
     xn_se3 oMf;
     xn_dyn_frame_placement(m, d, f, &oMf);
     xn_real vf[6];
     xn_motion_act_inv(&m->frame_placement[f], &d->v[6 * m->frame_body[f]], vf);
     motion_to_convention(&oMf, vf, rf, out);
+    return XN_OK;
 }
 
-void xn_dyn_frame_drift(const xn_model *m, xn_data *d, const xn_real *q, const xn_real *v, int f,
-                        xn_reference_frame rf, xn_real out[6]) {
+xn_status xn_dyn_frame_drift(const xn_model *m, xn_data *d, const xn_real *q, const xn_real *v,
+                             int f, xn_reference_frame rf, xn_real out[6]) {
+    if (!xn_frame_args_ok(m, f, (int)rf)) return xn_frame_refuse(out, 6);
     fk_pass(m, d, q, v, NULL, 1); /* zero joint acceleration: velocity-product terms only */
     int b = m->frame_body[f];
     xn_se3 oMf;
@@ -114,4 +120,5 @@ void xn_dyn_frame_drift(const xn_model *m, xn_data *d, const xn_real *q, const x
         af[2] += wv[2];
     }
     motion_to_convention(&oMf, af, rf, out);
+    return XN_OK;
 }

@@ -489,6 +489,38 @@ static void check_copy(const char *label, xn_model *m) {
     xn_model_free(c);
 }
 
+/* frame indices and conventions outside their range: refused, outputs NaN (not a plausible
+ * Jacobian of some other frame), nothing written past the arrays (ASan in CI) */
+static void check_bad_frames(const char *label, const xn_model *m) {
+    xn_data *d = xn_data_create(m);
+    int nv = m->nv;
+    double *J = calloc(6 * (size_t)nv, 8), *q = calloc((size_t)m->nq, 8), out[6];
+    memcpy(q, m->q_neutral, sizeof(double) * (size_t)m->nq);
+    xn_dyn_fk(m, d, q);
+    xn_se3 X;
+    int bad[3] = {-1, m->nframe, 1 << 30}, refused = 1, nan = 1;
+    for (int i = 0; i < 3; i++) {
+        int f = bad[i];
+        refused &= xn_dyn_frame_placement(m, d, f, &X) == XN_ERR_RANGE;
+        nan &= isnan(X.p[0]) && isnan(X.R[8]);
+        refused &= xn_dyn_frame_jacobian(m, d, f, XN_LOCAL, J) == XN_ERR_RANGE;
+        nan &= isnan(J[0]) && isnan(J[6 * nv - 1]);
+        refused &= xn_dyn_frame_jacobian_at(m, d, q, f, XN_WORLD, J) == XN_ERR_RANGE;
+        refused &= xn_dyn_frame_jacobian_from_joints(m, d, f, XN_WORLD, J) == XN_ERR_RANGE;
+        refused &= xn_dyn_frame_velocity(m, d, f, XN_WORLD, out) == XN_ERR_RANGE;
+        refused &= xn_dyn_frame_drift(m, d, q, q, f, XN_WORLD, out) == XN_ERR_RANGE;
+        nan &= isnan(out[5]);
+    }
+    refused &= xn_dyn_frame_jacobian(m, d, 0, (xn_reference_frame)7, J) == XN_ERR_RANGE;
+    XT_CHECK(refused && nan, "%s: bad frame indices and conventions refused (%d), outputs NaN (%d)",
+             label, refused, nan);
+    XT_CHECK(xn_dyn_frame_jacobian(m, d, m->nframe - 1, XN_LOCAL, J) == XN_OK,
+             "%s: the last frame is accepted", label);
+    free(J);
+    free(q);
+    xn_data_free(d);
+}
+
 static void run(const char *label, const char *path, int floating) {
     xn_load_options opt = {floating, 0};
     xn_model *m = NULL;
@@ -499,6 +531,7 @@ static void run(const char *label, const char *path, int floating) {
     check_model(label, m);
     check_far_from_origin(label, m);
     check_copy(label, m);
+    check_bad_frames(label, m);
     xn_model_free(m);
 }
 

@@ -20,14 +20,16 @@
 typedef struct {
     double cmd[3];
     const char *name;
+    double tol; /* relative error allowed: about 1.5 times what this policy achieves here (4.8,
+                 * 13, 28 and 6.2 %), so that a worse runtime fails; standing: drift in m/s */
 } walk_case;
 
 static void walk(double seconds) {
-    const walk_case cases[] = {{{0.5, 0, 0}, "forward 0.5 m/s"},
-                               {{-0.3, 0, 0}, "backward 0.3 m/s"},
-                               {{0, 0.3, 0}, "sideways 0.3 m/s"},
-                               {{0, 0, 0.5}, "turning 0.5 rad/s"},
-                               {{0, 0, 0}, "standing"}};
+    const walk_case cases[] = {{{0.5, 0, 0}, "forward 0.5 m/s", 0.08},
+                               {{-0.3, 0, 0}, "backward 0.3 m/s", 0.2},
+                               {{0, 0.3, 0}, "sideways 0.3 m/s", 0.4},
+                               {{0, 0, 0.5}, "turning 0.5 rad/s", 0.1},
+                               {{0, 0, 0}, "standing", 0.04}};
     xn_error err;
     xn_deploy d;
     if (xn_deploy_load(G1_DEPLOY, &d, &err)) {
@@ -81,9 +83,11 @@ static void walk(double seconds) {
                  seconds, low, xn_locomotion_reason(l));
         int k = cases[c].cmd[2] != 0 ? 2 : (cases[c].cmd[1] != 0 ? 1 : 0);
         double want = cases[c].cmd[k], got = mean[k];
-        XT_CHECK(want == 0 ? fabs(mean[0]) < 0.1 && fabs(mean[1]) < 0.1
-                           : got * want > 0 && fabs(got - want) < 0.5 * fabs(want),
-                 "%s: mean %.3f (command %.3f)", cases[c].name, got, want);
+        double tol = cases[c].tol;
+        XT_CHECK(want == 0 ? fabs(mean[0]) < tol && fabs(mean[1]) < tol
+                           : got * want > 0 && fabs(got - want) < tol * fabs(want),
+                 "%s: mean %.3f (command %.3f, within %.0f %%)", cases[c].name, got, want,
+                 tol * 100);
         int64_t maxns;
         int64_t last = xn_locomotion_policy_ns(l, &maxns);
         printf("G1 %-18s: mean vx %+.3f m/s, vy %+.3f m/s, yaw rate %+.3f rad/s over %.0f s; "

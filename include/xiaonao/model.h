@@ -137,9 +137,12 @@ typedef struct xn_data {
     xn_se3 *liMi;    /**< per body: placement in its parent's frame at the current q */
     xn_se3 *oMi;     /**< per body: placement in the world frame */
     xn_se3 *oMf;     /**< per frame: placement in the world frame (xn_dyn_frames) */
-    xn_real *v;      /**< 6 per body: spatial velocity in the body's frame */
+    xn_real *v;      /**< 6 per body: spatial velocity in the body's frame (written by
+                          xn_dyn_fk_vel, _fk_acc, RNEA and the energy; ABA leaves it alone) */
     xn_real *a;      /**< 6 per body: spatial acceleration in the body's frame (RNEA: with
                           gravity folded in as an upward acceleration of the world) */
+    xn_real *aba_v;  /**< 6 per body: ABA's velocities, world axes about the root (scratch) */
+    xn_real *aba_a;  /**< 6 per body: ABA's accelerations, world axes about the root (scratch) */
     xn_real *f;      /**< 6 per body: spatial force transmitted by the body's joint */
     xn_real *tau;    /**< nv: result of xn_dyn_rnea */
     xn_real *nle;    /**< nv: result of xn_dyn_nle */

@@ -54,7 +54,7 @@ static void aba(const xn_model *m, xn_data *d, const xn_real *q, const xn_real *
     int nb = m->nbody;
     xn_real *cb = d->tmp;          /* 6 per body: c_b */
     xn_real *Sw = d->tmp + 6 * nb; /* 6 per DoF: the world motion axes */
-    for (int i = 0; i < 6; i++) d->v[i] = 0;
+    for (int i = 0; i < 6; i++) d->aba_v[i] = 0;
     xn_real ref[3] = {0, 0, 0};
     /* pass 1: placements, world velocities, rigid-body inertias and bias forces */
     for (int b = 1; b < nb; b++) {
@@ -66,8 +66,8 @@ static void aba(const xn_model *m, xn_data *d, const xn_real *q, const xn_real *
             xn_joint_world_col(m, b, k, &d->oMi[b], s);
             for (int i = 0; i < 6; i++) vj[i] += s[i] * v[va + k];
         }
-        xn_real *vb = &d->v[6 * b];
-        for (int i = 0; i < 6; i++) vb[i] = d->v[6 * p + i] + vj[i];
+        xn_real *vb = &d->aba_v[6 * b];
+        for (int i = 0; i < 6; i++) vb[i] = d->aba_v[6 * p + i] + vj[i];
         xn_motion_cross(vb, vj, &cb[6 * b]);
         xn_inertia Yw;
         xn_inertia_act(&d->oMi[b], &m->body_inertia[b], &Yw);
@@ -150,14 +150,14 @@ static void aba(const xn_model *m, xn_data *d, const xn_real *q, const xn_real *
         for (int i = 0; i < 36; i++) d->IA[36 * p + i] += Ia[i];
     }
     /* pass 3: accelerations, root to leaves (world frame, gravity as an upward acceleration) */
-    d->a[0] = -m->gravity[0];
-    d->a[1] = -m->gravity[1];
-    d->a[2] = -m->gravity[2];
-    d->a[3] = d->a[4] = d->a[5] = 0;
+    d->aba_a[0] = -m->gravity[0];
+    d->aba_a[1] = -m->gravity[1];
+    d->aba_a[2] = -m->gravity[2];
+    d->aba_a[3] = d->aba_a[4] = d->aba_a[5] = 0;
     for (int b = 1; b < nb; b++) {
         int nvb = m->body_nv[b], va = m->body_vadr[b], p = m->body_parent[b];
-        xn_real *ab = &d->a[6 * b], *U = &d->U[6 * va], *Dinv = &d->Dinv[36 * b];
-        for (int i = 0; i < 6; i++) ab[i] = d->a[6 * p + i] + cb[6 * b + i];
+        xn_real *ab = &d->aba_a[6 * b], *U = &d->U[6 * va], *Dinv = &d->Dinv[36 * b];
+        for (int i = 0; i < 6; i++) ab[i] = d->aba_a[6 * p + i] + cb[6 * b + i];
         xn_real r[6];
         for (int k = 0; k < nvb; k++) {
             xn_real x = 0;

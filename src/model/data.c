@@ -22,6 +22,8 @@ xn_data *xn_data_create(const xn_model *m) {
     ALLOC(d->oMf, m->nframe);
     ALLOC(d->v, 6 * nb);
     ALLOC(d->a, 6 * nb);
+    ALLOC(d->aba_v, 6 * nb);
+    ALLOC(d->aba_a, 6 * nb);
     ALLOC(d->f, 6 * nb);
     ALLOC(d->tau, nv);
     ALLOC(d->nle, nv);
@@ -56,6 +58,8 @@ void xn_data_free(xn_data *d) {
     free(d->oMi);
     free(d->oMf);
     free(d->v);
+    free(d->aba_v);
+    free(d->aba_a);
     free(d->a);
     free(d->f);
     free(d->tau);

@@ -521,6 +521,33 @@ static void check_bad_frames(const char *label, const xn_model *m) {
     xn_data_free(d);
 }
 
+/* d->v means one thing whatever ran last: after RNEA it holds what xn_dyn_fk_vel gives (body
+ * frames), and ABA leaves it alone (it used to leave its world-axis velocities there). */
+static void check_data_meaning(const char *label, const xn_model *m) {
+    int nv = m->nv, nb = m->nbody;
+    xn_data *d = xn_data_create(m);
+    double *q = calloc((size_t)m->nq, 8), *v = calloc((size_t)nv, 8), *a = calloc((size_t)nv, 8),
+           *ref = calloc(6 * (size_t)nb, 8);
+    random_q(m, q);
+    for (int k = 0; k < nv; k++) v[k] = urand(-2, 2), a[k] = urand(-5, 5);
+    xn_dyn_fk_vel(m, d, q, v);
+    memcpy(ref, d->v, sizeof(double) * 6 * (size_t)nb);
+    xn_dyn_aba(m, d, q, v, a);
+    double e_aba = 0, e_rnea = 0;
+    for (int i = 6; i < 6 * nb; i++) e_aba = xt_max(e_aba, fabs(d->v[i] - ref[i]));
+    xn_dyn_rnea(m, d, q, v, a);
+    for (int i = 6; i < 6 * nb; i++)
+        e_rnea = xt_max(e_rnea, fabs(d->v[i] - ref[i]) / (1 + fabs(ref[i])));
+    XT_CHECK(e_aba == 0 && e_rnea < 1e-12,
+             "%s: d->v after ABA changed by %g, after RNEA differs from fk_vel's by %g", label,
+             e_aba, e_rnea);
+    free(q);
+    free(v);
+    free(a);
+    free(ref);
+    xn_data_free(d);
+}
+
 static void run(const char *label, const char *path, int floating) {
     xn_load_options opt = {floating, 0};
     xn_model *m = NULL;
@@ -532,6 +559,7 @@ static void run(const char *label, const char *path, int floating) {
     check_far_from_origin(label, m);
     check_copy(label, m);
     check_bad_frames(label, m);
+    check_data_meaning(label, m);
     xn_model_free(m);
 }
 

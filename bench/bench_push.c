@@ -11,7 +11,14 @@
  *                              iterations and budget fallbacks (XN_WBC_ITER=N sets the budget)
  *        bench_push --true-state   also the no-step column with the controller given MuJoCo's
  *                                  true base state: what the estimator costs
+ *        bench_push --curves [JOBS] [DATA]   survival on a 0.1 N s grid under conditions the
+ *                                  controller was not tuned on (IMU noise and bias, a cycle of
+ *                                  latency, the torso pushed, 0.05 and 0.2 s pushes, a diagonal),
+ *                                  JOBS worker processes (default 2); DATA: the grid, for a plot
  * SPDX-License-Identifier: Apache-2.0 */
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include "control/g1_push.h"
 
 /* The largest impulse survived, with every smaller one on the grid: survival is not monotone in
@@ -64,6 +71,161 @@ static void cycles(g1_push_setup *s, const double dirs[3][3]) {
     s->cpu = NULL;
 }
 
+/* ---- survival curves on a 0.1 N s grid ---- */
+
+typedef struct {
+    const char *name, *body;
+    double duration;
+    int sensing;  /* IMU noise and bias and one cycle of latency */
+    int dirs;     /* bit d: direction d of curve_dirs */
+    int ctl_mask; /* bit c: controller c */
+} curve_condition;
+
+static const struct {
+    const char *name;
+    double dir[3];
+} curve_dirs[4] = {{"forward", {1, 0, 0}},
+                   {"backward", {-1, 0, 0}},
+                   {"sideways", {0, 1, 0}},
+                   {"diagonal (forward-left)", {0.7071067811865476, 0.7071067811865476, 0}}};
+
+static const curve_condition conditions[] = {
+    {"as tuned: pelvis, 0.1 s, ideal IMU", "pelvis", 0.1, 0, 7, 6},
+    {"IMU noise and bias, 1 cycle latency", "pelvis", 0.1, 1, 7, 6},
+    {"+ torso pushed", "torso_link", 0.1, 1, 5, 6},
+    {"+ 0.05 s push", "pelvis", 0.05, 1, 1, 6},
+    {"+ 0.2 s push", "pelvis", 0.2, 1, 1, 6},
+    {"+ diagonal", "pelvis", 0.1, 1, 8, 6},
+};
+#define NCOND (int)(sizeof conditions / sizeof conditions[0])
+#define CURVE_STEP 0.1
+#define CURVE_PAST 2.0 /* N s scanned past the first fall, to show what lies beyond it */
+#define CURVE_MAX 800  /* grid points at most (80 N s) */
+
+/* One curve: survive/fall on the grid from 0.1 N s up to CURVE_PAST beyond the first fall. */
+static double curve(g1_push_setup *s, int ctl, const double dir[3], char *grid, int *npoints) {
+    double headline = -1;
+    int n = 0;
+    for (int i = 1; i <= CURVE_MAX; i++) {
+        double j = i * CURVE_STEP;
+        if (headline >= 0 && j > headline + CURVE_STEP + CURVE_PAST) break;
+        int ok = g1_push_survives(s, ctl, dir, j);
+        grid[n++] = ok ? '+' : '-';
+        if (!ok && headline < 0) headline = j - CURVE_STEP;
+    }
+    grid[n] = 0;
+    *npoints = n;
+    return headline < 0 ? CURVE_MAX * CURVE_STEP : headline;
+}
+
+static int curves(g1_push_setup *base, int jobs, const char *data) {
+    /* the work: (condition, controller, direction) triples, dealt round-robin to the workers */
+    int job[64][3], njob = 0;
+    /* XN_CURVE_COND and XN_CURVE_CTL (bit masks) pick a part of the work: the whole takes about
+     * 90 minutes on two cores */
+    int cond_mask = getenv("XN_CURVE_COND") ? atoi(getenv("XN_CURVE_COND")) : ~0;
+    int ctl_mask = getenv("XN_CURVE_CTL") ? atoi(getenv("XN_CURVE_CTL")) : ~0;
+    for (int c = 0; c < NCOND; c++)
+        for (int ctl = BALANCE; ctl <= STEPPING; ctl++)
+            for (int d = 0; d < 4; d++)
+                if ((conditions[c].ctl_mask >> ctl & 1) && (conditions[c].dirs >> d & 1) &&
+                    (cond_mask >> c & 1) && (ctl_mask >> ctl & 1)) {
+                    job[njob][0] = c, job[njob][1] = ctl, job[njob][2] = d;
+                    njob++;
+                }
+    char tmpl[64];
+    snprintf(tmpl, sizeof tmpl, "/tmp/xn_push_curves_%d", (int)getpid());
+    if (jobs < 1) jobs = 1;
+    for (int w = 0; w < jobs; w++) {
+        pid_t pid = fork();
+        if (pid < 0) return 1;
+        if (pid > 0) continue;
+        char path[96];
+        snprintf(path, sizeof path, "%s.%d", tmpl, w);
+        FILE *f = fopen(path, "w");
+        for (int k = w; k < njob && f; k += jobs) {
+            const curve_condition *cd = &conditions[job[k][0]];
+            g1_push_setup s = *base;
+            s.body = cd->body;
+            s.duration = cd->duration;
+            if (cd->sensing) {
+                s.gyro_noise = 0.01;  /* rad/s */
+                s.gyro_bias = 0.005;  /* rad/s per axis */
+                s.tilt_noise = 0.002; /* rad */
+                s.latency = 1;
+                s.seed = 1 + (unsigned long)k;
+            }
+            static char grid[CURVE_MAX + 1];
+            int n;
+            double h = curve(&s, job[k][1], curve_dirs[job[k][2]].dir, grid, &n);
+            fprintf(f, "%d %.1f %s\n", k, h, grid);
+            fflush(f);
+        }
+        if (f) fclose(f);
+        _exit(0);
+    }
+    while (wait(NULL) > 0) {
+    }
+    double head[64];
+    static char grids[64][CURVE_MAX + 1];
+    for (int k = 0; k < njob; k++) head[k] = NAN, grids[k][0] = 0;
+    for (int w = 0; w < jobs; w++) {
+        char path[96];
+        snprintf(path, sizeof path, "%s.%d", tmpl, w);
+        FILE *f = fopen(path, "r");
+        int k;
+        double h;
+        static char g[CURVE_MAX + 1];
+        while (f && fscanf(f, "%d %lf %800s", &k, &h, g) == 3)
+            if (k >= 0 && k < njob) {
+                head[k] = h;
+                memcpy(grids[k], g, sizeof g);
+            }
+        if (f) fclose(f);
+        remove(path);
+    }
+    printf("### Push survival on a 0.1 N s grid: the largest impulse below which every push "
+           "survives (N s)\n\n");
+    printf("| condition | controller | forward | backward | sideways | diagonal | first falls "
+           "past it (N s) |\n|---|---|---|---|---|---|---|\n");
+    FILE *out = data ? fopen(data, "w") : NULL;
+    for (int c = 0; c < NCOND; c++)
+        for (int ctl = BALANCE; ctl <= STEPPING; ctl++) {
+            if (!(conditions[c].ctl_mask >> ctl & 1) || !(cond_mask >> c & 1) ||
+                !(ctl_mask >> ctl & 1))
+                continue;
+            printf("| %s | %s |", conditions[c].name, controller_names[ctl]);
+            char past[256] = "";
+            for (int d = 0; d < 4; d++) {
+                int k = -1;
+                for (int i = 0; i < njob; i++)
+                    if (job[i][0] == c && job[i][1] == ctl && job[i][2] == d) k = i;
+                if (k < 0) {
+                    printf(" – |");
+                    continue;
+                }
+                printf(" %.1f |", head[k]);
+                /* how the grid goes on past the first fall: the survivals there (islands) */
+                int n = (int)strlen(grids[k]), islands = 0;
+                for (int i = (int)lround(head[k] / CURVE_STEP) + 1; i < n; i++)
+                    islands += grids[k][i] == '+';
+                size_t len = strlen(past);
+                snprintf(past + len, sizeof past - len, "%s%s: %d of %d survive", len ? "; " : "",
+                         curve_dirs[d].name, islands, n - (int)lround(head[k] / CURVE_STEP) - 1);
+                if (out)
+                    for (int i = 0; i < n; i++)
+                        fprintf(out, "%d %d %d %.1f %d\n", c, ctl, d, (i + 1) * CURVE_STEP,
+                                grids[k][i] == '+');
+            }
+            printf(" %s |\n", past);
+        }
+    if (out) fclose(out);
+    printf("\nSensing: gyro noise 0.01 rad/s and a bias of 0.005 rad/s per axis (sign drawn per "
+           "run), orientation noise 0.002 rad, commands acting one cycle late. Each push: stand "
+           "1 s, the force for its duration, watch 5 s; survived = pelvis above 0.55 m.\n");
+    return 0;
+}
+
 int main(int argc, char **argv) {
     g1_push_setup s = {0};
     xn_error err;
@@ -74,6 +236,11 @@ int main(int argc, char **argv) {
         double dir[3];
     } dirs[3] = {{"forward", {1, 0, 0}}, {"backward", {-1, 0, 0}}, {"sideways", {0, 1, 0}}};
     if (getenv("XN_WBC_ITER")) s.cfg.wbc.max_iterations = atoi(getenv("XN_WBC_ITER"));
+    if (argc > 1 && strcmp(argv[1], "--curves") == 0) {
+        int r = curves(&s, argc > 2 ? atoi(argv[2]) : 2, argc > 3 ? argv[3] : NULL);
+        xn_model_free(s.m);
+        return r;
+    }
     if (argc > 1 && strcmp(argv[1], "--cycles") == 0) {
         const double d3[3][3] = {{1, 0, 0}, {-1, 0, 0}, {0, 1, 0}};
         cycles(&s, d3);

@@ -43,7 +43,43 @@ typedef struct {
     long iterations_hist[8]; /* cycles by QP iterations: < 25, < 50, < 100, < 150, < 200, < 300,
                                 < 500, more */
     long fallbacks;          /* cycles that used the whole-body controller's fallback */
+    /* the push and the sensing (zero: the tuned case, the pelvis pushed for 0.1 s, ideal IMU,
+     * commands acting in the same cycle) */
+    const char *body;   /* the body pushed (default "pelvis"), e.g. "torso_link" */
+    double duration;    /* s the force lasts (default 0.1; the impulse is kept) */
+    double gyro_noise;  /* rad/s, standard deviation of the IMU's angular velocity noise */
+    double gyro_bias;   /* rad/s, a constant bias per axis, its sign drawn per run */
+    double tilt_noise;  /* rad, standard deviation of the IMU orientation's noise */
+    int latency;        /* control periods before a torque command acts (MuJoCo backend) */
+    unsigned long seed; /* the noise's seed (the run's impulse is mixed in) */
 } g1_push_setup;
+
+/* A normal deviate (Box-Muller on a 64-bit LCG). */
+static inline double g1_gauss(unsigned long *s) {
+    *s = *s * 6364136223846793005UL + 1442695040888963407UL;
+    double u = ((*s >> 11) + 0.5) / 9007199254740992.0;
+    *s = *s * 6364136223846793005UL + 1442695040888963407UL;
+    double w = (*s >> 11) / 9007199254740992.0;
+    return sqrt(-2 * log(u)) * cos(6.283185307179586 * w);
+}
+
+/* The IMU as a real one reads: white noise and a bias on the rate, a small random rotation of the
+ * orientation (q <- q * dq, dq about a random axis). */
+static inline void g1_imu_degrade(const g1_push_setup *s, unsigned long *rng, const double bias[3],
+                                  xn_imu_reading *imu) {
+    for (int a = 0; a < 3; a++) imu->angular_velocity[a] += bias[a] + s->gyro_noise * g1_gauss(rng);
+    if (s->tilt_noise > 0) {
+        double r[3] = {s->tilt_noise * g1_gauss(rng), s->tilt_noise * g1_gauss(rng),
+                       s->tilt_noise * g1_gauss(rng)};
+        double dq[4] = {1, r[0] / 2, r[1] / 2, r[2] / 2}, *q = imu->orientation, o[4];
+        o[0] = q[0] * dq[0] - q[1] * dq[1] - q[2] * dq[2] - q[3] * dq[3];
+        o[1] = q[0] * dq[1] + q[1] * dq[0] + q[2] * dq[3] - q[3] * dq[2];
+        o[2] = q[0] * dq[2] - q[1] * dq[3] + q[2] * dq[0] + q[3] * dq[1];
+        o[3] = q[0] * dq[3] + q[1] * dq[2] - q[2] * dq[1] + q[3] * dq[0];
+        double n = sqrt(o[0] * o[0] + o[1] * o[1] + o[2] * o[2] + o[3] * o[3]);
+        for (int i = 0; i < 4; i++) q[i] = o[i] / n;
+    }
+}
 
 static inline double g1_cpu_ns(void) {
     struct timespec ts;
@@ -51,17 +87,23 @@ static inline double g1_cpu_ns(void) {
     return (double)ts.tv_sec * 1e9 + (double)ts.tv_nsec;
 }
 
-/* Stand 1 s, push for 0.1 s, watch 5 s: 1 when the pelvis stays above 0.55 m. */
+/* Stand 1 s, push (the pelvis for 0.1 s unless s says otherwise), watch 5 s: 1 when the pelvis
+ * stays above 0.55 m. */
 static inline int g1_push_survives(g1_push_setup *s, int ctl, const double dir[3], double impulse) {
     xn_error err;
     xn_hal *hal = NULL;
     xn_mujoco_options mo = {0};
     mo.keyframe = "knees_bent";
+    mo.latency_cycles = s->latency;
     if (xn_mujoco_open(G1_SCENE, &mo, &hal, &err)) return 0;
     mjModel *mm = xn_mujoco_model(hal);
     mjData *md = xn_mujoco_data(hal);
     const xn_model *m = s->m;
-    int pelvis = mj_name2id(mm, mjOBJ_BODY, "pelvis");
+    int pushed = mj_name2id(mm, mjOBJ_BODY, s->body ? s->body : "pelvis");
+    long push_cycles = s->duration > 0 ? lround(s->duration / 0.001) : 100;
+    unsigned long rng = s->seed * 2654435761UL + (unsigned long)lround(impulse * 1000) + 1;
+    double bias[3];
+    for (int a = 0; a < 3; a++) bias[a] = (g1_gauss(&rng) > 0 ? 1 : -1) * s->gyro_bias;
     int hal_q[29], imu = -1, feet[2] = {s->cfg.wbc.contact[0].frame, s->cfg.wbc.contact[1].frame};
     g1_joint_map(m, hal, hal_q);
     for (int i = 0; i < hal->nimu; i++)
@@ -100,9 +142,10 @@ static inline int g1_push_survives(g1_push_setup *s, int ctl, const double dir[3
         if (k == 1000)
             for (int f = 0; f < 2; f++)
                 for (int a = 0; a < 2; a++) sole0[f][a] = md->site_xpos[3 * sole_site[f] + a];
-        double push = k >= 1000 && k < 1100 ? impulse / 0.1 : 0;
-        for (int a = 0; a < 3; a++) md->xfrc_applied[6 * pelvis + a] = push * dir[a];
+        double push = k >= 1000 && k < 1000 + push_cycles ? impulse / (push_cycles * 0.001) : 0;
+        for (int a = 0; a < 3; a++) md->xfrc_applied[6 * pushed + a] = push * dir[a];
         xn_hal_read(hal);
+        if (imu >= 0) g1_imu_degrade(s, &rng, bias, &hal->imu[imu]);
         g1_read_joints(hal, hal_q, q, v);
         if (b) {
             double t0 = g1_cpu_ns();

@@ -436,6 +436,17 @@ static void check_balance(void) {
     snprintf(body, sizeof body, "%s\"brake\": {\"left_knee_joint\": -50}}", desc_head);
     write_file("bad_brake.json", body, desc, sizeof desc);
     check_error(cmd, "each \"brake\" entry is a joint's name and a positive deceleration");
+    /* the robot's tuning in its description: a setting the library lacks, and one out of range
+     * (named by xn_balance_create, through the controller) */
+    snprintf(body, sizeof body, "%s\"balance\": {\"dcm_gian\": 3}}", desc_head);
+    write_file("bad_brake.json", body, desc, sizeof desc);
+    check_error(cmd, "\"balance\" has no setting \"dcm_gian\"");
+    snprintf(body, sizeof body, "%s\"balance\": {\"stand_lower\": 0.6}}", desc_head);
+    write_file("bad_brake.json", body, desc, sizeof desc);
+    check_error(cmd, "stand_lower 0.6 (in [0, 0.5))");
+    snprintf(body, sizeof body, "%s\"wbc\": {\"brake_time\": 0}}", desc_head);
+    write_file("bad_brake.json", body, desc, sizeof desc);
+    check_error(cmd, "wbc: brake_time 0");
 #endif
 }
 

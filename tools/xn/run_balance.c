@@ -2,6 +2,7 @@
 #include "run_balance.h"
 
 #include <math.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -9,6 +10,7 @@
 #include "io/json.h"
 
 #define DESC_BRAKES 16  /* joints a description may brake */
+#define DESC_GAINS 64   /* settings a description may give in "balance" and "wbc" */
 #define DESC_MAX_NV 256 /* the brake array's size: DoFs of the largest model braked */
 
 /* what the description names, until the model is loaded */
@@ -20,7 +22,86 @@ static struct {
     int nbrake;
     char brake_joint[DESC_BRAKES][64];
     double brake_accel[DESC_BRAKES];
+    int ngain;
+    char gain_name[DESC_GAINS][48]; /* "balance.dcm_gain", "wbc.com_kp", ... */
+    double gain_value[DESC_GAINS];
 } desc;
+
+/* The settings of xn_balance_config and its xn_wbc_config a description may give, by name: the
+ * robot's tuning lives in its description, not in the library. Each value is checked by
+ * xn_balance_create, whose message names it. */
+#define BAL(f)                                                                                     \
+    { "balance." #f, offsetof(xn_balance_config, f), 0 }
+#define WBC(f)                                                                                     \
+    { "wbc." #f, offsetof(xn_balance_config, wbc) + offsetof(xn_wbc_config, f), 0 }
+static const struct {
+    const char *name;
+    size_t offset;
+    int is_int;
+} gain_fields[] = {
+    BAL(dcm_gain),
+    BAL(cop_margin),
+    BAL(cmp_max),
+    BAL(height_kp),
+    BAL(height_kd),
+    BAL(step_trigger),
+    BAL(step_duration),
+    BAL(step_height),
+    BAL(step_length_max),
+    BAL(step_width_min),
+    BAL(step_side_max),
+    BAL(touchdown_height),
+    BAL(min_double_support),
+    BAL(damping),
+    BAL(dcm_filter),
+    BAL(step_offset),
+    BAL(hip_relax),
+    BAL(stance_lift),
+    BAL(dcm_gain_near),
+    BAL(dcm_gain_span),
+    BAL(stand_lower),
+    BAL(hip_relax_time),
+    BAL(height_boost),
+    BAL(height_boost_time),
+    BAL(height_unload),
+    BAL(height_trigger),
+    WBC(com_kp),
+    WBC(com_kd),
+    WBC(com_weight),
+    WBC(base_kp),
+    WBC(base_kd),
+    WBC(base_weight),
+    WBC(posture_kp),
+    WBC(posture_kd),
+    WBC(posture_weight),
+    WBC(contact_kd),
+    WBC(accel_weight),
+    WBC(force_weight),
+    WBC(momentum_kd),
+    WBC(momentum_weight),
+    WBC(torso_kp),
+    WBC(torso_kd),
+    WBC(torso_weight),
+    WBC(swing_kp),
+    WBC(swing_kd),
+    WBC(swing_weight),
+    WBC(hand_kp),
+    WBC(hand_kd),
+    WBC(hand_weight),
+    WBC(limit_horizon),
+    WBC(brake_time),
+    {"wbc.max_iterations",
+     offsetof(xn_balance_config, wbc) + offsetof(xn_wbc_config, max_iterations), 1},
+};
+#undef BAL
+#undef WBC
+#define NGAIN_FIELDS (int)(sizeof gain_fields / sizeof gain_fields[0])
+
+static int gain_field(const char *name) {
+    for (int i = 0; i < NGAIN_FIELDS; i++)
+        if (strcmp(gain_fields[i].name, name) == 0) return i;
+    return -1;
+}
 
 /* wbc.brake_accel for the bound model (the whole-body controller copies it at creation) */
 static xn_real brake_by_dof[DESC_MAX_NV];
@@ -105,6 +186,28 @@ static int parse(const char *path, const xn_json *j, xn_humanoid_config *h, char
         }
         desc.nbrake = br->n;
     }
+    /* the robot's tuning: "balance": {"dcm_gain": 2.5, ...}, "wbc": {"com_kp": 100, ...} */
+    desc.ngain = 0;
+    static const char *const groups[2] = {"balance", "wbc"};
+    for (int g = 0; g < 2; g++) {
+        const xn_json *o = xn_json_get(j, groups[g]);
+        if (!o) continue;
+        if (o->type != XN_JSON_OBJECT)
+            return xn_cli_error("%s: \"%s\" must be an object of settings by name", path,
+                                groups[g]);
+        for (int k = 0; k < o->n; k++) {
+            char name[48];
+            snprintf(name, sizeof name, "%s.%s", groups[g], o->keys[k]);
+            if (gain_field(name) < 0)
+                return xn_cli_error("%s: \"%s\" has no setting \"%s\" (see xn_balance_config "
+                                    "and xn_wbc_config in the headers)",
+                                    path, groups[g], o->keys[k]);
+            if (o->items[k].type != XN_JSON_NUMBER || desc.ngain == DESC_GAINS)
+                return xn_cli_error("%s: \"%s\" must be a number", path, name);
+            snprintf(desc.gain_name[desc.ngain], sizeof desc.gain_name[0], "%s", name);
+            desc.gain_value[desc.ngain++] = o->items[k].num;
+        }
+    }
     return 0;
 }
 
@@ -174,6 +277,14 @@ int balance_bind(const char *desc_path, const xn_model *m, xn_humanoid_config *h
         memcpy(b->wbc.contact[f].corner, desc.corner[f], sizeof desc.corner[f]);
         b->wbc.contact[f].mu = desc.friction[f];
         b->wbc.contact[f].fz_min = 1;
+    }
+    for (int i = 0; i < desc.ngain; i++) { /* xn_balance_create checks each value's range */
+        int f = gain_field(desc.gain_name[i]);
+        char *at = (char *)b + gain_fields[f].offset;
+        if (gain_fields[f].is_int)
+            *(int *)at = (int)desc.gain_value[i];
+        else
+            *(xn_real *)at = desc.gain_value[i];
     }
     if (frame(m, desc.torso, "the torso", &b->wbc.torso_frame)) return 1;
     for (int k = 0; k < 2; k++)

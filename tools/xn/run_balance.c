@@ -280,11 +280,14 @@ int balance_bind(const char *desc_path, const xn_model *m, xn_humanoid_config *h
     }
     for (int i = 0; i < desc.ngain; i++) { /* xn_balance_create checks each value's range */
         int f = gain_field(desc.gain_name[i]);
-        char *at = (char *)b + gain_fields[f].offset;
-        if (gain_fields[f].is_int)
-            *(int *)at = (int)desc.gain_value[i];
-        else
-            *(xn_real *)at = desc.gain_value[i];
+        unsigned char *at = (unsigned char *)b + gain_fields[f].offset;
+        if (gain_fields[f].is_int) {
+            int v = (int)desc.gain_value[i];
+            memcpy(at, &v, sizeof v);
+        } else {
+            xn_real v = desc.gain_value[i];
+            memcpy(at, &v, sizeof v);
+        }
     }
     if (frame(m, desc.torso, "the torso", &b->wbc.torso_frame)) return 1;
     for (int k = 0; k < 2; k++)

@@ -98,6 +98,10 @@ static const curve_condition conditions[] = {
     {"+ diagonal", "pelvis", 0.1, 1, 8, 6},
 };
 #define NCOND (int)(sizeof conditions / sizeof conditions[0])
+
+/* the degraded sensing: gyro noise (rad/s), gyro bias (rad/s per axis), orientation noise (rad,
+ * white, per sample); XN_CURVE_SENSING="noise,bias,tilt" changes it */
+static double curve_sensing[3] = {0.01, 0.005, 2e-4};
 #define CURVE_STEP 0.1
 #define CURVE_PAST 2.0 /* N s scanned past the first fall, to show what lies beyond it */
 #define CURVE_MAX 800  /* grid points at most (80 N s) */
@@ -133,6 +137,9 @@ static int curves(g1_push_setup *base, int jobs, const char *data) {
                     job[njob][0] = c, job[njob][1] = ctl, job[njob][2] = d;
                     njob++;
                 }
+    if (getenv("XN_CURVE_SENSING"))
+        sscanf(getenv("XN_CURVE_SENSING"), "%lf,%lf,%lf", &curve_sensing[0], &curve_sensing[1],
+               &curve_sensing[2]);
     char tmpl[64];
     snprintf(tmpl, sizeof tmpl, "/tmp/xn_push_curves_%d", (int)getpid());
     if (jobs < 1) jobs = 1;
@@ -149,9 +156,9 @@ static int curves(g1_push_setup *base, int jobs, const char *data) {
             s.body = cd->body;
             s.duration = cd->duration;
             if (cd->sensing) {
-                s.gyro_noise = 0.01;  /* rad/s */
-                s.gyro_bias = 0.005;  /* rad/s per axis */
-                s.tilt_noise = 0.002; /* rad */
+                s.gyro_noise = curve_sensing[0];
+                s.gyro_bias = curve_sensing[1];
+                s.tilt_noise = curve_sensing[2];
                 s.latency = 1;
                 s.seed = 1 + (unsigned long)k;
             }
@@ -220,9 +227,11 @@ static int curves(g1_push_setup *base, int jobs, const char *data) {
             printf(" %s |\n", past);
         }
     if (out) fclose(out);
-    printf("\nSensing: gyro noise 0.01 rad/s and a bias of 0.005 rad/s per axis (sign drawn per "
-           "run), orientation noise 0.002 rad, commands acting one cycle late. Each push: stand "
-           "1 s, the force for its duration, watch 5 s; survived = pelvis above 0.55 m.\n");
+    printf("\nSensing: gyro noise %g rad/s and a bias of %g rad/s per axis (sign drawn per run), "
+           "orientation noise %g rad (white, every sample), commands acting one cycle late. Each "
+           "push: stand 1 s, the force for its duration, watch 5 s; survived = pelvis above "
+           "0.55 m.\n",
+           curve_sensing[0], curve_sensing[1], curve_sensing[2]);
     return 0;
 }
 
@@ -247,6 +256,11 @@ int main(int argc, char **argv) {
         xn_model_free(s.m);
         return 0;
     }
+    /* the sensing of a run, for diagnosis (bench_push --curves sets its own) */
+    if (getenv("XN_GYRO_NOISE")) s.gyro_noise = atof(getenv("XN_GYRO_NOISE"));
+    if (getenv("XN_GYRO_BIAS")) s.gyro_bias = atof(getenv("XN_GYRO_BIAS"));
+    if (getenv("XN_TILT_NOISE")) s.tilt_noise = atof(getenv("XN_TILT_NOISE"));
+    if (getenv("XN_LATENCY")) s.latency = atoi(getenv("XN_LATENCY"));
     if (argc > 3) { /* one run, traced */
         s.trace = getenv("XN_TRACE") ? atoi(getenv("XN_TRACE")) : 1;
         s.slow_us = getenv("XN_SLOW_US") ? atoi(getenv("XN_SLOW_US")) : 0;

@@ -56,7 +56,10 @@ static inline void frame_translated(const xn_se3 *B, const xn_real p[3], xn_se3 
 }
 
 xn_status xn_dyn_frame_placement(const xn_model *m, const xn_data *d, int f, xn_se3 *out) {
-    if (!xn_frame_args_ok(m, f, XN_WORLD)) return xn_frame_refuse(&out->R[0], 12);
+    if (!xn_frame_args_ok(m, f, XN_WORLD)) {
+        xn_frame_refuse(out->p, 3);
+        return xn_frame_refuse(out->R, 9);
+    }
     const xn_se3 *B = &d->oMi[m->frame_body[f]];
     switch (m->frame_kind[f]) {
     case 0: *out = *B; break;

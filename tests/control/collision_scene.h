@@ -250,6 +250,19 @@ static inline int cs_observe(void *user, xn_controller *c) {
     return 0;
 }
 
+/* The controller of a run; on failure the message is printed and the program, the robot and
+ * the model are freed (the caller returns -1). */
+static inline int cs_controller(xn_model *m, xn_hal *hal, xn_program *p,
+                                const xn_controller_config *cfg, xn_controller **c) {
+    xn_error err;
+    if (xn_controller_create(m, hal, p, cfg, c, &err) == XN_OK) return 0;
+    fprintf(stderr, "controller: %s\n", err.message);
+    xn_program_free(p);
+    xn_hal_close(hal);
+    xn_model_free(m);
+    return -1;
+}
+
 /* Options of a run beyond the program. */
 typedef struct {
     double max_time;      /* s of simulated time (default 8) */
@@ -299,13 +312,7 @@ static inline int cs_run(const char *dir, const char *prog, const cs_obstacle *o
     xn_controller_config cfg;
     rt_panda_config(&cfg);
     if (opt && opt->config) opt->config(&cfg, m, opt->user);
-    if (xn_controller_create(m, hal, p, &cfg, &c, &err)) {
-        fprintf(stderr, "controller: %s\n", err.message);
-        xn_program_free(p);
-        xn_hal_close(hal);
-        xn_model_free(m);
-        return -1;
-    }
+    if (cs_controller(m, hal, p, &cfg, &c)) return -1;
     w->mm = xn_mujoco_model(hal);
     w->md = xn_mujoco_data(hal);
     w->person_geom = mj_name2id(w->mm, mjOBJ_GEOM, "person_c");
@@ -452,13 +459,7 @@ static inline int cs_free_motion(const char *dir, const cc_conditions *cond, cc_
     mm->opt.disableflags |= mjDSBL_CONTACT;
     xn_controller_config cfg;
     rt_panda_config(&cfg);
-    if (xn_controller_create(m, hal, p, &cfg, &c, &err)) {
-        fprintf(stderr, "controller: %s\n", err.message);
-        xn_program_free(p);
-        xn_hal_close(hal);
-        xn_model_free(m);
-        return -1;
-    }
+    if (cs_controller(m, hal, p, &cfg, &c)) return -1;
     cs_free_watch f;
     memset(&f, 0, sizeof f);
     f.r = r;

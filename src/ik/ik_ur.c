@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "ik/ik_internal.h"
+#include "model/error_internal.h"
 #include "xiaonao/dynamics.h"
 #include "xiaonao/ik.h"
 
@@ -89,12 +90,7 @@ static xn_real line_meet(const xn_real p[3], const xn_real a[3], const xn_real q
 }
 
 static xn_status fail(xn_error *err, const xn_model *m, const char *msg) {
-    if (err) {
-        snprintf(err->file, sizeof err->file, "%s", m->name ? m->name : "model");
-        err->line = 0;
-        snprintf(err->message, sizeof err->message, "not a UR-type arm: %s", msg);
-    }
-    return XN_ERR_INVALID;
+    return xn_fail(err, XN_ERR_INVALID, m->name ? m->name : "model", "not a UR-type arm: %s", msg);
 }
 
 /* The reference geometry at q = 0 (all joints zero). */

@@ -1,6 +1,5 @@
 /* Reading a policy's deployment description (deploy.json). SPDX-License-Identifier: Apache-2.0 */
 #include <math.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "model/error_internal.h"
 #include "runtime/runtime_internal.h"
 #include "xiaonao/dynamics.h"
 
@@ -161,17 +162,8 @@ long xn_controller_samples_lost(const xn_controller *c) { return c->s_lost; }
 
 /* ---- creation ---- */
 
-static xn_status create_fail(xn_error *err, const char *fmt, ...) {
-    if (err) {
-        va_list ap;
-        va_start(ap, fmt);
-        snprintf(err->file, sizeof err->file, "controller");
-        err->line = 0;
-        vsnprintf(err->message, sizeof err->message, fmt, ap);
-        va_end(ap);
-    }
-    return XN_ERR_INVALID;
-}
+/* a configuration or robot the controller cannot work with: named in err under "controller" */
+#define create_fail(err, ...) xn_fail(err, XN_ERR_INVALID, "controller", __VA_ARGS__)
 
 static xn_status map_joints(xn_controller *c, xn_error *err) {
     const xn_model *m = c->m;

@@ -420,33 +420,33 @@ static void check_balance(void) {
                  strstr(out_buf, "0 recovery steps") && height > 0.5,
              "examples/g1_feet_kept.xnp: on its feet at the end (pelvis %.3f m), exit %d: %s",
              height, rc, out_buf);
-    /* a brake for a joint the robot lacks, and one that is not a deceleration */
+    /* mistakes in a balance description, each refused with its place named: a brake for a joint
+     * the robot lacks and one that is not a deceleration; a tuning setting the library lacks and
+     * two out of range (named by xn_balance_create, through the controller) */
     const char *desc_head =
         "{\"model\": \"" XN_MODELS_DIR "/mjcf/unitree_g1/scene.xml\", \"imu\": "
         "\"imu_in_pelvis\", \"feet\": [{\"frame\": \"left_foot\", \"corners\": [[0.07, 0, 0], "
         "[0.05, 0.02, 0], [-0.08, 0, 0], [0.05, -0.02, 0]]}, {\"frame\": \"right_foot\", "
         "\"corners\": [[0.07, 0, 0], [0.05, 0.02, 0], [-0.08, 0, 0], [0.05, -0.02, 0]]}], "
         "\"stepping\": false, ";
-    char body[2048];
-    snprintf(body, sizeof body, "%s\"brake\": {\"left_knee\": 50}}", desc_head);
-    write_file("bad_brake.json", body, desc, sizeof desc);
+    static const struct {
+        const char *tail, *says;
+    } bad_desc[] = {
+        {"\"brake\": {\"left_knee\": 50}}", "\"brake\": the model has no 1-DoF joint 'left_knee'"},
+        {"\"brake\": {\"left_knee_joint\": -50}}",
+         "each \"brake\" entry is a joint's name and a positive deceleration"},
+        {"\"balance\": {\"dcm_gian\": 3}}", "\"balance\" has no setting \"dcm_gian\""},
+        {"\"balance\": {\"stand_lower\": 0.6}}", "stand_lower 0.6 (in [0, 0.5))"},
+        {"\"wbc\": {\"brake_time\": 0}}", "wbc: brake_time 0"},
+    };
     write_file("bad_brake.xnp", "balance load bad_brake.json\nstand for 1\n", prog, sizeof prog);
     snprintf(cmd, sizeof cmd, "run %s", prog);
-    check_error(cmd, "\"brake\": the model has no 1-DoF joint 'left_knee'");
-    snprintf(body, sizeof body, "%s\"brake\": {\"left_knee_joint\": -50}}", desc_head);
-    write_file("bad_brake.json", body, desc, sizeof desc);
-    check_error(cmd, "each \"brake\" entry is a joint's name and a positive deceleration");
-    /* the robot's tuning in its description: a setting the library lacks, and one out of range
-     * (named by xn_balance_create, through the controller) */
-    snprintf(body, sizeof body, "%s\"balance\": {\"dcm_gian\": 3}}", desc_head);
-    write_file("bad_brake.json", body, desc, sizeof desc);
-    check_error(cmd, "\"balance\" has no setting \"dcm_gian\"");
-    snprintf(body, sizeof body, "%s\"balance\": {\"stand_lower\": 0.6}}", desc_head);
-    write_file("bad_brake.json", body, desc, sizeof desc);
-    check_error(cmd, "stand_lower 0.6 (in [0, 0.5))");
-    snprintf(body, sizeof body, "%s\"wbc\": {\"brake_time\": 0}}", desc_head);
-    write_file("bad_brake.json", body, desc, sizeof desc);
-    check_error(cmd, "wbc: brake_time 0");
+    for (size_t i = 0; i < sizeof bad_desc / sizeof bad_desc[0]; i++) {
+        char body[2048];
+        snprintf(body, sizeof body, "%s%s", desc_head, bad_desc[i].tail);
+        write_file("bad_brake.json", body, desc, sizeof desc);
+        check_error(cmd, bad_desc[i].says);
+    }
 #endif
 }
 

@@ -72,6 +72,23 @@ void xn_qp_set_warm_start(xn_qp *qp, int on);
  * computing them again. `from` must have the same or larger sizes and outlive that solve;
  * when its last solve had other sizes, or failed before factorizing, qp factorizes itself. */
 void xn_qp_share_start(xn_qp *qp, const xn_qp *from);
+/** The next solve of qp warm-starts from the active set `from` ended its last solve with, in
+ * place of qp's own (an inequality by its index, a bound by its variable), when the two
+ * problems have the same n and me: for a relaxed problem whose own last solve is older than
+ * the strict problem's. `from` must outlive that solve. */
+void xn_qp_warm_from(xn_qp *qp, const xn_qp *from);
+/** The next solve of qp goes on from where `from`'s last solve ended, when that was an optimum
+ * and qp's problem has every constraint `from`'s had (the same n, H, g and equalities, `from`'s
+ * inequalities first, its bounds) and more: that optimum is dual feasible for it, and the solve
+ * only adds what is violated of the rest. For a strict problem after its relaxation was
+ * solved. Otherwise the solve starts as usual. */
+void xn_qp_continue_from(xn_qp *qp, const xn_qp *from);
+/** 1 when the last solve of qp ended infeasible and its proof (a combination of the constraints
+ * active at the end that contradicts the one it could not add) still proves pb infeasible:
+ * the same sizes, the same constraints with pb's numbers. O(n^3), without iterating: for a
+ * controller whose problem stays infeasible over consecutive cycles. 0 otherwise (which proves
+ * nothing). */
+int xn_qp_infeasible_again(xn_qp *qp, const xn_qp_problem *pb);
 /** Iteration limit (default 10 (n + me + mi)) and the feasibility tolerance (default 1e-10,
  * relative to the constraint's scale). An iteration is one constraint added to or dropped from
  * the active set, each O(n^2): a warm start's guesses count too (the equalities, added in one

@@ -93,7 +93,7 @@ typedef struct {
  * examples/g1_feet_kept.xnp fall in a build without -march=native, 250 lost pushes at the limit
  * (test_balance's 21.5-22.5 N s backward, 2 of 3). The budget comes down as the iterations get
  * cheaper (docs/whole-body.md). */
-#define XN_WBC_DEFAULT_ITERATIONS 600
+#define XN_WBC_DEFAULT_ITERATIONS 250
 
 /** Defaults: no contacts, the gains and weights above. */
 void xn_wbc_config_init(xn_wbc_config *c);

@@ -18,22 +18,43 @@
  * loops (the magnitudes here never come near overflow) */
 static inline xn_real qmax(xn_real a, xn_real b) { return a > b ? a : b; }
 #define XN_QP_SPARSE_MAX 8 /* a constraint row with at most this many entries is used sparse */
-#define WARM_ATTEMPTS 3    /* tries of a warm start's guesses before a cold start */
 static inline xn_real qhyp(xn_real a, xn_real b) { return sqrt(a * a + b * b); }
 
-/* a . b over n entries with four partial sums: a single running sum is one chain of dependent
- * additions (the compiler may not reorder them), four chains run side by side */
-static inline xn_real dot(const xn_real *a, const xn_real *b, int n) {
+/* a . b over entries [k0, k1) with four partial sums: a single running sum is one chain of
+ * dependent additions (the compiler may not reorder them), four chains run side by side */
+static inline xn_real dot_span(const xn_real *a, const xn_real *b, int k0, int k1) {
     xn_real s0 = 0, s1 = 0, s2 = 0, s3 = 0;
-    int k = 0;
-    for (; k + 4 <= n; k += 4) {
+    int k = k0;
+    for (; k + 4 <= k1; k += 4) {
         s0 += a[k] * b[k];
         s1 += a[k + 1] * b[k + 1];
         s2 += a[k + 2] * b[k + 2];
         s3 += a[k + 3] * b[k + 3];
     }
-    for (; k < n; k++) s0 += a[k] * b[k];
+    for (; k < k1; k++) s0 += a[k] * b[k];
     return (s0 + s1) + (s2 + s3);
+}
+
+static inline xn_real dot(const xn_real *a, const xn_real *b, int n) {
+    return dot_span(a, b, 0, n);
+}
+
+/* The part of a row of n entries a dot product needs: its nonzero entries widened to whole
+ * groups of four ([*k0, *k1), *k1 = n at the end). Over it dot_span sums the same products into
+ * the same partial sums as dot over the whole row, and skips only products with a zero: the
+ * result is the same number, bit for bit. A whole-body controller's rows are mostly zeros (a
+ * friction pyramid's side has two entries, an arm joint's torque limit none on the forces). */
+static void row_span(const xn_real *a, int n, int *k0, int *k1) {
+    int first = 0, last = n;
+    while (first < n && a[first] == 0) first++;
+    while (last > first && a[last - 1] == 0) last--;
+    if (first == last) { /* all zero */
+        *k0 = *k1 = 0;
+        return;
+    }
+    *k0 = first & ~3;
+    *k1 = (last + 3) & ~3;
+    if (*k1 > n) *k1 = n;
 }
 
 struct xn_qp {
@@ -42,9 +63,16 @@ struct xn_qp {
     xn_real *z, *r, *d, *np, *u; /* n (+1) */
     xn_real *W;                  /* me x n: the equalities' columns of L^-1 Aeq' */
     int *order, *last, *cb, *ce; /* add_equalities: order, last (me); the row envelope of Jt (n) */
-    xn_real *J0, *R0, *x0;   /* J, R, x and u with the equalities alone (a warm start's retry) */
-    int *A;                  /* active constraints (combined indices), n + 1 */
-    int *first;              /* per row of H: its first nonzero column (the envelope) */
+    xn_real *J0, *R0, *x0; /* J, R, x and u with the equalities alone (a warm start's retry) */
+    int *A;                /* active constraints (combined indices), n + 1 */
+    int *first;            /* per row of H: its first nonzero column (the envelope) */
+    int *span;             /* per equality, then inequality: row_span's [k0, k1) */
+    xn_real *linv;         /* n: 1 / the diagonal of H's Cholesky factor */
+    /* the last solve's proof of infeasibility: the active constraints cert[0..ncert) whose
+     * combination contradicts constraint cert_p (ncert < 0: none); C, n x (n + 1), scratch of
+     * xn_qp_infeasible_again */
+    int *cert, ncert, cert_p, cert_n, cert_me, cert_mi;
+    xn_real *C;
     unsigned char *excluded; /* per constraint: could not be added */
     int *prev, nprev;        /* the previous solve's active inequalities */
     int prev_n, prev_me, prev_mi, prev_bounds;
@@ -52,7 +80,12 @@ struct xn_qp {
     int start_n, start_me;   /* the sizes J0, R0, x0 hold a start for (0: none) */
     xn_real rnorm0;          /* and its rnorm */
     const xn_qp *share_from; /* xn_qp_share_start: the next solve takes this one's start */
-    int last_iterations;     /* of the last solve */
+    const xn_qp *guess_from; /* xn_qp_warm_from: and this one's active set as its guesses */
+    const xn_qp *cont_from;  /* xn_qp_continue_from: the next solve goes on from its end */
+    xn_real *xf;             /* the last solve's x (n), and whether it ended optimal */
+    int end_iq, end_optimal;
+    xn_real end_rnorm;
+    int last_iterations; /* of the last solve */
     int max_iter;
     xn_real tol;
 };
@@ -77,6 +110,7 @@ xn_qp *xn_qp_create(int n_max, int me_max, int mi_max) {
     q->excluded = calloc(m + 1, 1);
     q->prev = calloc(n + 1, sizeof(int));
     q->first = calloc(n + 1, sizeof(int));
+    q->span = calloc(2 * ((size_t)me_max + (size_t)mi_max) + 2, sizeof(int));
     q->W = calloc((size_t)(me_max > 0 ? me_max : 1) * n, sizeof(xn_real));
     q->order = calloc((size_t)me_max + 1, sizeof(int));
     q->last = calloc((size_t)me_max + 1, sizeof(int));
@@ -85,9 +119,14 @@ xn_qp *xn_qp_create(int n_max, int me_max, int mi_max) {
     q->J0 = calloc(n * n, sizeof(xn_real));
     q->R0 = calloc(n * n, sizeof(xn_real));
     q->x0 = calloc(n + (size_t)me_max + 1, sizeof(xn_real)); /* x, then u */
+    q->xf = calloc(n, sizeof(xn_real));
+    q->linv = calloc(n, sizeof(xn_real));
+    q->cert = calloc(n + 1, sizeof(int));
+    q->C = calloc(n * (n + 1), sizeof(xn_real));
+    q->ncert = -1;
     if (!q->order || !q->last || !q->cb || !q->ce || !q->W || !q->J0 || !q->R0 || !q->x0 || !q->L ||
         !q->J || !q->R || !q->z || !q->r || !q->d || !q->np || !q->u || !q->A || !q->excluded ||
-        !q->prev || !q->first) {
+        !q->prev || !q->first || !q->span || !q->xf || !q->linv || !q->cert || !q->C) {
         xn_qp_free(q);
         return NULL;
     }
@@ -99,6 +138,7 @@ void xn_qp_free(xn_qp *q) {
     if (!q) return;
     free(q->L);
     free(q->first);
+    free(q->span);
     free(q->W);
     free(q->order);
     free(q->last);
@@ -107,6 +147,10 @@ void xn_qp_free(xn_qp *q) {
     free(q->J0);
     free(q->R0);
     free(q->x0);
+    free(q->xf);
+    free(q->linv);
+    free(q->cert);
+    free(q->C);
     free(q->J);
     free(q->R);
     free(q->z);
@@ -123,6 +167,31 @@ void xn_qp_free(xn_qp *q) {
 void xn_qp_set_warm_start(xn_qp *q, int on) { q->warm = on != 0; }
 
 void xn_qp_share_start(xn_qp *q, const xn_qp *from) { q->share_from = from; }
+
+void xn_qp_warm_from(xn_qp *q, const xn_qp *from) { q->guess_from = from; }
+
+void xn_qp_continue_from(xn_qp *q, const xn_qp *from) { q->cont_from = from; }
+
+/* a constraint index of a problem with mi_from inequalities in one with mi (the bounds come
+ * after the inequalities); -1 when this one lacks it */
+static int map_index(int c, int me, int mi_from, int mi) {
+    if (c < me + mi_from) return c < me + mi ? c : -1;
+    return c - mi_from + mi;
+}
+
+/* from's last active inequalities and bounds as guesses for a problem with n variables, me
+ * equalities and mi inequalities: an inequality keeps its index when this problem has it, a
+ * bound moves with the inequalities' count. Returns how many. */
+static int guesses_from(const xn_qp *from, int n, int me, int mi, int *out) {
+    int count = 0;
+    if (from->prev_n != n || from->prev_me != me) return 0;
+    for (int k = 0; k < from->nprev; k++) {
+        int c = from->prev[k];
+        int mapped = map_index(c, me, from->prev_mi, mi);
+        if (mapped >= 0) out[count++] = mapped;
+    }
+    return count;
+}
 
 int xn_qp_last_iterations(const xn_qp *q) { return q->last_iterations; }
 
@@ -148,12 +217,18 @@ const char *xn_qp_status_str(xn_qp_status s) {
 typedef struct {
     const xn_qp_problem *pb;
     int n, me, mi, m; /* m: every constraint, bounds included */
+    const int *span;  /* per equality, then inequality: the [k0, k1) its products need */
 } cset;
 
-/* the normal of constraint c into np (a' x >= b, or = b); returns b; NAN: absent (no bound) */
-static xn_real row(const cset *cs, int c, xn_real *np) {
+/* the normal of constraint c into np (a' x >= b, or = b) and the span of its nonzero entries
+ * into sp (row_span's); returns b; NAN: absent (no bound) */
+static xn_real row(const cset *cs, int c, xn_real *np, int sp[2]) {
     const xn_qp_problem *pb = cs->pb;
     int n = cs->n;
+    if (c < cs->me + cs->mi) {
+        sp[0] = cs->span[2 * c];
+        sp[1] = cs->span[2 * c + 1];
+    }
     if (c < cs->me) {
         memcpy(np, pb->Aeq + (size_t)c * (size_t)n, (size_t)n * sizeof(xn_real));
         return pb->beq[c];
@@ -169,6 +244,8 @@ static xn_real row(const cset *cs, int c, xn_real *np) {
     if (!isfinite(b)) return NAN;
     memset(np, 0, (size_t)n * sizeof(xn_real));
     np[k] = upper ? -1 : 1;
+    sp[0] = k & ~3;
+    sp[1] = sp[0] + 4 < n ? sp[0] + 4 : n;
     return b;
 }
 
@@ -182,14 +259,15 @@ static xn_real slack(const cset *cs, int c, const xn_real *x, xn_real *scale) {
         int eq = c < cs->me;
         a = eq ? pb->Aeq + (size_t)c * (size_t)n : pb->Ain + (size_t)(c - cs->me) * (size_t)n;
         b = eq ? pb->beq[c] : pb->bin[c - cs->me];
-        xn_real s = dot(a, x, n), mag = fabs(b);
+        const int *sp = cs->span + 2 * c;
+        xn_real s = dot_span(a, x, sp[0], sp[1]), mag = fabs(b);
         /* the scale can only grow past 1 + |b|: where the slack passes even that test, the
          * largest term is not needed (most rows, most of the time) */
         if (s - b >= 0) {
             *scale = 1 + mag;
             return s - b;
         }
-        for (int k = 0; k < n; k++) mag = qmax(mag, fabs(a[k] * x[k]));
+        for (int k = sp[0]; k < sp[1]; k++) mag = qmax(mag, fabs(a[k] * x[k]));
         *scale = 1 + mag;
         return s - b;
     }
@@ -205,11 +283,11 @@ static xn_real slack(const cset *cs, int c, const xn_real *x, xn_real *scale) {
 #define AT(M, i, j) (M)[(size_t)(i) * (size_t)n + (size_t)(j)]
 
 /* J is stored transposed (Jt, row j = J's column j): every loop below runs along memory */
-static void compute_d(int n, const xn_real *Jt, const xn_real *np, xn_real *d) {
+static void compute_d(int n, const xn_real *Jt, const xn_real *np, const int sp[2], xn_real *d) {
     /* constraint rows are often sparse (a friction pyramid's side: two entries; a bound: one):
-     * then only their entries */
-    int nz[XN_QP_SPARSE_MAX], nnz = 0;
-    for (int k = 0; k < n && nnz <= XN_QP_SPARSE_MAX; k++)
+     * then only their entries; otherwise only the span of them (row_span) */
+    int nz[XN_QP_SPARSE_MAX], nnz = 0, k0 = sp[0], k1 = sp[1];
+    for (int k = k0; k < k1 && nnz <= XN_QP_SPARSE_MAX; k++)
         if (np[k] != 0) {
             if (nnz < XN_QP_SPARSE_MAX) nz[nnz] = k;
             nnz++;
@@ -223,7 +301,7 @@ static void compute_d(int n, const xn_real *Jt, const xn_real *np, xn_real *d) {
         }
         return;
     }
-    for (int i = 0; i < n; i++) d[i] = dot(Jt + (size_t)i * (size_t)n, np, n);
+    for (int i = 0; i < n; i++) d[i] = dot_span(Jt + (size_t)i * (size_t)n, np, k0, k1);
 }
 
 static void update_z(int n, const xn_real *Jt, const xn_real *d, int iq, xn_real *z) {
@@ -235,12 +313,12 @@ static void update_z(int n, const xn_real *Jt, const xn_real *d, int iq, xn_real
     }
 }
 
+/* r = R^-1 d over the active set. The row products go through dot's four partial sums: with
+ * one running sum this back substitution was a single chain of dependent multiply-adds, iq^2/2
+ * of them (about 2 us at 59 active constraints, most of an iteration). */
 static void update_r(int n, const xn_real *R, const xn_real *d, int iq, xn_real *r) {
-    for (int i = iq - 1; i >= 0; i--) {
-        xn_real s = d[i];
-        for (int j = i + 1; j < iq; j++) s -= AT(R, i, j) * r[j];
-        r[i] = s / AT(R, i, i);
-    }
+    for (int i = iq - 1; i >= 0; i--)
+        r[i] = (d[i] - dot(&AT(R, i, i + 1), &r[i + 1], iq - i - 1)) / AT(R, i, i);
 }
 
 /* Add the constraint whose d = J' n_p is in d: Givens rotations zero d[iq+1..n-1] into d[iq]
@@ -330,7 +408,7 @@ static void delete_constraint(int n, xn_real *R, xn_real *J, int *A, xn_real *u,
  * contact forces, only regularized) costs next to nothing. */
 static int start(xn_qp *q, const xn_qp_problem *pb, xn_real *x) {
     int n = pb->n, *first = q->first;
-    xn_real *L = q->L, *J = q->J;
+    xn_real *L = q->L, *J = q->J, *inv = q->linv; /* inv: 1 / L's diagonal */
     for (int i = 0; i < n; i++) {
         int f = i;
         while (f > 0 && AT(pb->H, i, f - 1) != 0) f--;
@@ -349,8 +427,9 @@ static int start(xn_qp *q, const xn_qp_problem *pb, xn_real *x) {
             if (i == j) {
                 if (!(s > 0)) return -1;
                 AT(L, i, i) = sqrt(s);
+                inv[i] = 1 / AT(L, i, i);
             } else {
-                AT(L, i, j) = s / AT(L, j, j);
+                AT(L, i, j) = s * inv[j]; /* a division here would be a chain of them */
             }
         }
     }
@@ -370,8 +449,7 @@ static int start(xn_qp *q, const xn_qp_problem *pb, xn_real *x) {
             c0 = cb[k] < c0 ? cb[k] : c0;
         }
         ri[i] += 1;
-        xn_real inv = 1 / AT(L, i, i);
-        for (int c = c0; c <= i; c++) ri[c] *= inv;
+        for (int c = c0; c <= i; c++) ri[c] *= inv[i];
         cb[i] = c0;
     }
     /* x = -H^-1 g = -J J' g = -Jt' Jt g */
@@ -392,9 +470,10 @@ static int start(xn_qp *q, const xn_qp_problem *pb, xn_real *x) {
  * Returns 1 when it joined the active set. */
 static int force_add(xn_qp *q, const cset *cs, int c, xn_real *x, int *iq, xn_real *rnorm) {
     int n = cs->n;
-    xn_real b = row(cs, c, q->np);
+    int sp[2];
+    xn_real b = row(cs, c, q->np, sp);
     if (isnan(b)) return 0;
-    compute_d(n, q->J, q->np, q->d);
+    compute_d(n, q->J, q->np, sp, q->d);
     update_z(n, q->J, q->d, *iq, q->z);
     update_r(n, q->R, q->d, *iq, q->r);
     xn_real zn = 0, zz = 0, ax = 0;
@@ -434,13 +513,18 @@ static int add_equalities(xn_qp *q, const cset *cs, xn_real *x, int *iq, xn_real
     int *order = q->order, *last = q->last, *cb = q->cb, *ce = q->ce;
     if (me == 0) return 0;
     if (me > n) return -1;
-    for (int k = 0; k < me; k++) { /* W's column k = L^-1 a_k: L w = a, within L's envelope */
-        const xn_real *a = pb->Aeq + (size_t)k * (size_t)n, *L = q->L;
+    for (int k = 0; k < me; k++) {
+        /* W's column k = L^-1 a_k as the product with Jt = L^-1 (start() made it): each entry
+         * a dot product of its own, over Jt's row envelope and a_k's nonzero span. Forward
+         * substitution in L instead was a chain of dependent divisions, 18 x 59 on the G1:
+         * the largest part of a cycle's solve. */
+        const xn_real *a = pb->Aeq + (size_t)k * (size_t)n;
         xn_real *w = W + (size_t)k * (size_t)n;
+        const int *sp = cs->span + 2 * k;
         last[k] = 0;
         for (int i = 0; i < n; i++) {
-            int f = q->first[i];
-            w[i] = (a[i] - dot(&AT(L, i, f), w + f, i - f)) / AT(L, i, i);
+            int c0 = cb[i] > sp[0] ? cb[i] : sp[0], c1 = i + 1 < sp[1] ? i + 1 : sp[1];
+            w[i] = c0 < c1 ? dot_span(&AT(Jt, i, 0), a, c0, c1) : 0;
             if (w[i] != 0) last[k] = i + 1;
         }
         order[k] = k;
@@ -509,6 +593,32 @@ static int add_equalities(xn_qp *q, const cset *cs, xn_real *x, int *iq, xn_real
     return 0;
 }
 
+/* x and u for the active set A[0..iq) from the equalities' start (x0 and its multipliers, kept
+ * in q->x0): the minimizer with the active constraints N held as equalities is
+ * x = x0 + J1 y with y = R^-T (b - N' x0), and their multipliers are R^-1 y, plus the start's
+ * own for the equalities (x0 already minimizes with those held). O(n iq): an iteration's cost. */
+static void resolve(xn_qp *q, const cset *cs, int iq, xn_real *x) {
+    const int n = cs->n, me = cs->me;
+    const xn_real *x0 = q->x0, *R = q->R, *Jt = q->J;
+    xn_real *y = q->r;
+    for (int k = 0; k < iq; k++) {
+        xn_real scale;
+        y[k] = -slack(cs, q->A[k], x0, &scale); /* b - a' x0 */
+    }
+    for (int i = 0; i < iq; i++) { /* R' y = that, by rows of R: no chain of dependent sums */
+        y[i] /= AT(R, i, i);
+        const xn_real *row_i = &AT(R, i, 0);
+        for (int k = i + 1; k < iq; k++) y[k] -= row_i[k] * y[i];
+    }
+    memcpy(x, x0, (size_t)n * sizeof(xn_real));
+    for (int k = 0; k < iq; k++) {
+        const xn_real *row_k = Jt + (size_t)k * (size_t)n;
+        for (int i = 0; i < n; i++) x[i] += y[k] * row_k[i];
+    }
+    update_r(n, R, y, iq, q->u);
+    for (int k = 0; k < me; k++) q->u[k] += x0[n + k];
+}
+
 /* 1 when every x[0..n) is finite (its exponent bits not all set), without a branch per entry:
  * the matrices have thousands, and integer flags vectorize */
 static int all_finite(const xn_real *x, int n) {
@@ -522,11 +632,168 @@ static int all_finite(const xn_real *x, int n) {
     return bad == 0;
 }
 
+/* Add the guesses q->prev[0..nwarm) to the active set. Each guess costs what an iteration
+ * costs: it counts against the limit. Full steps leave x the minimizer with the guesses held as
+ * equalities, and u its multipliers. A guess whose multiplier is negative would break the dual
+ * method's start: the most negative one is dropped and x and u solved again for the rest
+ * (resolve, from the equalities' start in q->x0), one iteration each, until every multiplier
+ * is non-negative. (Restarting with the negative guesses left out, as before, re-added the
+ * others each time: most of a hard cycle's iterations.) Returns 0 when the limit came first:
+ * then the state is not dual feasible and the caller starts over. */
+static int add_guesses(xn_qp *q, const cset *cs, xn_real *x, int nwarm, int max_iter, int *iq,
+                       int *iter, xn_real *rnorm) {
+    const int n = cs->n, me = cs->me;
+    for (int w = 0; w < nwarm && *iter < max_iter; w++, (*iter)++)
+        force_add(q, cs, q->prev[w], x, iq, rnorm);
+    for (;;) {
+        int worst = -1;
+        for (int k = me; k < *iq; k++)
+            if (q->u[k] < -1e-12 && (worst < 0 || q->u[k] < q->u[worst])) worst = k;
+        if (worst < 0) return 1;
+        if (*iter >= max_iter) return 0;
+        (*iter)++;
+        delete_constraint(n, q->R, q->J, q->A, q->u, me, iq, q->A[worst]);
+        resolve(q, cs, *iq, x);
+    }
+}
+
+/* The state `from`'s last solve ended in (factors, x, active set and multipliers), for a
+ * problem with mi inequalities, and its start (x0) for resolve. */
+static void load_end(xn_qp *q, const xn_qp *from, int n, int me, int mi, xn_real *x, int *iq,
+                     xn_real *rnorm) {
+    const size_t nn = (size_t)n * (size_t)n * sizeof(xn_real);
+    memcpy(q->J, from->J, nn);
+    memcpy(q->R, from->R, nn);
+    memcpy(x, from->xf, (size_t)n * sizeof(xn_real));
+    memcpy(q->x0, from->x0, ((size_t)n + (size_t)me) * sizeof(xn_real));
+    memcpy(q->u, from->u, (size_t)from->end_iq * sizeof(xn_real));
+    for (int k = 0; k < from->end_iq; k++)
+        q->A[k] = k < me ? from->A[k] : map_index(from->A[k], me, from->prev_mi, mi);
+    *iq = from->end_iq;
+    *rnorm = from->end_rnorm;
+}
+
+/* The start of a solve: H's factorization and the equalities (or those of the solver
+ * xn_qp_share_start named), then nwarm guesses from q->prev. Returns XN_QP_OPTIMAL when x, the
+ * active set and its multipliers are a dual-feasible start. */
+static xn_qp_status begin(xn_qp *q, const cset *cs, xn_real *x, int nwarm, int max_iter,
+                          int *iq_out, int *iter_out, xn_real *rnorm_out) {
+    /* the equalities, then (warm start) the previous active inequalities, as long as their
+     * multipliers come out non-negative: a dual-feasible start */
+    const xn_qp_problem *pb = cs->pb;
+    const xn_qp *from = q->share_from;
+    const int n = cs->n, me = cs->me;
+    const size_t nn = (size_t)n * (size_t)n * sizeof(xn_real);
+    int iq = 0, iter = 0;
+    xn_real rnorm = 1;
+    q->share_from = NULL;
+    if (from && from->start_n == n && from->start_me == me) {
+        /* the same H, g and equalities as from's last solve: its factorization */
+        memcpy(q->J, from->J0, nn);
+        memcpy(q->R, from->R0, nn);
+        memcpy(x, from->x0, (size_t)n * sizeof(xn_real));
+        memcpy(q->u, from->x0 + n, (size_t)me * sizeof(xn_real));
+        memcpy(q->A, from->A, (size_t)me * sizeof(int)); /* the equalities in R's order */
+        iq = me;
+        rnorm = from->rnorm0;
+    } else {
+        q->start_n = 0; /* no valid start until this one is made */
+        if (start(q, pb, x)) return XN_QP_NOT_CONVEX;
+        if (add_equalities(q, cs, x, &iq, &rnorm)) return XN_QP_DEPENDENT;
+    }
+    const xn_real rnorm0 = rnorm;
+    /* kept, so that a retry of the warm start, and another solver given the same H and
+     * equalities (xn_qp_share_start), start from here and not from scratch */
+    memcpy(q->J0, q->J, nn);
+    memcpy(q->R0, q->R, nn);
+    memcpy(q->x0, x, (size_t)n * sizeof(xn_real));
+    memcpy(q->x0 + n, q->u, (size_t)me * sizeof(xn_real));
+    q->start_n = n;
+    q->start_me = me;
+    q->rnorm0 = rnorm0;
+    if (!add_guesses(q, cs, x, nwarm, max_iter, &iq, &iter, &rnorm)) {
+        /* no budget left to finish: the equalities' start */
+        memcpy(q->J, q->J0, nn);
+        memcpy(q->R, q->R0, nn);
+        memcpy(x, q->x0, (size_t)n * sizeof(xn_real));
+        memcpy(q->u, q->x0 + n, (size_t)me * sizeof(xn_real));
+        iq = me;
+        rnorm = rnorm0;
+    }
+    *iq_out = iq;
+    *iter_out = iter;
+    *rnorm_out = rnorm;
+    return XN_QP_OPTIMAL;
+}
+
+/* Whether the last solve's proof of infeasibility proves pb infeasible too. The proof: the
+ * violated constraint p's normal a_p = sum over the active constraints of r_k a_k with r_k <= 0
+ * for every inequality and bound. For x meeting those constraints a_p' x <= sum r_k b_k then,
+ * and when that is below b_p no x meets p as well. With this problem's rows the r are solved
+ * again (least squares, Householder QR of the active normals: O(n^3), a few dozen iterations'
+ * worth) and the three conditions checked: the normals still combine to a_p, the signs, the
+ * gap. */
+int xn_qp_infeasible_again(xn_qp *q, const xn_qp_problem *pb) {
+    const int n = pb->n, me = pb->me, mi = pb->mi, s = q->ncert;
+    if (s < 0 || n != q->cert_n || me != q->cert_me || mi != q->cert_mi || s > n) return 0;
+    int bounds = (pb->lo != NULL) | (pb->hi != NULL) << 1;
+    cset cs = {pb, n, me, mi, me + mi + (bounds ? 2 * n : 0), q->span};
+    for (int c = 0; c < me + mi; c++)
+        row_span(c < me ? pb->Aeq + (size_t)c * (size_t)n : pb->Ain + (size_t)(c - me) * (size_t)n,
+                 n, &q->span[2 * c], &q->span[2 * c + 1]);
+    /* columns 0..s-1 of C (stored by column, each n long): the normals; column s: a_p */
+    xn_real *C = q->C, *bk = q->z, *beta = q->r;
+    int sp[2];
+    for (int k = 0; k < s; k++) {
+        bk[k] = row(&cs, q->cert[k], C + (size_t)k * (size_t)n, sp);
+        if (isnan(bk[k])) return 0; /* a bound this problem lacks */
+    }
+    xn_real bp = row(&cs, q->cert_p, C + (size_t)s * (size_t)n, sp), pnorm = 0;
+    if (isnan(bp)) return 0;
+    for (int i = 0; i < n; i++) pnorm = qmax(pnorm, fabs(C[(size_t)s * (size_t)n + i]));
+    /* QR by Householder reflections, each applied to the later columns and to a_p */
+    for (int k = 0; k < s; k++) {
+        xn_real *v = C + (size_t)k * (size_t)n;
+        xn_real norm = sqrt(dot(v + k, v + k, n - k));
+        if (!(norm > 1e-12)) return 0; /* dependent normals: no clean proof */
+        xn_real alpha = v[k] > 0 ? -norm : norm;
+        xn_real v0 = v[k] - alpha;
+        beta[k] = 1 / (norm * norm - v[k] * alpha);
+        v[k] = v0;
+        for (int j = k + 1; j <= s; j++) {
+            xn_real *cj = C + (size_t)j * (size_t)n;
+            xn_real f = beta[k] * dot(v + k, cj + k, n - k);
+            for (int i = k; i < n; i++) cj[i] -= f * v[i];
+        }
+        v[k] = alpha; /* R's diagonal; v below it is kept only as far as needed (not reused) */
+    }
+    /* a_p transformed: its part beyond row s is the residual of the least squares fit */
+    const xn_real *ap = C + (size_t)s * (size_t)n;
+    xn_real resid = 0;
+    for (int i = s; i < n; i++) resid = qmax(resid, fabs(ap[i]));
+    if (!(resid <= 1e-9 * (1 + pnorm))) return 0;
+    /* r = R^-1 (Q' a_p)[0..s), R's column k above the diagonal in C's column k */
+    xn_real *r = q->d;
+    for (int k = s - 1; k >= 0; k--) {
+        xn_real acc = ap[k];
+        for (int j = k + 1; j < s; j++) acc -= C[(size_t)j * (size_t)n + k] * r[j];
+        r[k] = acc / C[(size_t)k * (size_t)n + k];
+    }
+    xn_real combo = 0, scale = fabs(bp);
+    for (int k = 0; k < s; k++) {
+        if (q->cert[k] >= me && r[k] > 1e-9 * (1 + fabs(r[k]))) return 0; /* a sign gone */
+        combo += r[k] * bk[k];
+        scale = qmax(scale, fabs(r[k] * bk[k]));
+    }
+    return combo < bp - 1e-9 * (1 + scale);
+}
+
 xn_qp_status xn_qp_solve(xn_qp *q, const xn_qp_problem *pb, xn_real *x, xn_real *mult,
                          xn_qp_info *info) {
     int n = pb->n, me = pb->me, mi = pb->mi;
     if (info) memset(info, 0, sizeof *info);
     q->last_iterations = 0;
+    q->ncert = -1;
     if (n < 1 || n > q->n_max || me < 0 || me > q->me_max || mi < 0 || mi > q->mi_max || !pb->H ||
         !pb->g || (me && (!pb->Aeq || !pb->beq)) || (mi && (!pb->Ain || !pb->bin)))
         return XN_QP_INVALID;
@@ -540,78 +807,51 @@ xn_qp_status xn_qp_solve(xn_qp *q, const xn_qp_problem *pb, xn_real *x, xn_real 
     for (int i = 0; i < mi; i++)
         if (!isfinite(pb->bin[i])) return XN_QP_INVALID;
     int bounds = (pb->lo != NULL) | (pb->hi != NULL) << 1;
-    cset cs = {pb, n, me, mi, me + mi + (bounds ? 2 * n : 0)};
+    for (int c = 0; c < me + mi; c++)
+        row_span(c < me ? pb->Aeq + (size_t)c * (size_t)n : pb->Ain + (size_t)(c - me) * (size_t)n,
+                 n, &q->span[2 * c], &q->span[2 * c + 1]);
+    cset cs = {pb, n, me, mi, me + mi + (bounds ? 2 * n : 0), q->span};
     int max_iter = q->max_iter > 0 ? q->max_iter : 10 * (n + me + mi) + 10;
     int same = q->prev_n == n && q->prev_me == me && q->prev_mi == mi && q->prev_bounds == bounds;
     int nwarm = q->warm && same ? q->nprev : 0;
+    if (q->guess_from) {
+        nwarm = guesses_from(q->guess_from, n, me, mi, q->prev);
+        q->guess_from = NULL;
+    }
     memset(q->excluded, 0, (size_t)cs.m + 1);
     xn_qp_status status = XN_QP_OPTIMAL;
     int iq = 0, iter = 0;
     xn_real rnorm = 1;
 
-    /* the equalities, then (warm start) the previous active inequalities, as long as their
-     * multipliers come out non-negative: a dual-feasible start */
-    const size_t nn = (size_t)n * (size_t)n * sizeof(xn_real);
-    const xn_qp *from = q->share_from;
-    q->share_from = NULL;
-    if (from && from->start_n == n && from->start_me == me) {
-        /* the same H, g and equalities as from's last solve: its factorization */
-        memcpy(q->J, from->J0, nn);
-        memcpy(q->R, from->R0, nn);
-        memcpy(x, from->x0, (size_t)n * sizeof(xn_real));
-        memcpy(q->u, from->x0 + n, (size_t)me * sizeof(xn_real));
-        iq = me;
-        rnorm = from->rnorm0;
+    const xn_qp *cont = q->cont_from;
+    q->cont_from = NULL;
+    q->share_from = cont ? NULL : q->share_from;
+    if (cont && cont->end_optimal && cont->start_n == n && cont->start_me == me &&
+        cont->prev_mi <= mi && (cont->prev_bounds & ~bounds) == 0) {
+        /* the optimum of a problem whose every constraint this one has: dual feasible here,
+         * with its factorization; the solve only adds what this problem has more. This
+         * solver's own last active set, where it adds to that one's, goes in as guesses. */
+        int nguess = 0;
+        if (!q->end_optimal) nwarm = 0; /* a failed solve's active set: no guide */
+        load_end(q, cont, n, me, mi, x, &iq, &rnorm);
+        for (int k = me; k < iq; k++) q->excluded[q->A[k]] = 1; /* active: no guess */
+        for (int w = 0; w < nwarm; w++)
+            if (!q->excluded[q->prev[w]]) q->prev[nguess++] = q->prev[w];
+        for (int k = me; k < iq; k++) q->excluded[q->A[k]] = 0;
+        if (!add_guesses(q, &cs, x, nguess, max_iter, &iq, &iter, &rnorm))
+            load_end(q, cont, n, me, mi, x, &iq, &rnorm);
+        q->start_n = 0; /* no start of its own to share */
     } else {
-        q->start_n = 0; /* no valid start until this one is made */
-        if (start(q, pb, x)) return XN_QP_NOT_CONVEX;
-        if (add_equalities(q, &cs, x, &iq, &rnorm)) return XN_QP_DEPENDENT;
-    }
-    const xn_real rnorm0 = rnorm;
-    /* kept, so that a retry of the warm start, and another solver given the same H and
-     * equalities (xn_qp_share_start), start from here and not from scratch */
-    memcpy(q->J0, q->J, nn);
-    memcpy(q->R0, q->R, nn);
-    memcpy(q->x0, x, (size_t)n * sizeof(xn_real));
-    memcpy(q->x0 + n, q->u, (size_t)me * sizeof(xn_real));
-    q->start_n = n;
-    q->start_me = me;
-    q->rnorm0 = rnorm0;
-    for (int attempt = 0;; attempt++) {
-        if (attempt > 0) {
-            memcpy(q->J, q->J0, nn);
-            memcpy(q->R, q->R0, nn);
-            memcpy(x, q->x0, (size_t)n * sizeof(xn_real));
-            memcpy(q->u, q->x0 + n, (size_t)me * sizeof(xn_real));
-            iq = me;
-            rnorm = rnorm0;
-        }
-        /* each guess costs what an iteration costs: it counts against the limit */
-        for (int w = 0; w < nwarm && iter < max_iter; w++, iter++)
-            force_add(q, &cs, q->prev[w], x, &iq, &rnorm);
-        int negative = 0;
-        for (int k = me; k < iq; k++) negative += q->u[k] < -1e-12;
-        if (negative == 0) break;
-        /* Drop the guesses whose multipliers came out negative and start again; after
-         * WARM_ATTEMPTS tries start cold. Each try re-adds every guess (O(guesses n^2)): a guess
-         * list from a different problem (the cycle before a contact switch or a relaxation)
-         * dropped one guess at a time took up to 24 tries, more than a cold start costs. */
-        int m2 = 0;
-        if (attempt + 1 < WARM_ATTEMPTS)
-            for (int w = 0; w < nwarm; w++) {
-                int keep = 1;
-                for (int k = me; k < iq; k++)
-                    if (q->A[k] == q->prev[w] && q->u[k] < -1e-12) keep = 0;
-                if (keep) q->prev[m2++] = q->prev[w];
-            }
-        nwarm = m2;
+        xn_qp_status st = begin(q, &cs, x, nwarm, max_iter, &iq, &iter, &rnorm);
+        if (st != XN_QP_OPTIMAL) return st;
     }
 
     for (;;) {
-        if (iter++ >= max_iter) {
+        if (iter >= max_iter) {
             status = XN_QP_MAX_ITERATIONS;
             break;
         }
+        iter++;
         /* the most violated inactive constraint */
         int p = -1;
         xn_real sp = 0;
@@ -629,16 +869,18 @@ xn_qp_status xn_qp_solve(xn_qp *q, const xn_qp_problem *pb, xn_real *x, xn_real 
         for (int k = me; k < iq; k++) q->excluded[q->A[k]] &= (unsigned char)~2;
         if (p < 0) break; /* every constraint holds: optimal */
         xn_real scale;
-        row(&cs, p, q->np);
+        int psp[2];
+        row(&cs, p, q->np, psp);
         sp = slack(&cs, p, x, &scale);
         q->u[iq] = 0;
         q->A[iq] = p;
         for (;;) { /* step toward satisfying p, dropping blocking constraints */
-            if (iter++ >= max_iter) {
+            if (iter >= max_iter) {
                 status = XN_QP_MAX_ITERATIONS;
                 break;
             }
-            compute_d(n, q->J, q->np, q->d);
+            iter++;
+            compute_d(n, q->J, q->np, psp, q->d);
             update_z(n, q->J, q->d, iq, q->z);
             update_r(n, q->R, q->d, iq, q->r);
             int l = -1;
@@ -656,7 +898,15 @@ xn_qp_status xn_qp_solve(xn_qp *q, const xn_qp_problem *pb, xn_real *x, xn_real 
             if (zz > 1e-28 && fabs(zn) > 1e-28) t2 = -sp / zn;
             xn_real t = fmin(t1, t2);
             if (!isfinite(t)) {
+                /* p's normal is a combination of the active ones (z = 0) whose multipliers
+                 * cannot make room (r <= 0): the proof, kept for xn_qp_infeasible_again */
                 status = XN_QP_INFEASIBLE;
+                memcpy(q->cert, q->A, (size_t)iq * sizeof(int));
+                q->ncert = iq;
+                q->cert_p = p;
+                q->cert_n = n;
+                q->cert_me = me;
+                q->cert_mi = mi;
                 break;
             }
             if (!isfinite(t2)) { /* a step in the dual space only */
@@ -683,6 +933,10 @@ xn_qp_status xn_qp_solve(xn_qp *q, const xn_qp_problem *pb, xn_real *x, xn_real 
     }
 
     q->last_iterations = iter;
+    memcpy(q->xf, x, (size_t)n * sizeof(xn_real));
+    q->end_iq = iq;
+    q->end_rnorm = rnorm;
+    q->end_optimal = status == XN_QP_OPTIMAL;
     /* keep the active inequalities for the next solve */
     q->nprev = 0;
     for (int k = me; k < iq; k++) q->prev[q->nprev++] = q->A[k];
@@ -708,7 +962,8 @@ xn_qp_status xn_qp_solve(xn_qp *q, const xn_qp_problem *pb, xn_real *x, xn_real 
             obj += x[i] * (pb->g[i] + 0.5 * (s - pb->g[i]));
         }
         for (int k = 0; k < iq; k++) {
-            row(&cs, q->A[k], q->np);
+            int ksp[2];
+            row(&cs, q->A[k], q->np, ksp);
             for (int i = 0; i < n; i++) grad[i] -= q->u[k] * q->np[i];
             if (q->A[k] >= me) {
                 info->dual = fmin(info->dual, q->u[k]);

@@ -11,18 +11,20 @@
 #include "xiaonao/dynamics.h"
 #include "xiaonao/spatial.h"
 
-/* Iterations kept for the relaxed problem when the one with the joint-limit bounds runs out of
- * the budget: a relaxed problem warm-started from its own last solve took 28 to 56 iterations
- * in a relaxation episode of a 20 N s push on the G1 (bench_push with a trace). */
+/* Iterations kept for the relaxed problem when the one with the joint-limit bounds does not
+ * finish: a relaxed problem warm-started from its own last solve took 28 to 56 iterations in a
+ * relaxation episode of a 20 N s push on the G1 (bench_push with a trace). */
 #define RELAXED_RESERVE 60
 
 struct xn_wbc {
     const xn_model *m;
     xn_wbc_config cfg;
     xn_data *d;
-    xn_qp *qp[3];    /* one per relaxation level: each warm-starts from its own last solve */
-    xn_real *x_last; /* n: the last solution (accelerations, forces), for the fallback */
+    xn_qp *qp[3];       /* one per relaxation level: each warm-starts from its own last solve */
+    xn_real *x_last;    /* n: the last solution (accelerations, forces), for the fallback */
+    xn_real *x_relaxed; /* n: the relaxed optimum while the bounded problem goes on from it */
     int have_last;
+    int last_level; /* the relaxation level the last cycle was solved at (-1: none) */
     int nv, n, me_max, mi_max, base_frame;
     xn_real *H, *g, *Aeq, *beq, *Ain, *bin, *lo, *hi, *x;
     xn_real *M, *h, *Ag, *Jcom, *Jbase, *Jtorso, *Jhand, *Jfoot,
@@ -114,6 +116,7 @@ xn_status xn_wbc_create(const xn_model *m, const xn_wbc_config *cfg, xn_wbc **ou
     ALLOC(w->hi, n);
     ALLOC(w->x, n);
     ALLOC(w->x_last, n);
+    ALLOC(w->x_relaxed, n);
     ALLOC(w->M, (size_t)nv * (size_t)nv);
     ALLOC(w->h, nv);
     ALLOC(w->Ag, 6 * nv);
@@ -128,9 +131,9 @@ xn_status xn_wbc_create(const xn_model *m, const xn_wbc_config *cfg, xn_wbc **ou
     ALLOC(w->tau_max, nv);
     ALLOC(w->brake, nv);
     if (!w->d || !w->qp[0] || !w->qp[1] || !w->qp[2] || !w->H || !w->g || !w->Aeq || !w->beq ||
-        !w->Ain || !w->bin || !w->lo || !w->hi || !w->x || !w->x_last || !w->M || !w->h || !w->Ag ||
-        !w->Jcom || !w->Jbase || !w->Jtorso || !w->Jhand || !w->Jfoot || !w->Jp || !w->qtmp ||
-        !w->vtmp || !w->tau_max || !w->brake) {
+        !w->Ain || !w->bin || !w->lo || !w->hi || !w->x || !w->x_last || !w->x_relaxed || !w->M ||
+        !w->h || !w->Ag || !w->Jcom || !w->Jbase || !w->Jtorso || !w->Jhand || !w->Jfoot ||
+        !w->Jp || !w->qtmp || !w->vtmp || !w->tau_max || !w->brake) {
         xn_wbc_free(w);
         return xn_fail(err, XN_ERR_NOMEM, fn, "out of memory");
     }
@@ -140,6 +143,7 @@ xn_status xn_wbc_create(const xn_model *m, const xn_wbc_config *cfg, xn_wbc **ou
     for (int k = 0; k < nv; k++) w->brake[k] = cfg->brake_accel ? cfg->brake_accel[k] : 0;
     w->cfg.brake_accel = NULL;
     for (int l = 0; l < 3; l++) xn_qp_set_warm_start(w->qp[l], 1);
+    w->last_level = -1;
     /* the base's frame: the first frame on body 1 */
     w->base_frame = -1;
     for (int f = 0; f < m->nframe && w->base_frame < 0; f++)
@@ -162,6 +166,7 @@ void xn_wbc_free(xn_wbc *w) {
     free(w->hi);
     free(w->x);
     free(w->x_last);
+    free(w->x_relaxed);
     free(w->M);
     free(w->h);
     free(w->Ag);
@@ -316,6 +321,47 @@ static void shifted_solution(xn_wbc *w, int nc, const unsigned char *stance) {
     for (int f = 0; f < nc; f++)
         if (stance && !stance[f])
             for (int k = 0; k < 12; k++) w->x[w->nv + 12 * f + k] = 0;
+}
+
+/* What each relaxation level's problem is made of, this cycle */
+typedef struct {
+    const xn_real *q, *v;
+    int me, mi, mi_contacts; /* equalities; inequalities, the contacts' first */
+} wbc_level_problem;
+
+/* Relaxation level `level`'s problem (0: every constraint; 1: without the joint-limit bounds;
+ * 2: without the torque limits either), its bounds set in w->lo, w->hi */
+static xn_qp_problem level_problem(xn_wbc *w, const wbc_level_problem *lp, int level) {
+    const xn_wbc_config *c = &w->cfg;
+    for (int i = 0; i < w->nv; i++) w->lo[i] = -INFINITY, w->hi[i] = INFINITY;
+    if (level == 0)
+        limit_bounds(w->m, lp->q, lp->v, c->limit_horizon, w->brake, c->brake_time, w->lo, w->hi);
+    xn_qp_problem pb = {w->n,   lp->me, level < 2 ? lp->mi : lp->mi_contacts,
+                        w->H,   w->g,   w->Aeq,
+                        w->beq, w->Ain, w->bin,
+                        w->lo,  w->hi};
+    return pb;
+}
+
+/* Solve relaxation level `level` into w->x within `until` iterations counted in *used (0: no
+ * limit) */
+static xn_qp_status solve_level(xn_wbc *w, const wbc_level_problem *lp, int level, int until,
+                                int *used) {
+    xn_qp_problem pb = level_problem(w, lp, level);
+    int limit = until > 0 ? until - *used : 0; /* (a limit of 0 means the solver's default) */
+    xn_qp_set_limits(w->qp[level], until > 0 ? (limit > 0 ? limit : 1) : 0, 0);
+    xn_qp_status st = xn_qp_solve(w->qp[level], &pb, w->x, NULL, NULL); /* no KKT residuals */
+    *used += xn_qp_last_iterations(w->qp[level]);
+    return st;
+}
+
+/* whether the accelerations keep the joint-limit bounds, to the QP's tolerance */
+static int within_bounds(const xn_real *x, const xn_real *lo, const xn_real *hi, int nv) {
+    for (int i = 0; i < nv; i++) {
+        if (isfinite(lo[i]) && !(x[i] >= lo[i] - 1e-10 * (1 + fabs(lo[i])))) return 0;
+        if (isfinite(hi[i]) && !(x[i] <= hi[i] + 1e-10 * (1 + fabs(hi[i])))) return 0;
+    }
+    return 1;
 }
 
 xn_status xn_wbc_solve(xn_wbc *w, const xn_real *q, const xn_real *v, const xn_wbc_targets *t,
@@ -497,47 +543,73 @@ xn_status xn_wbc_solve(xn_wbc *w, const xn_real *q, const xn_real *v, const xn_w
             w->bin[mi++] = -w->tau_max[j] - sgn * w->h[j];
         }
     }
-    /* Solve; where that is infeasible (a fall the joints' limits cannot stop, a torque too small
-     * for the contacts) or does not finish within its share of the budget, relax in this order:
-     * first the joint-limit bounds, then the torque limits. The contacts and the equations of
-     * motion are never given up. When the budget runs out before any level is solved, the last
-     * solution stands in (shifted_solution). */
+    /* Solve. The levels: 0 every constraint, 1 without the joint-limit bounds, 2 without the
+     * torque limits either; the contacts and the equations of motion are never given up. Which
+     * level comes first follows the last cycle, so that a relaxation episode (the bounds
+     * infeasible for many cycles in a hard push) does not prove the bounds infeasible from
+     * scratch every cycle: that took 100 to 400 iterations a cycle, and the relaxed problem
+     * then started over. Every path is bounded by the budget; when it runs out before any
+     * optimum, the last solution stands in (shifted_solution). */
+    wbc_level_problem lp = {q, v, me, mi, mi_contacts};
+    int used = 0, budget = c->max_iterations > 0 ? c->max_iterations : 0, relaxed = 1;
     xn_qp_status st = XN_QP_INFEASIBLE;
-    int relaxed = c->limit_horizon > 0 ? 0 : 1; /* without bounds there are none to drop */
-    int used = 0, budget = c->max_iterations > 0 ? c->max_iterations : 0;
-    for (; relaxed < 3; relaxed++) {
-        int left = budget - used;
-        if (budget && left <= 0) {
+    if (c->limit_horizon > 0 && w->last_level <= 0) {
+        /* as the last cycle: every constraint, warm-started from the last solve, with the
+         * budget but for RELAXED_RESERVE; past that, or where infeasible, level 1 */
+        int until = budget > 2 * RELAXED_RESERVE ? budget - RELAXED_RESERVE : budget / 2;
+        st = solve_level(w, &lp, 0, budget ? (until > 0 ? until : 1) : 0, &used);
+        relaxed = st == XN_QP_OPTIMAL ? 0 : 1;
+        if (st != XN_QP_OPTIMAL && (!budget || used < budget)) {
+            /* the same H and equalities as level 0, and its active set as the guesses when
+             * the last cycle was not relaxed (its own are from an older episode) */
+            xn_qp_share_start(w->qp[1], w->qp[0]);
+            if (w->last_level != 1) xn_qp_warm_from(w->qp[1], w->qp[0]);
+            st = solve_level(w, &lp, 1, budget, &used);
+        } else if (st != XN_QP_OPTIMAL) {
             st = XN_QP_MAX_ITERATIONS;
-            break;
         }
-        for (int i = 0; i < nv; i++) w->lo[i] = -INFINITY, w->hi[i] = INFINITY;
-        if (relaxed == 0)
-            limit_bounds(m, q, v, c->limit_horizon, w->brake, c->brake_time, w->lo, w->hi);
-        xn_qp_problem pb = {
-            n,     me,   relaxed < 2 ? mi : mi_contacts, w->H, w->g, w->Aeq, w->beq, w->Ain, w->bin,
-            w->lo, w->hi};
-        /* The problem with the joint-limit bounds is the one wanted: it gets the budget but
-         * for what the relaxed problem needs once the bounds prove infeasible (a fall the
-         * joints cannot stop): RELAXED_RESERVE iterations, or half of a small budget. (A limit
-         * of 0 means the solver's default.) */
-        int share = left;
-        if (relaxed == 0) share = left > 2 * RELAXED_RESERVE ? left - RELAXED_RESERVE : left / 2;
-        if (share < 1) share = 1;
-        xn_qp_set_limits(w->qp[relaxed], budget ? share : 0, 0);
-        if (relaxed > 0 && used > 0) /* the same H and equalities as the level before */
-            xn_qp_share_start(w->qp[relaxed], w->qp[relaxed - 1]);
-        st = xn_qp_solve(w->qp[relaxed], &pb, w->x, NULL, NULL); /* no KKT residuals */
-        used += xn_qp_last_iterations(w->qp[relaxed]);
-        if (st != XN_QP_INFEASIBLE && st != XN_QP_MAX_ITERATIONS) break;
+    } else {
+        /* the last cycle was relaxed (or there are no bounds): level 1 first, warm-started
+         * from its own last solve. Where its optimum keeps the joint-limit bounds, it is the
+         * bounded problem's too. Where not, and the last cycle's proof that the bounds cannot
+         * hold does not hold again (xn_qp_infeasible_again: a QR instead of 100-300
+         * iterations), the bounded problem goes on from that optimum (dual feasible for it:
+         * it only has constraints more) with the rest of the budget; the relaxed optimum
+         * stands when that proves infeasible or runs out. */
+        st = solve_level(w, &lp, 1, budget, &used);
+        if (st == XN_QP_OPTIMAL && c->limit_horizon > 0) {
+            xn_qp_problem bounded = level_problem(w, &lp, 0);
+            if (within_bounds(w->x, w->lo, w->hi, nv)) {
+                relaxed = 0;
+            } else if (!xn_qp_infeasible_again(w->qp[0], &bounded) && (!budget || used < budget)) {
+                memcpy(w->x_relaxed, w->x, (size_t)n * sizeof(xn_real));
+                xn_qp_continue_from(w->qp[0], w->qp[1]);
+                if (solve_level(w, &lp, 0, budget, &used) == XN_QP_OPTIMAL)
+                    relaxed = 0;
+                else
+                    memcpy(w->x, w->x_relaxed, (size_t)n * sizeof(xn_real));
+            }
+        }
     }
+    if (st == XN_QP_INFEASIBLE) { /* level 1 too: the torque limits go as well */
+        relaxed = 2;
+        if (budget && used >= budget) {
+            st = XN_QP_MAX_ITERATIONS;
+        } else {
+            xn_qp_share_start(w->qp[2], w->qp[1]);
+            if (w->last_level != 2) xn_qp_warm_from(w->qp[2], w->qp[1]);
+            st = solve_level(w, &lp, 2, budget, &used);
+        }
+    }
+    w->last_level = st == XN_QP_OPTIMAL ? relaxed : -1;
+    if (c->limit_horizon <= 0 && relaxed > 0) relaxed--; /* no bounds: none dropped */
     int fallback = st == XN_QP_MAX_ITERATIONS && w->have_last;
     if (fallback) shifted_solution(w, nc, stance);
     if (res) {
         res->status = st;
         res->iterations = used;
         res->fallback = fallback;
-        res->relaxed = c->limit_horizon > 0 ? relaxed : relaxed - 1;
+        res->relaxed = relaxed;
         memcpy(res->com, com, sizeof com);
         memcpy(res->com_velocity, comv, sizeof comv);
         memcpy(res->angular_momentum, hg + 3, sizeof res->angular_momentum);
@@ -556,6 +628,10 @@ xn_status xn_wbc_solve(xn_wbc *w, const xn_real *q, const xn_real *v, const xn_w
         for (int k = 0; k < nv; k++) s += w->M[(size_t)j * (size_t)nv + (size_t)k] * w->x[k];
         for (int p = 0; p < 12 * nc; p++)
             s -= w->Jp[(size_t)p * (size_t)nv + (size_t)j] * w->x[nv + p];
+        /* the fallback's torques come from accelerations and forces solved for another
+         * state: they are held to the torque limits the QP would have kept */
+        if (fallback && j >= 6 && isfinite(w->tau_max[j]))
+            s = s > w->tau_max[j] ? w->tau_max[j] : s < -w->tau_max[j] ? -w->tau_max[j] : s;
         tau[j] = j < 6 ? 0 : s;
     }
     return XN_OK;

@@ -27,12 +27,15 @@ int main(void) {
     XT_CHECK(!g1_push_survives(&s, PD_BASELINE, fwd, 16), "16 N s forward topples joint PD");
     XT_CHECK(g1_push_survives(&s, BALANCE, fwd, 16) && s.steps == 0,
              "but not balance without steps");
-    /* the QP's iteration budget cut to 60 a cycle: the push's hard cycles run out of it, the
-     * last solution stands in, and the robot still stands */
-    s.cfg.wbc.max_iterations = 60;
+    /* the QP's iteration budget cut to 40 a cycle: the push's hard cycles run out of it, the
+     * last solution stands in (some 300 cycles), and the robot still stands (with 30 it
+     * falls) */
+    s.cfg.wbc.max_iterations = 40;
     s.fallbacks = 0;
-    XT_CHECK(g1_push_survives(&s, BALANCE, fwd, 16) && s.fallbacks >= 10,
-             "16 N s forward with a budget of 60 QP iterations: %ld cycles on the fallback, "
+    int up = g1_push_survives(&s, BALANCE, fwd, 16);
+    printf("16 N s forward with a budget of 40: %ld cycles on the fallback\n", s.fallbacks);
+    XT_CHECK(up && s.fallbacks >= 10,
+             "16 N s forward with a budget of 40 QP iterations: %ld cycles on the fallback, "
              "standing",
              s.fallbacks);
     s.cfg.wbc.max_iterations = XN_WBC_DEFAULT_ITERATIONS;

@@ -7,8 +7,10 @@
  * largest below which every one on a 0.5 N s grid survives.
  * The CPU time of every balance cycle of the scan (CLOCK_THREAD_CPUTIME_ID) follows the table.
  * Usage: bench_push [direction] [controller] [impulse]   one run, printing its trace
- *        bench_push --cycles   a fixed set of pushes near the limits: CPU time per cycle, QP
- *                              iterations and budget fallbacks (XN_WBC_ITER=N sets the budget)
+ *        bench_push --cycles [R]   a fixed set of pushes near the limits: CPU time per cycle,
+ *                              QP iterations and budget fallbacks (XN_WBC_ITER=N sets the
+ *                              budget); each push R times (default 1), and the times of each
+ *                              cycle's fastest run too
  *        bench_push --true-state   also the no-step column with the controller given MuJoCo's
  *                                  true base state: what the estimator costs
  *        bench_push --curves [JOBS] [DATA]   survival on a 0.1 N s grid under conditions the
@@ -43,32 +45,75 @@ static const char *const cpu_header =
     "|---|---|---|---|---|---|---|\n";
 
 /* A fixed set of pushes near the limits, for tuning the QP's budget: CPU time per cycle,
- * fallbacks, the QP's iterations and which pushes survive. */
-static void cycles(g1_push_setup *s, const double dirs[3][3]) {
+ * fallbacks, the QP's iterations and which pushes survive. With repeats > 1 each push runs that
+ * many times: the simulation is deterministic, so a cycle does the same work in every run (its
+ * QP iterations are checked to be the same), and the least of its times leaves out what the
+ * machine added (preemption, a busy host). Both the raw times and those minima are reported. */
+#define CYCLE_CAP 8000
+static void cycles(g1_push_setup *s, const double dirs[3][3], int repeats) {
     static const double impulses[2][3][3] = {{{20, 22, 24}, {18, 20, 22}, {30, 33, 35}},
                                              {{35, 40, 45}, {28, 32, 34}, {20, 24, 26}}};
+    static double ns[CYCLE_CAP], least[CYCLE_CAP];
+    static int iter[CYCLE_CAP], iter0[CYCLE_CAP];
+    if (repeats < 1) repeats = 1;
     printf("%s", cpu_header);
     for (int ctl = BALANCE; ctl <= STEPPING; ctl++) {
-        xn_stats st;
+        xn_stats st, st_least;
         xn_stats_reset(&st);
+        xn_stats_reset(&st_least);
         s->cpu = &st;
         s->fallbacks = 0;
+        s->cycle_ns = ns;
+        s->cycle_iter = iter;
+        s->cycle_cap = CYCLE_CAP;
         memset(s->iterations_hist, 0, sizeof s->iterations_hist);
         char survived[128] = "";
+        int differ = 0;
         for (int d = 0; d < 3; d++)
             for (int i = 0; i < 3; i++) {
-                int ok = g1_push_survives(s, ctl, dirs[d], impulses[ctl - 1][d][i]);
+                int ok = 0;
+                long n0 = 0;
+                for (int r = 0; r < repeats; r++) {
+                    long fb = s->fallbacks;
+                    long hist[8];
+                    memcpy(hist, s->iterations_hist, sizeof hist);
+                    ok = g1_push_survives(s, ctl, dirs[d], impulses[ctl - 1][d][i]);
+                    if (r > 0) { /* count a push's fallbacks and iterations once */
+                        s->fallbacks = fb;
+                        memcpy(s->iterations_hist, hist, sizeof hist);
+                    }
+                    if (r == 0) {
+                        n0 = s->ncycle;
+                        memcpy(least, ns, (size_t)n0 * sizeof(double));
+                        memcpy(iter0, iter, (size_t)n0 * sizeof(int));
+                        continue;
+                    }
+                    differ += s->ncycle != n0;
+                    for (long k = 0; k < n0 && k < s->ncycle; k++) {
+                        differ += iter[k] != iter0[k];
+                        if (ns[k] < least[k]) least[k] = ns[k];
+                    }
+                }
+                for (long k = 0; k < n0; k++) xn_stats_add(&st_least, least[k]);
                 size_t n = strlen(survived);
                 snprintf(survived + n, sizeof survived - n, "%s%c", i ? "" : " ", ok ? '+' : '-');
             }
         print_cpu_row(controller_names[ctl], &st, s);
+        if (repeats > 1) {
+            char what[96];
+            snprintf(what, sizeof what, "%s, least of %d runs per cycle", controller_names[ctl],
+                     repeats);
+            print_cpu_row(what, &st_least, s);
+        }
         printf("  survived (fwd, back, side; 3 pushes each):%s; iterations < 25, 50, 100, 150, "
                "200, 300, 500, more:",
                survived);
         for (int b = 0; b < 8; b++) printf(" %ld", s->iterations_hist[b]);
-        printf("\n");
+        printf("%s\n", differ ? "; THE RUNS DIFFERED (not deterministic)" : "");
     }
     s->cpu = NULL;
+    s->cycle_ns = NULL;
+    s->cycle_iter = NULL;
 }
 
 /* ---- survival curves on a 0.1 N s grid ---- */
@@ -252,7 +297,7 @@ int main(int argc, char **argv) {
     }
     if (argc > 1 && strcmp(argv[1], "--cycles") == 0) {
         const double d3[3][3] = {{1, 0, 0}, {-1, 0, 0}, {0, 1, 0}};
-        cycles(&s, d3);
+        cycles(&s, d3, argc > 2 ? atoi(argv[2]) : 1);
         xn_model_free(s.m);
         return 0;
     }

@@ -86,13 +86,11 @@ typedef struct {
 } xn_wbc_config;
 
 /** The default per-cycle budget of QP iterations. On the 29-DoF G1 (59 variables, 18
- * equalities, 98 inequalities, 118 bounds) an iteration costs 3.5-4.5 us on this project's
- * machines and the rest of a cycle about 150 us, so 600 iterations end a cycle within about
- * 2.5 ms: a bound (the solver's own limit allowed some 5,000 iterations a cycle), but not yet
- * within a 1 kHz period. Smaller budgets changed what the G1 survives: 400 made
- * examples/g1_feet_kept.xnp fall in a build without -march=native, 250 lost pushes at the limit
- * (test_balance's 21.5-22.5 N s backward, 2 of 3). The budget comes down as the iterations get
- * cheaper (docs/whole-body.md). */
+ * equalities, 98 inequalities, 118 bounds) an iteration costs about 1.5 us on this project's
+ * machines (x86-64, -march=native) and the rest of a balance cycle 50-90 us (the QP's
+ * factorization about 35 us of it), so 250 iterations end a cycle within about 0.5 ms: half a
+ * 1 kHz period. Hard pushes use it up in a few dozen cycles of a run (the fallback then);
+ * budgets down to 50 still kept the G1 up in test_balance's 16 N s push (docs/whole-body.md). */
 #define XN_WBC_DEFAULT_ITERATIONS 250
 
 /** Defaults: no contacts, the gains and weights above. */

@@ -40,6 +40,9 @@ typedef struct {
     xn_stats *cpu;           /* when set: each cycle's CPU time of the base estimator and the
                                 balance controller (CLOCK_THREAD_CPUTIME_ID), added over runs */
     int slow_us;             /* when > 0: print every cycle whose CPU time is above this (us) */
+    double *cycle_ns;        /* when set: each cycle's CPU time (ns) of the last run, and */
+    int *cycle_iter;         /* its QP iterations, up to cycle_cap cycles; */
+    long cycle_cap, ncycle;  /* ncycle: how many the last run had */
     long iterations_hist[8]; /* cycles by QP iterations: < 25, < 50, < 100, < 150, < 200, < 300,
                                 < 500, more */
     long fallbacks;          /* cycles that used the whole-body controller's fallback */
@@ -95,6 +98,7 @@ static inline int g1_push_survives(g1_push_setup *s, int ctl, const double dir[3
     xn_mujoco_options mo = {0};
     mo.keyframe = "knees_bent";
     mo.latency_cycles = s->latency;
+    s->ncycle = 0;
     if (xn_mujoco_open(G1_SCENE, &mo, &hal, &err)) return 0;
     mjModel *mm = xn_mujoco_model(hal);
     mjData *md = xn_mujoco_data(hal);
@@ -162,6 +166,10 @@ static inline int g1_push_survives(g1_push_setup *s, int ctl, const double dir[3
             s->iterations_hist[bin]++;
             s->fallbacks += bs.wbc.fallback;
             if (s->cpu) xn_stats_add(s->cpu, spent);
+            if (s->cycle_ns && s->ncycle < s->cycle_cap) {
+                s->cycle_ns[s->ncycle] = spent;
+                s->cycle_iter[s->ncycle++] = bs.wbc.iterations;
+            }
             if (s->slow_us > 0 && spent > s->slow_us * 1e3)
                 printf("slow cycle t %.3f: %.0f us, QP %d iterations, relaxed %d, phase %d\n",
                        k * 1e-3, spent * 1e-3, bs.wbc.iterations, bs.wbc.relaxed, bs.phase);

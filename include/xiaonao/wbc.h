@@ -86,11 +86,13 @@ typedef struct {
 } xn_wbc_config;
 
 /** The default per-cycle budget of QP iterations. On the 29-DoF G1 (59 variables, 18
- * equalities, 98 inequalities, 118 bounds) an iteration costs about 1.5 us on this project's
+ * equalities, 98 inequalities, 118 bounds) an iteration costs 1.2-1.8 us on this project's
  * machines (x86-64, -march=native) and the rest of a balance cycle 50-90 us (the QP's
  * factorization about 35 us of it), so 250 iterations end a cycle within about 0.5 ms: half a
- * 1 kHz period. Hard pushes use it up in a few dozen cycles of a run (the fallback then);
- * budgets down to 50 still kept the G1 up in test_balance's 16 N s push (docs/whole-body.md). */
+ * 1 kHz period. Hard pushes use it up in a few cycles of a run. Which single pushes at the
+ * limits survive flips with the budget as with any change of the arithmetic (250 lost a
+ * 30.5 N s sideways push that 300 kept, 300 lost a 35 N s one that 250 kept); budgets down to
+ * 50 still kept the G1 up in test_balance's 16 N s push (docs/whole-body.md). */
 #define XN_WBC_DEFAULT_ITERATIONS 250
 
 /** Defaults: no contacts, the gains and weights above. */

@@ -81,13 +81,14 @@ void xn_qp_warm_from(xn_qp *qp, const xn_qp *from);
  * and qp's problem has every constraint `from`'s had (the same n, H, g and equalities, `from`'s
  * inequalities first, its bounds) and more: that optimum is dual feasible for it, and the solve
  * only adds what is violated of the rest. For a strict problem after its relaxation was
- * solved. Otherwise the solve starts as usual. */
+ * solved. Otherwise the solve starts as usual. `from` must outlive that solve. */
 void xn_qp_continue_from(xn_qp *qp, const xn_qp *from);
 /** 1 when the last solve of qp ended infeasible and its proof (a combination of the constraints
  * active at the end that contradicts the one it could not add) still proves pb infeasible:
  * the same sizes, the same constraints with pb's numbers. O(n^3), without iterating: for a
  * controller whose problem stays infeasible over consecutive cycles. 0 otherwise (which proves
- * nothing). */
+ * nothing). Works in qp's workspace (allocates nothing); the proof stays until qp's next
+ * solve. */
 int xn_qp_infeasible_again(xn_qp *qp, const xn_qp_problem *pb);
 /** Iteration limit (default 10 (n + me + mi)) and the feasibility tolerance (default 1e-10,
  * relative to the constraint's scale). An iteration is one constraint added to or dropped from

@@ -63,11 +63,12 @@ struct xn_qp {
     xn_real *z, *r, *d, *np, *u; /* n (+1) */
     xn_real *W;                  /* me x n: the equalities' columns of L^-1 Aeq' */
     int *order, *last, *cb, *ce; /* add_equalities: order, last (me); the row envelope of Jt (n) */
-    xn_real *J0, *R0, *x0; /* J, R, x and u with the equalities alone (a warm start's retry) */
-    int *A;                /* active constraints (combined indices), n + 1 */
-    int *first;            /* per row of H: its first nonzero column (the envelope) */
-    int *span;             /* per equality, then inequality: row_span's [k0, k1) */
-    xn_real *linv;         /* n: 1 / the diagonal of H's Cholesky factor */
+    xn_real *J0, *R0, *x0;       /* J, R, x and u with the equalities alone: resolve's start, a warm
+                                    start that ran out of iterations, xn_qp_share_start */
+    int *A;                      /* active constraints (combined indices), n + 1 */
+    int *first;                  /* per row of H: its first nonzero column (the envelope) */
+    int *span;                   /* per equality, then inequality: row_span's [k0, k1) */
+    xn_real *linv;               /* n: 1 / the diagonal of H's Cholesky factor */
     /* the last solve's proof of infeasibility: the active constraints cert[0..ncert) whose
      * combination contradicts constraint cert_p (ncert < 0: none); C, n x (n + 1), scratch of
      * xn_qp_infeasible_again */
@@ -239,7 +240,7 @@ static xn_real row(const cset *cs, int c, xn_real *np, int sp[2]) {
         return pb->bin[c];
     }
     c -= cs->me + cs->mi;
-    int k = c % n, upper = c >= n;
+    int upper = c >= n, k = upper ? c - n : c;
     xn_real b = upper ? (pb->hi ? -pb->hi[k] : -INFINITY) : (pb->lo ? pb->lo[k] : -INFINITY);
     if (!isfinite(b)) return NAN;
     memset(np, 0, (size_t)n * sizeof(xn_real));
@@ -271,7 +272,7 @@ static xn_real slack(const cset *cs, int c, const xn_real *x, xn_real *scale) {
         *scale = 1 + mag;
         return s - b;
     }
-    int k = (c - cs->me - cs->mi) % n, upper = c - cs->me - cs->mi >= n;
+    int bc = c - cs->me - cs->mi, upper = bc >= n, k = upper ? bc - n : bc;
     b = upper ? (pb->hi ? -pb->hi[k] : -INFINITY) : (pb->lo ? pb->lo[k] : -INFINITY);
     if (!isfinite(b)) return NAN;
     *scale = 1 + fabs(b);
@@ -641,36 +642,18 @@ static int all_finite(const xn_real *x, int n) {
 }
 
 /* The most violated constraint not active nor excluded (flags in q->excluded), by its slack
- * relative to its scale: *p (-1: none) and that relative slack *sp. In index order, the
- * inequalities, then the bounds variable by variable: no division of the index per bound
- * (slack's), which cost a good part of an iteration's scan over the G1's 118 bounds. */
+ * relative to its scale: *p (-1: none) and that relative slack *sp. */
 static void most_violated(const xn_qp *q, const cset *cs, const xn_real *x, int *p_out,
                           xn_real *sp_out) {
-    const xn_qp_problem *pb = cs->pb;
-    const int me = cs->me, mi = cs->mi, n = cs->n;
-    const unsigned char *excluded = q->excluded;
     int p = -1;
-    xn_real sp = 0, tol = q->tol;
-    for (int c = me; c < me + mi; c++) {
-        if (excluded[c]) continue;
+    xn_real sp = 0;
+    for (int c = cs->me; c < cs->m; c++) {
+        if (q->excluded[c]) continue;
         xn_real scale, s = slack(cs, c, x, &scale);
-        if (s < -tol * scale && (p < 0 || s / scale < sp)) {
+        if (isnan(s)) continue; /* an absent bound */
+        if (s < -q->tol * scale && (p < 0 || s / scale < sp)) {
             p = c;
             sp = s / scale;
-        }
-    }
-    for (int upper = 0; upper < 2 && cs->m > me + mi; upper++) {
-        const xn_real *bound = upper ? pb->hi : pb->lo;
-        if (!bound) continue;
-        const unsigned char *ex = excluded + me + mi + (upper ? n : 0);
-        for (int k = 0; k < n; k++) {
-            if (ex[k] || !isfinite(bound[k])) continue;
-            xn_real b = upper ? -bound[k] : bound[k], s = (upper ? -x[k] : x[k]) - b;
-            xn_real scale = 1 + fabs(b);
-            if (s < -tol * scale && (p < 0 || s / scale < sp)) {
-                p = me + mi + (upper ? n : 0) + k;
-                sp = s / scale;
-            }
         }
     }
     *p_out = p;
@@ -771,6 +754,14 @@ static xn_qp_status begin(xn_qp *q, const cset *cs, xn_real *x, int nwarm, int m
     return XN_QP_OPTIMAL;
 }
 
+/* row_span of every equality and inequality of pb, into q->span */
+static void compute_spans(xn_qp *q, const xn_qp_problem *pb) {
+    const int n = pb->n, me = pb->me, mi = pb->mi;
+    for (int c = 0; c < me + mi; c++)
+        row_span(c < me ? pb->Aeq + (size_t)c * (size_t)n : pb->Ain + (size_t)(c - me) * (size_t)n,
+                 n, &q->span[2 * c], &q->span[2 * c + 1]);
+}
+
 /* Whether the last solve's proof of infeasibility proves pb infeasible too. The proof: the
  * violated constraint p's normal a_p = sum over the active constraints of r_k a_k with r_k <= 0
  * for every inequality and bound. For x meeting those constraints a_p' x <= sum r_k b_k then,
@@ -783,9 +774,7 @@ int xn_qp_infeasible_again(xn_qp *q, const xn_qp_problem *pb) {
     if (s < 0 || n != q->cert_n || me != q->cert_me || mi != q->cert_mi || s > n) return 0;
     int bounds = (pb->lo != NULL) | (pb->hi != NULL) << 1;
     cset cs = {pb, n, me, mi, me + mi + (bounds ? 2 * n : 0), q->span};
-    for (int c = 0; c < me + mi; c++)
-        row_span(c < me ? pb->Aeq + (size_t)c * (size_t)n : pb->Ain + (size_t)(c - me) * (size_t)n,
-                 n, &q->span[2 * c], &q->span[2 * c + 1]);
+    compute_spans(q, pb);
     /* columns 0..s-1 of C (stored by column, each n long): the normals; column s: a_p */
     xn_real *C = q->C, *bk = q->z, *beta = q->r;
     int sp[2];
@@ -852,9 +841,7 @@ xn_qp_status xn_qp_solve(xn_qp *q, const xn_qp_problem *pb, xn_real *x, xn_real 
     for (int i = 0; i < mi; i++)
         if (!isfinite(pb->bin[i])) return XN_QP_INVALID;
     int bounds = (pb->lo != NULL) | (pb->hi != NULL) << 1;
-    for (int c = 0; c < me + mi; c++)
-        row_span(c < me ? pb->Aeq + (size_t)c * (size_t)n : pb->Ain + (size_t)(c - me) * (size_t)n,
-                 n, &q->span[2 * c], &q->span[2 * c + 1]);
+    compute_spans(q, pb);
     cset cs = {pb, n, me, mi, me + mi + (bounds ? 2 * n : 0), q->span};
     int max_iter = q->max_iter > 0 ? q->max_iter : 10 * (n + me + mi) + 10;
     int same = q->prev_n == n && q->prev_me == me && q->prev_mi == mi && q->prev_bounds == bounds;

@@ -343,16 +343,21 @@ static xn_qp_problem level_problem(xn_wbc *w, const wbc_level_problem *lp, int l
     return pb;
 }
 
-/* Solve relaxation level `level` into w->x within `until` iterations counted in *used (0: no
- * limit) */
+/* Solve level `level`'s problem pb with its solver into w->x within `until` iterations
+ * counted in *used (0: no limit) */
+static xn_qp_status solve_problem(xn_wbc *w, int level, const xn_qp_problem *pb, int until,
+                                  int *used) {
+    int limit = until > 0 ? until - *used : 0; /* (a limit of 0 means the solver's default) */
+    xn_qp_set_limits(w->qp[level], until > 0 ? (limit > 0 ? limit : 1) : 0, 0);
+    xn_qp_status st = xn_qp_solve(w->qp[level], pb, w->x, NULL, NULL); /* no KKT residuals */
+    *used += xn_qp_last_iterations(w->qp[level]);
+    return st;
+}
+
 static xn_qp_status solve_level(xn_wbc *w, const wbc_level_problem *lp, int level, int until,
                                 int *used) {
     xn_qp_problem pb = level_problem(w, lp, level);
-    int limit = until > 0 ? until - *used : 0; /* (a limit of 0 means the solver's default) */
-    xn_qp_set_limits(w->qp[level], until > 0 ? (limit > 0 ? limit : 1) : 0, 0);
-    xn_qp_status st = xn_qp_solve(w->qp[level], &pb, w->x, NULL, NULL); /* no KKT residuals */
-    *used += xn_qp_last_iterations(w->qp[level]);
-    return st;
+    return solve_problem(w, level, &pb, until, used);
 }
 
 /* whether the accelerations keep the joint-limit bounds, to the QP's tolerance */
@@ -584,7 +589,7 @@ xn_status xn_wbc_solve(xn_wbc *w, const xn_real *q, const xn_real *v, const xn_w
             } else if (!xn_qp_infeasible_again(w->qp[0], &bounded) && (!budget || used < budget)) {
                 memcpy(w->x_relaxed, w->x, (size_t)n * sizeof(xn_real));
                 xn_qp_continue_from(w->qp[0], w->qp[1]);
-                if (solve_level(w, &lp, 0, budget, &used) == XN_QP_OPTIMAL)
+                if (solve_problem(w, 0, &bounded, budget, &used) == XN_QP_OPTIMAL)
                     relaxed = 0;
                 else
                     memcpy(w->x, w->x_relaxed, (size_t)n * sizeof(xn_real));

@@ -26,7 +26,7 @@ static void timing(const char *label, int kind, int dofs, int n) {
     double *t = malloc(sizeof(double) * (size_t)n), first = 0, sum = 0;
     xn_otg_problem *P = malloc(sizeof(xn_otg_problem) * (size_t)n);
     xn_trajectory tr;
-    xn_otg_error e;
+    xn_error e;
     for (int pass = 0; pass < PASSES; pass++)
         for (int i = 0; i < n; i++) {
             if (pass == 0) xs_draw(&r, kind, dofs, &P[i]);

@@ -12,6 +12,16 @@
 
 #include "xiaonao/qp.h"
 
+static xn_qp *new_qp(int n_max, int me_max, int mi_max) {
+    xn_qp *qp;
+    xn_error err;
+    if (xn_qp_create(n_max, me_max, mi_max, &qp, &err) != XN_OK) {
+        fprintf(stderr, "%s: %s\n", err.file, err.message);
+        exit(1);
+    }
+    return qp;
+}
+
 static unsigned long seed = 7;
 static double rnd(void) {
     seed = seed * 6364136223846793005UL + 1442695040888963407UL;
@@ -59,7 +69,7 @@ int main(void) {
             for (int k = 0; k < n; k++) a += (Ain[c * n + k] = rnd()) * xf[k];
             bin[c] = a - 0.5 * fabs(rnd());
         }
-        xn_qp *cold = xn_qp_create(n, me, mi), *warm = xn_qp_create(n, me, mi);
+        xn_qp *cold = new_qp(n, me, mi), *warm = new_qp(n, me, mi);
         xn_qp_set_warm_start(warm, 1);
         static double tc[STEPS], tw[STEPS];
         long ic = 0, iw = 0;
@@ -68,9 +78,9 @@ int main(void) {
             xn_qp_problem pb = {n, me, mi, H, g, Aeq, beq, Ain, bin, lo, hi};
             xn_qp_info a, b;
             double t0 = xb_now_ns();
-            xn_qp_solve(cold, &pb, x, NULL, &a);
+            xn_qp_solve(cold, &pb, x, NULL, &a, NULL);
             double t1 = xb_now_ns();
-            xn_qp_solve(warm, &pb, x, NULL, &b);
+            xn_qp_solve(warm, &pb, x, NULL, &b, NULL);
             double t2 = xb_now_ns();
             tc[step] = t1 - t0;
             tw[step] = t2 - t1;

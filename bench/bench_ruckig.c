@@ -39,8 +39,8 @@ static void durations(long n, uint64_t seed) {
         xs_draw(&r, kind, dofs, &P);
         if (!rk[dofs]) rk[dofs] = rk_create(dofs);
         rk_set(rk[dofs], &P);
-        xn_otg_error e;
-        int ok_xn = xn_otg_calculate(&P, &tr, &e) == XN_OTG_OK;
+        xn_error e;
+        int ok_xn = xn_otg_calculate(&P, &tr, &e) == XN_OK;
         double d_rk = NAN;
         int ok_rk = rk_calculate(rk[dofs], &d_rk) >= 0;
         if (ok_xn && ok_rk) {
@@ -91,7 +91,7 @@ static void timing(const char *label, int kind, int dofs, int n, uint64_t seed) 
     }
     for (int pass = 0; pass < PASSES; pass++)
         for (int i = 0; i < n; i++) {
-            xn_otg_error e;
+            xn_error e;
             double d, t0 = xb_now_ns();
             xn_otg_calculate(&P[i], &tr, &e);
             double t1 = xb_now_ns();

@@ -164,11 +164,11 @@ static inline void xs_run(uint64_t seed, long n, long fails[XS_KINDS][XS_FAIL_KI
         xn_otg_problem p;
         xs_draw(&r, kind, dofs, &p);
         xn_trajectory t;
-        xn_otg_error e;
-        xn_otg_result res = xn_otg_calculate(&p, &t, &e);
-        if (res == XN_OTG_ERR_NO_SOLUTION)
+        xn_error e;
+        xn_status res = xn_otg_calculate(&p, &t, &e);
+        if (res == XN_ERR_NUMERIC)
             fails[kind][XS_FAIL_CALCULATE]++;
-        else if (res != XN_OTG_OK)
+        else if (res != XN_OK)
             rejected[kind]++;
         else
             fails[kind][xs_validate(&p, &t, 100)]++;

@@ -205,18 +205,25 @@ void xn_builder_set_strict(xn_builder *b, int strict);
 void xn_builder_set_gravity(xn_builder *b, const xn_real g[3]);
 void xn_builder_set_name(xn_builder *b, const char *name);
 /** Add a link with mass (kg), centre of mass (m, link frame) and the rotational inertia about
- * the centre of mass in link axes {Ixx, Iyy, Izz, Ixy, Ixz, Iyz}. Returns the link id (> 0) or a
- * negative xn_status; xn_builder_message() then says why. */
-int xn_builder_add_link(xn_builder *b, const char *name, xn_real mass, const xn_real com[3],
-                        const xn_real inertia[6]);
+ * the centre of mass in link axes {Ixx, Iyy, Izz, Ixy, Ixz, Iyz}. *id (may be NULL) gets the
+ * link's id (> 0), -1 on failure. XN_ERR_INVALID for an empty or duplicate name, XN_ERR_RANGE
+ * for a negative or non-finite mass, a non-finite centre of mass, an inertia that is not
+ * positive semi-definite (or, in strict mode, breaks the triangle inequality), XN_ERR_NOMEM. */
+xn_status xn_builder_add_link(xn_builder *b, const char *name, xn_real mass, const xn_real com[3],
+                              const xn_real inertia[6], int *id, xn_error *err);
 /** Connect child_link to parent_link. `placement` places the joint frame in the parent link's
- * frame; the child link's frame is the joint frame moved by the joint. Returns the joint id
- * (>= 0) or a negative xn_status with xn_builder_message(). */
-int xn_builder_add_joint(xn_builder *b, const char *name, int parent_link, int child_link,
-                         const xn_se3 *placement, const xn_joint_spec *spec);
-/** Add a named frame (a site) fixed to a link. Returns the frame's builder id or a negative status.
- */
-int xn_builder_add_frame(xn_builder *b, const char *name, int link, const xn_se3 *placement);
+ * frame; the child link's frame is the joint frame moved by the joint. *id (may be NULL) gets
+ * the joint's id (>= 0), -1 on failure. XN_ERR_NOT_FOUND for a link id that does not exist,
+ * XN_ERR_INVALID for an empty or duplicate name or a child that has a parent already,
+ * XN_ERR_RANGE for a placement that is not a rigid motion, a zero axis, limits that are not a
+ * range, XN_ERR_UNSUPPORTED for an unknown type, XN_ERR_NOMEM. */
+xn_status xn_builder_add_joint(xn_builder *b, const char *name, int parent_link, int child_link,
+                               const xn_se3 *placement, const xn_joint_spec *spec, int *id,
+                               xn_error *err);
+/** Add a named frame (a site) fixed to a link. *id (may be NULL) gets the frame's builder id,
+ * -1 on failure; the errors as xn_builder_add_joint's. */
+xn_status xn_builder_add_frame(xn_builder *b, const char *name, int link, const xn_se3 *placement,
+                               int *id, xn_error *err);
 /** Record a warning that the model will carry (printf-style). */
 void xn_builder_warn(xn_builder *b, const char *fmt, ...)
 #if defined(__GNUC__)
@@ -231,8 +238,6 @@ int xn_builder_link_parent_joint(const xn_builder *b, int link);
 const char *xn_builder_link_name(const xn_builder *b, int link);
 /** Number of links including the world. */
 int xn_builder_nlinks(const xn_builder *b);
-/** The message of the last failed builder call. */
-const char *xn_builder_message(const xn_builder *b);
 /** Build the model: checks the tree (one parent per link, no cycle, every link reachable from the
  * world), merges fixed joints, orders bodies depth-first. On failure returns a negative status,
  * *out is NULL and err->message says why (err may be NULL). The builder stays usable. */

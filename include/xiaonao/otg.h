@@ -60,25 +60,6 @@ typedef struct {
     xn_real minimum_duration;               /**< the trajectory lasts at least this long (s) */
 } xn_otg_problem;
 
-/** Why a problem was rejected. */
-typedef enum {
-    XN_OTG_OK = 0,
-    XN_OTG_ERR_DOFS = -1,         /**< dofs outside 1..XN_OTG_MAX_DOFS */
-    XN_OTG_ERR_NOT_FINITE = -2,   /**< a NaN or infinite value */
-    XN_OTG_ERR_LIMIT = -3,        /**< a limit that is not > 0 (min_*: not < 0) */
-    XN_OTG_ERR_TARGET = -4,       /**< target velocity or acceleration outside the limits */
-    XN_OTG_ERR_MIN_DURATION = -5, /**< negative minimum duration */
-    XN_OTG_ERR_UNSUPPORTED = -6,  /**< an interface or synchronization not implemented yet */
-    XN_OTG_ERR_NO_SOLUTION = -7   /**< the search found no profile (a defect: please report) */
-} xn_otg_result;
-
-/** A rejected problem: the reason, the DoF it concerns (-1: none) and a sentence for people. */
-typedef struct {
-    xn_otg_result result;
-    int dof;
-    char message[160];
-} xn_otg_error;
-
 /** Constant-jerk segments: durations t (s) and jerks j. */
 typedef struct {
     int n;
@@ -103,12 +84,18 @@ typedef struct {
 /** A problem with `dofs` DoFs, everything zero, every DoF enabled, time synchronization, the
  * position interface. */
 void xn_otg_problem_init(xn_otg_problem *p, int dofs);
-/** Check a problem without solving it: XN_OTG_OK, or the first defect found (err may be NULL). */
-xn_otg_result xn_otg_validate(const xn_otg_problem *p, xn_otg_error *err);
-/** Solve: the time-optimal (synchronized) trajectory into *traj. Returns XN_OTG_OK or the reason
- * (err filled when not NULL); *traj is left unchanged on error, never half-filled. Only the first
- * `dofs` entries of its per-DoF arrays are written (the rest are never read). */
-xn_otg_result xn_otg_calculate(const xn_otg_problem *p, xn_trajectory *traj, xn_otg_error *err);
+/** Check a problem without solving it: XN_OK, or the first defect found, with err (may be NULL)
+ * naming it and the DoF it concerns in err->index (-1 for the problem as a whole):
+ * XN_ERR_SIZE for dofs outside 1..XN_OTG_MAX_DOFS; XN_ERR_RANGE for a value that is not finite,
+ * a limit that is not > 0 (a min_* limit not < 0), a target velocity or acceleration outside the
+ * limits, a negative minimum duration; XN_ERR_UNSUPPORTED for an unknown interface or
+ * synchronization. */
+xn_status xn_otg_validate(const xn_otg_problem *p, xn_error *err);
+/** Solve: the time-optimal (synchronized) trajectory into *traj. Returns XN_OK, a defect of the
+ * problem (as xn_otg_validate), or XN_ERR_NUMERIC when the search found no profile (a defect of
+ * the library: please report); *traj is left unchanged on error, never half-filled. Only the
+ * first `dofs` entries of its per-DoF arrays are written (the rest are never read). */
+xn_status xn_otg_calculate(const xn_otg_problem *p, xn_trajectory *traj, xn_error *err);
 /** State at time t (s; clamped below at 0, held after the end): arrays of traj->dofs entries;
  * any output pointer may be NULL. */
 void xn_trajectory_at(const xn_trajectory *traj, xn_real t, xn_real *p, xn_real *v, xn_real *a,
@@ -129,8 +116,8 @@ typedef struct xn_otg_workspace xn_otg_workspace;
 xn_otg_workspace *xn_otg_workspace_create(void);
 void xn_otg_workspace_free(xn_otg_workspace *ws);
 /** xn_otg_calculate with its scratch in ws instead of on the stack (under 2 KB of stack). */
-xn_otg_result xn_otg_calculate_in(const xn_otg_problem *p, xn_trajectory *traj, xn_otg_error *err,
-                                  xn_otg_workspace *ws);
+xn_status xn_otg_calculate_in(const xn_otg_problem *p, xn_trajectory *traj, xn_error *err,
+                              xn_otg_workspace *ws);
 
 /* ---- the online form: once per control cycle ---- */
 
@@ -160,12 +147,12 @@ void xn_otg_init(xn_otg *o, xn_real cycle_time);
  * target, new limits, a state that is not the one the trajectory predicted), a new trajectory is
  * calculated from the input's current state; otherwise the generator steps one cycle along the
  * current one. Feed out->position/velocity/acceleration back as the next current state. Returns
- * XN_OTG_OK or the input's defect (then out is untouched and the old trajectory is kept). */
-xn_otg_result xn_otg_update(xn_otg *o, const xn_otg_problem *input, xn_otg_output *out,
-                            xn_otg_error *err);
+ * XN_OK or the input's defect as xn_otg_calculate (then out is untouched and the old trajectory is
+ * kept). */
+xn_status xn_otg_update(xn_otg *o, const xn_otg_problem *input, xn_otg_output *out, xn_error *err);
 /** xn_otg_update with a calculation's scratch in ws (see xn_otg_workspace). */
-xn_otg_result xn_otg_update_in(xn_otg *o, const xn_otg_problem *input, xn_otg_output *out,
-                               xn_otg_error *err, xn_otg_workspace *ws);
+xn_status xn_otg_update_in(xn_otg *o, const xn_otg_problem *input, xn_otg_output *out,
+                           xn_error *err, xn_otg_workspace *ws);
 
 #pragma GCC visibility pop
 #ifdef __cplusplus

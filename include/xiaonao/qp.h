@@ -36,15 +36,6 @@ typedef struct {
     const xn_real *lo, *hi;
 } xn_qp_problem;
 
-typedef enum {
-    XN_QP_OPTIMAL = 0,
-    XN_QP_INFEASIBLE = 1,     /**< no x satisfies the constraints */
-    XN_QP_MAX_ITERATIONS = 2, /**< stopped at the iteration limit (x is the last iterate) */
-    XN_QP_NOT_CONVEX = 3,     /**< H is not positive definite (its Cholesky factor failed) */
-    XN_QP_DEPENDENT = 4,      /**< the equality constraints are linearly dependent */
-    XN_QP_INVALID = -1        /**< sizes beyond the workspace, NaN in the data */
-} xn_qp_status;
-
 /** What a solve did, and how well the result satisfies the optimality (KKT) conditions. */
 typedef struct {
     int iterations;
@@ -58,9 +49,10 @@ typedef struct {
 
 typedef struct xn_qp xn_qp;
 
-/** A solver for at most n_max variables, me_max equalities and mi_max inequalities (bounds
- * need no room). NULL when out of memory. */
-xn_qp *xn_qp_create(int n_max, int me_max, int mi_max);
+/** A solver for at most n_max (>= 1) variables, me_max equalities and mi_max inequalities
+ * (bounds need no room), into *out (NULL on failure; free it with xn_qp_free). XN_ERR_RANGE for
+ * a size out of range, XN_ERR_NOMEM. */
+xn_status xn_qp_create(int n_max, int me_max, int mi_max, xn_qp **out, xn_error *err);
 void xn_qp_free(xn_qp *qp);
 
 /** Start from the previous solve's active set (1) or from scratch (0, the default). The active
@@ -96,19 +88,26 @@ int xn_qp_infeasible_again(xn_qp *qp, const xn_qp_problem *pb);
  * factorization, do not), so the limit bounds a solve's work. */
 void xn_qp_set_limits(xn_qp *qp, int max_iterations, xn_real tolerance);
 
+/** The iterations of the last solve (0 before any), as xn_qp_info.iterations, without the
+ * residuals' cost. */
+int xn_qp_last_iterations(const xn_qp *qp);
 /** Solve; x (n) gets the solution. The multipliers of the constraints, in the order equalities,
  * inequalities, lower bounds, upper bounds (me + mi + 2n entries), are written to multipliers
  * when it is not NULL (0 for inactive constraints; >= 0 for inequalities and bounds). info may
  * be NULL: its KKT residuals cost a pass over H and every constraint, which a control loop that
- * only needs the iteration count can skip (xn_qp_last_iterations). */
-/** The iterations of the last solve (0 before any), as xn_qp_info.iterations, without the
- * residuals' cost. */
-int xn_qp_last_iterations(const xn_qp *qp);
-xn_qp_status xn_qp_solve(xn_qp *qp, const xn_qp_problem *pb, xn_real *x, xn_real *multipliers,
-                         xn_qp_info *info);
-
-/** A short name of a status. */
-const char *xn_qp_status_str(xn_qp_status s);
+ * only needs the iteration count can skip (xn_qp_last_iterations). Constraints are numbered in
+ * the multipliers' order wherever err->index names one.
+ * Returns XN_OK at the optimum, or:
+ * - XN_ERR_INFEASIBLE: no x satisfies the constraints (err->index: the constraint that
+ *   contradicts those active at the end, the proof xn_qp_infeasible_again re-checks);
+ * - XN_ERR_ITERATIONS: stopped at the iteration limit (x is the last iterate, which satisfies
+ *   the equalities and the active constraints but not necessarily the others);
+ * - XN_ERR_NUMERIC: H is not positive definite, or the equalities are linearly dependent;
+ * - XN_ERR_SIZE: sizes beyond the workspace; XN_ERR_RANGE: a NaN or infinity in the data (a
+ *   bound may be infinite); XN_ERR_INVALID: a NULL array the sizes need.
+ * Writes err (may be NULL) only on failure: a control loop passes NULL and reads the status. */
+xn_status xn_qp_solve(xn_qp *qp, const xn_qp_problem *pb, xn_real *x, xn_real *multipliers,
+                      xn_qp_info *info, xn_error *err);
 
 #pragma GCC visibility pop
 #ifdef __cplusplus

@@ -138,13 +138,13 @@ typedef struct {
 void xn_wbc_targets_init(xn_wbc *w, const xn_real *q, xn_wbc_targets *t);
 
 typedef struct {
-    xn_qp_status status; /**< of the last QP solved this cycle */
-    int iterations;      /**< the QP's iterations this cycle, every relaxation level together */
-    int relaxed;  /**< 0: every constraint held; 1: the joint-limit bounds were dropped (the QP
-                       was infeasible with them); 2: the torque limits too */
-    int fallback; /**< 1: the iteration budget ran out before a solution: tau comes from the
-                       last solved accelerations and forces, evaluated with this cycle's
-                       dynamics (tau = M qdd + h - J' f; a swinging foot's forces zeroed) */
+    xn_status status; /**< of the last QP solved this cycle (xn_qp_solve's) */
+    int iterations;   /**< the QP's iterations this cycle, every relaxation level together */
+    int relaxed;      /**< 0: every constraint held; 1: the joint-limit bounds were dropped (the QP
+                           was infeasible with them); 2: the torque limits too */
+    int fallback;     /**< 1: the iteration budget ran out before a solution: tau comes from the
+                           last solved accelerations and forces, evaluated with this cycle's
+                           dynamics (tau = M qdd + h - J' f; a swinging foot's forces zeroed) */
     xn_real com[3], com_velocity[3];            /**< measured */
     xn_real angular_momentum[3];                /**< about the CoM, world (kg m^2/s) */
     xn_real force[XN_WBC_MAX_CONTACTS * 4 * 3]; /**< per contact, per corner, world (N) */
@@ -158,8 +158,10 @@ void xn_wbc_set_max_iterations(xn_wbc *w, int max_iterations);
 
 /** One cycle at the state q (nq), v (nv, the free joint's velocity in the base frame): the
  * torques tau (nv; the base's six are 0). stance[c] (ncontact flags, NULL: all) says which feet
- * are on the ground. XN_ERR_NUMERIC when the QP has no solution, or the budget ran out with no
- * earlier solution to fall back on (tau is then left as it was). */
+ * are on the ground. When the QP has no solution even with every relaxation
+ * (XN_ERR_INFEASIBLE), or the budget ran out with no earlier solution to fall back on
+ * (XN_ERR_ITERATIONS), or the QP failed otherwise (its status), that status is returned and tau
+ * is left as it was. */
 xn_status xn_wbc_solve(xn_wbc *w, const xn_real *q, const xn_real *v, const xn_wbc_targets *t,
                        const unsigned char *stance, xn_real *tau, xn_wbc_result *res);
 

@@ -159,6 +159,7 @@ static const xn_backend_ops loopback_ops = {"loopback", lb_read,   lb_write, lb_
 
 static void set_err(xn_error *err, const char *msg) {
     if (!err) return;
+    err->index = -1;
     snprintf(err->file, sizeof err->file, "loopback");
     err->line = 0;
     snprintf(err->message, sizeof err->message, "%s", msg);

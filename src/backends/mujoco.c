@@ -220,6 +220,7 @@ static const xn_backend_ops mujoco_ops = {"mujoco",   mj_read,   mj_write, mj_ad
 
 static xn_status fail(xn_error *err, const char *scene, xn_status st, const char *msg) {
     if (err) {
+        err->index = -1;
         snprintf(err->file, sizeof err->file, "%s", scene);
         err->line = 0;
         snprintf(err->message, sizeof err->message, "%s", msg);

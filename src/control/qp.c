@@ -14,6 +14,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "model/error_internal.h"
+
 /* inline max and Givens length: libm's fmax and hypot are calls, and these run in the inner
  * loops (the magnitudes here never come near overflow) */
 static inline xn_real qmax(xn_real a, xn_real b) { return a > b ? a : b; }
@@ -91,10 +93,14 @@ struct xn_qp {
     xn_real tol;
 };
 
-xn_qp *xn_qp_create(int n_max, int me_max, int mi_max) {
-    if (n_max < 1 || me_max < 0 || mi_max < 0) return NULL;
+xn_status xn_qp_create(int n_max, int me_max, int mi_max, xn_qp **out, xn_error *err) {
+    *out = NULL;
+    if (n_max < 1 || me_max < 0 || mi_max < 0)
+        return xn_fail(err, XN_ERR_RANGE, "xn_qp_create",
+                       "n_max %d must be >= 1, me_max %d and mi_max %d >= 0", n_max, me_max,
+                       mi_max);
     xn_qp *q = calloc(1, sizeof *q);
-    if (!q) return NULL;
+    if (!q) return xn_fail(err, XN_ERR_NOMEM, "xn_qp_create", "out of memory");
     size_t n = (size_t)n_max, m = (size_t)me_max + (size_t)mi_max + 2 * n;
     q->n_max = n_max;
     q->me_max = me_max;
@@ -129,10 +135,11 @@ xn_qp *xn_qp_create(int n_max, int me_max, int mi_max) {
         !q->J || !q->R || !q->z || !q->r || !q->d || !q->np || !q->u || !q->A || !q->excluded ||
         !q->prev || !q->first || !q->span || !q->xf || !q->linv || !q->cert || !q->C) {
         xn_qp_free(q);
-        return NULL;
+        return xn_fail(err, XN_ERR_NOMEM, "xn_qp_create", "out of memory");
     }
     q->tol = 1e-10;
-    return q;
+    *out = q;
+    return XN_OK;
 }
 
 void xn_qp_free(xn_qp *q) {
@@ -199,18 +206,6 @@ int xn_qp_last_iterations(const xn_qp *q) { return q->last_iterations; }
 void xn_qp_set_limits(xn_qp *q, int max_iterations, xn_real tolerance) {
     q->max_iter = max_iterations > 0 ? max_iterations : 0;
     q->tol = tolerance > 0 ? tolerance : 1e-10;
-}
-
-const char *xn_qp_status_str(xn_qp_status s) {
-    switch (s) {
-    case XN_QP_OPTIMAL: return "optimal";
-    case XN_QP_INFEASIBLE: return "infeasible";
-    case XN_QP_MAX_ITERATIONS: return "iteration limit";
-    case XN_QP_NOT_CONVEX: return "H not positive definite";
-    case XN_QP_DEPENDENT: return "dependent equality constraints";
-    case XN_QP_INVALID: return "invalid problem";
-    }
-    return "?";
 }
 
 /* ---- constraints, indexed together: equalities, inequalities, lower bounds, upper bounds ---- */
@@ -701,11 +696,14 @@ static void load_end(xn_qp *q, const xn_qp *from, int n, int me, int mi, xn_real
     *rnorm = from->end_rnorm;
 }
 
+/* How the active-set iteration ended; xn_qp_solve reports it as an xn_status. */
+typedef enum { QP_OPTIMAL, QP_INFEASIBLE, QP_ITERATIONS, QP_NOT_CONVEX, QP_DEPENDENT } qp_outcome;
+
 /* The start of a solve: H's factorization and the equalities (or those of the solver
- * xn_qp_share_start named), then nwarm guesses from q->prev. Returns XN_QP_OPTIMAL when x, the
+ * xn_qp_share_start named), then nwarm guesses from q->prev. Returns QP_OPTIMAL when x, the
  * active set and its multipliers are a dual-feasible start. */
-static xn_qp_status begin(xn_qp *q, const cset *cs, xn_real *x, int nwarm, int max_iter,
-                          int *iq_out, int *iter_out, xn_real *rnorm_out) {
+static qp_outcome begin(xn_qp *q, const cset *cs, xn_real *x, int nwarm, int max_iter, int *iq_out,
+                        int *iter_out, xn_real *rnorm_out) {
     /* the equalities, then (warm start) the previous active inequalities, as long as their
      * multipliers come out non-negative: a dual-feasible start */
     const xn_qp_problem *pb = cs->pb;
@@ -726,8 +724,8 @@ static xn_qp_status begin(xn_qp *q, const cset *cs, xn_real *x, int nwarm, int m
         rnorm = from->rnorm0;
     } else {
         q->start_n = 0; /* no valid start until this one is made */
-        if (start(q, pb, x)) return XN_QP_NOT_CONVEX;
-        if (add_equalities(q, cs, x, &iq, &rnorm)) return XN_QP_DEPENDENT;
+        if (start(q, pb, x)) return QP_NOT_CONVEX;
+        if (add_equalities(q, cs, x, &iq, &rnorm)) return QP_DEPENDENT;
     }
     const xn_real rnorm0 = rnorm;
     /* kept, so that a retry of the warm start, and another solver given the same H and
@@ -751,7 +749,7 @@ static xn_qp_status begin(xn_qp *q, const cset *cs, xn_real *x, int nwarm, int m
     *iq_out = iq;
     *iter_out = iter;
     *rnorm_out = rnorm;
-    return XN_QP_OPTIMAL;
+    return QP_OPTIMAL;
 }
 
 /* row_span of every equality and inequality of pb, into q->span */
@@ -822,24 +820,64 @@ int xn_qp_infeasible_again(xn_qp *q, const xn_qp_problem *pb) {
     return combo < bp - 1e-9 * (1 + scale);
 }
 
-xn_qp_status xn_qp_solve(xn_qp *q, const xn_qp_problem *pb, xn_real *x, xn_real *mult,
-                         xn_qp_info *info) {
+/* A problem's defect for xn_qp_solve: XN_OK, or the first one found, in err. */
+static xn_status check_problem(const xn_qp *q, const xn_qp_problem *pb, xn_error *err) {
+    static const char *where = "xn_qp_solve";
+    int n = pb->n, me = pb->me, mi = pb->mi;
+    if (n < 1 || n > q->n_max || me < 0 || me > q->me_max || mi < 0 || mi > q->mi_max)
+        return xn_fail(err, XN_ERR_SIZE, where,
+                       "n %d, me %d, mi %d: the solver was made for n 1..%d, me <= %d, mi <= %d", n,
+                       me, mi, q->n_max, q->me_max, q->mi_max);
+    if (!pb->H || !pb->g || (me && (!pb->Aeq || !pb->beq)) || (mi && (!pb->Ain || !pb->bin)))
+        return xn_fail(err, XN_ERR_INVALID, where, "H, g, or the arrays of a constraint are NULL");
+    if (!all_finite(pb->H, n * n)) return xn_fail(err, XN_ERR_RANGE, where, "H is not finite");
+    for (int i = 0; i < n; i++) {
+        if (!isfinite(pb->g[i]))
+            return xn_fail_at(err, XN_ERR_RANGE, where, i, "g[%d] is not finite", i);
+        if ((pb->lo && isnan(pb->lo[i])) || (pb->hi && isnan(pb->hi[i])))
+            return xn_fail_at(err, XN_ERR_RANGE, where, i, "a bound of x[%d] is NaN", i);
+    }
+    if (!all_finite(pb->Aeq, me * n)) return xn_fail(err, XN_ERR_RANGE, where, "Aeq is not finite");
+    if (!all_finite(pb->Ain, mi * n)) return xn_fail(err, XN_ERR_RANGE, where, "Ain is not finite");
+    for (int i = 0; i < me; i++)
+        if (!isfinite(pb->beq[i]))
+            return xn_fail_at(err, XN_ERR_RANGE, where, i, "beq[%d] is not finite", i);
+    for (int i = 0; i < mi; i++)
+        if (!isfinite(pb->bin[i]))
+            return xn_fail_at(err, XN_ERR_RANGE, where, me + i, "bin[%d] is not finite", i);
+    return XN_OK;
+}
+
+/* The outcome of the iteration as the API's status; p: the constraint it could not add. */
+static xn_status report(qp_outcome o, int iterations, int p, xn_error *err) {
+    static const char *where = "xn_qp_solve";
+    switch (o) {
+    case QP_OPTIMAL: return XN_OK;
+    case QP_INFEASIBLE:
+        return xn_fail_at(err, XN_ERR_INFEASIBLE, where, p,
+                          "infeasible: constraint %d contradicts the active ones", p);
+    case QP_ITERATIONS:
+        return xn_fail(err, XN_ERR_ITERATIONS, where,
+                       "stopped at the iteration limit (%d iterations; x is the last iterate)",
+                       iterations);
+    case QP_NOT_CONVEX:
+        return xn_fail(err, XN_ERR_NUMERIC, where,
+                       "H is not positive definite (its Cholesky factor failed)");
+    case QP_DEPENDENT:
+        return xn_fail(err, XN_ERR_NUMERIC, where,
+                       "the equality constraints are linearly dependent");
+    }
+    return XN_ERR_NUMERIC;
+}
+
+xn_status xn_qp_solve(xn_qp *q, const xn_qp_problem *pb, xn_real *x, xn_real *mult,
+                      xn_qp_info *info, xn_error *err) {
     int n = pb->n, me = pb->me, mi = pb->mi;
     if (info) memset(info, 0, sizeof *info);
     q->last_iterations = 0;
     q->ncert = -1;
-    if (n < 1 || n > q->n_max || me < 0 || me > q->me_max || mi < 0 || mi > q->mi_max || !pb->H ||
-        !pb->g || (me && (!pb->Aeq || !pb->beq)) || (mi && (!pb->Ain || !pb->bin)))
-        return XN_QP_INVALID;
-    if (!all_finite(pb->H, n * n)) return XN_QP_INVALID;
-    for (int i = 0; i < n; i++)
-        if (!isfinite(pb->g[i]) || (pb->lo && isnan(pb->lo[i])) || (pb->hi && isnan(pb->hi[i])))
-            return XN_QP_INVALID;
-    if (!all_finite(pb->Aeq, me * n) || !all_finite(pb->Ain, mi * n)) return XN_QP_INVALID;
-    for (int i = 0; i < me; i++)
-        if (!isfinite(pb->beq[i])) return XN_QP_INVALID;
-    for (int i = 0; i < mi; i++)
-        if (!isfinite(pb->bin[i])) return XN_QP_INVALID;
+    xn_status valid = check_problem(q, pb, err);
+    if (valid != XN_OK) return valid;
     int bounds = (pb->lo != NULL) | (pb->hi != NULL) << 1;
     compute_spans(q, pb);
     cset cs = {pb, n, me, mi, me + mi + (bounds ? 2 * n : 0), q->span};
@@ -851,7 +889,8 @@ xn_qp_status xn_qp_solve(xn_qp *q, const xn_qp_problem *pb, xn_real *x, xn_real 
         q->guess_from = NULL;
     }
     memset(q->excluded, 0, (size_t)cs.m + 1);
-    xn_qp_status status = XN_QP_OPTIMAL;
+    qp_outcome status = QP_OPTIMAL;
+    int blocked = -1; /* the constraint that proved the problem infeasible */
     int iq = 0, iter = 0;
     xn_real rnorm = 1;
 
@@ -874,13 +913,13 @@ xn_qp_status xn_qp_solve(xn_qp *q, const xn_qp_problem *pb, xn_real *x, xn_real 
             load_end(q, cont, n, me, mi, x, &iq, &rnorm);
         q->start_n = 0; /* no start of its own to share */
     } else {
-        xn_qp_status st = begin(q, &cs, x, nwarm, max_iter, &iq, &iter, &rnorm);
-        if (st != XN_QP_OPTIMAL) return st;
+        qp_outcome st = begin(q, &cs, x, nwarm, max_iter, &iq, &iter, &rnorm);
+        if (st != QP_OPTIMAL) return report(st, 0, -1, err);
     }
 
     for (;;) {
         if (iter >= max_iter) {
-            status = XN_QP_MAX_ITERATIONS;
+            status = QP_ITERATIONS;
             break;
         }
         iter++;
@@ -900,7 +939,7 @@ xn_qp_status xn_qp_solve(xn_qp *q, const xn_qp_problem *pb, xn_real *x, xn_real 
         q->A[iq] = p;
         for (;;) { /* step toward satisfying p, dropping blocking constraints */
             if (iter >= max_iter) {
-                status = XN_QP_MAX_ITERATIONS;
+                status = QP_ITERATIONS;
                 break;
             }
             iter++;
@@ -924,7 +963,8 @@ xn_qp_status xn_qp_solve(xn_qp *q, const xn_qp_problem *pb, xn_real *x, xn_real 
             if (!isfinite(t)) {
                 /* p's normal is a combination of the active ones (z = 0) whose multipliers
                  * cannot make room (r <= 0): the proof, kept for xn_qp_infeasible_again */
-                status = XN_QP_INFEASIBLE;
+                status = QP_INFEASIBLE;
+                blocked = p;
                 memcpy(q->cert, q->A, (size_t)iq * sizeof(int));
                 q->ncert = iq;
                 q->cert_p = p;
@@ -953,14 +993,14 @@ xn_qp_status xn_qp_solve(xn_qp *q, const xn_qp_problem *pb, xn_real *x, xn_real 
             sp = slack(&cs, p, x, &scale);
             if (sp >= 0) break; /* deleting made room: p holds already */
         }
-        if (status != XN_QP_OPTIMAL) break;
+        if (status != QP_OPTIMAL) break;
     }
 
     q->last_iterations = iter;
     memcpy(q->xf, x, (size_t)n * sizeof(xn_real));
     q->end_iq = iq;
     q->end_rnorm = rnorm;
-    q->end_optimal = status == XN_QP_OPTIMAL;
+    q->end_optimal = status == QP_OPTIMAL;
     /* keep the active inequalities for the next solve */
     q->nprev = 0;
     for (int k = me; k < iq; k++) q->prev[q->nprev++] = q->A[k];
@@ -1003,5 +1043,5 @@ xn_qp_status xn_qp_solve(xn_qp *q, const xn_qp_problem *pb, xn_real *x, xn_real 
         }
         info->objective = obj;
     }
-    return status;
+    return report(status, iter, blocked, err);
 }

@@ -104,7 +104,7 @@ xn_status xn_wbc_create(const xn_model *m, const xn_wbc_config *cfg, xn_wbc **ou
     w->me_max = 6 + 6 * nc;
     w->mi_max = 20 * nc + 2 * (nv - 6);
     w->d = xn_data_create(m);
-    for (int l = 0; l < 3; l++) w->qp[l] = xn_qp_create(w->n, w->me_max, w->mi_max);
+    for (int l = 0; l < 3; l++) xn_qp_create(w->n, w->me_max, w->mi_max, &w->qp[l], NULL);
     size_t n = (size_t)w->n;
     ALLOC(w->H, n * n);
     ALLOC(w->g, n);
@@ -345,17 +345,17 @@ static xn_qp_problem level_problem(xn_wbc *w, const wbc_level_problem *lp, int l
 
 /* Solve level `level`'s problem pb with its solver into w->x within `until` iterations
  * counted in *used (0: no limit) */
-static xn_qp_status solve_problem(xn_wbc *w, int level, const xn_qp_problem *pb, int until,
-                                  int *used) {
+static xn_status solve_problem(xn_wbc *w, int level, const xn_qp_problem *pb, int until,
+                               int *used) {
     int limit = until > 0 ? until - *used : 0; /* (a limit of 0 means the solver's default) */
     xn_qp_set_limits(w->qp[level], until > 0 ? (limit > 0 ? limit : 1) : 0, 0);
-    xn_qp_status st = xn_qp_solve(w->qp[level], pb, w->x, NULL, NULL); /* no KKT residuals */
+    xn_status st = xn_qp_solve(w->qp[level], pb, w->x, NULL, NULL, NULL); /* no KKT residuals */
     *used += xn_qp_last_iterations(w->qp[level]);
     return st;
 }
 
-static xn_qp_status solve_level(xn_wbc *w, const wbc_level_problem *lp, int level, int until,
-                                int *used) {
+static xn_status solve_level(xn_wbc *w, const wbc_level_problem *lp, int level, int until,
+                             int *used) {
     xn_qp_problem pb = level_problem(w, lp, level);
     return solve_problem(w, level, &pb, until, used);
 }
@@ -557,21 +557,21 @@ xn_status xn_wbc_solve(xn_wbc *w, const xn_real *q, const xn_real *v, const xn_w
      * optimum, the last solution stands in (shifted_solution). */
     wbc_level_problem lp = {q, v, me, mi, mi_contacts};
     int used = 0, budget = c->max_iterations > 0 ? c->max_iterations : 0, relaxed = 1;
-    xn_qp_status st = XN_QP_INFEASIBLE;
+    xn_status st = XN_ERR_INFEASIBLE;
     if (c->limit_horizon > 0 && w->last_level <= 0) {
         /* as the last cycle: every constraint, warm-started from the last solve, with the
          * budget but for RELAXED_RESERVE; past that, or where infeasible, level 1 */
         int until = budget > 2 * RELAXED_RESERVE ? budget - RELAXED_RESERVE : budget / 2;
         st = solve_level(w, &lp, 0, budget ? (until > 0 ? until : 1) : 0, &used);
-        relaxed = st == XN_QP_OPTIMAL ? 0 : 1;
-        if (st != XN_QP_OPTIMAL && (!budget || used < budget)) {
+        relaxed = st == XN_OK ? 0 : 1;
+        if (st != XN_OK && (!budget || used < budget)) {
             /* the same H and equalities as level 0, and its active set as the guesses when
              * the last cycle was not relaxed (its own are from an older episode) */
             xn_qp_share_start(w->qp[1], w->qp[0]);
             if (w->last_level != 1) xn_qp_warm_from(w->qp[1], w->qp[0]);
             st = solve_level(w, &lp, 1, budget, &used);
-        } else if (st != XN_QP_OPTIMAL) {
-            st = XN_QP_MAX_ITERATIONS;
+        } else if (st != XN_OK) {
+            st = XN_ERR_ITERATIONS;
         }
     } else {
         /* the last cycle was relaxed (or there are no bounds): level 1 first, warm-started
@@ -582,33 +582,33 @@ xn_status xn_wbc_solve(xn_wbc *w, const xn_real *q, const xn_real *v, const xn_w
          * it only has constraints more) with the rest of the budget; the relaxed optimum
          * stands when that proves infeasible or runs out. */
         st = solve_level(w, &lp, 1, budget, &used);
-        if (st == XN_QP_OPTIMAL && c->limit_horizon > 0) {
+        if (st == XN_OK && c->limit_horizon > 0) {
             xn_qp_problem bounded = level_problem(w, &lp, 0);
             if (within_bounds(w->x, w->lo, w->hi, nv)) {
                 relaxed = 0;
             } else if (!xn_qp_infeasible_again(w->qp[0], &bounded) && (!budget || used < budget)) {
                 memcpy(w->x_relaxed, w->x, (size_t)n * sizeof(xn_real));
                 xn_qp_continue_from(w->qp[0], w->qp[1]);
-                if (solve_problem(w, 0, &bounded, budget, &used) == XN_QP_OPTIMAL)
+                if (solve_problem(w, 0, &bounded, budget, &used) == XN_OK)
                     relaxed = 0;
                 else
                     memcpy(w->x, w->x_relaxed, (size_t)n * sizeof(xn_real));
             }
         }
     }
-    if (st == XN_QP_INFEASIBLE) { /* level 1 too: the torque limits go as well */
+    if (st == XN_ERR_INFEASIBLE) { /* level 1 too: the torque limits go as well */
         relaxed = 2;
         if (budget && used >= budget) {
-            st = XN_QP_MAX_ITERATIONS;
+            st = XN_ERR_ITERATIONS;
         } else {
             xn_qp_share_start(w->qp[2], w->qp[1]);
             if (w->last_level != 2) xn_qp_warm_from(w->qp[2], w->qp[1]);
             st = solve_level(w, &lp, 2, budget, &used);
         }
     }
-    w->last_level = st == XN_QP_OPTIMAL ? relaxed : -1;
+    w->last_level = st == XN_OK ? relaxed : -1;
     if (c->limit_horizon <= 0 && relaxed > 0) relaxed--; /* no bounds: none dropped */
-    int fallback = st == XN_QP_MAX_ITERATIONS && w->have_last;
+    int fallback = st == XN_ERR_ITERATIONS && w->have_last;
     if (fallback) shifted_solution(w, nc, stance);
     if (res) {
         res->status = st;
@@ -623,7 +623,7 @@ xn_status xn_wbc_solve(xn_wbc *w, const xn_real *q, const xn_real *v, const xn_w
         for (int p = 0; p < 12 * nc; p++) res->force[p] = w->x[nv + p];
         for (int p = 0; p < 4 * nc; p++) res->normal_total += w->x[nv + 3 * p + 2];
     }
-    if (st != XN_QP_OPTIMAL && !fallback) return XN_ERR_NUMERIC;
+    if (st != XN_OK && !fallback) return st;
     if (!fallback) {
         memcpy(w->x_last, w->x, (size_t)n * sizeof(xn_real));
         w->have_last = 1;

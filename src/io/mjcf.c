@@ -554,8 +554,9 @@ static int add_sites(mjcf *mj, const xmlNode *bn, int link, int cls) {
         if ((st = element_class(mj, sn, cls, &scls))) return st;
         xn_se3 X;
         if ((st = read_frame(mj, sn, E_SITE, scls, &X))) return st;
-        if (xn_builder_add_frame(mj->b, name, link, &X) < 0)
-            return xn_xml_fail(&mj->xc, sn, XN_ERR_INVALID, "%s", xn_builder_message(mj->b));
+        xn_error be;
+        if ((st = xn_builder_add_frame(mj->b, name, link, &X, NULL, &be)))
+            return xn_xml_fail(&mj->xc, sn, st, "%s", be.message);
     }
     return XN_OK;
 }
@@ -563,15 +564,18 @@ static int add_sites(mjcf *mj, const xmlNode *bn, int link, int cls) {
 static int add_link_named(mjcf *mj, const xmlNode *at, const char *name, const xn_inertia *Y) {
     xn_real c[3], Ic[6];
     xn_inertia_to_com(Y, c, Ic);
-    int id = xn_builder_add_link(mj->b, name, Y->m, c, Ic);
-    if (id < 0) return xn_xml_fail(&mj->xc, at, (xn_status)id, "%s", xn_builder_message(mj->b));
+    int id;
+    xn_error be;
+    xn_status st = xn_builder_add_link(mj->b, name, Y->m, c, Ic, &id, &be);
+    if (st) return xn_xml_fail(&mj->xc, at, st, "%s", be.message);
     return id;
 }
 
 static int add_joint_checked(mjcf *mj, const xmlNode *at, const char *name, int parent, int child,
                              const xn_se3 *X, const xn_joint_spec *s) {
-    int id = xn_builder_add_joint(mj->b, name, parent, child, X, s);
-    if (id < 0) return xn_xml_fail(&mj->xc, at, (xn_status)id, "%s", xn_builder_message(mj->b));
+    xn_error be;
+    xn_status st = xn_builder_add_joint(mj->b, name, parent, child, X, s, NULL, &be);
+    if (st) return xn_xml_fail(&mj->xc, at, st, "%s", be.message);
     return XN_OK;
 }
 
@@ -885,6 +889,7 @@ xn_status xn_load_mjcf_string(const char *xml, size_t len, const char *name, con
     if (!st) {
         st = xn_builder_compile(mj.b, out, err);
         if (st) {
+            err->index = -1;
             snprintf(err->file, sizeof err->file, "%s", name);
             err->line = 0;
         }

@@ -61,8 +61,9 @@ static xn_status add_link(const xn_xml_ctx *c, xn_builder *b, const xmlNode *ln)
         xn_sym3_rotate(X.R, I, Ic);
         memcpy(com, X.p, sizeof com);
     }
-    int id = xn_builder_add_link(b, name, mass, com, Ic);
-    if (id < 0) return xn_xml_fail(c, in ? in : ln, (xn_status)id, "%s", xn_builder_message(b));
+    xn_error be;
+    xn_status st = xn_builder_add_link(b, name, mass, com, Ic, NULL, &be);
+    if (st) return xn_xml_fail(c, in ? in : ln, st, "%s", be.message);
     return XN_OK;
 }
 
@@ -123,20 +124,23 @@ static xn_status add_planar_joint(const xn_xml_ctx *c, xn_builder *b, const xmlN
         snprintf(jname, sizeof jname, "%s_%s", name, suffix[k]);
         snprintf(lname, sizeof lname, "%s/%s", name, suffix[k]);
         xn_real zero3[3] = {0, 0, 0}, zero6[6] = {0, 0, 0, 0, 0, 0};
-        int link = xn_builder_add_link(b, lname, 0, zero3, zero6);
-        if (link < 0) return xn_xml_fail(c, jn, (xn_status)link, "%s", xn_builder_message(b));
+        int link;
+        xn_error be;
+        if ((st = xn_builder_add_link(b, lname, 0, zero3, zero6, &link, &be)))
+            return xn_xml_fail(c, jn, st, "%s", be.message);
         xn_joint_spec sk = s;
         sk.type = k < 2 ? XN_JOINT_PRISMATIC : XN_JOINT_CONTINUOUS;
         sk.axis[0] = k == 0;
         sk.axis[1] = k == 1;
         sk.axis[2] = k == 2;
-        if (xn_builder_add_joint(b, jname, prev, link, k == 0 ? &Xp : &I, &sk) < 0)
-            return xn_xml_fail(c, jn, XN_ERR_INVALID, "%s", xn_builder_message(b));
+        if ((st = xn_builder_add_joint(b, jname, prev, link, k == 0 ? &Xp : &I, &sk, NULL, &be)))
+            return xn_xml_fail(c, jn, st, "%s", be.message);
         prev = link;
     }
     xn_joint_spec fixed = xn_joint_spec_default(XN_JOINT_FIXED);
-    if (xn_builder_add_joint(b, name, prev, cid, &Xc, &fixed) < 0)
-        return xn_xml_fail(c, jn, XN_ERR_INVALID, "%s", xn_builder_message(b));
+    xn_error be;
+    if ((st = xn_builder_add_joint(b, name, prev, cid, &Xc, &fixed, NULL, &be)))
+        return xn_xml_fail(c, jn, st, "%s", be.message);
     return XN_OK;
 }
 
@@ -206,8 +210,9 @@ static xn_status add_joint(const xn_xml_ctx *c, xn_builder *b, const xmlNode *jn
         if ((st = read_scalar(c, mim, "multiplier", 0, &s.mimic_multiplier))) return st;
         if ((st = read_scalar(c, mim, "offset", 0, &s.mimic_offset))) return st;
     }
-    int id = xn_builder_add_joint(b, name, pid, cid, &X, &s);
-    if (id < 0) return xn_xml_fail(c, jn, (xn_status)id, "%s", xn_builder_message(b));
+    xn_error be;
+    if ((st = xn_builder_add_joint(b, name, pid, cid, &X, &s, NULL, &be)))
+        return xn_xml_fail(c, jn, st, "%s", be.message);
     return XN_OK;
 }
 
@@ -237,9 +242,10 @@ static xn_status attach_root(const xn_xml_ctx *c, xn_builder *b, const xmlNode *
     xn_se3_identity(&I);
     xn_joint_spec s =
         xn_joint_spec_default(opt && opt->floating_base ? XN_JOINT_FREE : XN_JOINT_FIXED);
-    int id = xn_builder_add_joint(b, opt && opt->floating_base ? "root_joint" : "universe_joint", 0,
-                                  root, &I, &s);
-    if (id < 0) return xn_xml_fail(c, robot, (xn_status)id, "%s", xn_builder_message(b));
+    xn_error be;
+    xn_status st = xn_builder_add_joint(
+        b, opt && opt->floating_base ? "root_joint" : "universe_joint", 0, root, &I, &s, NULL, &be);
+    if (st) return xn_xml_fail(c, robot, st, "%s", be.message);
     return XN_OK;
 }
 
@@ -287,6 +293,7 @@ xn_status xn_load_urdf_string(const char *xml, size_t len, const char *name,
     if (!st) {
         st = xn_builder_compile(b, out, err);
         if (st) {
+            err->index = -1;
             snprintf(err->file, sizeof err->file, "%s", name);
             err->line = 0;
         }

@@ -27,6 +27,7 @@ static void xn_xml_silent(void *ctx, const char *msg, ...) {
 
 xmlDocPtr xn_xml_read(const char *buf, size_t len, const char *name, xn_error *err) {
     if (len > (size_t)0x7fffffff) {
+        err->index = -1;
         copy_name(err->file, sizeof err->file, name);
         err->line = 0;
         snprintf(err->message, sizeof err->message, "file too large");
@@ -38,6 +39,7 @@ xmlDocPtr xn_xml_read(const char *buf, size_t len, const char *name, xn_error *e
     xmlParserCtxtPtr ctxt = xmlNewParserCtxt();
     if (!ctxt) {
         xmlSetGenericErrorFunc(old_ctx, old_handler);
+        err->index = -1;
         copy_name(err->file, sizeof err->file, name);
         snprintf(err->message, sizeof err->message, "out of memory");
         return NULL;
@@ -47,6 +49,7 @@ xmlDocPtr xn_xml_read(const char *buf, size_t len, const char *name, xn_error *e
                                       XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING |
                                           XML_PARSE_BIG_LINES);
     if (!doc || !xmlDocGetRootElement(doc)) {
+        err->index = -1;
         copy_name(err->file, sizeof err->file, name);
         const xmlError *e = xmlCtxtGetLastError(ctxt);
         err->line = e ? e->line : 0;
@@ -81,6 +84,7 @@ char *xn_io_read_file(const char *path, size_t *len, xn_error *err) {
         why = "larger than 256 MiB";
     if (why) {
         if (f) fclose(f);
+        err->index = -1;
         copy_name(err->file, sizeof err->file, path);
         err->line = 0;
         snprintf(err->message, sizeof err->message, "cannot open file: %s", why);
@@ -107,6 +111,7 @@ char *xn_io_read_file(const char *path, size_t *len, xn_error *err) {
     fclose(f);
     if (!buf || bad) {
         free(buf);
+        err->index = -1;
         copy_name(err->file, sizeof err->file, path);
         err->line = 0;
         snprintf(err->message, sizeof err->message, bad ? "read error" : "out of memory");
@@ -122,6 +127,7 @@ xn_status xn_xml_fail(const xn_xml_ctx *c, const xmlNode *node, xn_status st, co
     if (c->err) {
         /* nodes spliced in from an <include> carry their own file name */
         const char *file = node && node->_private ? (const char *)node->_private : c->file;
+        c->err->index = -1;
         copy_name(c->err->file, sizeof c->err->file, file);
         c->err->line = node ? (int)xmlGetLineNo(node) : 0;
         if (c->err->line < 0) c->err->line = 0;

@@ -29,6 +29,7 @@ struct xn_locomotion {
 
 static xn_status fail(xn_error *err, const char *msg, const char *what) {
     if (err) {
+        err->index = -1;
         snprintf(err->file, sizeof err->file, "%s", "locomotion");
         err->line = 0;
         snprintf(err->message, sizeof err->message, "%s%s", msg, what ? what : "");

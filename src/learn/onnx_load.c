@@ -24,6 +24,7 @@ static xn_status fail(ctx *c, xn_status st, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 static xn_status fail(ctx *c, xn_status st, const char *fmt, ...) {
     if (c->err) {
+        c->err->index = -1;
         snprintf(c->err->file, sizeof c->err->file, "%s", c->name);
         c->err->line = 0;
         va_list ap;

@@ -40,6 +40,7 @@ xn_status xn_deploy_locate(const char *path, const char *dir, char *deploy, char
     }
     if (!exists(where)) {
         if (err) {
+            err->index = -1;
             snprintf(err->file, sizeof err->file, "%.255s", path);
             snprintf(err->message, sizeof err->message,
                      "no such folder or file (tried from here and from the program's folder)");
@@ -73,6 +74,7 @@ xn_status xn_deploy_locate(const char *path, const char *dir, char *deploy, char
     if (dp) closedir(dp);
     if (count != 1) {
         if (err) {
+            err->index = -1;
             snprintf(err->file, sizeof err->file, "%.255s", folder);
             snprintf(err->message, sizeof err->message,
                      "expected one .onnx file in the policy's folder, found %d", count);
@@ -85,6 +87,7 @@ xn_status xn_deploy_locate(const char *path, const char *dir, char *deploy, char
 static int prepare(void *self, const char *path, const char *dir, xn_hal *hal, xn_error *err) {
     hook_state *h = self;
     if (h->n >= MAX_LOADED) {
+        err->index = -1;
         snprintf(err->file, sizeof err->file, "%s", path);
         snprintf(err->message, sizeof err->message, "at most %d policies per program", MAX_LOADED);
         return -1;

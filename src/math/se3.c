@@ -218,6 +218,8 @@ const char *xn_status_str(xn_status s) {
     case XN_ERR_SIZE: return "wrong size";
     case XN_ERR_NUMERIC: return "numerical failure";
     case XN_ERR_TIMEOUT: return "timed out";
+    case XN_ERR_INFEASIBLE: return "infeasible";
+    case XN_ERR_ITERATIONS: return "iteration limit";
     }
     return "unknown status";
 }

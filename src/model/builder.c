@@ -9,6 +9,7 @@
 
 #include "math/dense.h"
 #include "model/builder_internal.h"
+#include "model/error_internal.h"
 
 static char *dup_str(const char *s) {
     size_t n = strlen(s) + 1;
@@ -34,6 +35,9 @@ static int fail(xn_builder *b, int status, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)))
 #endif
     ;
+static int add_link(xn_builder *b, const char *name, xn_real mass, const xn_real com[3],
+                    const xn_real inertia[6]);
+
 static int fail(xn_builder *b, int status, const char *fmt, ...) {
     va_list ap;
     va_start(ap, fmt);
@@ -61,7 +65,7 @@ xn_builder *xn_builder_create(void) {
     b->gravity[2] = -9.81;
     b->name = dup_str("");
     static const xn_real zero3[3] = {0, 0, 0}, zero6[6] = {0, 0, 0, 0, 0, 0};
-    if (!b->name || xn_builder_add_link(b, "universe", 0, zero3, zero6) != 0) {
+    if (!b->name || add_link(b, "universe", 0, zero3, zero6) != 0) {
         xn_builder_free(b);
         return NULL;
     }
@@ -109,7 +113,6 @@ void xn_builder_warn(xn_builder *b, const char *fmt, ...) {
     if (c) b->warnings[b->nwarnings++] = c;
 }
 
-const char *xn_builder_message(const xn_builder *b) { return b->message; }
 int xn_builder_nlinks(const xn_builder *b) { return b->nlinks; }
 int xn_builder_link_parent_joint(const xn_builder *b, int link) {
     return b->links[link].parent_joint;
@@ -169,8 +172,10 @@ static int check_inertia(xn_builder *b, const char *name, xn_real mass, const xn
     return XN_OK;
 }
 
-int xn_builder_add_link(xn_builder *b, const char *name, xn_real mass, const xn_real com[3],
-                        const xn_real inertia[6]) {
+/* The builder's own calls return an id (>= 0) or a negative status with b->message; the public
+ * ones below turn that into the API's xn_status and xn_error. */
+static int add_link(xn_builder *b, const char *name, xn_real mass, const xn_real com[3],
+                    const xn_real inertia[6]) {
     if (!name || !*name) return fail(b, XN_ERR_INVALID, "a link has an empty name");
     if (b->nlinks > 0 && xn_builder_link_id(b, name) > 0)
         return fail(b, XN_ERR_INVALID, "duplicate link name '%s'", name);
@@ -205,8 +210,8 @@ static int check_placement(xn_builder *b, const char *what, const char *name, co
     return XN_OK;
 }
 
-int xn_builder_add_joint(xn_builder *b, const char *name, int parent_link, int child_link,
-                         const xn_se3 *placement, const xn_joint_spec *spec) {
+static int add_joint(xn_builder *b, const char *name, int parent_link, int child_link,
+                     const xn_se3 *placement, const xn_joint_spec *spec) {
     if (!name || !*name) return fail(b, XN_ERR_INVALID, "a joint has an empty name");
     if (joint_id(b, name) >= 0) return fail(b, XN_ERR_INVALID, "duplicate joint name '%s'", name);
     if (parent_link < 0 || parent_link >= b->nlinks)
@@ -273,7 +278,7 @@ int xn_builder_add_joint(xn_builder *b, const char *name, int parent_link, int c
     return id;
 }
 
-int xn_builder_add_frame(xn_builder *b, const char *name, int link, const xn_se3 *placement) {
+static int add_frame(xn_builder *b, const char *name, int link, const xn_se3 *placement) {
     if (!name || !*name) return fail(b, XN_ERR_INVALID, "a frame has an empty name");
     if (link < 0 || link >= b->nlinks)
         return fail(b, XN_ERR_NOT_FOUND, "frame '%s': link does not exist", name);
@@ -298,4 +303,29 @@ int xn_builder_add_frame(xn_builder *b, const char *name, int link, const xn_se3
         l->first_frame = id;
     l->last_frame = id;
     return id;
+}
+
+/* An id from add_*, or its failure as the API reports it from the public function `where`. */
+static xn_status id_or_error(const xn_builder *b, int r, int *id, xn_error *err,
+                             const char *where) {
+    if (id) *id = r >= 0 ? r : -1;
+    if (r >= 0) return XN_OK;
+    return xn_fail(err, (xn_status)r, where, "%s", b->message);
+}
+
+xn_status xn_builder_add_link(xn_builder *b, const char *name, xn_real mass, const xn_real com[3],
+                              const xn_real inertia[6], int *id, xn_error *err) {
+    return id_or_error(b, add_link(b, name, mass, com, inertia), id, err, "xn_builder_add_link");
+}
+
+xn_status xn_builder_add_joint(xn_builder *b, const char *name, int parent_link, int child_link,
+                               const xn_se3 *placement, const xn_joint_spec *spec, int *id,
+                               xn_error *err) {
+    return id_or_error(b, add_joint(b, name, parent_link, child_link, placement, spec), id, err,
+                       "xn_builder_add_joint");
+}
+
+xn_status xn_builder_add_frame(xn_builder *b, const char *name, int link, const xn_se3 *placement,
+                               int *id, xn_error *err) {
+    return id_or_error(b, add_frame(b, name, link, placement), id, err, "xn_builder_add_frame");
 }

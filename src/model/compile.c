@@ -9,6 +9,7 @@
 
 #include "math/spatial_inline.h"
 #include "model/builder_internal.h"
+#include "model/error_internal.h"
 
 static xn_status set_err(xn_error *err, xn_status st, const char *fmt, ...)
 #if defined(__GNUC__)
@@ -16,12 +17,10 @@ static xn_status set_err(xn_error *err, xn_status st, const char *fmt, ...)
 #endif
     ;
 static xn_status set_err(xn_error *err, xn_status st, const char *fmt, ...) {
-    if (err) {
-        va_list ap;
-        va_start(ap, fmt);
-        vsnprintf(err->message, sizeof err->message, fmt, ap);
-        va_end(ap);
-    }
+    va_list ap;
+    va_start(ap, fmt);
+    xn_fail_v(err, st, "xn_builder_compile", -1, fmt, ap);
+    va_end(ap);
     return st;
 }
 

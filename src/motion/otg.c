@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "model/error_internal.h"
 #include "motion/otg_internal.h"
 
 void xn_otg_problem_init(xn_otg_problem *p, int dofs) {
@@ -17,23 +18,6 @@ void xn_otg_problem_init(xn_otg_problem *p, int dofs) {
     for (int i = 0; i < XN_OTG_MAX_DOFS; i++) p->enabled[i] = 1;
 }
 
-static xn_otg_result fail(xn_otg_error *err, xn_otg_result r, int dof, const char *fmt, ...)
-#if defined(__GNUC__)
-    __attribute__((format(printf, 4, 5)))
-#endif
-    ;
-static xn_otg_result fail(xn_otg_error *err, xn_otg_result r, int dof, const char *fmt, ...) {
-    if (err) {
-        err->result = r;
-        err->dof = dof;
-        va_list ap;
-        va_start(ap, fmt);
-        vsnprintf(err->message, sizeof err->message, fmt, ap);
-        va_end(ap);
-    }
-    return r;
-}
-
 static xn_real vmin_of(const xn_otg_problem *p, int i) {
     return p->has_min_velocity ? p->min_velocity[i] : -p->max_velocity[i];
 }
@@ -41,25 +25,22 @@ static xn_real amin_of(const xn_otg_problem *p, int i) {
     return p->has_min_acceleration ? p->min_acceleration[i] : -p->max_acceleration[i];
 }
 
-xn_otg_result xn_otg_validate(const xn_otg_problem *p, xn_otg_error *err) {
-    if (err) {
-        err->result = XN_OTG_OK;
-        err->dof = -1;
-        err->message[0] = 0;
-    }
+/* The checks of xn_otg_validate, reported as the public function `where`. */
+static xn_status validate(const xn_otg_problem *p, xn_error *err, const char *where) {
     if (p->dofs < 1 || p->dofs > XN_OTG_MAX_DOFS)
-        return fail(err, XN_OTG_ERR_DOFS, -1, "dofs is %d; it must lie in 1..%d", p->dofs,
-                    XN_OTG_MAX_DOFS);
+        return xn_fail_at(err, XN_ERR_SIZE, where, -1, "dofs is %d; it must lie in 1..%d", p->dofs,
+                          XN_OTG_MAX_DOFS);
     int vel = p->interface == XN_OTG_VELOCITY;
     if (p->interface != XN_OTG_POSITION && !vel)
-        return fail(err, XN_OTG_ERR_UNSUPPORTED, -1, "unknown interface %d", (int)p->interface);
+        return xn_fail_at(err, XN_ERR_UNSUPPORTED, where, -1, "unknown interface %d",
+                          (int)p->interface);
     if (p->synchronization != XN_OTG_SYNC_TIME && p->synchronization != XN_OTG_SYNC_NONE &&
         p->synchronization != XN_OTG_SYNC_PHASE)
-        return fail(err, XN_OTG_ERR_UNSUPPORTED, -1, "unknown synchronization %d",
-                    (int)p->synchronization);
+        return xn_fail_at(err, XN_ERR_UNSUPPORTED, where, -1, "unknown synchronization %d",
+                          (int)p->synchronization);
     if (!isfinite(p->minimum_duration) || p->minimum_duration < 0)
-        return fail(err, XN_OTG_ERR_MIN_DURATION, -1, "minimum duration %g must be finite and >= 0",
-                    p->minimum_duration);
+        return xn_fail_at(err, XN_ERR_RANGE, where, -1,
+                          "minimum duration %g must be finite and >= 0", p->minimum_duration);
     for (int i = 0; i < p->dofs; i++) {
         const struct {
             const char *name;
@@ -77,52 +58,54 @@ xn_otg_result xn_otg_validate(const xn_otg_problem *p, xn_otg_error *err) {
                  {"min acceleration", amin_of(p, i)}};
         for (size_t k = 0; k < sizeof v / sizeof v[0]; k++)
             if (!isfinite(v[k].x))
-                return fail(err, XN_OTG_ERR_NOT_FINITE, i, "DoF %d: %s is not finite (%g)", i,
-                            v[k].name, v[k].x);
+                return xn_fail_at(err, XN_ERR_RANGE, where, i, "DoF %d: %s is not finite (%g)", i,
+                                  v[k].name, v[k].x);
         if (!p->enabled[i]) continue;
         if (vel) { /* no velocity limits, no target position */
             if (!(p->max_acceleration[i] > 0) || !(p->max_jerk[i] > 0))
-                return fail(err, XN_OTG_ERR_LIMIT, i,
-                            "DoF %d: max acceleration and jerk must be > 0 (%g, %g)", i,
-                            p->max_acceleration[i], p->max_jerk[i]);
+                return xn_fail_at(err, XN_ERR_RANGE, where, i,
+                                  "DoF %d: max acceleration and jerk must be > 0 (%g, %g)", i,
+                                  p->max_acceleration[i], p->max_jerk[i]);
             if (!(amin_of(p, i) < 0))
-                return fail(err, XN_OTG_ERR_LIMIT, i, "DoF %d: min acceleration must be < 0 (%g)",
-                            i, amin_of(p, i));
+                return xn_fail_at(err, XN_ERR_RANGE, where, i,
+                                  "DoF %d: min acceleration must be < 0 (%g)", i, amin_of(p, i));
             if (p->target_acceleration[i] > p->max_acceleration[i] ||
                 p->target_acceleration[i] < amin_of(p, i))
-                return fail(err, XN_OTG_ERR_TARGET, i,
-                            "DoF %d: target acceleration %g lies outside [%g, %g]", i,
-                            p->target_acceleration[i], amin_of(p, i), p->max_acceleration[i]);
+                return xn_fail_at(err, XN_ERR_RANGE, where, i,
+                                  "DoF %d: target acceleration %g lies outside [%g, %g]", i,
+                                  p->target_acceleration[i], amin_of(p, i), p->max_acceleration[i]);
             continue;
         }
         if (!(p->max_velocity[i] > 0) || !(p->max_acceleration[i] > 0) || !(p->max_jerk[i] > 0))
-            return fail(err, XN_OTG_ERR_LIMIT, i,
-                        "DoF %d: max velocity, acceleration and jerk must be > 0 (%g, %g, %g)", i,
-                        p->max_velocity[i], p->max_acceleration[i], p->max_jerk[i]);
+            return xn_fail_at(
+                err, XN_ERR_RANGE, where, i,
+                "DoF %d: max velocity, acceleration and jerk must be > 0 (%g, %g, %g)", i,
+                p->max_velocity[i], p->max_acceleration[i], p->max_jerk[i]);
         if (!(vmin_of(p, i) < 0) || !(amin_of(p, i) < 0))
-            return fail(err, XN_OTG_ERR_LIMIT, i,
-                        "DoF %d: min velocity and acceleration must be < 0 (%g, %g)", i,
-                        vmin_of(p, i), amin_of(p, i));
+            return xn_fail_at(err, XN_ERR_RANGE, where, i,
+                              "DoF %d: min velocity and acceleration must be < 0 (%g, %g)", i,
+                              vmin_of(p, i), amin_of(p, i));
         if (p->target_velocity[i] > p->max_velocity[i] || p->target_velocity[i] < vmin_of(p, i))
-            return fail(err, XN_OTG_ERR_TARGET, i,
-                        "DoF %d: target velocity %g lies outside [%g, %g]", i,
-                        p->target_velocity[i], vmin_of(p, i), p->max_velocity[i]);
+            return xn_fail_at(err, XN_ERR_RANGE, where, i,
+                              "DoF %d: target velocity %g lies outside [%g, %g]", i,
+                              p->target_velocity[i], vmin_of(p, i), p->max_velocity[i]);
         if (p->target_acceleration[i] > p->max_acceleration[i] ||
             p->target_acceleration[i] < amin_of(p, i))
-            return fail(err, XN_OTG_ERR_TARGET, i,
-                        "DoF %d: target acceleration %g lies outside [%g, %g]", i,
-                        p->target_acceleration[i], amin_of(p, i), p->max_acceleration[i]);
+            return xn_fail_at(err, XN_ERR_RANGE, where, i,
+                              "DoF %d: target acceleration %g lies outside [%g, %g]", i,
+                              p->target_acceleration[i], amin_of(p, i), p->max_acceleration[i]);
         /* arriving with acceleration af means the velocity passed vf - af|af|/(2 jmax) just before
          * (where the acceleration was zero): that must lie within the velocity limits */
         xn_real af = p->target_acceleration[i];
         xn_real v_before = p->target_velocity[i] - af * fabs(af) / (2 * p->max_jerk[i]);
         if (v_before > p->max_velocity[i] || v_before < vmin_of(p, i))
-            return fail(err, XN_OTG_ERR_TARGET, i,
-                        "DoF %d: target velocity %g with acceleration %g cannot be reached within "
-                        "the velocity limits (just before, the velocity would be %g)",
-                        i, p->target_velocity[i], af, v_before);
+            return xn_fail_at(
+                err, XN_ERR_RANGE, where, i,
+                "DoF %d: target velocity %g with acceleration %g cannot be reached within "
+                "the velocity limits (just before, the velocity would be %g)",
+                i, p->target_velocity[i], af, v_before);
     }
-    return XN_OTG_OK;
+    return XN_OK;
 }
 
 static xn_otg_dof dof_of(const xn_otg_problem *p, int i) {
@@ -206,15 +189,19 @@ xn_otg_workspace *xn_otg_workspace_create(void) { return malloc(sizeof(xn_otg_wo
 
 void xn_otg_workspace_free(xn_otg_workspace *ws) { free(ws); }
 
-xn_otg_result xn_otg_calculate(const xn_otg_problem *p, xn_trajectory *traj, xn_otg_error *err) {
+xn_status xn_otg_calculate(const xn_otg_problem *p, xn_trajectory *traj, xn_error *err) {
     xn_otg_workspace ws; /* about 60 KB: callers with a small stack use xn_otg_calculate_in */
     return xn_otg_calculate_in(p, traj, err, &ws);
 }
 
-xn_otg_result xn_otg_calculate_in(const xn_otg_problem *p, xn_trajectory *traj, xn_otg_error *err,
-                                  xn_otg_workspace *ws) {
-    xn_otg_result r = xn_otg_validate(p, err);
-    if (r != XN_OTG_OK) return r;
+xn_status xn_otg_validate(const xn_otg_problem *p, xn_error *err) {
+    return validate(p, err, "xn_otg_validate");
+}
+
+xn_status xn_otg_calculate_in(const xn_otg_problem *p, xn_trajectory *traj, xn_error *err,
+                              xn_otg_workspace *ws) {
+    xn_status r = validate(p, err, "xn_otg_calculate");
+    if (r != XN_OK) return r;
     xn_otg_dof *d = ws->d;
     int map[XN_OTG_MAX_DOFS], slot[XN_OTG_MAX_DOFS] = {0}, n = 0; /* slot: DoF -> k, or -1 */
     for (int i = 0; i < p->dofs; i++) {
@@ -230,8 +217,8 @@ xn_otg_result xn_otg_calculate_in(const xn_otg_problem *p, xn_trajectory *traj, 
     if (p->synchronization != XN_OTG_SYNC_NONE && n > 0) {
         T = xn_otg_synchronize(d, n, p->minimum_duration, brake, main_, tb, &ws->sync);
         if (!(T < INFINITY))
-            return fail(err, XN_OTG_ERR_NO_SOLUTION, -1,
-                        "no synchronized profile found (please report)");
+            return xn_fail_at(err, XN_ERR_NUMERIC, "xn_otg_calculate", -1,
+                              "no synchronized profile found (please report)");
         for (int k = 0; k < n; k++) Td[k] = T;
         if (p->synchronization == XN_OTG_SYNC_PHASE)
             phase = phase_sync(d, n, tb, main_, ws->scaled);
@@ -240,8 +227,8 @@ xn_otg_result xn_otg_calculate_in(const xn_otg_problem *p, xn_trajectory *traj, 
             Td[k] = xn_otg_synchronize(&d[k], 1, p->minimum_duration, &brake[k], &main_[k], &tb[k],
                                        &ws->sync);
             if (!(Td[k] < INFINITY))
-                return fail(err, XN_OTG_ERR_NO_SOLUTION, map[k],
-                            "DoF %d: no profile found (please report)", map[k]);
+                return xn_fail_at(err, XN_ERR_NUMERIC, "xn_otg_calculate", map[k],
+                                  "DoF %d: no profile found (please report)", map[k]);
             if (Td[k] > T) T = Td[k];
         }
     }
@@ -264,7 +251,7 @@ xn_otg_result xn_otg_calculate_in(const xn_otg_problem *p, xn_trajectory *traj, 
             traj->dof_duration[i] = 0;
         }
     }
-    return XN_OTG_OK;
+    return XN_OK;
 }
 
 /* State of one DoF at time t: through its segments, then holding (zero jerk). */

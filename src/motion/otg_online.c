@@ -33,19 +33,18 @@ static int same_problem(const xn_otg_problem *a, const xn_otg_problem *b) {
     return 1;
 }
 
-xn_otg_result xn_otg_update(xn_otg *o, const xn_otg_problem *input, xn_otg_output *out,
-                            xn_otg_error *err) {
+xn_status xn_otg_update(xn_otg *o, const xn_otg_problem *input, xn_otg_output *out, xn_error *err) {
     xn_otg_workspace ws; /* about 60 KB: real-time callers use xn_otg_update_in */
     return xn_otg_update_in(o, input, out, err, &ws);
 }
 
-xn_otg_result xn_otg_update_in(xn_otg *o, const xn_otg_problem *input, xn_otg_output *out,
-                               xn_otg_error *err, xn_otg_workspace *ws) {
+xn_status xn_otg_update_in(xn_otg *o, const xn_otg_problem *input, xn_otg_output *out,
+                           xn_error *err, xn_otg_workspace *ws) {
     int fresh = 0;
     if (!o->has_trajectory || !same_problem(input, &o->expect)) {
         /* in place: a failed calculation leaves the current trajectory as it was */
-        xn_otg_result r = xn_otg_calculate_in(input, &o->trajectory, err, ws);
-        if (r != XN_OTG_OK) return r;
+        xn_status r = xn_otg_calculate_in(input, &o->trajectory, err, ws);
+        if (r != XN_OK) return r;
         o->time = 0;
         o->has_trajectory = 1;
         fresh = 1;
@@ -77,5 +76,5 @@ xn_otg_result xn_otg_update_in(xn_otg *o, const xn_otg_problem *input, xn_otg_ou
         o->expect.current_velocity[i] = out->velocity[i];
         o->expect.current_acceleration[i] = out->acceleration[i];
     }
-    return XN_OTG_OK;
+    return XN_OK;
 }

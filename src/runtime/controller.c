@@ -885,11 +885,11 @@ static void update_reference(xn_controller *c) {
         p->current_velocity[k] = c->output.velocity[k];
         p->current_acceleration[k] = c->output.acceleration[k];
     }
-    xn_otg_error oe;
-    xn_otg_result r = xn_otg_update_in(&c->otg, p, &c->output, &oe, c->otg_ws);
-    if (r != XN_OTG_OK) {
+    xn_error oe;
+    xn_status r = xn_otg_update_in(&c->otg, p, &c->output, &oe, c->otg_ws);
+    if (r != XN_OK) {
         /* keep the last reference; stop (a fault if we were already stopping) */
-        xn_ctl_event(c, XN_EV_OTG_ERROR, oe.dof, r, "%s", oe.message);
+        xn_ctl_event(c, XN_EV_OTG_ERROR, oe.index, r, "%s", oe.message);
         if (c->state == XN_CTL_RUNNING)
             xn_ctl_begin_stop(c, 0, NULL);
         else

@@ -71,6 +71,7 @@ xn_status xn_ctl_humanoid_prepare(xn_controller *c, xn_error *err) {
         if (strcmp(c->hal->imu_name[i], h->imu) == 0) c->hum_imu = i;
     if (c->hum_imu < 0) {
         if (err) {
+            err->index = -1;
             snprintf(err->file, sizeof err->file, "%s", prog->source);
             err->line = 0;
             snprintf(err->message, sizeof err->message, "balance: the robot has no IMU named '%s'",
@@ -99,6 +100,7 @@ xn_status xn_ctl_humanoid_prepare(xn_controller *c, xn_error *err) {
     for (int b = 2; b < m->nbody; b++)
         if (m->body_nv[b] == 1 && c->hum_joint[m->body_vadr[b]] < 0) {
             if (err) {
+                err->index = -1;
                 snprintf(err->file, sizeof err->file, "%s", prog->source);
                 err->line = 0;
                 snprintf(err->message, sizeof err->message,

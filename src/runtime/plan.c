@@ -241,8 +241,8 @@ static xn_status movej_scale(xn_controller *c, const xn_instruction *in, const x
             *qd = calloc((size_t)m->nv + 1, sizeof *qd);
     xn_status st = XN_OK;
     if (!tr || !q || !qd) st = XN_ERR_NOMEM;
-    xn_otg_error oe;
-    if (st == XN_OK && xn_otg_calculate(&pr, tr, &oe) == XN_OTG_OK) {
+    xn_error oe;
+    if (st == XN_OK && xn_otg_calculate(&pr, tr, &oe) == XN_OK) {
         memcpy(q, q_plan, (size_t)m->nq * sizeof *q);
         xn_real T = tr->duration, worst = INFINITY;
         for (int i = 1; i < PFL_SAMPLES; i++) {

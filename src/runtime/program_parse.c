@@ -13,6 +13,7 @@
 #include "xiaonao/program.h"
 #include "xiaonao/safety.h"
 
+#include "model/error_internal.h"
 #include "runtime/runtime_internal.h"
 
 #define MAX_POSES 256
@@ -56,6 +57,7 @@ static int fail(lexer *lx, int column, const char *fmt, ...) {
         va_start(ap, fmt);
         vsnprintf(what, sizeof what, fmt, ap);
         va_end(ap);
+        lx->err->index = -1;
         snprintf(lx->err->file, sizeof lx->err->file, "%s", lx->source);
         lx->err->line = lx->line;
         snprintf(lx->err->message, sizeof lx->err->message, "line %d, column %d: %s", lx->line,
@@ -898,8 +900,7 @@ xn_status xn_program_parse(const char *text, size_t len, const char *name, xn_pr
     if (!pt || !prog || !prog->ins) {
         free(pt);
         xn_program_free(prog);
-        if (err) snprintf(err->message, sizeof err->message, "out of memory");
-        return XN_ERR_NOMEM;
+        return xn_fail(err, XN_ERR_NOMEM, name ? name : "program", "out of memory");
     }
     snprintf(prog->source, sizeof prog->source, "%s", name ? name : "program");
     int bad = run_pass(text, len, prog->source, pt, prog, 0, err) < 0;
@@ -919,6 +920,7 @@ xn_status xn_program_load(const char *path, xn_program **out, xn_error *err) {
     FILE *f = fopen(path, "rb");
     if (!f) {
         if (err) {
+            err->index = -1;
             snprintf(err->file, sizeof err->file, "%s", path);
             err->line = 0;
             snprintf(err->message, sizeof err->message, "cannot open the program: %s",
@@ -945,6 +947,7 @@ xn_status xn_program_load(const char *path, xn_program **out, xn_error *err) {
     fclose(f);
     if (!buf) {
         if (err) {
+            err->index = -1;
             snprintf(err->file, sizeof err->file, "%s", path);
             snprintf(err->message, sizeof err->message,
                      "the program is too large (64 MiB at most)");
@@ -965,6 +968,7 @@ void xn_program_free(xn_program *p) {
 xn_status xn_program_line_fail(xn_error *err, const xn_program *p, const xn_instruction *in,
                                xn_status st, const char *fmt, ...) {
     if (err) {
+        err->index = -1;
         snprintf(err->file, sizeof err->file, "%s", p->source);
         err->line = in->line;
         int n = snprintf(err->message, sizeof err->message, "line %d, column %d: ", in->line,

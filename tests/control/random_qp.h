@@ -5,9 +5,21 @@
 #define XN_TEST_RANDOM_QP_H
 
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 
 #include "xiaonao/qp.h"
+
+/* A solver the test cannot go on without: a failed creation ends the test with its reason. */
+static xn_qp *new_qp(int n_max, int me_max, int mi_max) {
+    xn_qp *qp;
+    xn_error err;
+    if (xn_qp_create(n_max, me_max, mi_max, &qp, &err) != XN_OK) {
+        fprintf(stderr, "FAIL %s: %s\n", err.file, err.message);
+        exit(1);
+    }
+    return qp;
+}
 
 static unsigned long seed = 1;
 static double rnd(void) {

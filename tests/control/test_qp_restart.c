@@ -27,7 +27,7 @@ static double max_diff(const double *a, const double *b, int n) {
 /* Problems that jump: g redrawn and every inequality's right side moved each step, so that
  * the last active set is a poor guess (some guesses come out with negative multipliers). */
 static void warm_jumps(void) {
-    xn_qp *cold = xn_qp_create(N, ME, MI), *warm = xn_qp_create(N, ME, MI);
+    xn_qp *cold = new_qp(N, ME, MI), *warm = new_qp(N, ME, MI);
     xn_qp_set_warm_start(warm, 1);
     random_qp r;
     make(&r, N, ME, MI, 1);
@@ -39,9 +39,9 @@ static void warm_jumps(void) {
         for (int c = 0; c < MI; c++) r.bin[c] = b0[c] - 0.3 * fabs(rnd());
         xn_qp_problem pb = random_qp_problem(&r);
         xn_qp_info ic, iw;
-        xn_qp_status sc = xn_qp_solve(cold, &pb, xc, NULL, &ic);
-        xn_qp_status sw = xn_qp_solve(warm, &pb, xw, NULL, &iw);
-        bad += sc != XN_QP_OPTIMAL || sw != XN_QP_OPTIMAL;
+        xn_status sc = xn_qp_solve(cold, &pb, xc, NULL, &ic, NULL);
+        xn_status sw = xn_qp_solve(warm, &pb, xw, NULL, &iw, NULL);
+        bad += sc != XN_OK || sw != XN_OK;
         diff = xt_max(diff, max_diff(xc, xw, N));
         kkt = xt_max(kkt, xt_max(iw.stationarity, xt_max(iw.feasibility, iw.complementarity)));
         kkt = xt_max(kkt, -iw.dual);
@@ -57,21 +57,21 @@ static void warm_jumps(void) {
 
 /* One solver's active set as another's guesses: the same optimum as a cold solve. */
 static void guesses_from_another(void) {
-    xn_qp *a = xn_qp_create(N, ME, MI), *b = xn_qp_create(N, ME, MI), *c = xn_qp_create(N, ME, MI);
+    xn_qp *a = new_qp(N, ME, MI), *b = new_qp(N, ME, MI), *c = new_qp(N, ME, MI);
     xn_qp_set_warm_start(b, 1);
     random_qp r;
     make(&r, N, ME, MI, 1);
     xn_qp_problem with = random_qp_problem(&r), without = with;
     without.mi = MI / 2; /* fewer inequalities: a's indices of bounds move */
     double xa[N], xb[N], xc[N];
-    xn_qp_status sa = xn_qp_solve(a, &with, xa, NULL, NULL);
+    xn_status sa = xn_qp_solve(a, &with, xa, NULL, NULL, NULL);
     xn_qp_warm_from(b, a);
     xn_qp_info ib;
-    xn_qp_status sb = xn_qp_solve(b, &without, xb, NULL, &ib);
-    xn_qp_status sc = xn_qp_solve(c, &without, xc, NULL, NULL);
+    xn_status sb = xn_qp_solve(b, &without, xb, NULL, &ib, NULL);
+    xn_status sc = xn_qp_solve(c, &without, xc, NULL, NULL, NULL);
     double d = max_diff(xb, xc, N);
-    XT_CHECK(sa == XN_QP_OPTIMAL && sb == XN_QP_OPTIMAL && sc == XN_QP_OPTIMAL && d < 1e-9 &&
-                 ib.feasibility < 1e-9 && ib.dual > -1e-9,
+    XT_CHECK(sa == XN_OK && sb == XN_OK && sc == XN_OK && d < 1e-9 && ib.feasibility < 1e-9 &&
+                 ib.dual > -1e-9,
              "guesses from another solver's active set (half its inequalities): the cold "
              "optimum within %.1e",
              d);
@@ -85,8 +85,7 @@ static void guesses_from_another(void) {
  * strict problem's cold optimum, its multipliers complementary, in fewer iterations than the
  * cold solve; a relaxation that ended infeasible is not continued from. */
 static void continued(void) {
-    xn_qp *rel = xn_qp_create(N, ME, MI), *strict = xn_qp_create(N, ME, MI),
-          *cold = xn_qp_create(N, ME, MI);
+    xn_qp *rel = new_qp(N, ME, MI), *strict = new_qp(N, ME, MI), *cold = new_qp(N, ME, MI);
     xn_qp_set_warm_start(strict, 1);
     random_qp r;
     make(&r, N, ME, MI, 1);
@@ -100,10 +99,10 @@ static void continued(void) {
         relaxed.hi = NULL; /* its lower bounds' indices move with the inequalities' count */
         relaxed.mi = MI - 10;
         xn_qp_info is, ic, ir;
-        bad += xn_qp_solve(rel, &relaxed, xr, NULL, &ir) != XN_QP_OPTIMAL;
+        bad += xn_qp_solve(rel, &relaxed, xr, NULL, &ir, NULL) != XN_OK;
         xn_qp_continue_from(strict, rel);
-        bad += xn_qp_solve(strict, &pb, xs, NULL, &is) != XN_QP_OPTIMAL;
-        bad += xn_qp_solve(cold, &pb, xc, NULL, &ic) != XN_QP_OPTIMAL;
+        bad += xn_qp_solve(strict, &pb, xs, NULL, &is, NULL) != XN_OK;
+        bad += xn_qp_solve(cold, &pb, xc, NULL, &ic, NULL) != XN_OK;
         diff = xt_max(diff, max_diff(xs, xc, N));
         kkt = xt_max(kkt, xt_max(is.stationarity, xt_max(is.feasibility, is.complementarity)));
         kkt = xt_max(kkt, -is.dual);
@@ -120,12 +119,12 @@ static void continued(void) {
     for (int k = 0; k < N; k++) f.Ain[(MI - 1) * N + k] = -f.Ain[(MI - 2) * N + k];
     f.bin[MI - 1] = -f.bin[MI - 2] + 1; /* a'x >= b and a'x <= b - 1 */
     xn_qp_problem infeasible = random_qp_problem(&f), pb = random_qp_problem(&r);
-    XT_CHECK(xn_qp_solve(rel, &infeasible, xr, NULL, NULL) == XN_QP_INFEASIBLE,
+    XT_CHECK(xn_qp_solve(rel, &infeasible, xr, NULL, NULL, NULL) == XN_ERR_INFEASIBLE,
              "an infeasible relaxation");
     xn_qp_continue_from(strict, rel);
-    xn_qp_status st = xn_qp_solve(strict, &pb, xs, NULL, NULL);
-    xn_qp_solve(cold, &pb, xc, NULL, NULL);
-    XT_CHECK(st == XN_QP_OPTIMAL && max_diff(xs, xc, N) < 1e-9,
+    xn_status st = xn_qp_solve(strict, &pb, xs, NULL, NULL, NULL);
+    xn_qp_solve(cold, &pb, xc, NULL, NULL, NULL);
+    XT_CHECK(st == XN_OK && max_diff(xs, xc, N) < 1e-9,
              "after an infeasible source the solve starts afresh: the cold optimum (%.1e)",
              max_diff(xs, xc, N));
     drop(&f);
@@ -143,7 +142,7 @@ static void continued(void) {
  * infeasible ones; after a feasible solve it says nothing. */
 static void proof_again(void) {
     enum { n = 20, me = 19, mi = 2 };
-    xn_qp *qp = xn_qp_create(n, me, mi), *cold = xn_qp_create(n, me, mi);
+    xn_qp *qp = new_qp(n, me, mi), *cold = new_qp(n, me, mi);
     random_qp r;
     make(&r, n, me, mi, 0);
     for (int k = 0; k < n; k++) r.Ain[n + k] = -r.Ain[k];
@@ -156,7 +155,7 @@ static void proof_again(void) {
     memcpy(A0, r.Ain, sizeof A0);
     memcpy(e0, r.beq, sizeof e0);
     xn_qp_problem pb = random_qp_problem(&r);
-    XT_CHECK(xn_qp_solve(qp, &pb, x, NULL, NULL) == XN_QP_INFEASIBLE &&
+    XT_CHECK(xn_qp_solve(qp, &pb, x, NULL, NULL, NULL) == XN_ERR_INFEASIBLE &&
                  xn_qp_infeasible_again(qp, &pb),
              "an infeasible problem: its own proof holds for it");
     int claimed = 0, wrong = 0, infeasible_cases = 0;
@@ -169,7 +168,7 @@ static void proof_again(void) {
         r.bin[1] = -(s + 0.5 - gap);
         xn_qp_problem p = random_qp_problem(&r);
         int again = xn_qp_infeasible_again(qp, &p);
-        int truth = xn_qp_solve(cold, &p, x, NULL, NULL) == XN_QP_INFEASIBLE;
+        int truth = xn_qp_solve(cold, &p, x, NULL, NULL, NULL) == XN_ERR_INFEASIBLE;
         claimed += again;
         wrong += again && !truth;
         infeasible_cases += truth;
@@ -186,7 +185,7 @@ static void proof_again(void) {
     memcpy(r.beq, e0, sizeof e0);
     r.bin[1] = -(s + 1); /* feasible: a'x <= s + 1 */
     xn_qp_problem feasible = random_qp_problem(&r);
-    XT_CHECK(xn_qp_solve(qp, &feasible, x, NULL, NULL) == XN_QP_OPTIMAL &&
+    XT_CHECK(xn_qp_solve(qp, &feasible, x, NULL, NULL, NULL) == XN_OK &&
                  !xn_qp_infeasible_again(qp, &pb),
              "after a feasible solve there is no proof to check");
     drop(&r);

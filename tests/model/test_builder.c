@@ -41,32 +41,54 @@ static void closed_form(void) {
     xn_model_free(m);
 }
 
+/* A builder call that must have failed with `want`, setting *id to -1 (read after the call), naming
+ * `where` and saying `what`. */
+static void refused(xn_status got, const int *id, const xn_error *err, xn_status want,
+                    const char *where, const char *what, const char *label) {
+    XT_CHECK(got == want && *id == -1 && strcmp(err->file, where) == 0 &&
+                 strstr(err->message, what),
+             "%s: %s, id %d, in %s: %s (want %s saying '%s')", label, xn_status_str(got), *id,
+             err->file, err->message, xn_status_str(want), what);
+}
+
 static void builder_checks(void) {
     xn_builder *b = xn_builder_create();
     xn_real c[3] = {0, 0, 0}, I[6] = {1, 1, 1, 0, 0, 0}, bad[6] = {1, 1, -3, 0, 0, 0};
-    XT_CHECK(xn_builder_add_link(b, "a", -1, c, I) == XN_ERR_RANGE, "negative mass rejected");
-    XT_CHECK(strstr(xn_builder_message(b), "mass -1"), "message: %s", xn_builder_message(b));
-    XT_CHECK(xn_builder_add_link(b, "a", 1, c, bad) == XN_ERR_RANGE, "indefinite inertia rejected");
+    xn_error e;
+    int id, a, l2, f;
+    const char *add_link = "xn_builder_add_link", *add_joint = "xn_builder_add_joint";
+    refused(xn_builder_add_link(b, "a", -1, c, I, &id, &e), &id, &e, XN_ERR_RANGE, add_link,
+            "mass -1", "negative mass");
+    refused(xn_builder_add_link(b, "a", 1, c, bad, &id, &e), &id, &e, XN_ERR_RANGE, add_link,
+            "not positive semi-definite", "indefinite inertia");
     xn_real nanc[3] = {NAN, 0, 0};
-    XT_CHECK(xn_builder_add_link(b, "a", 1, nanc, I) == XN_ERR_RANGE,
-             "NaN centre of mass rejected");
-    int a = xn_builder_add_link(b, "a", 1, c, I), l2 = xn_builder_add_link(b, "b", 1, c, I);
-    XT_CHECK(a > 0 && l2 > 0, "links added");
-    XT_CHECK(xn_builder_add_link(b, "a", 1, c, I) == XN_ERR_INVALID, "duplicate link rejected");
+    refused(xn_builder_add_link(b, "a", 1, nanc, I, &id, &e), &id, &e, XN_ERR_RANGE, add_link,
+            "centre of mass is not finite", "NaN centre of mass");
+    XT_CHECK(xn_builder_add_link(b, "a", 1, c, I, &a, &e) == XN_OK &&
+                 xn_builder_add_link(b, "b", 1, c, I, &l2, NULL) == XN_OK && a == 1 && l2 == 2,
+             "links added: ids %d, %d", a, l2);
+    refused(xn_builder_add_link(b, "a", 1, c, I, &id, &e), &id, &e, XN_ERR_INVALID, add_link,
+            "duplicate link name 'a'", "duplicate link");
     xn_se3 X;
     xn_se3_identity(&X);
     xn_joint_spec s = xn_joint_spec_default(XN_JOINT_REVOLUTE);
-    XT_CHECK(xn_builder_add_joint(b, "j", 0, 99, &X, &s) == XN_ERR_NOT_FOUND,
-             "missing child rejected");
+    refused(xn_builder_add_joint(b, "j", 0, 99, &X, &s, &id, &e), &id, &e, XN_ERR_NOT_FOUND,
+            add_joint, "child link does not exist", "missing child");
     s.lower = 1;
     s.upper = -1;
-    XT_CHECK(xn_builder_add_joint(b, "j", 0, a, &X, &s) == XN_ERR_RANGE, "empty range rejected");
+    refused(xn_builder_add_joint(b, "j", 0, a, &X, &s, &id, &e), &id, &e, XN_ERR_RANGE, add_joint,
+            "are not a range", "empty range");
     s = xn_joint_spec_default(XN_JOINT_REVOLUTE);
     xn_se3 Y = X;
     Y.R[0] = 2;
-    XT_CHECK(xn_builder_add_joint(b, "j", 0, a, &Y, &s) == XN_ERR_RANGE, "non-rotation rejected");
-    XT_CHECK(xn_builder_add_joint(b, "j", l2, a, &X, &s) >= 0, "a -> b");
-    XT_CHECK(xn_builder_add_joint(b, "k", a, l2, &X, &s) >= 0, "b -> a (a cycle)");
+    refused(xn_builder_add_joint(b, "j", 0, a, &Y, &s, &id, &e), &id, &e, XN_ERR_RANGE, add_joint,
+            "not a rotation", "non-rotation");
+    refused(xn_builder_add_frame(b, "tip", 7, &X, &id, &e), &id, &e, XN_ERR_NOT_FOUND,
+            "xn_builder_add_frame", "link does not exist", "frame on a missing link");
+    XT_CHECK(xn_builder_add_frame(b, "tip", a, &X, &f, NULL) == XN_OK && f == 0, "frame added");
+    XT_CHECK(xn_builder_add_joint(b, "j", l2, a, &X, &s, &id, NULL) == XN_OK && id == 0, "a -> b");
+    XT_CHECK(xn_builder_add_joint(b, "k", a, l2, &X, &s, &id, NULL) == XN_OK && id == 1,
+             "b -> a (a cycle)");
     xn_model *m = (xn_model *)1;
     xn_error err;
     XT_CHECK(xn_builder_compile(b, &m, &err) == XN_ERR_INVALID && m == NULL &&

@@ -123,10 +123,10 @@ int main(void) {
             p.max_jerk[i] = q->dof[i][8];
         }
         xn_trajectory t;
-        xn_otg_error e;
-        xn_otg_result res = xn_otg_calculate(&p, &t, &e);
-        XT_CHECK(res == XN_OTG_OK, "problem %zu: %s", c, e.message);
-        if (res != XN_OTG_OK) continue;
+        xn_error e;
+        xn_status res = xn_otg_calculate(&p, &t, &e);
+        XT_CHECK(res == XN_OK, "problem %zu: %s", c, e.message);
+        if (res != XN_OK) continue;
         XT_CHECK(fabs(t.duration - q->ruckig) <= 1e-8 * q->ruckig,
                  "problem %zu: duration %.12g, Ruckig's %.12g", c, t.duration, q->ruckig);
         XT_CHECK(xs_validate(&p, &t, 2000) == XS_OK, "problem %zu: trajectory valid", c);

@@ -116,10 +116,10 @@ int main(void) {
             p.max_jerk[i] = r[8];
         }
         xn_trajectory t;
-        xn_otg_error e;
-        xn_otg_result res = xn_otg_calculate(&p, &t, &e);
-        XT_CHECK(res == XN_OTG_OK, "once-failed problem %zu: %s", c, e.message);
-        if (res == XN_OTG_OK)
+        xn_error e;
+        xn_status res = xn_otg_calculate(&p, &t, &e);
+        XT_CHECK(res == XN_OK, "once-failed problem %zu: %s", c, e.message);
+        if (res == XN_OK)
             XT_CHECK(xs_validate(&p, &t, 1000) == XS_OK, "once-failed problem %zu: invalid", c);
     }
     return xt_done("otg_stress");

@@ -78,12 +78,12 @@ static int run_line(const xn_json *j, const char *where, int use_samples, FILE *
     const xn_json *md = xn_json_get(j, "minimum_duration");
     if (md && md->type == XN_JSON_NUMBER) p.minimum_duration = md->num;
     xn_trajectory t;
-    xn_otg_error e;
-    xn_otg_result r = xn_otg_calculate(&p, &t, &e);
+    xn_error e;
+    xn_status r = xn_otg_calculate(&p, &t, &e);
     const xn_json *id = xn_json_get(j, "id");
     fprintf(out, "{\"id\":%.17g,\"result\":%d", id && id->type == XN_JSON_NUMBER ? id->num : -1,
             (int)r);
-    if (r != XN_OTG_OK) {
+    if (r != XN_OK) {
         fprintf(out, ",\"error\":\"%s\"}\n", e.message);
         fprintf(stderr, "xn: %s: %s\n", where, e.message);
         return 0; /* the problem's own defect is reported in the result, not a tool failure */
@@ -198,8 +198,8 @@ int xn_cmd_otg(int argc, char **argv) {
         p.max_jerk[i] = vals[4][i];
     }
     xn_trajectory t;
-    xn_otg_error e;
-    if (xn_otg_calculate(&p, &t, &e) != XN_OTG_OK) return xn_cli_error("otg: %s", e.message);
+    xn_error e;
+    if (xn_otg_calculate(&p, &t, &e) != XN_OK) return xn_cli_error("otg: %s", e.message);
     printf("duration %.9g s (%d DoF, time-synchronized)\n", t.duration, n);
     for (int i = 0; i < n; i++) {
         xn_real times[32], lo, hi, tlo, thi;

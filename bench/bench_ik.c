@@ -107,7 +107,7 @@ static void run_robot(const char *name, const char *file, const char *frame, con
         }
         xn_ik_result r;
         double t0 = xb_now_ns();
-        xn_ik_solve(ik, &target, q0, NULL, qs, &r);
+        xn_ik_solve(ik, &target, q0, NULL, qs, &r, NULL);
         near.times[near.n++] = xb_now_ns() - t0;
         near.ok += reached(m, d, f, qs, &target);
         /* from a random start: one start, then multi-start (up to 50) */
@@ -119,11 +119,11 @@ static void run_robot(const char *name, const char *file, const char *frame, con
             q0[i] = lo + (hi - lo) * urand();
         }
         t0 = xb_now_ns();
-        xn_ik_solve(ik, &target, q0, NULL, qs, &r);
+        xn_ik_solve(ik, &target, q0, NULL, qs, &r, NULL);
         one.times[one.n++] = xb_now_ns() - t0;
         one.ok += reached(m, d, f, qs, &target);
         t0 = xb_now_ns();
-        xn_ik_solve_multistart(ik, &target, q0, NULL, 50, &seed, qs, &r);
+        xn_ik_solve_multistart(ik, &target, q0, NULL, 50, &seed, qs, &r, NULL);
         multi.times[multi.n++] = xb_now_ns() - t0;
         multi.ok += reached(m, d, f, qs, &target);
     }

@@ -57,9 +57,10 @@ typedef struct {
  * terms, no speed limit, nothing locked. */
 void xn_cartesian_law_init(xn_cartesian_law *law, int frame);
 
-/** A workspace for the Cartesian laws on model m (allocated once). */
+/** A workspace for the Cartesian laws on model m (allocated once), into *out (NULL on failure;
+ * free it with xn_compliance_free). XN_ERR_NOMEM. */
 typedef struct xn_compliance xn_compliance;
-xn_compliance *xn_compliance_create(const xn_model *m);
+xn_status xn_compliance_create(const xn_model *m, xn_compliance **out, xn_error *err);
 void xn_compliance_free(xn_compliance *c);
 
 /** Cartesian impedance: F = K (target - x) - D xdot (position error in world axes, rotation error

@@ -39,8 +39,8 @@ typedef struct {
 
 /** A servo for model m: computed torque with kp = 400 1/s^2 and kd = 40 1/s (a critically damped
  * 20 rad/s error response), ki = 0, torque limits from the model's effort limits, every DoF
- * active. NULL when out of memory. */
-xn_servo *xn_servo_create(const xn_model *m);
+ * active; into *out (NULL on failure). XN_ERR_NOMEM. */
+xn_status xn_servo_create(const xn_model *m, xn_servo **out, xn_error *err);
 /** Free a servo. NULL is allowed. */
 void xn_servo_free(xn_servo *s);
 /** Set every DoF's gains to the critically damped response of natural frequency omega (rad/s):

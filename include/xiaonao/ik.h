@@ -40,17 +40,9 @@ typedef struct {
 /** The defaults above. */
 void xn_ik_options_init(xn_ik_options *o);
 
-/** How a solve ended. */
-typedef enum {
-    XN_IK_CONVERGED = 0, /**< within both tolerances */
-    XN_IK_MAX_ITER = 1,  /**< the iteration bound was reached first (q_out: the best iterate) */
-    XN_IK_STALLED = 2,   /**< no further progress (a local minimum, often at a joint limit) */
-    XN_IK_BAD_INPUT = -1 /**< a NaN or infinite target or start */
-} xn_ik_status;
-
 /** What a solve did. */
 typedef struct {
-    xn_ik_status status;
+    xn_status status; /**< as returned: XN_OK (converged), XN_ERR_ITERATIONS, ... */
     int iterations;
     xn_real err_position; /**< m, at q_out */
     xn_real err_rotation; /**< rad, at q_out */
@@ -71,14 +63,18 @@ void xn_ik_set_active(xn_ik *ik, const unsigned char *active);
 
 /** Solve for the frame to reach `target` from q_init (nq); the result (the best iterate) goes to
  * q_out (nq; may alias q_init). At most o->max_iterations iterations, each one forward
- * kinematics, one frame Jacobian and a 6x6 Cholesky solve. o may be NULL for the defaults. */
-xn_ik_status xn_ik_solve(xn_ik *ik, const xn_se3 *target, const xn_real *q_init,
-                         const xn_ik_options *o, xn_real *q_out, xn_ik_result *res);
+ * kinematics, one frame Jacobian and a 6x6 Cholesky solve. o may be NULL for the defaults.
+ * XN_OK within both tolerances; XN_ERR_ITERATIONS when the iteration bound came first;
+ * XN_ERR_NUMERIC when it stalled (no further progress: a local minimum, often at a joint limit);
+ * XN_ERR_RANGE for a NaN or infinite target or start (q_out = q_init). q_out holds the best
+ * iterate in every case; res (may be NULL) says how far it is; err (may be NULL) why. */
+xn_status xn_ik_solve(xn_ik *ik, const xn_se3 *target, const xn_real *q_init,
+                      const xn_ik_options *o, xn_real *q_out, xn_ik_result *res, xn_error *err);
 /** As xn_ik_solve from q_init, then, while not converged, from up to `starts` - 1 random
  * configurations inside the joint limits (drawn from *seed, which advances). Off-line use. */
-xn_ik_status xn_ik_solve_multistart(xn_ik *ik, const xn_se3 *target, const xn_real *q_init,
-                                    const xn_ik_options *o, int starts, unsigned long *seed,
-                                    xn_real *q_out, xn_ik_result *res);
+xn_status xn_ik_solve_multistart(xn_ik *ik, const xn_se3 *target, const xn_real *q_init,
+                                 const xn_ik_options *o, int starts, unsigned long *seed,
+                                 xn_real *q_out, xn_ik_result *res, xn_error *err);
 
 /** Velocity-level IK result. */
 typedef struct {

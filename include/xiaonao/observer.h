@@ -48,9 +48,9 @@ typedef struct {
     int started;
 } xn_observer;
 
-/** An observer for model m: gains 100 1/s, thresholds 5 N m, no friction model. NULL when out of
- * memory. */
-xn_observer *xn_observer_create(const xn_model *m);
+/** An observer for model m: gains 100 1/s, thresholds 5 N m, no friction model; into *out (NULL
+ * on failure). XN_ERR_NOMEM. */
+xn_status xn_observer_create(const xn_model *m, xn_observer **out, xn_error *err);
 void xn_observer_free(xn_observer *o);
 /** Forget the state: the next step starts the integral from the momentum it sees. */
 void xn_observer_reset(xn_observer *o);

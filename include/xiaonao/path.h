@@ -67,20 +67,14 @@ typedef struct {
     int line; /**< where the waypoint was given (program line), for messages */
 } xn_waypoint;
 
-/** Why a path was refused. */
-typedef struct {
-    int waypoint; /**< the waypoint concerned */
-    int line;     /**< its program line (0 when none) */
-    char message[200];
-} xn_path_error;
-
 /** Build a path through n waypoints (n >= 2) of dimension dim (Cartesian: dim = 3 and each
  * waypoint's R). Refused, with the waypoint and a sentence: a blend radius larger than what the
  * neighbouring segments leave, a blend touching an arc (lines only may be blended), an arc whose
- * three points are on one line or coincide, too many segments, non-finite values. rot_weight:
- * 0 for the default 0.1 m/rad. */
+ * three points are on one line or coincide, too many segments, non-finite values: err->index is
+ * the waypoint concerned (0-based) and err->line its `line`. rot_weight: 0 for the default
+ * 0.1 m/rad. */
 xn_status xn_path_build(xn_path *path, int dim, int cartesian, const xn_waypoint *wp, int n,
-                        xn_real rot_weight, xn_path_error *err);
+                        xn_real rot_weight, xn_error *err);
 
 /** The path at s (clamped to [0, length]): position x (dim), its first and second derivatives
  * with respect to s (dx, ddx; may be NULL); Cartesian: the rotation R (9; may be NULL) and the
@@ -102,18 +96,14 @@ typedef struct {
     xn_real *dp, *ddp; /**< N x 3, or NULL */
 } xn_joint_path;
 
-xn_joint_path *xn_joint_path_create(int N, int nq, int nv, int with_tool);
+/** A joint path of N (>= 2) grid points for nq, nv (>= 1) into *out (NULL on failure; free it
+ * with xn_joint_path_free); with_tool: room for dp and ddp. XN_ERR_RANGE, XN_ERR_NOMEM. */
+xn_status xn_joint_path_create(int N, int nq, int nv, int with_tool, xn_joint_path **out,
+                               xn_error *err);
 void xn_joint_path_free(xn_joint_path *jp);
 /** Sample a joint-space path (dim = the model's nq for 1-DoF joints only) on an even grid of
  * N points: q = x(s), q' = dx, q'' = ddx. */
 void xn_joint_path_from_path(xn_joint_path *jp, const xn_path *path);
-
-/** Why sampling a Cartesian path into joint space failed. */
-typedef struct {
-    xn_real s;        /**< where along the path (m of path length) */
-    xn_real fraction; /**< s / length */
-    char message[200];
-} xn_path_ik_error;
 
 struct xn_ik;
 /** Sample a Cartesian path (the tool's pose in the base frame) into joint space on an even grid
@@ -123,10 +113,11 @@ struct xn_ik;
  * come from central differences of the samples; the tool's dp and ddp (if jp has them) from the
  * path. Refused, with where and why: a pose out of reach (or blocked by the joint limits), a
  * singularity (the joints would have to move more than max_joint_rate rad per metre of path,
- * or by more than 0.2 rad between two samples). Uses the solver's workspace; no allocation. */
+ * or by more than 0.2 rad between two samples); err->index is the grid point (a fraction
+ * index / (N - 1) of the path's length). Uses the solver's workspace; no allocation. */
 xn_status xn_path_to_joints(const xn_path *path, struct xn_ik *ik, const xn_se3 *base,
                             const xn_se3 *tool, const xn_real *q_start, xn_real max_joint_rate,
-                            xn_joint_path *jp, xn_path_ik_error *err);
+                            xn_joint_path *jp, xn_error *err);
 
 /** Limits for TOPP. Arrays have nv entries; a NULL array (or INFINITY entries) means none. */
 typedef struct {
@@ -152,26 +143,21 @@ typedef struct {
     int *count; /**< constraints per grid point (used) */
 } xn_topp;
 
-/** Workspace for paths of up to N grid points and nv joints (with tool limits). */
-xn_topp *xn_topp_create(int N, int nv);
+/** Workspace for paths of up to N (>= 2) grid points and nv (1..33) joints (with tool limits),
+ * into *out (NULL on failure). XN_ERR_RANGE, XN_ERR_NOMEM. */
+xn_status xn_topp_create(int N, int nv, xn_topp **out, xn_error *err);
 void xn_topp_free(xn_topp *tp);
-
-/** Why TOPP failed. */
-typedef enum {
-    XN_TOPP_OK = 0,
-    XN_TOPP_INFEASIBLE = -1, /**< no speed profile satisfies the limits (e.g. gravity alone needs
-                                  more torque than allowed somewhere on the path): grid point in
-                                  *where */
-    XN_TOPP_BAD_INPUT = -2   /**< N < 2, sizes, or non-finite samples */
-} xn_topp_status;
 
 /** The time-optimal speed profile along jp from rest to rest under lim (dynamics from m and d
  * when taumax is given). Reachability analysis: a backward pass computes, per grid point, the
  * speeds from which the end is still reachable; a forward pass then takes the largest admissible
  * path acceleration at each step. Constraints are enforced at the grid points (u constant over
- * each interval). No allocation. */
-xn_topp_status xn_topp_solve(xn_topp *tp, const xn_model *m, xn_data *d, const xn_joint_path *jp,
-                             const xn_topp_limits *lim, int *where);
+ * each interval). No allocation. XN_ERR_INFEASIBLE when no speed profile satisfies the limits
+ * (e.g. gravity alone needs more torque than allowed somewhere on the path), err->index the grid
+ * point; XN_ERR_SIZE for a path beyond the workspace, XN_ERR_RANGE for non-finite samples or a
+ * grid that does not increase. */
+xn_status xn_topp_solve(xn_topp *tp, const xn_model *m, xn_data *d, const xn_joint_path *jp,
+                        const xn_topp_limits *lim, xn_error *err);
 
 /** Path position, speed and acceleration at time t (s >= 0; held at the end) from a solved
  * profile on grid s (the joint path's). */

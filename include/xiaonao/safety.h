@@ -72,21 +72,22 @@ typedef struct xn_pfl xn_pfl;
 
 /** Create the monitor: the points it watches are the origin of every body moved by at least
  * one of the DoFs flagged in `moving` (nv entries; NULL: all), and the tool point (frame
- * tool_frame with offset tool_offset[3] in its axes; tool_frame -1: none). NULL when out of
- * memory. */
-xn_pfl *xn_pfl_create(const xn_model *m, const unsigned char *moving, int tool_frame,
-                      const xn_real tool_offset[3]);
+ * tool_frame with offset tool_offset[3] in its axes (NULL: none); tool_frame -1: none), into
+ * *out (NULL on failure). XN_ERR_NOT_FOUND for a frame the model does not have, XN_ERR_RANGE
+ * for a non-finite offset, XN_ERR_NOMEM. */
+xn_status xn_pfl_create(const xn_model *m, const unsigned char *moving, int tool_frame,
+                        const xn_real tool_offset[3], xn_pfl **out, xn_error *err);
 void xn_pfl_free(xn_pfl *p);
 /** Move the tool point (after a tool change). */
 void xn_pfl_set_tool(xn_pfl *p, int tool_frame, const xn_real tool_offset[3]);
 
 /** Declare a contact region: a sphere (centre in world coordinates, m; radius > 0, m) in which
  * body region `region` may be touched, freely (clamped 0: the transient model) or pinned
- * (clamped 1). At most XN_PFL_MAX_REGIONS. Returns 0, or -1 when full or the arguments are
- * invalid. */
+ * (clamped 1). At most XN_PFL_MAX_REGIONS: XN_ERR_SIZE when full; XN_ERR_RANGE for an unknown
+ * region, a radius that is not finite and > 0, a non-finite centre. */
 #define XN_PFL_MAX_REGIONS 8
-int xn_pfl_add_region(xn_pfl *p, xn_body_region region, const xn_real centre[3], xn_real radius,
-                      int clamped);
+xn_status xn_pfl_add_region(xn_pfl *p, xn_body_region region, const xn_real centre[3],
+                            xn_real radius, int clamped, xn_error *err);
 void xn_pfl_clear_regions(xn_pfl *p);
 int xn_pfl_nregions(const xn_pfl *p);
 /** The collaborative tool-speed limit (m/s; 0: none): the tool point's speed anywhere. */

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "math/dense.h"
+#include "model/error_internal.h"
 #include "xiaonao/compliance.h"
 #include "xiaonao/dynamics.h"
 
@@ -14,9 +15,10 @@ struct xn_compliance {
     xn_real *w1, *w2;
 };
 
-xn_compliance *xn_compliance_create(const xn_model *m) {
+xn_status xn_compliance_create(const xn_model *m, xn_compliance **out, xn_error *err) {
+    *out = NULL;
     xn_compliance *c = calloc(1, sizeof *c);
-    if (!c) return NULL;
+    if (!c) return xn_fail(err, XN_ERR_NOMEM, "xn_compliance_create", "out of memory");
     size_t n = (size_t)m->nv + 1;
     c->nv = m->nv;
     c->J = calloc(6 * n, sizeof(xn_real));
@@ -25,9 +27,10 @@ xn_compliance *xn_compliance_create(const xn_model *m) {
     c->w2 = calloc(n, sizeof(xn_real));
     if (!c->J || !c->zero || !c->w1 || !c->w2) {
         xn_compliance_free(c);
-        return NULL;
+        return xn_fail(err, XN_ERR_NOMEM, "xn_compliance_create", "out of memory");
     }
-    return c;
+    *out = c;
+    return XN_OK;
 }
 
 void xn_compliance_free(xn_compliance *c) {

@@ -6,12 +6,14 @@
 #include <string.h>
 
 #include "math/dense.h"
+#include "model/error_internal.h"
 #include "xiaonao/dynamics.h"
 #include "xiaonao/observer.h"
 
-xn_observer *xn_observer_create(const xn_model *m) {
+xn_status xn_observer_create(const xn_model *m, xn_observer **out, xn_error *err) {
+    *out = NULL;
     xn_observer *o = calloc(1, sizeof *o);
-    if (!o) return NULL;
+    if (!o) return xn_fail(err, XN_ERR_NOMEM, "xn_observer_create", "out of memory");
     size_t n = (size_t)m->nv + 1;
     o->nv = m->nv;
     o->gain = calloc(n, sizeof(xn_real));
@@ -28,7 +30,7 @@ xn_observer *xn_observer_create(const xn_model *m) {
     if (!o->over || !o->gain || !o->friction_coulomb || !o->friction_viscous || !o->threshold ||
         !o->threshold_speed || !o->isolation_level || !o->p_hat || !o->r || !o->work || !o->work2) {
         xn_observer_free(o);
-        return NULL;
+        return xn_fail(err, XN_ERR_NOMEM, "xn_observer_create", "out of memory");
     }
     for (int k = 0; k < m->nv; k++) {
         o->gain[k] = 100;
@@ -37,7 +39,8 @@ xn_observer *xn_observer_create(const xn_model *m) {
     }
     o->friction_smoothing = 0.01;
     o->persistence = 1;
-    return o;
+    *out = o;
+    return XN_OK;
 }
 
 void xn_observer_free(xn_observer *o) {

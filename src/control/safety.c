@@ -1,6 +1,7 @@
 /* Power and force limiting: ISO/TS 15066's body-region data, the transient-contact speed limit
  * and the monitor of declared contact regions. SPDX-License-Identifier: Apache-2.0 */
 #include "xiaonao/safety.h"
+#include "model/error_internal.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -77,16 +78,24 @@ struct xn_pfl {
     xn_real *J, *work; /* 3 x nv, nv */
 };
 
-xn_pfl *xn_pfl_create(const xn_model *m, const unsigned char *moving, int tool_frame,
-                      const xn_real tool_offset[3]) {
+xn_status xn_pfl_create(const xn_model *m, const unsigned char *moving, int tool_frame,
+                        const xn_real tool_offset[3], xn_pfl **out, xn_error *err) {
+    static const char *where = "xn_pfl_create";
+    *out = NULL;
+    if (tool_frame < -1 || tool_frame >= m->nframe)
+        return xn_fail(err, XN_ERR_NOT_FOUND, where, "tool_frame %d: the model has frames 0..%d",
+                       tool_frame, m->nframe - 1);
+    if (tool_offset &&
+        !(isfinite(tool_offset[0]) && isfinite(tool_offset[1]) && isfinite(tool_offset[2])))
+        return xn_fail(err, XN_ERR_RANGE, where, "tool_offset is not finite");
     xn_pfl *p = calloc(1, sizeof *p);
-    if (!p) return NULL;
+    if (!p) return xn_fail(err, XN_ERR_NOMEM, where, "out of memory");
     p->body = calloc((size_t)m->nbody + 1, sizeof *p->body);
     p->J = calloc(3 * (size_t)m->nv + 1, sizeof(xn_real));
     p->work = calloc((size_t)m->nv + 1, sizeof(xn_real));
     if (!p->body || !p->J || !p->work) {
         xn_pfl_free(p);
-        return NULL;
+        return xn_fail(err, XN_ERR_NOMEM, where, "out of memory");
     }
     /* a body is watched when one of the moving DoFs lies on its path to the root */
     for (int b = 1; b < m->nbody; b++) {
@@ -97,7 +106,8 @@ xn_pfl *xn_pfl_create(const xn_model *m, const unsigned char *moving, int tool_f
         if (moved) p->body[p->npoint++] = b;
     }
     xn_pfl_set_tool(p, tool_frame, tool_offset);
-    return p;
+    *out = p;
+    return XN_OK;
 }
 
 void xn_pfl_free(xn_pfl *p) {
@@ -113,17 +123,24 @@ void xn_pfl_set_tool(xn_pfl *p, int tool_frame, const xn_real tool_offset[3]) {
     for (int i = 0; i < 3; i++) p->tool[i] = tool_offset ? tool_offset[i] : 0;
 }
 
-int xn_pfl_add_region(xn_pfl *p, xn_body_region region, const xn_real centre[3], xn_real radius,
-                      int clamped) {
-    if (p->nregion >= XN_PFL_MAX_REGIONS || !xn_body_region_limits(region) || !(radius > 0) ||
-        !isfinite(radius) || !isfinite(centre[0]) || !isfinite(centre[1]) || !isfinite(centre[2]))
-        return -1;
+xn_status xn_pfl_add_region(xn_pfl *p, xn_body_region region, const xn_real centre[3],
+                            xn_real radius, int clamped, xn_error *err) {
+    static const char *where = "xn_pfl_add_region";
+    if (p->nregion >= XN_PFL_MAX_REGIONS)
+        return xn_fail(err, XN_ERR_SIZE, where, "already %d regions, the most there is room for",
+                       XN_PFL_MAX_REGIONS);
+    if (!xn_body_region_limits(region))
+        return xn_fail(err, XN_ERR_RANGE, where, "region %d is not a body region", (int)region);
+    if (!(radius > 0) || !isfinite(radius))
+        return xn_fail(err, XN_ERR_RANGE, where, "radius %g must be finite and > 0", radius);
+    if (!isfinite(centre[0]) || !isfinite(centre[1]) || !isfinite(centre[2]))
+        return xn_fail(err, XN_ERR_RANGE, where, "centre is not finite");
     contact_region *r = &p->regions[p->nregion++];
     r->region = region;
     memcpy(r->centre, centre, sizeof r->centre);
     r->radius = radius;
     r->clamped = clamped != 0;
-    return 0;
+    return XN_OK;
 }
 
 void xn_pfl_clear_regions(xn_pfl *p) { p->nregion = 0; }

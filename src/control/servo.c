@@ -4,12 +4,14 @@
 #include <math.h>
 #include <stdlib.h>
 
+#include "model/error_internal.h"
 #include "xiaonao/control.h"
 #include "xiaonao/dynamics.h"
 
-xn_servo *xn_servo_create(const xn_model *m) {
+xn_status xn_servo_create(const xn_model *m, xn_servo **out, xn_error *err) {
+    *out = NULL;
     xn_servo *s = calloc(1, sizeof *s);
-    if (!s) return NULL;
+    if (!s) return xn_fail(err, XN_ERR_NOMEM, "xn_servo_create", "out of memory");
     size_t n = (size_t)m->nv + 1;
     s->nv = m->nv;
     s->kp = calloc(n, sizeof *s->kp);
@@ -23,7 +25,7 @@ xn_servo *xn_servo_create(const xn_model *m) {
     if (!s->kp || !s->kd || !s->ki || !s->i_limit || !s->tau_max || !s->active || !s->integral ||
         !s->work) {
         xn_servo_free(s);
-        return NULL;
+        return xn_fail(err, XN_ERR_NOMEM, "xn_servo_create", "out of memory");
     }
     s->law = XN_SERVO_COMPUTED_TORQUE;
     for (int k = 0; k < m->nv; k++) {
@@ -33,7 +35,8 @@ xn_servo *xn_servo_create(const xn_model *m) {
         s->tau_max[k] = m->dof_effort[k];
         s->active[k] = 1;
     }
-    return s;
+    *out = s;
+    return XN_OK;
 }
 
 void xn_servo_free(xn_servo *s) {

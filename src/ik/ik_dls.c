@@ -14,8 +14,6 @@
 #include "xiaonao/dynamics.h"
 #include "xiaonao/ik.h"
 
-#include "model/error_internal.h"
-
 #define PI 3.14159265358979323846
 #define MU_START 1e-2
 #define MU_MIN 1e-6
@@ -176,8 +174,26 @@ static void weigh(xn_ik *ik, const xn_real *J, const xn_ik_options *o) {
     }
 }
 
-xn_ik_status xn_ik_solve(xn_ik *ik, const xn_se3 *target, const xn_real *q_init,
-                         const xn_ik_options *o, xn_real *q_out, xn_ik_result *res) {
+/* The outcome of a solve as the API reports it, from the public function `where`. */
+static xn_status report(const xn_ik_result *r, xn_error *err, const char *where) {
+    switch (r->status) {
+    case XN_OK: return XN_OK;
+    case XN_ERR_RANGE:
+        return xn_fail(err, XN_ERR_RANGE, where, "the target or the start is not finite");
+    case XN_ERR_ITERATIONS:
+        return xn_fail(err, XN_ERR_ITERATIONS, where,
+                       "not converged in %d iterations (%.3g m, %.3g rad from the target)",
+                       r->iterations, r->err_position, r->err_rotation);
+    default:
+        return xn_fail(err, r->status, where,
+                       "stalled at a local minimum, often a joint limit (%.3g m, %.3g rad from the "
+                       "target)",
+                       r->err_position, r->err_rotation);
+    }
+}
+
+xn_status xn_ik_solve(xn_ik *ik, const xn_se3 *target, const xn_real *q_init,
+                      const xn_ik_options *o, xn_real *q_out, xn_ik_result *res, xn_error *err) {
     xn_ik_options defaults;
     if (!o) {
         xn_ik_options_init(&defaults);
@@ -185,12 +201,12 @@ xn_ik_status xn_ik_solve(xn_ik *ik, const xn_se3 *target, const xn_real *q_init,
     }
     const xn_model *m = ik->m;
     int na = ik->na, nq = m->nq;
-    xn_ik_result r = {XN_IK_MAX_ITER, 0, INFINITY, INFINITY, 1};
+    xn_ik_result r = {XN_ERR_ITERATIONS, 0, INFINITY, INFINITY, 1};
     if (!all_finite(target->R, 9) || !all_finite(target->p, 3) || !all_finite(q_init, nq)) {
-        r.status = XN_IK_BAD_INPUT;
+        r.status = XN_ERR_RANGE;
         if (res) *res = r;
         if (q_out != q_init) memcpy(q_out, q_init, (size_t)nq * sizeof(xn_real));
-        return r.status;
+        return report(&r, err, "xn_ik_solve");
     }
     xn_real *q = ik->q, *qt = ik->qt;
     memcpy(q, q_init, (size_t)nq * sizeof(xn_real));
@@ -203,7 +219,7 @@ xn_ik_status xn_ik_solve(xn_ik *ik, const xn_se3 *target, const xn_real *q_init,
     int rejected = 0;
     for (r.iterations = 0;; r.iterations++) {
         if (norm3(e) <= o->tol_position && norm3(e + 3) <= o->tol_rotation) {
-            r.status = XN_IK_CONVERGED;
+            r.status = XN_OK;
             break;
         }
         if (r.iterations >= o->max_iterations) break;
@@ -242,7 +258,7 @@ xn_ik_status xn_ik_solve(xn_ik *ik, const xn_se3 *target, const xn_real *q_init,
             if (!frozen_any) break;
         }
         if (!ok) {
-            r.status = XN_IK_STALLED;
+            r.status = XN_ERR_NUMERIC;
             break;
         }
         if (frozen_any)
@@ -294,7 +310,7 @@ xn_ik_status xn_ik_solve(xn_ik *ik, const xn_se3 *target, const xn_real *q_init,
         } else {
             mu = fmin(mu * 8, MU_MAX);
             if (++rejected >= STALL_TRIES) {
-                r.status = XN_IK_STALLED;
+                r.status = XN_ERR_NUMERIC;
                 break;
             }
         }
@@ -303,7 +319,7 @@ xn_ik_status xn_ik_solve(xn_ik *ik, const xn_se3 *target, const xn_real *q_init,
     r.err_rotation = norm3(e + 3);
     memcpy(q_out, q, (size_t)nq * sizeof(xn_real));
     if (res) *res = r;
-    return r.status;
+    return report(&r, err, "xn_ik_solve");
 }
 
 static double uniform01(unsigned long *s) {
@@ -316,16 +332,16 @@ static double uniform01(unsigned long *s) {
     return (double)((x * 2685821657736338717ull) >> 11) * (1.0 / 9007199254740992.0);
 }
 
-xn_ik_status xn_ik_solve_multistart(xn_ik *ik, const xn_se3 *target, const xn_real *q_init,
-                                    const xn_ik_options *o, int starts, unsigned long *seed,
-                                    xn_real *q_out, xn_ik_result *res) {
+xn_status xn_ik_solve_multistart(xn_ik *ik, const xn_se3 *target, const xn_real *q_init,
+                                 const xn_ik_options *o, int starts, unsigned long *seed,
+                                 xn_real *q_out, xn_ik_result *res, xn_error *err) {
     const xn_model *m = ik->m;
     xn_ik_result r, best;
-    xn_ik_status st = xn_ik_solve(ik, target, q_init, o, q_out, &best);
+    xn_status st = xn_ik_solve(ik, target, q_init, o, q_out, &best, NULL);
     best.starts = 1;
-    if (st == XN_IK_BAD_INPUT || st == XN_IK_CONVERGED) {
+    if (st == XN_ERR_RANGE || st == XN_OK) {
         if (res) *res = best;
-        return st;
+        return report(&best, err, "xn_ik_solve_multistart");
     }
     /* the best so far stays in q_out; each start runs in its own buffer */
     for (int s = 1; s < starts; s++) {
@@ -338,19 +354,19 @@ xn_ik_status xn_ik_solve_multistart(xn_ik *ik, const xn_se3 *target, const xn_re
             qs[ik->act_q[k]] = lo + (hi - lo) * uniform01(seed);
         }
         /* solve into the start buffer (q_out keeps the best) */
-        st = xn_ik_solve(ik, target, qs, o, qs, &r);
+        st = xn_ik_solve(ik, target, qs, o, qs, &r, NULL);
         best.starts = s + 1;
         xn_real score = r.err_position + r.err_rotation;
-        if (score < best.err_position + best.err_rotation || st == XN_IK_CONVERGED) {
+        if (score < best.err_position + best.err_rotation || st == XN_OK) {
             int starts_so_far = best.starts;
             best = r;
             best.starts = starts_so_far;
             memcpy(q_out, qs, (size_t)m->nq * sizeof(xn_real));
         }
-        if (st == XN_IK_CONVERGED) break;
+        if (st == XN_OK) break;
     }
     if (res) *res = best;
-    return best.status;
+    return report(&best, err, "xn_ik_solve_multistart");
 }
 
 void xn_ik_velocity(xn_ik *ik, const xn_real *q, const xn_real twist[6], xn_real threshold,

@@ -9,6 +9,8 @@
 
 #include "xiaonao/path.h"
 
+#include "model/error_internal.h"
+
 #define PI 3.14159265358979323846
 
 static xn_real vdot(const xn_real *a, const xn_real *b, int n) {
@@ -45,22 +47,21 @@ static void rot_along(const xn_real R0[9], const xn_real w[3], xn_real u, xn_rea
     mat_mul(R0, E, R);
 }
 
-static int fail(xn_path_error *err, const xn_waypoint *wp, int k, const char *fmt, ...)
+/* A refusal of xn_path_build: the waypoint k concerned in err->index, its program line in
+ * err->line. Returns -1. */
+static int fail(xn_error *err, const xn_waypoint *wp, int k, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
-static int fail(xn_path_error *err, const xn_waypoint *wp, int k, const char *fmt, ...) {
-    if (err) {
-        va_list ap;
-        va_start(ap, fmt);
-        err->waypoint = k;
-        err->line = wp ? wp[k].line : 0;
-        vsnprintf(err->message, sizeof err->message, fmt, ap);
-        va_end(ap);
-    }
+static int fail(xn_error *err, const xn_waypoint *wp, int k, const char *fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    xn_fail_v(err, XN_ERR_INVALID, "xn_path_build", k, fmt, ap);
+    va_end(ap);
+    if (err) err->line = wp ? wp[k].line : 0;
     return -1;
 }
 
 /* Append a segment; its length from the position change and the rotation. */
-static int push(xn_path *path, const xn_path_segment *s, xn_path_error *err, const xn_waypoint *wp,
+static int push(xn_path *path, const xn_path_segment *s, xn_error *err, const xn_waypoint *wp,
                 int k) {
     if (path->n == XN_PATH_MAX_SEGMENTS)
         return fail(err, wp, k, "the path has more than %d segments", XN_PATH_MAX_SEGMENTS);
@@ -146,9 +147,8 @@ static int circle3(const xn_real *a, const xn_real *v, const xn_real *b, int n,
 }
 
 xn_status xn_path_build(xn_path *path, int dim, int cartesian, const xn_waypoint *wp, int n,
-                        xn_real rot_weight, xn_path_error *err) {
+                        xn_real rot_weight, xn_error *err) {
     memset(path, 0, offsetof(xn_path, seg));
-    if (err) memset(err, 0, sizeof *err);
     if (cartesian) dim = 3;
     if (dim < 1 || dim > XN_PATH_MAX_DIM || n < 2) {
         fail(err, NULL, 0, "a path needs 2 or more waypoints of 1 to %d dimensions",

@@ -8,19 +8,19 @@
 #include "xiaonao/ik.h"
 #include "xiaonao/path.h"
 
-static void fail(xn_path_ik_error *err, const xn_path *path, xn_real s, const char *msg) {
-    if (!err) return;
-    err->s = s;
-    err->fraction = path->length > 0 ? s / path->length : 0;
-    snprintf(err->message, sizeof err->message, "%s", msg);
+#include "model/error_internal.h"
+
+/* A refusal of xn_path_to_joints at grid point i (-1: none). */
+static void fail(xn_error *err, int i, const char *msg) {
+    xn_fail_at(err, XN_ERR_RANGE, "xn_path_to_joints", i, "%s", msg);
 }
 
 xn_status xn_path_to_joints(const xn_path *path, xn_ik *ik, const xn_se3 *base, const xn_se3 *tool,
                             const xn_real *q_start, xn_real max_joint_rate, xn_joint_path *jp,
-                            xn_path_ik_error *err) {
+                            xn_error *err) {
     int N = jp->N, nq = jp->nq, nv = jp->nv;
     if (!path->cartesian || N < 3 || nq != nv) {
-        fail(err, path, 0, "a Cartesian path and a grid of 3 or more points on 1-DoF joints");
+        fail(err, -1, "a Cartesian path and a grid of 3 or more points on 1-DoF joints");
         return XN_ERR_INVALID;
     }
     if (!(max_joint_rate > 0)) max_joint_rate = 50;
@@ -54,12 +54,12 @@ xn_status xn_path_to_joints(const xn_path *path, xn_ik *ik, const xn_se3 *base, 
         xn_real *q = &jp->q[(size_t)i * (size_t)nq];
         const xn_real *from = i == 0 ? q_start : &jp->q[(size_t)(i - 1) * (size_t)nq];
         xn_ik_result r;
-        if (xn_ik_solve(ik, &target, from, &o, q, &r) != XN_IK_CONVERGED) {
+        if (xn_ik_solve(ik, &target, from, &o, q, &r, NULL) != XN_OK) {
             snprintf(msg, sizeof msg,
                      "the pose %.0f %% along the path is out of reach or blocked by a joint limit "
                      "(%.2g m, %.2g rad away)",
                      100 * s / path->length, r.err_position, r.err_rotation);
-            fail(err, path, s, msg);
+            fail(err, i, msg);
             return XN_ERR_RANGE;
         }
         if (i > 0) {
@@ -70,7 +70,7 @@ xn_status xn_path_to_joints(const xn_path *path, xn_ik *ik, const xn_se3 *base, 
                          "the path passes through or near a singularity %.0f %% along it (the "
                          "joints would jump %.2g rad in %.2g m)",
                          100 * s / path->length, jump, h);
-                fail(err, path, s, msg);
+                fail(err, i, msg);
                 return XN_ERR_NUMERIC;
             }
         }
@@ -99,7 +99,7 @@ xn_status xn_path_to_joints(const xn_path *path, xn_ik *ik, const xn_se3 *base, 
                          "the path passes near a singularity %.0f %% along it (a joint would move "
                          "%.3g rad per metre of path)",
                          100 * jp->s[i] / path->length, fabs(d1));
-                fail(err, path, jp->s[i], msg);
+                fail(err, i, msg);
                 return XN_ERR_NUMERIC;
             }
         }

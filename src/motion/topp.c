@@ -14,12 +14,18 @@
 #include "xiaonao/dynamics.h"
 #include "xiaonao/path.h"
 
+#include "model/error_internal.h"
+
 #define MAXCON 70 /* 2 nv + 2 with nv <= 32, plus the reach constraint */
 
-xn_joint_path *xn_joint_path_create(int N, int nq, int nv, int with_tool) {
-    if (N < 2 || nq < 1 || nv < 1) return NULL;
+xn_status xn_joint_path_create(int N, int nq, int nv, int with_tool, xn_joint_path **out,
+                               xn_error *err) {
+    *out = NULL;
+    if (N < 2 || nq < 1 || nv < 1)
+        return xn_fail(err, XN_ERR_RANGE, "xn_joint_path_create",
+                       "N %d must be >= 2, nq %d and nv %d >= 1", N, nq, nv);
     xn_joint_path *jp = calloc(1, sizeof *jp);
-    if (!jp) return NULL;
+    if (!jp) return xn_fail(err, XN_ERR_NOMEM, "xn_joint_path_create", "out of memory");
     jp->N = N;
     jp->nq = nq;
     jp->nv = nv;
@@ -33,9 +39,10 @@ xn_joint_path *xn_joint_path_create(int N, int nq, int nv, int with_tool) {
     }
     if (!jp->s || !jp->q || !jp->dq || !jp->ddq || (with_tool && (!jp->dp || !jp->ddp))) {
         xn_joint_path_free(jp);
-        return NULL;
+        return xn_fail(err, XN_ERR_NOMEM, "xn_joint_path_create", "out of memory");
     }
-    return jp;
+    *out = jp;
+    return XN_OK;
 }
 
 void xn_joint_path_free(xn_joint_path *jp) {
@@ -59,10 +66,13 @@ void xn_joint_path_from_path(xn_joint_path *jp, const xn_path *path) {
     }
 }
 
-xn_topp *xn_topp_create(int N, int nv) {
-    if (N < 2 || nv < 1 || 2 * nv + 2 > MAXCON - 2) return NULL;
+xn_status xn_topp_create(int N, int nv, xn_topp **out, xn_error *err) {
+    *out = NULL;
+    if (N < 2 || nv < 1 || 2 * nv + 2 > MAXCON - 2)
+        return xn_fail(err, XN_ERR_RANGE, "xn_topp_create", "N %d must be >= 2, nv %d in 1..%d", N,
+                       nv, (MAXCON - 4) / 2);
     xn_topp *tp = calloc(1, sizeof *tp);
-    if (!tp) return NULL;
+    if (!tp) return xn_fail(err, XN_ERR_NOMEM, "xn_topp_create", "out of memory");
     size_t n = (size_t)N, m = (size_t)(2 * nv + 2);
     tp->N = N;
     tp->ncon = (int)m;
@@ -80,9 +90,10 @@ xn_topp *xn_topp_create(int N, int nv) {
     if (!tp->count || !tp->x || !tp->u || !tp->t || !tp->xlo || !tp->xhi || !tp->a || !tp->b ||
         !tp->c || !tp->lo || !tp->hi) {
         xn_topp_free(tp);
-        return NULL;
+        return xn_fail(err, XN_ERR_NOMEM, "xn_topp_create", "out of memory");
     }
-    return tp;
+    *out = tp;
+    return XN_OK;
 }
 
 void xn_topp_free(xn_topp *tp) {
@@ -249,14 +260,26 @@ static int x_interval(const xn_topp *tp, int i, int ncon, xn_real xmax, xn_real 
     return lo <= hi * (1 + 1e-12) + 1e-15;
 }
 
-xn_topp_status xn_topp_solve(xn_topp *tp, const xn_model *m, xn_data *d, const xn_joint_path *jp,
-                             const xn_topp_limits *lim, int *where) {
+/* No speed profile: grid point i is where the limits leave none. */
+static xn_status infeasible(xn_error *err, int i) {
+    return xn_fail_at(err, XN_ERR_INFEASIBLE, "xn_topp_solve", i,
+                      "no speed profile satisfies the limits at grid point %d", i);
+}
+
+xn_status xn_topp_solve(xn_topp *tp, const xn_model *m, xn_data *d, const xn_joint_path *jp,
+                        const xn_topp_limits *lim, xn_error *err) {
+    static const char *where = "xn_topp_solve";
     int N = jp->N;
-    if (where) *where = -1;
     if (N < 2 || N > tp->N || jp->nv * 2 + 2 > tp->ncon || (lim->taumax && jp->nv > 64))
-        return XN_TOPP_BAD_INPUT;
+        return xn_fail(err, XN_ERR_SIZE, where,
+                       "N %d, nv %d: the workspace was made for N 2..%d and %d constraints (and "
+                       "torque limits for nv <= 64)",
+                       N, jp->nv, tp->N, tp->ncon);
     for (size_t k = 0; k < (size_t)N * (size_t)jp->nv; k++)
-        if (!isfinite(jp->dq[k]) || !isfinite(jp->ddq[k])) return XN_TOPP_BAD_INPUT;
+        if (!isfinite(jp->dq[k]) || !isfinite(jp->ddq[k]))
+            return xn_fail_at(err, XN_ERR_RANGE, where, (int)(k / (size_t)jp->nv),
+                              "the joint path's derivatives are not finite at grid point %d",
+                              (int)(k / (size_t)jp->nv));
     int *ncon = tp->count;
     /* constraints and velocity bounds per grid point */
     for (int i = 0; i < N; i++) {
@@ -270,20 +293,18 @@ xn_topp_status xn_topp_solve(xn_topp *tp, const xn_model *m, xn_data *d, const x
     tp->xhi[N - 1] = 0;
     for (int i = N - 2; i >= 0; i--) {
         xn_real dd = jp->s[i + 1] - jp->s[i], lo, hi;
-        if (!(dd > 0)) return XN_TOPP_BAD_INPUT;
-        if (!x_interval(tp, i, ncon[i], tp->xhi[i], dd, klo, khi, &lo, &hi)) {
-            if (where) *where = i;
-            return XN_TOPP_INFEASIBLE;
-        }
+        if (!(dd > 0))
+            return xn_fail_at(err, XN_ERR_RANGE, where, i,
+                              "the grid does not increase at point %d (s %g then %g)", i, jp->s[i],
+                              jp->s[i + 1]);
+        if (!x_interval(tp, i, ncon[i], tp->xhi[i], dd, klo, khi, &lo, &hi))
+            return infeasible(err, i);
         tp->xlo[i] = lo;
         tp->xhi[i] = hi;
         klo = lo;
         khi = hi;
     }
-    if (tp->xlo[0] > 0) {
-        if (where) *where = 0;
-        return XN_TOPP_INFEASIBLE;
-    }
+    if (tp->xlo[0] > 0) return infeasible(err, 0);
     /* forward: from rest, the greatest admissible acceleration */
     tp->x[0] = 0;
     tp->t[0] = 0;
@@ -306,15 +327,12 @@ xn_topp_status xn_topp_solve(xn_topp *tp, const xn_model *m, xn_data *d, const x
         tp->u[i] = (xn - tp->x[i]) / (2 * dd);
         tp->x[i + 1] = xn;
         xn_real v0 = sqrt(tp->x[i]), v1 = sqrt(xn);
-        if (v0 + v1 <= 0) {
-            if (where) *where = i;
-            return XN_TOPP_INFEASIBLE;
-        }
+        if (v0 + v1 <= 0) return infeasible(err, i);
         tp->t[i + 1] = tp->t[i] + 2 * dd / (v0 + v1);
     }
     tp->duration = tp->t[N - 1];
     tp->n = N;
-    return XN_TOPP_OK;
+    return XN_OK;
 }
 
 void xn_topp_at(const xn_topp *tp, const xn_real *s, xn_real t, xn_real *sp, xn_real *sd,

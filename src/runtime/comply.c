@@ -48,7 +48,7 @@ xn_status xn_ctl_comply_prepare(xn_controller *c, xn_error *err) {
         for (int f = 0; f < m->nframe && c->flange < 0; f++)
             if (m->frame_body[f] == c->payload_body) c->flange = f;
     size_t nv = (size_t)m->nv + 1, nq = (size_t)m->nq + 1;
-    c->comp = xn_compliance_create(m);
+    xn_compliance_create(m, &c->comp, NULL); /* only memory can fail: checked below */
     c->Kj = calloc(nv, sizeof(xn_real));
     c->Dj = calloc(nv, sizeof(xn_real));
     c->Mj = calloc(nv, sizeof(xn_real));

@@ -324,7 +324,7 @@ xn_status xn_controller_create(const xn_model *model, xn_hal *hal, const xn_prog
         xn_controller_config_init(&c->cfg);
     size_t nj = (size_t)hal->njoint + 1, nq = (size_t)m->nq + 1, nv = (size_t)m->nv + 1;
     c->d = xn_data_create(m);
-    c->servo = xn_servo_create(m);
+    xn_servo_create(m, &c->servo, NULL); /* only memory can fail: checked below */
     c->joint_qadr = calloc(nj, sizeof(int));
     c->joint_vadr = calloc(nj, sizeof(int));
     c->last_stamp = calloc(nj, sizeof(int64_t));
@@ -372,9 +372,9 @@ xn_status xn_controller_create(const xn_model *model, xn_hal *hal, const xn_prog
         if (m->frame_body[f] == c->payload_body) c->pfl_flange = f;
     unsigned char *moving = calloc((size_t)m->nv + 1, 1);
     for (int k = 0; k < c->nj && moving; k++) moving[c->vadr[k]] = 1;
-    c->pfl = moving ? xn_pfl_create(m, moving, c->pfl_flange, NULL) : NULL;
+    if (moving) xn_pfl_create(m, moving, c->pfl_flange, NULL, &c->pfl, NULL);
     free(moving);
-    c->obs = xn_observer_create(m);
+    xn_observer_create(m, &c->obs, NULL);
     c->tau_meas = calloc((size_t)m->nv + 1, sizeof(xn_real));
     c->base_threshold = calloc((size_t)m->nv + 1, sizeof(xn_real));
     if (!c->obs || !c->tau_meas || !c->base_threshold || !c->pfl) {

@@ -104,11 +104,11 @@ static xn_status plan_chain(xn_controller *c, xn_ik *ik, int flange, int i, int 
         speed = fmin(speed, in->speed);
         accel = fmin(accel, in->accel);
     }
-    xn_path_error perr;
+    xn_error perr;
     xn_status st = xn_path_build(path, 3, 1, wp, n, 0, &perr);
     free(wp);
     if (st != XN_OK) {
-        int k = perr.waypoint > 0 ? i + perr.waypoint - 1 : i;
+        int k = perr.index > 0 ? i + perr.index - 1 : i;
         if (k > j) k = j;
         free(path);
         return xn_program_line_fail(err, prog, &prog->ins[k], XN_ERR_RANGE, "%s", perr.message);
@@ -118,18 +118,18 @@ static xn_status plan_chain(xn_controller *c, xn_ik *ik, int flange, int i, int 
     xn_ctl_plan *p = &c->plans[c->nplan];
     p->first = i;
     p->last = j;
-    p->jp = xn_joint_path_create(N, c->m->nq, c->m->nv, 1);
-    if (!p->jp) {
+    if ((st = xn_joint_path_create(N, c->m->nq, c->m->nv, 1, &p->jp, err))) {
         free(path);
-        return XN_ERR_NOMEM;
+        return st;
     }
-    xn_path_ik_error ierr;
+    xn_error ierr;
     st = xn_path_to_joints(path, ik, base, tool, q_plan, MAX_RATE, p->jp, &ierr);
     xn_real length = path->length;
     free(path);
     if (st != XN_OK) {
         /* the instruction whose part of the chain holds the failure: by share of the length */
-        int k = i + (int)(ierr.fraction * (j - i + 1));
+        xn_real fraction = ierr.index > 0 ? (xn_real)ierr.index / (N - 1) : 0;
+        int k = i + (int)(fraction * (j - i + 1));
         if (k > j) k = j;
         xn_joint_path_free(p->jp);
         p->jp = NULL;
@@ -141,8 +141,7 @@ static xn_status plan_chain(xn_controller *c, xn_ik *ik, int flange, int i, int 
      * torque limits with the margin, the tool's speed and acceleration */
     if (!*tpp || (*tpp)->N < N) {
         xn_topp_free(*tpp);
-        *tpp = xn_topp_create(N, c->m->nv);
-        if (!*tpp) return XN_ERR_NOMEM;
+        if ((st = xn_topp_create(N, c->m->nv, tpp, err))) return st;
     }
     int nv = c->m->nv;
     xn_real *vmax = malloc((size_t)nv * sizeof *vmax), *amax = malloc((size_t)nv * sizeof *amax),
@@ -193,13 +192,14 @@ static xn_status plan_chain(xn_controller *c, xn_ik *ik, int flange, int i, int 
         memcpy(cap, spread, (size_t)N * sizeof *cap);
         lim.sdot_max = cap;
     }
-    int where = -1;
-    xn_topp_status ts = xn_topp_solve(*tpp, c->m, c->d, p->jp, &lim, &where);
+    xn_error terr;
+    st = xn_topp_solve(*tpp, c->m, c->d, p->jp, &lim, &terr);
+    int where = st != XN_OK ? terr.index : -1;
     free(cap);
     free(vmax);
     free(amax);
     free(tmax);
-    if (ts != XN_TOPP_OK) {
+    if (st != XN_OK) {
         xn_real at = where >= 0 ? p->jp->s[where] / length : 0;
         int k = i + (int)(at * (j - i + 1));
         if (k > j) k = j;
@@ -339,7 +339,7 @@ xn_status xn_ctl_plan_program(xn_controller *c, xn_error *err) {
                        base.R[3 * r + 2] * in->value[3];
             c->has_resolved[i] = 1;
             if (xn_pfl_add_region(c->pfl, (xn_body_region)(int)in->value[0], w, in->value[4],
-                                  in->value[5] != 0))
+                                  in->value[5] != 0, NULL))
                 st = xn_program_line_fail(
                     err, prog, in, XN_ERR_RANGE,
                     "more than %d contact regions at once (clear them with 'set "
@@ -370,8 +370,8 @@ xn_status xn_ctl_plan_program(xn_controller *c, xn_error *err) {
             xn_ik_result r;
             unsigned long seed = 1;
             memcpy(q_start, q_plan, (size_t)m->nq * sizeof *q_plan);
-            if (xn_ik_solve_multistart(ik, &target, q_plan, NULL, 20, &seed, q_plan, &r) !=
-                XN_IK_CONVERGED) {
+            if (xn_ik_solve_multistart(ik, &target, q_plan, NULL, 20, &seed, q_plan, &r, NULL) !=
+                XN_OK) {
                 st = xn_program_line_fail(
                     err, prog, in, XN_ERR_RANGE,
                     "%s is out of reach (or blocked by the joint limits): the closest "

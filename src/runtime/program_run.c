@@ -295,7 +295,7 @@ void xn_ctl_program_step(xn_controller *c) {
             } else {
                 const xn_real *w = &c->resolved[(size_t)c->pc * XN_OTG_MAX_DOFS];
                 xn_pfl_add_region(c->pfl, (xn_body_region)(int)in->value[0], w, in->value[4],
-                                  in->value[5] != 0);
+                                  in->value[5] != 0, NULL); /* checked when planned */
                 xn_ctl_event(c, XN_EV_SETTING, -1, in->value[4], "contact region: %s%s",
                              xn_body_region_limits((xn_body_region)(int)in->value[0])->name,
                              in->value[5] != 0 ? " (clamped)" : "");

@@ -329,7 +329,7 @@ static inline int cs_run(const char *dir, const char *prog, const cs_obstacle *o
     w->m = m;
     if (opt && opt->baseline) {
         w->bd = xn_data_create(m);
-        w->base = xn_observer_create(m);
+        xn_observer_create(m, &w->base, NULL);
         double scale = opt->baseline_scale > 0 ? opt->baseline_scale : 1;
         for (int k = 0; k < m->nv && w->base; k++)
             w->base->threshold[k] = k < 7
@@ -471,8 +471,8 @@ static inline int cs_free_motion(const char *dir, const cc_conditions *cond, cc_
     w->hal = hal;
     w->m = m;
     w->bd = xn_data_create(m);
-    w->base = xn_observer_create(m);
-    f.obs = xn_observer_create(m);
+    xn_observer_create(m, &w->base, NULL);
+    xn_observer_create(m, &f.obs, NULL);
     f.od = xn_data_create(m);
     for (int k = 0; k < m->nv; k++) {
         double th =

@@ -32,7 +32,7 @@ static int rig_open(rig *r) {
         xn_mujoco_open(PANDA_SCENE, NULL, &r->hal, &err))
         return -1;
     r->d = xn_data_create(r->m);
-    r->comp = xn_compliance_create(r->m);
+    xn_compliance_create(r->m, &r->comp, NULL);
     r->mm = xn_mujoco_model(r->hal);
     r->md = xn_mujoco_data(r->hal);
     r->hand = mj_name2id(r->mm, mjOBJ_BODY, "hand");

@@ -20,8 +20,10 @@ int main(void) {
     mjModel *mm = xn_mujoco_model(hal);
     mjData *md = xn_mujoco_data(hal);
     xn_data *d = xn_data_create(m);
-    xn_servo *servo = xn_servo_create(m);
-    xn_observer *ob = xn_observer_create(m);
+    xn_servo *servo;
+    xn_servo_create(m, &servo, NULL);
+    xn_observer *ob;
+    xn_observer_create(m, &ob, NULL);
     for (int k = 7; k < m->nv; k++) servo->active[k] = 0; /* the fingers hold themselves */
     xn_servo_tune(servo, m, d, m->q_neutral, 40);
     double q[9], v[9], tau[9], qr[9], vr[9], ar[9],

@@ -22,7 +22,8 @@ static double run(int motor, int model_friction, int expect_friction) {
     xn_model *m = dp_build(&dp_default);
     if (!m) return NAN;
     xn_data *ds = xn_data_create(m), *dobs = xn_data_create(m);
-    xn_observer *o = xn_observer_create(m);
+    xn_observer *o;
+    xn_observer_create(m, &o, NULL);
     for (int k = 0; k < 2; k++) {
         o->friction_coulomb[k] = model_friction ? FC : 0;
         o->friction_viscous[k] = model_friction ? FV : 0;

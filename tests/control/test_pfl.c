@@ -119,9 +119,10 @@ static void monitor_limit_matches(void) {
     if (xn_load_model(PANDA_SCENE, NULL, &m, &err)) return;
     xn_data *d = xn_data_create(m);
     unsigned char moving[9] = {1, 1, 1, 1, 1, 1, 1, 0, 0};
-    xn_pfl *pf = xn_pfl_create(m, moving, xn_model_frame_id(m, "flange"), NULL);
+    xn_pfl *pf;
+    xn_pfl_create(m, moving, xn_model_frame_id(m, "flange"), NULL, &pf, NULL);
     double c[3] = {0.45, 0.05, 0.35};
-    xn_pfl_add_region(pf, XN_BODY_FACE, c, 0.08, 0);
+    xn_pfl_add_region(pf, XN_BODY_FACE, c, 0.08, 0, NULL);
     const char *text = START "set contact face [0.45, 0.05, 0.35] 0.08\n"
                              "movel p[0.45, 0.25, 0.35, 180deg, 0, -45deg] speed 0.5 accel 5\n"
                              "wait 0.3\n";
@@ -212,7 +213,7 @@ static int step_in(void *user, xn_controller *c) {
     if (s->flange < 0) s->flange = mj_name2id(w->mm, mjOBJ_SITE, "flange");
     if (s->from_line == 0 && xn_controller_sample(c)->line == 4 && fabs(w->md->qvel[0]) > 1.5) {
         xn_pfl_add_region(xn_controller_pfl(c), XN_BODY_FACE, &w->md->site_xpos[3 * s->flange], 0.2,
-                          0);
+                          0, NULL);
         s->from_line = 1; /* once */
     }
     return cs_observe(w, c);

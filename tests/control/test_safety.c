@@ -111,7 +111,11 @@ static void monitor(void) {
     unsigned char moving[9] = {1, 1, 1, 1, 1, 1, 1, 0, 0};
     int flange = xn_model_frame_id(m, "flange");
     double tcp[3] = {0, 0, 0.1034};
-    xn_pfl *p = xn_pfl_create(m, moving, flange, tcp);
+    xn_pfl *p = NULL;
+    XT_CHECK(xn_pfl_create(m, moving, m->nframe, tcp, &p, &err) == XN_ERR_NOT_FOUND && !p &&
+                 strstr(err.message, "tool_frame"),
+             "a frame the model does not have: %s", err.message);
+    xn_pfl_create(m, moving, flange, tcp, &p, NULL);
     double q[9] = {0, -0.3, 0, -2.2, 0, 1.9, 0.785, 0.04, 0.04};
     double qd[9] = {0.4, 0.3, 0, 0.5, 0, 0.2, 0, 0, 0};
     xn_pfl_check ck;
@@ -123,8 +127,10 @@ static void monitor(void) {
     xn_dyn_frame_placement(m, d, flange, &F);
     double c[3];
     for (int r = 0; r < 3; r++) c[r] = F.p[r] + F.R[3 * r + 2] * 0.1034;
-    XT_CHECK(xn_pfl_add_region(p, XN_BODY_FACE, c, 0.12, 0) == 0, "add a region");
-    XT_CHECK(xn_pfl_add_region(p, XN_BODY_HAND, c, -1, 0) == -1, "a negative radius is refused");
+    XT_CHECK(xn_pfl_add_region(p, XN_BODY_FACE, c, 0.12, 0, NULL) == XN_OK, "add a region");
+    XT_CHECK(xn_pfl_add_region(p, XN_BODY_HAND, c, -1, 0, &err) == XN_ERR_RANGE &&
+                 strcmp(err.file, "xn_pfl_add_region") == 0 && strstr(err.message, "radius -1"),
+             "a negative radius is refused: %s", err.message);
     int inside = xn_pfl_check_motion(p, m, d, q, qd, &ck);
     XT_CHECK(inside >= 2 && ck.scale < 1 && ck.point >= 0 && ck.region == 0 &&
                  fabs(ck.scale - ck.allowed / ck.speed) < 1e-12,

@@ -23,7 +23,8 @@ static void laws(void) {
     xn_model *m = dp_build(p);
     if (!m) return;
     xn_data *d = xn_data_create(m);
-    xn_servo *s = xn_servo_create(m);
+    xn_servo *s;
+    xn_servo_create(m, &s, NULL);
     XT_CHECK(s && s->nv == 2 && s->law == XN_SERVO_COMPUTED_TORQUE, "servo created");
     if (!s) return;
     for (int k = 0; k < 2; k++) s->tau_max[k] = INFINITY;

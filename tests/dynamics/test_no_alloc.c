@@ -108,8 +108,8 @@ static void ik(void) {
     o.limit_gain = 0.1;
     xn_ik_result r;
     unsigned long seed = 1;
-    CHECK_NO_ALLOC("ik", xn_ik_solve(solver, &target, q0, &o, qs, &r));
-    CHECK_NO_ALLOC("ik", xn_ik_solve_multistart(solver, &target, q0, NULL, 3, &seed, qs, &r));
+    CHECK_NO_ALLOC("ik", xn_ik_solve(solver, &target, q0, &o, qs, &r, NULL));
+    CHECK_NO_ALLOC("ik", xn_ik_solve_multistart(solver, &target, q0, NULL, 3, &seed, qs, &r, NULL));
     CHECK_NO_ALLOC("ik", xn_ik_velocity(solver, q, twist, 0, 0, qd, NULL));
     xn_ik_ur ur;
     xn_ik_ur_init(ur5, xn_model_frame_id(ur5, "tool0"), &ur, &err);

@@ -187,14 +187,14 @@ static void numerical(const char *file, const char *frame) {
         xn_se3 target, X;
         frame_pose(m, d, q, f, &target);
         xn_ik_result r;
-        if (xn_ik_solve(ik, &target, q0, NULL, qs, &r) == XN_IK_CONVERGED) {
+        if (xn_ik_solve(ik, &target, q0, NULL, qs, &r, NULL) == XN_OK) {
             frame_pose(m, d, qs, f, &X);
             double ep, er;
             pose_error(&X, &target, &ep, &er);
             ok_near += ep < 1e-6 && er < 1e-6;
         }
         for (int i = 0; i < m->nq; i++) q0[i] = 0.5 * (m->q_lower[i] + m->q_upper[i]);
-        if (xn_ik_solve_multistart(ik, &target, q0, NULL, 20, &seed, qs, &r) == XN_IK_CONVERGED)
+        if (xn_ik_solve_multistart(ik, &target, q0, NULL, 20, &seed, qs, &r, NULL) == XN_OK)
             ok_far++;
         for (int i = 0; i < m->nq; i++)
             if (qs[i] < m->q_lower[i] - 1e-12 || qs[i] > m->q_upper[i] + 1e-12) limits_ok = 0;
@@ -209,7 +209,18 @@ static void numerical(const char *file, const char *frame) {
     xn_se3_identity(&bad);
     bad.p[1] = NAN;
     xn_ik_result r;
-    XT_CHECK(xn_ik_solve(ik, &bad, q0, NULL, qs, &r) == XN_IK_BAD_INPUT, "NaN target refused");
+    XT_CHECK(xn_ik_solve(ik, &bad, q0, NULL, qs, &r, &err) == XN_ERR_RANGE &&
+                 r.status == XN_ERR_RANGE && strcmp(err.file, "xn_ik_solve") == 0 &&
+                 strstr(err.message, "not finite"),
+             "NaN target refused: %s", err.message);
+    /* out of reach: 10 m away; the best iterate and how far it is, and why it stopped */
+    xn_se3 far;
+    xn_se3_identity(&far);
+    far.p[0] = 10;
+    xn_status st = xn_ik_solve(ik, &far, q0, NULL, qs, &r, &err);
+    XT_CHECK((st == XN_ERR_ITERATIONS || st == XN_ERR_NUMERIC) && st == r.status &&
+                 r.err_position > 8 && strstr(err.message, "m, "),
+             "10 m away: %s, %.3g m: %s", xn_status_str(st), r.err_position, err.message);
     xn_ik_free(ik);
     xn_data_free(d);
     xn_model_free(m);

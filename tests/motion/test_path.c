@@ -3,6 +3,7 @@
  * fine-grid dynamic-programming reference with torque limits (within 1 %); limits respected;
  * bad paths refused with the waypoint named. SPDX-License-Identifier: Apache-2.0 */
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -10,6 +11,26 @@
 #include "xiaonao/xiaonao.h"
 
 #define PI 3.14159265358979323846
+
+/* Workspaces the test cannot go on without: a failed creation ends it with the reason. */
+static xn_joint_path *new_joint_path(int N, int nq, int nv, int with_tool) {
+    xn_joint_path *jp;
+    xn_error err;
+    if (xn_joint_path_create(N, nq, nv, with_tool, &jp, &err)) {
+        fprintf(stderr, "FAIL %s: %s\n", err.file, err.message);
+        exit(1);
+    }
+    return jp;
+}
+static xn_topp *new_topp(int N, int nv) {
+    xn_topp *tp;
+    xn_error err;
+    if (xn_topp_create(N, nv, &tp, &err)) {
+        fprintf(stderr, "FAIL %s: %s\n", err.file, err.message);
+        exit(1);
+    }
+    return tp;
+}
 
 static xn_waypoint wp_at(double x, double y, double z, double yaw, double blend) {
     xn_waypoint w;
@@ -44,7 +65,7 @@ static void geometry(void) {
     w[4].via[1] = 0.1 + 0.1 * sqrt(2) * cos(PI / 4);
     w[4].via[2] = 0.6 + 0.1 * sqrt(2) * sin(PI / 4);
     xn_path path;
-    xn_path_error err;
+    xn_error err;
     xn_status st = xn_path_build(&path, 3, 1, w, 5, 0, &err);
     XT_CHECK(st == XN_OK, "build: %s", err.message);
     if (st != XN_OK) return;
@@ -119,10 +140,12 @@ static void refusals(void) {
     w[3] = wp_at(0.2, 0.1, 0, 0, 0);
     for (int k = 0; k < 4; k++) w[k].line = 10 + k;
     xn_path path;
-    xn_path_error err;
+    xn_error err;
     XT_CHECK(xn_path_build(&path, 3, 1, w, 4, 0, &err) != XN_OK && err.line == 12 &&
+                 err.index == 2 && strcmp(err.file, "xn_path_build") == 0 &&
                  strstr(err.message, "larger than the segment"),
-             "blends too large for the segment between them: line %d %s", err.line, err.message);
+             "blends too large for the segment between them: waypoint %d line %d %s", err.index,
+             err.line, err.message);
     w[1].blend = 0.02;
     w[2].is_arc = 1; /* the arc's via on the line: refused */
     w[2].via[0] = 0.1;
@@ -156,20 +179,19 @@ static void topp_closed_form(void) {
         memset(w, 0, sizeof w);
         w[1].p[0] = cases[c].D;
         xn_path path;
-        xn_path_error err;
+        xn_error err;
         xn_path_build(&path, 9, 0, w, 2, 0, &err);
         int N = 2001;
-        xn_joint_path *jp = xn_joint_path_create(N, 9, 9, 0);
+        xn_joint_path *jp = new_joint_path(N, 9, 9, 0);
         xn_joint_path_from_path(jp, &path);
-        xn_topp *tp = xn_topp_create(N, 9);
+        xn_topp *tp = new_topp(N, 9);
         double vmax[9], amax[9];
         for (int i = 0; i < 9; i++) vmax[i] = cases[c].v, amax[i] = cases[c].a;
         xn_topp_limits lim = {vmax, amax, NULL, 0, 0, NULL};
-        int where;
-        xn_topp_status st = xn_topp_solve(tp, m, NULL, jp, &lim, &where);
+        xn_status st = xn_topp_solve(tp, m, NULL, jp, &lim, &err);
         double D = cases[c].D, v = cases[c].v, a = cases[c].a;
         double T = D > v * v / a ? D / v + v / a : 2 * sqrt(D / a);
-        XT_CHECK(st == XN_TOPP_OK && fabs(tp->duration - T) < 2e-3 * T,
+        XT_CHECK(st == XN_OK && fabs(tp->duration - T) < 2e-3 * T,
                  "straight %.1f rad at %.1f rad/s, %.1f rad/s^2: %.5f s, closed form %.5f s", D, v,
                  a, tp->duration, T);
         /* limits at every grid point */
@@ -229,19 +251,18 @@ static void topp_vs_dp(void) {
         for (int k = 0; k < 3; k++) memcpy(w[k].p, paths[p][k], sizeof paths[p][k]);
         w[1].blend = 0.3;
         xn_path path;
-        xn_path_error err;
+        xn_error err;
         if (xn_path_build(&path, 9, 0, w, 3, 0, &err) != XN_OK) {
             XT_CHECK(0, "path %d: %s", p, err.message);
             continue;
         }
         int N = 201;
-        xn_joint_path *jp = xn_joint_path_create(N, 9, 9, 0);
+        xn_joint_path *jp = new_joint_path(N, 9, 9, 0);
         xn_joint_path_from_path(jp, &path);
-        xn_topp *tp = xn_topp_create(N, 9);
+        xn_topp *tp = new_topp(N, 9);
         xn_topp_limits lim = {vel, acc, taus, 0, 0, NULL};
-        int where;
-        xn_topp_status st = xn_topp_solve(tp, m, d, jp, &lim, &where);
-        XT_CHECK(st == XN_TOPP_OK, "path %d: TOPP status %d at %d", p, st, where);
+        xn_status st = xn_topp_solve(tp, m, d, jp, &lim, &err);
+        XT_CHECK(st == XN_OK, "path %d: TOPP %s: %s", p, xn_status_str(st), err.message);
         /* the reference's constraints, from RNEA */
         dp_problem P = {
             N,   9,   calloc(N * 9, 8), calloc(N * 9, 8), calloc(N * 9, 8), calloc(N, 8), taus,
@@ -316,7 +337,7 @@ static void topp_vs_dp(void) {
         double Tdp = cost[0];
         /* the DP's speeds sit on levels, TOPP's do not; TOPP's greedy forward pass can lose a
          * little where going slower now would allow more speed later (torque limits) */
-        XT_CHECK(st == XN_TOPP_OK && fabs(tp->duration / Tdp - 1) <= 0.01,
+        XT_CHECK(st == XN_OK && fabs(tp->duration / Tdp - 1) <= 0.01,
                  "path %d: TOPP %.5f s, dynamic programming %.5f s", p, tp->duration, Tdp);
         /* every grid point within every limit */
         double worst = 0;
@@ -334,13 +355,37 @@ static void topp_vs_dp(void) {
         xn_topp_free(tp);
         xn_joint_path_free(jp);
     }
+    /* refusals: torque limits below what gravity alone needs, a NaN in the path */
+    xn_waypoint w[2];
+    memset(w, 0, sizeof w);
+    memcpy(w[0].p, paths[0][0], sizeof paths[0][0]);
+    memcpy(w[1].p, paths[0][1], sizeof paths[0][1]);
+    xn_path path;
+    xn_error err;
+    xn_path_build(&path, 9, 0, w, 2, 0, &err);
+    xn_joint_path *jp = new_joint_path(101, 9, 9, 0);
+    xn_joint_path_from_path(jp, &path);
+    xn_topp *tp = new_topp(101, 9);
+    double weak[9] = {1, 1, 1, 1, 1, 1, 1, 1, 1};
+    xn_topp_limits lim = {vel, acc, weak, 0, 0, NULL};
+    xn_status st = xn_topp_solve(tp, m, d, jp, &lim, &err);
+    XT_CHECK(st == XN_ERR_INFEASIBLE && strcmp(err.file, "xn_topp_solve") == 0 && err.index >= 0 &&
+                 err.index < 101 && strstr(err.message, "no speed profile"),
+             "1 N m against gravity: %s at %d: %s", xn_status_str(st), err.index, err.message);
+    jp->ddq[40 * 9 + 3] = NAN;
+    lim.taumax = taus;
+    st = xn_topp_solve(tp, m, d, jp, &lim, &err);
+    XT_CHECK(st == XN_ERR_RANGE && err.index == 40 && strstr(err.message, "not finite"),
+             "a NaN at grid point 40: %s at %d: %s", xn_status_str(st), err.index, err.message);
+    xn_topp_free(tp);
+    xn_joint_path_free(jp);
     xn_data_free(d);
     xn_model_free(m);
 }
 
 /* One workspace for a long path, then a short one: the short one's time law is its own. */
 static void topp_reuse(void) {
-    xn_topp *tp = xn_topp_create(3001, 1);
+    xn_topp *tp = new_topp(3001, 1);
     double v = 1, a = 2;
     xn_topp_limits lim = {&v, &a, NULL, 0, 0, NULL};
     double lengths[2] = {3.0, 0.5};
@@ -349,12 +394,12 @@ static void topp_reuse(void) {
         memset(w, 0, sizeof w);
         w[1].p[0] = lengths[c];
         xn_path path;
-        xn_path_error err;
+        xn_error err;
         xn_path_build(&path, 1, 0, w, 2, 0, &err);
-        int N = c == 0 ? 3001 : 501, where;
-        xn_joint_path *jp = xn_joint_path_create(N, 1, 1, 0);
+        int N = c == 0 ? 3001 : 501;
+        xn_joint_path *jp = new_joint_path(N, 1, 1, 0);
         xn_joint_path_from_path(jp, &path);
-        xn_topp_solve(tp, NULL, NULL, jp, &lim, &where);
+        xn_topp_solve(tp, NULL, NULL, jp, &lim, &err);
         double s, sd, sdd, worst = 0, prev = 0;
         for (double t = 0; t <= tp->duration + 0.01; t += 0.001) {
             xn_topp_at(tp, jp->s, t, &s, &sd, &sdd);

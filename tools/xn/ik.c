@@ -161,15 +161,20 @@ int xn_cmd_ik(int argc, char **argv) {
     xn_ik_create(m, frame, &ik, NULL); /* frame was looked up above */
     xn_ik_result r;
     unsigned long seed = 1;
-    xn_ik_status st = xn_ik_solve_multistart(ik, &target, q, NULL, starts, &seed, qs, &r);
-    static const char *const names[] = {"converged", "iteration limit", "stalled"};
+    xn_error why;
+    xn_status st = xn_ik_solve_multistart(ik, &target, q, NULL, starts, &seed, qs, &r, &why);
     printf("%s after %d iterations (%d start%s): position error %.2e m, rotation error %.2e rad\n",
-           st >= 0 && st <= 2 ? names[st] : "bad input", r.iterations, r.starts,
-           r.starts == 1 ? "" : "s", r.err_position, r.err_rotation);
+           st == XN_OK               ? "converged"
+           : st == XN_ERR_ITERATIONS ? "iteration limit"
+           : st == XN_ERR_NUMERIC    ? "stalled"
+                                     : "bad input",
+           r.iterations, r.starts, r.starts == 1 ? "" : "s", r.err_position, r.err_rotation);
     print_q(m, qs);
-    if (st != XN_IK_CONVERGED)
-        printf("not reached: the pose is probably out of reach (or blocked by the joint limits)\n");
-    rc = st == XN_IK_CONVERGED ? 0 : 2;
+    if (st != XN_OK)
+        printf("not reached (%s): the pose is probably out of reach (or blocked by the joint "
+               "limits)\n",
+               why.message);
+    rc = st == XN_OK ? 0 : 2;
 out:
     free(q);
     free(qs);

@@ -128,17 +128,20 @@ int xn_cmd_path(int argc, char **argv) {
         }
         wp[1].is_arc = 1;
     }
-    xn_path_error perr;
+    xn_error perr;
     if (xn_path_build(path, 3, 1, wp, nto + 1, 0, &perr) != XN_OK) {
-        xn_cli_error("path: --to number %d: %s", perr.waypoint, perr.message);
+        xn_cli_error("path: --to number %d: %s", perr.index, perr.message);
         goto out;
     }
     int N = (int)ceil(path->length / 0.001) + 1;
     N = N < 51 ? 51 : (N > 4001 ? 4001 : N);
     xn_ik_create(m, frame, &ik, NULL); /* frame was looked up above */
-    jp = xn_joint_path_create(N, m->nq, m->nv, 1);
-    tp = xn_topp_create(N, m->nv);
-    xn_path_ik_error ierr;
+    xn_error ierr;
+    if (xn_joint_path_create(N, m->nq, m->nv, 1, &jp, &ierr) ||
+        xn_topp_create(N, m->nv, &tp, &ierr)) {
+        xn_cli_error("path: %s: %s", ierr.file, ierr.message);
+        goto out;
+    }
     if (xn_path_to_joints(path, ik, NULL, NULL, q0, 50, jp, &ierr) != XN_OK) {
         xn_cli_error("path: %s", ierr.message);
         rc = 2;
@@ -148,12 +151,12 @@ int xn_cmd_path(int argc, char **argv) {
            *am = malloc(sizeof(double) * (size_t)m->nv);
     for (int k = 0; k < m->nv; k++) vm[k] = vmax, am[k] = amax;
     xn_topp_limits lim = {vm, am, NULL, speed, accel, NULL};
-    int where;
-    xn_topp_status ts = xn_topp_solve(tp, m, d, jp, &lim, &where);
+    xn_error terr;
+    xn_status ts = xn_topp_solve(tp, m, d, jp, &lim, &terr);
     free(vm);
     free(am);
-    if (ts != XN_TOPP_OK) {
-        xn_cli_error("path: no admissible speed profile (at grid point %d)", where);
+    if (ts != XN_OK) {
+        xn_cli_error("path: no admissible speed profile: %s", terr.message);
         rc = 2;
         goto out;
     }

@@ -90,8 +90,47 @@ typedef struct {
 } xn_balance_config;
 
 /** Defaults above, the whole-body controller's defaults, no contacts yet. They are tuned for
- * recovery steps: the hip strategy is a small reach (cmp_max) before a step is taken. */
+ * recovery steps (the hip strategy is a small reach, cmp_max, before a step is taken) on the
+ * reference robot of xn_balance_reference_dims: for another biped, xn_balance_config_scale
+ * carries them to its size (xn run does, from the model, before the description's values). */
 void xn_balance_config_init(xn_balance_config *c);
+
+/** A biped's dimensions that a balance tuning scales with. */
+typedef struct {
+    xn_real com_height;    /**< m: the centre of mass above the mean height of the soles' corners */
+    xn_real feet_distance; /**< m between the two feet's frames, along the ground */
+    xn_real foot_length;   /**< m: the sole's extent along its foot frame's x axis (the mean of
+                                both feet) */
+    xn_real mass;          /**< kg */
+} xn_balance_dims;
+
+/** The dimensions of the robot the defaults of xn_balance_config_init and
+ * xn_balance_config_no_step were tuned on: the 29-DoF Unitree G1 in its neutral configuration
+ * (g1.xml's body placement), 0.7052 m, 0.2370 m, 0.155 m, 33.34 kg as xn_balance_measure
+ * gives them. */
+void xn_balance_reference_dims(xn_balance_dims *out);
+
+/** Measure a biped: its model at q (nq; the neutral configuration, m->q_neutral, is the one the
+ * reference was measured in) with the feet of wbc (contact[0], [1]: their frames and sole
+ * corners). Allocates a workspace for the duration of the call. XN_ERR_INVALID unless
+ * wbc->ncontact is 2, XN_ERR_NOT_FOUND for a foot frame the model does not have (err->index the
+ * foot), XN_ERR_RANGE for a model that is no standing biped (the CoM not above the soles). */
+xn_status xn_balance_measure(const xn_model *m, const xn_wbc_config *wbc, const xn_real *q,
+                             xn_balance_dims *out, xn_error *err);
+
+/** Carry a tuning made on the reference robot to a robot of dimensions `robot` by the inverted
+ * pendulum's similarity (the same g): with s = robot->com_height / the reference's, every length
+ * (cmp_max, the step lengths and heights, step_trigger, step_offset, touchdown_height,
+ * stance_lift, dcm_gain_span, stand_lower, height_trigger) is multiplied by s, every time
+ * (step_duration, min_double_support, dcm_filter, hip_relax_time, height_boost_time) by
+ * sqrt(s), the rates dcm_gain, dcm_gain_near, height_kd by 1/sqrt(s) and height_kp by 1/s;
+ * cop_margin goes with the foot's length, step_width_min with the feet's distance, damping with
+ * mass x s^1.5. Accelerations (height_boost, height_unload), hip_relax and the whole-body
+ * controller's gains stay. On the reference robot itself it changes nothing, bit for bit.
+ * Call it after xn_balance_config_init (and _no_step), before a robot's own values. XN_ERR_RANGE
+ * for dimensions that are not finite and > 0. */
+xn_status xn_balance_config_scale(xn_balance_config *c, const xn_balance_dims *robot,
+                                  xn_error *err);
 
 /** The tuning for a robot that must keep its feet where they are (after config_init): no
  * stepping; dcm_gain 20 1/s, so the feet push at once with all the centre of pressure they have

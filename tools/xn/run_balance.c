@@ -278,6 +278,13 @@ int balance_bind(const char *desc_path, const xn_model *m, xn_humanoid_config *h
         b->wbc.contact[f].mu = desc.friction[f];
         b->wbc.contact[f].fz_min = 1;
     }
+    /* the library's tuning carried to this robot's size (the identity on the G1, which it was
+     * tuned on), then the description's own values */
+    xn_balance_dims dims;
+    xn_error err;
+    if (xn_balance_measure(m, &b->wbc, m->q_neutral, &dims, &err) ||
+        xn_balance_config_scale(b, &dims, &err))
+        return xn_cli_error("%s: %s", desc.path, err.message);
     for (int i = 0; i < desc.ngain; i++) { /* xn_balance_create checks each value's range */
         int f = gain_field(desc.gain_name[i]);
         unsigned char *at = (unsigned char *)b + gain_fields[f].offset;

@@ -147,6 +147,7 @@ static const curve_condition conditions[] = {
 /* the degraded sensing: gyro noise (rad/s), gyro bias (rad/s per axis), orientation noise (rad,
  * white, per sample); XN_CURVE_SENSING="noise,bias,tilt" changes it */
 static double curve_sensing[3] = {0.01, 0.005, 2e-4};
+static double curve_filter = 0; /* s: the orientation filter's time constant (0: none) */
 #define CURVE_STEP 0.1
 #define CURVE_PAST 2.0 /* N s scanned past the first fall, to show what lies beyond it */
 #define CURVE_MAX 800  /* grid points at most (80 N s) */
@@ -182,6 +183,8 @@ static int curves(g1_push_setup *base, int jobs, const char *data) {
                     job[njob][0] = c, job[njob][1] = ctl, job[njob][2] = d;
                     njob++;
                 }
+    /* XN_CURVE_FILTER: the estimator's orientation filter (s) under the degraded sensing */
+    if (getenv("XN_CURVE_FILTER")) curve_filter = atof(getenv("XN_CURVE_FILTER"));
     if (getenv("XN_CURVE_SENSING"))
         sscanf(getenv("XN_CURVE_SENSING"), "%lf,%lf,%lf", &curve_sensing[0], &curve_sensing[1],
                &curve_sensing[2]);
@@ -206,6 +209,7 @@ static int curves(g1_push_setup *base, int jobs, const char *data) {
                 s.tilt_noise = curve_sensing[2];
                 s.latency = 1;
                 s.seed = 1 + (unsigned long)k;
+                s.tilt_filter = curve_filter;
             }
             static char grid[CURVE_MAX + 1];
             int n;
@@ -305,6 +309,7 @@ int main(int argc, char **argv) {
     if (getenv("XN_GYRO_NOISE")) s.gyro_noise = atof(getenv("XN_GYRO_NOISE"));
     if (getenv("XN_GYRO_BIAS")) s.gyro_bias = atof(getenv("XN_GYRO_BIAS"));
     if (getenv("XN_TILT_NOISE")) s.tilt_noise = atof(getenv("XN_TILT_NOISE"));
+    if (getenv("XN_TILT_FILTER")) s.tilt_filter = atof(getenv("XN_TILT_FILTER"));
     if (getenv("XN_LATENCY")) s.latency = atoi(getenv("XN_LATENCY"));
     if (argc > 3) { /* one run, traced */
         s.trace = getenv("XN_TRACE") ? atoi(getenv("XN_TRACE")) : 1;

@@ -33,10 +33,20 @@ void xn_base_estimator_set_sole(xn_base_estimator *e, int foot, const xn_real co
  * kinematics put them at q (nq: the joints and the base's orientation filled in). */
 void xn_base_estimator_reset(xn_base_estimator *e, const xn_real *q, const xn_real position[3]);
 
+/** Filter the IMU's orientation (off by default: it is used as it comes): a complementary
+ * filter that integrates the gyro over dt (s, the update period) and corrects toward the IMU's
+ * orientation with the time constant time_constant (s; 0: off). White noise on the orientation
+ * is averaged over about the time constant; a gyro bias b leaves an error of about
+ * b x time_constant. The filter starts from the first orientation after this call or a reset.
+ * XN_ERR_RANGE for a negative or non-finite time constant, or a dt that is not > 0. */
+xn_status xn_base_estimator_set_orientation_filter(xn_base_estimator *e, xn_real time_constant,
+                                                   xn_real dt, xn_error *err);
+
 /** One update. In: q (nq) with the joints measured and the base's orientation (q[3..6], w x y
- * z) from the IMU; gyro (3, base frame) and joint velocities in v[6..]; stance (nfeet flags,
- * NULL: all). Out: q's base position and v's first six (linear velocity in the base frame, then
- * the gyro's angular velocity). A foot that touches down is anchored where it is. */
+ * z) from the IMU (replaced by the filtered one when the filter is on); gyro (3, base frame) and
+ * joint velocities in v[6..]; stance (nfeet flags, NULL: all). Out: q's base position and v's first
+ * six (linear velocity in the base frame, then the gyro's angular velocity). A foot that touches
+ * down is anchored where it is. */
 void xn_base_estimator_update(xn_base_estimator *e, xn_real *q, xn_real *v, const xn_real gyro[3],
                               const unsigned char *stance);
 

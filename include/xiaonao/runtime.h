@@ -159,7 +159,10 @@ typedef struct {
  * balance.json) fills it; the controller copies what it needs at creation. */
 typedef struct {
     xn_balance_config balance;
-    char imu[64]; /**< the base IMU's name among the robot's IMUs */
+    char imu[64];       /**< the base IMU's name among the robot's IMUs */
+    xn_real imu_filter; /**< s: the time constant of the base estimator's orientation filter
+                             (xn_base_estimator_set_orientation_filter; 0: the IMU's orientation
+                             as it comes) */
 } xn_humanoid_config;
 
 /** Configuration of a controller. Fill with xn_controller_config_init, then change fields.

@@ -25,6 +25,10 @@ struct xn_base_estimator {
     xn_real contact[XN_ESTIMATOR_MAX_FEET][3]; /* the anchored point, in the foot frame */
     xn_real *J, *qtmp;
     xn_real slip; /* at the last update: how far apart the stance feet put the base */
+    /* the orientation's complementary filter (xn_base_estimator_set_orientation_filter) */
+    xn_real filter_alpha, filter_dt; /* alpha 0: off */
+    xn_real quat[4];                 /* the filtered orientation (w, x, y, z) */
+    int have_quat;
 };
 
 /* A foot whose lowest and highest corners differ by more than this stands on an edge or a
@@ -124,6 +128,7 @@ void xn_base_estimator_reset(xn_base_estimator *e, const xn_real *q, const xn_re
     xn_real rel[XN_ESTIMATOR_MAX_FEET][3], pt[XN_ESTIMATOR_MAX_FEET][3],
         tilt[XN_ESTIMATOR_MAX_FEET];
     relative_feet(e, q, rel, pt, tilt);
+    e->have_quat = 0; /* the filter starts again from the next orientation */
     for (int f = 0; f < e->nfeet; f++) {
         for (int a = 0; a < 3; a++) e->anchor[f][a] = position[a] + rel[f][a];
         memcpy(e->contact[f], pt[f], sizeof e->contact[f]);
@@ -131,9 +136,68 @@ void xn_base_estimator_reset(xn_base_estimator *e, const xn_real *q, const xn_re
     }
 }
 
+xn_status xn_base_estimator_set_orientation_filter(xn_base_estimator *e, xn_real time_constant,
+                                                   xn_real dt, xn_error *err) {
+    static const char *const fn = "xn_base_estimator_set_orientation_filter";
+    if (!(time_constant >= 0) || !isfinite(time_constant))
+        return xn_fail(err, XN_ERR_RANGE, fn, "time_constant %g (>= 0, s)", time_constant);
+    if (time_constant > 0 && (!(dt > 0) || !isfinite(dt)))
+        return xn_fail(err, XN_ERR_RANGE, fn, "dt %g (> 0, s)", dt);
+    e->filter_alpha = time_constant > 0 ? dt / (time_constant + dt) : 0;
+    e->filter_dt = dt;
+    e->have_quat = 0;
+    return XN_OK;
+}
+
+/* a b (Hamilton product, w x y z) */
+static void quat_mul(const xn_real a[4], const xn_real b[4], xn_real out[4]) {
+    xn_real o[4] = {a[0] * b[0] - a[1] * b[1] - a[2] * b[2] - a[3] * b[3],
+                    a[0] * b[1] + a[1] * b[0] + a[2] * b[3] - a[3] * b[2],
+                    a[0] * b[2] - a[1] * b[3] + a[2] * b[0] + a[3] * b[1],
+                    a[0] * b[3] + a[1] * b[2] - a[2] * b[1] + a[3] * b[0]};
+    memcpy(out, o, sizeof o);
+}
+
+/* q exp(r / 2) normalized: q turned by the rotation vector r in its own (body) axes */
+static void quat_turn(xn_real q[4], const xn_real r[3]) {
+    xn_real a = sqrt(r[0] * r[0] + r[1] * r[1] + r[2] * r[2]);
+    xn_real c = cos(a / 2), k = a > 1e-12 ? sin(a / 2) / a : 0.5;
+    xn_real d[4] = {c, k * r[0], k * r[1], k * r[2]};
+    quat_mul(q, d, q);
+    xn_real n = sqrt(q[0] * q[0] + q[1] * q[1] + q[2] * q[2] + q[3] * q[3]);
+    for (int i = 0; i < 4; i++) q[i] /= n;
+}
+
+/* The filtered orientation into q[3..6]: the last one turned by the gyro over dt (the
+ * prediction, smooth but drifting with the gyro's bias), then pulled toward the IMU's by the
+ * fraction alpha of their difference (the correction, unbiased but noisy): white noise on the
+ * IMU's orientation is averaged over the time constant, a gyro bias b leaves b x time_constant. */
+static void filter_orientation(xn_base_estimator *e, xn_real *q, const xn_real gyro[3]) {
+    xn_real *meas = q + 3;
+    if (!e->have_quat || !isfinite(e->quat[0])) {
+        memcpy(e->quat, meas, sizeof e->quat);
+        e->have_quat = 1;
+        return;
+    }
+    xn_real r[3] = {gyro[0] * e->filter_dt, gyro[1] * e->filter_dt, gyro[2] * e->filter_dt};
+    quat_turn(e->quat, r);
+    /* the measurement relative to the prediction, as a rotation vector in body axes */
+    xn_real inv[4] = {e->quat[0], -e->quat[1], -e->quat[2], -e->quat[3]}, dq[4];
+    quat_mul(inv, meas, dq);
+    if (dq[0] < 0)
+        for (int i = 0; i < 4; i++) dq[i] = -dq[i]; /* the short way round */
+    xn_real sn = sqrt(dq[1] * dq[1] + dq[2] * dq[2] + dq[3] * dq[3]);
+    xn_real angle = 2 * atan2(sn, dq[0]), k = sn > 1e-12 ? angle / sn : 2;
+    xn_real c[3] = {e->filter_alpha * k * dq[1], e->filter_alpha * k * dq[2],
+                    e->filter_alpha * k * dq[3]};
+    quat_turn(e->quat, c);
+    memcpy(meas, e->quat, sizeof e->quat);
+}
+
 void xn_base_estimator_update(xn_base_estimator *e, xn_real *q, xn_real *v, const xn_real gyro[3],
                               const unsigned char *stance) {
     const xn_model *m = e->m;
+    if (e->filter_alpha > 0) filter_orientation(e, q, gyro);
     int nv = m->nv;
     xn_real rel[XN_ESTIMATOR_MAX_FEET][3], pt[XN_ESTIMATOR_MAX_FEET][3],
         tilt[XN_ESTIMATOR_MAX_FEET];

@@ -93,6 +93,9 @@ xn_status xn_ctl_humanoid_prepare(xn_controller *c, xn_error *err) {
         return XN_ERR_NOMEM;
     for (int f = 0; f < 2; f++)
         xn_base_estimator_set_sole(c->est, f, h->balance.wbc.contact[f].corner);
+    if ((st = xn_base_estimator_set_orientation_filter(
+             c->est, h->imu_filter, (xn_real)c->hal->period_ns * 1e-9, err)) != XN_OK)
+        return st;
     /* every DoF past the base must be one of the robot's joints */
     for (int k = 0; k < m->nv; k++) c->hum_joint[k] = -1;
     for (int i = 0; i < c->hal->njoint; i++)

@@ -53,6 +53,7 @@ typedef struct {
     double gyro_noise;  /* rad/s, standard deviation of the IMU's angular velocity noise */
     double gyro_bias;   /* rad/s, a constant bias per axis, its sign drawn per run */
     double tilt_noise;  /* rad, standard deviation of the IMU orientation's noise */
+    double tilt_filter; /* s: the estimator's orientation filter (0: the IMU's as it comes) */
     int latency;        /* control periods before a torque command acts (MuJoCo backend) */
     unsigned long seed; /* the noise's seed (the run's impulse is mixed in) */
 } g1_push_setup;
@@ -129,6 +130,7 @@ static inline int g1_push_survives(g1_push_setup *s, int ctl, const double dir[3
     xn_base_estimator *est = NULL;
     xn_base_estimator_create(m, 2, feet, &est, NULL);
     for (int f = 0; f < 2; f++) xn_base_estimator_set_sole(est, f, s->cfg.wbc.contact[f].corner);
+    xn_base_estimator_set_orientation_filter(est, s->tilt_filter, 0.001, NULL);
     double q[36], v[35] = {0}, tau[35], q0[36], qt[36], vt[35];
     memcpy(q, md->qpos, sizeof q);
     memcpy(q0, q, sizeof q0);

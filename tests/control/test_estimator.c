@@ -104,6 +104,67 @@ static void disagree(const xn_model *m, const xn_wbc_config *cfg, double roll, d
     xn_data_free(d);
 }
 
+/* quaternions (w, x, y, z) for the filter's reference: a b, and q turned by r in body axes */
+static void qmul(const double a[4], const double b[4], double o[4]) {
+    double t[4] = {a[0] * b[0] - a[1] * b[1] - a[2] * b[2] - a[3] * b[3],
+                   a[0] * b[1] + a[1] * b[0] + a[2] * b[3] - a[3] * b[2],
+                   a[0] * b[2] - a[1] * b[3] + a[2] * b[0] + a[3] * b[1],
+                   a[0] * b[3] + a[1] * b[2] - a[2] * b[1] + a[3] * b[0]};
+    memcpy(o, t, sizeof t);
+}
+static void qturn(const double q[4], const double r[3], double o[4]) {
+    double a = sqrt(r[0] * r[0] + r[1] * r[1] + r[2] * r[2]), k = a > 0 ? sin(a / 2) / a : 0.5;
+    double d[4] = {cos(a / 2), k * r[0], k * r[1], k * r[2]};
+    qmul(q, d, o);
+}
+static double gauss(unsigned long *s) {
+    *s = *s * 6364136223846793005UL + 1442695040888963407UL;
+    double u = ((*s >> 11) + 0.5) / 9007199254740992.0;
+    *s = *s * 6364136223846793005UL + 1442695040888963407UL;
+    double w = (*s >> 11) / 9007199254740992.0;
+    return sqrt(-2 * log(u)) * cos(6.283185307179586 * w);
+}
+
+/* The orientation filter against the closed form of a first-order filter, alpha = dt / (tau +
+ * dt): the base turns at a constant body rate, the gyro reads it (plus a bias b), the IMU's
+ * orientation is the truth turned by white noise of sigma per axis. With an exact gyro the error
+ * obeys e_k = (1 - alpha) e_(k-1) + alpha n_k, whose standard deviation is
+ * sigma sqrt(alpha / (2 - alpha)); with a bias and no noise, at rest, it settles at b tau (a
+ * turning base couples the axes' errors by about |w| tau, 3.5 % here). */
+static void orientation_filter(const xn_model *m, const xn_wbc_config *cfg, double sigma,
+                               double bias, double spin, double *rms, double *last) {
+    int feet[2] = {cfg->contact[0].frame, cfg->contact[1].frame};
+    xn_base_estimator *e = NULL;
+    xn_base_estimator_create(m, 2, feet, &e, NULL);
+    const double dt = 0.001, tau = 0.05, w[3] = {0.3 * spin, -0.2 * spin, 0.5 * spin};
+    xn_base_estimator_set_orientation_filter(e, tau, dt, NULL);
+    double q[36], v[35] = {0}, truth[4] = {1, 0, 0, 0};
+    memcpy(q, knees_bent, sizeof q);
+    xn_base_estimator_reset(e, q, q);
+    unsigned long seed = 7;
+    double sum = 0;
+    long n = 0;
+    for (int k = 0; k < 20000; k++) {
+        double step[3] = {w[0] * dt, w[1] * dt, w[2] * dt}, gyro[3];
+        if (k > 0) qturn(truth, step, truth);
+        double noise[3] = {sigma * gauss(&seed), sigma * gauss(&seed), sigma * gauss(&seed)};
+        qturn(truth, noise, q + 3);
+        memcpy(q, knees_bent, 3 * sizeof(double));
+        for (int a = 0; a < 3; a++) gyro[a] = w[a] + bias;
+        xn_base_estimator_update(e, q, v, gyro, NULL);
+        double inv[4] = {truth[0], -truth[1], -truth[2], -truth[3]}, d[4];
+        qmul(inv, q + 3, d);
+        double ex = 2 * d[1] * (d[0] < 0 ? -1 : 1);
+        if (k >= 2000) { /* past the start-up (40 time constants) */
+            sum += ex * ex;
+            n++;
+        }
+        *last = ex;
+    }
+    *rms = sqrt(sum / (double)n);
+    xn_base_estimator_free(e);
+}
+
 int main(void) {
     xn_model *m = NULL;
     xn_error err;
@@ -123,6 +184,25 @@ int main(void) {
     st = xn_base_estimator_create(m, 0, feet, &none, &err);
     XT_CHECK(st == XN_ERR_RANGE && strstr(err.message, "nfeet 0"), "no feet: %d, %s", st,
              err.message);
+    xn_base_estimator *fe = NULL;
+    xn_base_estimator_create(m, 2, (int[]){cfg.contact[0].frame, cfg.contact[1].frame}, &fe, NULL);
+    st = xn_base_estimator_set_orientation_filter(fe, -1, 0.001, &err);
+    XT_CHECK(st == XN_ERR_RANGE && strstr(err.message, "time_constant -1"),
+             "a negative time constant: %s", err.message);
+    st = xn_base_estimator_set_orientation_filter(fe, 0.05, NAN, &err);
+    XT_CHECK(st == XN_ERR_RANGE && strstr(err.message, "dt nan"), "a NaN period: %s", err.message);
+    xn_base_estimator_free(fe);
+    double rms, last, alpha = 0.001 / 0.051, sigma = 1e-3;
+    orientation_filter(m, &cfg, sigma, 0, 1, &rms, &last);
+    double want = sigma * sqrt(alpha / (2 - alpha));
+    printf("orientation filter, 50 ms: white noise %.1e rad -> %.3e rad rms (closed form %.3e)\n",
+           sigma, rms, want);
+    XT_CHECK(fabs(rms / want - 1) < 0.1, "filtered noise %.3e rad rms, closed form %.3e", rms,
+             want);
+    orientation_filter(m, &cfg, 0, 0.005, 0, &rms, &last); /* at rest: no coupling */
+    XT_CHECK(fabs(last / (0.005 * 0.05) - 1) < 0.01,
+             "a gyro bias of 0.005 rad/s leaves %.4e rad, closed form b tau %.4e", last,
+             0.005 * 0.05);
     double flat1, flat2, w4, w8, o4, o8;
     tip(m, &cfg, 1, &flat1, &w4, &w8);
     tip(m, &cfg, 0, &flat2, &o4, &o8);

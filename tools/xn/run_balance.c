@@ -164,6 +164,11 @@ static int parse(const char *path, const xn_json *j, xn_humanoid_config *h, char
         if (!(desc.friction[f] > 0 && desc.friction[f] <= 2))
             return desc_fail(path, "a foot's \"friction\" must be in (0, 2]");
     }
+    const xn_json *flt = xn_json_get(j, "imu_filter");
+    h->imu_filter = 0;
+    if (flt && (flt->type != XN_JSON_NUMBER || !(flt->num >= 0 && flt->num <= 10)))
+        return desc_fail(path, "\"imu_filter\" must be a time constant in [0, 10] s");
+    if (flt) h->imu_filter = flt->num;
     const xn_json *st = xn_json_get(j, "stepping");
     desc.stepping = !st || (st->type == XN_JSON_BOOL && st->num != 0);
     /* joints that must not run into a limit faster than they could stop from (rad/s^2): a

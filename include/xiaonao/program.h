@@ -43,6 +43,8 @@
  *     wait until settled 0.001      # until every joint is within 0.001 rad of its reference
  *     wait until joint4 > -1.5      # until a joint's position crosses a value (< or >)
  *     stop                          # controlled stop; the program ends
+ *     stream timeout 0.2            # follow setpoints from outside (xn_controller_stream) until
+ *                                   # the client ends the stream
  *
  * Parsing allocates; running a parsed program (in the runtime's controller) does not. Errors name
  * the line and column and say what was expected. New commands are added by adding an entry to
@@ -100,9 +102,12 @@ typedef enum {
                                   simulated external push (the simulation backend applies it) */
     XN_OP_POSTURE,           /**< name: a joint ("" with value[1] = 1: back to the start
                                   posture); value[0]: its target (rad) for the balance posture */
-    XN_OP_HAND               /**< value[0]: 0 left, 1 right; value[1..3]: the hand's position (m)
+    XN_OP_HAND,              /**< value[0]: 0 left, 1 right; value[1..3]: the hand's position (m)
                                   from the pelvis, in the robot's heading frame; value[4]: 1 on,
                                   0 off (the hand follows the posture) */
+    XN_OP_STREAM             /**< the joints follow setpoints from outside the program
+                                  (xn_controller_stream) until the client ends the stream;
+                                  value[0]: the timeout (s; 0: the controller's stream_timeout) */
 } xn_op;
 
 /** What the controller does when it detects a collision (`set collision ...`). */

@@ -68,9 +68,14 @@ typedef enum {
                                  signal, the end of the loop; value: its category 0, 1 or 2) */
     XN_EV_POWER_OFF,        /**< every drive was told to power off (the end of a stop category
                                  0 or 1, or of the loop) */
-    XN_EV_BALANCE_BUDGET    /**< the whole-body QP ran out of its iteration budget and the last
+    XN_EV_BALANCE_BUDGET,   /**< the whole-body QP ran out of its iteration budget and the last
                                  solution stood in; once per run of such cycles (value: the
                                  cycles so far) */
+    XN_EV_STREAM,           /**< a `stream` line: value 1 waiting for setpoints, 2 the first
+                                 setpoint drives the joints, 0 the client ended the stream */
+    XN_EV_STREAM_TIMEOUT    /**< no setpoint within the stream's timeout: every joint brought to
+                                 rest, power kept (stop category 2); a new setpoint resumes
+                                 (value: the silence, s) */
 } xn_event_code;
 
 /** One event: when, what, where, and a sentence for people. */
@@ -209,6 +214,8 @@ typedef struct {
                                             clips at the torque limits): every millimetre of braking
                                             distance presses the person harder */
     xn_real compliant_damping;         /**< N m s/rad of the compliant reaction (default 5) */
+    xn_real stream_timeout;            /**< s: a `stream` line whose client falls silent this
+                                            long brings the joints to rest (default 0.1) */
 } xn_controller_config;
 
 /** The default collision threshold: this fraction of each joint's torque limit (docs/safety.md
@@ -218,6 +225,23 @@ typedef struct {
 /** Defaults: torque mode, computed torque at 60 rad/s, limits from the model (velocity; or 1
  * rad/s when the model has none), acceleration 10 rad/s^2, jerk 1000 rad/s^3. */
 void xn_controller_config_init(xn_controller_config *c);
+
+/** How a streamed setpoint moves the joints. */
+typedef enum {
+    XN_STREAM_POSITION = 0, /**< toward position[], arriving with velocity[] (usually 0) */
+    XN_STREAM_VELOCITY = 1  /**< at velocity[] until the next setpoint (stopped short of the
+                                 position limits) */
+} xn_stream_mode;
+
+/** A setpoint streamed from outside the control loop (xn_controller_stream): every controlled
+ * joint, in the controller's order (xn_controller_joint_name), rad and rad/s (m, m/s for
+ * prismatic joints). Plain data, copied when sent. */
+typedef struct {
+    xn_stream_mode mode;
+    int n; /**< joints given: must be xn_controller_njoint */
+    xn_real position[XN_OTG_MAX_DOFS];
+    xn_real velocity[XN_OTG_MAX_DOFS];
+} xn_setpoint;
 
 /** One cycle's record, for the log. Arrays hold the controlled joints (njoint entries). */
 typedef struct {
@@ -283,6 +307,28 @@ void xn_controller_request_stop(xn_controller *c, xn_stop_category cat);
 void xn_controller_quick_stop(xn_controller *c, xn_event_code why, const char *text);
 /** Ask for a controlled stop: xn_controller_request_stop(c, XN_STOP_CATEGORY_2). */
 void xn_controller_stop(xn_controller *c);
+
+/* Streaming: while a program's `stream` line runs, the controlled joints follow setpoints that
+ * other threads send (a network client, a teleoperation device, a planner). Sending never
+ * blocks the loop and is safe from any thread but a signal handler; the loop takes the newest
+ * complete setpoint each cycle and hands it to the online trajectory generator (jerk-limited
+ * tracking: a late or jumpy stream never makes a jump). Whatever limits, collision detection
+ * and power and force limiting apply to programs apply to streams. */
+
+/** Send a setpoint. Checked here, in the caller's thread, before it can reach the loop:
+ * XN_ERR_SIZE unless sp->n is the controller's joint count, XN_ERR_INVALID for an unknown
+ * mode, XN_ERR_RANGE for a value that is not finite, a position outside a joint's limits, a
+ * velocity beyond its rated velocity, or a position target arriving so fast toward a limit that
+ * it could not stop before it (err->index: the joint). A refused setpoint changes nothing. An
+ * accepted one replaces any the loop has not taken yet; it drives the joints only while a
+ * `stream` line runs (one sent before the line starts is not a command for it). */
+xn_status xn_controller_stream(xn_controller *c, const xn_setpoint *sp, xn_error *err);
+/** End the running `stream` line: the joints come to rest, then the program goes on. */
+void xn_controller_stream_end(xn_controller *c);
+/** 1 while a `stream` line runs (waiting for setpoints or following them). Any thread. */
+int xn_controller_streaming(const xn_controller *c);
+/** How many setpoints were accepted (rejected 0) or refused (rejected 1) so far. Any thread. */
+long xn_controller_stream_count(const xn_controller *c, int rejected);
 /** 1 when every commandable drive reports its power stage off (switch on disabled, ready to
  * switch on, not ready, or fault); a drive whose readings cannot be trusted (NaN or stale) is
  * not waited for. */

@@ -46,6 +46,8 @@ const char *xn_event_str(xn_event_code c) {
     case XN_EV_STOP_REQUEST: return "stop requested";
     case XN_EV_POWER_OFF: return "power off";
     case XN_EV_BALANCE_BUDGET: return "balance-budget";
+    case XN_EV_STREAM: return "stream";
+    case XN_EV_STREAM_TIMEOUT: return "stream-timeout";
     }
     return "unknown";
 }
@@ -75,6 +77,7 @@ void xn_controller_config_init(xn_controller_config *c) {
     c->reflex_distance = 0.05;
     c->collision_braking = 4;
     c->compliant_damping = 5;
+    c->stream_timeout = 0.1;
     for (int k = 0; k < XN_OTG_MAX_DOFS; k++) {
         c->max_velocity[k] = NAN; /* NaN: take the model's */
         c->max_acceleration[k] = 10;
@@ -232,6 +235,9 @@ static xn_status check_config(xn_controller *c, xn_error *err) {
         return create_fail(err, "the reflex distance must be > 0 and the compliant damping >= 0");
     if (!(g->collision_braking >= 1) || !isfinite(g->collision_braking))
         return create_fail(err, "the collision braking scale must be finite and >= 1");
+    if (!(g->stream_timeout > 0) || !isfinite(g->stream_timeout))
+        return create_fail(err, "the stream timeout must be finite and > 0 s (%g)",
+                           g->stream_timeout);
     for (int k = 0; k < c->nj; k++)
         if (!(isnan(g->collision_threshold[k]) || g->collision_threshold[k] > 0) ||
             !(g->collision_threshold_speed[k] >= 0) || !(g->friction_coulomb[k] >= 0) ||
@@ -336,8 +342,10 @@ xn_status xn_controller_create(const xn_model *model, xn_hal *hal, const xn_prog
     c->a_ref = calloc(nv, sizeof(xn_real));
     c->tau = calloc(nv, sizeof(xn_real));
     c->samples = calloc(XN_CTL_SAMPLE_RING, sizeof *c->samples);
+    c->stream = xn_ctl_stream_create();
     if (!c->d || !c->servo || !c->joint_qadr || !c->joint_vadr || !c->last_stamp || !c->reported ||
-        !c->q || !c->q_ref || !c->v || !c->v_ref || !c->a_ref || !c->tau || !c->samples) {
+        !c->q || !c->q_ref || !c->v || !c->v_ref || !c->a_ref || !c->tau || !c->samples ||
+        !c->stream) {
         xn_controller_free(c);
         return XN_ERR_NOMEM;
     }
@@ -469,6 +477,7 @@ void xn_controller_free(xn_controller *c) {
     free(c->a_ref);
     free(c->tau);
     free(c->samples);
+    xn_ctl_stream_free(c->stream);
     xn_model_free(c->m); /* the controller's copy */
     free(c);
 }

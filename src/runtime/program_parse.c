@@ -511,6 +511,20 @@ static int parse_stop(lexer *lx, const pose_table *pt, xn_instruction *in) {
     return end_of_line(lx, "stop");
 }
 
+/* `stream [timeout SECONDS]`: the joints follow setpoints from outside the program. */
+static int parse_stream(lexer *lx, const pose_table *pt, xn_instruction *in) {
+    (void)pt;
+    in->op = XN_OP_STREAM;
+    in->value[0] = 0; /* the controller's stream_timeout */
+    if (is_word(&lx->tok, "timeout")) {
+        if (next(lx) < 0) return -1;
+        int col = lx->tok.column;
+        if (number(lx, "a timeout (s)", "", &in->value[0]) < 0) return -1;
+        if (!(in->value[0] > 0)) return fail(lx, col, "a stream's timeout must be > 0 s");
+    }
+    return end_of_line(lx, "stream");
+}
+
 /* `for T`: the duration every compliant mode needs. */
 static int duration(lexer *lx, xn_instruction *in, const char *command) {
     if (!is_word(&lx->tok, "for"))
@@ -801,12 +815,12 @@ static const struct {
     const char *name;
     parse_fn parse;
 } commands[] = {
-    {"movej", parse_movej},         {"movel", parse_movel}, {"movec", parse_movec},
-    {"wait", parse_wait},           {"set", parse_set},     {"stop", parse_stop},
-    {"impedance", parse_impedance}, {"guide", parse_guide}, {"admittance", parse_admittance},
-    {"policy", parse_policy},       {"walk", parse_walk},   {"stand", parse_stand},
-    {"balance", parse_balance},     {"push", parse_push},   {"posture", parse_posture},
-    {"hand", parse_hand},
+    {"movej", parse_movej},         {"movel", parse_movel},   {"movec", parse_movec},
+    {"wait", parse_wait},           {"set", parse_set},       {"stop", parse_stop},
+    {"impedance", parse_impedance}, {"guide", parse_guide},   {"admittance", parse_admittance},
+    {"policy", parse_policy},       {"walk", parse_walk},     {"stand", parse_stand},
+    {"balance", parse_balance},     {"push", parse_push},     {"posture", parse_posture},
+    {"hand", parse_hand},           {"stream", parse_stream},
 };
 
 /* pass 1: `pose NAME = [...]` lines */

@@ -176,6 +176,7 @@ static int activity_done(xn_controller *c) {
         if (c->time_ns < c->comply_end_ns) return 0;
         xn_ctl_comply_finish(c);
         return 1;
+    case ACT_STREAM: return xn_ctl_stream_step(c);
     case ACT_WAIT_TIME: return c->time_ns >= c->wait_end_ns;
     case ACT_WAIT_SETTLED: {
         xn_real tol = c->prog->ins[c->pc].value[0], err = 0;
@@ -308,6 +309,7 @@ void xn_ctl_program_step(xn_controller *c) {
                          in->value[0]);
             c->pc++;
             break;
+        case XN_OP_STREAM: xn_ctl_stream_begin(c, in); return;
         case XN_OP_STOP:
             c->pc = prog->n;
             xn_ctl_begin_stop(c, XN_EV_STOPPED, "stop command");

@@ -28,8 +28,19 @@ typedef enum {
     ACT_WAIT_TIME,
     ACT_WAIT_SETTLED,
     ACT_WAIT_JOINT,
-    ACT_COMPLY /* impedance, guiding or admittance for a while */
+    ACT_COMPLY, /* impedance, guiding or admittance for a while */
+    ACT_STREAM  /* the joints follow setpoints from outside (stream.c) */
 } activity;
+
+/* The stream source (stream.c): its mailbox and state, apart from the controller's own. */
+typedef struct xn_ctl_stream xn_ctl_stream;
+xn_ctl_stream *xn_ctl_stream_create(void);
+void xn_ctl_stream_free(xn_ctl_stream *s);
+/* a `stream` line starts: the joints wait for setpoints */
+void xn_ctl_stream_begin(xn_controller *c, const xn_instruction *in);
+/* one cycle of the line: the newest setpoint into the trajectory generator's input, the timeout,
+ * the velocity stream's limit guard; 1 once the client ended the stream and the joints rest */
+int xn_ctl_stream_step(xn_controller *c);
 
 /* A Cartesian motion planned before the program runs: the path sampled in joint space and its
  * time law s(t) at every control period. */
@@ -144,6 +155,9 @@ struct xn_controller {
     xn_real *hum_posture0;  /* nq: the posture at the start (posture home) */
     xn_real hand_offset[2][3];
     xn_balance_status bstat;
+
+    /* the stream source: setpoints from other threads (stream.c) */
+    xn_ctl_stream *stream;
 
     /* compliant modes (impedance, guide, admittance) */
     xn_compliance *comp;

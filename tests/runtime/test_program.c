@@ -57,6 +57,12 @@ static void valid(void) {
     XT_CHECK(in[8].op == XN_OP_SET_TOOL && fabs(in[8].value[5] - M_PI / 2) < 1e-15, "tool");
     XT_CHECK(in[9].op == XN_OP_MOVEJ && in[9].target[0] == 3, "a pose defined further down");
     XT_CHECK(in[10].op == XN_OP_STOP && in[10].line == 14, "stop on line 14");
+    xn_program *sp = NULL;
+    XT_CHECK(xn_program_parse("stream\nstream timeout 0.25\n", 26, "s", &sp, &err) == XN_OK &&
+                 sp->n == 2 && sp->ins[0].op == XN_OP_STREAM && sp->ins[0].value[0] == 0 &&
+                 sp->ins[1].op == XN_OP_STREAM && sp->ins[1].value[0] == 0.25,
+             "stream, and stream timeout 0.25");
+    xn_program_free(sp);
 
     /* the check against a robot: joint count, limits (naming line and joint), joint names */
     const char *names[3] = {"j1", "j2", "j3"};
@@ -117,6 +123,9 @@ static void errors(void) {
         {"pose movej = [1]\n", 1, 6, "is a command"},
         {"pose q [1]\n", 1, 8, "expected '='"},
         {"stop now\n", 1, 6, "unexpected now"},
+        {"stream timeout 0\n", 1, 16, "a stream's timeout must be > 0 s"},
+        {"stream timeout\n", 1, 15, "expected a timeout (s)"},
+        {"stream now\n", 1, 8, "unexpected now"},
         {"\n\n  @\n", 3, 3, "unexpected character '@'"},
         {"[1]\n", 1, 1, "expected a command"},
         {"movej [1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17]\n", 1, 47, "more than 16 values"},

@@ -1,6 +1,7 @@
 /* The control step allocates nothing: read, controller step (program, trajectory generation with
- * blends, servo, events, log ring) and write, counted with --wrap over whole programs that end in
- * a fault, on the loopback robot and on the simulated Panda. SPDX-License-Identifier: Apache-2.0 */
+ * blends, streamed setpoints and their sending, servo, events, log ring) and write, counted with
+ * --wrap over whole programs that end in a fault, on the loopback robot and on the simulated Panda.
+ * SPDX-License-Identifier: Apache-2.0 */
 #include <string.h>
 
 #include "alloc_count.h"
@@ -16,6 +17,7 @@ static const char *program = "pose a = [0.5, -0.3, 0.4, -2.0, 0.3, 1.8, 1.0]\n"
                              "wait until settled 0.01\n"
                              "set payload 1 [0, 0, 0.05]\n"
                              "wait until joint1 > 0.4\n"
+                             "stream timeout 0.05\n"
                              "movej [0, 0, 0, -1.5, 0, 1.5, 0]\n";
 
 #ifdef XN_HAVE_MUJOCO
@@ -104,15 +106,29 @@ static void run(int mujoco) {
     }
     rt_events ev = {0};
     long cycles = 0, allocs = 0;
-    int fault_at = -1;
+    int fault_at = -1, streamed = 0;
     for (int i = 0; i < 20000; i++) {
         /* a drive fault 0.2 s into the last motion */
         if (fault_at < 0 && ev.n && ev.ev[ev.n - 1].code == XN_EV_LINE &&
-            ev.ev[ev.n - 1].line == 10)
+            ev.ev[ev.n - 1].line == 11)
             fault_at = i + 200;
         if (i == fault_at) xn_hal_inject(hal, 2, XN_INJECT_DRIVE_FAULT);
         xt_allocs = 0;
         xt_counting = 1;
+        /* the `stream` line: positions, then velocities, then silence (the timeout), then the
+         * end, sent from inside the counted window */
+        if (xn_controller_streaming(c)) {
+            xn_setpoint sp;
+            memset(&sp, 0, sizeof sp);
+            sp.n = 7;
+            double q[7] = {0.3, -0.2, 0.3, -1.8, 0.2, 1.6, 0.5};
+            memcpy(sp.position, q, sizeof q);
+            sp.mode = streamed < 300 ? XN_STREAM_POSITION : XN_STREAM_VELOCITY;
+            sp.velocity[1] = sp.mode == XN_STREAM_VELOCITY ? 0.3 : 0;
+            if (streamed < 400) xn_controller_stream(c, &sp, NULL);
+            if (streamed == 550) xn_controller_stream_end(c);
+            streamed++;
+        }
         xn_hal_read(hal);
         xn_controller_step(c);
         xn_hal_write(hal);
@@ -125,7 +141,9 @@ static void run(int mujoco) {
     }
     int calcs = 0;
     for (int i = 0; i < ev.n; i++) calcs += ev.ev[i].code == XN_EV_LINE;
-    XT_CHECK(calcs >= 8, "%s: the program ran (%d lines started)", where, calcs);
+    XT_CHECK(calcs >= 9, "%s: the program ran (%d lines started)", where, calcs);
+    XT_CHECK(rt_find(&ev, XN_EV_STREAM_TIMEOUT) && streamed > 550, "%s: the stream's paths ran",
+             where);
     XT_CHECK(rt_find(&ev, XN_EV_DRIVE_FAULT) && rt_find(&ev, XN_EV_QUICK_STOP),
              "%s: the fault path ran too", where);
     XT_CHECK(allocs == 0, "%s: %ld allocations in %ld control steps", where, allocs, cycles);

@@ -1,0 +1,220 @@
+/* The stream source: setpoints from outside the control loop (another thread: a network client,
+ * a teleoperation device, a planner) drive the controlled joints while a program's `stream` line
+ * runs. The writer validates each setpoint against the controller's limits before it is
+ * published, so the loop never sees one it must refuse; publication is a triple buffer (the
+ * writer fills a buffer of its own and swaps it in, the loop swaps out the newest complete one),
+ * lock-free for the loop. Each new setpoint becomes the target of the online trajectory
+ * generator, whose jerk-limited tracking turns a late or jumpy stream into a smooth motion; the
+ * safety layer downstream (the trajectory's limit check, collision detection, power and force
+ * limiting, the servo's torque limits) treats it as any other motion.
+ * SPDX-License-Identifier: Apache-2.0 */
+#include <math.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "model/error_internal.h"
+#include "runtime/runtime_internal.h"
+
+#define FRESH 4 /* in `middle`: the buffer there is newer than the loop's */
+
+struct xn_ctl_stream {
+    xn_setpoint buf[3];
+    atomic_int middle;       /* the exchanged buffer's index, | FRESH when unread */
+    int back;                /* the writers' buffer (under writer_busy) */
+    int front;               /* the loop's buffer */
+    atomic_flag writer_busy; /* writers from several threads take turns (never the loop) */
+    atomic_int end_requested;
+    atomic_int running; /* a `stream` line runs: clients may watch this */
+    atomic_long accepted, rejected;
+    /* the loop's side */
+    int have;        /* a setpoint arrived since the line began or the last stop */
+    int64_t last_ns; /* when the newest arrived (the controller's clock) */
+    int64_t timeout_ns;
+    int velocity_mode;                   /* the newest setpoint's mode */
+    xn_real wanted[XN_OTG_MAX_DOFS];     /* the newest velocity setpoint */
+    unsigned char held[XN_OTG_MAX_DOFS]; /* the limit guard holds this joint back */
+};
+
+xn_ctl_stream *xn_ctl_stream_create(void) {
+    xn_ctl_stream *s = calloc(1, sizeof *s);
+    if (!s) return NULL;
+    atomic_init(&s->middle, 1);
+    s->back = 0;
+    s->front = 2;
+    atomic_flag_clear(&s->writer_busy);
+    return s;
+}
+
+void xn_ctl_stream_free(xn_ctl_stream *s) { free(s); }
+
+/* ---- the writer's side (any thread) ---- */
+
+static xn_status check(const xn_controller *c, const xn_setpoint *sp, xn_error *err) {
+    static const char *const fn = "xn_controller_stream";
+    if (sp->mode != XN_STREAM_POSITION && sp->mode != XN_STREAM_VELOCITY)
+        return xn_fail(err, XN_ERR_INVALID, fn, "mode %d (XN_STREAM_POSITION or _VELOCITY)",
+                       (int)sp->mode);
+    if (sp->n != c->nj)
+        return xn_fail(err, XN_ERR_SIZE, fn, "%d joints given; the controller commands %d", sp->n,
+                       c->nj);
+    for (int k = 0; k < c->nj; k++) {
+        xn_real p = sp->position[k], v = sp->velocity[k], vmax = c->cfg.max_velocity[k];
+        if (sp->mode == XN_STREAM_POSITION && !isfinite(p))
+            return xn_fail_at(err, XN_ERR_RANGE, fn, k, "joint %s: position %g is not finite",
+                              c->name[k], p);
+        if (!isfinite(v))
+            return xn_fail_at(err, XN_ERR_RANGE, fn, k, "joint %s: velocity %g is not finite",
+                              c->name[k], v);
+        if (sp->mode == XN_STREAM_POSITION && (p < c->lo[k] || p > c->hi[k]))
+            return xn_fail_at(err, XN_ERR_RANGE, fn, k,
+                              "joint %s: position %.6g outside its limits [%.6g, %.6g]", c->name[k],
+                              p, c->lo[k], c->hi[k]);
+        if (fabs(v) > vmax)
+            return xn_fail_at(err, XN_ERR_RANGE, fn, k,
+                              "joint %s: velocity %.6g beyond its rated %.6g", c->name[k], v, vmax);
+        if (sp->mode == XN_STREAM_POSITION && v != 0) {
+            /* arriving at the limit still moving toward it is no target: it could not stop */
+            xn_real room = v > 0 ? c->hi[k] - p : p - c->lo[k];
+            xn_real stop = v * v / (2 * c->cfg.max_acceleration[k]);
+            if (stop > room)
+                return xn_fail_at(err, XN_ERR_RANGE, fn, k,
+                                  "joint %s: arriving at %.6g with %.6g it would pass its limit "
+                                  "before it stopped",
+                                  c->name[k], p, v);
+        }
+    }
+    return XN_OK;
+}
+
+xn_status xn_controller_stream(xn_controller *c, const xn_setpoint *sp, xn_error *err) {
+    xn_ctl_stream *s = c->stream;
+    xn_status st = check(c, sp, err);
+    if (st != XN_OK) {
+        atomic_fetch_add(&s->rejected, 1);
+        return st;
+    }
+    while (atomic_flag_test_and_set(&s->writer_busy)) {
+        /* another writer is publishing: a copy of a few hundred bytes */
+    }
+    s->buf[s->back] = *sp;
+    s->back = atomic_exchange(&s->middle, s->back | FRESH) & 3;
+    atomic_flag_clear(&s->writer_busy);
+    atomic_fetch_add(&s->accepted, 1);
+    return XN_OK;
+}
+
+void xn_controller_stream_end(xn_controller *c) { atomic_store(&c->stream->end_requested, 1); }
+
+int xn_controller_streaming(const xn_controller *c) {
+    return atomic_load(&((xn_ctl_stream *)c->stream)->running);
+}
+
+long xn_controller_stream_count(const xn_controller *c, int rejected) {
+    xn_ctl_stream *s = c->stream;
+    return rejected ? atomic_load(&s->rejected) : atomic_load(&s->accepted);
+}
+
+/* ---- the loop's side ---- */
+
+/* The newest complete setpoint, or NULL when none arrived since the last call. */
+static const xn_setpoint *take(xn_ctl_stream *s) {
+    if (!(atomic_load(&s->middle) & FRESH)) return NULL;
+    s->front = atomic_exchange(&s->middle, s->front) & 3;
+    return &s->buf[s->front];
+}
+
+/* Every joint to rest, jerk-limited (stop category 2: the power stays on). */
+static void to_rest(xn_controller *c) {
+    xn_otg_problem *p = &c->input;
+    p->interface = XN_OTG_VELOCITY;
+    for (int k = 0; k < c->nj; k++) p->target_velocity[k] = p->target_acceleration[k] = 0;
+    memset(c->stream->held, 0, sizeof c->stream->held);
+    c->stream->have = 0;
+    c->stream->velocity_mode = 1;
+}
+
+static void set_limits(xn_controller *c) {
+    xn_otg_problem *p = &c->input;
+    xn_real s = c->speed_override;
+    for (int k = 0; k < c->nj; k++) {
+        p->max_velocity[k] = c->cfg.max_velocity[k] * s;
+        p->max_acceleration[k] = c->cfg.max_acceleration[k] * s * s;
+        p->max_jerk[k] = c->cfg.max_jerk[k] * s * s * s;
+    }
+}
+
+void xn_ctl_stream_begin(xn_controller *c, const xn_instruction *in) {
+    xn_ctl_stream *s = c->stream;
+    xn_real timeout = in->value[0] > 0 ? in->value[0] : c->cfg.stream_timeout;
+    s->timeout_ns = (int64_t)llround(timeout * 1e9);
+    s->have = 0;
+    s->velocity_mode = 0;
+    atomic_store(&s->end_requested, 0);
+    take(s); /* a setpoint older than the line is not a command for it */
+    atomic_store(&s->running, 1);
+    set_limits(c);
+    c->act = ACT_STREAM;
+    xn_ctl_event(c, XN_EV_STREAM, -1, 1, "waiting for streamed setpoints (timeout %g s)", timeout);
+}
+
+/* The fastest a joint may move toward a limit `room` away and still stop before it: braking
+ * from v at the acceleration a and jerk j takes about v^2 / (2 a) + v a / j, kept under the
+ * room with a factor 1.5 and 0.1 mm to spare. */
+static xn_real allowed_speed(xn_real room, xn_real a, xn_real j) {
+    xn_real A = 0.75 / a, B = 1.5 * a / j, R = room - 1e-4;
+    return R > 0 ? (-B + sqrt(B * B + 4 * A * R)) / (2 * A) : 0;
+}
+
+/* A velocity stream's guard: each joint's streamed velocity held to what lets it stop before
+ * the limit it moves toward; reported once each time a joint comes under it. */
+static void guard_limits(xn_controller *c, const xn_real *wanted) {
+    xn_ctl_stream *s = c->stream;
+    xn_otg_problem *p = &c->input;
+    for (int k = 0; k < c->nj; k++) {
+        xn_real v = wanted[k],
+                room = v > 0 ? c->hi[k] - c->output.position[k] : c->output.position[k] - c->lo[k];
+        xn_real cap = allowed_speed(room, p->max_acceleration[k], p->max_jerk[k]);
+        int held = fabs(v) > cap;
+        p->target_velocity[k] = held ? (v > 0 ? cap : -cap) : v;
+        if (held && !s->held[k])
+            xn_ctl_event(c, XN_EV_LIMIT_STOP, k, c->output.position[k],
+                         "joint %s: the streamed velocity is held short of its limit", c->name[k]);
+        s->held[k] = (unsigned char)held;
+    }
+}
+
+int xn_ctl_stream_step(xn_controller *c) {
+    xn_ctl_stream *s = c->stream;
+    xn_otg_problem *p = &c->input;
+    if (atomic_load(&s->end_requested)) {
+        if (s->have || s->velocity_mode) to_rest(c);
+        int rest = 1;
+        for (int k = 0; k < c->nj; k++) rest &= c->output.velocity[k] == 0;
+        if (!rest || !c->output.finished) return 0;
+        atomic_store(&s->running, 0);
+        xn_ctl_event(c, XN_EV_STREAM, -1, 0, "the stream ended: the program goes on");
+        return 1;
+    }
+    const xn_setpoint *sp = take(s);
+    if (sp) {
+        set_limits(c);
+        s->velocity_mode = sp->mode == XN_STREAM_VELOCITY;
+        p->interface = s->velocity_mode ? XN_OTG_VELOCITY : XN_OTG_POSITION;
+        for (int k = 0; k < c->nj; k++) {
+            if (!s->velocity_mode) p->target_position[k] = sp->position[k];
+            p->target_velocity[k] = s->wanted[k] = sp->velocity[k];
+            p->target_acceleration[k] = 0;
+        }
+        if (!s->have) xn_ctl_event(c, XN_EV_STREAM, -1, 2, "streamed setpoints drive the joints");
+        s->have = 1;
+        s->last_ns = c->time_ns;
+    } else if (s->have && c->time_ns - s->last_ns > s->timeout_ns) {
+        xn_ctl_event(c, XN_EV_STREAM_TIMEOUT, -1, (double)(c->time_ns - s->last_ns) * 1e-9,
+                     "no setpoint for %.3g s: every joint brought to rest (stop category 2)",
+                     (double)(c->time_ns - s->last_ns) * 1e-9);
+        to_rest(c);
+    }
+    if (s->velocity_mode && s->have) guard_limits(c, s->wanted);
+    return 0;
+}

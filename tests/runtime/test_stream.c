@@ -1,0 +1,270 @@
+/* Streaming setpoints into a running controller (the stream source): the Panda on the loopback
+ * robot. A position setpoint is reached exactly, with the reference within the rated velocity,
+ * acceleration and jerk every cycle (differences of the logged reference: independent of the
+ * trajectory generator's own arithmetic); a jumpy stream (targets swapped every 10 ms) never
+ * makes the reference jump; bad setpoints (NaN, outside the limits, the wrong joint count, too
+ * fast into a limit) are refused with the joint named and move nothing; a velocity stream that
+ * falls silent brings the joints to rest after the timeout, power kept; one that drives a joint
+ * toward its limit is stopped short of it; ending the stream lets the program go on; and a
+ * second thread streams into the real-time loop. SPDX-License-Identifier: Apache-2.0 */
+#include <math.h>
+#include <pthread.h>
+#include <string.h>
+#include <time.h>
+
+#include "runtime/panda_rig.h"
+#include "test_util.h"
+
+#define DT 0.001
+
+/* the reference's worst excess over the rated limits since the last call, from the logged
+ * samples' differences (a ratio: <= 1 within the limits; NaN fails) */
+typedef struct {
+    double q[7], v[7], a[7];
+    int have;
+    double worst_v, worst_a, worst_j, worst_step;
+} ref_watch;
+
+static void watch(ref_watch *w, const xn_ctl_sample *s) {
+    for (int k = 0; k < 7; k++) {
+        if (w->have) {
+            double v = (s->q_ref[k] - w->q[k]) / DT, a = (s->v_ref[k] - w->v[k]) / DT,
+                   j = (s->a_ref[k] - w->a[k]) / DT;
+            w->worst_step = xt_max(w->worst_step, fabs(v) / panda_vmax[k]);
+            w->worst_v = xt_max(w->worst_v, fabs(s->v_ref[k]) / panda_vmax[k]);
+            w->worst_a = xt_max(w->worst_a, fabs(s->a_ref[k]) / panda_amax[k]);
+            w->worst_j = xt_max(w->worst_j, fabs(j) / panda_jmax[k]);
+            (void)a;
+        }
+        w->q[k] = s->q_ref[k];
+        w->v[k] = s->v_ref[k];
+        w->a[k] = s->a_ref[k];
+    }
+    w->have = 1;
+}
+
+/* n cycles, events collected, the reference watched */
+static void run(rig *r, int n, ref_watch *w) {
+    for (int i = 0; i < n; i++) {
+        rt_cycle(r->c, r->hal);
+        xn_event ev;
+        while (xn_controller_next_event(r->c, &ev))
+            if (r->ev.n < 512) r->ev.ev[r->ev.n++] = ev;
+        xn_ctl_sample s;
+        while (xn_controller_next_sample(r->c, &s))
+            if (w) watch(w, &s);
+    }
+}
+
+/* a client streaming sp every `every` cycles for n cycles */
+static void stream_for(rig *r, const xn_setpoint *sp, int n, int every, ref_watch *w) {
+    for (int i = 0; i < n; i++) {
+        if (i % every == 0) xn_controller_stream(r->c, sp, NULL);
+        run(r, 1, w);
+    }
+}
+
+static xn_setpoint position(const double *q) {
+    xn_setpoint sp;
+    memset(&sp, 0, sizeof sp);
+    sp.mode = XN_STREAM_POSITION;
+    sp.n = 7;
+    memcpy(sp.position, q, 7 * sizeof(double));
+    return sp;
+}
+
+static int count(const rig *r, xn_event_code code) {
+    int n = 0;
+    for (int i = 0; i < r->ev.n; i++) n += r->ev.ev[i].code == code;
+    return n;
+}
+
+static const double home[7] = {0, 0, 0, -1.57079, 0, 1.57079, -0.7853};
+
+static void in_one_thread(void) {
+    rig r;
+    if (rig_open(&r, "stream\nmovej [0, 0, 0, -1.57079, 0, 1.57079, -0.7853]\n", 0)) {
+        XT_CHECK(0, "rig");
+        return;
+    }
+    ref_watch w = {0};
+    for (int i = 0; i < 2000 && !xn_controller_streaming(r.c); i++) run(&r, 1, &w);
+    XT_CHECK(xn_controller_streaming(r.c) && count(&r, XN_EV_STREAM) == 1,
+             "the stream line runs once the drives are enabled");
+    /* a position setpoint: reached exactly, within the rated limits */
+    double goal[7] = {0.4, -0.3, 0.2, -2.0, 0.3, 1.9, 0.1};
+    xn_setpoint sp = position(goal);
+    xn_error err;
+    XT_CHECK(xn_controller_stream(r.c, &sp, &err) == XN_OK, "accepted: %s", err.message);
+    stream_for(&r, &sp, 2000, 10, &w); /* a client at 100 Hz */
+    double off = 0;
+    for (int k = 0; k < 7; k++) off = xt_max(off, fabs(r.hal->joint[k].position - goal[k]));
+    printf("position setpoint: %.2g rad off after 2 s; reference at most %.3f of the rated "
+           "velocity, %.3f of the acceleration, %.3f of the jerk\n",
+           off, w.worst_v, w.worst_a, w.worst_j);
+    XT_CHECK(off < 1e-9, "the setpoint reached (%.3g rad off)", off);
+    XT_CHECK(w.worst_v <= 1 + 1e-9 && w.worst_a <= 1 + 1e-9 && w.worst_j <= 1 + 1e-6,
+             "within the rated limits: %.4f, %.4f, %.4f", w.worst_v, w.worst_a, w.worst_j);
+    /* a jumpy stream: two targets 0.6 rad apart swapped every 10 ms */
+    double other[7] = {-0.2, 0.3, -0.4, -1.4, -0.3, 1.3, 0.7};
+    w.worst_step = 0;
+    for (int i = 0; i < 50; i++) {
+        xn_setpoint s2 = position(i % 2 ? goal : other);
+        xn_controller_stream(r.c, &s2, NULL);
+        run(&r, 10, &w);
+    }
+    XT_CHECK(w.worst_step <= 1 + 1e-9 && w.worst_j <= 1 + 1e-6,
+             "a jumpy stream, no jump: per cycle at most %.4f of the rated velocity", w.worst_step);
+    /* refusals: nothing moves */
+    xn_setpoint hold = position(goal);
+    stream_for(&r, &hold, 2000, 10, &w);
+    double before[7];
+    for (int k = 0; k < 7; k++) before[k] = r.hal->joint[k].position;
+    xn_setpoint bad = position(goal);
+    bad.position[2] = NAN;
+    xn_status st = xn_controller_stream(r.c, &bad, &err);
+    XT_CHECK(st == XN_ERR_RANGE && err.index == 2 && strstr(err.message, "not finite"),
+             "NaN refused: %s", err.message);
+    bad = position(goal);
+    bad.position[3] = 0.5; /* joint4's range ends at -0.0698 */
+    st = xn_controller_stream(r.c, &bad, &err);
+    XT_CHECK(st == XN_ERR_RANGE && err.index == 3 && strstr(err.message, "outside its limits"),
+             "outside the limits refused: %s", err.message);
+    bad = position(goal);
+    bad.n = 6;
+    st = xn_controller_stream(r.c, &bad, &err);
+    XT_CHECK(st == XN_ERR_SIZE && strstr(err.message, "6 joints"), "6 joints refused: %s",
+             err.message);
+    bad = position(goal);
+    bad.position[0] = 2.8;
+    bad.velocity[0] = 2.0; /* 2.8973 is the limit: 2 rad/s needs 0.13 rad to stop at 15 rad/s^2 */
+    st = xn_controller_stream(r.c, &bad, &err);
+    XT_CHECK(st == XN_ERR_RANGE && err.index == 0 && strstr(err.message, "before it stopped"),
+             "too fast into a limit refused: %s", err.message);
+    stream_for(&r, &hold, 500, 10, &w); /* the client goes on with its valid setpoint */
+    double moved = 0;
+    for (int k = 0; k < 7; k++) moved = xt_max(moved, fabs(r.hal->joint[k].position - before[k]));
+    XT_CHECK(moved == 0 && xn_controller_stream_count(r.c, 1) == 4,
+             "refused setpoints move nothing (%.3g rad; %ld refused)", moved,
+             xn_controller_stream_count(r.c, 1));
+    /* a velocity stream that falls silent: at rest after the timeout, power kept */
+    xn_setpoint vel;
+    memset(&vel, 0, sizeof vel);
+    vel.mode = XN_STREAM_VELOCITY;
+    vel.n = 7;
+    vel.velocity[0] = 0.5;
+    for (int i = 0; i < 300; i++) {
+        xn_controller_stream(r.c, &vel, NULL);
+        run(&r, 1, &w);
+    }
+    double q_silent = r.hal->joint[0].position;
+    int timeouts = count(&r, XN_EV_STREAM_TIMEOUT);
+    run(&r, 600, &w);
+    double drift = fabs(r.hal->joint[0].position - q_silent),
+           v_end = fabs(r.hal->joint[0].velocity);
+    XT_CHECK(count(&r, XN_EV_STREAM_TIMEOUT) == timeouts + 1 && v_end == 0 && drift < 0.2 &&
+                 xn_controller_state(r.c) == XN_CTL_RUNNING,
+             "silent: one timeout, at rest (%.3g rad/s) %.3f rad on, still running (%s)", v_end,
+             drift, xn_ctl_state_str(xn_controller_state(r.c)));
+    /* a velocity stream toward a limit: stopped short of it */
+    vel.velocity[0] = 0;
+    vel.velocity[3] = 2.0; /* joint4 up toward -0.0698 */
+    int limit_stops = count(&r, XN_EV_LIMIT_STOP);
+    double highest = -10;
+    for (int i = 0; i < 3000; i++) {
+        xn_controller_stream(r.c, &vel, NULL);
+        run(&r, 1, &w);
+        highest = xt_max(highest, r.hal->joint[3].position);
+    }
+    double speed_end = fabs(r.hal->joint[3].velocity);
+    printf("a velocity stream into joint4's limit: held at %.5f rad (limit -0.0698), %.3g rad/s\n",
+           highest, speed_end);
+    XT_CHECK(count(&r, XN_EV_LIMIT_STOP) == limit_stops + 1 && highest < -0.0698 &&
+                 speed_end < 1e-3 && xn_controller_state(r.c) == XN_CTL_RUNNING,
+             "a velocity into the limit held short of it, reported once: joint4 at most %.4f "
+             "(limit -0.0698)",
+             highest);
+    /* the end: the program goes on to its movej and finishes */
+    xn_controller_stream_end(r.c);
+    run(&r, 5000, &w);
+    off = 0;
+    for (int k = 0; k < 7; k++) off = xt_max(off, fabs(r.hal->joint[k].position - home[k]));
+    XT_CHECK(!xn_controller_streaming(r.c) && xn_controller_state(r.c) == XN_CTL_DONE &&
+                 count(&r, XN_EV_PROGRAM_END) == 1 && off < 1e-9,
+             "ended: the program's movej ran (%.3g rad from its target), %s", off,
+             xn_ctl_state_str(xn_controller_state(r.c)));
+    rig_close(&r);
+}
+
+/* A second thread streams a slow sine into the real-time loop, then ends the stream. */
+typedef struct {
+    xn_controller *c;
+    long sent;
+} streamer;
+
+static void *stream_sine(void *arg) {
+    streamer *s = arg;
+    while (!xn_controller_streaming(s->c)) {
+        struct timespec ts = {0, 1000000};
+        nanosleep(&ts, NULL);
+    }
+    struct timespec t0;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    for (;;) {
+        struct timespec now;
+        clock_gettime(CLOCK_MONOTONIC, &now);
+        double t = (double)(now.tv_sec - t0.tv_sec) + (double)(now.tv_nsec - t0.tv_nsec) * 1e-9;
+        if (t > 0.5) break;
+        double q[7];
+        memcpy(q, home, sizeof q);
+        q[0] = 0.2 * sin(2 * 3.14159265358979 * t);
+        xn_setpoint sp = position(q);
+        s->sent += xn_controller_stream(s->c, &sp, NULL) == XN_OK;
+        struct timespec ts = {0, 2000000}; /* 500 Hz */
+        nanosleep(&ts, NULL);
+    }
+    xn_controller_stream_end(s->c);
+    return NULL;
+}
+
+static int widest(void *user, xn_controller *c) {
+    double *w = user;
+    *w = xt_max(*w, fabs(xn_controller_sample(c)->q[0]));
+    return 0;
+}
+
+static void from_another_thread(void) {
+    rig r;
+    if (rig_open(&r, "stream\n", 0)) {
+        XT_CHECK(0, "rig");
+        return;
+    }
+    xn_loop_config lc;
+    rt_realtime_config(&lc, 50000000); /* sanitizer builds beside other tests wake up late */
+    lc.max_time_s = 10;
+    double swing = 0;
+    lc.after_cycle = widest;
+    lc.user = &swing;
+    streamer s = {r.c, 0};
+    pthread_t th;
+    pthread_create(&th, NULL, stream_sine, &s);
+    xn_loop_report rep;
+    xn_status st = xn_loop_run(r.c, r.hal, &lc, &rep);
+    pthread_join(th, NULL);
+    rt_drain(r.c, &r.ev);
+    printf("from another thread: %ld setpoints sent (%ld accepted), joint1 swung to %.3f rad of "
+           "0.2, %ld cycles\n",
+           s.sent, xn_controller_stream_count(r.c, 0), swing, rep.cycles);
+    XT_CHECK(st == XN_OK && rep.end == XN_LOOP_FINISHED && s.sent > 100 && swing > 0.15 &&
+                 swing < 0.2 + 1e-9 && rt_find(&r.ev, XN_EV_PROGRAM_END) &&
+                 !rt_find(&r.ev, XN_EV_WATCHDOG),
+             "the loop followed the stream and finished when it ended (%s, %ld sent)",
+             xn_loop_end_str(rep.end), s.sent);
+    rig_close(&r);
+}
+
+int main(void) {
+    in_one_thread();
+    from_another_thread();
+    return xt_done("test_stream");
+}

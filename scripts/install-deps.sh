@@ -12,6 +12,7 @@ PACKAGES=(
   clang-format cppcheck        # style and static checks (make lint)
   gnuplot-nox                  # plots (docs figures, run reports)
   python3                      # scripts/stack_check.py (make stack-check)
+  cyclonedds-dev cyclonedds-tools  # ROS 2 over DDS (src/ros2): the library and the idlc compiler
 )
 
 missing=()

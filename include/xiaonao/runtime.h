@@ -325,6 +325,10 @@ void xn_controller_stop(xn_controller *c);
 xn_status xn_controller_stream(xn_controller *c, const xn_setpoint *sp, xn_error *err);
 /** End the running `stream` line: the joints come to rest, then the program goes on. */
 void xn_controller_stream_end(xn_controller *c);
+/** The newest cycle's record into *out (a whole cycle, never parts of two), for a thread
+ * outside the loop (a network bridge, a console): 1, or 0 before the first cycle or while
+ * another thread is reading it (one reader at a time; the loop never waits). */
+int xn_controller_latest(xn_controller *c, xn_ctl_sample *out);
 /** 1 while a `stream` line runs (waiting for setpoints or following them). Any thread. */
 int xn_controller_streaming(const xn_controller *c);
 /** How many setpoints were accepted (rejected 0) or refused (rejected 1) so far. Any thread. */

@@ -343,9 +343,10 @@ xn_status xn_controller_create(const xn_model *model, xn_hal *hal, const xn_prog
     c->tau = calloc(nv, sizeof(xn_real));
     c->samples = calloc(XN_CTL_SAMPLE_RING, sizeof *c->samples);
     c->stream = xn_ctl_stream_create();
+    c->latest = xn_ctl_latest_create();
     if (!c->d || !c->servo || !c->joint_qadr || !c->joint_vadr || !c->last_stamp || !c->reported ||
         !c->q || !c->q_ref || !c->v || !c->v_ref || !c->a_ref || !c->tau || !c->samples ||
-        !c->stream) {
+        !c->stream || !c->latest) {
         xn_controller_free(c);
         return XN_ERR_NOMEM;
     }
@@ -478,6 +479,7 @@ void xn_controller_free(xn_controller *c) {
     free(c->tau);
     free(c->samples);
     xn_ctl_stream_free(c->stream);
+    xn_ctl_latest_free(c->latest);
     xn_model_free(c->m); /* the controller's copy */
     free(c);
 }
@@ -1027,6 +1029,7 @@ static void record(xn_controller *c) {
     s->humanoid = 0;
     if (c->hum_active) xn_ctl_humanoid_record(c, s);
     push_sample(c);
+    xn_ctl_latest_publish(c->latest, s);
 }
 
 void xn_controller_step(xn_controller *c) {

@@ -32,6 +32,12 @@ typedef enum {
     ACT_STREAM  /* the joints follow setpoints from outside (stream.c) */
 } activity;
 
+/* The newest cycle's record for another thread (latest.c). */
+typedef struct xn_ctl_latest xn_ctl_latest;
+xn_ctl_latest *xn_ctl_latest_create(void);
+void xn_ctl_latest_free(xn_ctl_latest *l);
+void xn_ctl_latest_publish(xn_ctl_latest *l, const xn_ctl_sample *s); /* the step only */
+
 /* The stream source (stream.c): its mailbox and state, apart from the controller's own. */
 typedef struct xn_ctl_stream xn_ctl_stream;
 xn_ctl_stream *xn_ctl_stream_create(void);
@@ -158,6 +164,7 @@ struct xn_controller {
 
     /* the stream source: setpoints from other threads (stream.c) */
     xn_ctl_stream *stream;
+    xn_ctl_latest *latest; /* the newest record, for other threads (latest.c) */
 
     /* compliant modes (impedance, guide, admittance) */
     xn_compliance *comp;

@@ -10,6 +10,7 @@ int xn_cmd_info(int argc, char **argv);
 int xn_cmd_dyn(int argc, char **argv);
 int xn_cmd_otg(int argc, char **argv);
 int xn_cmd_run(int argc, char **argv);
+int xn_cmd_serve(int argc, char **argv);
 int xn_cmd_ik(int argc, char **argv);
 int xn_cmd_path(int argc, char **argv);
 int xn_cmd_tune(int argc, char **argv);

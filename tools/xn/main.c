@@ -24,7 +24,11 @@ static void usage(FILE *f) {
             "      identify vibration modes in a logged run and propose an input shaper\n"
             "  run PROGRAM [--robot SCENE] [--backend mujoco|loopback] [--realtime] [--log FILE]\n"
             "      [--report DIR]\n"
+            "      [--ros2]\n"
             "      run a robot program on the simulated Panda (default) or another robot\n"
+            "  serve [--robot SCENE] [--backend mujoco|loopback] [--report DIR]\n"
+            "      the controller without a program, in real time: it holds and follows\n"
+            "      commands from ROS 2 (/joint_commands; /joint_states published)\n"
             "  version\n\n"
             "MODEL is a URDF or MJCF file. Run 'xn <command> --help' for details.\n");
 }
@@ -39,6 +43,7 @@ int main(int argc, char **argv) {
     if (strcmp(cmd, "dyn") == 0) return xn_cmd_dyn(argc - 1, argv + 1);
     if (strcmp(cmd, "otg") == 0) return xn_cmd_otg(argc - 1, argv + 1);
     if (strcmp(cmd, "run") == 0) return xn_cmd_run(argc - 1, argv + 1);
+    if (strcmp(cmd, "serve") == 0) return xn_cmd_serve(argc - 1, argv + 1);
     if (strcmp(cmd, "ik") == 0) return xn_cmd_ik(argc - 1, argv + 1);
     if (strcmp(cmd, "path") == 0) return xn_cmd_path(argc - 1, argv + 1);
     if (strcmp(cmd, "tune-shaper") == 0) return xn_cmd_tune(argc - 1, argv + 1);

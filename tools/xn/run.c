@@ -9,6 +9,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#ifdef XN_HAVE_ROS2
+#include "xiaonao/ros2.h"
+#endif
 #include "cli.h"
 #include "io/json.h"
 #include "run_balance.h"
@@ -34,7 +37,8 @@ static int usage(FILE *f) {
             "              [--watchdog-margin MS]\n"
             "              [--encoder-counts N] [--position-noise RAD] [--inject J:KIND@S]\n"
             "              [--model FILE] [--drive-gains KP,KD] [--shaper-table FILE]\n"
-            "              [--quiet]\n\n"
+            "              [--quiet] [--ros2]\n"
+            "       xn serve [the same options, without PROGRAM]\n\n"
             "Runs a robot program (see include/xiaonao/program.h for the language) at 1 kHz.\n"
             "  --robot SCENE    MJCF scene (default: the Franka Panda, %s)\n"
             "  --backend        mujoco (default: simulated physics) or loopback (ideal joints)\n"
@@ -55,6 +59,11 @@ static int usage(FILE *f) {
             "                   position: the drives servo, with the model's torque feedforward\n"
             "  --inject J:KIND@S  a fault drill: at S seconds, joint J's encoder reads NaN (nan),\n"
             "                   stops updating (stale), or its drive faults (fault)\n"
+            "  --ros2           with --realtime: the ROS 2 bridge over DDS (ROS_DOMAIN_ID):\n"
+            "                   /joint_states published at 1 kHz, /joint_commands (one position\n"
+            "                   per joint) followed while a 'stream' line runs (docs/ros2.md)\n"
+            "xn serve runs the program 'stream' in real time with --ros2: the robot holds and\n"
+            "follows ROS 2 commands until Ctrl-C.\n"
             "Ctrl-C or SIGTERM: stop category 1 (brake, then power off), then the log and report;\n"
             "a second one: stop category 0 (power off at once).\n"
             "Exit status: 0 program completed, 1 bad input, 3 the robot stopped on a fault,\n"
@@ -468,18 +477,22 @@ static void print_summary(const run_state *rs, const xn_loop_report *lr, xn_cont
                rs->max_tau[k]);
 }
 
-int xn_cmd_run(int argc, char **argv) {
+/* xn run, and xn serve (serve: no program file: the controller holds and follows streamed
+ * commands, in real time, with the ROS 2 bridge) */
+static int run_command(int argc, char **argv, int serve) {
     const char *program_path = NULL, *robot = NULL, *backend = "mujoco", *log_path = NULL,
                *report_dir = NULL, *limits_path = NULL, *mode = "torque", *inject = NULL,
                *model_path = NULL, *shaper_table = NULL;
-    int realtime = 0, quiet = 0;
+    int realtime = serve, quiet = 0, ros2 = serve;
     double bandwidth = 0, max_time = 600, noise = 0, drive_gains[2] = {0, 0}, watchdog_ms = -1;
     long latency = 0, counts = 0;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         int more = i + 1 < argc;
         if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) return usage(stdout);
-        if (strcmp(a, "--realtime") == 0)
+        if (strcmp(a, "--ros2") == 0)
+            ros2 = 1;
+        else if (strcmp(a, "--realtime") == 0)
             realtime = 1;
         else if (strcmp(a, "--quiet") == 0)
             quiet = 1;
@@ -533,17 +546,27 @@ int xn_cmd_run(int argc, char **argv) {
                 counts = x;
         } else if (a[0] == '-')
             return xn_cli_error("unknown option %s (see xn run --help)", a);
-        else if (!program_path)
+        else if (!program_path && !serve)
             program_path = a;
         else
             return xn_cli_error("one program at a time (got '%s' and '%s')", program_path, a);
     }
+    if (serve) program_path = "xn serve";
     if (!program_path) return usage(stderr);
+    if (ros2 && !realtime)
+        return xn_cli_error("--ros2 needs --realtime: ROS 2 clients live on the wall clock");
+#ifndef XN_HAVE_ROS2
+    if (ros2) return xn_cli_error("this xn was built without the ROS 2 bridge (Cyclone DDS)");
+#endif
     if (strcmp(mode, "torque") != 0 && strcmp(mode, "position") != 0)
         return xn_cli_error("--mode is torque or position, not '%s'", mode);
     xn_error err;
     xn_program *prog = NULL;
-    if (xn_program_load(program_path, &prog, &err) != XN_OK) {
+    static const char serve_program[] = "stream\n"; /* held until a client ends it */
+    xn_status pst =
+        serve ? xn_program_parse(serve_program, sizeof serve_program - 1, "xn serve", &prog, &err)
+              : xn_program_load(program_path, &prog, &err);
+    if (pst != XN_OK) {
         if (err.line)
             fprintf(stderr, "xn: %s:%d: %s\n", err.file, err.line, err.message);
         else
@@ -624,6 +647,9 @@ int xn_cmd_run(int argc, char **argv) {
     }
     int rc = 1;
     xn_controller *c = NULL;
+#ifdef XN_HAVE_ROS2
+    xn_ros2 *bridge = NULL;
+#endif
     FILE *logf = NULL;
     run_state *rs = NULL;
     char log_buf[4096];
@@ -687,8 +713,9 @@ int xn_cmd_run(int argc, char **argv) {
     keep_source(rs, program_path);
     if (logf) write_log_header(logf, c, rs->nj, hal->ntracker > 0);
     if (!quiet)
-        fprintf(stderr, "xn run %s on %s (%s backend, %d joints, %s, %s)\n", program_path, robot,
-                hal->ops->name, rs->nj, realtime ? "real time" : "simulation lockstep",
+        fprintf(stderr, "xn %s%s on %s (%s backend, %d joints, %s, %s)\n", serve ? "serve" : "run ",
+                serve ? "" : program_path, robot, hal->ops->name, rs->nj,
+                realtime ? "real time" : "simulation lockstep",
                 hook                                ? "joint PD under a learned policy"
                 : cfg.command_mode == XN_CMD_TORQUE ? "computed torque"
                                                     : "drive position servo");
@@ -699,6 +726,20 @@ int xn_cmd_run(int argc, char **argv) {
     if (watchdog_ms >= 0) lc.watchdog_margin_ns = (int64_t)llround(watchdog_ms * 1e6);
     xn_loop_report lr;
     run_signals_install(c);
+#ifdef XN_HAVE_ROS2
+    if (ros2) {
+        if (xn_ros2_start(c, NULL, &bridge, &err) != XN_OK) {
+            xn_cli_error("ROS 2: %s", err.message);
+            goto out;
+        }
+        if (!quiet)
+            fprintf(stderr,
+                    "xn: ROS 2 (DDS domain %s): /joint_states published, /joint_commands "
+                    "followed%s\n",
+                    getenv("ROS_DOMAIN_ID") ? getenv("ROS_DOMAIN_ID") : "0",
+                    serve ? "; Ctrl-C stops" : " while a stream line runs");
+    }
+#endif
     if (!realtime) {
         lc.after_cycle = after_cycle;
         lc.user = rs;
@@ -720,6 +761,17 @@ int xn_cmd_run(int argc, char **argv) {
         st = job.st;
     }
     run_signals_remove();
+#ifdef XN_HAVE_ROS2
+    if (bridge) {
+        xn_ros2_stats bs;
+        xn_ros2_get_stats(bridge, &bs);
+        xn_ros2_stop(bridge);
+        bridge = NULL;
+        printf("ROS 2: %ld joint states published; %ld commands, %ld accepted, %ld refused%s%s\n",
+               bs.states_published, bs.commands_received, bs.commands_accepted, bs.commands_refused,
+               bs.last_refusal[0] ? " (last: " : "", bs.last_refusal);
+    }
+#endif
     drain(rs);
     if (rs->tty && !quiet) fputc('\n', stderr);
     if (st != XN_OK) {
@@ -784,6 +836,9 @@ int xn_cmd_run(int argc, char **argv) {
     free(bal_html);
     rc = rs->stop_requested ? 130 : rs->faulted ? 3 : 0;
 out:
+#ifdef XN_HAVE_ROS2
+    xn_ros2_stop(bridge);
+#endif
     if (logf) fclose(logf);
     free(rl);
     if (rs) {
@@ -802,3 +857,6 @@ out:
     xn_program_free(prog);
     return rc;
 }
+
+int xn_cmd_run(int argc, char **argv) { return run_command(argc, argv, 0); }
+int xn_cmd_serve(int argc, char **argv) { return run_command(argc, argv, 1); }

@@ -1,0 +1,203 @@
+/* The ROS 2 bridge (see ros2.h): one thread that publishes the controller's newest cycle as
+ * sensor_msgs/JointState and streams std_msgs/Float64MultiArray commands into it.
+ * SPDX-License-Identifier: Apache-2.0 */
+#include <errno.h>
+#include <math.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <dds/dds.h>
+
+#include "model/error_internal.h"
+#include "sensor_msgs.h"
+#include "std_msgs.h"
+#include "xiaonao/ros2.h"
+
+struct xn_ros2 {
+    xn_controller *c;
+    xn_ros2_config cfg;
+    dds_entity_t participant, state_topic, state_writer, command_topic, command_reader;
+    pthread_t thread;
+    int thread_started;
+    atomic_int quit;
+    int nj;
+    char *names[XN_OTG_MAX_DOFS];
+    /* statistics, written by the bridge's thread under `lock` */
+    pthread_mutex_t lock;
+    xn_ros2_stats stats;
+};
+
+void xn_ros2_config_init(xn_ros2_config *cfg) {
+    memset(cfg, 0, sizeof *cfg);
+    cfg->domain_id = -1;
+    cfg->state_rate = 1000;
+    cfg->prefix = "";
+}
+
+/* ROS 2's default QoS for topics: reliable, volatile, keep last 10 */
+static dds_qos_t *ros_default_qos(void) {
+    dds_qos_t *q = dds_create_qos();
+    dds_qset_reliability(q, DDS_RELIABILITY_RELIABLE, DDS_SECS(1));
+    dds_qset_durability(q, DDS_DURABILITY_VOLATILE);
+    dds_qset_history(q, DDS_HISTORY_KEEP_LAST, 10);
+    return q;
+}
+
+static int64_t now_ns(clockid_t id) {
+    struct timespec ts;
+    clock_gettime(id, &ts);
+    return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+static void publish_state(xn_ros2 *r, const xn_ctl_sample *s) {
+    sensor_msgs_msg_dds__JointState_ m;
+    memset(&m, 0, sizeof m);
+    int64_t t = now_ns(CLOCK_REALTIME);
+    m.header.stamp.sec = (int32_t)(t / 1000000000LL);
+    m.header.stamp.nanosec = (uint32_t)(t % 1000000000LL);
+    m.header.frame_id = "";
+    double pos[XN_OTG_MAX_DOFS], vel[XN_OTG_MAX_DOFS], eff[XN_OTG_MAX_DOFS];
+    for (int k = 0; k < r->nj; k++) pos[k] = s->q[k], vel[k] = s->v[k], eff[k] = s->tau[k];
+    uint32_t n = (uint32_t)r->nj;
+    m.name = (dds_sequence_string){n, n, r->names, false};
+    m.position = (dds_sequence_double){n, n, pos, false};
+    m.velocity = (dds_sequence_double){n, n, vel, false};
+    m.effort = (dds_sequence_double){n, n, eff, false};
+    if (dds_write(r->state_writer, &m) == DDS_RETCODE_OK) {
+        pthread_mutex_lock(&r->lock);
+        r->stats.states_published++;
+        pthread_mutex_unlock(&r->lock);
+    }
+}
+
+/* One command: the positions of every controlled joint, streamed into the controller. */
+static void take_command(xn_ros2 *r, const std_msgs_msg_dds__Float64MultiArray_ *m) {
+    xn_error err;
+    xn_status st;
+    if (m->data._length != (uint32_t)r->nj) {
+        st = XN_ERR_SIZE;
+        snprintf(err.message, sizeof err.message,
+                 "/joint_commands: %u values; the controller commands %d joints",
+                 (unsigned)m->data._length, r->nj);
+    } else {
+        xn_setpoint sp;
+        memset(&sp, 0, sizeof sp);
+        sp.mode = XN_STREAM_POSITION;
+        sp.n = r->nj;
+        memcpy(sp.position, m->data._buffer, (size_t)r->nj * sizeof(double));
+        st = xn_controller_stream(r->c, &sp, &err);
+    }
+    pthread_mutex_lock(&r->lock);
+    r->stats.commands_received++;
+    if (st == XN_OK) {
+        r->stats.commands_accepted++;
+    } else {
+        r->stats.commands_refused++;
+        snprintf(r->stats.last_refusal, sizeof r->stats.last_refusal, "%s", err.message);
+    }
+    pthread_mutex_unlock(&r->lock);
+}
+
+static void *run(void *arg) {
+    xn_ros2 *r = arg;
+    int64_t period = (int64_t)llround(1e9 / r->cfg.state_rate), next = now_ns(CLOCK_MONOTONIC);
+    void *samples[1] = {NULL};
+    dds_sample_info_t info[1];
+    while (!atomic_load(&r->quit)) {
+        xn_ctl_sample s;
+        if (xn_controller_latest(r->c, &s)) publish_state(r, &s);
+        /* every command that arrived, oldest first (the controller keeps the newest) */
+        for (;;) {
+            int n = dds_take(r->command_reader, samples, info, 1, 1);
+            if (n <= 0) break;
+            if (info[0].valid_data) take_command(r, samples[0]);
+            dds_return_loan(r->command_reader, samples, n);
+            samples[0] = NULL;
+        }
+        next += period;
+        int64_t now = now_ns(CLOCK_MONOTONIC);
+        if (next < now) next = now; /* behind: do not try to catch up */
+        struct timespec ts = {(time_t)(next / 1000000000LL), (long)(next % 1000000000LL)};
+        while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL) == EINTR) {
+        }
+    }
+    return NULL;
+}
+
+static xn_status dds_fail(xn_ros2 *r, xn_error *err, const char *what, dds_return_t rc) {
+    xn_ros2_stop(r);
+    return xn_fail(err, XN_ERR_IO, "xn_ros2_start", "%s: %s", what, dds_strretcode(rc));
+}
+
+xn_status xn_ros2_start(xn_controller *c, const xn_ros2_config *cfg, xn_ros2 **out, xn_error *err) {
+    static const char *const fn = "xn_ros2_start";
+    *out = NULL;
+    xn_ros2_config d;
+    if (!cfg) xn_ros2_config_init(&d), cfg = &d;
+    if (!(cfg->state_rate > 0) || !isfinite(cfg->state_rate) || cfg->state_rate > 1e5)
+        return xn_fail(err, XN_ERR_RANGE, fn, "state_rate %g Hz (in (0, 1e5])", cfg->state_rate);
+    int domain = cfg->domain_id;
+    if (domain < 0) {
+        const char *env = getenv("ROS_DOMAIN_ID");
+        domain = env && *env ? atoi(env) : 0;
+    }
+    if (domain < 0 || domain > 232)
+        return xn_fail(err, XN_ERR_RANGE, fn, "domain %d (ROS 2 uses 0 to 232)", domain);
+    xn_ros2 *r = calloc(1, sizeof *r);
+    if (!r) return xn_fail(err, XN_ERR_NOMEM, fn, "out of memory");
+    r->c = c;
+    r->cfg = *cfg;
+    r->cfg.prefix = NULL; /* used only here */
+    pthread_mutex_init(&r->lock, NULL);
+    r->nj = xn_controller_njoint(c);
+    for (int k = 0; k < r->nj; k++) r->names[k] = (char *)xn_controller_joint_name(c, k);
+    const char *prefix = cfg->prefix ? cfg->prefix : "";
+    char state_name[256], command_name[256];
+    snprintf(state_name, sizeof state_name, "rt%s/joint_states", prefix);
+    snprintf(command_name, sizeof command_name, "rt%s/joint_commands", prefix);
+    r->participant = dds_create_participant((dds_domainid_t)domain, NULL, NULL);
+    if (r->participant < 0) return dds_fail(r, err, "the DDS participant", r->participant);
+    dds_qos_t *qos = ros_default_qos();
+    r->state_topic = dds_create_topic(r->participant, &sensor_msgs_msg_dds__JointState__desc,
+                                      state_name, NULL, NULL);
+    r->command_topic = dds_create_topic(r->participant, &std_msgs_msg_dds__Float64MultiArray__desc,
+                                        command_name, NULL, NULL);
+    if (r->state_topic < 0 || r->command_topic < 0) {
+        dds_delete_qos(qos);
+        return dds_fail(r, err, "a topic", r->state_topic < 0 ? r->state_topic : r->command_topic);
+    }
+    r->state_writer = dds_create_writer(r->participant, r->state_topic, qos, NULL);
+    r->command_reader = dds_create_reader(r->participant, r->command_topic, qos, NULL);
+    dds_delete_qos(qos);
+    if (r->state_writer < 0 || r->command_reader < 0)
+        return dds_fail(r, err, "a writer or reader",
+                        r->state_writer < 0 ? r->state_writer : r->command_reader);
+    if (pthread_create(&r->thread, NULL, run, r) != 0) {
+        xn_ros2_stop(r);
+        return xn_fail(err, XN_ERR_IO, fn, "the bridge's thread could not be started");
+    }
+    r->thread_started = 1;
+    *out = r;
+    return XN_OK;
+}
+
+void xn_ros2_stop(xn_ros2 *r) {
+    if (!r) return;
+    if (r->thread_started) {
+        atomic_store(&r->quit, 1);
+        pthread_join(r->thread, NULL);
+    }
+    if (r->participant > 0) dds_delete(r->participant); /* its topics, writer and reader too */
+    pthread_mutex_destroy(&r->lock);
+    free(r);
+}
+
+void xn_ros2_get_stats(xn_ros2 *r, xn_ros2_stats *out) {
+    pthread_mutex_lock(&r->lock);
+    *out = r->stats;
+    pthread_mutex_unlock(&r->lock);
+}

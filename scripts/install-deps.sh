@@ -13,6 +13,7 @@ PACKAGES=(
   gnuplot-nox                  # plots (docs figures, run reports)
   python3                      # scripts/stack_check.py (make stack-check)
   cyclonedds-dev cyclonedds-tools  # ROS 2 over DDS (src/ros2): the library and the idlc compiler
+  tshark                       # an independent reading of the DDS wire format (tests/ros2)
 )
 
 missing=()

@@ -229,8 +229,16 @@ void xn_controller_config_init(xn_controller_config *c);
 /** How a streamed setpoint moves the joints. */
 typedef enum {
     XN_STREAM_POSITION = 0, /**< toward position[], arriving with velocity[] (usually 0) */
-    XN_STREAM_VELOCITY = 1  /**< at velocity[] until the next setpoint (stopped short of the
+    XN_STREAM_VELOCITY = 1, /**< at velocity[] until the next setpoint (stopped short of the
                                  position limits) */
+    XN_STREAM_POSE = 2,     /**< the flange frame (xn_controller_config.flange_frame) toward
+                                 `pose` (world frame): joint positions by inverse kinematics from
+                                 the last streamed pose's solution (or the joints' present
+                                 positions), then as XN_STREAM_POSITION */
+    XN_STREAM_TWIST = 3     /**< the flange frame at `twist` (m/s of its origin, then rad/s,
+                                 world axes): joint velocities by damped least squares at the
+                                 joints' present positions, scaled down together where one would
+                                 exceed its rated velocity, then as XN_STREAM_VELOCITY */
 } xn_stream_mode;
 
 /** A setpoint streamed from outside the control loop (xn_controller_stream): every controlled
@@ -238,9 +246,11 @@ typedef enum {
  * prismatic joints). Plain data, copied when sent. */
 typedef struct {
     xn_stream_mode mode;
-    int n; /**< joints given: must be xn_controller_njoint */
+    int n; /**< joints given: must be xn_controller_njoint (POSE and TWIST: not read) */
     xn_real position[XN_OTG_MAX_DOFS];
     xn_real velocity[XN_OTG_MAX_DOFS];
+    xn_se3 pose;      /**< XN_STREAM_POSE */
+    xn_real twist[6]; /**< XN_STREAM_TWIST */
 } xn_setpoint;
 
 /** One cycle's record, for the log. Arrays hold the controlled joints (njoint entries). */
@@ -317,17 +327,19 @@ void xn_controller_stop(xn_controller *c);
 
 /** Send a setpoint. Checked here, in the caller's thread, before it can reach the loop:
  * XN_ERR_SIZE unless sp->n is the controller's joint count, XN_ERR_INVALID for an unknown
- * mode, XN_ERR_RANGE for a value that is not finite, a position outside a joint's limits, a
- * velocity beyond its rated velocity, or a position target arriving so fast toward a limit that
- * it could not stop before it (err->index: the joint). A refused setpoint changes nothing. An
- * accepted one replaces any the loop has not taken yet; it drives the joints only while a
- * `stream` line runs (one sent before the line starts is not a command for it). */
+ * mode (or a Cartesian one on a model without a flange frame), a pose out of reach
+ * (XN_ERR_RANGE, how far the inverse kinematics stayed), XN_ERR_RANGE for a value that is not
+ * finite, a position outside a joint's limits, a velocity beyond its rated velocity, or a position
+ * target arriving so fast toward a limit that it could not stop before it (err->index: the joint).
+ * A refused setpoint changes nothing. An accepted one replaces any the loop has not taken yet; it
+ * drives the joints only while a `stream` line runs (one sent before the line starts is not a
+ * command for it). */
 xn_status xn_controller_stream(xn_controller *c, const xn_setpoint *sp, xn_error *err);
 /** End the running `stream` line: the joints come to rest, then the program goes on. */
 void xn_controller_stream_end(xn_controller *c);
 /** The newest cycle's record into *out (a whole cycle, never parts of two), for a thread
- * outside the loop (a network bridge, a console): 1, or 0 before the first cycle or while
- * another thread is reading it (one reader at a time; the loop never waits). */
+ * outside the loop (a network bridge, a console): 1, or 0 before the first cycle. Readers on
+ * several threads take turns; the loop never waits for them. */
 int xn_controller_latest(xn_controller *c, xn_ctl_sample *out);
 /** 1 while a `stream` line runs (waiting for setpoints or following them). Any thread. */
 int xn_controller_streaming(const xn_controller *c);

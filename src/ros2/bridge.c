@@ -12,15 +12,18 @@
 
 #include <dds/dds.h>
 
+#include "geometry_msgs.h"
 #include "model/error_internal.h"
 #include "sensor_msgs.h"
 #include "std_msgs.h"
 #include "xiaonao/ros2.h"
+#include "xiaonao/spatial.h"
 
 struct xn_ros2 {
     xn_controller *c;
     xn_ros2_config cfg;
     dds_entity_t participant, state_topic, state_writer, command_topic, command_reader;
+    dds_entity_t pose_topic, pose_reader;
     pthread_t thread;
     int thread_started;
     atomic_int quit;
@@ -102,6 +105,32 @@ static void take_command(xn_ros2 *r, const std_msgs_msg_dds__Float64MultiArray_ 
     pthread_mutex_unlock(&r->lock);
 }
 
+/* One Cartesian command: the flange toward a pose (world frame), streamed into the controller. */
+static void take_pose(xn_ros2 *r, const geometry_msgs_msg_dds__PoseStamped_ *m) {
+    xn_setpoint sp;
+    memset(&sp, 0, sizeof sp);
+    sp.mode = XN_STREAM_POSE;
+    const geometry_msgs_msg_dds__Quaternion_ *o = &m->pose.orientation;
+    xn_real quat[4] = {o->w, o->x, o->y, o->z}; /* ROS orders x y z w */
+    xn_error err;
+    xn_status st = xn_quat_to_rot(quat, sp.pose.R);
+    if (st != XN_OK)
+        snprintf(err.message, sizeof err.message, "/servo_pose: the orientation is no rotation");
+    sp.pose.p[0] = m->pose.position.x;
+    sp.pose.p[1] = m->pose.position.y;
+    sp.pose.p[2] = m->pose.position.z;
+    if (st == XN_OK) st = xn_controller_stream(r->c, &sp, &err);
+    pthread_mutex_lock(&r->lock);
+    r->stats.commands_received++;
+    if (st == XN_OK) {
+        r->stats.commands_accepted++;
+    } else {
+        r->stats.commands_refused++;
+        snprintf(r->stats.last_refusal, sizeof r->stats.last_refusal, "%s", err.message);
+    }
+    pthread_mutex_unlock(&r->lock);
+}
+
 static void *run(void *arg) {
     xn_ros2 *r = arg;
     int64_t period = (int64_t)llround(1e9 / r->cfg.state_rate), next = now_ns(CLOCK_MONOTONIC);
@@ -116,6 +145,13 @@ static void *run(void *arg) {
             if (n <= 0) break;
             if (info[0].valid_data) take_command(r, samples[0]);
             dds_return_loan(r->command_reader, samples, n);
+            samples[0] = NULL;
+        }
+        for (;;) {
+            int n = dds_take(r->pose_reader, samples, info, 1, 1);
+            if (n <= 0) break;
+            if (info[0].valid_data) take_pose(r, samples[0]);
+            dds_return_loan(r->pose_reader, samples, n);
             samples[0] = NULL;
         }
         next += period;
@@ -156,9 +192,10 @@ xn_status xn_ros2_start(xn_controller *c, const xn_ros2_config *cfg, xn_ros2 **o
     r->nj = xn_controller_njoint(c);
     for (int k = 0; k < r->nj; k++) r->names[k] = (char *)xn_controller_joint_name(c, k);
     const char *prefix = cfg->prefix ? cfg->prefix : "";
-    char state_name[256], command_name[256];
+    char state_name[256], command_name[256], pose_name[256];
     snprintf(state_name, sizeof state_name, "rt%s/joint_states", prefix);
     snprintf(command_name, sizeof command_name, "rt%s/joint_commands", prefix);
+    snprintf(pose_name, sizeof pose_name, "rt%s/servo_pose", prefix);
     r->participant = dds_create_participant((dds_domainid_t)domain, NULL, NULL);
     if (r->participant < 0) return dds_fail(r, err, "the DDS participant", r->participant);
     dds_qos_t *qos = ros_default_qos();
@@ -166,13 +203,20 @@ xn_status xn_ros2_start(xn_controller *c, const xn_ros2_config *cfg, xn_ros2 **o
                                       state_name, NULL, NULL);
     r->command_topic = dds_create_topic(r->participant, &std_msgs_msg_dds__Float64MultiArray__desc,
                                         command_name, NULL, NULL);
-    if (r->state_topic < 0 || r->command_topic < 0) {
+    r->pose_topic = dds_create_topic(r->participant, &geometry_msgs_msg_dds__PoseStamped__desc,
+                                     pose_name, NULL, NULL);
+    if (r->state_topic < 0 || r->command_topic < 0 || r->pose_topic < 0) {
         dds_delete_qos(qos);
-        return dds_fail(r, err, "a topic", r->state_topic < 0 ? r->state_topic : r->command_topic);
+        return dds_fail(r, err, "a topic",
+                        r->state_topic < 0     ? r->state_topic
+                        : r->command_topic < 0 ? r->command_topic
+                                               : r->pose_topic);
     }
     r->state_writer = dds_create_writer(r->participant, r->state_topic, qos, NULL);
     r->command_reader = dds_create_reader(r->participant, r->command_topic, qos, NULL);
+    r->pose_reader = dds_create_reader(r->participant, r->pose_topic, qos, NULL);
     dds_delete_qos(qos);
+    if (r->pose_reader < 0) return dds_fail(r, err, "the /servo_pose reader", r->pose_reader);
     if (r->state_writer < 0 || r->command_reader < 0)
         return dds_fail(r, err, "a writer or reader",
                         r->state_writer < 0 ? r->state_writer : r->command_reader);

@@ -422,6 +422,11 @@ xn_status xn_controller_create(const xn_model *model, xn_hal *hal, const xn_prog
             return st;
         }
     }
+    if (xn_ctl_stream_prepare(c) != XN_OK) {
+        xn_controller_free(c);
+        create_fail(err, "out of memory for the stream's inverse kinematics");
+        return XN_ERR_NOMEM;
+    }
     xn_otg_init(&c->otg, (xn_real)hal->period_ns * 1e-9);
     c->otg_ws = xn_otg_workspace_create(); /* a replan's scratch, off the real-time stack */
     if (!c->otg_ws) {

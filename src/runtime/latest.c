@@ -37,7 +37,9 @@ void xn_ctl_latest_publish(xn_ctl_latest *l, const xn_ctl_sample *s) {
 
 int xn_controller_latest(xn_controller *c, xn_ctl_sample *out) {
     xn_ctl_latest *l = c->latest;
-    if (atomic_flag_test_and_set(&l->reading)) return 0; /* another reader holds it */
+    while (atomic_flag_test_and_set(&l->reading)) {
+        /* another reader is copying (readers are not the loop, which never waits here) */
+    }
     if (atomic_load(&l->middle) & FRESH) {
         l->front = atomic_exchange(&l->middle, l->front) & 3;
         l->have = 1;

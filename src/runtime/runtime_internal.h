@@ -42,6 +42,8 @@ void xn_ctl_latest_publish(xn_ctl_latest *l, const xn_ctl_sample *s); /* the ste
 typedef struct xn_ctl_stream xn_ctl_stream;
 xn_ctl_stream *xn_ctl_stream_create(void);
 void xn_ctl_stream_free(xn_ctl_stream *s);
+/* the inverse kinematics Cartesian setpoints need (none on a floating-base model) */
+xn_status xn_ctl_stream_prepare(xn_controller *c);
 /* a `stream` line starts: the joints wait for setpoints */
 void xn_ctl_stream_begin(xn_controller *c, const xn_instruction *in);
 /* one cycle of the line: the newest setpoint into the trajectory generator's input, the timeout,

@@ -31,7 +31,11 @@ struct xn_ctl_stream {
     int have;        /* a setpoint arrived since the line began or the last stop */
     int64_t last_ns; /* when the newest arrived (the controller's clock) */
     int64_t timeout_ns;
-    int velocity_mode;                   /* the newest setpoint's mode */
+    int velocity_mode; /* the newest setpoint's mode */
+    /* Cartesian setpoints: inverse kinematics in the sender's thread (under writer_busy) */
+    xn_ik *ik;            /* for the flange frame, moving the controlled joints; NULL: none */
+    xn_real *seed, *qsol; /* nq: the last pose's solution (the next one's start), scratch */
+    int have_seed;
     xn_real wanted[XN_OTG_MAX_DOFS];     /* the newest velocity setpoint */
     unsigned char held[XN_OTG_MAX_DOFS]; /* the limit guard holds this joint back */
 };
@@ -46,7 +50,93 @@ xn_ctl_stream *xn_ctl_stream_create(void) {
     return s;
 }
 
-void xn_ctl_stream_free(xn_ctl_stream *s) { free(s); }
+void xn_ctl_stream_free(xn_ctl_stream *s) {
+    if (!s) return;
+    xn_ik_free(s->ik);
+    free(s->seed);
+    free(s->qsol);
+    free(s);
+}
+
+xn_status xn_ctl_stream_prepare(xn_controller *c) {
+    xn_ctl_stream *s = c->stream;
+    const xn_model *m = c->m;
+    const char *fname = c->cfg.flange_frame ? c->cfg.flange_frame : "flange";
+    int flange = xn_model_frame_id(m, fname);
+    for (int f = 0; f < m->nframe && flange < 0; f++)
+        if (m->frame_body[f] == c->payload_body) flange = f;
+    if (flange < 0 || m->body_nv[1] == 6) return XN_OK; /* no arm: no Cartesian streaming */
+    s->seed = calloc((size_t)m->nq + 1, sizeof(xn_real));
+    s->qsol = calloc((size_t)m->nq + 1, sizeof(xn_real));
+    unsigned char *active = calloc((size_t)m->nv + 1, 1);
+    if (!s->seed || !s->qsol || !active || xn_ik_create(m, flange, &s->ik, NULL) != XN_OK) {
+        free(active);
+        return XN_ERR_NOMEM;
+    }
+    for (int k = 0; k < c->nj; k++) active[c->vadr[k]] = 1;
+    xn_ik_set_active(s->ik, active);
+    free(active);
+    return XN_OK;
+}
+
+/* The joints' present positions as a model configuration (the others neutral), for the
+ * inverse kinematics' start: from the newest cycle, which other threads may read. */
+static int present(xn_controller *c, xn_real *q) {
+    xn_ctl_sample smp;
+    if (!xn_controller_latest(c, &smp)) return 0;
+    memcpy(q, c->m->q_neutral, (size_t)c->m->nq * sizeof(xn_real));
+    for (int k = 0; k < c->nj; k++) q[c->qadr[k]] = smp.q[k];
+    return 1;
+}
+
+/* A Cartesian setpoint turned into a joint one (the caller holds writer_busy). */
+static xn_status cartesian(xn_controller *c, const xn_setpoint *in, xn_setpoint *out,
+                           xn_error *err) {
+    static const char *const fn = "xn_controller_stream";
+    xn_ctl_stream *s = c->stream;
+    if (!s->ik)
+        return xn_fail(err, XN_ERR_INVALID, fn,
+                       "Cartesian streaming needs an arm with a flange frame");
+    memset(out, 0, sizeof *out);
+    out->n = c->nj;
+    if (in->mode == XN_STREAM_POSE) {
+        int finite = 1;
+        for (int i = 0; i < 9; i++) finite &= isfinite(in->pose.R[i]);
+        for (int i = 0; i < 3; i++) finite &= isfinite(in->pose.p[i]);
+        if (!finite) return xn_fail(err, XN_ERR_RANGE, fn, "the pose is not finite");
+        if (!s->have_seed && !present(c, s->seed))
+            return xn_fail(err, XN_ERR_INVALID, fn, "the controller has not run a cycle yet");
+        xn_ik_result r;
+        xn_ik_options o;
+        xn_ik_options_init(&o);
+        o.tol_position = 1e-7;
+        o.tol_rotation = 1e-6;
+        if (xn_ik_solve(s->ik, &in->pose, s->seed, &o, s->qsol, &r, NULL) != XN_OK)
+            return xn_fail(err, XN_ERR_RANGE, fn,
+                           "the pose is out of reach or blocked by a joint limit (%.3g m, "
+                           "%.3g rad away)",
+                           r.err_position, r.err_rotation);
+        out->mode = XN_STREAM_POSITION;
+        for (int k = 0; k < c->nj; k++) out->position[k] = s->qsol[c->qadr[k]];
+        return XN_OK;
+    }
+    for (int i = 0; i < 6; i++)
+        if (!isfinite(in->twist[i]))
+            return xn_fail(err, XN_ERR_RANGE, fn, "the twist is not finite");
+    if (c->m->nv > 64) return xn_fail(err, XN_ERR_SIZE, fn, "twists for models of <= 64 DoFs");
+    if (!present(c, s->qsol))
+        return xn_fail(err, XN_ERR_INVALID, fn, "the controller has not run a cycle yet");
+    xn_real qd[64];
+    xn_ik_velocity(s->ik, s->qsol, in->twist, 0, 0, qd, NULL);
+    xn_real scale = 1; /* every joint within its rated velocity, the direction kept */
+    for (int k = 0; k < c->nj; k++) {
+        xn_real v = fabs(qd[c->vadr[k]]), vmax = c->cfg.max_velocity[k];
+        if (v * scale > vmax) scale = vmax / v;
+    }
+    out->mode = XN_STREAM_VELOCITY;
+    for (int k = 0; k < c->nj; k++) out->velocity[k] = qd[c->vadr[k]] * scale;
+    return XN_OK;
+}
 
 /* ---- the writer's side (any thread) ---- */
 
@@ -89,13 +179,24 @@ static xn_status check(const xn_controller *c, const xn_setpoint *sp, xn_error *
 
 xn_status xn_controller_stream(xn_controller *c, const xn_setpoint *sp, xn_error *err) {
     xn_ctl_stream *s = c->stream;
-    xn_status st = check(c, sp, err);
+    while (atomic_flag_test_and_set(&s->writer_busy)) {
+        /* another writer is converting or publishing (non-real-time threads only) */
+    }
+    xn_setpoint joint;
+    xn_status st = XN_OK;
+    if (sp->mode == XN_STREAM_POSE || sp->mode == XN_STREAM_TWIST) {
+        st = cartesian(c, sp, &joint, err);
+        sp = &joint;
+    }
+    if (st == XN_OK) st = check(c, sp, err);
     if (st != XN_OK) {
+        atomic_flag_clear(&s->writer_busy);
         atomic_fetch_add(&s->rejected, 1);
         return st;
     }
-    while (atomic_flag_test_and_set(&s->writer_busy)) {
-        /* another writer is publishing: a copy of a few hundred bytes */
+    if (sp == &joint && joint.mode == XN_STREAM_POSITION) { /* the next pose starts here */
+        memcpy(s->seed, s->qsol, (size_t)c->m->nq * sizeof(xn_real));
+        s->have_seed = 1;
     }
     s->buf[s->back] = *sp;
     s->back = atomic_exchange(&s->middle, s->back | FRESH) & 3;
@@ -146,6 +247,7 @@ static void set_limits(xn_controller *c) {
 
 void xn_ctl_stream_begin(xn_controller *c, const xn_instruction *in) {
     xn_ctl_stream *s = c->stream;
+    s->have_seed = 0; /* the line's first pose starts from where the joints are */
     xn_real timeout = in->value[0] > 0 ? in->value[0] : c->cfg.stream_timeout;
     s->timeout_ns = (int64_t)llround(timeout * 1e9);
     s->have = 0;

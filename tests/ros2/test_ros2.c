@@ -16,6 +16,7 @@
 
 #include <dds/dds.h>
 
+#include "geometry_msgs.h"
 #include "runtime/panda_rig.h"
 #include "sensor_msgs.h"
 #include "std_msgs.h"
@@ -69,7 +70,7 @@ static int server(void) {
 /* ---- the client ---- */
 
 typedef struct {
-    dds_entity_t participant, reader, writer;
+    dds_entity_t participant, reader, writer, pose_writer;
 } client;
 
 static int client_open(client *cl) {
@@ -84,10 +85,15 @@ static int client_open(client *cl) {
     dds_qset_reliability(q, DDS_RELIABILITY_RELIABLE, DDS_SECS(1));
     dds_qset_history(q, DDS_HISTORY_KEEP_LAST, 10);
     cl->writer = dds_create_writer(cl->participant, ct, q, NULL);
+    dds_entity_t pt = dds_create_topic(cl->participant, &geometry_msgs_msg_dds__PoseStamped__desc,
+                                       "rt/servo_pose", NULL, NULL);
+    cl->pose_writer = dds_create_writer(cl->participant, pt, q, NULL);
     dds_qset_history(q, DDS_HISTORY_KEEP_LAST, 2000); /* every state of a second, to count them */
     cl->reader = dds_create_reader(cl->participant, st, q, NULL);
     dds_delete_qos(q);
-    return st < 0 || ct < 0 || cl->reader < 0 || cl->writer < 0 ? -1 : 0;
+    return st < 0 || ct < 0 || pt < 0 || cl->reader < 0 || cl->writer < 0 || cl->pose_writer < 0
+               ? -1
+               : 0;
 }
 
 /* take every state that arrived; the newest positions into q; returns how many */
@@ -167,6 +173,44 @@ static void run_client(pid_t srv) {
     double moved = 0;
     for (int k = 0; k < 7; k++) moved = xt_max(moved, fabs(q[k] - before[k]));
     XT_CHECK(moved < 1e-12, "a 6-value command moves nothing (%.3g rad)", moved);
+    /* /servo_pose: the flange to where forward kinematics puts it at a known configuration */
+    xn_model *m = NULL;
+    xn_error err;
+    xn_load_model(PANDA_SCENE, NULL, &m, &err);
+    xn_data *d = m ? xn_data_create(m) : NULL;
+    int flange = m ? xn_model_frame_id(m, "flange") : -1;
+    if (d && flange >= 0) {
+        double qk[9] = {0.1, -0.2, 0.2, -2.0, 0.1, 1.8, 0.5, 0, 0}, qn[9] = {0};
+        xn_se3 target, reached;
+        xn_dyn_fk(m, d, qk);
+        xn_dyn_frame_placement(m, d, flange, &target);
+        double quat[4];
+        xn_rot_to_quat(target.R, quat);
+        geometry_msgs_msg_dds__PoseStamped_ ps;
+        memset(&ps, 0, sizeof ps);
+        ps.header.frame_id = "world";
+        ps.pose.position = (geometry_msgs_msg_dds__Point_){target.p[0], target.p[1], target.p[2]};
+        ps.pose.orientation =
+            (geometry_msgs_msg_dds__Quaternion_){quat[1], quat[2], quat[3], quat[0]};
+        for (int i = 0; i < 200; i++) {
+            dds_write(cl.pose_writer, &ps);
+            take_states(&cl, q);
+            sleep_s(0.01);
+        }
+        sleep_s(0.1);
+        take_states(&cl, q);
+        memcpy(qn, q, 7 * sizeof(double));
+        xn_dyn_fk(m, d, qn);
+        xn_dyn_frame_placement(m, d, flange, &reached);
+        double perr = 0;
+        for (int i = 0; i < 3; i++) perr = xt_max(perr, fabs(reached.p[i] - target.p[i]));
+        printf("client: /servo_pose reached within %.3g m\n", perr);
+        XT_CHECK(perr < 1e-6, "the flange went to the /servo_pose pose (%.3g m off)", perr);
+    } else {
+        XT_CHECK(0, "client: the Panda model for /servo_pose");
+    }
+    xn_data_free(d);
+    xn_model_free(m);
     dds_delete(cl.participant);
     kill(srv, SIGTERM);
 }

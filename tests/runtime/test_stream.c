@@ -115,6 +115,59 @@ static void in_one_thread(void) {
     }
     XT_CHECK(w.worst_step <= 1 + 1e-9 && w.worst_j <= 1 + 1e-6,
              "a jumpy stream, no jump: per cycle at most %.4f of the rated velocity", w.worst_step);
+    /* a Cartesian pose: where forward kinematics puts the flange at a known configuration */
+    int flange = xn_model_frame_id(r.m, "flange");
+    xn_data *d = xn_data_create(r.m);
+    double qk[9] = {0.2, -0.1, 0.1, -2.1, 0.1, 2.0, 0.6, 0, 0}, qnow[9] = {0};
+    xn_se3 target, reached;
+    xn_dyn_fk(r.m, d, qk);
+    xn_dyn_frame_placement(r.m, d, flange, &target);
+    xn_setpoint ps;
+    memset(&ps, 0, sizeof ps);
+    ps.mode = XN_STREAM_POSE;
+    ps.pose = target;
+    XT_CHECK(xn_controller_stream(r.c, &ps, &err) == XN_OK, "a pose accepted: %s", err.message);
+    stream_for(&r, &ps, 2000, 10, &w);
+    for (int k = 0; k < 7; k++) qnow[k] = r.hal->joint[k].position;
+    xn_dyn_fk(r.m, d, qnow);
+    xn_dyn_frame_placement(r.m, d, flange, &reached);
+    double perr = 0, rerr = 0;
+    for (int i = 0; i < 3; i++) perr = xt_max(perr, fabs(reached.p[i] - target.p[i]));
+    for (int i = 0; i < 9; i++) rerr = xt_max(rerr, fabs(reached.R[i] - target.R[i]));
+    printf("pose setpoint: the flange %.2g m, %.2g (rotation entries) from it\n", perr, rerr);
+    XT_CHECK(perr < 1e-6 && rerr < 1e-5, "the flange reached the streamed pose (%.3g m, %.3g)",
+             perr, rerr);
+    xn_setpoint far = ps;
+    far.pose.p[0] += 2;
+    xn_status st = xn_controller_stream(r.c, &far, &err);
+    XT_CHECK(st == XN_ERR_RANGE && strstr(err.message, "out of reach"), "2 m away refused: %s",
+             err.message);
+    /* a twist: 5 cm/s along x for 0.5 s */
+    xn_setpoint tw;
+    memset(&tw, 0, sizeof tw);
+    tw.mode = XN_STREAM_TWIST;
+    tw.twist[0] = 0.05;
+    int refused = 0;
+    for (int i = 0; i < 50; i++) {
+        refused += xn_controller_stream(r.c, &tw, &err) != XN_OK;
+        run(&r, 10, &w);
+    }
+    XT_CHECK(refused == 0, "every twist accepted (%d refused: %s)", refused, err.message);
+    tw.twist[0] = 0; /* and to rest */
+    stream_for(&r, &tw, 300, 10, &w);
+    for (int k = 0; k < 7; k++) qnow[k] = r.hal->joint[k].position;
+    xn_dyn_fk(r.m, d, qnow);
+    xn_dyn_frame_placement(r.m, d, flange, &reached);
+    double dx = reached.p[0] - target.p[0],
+           side = hypot(reached.p[1] - target.p[1], reached.p[2] - target.p[2]);
+    printf("twist: the flange moved %.4f m along x, %.4f m across\n", dx, side);
+    XT_CHECK(dx > 0.02 && dx < 0.03 && side < 0.1 * dx,
+             "5 cm/s along x for 0.5 s: %.4f m along, %.4f across", dx, side);
+    tw.twist[3] = NAN;
+    st = xn_controller_stream(r.c, &tw, &err);
+    XT_CHECK(st == XN_ERR_RANGE && strstr(err.message, "twist is not finite"), "NaN twist: %s",
+             err.message);
+    xn_data_free(d);
     /* refusals: nothing moves */
     xn_setpoint hold = position(goal);
     stream_for(&r, &hold, 2000, 10, &w);
@@ -122,7 +175,7 @@ static void in_one_thread(void) {
     for (int k = 0; k < 7; k++) before[k] = r.hal->joint[k].position;
     xn_setpoint bad = position(goal);
     bad.position[2] = NAN;
-    xn_status st = xn_controller_stream(r.c, &bad, &err);
+    st = xn_controller_stream(r.c, &bad, &err);
     XT_CHECK(st == XN_ERR_RANGE && err.index == 2 && strstr(err.message, "not finite"),
              "NaN refused: %s", err.message);
     bad = position(goal);
@@ -144,7 +197,7 @@ static void in_one_thread(void) {
     stream_for(&r, &hold, 500, 10, &w); /* the client goes on with its valid setpoint */
     double moved = 0;
     for (int k = 0; k < 7; k++) moved = xt_max(moved, fabs(r.hal->joint[k].position - before[k]));
-    XT_CHECK(moved == 0 && xn_controller_stream_count(r.c, 1) == 4,
+    XT_CHECK(moved == 0 && xn_controller_stream_count(r.c, 1) == 6,
              "refused setpoints move nothing (%.3g rad; %ld refused)", moved,
              xn_controller_stream_count(r.c, 1));
     /* a velocity stream that falls silent: at rest after the timeout, power kept */

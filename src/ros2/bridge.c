@@ -24,6 +24,7 @@ struct xn_ros2 {
     xn_ros2_config cfg;
     dds_entity_t participant, state_topic, state_writer, command_topic, command_reader;
     dds_entity_t pose_topic, pose_reader;
+    dds_entity_t waitset; /* wakes the thread when a command arrives */
     pthread_t thread;
     int thread_started;
     atomic_int quit;
@@ -131,35 +132,42 @@ static void take_pose(xn_ros2 *r, const geometry_msgs_msg_dds__PoseStamped_ *m) 
     pthread_mutex_unlock(&r->lock);
 }
 
+/* Every command that arrived on a reader, oldest first (the controller keeps the newest). */
+static void take_all(xn_ros2 *r, dds_entity_t reader, int pose) {
+    void *samples[1] = {NULL};
+    dds_sample_info_t info[1];
+    for (;;) {
+        int n = dds_take(reader, samples, info, 1, 1);
+        if (n <= 0) break;
+        if (info[0].valid_data) {
+            if (pose)
+                take_pose(r, samples[0]);
+            else
+                take_command(r, samples[0]);
+        }
+        dds_return_loan(reader, samples, n);
+        samples[0] = NULL;
+    }
+}
+
+/* The bridge's thread: /joint_states on its own clock; between two publications it sleeps in a
+ * waitset that a command's arrival ends at once, so a command reaches the controller without
+ * waiting for the next tick. */
 static void *run(void *arg) {
     xn_ros2 *r = arg;
     int64_t period = (int64_t)llround(1e9 / r->cfg.state_rate), next = now_ns(CLOCK_MONOTONIC);
-    void *samples[1] = {NULL};
-    dds_sample_info_t info[1];
     while (!atomic_load(&r->quit)) {
-        xn_ctl_sample s;
-        if (xn_controller_latest(r->c, &s)) publish_state(r, &s);
-        /* every command that arrived, oldest first (the controller keeps the newest) */
-        for (;;) {
-            int n = dds_take(r->command_reader, samples, info, 1, 1);
-            if (n <= 0) break;
-            if (info[0].valid_data) take_command(r, samples[0]);
-            dds_return_loan(r->command_reader, samples, n);
-            samples[0] = NULL;
-        }
-        for (;;) {
-            int n = dds_take(r->pose_reader, samples, info, 1, 1);
-            if (n <= 0) break;
-            if (info[0].valid_data) take_pose(r, samples[0]);
-            dds_return_loan(r->pose_reader, samples, n);
-            samples[0] = NULL;
-        }
-        next += period;
         int64_t now = now_ns(CLOCK_MONOTONIC);
-        if (next < now) next = now; /* behind: do not try to catch up */
-        struct timespec ts = {(time_t)(next / 1000000000LL), (long)(next % 1000000000LL)};
-        while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL) == EINTR) {
+        if (now >= next) {
+            xn_ctl_sample s;
+            if (xn_controller_latest(r->c, &s)) publish_state(r, &s);
+            next += period;
+            if (next < now) next = now + period; /* behind: do not try to catch up */
         }
+        take_all(r, r->command_reader, 0);
+        take_all(r, r->pose_reader, 1);
+        /* until the next publication, or a command */
+        dds_waitset_wait(r->waitset, NULL, 0, next - now_ns(CLOCK_MONOTONIC));
     }
     return NULL;
 }
@@ -217,6 +225,12 @@ xn_status xn_ros2_start(xn_controller *c, const xn_ros2_config *cfg, xn_ros2 **o
     r->pose_reader = dds_create_reader(r->participant, r->pose_topic, qos, NULL);
     dds_delete_qos(qos);
     if (r->pose_reader < 0) return dds_fail(r, err, "the /servo_pose reader", r->pose_reader);
+    r->waitset = dds_create_waitset(r->participant);
+    dds_entity_t conds[2] = {dds_create_readcondition(r->command_reader, DDS_ANY_STATE),
+                             dds_create_readcondition(r->pose_reader, DDS_ANY_STATE)};
+    for (int i = 0; i < 2; i++)
+        if (r->waitset < 0 || conds[i] < 0 || dds_waitset_attach(r->waitset, conds[i], 0) < 0)
+            return dds_fail(r, err, "the waitset", r->waitset < 0 ? r->waitset : conds[i]);
     if (r->state_writer < 0 || r->command_reader < 0)
         return dds_fail(r, err, "a writer or reader",
                         r->state_writer < 0 ? r->state_writer : r->command_reader);

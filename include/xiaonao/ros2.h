@@ -5,7 +5,8 @@
  * robot and ROS 2 nodes can command it without this library linking ROS.
  *
  * Published: /joint_states (sensor_msgs/msg/JointState: the controlled joints' names, positions,
- * velocities and commanded torques, at a chosen rate). Subscribed: /joint_commands
+ * velocities and commanded torques, at a chosen rate) and /robot_description (std_msgs/msg/String,
+ * transient local, when given). Subscribed: /joint_commands
  * (std_msgs/msg/Float64MultiArray, forward-command style: one position per controlled joint, in
  * the controller's order), streamed into the controller (xn_controller_stream) while a program's
  * `stream` line runs; a command with the wrong length, a NaN or a position beyond a limit is
@@ -28,6 +29,10 @@ typedef struct {
     int domain_id;      /**< DDS domain; -1 (default): ROS_DOMAIN_ID, else 0 */
     double state_rate;  /**< Hz of /joint_states (default 1000) */
     const char *prefix; /**< prepended to every topic name, e.g. "/robot1" (default "") */
+    const char *robot_description; /**< the robot's model as text (URDF for RViz), published
+                                        once on /robot_description (std_msgs/String, transient
+                                        local: late joiners get it too); NULL: not published.
+                                        Read during xn_ros2_start only */
 } xn_ros2_config;
 
 /** Defaults above. */

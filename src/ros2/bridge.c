@@ -25,6 +25,7 @@ struct xn_ros2 {
     dds_entity_t participant, state_topic, state_writer, command_topic, command_reader;
     dds_entity_t pose_topic, pose_reader;
     dds_entity_t waitset; /* wakes the thread when a command arrives */
+    dds_entity_t description_topic, description_writer;
     pthread_t thread;
     int thread_started;
     atomic_int quit;
@@ -196,6 +197,7 @@ xn_status xn_ros2_start(xn_controller *c, const xn_ros2_config *cfg, xn_ros2 **o
     r->c = c;
     r->cfg = *cfg;
     r->cfg.prefix = NULL; /* used only here */
+    r->cfg.robot_description = NULL;
     pthread_mutex_init(&r->lock, NULL);
     r->nj = xn_controller_njoint(c);
     for (int k = 0; k < r->nj; k++) r->names[k] = (char *)xn_controller_joint_name(c, k);
@@ -225,6 +227,26 @@ xn_status xn_ros2_start(xn_controller *c, const xn_ros2_config *cfg, xn_ros2 **o
     r->pose_reader = dds_create_reader(r->participant, r->pose_topic, qos, NULL);
     dds_delete_qos(qos);
     if (r->pose_reader < 0) return dds_fail(r, err, "the /servo_pose reader", r->pose_reader);
+    if (cfg->robot_description) { /* reliable, transient local, keep last 1: as ROS 2 does it */
+        char name[256];
+        snprintf(name, sizeof name, "rt%s/robot_description", prefix);
+        r->description_topic =
+            dds_create_topic(r->participant, &std_msgs_msg_dds__String__desc, name, NULL, NULL);
+        dds_qos_t *dq = dds_create_qos();
+        dds_qset_reliability(dq, DDS_RELIABILITY_RELIABLE, DDS_SECS(1));
+        dds_qset_durability(dq, DDS_DURABILITY_TRANSIENT_LOCAL);
+        dds_qset_history(dq, DDS_HISTORY_KEEP_LAST, 1);
+        r->description_writer =
+            r->description_topic < 0
+                ? r->description_topic
+                : dds_create_writer(r->participant, r->description_topic, dq, NULL);
+        dds_delete_qos(dq);
+        if (r->description_writer < 0)
+            return dds_fail(r, err, "/robot_description", r->description_writer);
+        std_msgs_msg_dds__String_ text = {(char *)cfg->robot_description};
+        dds_return_t rc = dds_write(r->description_writer, &text); /* kept by the writer */
+        if (rc != DDS_RETCODE_OK) return dds_fail(r, err, "writing /robot_description", rc);
+    }
     r->waitset = dds_create_waitset(r->participant);
     dds_entity_t conds[2] = {dds_create_readcondition(r->command_reader, DDS_ANY_STATE),
                              dds_create_readcondition(r->pose_reader, DDS_ANY_STATE)};

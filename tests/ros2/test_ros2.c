@@ -46,7 +46,14 @@ static int server(void) {
     signal(SIGTERM, on_term);
     xn_ros2 *bridge = NULL;
     xn_error err;
-    if (xn_ros2_start(r.c, NULL, &bridge, &err) != XN_OK) {
+    xn_ros2_config rc;
+    xn_ros2_config_init(&rc);
+    size_t len;
+    char *description = xt_slurp(XN_MODELS_DIR "/urdf/panda.urdf", &len);
+    rc.robot_description = description;
+    xn_status started = xn_ros2_start(r.c, &rc, &bridge, &err);
+    free(description); /* read during the start only */
+    if (started != XN_OK) {
         fprintf(stderr, "server: %s\n", err.message);
         return 11;
     }
@@ -173,6 +180,28 @@ static void run_client(pid_t srv) {
     double moved = 0;
     for (int k = 0; k < 7; k++) moved = xt_max(moved, fabs(q[k] - before[k]));
     XT_CHECK(moved < 1e-12, "a 6-value command moves nothing (%.3g rad)", moved);
+    /* /robot_description: transient local, so this late reader still gets it */
+    dds_entity_t dt = dds_create_topic(cl.participant, &std_msgs_msg_dds__String__desc,
+                                       "rt/robot_description", NULL, NULL);
+    dds_qos_t *dq = dds_create_qos();
+    dds_qset_reliability(dq, DDS_RELIABILITY_RELIABLE, DDS_SECS(1));
+    dds_qset_durability(dq, DDS_DURABILITY_TRANSIENT_LOCAL);
+    dds_qset_history(dq, DDS_HISTORY_KEEP_LAST, 1);
+    dds_entity_t dr = dds_create_reader(cl.participant, dt, dq, NULL);
+    dds_delete_qos(dq);
+    int described = 0;
+    for (int i = 0; i < 300 && !described; i++) {
+        void *smp[1] = {NULL};
+        dds_sample_info_t inf[1];
+        if (dds_take(dr, smp, inf, 1, 1) > 0) {
+            const std_msgs_msg_dds__String_ *text = smp[0];
+            described = inf[0].valid_data && strstr(text->data, "<robot name=\"panda\"") != NULL;
+            dds_return_loan(dr, smp, 1);
+        } else {
+            sleep_s(0.01);
+        }
+    }
+    XT_CHECK(described, "a late reader gets /robot_description (the Panda's URDF)");
     /* /servo_pose: the flange to where forward kinematics puts it at a known configuration */
     xn_model *m = NULL;
     xn_error err;

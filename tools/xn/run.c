@@ -728,7 +728,23 @@ static int run_command(int argc, char **argv, int serve) {
     run_signals_install(c);
 #ifdef XN_HAVE_ROS2
     if (ros2) {
-        if (xn_ros2_start(c, NULL, &bridge, &err) != XN_OK) {
+        /* the model's own text on /robot_description (a URDF is what RViz reads) */
+        xn_ros2_config rc;
+        xn_ros2_config_init(&rc);
+        const char *described = model_path ? model_path : robot;
+        FILE *df = fopen(described, "rb");
+        char *text = NULL;
+        if (df && fseek(df, 0, SEEK_END) == 0) {
+            long n = ftell(df);
+            text = n >= 0 && n < (1L << 26) ? calloc((size_t)n + 1, 1) : NULL;
+            if (text && (fseek(df, 0, SEEK_SET) != 0 || fread(text, 1, (size_t)n, df) != (size_t)n))
+                text[0] = 0;
+        }
+        if (df) fclose(df);
+        rc.robot_description = text && text[0] ? text : NULL;
+        xn_status bst = xn_ros2_start(c, &rc, &bridge, &err);
+        free(text);
+        if (bst != XN_OK) {
             xn_cli_error("ROS 2: %s", err.message);
             goto out;
         }

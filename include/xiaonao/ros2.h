@@ -6,11 +6,11 @@
  *
  * Published: /joint_states (sensor_msgs/msg/JointState: the controlled joints' names, positions,
  * velocities and commanded torques, at a chosen rate) and /robot_description (std_msgs/msg/String,
- * transient local, when given). Subscribed: /joint_commands
- * (std_msgs/msg/Float64MultiArray, forward-command style: one position per controlled joint, in
- * the controller's order), streamed into the controller (xn_controller_stream) while a program's
- * `stream` line runs; a command with the wrong length, a NaN or a position beyond a limit is
- * refused with its reason and moves nothing.
+ * transient local, when given) and /tf (tf2_msgs/msg/TFMessage: chosen frames, when asked).
+ * Subscribed: /joint_commands (std_msgs/msg/Float64MultiArray, forward-command style: one position
+ * per controlled joint, in the controller's order), streamed into the controller
+ * (xn_controller_stream) while a program's `stream` line runs; a command with the wrong length, a
+ * NaN or a position beyond a limit is refused with its reason and moves nothing.
  *
  * Every DDS call runs on the bridge's own thread; the control loop never waits for it (it reads
  * the newest cycle through xn_controller_latest and sends through xn_controller_stream).
@@ -33,6 +33,13 @@ typedef struct {
                                         once on /robot_description (std_msgs/String, transient
                                         local: late joiners get it too); NULL: not published.
                                         Read during xn_ros2_start only */
+    /* /tf (tf2_msgs/TFMessage): the named frames' placements in the world ("world" -> each
+     * frame), from the controlled joints' measured positions by forward kinematics on `model`
+     * (the others at their neutral values), in the bridge's thread */
+    const xn_model *model; /**< the controller's model (must outlive the bridge); NULL: no /tf */
+    const char *const *tf_frames; /**< frame names of `model`, copied at start */
+    int ntf;                      /**< how many (at most 64) */
+    double tf_rate;               /**< Hz (default 50) */
 } xn_ros2_config;
 
 /** Defaults above. */
@@ -41,7 +48,8 @@ void xn_ros2_config_init(xn_ros2_config *cfg);
 typedef struct xn_ros2 xn_ros2;
 
 /** Start the bridge for controller c (which must outlive it) on its own thread. XN_ERR_RANGE
- * for a rate that is not finite and > 0 or a domain beyond 232, XN_ERR_IO when DDS could not
+ * for a rate that is not finite and > 0 or a domain beyond 232, XN_ERR_NOT_FOUND for a /tf frame
+ * the model lacks (err->index: which), XN_ERR_IO when DDS could not
  * create the participant, its topics or the thread (err says which). */
 xn_status xn_ros2_start(xn_controller *c, const xn_ros2_config *cfg, xn_ros2 **out, xn_error *err);
 /** Stop the thread and delete the participant. NULL is allowed. */

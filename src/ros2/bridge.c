@@ -16,6 +16,8 @@
 #include "model/error_internal.h"
 #include "sensor_msgs.h"
 #include "std_msgs.h"
+#include "tf2_msgs.h"
+#include "xiaonao/dynamics.h"
 #include "xiaonao/ros2.h"
 #include "xiaonao/spatial.h"
 
@@ -26,6 +28,13 @@ struct xn_ros2 {
     dds_entity_t pose_topic, pose_reader;
     dds_entity_t waitset; /* wakes the thread when a command arrives */
     dds_entity_t description_topic, description_writer;
+    /* /tf */
+    dds_entity_t tf_topic, tf_writer;
+    int ntf, tf_frame[64], qadr[XN_OTG_MAX_DOFS];
+    char *tf_name[64];
+    xn_data *tf_data;
+    xn_real *tf_q;
+    int64_t tf_period, tf_next;
     pthread_t thread;
     int thread_started;
     atomic_int quit;
@@ -41,6 +50,36 @@ void xn_ros2_config_init(xn_ros2_config *cfg) {
     cfg->domain_id = -1;
     cfg->state_rate = 1000;
     cfg->prefix = "";
+    cfg->tf_rate = 50;
+}
+
+static int64_t now_ns(clockid_t id);
+
+/* /tf: every asked frame's placement in the world at the newest cycle's joint positions */
+static void publish_tf(xn_ros2 *r, const xn_ctl_sample *s) {
+    const xn_model *m = r->cfg.model;
+    for (int k = 0; k < r->nj; k++)
+        if (r->qadr[k] >= 0) r->tf_q[r->qadr[k]] = s->q[k];
+    xn_dyn_fk(m, r->tf_data, r->tf_q);
+    geometry_msgs_msg_dds__TransformStamped_ tr[64];
+    int64_t t = now_ns(CLOCK_REALTIME);
+    for (int i = 0; i < r->ntf; i++) {
+        xn_se3 X;
+        xn_dyn_frame_placement(m, r->tf_data, r->tf_frame[i], &X);
+        xn_real qt[4];
+        xn_rot_to_quat(X.R, qt);
+        memset(&tr[i], 0, sizeof tr[i]);
+        tr[i].header.stamp.sec = (int32_t)(t / 1000000000LL);
+        tr[i].header.stamp.nanosec = (uint32_t)(t % 1000000000LL);
+        tr[i].header.frame_id = "world";
+        tr[i].child_frame_id = r->tf_name[i];
+        tr[i].transform.translation = (geometry_msgs_msg_dds__Vector3_){X.p[0], X.p[1], X.p[2]};
+        tr[i].transform.rotation = (geometry_msgs_msg_dds__Quaternion_){qt[1], qt[2], qt[3], qt[0]};
+    }
+    tf2_msgs_msg_dds__TFMessage_ msg;
+    uint32_t n = (uint32_t)r->ntf;
+    msg.transforms = (dds_sequence_geometry_msgs_msg_dds__TransformStamped_){n, n, tr, false};
+    dds_write(r->tf_writer, &msg);
 }
 
 /* ROS 2's default QoS for topics: reliable, volatile, keep last 10 */
@@ -161,9 +200,14 @@ static void *run(void *arg) {
         int64_t now = now_ns(CLOCK_MONOTONIC);
         if (now >= next) {
             xn_ctl_sample s;
-            if (xn_controller_latest(r->c, &s)) publish_state(r, &s);
+            int have = xn_controller_latest(r->c, &s);
+            if (have) publish_state(r, &s);
             next += period;
             if (next < now) next = now + period; /* behind: do not try to catch up */
+            if (have && r->ntf && now >= r->tf_next) {
+                publish_tf(r, &s);
+                r->tf_next = now + r->tf_period;
+            }
         }
         take_all(r, r->command_reader, 0);
         take_all(r, r->pose_reader, 1);
@@ -247,6 +291,46 @@ xn_status xn_ros2_start(xn_controller *c, const xn_ros2_config *cfg, xn_ros2 **o
         dds_return_t rc = dds_write(r->description_writer, &text); /* kept by the writer */
         if (rc != DDS_RETCODE_OK) return dds_fail(r, err, "writing /robot_description", rc);
     }
+    if (cfg->model && cfg->ntf > 0) {
+        const xn_model *m = cfg->model;
+        if (cfg->ntf > 64 || !(cfg->tf_rate > 0) || !isfinite(cfg->tf_rate)) {
+            xn_ros2_stop(r);
+            return xn_fail(err, XN_ERR_RANGE, fn, "/tf: %d frames (at most 64) at %g Hz (> 0)",
+                           cfg->ntf, cfg->tf_rate);
+        }
+        for (int i = 0; i < cfg->ntf; i++) {
+            r->tf_frame[i] = xn_model_frame_id(m, cfg->tf_frames[i]);
+            if (r->tf_frame[i] < 0) {
+                xn_ros2_stop(r);
+                return xn_fail_at(err, XN_ERR_NOT_FOUND, fn, i, "/tf: the model has no frame '%s'",
+                                  cfg->tf_frames[i]);
+            }
+            r->tf_name[i] = strdup(cfg->tf_frames[i]);
+        }
+        r->ntf = cfg->ntf;
+        r->tf_data = xn_data_create(m);
+        r->tf_q = malloc((size_t)m->nq * sizeof(xn_real));
+        if (!r->tf_data || !r->tf_q) {
+            xn_ros2_stop(r);
+            return xn_fail(err, XN_ERR_NOMEM, fn, "out of memory");
+        }
+        memcpy(r->tf_q, m->q_neutral, (size_t)m->nq * sizeof(xn_real));
+        for (int k = 0; k < r->nj; k++) { /* the controlled joints in the model, by name */
+            int b = xn_model_joint_body(m, r->names[k]);
+            r->qadr[k] = b > 0 && m->body_nq[b] == 1 ? m->body_qadr[b] : -1;
+        }
+        r->tf_period = (int64_t)llround(1e9 / cfg->tf_rate);
+        char name[256];
+        snprintf(name, sizeof name, "rt%s/tf", prefix);
+        r->tf_topic =
+            dds_create_topic(r->participant, &tf2_msgs_msg_dds__TFMessage__desc, name, NULL, NULL);
+        dds_qos_t *tq = ros_default_qos(); /* /tf: reliable, volatile, keep last 100 in ROS 2 */
+        dds_qset_history(tq, DDS_HISTORY_KEEP_LAST, 100);
+        r->tf_writer = r->tf_topic < 0 ? r->tf_topic
+                                       : dds_create_writer(r->participant, r->tf_topic, tq, NULL);
+        dds_delete_qos(tq);
+        if (r->tf_writer < 0) return dds_fail(r, err, "/tf", r->tf_writer);
+    }
     r->waitset = dds_create_waitset(r->participant);
     dds_entity_t conds[2] = {dds_create_readcondition(r->command_reader, DDS_ANY_STATE),
                              dds_create_readcondition(r->pose_reader, DDS_ANY_STATE)};
@@ -272,6 +356,9 @@ void xn_ros2_stop(xn_ros2 *r) {
         pthread_join(r->thread, NULL);
     }
     if (r->participant > 0) dds_delete(r->participant); /* its topics, writer and reader too */
+    for (int i = 0; i < 64; i++) free(r->tf_name[i]);
+    xn_data_free(r->tf_data);
+    free(r->tf_q);
     pthread_mutex_destroy(&r->lock);
     free(r);
 }

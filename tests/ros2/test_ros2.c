@@ -21,6 +21,7 @@
 #include "sensor_msgs.h"
 #include "std_msgs.h"
 #include "test_util.h"
+#include "tf2_msgs.h"
 #include "xiaonao/ros2.h"
 
 static const double goal[7] = {0.3, -0.2, 0.25, -1.9, 0.2, 1.7, 0.4};
@@ -51,6 +52,10 @@ static int server(void) {
     size_t len;
     char *description = xt_slurp(XN_MODELS_DIR "/urdf/panda.urdf", &len);
     rc.robot_description = description;
+    static const char *const tf[1] = {"flange"};
+    rc.model = r.m;
+    rc.tf_frames = tf;
+    rc.ntf = 1;
     xn_status started = xn_ros2_start(r.c, &rc, &bridge, &err);
     free(description); /* read during the start only */
     if (started != XN_OK) {
@@ -77,7 +82,7 @@ static int server(void) {
 /* ---- the client ---- */
 
 typedef struct {
-    dds_entity_t participant, reader, writer, pose_writer;
+    dds_entity_t participant, reader, writer, pose_writer, tf_reader;
 } client;
 
 static int client_open(client *cl) {
@@ -95,6 +100,9 @@ static int client_open(client *cl) {
     dds_entity_t pt = dds_create_topic(cl->participant, &geometry_msgs_msg_dds__PoseStamped__desc,
                                        "rt/servo_pose", NULL, NULL);
     cl->pose_writer = dds_create_writer(cl->participant, pt, q, NULL);
+    dds_entity_t tt =
+        dds_create_topic(cl->participant, &tf2_msgs_msg_dds__TFMessage__desc, "rt/tf", NULL, NULL);
+    cl->tf_reader = dds_create_reader(cl->participant, tt, q, NULL);
     dds_qset_history(q, DDS_HISTORY_KEEP_LAST, 2000); /* every state of a second, to count them */
     cl->reader = dds_create_reader(cl->participant, st, q, NULL);
     dds_delete_qos(q);
@@ -235,6 +243,29 @@ static void run_client(pid_t srv) {
         for (int i = 0; i < 3; i++) perr = xt_max(perr, fabs(reached.p[i] - target.p[i]));
         printf("client: /servo_pose reached within %.3g m\n", perr);
         XT_CHECK(perr < 1e-6, "the flange went to the /servo_pose pose (%.3g m off)", perr);
+        /* /tf says the same: the newest world -> flange transform is the target */
+        void *smp[16] = {NULL};
+        dds_sample_info_t inf[16];
+        double terr = NAN;
+        int n;
+        while ((n = dds_take(cl.tf_reader, smp, inf, 16, 16)) > 0) {
+            for (int i = 0; i < n; i++) {
+                const tf2_msgs_msg_dds__TFMessage_ *tm = smp[i];
+                if (!inf[i].valid_data || tm->transforms._length != 1) continue;
+                const geometry_msgs_msg_dds__TransformStamped_ *ts = &tm->transforms._buffer[0];
+                const geometry_msgs_msg_dds__Quaternion_ *o = &ts->transform.rotation;
+                double dot =
+                    fabs(o->w * quat[0] + o->x * quat[1] + o->y * quat[2] + o->z * quat[3]);
+                terr =
+                    strcmp(ts->child_frame_id, "flange") || strcmp(ts->header.frame_id, "world")
+                        ? NAN
+                        : xt_max(xt_max(fabs(ts->transform.translation.x - target.p[0]),
+                                        fabs(ts->transform.translation.y - target.p[1])),
+                                 xt_max(fabs(ts->transform.translation.z - target.p[2]), 1 - dot));
+            }
+            dds_return_loan(cl.tf_reader, smp, n);
+        }
+        XT_CHECK(terr < 1e-6, "/tf: world -> flange is the pose reached (%.3g off)", terr);
     } else {
         XT_CHECK(0, "client: the Panda model for /servo_pose");
     }

@@ -62,6 +62,7 @@ static int usage(FILE *f) {
             "  --ros2           with --realtime: the ROS 2 bridge over DDS (ROS_DOMAIN_ID):\n"
             "                   /joint_states published at 1 kHz, /joint_commands (one position\n"
             "                   per joint) followed while a 'stream' line runs (docs/ros2.md)\n"
+            "  --tf F1,F2       with --ros2: these model frames on /tf (world -> frame, 50 Hz)\n"
             "xn serve runs the program 'stream' in real time with --ros2: the robot holds and\n"
             "follows ROS 2 commands until Ctrl-C.\n"
             "Ctrl-C or SIGTERM: stop category 1 (brake, then power off), then the log and report;\n"
@@ -482,7 +483,7 @@ static void print_summary(const run_state *rs, const xn_loop_report *lr, xn_cont
 static int run_command(int argc, char **argv, int serve) {
     const char *program_path = NULL, *robot = NULL, *backend = "mujoco", *log_path = NULL,
                *report_dir = NULL, *limits_path = NULL, *mode = "torque", *inject = NULL,
-               *model_path = NULL, *shaper_table = NULL;
+               *model_path = NULL, *shaper_table = NULL, *tf_list = NULL;
     int realtime = serve, quiet = 0, ros2 = serve;
     double bandwidth = 0, max_time = 600, noise = 0, drive_gains[2] = {0, 0}, watchdog_ms = -1;
     long latency = 0, counts = 0;
@@ -492,6 +493,8 @@ static int run_command(int argc, char **argv, int serve) {
         if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) return usage(stdout);
         if (strcmp(a, "--ros2") == 0)
             ros2 = 1;
+        else if (strcmp(a, "--tf") == 0 && more)
+            tf_list = argv[++i];
         else if (strcmp(a, "--realtime") == 0)
             realtime = 1;
         else if (strcmp(a, "--quiet") == 0)
@@ -742,6 +745,17 @@ static int run_command(int argc, char **argv, int serve) {
         }
         if (df) fclose(df);
         rc.robot_description = text && text[0] ? text : NULL;
+        /* --tf a,b,c: those frames on /tf */
+        static char tf_buf[1024];
+        static const char *tf_names[64];
+        if (tf_list) {
+            snprintf(tf_buf, sizeof tf_buf, "%s", tf_list);
+            for (char *save = NULL, *t = strtok_r(tf_buf, ",", &save); t && rc.ntf < 64;
+                 t = strtok_r(NULL, ",", &save))
+                tf_names[rc.ntf++] = t;
+            rc.model = m;
+            rc.tf_frames = tf_names;
+        }
         xn_status bst = xn_ros2_start(c, &rc, &bridge, &err);
         free(text);
         if (bst != XN_OK) {

@@ -335,6 +335,29 @@ void xn_controller_stop(xn_controller *c);
  * drives the joints only while a `stream` line runs (one sent before the line starts is not a
  * command for it). */
 xn_status xn_controller_stream(xn_controller *c, const xn_setpoint *sp, xn_error *err);
+/** A whole timed joint trajectory (MoveIt's joint_trajectory_controller interface): every
+ * controlled joint in the controller's order, points at strictly increasing times from its
+ * start (s), positions (rad, m) and, when has_velocity, velocities at the points (the last at
+ * rest); without them each point's velocity is the slope through its neighbours, the last 0.
+ * About 130 KB: allocate it, do not put it on a small stack. */
+#define XN_TRAJ_MAX_POINTS 256
+typedef struct {
+    int n, npoints;
+    int has_velocity;
+    xn_real time[XN_TRAJ_MAX_POINTS];
+    xn_real position[XN_TRAJ_MAX_POINTS][XN_OTG_MAX_DOFS];
+    xn_real velocity[XN_TRAJ_MAX_POINTS][XN_OTG_MAX_DOFS];
+} xn_joint_trajectory;
+
+/** Send a trajectory, followed while a `stream` line runs: from the joints' state when the loop
+ * takes it, through every point at its time (cubic Hermite segments), then held at the last
+ * point. Checked whole in the caller's thread: XN_ERR_SIZE for the wrong joint count or point
+ * count, XN_ERR_RANGE for times that do not increase, a value that is not finite, a point
+ * outside a joint's limits, a last point not at rest, or a curve (sampled every millisecond from
+ * the joints' present state) beyond a joint's limits or rated velocity or acceleration, with the
+ * joint or point in err->index and the time. It replaces any trajectory or setpoint before it;
+ * a setpoint sent after it replaces it. */
+xn_status xn_controller_follow(xn_controller *c, const xn_joint_trajectory *t, xn_error *err);
 /** End the running `stream` line: the joints come to rest, then the program goes on. */
 void xn_controller_stream_end(xn_controller *c);
 /** The newest cycle's record into *out (a whole cycle, never parts of two), for a thread

@@ -17,6 +17,7 @@
 #include "sensor_msgs.h"
 #include "std_msgs.h"
 #include "tf2_msgs.h"
+#include "trajectory_msgs.h"
 #include "xiaonao/dynamics.h"
 #include "xiaonao/ros2.h"
 #include "xiaonao/spatial.h"
@@ -25,8 +26,9 @@ struct xn_ros2 {
     xn_controller *c;
     xn_ros2_config cfg;
     dds_entity_t participant, state_topic, state_writer, command_topic, command_reader;
-    dds_entity_t pose_topic, pose_reader;
-    dds_entity_t waitset; /* wakes the thread when a command arrives */
+    dds_entity_t pose_topic, pose_reader, traj_topic, traj_reader;
+    xn_joint_trajectory *traj; /* the one being converted (the bridge's thread only) */
+    dds_entity_t waitset;      /* wakes the thread when a command arrives */
     dds_entity_t description_topic, description_writer;
     /* /tf */
     dds_entity_t tf_topic, tf_writer;
@@ -118,15 +120,28 @@ static void publish_state(xn_ros2 *r, const xn_ctl_sample *s) {
     }
 }
 
+/* The outcome of one command from `topic`, in the statistics (a refusal with its reason). */
+static void tally(xn_ros2 *r, const char *topic, xn_status st, const xn_error *err) {
+    pthread_mutex_lock(&r->lock);
+    r->stats.commands_received++;
+    if (st == XN_OK) {
+        r->stats.commands_accepted++;
+    } else {
+        r->stats.commands_refused++;
+        snprintf(r->stats.last_refusal, sizeof r->stats.last_refusal, "%.40s: %.400s", topic,
+                 err->message);
+    }
+    pthread_mutex_unlock(&r->lock);
+}
+
 /* One command: the positions of every controlled joint, streamed into the controller. */
 static void take_command(xn_ros2 *r, const std_msgs_msg_dds__Float64MultiArray_ *m) {
     xn_error err;
     xn_status st;
     if (m->data._length != (uint32_t)r->nj) {
-        st = XN_ERR_SIZE;
-        snprintf(err.message, sizeof err.message,
-                 "/joint_commands: %u values; the controller commands %d joints",
-                 (unsigned)m->data._length, r->nj);
+        st = xn_fail(&err, XN_ERR_SIZE, "/joint_commands",
+                     "%u values; the controller commands %d joints", (unsigned)m->data._length,
+                     r->nj);
     } else {
         xn_setpoint sp;
         memset(&sp, 0, sizeof sp);
@@ -135,15 +150,7 @@ static void take_command(xn_ros2 *r, const std_msgs_msg_dds__Float64MultiArray_ 
         memcpy(sp.position, m->data._buffer, (size_t)r->nj * sizeof(double));
         st = xn_controller_stream(r->c, &sp, &err);
     }
-    pthread_mutex_lock(&r->lock);
-    r->stats.commands_received++;
-    if (st == XN_OK) {
-        r->stats.commands_accepted++;
-    } else {
-        r->stats.commands_refused++;
-        snprintf(r->stats.last_refusal, sizeof r->stats.last_refusal, "%s", err.message);
-    }
-    pthread_mutex_unlock(&r->lock);
+    tally(r, "/joint_commands", st, &err);
 }
 
 /* One Cartesian command: the flange toward a pose (world frame), streamed into the controller. */
@@ -155,33 +162,76 @@ static void take_pose(xn_ros2 *r, const geometry_msgs_msg_dds__PoseStamped_ *m) 
     xn_real quat[4] = {o->w, o->x, o->y, o->z}; /* ROS orders x y z w */
     xn_error err;
     xn_status st = xn_quat_to_rot(quat, sp.pose.R);
-    if (st != XN_OK)
-        snprintf(err.message, sizeof err.message, "/servo_pose: the orientation is no rotation");
+    if (st != XN_OK) xn_fail(&err, st, "/servo_pose", "the orientation is no rotation");
     sp.pose.p[0] = m->pose.position.x;
     sp.pose.p[1] = m->pose.position.y;
     sp.pose.p[2] = m->pose.position.z;
     if (st == XN_OK) st = xn_controller_stream(r->c, &sp, &err);
-    pthread_mutex_lock(&r->lock);
-    r->stats.commands_received++;
-    if (st == XN_OK) {
-        r->stats.commands_accepted++;
-    } else {
-        r->stats.commands_refused++;
-        snprintf(r->stats.last_refusal, sizeof r->stats.last_refusal, "%s", err.message);
+    tally(r, "/servo_pose", st, &err);
+}
+
+/* One /joint_trajectory: its joints matched to the controller's by name (every controlled joint
+ * named once, no other), then followed (xn_controller_follow checks the rest). */
+static void take_trajectory(xn_ros2 *r, const trajectory_msgs_msg_dds__JointTrajectory_ *m) {
+    xn_error err;
+    xn_status st = XN_OK;
+    int col[XN_OTG_MAX_DOFS]; /* per controlled joint: its column in the message */
+    uint32_t nn = m->joint_names._length, np = m->points._length;
+    for (int k = 0; k < r->nj; k++) col[k] = -1;
+    for (uint32_t j = 0; j < nn && st == XN_OK; j++) {
+        int k = 0;
+        while (k < r->nj && strcmp(r->names[k], m->joint_names._buffer[j])) k++;
+        if (k == r->nj || col[k] >= 0)
+            st = xn_fail(&err, XN_ERR_NOT_FOUND, "take_trajectory",
+                         k == r->nj ? "unknown joint '%.100s'" : "joint '%.100s' named twice",
+                         m->joint_names._buffer[j]);
+        else
+            col[k] = (int)j;
     }
-    pthread_mutex_unlock(&r->lock);
+    for (int k = 0; k < r->nj && st == XN_OK; k++)
+        if (col[k] < 0)
+            st = xn_fail(&err, XN_ERR_NOT_FOUND, "take_trajectory", "joint '%s' is missing",
+                         r->names[k]);
+    if (st == XN_OK && (np < 1 || np > XN_TRAJ_MAX_POINTS))
+        st = xn_fail(&err, XN_ERR_SIZE, "take_trajectory", "%u points (1 to %d)", (unsigned)np,
+                     XN_TRAJ_MAX_POINTS);
+    xn_joint_trajectory *t = r->traj;
+    if (st == XN_OK) {
+        t->n = r->nj;
+        t->npoints = (int)np;
+        t->has_velocity = 1;
+        for (uint32_t i = 0; i < np && st == XN_OK; i++) {
+            const trajectory_msgs_msg_dds__JointTrajectoryPoint_ *p = &m->points._buffer[i];
+            if (p->positions._length != nn ||
+                (p->velocities._length != 0 && p->velocities._length != nn))
+                st = xn_fail(&err, XN_ERR_SIZE, "take_trajectory",
+                             "point %u: %u positions and %u velocities for %u joints", (unsigned)i,
+                             (unsigned)p->positions._length, (unsigned)p->velocities._length,
+                             (unsigned)nn);
+            t->has_velocity &= p->velocities._length == nn;
+            t->time[i] = p->time_from_start.sec + p->time_from_start.nanosec * 1e-9;
+            for (int k = 0; k < r->nj && st == XN_OK; k++) {
+                t->position[i][k] = p->positions._buffer[col[k]];
+                t->velocity[i][k] = p->velocities._length ? p->velocities._buffer[col[k]] : 0;
+            }
+        }
+    }
+    if (st == XN_OK) st = xn_controller_follow(r->c, t, &err);
+    tally(r, "/joint_trajectory", st, &err);
 }
 
 /* Every command that arrived on a reader, oldest first (the controller keeps the newest). */
-static void take_all(xn_ros2 *r, dds_entity_t reader, int pose) {
+static void take_all(xn_ros2 *r, dds_entity_t reader, int kind) {
     void *samples[1] = {NULL};
     dds_sample_info_t info[1];
     for (;;) {
         int n = dds_take(reader, samples, info, 1, 1);
         if (n <= 0) break;
         if (info[0].valid_data) {
-            if (pose)
+            if (kind == 1)
                 take_pose(r, samples[0]);
+            else if (kind == 2)
+                take_trajectory(r, samples[0]);
             else
                 take_command(r, samples[0]);
         }
@@ -211,6 +261,7 @@ static void *run(void *arg) {
         }
         take_all(r, r->command_reader, 0);
         take_all(r, r->pose_reader, 1);
+        take_all(r, r->traj_reader, 2);
         /* until the next publication, or a command */
         dds_waitset_wait(r->waitset, NULL, 0, next - now_ns(CLOCK_MONOTONIC));
     }
@@ -269,8 +320,21 @@ xn_status xn_ros2_start(xn_controller *c, const xn_ros2_config *cfg, xn_ros2 **o
     r->state_writer = dds_create_writer(r->participant, r->state_topic, qos, NULL);
     r->command_reader = dds_create_reader(r->participant, r->command_topic, qos, NULL);
     r->pose_reader = dds_create_reader(r->participant, r->pose_topic, qos, NULL);
+    char traj_name[256];
+    snprintf(traj_name, sizeof traj_name, "rt%s/joint_trajectory", prefix);
+    r->traj_topic = dds_create_topic(
+        r->participant, &trajectory_msgs_msg_dds__JointTrajectory__desc, traj_name, NULL, NULL);
+    r->traj_reader = r->traj_topic < 0
+                         ? r->traj_topic
+                         : dds_create_reader(r->participant, r->traj_topic, qos, NULL);
     dds_delete_qos(qos);
     if (r->pose_reader < 0) return dds_fail(r, err, "the /servo_pose reader", r->pose_reader);
+    if (r->traj_reader < 0) return dds_fail(r, err, "the /joint_trajectory reader", r->traj_reader);
+    r->traj = calloc(1, sizeof *r->traj);
+    if (!r->traj) {
+        xn_ros2_stop(r);
+        return xn_fail(err, XN_ERR_NOMEM, fn, "out of memory");
+    }
     if (cfg->robot_description) { /* reliable, transient local, keep last 1: as ROS 2 does it */
         char name[256];
         snprintf(name, sizeof name, "rt%s/robot_description", prefix);
@@ -332,9 +396,10 @@ xn_status xn_ros2_start(xn_controller *c, const xn_ros2_config *cfg, xn_ros2 **o
         if (r->tf_writer < 0) return dds_fail(r, err, "/tf", r->tf_writer);
     }
     r->waitset = dds_create_waitset(r->participant);
-    dds_entity_t conds[2] = {dds_create_readcondition(r->command_reader, DDS_ANY_STATE),
-                             dds_create_readcondition(r->pose_reader, DDS_ANY_STATE)};
-    for (int i = 0; i < 2; i++)
+    dds_entity_t conds[3] = {dds_create_readcondition(r->command_reader, DDS_ANY_STATE),
+                             dds_create_readcondition(r->pose_reader, DDS_ANY_STATE),
+                             dds_create_readcondition(r->traj_reader, DDS_ANY_STATE)};
+    for (int i = 0; i < 3; i++)
         if (r->waitset < 0 || conds[i] < 0 || dds_waitset_attach(r->waitset, conds[i], 0) < 0)
             return dds_fail(r, err, "the waitset", r->waitset < 0 ? r->waitset : conds[i]);
     if (r->state_writer < 0 || r->command_reader < 0)
@@ -358,6 +423,7 @@ void xn_ros2_stop(xn_ros2 *r) {
     if (r->participant > 0) dds_delete(r->participant); /* its topics, writer and reader too */
     for (int i = 0; i < 64; i++) free(r->tf_name[i]);
     xn_data_free(r->tf_data);
+    free(r->traj);
     free(r->tf_q);
     pthread_mutex_destroy(&r->lock);
     free(r);

@@ -344,9 +344,10 @@ xn_status xn_controller_create(const xn_model *model, xn_hal *hal, const xn_prog
     c->samples = calloc(XN_CTL_SAMPLE_RING, sizeof *c->samples);
     c->stream = xn_ctl_stream_create();
     c->latest = xn_ctl_latest_create();
+    c->traj = xn_ctl_traj_create();
     if (!c->d || !c->servo || !c->joint_qadr || !c->joint_vadr || !c->last_stamp || !c->reported ||
         !c->q || !c->q_ref || !c->v || !c->v_ref || !c->a_ref || !c->tau || !c->samples ||
-        !c->stream || !c->latest) {
+        !c->stream || !c->latest || !c->traj) {
         xn_controller_free(c);
         return XN_ERR_NOMEM;
     }
@@ -485,6 +486,7 @@ void xn_controller_free(xn_controller *c) {
     free(c->samples);
     xn_ctl_stream_free(c->stream);
     xn_ctl_latest_free(c->latest);
+    xn_ctl_traj_free(c->traj);
     xn_model_free(c->m); /* the controller's copy */
     free(c);
 }
@@ -888,6 +890,10 @@ static void update_reference(xn_controller *c) {
                 fmin(fmax(c->v[v], -c->cfg.max_velocity[k]), c->cfg.max_velocity[k]);
             c->output.acceleration[k] = 0;
         }
+        return;
+    }
+    if (c->act == ACT_STREAM && c->state == XN_CTL_RUNNING && xn_ctl_traj_step(c)) {
+        shape_reference(c); /* a streamed trajectory: its own timed curve */
         return;
     }
     if (c->act == ACT_PATH && c->state == XN_CTL_RUNNING) {

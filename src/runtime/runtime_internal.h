@@ -38,6 +38,16 @@ xn_ctl_latest *xn_ctl_latest_create(void);
 void xn_ctl_latest_free(xn_ctl_latest *l);
 void xn_ctl_latest_publish(xn_ctl_latest *l, const xn_ctl_sample *s); /* the step only */
 
+/* The trajectory source (trajectory.c): timed joint trajectories from other threads, followed
+ * while a `stream` line runs. */
+typedef struct xn_ctl_traj xn_ctl_traj;
+xn_ctl_traj *xn_ctl_traj_create(void);
+void xn_ctl_traj_free(xn_ctl_traj *t);
+int xn_ctl_traj_take(xn_controller *c); /* 1: a new trajectory starts from the reference */
+int xn_ctl_traj_active(const xn_controller *c);
+void xn_ctl_traj_cancel(xn_controller *c);
+int xn_ctl_traj_step(xn_controller *c); /* 1: this cycle's reference came from it */
+
 /* The stream source (stream.c): its mailbox and state, apart from the controller's own. */
 typedef struct xn_ctl_stream xn_ctl_stream;
 xn_ctl_stream *xn_ctl_stream_create(void);
@@ -167,6 +177,7 @@ struct xn_controller {
     /* the stream source: setpoints from other threads (stream.c) */
     xn_ctl_stream *stream;
     xn_ctl_latest *latest; /* the newest record, for other threads (latest.c) */
+    xn_ctl_traj *traj;     /* the trajectory source (trajectory.c) */
 
     /* compliant modes (impedance, guide, admittance) */
     xn_compliance *comp;

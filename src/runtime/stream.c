@@ -290,6 +290,10 @@ int xn_ctl_stream_step(xn_controller *c) {
     xn_ctl_stream *s = c->stream;
     xn_otg_problem *p = &c->input;
     if (atomic_load(&s->end_requested)) {
+        if (xn_ctl_traj_active(c)) { /* cut short: brought to rest from where it is */
+            xn_ctl_traj_cancel(c);
+            s->have = 1;
+        }
         if (s->have || s->velocity_mode) to_rest(c);
         int rest = 1;
         for (int k = 0; k < c->nj; k++) rest &= c->output.velocity[k] == 0;
@@ -298,8 +302,10 @@ int xn_ctl_stream_step(xn_controller *c) {
         xn_ctl_event(c, XN_EV_STREAM, -1, 0, "the stream ended: the program goes on");
         return 1;
     }
+    if (xn_ctl_traj_take(c)) s->have = 0; /* a whole trajectory: no timeout while it runs */
     const xn_setpoint *sp = take(s);
     if (sp) {
+        xn_ctl_traj_cancel(c); /* the newest command wins */
         set_limits(c);
         s->velocity_mode = sp->mode == XN_STREAM_VELOCITY;
         p->interface = s->velocity_mode ? XN_OTG_VELOCITY : XN_OTG_POSITION;

@@ -22,6 +22,7 @@
 #include "std_msgs.h"
 #include "test_util.h"
 #include "tf2_msgs.h"
+#include "trajectory_msgs.h"
 #include "xiaonao/ros2.h"
 
 static const double goal[7] = {0.3, -0.2, 0.25, -1.9, 0.2, 1.7, 0.4};
@@ -76,13 +77,13 @@ static int server(void) {
     fflush(stdout);
     rig_close(&r);
     /* the exit code tells the client what the server saw of the bad command */
-    return st.commands_refused == 1 && strstr(st.last_refusal, "6 values") ? 0 : 12;
+    return st.commands_refused == 2 && strstr(st.last_refusal, "unknown joint 'elbow'") ? 0 : 12;
 }
 
 /* ---- the client ---- */
 
 typedef struct {
-    dds_entity_t participant, reader, writer, pose_writer, tf_reader;
+    dds_entity_t participant, reader, writer, pose_writer, tf_reader, traj_writer;
 } client;
 
 static int client_open(client *cl) {
@@ -103,6 +104,10 @@ static int client_open(client *cl) {
     dds_entity_t tt =
         dds_create_topic(cl->participant, &tf2_msgs_msg_dds__TFMessage__desc, "rt/tf", NULL, NULL);
     cl->tf_reader = dds_create_reader(cl->participant, tt, q, NULL);
+    dds_entity_t jt =
+        dds_create_topic(cl->participant, &trajectory_msgs_msg_dds__JointTrajectory__desc,
+                         "rt/joint_trajectory", NULL, NULL);
+    cl->traj_writer = dds_create_writer(cl->participant, jt, q, NULL);
     dds_qset_history(q, DDS_HISTORY_KEEP_LAST, 2000); /* every state of a second, to count them */
     cl->reader = dds_create_reader(cl->participant, st, q, NULL);
     dds_delete_qos(q);
@@ -188,6 +193,45 @@ static void run_client(pid_t srv) {
     double moved = 0;
     for (int k = 0; k < 7; k++) moved = xt_max(moved, fabs(q[k] - before[k]));
     XT_CHECK(moved < 1e-12, "a 6-value command moves nothing (%.3g rad)", moved);
+    /* /joint_trajectory: two points, the joints named in another order than the controller's */
+    static const char *const shuffled[7] = {"joint3", "joint1", "joint2", "joint7",
+                                            "joint5", "joint6", "joint4"};
+    static const int from[7] = {2, 0, 1, 6, 4, 5, 3}; /* column j is controller joint from[j] */
+    double p1[7], p2[7], mid[7] = {0.1, -0.1, 0.1, -2.0, 0.1, 1.8, 0.3},
+                         last[7] = {0.2, 0.0, 0.0, -1.7, 0.0, 1.6, 0.2};
+    for (int j = 0; j < 7; j++) p1[j] = mid[from[j]], p2[j] = last[from[j]];
+    trajectory_msgs_msg_dds__JointTrajectoryPoint_ pts[2];
+    memset(pts, 0, sizeof pts);
+    pts[0].positions = (dds_sequence_double){7, 7, p1, false};
+    pts[0].time_from_start = (builtin_interfaces_msg_dds__Duration_){1, 0};
+    pts[1].positions = (dds_sequence_double){7, 7, p2, false};
+    pts[1].time_from_start = (builtin_interfaces_msg_dds__Duration_){1, 600000000};
+    trajectory_msgs_msg_dds__JointTrajectory_ tj;
+    memset(&tj, 0, sizeof tj);
+    tj.header.frame_id = "";
+    tj.joint_names = (dds_sequence_string){7, 7, (char **)shuffled, false};
+    tj.points = (dds_sequence_trajectory_msgs_msg_dds__JointTrajectoryPoint_){2, 2, pts, false};
+    dds_write(cl.traj_writer, &tj);
+    for (int i = 0; i < 200; i++) {
+        take_states(&cl, q);
+        sleep_s(0.01);
+    }
+    take_states(&cl, q);
+    double terr = 0;
+    for (int k = 0; k < 7; k++) terr = xt_max(terr, fabs(q[k] - last[k]));
+    printf("client: /joint_trajectory ended %.3g rad from its last point\n", terr);
+    XT_CHECK(terr < 1e-9, "the arm followed /joint_trajectory to its last point (%.3g rad)", terr);
+    /* a joint the robot does not have: refused (the server says why), nothing moves */
+    static const char *const unknown[7] = {"joint3", "joint1", "joint2", "joint7",
+                                           "joint5", "joint6", "elbow"};
+    tj.joint_names._buffer = (char **)unknown;
+    memcpy(before, q, sizeof before);
+    dds_write(cl.traj_writer, &tj);
+    sleep_s(0.3);
+    take_states(&cl, q);
+    moved = 0;
+    for (int k = 0; k < 7; k++) moved = xt_max(moved, fabs(q[k] - before[k]));
+    XT_CHECK(moved < 1e-12, "a trajectory naming an unknown joint moves nothing (%.3g rad)", moved);
     /* /robot_description: transient local, so this late reader still gets it */
     dds_entity_t dt = dds_create_topic(cl.participant, &std_msgs_msg_dds__String__desc,
                                        "rt/robot_description", NULL, NULL);
@@ -303,7 +347,7 @@ int main(void) {
         sleep_s(0.05);
     }
     XT_CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0,
-             "the server stopped cleanly and counted the 6-value command refused, with its "
+             "the server stopped cleanly and counted two commands refused, the last with its "
              "reason (exit %d)",
              WIFEXITED(status) ? WEXITSTATUS(status) : -1);
     return xt_done("test_ros2");

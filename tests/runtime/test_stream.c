@@ -168,6 +168,59 @@ static void in_one_thread(void) {
     XT_CHECK(st == XN_ERR_RANGE && strstr(err.message, "twist is not finite"), "NaN twist: %s",
              err.message);
     xn_data_free(d);
+    /* a timed trajectory through three points: the reference passes each at its time */
+    static xn_joint_trajectory jt;
+    memset(&jt, 0, sizeof jt);
+    jt.n = 7;
+    jt.npoints = 3;
+    double pts[3][7] = {{0.3, -0.1, 0.2, -2.0, 0.2, 1.8, 0.2},
+                        {0.1, 0.1, 0.0, -1.8, 0.0, 1.6, 0.4},
+                        {-0.1, 0.0, -0.1, -1.9, -0.1, 1.7, 0.3}};
+    double times[3] = {1.0, 1.6, 2.2};
+    for (int i = 0; i < 3; i++) {
+        jt.time[i] = times[i];
+        memcpy(jt.position[i], pts[i], sizeof pts[i]);
+    }
+    st = xn_controller_follow(r.c, &jt, &err);
+    XT_CHECK(st == XN_OK, "a trajectory accepted: %s", err.message);
+    int64_t t_start = -1;
+    double at_point[3] = {NAN, NAN, NAN};
+    for (int i = 0; i < 2600; i++) {
+        run(&r, 1, &w);
+        for (int e = 0; e < r.ev.n && t_start < 0; e++)
+            if (r.ev.ev[e].code == XN_EV_STREAM && r.ev.ev[e].value == 3)
+                t_start = r.ev.ev[e].time_ns;
+        const xn_ctl_sample *smp = xn_controller_sample(r.c);
+        for (int p = 0; p < 3 && t_start >= 0; p++)
+            if (llabs(smp->time_ns - t_start - (int64_t)llround(times[p] * 1e9) + 1000000) <
+                500000) {
+                double e = 0;
+                for (int k = 0; k < 7; k++) e = xt_max(e, fabs(smp->q_ref[k] - pts[p][k]));
+                at_point[p] = e;
+            }
+    }
+    printf("trajectory: the reference %.2g, %.2g, %.2g rad from the points at their times\n",
+           at_point[0], at_point[1], at_point[2]);
+    XT_CHECK(at_point[0] < 1e-9 && at_point[1] < 1e-9 && at_point[2] < 1e-9,
+             "the reference passes every point at its time (%.3g, %.3g, %.3g rad)", at_point[0],
+             at_point[1], at_point[2]);
+    XT_CHECK(w.worst_v <= 1 + 1e-9 && w.worst_a <= 1 + 1e-9,
+             "and stays within the rated velocity and acceleration (%.4f, %.4f)", w.worst_v,
+             w.worst_a);
+    /* refused trajectories */
+    jt.time[1] = 0.9; /* before the point ahead of it */
+    st = xn_controller_follow(r.c, &jt, &err);
+    XT_CHECK(st == XN_ERR_RANGE && err.index == 1 && strstr(err.message, "does not come after"),
+             "times that go back refused: %s", err.message);
+    jt.time[1] = 1.02; /* 0.2 rad in 20 ms */
+    st = xn_controller_follow(r.c, &jt, &err);
+    XT_CHECK(st == XN_ERR_RANGE && strstr(err.message, "too close in time"),
+             "points too close in time refused: %s", err.message);
+    jt.time[1] = 1.6;
+    jt.position[2][3] = 0.3; /* joint4's range ends at -0.0698 */
+    st = xn_controller_follow(r.c, &jt, &err);
+    XT_CHECK(st == XN_ERR_RANGE && err.index == 2 && strstr(err.message, "outside its limits"),
+             "a point outside the limits refused: %s", err.message);
     /* refusals: nothing moves */
     xn_setpoint hold = position(goal);
     stream_for(&r, &hold, 2000, 10, &w);

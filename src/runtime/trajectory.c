@@ -1,0 +1,207 @@
+/* The trajectory source: a whole timed joint trajectory from outside the control loop (a
+ * planner: MoveIt's joint_trajectory_controller interface), followed from where the joints are
+ * through every point at its time by cubic Hermite segments. The sender's thread checks it
+ * whole before it can reach the loop: times increasing, positions within the limits, and the
+ * sampled curve within the rated velocity and acceleration from the joints' present state; the
+ * loop takes the newest complete one from a triple buffer (lock-free) while a `stream` line
+ * runs, and hands the joints back to the trajectory generator, holding at the last point, when
+ * it is over. SPDX-License-Identifier: Apache-2.0 */
+#include <math.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "model/error_internal.h"
+#include "runtime/runtime_internal.h"
+
+#define FRESH 4
+
+struct xn_ctl_traj {
+    xn_joint_trajectory buf[3];
+    atomic_int middle;
+    int back, front;
+    atomic_flag writer_busy;
+    /* the loop's side: the one being followed (buf[front]) */
+    int active;
+    int64_t t0_ns;
+    xn_real p0[XN_OTG_MAX_DOFS], v0[XN_OTG_MAX_DOFS];  /* the state it started from */
+    xn_real vel[XN_TRAJ_MAX_POINTS][XN_OTG_MAX_DOFS];  /* the points' velocities, as used */
+    xn_real wvel[XN_TRAJ_MAX_POINTS][XN_OTG_MAX_DOFS]; /* the writers' (under writer_busy) */
+};
+
+xn_ctl_traj *xn_ctl_traj_create(void) {
+    xn_ctl_traj *t = calloc(1, sizeof *t);
+    if (!t) return NULL;
+    atomic_init(&t->middle, 1);
+    t->back = 0;
+    t->front = 2;
+    atomic_flag_clear(&t->writer_busy);
+    return t;
+}
+
+void xn_ctl_traj_free(xn_ctl_traj *t) { free(t); }
+
+/* The points' velocities: as given, or (not given) the slope through the neighbours, the last
+ * point at rest. */
+static void point_velocities(const xn_joint_trajectory *tr, int nj, const xn_real *p_start,
+                             xn_real vel[][XN_OTG_MAX_DOFS]) {
+    int n = tr->npoints;
+    for (int i = 0; i < n; i++)
+        for (int k = 0; k < nj; k++) {
+            if (tr->has_velocity) {
+                vel[i][k] = tr->velocity[i][k];
+                continue;
+            }
+            if (i == n - 1) {
+                vel[i][k] = 0;
+                continue;
+            }
+            xn_real pa = i > 0 ? tr->position[i - 1][k] : p_start[k];
+            xn_real ta = i > 0 ? tr->time[i - 1] : 0;
+            vel[i][k] = (tr->position[i + 1][k] - pa) / (tr->time[i + 1] - ta);
+        }
+}
+
+/* Joint k at time t (s from the start): position, velocity, acceleration on the Hermite curve
+ * from (0, p0, v0) through every point. */
+static void sample(const xn_joint_trajectory *tr, const xn_real *p0, const xn_real *v0,
+                   xn_real vel[][XN_OTG_MAX_DOFS], int k, xn_real t, xn_real *p, xn_real *v,
+                   xn_real *a) {
+    int n = tr->npoints, i = 0;
+    if (t >= tr->time[n - 1]) {
+        *p = tr->position[n - 1][k];
+        *v = vel[n - 1][k];
+        *a = 0;
+        return;
+    }
+    while (i < n && tr->time[i] <= t) i++;
+    xn_real ta = i > 0 ? tr->time[i - 1] : 0, tb = tr->time[i];
+    xn_real pa = i > 0 ? tr->position[i - 1][k] : p0[k], pb = tr->position[i][k];
+    xn_real va = i > 0 ? vel[i - 1][k] : v0[k], vb = vel[i][k];
+    xn_real h = tb - ta, s = (t - ta) / h, s2 = s * s, s3 = s2 * s;
+    *p = (2 * s3 - 3 * s2 + 1) * pa + (s3 - 2 * s2 + s) * h * va + (-2 * s3 + 3 * s2) * pb +
+         (s3 - s2) * h * vb;
+    *v = ((6 * s2 - 6 * s) * pa + (3 * s2 - 4 * s + 1) * h * va + (-6 * s2 + 6 * s) * pb +
+          (3 * s2 - 2 * s) * h * vb) /
+         h;
+    *a = ((12 * s - 6) * pa + (6 * s - 4) * h * va + (-12 * s + 6) * pb + (6 * s - 2) * h * vb) /
+         (h * h);
+}
+
+xn_status xn_controller_follow(xn_controller *c, const xn_joint_trajectory *tr, xn_error *err) {
+    static const char *const fn = "xn_controller_follow";
+    xn_ctl_traj *T = c->traj;
+    xn_status st = XN_OK;
+    if (tr->n != c->nj)
+        return xn_fail(err, XN_ERR_SIZE, fn, "%d joints given; the controller commands %d", tr->n,
+                       c->nj);
+    if (tr->npoints < 1 || tr->npoints > XN_TRAJ_MAX_POINTS)
+        return xn_fail(err, XN_ERR_SIZE, fn, "%d points (1 to %d)", tr->npoints,
+                       XN_TRAJ_MAX_POINTS);
+    for (int i = 0; i < tr->npoints; i++) {
+        xn_real prev = i > 0 ? tr->time[i - 1] : 0;
+        if (!(tr->time[i] > prev) || !isfinite(tr->time[i]))
+            return xn_fail_at(err, XN_ERR_RANGE, fn, i,
+                              "point %d: time_from_start %g s does not come after %g s", i,
+                              tr->time[i], prev);
+        for (int k = 0; k < c->nj; k++) {
+            xn_real p = tr->position[i][k], v = tr->has_velocity ? tr->velocity[i][k] : 0;
+            if (!isfinite(p) || !isfinite(v))
+                return xn_fail_at(err, XN_ERR_RANGE, fn, i,
+                                  "point %d: joint %s has a value that is not finite", i,
+                                  c->name[k]);
+            if (p < c->lo[k] || p > c->hi[k])
+                return xn_fail_at(err, XN_ERR_RANGE, fn, i,
+                                  "point %d: joint %s at %.6g is outside its limits [%.6g, %.6g]",
+                                  i, c->name[k], p, c->lo[k], c->hi[k]);
+        }
+    }
+    if (tr->has_velocity)
+        for (int k = 0; k < c->nj; k++)
+            if (tr->velocity[tr->npoints - 1][k] != 0)
+                return xn_fail_at(err, XN_ERR_RANGE, fn, tr->npoints - 1,
+                                  "the last point must be at rest (joint %s: %g)", c->name[k],
+                                  tr->velocity[tr->npoints - 1][k]);
+    /* the whole curve from where the joints are now, every millisecond, within the rated
+     * velocity and acceleration (and the limits between the points) */
+    xn_ctl_sample now;
+    if (!xn_controller_latest(c, &now))
+        return xn_fail(err, XN_ERR_INVALID, fn, "the controller has not run a cycle yet");
+    while (atomic_flag_test_and_set(&T->writer_busy)) {
+    }
+    xn_joint_trajectory *w = &T->buf[T->back];
+    xn_real(*vel)[XN_OTG_MAX_DOFS] = T->wvel;
+    point_velocities(tr, c->nj, now.q, vel);
+    xn_real end = tr->time[tr->npoints - 1];
+    for (int k = 0; k < c->nj && st == XN_OK; k++) {
+        xn_real vmax = c->cfg.max_velocity[k] * (1 + 1e-9) + 1e-12,
+                amax = c->cfg.max_acceleration[k] * (1 + 1e-9) + 1e-12;
+        for (long j = 0; st == XN_OK; j++) {
+            xn_real t = fmin(j * 1e-3, end), p, v, a;
+            sample(tr, now.q, now.v, vel, k, t, &p, &v, &a);
+            if (fabs(v) > vmax || fabs(a) > amax || p < c->lo[k] || p > c->hi[k])
+                st = xn_fail_at(
+                    err, XN_ERR_RANGE, fn, k,
+                    "joint %s at %.3f s: %.4g rad, %.4g rad/s, %.4g rad/s^2, beyond its limits "
+                    "[%.4g, %.4g] rad, %.4g rad/s, %.4g rad/s^2 (the points are too close in "
+                    "time)",
+                    c->name[k], t, p, v, a, c->lo[k], c->hi[k], c->cfg.max_velocity[k],
+                    c->cfg.max_acceleration[k]);
+            if (t >= end) break;
+        }
+    }
+    if (st == XN_OK) {
+        *w = *tr;
+        T->back = atomic_exchange(&T->middle, T->back | FRESH) & 3;
+    }
+    atomic_flag_clear(&T->writer_busy);
+    return st;
+}
+
+/* ---- the loop's side ---- */
+
+int xn_ctl_traj_take(xn_controller *c) {
+    xn_ctl_traj *T = c->traj;
+    if (!(atomic_load(&T->middle) & FRESH)) return 0;
+    T->front = atomic_exchange(&T->middle, T->front) & 3;
+    const xn_joint_trajectory *tr = &T->buf[T->front];
+    T->active = 1;
+    T->t0_ns = c->time_ns;
+    memcpy(T->p0, c->output.position, sizeof T->p0);
+    memcpy(T->v0, c->output.velocity, sizeof T->v0);
+    point_velocities(tr, c->nj, T->p0, T->vel);
+    xn_ctl_event(c, XN_EV_STREAM, -1, 3, "a trajectory of %d points over %.3f s", tr->npoints,
+                 tr->time[tr->npoints - 1]);
+    return 1;
+}
+
+int xn_ctl_traj_active(const xn_controller *c) { return c->traj->active; }
+
+void xn_ctl_traj_cancel(xn_controller *c) { c->traj->active = 0; }
+
+int xn_ctl_traj_step(xn_controller *c) {
+    xn_ctl_traj *T = c->traj;
+    if (!T->active) return 0;
+    const xn_joint_trajectory *tr = &T->buf[T->front];
+    xn_real t = (xn_real)(c->time_ns - T->t0_ns) * 1e-9 + (xn_real)c->hal->period_ns * 1e-9;
+    for (int k = 0; k < c->nj; k++) {
+        xn_real p, v, a;
+        sample(tr, T->p0, T->v0, T->vel, k, t, &p, &v, &a);
+        c->output.position[k] = c->q_ref[c->qadr[k]] = p;
+        c->output.velocity[k] = c->v_ref[c->vadr[k]] = v;
+        c->output.acceleration[k] = c->a_ref[c->vadr[k]] = a;
+    }
+    if (t >= tr->time[tr->npoints - 1]) {
+        /* over: the trajectory generator holds the last point */
+        T->active = 0;
+        xn_otg_problem *p = &c->input;
+        p->interface = XN_OTG_POSITION;
+        for (int k = 0; k < c->nj; k++) {
+            p->target_position[k] = tr->position[tr->npoints - 1][k];
+            p->target_velocity[k] = p->target_acceleration[k] = 0;
+            c->output.velocity[k] = c->output.acceleration[k] = 0;
+        }
+        xn_ctl_event(c, XN_EV_STREAM, -1, 4, "the trajectory ended: holding its last point");
+    }
+    return 1;
+}

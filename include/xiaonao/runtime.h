@@ -353,10 +353,10 @@ typedef struct {
  * takes it, through every point at its time (cubic Hermite segments), then held at the last
  * point. Checked whole in the caller's thread: XN_ERR_SIZE for the wrong joint count or point
  * count, XN_ERR_RANGE for times that do not increase, a value that is not finite, a point
- * outside a joint's limits, a last point not at rest, or a curve (sampled every millisecond from
- * the joints' present state) beyond a joint's limits or rated velocity or acceleration, with the
- * joint or point in err->index and the time. It replaces any trajectory or setpoint before it;
- * a setpoint sent after it replaces it. */
+ * outside a joint's limits, a last point not at rest, or a curve (from the joints' present
+ * state, its extremes found in closed form on each segment) beyond a joint's limits or rated
+ * velocity or acceleration, with the joint or point in err->index and the time. It replaces any
+ * trajectory or setpoint before it; a setpoint sent after it replaces it. */
 xn_status xn_controller_follow(xn_controller *c, const xn_joint_trajectory *t, xn_error *err);
 /** End the running `stream` line: the joints come to rest, then the program goes on. */
 void xn_controller_stream_end(xn_controller *c);

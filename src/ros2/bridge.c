@@ -14,6 +14,7 @@
 
 #include "geometry_msgs.h"
 #include "model/error_internal.h"
+#include "ros2/bridge_internal.h"
 #include "sensor_msgs.h"
 #include "std_msgs.h"
 #include "tf2_msgs.h"
@@ -22,30 +23,21 @@
 #include "xiaonao/ros2.h"
 #include "xiaonao/spatial.h"
 
-struct xn_ros2 {
-    xn_controller *c;
-    xn_ros2_config cfg;
-    dds_entity_t participant, state_topic, state_writer, command_topic, command_reader;
-    dds_entity_t pose_topic, pose_reader, traj_topic, traj_reader;
-    xn_joint_trajectory *traj; /* the one being converted (the bridge's thread only) */
-    dds_entity_t waitset;      /* wakes the thread when a command arrives */
-    dds_entity_t description_topic, description_writer;
-    /* /tf */
-    dds_entity_t tf_topic, tf_writer;
-    int ntf, tf_frame[64], qadr[XN_OTG_MAX_DOFS];
-    char *tf_name[64];
-    xn_data *tf_data;
-    xn_real *tf_q;
-    int64_t tf_period, tf_next;
-    pthread_t thread;
-    int thread_started;
-    atomic_int quit;
-    int nj;
-    char *names[XN_OTG_MAX_DOFS];
-    /* statistics, written by the bridge's thread under `lock` */
-    pthread_mutex_t lock;
-    xn_ros2_stats stats;
-};
+xn_ros2 *xn_ros2_detached(xn_controller *c) {
+    xn_ros2 *r = calloc(1, sizeof *r);
+    if (!r) return NULL;
+    r->traj = calloc(1, sizeof *r->traj);
+    if (!r->traj) {
+        free(r);
+        return NULL;
+    }
+    r->c = c;
+    xn_ros2_config_init(&r->cfg);
+    pthread_mutex_init(&r->lock, NULL);
+    r->nj = xn_controller_njoint(c);
+    for (int k = 0; k < r->nj; k++) r->names[k] = (char *)xn_controller_joint_name(c, k);
+    return r;
+}
 
 void xn_ros2_config_init(xn_ros2_config *cfg) {
     memset(cfg, 0, sizeof *cfg);
@@ -135,7 +127,7 @@ static void tally(xn_ros2 *r, const char *topic, xn_status st, const xn_error *e
 }
 
 /* One command: the positions of every controlled joint, streamed into the controller. */
-static void take_command(xn_ros2 *r, const std_msgs_msg_dds__Float64MultiArray_ *m) {
+void xn_ros2_take_command(xn_ros2 *r, const std_msgs_msg_dds__Float64MultiArray_ *m) {
     xn_error err;
     xn_status st;
     if (m->data._length != (uint32_t)r->nj) {
@@ -154,7 +146,7 @@ static void take_command(xn_ros2 *r, const std_msgs_msg_dds__Float64MultiArray_ 
 }
 
 /* One Cartesian command: the flange toward a pose (world frame), streamed into the controller. */
-static void take_pose(xn_ros2 *r, const geometry_msgs_msg_dds__PoseStamped_ *m) {
+void xn_ros2_take_pose(xn_ros2 *r, const geometry_msgs_msg_dds__PoseStamped_ *m) {
     xn_setpoint sp;
     memset(&sp, 0, sizeof sp);
     sp.mode = XN_STREAM_POSE;
@@ -172,7 +164,7 @@ static void take_pose(xn_ros2 *r, const geometry_msgs_msg_dds__PoseStamped_ *m) 
 
 /* One /joint_trajectory: its joints matched to the controller's by name (every controlled joint
  * named once, no other), then followed (xn_controller_follow checks the rest). */
-static void take_trajectory(xn_ros2 *r, const trajectory_msgs_msg_dds__JointTrajectory_ *m) {
+void xn_ros2_take_trajectory(xn_ros2 *r, const trajectory_msgs_msg_dds__JointTrajectory_ *m) {
     xn_error err;
     xn_status st = XN_OK;
     int col[XN_OTG_MAX_DOFS]; /* per controlled joint: its column in the message */
@@ -229,11 +221,11 @@ static void take_all(xn_ros2 *r, dds_entity_t reader, int kind) {
         if (n <= 0) break;
         if (info[0].valid_data) {
             if (kind == 1)
-                take_pose(r, samples[0]);
+                xn_ros2_take_pose(r, samples[0]);
             else if (kind == 2)
-                take_trajectory(r, samples[0]);
+                xn_ros2_take_trajectory(r, samples[0]);
             else
-                take_command(r, samples[0]);
+                xn_ros2_take_command(r, samples[0]);
         }
         dds_return_loan(reader, samples, n);
         samples[0] = NULL;
@@ -287,15 +279,11 @@ xn_status xn_ros2_start(xn_controller *c, const xn_ros2_config *cfg, xn_ros2 **o
     }
     if (domain < 0 || domain > 232)
         return xn_fail(err, XN_ERR_RANGE, fn, "domain %d (ROS 2 uses 0 to 232)", domain);
-    xn_ros2 *r = calloc(1, sizeof *r);
+    xn_ros2 *r = xn_ros2_detached(c);
     if (!r) return xn_fail(err, XN_ERR_NOMEM, fn, "out of memory");
-    r->c = c;
     r->cfg = *cfg;
     r->cfg.prefix = NULL; /* used only here */
     r->cfg.robot_description = NULL;
-    pthread_mutex_init(&r->lock, NULL);
-    r->nj = xn_controller_njoint(c);
-    for (int k = 0; k < r->nj; k++) r->names[k] = (char *)xn_controller_joint_name(c, k);
     const char *prefix = cfg->prefix ? cfg->prefix : "";
     char state_name[256], command_name[256], pose_name[256];
     snprintf(state_name, sizeof state_name, "rt%s/joint_states", prefix);

@@ -2,7 +2,8 @@
  * planner: MoveIt's joint_trajectory_controller interface), followed from where the joints are
  * through every point at its time by cubic Hermite segments. The sender's thread checks it
  * whole before it can reach the loop: times increasing, positions within the limits, and the
- * sampled curve within the rated velocity and acceleration from the joints' present state; the
+ * curve within the rated velocity and acceleration from the joints' present state (in closed
+ * form per segment); the
  * loop takes the newest complete one from a triple buffer (lock-free) while a `stream` line
  * runs, and hands the joints back to the trajectory generator, holding at the last point, when
  * it is over. SPDX-License-Identifier: Apache-2.0 */
@@ -122,8 +123,10 @@ xn_status xn_controller_follow(xn_controller *c, const xn_joint_trajectory *tr, 
                 return xn_fail_at(err, XN_ERR_RANGE, fn, tr->npoints - 1,
                                   "the last point must be at rest (joint %s: %g)", c->name[k],
                                   tr->velocity[tr->npoints - 1][k]);
-    /* the whole curve from where the joints are now, every millisecond, within the rated
-     * velocity and acceleration (and the limits between the points) */
+    /* the whole curve from where the joints are now, checked in closed form segment by
+     * segment: on a cubic the acceleration is linear (its largest at an end), the velocity
+     * quadratic (at an end or its vertex), the position extreme at an end or where the velocity
+     * is zero; no sampling, so a huge time_from_start costs nothing more */
     xn_ctl_sample now;
     if (!xn_controller_latest(c, &now))
         return xn_fail(err, XN_ERR_INVALID, fn, "the controller has not run a cycle yet");
@@ -132,24 +135,41 @@ xn_status xn_controller_follow(xn_controller *c, const xn_joint_trajectory *tr, 
     xn_joint_trajectory *w = &T->buf[T->back];
     xn_real(*vel)[XN_OTG_MAX_DOFS] = T->wvel;
     point_velocities(tr, c->nj, now.q, vel);
-    xn_real end = tr->time[tr->npoints - 1];
-    for (int k = 0; k < c->nj && st == XN_OK; k++) {
-        xn_real vmax = c->cfg.max_velocity[k] * (1 + 1e-9) + 1e-12,
-                amax = c->cfg.max_acceleration[k] * (1 + 1e-9) + 1e-12;
-        for (long j = 0; st == XN_OK; j++) {
-            xn_real t = fmin(j * 1e-3, end), p, v, a;
-            sample(tr, now.q, now.v, vel, k, t, &p, &v, &a);
-            if (fabs(v) > vmax || fabs(a) > amax || p < c->lo[k] || p > c->hi[k])
-                st = xn_fail_at(
-                    err, XN_ERR_RANGE, fn, k,
-                    "joint %s at %.3f s: %.4g rad, %.4g rad/s, %.4g rad/s^2, beyond its limits "
-                    "[%.4g, %.4g] rad, %.4g rad/s, %.4g rad/s^2 (the points are too close in "
-                    "time)",
-                    c->name[k], t, p, v, a, c->lo[k], c->hi[k], c->cfg.max_velocity[k],
-                    c->cfg.max_acceleration[k]);
-            if (t >= end) break;
+    for (int i = 0; i < tr->npoints && st == XN_OK; i++)
+        for (int k = 0; k < c->nj && st == XN_OK; k++) {
+            xn_real ta = i > 0 ? tr->time[i - 1] : 0, h = tr->time[i] - ta;
+            xn_real pa = i > 0 ? tr->position[i - 1][k] : now.q[k], pb = tr->position[i][k];
+            xn_real va = i > 0 ? vel[i - 1][k] : now.v[k], vb = vel[i][k];
+            xn_real c1 = h * va, c2 = -3 * pa - 2 * h * va + 3 * pb - h * vb,
+                    c3 = 2 * pa + h * va - 2 * pb + h * vb;
+            xn_real cand[5] = {0, 1, NAN, NAN, NAN}; /* s where an extreme may lie */
+            if (c3 != 0) cand[2] = -c2 / (3 * c3);
+            xn_real disc = 4 * c2 * c2 - 12 * c3 * c1;
+            if (c3 != 0 && disc >= 0) {
+                cand[3] = (-2 * c2 + sqrt(disc)) / (6 * c3);
+                cand[4] = (-2 * c2 - sqrt(disc)) / (6 * c3);
+            } else if (c3 == 0 && c2 != 0) {
+                cand[3] = -c1 / (2 * c2);
+            }
+            xn_real vmax = c->cfg.max_velocity[k] * (1 + 1e-9) + 1e-12,
+                    amax = c->cfg.max_acceleration[k] * (1 + 1e-9) + 1e-12;
+            for (int j = 0; j < 5 && st == XN_OK; j++) {
+                xn_real u = cand[j];
+                if (!(u >= 0 && u <= 1)) continue;
+                xn_real p = pa + c1 * u + c2 * u * u + c3 * u * u * u;
+                xn_real v = (c1 + 2 * c2 * u + 3 * c3 * u * u) / h,
+                        a = (2 * c2 + 6 * c3 * u) / (h * h);
+                if (!(fabs(v) <= vmax) || !(fabs(a) <= amax) || p < c->lo[k] - 1e-12 ||
+                    p > c->hi[k] + 1e-12)
+                    st = xn_fail_at(
+                        err, XN_ERR_RANGE, fn, k,
+                        "joint %s at %.3f s: %.4g rad, %.4g rad/s, %.4g rad/s^2, beyond its "
+                        "limits [%.4g, %.4g] rad, %.4g rad/s, %.4g rad/s^2 (the points are too "
+                        "close in time)",
+                        c->name[k], ta + u * h, p, v, a, c->lo[k], c->hi[k], c->cfg.max_velocity[k],
+                        c->cfg.max_acceleration[k]);
+            }
         }
-    }
     if (st == XN_OK) {
         *w = *tr;
         T->back = atomic_exchange(&T->middle, T->back | FRESH) & 3;

@@ -221,6 +221,14 @@ static void in_one_thread(void) {
     st = xn_controller_follow(r.c, &jt, &err);
     XT_CHECK(st == XN_ERR_RANGE && err.index == 2 && strstr(err.message, "outside its limits"),
              "a point outside the limits refused: %s", err.message);
+    /* a trajectory a billion seconds long (a fuzzer's find: the check once sampled every
+     * millisecond and never returned) is checked in closed form, and accepted */
+    jt.position[2][3] = -1.9;
+    jt.time[0] = 1e9;
+    jt.time[1] = 1e9 + 1;
+    jt.time[2] = 1e9 + 2;
+    st = xn_controller_follow(r.c, &jt, &err);
+    XT_CHECK(st == XN_OK, "a trajectory of 1e9 s checked and accepted: %s", err.message);
     /* refusals: nothing moves */
     xn_setpoint hold = position(goal);
     stream_for(&r, &hold, 2000, 10, &w);

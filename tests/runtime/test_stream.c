@@ -216,6 +216,18 @@ static void in_one_thread(void) {
     st = xn_controller_follow(r.c, &jt, &err);
     XT_CHECK(st == XN_ERR_RANGE && strstr(err.message, "too close in time"),
              "points too close in time refused: %s", err.message);
+    /* slow enough but too sudden: 0.01 rad in 10 ms from rest, at most 1.5 rad/s (rated 2.175)
+     * but 600 rad/s^2 (rated 15) */
+    static xn_joint_trajectory jerk;
+    memset(&jerk, 0, sizeof jerk);
+    jerk.n = 7;
+    jerk.npoints = 1;
+    jerk.time[0] = 0.01;
+    for (int k = 0; k < 7; k++) jerk.position[0][k] = r.hal->joint[k].position;
+    jerk.position[0][0] += 0.01;
+    st = xn_controller_follow(r.c, &jerk, &err);
+    XT_CHECK(st == XN_ERR_RANGE && err.index == 0 && strstr(err.message, "too close in time"),
+             "a sudden trajectory beyond the rated acceleration refused: %s", err.message);
     jt.time[1] = 1.6;
     jt.position[2][3] = 0.3; /* joint4's range ends at -0.0698 */
     st = xn_controller_follow(r.c, &jt, &err);

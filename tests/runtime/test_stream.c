@@ -330,7 +330,8 @@ typedef struct {
 
 static void *stream_sine(void *arg) {
     streamer *s = arg;
-    while (!xn_controller_streaming(s->c)) {
+    for (int i = 0; !xn_controller_streaming(s->c); i++) { /* the loop may end first (a fault) */
+        if (i > 5000) return NULL;
         struct timespec ts = {0, 1000000};
         nanosleep(&ts, NULL);
     }

@@ -18,6 +18,7 @@
 
 #include <dds/dds.h>
 
+#include "ros2/dds_loopback.h"
 #include "std_msgs.h"
 #include "xiaonao/ros2.h"
 #include "xiaonao/xiaonao.h"
@@ -170,13 +171,7 @@ static int run(int bridge, double seconds, double *p50, double *p99, int latency
 
 int main(int argc, char **argv) {
     double seconds = argc > 1 ? atof(argv[1]) : 5;
-    setenv("ROS_DOMAIN_ID", "100", 1);
-    setenv("CYCLONEDDS_URI",
-           "<CycloneDDS><Domain id=\"any\"><General><Interfaces><NetworkInterface "
-           "address=\"127.0.0.1\"/></Interfaces><AllowMulticast>false</AllowMulticast></General>"
-           "<Discovery><ParticipantIndex>auto</ParticipantIndex><Peers><Peer "
-           "address=\"127.0.0.1\"/></Peers></Discovery></Domain></CycloneDDS>",
-           1);
+    xn_dds_loopback(100);
     printf("### ROS 2 bridge on the loopback robot, real time (%.0f s per phase)\n\n", seconds);
     double a50, a99, b50, b99, c50, c99;
     if (run(1, seconds, &a50, &a99, 1)) return 1;

@@ -6,14 +6,11 @@
 #include <string.h>
 
 #include "runtime/runtime_internal.h"
-
-#define FRESH 4 /* in `middle`: newer than the reader's */
+#include "runtime/triple.h"
 
 struct xn_ctl_latest {
     xn_ctl_sample buf[3];
-    atomic_int middle;
-    int back;  /* the loop's */
-    int front; /* the reader's */
+    xn_triple idx; /* which of buf is whose */
     atomic_flag reading;
     int have;
 };
@@ -21,9 +18,7 @@ struct xn_ctl_latest {
 xn_ctl_latest *xn_ctl_latest_create(void) {
     xn_ctl_latest *l = calloc(1, sizeof *l);
     if (!l) return NULL;
-    atomic_init(&l->middle, 1);
-    l->back = 0;
-    l->front = 2;
+    xn_triple_init(&l->idx);
     atomic_flag_clear(&l->reading);
     return l;
 }
@@ -31,8 +26,8 @@ xn_ctl_latest *xn_ctl_latest_create(void) {
 void xn_ctl_latest_free(xn_ctl_latest *l) { free(l); }
 
 void xn_ctl_latest_publish(xn_ctl_latest *l, const xn_ctl_sample *s) {
-    l->buf[l->back] = *s;
-    l->back = atomic_exchange(&l->middle, l->back | FRESH) & 3;
+    l->buf[l->idx.back] = *s;
+    xn_triple_publish(&l->idx);
 }
 
 int xn_controller_latest(xn_controller *c, xn_ctl_sample *out) {
@@ -40,12 +35,11 @@ int xn_controller_latest(xn_controller *c, xn_ctl_sample *out) {
     while (atomic_flag_test_and_set(&l->reading)) {
         /* another reader is copying (readers are not the loop, which never waits here) */
     }
-    if (atomic_load(&l->middle) & FRESH) {
-        l->front = atomic_exchange(&l->middle, l->front) & 3;
+    if (xn_triple_take(&l->idx)) {
         l->have = 1;
     }
     int have = l->have;
-    if (have) *out = l->buf[l->front];
+    if (have) *out = l->buf[l->idx.front];
     atomic_flag_clear(&l->reading);
     return have;
 }

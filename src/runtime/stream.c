@@ -15,14 +15,11 @@
 
 #include "model/error_internal.h"
 #include "runtime/runtime_internal.h"
-
-#define FRESH 4 /* in `middle`: the buffer there is newer than the loop's */
+#include "runtime/triple.h"
 
 struct xn_ctl_stream {
     xn_setpoint buf[3];
-    atomic_int middle;       /* the exchanged buffer's index, | FRESH when unread */
-    int back;                /* the writers' buffer (under writer_busy) */
-    int front;               /* the loop's buffer */
+    xn_triple idx;           /* which of buf is whose */
     atomic_flag writer_busy; /* writers from several threads take turns (never the loop) */
     atomic_int end_requested;
     atomic_int running; /* a `stream` line runs: clients may watch this */
@@ -43,9 +40,7 @@ struct xn_ctl_stream {
 xn_ctl_stream *xn_ctl_stream_create(void) {
     xn_ctl_stream *s = calloc(1, sizeof *s);
     if (!s) return NULL;
-    atomic_init(&s->middle, 1);
-    s->back = 0;
-    s->front = 2;
+    xn_triple_init(&s->idx);
     atomic_flag_clear(&s->writer_busy);
     return s;
 }
@@ -198,8 +193,8 @@ xn_status xn_controller_stream(xn_controller *c, const xn_setpoint *sp, xn_error
         memcpy(s->seed, s->qsol, (size_t)c->m->nq * sizeof(xn_real));
         s->have_seed = 1;
     }
-    s->buf[s->back] = *sp;
-    s->back = atomic_exchange(&s->middle, s->back | FRESH) & 3;
+    s->buf[s->idx.back] = *sp;
+    xn_triple_publish(&s->idx);
     atomic_flag_clear(&s->writer_busy);
     atomic_fetch_add(&s->accepted, 1);
     return XN_OK;
@@ -220,9 +215,8 @@ long xn_controller_stream_count(const xn_controller *c, int rejected) {
 
 /* The newest complete setpoint, or NULL when none arrived since the last call. */
 static const xn_setpoint *take(xn_ctl_stream *s) {
-    if (!(atomic_load(&s->middle) & FRESH)) return NULL;
-    s->front = atomic_exchange(&s->middle, s->front) & 3;
-    return &s->buf[s->front];
+    if (!xn_triple_take(&s->idx)) return NULL;
+    return &s->buf[s->idx.front];
 }
 
 /* Every joint to rest, jerk-limited (stop category 2: the power stays on). */

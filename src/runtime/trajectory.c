@@ -14,13 +14,11 @@
 
 #include "model/error_internal.h"
 #include "runtime/runtime_internal.h"
-
-#define FRESH 4
+#include "runtime/triple.h"
 
 struct xn_ctl_traj {
     xn_joint_trajectory buf[3];
-    atomic_int middle;
-    int back, front;
+    xn_triple idx; /* which of buf is whose */
     atomic_flag writer_busy;
     /* the loop's side: the one being followed (buf[front]) */
     int active;
@@ -33,9 +31,7 @@ struct xn_ctl_traj {
 xn_ctl_traj *xn_ctl_traj_create(void) {
     xn_ctl_traj *t = calloc(1, sizeof *t);
     if (!t) return NULL;
-    atomic_init(&t->middle, 1);
-    t->back = 0;
-    t->front = 2;
+    xn_triple_init(&t->idx);
     atomic_flag_clear(&t->writer_busy);
     return t;
 }
@@ -132,7 +128,7 @@ xn_status xn_controller_follow(xn_controller *c, const xn_joint_trajectory *tr, 
         return xn_fail(err, XN_ERR_INVALID, fn, "the controller has not run a cycle yet");
     while (atomic_flag_test_and_set(&T->writer_busy)) {
     }
-    xn_joint_trajectory *w = &T->buf[T->back];
+    xn_joint_trajectory *w = &T->buf[T->idx.back];
     xn_real(*vel)[XN_OTG_MAX_DOFS] = T->wvel;
     point_velocities(tr, c->nj, now.q, vel);
     for (int i = 0; i < tr->npoints && st == XN_OK; i++)
@@ -172,7 +168,7 @@ xn_status xn_controller_follow(xn_controller *c, const xn_joint_trajectory *tr, 
         }
     if (st == XN_OK) {
         *w = *tr;
-        T->back = atomic_exchange(&T->middle, T->back | FRESH) & 3;
+        xn_triple_publish(&T->idx);
     }
     atomic_flag_clear(&T->writer_busy);
     return st;
@@ -182,9 +178,8 @@ xn_status xn_controller_follow(xn_controller *c, const xn_joint_trajectory *tr, 
 
 int xn_ctl_traj_take(xn_controller *c) {
     xn_ctl_traj *T = c->traj;
-    if (!(atomic_load(&T->middle) & FRESH)) return 0;
-    T->front = atomic_exchange(&T->middle, T->front) & 3;
-    const xn_joint_trajectory *tr = &T->buf[T->front];
+    if (!xn_triple_take(&T->idx)) return 0;
+    const xn_joint_trajectory *tr = &T->buf[T->idx.front];
     T->active = 1;
     T->t0_ns = c->time_ns;
     memcpy(T->p0, c->output.position, sizeof T->p0);
@@ -202,7 +197,7 @@ void xn_ctl_traj_cancel(xn_controller *c) { c->traj->active = 0; }
 int xn_ctl_traj_step(xn_controller *c) {
     xn_ctl_traj *T = c->traj;
     if (!T->active) return 0;
-    const xn_joint_trajectory *tr = &T->buf[T->front];
+    const xn_joint_trajectory *tr = &T->buf[T->idx.front];
     xn_real t = (xn_real)(c->time_ns - T->t0_ns) * 1e-9 + (xn_real)c->hal->period_ns * 1e-9;
     for (int k = 0; k < c->nj; k++) {
         xn_real p, v, a;

@@ -17,6 +17,7 @@
 #include <dds/dds.h>
 
 #include "geometry_msgs.h"
+#include "ros2/dds_loopback.h"
 #include "runtime/panda_rig.h"
 #include "sensor_msgs.h"
 #include "std_msgs.h"
@@ -320,21 +321,10 @@ static void run_client(pid_t srv) {
 }
 
 int main(void) {
-    /* loopback only, unicast, a domain of this test's own */
-    char domain[16];
-    snprintf(domain, sizeof domain, "%d", 100 + (int)(getpid() % 100));
-    setenv("ROS_DOMAIN_ID", domain, 1);
-    setenv("CYCLONEDDS_URI",
-           "<CycloneDDS><Domain id=\"any\"><General><Interfaces><NetworkInterface "
-           "address=\"127.0.0.1\"/></Interfaces><AllowMulticast>false</AllowMulticast></General>"
-           "<Discovery><ParticipantIndex>auto</ParticipantIndex><Peers><Peer "
-           "address=\"127.0.0.1\"/></Peers></Discovery></Domain></CycloneDDS>",
-           1);
+    xn_dds_loopback(100 + (int)(getpid() % 100)); /* a domain of this test's own */
     fflush(stdout);
     pid_t srv = fork();
     if (srv == 0) _exit(server());
-    /* the client's participant uses the same domain */
-    setenv("CYCLONEDDS_URI", getenv("CYCLONEDDS_URI"), 1);
     run_client(srv);
     int status = 0;
     double t0 = now_s();

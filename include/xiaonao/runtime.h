@@ -356,7 +356,8 @@ typedef struct {
  * outside a joint's limits, a last point not at rest, or a curve (from the joints' present
  * state, its extremes found in closed form on each segment) beyond a joint's limits or rated
  * velocity or acceleration, with the joint or point in err->index and the time. It replaces any
- * trajectory or setpoint before it; a setpoint sent after it replaces it. */
+ * trajectory or setpoint before it; a setpoint sent after it replaces it; one sent before the
+ * `stream` line starts is dropped. */
 xn_status xn_controller_follow(xn_controller *c, const xn_joint_trajectory *t, xn_error *err);
 /** End the running `stream` line: the joints come to rest, then the program goes on. */
 void xn_controller_stream_end(xn_controller *c);

@@ -45,6 +45,7 @@ xn_ctl_traj *xn_ctl_traj_create(void);
 void xn_ctl_traj_free(xn_ctl_traj *t);
 int xn_ctl_traj_take(xn_controller *c); /* 1: a new trajectory starts from the reference */
 int xn_ctl_traj_active(const xn_controller *c);
+void xn_ctl_traj_discard(xn_controller *c); /* drop one sent before a `stream` line began */
 void xn_ctl_traj_cancel(xn_controller *c);
 int xn_ctl_traj_step(xn_controller *c); /* 1: this cycle's reference came from it */
 

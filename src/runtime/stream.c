@@ -247,7 +247,8 @@ void xn_ctl_stream_begin(xn_controller *c, const xn_instruction *in) {
     s->have = 0;
     s->velocity_mode = 0;
     atomic_store(&s->end_requested, 0);
-    take(s); /* a setpoint older than the line is not a command for it */
+    take(s); /* a setpoint or trajectory older than the line is not a command for it */
+    xn_ctl_traj_discard(c);
     atomic_store(&s->running, 1);
     set_limits(c);
     c->act = ACT_STREAM;

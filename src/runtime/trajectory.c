@@ -190,6 +190,11 @@ int xn_ctl_traj_take(xn_controller *c) {
     return 1;
 }
 
+void xn_ctl_traj_discard(xn_controller *c) {
+    c->traj->active = 0;
+    xn_triple_take(&c->traj->idx); /* an older trajectory is no command for a new line */
+}
+
 int xn_ctl_traj_active(const xn_controller *c) { return c->traj->active; }
 
 void xn_ctl_traj_cancel(xn_controller *c) { c->traj->active = 0; }

@@ -88,7 +88,23 @@ static void in_one_thread(void) {
         return;
     }
     ref_watch w = {0};
+    run(&r, 1, &w);
+    /* a trajectory sent before the stream line starts (while the drives enable) is dropped */
+    static xn_joint_trajectory early;
+    memset(&early, 0, sizeof early);
+    early.n = 7;
+    early.npoints = 1;
+    early.time[0] = 2;
+    for (int k = 0; k < 7; k++) early.position[0][k] = home[k];
+    early.position[0][0] = 0.3;
+    xn_error early_err;
+    XT_CHECK(xn_controller_follow(r.c, &early, &early_err) == XN_OK, "an early trajectory: %s",
+             early_err.message);
     for (int i = 0; i < 2000 && !xn_controller_streaming(r.c); i++) run(&r, 1, &w);
+    run(&r, 500, &w);
+    XT_CHECK(fabs(r.hal->joint[0].position - home[0]) < 1e-12,
+             "a trajectory sent before the stream line is not followed (joint1 at %.4f)",
+             r.hal->joint[0].position);
     XT_CHECK(xn_controller_streaming(r.c) && count(&r, XN_EV_STREAM) == 1,
              "the stream line runs once the drives are enabled");
     /* a position setpoint: reached exactly, within the rated limits */

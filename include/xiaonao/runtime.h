@@ -72,7 +72,9 @@ typedef enum {
                                  solution stood in; once per run of such cycles (value: the
                                  cycles so far) */
     XN_EV_STREAM,           /**< a `stream` line: value 1 waiting for setpoints, 2 the first
-                                 setpoint drives the joints, 0 the client ended the stream */
+                                 setpoint drives the joints, 3 a trajectory starts, 4 it
+                                 ended (holding its last point), 0 the client ended the
+                                 stream */
     XN_EV_STREAM_TIMEOUT    /**< no setpoint within the stream's timeout: every joint brought to
                                  rest, power kept (stop category 2); a new setpoint resumes
                                  (value: the silence, s) */

@@ -59,8 +59,36 @@ static void point_velocities(const xn_joint_trajectory *tr, int nj, const xn_rea
         }
 }
 
-/* Joint k at time t (s from the start): position, velocity, acceleration on the Hermite curve
- * from (0, p0, v0) through every point. */
+/* Segment i of joint k's curve (from point i - 1, or the start state, to point i) as a cubic in
+ * u = (t - t0) / h on [0, 1]: p = c0 + c1 u + c2 u^2 + c3 u^3, the Hermite cubic through both
+ * ends' positions and velocities. The loop samples it and the sender checks its extremes: one
+ * curve for both. */
+typedef struct {
+    xn_real t0, h, c0, c1, c2, c3;
+} cubic;
+
+static cubic segment(const xn_joint_trajectory *tr, const xn_real *p0, const xn_real *v0,
+                     xn_real vel[][XN_OTG_MAX_DOFS], int i, int k) {
+    cubic q;
+    q.t0 = i > 0 ? tr->time[i - 1] : 0;
+    q.h = tr->time[i] - q.t0;
+    xn_real pa = i > 0 ? tr->position[i - 1][k] : p0[k], pb = tr->position[i][k];
+    xn_real va = i > 0 ? vel[i - 1][k] : v0[k], vb = vel[i][k];
+    q.c0 = pa;
+    q.c1 = q.h * va;
+    q.c2 = -3 * pa - 2 * q.h * va + 3 * pb - q.h * vb;
+    q.c3 = 2 * pa + q.h * va - 2 * pb + q.h * vb;
+    return q;
+}
+
+/* position, velocity (per s) and acceleration (per s^2) at u */
+static void cubic_at(const cubic *q, xn_real u, xn_real *p, xn_real *v, xn_real *a) {
+    *p = q->c0 + u * (q->c1 + u * (q->c2 + u * q->c3));
+    *v = (q->c1 + u * (2 * q->c2 + 3 * q->c3 * u)) / q->h;
+    *a = (2 * q->c2 + 6 * q->c3 * u) / (q->h * q->h);
+}
+
+/* Joint k at time t (s from the start) on the curve from (0, p0, v0) through every point. */
 static void sample(const xn_joint_trajectory *tr, const xn_real *p0, const xn_real *v0,
                    xn_real vel[][XN_OTG_MAX_DOFS], int k, xn_real t, xn_real *p, xn_real *v,
                    xn_real *a) {
@@ -72,17 +100,8 @@ static void sample(const xn_joint_trajectory *tr, const xn_real *p0, const xn_re
         return;
     }
     while (i < n && tr->time[i] <= t) i++;
-    xn_real ta = i > 0 ? tr->time[i - 1] : 0, tb = tr->time[i];
-    xn_real pa = i > 0 ? tr->position[i - 1][k] : p0[k], pb = tr->position[i][k];
-    xn_real va = i > 0 ? vel[i - 1][k] : v0[k], vb = vel[i][k];
-    xn_real h = tb - ta, s = (t - ta) / h, s2 = s * s, s3 = s2 * s;
-    *p = (2 * s3 - 3 * s2 + 1) * pa + (s3 - 2 * s2 + s) * h * va + (-2 * s3 + 3 * s2) * pb +
-         (s3 - s2) * h * vb;
-    *v = ((6 * s2 - 6 * s) * pa + (3 * s2 - 4 * s + 1) * h * va + (-6 * s2 + 6 * s) * pb +
-          (3 * s2 - 2 * s) * h * vb) /
-         h;
-    *a = ((12 * s - 6) * pa + (6 * s - 4) * h * va + (-12 * s + 6) * pb + (6 * s - 2) * h * vb) /
-         (h * h);
+    cubic q = segment(tr, p0, v0, vel, i, k);
+    cubic_at(&q, (t - q.t0) / q.h, p, v, a);
 }
 
 xn_status xn_controller_follow(xn_controller *c, const xn_joint_trajectory *tr, xn_error *err) {
@@ -133,14 +152,11 @@ xn_status xn_controller_follow(xn_controller *c, const xn_joint_trajectory *tr, 
     point_velocities(tr, c->nj, now.q, vel);
     for (int i = 0; i < tr->npoints && st == XN_OK; i++)
         for (int k = 0; k < c->nj && st == XN_OK; k++) {
-            xn_real ta = i > 0 ? tr->time[i - 1] : 0, h = tr->time[i] - ta;
-            xn_real pa = i > 0 ? tr->position[i - 1][k] : now.q[k], pb = tr->position[i][k];
-            xn_real va = i > 0 ? vel[i - 1][k] : now.v[k], vb = vel[i][k];
-            xn_real c1 = h * va, c2 = -3 * pa - 2 * h * va + 3 * pb - h * vb,
-                    c3 = 2 * pa + h * va - 2 * pb + h * vb;
-            xn_real cand[5] = {0, 1, NAN, NAN, NAN}; /* s where an extreme may lie */
-            if (c3 != 0) cand[2] = -c2 / (3 * c3);
-            xn_real disc = 4 * c2 * c2 - 12 * c3 * c1;
+            cubic q = segment(tr, now.q, now.v, vel, i, k);
+            xn_real c1 = q.c1, c2 = q.c2, c3 = q.c3;
+            xn_real cand[5] = {0, 1, NAN, NAN, NAN};   /* u where an extreme may lie */
+            if (c3 != 0) cand[2] = -c2 / (3 * c3);     /* the velocity's vertex */
+            xn_real disc = 4 * c2 * c2 - 12 * c3 * c1; /* where the velocity is zero */
             if (c3 != 0 && disc >= 0) {
                 cand[3] = (-2 * c2 + sqrt(disc)) / (6 * c3);
                 cand[4] = (-2 * c2 - sqrt(disc)) / (6 * c3);
@@ -152,9 +168,8 @@ xn_status xn_controller_follow(xn_controller *c, const xn_joint_trajectory *tr, 
             for (int j = 0; j < 5 && st == XN_OK; j++) {
                 xn_real u = cand[j];
                 if (!(u >= 0 && u <= 1)) continue;
-                xn_real p = pa + c1 * u + c2 * u * u + c3 * u * u * u;
-                xn_real v = (c1 + 2 * c2 * u + 3 * c3 * u * u) / h,
-                        a = (2 * c2 + 6 * c3 * u) / (h * h);
+                xn_real p, v, a;
+                cubic_at(&q, u, &p, &v, &a);
                 if (!(fabs(v) <= vmax) || !(fabs(a) <= amax) || p < c->lo[k] - 1e-12 ||
                     p > c->hi[k] + 1e-12)
                     st = xn_fail_at(
@@ -162,8 +177,8 @@ xn_status xn_controller_follow(xn_controller *c, const xn_joint_trajectory *tr, 
                         "joint %s at %.3f s: %.4g rad, %.4g rad/s, %.4g rad/s^2, beyond its "
                         "limits [%.4g, %.4g] rad, %.4g rad/s, %.4g rad/s^2 (the points are too "
                         "close in time)",
-                        c->name[k], ta + u * h, p, v, a, c->lo[k], c->hi[k], c->cfg.max_velocity[k],
-                        c->cfg.max_acceleration[k]);
+                        c->name[k], q.t0 + u * q.h, p, v, a, c->lo[k], c->hi[k],
+                        c->cfg.max_velocity[k], c->cfg.max_acceleration[k]);
             }
         }
     if (st == XN_OK) {

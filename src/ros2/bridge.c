@@ -47,7 +47,18 @@ void xn_ros2_config_init(xn_ros2_config *cfg) {
     cfg->tf_rate = 50;
 }
 
-static int64_t now_ns(clockid_t id);
+static int64_t now_ns(clockid_t id) {
+    struct timespec ts;
+    clock_gettime(id, &ts);
+    return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+/* a ROS header's stamp: the wall clock, as ROS 2 stamps its messages */
+static builtin_interfaces_msg_dds__Time_ stamp_now(void) {
+    int64_t t = now_ns(CLOCK_REALTIME);
+    return (builtin_interfaces_msg_dds__Time_){(int32_t)(t / 1000000000LL),
+                                               (uint32_t)(t % 1000000000LL)};
+}
 
 /* /tf: every asked frame's placement in the world at the newest cycle's joint positions */
 static void publish_tf(xn_ros2 *r, const xn_ctl_sample *s) {
@@ -56,15 +67,14 @@ static void publish_tf(xn_ros2 *r, const xn_ctl_sample *s) {
         if (r->qadr[k] >= 0) r->tf_q[r->qadr[k]] = s->q[k];
     xn_dyn_fk(m, r->tf_data, r->tf_q);
     geometry_msgs_msg_dds__TransformStamped_ tr[64];
-    int64_t t = now_ns(CLOCK_REALTIME);
+    builtin_interfaces_msg_dds__Time_ now = stamp_now();
     for (int i = 0; i < r->ntf; i++) {
         xn_se3 X;
         xn_dyn_frame_placement(m, r->tf_data, r->tf_frame[i], &X);
         xn_real qt[4];
         xn_rot_to_quat(X.R, qt);
         memset(&tr[i], 0, sizeof tr[i]);
-        tr[i].header.stamp.sec = (int32_t)(t / 1000000000LL);
-        tr[i].header.stamp.nanosec = (uint32_t)(t % 1000000000LL);
+        tr[i].header.stamp = now;
         tr[i].header.frame_id = "world";
         tr[i].child_frame_id = r->tf_name[i];
         tr[i].transform.translation = (geometry_msgs_msg_dds__Vector3_){X.p[0], X.p[1], X.p[2]};
@@ -85,18 +95,10 @@ static dds_qos_t *ros_default_qos(void) {
     return q;
 }
 
-static int64_t now_ns(clockid_t id) {
-    struct timespec ts;
-    clock_gettime(id, &ts);
-    return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
-}
-
 static void publish_state(xn_ros2 *r, const xn_ctl_sample *s) {
     sensor_msgs_msg_dds__JointState_ m;
     memset(&m, 0, sizeof m);
-    int64_t t = now_ns(CLOCK_REALTIME);
-    m.header.stamp.sec = (int32_t)(t / 1000000000LL);
-    m.header.stamp.nanosec = (uint32_t)(t % 1000000000LL);
+    m.header.stamp = stamp_now();
     m.header.frame_id = "";
     double pos[XN_OTG_MAX_DOFS], vel[XN_OTG_MAX_DOFS], eff[XN_OTG_MAX_DOFS];
     for (int k = 0; k < r->nj; k++) pos[k] = s->q[k], vel[k] = s->v[k], eff[k] = s->tau[k];
@@ -265,6 +267,46 @@ static xn_status dds_fail(xn_ros2 *r, xn_error *err, const char *what, dds_retur
     return xn_fail(err, XN_ERR_IO, "xn_ros2_start", "%s: %s", what, dds_strretcode(rc));
 }
 
+/* The DDS topic of ROS 2 topic `name` under `prefix` (rt<prefix><name>) on r's participant, and
+ * a reader (reader 1) or a writer on it with qos: the reader or writer, or a negative DDS return
+ * code. The topic is deleted with the participant. */
+static dds_entity_t endpoint(xn_ros2 *r, const char *prefix, const char *name,
+                             const dds_topic_descriptor_t *desc, const dds_qos_t *qos, int reader) {
+    char dds_name[256];
+    snprintf(dds_name, sizeof dds_name, "rt%s%s", prefix, name);
+    dds_entity_t topic = dds_create_topic(r->participant, desc, dds_name, NULL, NULL);
+    if (topic < 0) return topic;
+    return reader ? dds_create_reader(r->participant, topic, qos, NULL)
+                  : dds_create_writer(r->participant, topic, qos, NULL);
+}
+
+/* /tf's frames and workspace (before any DDS entity; the writer comes with the others) */
+static xn_status prepare_tf(xn_ros2 *r, const xn_ros2_config *cfg, xn_error *err) {
+    static const char *const fn = "xn_ros2_start";
+    const xn_model *m = cfg->model;
+    if (cfg->ntf > 64 || !(cfg->tf_rate > 0) || !isfinite(cfg->tf_rate))
+        return xn_fail(err, XN_ERR_RANGE, fn, "/tf: %d frames (at most 64) at %g Hz (> 0)",
+                       cfg->ntf, cfg->tf_rate);
+    for (int i = 0; i < cfg->ntf; i++) {
+        r->tf_frame[i] = xn_model_frame_id(m, cfg->tf_frames[i]);
+        if (r->tf_frame[i] < 0)
+            return xn_fail_at(err, XN_ERR_NOT_FOUND, fn, i, "/tf: the model has no frame '%s'",
+                              cfg->tf_frames[i]);
+        r->tf_name[i] = strdup(cfg->tf_frames[i]);
+    }
+    r->ntf = cfg->ntf;
+    r->tf_data = xn_data_create(m);
+    r->tf_q = malloc((size_t)m->nq * sizeof(xn_real));
+    if (!r->tf_data || !r->tf_q) return xn_fail(err, XN_ERR_NOMEM, fn, "out of memory");
+    memcpy(r->tf_q, m->q_neutral, (size_t)m->nq * sizeof(xn_real));
+    for (int k = 0; k < r->nj; k++) { /* the controlled joints in the model, by name */
+        int b = xn_model_joint_body(m, r->names[k]);
+        r->qadr[k] = b > 0 && m->body_nq[b] == 1 ? m->body_qadr[b] : -1;
+    }
+    r->tf_period = (int64_t)llround(1e9 / cfg->tf_rate);
+    return XN_OK;
+}
+
 xn_status xn_ros2_start(xn_controller *c, const xn_ros2_config *cfg, xn_ros2 **out, xn_error *err) {
     static const char *const fn = "xn_ros2_start";
     *out = NULL;
@@ -284,104 +326,52 @@ xn_status xn_ros2_start(xn_controller *c, const xn_ros2_config *cfg, xn_ros2 **o
     r->cfg = *cfg;
     r->cfg.prefix = NULL; /* used only here */
     r->cfg.robot_description = NULL;
+    xn_status st = cfg->model && cfg->ntf > 0 ? prepare_tf(r, cfg, err) : XN_OK;
+    if (st != XN_OK) {
+        xn_ros2_stop(r);
+        return st;
+    }
     const char *prefix = cfg->prefix ? cfg->prefix : "";
-    char state_name[256], command_name[256], pose_name[256];
-    snprintf(state_name, sizeof state_name, "rt%s/joint_states", prefix);
-    snprintf(command_name, sizeof command_name, "rt%s/joint_commands", prefix);
-    snprintf(pose_name, sizeof pose_name, "rt%s/servo_pose", prefix);
     r->participant = dds_create_participant((dds_domainid_t)domain, NULL, NULL);
     if (r->participant < 0) return dds_fail(r, err, "the DDS participant", r->participant);
-    dds_qos_t *qos = ros_default_qos();
-    r->state_topic = dds_create_topic(r->participant, &sensor_msgs_msg_dds__JointState__desc,
-                                      state_name, NULL, NULL);
-    r->command_topic = dds_create_topic(r->participant, &std_msgs_msg_dds__Float64MultiArray__desc,
-                                        command_name, NULL, NULL);
-    r->pose_topic = dds_create_topic(r->participant, &geometry_msgs_msg_dds__PoseStamped__desc,
-                                     pose_name, NULL, NULL);
-    if (r->state_topic < 0 || r->command_topic < 0 || r->pose_topic < 0) {
-        dds_delete_qos(qos);
-        return dds_fail(r, err, "a topic",
-                        r->state_topic < 0     ? r->state_topic
-                        : r->command_topic < 0 ? r->command_topic
-                                               : r->pose_topic);
-    }
-    r->state_writer = dds_create_writer(r->participant, r->state_topic, qos, NULL);
-    r->command_reader = dds_create_reader(r->participant, r->command_topic, qos, NULL);
-    r->pose_reader = dds_create_reader(r->participant, r->pose_topic, qos, NULL);
-    char traj_name[256];
-    snprintf(traj_name, sizeof traj_name, "rt%s/joint_trajectory", prefix);
-    r->traj_topic = dds_create_topic(
-        r->participant, &trajectory_msgs_msg_dds__JointTrajectory__desc, traj_name, NULL, NULL);
-    r->traj_reader = r->traj_topic < 0
-                         ? r->traj_topic
-                         : dds_create_reader(r->participant, r->traj_topic, qos, NULL);
+    /* ROS 2's defaults for topics: reliable, volatile, keep last 10; /tf keeps the last 100;
+     * /robot_description is transient local and keeps the last one, so late joiners get it */
+    dds_qos_t *qos = ros_default_qos(), *tq = ros_default_qos(), *dq = ros_default_qos();
+    dds_qset_history(tq, DDS_HISTORY_KEEP_LAST, 100);
+    dds_qset_durability(dq, DDS_DURABILITY_TRANSIENT_LOCAL);
+    dds_qset_history(dq, DDS_HISTORY_KEEP_LAST, 1);
+    r->state_writer =
+        endpoint(r, prefix, "/joint_states", &sensor_msgs_msg_dds__JointState__desc, qos, 0);
+    r->command_reader =
+        endpoint(r, prefix, "/joint_commands", &std_msgs_msg_dds__Float64MultiArray__desc, qos, 1);
+    r->pose_reader =
+        endpoint(r, prefix, "/servo_pose", &geometry_msgs_msg_dds__PoseStamped__desc, qos, 1);
+    r->traj_reader = endpoint(r, prefix, "/joint_trajectory",
+                              &trajectory_msgs_msg_dds__JointTrajectory__desc, qos, 1);
+    r->tf_writer =
+        r->ntf ? endpoint(r, prefix, "/tf", &tf2_msgs_msg_dds__TFMessage__desc, tq, 0) : 0;
+    dds_entity_t description =
+        cfg->robot_description
+            ? endpoint(r, prefix, "/robot_description", &std_msgs_msg_dds__String__desc, dq, 0)
+            : 0;
     dds_delete_qos(qos);
-    if (r->pose_reader < 0) return dds_fail(r, err, "the /servo_pose reader", r->pose_reader);
-    if (r->traj_reader < 0) return dds_fail(r, err, "the /joint_trajectory reader", r->traj_reader);
-    r->traj = calloc(1, sizeof *r->traj);
-    if (!r->traj) {
-        xn_ros2_stop(r);
-        return xn_fail(err, XN_ERR_NOMEM, fn, "out of memory");
-    }
-    if (cfg->robot_description) { /* reliable, transient local, keep last 1: as ROS 2 does it */
-        char name[256];
-        snprintf(name, sizeof name, "rt%s/robot_description", prefix);
-        r->description_topic =
-            dds_create_topic(r->participant, &std_msgs_msg_dds__String__desc, name, NULL, NULL);
-        dds_qos_t *dq = dds_create_qos();
-        dds_qset_reliability(dq, DDS_RELIABILITY_RELIABLE, DDS_SECS(1));
-        dds_qset_durability(dq, DDS_DURABILITY_TRANSIENT_LOCAL);
-        dds_qset_history(dq, DDS_HISTORY_KEEP_LAST, 1);
-        r->description_writer =
-            r->description_topic < 0
-                ? r->description_topic
-                : dds_create_writer(r->participant, r->description_topic, dq, NULL);
-        dds_delete_qos(dq);
-        if (r->description_writer < 0)
-            return dds_fail(r, err, "/robot_description", r->description_writer);
+    dds_delete_qos(tq);
+    dds_delete_qos(dq);
+    const struct {
+        const char *what;
+        dds_entity_t e;
+    } made[] = {{"/joint_states", r->state_writer},
+                {"/joint_commands", r->command_reader},
+                {"/servo_pose", r->pose_reader},
+                {"/joint_trajectory", r->traj_reader},
+                {"/tf", r->tf_writer},
+                {"/robot_description", description}};
+    for (size_t i = 0; i < sizeof made / sizeof made[0]; i++)
+        if (made[i].e < 0) return dds_fail(r, err, made[i].what, made[i].e);
+    if (description) {
         std_msgs_msg_dds__String_ text = {(char *)cfg->robot_description};
-        dds_return_t rc = dds_write(r->description_writer, &text); /* kept by the writer */
+        dds_return_t rc = dds_write(description, &text); /* kept by the writer */
         if (rc != DDS_RETCODE_OK) return dds_fail(r, err, "writing /robot_description", rc);
-    }
-    if (cfg->model && cfg->ntf > 0) {
-        const xn_model *m = cfg->model;
-        if (cfg->ntf > 64 || !(cfg->tf_rate > 0) || !isfinite(cfg->tf_rate)) {
-            xn_ros2_stop(r);
-            return xn_fail(err, XN_ERR_RANGE, fn, "/tf: %d frames (at most 64) at %g Hz (> 0)",
-                           cfg->ntf, cfg->tf_rate);
-        }
-        for (int i = 0; i < cfg->ntf; i++) {
-            r->tf_frame[i] = xn_model_frame_id(m, cfg->tf_frames[i]);
-            if (r->tf_frame[i] < 0) {
-                xn_ros2_stop(r);
-                return xn_fail_at(err, XN_ERR_NOT_FOUND, fn, i, "/tf: the model has no frame '%s'",
-                                  cfg->tf_frames[i]);
-            }
-            r->tf_name[i] = strdup(cfg->tf_frames[i]);
-        }
-        r->ntf = cfg->ntf;
-        r->tf_data = xn_data_create(m);
-        r->tf_q = malloc((size_t)m->nq * sizeof(xn_real));
-        if (!r->tf_data || !r->tf_q) {
-            xn_ros2_stop(r);
-            return xn_fail(err, XN_ERR_NOMEM, fn, "out of memory");
-        }
-        memcpy(r->tf_q, m->q_neutral, (size_t)m->nq * sizeof(xn_real));
-        for (int k = 0; k < r->nj; k++) { /* the controlled joints in the model, by name */
-            int b = xn_model_joint_body(m, r->names[k]);
-            r->qadr[k] = b > 0 && m->body_nq[b] == 1 ? m->body_qadr[b] : -1;
-        }
-        r->tf_period = (int64_t)llround(1e9 / cfg->tf_rate);
-        char name[256];
-        snprintf(name, sizeof name, "rt%s/tf", prefix);
-        r->tf_topic =
-            dds_create_topic(r->participant, &tf2_msgs_msg_dds__TFMessage__desc, name, NULL, NULL);
-        dds_qos_t *tq = ros_default_qos(); /* /tf: reliable, volatile, keep last 100 in ROS 2 */
-        dds_qset_history(tq, DDS_HISTORY_KEEP_LAST, 100);
-        r->tf_writer = r->tf_topic < 0 ? r->tf_topic
-                                       : dds_create_writer(r->participant, r->tf_topic, tq, NULL);
-        dds_delete_qos(tq);
-        if (r->tf_writer < 0) return dds_fail(r, err, "/tf", r->tf_writer);
     }
     r->waitset = dds_create_waitset(r->participant);
     dds_entity_t conds[3] = {dds_create_readcondition(r->command_reader, DDS_ANY_STATE),
@@ -390,9 +380,6 @@ xn_status xn_ros2_start(xn_controller *c, const xn_ros2_config *cfg, xn_ros2 **o
     for (int i = 0; i < 3; i++)
         if (r->waitset < 0 || conds[i] < 0 || dds_waitset_attach(r->waitset, conds[i], 0) < 0)
             return dds_fail(r, err, "the waitset", r->waitset < 0 ? r->waitset : conds[i]);
-    if (r->state_writer < 0 || r->command_reader < 0)
-        return dds_fail(r, err, "a writer or reader",
-                        r->state_writer < 0 ? r->state_writer : r->command_reader);
     if (pthread_create(&r->thread, NULL, run, r) != 0) {
         xn_ros2_stop(r);
         return xn_fail(err, XN_ERR_IO, fn, "the bridge's thread could not be started");

@@ -17,13 +17,11 @@
 struct xn_ros2 {
     xn_controller *c;
     xn_ros2_config cfg;
-    dds_entity_t participant, state_topic, state_writer, command_topic, command_reader;
-    dds_entity_t pose_topic, pose_reader, traj_topic, traj_reader;
+    dds_entity_t participant, state_writer, command_reader, pose_reader, traj_reader;
     xn_joint_trajectory *traj; /* the one being converted (the bridge's thread only) */
     dds_entity_t waitset;      /* wakes the thread when a command arrives */
-    dds_entity_t description_topic, description_writer;
     /* /tf */
-    dds_entity_t tf_topic, tf_writer;
+    dds_entity_t tf_writer;
     int ntf, tf_frame[64], qadr[XN_OTG_MAX_DOFS];
     char *tf_name[64];
     xn_data *tf_data;

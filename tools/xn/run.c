@@ -734,16 +734,8 @@ static int run_command(int argc, char **argv, int serve) {
         /* the model's own text on /robot_description (a URDF is what RViz reads) */
         xn_ros2_config rc;
         xn_ros2_config_init(&rc);
-        const char *described = model_path ? model_path : robot;
-        FILE *df = fopen(described, "rb");
-        char *text = NULL;
-        if (df && fseek(df, 0, SEEK_END) == 0) {
-            long n = ftell(df);
-            text = n >= 0 && n < (1L << 26) ? calloc((size_t)n + 1, 1) : NULL;
-            if (text && (fseek(df, 0, SEEK_SET) != 0 || fread(text, 1, (size_t)n, df) != (size_t)n))
-                text[0] = 0;
-        }
-        if (df) fclose(df);
+        size_t text_len;
+        char *text = xn_cli_slurp(model_path ? model_path : robot, &text_len); /* loaded above */
         rc.robot_description = text && text[0] ? text : NULL;
         /* --tf a,b,c: those frames on /tf */
         static char tf_buf[1024];

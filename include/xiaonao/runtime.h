@@ -75,9 +75,15 @@ typedef enum {
                                  setpoint drives the joints, 3 a trajectory starts, 4 it
                                  ended (holding its last point), 0 the client ended the
                                  stream */
-    XN_EV_STREAM_TIMEOUT    /**< no setpoint within the stream's timeout: every joint brought to
+    XN_EV_STREAM_TIMEOUT,   /**< no setpoint within the stream's timeout: every joint brought to
                                  rest, power kept (stop category 2); a new setpoint resumes
                                  (value: the silence, s) */
+    XN_EV_COMMAND_CLAMPED,  /**< the safety layer held a drive command inside a limit: a torque
+                                 beyond the joint's rating (value: the torque asked, N m) or a
+                                 position command outside the joint's range (value: the
+                                 position asked); once per joint until it is back inside */
+    XN_EV_COMMAND_INVALID   /**< a drive command that is not finite reached the safety layer:
+                                 the joint holds where it is and every drive quick-stops */
 } xn_event_code;
 
 /** One event: when, what, where, and a sentence for people. */
@@ -237,10 +243,19 @@ typedef enum {
                                  `pose` (world frame): joint positions by inverse kinematics from
                                  the last streamed pose's solution (or the joints' present
                                  positions), then as XN_STREAM_POSITION */
-    XN_STREAM_TWIST = 3     /**< the flange frame at `twist` (m/s of its origin, then rad/s,
+    XN_STREAM_TWIST = 3,    /**< the flange frame at `twist` (m/s of its origin, then rad/s,
                                  world axes): joint velocities by damped least squares at the
                                  joints' present positions, scaled down together where one would
                                  exceed its rated velocity, then as XN_STREAM_VELOCITY */
+    XN_STREAM_TORQUE = 4    /**< torque[] (N m; N for prismatic joints) on top of the model's
+                                 gravity, Coriolis and viscous friction compensation, as
+                                 libfranka's torque interface (a streamed zero lets the arm
+                                 float): the drives in torque mode, until the next setpoint.
+                                 A joint faster than its rated velocity, or moving toward a
+                                 limit faster than it could stop before it, ends the torque
+                                 stream: every joint is brought to rest (stop category 2,
+                                 XN_EV_LIMIT_STOP), and torque setpoints are refused until a
+                                 position or velocity setpoint takes over */
 } xn_stream_mode;
 
 /** A setpoint streamed from outside the control loop (xn_controller_stream): every controlled
@@ -251,8 +266,9 @@ typedef struct {
     int n; /**< joints given: must be xn_controller_njoint (POSE and TWIST: not read) */
     xn_real position[XN_OTG_MAX_DOFS];
     xn_real velocity[XN_OTG_MAX_DOFS];
-    xn_se3 pose;      /**< XN_STREAM_POSE */
-    xn_real twist[6]; /**< XN_STREAM_TWIST */
+    xn_se3 pose;                     /**< XN_STREAM_POSE */
+    xn_real twist[6];                /**< XN_STREAM_TWIST */
+    xn_real torque[XN_OTG_MAX_DOFS]; /**< XN_STREAM_TORQUE */
 } xn_setpoint;
 
 /** One cycle's record, for the log. Arrays hold the controlled joints (njoint entries). */
@@ -331,8 +347,10 @@ void xn_controller_stop(xn_controller *c);
  * XN_ERR_SIZE unless sp->n is the controller's joint count, XN_ERR_INVALID for an unknown
  * mode (or a Cartesian one on a model without a flange frame), a pose out of reach
  * (XN_ERR_RANGE, how far the inverse kinematics stayed), XN_ERR_RANGE for a value that is not
- * finite, a position outside a joint's limits, a velocity beyond its rated velocity, or a position
- * target arriving so fast toward a limit that it could not stop before it (err->index: the joint).
+ * finite, a position outside a joint's limits, a velocity beyond its rated velocity, a torque
+ * beyond its rating, or a position target arriving so fast toward a limit that it could not stop
+ * before it (err->index: the joint); XN_ERR_INVALID for a torque setpoint after the torque stream
+ * was stopped at a limit (a position or velocity setpoint first).
  * A refused setpoint changes nothing. An accepted one replaces any the loop has not taken yet; it
  * drives the joints only while a `stream` line runs (one sent before the line starts is not a
  * command for it). */

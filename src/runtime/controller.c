@@ -48,6 +48,8 @@ const char *xn_event_str(xn_event_code c) {
     case XN_EV_BALANCE_BUDGET: return "balance-budget";
     case XN_EV_STREAM: return "stream";
     case XN_EV_STREAM_TIMEOUT: return "stream-timeout";
+    case XN_EV_COMMAND_CLAMPED: return "command-clamped";
+    case XN_EV_COMMAND_INVALID: return "command-invalid";
     }
     return "unknown";
 }
@@ -862,6 +864,21 @@ static void follow_path(xn_controller *c) {
     }
 }
 
+/* A source that commands torques: the reference is where the robot is, so that whatever comes
+ * next (a stop, a motion) starts from there without a jump. */
+static void follow_measured(xn_controller *c) {
+    for (int k = 0; k < c->nj; k++) {
+        int qa = c->qadr[k], v = c->vadr[k];
+        c->q_ref[qa] = c->q[qa];
+        c->v_ref[v] = c->v[v];
+        c->a_ref[v] = 0;
+        c->output.position[k] = c->q[qa];
+        c->output.velocity[k] =
+            fmin(fmax(c->v[v], -c->cfg.max_velocity[k]), c->cfg.max_velocity[k]);
+        c->output.acceleration[k] = 0;
+    }
+}
+
 /* The reference for this cycle from the trajectory generator. */
 static void update_reference(xn_controller *c) {
     if (c->policy_active || c->hum_active) { /* the whole robot's own controller: the reference
@@ -878,18 +895,11 @@ static void update_reference(xn_controller *c) {
             xn_ctl_comply_reference(c);
             return;
         }
-        /* impedance and guiding command torques: the reference is where the robot is, so that
-         * whatever comes next starts from there without a jump */
-        for (int k = 0; k < c->nj; k++) {
-            int qa = c->qadr[k], v = c->vadr[k];
-            c->q_ref[qa] = c->q[qa];
-            c->v_ref[v] = c->v[v];
-            c->a_ref[v] = 0;
-            c->output.position[k] = c->q[qa];
-            c->output.velocity[k] =
-                fmin(fmax(c->v[v], -c->cfg.max_velocity[k]), c->cfg.max_velocity[k]);
-            c->output.acceleration[k] = 0;
-        }
+        follow_measured(c); /* impedance and guiding command torques */
+        return;
+    }
+    if (xn_ctl_stream_torque(c)) {
+        follow_measured(c); /* streamed torques */
         return;
     }
     if (c->act == ACT_STREAM && c->state == XN_CTL_RUNNING && xn_ctl_traj_step(c)) {
@@ -993,6 +1003,10 @@ static void command_drives(xn_controller *c) {
         xn_ctl_comply_torque(c);
         return;
     }
+    if (xn_ctl_stream_torque(c)) {
+        xn_ctl_stream_command(c);
+        return;
+    }
     /* DoFs outside the controller's reach follow their measurement */
     for (int i = 0; i < hal->njoint; i++) {
         if (hal->joint_info[i].commandable || c->joint_qadr[i] < 0) continue;
@@ -1086,6 +1100,7 @@ void xn_controller_step(xn_controller *c) {
         for (int k = 0; k < c->nj; k++) hal->command[c->hal_of[k]].torque = 0;
     } else {
         command_drives(c);
+        xn_ctl_gate_pass(c); /* whichever source wrote them */
     }
     if (c->power_off)
         for (int k = 0; k < c->nj; k++)

@@ -60,6 +60,11 @@ void xn_ctl_stream_begin(xn_controller *c, const xn_instruction *in);
 /* one cycle of the line: the newest setpoint into the trajectory generator's input, the timeout,
  * the velocity stream's limit guard; 1 once the client ended the stream and the joints rest */
 int xn_ctl_stream_step(xn_controller *c);
+/* 1 while streamed torques drive the joints (the `stream` line runs, the newest setpoint was a
+ * torque one and its guard has not stopped it) */
+int xn_ctl_stream_torque(const xn_controller *c);
+/* the torque source's drive commands (CST: gravity and Coriolis compensation plus the torques) */
+void xn_ctl_stream_command(xn_controller *c);
 
 /* A Cartesian motion planned before the program runs: the path sampled in joint space and its
  * time law s(t) at every control period. */
@@ -69,6 +74,15 @@ typedef struct {
     xn_real *S;        /* s at t = k * period, k = 0 .. nS - 1 */
     long nS;
 } xn_ctl_plan;
+
+/* The safety layer every drive command passes (command_gate.c): its record. */
+typedef struct {
+    unsigned char reported[XN_OTG_MAX_DOFS]; /* per controlled joint: a clamp already reported */
+    long clamps;                             /* commands held inside a limit so far */
+} xn_ctl_gate;
+/* after the source of this cycle wrote the drive commands: hold each inside the joint's limits;
+ * a command that is not finite quick-stops the robot */
+void xn_ctl_gate_pass(xn_controller *c);
 
 struct xn_controller {
     xn_model *m;
@@ -194,6 +208,8 @@ struct xn_controller {
     xn_real ft_bias[3]; /* the F/T sensor's reading (world) when admittance started */
     xn_ik *ik;          /* admittance: the reference follows the virtual motion by IK */
     xn_real *scratch;   /* nv * 7 */
+
+    xn_ctl_gate gate; /* the safety layer's record */
 
     /* stop requests from other threads and signal handlers (controller.c): the strongest
      * pending XN_REQ_*, and a quick stop's reason, copied under a try-lock */

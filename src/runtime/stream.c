@@ -16,6 +16,7 @@
 #include "model/error_internal.h"
 #include "runtime/runtime_internal.h"
 #include "runtime/triple.h"
+#include "xiaonao/dynamics.h"
 
 struct xn_ctl_stream {
     xn_setpoint buf[3];
@@ -35,6 +36,11 @@ struct xn_ctl_stream {
     int have_seed;
     xn_real wanted[XN_OTG_MAX_DOFS];     /* the newest velocity setpoint */
     unsigned char held[XN_OTG_MAX_DOFS]; /* the limit guard holds this joint back */
+    /* torque setpoints: the newest one drives the joints while torque_mode is set */
+    int torque_mode;
+    xn_real torque[XN_OTG_MAX_DOFS];
+    atomic_int torque_blocked; /* the guard stopped a torque stream: torque refused until a
+                                  position or velocity setpoint */
 };
 
 xn_ctl_stream *xn_ctl_stream_create(void) {
@@ -135,14 +141,36 @@ static xn_status cartesian(xn_controller *c, const xn_setpoint *in, xn_setpoint 
 
 /* ---- the writer's side (any thread) ---- */
 
+/* A torque setpoint: finite and within each joint's rating. */
+static xn_status check_torque(const xn_controller *c, const xn_setpoint *sp, xn_error *err) {
+    static const char *const fn = "xn_controller_stream";
+    if (atomic_load(&c->stream->torque_blocked))
+        return xn_fail(err, XN_ERR_INVALID, fn,
+                       "the torque stream was stopped at a limit: a position or velocity "
+                       "setpoint must take over before torques are accepted again");
+    for (int k = 0; k < c->nj; k++) {
+        xn_real t = sp->torque[k], tmax = c->servo->tau_max[c->vadr[k]];
+        if (!isfinite(t))
+            return xn_fail_at(err, XN_ERR_RANGE, fn, k, "joint %s: torque %g is not finite",
+                              c->name[k], t);
+        if (fabs(t) > tmax)
+            return xn_fail_at(err, XN_ERR_RANGE, fn, k,
+                              "joint %s: torque %.6g beyond its rating %.6g", c->name[k], t, tmax);
+    }
+    return XN_OK;
+}
+
 static xn_status check(const xn_controller *c, const xn_setpoint *sp, xn_error *err) {
     static const char *const fn = "xn_controller_stream";
-    if (sp->mode != XN_STREAM_POSITION && sp->mode != XN_STREAM_VELOCITY)
-        return xn_fail(err, XN_ERR_INVALID, fn, "mode %d (XN_STREAM_POSITION or _VELOCITY)",
+    if (sp->mode != XN_STREAM_POSITION && sp->mode != XN_STREAM_VELOCITY &&
+        sp->mode != XN_STREAM_TORQUE)
+        return xn_fail(err, XN_ERR_INVALID, fn,
+                       "mode %d (XN_STREAM_POSITION, _VELOCITY, _POSE, _TWIST or _TORQUE)",
                        (int)sp->mode);
     if (sp->n != c->nj)
         return xn_fail(err, XN_ERR_SIZE, fn, "%d joints given; the controller commands %d", sp->n,
                        c->nj);
+    if (sp->mode == XN_STREAM_TORQUE) return check_torque(c, sp, err);
     for (int k = 0; k < c->nj; k++) {
         xn_real p = sp->position[k], v = sp->velocity[k], vmax = c->cfg.max_velocity[k];
         if (sp->mode == XN_STREAM_POSITION && !isfinite(p))
@@ -189,6 +217,7 @@ xn_status xn_controller_stream(xn_controller *c, const xn_setpoint *sp, xn_error
         atomic_fetch_add(&s->rejected, 1);
         return st;
     }
+    if (sp->mode != XN_STREAM_TORQUE) atomic_store(&s->torque_blocked, 0); /* taken over */
     if (sp == &joint && joint.mode == XN_STREAM_POSITION) { /* the next pose starts here */
         memcpy(s->seed, s->qsol, (size_t)c->m->nq * sizeof(xn_real));
         s->have_seed = 1;
@@ -227,6 +256,7 @@ static void to_rest(xn_controller *c) {
     memset(c->stream->held, 0, sizeof c->stream->held);
     c->stream->have = 0;
     c->stream->velocity_mode = 1;
+    c->stream->torque_mode = 0;
 }
 
 static void set_limits(xn_controller *c) {
@@ -246,6 +276,7 @@ void xn_ctl_stream_begin(xn_controller *c, const xn_instruction *in) {
     s->timeout_ns = (int64_t)llround(timeout * 1e9);
     s->have = 0;
     s->velocity_mode = 0;
+    s->torque_mode = 0;
     atomic_store(&s->end_requested, 0);
     take(s); /* a setpoint or trajectory older than the line is not a command for it */
     xn_ctl_traj_discard(c);
@@ -281,6 +312,53 @@ static void guard_limits(xn_controller *c, const xn_real *wanted) {
     }
 }
 
+/* A torque stream's guard, on the measured state: a joint beyond its rated velocity, or moving
+ * toward a limit faster than it could stop before it, ends the torque stream (every joint to
+ * rest, jerk-limited from where it is, and torques refused until a position or velocity
+ * setpoint takes over). 1 when it tripped. */
+static int guard_torque(xn_controller *c) {
+    xn_ctl_stream *s = c->stream;
+    const xn_otg_problem *p = &c->input;
+    for (int k = 0; k < c->nj; k++) {
+        xn_real q = c->q[c->qadr[k]], v = c->v[c->vadr[k]];
+        xn_real room = v > 0 ? c->hi[k] - q : q - c->lo[k];
+        xn_real cap = allowed_speed(room, p->max_acceleration[k], p->max_jerk[k]);
+        const char *why = NULL;
+        if (fabs(v) > c->cfg.max_velocity[k])
+            why = "beyond its rated velocity";
+        else if (fabs(v) > cap)
+            why = "too fast to stop before its limit";
+        if (!why) continue;
+        xn_ctl_event(c, XN_EV_LIMIT_STOP, k, q,
+                     "joint %s: %.3g rad/s at %.4g, %s: the torque stream ends (stop category 2)",
+                     c->name[k], v, q, why);
+        atomic_store(&s->torque_blocked, 1);
+        to_rest(c);
+        return 1;
+    }
+    return 0;
+}
+
+int xn_ctl_stream_torque(const xn_controller *c) {
+    return c->act == ACT_STREAM && c->state == XN_CTL_RUNNING && c->stream->torque_mode;
+}
+
+/* The torque source's command: the model's gravity, Coriolis and viscous friction torques plus
+ * the streamed ones, the drives in torque mode (the safety layer clamps whatever exceeds a
+ * rating). A streamed zero lets the arm float. */
+void xn_ctl_stream_command(xn_controller *c) {
+    xn_dyn_rnea(c->m, c->d, c->q, c->v, NULL);
+    for (int k = 0; k < c->nj; k++) {
+        int v = c->vadr[k];
+        c->tau[v] = c->d->tau[v] + c->m->dof_damping[v] * c->v[v] + c->stream->torque[k];
+        xn_joint_command *cmd = &c->hal->command[c->hal_of[k]];
+        cmd->mode = XN_MODE_CST;
+        cmd->torque = c->tau[v];
+        cmd->position = c->q[c->qadr[k]];
+        cmd->velocity = c->v[v];
+    }
+}
+
 int xn_ctl_stream_step(xn_controller *c) {
     xn_ctl_stream *s = c->stream;
     xn_otg_problem *p = &c->input;
@@ -299,8 +377,19 @@ int xn_ctl_stream_step(xn_controller *c) {
     }
     if (xn_ctl_traj_take(c)) s->have = 0; /* a whole trajectory: no timeout while it runs */
     const xn_setpoint *sp = take(s);
-    if (sp) {
+    if (sp && sp->mode == XN_STREAM_TORQUE && atomic_load(&s->torque_blocked))
+        sp = NULL; /* sent before the guard tripped: no longer a command */
+    if (sp && sp->mode == XN_STREAM_TORQUE) {
+        xn_ctl_traj_cancel(c);
+        set_limits(c); /* for the guard, and for the stop it may begin */
+        if (!s->have) xn_ctl_event(c, XN_EV_STREAM, -1, 2, "streamed torques drive the joints");
+        s->torque_mode = s->have = 1;
+        s->velocity_mode = 0;
+        memcpy(s->torque, sp->torque, sizeof s->torque);
+        s->last_ns = c->time_ns;
+    } else if (sp) {
         xn_ctl_traj_cancel(c); /* the newest command wins */
+        s->torque_mode = 0;
         set_limits(c);
         s->velocity_mode = sp->mode == XN_STREAM_VELOCITY;
         p->interface = s->velocity_mode ? XN_OTG_VELOCITY : XN_OTG_POSITION;
@@ -318,6 +407,7 @@ int xn_ctl_stream_step(xn_controller *c) {
                      (double)(c->time_ns - s->last_ns) * 1e-9);
         to_rest(c);
     }
+    if (s->torque_mode) guard_torque(c);
     if (s->velocity_mode && s->have) guard_limits(c, s->wanted);
     return 0;
 }

@@ -106,7 +106,7 @@ static void run(int mujoco) {
     }
     rt_events ev = {0};
     long cycles = 0, allocs = 0;
-    int fault_at = -1, streamed = 0;
+    int fault_at = -1, streamed = 0, torque_sent = 0;
     for (int i = 0; i < 20000; i++) {
         /* a drive fault 0.2 s into the last motion */
         if (fault_at < 0 && ev.n && ev.ev[ev.n - 1].code == XN_EV_LINE &&
@@ -115,17 +115,21 @@ static void run(int mujoco) {
         if (i == fault_at) xn_hal_inject(hal, 2, XN_INJECT_DRIVE_FAULT);
         xt_allocs = 0;
         xt_counting = 1;
-        /* the `stream` line: positions, then velocities, then silence (the timeout), then the
-         * end, sent from inside the counted window */
+        /* the `stream` line: positions, torques, then velocities, then silence (the timeout), then
+         * the end, sent from inside the counted window */
         if (xn_controller_streaming(c)) {
             xn_setpoint sp;
             memset(&sp, 0, sizeof sp);
             sp.n = 7;
             double q[7] = {0.3, -0.2, 0.3, -1.8, 0.2, 1.6, 0.5};
             memcpy(sp.position, q, sizeof q);
-            sp.mode = streamed < 300 ? XN_STREAM_POSITION : XN_STREAM_VELOCITY;
+            sp.mode = streamed < 300   ? XN_STREAM_POSITION
+                      : streamed < 350 ? XN_STREAM_TORQUE
+                                       : XN_STREAM_VELOCITY;
+            sp.torque[3] = 0.2;
             sp.velocity[1] = sp.mode == XN_STREAM_VELOCITY ? 0.3 : 0;
-            if (streamed < 400) xn_controller_stream(c, &sp, NULL);
+            if (streamed < 400 && xn_controller_stream(c, &sp, NULL) == XN_OK)
+                torque_sent += sp.mode == XN_STREAM_TORQUE;
             if (streamed == 550) xn_controller_stream_end(c);
             streamed++;
         }
@@ -142,8 +146,8 @@ static void run(int mujoco) {
     int calcs = 0;
     for (int i = 0; i < ev.n; i++) calcs += ev.ev[i].code == XN_EV_LINE;
     XT_CHECK(calcs >= 9, "%s: the program ran (%d lines started)", where, calcs);
-    XT_CHECK(rt_find(&ev, XN_EV_STREAM_TIMEOUT) && streamed > 550, "%s: the stream's paths ran",
-             where);
+    XT_CHECK(rt_find(&ev, XN_EV_STREAM_TIMEOUT) && streamed > 550 && torque_sent == 50,
+             "%s: the stream's paths ran (%d torque setpoints accepted)", where, torque_sent);
     XT_CHECK(rt_find(&ev, XN_EV_DRIVE_FAULT) && rt_find(&ev, XN_EV_QUICK_STOP),
              "%s: the fault path ran too", where);
     XT_CHECK(allocs == 0, "%s: %ld allocations in %ld control steps", where, allocs, cycles);

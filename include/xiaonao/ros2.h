@@ -10,7 +10,20 @@
  * Subscribed: /joint_commands (std_msgs/msg/Float64MultiArray, forward-command style: one position
  * per controlled joint, in the controller's order), streamed into the controller
  * (xn_controller_stream) while a program's `stream` line runs; a command with the wrong length, a
- * NaN or a position beyond a limit is refused with its reason and moves nothing.
+ * NaN or a position beyond a limit is refused with its reason and moves nothing. Likewise
+ * /joint_efforts (Float64MultiArray: one torque per joint, XN_STREAM_TORQUE), /servo_pose
+ * (geometry_msgs/PoseStamped) and /joint_trajectory (trajectory_msgs/JointTrajectory).
+ *
+ * The action /<trajectory_controller>/follow_joint_trajectory
+ * (control_msgs/action/FollowJointTrajectory, as MoveIt drives ros2_control's
+ * joint_trajectory_controller): its send_goal, get_result and cancel_goal services and its
+ * feedback and status topics. Every well-formed goal is accepted, then executed, or ended
+ * ABORTED with the action's error code and the reason in error_string (INVALID_JOINTS for an
+ * unknown or missing joint, INVALID_GOAL for a trajectory the controller refuses,
+ * OLD_HEADER_TIMESTAMP for one that ended before it arrived, PATH_TOLERANCE_VIOLATED when the
+ * joints leave the path's tolerance or the controller stops, GOAL_TOLERANCE_VIOLATED when they
+ * are not within the goal's tolerance in time), as ROS 1's trajectory controller reported them;
+ * a new goal cancels the running one, a cancel brings the joints to rest.
  *
  * Every DDS call runs on the bridge's own thread; the control loop never waits for it (it reads
  * the newest cycle through xn_controller_latest and sends through xn_controller_stream).
@@ -40,6 +53,13 @@ typedef struct {
     const char *const *tf_frames; /**< frame names of `model`, copied at start */
     int ntf;                      /**< how many (at most 64) */
     double tf_rate;               /**< Hz (default 50) */
+    /** the controller name the action is under (default "joint_trajectory_controller": the
+     * action /joint_trajectory_controller/follow_joint_trajectory); "" or NULL: no action */
+    const char *trajectory_controller;
+    double goal_tolerance; /**< rad (m): a goal's default position tolerance (default 1e-3) */
+    double goal_time;      /**< s: how long after its end a trajectory may take to come within
+                                the goal's tolerance, when the goal gives no goal_time_tolerance
+                                (default 1) */
 } xn_ros2_config;
 
 /** Defaults above. */
@@ -60,6 +80,9 @@ typedef struct {
     long states_published;
     long commands_received, commands_accepted, commands_refused;
     char last_refusal[512]; /**< why the last refused command was refused ("" when none) */
+    long goals_received, goals_succeeded, goals_aborted, goals_canceled;
+    int last_error_code;       /**< the last ended goal's FollowJointTrajectory error code */
+    char last_goal_error[512]; /**< its error_string */
 } xn_ros2_stats;
 void xn_ros2_get_stats(xn_ros2 *r, xn_ros2_stats *out);
 

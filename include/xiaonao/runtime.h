@@ -359,8 +359,13 @@ xn_status xn_controller_stream(xn_controller *c, const xn_setpoint *sp, xn_error
  * controlled joint in the controller's order, points at strictly increasing times from its
  * start (s), positions (rad, m) and, when has_velocity, velocities at the points (the last at
  * rest); without them each point's velocity is the slope through its neighbours, the last 0.
+ * A first point at time 0 is the start state, as MoveIt sends it: it must be within
+ * XN_TRAJ_START_TOLERANCE of where the joints are, and is then dropped.
  * About 130 KB: allocate it, do not put it on a small stack. */
 #define XN_TRAJ_MAX_POINTS 256
+/** rad (m): how far a first point at time 0 (the start state, as MoveIt sends it) may be from
+ * where the joints are (MoveIt's default allowed_start_tolerance) */
+#define XN_TRAJ_START_TOLERANCE 0.01
 typedef struct {
     int n, npoints;
     int has_velocity;

@@ -27,7 +27,10 @@ xn_ros2 *xn_ros2_detached(xn_controller *c) {
     xn_ros2 *r = calloc(1, sizeof *r);
     if (!r) return NULL;
     r->traj = calloc(1, sizeof *r->traj);
-    if (!r->traj) {
+    r->action = xn_ros2_action_create();
+    if (!r->traj || !r->action) {
+        free(r->traj);
+        xn_ros2_action_free(r->action);
         free(r);
         return NULL;
     }
@@ -45,6 +48,9 @@ void xn_ros2_config_init(xn_ros2_config *cfg) {
     cfg->state_rate = 1000;
     cfg->prefix = "";
     cfg->tf_rate = 50;
+    cfg->trajectory_controller = "joint_trajectory_controller";
+    cfg->goal_tolerance = 1e-3;
+    cfg->goal_time = 1;
 }
 
 static int64_t now_ns(clockid_t id) {
@@ -128,23 +134,34 @@ static void tally(xn_ros2 *r, const char *topic, xn_status st, const xn_error *e
     pthread_mutex_unlock(&r->lock);
 }
 
-/* One command: the positions of every controlled joint, streamed into the controller. */
-void xn_ros2_take_command(xn_ros2 *r, const std_msgs_msg_dds__Float64MultiArray_ *m) {
+/* One forward command: a value for every controlled joint, streamed into the controller as
+ * positions (/joint_commands) or torques (/joint_efforts). */
+static void take_forward(xn_ros2 *r, const std_msgs_msg_dds__Float64MultiArray_ *m,
+                         xn_stream_mode mode, const char *topic) {
     xn_error err;
     xn_status st;
     if (m->data._length != (uint32_t)r->nj) {
-        st = xn_fail(&err, XN_ERR_SIZE, "/joint_commands",
-                     "%u values; the controller commands %d joints", (unsigned)m->data._length,
-                     r->nj);
+        st = xn_fail(&err, XN_ERR_SIZE, topic, "%u values; the controller commands %d joints",
+                     (unsigned)m->data._length, r->nj);
     } else {
         xn_setpoint sp;
         memset(&sp, 0, sizeof sp);
-        sp.mode = XN_STREAM_POSITION;
+        sp.mode = mode;
         sp.n = r->nj;
-        memcpy(sp.position, m->data._buffer, (size_t)r->nj * sizeof(double));
+        memcpy(mode == XN_STREAM_TORQUE ? sp.torque : sp.position, m->data._buffer,
+               (size_t)r->nj * sizeof(double));
         st = xn_controller_stream(r->c, &sp, &err);
     }
-    tally(r, "/joint_commands", st, &err);
+    if (st == XN_OK) xn_ros2_action_preempted(r, "replaced by a command on a forward topic");
+    tally(r, topic, st, &err);
+}
+
+void xn_ros2_take_command(xn_ros2 *r, const std_msgs_msg_dds__Float64MultiArray_ *m) {
+    take_forward(r, m, XN_STREAM_POSITION, "/joint_commands");
+}
+
+void xn_ros2_take_efforts(xn_ros2 *r, const std_msgs_msg_dds__Float64MultiArray_ *m) {
+    take_forward(r, m, XN_STREAM_TORQUE, "/joint_efforts");
 }
 
 /* One Cartesian command: the flange toward a pose (world frame), streamed into the controller. */
@@ -161,13 +178,16 @@ void xn_ros2_take_pose(xn_ros2 *r, const geometry_msgs_msg_dds__PoseStamped_ *m)
     sp.pose.p[1] = m->pose.position.y;
     sp.pose.p[2] = m->pose.position.z;
     if (st == XN_OK) st = xn_controller_stream(r->c, &sp, &err);
+    if (st == XN_OK) xn_ros2_action_preempted(r, "replaced by a pose on /servo_pose");
     tally(r, "/servo_pose", st, &err);
 }
 
-/* One /joint_trajectory: its joints matched to the controller's by name (every controlled joint
- * named once, no other), then followed (xn_controller_follow checks the rest). */
-void xn_ros2_take_trajectory(xn_ros2 *r, const trajectory_msgs_msg_dds__JointTrajectory_ *m) {
-    xn_error err;
+/* A JointTrajectory's joints matched to the controller's by name (every controlled joint named
+ * once, no other) and its points into r->traj: XN_ERR_NOT_FOUND for a joint the controller does
+ * not have or one missing, XN_ERR_SIZE for the point count or a point's arrays, with the reason
+ * in err. The curve itself is checked by xn_controller_follow. */
+xn_status xn_ros2_convert_trajectory(xn_ros2 *r, const trajectory_msgs_msg_dds__JointTrajectory_ *m,
+                                     const char *where, xn_error *err) {
     xn_status st = XN_OK;
     int col[XN_OTG_MAX_DOFS]; /* per controlled joint: its column in the message */
     uint32_t nn = m->joint_names._length, np = m->points._length;
@@ -176,7 +196,7 @@ void xn_ros2_take_trajectory(xn_ros2 *r, const trajectory_msgs_msg_dds__JointTra
         int k = 0;
         while (k < r->nj && strcmp(r->names[k], m->joint_names._buffer[j])) k++;
         if (k == r->nj || col[k] >= 0)
-            st = xn_fail(&err, XN_ERR_NOT_FOUND, "take_trajectory",
+            st = xn_fail(err, XN_ERR_NOT_FOUND, where,
                          k == r->nj ? "unknown joint '%.100s'" : "joint '%.100s' named twice",
                          m->joint_names._buffer[j]);
         else
@@ -184,37 +204,44 @@ void xn_ros2_take_trajectory(xn_ros2 *r, const trajectory_msgs_msg_dds__JointTra
     }
     for (int k = 0; k < r->nj && st == XN_OK; k++)
         if (col[k] < 0)
-            st = xn_fail(&err, XN_ERR_NOT_FOUND, "take_trajectory", "joint '%s' is missing",
-                         r->names[k]);
+            st = xn_fail(err, XN_ERR_NOT_FOUND, where, "joint '%s' is missing", r->names[k]);
     if (st == XN_OK && (np < 1 || np > XN_TRAJ_MAX_POINTS))
-        st = xn_fail(&err, XN_ERR_SIZE, "take_trajectory", "%u points (1 to %d)", (unsigned)np,
+        st = xn_fail(err, XN_ERR_SIZE, where, "%u points (1 to %d)", (unsigned)np,
                      XN_TRAJ_MAX_POINTS);
     xn_joint_trajectory *t = r->traj;
-    if (st == XN_OK) {
-        t->n = r->nj;
-        t->npoints = (int)np;
-        t->has_velocity = 1;
-        for (uint32_t i = 0; i < np && st == XN_OK; i++) {
-            const trajectory_msgs_msg_dds__JointTrajectoryPoint_ *p = &m->points._buffer[i];
-            if (p->positions._length != nn ||
-                (p->velocities._length != 0 && p->velocities._length != nn))
-                st = xn_fail(&err, XN_ERR_SIZE, "take_trajectory",
-                             "point %u: %u positions and %u velocities for %u joints", (unsigned)i,
-                             (unsigned)p->positions._length, (unsigned)p->velocities._length,
-                             (unsigned)nn);
-            t->has_velocity &= p->velocities._length == nn;
-            t->time[i] = p->time_from_start.sec + p->time_from_start.nanosec * 1e-9;
-            for (int k = 0; k < r->nj && st == XN_OK; k++) {
-                t->position[i][k] = p->positions._buffer[col[k]];
-                t->velocity[i][k] = p->velocities._length ? p->velocities._buffer[col[k]] : 0;
-            }
+    if (st != XN_OK) return st;
+    t->n = r->nj;
+    t->npoints = (int)np;
+    t->has_velocity = 1;
+    for (uint32_t i = 0; i < np && st == XN_OK; i++) {
+        const trajectory_msgs_msg_dds__JointTrajectoryPoint_ *p = &m->points._buffer[i];
+        if (p->positions._length != nn ||
+            (p->velocities._length != 0 && p->velocities._length != nn))
+            st = xn_fail(err, XN_ERR_SIZE, where,
+                         "point %u: %u positions and %u velocities for %u joints", (unsigned)i,
+                         (unsigned)p->positions._length, (unsigned)p->velocities._length,
+                         (unsigned)nn);
+        t->has_velocity &= p->velocities._length == nn;
+        t->time[i] = p->time_from_start.sec + p->time_from_start.nanosec * 1e-9;
+        for (int k = 0; k < r->nj && st == XN_OK; k++) {
+            t->position[i][k] = p->positions._buffer[col[k]];
+            t->velocity[i][k] = p->velocities._length ? p->velocities._buffer[col[k]] : 0;
         }
     }
-    if (st == XN_OK) st = xn_controller_follow(r->c, t, &err);
+    return st;
+}
+
+/* One /joint_trajectory, converted and followed (xn_controller_follow checks the rest). */
+void xn_ros2_take_trajectory(xn_ros2 *r, const trajectory_msgs_msg_dds__JointTrajectory_ *m) {
+    xn_error err;
+    xn_status st = xn_ros2_convert_trajectory(r, m, "/joint_trajectory", &err);
+    if (st == XN_OK) st = xn_controller_follow(r->c, r->traj, &err);
+    if (st == XN_OK) xn_ros2_action_preempted(r, "replaced by a trajectory on /joint_trajectory");
     tally(r, "/joint_trajectory", st, &err);
 }
 
 /* Every command that arrived on a reader, oldest first (the controller keeps the newest). */
+enum { TAKE_COMMAND, TAKE_EFFORTS, TAKE_POSE, TAKE_TRAJECTORY };
 static void take_all(xn_ros2 *r, dds_entity_t reader, int kind) {
     void *samples[1] = {NULL};
     dds_sample_info_t info[1];
@@ -222,12 +249,12 @@ static void take_all(xn_ros2 *r, dds_entity_t reader, int kind) {
         int n = dds_take(reader, samples, info, 1, 1);
         if (n <= 0) break;
         if (info[0].valid_data) {
-            if (kind == 1)
-                xn_ros2_take_pose(r, samples[0]);
-            else if (kind == 2)
-                xn_ros2_take_trajectory(r, samples[0]);
-            else
-                xn_ros2_take_command(r, samples[0]);
+            switch (kind) {
+            case TAKE_POSE: xn_ros2_take_pose(r, samples[0]); break;
+            case TAKE_TRAJECTORY: xn_ros2_take_trajectory(r, samples[0]); break;
+            case TAKE_EFFORTS: xn_ros2_take_efforts(r, samples[0]); break;
+            default: xn_ros2_take_command(r, samples[0]); break;
+            }
         }
         dds_return_loan(reader, samples, n);
         samples[0] = NULL;
@@ -253,9 +280,13 @@ static void *run(void *arg) {
                 r->tf_next = now + r->tf_period;
             }
         }
-        take_all(r, r->command_reader, 0);
-        take_all(r, r->pose_reader, 1);
-        take_all(r, r->traj_reader, 2);
+        take_all(r, r->command_reader, TAKE_COMMAND);
+        take_all(r, r->effort_reader, TAKE_EFFORTS);
+        take_all(r, r->pose_reader, TAKE_POSE);
+        take_all(r, r->traj_reader, TAKE_TRAJECTORY);
+        xn_ros2_action_take(r);
+        xn_ctl_sample s;
+        if (xn_controller_latest(r->c, &s)) xn_ros2_action_tick(r, &s);
         /* until the next publication, or a command */
         dds_waitset_wait(r->waitset, NULL, 0, next - now_ns(CLOCK_MONOTONIC));
     }
@@ -314,6 +345,10 @@ xn_status xn_ros2_start(xn_controller *c, const xn_ros2_config *cfg, xn_ros2 **o
     if (!cfg) xn_ros2_config_init(&d), cfg = &d;
     if (!(cfg->state_rate > 0) || !isfinite(cfg->state_rate) || cfg->state_rate > 1e5)
         return xn_fail(err, XN_ERR_RANGE, fn, "state_rate %g Hz (in (0, 1e5])", cfg->state_rate);
+    if (!(cfg->goal_tolerance > 0) || !isfinite(cfg->goal_tolerance) || !(cfg->goal_time > 0) ||
+        !isfinite(cfg->goal_time))
+        return xn_fail(err, XN_ERR_RANGE, fn, "goal_tolerance %g and goal_time %g (finite, > 0)",
+                       cfg->goal_tolerance, cfg->goal_time);
     int domain = cfg->domain_id;
     if (domain < 0) {
         const char *env = getenv("ROS_DOMAIN_ID");
@@ -344,6 +379,8 @@ xn_status xn_ros2_start(xn_controller *c, const xn_ros2_config *cfg, xn_ros2 **o
         endpoint(r, prefix, "/joint_states", &sensor_msgs_msg_dds__JointState__desc, qos, 0);
     r->command_reader =
         endpoint(r, prefix, "/joint_commands", &std_msgs_msg_dds__Float64MultiArray__desc, qos, 1);
+    r->effort_reader =
+        endpoint(r, prefix, "/joint_efforts", &std_msgs_msg_dds__Float64MultiArray__desc, qos, 1);
     r->pose_reader =
         endpoint(r, prefix, "/servo_pose", &geometry_msgs_msg_dds__PoseStamped__desc, qos, 1);
     r->traj_reader = endpoint(r, prefix, "/joint_trajectory",
@@ -360,11 +397,9 @@ xn_status xn_ros2_start(xn_controller *c, const xn_ros2_config *cfg, xn_ros2 **o
     const struct {
         const char *what;
         dds_entity_t e;
-    } made[] = {{"/joint_states", r->state_writer},
-                {"/joint_commands", r->command_reader},
-                {"/servo_pose", r->pose_reader},
-                {"/joint_trajectory", r->traj_reader},
-                {"/tf", r->tf_writer},
+    } made[] = {{"/joint_states", r->state_writer},    {"/joint_commands", r->command_reader},
+                {"/joint_efforts", r->effort_reader},  {"/servo_pose", r->pose_reader},
+                {"/joint_trajectory", r->traj_reader}, {"/tf", r->tf_writer},
                 {"/robot_description", description}};
     for (size_t i = 0; i < sizeof made / sizeof made[0]; i++)
         if (made[i].e < 0) return dds_fail(r, err, made[i].what, made[i].e);
@@ -374,12 +409,20 @@ xn_status xn_ros2_start(xn_controller *c, const xn_ros2_config *cfg, xn_ros2 **o
         if (rc != DDS_RETCODE_OK) return dds_fail(r, err, "writing /robot_description", rc);
     }
     r->waitset = dds_create_waitset(r->participant);
-    dds_entity_t conds[3] = {dds_create_readcondition(r->command_reader, DDS_ANY_STATE),
+    dds_entity_t conds[4] = {dds_create_readcondition(r->command_reader, DDS_ANY_STATE),
+                             dds_create_readcondition(r->effort_reader, DDS_ANY_STATE),
                              dds_create_readcondition(r->pose_reader, DDS_ANY_STATE),
                              dds_create_readcondition(r->traj_reader, DDS_ANY_STATE)};
-    for (int i = 0; i < 3; i++)
+    for (int i = 0; i < 4; i++)
         if (r->waitset < 0 || conds[i] < 0 || dds_waitset_attach(r->waitset, conds[i], 0) < 0)
             return dds_fail(r, err, "the waitset", r->waitset < 0 ? r->waitset : conds[i]);
+    r->cfg.trajectory_controller = cfg->trajectory_controller; /* read during the start only */
+    st = xn_ros2_action_start(r, prefix, err);
+    r->cfg.trajectory_controller = NULL;
+    if (st != XN_OK) {
+        xn_ros2_stop(r);
+        return st;
+    }
     if (pthread_create(&r->thread, NULL, run, r) != 0) {
         xn_ros2_stop(r);
         return xn_fail(err, XN_ERR_IO, fn, "the bridge's thread could not be started");
@@ -399,6 +442,7 @@ void xn_ros2_stop(xn_ros2 *r) {
     for (int i = 0; i < 64; i++) free(r->tf_name[i]);
     xn_data_free(r->tf_data);
     free(r->traj);
+    xn_ros2_action_free(r->action);
     free(r->tf_q);
     pthread_mutex_destroy(&r->lock);
     free(r);

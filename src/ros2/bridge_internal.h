@@ -9,15 +9,21 @@
 
 #include <dds/dds.h>
 
+#include "action_msgs.h"
+#include "control_msgs.h"
 #include "geometry_msgs.h"
 #include "std_msgs.h"
 #include "trajectory_msgs.h"
 #include "xiaonao/ros2.h"
 
+/* The FollowJointTrajectory action server's state (action.c). */
+typedef struct xn_ros2_action xn_ros2_action;
+
 struct xn_ros2 {
     xn_controller *c;
     xn_ros2_config cfg;
-    dds_entity_t participant, state_writer, command_reader, pose_reader, traj_reader;
+    dds_entity_t participant, state_writer, command_reader, pose_reader, traj_reader, effort_reader;
+    xn_ros2_action *action;
     xn_joint_trajectory *traj; /* the one being converted (the bridge's thread only) */
     dds_entity_t waitset;      /* wakes the thread when a command arrives */
     /* /tf */
@@ -45,5 +51,28 @@ xn_ros2 *xn_ros2_detached(xn_controller *c);
 void xn_ros2_take_command(xn_ros2 *r, const std_msgs_msg_dds__Float64MultiArray_ *m);
 void xn_ros2_take_pose(xn_ros2 *r, const geometry_msgs_msg_dds__PoseStamped_ *m);
 void xn_ros2_take_trajectory(xn_ros2 *r, const trajectory_msgs_msg_dds__JointTrajectory_ *m);
+void xn_ros2_take_efforts(xn_ros2 *r, const std_msgs_msg_dds__Float64MultiArray_ *m);
+/* a JointTrajectory's points into r->traj, its joints matched by name (where: the error's place) */
+xn_status xn_ros2_convert_trajectory(xn_ros2 *r, const trajectory_msgs_msg_dds__JointTrajectory_ *m,
+                                     const char *where, xn_error *err);
+
+/* action.c: the FollowJointTrajectory action server */
+xn_ros2_action *xn_ros2_action_create(void);
+void xn_ros2_action_free(xn_ros2_action *a);
+/* its services and topics under <prefix>/<trajectory_controller>/follow_joint_trajectory, their
+ * readers on r->waitset (nothing when the configuration names no controller) */
+xn_status xn_ros2_action_start(xn_ros2 *r, const char *prefix, xn_error *err);
+/* every request that arrived */
+void xn_ros2_action_take(xn_ros2 *r);
+/* one request of each kind (the fuzz harness calls them without DDS) */
+void xn_ros2_take_goal(xn_ros2 *r,
+                       const control_msgs_action_dds__FollowJointTrajectory_SendGoal_Request_ *m);
+void xn_ros2_take_result_request(
+    xn_ros2 *r, const control_msgs_action_dds__FollowJointTrajectory_GetResult_Request_ *m);
+void xn_ros2_take_cancel(xn_ros2 *r, const action_msgs_srv_dds__CancelGoal_Request_ *m);
+/* the running goal against the newest cycle: path and goal tolerances, feedback, its end */
+void xn_ros2_action_tick(xn_ros2 *r, const xn_ctl_sample *s);
+/* another command replaced the running goal's trajectory: it ends, aborted, saying why */
+void xn_ros2_action_preempted(xn_ros2 *r, const char *why);
 
 #endif

@@ -104,18 +104,13 @@ static void sample(const xn_joint_trajectory *tr, const xn_real *p0, const xn_re
     cubic_at(&q, (t - q.t0) / q.h, p, v, a);
 }
 
-xn_status xn_controller_follow(xn_controller *c, const xn_joint_trajectory *tr, xn_error *err) {
+/* The points' times, values and last velocity: from point `first` on (a first point at time 0,
+ * the start state, already dropped), with "point i" in the messages counted as the sender did. */
+static xn_status check_points(const xn_controller *c, const xn_joint_trajectory *tr, int first,
+                              xn_error *err) {
     static const char *const fn = "xn_controller_follow";
-    xn_ctl_traj *T = c->traj;
-    xn_status st = XN_OK;
-    if (tr->n != c->nj)
-        return xn_fail(err, XN_ERR_SIZE, fn, "%d joints given; the controller commands %d", tr->n,
-                       c->nj);
-    if (tr->npoints < 1 || tr->npoints > XN_TRAJ_MAX_POINTS)
-        return xn_fail(err, XN_ERR_SIZE, fn, "%d points (1 to %d)", tr->npoints,
-                       XN_TRAJ_MAX_POINTS);
-    for (int i = 0; i < tr->npoints; i++) {
-        xn_real prev = i > 0 ? tr->time[i - 1] : 0;
+    for (int i = first; i < tr->npoints; i++) {
+        xn_real prev = i > first ? tr->time[i - 1] : 0;
         if (!(tr->time[i] > prev) || !isfinite(tr->time[i]))
             return xn_fail_at(err, XN_ERR_RANGE, fn, i,
                               "point %d: time_from_start %g s does not come after %g s", i,
@@ -138,21 +133,21 @@ xn_status xn_controller_follow(xn_controller *c, const xn_joint_trajectory *tr, 
                 return xn_fail_at(err, XN_ERR_RANGE, fn, tr->npoints - 1,
                                   "the last point must be at rest (joint %s: %g)", c->name[k],
                                   tr->velocity[tr->npoints - 1][k]);
-    /* the whole curve from where the joints are now, checked in closed form segment by
-     * segment: on a cubic the acceleration is linear (its largest at an end), the velocity
-     * quadratic (at an end or its vertex), the position extreme at an end or where the velocity
-     * is zero; no sampling, so a huge time_from_start costs nothing more */
-    xn_ctl_sample now;
-    if (!xn_controller_latest(c, &now))
-        return xn_fail(err, XN_ERR_INVALID, fn, "the controller has not run a cycle yet");
-    while (atomic_flag_test_and_set(&T->writer_busy)) {
-    }
-    xn_joint_trajectory *w = &T->buf[T->idx.back];
-    xn_real(*vel)[XN_OTG_MAX_DOFS] = T->wvel;
-    point_velocities(tr, c->nj, now.q, vel);
-    for (int i = 0; i < tr->npoints && st == XN_OK; i++)
-        for (int k = 0; k < c->nj && st == XN_OK; k++) {
-            cubic q = segment(tr, now.q, now.v, vel, i, k);
+    return XN_OK;
+}
+
+/* The whole curve from where the joints are now, checked in closed form segment by segment: on a
+ * cubic the acceleration is linear (its largest at an end), the velocity quadratic (at an end or
+ * its vertex), the position extreme at an end or where the velocity is zero; no sampling, so a
+ * huge time_from_start costs nothing more. vel: scratch for the points' velocities. */
+static xn_status check_curve(const xn_controller *c, const xn_joint_trajectory *tr,
+                             const xn_ctl_sample *now, xn_real (*vel)[XN_OTG_MAX_DOFS],
+                             xn_error *err) {
+    static const char *const fn = "xn_controller_follow";
+    point_velocities(tr, c->nj, now->q, vel);
+    for (int i = 0; i < tr->npoints; i++)
+        for (int k = 0; k < c->nj; k++) {
+            cubic q = segment(tr, now->q, now->v, vel, i, k);
             xn_real c1 = q.c1, c2 = q.c2, c3 = q.c3;
             xn_real cand[5] = {0, 1, NAN, NAN, NAN};   /* u where an extreme may lie */
             if (c3 != 0) cand[2] = -c2 / (3 * c3);     /* the velocity's vertex */
@@ -165,14 +160,14 @@ xn_status xn_controller_follow(xn_controller *c, const xn_joint_trajectory *tr, 
             }
             xn_real vmax = c->cfg.max_velocity[k] * (1 + 1e-9) + 1e-12,
                     amax = c->cfg.max_acceleration[k] * (1 + 1e-9) + 1e-12;
-            for (int j = 0; j < 5 && st == XN_OK; j++) {
+            for (int j = 0; j < 5; j++) {
                 xn_real u = cand[j];
                 if (!(u >= 0 && u <= 1)) continue;
                 xn_real p, v, a;
                 cubic_at(&q, u, &p, &v, &a);
                 if (!(fabs(v) <= vmax) || !(fabs(a) <= amax) || p < c->lo[k] - 1e-12 ||
                     p > c->hi[k] + 1e-12)
-                    st = xn_fail_at(
+                    return xn_fail_at(
                         err, XN_ERR_RANGE, fn, k,
                         "joint %s at %.3f s: %.4g rad, %.4g rad/s, %.4g rad/s^2, beyond its "
                         "limits [%.4g, %.4g] rad, %.4g rad/s, %.4g rad/s^2 (the points are too "
@@ -181,10 +176,50 @@ xn_status xn_controller_follow(xn_controller *c, const xn_joint_trajectory *tr, 
                         c->cfg.max_velocity[k], c->cfg.max_acceleration[k]);
             }
         }
-    if (st == XN_OK) {
-        *w = *tr;
-        xn_triple_publish(&T->idx);
+    return XN_OK;
+}
+
+xn_status xn_controller_follow(xn_controller *c, const xn_joint_trajectory *tr, xn_error *err) {
+    static const char *const fn = "xn_controller_follow";
+    xn_ctl_traj *T = c->traj;
+    if (tr->n != c->nj)
+        return xn_fail(err, XN_ERR_SIZE, fn, "%d joints given; the controller commands %d", tr->n,
+                       c->nj);
+    if (tr->npoints < 1 || tr->npoints > XN_TRAJ_MAX_POINTS)
+        return xn_fail(err, XN_ERR_SIZE, fn, "%d points (1 to %d)", tr->npoints,
+                       XN_TRAJ_MAX_POINTS);
+    xn_ctl_sample now;
+    if (!xn_controller_latest(c, &now))
+        return xn_fail(err, XN_ERR_INVALID, fn, "the controller has not run a cycle yet");
+    /* a first point at time 0 is the start state, as MoveIt sends it: where the joints are
+     * (within XN_TRAJ_START_TOLERANCE), then dropped; the curve starts from the joints anyway */
+    int first = tr->npoints > 1 && tr->time[0] == 0;
+    for (int k = 0; k < c->nj && first; k++) {
+        xn_real off = fabs(tr->position[0][k] - now.q[k]);
+        if (!(off <= XN_TRAJ_START_TOLERANCE))
+            return xn_fail_at(err, XN_ERR_RANGE, fn, 0,
+                              "point 0 (time 0, the start) has joint %s %.4g from where it is "
+                              "(more than %g): the trajectory would jump",
+                              c->name[k], off, XN_TRAJ_START_TOLERANCE);
     }
+    xn_status st = check_points(c, tr, first, err);
+    if (st != XN_OK) return st;
+    while (atomic_flag_test_and_set(&T->writer_busy)) {
+    }
+    xn_joint_trajectory *w = &T->buf[T->idx.back];
+    if (first) { /* the points after the start state */
+        int n = tr->npoints - 1;
+        w->n = tr->n;
+        w->npoints = n;
+        w->has_velocity = tr->has_velocity;
+        memcpy(w->time, tr->time + 1, (size_t)n * sizeof w->time[0]);
+        memcpy(w->position, tr->position + 1, (size_t)n * sizeof w->position[0]);
+        memcpy(w->velocity, tr->velocity + 1, (size_t)n * sizeof w->velocity[0]);
+    } else {
+        *w = *tr;
+    }
+    st = check_curve(c, w, &now, T->wvel, err);
+    if (st == XN_OK) xn_triple_publish(&T->idx);
     atomic_flag_clear(&T->writer_busy);
     return st;
 }

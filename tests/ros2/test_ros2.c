@@ -18,7 +18,7 @@
 
 #include "geometry_msgs.h"
 #include "ros2/dds_loopback.h"
-#include "runtime/panda_rig.h"
+#include "ros2/ros2_rig.h"
 #include "sensor_msgs.h"
 #include "std_msgs.h"
 #include "test_util.h"
@@ -28,55 +28,25 @@
 
 static const double goal[7] = {0.3, -0.2, 0.25, -1.9, 0.2, 1.7, 0.4};
 
-static double now_s(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
 /* ---- the server: the controller, the loop and the bridge ---- */
 
-static xn_controller *server_controller;
-static void on_term(int sig) {
-    (void)sig;
-    xn_controller_request_stop(server_controller, XN_STOP_CATEGORY_1);
-}
-
 static int server(void) {
-    rig r;
-    if (rig_open(&r, "stream timeout 0.5\n", 0)) return 10;
-    server_controller = r.c;
-    signal(SIGTERM, on_term);
-    xn_ros2 *bridge = NULL;
-    xn_error err;
     xn_ros2_config rc;
     xn_ros2_config_init(&rc);
     size_t len;
     char *description = xt_slurp(XN_MODELS_DIR "/urdf/panda.urdf", &len);
-    rc.robot_description = description;
+    rc.robot_description = description; /* read during the start only */
     static const char *const tf[1] = {"flange"};
-    rc.model = r.m;
     rc.tf_frames = tf;
     rc.ntf = 1;
-    xn_status started = xn_ros2_start(r.c, &rc, &bridge, &err);
-    free(description); /* read during the start only */
-    if (started != XN_OK) {
-        fprintf(stderr, "server: %s\n", err.message);
-        return 11;
-    }
-    xn_loop_config lc;
-    rt_realtime_config(&lc, 50000000);
-    lc.max_time_s = 20;
-    xn_loop_report rep;
-    xn_loop_run(r.c, r.hal, &lc, &rep);
     xn_ros2_stats st;
-    xn_ros2_get_stats(bridge, &st);
-    xn_ros2_stop(bridge);
+    int rc_serve = ros2_rig_serve("stream timeout 0.5\n", 20, &rc, &st);
+    free(description);
+    if (rc_serve) return rc_serve;
     printf("server: %ld states published, %ld commands (%ld accepted, %ld refused: %s)\n",
            st.states_published, st.commands_received, st.commands_accepted, st.commands_refused,
            st.last_refusal);
     fflush(stdout);
-    rig_close(&r);
     /* the exit code tells the client what the server saw of the bad command */
     return st.commands_refused == 2 && strstr(st.last_refusal, "unknown joint 'elbow'") ? 0 : 12;
 }
@@ -143,11 +113,6 @@ static void send_command(client *cl, const double *q, int n) {
     memset(&m, 0, sizeof m);
     m.data = (dds_sequence_double){(uint32_t)n, (uint32_t)n, (double *)q, false};
     dds_write(cl->writer, &m);
-}
-
-static void sleep_s(double s) {
-    struct timespec ts = {(time_t)s, (long)((s - (double)(time_t)s) * 1e9)};
-    nanosleep(&ts, NULL);
 }
 
 static void run_client(pid_t srv) {
@@ -326,19 +291,10 @@ int main(void) {
     pid_t srv = fork();
     if (srv == 0) _exit(server());
     run_client(srv);
-    int status = 0;
-    double t0 = now_s();
-    while (waitpid(srv, &status, WNOHANG) == 0) {
-        if (now_s() - t0 > 20) {
-            kill(srv, SIGKILL);
-            waitpid(srv, &status, 0);
-            break;
-        }
-        sleep_s(0.05);
-    }
-    XT_CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+    int code = ros2_rig_wait(srv, 20);
+    XT_CHECK(code == 0,
              "the server stopped cleanly and counted two commands refused, the last with its "
              "reason (exit %d)",
-             WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+             code);
     return xt_done("test_ros2");
 }

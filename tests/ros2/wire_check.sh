@@ -41,6 +41,21 @@ check "the bridge's /joint_states writer" \
     "ENTITYID_BUILTIN_PUBLICATIONS_WRITER rt/joint_states sensor_msgs::msg::dds_::JointState_ RELIABLE_RELIABILITY_QOS 10 PL_CDR_LE" "$subs"
 check "the bridge's /joint_commands reader" \
     "ENTITYID_BUILTIN_SUBSCRIPTIONS_WRITER rt/joint_commands std_msgs::msg::dds_::Float64MultiArray_ RELIABLE_RELIABILITY_QOS 10 PL_CDR_LE" "$subs"
+# the follow_joint_trajectory action: its services' request readers and reply writers, and its
+# status (transient local, keep last 1), under the names and types of ROS 2's Cyclone middleware
+action=rt/joint_trajectory_controller/follow_joint_trajectory/_action
+svc=joint_trajectory_controller/follow_joint_trajectory/_action
+fjt=control_msgs::action::dds_::FollowJointTrajectory
+check "the action's send_goal request reader" \
+    "ENTITYID_BUILTIN_SUBSCRIPTIONS_WRITER rq/$svc/send_goalRequest ${fjt}_SendGoal_Request_ RELIABLE_RELIABILITY_QOS 10 PL_CDR_LE" "$subs"
+check "the action's get_result reply writer" \
+    "ENTITYID_BUILTIN_PUBLICATIONS_WRITER rr/$svc/get_resultReply ${fjt}_GetResult_Response_ RELIABLE_RELIABILITY_QOS 10 PL_CDR_LE" "$subs"
+check "the action's cancel_goal request reader" \
+    "ENTITYID_BUILTIN_SUBSCRIPTIONS_WRITER rq/$svc/cancel_goalRequest action_msgs::srv::dds_::CancelGoal_Request_ RELIABLE_RELIABILITY_QOS 10 PL_CDR_LE" "$subs"
+check "the action's feedback writer" \
+    "ENTITYID_BUILTIN_PUBLICATIONS_WRITER $action/feedback ${fjt}_FeedbackMessage_ RELIABLE_RELIABILITY_QOS 10 PL_CDR_LE" "$subs"
+check "the action's status writer (keep last 1: the default, not announced)" \
+    "ENTITYID_BUILTIN_PUBLICATIONS_WRITER $action/status action_msgs::msg::dds_::GoalStatusArray_ RELIABLE_RELIABILITY_QOS - PL_CDR_LE" "$subs"
 # and every joint state travels as XCDR1 (CDR_LE), none in XCDR2
 states=$(awk '$1 !~ /^ENTITYID_/ && $2 == "rt/joint_states" && $NF != "-" {print $NF}' <<<"$subs" | sort -u)
 check "the joint states' encoding (XCDR1)" "CDR_LE" "$states"

@@ -246,6 +246,18 @@ static void in_one_thread(void) {
     st = xn_controller_follow(r.c, &jerk, &err);
     XT_CHECK(st == XN_ERR_RANGE && err.index == 0 && strstr(err.message, "too close in time"),
              "a sudden trajectory beyond the rated acceleration refused: %s", err.message);
+    /* a first point at time 0 is the start state: 0.05 rad away from the joints, it would jump */
+    static xn_joint_trajectory start;
+    memset(&start, 0, sizeof start);
+    start.n = 7;
+    start.npoints = 2;
+    start.time[1] = 2;
+    for (int k = 0; k < 7; k++)
+        start.position[0][k] = start.position[1][k] = r.hal->joint[k].position;
+    start.position[0][2] += 0.05;
+    st = xn_controller_follow(r.c, &start, &err);
+    XT_CHECK(st == XN_ERR_RANGE && err.index == 0 && strstr(err.message, "would jump"),
+             "a start point 0.05 rad from the joints refused: %s", err.message);
     jt.time[1] = 1.6;
     jt.position[2][3] = 0.3; /* joint4's range ends at -0.0698 */
     st = xn_controller_follow(r.c, &jt, &err);

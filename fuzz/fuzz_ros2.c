@@ -1,5 +1,5 @@
 /* libFuzzer harness for what the ROS 2 bridge receives from the network: the first byte picks a
- * subscribed type (/joint_commands, /servo_pose, /joint_trajectory, /joint_efforts, the
+ * subscribed type (/joint_commands, /servo_pose, /joint_trajectory, /joint_efforts, /cmd_vel, the
  * follow_joint_trajectory action's send_goal, get_result and cancel_goal requests), the rest is
  * its CDR payload
  * (XCDR1, little-endian) as it would arrive. As in Cyclone DDS's receive path, the payload is
@@ -45,7 +45,7 @@ static void setup(void) {
     if (!bridge) abort();
 }
 
-enum { COMMAND, POSE, TRAJECTORY, EFFORTS, GOAL, RESULT, CANCEL, KINDS };
+enum { COMMAND, POSE, TRAJECTORY, EFFORTS, GOAL, RESULT, CANCEL, CMD_VEL, KINDS };
 
 /* the bridge's handler for one sample of the kind; 1 for the action's services */
 static int handle(int kind, const void *sample) {
@@ -54,6 +54,7 @@ static int handle(int kind, const void *sample) {
     case POSE: xn_ros2_take_pose(bridge, sample); return 0;
     case TRAJECTORY: xn_ros2_take_trajectory(bridge, sample); return 0;
     case EFFORTS: xn_ros2_take_efforts(bridge, sample); return 0;
+    case CMD_VEL: xn_ros2_take_cmd_vel(bridge, sample); return 0;
     case GOAL: xn_ros2_take_goal(bridge, sample); return 1;
     case RESULT: xn_ros2_take_result_request(bridge, sample); return 1;
     default: xn_ros2_take_cancel(bridge, sample); return 1;
@@ -70,7 +71,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         &std_msgs_msg_dds__Float64MultiArray__desc,
         &control_msgs_action_dds__FollowJointTrajectory_SendGoal_Request__desc,
         &control_msgs_action_dds__FollowJointTrajectory_GetResult_Request__desc,
-        &action_msgs_srv_dds__CancelGoal_Request__desc};
+        &action_msgs_srv_dds__CancelGoal_Request__desc,
+        &geometry_msgs_msg_dds__Twist__desc};
     int kind = data[0] % KINDS;
     const dds_topic_descriptor_t *d = desc[kind];
     uint32_t n = (uint32_t)(size - 1), off = 0;

@@ -45,10 +45,13 @@ typedef struct {
     xn_real gait_period; /**< s (0: no phase terms) */
     int nobs, nact;
     /* the supervisor */
-    xn_real max_tilt; /**< rad between the base's z axis and the vertical (default 0.8) */
-    xn_real budget_s; /**< s a policy evaluation may take (default: half a control period
-                           times the decimation) */
-    xn_real damping;  /**< N m s/rad of the damping mode (default 5) */
+    xn_real max_tilt;       /**< rad between the base's z axis and the vertical (default 0.8) */
+    xn_real budget_s;       /**< s a policy evaluation may take (default: half a control period
+                                 times the decimation) */
+    xn_real damping;        /**< N m s/rad of the damping mode (default 5) */
+    xn_real command_max[3]; /**< the largest |vx| (m/s), |vy| (m/s), |yaw rate| (rad/s) the policy
+                                 was trained on (`command_max`; default infinity: the description
+                                 declares none); commands beyond are refused */
 } xn_deploy;
 
 /** Read a deployment description (JSON: the fields above under their names, `kps`, `kds`,

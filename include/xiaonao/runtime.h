@@ -159,6 +159,9 @@ typedef struct {
     void (*activate)(void *self, int id);
     /** The velocity command (m/s, m/s, rad/s). */
     void (*command)(void *self, xn_real vx, xn_real vy, xn_real wz);
+    /** Policy id's largest |vx|, |vy| (m/s) and |yaw rate| (rad/s), the range it was trained on
+     * (infinity where its description declares none). */
+    void (*command_range)(void *self, int id, xn_real max[3]);
     /** One control cycle between read and write (it writes the joints' commands): 0 while the
      * policy runs, 1 once its supervisor has stopped it (it keeps damping the joints). */
     int (*step)(void *self);
@@ -247,7 +250,7 @@ typedef enum {
                                  world axes): joint velocities by damped least squares at the
                                  joints' present positions, scaled down together where one would
                                  exceed its rated velocity, then as XN_STREAM_VELOCITY */
-    XN_STREAM_TORQUE = 4    /**< torque[] (N m; N for prismatic joints) on top of the model's
+    XN_STREAM_TORQUE = 4,   /**< torque[] (N m; N for prismatic joints) on top of the model's
                                  gravity, Coriolis and viscous friction compensation, as
                                  libfranka's torque interface (a streamed zero lets the arm
                                  float): the drives in torque mode, until the next setpoint.
@@ -256,6 +259,12 @@ typedef enum {
                                  stream: every joint is brought to rest (stop category 2,
                                  XN_EV_LIMIT_STOP), and torque setpoints are refused until a
                                  position or velocity setpoint takes over */
+    XN_STREAM_WALK = 5      /**< the walking policy's velocity command: twist[0] vx and
+                                twist[1] vy (m/s, the base's heading frame), twist[5] the yaw
+                                rate (rad/s), within the range the policy was trained on. Only
+                                while a policy drives the joints (a `stream` line after `policy
+                                load`), which then takes no other setpoint; on the stream's
+                                timeout or end the command becomes zero (standing) */
 } xn_stream_mode;
 
 /** A setpoint streamed from outside the control loop (xn_controller_stream): every controlled

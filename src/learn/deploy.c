@@ -106,6 +106,12 @@ static xn_status parse(const xn_json *j, const char *path, xn_deploy *d, xn_erro
                        d->nobs, expect, d->njoint, d->gait_period > 0 ? " + 2 phase" : "");
     if (!(d->simulation_dt > 0) || !(d->max_tilt > 0) || !(d->damping >= 0))
         return xn_fail(err, XN_ERR_RANGE, path, "simulation_dt and max_tilt must be > 0");
+    for (int k = 0; k < 3; k++) d->command_max[k] = INFINITY;
+    if (xn_json_get(j, "command_max") &&
+        (numbers(j, "command_max", 3, d->command_max) || !(d->command_max[0] > 0) ||
+         !(d->command_max[1] > 0) || !(d->command_max[2] > 0)))
+        return xn_fail(err, XN_ERR_INVALID, path,
+                       "'command_max' must be 3 numbers > 0 (vx, vy in m/s, yaw rate in rad/s)");
     d->budget_s = 0.5 * d->simulation_dt * d->decimation;
     xn_real budget = 0;
     if (!number(j, "budget_s", d->budget_s, &budget) && budget > 0) d->budget_s = budget;

@@ -1,6 +1,7 @@
 /* The controller's policy hook backed by the learn layer: `policy load`, `walk`, `stand` in a
  * robot program. SPDX-License-Identifier: Apache-2.0 */
 #include <dirent.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -116,6 +117,12 @@ static void command(void *self, xn_real vx, xn_real vy, xn_real wz) {
     if (h->active >= 0) xn_locomotion_command(h->item[h->active].l, vx, vy, wz);
 }
 
+static void command_range(void *self, int id, xn_real max[3]) {
+    hook_state *h = self;
+    for (int k = 0; k < 3; k++)
+        max[k] = id >= 0 && id < h->n ? h->item[id].d.command_max[k] : INFINITY;
+}
+
 static int step(void *self) {
     hook_state *h = self;
     if (h->active < 0) return 0;
@@ -137,6 +144,7 @@ xn_policy_hook *xn_locomotion_hook_create(void) {
     h->hook.prepare = prepare;
     h->hook.activate = activate;
     h->hook.command = command;
+    h->hook.command_range = command_range;
     h->hook.step = step;
     h->hook.reason = reason;
     return &h->hook;

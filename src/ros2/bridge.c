@@ -164,6 +164,20 @@ void xn_ros2_take_efforts(xn_ros2 *r, const std_msgs_msg_dds__Float64MultiArray_
     take_forward(r, m, XN_STREAM_TORQUE, "/joint_efforts");
 }
 
+/* One /cmd_vel: the walking policy's command (linear x and y, angular z, in the base's heading
+ * frame), streamed into the controller. */
+void xn_ros2_take_cmd_vel(xn_ros2 *r, const geometry_msgs_msg_dds__Twist_ *m) {
+    xn_setpoint sp;
+    memset(&sp, 0, sizeof sp);
+    sp.mode = XN_STREAM_WALK;
+    sp.twist[0] = m->linear.x;
+    sp.twist[1] = m->linear.y;
+    sp.twist[5] = m->angular.z;
+    xn_error err;
+    xn_status st = xn_controller_stream(r->c, &sp, &err);
+    tally(r, "/cmd_vel", st, &err);
+}
+
 /* One Cartesian command: the flange toward a pose (world frame), streamed into the controller. */
 void xn_ros2_take_pose(xn_ros2 *r, const geometry_msgs_msg_dds__PoseStamped_ *m) {
     xn_setpoint sp;
@@ -241,7 +255,7 @@ void xn_ros2_take_trajectory(xn_ros2 *r, const trajectory_msgs_msg_dds__JointTra
 }
 
 /* Every command that arrived on a reader, oldest first (the controller keeps the newest). */
-enum { TAKE_COMMAND, TAKE_EFFORTS, TAKE_POSE, TAKE_TRAJECTORY };
+enum { TAKE_COMMAND, TAKE_EFFORTS, TAKE_POSE, TAKE_TRAJECTORY, TAKE_CMD_VEL };
 static void take_all(xn_ros2 *r, dds_entity_t reader, int kind) {
     void *samples[1] = {NULL};
     dds_sample_info_t info[1];
@@ -253,6 +267,7 @@ static void take_all(xn_ros2 *r, dds_entity_t reader, int kind) {
             case TAKE_POSE: xn_ros2_take_pose(r, samples[0]); break;
             case TAKE_TRAJECTORY: xn_ros2_take_trajectory(r, samples[0]); break;
             case TAKE_EFFORTS: xn_ros2_take_efforts(r, samples[0]); break;
+            case TAKE_CMD_VEL: xn_ros2_take_cmd_vel(r, samples[0]); break;
             default: xn_ros2_take_command(r, samples[0]); break;
             }
         }
@@ -284,6 +299,7 @@ static void *run(void *arg) {
         take_all(r, r->effort_reader, TAKE_EFFORTS);
         take_all(r, r->pose_reader, TAKE_POSE);
         take_all(r, r->traj_reader, TAKE_TRAJECTORY);
+        take_all(r, r->cmd_vel_reader, TAKE_CMD_VEL);
         xn_ros2_action_take(r);
         xn_ctl_sample s;
         if (xn_controller_latest(r->c, &s)) xn_ros2_action_tick(r, &s);
@@ -383,6 +399,8 @@ xn_status xn_ros2_start(xn_controller *c, const xn_ros2_config *cfg, xn_ros2 **o
         endpoint(r, prefix, "/joint_efforts", &std_msgs_msg_dds__Float64MultiArray__desc, qos, 1);
     r->pose_reader =
         endpoint(r, prefix, "/servo_pose", &geometry_msgs_msg_dds__PoseStamped__desc, qos, 1);
+    r->cmd_vel_reader =
+        endpoint(r, prefix, "/cmd_vel", &geometry_msgs_msg_dds__Twist__desc, qos, 1);
     r->traj_reader = endpoint(r, prefix, "/joint_trajectory",
                               &trajectory_msgs_msg_dds__JointTrajectory__desc, qos, 1);
     r->tf_writer =
@@ -400,7 +418,7 @@ xn_status xn_ros2_start(xn_controller *c, const xn_ros2_config *cfg, xn_ros2 **o
     } made[] = {{"/joint_states", r->state_writer},    {"/joint_commands", r->command_reader},
                 {"/joint_efforts", r->effort_reader},  {"/servo_pose", r->pose_reader},
                 {"/joint_trajectory", r->traj_reader}, {"/tf", r->tf_writer},
-                {"/robot_description", description}};
+                {"/robot_description", description},   {"/cmd_vel", r->cmd_vel_reader}};
     for (size_t i = 0; i < sizeof made / sizeof made[0]; i++)
         if (made[i].e < 0) return dds_fail(r, err, made[i].what, made[i].e);
     if (description) {
@@ -409,11 +427,12 @@ xn_status xn_ros2_start(xn_controller *c, const xn_ros2_config *cfg, xn_ros2 **o
         if (rc != DDS_RETCODE_OK) return dds_fail(r, err, "writing /robot_description", rc);
     }
     r->waitset = dds_create_waitset(r->participant);
-    dds_entity_t conds[4] = {dds_create_readcondition(r->command_reader, DDS_ANY_STATE),
+    dds_entity_t conds[5] = {dds_create_readcondition(r->command_reader, DDS_ANY_STATE),
                              dds_create_readcondition(r->effort_reader, DDS_ANY_STATE),
                              dds_create_readcondition(r->pose_reader, DDS_ANY_STATE),
-                             dds_create_readcondition(r->traj_reader, DDS_ANY_STATE)};
-    for (int i = 0; i < 4; i++)
+                             dds_create_readcondition(r->traj_reader, DDS_ANY_STATE),
+                             dds_create_readcondition(r->cmd_vel_reader, DDS_ANY_STATE)};
+    for (int i = 0; i < 5; i++)
         if (r->waitset < 0 || conds[i] < 0 || dds_waitset_attach(r->waitset, conds[i], 0) < 0)
             return dds_fail(r, err, "the waitset", r->waitset < 0 ? r->waitset : conds[i]);
     r->cfg.trajectory_controller = cfg->trajectory_controller; /* read during the start only */

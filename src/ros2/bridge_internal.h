@@ -22,7 +22,8 @@ typedef struct xn_ros2_action xn_ros2_action;
 struct xn_ros2 {
     xn_controller *c;
     xn_ros2_config cfg;
-    dds_entity_t participant, state_writer, command_reader, pose_reader, traj_reader, effort_reader;
+    dds_entity_t participant, state_writer, command_reader, pose_reader, traj_reader, effort_reader,
+        cmd_vel_reader;
     xn_ros2_action *action;
     xn_joint_trajectory *traj; /* the one being converted (the bridge's thread only) */
     dds_entity_t waitset;      /* wakes the thread when a command arrives */
@@ -52,6 +53,7 @@ void xn_ros2_take_command(xn_ros2 *r, const std_msgs_msg_dds__Float64MultiArray_
 void xn_ros2_take_pose(xn_ros2 *r, const geometry_msgs_msg_dds__PoseStamped_ *m);
 void xn_ros2_take_trajectory(xn_ros2 *r, const trajectory_msgs_msg_dds__JointTrajectory_ *m);
 void xn_ros2_take_efforts(xn_ros2 *r, const std_msgs_msg_dds__Float64MultiArray_ *m);
+void xn_ros2_take_cmd_vel(xn_ros2 *r, const geometry_msgs_msg_dds__Twist_ *m);
 /* a JointTrajectory's points into r->traj, its joints matched by name (where: the error's place) */
 xn_status xn_ros2_convert_trajectory(xn_ros2 *r, const trajectory_msgs_msg_dds__JointTrajectory_ *m,
                                      const char *where, xn_error *err);

@@ -1,6 +1,7 @@
 /* The controller's side of learned behaviours: the program's `policy load`, `walk` and `stand`
  * handed to the policy hook (the learn layer), which then drives the joints.
  * SPDX-License-Identifier: Apache-2.0 */
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,6 +12,7 @@ xn_status xn_ctl_policy_prepare(xn_controller *c, xn_error *err) {
     const xn_program *prog = c->prog;
     const xn_policy_hook *h = c->cfg.policy_hook;
     int loaded = 0;
+    xn_real range[3]; /* the command range of the policy loaded last */
     c->policy_id = malloc(((size_t)prog->n + 1) * sizeof *c->policy_id);
     if (!c->policy_id) return XN_ERR_NOMEM;
     /* the program's folder, for relative paths */
@@ -38,9 +40,17 @@ xn_status xn_ctl_policy_prepare(xn_controller *c, xn_error *err) {
             }
             c->policy_id[i] = id;
             loaded = 1;
+            h->command_range(h->self, id, range);
         } else if (in->op == XN_OP_WALK && !loaded) {
             return xn_program_line_fail(err, prog, in, XN_ERR_INVALID,
                                         "walk commands a policy: put 'policy load ...' before");
+        } else if (in->op == XN_OP_WALK) {
+            static const char *const what[3] = {"vx", "vy", "the yaw rate"};
+            for (int k = 0; k < 3; k++)
+                if (fabs(in->value[k]) > range[k])
+                    return xn_program_line_fail(err, prog, in, XN_ERR_RANGE,
+                                                "%s %g is beyond the %g the policy was trained on",
+                                                what[k], in->value[k], range[k]);
         }
     }
     return XN_OK;
@@ -50,6 +60,7 @@ void xn_ctl_policy_instruction(xn_controller *c, const xn_instruction *in) {
     const xn_policy_hook *h = c->cfg.policy_hook;
     if (in->op == XN_OP_POLICY_LOAD) {
         h->activate(h->self, c->policy_id[c->pc]);
+        c->policy_current = c->policy_id[c->pc];
         c->policy_active = 1;
         xn_ctl_event(c, XN_EV_SETTING, -1, 0, "the policy from %s drives the joints", in->path);
         return;

@@ -175,6 +175,7 @@ struct xn_controller {
     /* learned behaviours (policy load, walk, stand) */
     int *policy_id;     /* per instruction: the hook's id of a `policy load` (-1 none) */
     int policy_active;  /* the policy drives the joints */
+    int policy_current; /* the hook's id of the policy that does */
     int policy_stopped; /* its supervisor stopped it */
 
     /* a balancing humanoid (balance load, stand, posture, hand; humanoid.c) */

@@ -41,6 +41,10 @@ struct xn_ctl_stream {
     xn_real torque[XN_OTG_MAX_DOFS];
     atomic_int torque_blocked; /* the guard stopped a torque stream: torque refused until a
                                   position or velocity setpoint */
+    /* a walking policy drives the joints: setpoints are its velocity commands (XN_STREAM_WALK),
+     * within the range it was trained on (both set by the loop before `running`) */
+    atomic_int walking;
+    xn_real walk_max[3];
 };
 
 xn_ctl_stream *xn_ctl_stream_create(void) {
@@ -160,12 +164,39 @@ static xn_status check_torque(const xn_controller *c, const xn_setpoint *sp, xn_
     return XN_OK;
 }
 
+/* A walking command: while a policy drives the joints, and within the range it was trained
+ * on. */
+static xn_status check_walk(const xn_controller *c, const xn_setpoint *sp, xn_error *err) {
+    static const char *const fn = "xn_controller_stream";
+    static const char *const what[3] = {"vx", "vy", "the yaw rate"};
+    static const int at[3] = {0, 1, 5};
+    const xn_ctl_stream *s = c->stream;
+    if (!atomic_load(&s->walking))
+        return xn_fail(err, XN_ERR_INVALID, fn,
+                       "XN_STREAM_WALK commands a walking policy, and none drives the joints (a "
+                       "`stream` line after `policy load`)");
+    for (int i = 0; i < 3; i++) {
+        xn_real v = sp->twist[at[i]];
+        if (!isfinite(v))
+            return xn_fail_at(err, XN_ERR_RANGE, fn, at[i], "%s %g is not finite", what[i], v);
+        if (fabs(v) > s->walk_max[i])
+            return xn_fail_at(err, XN_ERR_RANGE, fn, at[i],
+                              "%s %.4g is beyond the %.4g the policy was trained on", what[i], v,
+                              s->walk_max[i]);
+    }
+    return XN_OK;
+}
+
 static xn_status check(const xn_controller *c, const xn_setpoint *sp, xn_error *err) {
     static const char *const fn = "xn_controller_stream";
+    if (sp->mode == XN_STREAM_WALK) return check_walk(c, sp, err);
+    if (atomic_load(&c->stream->walking))
+        return xn_fail(err, XN_ERR_INVALID, fn,
+                       "a walking policy drives the joints: it takes XN_STREAM_WALK commands only");
     if (sp->mode != XN_STREAM_POSITION && sp->mode != XN_STREAM_VELOCITY &&
         sp->mode != XN_STREAM_TORQUE)
         return xn_fail(err, XN_ERR_INVALID, fn,
-                       "mode %d (XN_STREAM_POSITION, _VELOCITY, _POSE, _TWIST or _TORQUE)",
+                       "mode %d (XN_STREAM_POSITION, _VELOCITY, _POSE, _TWIST, _TORQUE or _WALK)",
                        (int)sp->mode);
     if (sp->n != c->nj)
         return xn_fail(err, XN_ERR_SIZE, fn, "%d joints given; the controller commands %d", sp->n,
@@ -207,7 +238,7 @@ xn_status xn_controller_stream(xn_controller *c, const xn_setpoint *sp, xn_error
     }
     xn_setpoint joint;
     xn_status st = XN_OK;
-    if (sp->mode == XN_STREAM_POSE || sp->mode == XN_STREAM_TWIST) {
+    if ((sp->mode == XN_STREAM_POSE || sp->mode == XN_STREAM_TWIST) && !atomic_load(&s->walking)) {
         st = cartesian(c, sp, &joint, err);
         sp = &joint;
     }
@@ -280,6 +311,9 @@ void xn_ctl_stream_begin(xn_controller *c, const xn_instruction *in) {
     atomic_store(&s->end_requested, 0);
     take(s); /* a setpoint or trajectory older than the line is not a command for it */
     xn_ctl_traj_discard(c);
+    const xn_policy_hook *h = c->cfg.policy_hook;
+    if (c->policy_active && h) h->command_range(h->self, c->policy_current, s->walk_max);
+    atomic_store(&s->walking, c->policy_active);
     atomic_store(&s->running, 1);
     set_limits(c);
     c->act = ACT_STREAM;
@@ -359,9 +393,41 @@ void xn_ctl_stream_command(xn_controller *c) {
     }
 }
 
+/* The walking policy's side of a `stream` line: each command handed to it; silence or the
+ * stream's end makes it stand (a zero command). 1 once the client ended the stream. */
+static int walk_step(xn_controller *c) {
+    xn_ctl_stream *s = c->stream;
+    const xn_policy_hook *h = c->cfg.policy_hook;
+    if (atomic_load(&s->end_requested)) {
+        h->command(h->self, 0, 0, 0);
+        atomic_store(&s->running, 0);
+        atomic_store(&s->walking, 0);
+        xn_ctl_event(c, XN_EV_STREAM, -1, 0,
+                     "the stream ended: the policy stands; the program "
+                     "goes on");
+        return 1;
+    }
+    const xn_setpoint *sp = take(s);
+    if (sp) {
+        h->command(h->self, sp->twist[0], sp->twist[1], sp->twist[5]);
+        if (!s->have)
+            xn_ctl_event(c, XN_EV_STREAM, -1, 2, "streamed velocity commands drive the policy");
+        s->have = 1;
+        s->last_ns = c->time_ns;
+    } else if (s->have && c->time_ns - s->last_ns > s->timeout_ns) {
+        xn_ctl_event(c, XN_EV_STREAM_TIMEOUT, -1, (double)(c->time_ns - s->last_ns) * 1e-9,
+                     "no command for %.3g s: the policy stands",
+                     (double)(c->time_ns - s->last_ns) * 1e-9);
+        h->command(h->self, 0, 0, 0);
+        s->have = 0;
+    }
+    return 0;
+}
+
 int xn_ctl_stream_step(xn_controller *c) {
     xn_ctl_stream *s = c->stream;
     xn_otg_problem *p = &c->input;
+    if (atomic_load(&s->walking)) return walk_step(c);
     if (atomic_load(&s->end_requested)) {
         if (xn_ctl_traj_active(c)) { /* cut short: brought to rest from where it is */
             xn_ctl_traj_cancel(c);

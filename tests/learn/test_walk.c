@@ -245,10 +245,13 @@ static void program(void) {
     rig_close(&r);
     cfg.policy_hook = hook;
     xn_locomotion_hook_free(strict);
-    /* walk without a policy, and a policy folder that is not there: refused at creation */
-    const char *bad[2] = {"walk 0.5 0 0\n", "policy load /nowhere\n"};
-    const char *words[2] = {"put 'policy load ...' before", "no such folder"};
-    for (int k = 0; k < 2; k++) {
+    /* walk without a policy, a policy folder that is not there, a walk beyond the range the
+     * policy was trained on (its description's command_max): refused at creation */
+    const char *bad[3] = {"walk 0.5 0 0\n", "policy load /nowhere\n",
+                          "policy load " XN_POLICIES_DIR "/unitree_g1_walk\nwalk 0 1.5 0\n"};
+    const char *words[3] = {"put 'policy load ...' before", "no such folder",
+                            "line 2, column 1: vy 1.5 is beyond the 1 the policy was trained on"};
+    for (int k = 0; k < 3; k++) {
         xn_status st = rig_open(&r, bad[k], &cfg, &err);
         XT_CHECK(st != XN_OK && strstr(err.message, words[k]), "refused: %s", err.message);
         rig_close(&r);

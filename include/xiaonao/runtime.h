@@ -280,6 +280,9 @@ typedef struct {
     xn_real torque[XN_OTG_MAX_DOFS]; /**< XN_STREAM_TORQUE */
 } xn_setpoint;
 
+#define XN_SAMPLE_FT 4  /**< force/torque sensors a cycle's record keeps */
+#define XN_SAMPLE_IMU 2 /**< IMUs a cycle's record keeps */
+
 /** One cycle's record, for the log. Arrays hold the controlled joints (njoint entries). */
 typedef struct {
     int64_t time_ns;
@@ -289,6 +292,10 @@ typedef struct {
     xn_real q_ref[XN_OTG_MAX_DOFS], v_ref[XN_OTG_MAX_DOFS], a_ref[XN_OTG_MAX_DOFS];
     int has_tracker;    /**< 1: the robot has a position tracker; tracker holds its reading */
     xn_real tracker[3]; /**< the first tracker's position (m, world) */
+    int nft, nimu;      /**< the robot's first force/torque sensors and IMUs, as read this cycle
+                             (at most XN_SAMPLE_FT and XN_SAMPLE_IMU; hal.h says their frames) */
+    xn_ft_reading ft[XN_SAMPLE_FT];
+    xn_imu_reading imu[XN_SAMPLE_IMU];
     /* a balancing humanoid (balance load): what its balance controller did this cycle */
     int humanoid;                   /**< 1: the fields below are filled */
     int phase, steps;               /**< xn_balance_phase; recovery steps so far */
@@ -419,6 +426,9 @@ int xn_controller_finished(const xn_controller *c);
  * the robot (controlled stop, XN_EV_PFL_SPEED) when a watched point is more than 5 % over its
  * limit; motions planned after the declaration are slowed to stay under it. */
 xn_pfl *xn_controller_pfl(xn_controller *c);
+/** The robot the controller drives: its devices' counts and names, which never change (its
+ * readings and commands belong to the loop's thread: read them from xn_controller_latest). */
+const xn_hal *xn_controller_hal(const xn_controller *c);
 /** Controlled joints and their names (the robot's commandable joints, in its order). */
 int xn_controller_njoint(const xn_controller *c);
 const char *xn_controller_joint_name(const xn_controller *c, int k);
@@ -429,6 +439,19 @@ const xn_ctl_sample *xn_controller_sample(const xn_controller *c);
  * ring's size are counted in xn_controller_events_lost. */
 int xn_controller_next_event(xn_controller *c, xn_event *ev);
 long xn_controller_events_lost(const xn_controller *c);
+/** Claim an event reader of one's own besides the application's (which the two functions above
+ * serve): for a bridge or a console on another thread, which then takes every event from its
+ * claim on with xn_controller_next_event_of, at its own pace. Each reader has a ring of
+ * XN_CTL_EVENT_RING events: one that falls behind loses its own newest events (counted by
+ * xn_controller_events_lost_of), never the step's time or another reader's events. Not from the
+ * step. Returns the reader (1 to XN_CTL_EVENT_READERS - 1), or -1 when every one is taken. */
+#define XN_CTL_EVENT_READERS 4
+int xn_controller_event_reader(xn_controller *c);
+/** Give a reader back (its ring stops filling). */
+void xn_controller_event_reader_release(xn_controller *c, int reader);
+/** xn_controller_next_event for a claimed reader (0: the application's). */
+int xn_controller_next_event_of(xn_controller *c, int reader, xn_event *ev);
+long xn_controller_events_lost_of(const xn_controller *c, int reader);
 /** Take the oldest undrained log sample; returns 0 when there is none. The ring keeps
  * XN_CTL_SAMPLE_RING samples; when nobody drains, new ones are dropped (counted). The two ring
  * functions may be called from another thread than xn_controller_step (one reader). */

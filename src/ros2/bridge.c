@@ -288,6 +288,8 @@ static void *run(void *arg) {
             xn_ctl_sample s;
             int have = xn_controller_latest(r->c, &s);
             if (have) publish_state(r, &s);
+            if (have) xn_ros2_publish_sensors(r, &s);
+            xn_ros2_publish_diagnostics(r, have ? &s : NULL, now);
             next += period;
             if (next < now) next = now + period; /* behind: do not try to catch up */
             if (have && r->ntf && now >= r->tf_next) {
@@ -435,6 +437,11 @@ xn_status xn_ros2_start(xn_controller *c, const xn_ros2_config *cfg, xn_ros2 **o
     for (int i = 0; i < 5; i++)
         if (r->waitset < 0 || conds[i] < 0 || dds_waitset_attach(r->waitset, conds[i], 0) < 0)
             return dds_fail(r, err, "the waitset", r->waitset < 0 ? r->waitset : conds[i]);
+    st = xn_ros2_status_start(r, prefix, err);
+    if (st != XN_OK) {
+        xn_ros2_stop(r);
+        return st;
+    }
     r->cfg.trajectory_controller = cfg->trajectory_controller; /* read during the start only */
     st = xn_ros2_action_start(r, prefix, err);
     r->cfg.trajectory_controller = NULL;
@@ -458,6 +465,7 @@ void xn_ros2_stop(xn_ros2 *r) {
         pthread_join(r->thread, NULL);
     }
     if (r->participant > 0) dds_delete(r->participant); /* its topics, writer and reader too */
+    if (r->event_reader > 0) xn_controller_event_reader_release(r->c, r->event_reader);
     for (int i = 0; i < 64; i++) free(r->tf_name[i]);
     xn_data_free(r->tf_data);
     free(r->traj);

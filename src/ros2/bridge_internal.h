@@ -27,6 +27,12 @@ struct xn_ros2 {
     xn_ros2_action *action;
     xn_joint_trajectory *traj; /* the one being converted (the bridge's thread only) */
     dds_entity_t waitset;      /* wakes the thread when a command arrives */
+    /* /wrench/<sensor>, /imu/<imu>, /diagnostics (status.c) */
+    int nft, nimu;
+    dds_entity_t wrench_writer[XN_SAMPLE_FT], imu_writer[XN_SAMPLE_IMU], diag_writer;
+    char ft_frame[XN_SAMPLE_FT][64], imu_frame[XN_SAMPLE_IMU][64];
+    int event_reader; /* the bridge's own event reader (0: none) */
+    int64_t diag_next;
     /* /tf */
     dds_entity_t tf_writer;
     int ntf, tf_frame[64], qadr[XN_OTG_MAX_DOFS];
@@ -57,6 +63,12 @@ void xn_ros2_take_cmd_vel(xn_ros2 *r, const geometry_msgs_msg_dds__Twist_ *m);
 /* a JointTrajectory's points into r->traj, its joints matched by name (where: the error's place) */
 xn_status xn_ros2_convert_trajectory(xn_ros2 *r, const trajectory_msgs_msg_dds__JointTrajectory_ *m,
                                      const char *where, xn_error *err);
+
+/* status.c: the sensors' writers and /diagnostics, with an event reader of the bridge's own */
+xn_status xn_ros2_status_start(xn_ros2 *r, const char *prefix, xn_error *err);
+void xn_ros2_publish_sensors(xn_ros2 *r, const xn_ctl_sample *s);
+/* every new event; the controller's state once a second (s: the newest cycle, or NULL) */
+void xn_ros2_publish_diagnostics(xn_ros2 *r, const xn_ctl_sample *s, int64_t now_ns);
 
 /* action.c: the FollowJointTrajectory action server */
 xn_ros2_action *xn_ros2_action_create(void);

@@ -111,38 +111,6 @@ xn_status xn_shaper_table_lookup(const xn_shaper_table *t, const xn_real *q, xn_
 
 /* ---- rings ---- */
 
-void xn_ctl_event(xn_controller *c, xn_event_code code, int joint, double value, const char *fmt,
-                  ...) {
-    long head = atomic_load_explicit(&c->ev_head, memory_order_relaxed);
-    long tail = atomic_load_explicit(&c->ev_tail, memory_order_acquire);
-    if (head - tail >= XN_CTL_EVENT_RING) {
-        c->ev_lost++;
-        return;
-    }
-    xn_event *e = &c->events[head % XN_CTL_EVENT_RING];
-    e->time_ns = c->time_ns;
-    e->code = code;
-    e->joint = joint;
-    e->line = c->line;
-    e->value = value;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(e->text, sizeof e->text, fmt, ap);
-    va_end(ap);
-    atomic_store_explicit(&c->ev_head, head + 1, memory_order_release);
-}
-
-int xn_controller_next_event(xn_controller *c, xn_event *ev) {
-    long tail = atomic_load_explicit(&c->ev_tail, memory_order_relaxed);
-    long head = atomic_load_explicit(&c->ev_head, memory_order_acquire);
-    if (tail == head) return 0;
-    *ev = c->events[tail % XN_CTL_EVENT_RING];
-    atomic_store_explicit(&c->ev_tail, tail + 1, memory_order_release);
-    return 1;
-}
-
-long xn_controller_events_lost(const xn_controller *c) { return c->ev_lost; }
-
 static void push_sample(xn_controller *c) {
     long head = atomic_load_explicit(&c->s_head, memory_order_relaxed);
     long tail = atomic_load_explicit(&c->s_tail, memory_order_acquire);
@@ -344,12 +312,13 @@ xn_status xn_controller_create(const xn_model *model, xn_hal *hal, const xn_prog
     c->a_ref = calloc(nv, sizeof(xn_real));
     c->tau = calloc(nv, sizeof(xn_real));
     c->samples = calloc(XN_CTL_SAMPLE_RING, sizeof *c->samples);
+    c->events = xn_ctl_events_create();
     c->stream = xn_ctl_stream_create();
     c->latest = xn_ctl_latest_create();
     c->traj = xn_ctl_traj_create();
     if (!c->d || !c->servo || !c->joint_qadr || !c->joint_vadr || !c->last_stamp || !c->reported ||
         !c->q || !c->q_ref || !c->v || !c->v_ref || !c->a_ref || !c->tau || !c->samples ||
-        !c->stream || !c->latest || !c->traj) {
+        !c->events || !c->stream || !c->latest || !c->traj) {
         xn_controller_free(c);
         return XN_ERR_NOMEM;
     }
@@ -486,6 +455,7 @@ void xn_controller_free(xn_controller *c) {
     free(c->a_ref);
     free(c->tau);
     free(c->samples);
+    xn_ctl_events_free(c->events);
     xn_ctl_stream_free(c->stream);
     xn_ctl_latest_free(c->latest);
     xn_ctl_traj_free(c->traj);
@@ -1051,6 +1021,10 @@ static void record(xn_controller *c) {
     }
     s->has_tracker = c->hal->ntracker > 0;
     if (s->has_tracker) memcpy(s->tracker, c->hal->tracker[0].position, sizeof s->tracker);
+    s->nft = c->hal->nft < XN_SAMPLE_FT ? c->hal->nft : XN_SAMPLE_FT;
+    s->nimu = c->hal->nimu < XN_SAMPLE_IMU ? c->hal->nimu : XN_SAMPLE_IMU;
+    if (s->nft) memcpy(s->ft, c->hal->ft, (size_t)s->nft * sizeof s->ft[0]);
+    if (s->nimu) memcpy(s->imu, c->hal->imu, (size_t)s->nimu * sizeof s->imu[0]);
     s->humanoid = 0;
     if (c->hum_active) xn_ctl_humanoid_record(c, s);
     push_sample(c);
@@ -1112,6 +1086,8 @@ void xn_controller_step(xn_controller *c) {
 xn_ctl_state xn_controller_state(const xn_controller *c) { return c->state; }
 
 xn_pfl *xn_controller_pfl(xn_controller *c) { return c->pfl; }
+
+const xn_hal *xn_controller_hal(const xn_controller *c) { return c->hal; }
 
 int xn_controller_finished(const xn_controller *c) {
     /* after a compliant reaction, not at once: every run ends with a braking stop (xn_loop_run),

@@ -32,6 +32,11 @@ typedef enum {
     ACT_STREAM  /* the joints follow setpoints from outside (stream.c) */
 } activity;
 
+/* The events' rings, one per reader (events.c); xn_ctl_event writes every claimed one. */
+typedef struct xn_ctl_event_ring xn_ctl_event_ring;
+xn_ctl_event_ring *xn_ctl_events_create(void); /* XN_CTL_EVENT_READERS rings */
+void xn_ctl_events_free(xn_ctl_event_ring *r);
+
 /* The newest cycle's record for another thread (latest.c). */
 typedef struct xn_ctl_latest xn_ctl_latest;
 xn_ctl_latest *xn_ctl_latest_create(void);
@@ -222,9 +227,7 @@ struct xn_controller {
     int power_off; /* every drive is told to power off (a stop with the robot at rest) */
 
     /* rings (single producer: the step; single consumer: whoever drains) */
-    xn_event events[XN_CTL_EVENT_RING];
-    atomic_long ev_head, ev_tail;
-    long ev_lost;
+    xn_ctl_event_ring *events; /* one per event reader (events.c) */
     xn_ctl_sample *samples;
     atomic_long s_head, s_tail;
     long s_lost;

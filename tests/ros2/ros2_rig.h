@@ -31,12 +31,13 @@ static void ros2_rig_on_term(int sig) {
     xn_controller_request_stop(ros2_rig_controller, XN_STOP_CATEGORY_1);
 }
 
-/* The server: runs until SIGTERM or max_time_s, then fills *stats. cfg may set the bridge's
- * options (the model is the rig's own). Returns 0, or 10 + where the set-up failed. */
-static inline int ros2_rig_serve(const char *program, double max_time_s, xn_ros2_config *cfg,
-                                 xn_ros2_stats *stats) {
+/* The server, on the loopback robot or (mujoco 1) in MuJoCo: runs until SIGTERM or max_time_s,
+ * then fills *stats. cfg may set the bridge's options (the model is the rig's own). Returns 0,
+ * or 10 + where the set-up failed. */
+static inline int ros2_rig_serve(const char *program, int mujoco, double max_time_s,
+                                 xn_ros2_config *cfg, xn_ros2_stats *stats) {
     rig r;
-    if (rig_open(&r, program, 0)) return 10;
+    if (rig_open(&r, program, mujoco)) return 10;
     ros2_rig_controller = r.c;
     signal(SIGTERM, ros2_rig_on_term);
     xn_ros2 *bridge = NULL;

@@ -40,7 +40,7 @@ static int server(void) {
     rc.tf_frames = tf;
     rc.ntf = 1;
     xn_ros2_stats st;
-    int rc_serve = ros2_rig_serve("stream timeout 0.5\n", 20, &rc, &st);
+    int rc_serve = ros2_rig_serve("stream timeout 0.5\n", 0, 20, &rc, &st);
     free(description);
     if (rc_serve) return rc_serve;
     printf("server: %ld states published, %ld commands (%ld accepted, %ld refused: %s)\n",

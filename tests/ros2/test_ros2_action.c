@@ -448,7 +448,7 @@ static int server(void) {
     xn_ros2_config rc;
     xn_ros2_config_init(&rc);
     xn_ros2_stats st;
-    int r = ros2_rig_serve("stream timeout 0.5\n", 40, &rc, &st);
+    int r = ros2_rig_serve("stream timeout 0.5\n", 0, 40, &rc, &st);
     if (r) return r;
     printf("server: %ld goals: %ld succeeded, %ld aborted, %ld canceled\n", st.goals_received,
            st.goals_succeeded, st.goals_aborted, st.goals_canceled);

@@ -4,7 +4,9 @@
  * bridge and a real-time loop. The G1 walks forward at the commanded 0.5 m/s (its pelvis
  * measured in MuJoCo by the server), stands again once the client falls silent (the stream's
  * timeout), and refuses with a reason a command beyond the range the policy was trained on and
- * a joint command while the policy owns the joints. SPDX-License-Identifier: Apache-2.0 */
+ * a joint command while the policy owns the joints. Its IMU comes on /imu/imu: unit
+ * quaternions, and on average gravity's 9.81 m/s^2 in the accelerometer while it walks.
+ * SPDX-License-Identifier: Apache-2.0 */
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
@@ -126,6 +128,10 @@ static void run_client(pid_t srv) {
     dds_entity_t st =
         dds_create_topic(pp, &sensor_msgs_msg_dds__JointState__desc, "rt/joint_states", NULL, NULL);
     dds_entity_t sr = dds_create_reader(pp, st, q, NULL);
+    dds_entity_t it =
+        dds_create_topic(pp, &sensor_msgs_msg_dds__Imu__desc, "rt/imu/imu", NULL, NULL);
+    dds_qset_history(q, DDS_HISTORY_KEEP_LAST, 200);
+    dds_entity_t ir = dds_create_reader(pp, it, q, NULL);
     dds_delete_qos(q);
     /* the G1's 12 joints on /joint_states: the server is up */
     int joints = 0;
@@ -149,11 +155,40 @@ static void run_client(pid_t srv) {
     dds_write(cw, &tw);
     /* 0.5 m/s forward at 20 Hz for WALK_S */
     tw.linear.x = SPEED;
-    double t0 = now_s();
+    double t0 = now_s(), acc_sum = 0, worst_norm = 0;
+    long nimu = 0;
+    int framed = 1;
     while (now_s() - t0 < WALK_S) {
         dds_write(cw, &tw);
         sleep_s(0.05);
+        /* /imu/imu while it walks: a unit quaternion, and gravity in the accelerometer */
+        void *smp[16] = {NULL};
+        dds_sample_info_t inf[16];
+        int n;
+        while ((n = dds_take(ir, smp, inf, 16, 16)) > 0) {
+            for (int i = 0; i < n; i++) {
+                const sensor_msgs_msg_dds__Imu_ *m = smp[i];
+                if (!inf[i].valid_data) continue;
+                const geometry_msgs_msg_dds__Quaternion_ *o = &m->orientation;
+                const geometry_msgs_msg_dds__Vector3_ *a = &m->linear_acceleration;
+                worst_norm =
+                    xt_max(worst_norm,
+                           fabs(sqrt(o->w * o->w + o->x * o->x + o->y * o->y + o->z * o->z) - 1));
+                acc_sum += sqrt(a->x * a->x + a->y * a->y + a->z * a->z);
+                framed &= !strcmp(m->header.frame_id, "imu");
+                nimu++;
+            }
+            dds_return_loan(ir, smp, n);
+        }
     }
+    double acc = acc_sum / (double)nimu;
+    printf("client: %ld /imu/imu samples while walking: mean |acceleration| %.3f m/s^2, "
+           "quaternion norm within %.2g of 1\n",
+           nimu, acc, worst_norm);
+    XT_CHECK(nimu > 100 && worst_norm < 1e-6 && fabs(acc - 9.81) < 0.1 * 9.81 && framed,
+             "/imu/imu: %ld samples framed 'imu', unit quaternions, gravity's 9.81 m/s^2 on "
+             "average (%.3f)",
+             nimu, acc);
     /* a joint command while the policy owns the joints: refused */
     double q12[12] = {0};
     std_msgs_msg_dds__Float64MultiArray_ jc;

@@ -41,6 +41,8 @@ check "the bridge's /joint_states writer" \
     "ENTITYID_BUILTIN_PUBLICATIONS_WRITER rt/joint_states sensor_msgs::msg::dds_::JointState_ RELIABLE_RELIABILITY_QOS 10 PL_CDR_LE" "$subs"
 check "the bridge's /joint_commands reader" \
     "ENTITYID_BUILTIN_SUBSCRIPTIONS_WRITER rt/joint_commands std_msgs::msg::dds_::Float64MultiArray_ RELIABLE_RELIABILITY_QOS 10 PL_CDR_LE" "$subs"
+check "the bridge's /diagnostics writer" \
+    "ENTITYID_BUILTIN_PUBLICATIONS_WRITER rt/diagnostics diagnostic_msgs::msg::dds_::DiagnosticArray_ RELIABLE_RELIABILITY_QOS 10 PL_CDR_LE" "$subs"
 # the follow_joint_trajectory action: its services' request readers and reply writers, and its
 # status (transient local, keep last 1), under the names and types of ROS 2's Cyclone middleware
 action=rt/joint_trajectory_controller/follow_joint_trajectory/_action

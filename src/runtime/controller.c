@@ -469,6 +469,7 @@ void xn_controller_free(xn_controller *c) {
 void xn_ctl_quick_stop(xn_controller *c, xn_event_code why, const char *text) {
     if (c->state == XN_CTL_FAULT) return;
     c->state = XN_CTL_FAULT;
+    xn_ctl_stream_abort(c);
     c->fault_ns = c->time_ns;
     xn_ctl_event(c, why, -1, 0, "%s", text);
     xn_ctl_event(c, XN_EV_QUICK_STOP, -1, 0, "every drive told to quick stop");
@@ -478,6 +479,7 @@ void xn_ctl_begin_stop(xn_controller *c, xn_event_code why, const char *text) {
     if (c->state != XN_CTL_RUNNING) return;
     if (why) xn_ctl_event(c, why, -1, 0, "%s", text);
     c->state = XN_CTL_STOPPING;
+    xn_ctl_stream_abort(c);
     c->act = ACT_NONE;
     /* decelerate on the trajectory generator: velocity interface, target at rest */
     xn_otg_problem *p = &c->input;

@@ -65,6 +65,8 @@ void xn_ctl_stream_begin(xn_controller *c, const xn_instruction *in);
 /* one cycle of the line: the newest setpoint into the trajectory generator's input, the timeout,
  * the velocity stream's limit guard; 1 once the client ended the stream and the joints rest */
 int xn_ctl_stream_step(xn_controller *c);
+/* the controller stops (a stop or a fault): the `stream` line is over for its clients */
+void xn_ctl_stream_abort(xn_controller *c);
 /* 1 while streamed torques drive the joints (the `stream` line runs, the newest setpoint was a
  * torque one and its guard has not stopped it) */
 int xn_ctl_stream_torque(const xn_controller *c);

@@ -18,6 +18,8 @@
 #include "runtime/triple.h"
 #include "xiaonao/dynamics.h"
 
+enum { OWNER_STREAM, OWNER_POLICY, OWNER_BALANCE };
+
 struct xn_ctl_stream {
     xn_setpoint buf[3];
     xn_triple idx;           /* which of buf is whose */
@@ -41,9 +43,10 @@ struct xn_ctl_stream {
     xn_real torque[XN_OTG_MAX_DOFS];
     atomic_int torque_blocked; /* the guard stopped a torque stream: torque refused until a
                                   position or velocity setpoint */
-    /* a walking policy drives the joints: setpoints are its velocity commands (XN_STREAM_WALK),
-     * within the range it was trained on (both set by the loop before `running`) */
-    atomic_int walking;
+    /* who drives the joints while the line runs (set by the loop before `running`): the stream
+     * itself; a walking policy, whose velocity commands the setpoints are (XN_STREAM_WALK,
+     * within the range it was trained on); or the humanoid's balance, which takes none */
+    atomic_int owner;
     xn_real walk_max[3];
 };
 
@@ -171,7 +174,7 @@ static xn_status check_walk(const xn_controller *c, const xn_setpoint *sp, xn_er
     static const char *const what[3] = {"vx", "vy", "the yaw rate"};
     static const int at[3] = {0, 1, 5};
     const xn_ctl_stream *s = c->stream;
-    if (!atomic_load(&s->walking))
+    if (atomic_load(&s->owner) != OWNER_POLICY)
         return xn_fail(err, XN_ERR_INVALID, fn,
                        "XN_STREAM_WALK commands a walking policy, and none drives the joints (a "
                        "`stream` line after `policy load`)");
@@ -189,8 +192,13 @@ static xn_status check_walk(const xn_controller *c, const xn_setpoint *sp, xn_er
 
 static xn_status check(const xn_controller *c, const xn_setpoint *sp, xn_error *err) {
     static const char *const fn = "xn_controller_stream";
+    int owner = atomic_load(&c->stream->owner);
+    if (owner == OWNER_BALANCE)
+        return xn_fail(err, XN_ERR_INVALID, fn,
+                       "the humanoid's balance controller drives the joints: it takes no "
+                       "streamed setpoint");
     if (sp->mode == XN_STREAM_WALK) return check_walk(c, sp, err);
-    if (atomic_load(&c->stream->walking))
+    if (owner == OWNER_POLICY)
         return xn_fail(err, XN_ERR_INVALID, fn,
                        "a walking policy drives the joints: it takes XN_STREAM_WALK commands only");
     if (sp->mode != XN_STREAM_POSITION && sp->mode != XN_STREAM_VELOCITY &&
@@ -238,7 +246,8 @@ xn_status xn_controller_stream(xn_controller *c, const xn_setpoint *sp, xn_error
     }
     xn_setpoint joint;
     xn_status st = XN_OK;
-    if ((sp->mode == XN_STREAM_POSE || sp->mode == XN_STREAM_TWIST) && !atomic_load(&s->walking)) {
+    if ((sp->mode == XN_STREAM_POSE || sp->mode == XN_STREAM_TWIST) &&
+        atomic_load(&s->owner) == OWNER_STREAM) {
         st = cartesian(c, sp, &joint, err);
         sp = &joint;
     }
@@ -261,6 +270,11 @@ xn_status xn_controller_stream(xn_controller *c, const xn_setpoint *sp, xn_error
 }
 
 void xn_controller_stream_end(xn_controller *c) { atomic_store(&c->stream->end_requested, 1); }
+
+void xn_ctl_stream_abort(xn_controller *c) {
+    atomic_store(&c->stream->running, 0);
+    atomic_store(&c->stream->owner, OWNER_STREAM);
+}
 
 int xn_controller_streaming(const xn_controller *c) {
     return atomic_load(&((xn_ctl_stream *)c->stream)->running);
@@ -313,7 +327,9 @@ void xn_ctl_stream_begin(xn_controller *c, const xn_instruction *in) {
     xn_ctl_traj_discard(c);
     const xn_policy_hook *h = c->cfg.policy_hook;
     if (c->policy_active && h) h->command_range(h->self, c->policy_current, s->walk_max);
-    atomic_store(&s->walking, c->policy_active);
+    atomic_store(&s->owner, c->policy_active          ? OWNER_POLICY
+                            : c->hum_active || c->bal ? OWNER_BALANCE
+                                                      : OWNER_STREAM);
     atomic_store(&s->running, 1);
     set_limits(c);
     c->act = ACT_STREAM;
@@ -401,7 +417,7 @@ static int walk_step(xn_controller *c) {
     if (atomic_load(&s->end_requested)) {
         h->command(h->self, 0, 0, 0);
         atomic_store(&s->running, 0);
-        atomic_store(&s->walking, 0);
+        atomic_store(&s->owner, OWNER_STREAM);
         xn_ctl_event(c, XN_EV_STREAM, -1, 0,
                      "the stream ended: the policy stands; the program "
                      "goes on");
@@ -427,7 +443,15 @@ static int walk_step(xn_controller *c) {
 int xn_ctl_stream_step(xn_controller *c) {
     xn_ctl_stream *s = c->stream;
     xn_otg_problem *p = &c->input;
-    if (atomic_load(&s->walking)) return walk_step(c);
+    int owner = atomic_load(&s->owner);
+    if (owner == OWNER_POLICY) return walk_step(c);
+    if (owner == OWNER_BALANCE) { /* the balance goes on; only the client's end ends the line */
+        if (!atomic_load(&s->end_requested)) return 0;
+        atomic_store(&s->running, 0);
+        atomic_store(&s->owner, OWNER_STREAM);
+        xn_ctl_event(c, XN_EV_STREAM, -1, 0, "the stream ended: the program goes on");
+        return 1;
+    }
     if (atomic_load(&s->end_requested)) {
         if (xn_ctl_traj_active(c)) { /* cut short: brought to rest from where it is */
             xn_ctl_traj_cancel(c);

@@ -131,6 +131,9 @@ typedef struct {
      * start of program line move_line on, for at most move_max (m) */
     double move_speed, move_max, move_start;
     int move_line;
+    /* called after each cycle (cs_options.cycle) */
+    void (*cycle)(xn_controller *c, void *user);
+    void *cycle_user;
 } cs_watch;
 
 /* The baseline on the measured state: tau - (M qdd_ref + n) over the controller's default
@@ -206,6 +209,7 @@ static inline void cs_contact_point(cs_watch *w, const mjContact *ct) {
 static inline int cs_observe(void *user, xn_controller *c) {
     cs_watch *w = user;
     double t = w->md->time;
+    if (w->cycle) w->cycle(c, w->cycle_user);
     cs_baseline_step(w, c);
     if (w->move_speed > 0) {
         if (w->move_start < 0 && xn_controller_sample(c)->line == w->move_line) w->move_start = t;
@@ -277,6 +281,9 @@ typedef struct {
     /* model error, unmodelled friction and sensor noise (NULL: exact model, no friction, opt->mj's
      * noise); replaces opt->mj's noise settings */
     const cc_conditions *cond;
+    /* after each cycle, in the loop's thread (a client streaming setpoints, say) */
+    void (*cycle)(xn_controller *c, void *user);
+    void *cycle_user;
 } cs_options;
 
 /* Run a program on the Panda with the obstacle in dir; fills w. Returns 0, or -1 when the
@@ -322,6 +329,8 @@ static inline int cs_run(const char *dir, const char *prog, const cs_obstacle *o
     w->hal = hal;
     w->move_start = -1;
     if (opt) {
+        w->cycle = opt->cycle;
+        w->cycle_user = opt->cycle_user;
         w->move_speed = opt->move_speed;
         w->move_max = opt->move_max;
         w->move_line = opt->move_line;

@@ -61,6 +61,48 @@ static void hand_hits(void) {
     }
 }
 
+/* a client streaming joint 1 at 1 rad/s into the forearm while the `stream` line runs; user:
+ * counts the cycles where the controller said it streams though it no longer runs */
+static void stream_joint1(xn_controller *c, void *user) {
+    if (!xn_controller_streaming(c)) return;
+    if (xn_controller_state(c) != XN_CTL_RUNNING) ++*(int *)user;
+    xn_setpoint sp;
+    memset(&sp, 0, sizeof sp);
+    sp.mode = XN_STREAM_VELOCITY;
+    sp.n = xn_controller_njoint(c);
+    sp.velocity[0] = 1.0;
+    xn_controller_stream(c, &sp, NULL);
+}
+
+/* Collision detection keeps working under streamed commands: the elbow streamed into the
+ * forearm is detected and stopped as a program's motion is. */
+static void elbow_streamed(void) {
+    cs_obstacle arm = cs_forearm_at(0.6);
+    cs_options opt;
+    memset(&opt, 0, sizeof opt);
+    opt.cycle = stream_joint1;
+    int stale = 0;
+    opt.cycle_user = &stale;
+    cs_watch w;
+    if (cs_run(XN_TMP_DIR, CS_ELBOW_START "set collision stop2\nstream timeout 0.5\n", &arm, &opt,
+               &w)) {
+        XT_CHECK(0, "elbow scene");
+        return;
+    }
+    double delay = w.detected - w.first_contact;
+    printf("elbow streamed at 1 rad/s (%.2f m/s at the contact), stop2: detected after %.1f ms "
+           "on joint %d, peak %.0f N\n",
+           w.contact_speed, delay * 1e3, w.detected_joint + 1, w.peak);
+    XT_CHECK(w.detected > 0 && w.first_contact > 0 && delay <= 0.005,
+             "streamed into the forearm: detected %.1f ms after the first contact", delay * 1e3);
+    XT_CHECK(w.peak < 320 && !w.resumed,
+             "streamed: peak force %.0f N (lower-arm transient limit 320 N), and the arm stays at "
+             "rest though the client keeps streaming",
+             w.peak);
+    XT_CHECK(stale == 0, "once stopped, the controller no longer says it streams (%d cycles)",
+             stale);
+}
+
 static void elbow_hits(void) {
     cs_obstacle arm = cs_forearm_at(0.6);
     const char *reactions[] = {"stop2", "stop0", "reflex"};
@@ -194,6 +236,7 @@ static void collision_during_stop(void) {
 int main(void) {
     hand_hits();
     elbow_hits();
+    elbow_streamed();
     collision_during_stop();
     return xt_done("test_collision");
 }

@@ -153,6 +153,67 @@ static void loop_end(const xn_model *m) {
     xn_hal_close(hal);
 }
 
+/* A `stream` line while the G1 balances: the balance goes on (the balance controller owns the
+ * joints), a streamed setpoint is refused saying so and moves nothing, and the client's end lets
+ * the program go on. */
+static void streamed(const xn_model *m) {
+    xn_error err;
+    xn_hal *hal = NULL;
+    xn_mujoco_options mo = {0};
+    mo.keyframe = "knees_bent";
+    const char *text = "balance load " DESC "\nstand for 0.3\nstream\nstand for 0.2\n";
+    xn_program *prog = NULL;
+    xn_controller *c = NULL;
+    xn_controller_config cfg;
+    xn_controller_config_init(&cfg);
+    cfg.humanoid = &hum;
+    if (xn_mujoco_open(G1_SCENE, &mo, &hal, &err) ||
+        xn_program_parse(text, strlen(text), "stream.xnp", &prog, &err) ||
+        xn_controller_create((xn_model *)m, hal, prog, &cfg, &c, &err)) {
+        XT_CHECK(0, "streamed: set-up: %s", err.message);
+        xn_program_free(prog);
+        xn_hal_close(hal);
+        return;
+    }
+    mjData *md = xn_mujoco_data(hal);
+    mjModel *mm = xn_mujoco_model(hal);
+    int pelvis = mj_name2id(mm, mjOBJ_BODY, "pelvis");
+    rt_events ev = {0};
+    int k = 0;
+    for (; k < 2000 && !xn_controller_streaming(c); k++) {
+        rt_cycle(c, hal);
+        rt_drain(c, &ev);
+    }
+    xn_setpoint sp;
+    memset(&sp, 0, sizeof sp);
+    sp.mode = XN_STREAM_POSITION;
+    sp.n = xn_controller_njoint(c);
+    for (int j = 0; j < sp.n; j++) sp.position[j] = hal->joint[j].position;
+    sp.position[0] += 0.05;
+    xn_status st = xn_controller_stream(c, &sp, &err);
+    XT_CHECK(xn_controller_streaming(c) && st == XN_ERR_INVALID && strstr(err.message, "balance"),
+             "a setpoint while the G1 balances is refused: %s",
+             st == XN_OK ? "accepted" : err.message);
+    double low = INFINITY;
+    for (int i = 0; i < 500; i++) {
+        rt_cycle(c, hal);
+        rt_drain(c, &ev);
+        low = xt_min(low, md->xpos[3 * pelvis + 2]);
+    }
+    XT_CHECK(low > 0.6 && xn_controller_state(c) == XN_CTL_RUNNING,
+             "the balance goes on under the stream line (pelvis never below %.3f m)", low);
+    xn_controller_stream_end(c);
+    for (int i = 0; i < 1000 && !xn_controller_finished(c); i++) {
+        rt_cycle(c, hal);
+        rt_drain(c, &ev);
+    }
+    XT_CHECK(xn_controller_finished(c) && rt_find(&ev, XN_EV_PROGRAM_END),
+             "the client's end lets the program go on to its end");
+    xn_controller_free(c);
+    xn_program_free(prog);
+    xn_hal_close(hal);
+}
+
 int main(void) {
     xn_model *m = NULL;
     xn_error err;
@@ -165,6 +226,7 @@ int main(void) {
     hum.balance.wbc.hand_frame[1] = xn_model_frame_id(m, "right_palm");
     snprintf(hum.imu, sizeof hum.imu, "imu_in_pelvis");
     loop_end(m);
+    streamed(m);
     outcome o;
     const xn_event *e;
     /* a push caught by a step, then a hand target and the start posture again */

@@ -420,7 +420,40 @@ static void from_another_thread(void) {
     rig_close(&r);
 }
 
+/* Power and force limiting keeps working under streams: a velocity stream that would carry the
+ * tool past `set collaborative`'s limit is stopped by the speed monitor, and the controller then
+ * no longer says it streams. */
+static void speed_limited(void) {
+    rig r;
+    if (rig_open(&r, "set collaborative 0.25\nstream timeout 0.5\n", 0)) {
+        XT_CHECK(0, "rig");
+        return;
+    }
+    for (int i = 0; i < 2000 && !xn_controller_streaming(r.c); i++) run(&r, 1, NULL);
+    xn_setpoint sp;
+    memset(&sp, 0, sizeof sp);
+    sp.mode = XN_STREAM_VELOCITY;
+    sp.n = 7;
+    sp.velocity[0] = 2.0; /* the tool about 1 m/s around the base */
+    int tripped = 0;
+    for (int i = 0; i < 2000 && xn_controller_streaming(r.c); i++) {
+        xn_controller_stream(r.c, &sp, NULL);
+        run(&r, 1, NULL);
+    }
+    run(&r, 1000, NULL);
+    tripped = count(&r, XN_EV_PFL_SPEED);
+    XT_CHECK(tripped == 1 && !xn_controller_streaming(r.c) &&
+                 xn_controller_state(r.c) != XN_CTL_RUNNING,
+             "a stream past the collaborative speed limit is stopped by the speed monitor (%d "
+             "trips, state %s)",
+             tripped, xn_ctl_state_str(xn_controller_state(r.c)));
+    XT_CHECK(fabs(r.hal->joint[0].velocity) < 1e-9, "and joint1 comes to rest (%.3g rad/s)",
+             r.hal->joint[0].velocity);
+    rig_close(&r);
+}
+
 int main(void) {
+    speed_limited();
     in_one_thread();
     from_another_thread();
     return xt_done("test_stream");

@@ -322,6 +322,7 @@ void xn_ctl_stream_begin(xn_controller *c, const xn_instruction *in) {
     s->have = 0;
     s->velocity_mode = 0;
     s->torque_mode = 0;
+    atomic_store(&s->torque_blocked, 0); /* a new line: torques welcome again */
     atomic_store(&s->end_requested, 0);
     take(s); /* a setpoint or trajectory older than the line is not a command for it */
     xn_ctl_traj_discard(c);

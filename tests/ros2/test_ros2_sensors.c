@@ -1,11 +1,11 @@
 /* What the ROS 2 bridge tells besides the joints, seen from a client of the project's own in
  * another process (plain Cyclone DDS with the ROS 2 IDL), against the Panda in MuJoCo with a
- * program waiting on `stream`: /wrench/flange carries the force/torque sensor at the flange, which
- * at rest must weigh what hangs below it (the hand and fingers, their masses read by the client
- * from the MJCF with MuJoCo); /diagnostics carries the controller's state once a second (running,
- * level OK) and each event as it happens: a streamed setpoint starting to drive the joints (OK),
- * then the stream's timeout once the client falls silent (WARN).
- * SPDX-License-Identifier: Apache-2.0 */
+ * program waiting on `stream`: /joint_states at the loop's 1 kHz; /wrench/flange carries the
+ * force/torque sensor at the flange, which at rest must weigh what hangs below it (the hand and
+ * fingers, their masses read by the client from the MJCF with MuJoCo); /diagnostics carries the
+ * controller's state once a second (running, level OK) and each event as it happens: a streamed
+ * setpoint starting to drive the joints (OK), then the stream's timeout once the client falls
+ * silent (WARN). SPDX-License-Identifier: Apache-2.0 */
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
@@ -74,6 +74,7 @@ static void run_client(void) {
     dds_entity_t dr =
         reader(pp, "rt/diagnostics", &diagnostic_msgs_msg_dds__DiagnosticArray__desc, 50);
     dds_entity_t sr = reader(pp, "rt/joint_states", &sensor_msgs_msg_dds__JointState__desc, 1);
+    dds_entity_t all = reader(pp, "rt/joint_states", &sensor_msgs_msg_dds__JointState__desc, 2000);
     dds_entity_t ct = dds_create_topic(pp, &std_msgs_msg_dds__Float64MultiArray__desc,
                                        "rt/joint_commands", NULL, NULL);
     dds_entity_t cw = dds_create_writer(pp, ct, NULL, NULL);
@@ -97,6 +98,26 @@ static void run_client(void) {
         take_diagnostics(dr);
         sleep_s(0.01);
     }
+    /* /joint_states from the MuJoCo robot at the loop's 1 kHz: every state of a second, counted */
+    void *smp[64] = {NULL};
+    dds_sample_info_t inf[64];
+    int drained;
+    while ((drained = dds_take(all, smp, inf, 64, 64)) > 0) dds_return_loan(all, smp, drained);
+    long count = 0;
+    double t1 = now_s();
+    while (now_s() - t1 < 1) {
+        int n;
+        while ((n = dds_take(all, smp, inf, 64, 64)) > 0) {
+            for (int i = 0; i < n; i++) count += inf[i].valid_data;
+            dds_return_loan(all, smp, n);
+        }
+        sleep_s(0.02);
+    }
+    double rate = (double)count / (now_s() - t1);
+    printf("client: /joint_states from MuJoCo at %.0f Hz\n", rate);
+    /* a loaded CI machine's late wake-ups cost some */
+    XT_CHECK(rate > 800 && rate < 1100, "/joint_states at the loop's 1 kHz on MuJoCo (%.0f Hz)",
+             rate);
     printf("client: /wrench/flange: |force| %.4f N (what hangs below weighs %.4f N), |torque| "
            "%.4f N m, frame '%s'\n",
            force, weight, torque, frame);

@@ -27,6 +27,10 @@ INDIRECT = {
         "src/learn/policy_hook.c:activate",
         "src/learn/policy_hook.c:command",
     ],
+    # a stream line while a walking policy drives the joints (stream.c): its command range at
+    # the line's start, its velocity command each cycle
+    "xn_ctl_stream_begin": ["src/learn/policy_hook.c:command_range"],
+    "xn_ctl_stream_step": ["src/learn/policy_hook.c:command"],
     # a simulated push (a program's `push`): the MuJoCo backend's
     "xn_hal_push": ["src/backends/mujoco.c:mj_push"],
 }

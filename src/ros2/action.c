@@ -72,18 +72,6 @@ struct xn_ros2_action {
     int64_t feedback_next;
 };
 
-static int64_t mono_ns(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
-}
-
-static builtin_interfaces_msg_dds__Time_ wall_stamp(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (builtin_interfaces_msg_dds__Time_){(int32_t)ts.tv_sec, (uint32_t)ts.tv_nsec};
-}
-
 xn_ros2_action *xn_ros2_action_create(void) {
     xn_ros2_action *a = calloc(1, sizeof *a);
     if (a) a->active = -1;
@@ -233,7 +221,7 @@ static void start_goal(xn_ros2 *r, goal *g,
     /* a trajectory stamped so long ago that it ended before it arrived */
     const builtin_interfaces_msg_dds__Time_ *hs = &m->trajectory.header.stamp;
     if (hs->sec != 0 || hs->nanosec != 0) {
-        builtin_interfaces_msg_dds__Time_ now = wall_stamp();
+        builtin_interfaces_msg_dds__Time_ now = xn_ros2_stamp();
         double age = (double)(now.sec - hs->sec) + ((double)now.nanosec - hs->nanosec) * 1e-9;
         if (age > duration) {
             finish(r, g, ST_ABORTED, FJT_OLD_HEADER_TIMESTAMP,
@@ -258,7 +246,7 @@ static void start_goal(xn_ros2 *r, goal *g,
     double gt = m->goal_time_tolerance.sec + m->goal_time_tolerance.nanosec * 1e-9;
     if (!(gt > 0)) gt = r->cfg.goal_time;
     for (int k = 0; k < r->nj; k++) g->final[k] = t->position[t->npoints - 1][k];
-    g->start_ns = mono_ns();
+    g->start_ns = xn_ros2_clock_ns(CLOCK_MONOTONIC);
     g->end_ns = g->start_ns + (int64_t)llround(duration * 1e9);
     g->deadline_ns = g->end_ns + (int64_t)llround(gt * 1e9);
     g->status = ST_EXECUTING;
@@ -277,7 +265,7 @@ void xn_ros2_take_goal(xn_ros2 *r,
     memset(&rep, 0, sizeof rep);
     rep.client_guid = m->client_guid;
     rep.request_sequence = m->request_sequence;
-    rep.stamp = wall_stamp();
+    rep.stamp = xn_ros2_stamp();
     /* a goal id seen before, or no room: rejected (the client learns nothing more) */
     goal *g = find(a, m->goal_id.uuid) ? NULL : slot(a);
     rep.accepted = g != NULL;
@@ -368,7 +356,7 @@ static void feedback(xn_ros2 *r, const goal *g, const xn_ctl_sample *s) {
     control_msgs_action_dds__FollowJointTrajectory_FeedbackMessage_ m;
     memset(&m, 0, sizeof m);
     memcpy(m.goal_id.uuid, g->id, 16);
-    m.feedback.header.stamp = wall_stamp();
+    m.feedback.header.stamp = xn_ros2_stamp();
     m.feedback.header.frame_id = "";
     uint32_t n = (uint32_t)r->nj;
     m.feedback.joint_names = (dds_sequence_string){n, n, r->names, false};
@@ -378,7 +366,7 @@ static void feedback(xn_ros2 *r, const goal *g, const xn_ctl_sample *s) {
     m.feedback.actual.velocities = (dds_sequence_double){n, n, act_v, false};
     m.feedback.error.positions = (dds_sequence_double){n, n, err_q, false};
     m.feedback.error.velocities = (dds_sequence_double){n, n, err_v, false};
-    int64_t t = mono_ns() - g->start_ns;
+    int64_t t = xn_ros2_clock_ns(CLOCK_MONOTONIC) - g->start_ns;
     m.feedback.desired.time_from_start = (builtin_interfaces_msg_dds__Duration_){
         (int32_t)(t / 1000000000), (uint32_t)(t % 1000000000)};
     m.feedback.actual.time_from_start = m.feedback.desired.time_from_start;
@@ -390,7 +378,7 @@ void xn_ros2_action_tick(xn_ros2 *r, const xn_ctl_sample *s) {
     xn_ros2_action *a = r->action;
     if (a->active < 0) return;
     goal *g = &a->goals[a->active];
-    int64_t now = mono_ns();
+    int64_t now = xn_ros2_clock_ns(CLOCK_MONOTONIC);
     if (s->state != XN_CTL_RUNNING || !xn_controller_streaming(r->c)) {
         finish(r, g, ST_ABORTED, FJT_PATH_TOLERANCE_VIOLATED,
                "the controller stopped following (state %s)", xn_ctl_state_str(s->state));
@@ -502,17 +490,15 @@ xn_status xn_ros2_action_start(xn_ros2 *r, const char *prefix, xn_error *err) {
                                         topic, NULL, NULL);
     a->status_writer = stt < 0 ? stt : dds_create_writer(r->participant, stt, q, NULL);
     dds_delete_qos(q);
-    const struct {
-        const char *what;
-        dds_entity_t e;
-    } made[] = {{"send_goal", a->goal_reader},     {"send_goal", a->goal_writer},
-                {"get_result", a->result_reader},  {"get_result", a->result_writer},
-                {"cancel_goal", a->cancel_reader}, {"cancel_goal", a->cancel_writer},
-                {"feedback", a->feedback_writer},  {"status", a->status_writer}};
-    for (size_t i = 0; i < sizeof made / sizeof made[0]; i++)
-        if (made[i].e < 0)
-            return xn_fail(err, XN_ERR_IO, fn, "the action's %s: %s", made[i].what,
-                           dds_strretcode(made[i].e));
+    const xn_ros2_entity made[] = {
+        {"send_goal", a->goal_reader},     {"send_goal", a->goal_writer},
+        {"get_result", a->result_reader},  {"get_result", a->result_writer},
+        {"cancel_goal", a->cancel_reader}, {"cancel_goal", a->cancel_writer},
+        {"feedback", a->feedback_writer},  {"status", a->status_writer}};
+    const xn_ros2_entity *bad = xn_ros2_failed(made, sizeof made / sizeof made[0]);
+    if (bad)
+        return xn_fail(err, XN_ERR_IO, fn, "the action's %s: %s", bad->what,
+                       dds_strretcode(bad->e));
     dds_entity_t readers[3] = {a->goal_reader, a->result_reader, a->cancel_reader};
     for (int i = 0; i < 3; i++) {
         dds_entity_t cond = dds_create_readcondition(readers[i], DDS_ANY_STATE);
@@ -523,30 +509,15 @@ xn_status xn_ros2_action_start(xn_ros2 *r, const char *prefix, xn_error *err) {
     return XN_OK;
 }
 
-/* Every request that arrived on one of the action's readers, oldest first. */
-static void take_requests(xn_ros2 *r, dds_entity_t reader, int kind) {
-    void *samples[1] = {NULL};
-    dds_sample_info_t info[1];
-    for (;;) {
-        int n = dds_take(reader, samples, info, 1, 1);
-        if (n <= 0) break;
-        if (info[0].valid_data) {
-            if (kind == 0)
-                xn_ros2_take_goal(r, samples[0]);
-            else if (kind == 1)
-                xn_ros2_take_result_request(r, samples[0]);
-            else
-                xn_ros2_take_cancel(r, samples[0]);
-        }
-        dds_return_loan(reader, samples, n);
-        samples[0] = NULL;
-    }
-}
+/* the requests' handlers as the reading loop calls them */
+static void on_goal(xn_ros2 *r, const void *m) { xn_ros2_take_goal(r, m); }
+static void on_result(xn_ros2 *r, const void *m) { xn_ros2_take_result_request(r, m); }
+static void on_cancel(xn_ros2 *r, const void *m) { xn_ros2_take_cancel(r, m); }
 
 void xn_ros2_action_take(xn_ros2 *r) {
     xn_ros2_action *a = r->action;
     if (!a->goal_reader) return;
-    take_requests(r, a->goal_reader, 0);
-    take_requests(r, a->result_reader, 1);
-    take_requests(r, a->cancel_reader, 2);
+    xn_ros2_take_each(r, a->goal_reader, on_goal);
+    xn_ros2_take_each(r, a->result_reader, on_result);
+    xn_ros2_take_each(r, a->cancel_reader, on_cancel);
 }

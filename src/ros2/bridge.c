@@ -23,6 +23,12 @@
 #include "xiaonao/ros2.h"
 #include "xiaonao/spatial.h"
 
+const xn_ros2_entity *xn_ros2_failed(const xn_ros2_entity *list, size_t n) {
+    for (size_t i = 0; i < n; i++)
+        if (list[i].e < 0) return &list[i];
+    return NULL;
+}
+
 xn_ros2 *xn_ros2_detached(xn_controller *c) {
     xn_ros2 *r = calloc(1, sizeof *r);
     if (!r) return NULL;
@@ -53,15 +59,15 @@ void xn_ros2_config_init(xn_ros2_config *cfg) {
     cfg->goal_time = 1;
 }
 
-static int64_t now_ns(clockid_t id) {
+int64_t xn_ros2_clock_ns(clockid_t id) {
     struct timespec ts;
     clock_gettime(id, &ts);
     return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
 }
 
 /* a ROS header's stamp: the wall clock, as ROS 2 stamps its messages */
-static builtin_interfaces_msg_dds__Time_ stamp_now(void) {
-    int64_t t = now_ns(CLOCK_REALTIME);
+builtin_interfaces_msg_dds__Time_ xn_ros2_stamp(void) {
+    int64_t t = xn_ros2_clock_ns(CLOCK_REALTIME);
     return (builtin_interfaces_msg_dds__Time_){(int32_t)(t / 1000000000LL),
                                                (uint32_t)(t % 1000000000LL)};
 }
@@ -73,7 +79,7 @@ static void publish_tf(xn_ros2 *r, const xn_ctl_sample *s) {
         if (r->qadr[k] >= 0) r->tf_q[r->qadr[k]] = s->q[k];
     xn_dyn_fk(m, r->tf_data, r->tf_q);
     geometry_msgs_msg_dds__TransformStamped_ tr[64];
-    builtin_interfaces_msg_dds__Time_ now = stamp_now();
+    builtin_interfaces_msg_dds__Time_ now = xn_ros2_stamp();
     for (int i = 0; i < r->ntf; i++) {
         xn_se3 X;
         xn_dyn_frame_placement(m, r->tf_data, r->tf_frame[i], &X);
@@ -104,7 +110,7 @@ static dds_qos_t *ros_default_qos(void) {
 static void publish_state(xn_ros2 *r, const xn_ctl_sample *s) {
     sensor_msgs_msg_dds__JointState_ m;
     memset(&m, 0, sizeof m);
-    m.header.stamp = stamp_now();
+    m.header.stamp = xn_ros2_stamp();
     m.header.frame_id = "";
     double pos[XN_OTG_MAX_DOFS], vel[XN_OTG_MAX_DOFS], eff[XN_OTG_MAX_DOFS];
     for (int k = 0; k < r->nj; k++) pos[k] = s->q[k], vel[k] = s->v[k], eff[k] = s->tau[k];
@@ -254,36 +260,34 @@ void xn_ros2_take_trajectory(xn_ros2 *r, const trajectory_msgs_msg_dds__JointTra
     tally(r, "/joint_trajectory", st, &err);
 }
 
-/* Every command that arrived on a reader, oldest first (the controller keeps the newest). */
-enum { TAKE_COMMAND, TAKE_EFFORTS, TAKE_POSE, TAKE_TRAJECTORY, TAKE_CMD_VEL };
-static void take_all(xn_ros2 *r, dds_entity_t reader, int kind) {
+void xn_ros2_take_each(xn_ros2 *r, dds_entity_t reader, xn_ros2_handler handle) {
     void *samples[1] = {NULL};
     dds_sample_info_t info[1];
     for (;;) {
         int n = dds_take(reader, samples, info, 1, 1);
         if (n <= 0) break;
-        if (info[0].valid_data) {
-            switch (kind) {
-            case TAKE_POSE: xn_ros2_take_pose(r, samples[0]); break;
-            case TAKE_TRAJECTORY: xn_ros2_take_trajectory(r, samples[0]); break;
-            case TAKE_EFFORTS: xn_ros2_take_efforts(r, samples[0]); break;
-            case TAKE_CMD_VEL: xn_ros2_take_cmd_vel(r, samples[0]); break;
-            default: xn_ros2_take_command(r, samples[0]); break;
-            }
-        }
+        if (info[0].valid_data) handle(r, samples[0]);
         dds_return_loan(reader, samples, n);
         samples[0] = NULL;
     }
 }
+
+/* the commands' handlers as the reading loop calls them */
+static void on_command(xn_ros2 *r, const void *m) { xn_ros2_take_command(r, m); }
+static void on_efforts(xn_ros2 *r, const void *m) { xn_ros2_take_efforts(r, m); }
+static void on_pose(xn_ros2 *r, const void *m) { xn_ros2_take_pose(r, m); }
+static void on_trajectory(xn_ros2 *r, const void *m) { xn_ros2_take_trajectory(r, m); }
+static void on_cmd_vel(xn_ros2 *r, const void *m) { xn_ros2_take_cmd_vel(r, m); }
 
 /* The bridge's thread: /joint_states on its own clock; between two publications it sleeps in a
  * waitset that a command's arrival ends at once, so a command reaches the controller without
  * waiting for the next tick. */
 static void *run(void *arg) {
     xn_ros2 *r = arg;
-    int64_t period = (int64_t)llround(1e9 / r->cfg.state_rate), next = now_ns(CLOCK_MONOTONIC);
+    int64_t period = (int64_t)llround(1e9 / r->cfg.state_rate),
+            next = xn_ros2_clock_ns(CLOCK_MONOTONIC);
     while (!atomic_load(&r->quit)) {
-        int64_t now = now_ns(CLOCK_MONOTONIC);
+        int64_t now = xn_ros2_clock_ns(CLOCK_MONOTONIC);
         if (now >= next) {
             xn_ctl_sample s;
             int have = xn_controller_latest(r->c, &s);
@@ -297,16 +301,17 @@ static void *run(void *arg) {
                 r->tf_next = now + r->tf_period;
             }
         }
-        take_all(r, r->command_reader, TAKE_COMMAND);
-        take_all(r, r->effort_reader, TAKE_EFFORTS);
-        take_all(r, r->pose_reader, TAKE_POSE);
-        take_all(r, r->traj_reader, TAKE_TRAJECTORY);
-        take_all(r, r->cmd_vel_reader, TAKE_CMD_VEL);
+        /* every command that arrived, oldest first (the controller keeps the newest) */
+        xn_ros2_take_each(r, r->command_reader, on_command);
+        xn_ros2_take_each(r, r->effort_reader, on_efforts);
+        xn_ros2_take_each(r, r->pose_reader, on_pose);
+        xn_ros2_take_each(r, r->traj_reader, on_trajectory);
+        xn_ros2_take_each(r, r->cmd_vel_reader, on_cmd_vel);
         xn_ros2_action_take(r);
         xn_ctl_sample s;
         if (xn_controller_latest(r->c, &s)) xn_ros2_action_tick(r, &s);
         /* until the next publication, or a command */
-        dds_waitset_wait(r->waitset, NULL, 0, next - now_ns(CLOCK_MONOTONIC));
+        dds_waitset_wait(r->waitset, NULL, 0, next - xn_ros2_clock_ns(CLOCK_MONOTONIC));
     }
     return NULL;
 }
@@ -414,15 +419,13 @@ xn_status xn_ros2_start(xn_controller *c, const xn_ros2_config *cfg, xn_ros2 **o
     dds_delete_qos(qos);
     dds_delete_qos(tq);
     dds_delete_qos(dq);
-    const struct {
-        const char *what;
-        dds_entity_t e;
-    } made[] = {{"/joint_states", r->state_writer},    {"/joint_commands", r->command_reader},
-                {"/joint_efforts", r->effort_reader},  {"/servo_pose", r->pose_reader},
-                {"/joint_trajectory", r->traj_reader}, {"/tf", r->tf_writer},
-                {"/robot_description", description},   {"/cmd_vel", r->cmd_vel_reader}};
-    for (size_t i = 0; i < sizeof made / sizeof made[0]; i++)
-        if (made[i].e < 0) return dds_fail(r, err, made[i].what, made[i].e);
+    const xn_ros2_entity made[] = {
+        {"/joint_states", r->state_writer},    {"/joint_commands", r->command_reader},
+        {"/joint_efforts", r->effort_reader},  {"/servo_pose", r->pose_reader},
+        {"/joint_trajectory", r->traj_reader}, {"/tf", r->tf_writer},
+        {"/robot_description", description},   {"/cmd_vel", r->cmd_vel_reader}};
+    const xn_ros2_entity *bad = xn_ros2_failed(made, sizeof made / sizeof made[0]);
+    if (bad) return dds_fail(r, err, bad->what, bad->e);
     if (description) {
         std_msgs_msg_dds__String_ text = {(char *)cfg->robot_description};
         dds_return_t rc = dds_write(description, &text); /* kept by the writer */

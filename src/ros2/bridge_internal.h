@@ -6,6 +6,7 @@
 
 #include <pthread.h>
 #include <stdatomic.h>
+#include <time.h>
 
 #include <dds/dds.h>
 
@@ -49,6 +50,21 @@ struct xn_ros2 {
     pthread_mutex_t lock;
     xn_ros2_stats stats;
 };
+
+/* The bridge's clocks: a clock's time (ns), and a ROS header's stamp (the wall clock). */
+int64_t xn_ros2_clock_ns(clockid_t id);
+builtin_interfaces_msg_dds__Time_ xn_ros2_stamp(void);
+
+/* DDS entities just made, by what they are for: the first that failed (e < 0), or NULL. */
+typedef struct {
+    const char *what;
+    dds_entity_t e;
+} xn_ros2_entity;
+const xn_ros2_entity *xn_ros2_failed(const xn_ros2_entity *list, size_t n);
+
+/* Every sample that arrived on a reader, oldest first, each handed to handle (bridge.c). */
+typedef void (*xn_ros2_handler)(xn_ros2 *r, const void *sample);
+void xn_ros2_take_each(xn_ros2 *r, dds_entity_t reader, xn_ros2_handler handle);
 
 /* A bridge without DDS (no participant, no thread): the command handlers below work on it.
  * Free it with xn_ros2_stop. NULL when out of memory. */

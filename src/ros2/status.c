@@ -14,12 +14,6 @@
 
 enum { DIAG_OK = 0, DIAG_WARN = 1, DIAG_ERROR = 2 };
 
-static builtin_interfaces_msg_dds__Time_ wall_stamp(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (builtin_interfaces_msg_dds__Time_){(int32_t)ts.tv_sec, (uint32_t)ts.tv_nsec};
-}
-
 /* a device's name as a topic name's last part: letters, digits and underscores */
 static void topic_part(char *out, size_t cap, const char *name) {
     size_t i = 0;
@@ -78,7 +72,7 @@ xn_status xn_ros2_status_start(xn_ros2 *r, const char *prefix, xn_error *err) {
 }
 
 void xn_ros2_publish_sensors(xn_ros2 *r, const xn_ctl_sample *s) {
-    builtin_interfaces_msg_dds__Time_ now = wall_stamp();
+    builtin_interfaces_msg_dds__Time_ now = xn_ros2_stamp();
     for (int i = 0; i < r->nft && i < s->nft; i++) {
         const xn_ft_reading *f = &s->ft[i];
         geometry_msgs_msg_dds__WrenchStamped_ m;
@@ -142,7 +136,7 @@ static void publish(xn_ros2 *r, uint8_t level, const char *name, const char *mes
     st.hardware_id = "";
     st.values = (dds_sequence_diagnostic_msgs_msg_dds__KeyValue_){nkv, nkv, kv, false};
     diagnostic_msgs_msg_dds__DiagnosticArray_ m;
-    m.header.stamp = wall_stamp();
+    m.header.stamp = xn_ros2_stamp();
     m.header.frame_id = "";
     m.status = (dds_sequence_diagnostic_msgs_msg_dds__DiagnosticStatus_){1, 1, &st, false};
     dds_write(r->diag_writer, &m);

@@ -116,29 +116,40 @@ static xn_status create_error(const xn_model *m, const char *text, int humanoid,
     return st;
 }
 
+/* The G1 in MuJoCo (knees bent) with a balance program and its controller: 0, or -1 after a
+ * failed check naming `what` (everything freed). */
+static int open_g1(const xn_model *m, const char *text, const char *what, xn_hal **hal,
+                   xn_program **prog, xn_controller **c) {
+    xn_error err;
+    xn_mujoco_options mo = {0};
+    mo.keyframe = "knees_bent";
+    xn_controller_config cfg;
+    xn_controller_config_init(&cfg);
+    cfg.humanoid = &hum;
+    *hal = NULL;
+    *prog = NULL;
+    *c = NULL;
+    if (xn_mujoco_open(G1_SCENE, &mo, hal, &err) ||
+        xn_program_parse(text, strlen(text), "g1.xnp", prog, &err) ||
+        xn_controller_create((xn_model *)m, *hal, *prog, &cfg, c, &err)) {
+        XT_CHECK(0, "%s: set-up: %s", what, err.message);
+        xn_program_free(*prog);
+        xn_hal_close(*hal);
+        return -1;
+    }
+    return 0;
+}
+
 /* The loop ended mid-balance (its time limit, just after a push): stop category 1 powers every
  * drive off within a bounded time, although the joints of a humanoid whose drives brake while
  * its body still swings never all come to rest. */
 static void loop_end(const xn_model *m) {
-    xn_error err;
-    xn_hal *hal = NULL;
-    xn_mujoco_options mo = {0};
-    mo.keyframe = "knees_bent";
     const char *text =
         "balance load " DESC "\nstand for 1\npush pelvis -200 0 0 for 0.1\nstand for 4\n";
-    xn_program *prog = NULL;
-    xn_controller *c = NULL;
-    xn_controller_config cfg;
-    xn_controller_config_init(&cfg);
-    cfg.humanoid = &hum;
-    if (xn_mujoco_open(G1_SCENE, &mo, &hal, &err) ||
-        xn_program_parse(text, strlen(text), "stand.xnp", &prog, &err) ||
-        xn_controller_create((xn_model *)m, hal, prog, &cfg, &c, &err)) {
-        XT_CHECK(0, "loop end: set-up: %s", err.message);
-        xn_program_free(prog);
-        xn_hal_close(hal);
-        return;
-    }
+    xn_hal *hal;
+    xn_program *prog;
+    xn_controller *c;
+    if (open_g1(m, text, "loop end", &hal, &prog, &c)) return;
     xn_loop_config lc;
     xn_loop_config_init(&lc);
     lc.max_time_s = 1.15; /* the body still swings back from the push */
@@ -157,24 +168,12 @@ static void loop_end(const xn_model *m) {
  * joints), a streamed setpoint is refused saying so and moves nothing, and the client's end lets
  * the program go on. */
 static void streamed(const xn_model *m) {
-    xn_error err;
-    xn_hal *hal = NULL;
-    xn_mujoco_options mo = {0};
-    mo.keyframe = "knees_bent";
     const char *text = "balance load " DESC "\nstand for 0.3\nstream\nstand for 0.2\n";
-    xn_program *prog = NULL;
-    xn_controller *c = NULL;
-    xn_controller_config cfg;
-    xn_controller_config_init(&cfg);
-    cfg.humanoid = &hum;
-    if (xn_mujoco_open(G1_SCENE, &mo, &hal, &err) ||
-        xn_program_parse(text, strlen(text), "stream.xnp", &prog, &err) ||
-        xn_controller_create((xn_model *)m, hal, prog, &cfg, &c, &err)) {
-        XT_CHECK(0, "streamed: set-up: %s", err.message);
-        xn_program_free(prog);
-        xn_hal_close(hal);
-        return;
-    }
+    xn_hal *hal;
+    xn_program *prog;
+    xn_controller *c;
+    if (open_g1(m, text, "streamed", &hal, &prog, &c)) return;
+    xn_error err;
     mjData *md = xn_mujoco_data(hal);
     mjModel *mm = xn_mujoco_model(hal);
     int pelvis = mj_name2id(mm, mjOBJ_BODY, "pelvis");

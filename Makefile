@@ -70,6 +70,8 @@ lint:
 	@clang-format --dry-run -Werror $$(git ls-files --cached --others --exclude-standard '*.c' '*.h')
 	@cppcheck --quiet --error-exitcode=1 --enable=warning,performance,portability --std=c11 \
 	  --inline-suppr -I include -I src src tools
+	@cppcheck --quiet --error-exitcode=1 --enable=warning,performance,portability --std=c11 \
+	  --inline-suppr -I include -I src python
 
 clean:
 	@rm -rf $(BUILD) build-asan build-fuzz build-stack build-mutate

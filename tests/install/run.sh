@@ -17,6 +17,12 @@ if [ -e "$work/consumer/consumer_optional" ]; then
         "$src/models/mjcf/franka_panda/scene.xml"
     passed=$((passed + 1))
 fi
+# the Python module, where Debian's Python 3 finds modules under the prefix
+for dir in "$work"/prefix/lib/python3*/dist-packages; do
+    [ -d "$dir" ] || continue
+    PYTHONPATH="$dir" /usr/bin/python3 -c "import xiaonao; print('python: xiaonao from', xiaonao.__file__)"
+    passed=$((passed + 1))
+done
 export PKG_CONFIG_PATH="$work/prefix/lib/pkgconfig"
 cc -o "$work/consumer_pc" "$src/tests/install/consumer.c" $(pkg-config --cflags --libs xiaonao)
 LD_LIBRARY_PATH="$work/prefix/lib" "$work/consumer_pc" "$model"

@@ -1,0 +1,51 @@
+/* The Python module's shared parts: the Model and Data types, errors, and the conversion of
+ * arguments to and from NumPy arrays. SPDX-License-Identifier: Apache-2.0 */
+#ifndef XN_PY_INTERNAL_H
+#define XN_PY_INTERNAL_H
+
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+#define NPY_NO_DEPRECATED_API NPY_1_7_API_VERSION
+#define PY_ARRAY_UNIQUE_SYMBOL xiaonao_ARRAY_API
+#ifndef XN_PY_MODULE_C
+#define NO_IMPORT_ARRAY
+#endif
+#include <numpy/arrayobject.h>
+
+#include "xiaonao/xiaonao.h"
+
+typedef struct {
+    PyObject_HEAD xn_model *m;
+} XnModel;
+
+typedef struct {
+    PyObject_HEAD xn_data *d;
+    XnModel *model; /* a reference: the model outlives its data */
+} XnData;
+
+extern PyTypeObject XnModelType, XnDataType;
+/* xiaonao.Error, and its subclasses ModelError (a file's problem: .file, .line) and
+ * ArgumentError (also a ValueError: a bad argument) */
+extern PyObject *XnError, *XnModelError, *XnArgumentError;
+
+/* Raise the exception that fits a failed call's status, with the library's message. NULL. */
+PyObject *xnpy_raise(xn_status st, const xn_error *err);
+/* Raise ArgumentError with a formatted message. NULL. */
+PyObject *xnpy_argument_error(const char *fmt, ...);
+
+/* obj as a C-contiguous float64 array of shape (n,) (a new reference), or NULL with
+ * ArgumentError naming `name` and the shape expected */
+PyArrayObject *xnpy_vector(PyObject *obj, const char *name, int n);
+/* obj as a C-contiguous float64 array of shape (N, n), N >= 1 (a new reference), or NULL */
+PyArrayObject *xnpy_rows(PyObject *obj, const char *name, int n);
+/* A NumPy view of memory `owner` keeps alive (nd 1 to 3): writable or read-only. */
+PyObject *xnpy_view(PyObject *owner, double *ptr, int nd, const npy_intp *dims, int writable);
+/* A frame given by id or name: its id, or -1 with ArgumentError. */
+int xnpy_frame(const xn_model *m, PyObject *frame);
+/* the model and data arguments of a dynamics function: 0, or -1 with TypeError/ArgumentError */
+int xnpy_model_data(PyObject *model, PyObject *data, XnModel **mo, XnData **da);
+
+/* py_dynamics.c: the module's functions */
+extern PyMethodDef xnpy_dynamics_methods[];
+
+#endif

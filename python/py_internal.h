@@ -45,7 +45,8 @@ int xnpy_frame(const xn_model *m, PyObject *frame);
 /* the model and data arguments of a dynamics function: 0, or -1 with TypeError/ArgumentError */
 int xnpy_model_data(PyObject *model, PyObject *data, XnModel **mo, XnData **da);
 
-/* py_dynamics.c: the module's functions */
-extern PyMethodDef xnpy_dynamics_methods[];
+/* the module's functions: py_dynamics.c, py_motion.c (and its Trajectory type) */
+extern PyMethodDef xnpy_dynamics_methods[], xnpy_motion_methods[];
+extern PyTypeObject XnTrajectoryType;
 
 #endif

@@ -23,9 +23,15 @@ static struct PyModuleDef module = {
 PyMODINIT_FUNC PyInit_xiaonao(void) {
     import_array();
     module.m_methods = xnpy_dynamics_methods;
-    if (PyType_Ready(&XnModelType) < 0 || PyType_Ready(&XnDataType) < 0) return NULL;
+    if (PyType_Ready(&XnModelType) < 0 || PyType_Ready(&XnDataType) < 0 ||
+        PyType_Ready(&XnTrajectoryType) < 0)
+        return NULL;
     PyObject *m = PyModule_Create(&module);
     if (!m) return NULL;
+    if (PyModule_AddFunctions(m, xnpy_motion_methods) < 0) {
+        Py_DECREF(m);
+        return NULL;
+    }
     XnError = PyErr_NewExceptionWithDoc("xiaonao.Error", "Every error xiaonao raises.",
                                         PyExc_RuntimeError, NULL);
     XnModelError = PyErr_NewExceptionWithDoc(
@@ -42,7 +48,8 @@ PyMODINIT_FUNC PyInit_xiaonao(void) {
         PyModule_AddObjectRef(m, "ModelError", XnModelError) < 0 ||
         PyModule_AddObjectRef(m, "ArgumentError", XnArgumentError) < 0 ||
         PyModule_AddObjectRef(m, "Model", (PyObject *)&XnModelType) < 0 ||
-        PyModule_AddObjectRef(m, "Data", (PyObject *)&XnDataType) < 0) {
+        PyModule_AddObjectRef(m, "Data", (PyObject *)&XnDataType) < 0 ||
+        PyModule_AddObjectRef(m, "Trajectory", (PyObject *)&XnTrajectoryType) < 0) {
         Py_DECREF(m);
         return NULL;
     }

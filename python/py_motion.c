@@ -1,0 +1,203 @@
+/* Trajectory generation from Python: xiaonao.otg(...) -> xiaonao.Trajectory, sampled with
+ * .at(t) at one time or at an array of times. SPDX-License-Identifier: Apache-2.0 */
+#include <math.h>
+#include <string.h>
+
+#include "py_internal.h"
+
+typedef struct {
+    PyObject_HEAD xn_trajectory t;
+} XnTrajectory;
+
+/* an optional per-DoF argument: its values into out (n of them), or zeros when absent */
+static int dof_array(PyObject *obj, const char *name, int n, xn_real *out) {
+    if (!obj || obj == Py_None) {
+        memset(out, 0, (size_t)n * sizeof(xn_real));
+        return 0;
+    }
+    PyArrayObject *a = xnpy_vector(obj, name, n);
+    if (!a) return -1;
+    memcpy(out, PyArray_DATA(a), (size_t)n * sizeof(xn_real));
+    Py_DECREF(a);
+    return 0;
+}
+
+static PyObject *traj_at(XnTrajectory *o, PyObject *arg) {
+    int n = o->t.dofs;
+    if (PyFloat_Check(arg) || PyLong_Check(arg)) {
+        double t = PyFloat_AsDouble(arg);
+        if (PyErr_Occurred()) return NULL;
+        if (!isfinite(t)) return xnpy_argument_error("t: a finite time (s), got %R", arg);
+        npy_intp dims = n;
+        PyObject *p = PyArray_ZEROS(1, &dims, NPY_DOUBLE, 0),
+                 *v = PyArray_ZEROS(1, &dims, NPY_DOUBLE, 0),
+                 *a = PyArray_ZEROS(1, &dims, NPY_DOUBLE, 0);
+        if (p && v && a)
+            xn_trajectory_at(&o->t, t, PyArray_DATA((PyArrayObject *)p),
+                             PyArray_DATA((PyArrayObject *)v), PyArray_DATA((PyArrayObject *)a),
+                             NULL);
+        PyObject *res = p && v && a ? PyTuple_Pack(3, p, v, a) : NULL;
+        Py_XDECREF(p);
+        Py_XDECREF(v);
+        Py_XDECREF(a);
+        return res;
+    }
+    PyArrayObject *ts = (PyArrayObject *)PyArray_FROMANY(arg, NPY_DOUBLE, 1, 1, NPY_ARRAY_IN_ARRAY);
+    if (!ts) {
+        PyErr_Clear();
+        return xnpy_argument_error("t: a time (s) or a 1-D array of times, got %s",
+                                   Py_TYPE(arg)->tp_name);
+    }
+    npy_intp rows = PyArray_DIM(ts, 0), dims[2] = {rows, n};
+    const double *tv = PyArray_DATA(ts);
+    for (npy_intp i = 0; i < rows; i++)
+        if (!isfinite(tv[i])) {
+            Py_DECREF(ts);
+            return xnpy_argument_error("t: entry %zd is not finite", (Py_ssize_t)i);
+        }
+    PyObject *p = PyArray_ZEROS(2, dims, NPY_DOUBLE, 0), *v = PyArray_ZEROS(2, dims, NPY_DOUBLE, 0),
+             *a = PyArray_ZEROS(2, dims, NPY_DOUBLE, 0);
+    if (p && v && a) {
+        double *pp = PyArray_DATA((PyArrayObject *)p), *vp = PyArray_DATA((PyArrayObject *)v),
+               *ap = PyArray_DATA((PyArrayObject *)a);
+        PyThreadState *state = PyEval_SaveThread();
+        for (npy_intp i = 0; i < rows; i++)
+            xn_trajectory_at(&o->t, tv[i], pp + i * n, vp + i * n, ap + i * n, NULL);
+        PyEval_RestoreThread(state);
+    }
+    Py_DECREF(ts);
+    PyObject *res = p && v && a ? PyTuple_Pack(3, p, v, a) : NULL;
+    Py_XDECREF(p);
+    Py_XDECREF(v);
+    Py_XDECREF(a);
+    return res;
+}
+
+static PyObject *traj_duration(XnTrajectory *o, void *unused) {
+    (void)unused;
+    return PyFloat_FromDouble(o->t.duration);
+}
+
+static PyObject *traj_dofs(XnTrajectory *o, void *unused) {
+    (void)unused;
+    return PyLong_FromLong(o->t.dofs);
+}
+
+static PyObject *traj_dof_durations(XnTrajectory *o, void *unused) {
+    (void)unused;
+    npy_intp n = o->t.dofs;
+    PyObject *a = PyArray_ZEROS(1, &n, NPY_DOUBLE, 0);
+    if (a) memcpy(PyArray_DATA((PyArrayObject *)a), o->t.dof_duration, (size_t)n * sizeof(double));
+    return a;
+}
+
+static PyObject *traj_repr(XnTrajectory *o) {
+    char d[32];
+    snprintf(d, sizeof d, "%.6g", o->t.duration);
+    return PyUnicode_FromFormat("<xiaonao.Trajectory: %d DoFs, %s s>", o->t.dofs, d);
+}
+
+static PyMethodDef traj_methods[] = {
+    {"at", (PyCFunction)traj_at, METH_O,
+     "at(t) -> (position, velocity, acceleration)\n\nThe state at time t (s, clamped below at 0, "
+     "held after the end): arrays of (dofs,) for one time, of (N, dofs) for a 1-D array of N "
+     "times (sampled in C with the GIL released)."},
+    {NULL, NULL, 0, NULL}};
+
+static PyGetSetDef traj_getset[] = {
+    {"duration", (getter)traj_duration, NULL, "s: when every DoF has arrived", NULL},
+    {"dofs", (getter)traj_dofs, NULL, "degrees of freedom", NULL},
+    {"dof_durations", (getter)traj_dof_durations, NULL,
+     "(dofs,) s: when each arrives (all equal under time synchronization)", NULL},
+    {NULL, NULL, NULL, NULL, NULL}};
+
+PyTypeObject XnTrajectoryType = {
+    PyVarObject_HEAD_INIT(NULL, 0).tp_name = "xiaonao.Trajectory",
+    .tp_basicsize = sizeof(XnTrajectory),
+    .tp_repr = (reprfunc)traj_repr,
+    .tp_flags = Py_TPFLAGS_DEFAULT,
+    .tp_doc = "A time-optimal, jerk-limited trajectory from xiaonao.otg: .duration, .at(t).",
+    .tp_methods = traj_methods,
+    .tp_getset = traj_getset,
+};
+
+static PyObject *py_otg(PyObject *self, PyObject *args, PyObject *kw) {
+    (void)self;
+    static char *kwn[] = {"current_position",
+                          "target_position",
+                          "max_velocity",
+                          "max_acceleration",
+                          "max_jerk",
+                          "current_velocity",
+                          "current_acceleration",
+                          "target_velocity",
+                          "target_acceleration",
+                          "synchronization",
+                          "interface",
+                          "minimum_duration",
+                          NULL};
+    PyObject *o[9] = {NULL};
+    const char *sync = "time", *iface = "position";
+    double min_duration = 0;
+    if (!PyArg_ParseTupleAndKeywords(args, kw, "OOOOO|OOOOssd", kwn, &o[0], &o[1], &o[2], &o[3],
+                                     &o[4], &o[5], &o[6], &o[7], &o[8], &sync, &iface,
+                                     &min_duration))
+        return NULL;
+    PyArrayObject *p0 =
+        (PyArrayObject *)PyArray_FROMANY(o[0], NPY_DOUBLE, 1, 1, NPY_ARRAY_IN_ARRAY);
+    if (!p0) {
+        PyErr_Clear();
+        return xnpy_argument_error("current_position: a 1-D array of the DoFs' positions");
+    }
+    int n = (int)PyArray_DIM(p0, 0);
+    Py_DECREF(p0);
+    if (n < 1 || n > XN_OTG_MAX_DOFS)
+        return xnpy_argument_error("current_position: 1 to %d DoFs, got %d", XN_OTG_MAX_DOFS, n);
+    xn_otg_problem pr;
+    xn_otg_problem_init(&pr, n);
+    static const char *const names[9] = {
+        "current_position",     "target_position", "max_velocity",
+        "max_acceleration",     "max_jerk",        "current_velocity",
+        "current_acceleration", "target_velocity", "target_acceleration"};
+    xn_real *to[9] = {pr.current_position,     pr.target_position, pr.max_velocity,
+                      pr.max_acceleration,     pr.max_jerk,        pr.current_velocity,
+                      pr.current_acceleration, pr.target_velocity, pr.target_acceleration};
+    for (int i = 0; i < 9; i++)
+        if (dof_array(o[i], names[i], n, to[i])) return NULL;
+    if (!strcmp(sync, "time"))
+        pr.synchronization = XN_OTG_SYNC_TIME;
+    else if (!strcmp(sync, "phase"))
+        pr.synchronization = XN_OTG_SYNC_PHASE;
+    else if (!strcmp(sync, "none"))
+        pr.synchronization = XN_OTG_SYNC_NONE;
+    else
+        return xnpy_argument_error("synchronization: 'time', 'phase' or 'none', got '%s'", sync);
+    if (!strcmp(iface, "position"))
+        pr.interface = XN_OTG_POSITION;
+    else if (!strcmp(iface, "velocity"))
+        pr.interface = XN_OTG_VELOCITY;
+    else
+        return xnpy_argument_error("interface: 'position' or 'velocity', got '%s'", iface);
+    pr.minimum_duration = min_duration;
+    XnTrajectory *t = PyObject_New(XnTrajectory, &XnTrajectoryType);
+    if (!t) return NULL;
+    xn_error err;
+    xn_status st = xn_otg_calculate(&pr, &t->t, &err);
+    if (st != XN_OK) {
+        Py_DECREF(t);
+        return xnpy_raise(st, &err);
+    }
+    return (PyObject *)t;
+}
+
+PyMethodDef xnpy_motion_methods[] = {
+    {"otg", (PyCFunction)(void (*)(void))py_otg, METH_VARARGS | METH_KEYWORDS,
+     "otg(current_position, target_position, max_velocity, max_acceleration, max_jerk, "
+     "current_velocity=None, current_acceleration=None, target_velocity=None, "
+     "target_acceleration=None, synchronization='time', interface='position', "
+     "minimum_duration=0.0) -> Trajectory\n\nThe time-optimal jerk-limited trajectory (as "
+     "Ruckig's) from the current state to the target state: per-DoF arrays of the same length "
+     "(rad or m, s); absent velocities and accelerations are zero. synchronization: 'time' (all "
+     "arrive together), 'phase' (a straight line where possible) or 'none'. A bad limit or state "
+     "raises ArgumentError naming the DoF."},
+    {NULL, NULL, 0, NULL}};

@@ -1,0 +1,98 @@
+"""Trajectory generation from Python against Ruckig's own output (tests/data/reference/otg, as
+the C suite uses it): the same durations, and the same sampled states of the limiting DoFs, for
+1, 3 and 7 DoFs and the velocity interface; and the conventions: a state array at one time or at many, the target
+reached at the end, bad limits refused naming the DoF."""
+import json
+import os
+
+import numpy as np
+import pytest
+
+import xiaonao as xn
+from conftest import DATA
+
+REF = os.path.join(DATA, "reference", "otg")
+FIELDS = ("current_position", "target_position", "max_velocity", "max_acceleration", "max_jerk",
+          "current_velocity", "current_acceleration", "target_velocity", "target_acceleration")
+
+
+def cases(name, count):
+    with open(os.path.join(REF, name)) as f:
+        for i, line in enumerate(f):
+            if i >= count:
+                return
+            case = json.loads(line)
+            if case["result"] == 0:
+                yield case
+
+
+@pytest.mark.parametrize("name", ["ruckig_1dof.jsonl", "ruckig_3dof.jsonl", "ruckig_7dof.jsonl",
+                                  "ruckig_7dof_velocity.jsonl"])
+def test_matches_ruckig(name):
+    worst_t = worst_p = 0.0
+    n = compared = 0
+    for case in cases(name, 200):
+        t = xn.otg(*[case.get(k) for k in FIELDS], synchronization=case["synchronization"],
+                   interface=case["interface"])
+        worst_t = max(worst_t, abs(t.duration - case["duration"]) / max(1.0, case["duration"]))
+        # the samples of the limiting DoFs (whose own fastest time is the common duration): the
+        # others' profiles are not unique under time synchronization
+        limiting = []
+        for i in range(case["dofs"]):
+            alone = xn.otg(*[None if case.get(k) is None else [case[k][i]] for k in FIELDS],
+                           interface=case["interface"])
+            if abs(alone.duration - t.duration) <= 1e-9 * max(1.0, t.duration):
+                limiting.append(i)
+        for s in case.get("samples", []):
+            compared += len(limiting)
+            p, v, a = t.at(s["t"])
+            for mine, theirs in ((p, s["p"]), (v, s["v"]), (a, s["a"])):
+                err = np.abs(mine - np.asarray(theirs))[limiting]
+                assert np.all(np.isfinite(err))
+                worst_p = max(worst_p, float(err.max(initial=0.0)))
+        n += 1
+    print(f"{name}: {n} problems, durations within {worst_t:.1e}; {compared} sampled states "
+          f"within {worst_p:.1e}")
+    assert n > 50 and compared > 100 and worst_t < 1e-9 and worst_p < 1e-7
+
+
+def test_sampling_one_time_or_many():
+    t = xn.otg([0, 1], [2, -1], [1, 1], [2, 2], [10, 10])
+    times = np.linspace(-1, t.duration + 1, 101)
+    P, V, A = t.at(times)
+    assert P.shape == V.shape == A.shape == (101, 2)
+    for i in (0, 37, 100):
+        p, v, a = t.at(float(times[i]))
+        assert np.array_equal(p, P[i]) and np.array_equal(v, V[i]) and np.array_equal(a, A[i])
+    assert np.allclose(P[-1], [2, -1], atol=1e-12) and np.allclose(V[-1], 0, atol=1e-12)
+    assert np.allclose(P[0], [0, 1], atol=1e-12)  # before the start: held at the start
+    # velocity is the derivative of position: central differences inside the motion
+    h = 1e-6
+    for s in np.linspace(0.1, t.duration - 0.1, 9):
+        dp = (t.at(s + h)[0] - t.at(s - h)[0]) / (2 * h)
+        assert np.allclose(dp, t.at(s)[1], atol=1e-6)
+    assert np.all(np.abs(V) <= 1 + 1e-12) and np.all(np.abs(A) <= 2 + 1e-12)
+
+
+@pytest.mark.parametrize("kwargs,expected", [
+    (dict(current_position=[0], target_position=[1], max_velocity=[0], max_acceleration=[1],
+          max_jerk=[1]), "DoF 0"),
+    (dict(current_position=[0, 0], target_position=[1], max_velocity=[1, 1],
+          max_acceleration=[1, 1], max_jerk=[1, 1]), "target_position: expected shape (2,)"),
+    (dict(current_position=[0], target_position=[np.nan], max_velocity=[1],
+          max_acceleration=[1], max_jerk=[1]), "DoF 0"),
+    (dict(current_position=[0], target_position=[1], max_velocity=[1], max_acceleration=[1],
+          max_jerk=[1], synchronization="soon"), "synchronization"),
+])
+def test_bad_problems_are_refused(kwargs, expected):
+    with pytest.raises(xn.ArgumentError) as e:
+        xn.otg(**kwargs)
+    assert expected in str(e.value)
+
+
+def test_bad_times_are_refused():
+    t = xn.otg([0], [1], [1], [1], [1])
+    with pytest.raises(xn.ArgumentError):
+        t.at(float("nan"))
+    with pytest.raises(xn.ArgumentError):
+        t.at([[0.0, 1.0]])

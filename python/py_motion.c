@@ -190,7 +190,111 @@ static PyObject *py_otg(PyObject *self, PyObject *args, PyObject *kw) {
     return (PyObject *)t;
 }
 
+/* a (4, 4) homogeneous transform (a rotation in its upper-left block) into X */
+static int transform(PyObject *obj, const char *name, xn_se3 *X) {
+    PyArrayObject *a = (PyArrayObject *)PyArray_FROMANY(obj, NPY_DOUBLE, 2, 2, NPY_ARRAY_IN_ARRAY);
+    if (!a || PyArray_DIM(a, 0) != 4 || PyArray_DIM(a, 1) != 4) {
+        PyErr_Clear();
+        Py_XDECREF(a);
+        xnpy_argument_error("%s: expected a (4, 4) homogeneous transform", name);
+        return -1;
+    }
+    const double *t = PyArray_DATA(a);
+    int ok = 1;
+    for (int r = 0; r < 3; r++) {
+        for (int c = 0; c < 3; c++) X->R[3 * r + c] = t[4 * r + c];
+        X->p[r] = t[4 * r + 3];
+    }
+    for (int i = 0; i < 16; i++) ok &= isfinite(t[i]);
+    /* a rotation: orthonormal columns, determinant +1 */
+    for (int i = 0; i < 3 && ok; i++)
+        for (int j = 0; j < 3; j++) {
+            double dot = 0;
+            for (int k = 0; k < 3; k++) dot += X->R[3 * k + i] * X->R[3 * k + j];
+            ok &= fabs(dot - (i == j)) < 1e-6;
+        }
+    Py_DECREF(a);
+    if (!ok) xnpy_argument_error("%s: its upper-left 3 x 3 block is not a rotation", name);
+    return ok ? 0 : -1;
+}
+
+static PyObject *py_ik(PyObject *self, PyObject *args, PyObject *kw) {
+    (void)self;
+    static char *kwn[] = {"model",
+                          "frame",
+                          "target",
+                          "q_init",
+                          "max_iterations",
+                          "tol_position",
+                          "tol_rotation",
+                          "respect_limits",
+                          "starts",
+                          "seed",
+                          NULL};
+    PyObject *model, *frame, *target, *qo = Py_None;
+    xn_ik_options o;
+    xn_ik_options_init(&o);
+    int starts = 1;
+    unsigned long seed = 1;
+    XnModel *mo;
+    if (!PyArg_ParseTupleAndKeywords(args, kw, "OOO|OiddpikO", kwn, &model, &frame, &target, &qo,
+                                     &o.max_iterations, &o.tol_position, &o.tol_rotation,
+                                     &o.respect_limits, &starts, &seed) ||
+        xnpy_model_data(model, NULL, &mo, NULL))
+        return NULL;
+    const xn_model *m = mo->m;
+    int f = xnpy_frame(m, frame);
+    xn_se3 X;
+    if (f < 0 || transform(target, "target", &X)) return NULL;
+    if (starts < 1) return xnpy_argument_error("starts: at least 1, got %d", starts);
+    PyArrayObject *q0 = qo == Py_None ? NULL : xnpy_vector(qo, "q_init", m->nq);
+    if (qo != Py_None && !q0) return NULL;
+    npy_intp n = m->nq;
+    PyObject *out = PyArray_ZEROS(1, &n, NPY_DOUBLE, 0);
+    xn_ik *ik = NULL;
+    xn_error err;
+    xn_status st = out ? xn_ik_create(m, f, &ik, &err) : XN_ERR_NOMEM;
+    xn_ik_result res;
+    memset(&res, 0, sizeof res);
+    if (st == XN_OK) {
+        const xn_real *init = q0 ? (const xn_real *)PyArray_DATA(q0) : m->q_neutral;
+        xn_real *qs = PyArray_DATA((PyArrayObject *)out);
+        PyThreadState *ts = PyEval_SaveThread();
+        st = starts > 1 ? xn_ik_solve_multistart(ik, &X, init, &o, starts, &seed, qs, &res, &err)
+                        : xn_ik_solve(ik, &X, init, &o, qs, &res, &err);
+        PyEval_RestoreThread(ts);
+    }
+    xn_ik_free(ik);
+    Py_XDECREF(q0);
+    /* not converging is an answer (how far it stayed, and why), a bad argument is an error */
+    if (st == XN_ERR_NOMEM || st == XN_ERR_RANGE || st == XN_ERR_SIZE || st == XN_ERR_INVALID ||
+        st == XN_ERR_NOT_FOUND) {
+        Py_XDECREF(out);
+        return out ? xnpy_raise(st, &err) : NULL;
+    }
+    PyObject *info = Py_BuildValue(
+        "{s:O,s:i,s:d,s:d,s:i,s:s}", "converged", st == XN_OK ? Py_True : Py_False, "iterations",
+        res.iterations, "err_position", res.err_position, "err_rotation", res.err_rotation,
+        "starts", res.starts, "reason", st == XN_OK ? "" : err.message);
+    if (!info) {
+        Py_DECREF(out);
+        return NULL;
+    }
+    PyObject *r = PyTuple_Pack(2, out, info);
+    Py_DECREF(out);
+    Py_DECREF(info);
+    return r;
+}
+
 PyMethodDef xnpy_motion_methods[] = {
+    {"ik", (PyCFunction)(void (*)(void))py_ik, METH_VARARGS | METH_KEYWORDS,
+     "ik(model, frame, target, q_init=None, max_iterations=100, tol_position=1e-9, "
+     "tol_rotation=1e-9, respect_limits=True, starts=1, seed=1) -> (q, info)\n\nNumerical "
+     "inverse kinematics: a configuration (nq,) putting `frame` (a name or an id) at `target` (a "
+     "(4, 4) homogeneous transform in the world), from q_init (the neutral configuration when "
+     "None), within the joint limits; starts > 1 retries from random configurations. info: "
+     "converged, iterations, err_position (m), err_rotation (rad), starts, reason (why it did "
+     "not converge). Not converging is reported in info; a bad argument raises."},
     {"otg", (PyCFunction)(void (*)(void))py_otg, METH_VARARGS | METH_KEYWORDS,
      "otg(current_position, target_position, max_velocity, max_acceleration, max_jerk, "
      "current_velocity=None, current_acceleration=None, target_velocity=None, "

@@ -96,3 +96,36 @@ def test_bad_times_are_refused():
         t.at(float("nan"))
     with pytest.raises(xn.ArgumentError):
         t.at([[0.0, 1.0]])
+
+
+def test_ik_reaches_poses_forward_kinematics_gives(panda):
+    """Targets made by forward kinematics at random configurations: the solution's own forward
+    kinematics (an independent check of the solver) puts the hand there, within the limits."""
+    rng = np.random.default_rng(21)
+    data = xn.Data(panda)
+    worst = 0.0
+    for _ in range(30):
+        qt = rng.uniform(panda.lower, panda.upper)
+        xn.fk(panda, data, qt)
+        T = xn.frame_pose(panda, data, "panda_hand")
+        q, info = xn.ik(panda, "panda_hand", T, starts=10)
+        assert info["converged"], info
+        xn.fk(panda, data, q)
+        worst = max(worst, float(np.abs(xn.frame_pose(panda, data, "panda_hand") - T).max()))
+        assert np.all(q >= panda.lower - 1e-12) and np.all(q <= panda.upper + 1e-12)
+    print(f"IK: 30 random poses, the hand within {worst:.1e}")
+    assert worst < 1e-8
+
+
+def test_ik_out_of_reach_is_an_answer_and_bad_targets_raise(panda):
+    T = np.eye(4)
+    T[:3, 3] = [5, 0, 0]
+    q, info = xn.ik(panda, "panda_hand", T)
+    assert not info["converged"] and info["err_position"] > 3 and info["reason"]
+    assert q.shape == (9,) and np.all(np.isfinite(q))
+    with pytest.raises(xn.ArgumentError, match="rotation"):
+        xn.ik(panda, "panda_hand", 2 * np.eye(4))
+    with pytest.raises(xn.ArgumentError, match=r"\(4, 4\)"):
+        xn.ik(panda, "panda_hand", np.eye(3))
+    with pytest.raises(xn.ArgumentError, match="no frame"):
+        xn.ik(panda, "gripper", np.eye(4))

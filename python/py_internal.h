@@ -48,5 +48,7 @@ int xnpy_model_data(PyObject *model, PyObject *data, XnModel **mo, XnData **da);
 /* the module's functions: py_dynamics.c, py_motion.c (and its Trajectory type) */
 extern PyMethodDef xnpy_dynamics_methods[], xnpy_motion_methods[];
 extern PyTypeObject XnTrajectoryType;
+/* py_runtime.c: the controller on a simulated robot */
+extern PyTypeObject XnControllerType;
 
 #endif

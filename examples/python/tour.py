@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
-"""A short tour of xiaonao from Python: the G1 humanoid's dynamics, a Jacobian, a batch, and a
-jerk-limited motion for the Panda, plotted when matplotlib is there (Debian: python3-matplotlib).
+"""A short tour of xiaonao from Python: the G1 humanoid's dynamics, a Jacobian, a batch, a
+jerk-limited motion for the Panda, inverse kinematics, and the pick-and-place program run on the
+simulated Panda, plotted when matplotlib is there (Debian: python3-matplotlib).
 
     PYTHONPATH=build/python python3 examples/python/tour.py [out.png]
 """
@@ -52,6 +53,16 @@ q_ik, info = xn.ik(panda, "panda_hand", hand, q_init=np.concatenate([start, [0.0
 print(f"the hand ends at {np.round(hand[:3, 3], 3)} m; IK from the start: converged "
       f"{info['converged']} in {info['iterations']} iterations, {info['err_position']:.1e} m")
 
+# the pick-and-place program on the simulated Panda (MuJoCo), its log as arrays
+scene = os.path.join(ROOT, "models", "mjcf", "franka_panda", "scene.xml")
+ctl = xn.Controller(xn.Model.from_mjcf(scene), backend="mujoco", scene=scene,
+                    program_file=os.path.join(ROOT, "examples", "pick_and_place.xnp"))
+ctl.run(max_time=30)
+log = ctl.log()
+print(f"pick and place: {ctl.state} after {log['time'][-1]:.2f} s, the arm within "
+      f"{np.abs(log['q'][:, :7] - log['q_ref'][:, :7]).max() * 1e3:.2f} mrad of its reference; "
+      f"{len(ctl.events())} events")
+
 try:
     import matplotlib
     matplotlib.use("Agg")
@@ -60,12 +71,15 @@ except ImportError:
     print("(matplotlib is not installed: no plot)")
     sys.exit(0)
 out = sys.argv[1] if len(sys.argv) > 1 else "tour.png"
-fig, axes = plt.subplots(3, 1, sharex=True, figsize=(7, 7))
+fig, axes = plt.subplots(4, 1, figsize=(7, 9))
 for ax, y, label in zip(axes, (P, V, A), ("position (rad)", "velocity (rad/s)",
                                           "acceleration (rad/s²)")):
     ax.plot(t, y)
     ax.set_ylabel(label)
-axes[-1].set_xlabel("time (s)")
-fig.suptitle("a jerk-limited Panda motion (xiaonao.otg)")
+axes[2].set_xlabel("time (s): a jerk-limited Panda motion (xiaonao.otg)")
+axes[3].plot(log["time"], log["q"][:, :7])
+axes[3].set_ylabel("joint (rad)")
+axes[3].set_xlabel("time (s): pick and place in MuJoCo (xiaonao.Controller)")
+fig.tight_layout()
 fig.savefig(out, dpi=100)
 print(f"plotted into {out}")

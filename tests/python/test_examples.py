@@ -16,4 +16,4 @@ def test_tour_runs(tmp_path):
     m = re.search(r"takes ([\d.]+) N on the base's z, as its weight says \(([\d.]+) N\)",
                   out.stdout)
     assert m and abs(float(m.group(1)) - float(m.group(2))) < 0.05, out.stdout
-    assert "converged True" in out.stdout
+    assert "converged True" in out.stdout and "pick and place: done" in out.stdout

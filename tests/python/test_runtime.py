@@ -1,0 +1,85 @@
+"""The controller from Python: a program on the loopback robot (ideal joints, drives taking
+positions) ends exactly at its target within the limits given; the pick-and-place example on the simulated Panda (MuJoCo) runs
+to its end with the arm within a millimetre-radian of its reference; setpoints streamed from
+Python drive a `stream` line, a bad one raises with its reason; a program with a mistake raises
+naming its line."""
+import os
+
+import numpy as np
+import pytest
+
+import xiaonao as xn
+from conftest import MODELS, ROOT
+
+SCENE = os.path.join(MODELS, "mjcf", "franka_panda", "scene.xml")
+VMAX = [2.175] * 4 + [2.61] * 3
+
+
+@pytest.fixture
+def arm():
+    return xn.Model.from_mjcf(SCENE)
+
+
+def test_program_on_the_loopback_robot(arm):
+    target = [0.3, -0.2, 0.25, -1.9, 0.2, 1.7, 0.4, 0.02, 0.02]
+    c = xn.Controller(arm, program="movej [%s]\n" % ", ".join(map(str, target)),
+                      max_velocity=VMAX + [0.2, 0.2], command_mode="position")
+    cycles = c.run(max_time=10)
+    log = c.log()
+    assert c.finished and c.state == "done" and cycles == len(log["time"])
+    assert np.allclose(np.diff(log["time"]), 0.001)
+    assert np.abs(log["q"][-1] - target).max() < 1e-9
+    assert np.all(np.abs(log["v_ref"][:, :7]) <= np.array(VMAX) + 1e-9)
+    kinds = [e["kind"] for e in c.events()]
+    assert "program end" in kinds and "quick stop" not in kinds
+
+
+def test_pick_and_place_in_mujoco(arm):
+    c = xn.Controller(arm, backend="mujoco", scene=SCENE,
+                      program_file=os.path.join(ROOT, "examples", "pick_and_place.xnp"))
+    c.run(max_time=30)
+    log, events = c.log(), c.events()
+    assert c.finished and c.state == "done"
+    running = log["state"] == 1  # XN_CTL_RUNNING
+    err = np.abs(log["q"][running, :7] - log["q_ref"][running, :7]).max()
+    print(f"pick and place: {len(log['time'])} cycles, {log['time'][-1]:.2f} s; the arm within "
+          f"{err * 1e3:.3f} mrad of its reference")
+    assert err < 1e-3
+    assert not [e for e in events if e["kind"] in ("quick stop", "collision", "drive fault")]
+
+
+def test_streaming_from_python(arm):
+    c = xn.Controller(arm, program="stream timeout 0.5\n", command_mode="position")
+    for _ in range(3000):
+        if c.streaming:
+            break
+        c.step()
+    assert c.streaming
+    goal = np.array([0.4, -0.3, 0.2, -2.0, 0.3, 1.9, 0.1, 0.02, 0.02])
+    for _ in range(300):
+        c.stream(positions=goal)
+        c.step(10)
+    assert np.abs(c.log()["q"][-1] - goal).max() < 1e-9
+    bad = goal.copy()
+    bad[3] = 0.5  # joint4's range ends at -0.0698
+    with pytest.raises(xn.ArgumentError, match="outside its limits"):
+        c.stream(positions=bad)
+    with pytest.raises(xn.ArgumentError, match="positions"):
+        c.stream(positions=goal[:3])
+    with pytest.raises(xn.ArgumentError, match="give positions"):
+        c.stream()
+    c.stream_end()
+    c.run(max_time=5)
+    assert c.finished
+
+
+def test_mistakes_are_refused(arm):
+    with pytest.raises(xn.ModelError) as e:
+        xn.Controller(arm, program="movej [0, 0]\nmovj [0, 0, 0, 0, 0, 0, 0]\n")
+    assert e.value.line == 2
+    with pytest.raises(xn.ArgumentError, match="max_velocity"):
+        xn.Controller(arm, max_velocity=[1, 2, 3])
+    with pytest.raises(xn.ArgumentError, match="backend"):
+        xn.Controller(arm, backend="gazebo")
+    with pytest.raises(xn.ModelError):
+        xn.Controller(arm, backend="mujoco", scene="/nonexistent.xml")

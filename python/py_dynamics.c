@@ -107,7 +107,7 @@ static PyObject *py_fk(PyObject *self, PyObject *args) {
     xn_dyn_fk(mo->m, da->d, ARR(x[0]));
     xn_dyn_frames(mo->m, da->d);
     release(x, 1);
-    Py_RETURN_NONE;
+    return Py_NewRef(Py_None);
 }
 
 static PyObject *py_com(PyObject *self, PyObject *args) {

@@ -251,13 +251,13 @@ static PyObject *controller_stream(XnController *o, PyObject *args, PyObject *kw
     xn_error err;
     xn_status st = xn_controller_stream(o->c, &sp, &err);
     if (st != XN_OK) return xnpy_raise(st, &err);
-    Py_RETURN_NONE;
+    return Py_NewRef(Py_None);
 }
 
 static PyObject *controller_stream_end(XnController *o, PyObject *unused) {
     (void)unused;
     xn_controller_stream_end(o->c);
-    Py_RETURN_NONE;
+    return Py_NewRef(Py_None);
 }
 
 static PyObject *controller_get(XnController *o, void *which) {

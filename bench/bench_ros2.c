@@ -171,7 +171,7 @@ static int run(int bridge, double seconds, double *p50, double *p99, int latency
 
 int main(int argc, char **argv) {
     double seconds = argc > 1 ? atof(argv[1]) : 5;
-    xn_dds_loopback(100);
+    xn_dds_loopback(200); /* apart from the tests' domains (100-199) */
     printf("### ROS 2 bridge on the loopback robot, real time (%.0f s per phase)\n\n", seconds);
     double b50, b99, c50, c99, unused;
     if (run(1, seconds, &unused, &unused, 1))

@@ -410,6 +410,11 @@ void xn_ctl_stream_command(xn_controller *c) {
     }
 }
 
+/* The client has sent setpoints and then fallen silent for longer than the line's timeout. */
+static int silent(const xn_ctl_stream *s, int64_t now_ns) {
+    return s->have && now_ns - s->last_ns > s->timeout_ns;
+}
+
 /* The walking policy's side of a `stream` line: each command handed to it; silence or the
  * stream's end makes it stand (a zero command). 1 once the client ended the stream. */
 static int walk_step(xn_controller *c) {
@@ -431,7 +436,7 @@ static int walk_step(xn_controller *c) {
             xn_ctl_event(c, XN_EV_STREAM, -1, 2, "streamed velocity commands drive the policy");
         s->have = 1;
         s->last_ns = c->time_ns;
-    } else if (s->have && c->time_ns - s->last_ns > s->timeout_ns) {
+    } else if (silent(s, c->time_ns)) {
         xn_ctl_event(c, XN_EV_STREAM_TIMEOUT, -1, (double)(c->time_ns - s->last_ns) * 1e-9,
                      "no command for %.3g s: the policy stands",
                      (double)(c->time_ns - s->last_ns) * 1e-9);
@@ -492,7 +497,7 @@ int xn_ctl_stream_step(xn_controller *c) {
         if (!s->have) xn_ctl_event(c, XN_EV_STREAM, -1, 2, "streamed setpoints drive the joints");
         s->have = 1;
         s->last_ns = c->time_ns;
-    } else if (s->have && c->time_ns - s->last_ns > s->timeout_ns) {
+    } else if (silent(s, c->time_ns)) {
         xn_ctl_event(c, XN_EV_STREAM_TIMEOUT, -1, (double)(c->time_ns - s->last_ns) * 1e-9,
                      "no setpoint for %.3g s: every joint brought to rest (stop category 2)",
                      (double)(c->time_ns - s->last_ns) * 1e-9);

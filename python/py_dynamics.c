@@ -32,122 +32,79 @@ static void release(PyArrayObject **a, int n) {
     for (int i = 0; i < n; i++) Py_XDECREF(a[i]);
 }
 
-static PyObject *py_rnea(PyObject *self, PyObject *args) {
-    (void)self;
-    static const char *const names[3] = {"q", "v", "a"};
+/* The functions of (model, data, q [, v [, a]]) whose result is a view of the Data: which
+ * arguments they take, what they compute, and which of the Data's arrays they return. */
+enum {
+    OP_RNEA,
+    OP_GRAVITY,
+    OP_NLE,
+    OP_ABA,
+    OP_CRBA,
+    OP_FK,
+    OP_COM,
+    OP_COM_JACOBIAN,
+    OP_CENTROIDAL
+};
+
+typedef struct {
+    int nvec;             /* q, then vectors of nv */
+    const char *names[3]; /* the arguments, for errors */
+    int rows, cols;       /* the result's shape: (cols,) when rows is 0; cols -1: nv */
+} dyn_op;
+
+static const dyn_op ops[] = {
+    [OP_RNEA] = {3, {"q", "v", "a"}, 0, -1},
+    [OP_GRAVITY] = {1, {"q"}, 0, -1},
+    [OP_NLE] = {2, {"q", "v"}, 0, -1},
+    [OP_ABA] = {3, {"q", "v", "tau"}, 0, -1},
+    [OP_CRBA] = {1, {"q"}, -1, -1},
+    [OP_FK] = {1, {"q"}, 0, 0},
+    [OP_COM] = {1, {"q"}, 0, 3},
+    [OP_COM_JACOBIAN] = {1, {"q"}, 3, -1},
+    [OP_CENTROIDAL] = {1, {"q"}, 6, -1},
+};
+
+static PyObject *dyn_call(PyObject *args, int which) {
+    const dyn_op *op = &ops[which];
     XnModel *mo;
     XnData *da;
-    PyArrayObject *x[3];
-    if (states(args, 3, &mo, &da, x, names)) return NULL;
-    xn_dyn_rnea(mo->m, da->d, ARR(x[0]), ARR(x[1]), ARR(x[2]));
-    release(x, 3);
-    npy_intp n = nv_of(mo);
-    return xnpy_view((PyObject *)da, da->d->tau, 1, &n, 1);
+    PyArrayObject *x[3] = {NULL, NULL, NULL};
+    if (states(args, op->nvec, &mo, &da, x, op->names)) return NULL;
+    const xn_model *m = mo->m;
+    xn_data *d = da->d;
+    double *q = ARR(x[0]), *v = x[1] ? ARR(x[1]) : NULL, *a = x[2] ? ARR(x[2]) : NULL, *out;
+    switch (which) {
+    case OP_RNEA: xn_dyn_rnea(m, d, q, v, a), out = d->tau; break;
+    case OP_GRAVITY: xn_dyn_gravity(m, d, q), out = d->g; break;
+    case OP_NLE: xn_dyn_nle(m, d, q, v), out = d->nle; break;
+    case OP_ABA: xn_dyn_aba(m, d, q, v, a), out = d->qdd; break;
+    case OP_CRBA: xn_dyn_crba(m, d, q), out = d->M; break;
+    case OP_FK: xn_dyn_fk(m, d, q), xn_dyn_frames(m, d), out = NULL; break;
+    case OP_COM: xn_dyn_com(m, d, q), out = d->com; break;
+    case OP_COM_JACOBIAN: xn_dyn_com_jacobian(m, d, q), out = d->Jcom; break;
+    default: xn_dyn_centroidal_map(m, d, q), out = d->Ag; break;
+    }
+    release(x, op->nvec);
+    if (!out) return Py_NewRef(Py_None);
+    npy_intp nv = nv_of(mo), dims[2] = {op->rows < 0 ? nv : op->rows, op->cols < 0 ? nv : op->cols};
+    return op->rows ? xnpy_view((PyObject *)da, out, 2, dims, 1)
+                    : xnpy_view((PyObject *)da, out, 1, dims + 1, 1);
 }
 
-static PyObject *py_gravity(PyObject *self, PyObject *args) {
-    (void)self;
-    static const char *const names[1] = {"q"};
-    XnModel *mo;
-    XnData *da;
-    PyArrayObject *x[1];
-    if (states(args, 1, &mo, &da, x, names)) return NULL;
-    xn_dyn_gravity(mo->m, da->d, ARR(x[0]));
-    release(x, 1);
-    npy_intp n = nv_of(mo);
-    return xnpy_view((PyObject *)da, da->d->g, 1, &n, 1);
-}
-
-static PyObject *py_nle(PyObject *self, PyObject *args) {
-    (void)self;
-    static const char *const names[2] = {"q", "v"};
-    XnModel *mo;
-    XnData *da;
-    PyArrayObject *x[2];
-    if (states(args, 2, &mo, &da, x, names)) return NULL;
-    xn_dyn_nle(mo->m, da->d, ARR(x[0]), ARR(x[1]));
-    release(x, 2);
-    npy_intp n = nv_of(mo);
-    return xnpy_view((PyObject *)da, da->d->nle, 1, &n, 1);
-}
-
-static PyObject *py_aba(PyObject *self, PyObject *args) {
-    (void)self;
-    static const char *const names[3] = {"q", "v", "tau"};
-    XnModel *mo;
-    XnData *da;
-    PyArrayObject *x[3];
-    if (states(args, 3, &mo, &da, x, names)) return NULL;
-    xn_dyn_aba(mo->m, da->d, ARR(x[0]), ARR(x[1]), ARR(x[2]));
-    release(x, 3);
-    npy_intp n = nv_of(mo);
-    return xnpy_view((PyObject *)da, da->d->qdd, 1, &n, 1);
-}
-
-static PyObject *py_crba(PyObject *self, PyObject *args) {
-    (void)self;
-    static const char *const names[1] = {"q"};
-    XnModel *mo;
-    XnData *da;
-    PyArrayObject *x[1];
-    if (states(args, 1, &mo, &da, x, names)) return NULL;
-    xn_dyn_crba(mo->m, da->d, ARR(x[0]));
-    release(x, 1);
-    npy_intp n[2] = {nv_of(mo), nv_of(mo)};
-    return xnpy_view((PyObject *)da, da->d->M, 2, n, 1);
-}
-
-static PyObject *py_fk(PyObject *self, PyObject *args) {
-    (void)self;
-    static const char *const names[1] = {"q"};
-    XnModel *mo;
-    XnData *da;
-    PyArrayObject *x[1];
-    if (states(args, 1, &mo, &da, x, names)) return NULL;
-    xn_dyn_fk(mo->m, da->d, ARR(x[0]));
-    xn_dyn_frames(mo->m, da->d);
-    release(x, 1);
-    return Py_NewRef(Py_None);
-}
-
-static PyObject *py_com(PyObject *self, PyObject *args) {
-    (void)self;
-    static const char *const names[1] = {"q"};
-    XnModel *mo;
-    XnData *da;
-    PyArrayObject *x[1];
-    if (states(args, 1, &mo, &da, x, names)) return NULL;
-    xn_dyn_com(mo->m, da->d, ARR(x[0]));
-    release(x, 1);
-    npy_intp n = 3;
-    return xnpy_view((PyObject *)da, da->d->com, 1, &n, 1);
-}
-
-static PyObject *py_com_jacobian(PyObject *self, PyObject *args) {
-    (void)self;
-    static const char *const names[1] = {"q"};
-    XnModel *mo;
-    XnData *da;
-    PyArrayObject *x[1];
-    if (states(args, 1, &mo, &da, x, names)) return NULL;
-    xn_dyn_com_jacobian(mo->m, da->d, ARR(x[0]));
-    release(x, 1);
-    npy_intp n[2] = {3, nv_of(mo)};
-    return xnpy_view((PyObject *)da, da->d->Jcom, 2, n, 1);
-}
-
-static PyObject *py_centroidal(PyObject *self, PyObject *args) {
-    (void)self;
-    static const char *const names[1] = {"q"};
-    XnModel *mo;
-    XnData *da;
-    PyArrayObject *x[1];
-    if (states(args, 1, &mo, &da, x, names)) return NULL;
-    xn_dyn_centroidal_map(mo->m, da->d, ARR(x[0]));
-    release(x, 1);
-    npy_intp n[2] = {6, nv_of(mo)};
-    return xnpy_view((PyObject *)da, da->d->Ag, 2, n, 1);
-}
+#define DYN_FUNCTION(fn, which)                                                                    \
+    static PyObject *fn(PyObject *self, PyObject *args) {                                          \
+        (void)self;                                                                                \
+        return dyn_call(args, which);                                                              \
+    }
+DYN_FUNCTION(py_rnea, OP_RNEA)
+DYN_FUNCTION(py_gravity, OP_GRAVITY)
+DYN_FUNCTION(py_nle, OP_NLE)
+DYN_FUNCTION(py_aba, OP_ABA)
+DYN_FUNCTION(py_crba, OP_CRBA)
+DYN_FUNCTION(py_fk, OP_FK)
+DYN_FUNCTION(py_com, OP_COM)
+DYN_FUNCTION(py_com_jacobian, OP_COM_JACOBIAN)
+DYN_FUNCTION(py_centroidal, OP_CENTROIDAL)
 
 /* a frame's placement as a new 4 x 4 homogeneous matrix */
 static PyObject *placement_matrix(const xn_se3 *X) {

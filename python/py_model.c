@@ -64,14 +64,17 @@ static PyArrayObject *as_doubles(PyObject *obj, const char *name, const char *sh
     return a;
 }
 
-PyArrayObject *xnpy_vector(PyObject *obj, const char *name, int n) {
+/* obj as a C-contiguous float64 array of nd dimensions (1 or 2) whose last is n, with at least
+ * one row (a new reference), or NULL with ArgumentError naming the shape expected */
+static PyArrayObject *shaped(PyObject *obj, const char *name, int nd, int n) {
     char shape[32];
-    snprintf(shape, sizeof shape, "(%d,)", n);
+    snprintf(shape, sizeof shape, nd == 1 ? "(%d,)" : "(N, %d)", n);
     PyArrayObject *a = as_doubles(obj, name, shape);
     if (!a) return NULL;
-    if (PyArray_NDIM(a) != 1 || PyArray_DIM(a, 0) != n) {
+    if (PyArray_NDIM(a) != nd || PyArray_DIM(a, nd - 1) != n || PyArray_DIM(a, 0) < 1) {
         PyObject *got = PyObject_GetAttrString((PyObject *)a, "shape");
-        xnpy_argument_error("%s: expected shape %s, got %R", name, shape, got);
+        xnpy_argument_error("%s: expected shape %s%s, got %R", name, shape,
+                            nd == 2 ? " with N >= 1" : "", got);
         Py_XDECREF(got);
         Py_DECREF(a);
         return NULL;
@@ -79,20 +82,11 @@ PyArrayObject *xnpy_vector(PyObject *obj, const char *name, int n) {
     return a;
 }
 
-PyArrayObject *xnpy_rows(PyObject *obj, const char *name, int n) {
-    char shape[32];
-    snprintf(shape, sizeof shape, "(N, %d)", n);
-    PyArrayObject *a = as_doubles(obj, name, shape);
-    if (!a) return NULL;
-    if (PyArray_NDIM(a) != 2 || PyArray_DIM(a, 1) != n || PyArray_DIM(a, 0) < 1) {
-        PyObject *got = PyObject_GetAttrString((PyObject *)a, "shape");
-        xnpy_argument_error("%s: expected shape %s with N >= 1, got %R", name, shape, got);
-        Py_XDECREF(got);
-        Py_DECREF(a);
-        return NULL;
-    }
-    return a;
+PyArrayObject *xnpy_vector(PyObject *obj, const char *name, int n) {
+    return shaped(obj, name, 1, n);
 }
+
+PyArrayObject *xnpy_rows(PyObject *obj, const char *name, int n) { return shaped(obj, name, 2, n); }
 
 PyObject *xnpy_view(PyObject *owner, double *ptr, int nd, const npy_intp *dims, int writable) {
     PyObject *a = PyArray_SimpleNewFromData(nd, (npy_intp *)dims, NPY_DOUBLE, ptr);

@@ -366,7 +366,10 @@ void xn_controller_stop(xn_controller *c);
  * finite, a position outside a joint's limits, a velocity beyond its rated velocity, a torque
  * beyond its rating, or a position target arriving so fast toward a limit that it could not stop
  * before it (err->index: the joint); XN_ERR_INVALID for a torque setpoint after the torque stream
- * was stopped at a limit (a position or velocity setpoint first).
+ * was stopped at a limit (a position or velocity setpoint first), for anything but an
+ * XN_STREAM_WALK command while a walking policy owns the joints (and for one when none does),
+ * and for every setpoint while the humanoid's balance owns them; XN_ERR_RANGE for a walking
+ * command beyond the range the policy was trained on (err->index: 0, 1 or 5 of twist).
  * A refused setpoint changes nothing. An accepted one replaces any the loop has not taken yet; it
  * drives the joints only while a `stream` line runs (one sent before the line starts is not a
  * command for it). */

@@ -6,13 +6,17 @@
  *
  * Published: /joint_states (sensor_msgs/msg/JointState: the controlled joints' names, positions,
  * velocities and commanded torques, at a chosen rate) and /robot_description (std_msgs/msg/String,
- * transient local, when given) and /tf (tf2_msgs/msg/TFMessage: chosen frames, when asked).
+ * transient local, when given) and /tf (tf2_msgs/msg/TFMessage: chosen frames, when asked);
+ * /wrench/<sensor> (geometry_msgs/WrenchStamped) and /imu/<imu> (sensor_msgs/Imu) with the joint
+ * states; /diagnostics (diagnostic_msgs/DiagnosticArray: every event as it happens, through an
+ * event reader the bridge claims, and the controller's state once a second).
  * Subscribed: /joint_commands (std_msgs/msg/Float64MultiArray, forward-command style: one position
  * per controlled joint, in the controller's order), streamed into the controller
  * (xn_controller_stream) while a program's `stream` line runs; a command with the wrong length, a
  * NaN or a position beyond a limit is refused with its reason and moves nothing. Likewise
  * /joint_efforts (Float64MultiArray: one torque per joint, XN_STREAM_TORQUE), /servo_pose
- * (geometry_msgs/PoseStamped) and /joint_trajectory (trajectory_msgs/JointTrajectory).
+ * (geometry_msgs/PoseStamped), /joint_trajectory (trajectory_msgs/JointTrajectory) and /cmd_vel
+ * (geometry_msgs/Twist: a walking policy's command, XN_STREAM_WALK).
  *
  * The action /<trajectory_controller>/follow_joint_trajectory
  * (control_msgs/action/FollowJointTrajectory, as MoveIt drives ros2_control's

@@ -72,9 +72,10 @@ void xn_ros2_config_init(xn_ros2_config *cfg);
 typedef struct xn_ros2 xn_ros2;
 
 /** Start the bridge for controller c (which must outlive it) on its own thread. XN_ERR_RANGE
- * for a rate that is not finite and > 0 or a domain beyond 232, XN_ERR_NOT_FOUND for a /tf frame
- * the model lacks (err->index: which), XN_ERR_IO when DDS could not
- * create the participant, its topics or the thread (err says which). */
+ * for a rate, goal tolerance or goal time that is not finite and > 0 or a domain beyond 232,
+ * XN_ERR_NOT_FOUND for a /tf frame the model lacks (err->index: which), XN_ERR_INVALID when
+ * every event reader of the controller is taken (xn_controller_event_reader), XN_ERR_IO when DDS
+ * could not create the participant, its topics or the thread (err says which). */
 xn_status xn_ros2_start(xn_controller *c, const xn_ros2_config *cfg, xn_ros2 **out, xn_error *err);
 /** Stop the thread and delete the participant. NULL is allowed. */
 void xn_ros2_stop(xn_ros2 *r);

@@ -30,8 +30,14 @@ extern PyObject *XnError, *XnModelError, *XnArgumentError;
 
 /* Raise the exception that fits a failed call's status, with the library's message. NULL. */
 PyObject *xnpy_raise(xn_status st, const xn_error *err);
-/* Raise ArgumentError with a formatted message. NULL. */
+/* Raise ArgumentError with a message formatted as PyUnicode_FromFormat does (%s, %d, %zd, %R;
+ * no %g: pass xnpy_number(x).text as %s). NULL. */
 PyObject *xnpy_argument_error(const char *fmt, ...);
+/* a number as text, for messages */
+typedef struct {
+    char text[32];
+} xnpy_text;
+xnpy_text xnpy_number(double x);
 
 /* obj as a C-contiguous float64 array of shape (n,) (a new reference), or NULL with
  * ArgumentError naming `name` and the shape expected */

@@ -51,6 +51,12 @@ PyObject *xnpy_argument_error(const char *fmt, ...) {
     return NULL;
 }
 
+xnpy_text xnpy_number(double x) {
+    xnpy_text t;
+    snprintf(t.text, sizeof t.text, "%g", x);
+    return t;
+}
+
 /* ---- NumPy ---- */
 
 static PyArrayObject *as_doubles(PyObject *obj, const char *name, const char *shape) {
@@ -155,7 +161,9 @@ static void model_dealloc(XnModel *o) {
     PyObject_Free(o);
 }
 
-static PyObject *model_load(PyObject *args, PyObject *kw, int mjcf) {
+enum { LOAD_URDF, LOAD_MJCF, LOAD_ANY }; /* ANY: the format by the file's root element */
+
+static PyObject *model_load(PyObject *args, PyObject *kw, int format) {
     static char *names[] = {"path", "floating_base", NULL};
     const char *path;
     int floating = 0;
@@ -166,7 +174,9 @@ static PyObject *model_load(PyObject *args, PyObject *kw, int mjcf) {
     xn_error err;
     xn_status st;
     PyThreadState *ts = PyEval_SaveThread(); /* a large file takes a while */
-    st = mjcf ? xn_load_mjcf(path, &opt, &m, &err) : xn_load_urdf(path, &opt, &m, &err);
+    st = format == LOAD_URDF   ? xn_load_urdf(path, &opt, &m, &err)
+         : format == LOAD_MJCF ? xn_load_mjcf(path, &opt, &m, &err)
+                               : xn_load_model(path, &opt, &m, &err);
     PyEval_RestoreThread(ts);
     if (st != XN_OK) return xnpy_raise(st, &err);
     return model_wrap(m);
@@ -174,27 +184,17 @@ static PyObject *model_load(PyObject *args, PyObject *kw, int mjcf) {
 
 static PyObject *model_from_urdf(PyObject *cls, PyObject *args, PyObject *kw) {
     (void)cls;
-    return model_load(args, kw, 0);
+    return model_load(args, kw, LOAD_URDF);
 }
 
 static PyObject *model_from_mjcf(PyObject *cls, PyObject *args, PyObject *kw) {
     (void)cls;
-    return model_load(args, kw, 1);
+    return model_load(args, kw, LOAD_MJCF);
 }
 
 static PyObject *model_from_file(PyObject *cls, PyObject *args, PyObject *kw) {
     (void)cls;
-    static char *names[] = {"path", "floating_base", NULL};
-    const char *path;
-    int floating = 0;
-    if (!PyArg_ParseTupleAndKeywords(args, kw, "s|p", names, &path, &floating)) return NULL;
-    xn_load_options opt = {0};
-    opt.floating_base = floating;
-    xn_model *m = NULL;
-    xn_error err;
-    xn_status st = xn_load_model(path, &opt, &m, &err);
-    if (st != XN_OK) return xnpy_raise(st, &err);
-    return model_wrap(m);
+    return model_load(args, kw, LOAD_ANY);
 }
 
 static PyObject *model_from_string(PyObject *cls, PyObject *args, PyObject *kw) {

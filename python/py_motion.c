@@ -24,39 +24,25 @@ static int dof_array(PyObject *obj, const char *name, int n, xn_real *out) {
 
 static PyObject *traj_at(XnTrajectory *o, PyObject *arg) {
     int n = o->t.dofs;
-    if (PyFloat_Check(arg) || PyLong_Check(arg)) {
-        double t = PyFloat_AsDouble(arg);
-        if (PyErr_Occurred()) return NULL;
-        if (!isfinite(t)) return xnpy_argument_error("t: a finite time (s), got %R", arg);
-        npy_intp dims = n;
-        PyObject *p = PyArray_ZEROS(1, &dims, NPY_DOUBLE, 0),
-                 *v = PyArray_ZEROS(1, &dims, NPY_DOUBLE, 0),
-                 *a = PyArray_ZEROS(1, &dims, NPY_DOUBLE, 0);
-        if (p && v && a)
-            xn_trajectory_at(&o->t, t, PyArray_DATA((PyArrayObject *)p),
-                             PyArray_DATA((PyArrayObject *)v), PyArray_DATA((PyArrayObject *)a),
-                             NULL);
-        PyObject *res = p && v && a ? PyTuple_Pack(3, p, v, a) : NULL;
-        Py_XDECREF(p);
-        Py_XDECREF(v);
-        Py_XDECREF(a);
-        return res;
-    }
-    PyArrayObject *ts = (PyArrayObject *)PyArray_FROMANY(arg, NPY_DOUBLE, 1, 1, NPY_ARRAY_IN_ARRAY);
+    /* one time (a 0-d array: states of (n,)) or a 1-D array of N (states of (N, n)) */
+    PyArrayObject *ts = (PyArrayObject *)PyArray_FROMANY(arg, NPY_DOUBLE, 0, 1, NPY_ARRAY_IN_ARRAY);
     if (!ts) {
         PyErr_Clear();
         return xnpy_argument_error("t: a time (s) or a 1-D array of times, got %s",
                                    Py_TYPE(arg)->tp_name);
     }
-    npy_intp rows = PyArray_DIM(ts, 0), dims[2] = {rows, n};
+    int nd = PyArray_NDIM(ts);
+    npy_intp rows = nd ? PyArray_DIM(ts, 0) : 1, dims[2] = {rows, n};
     const double *tv = PyArray_DATA(ts);
     for (npy_intp i = 0; i < rows; i++)
         if (!isfinite(tv[i])) {
             Py_DECREF(ts);
             return xnpy_argument_error("t: entry %zd is not finite", (Py_ssize_t)i);
         }
-    PyObject *p = PyArray_ZEROS(2, dims, NPY_DOUBLE, 0), *v = PyArray_ZEROS(2, dims, NPY_DOUBLE, 0),
-             *a = PyArray_ZEROS(2, dims, NPY_DOUBLE, 0);
+    npy_intp *shape = nd ? dims : dims + 1;
+    PyObject *p = PyArray_ZEROS(nd + 1, shape, NPY_DOUBLE, 0),
+             *v = PyArray_ZEROS(nd + 1, shape, NPY_DOUBLE, 0),
+             *a = PyArray_ZEROS(nd + 1, shape, NPY_DOUBLE, 0);
     if (p && v && a) {
         double *pp = PyArray_DATA((PyArrayObject *)p), *vp = PyArray_DATA((PyArrayObject *)v),
                *ap = PyArray_DATA((PyArrayObject *)a);

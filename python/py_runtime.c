@@ -59,7 +59,7 @@ static PyObject *controller_new(PyTypeObject *type, PyObject *args, PyObject *kw
     if (strcmp(mode, "torque") && strcmp(mode, "position"))
         return xnpy_argument_error("command_mode: 'torque' or 'position', got '%s'", mode);
     if (!(period > 0 && period < 1))
-        return xnpy_argument_error("period: in (0, 1) s, got %g", period);
+        return xnpy_argument_error("period: in (0, 1) s, got %s", xnpy_number(period).text);
     XnController *o = (XnController *)type->tp_alloc(type, 0);
     if (!o) return NULL;
     Py_INCREF(model);
@@ -157,7 +157,8 @@ static PyObject *controller_run(XnController *o, PyObject *args, PyObject *kw) {
     double max_time = 60;
     if (!PyArg_ParseTupleAndKeywords(args, kw, "|d", kwn, &max_time)) return NULL;
     if (!(max_time >= 0) || !isfinite(max_time))
-        return xnpy_argument_error("max_time: a finite time >= 0 (s), got %g", max_time);
+        return xnpy_argument_error("max_time: a finite time >= 0 (s), got %s",
+                                   xnpy_number(max_time).text);
     long n = (long)ceil(max_time * 1e9 / (double)o->hal->period_ns);
     long done = 0;
     while (done < n && !xn_controller_finished(o->c)) { /* in chunks: the log grows between */

@@ -81,5 +81,9 @@ def test_mistakes_are_refused(arm):
         xn.Controller(arm, max_velocity=[1, 2, 3])
     with pytest.raises(xn.ArgumentError, match="backend"):
         xn.Controller(arm, backend="gazebo")
+    with pytest.raises(xn.ArgumentError, match=r"period: in \(0, 1\) s, got 2$"):
+        xn.Controller(arm, period=2.0)
+    with pytest.raises(xn.ArgumentError, match="max_time: .* got nan$"):
+        xn.Controller(arm).run(max_time=float("nan"))
     with pytest.raises(xn.ModelError):
         xn.Controller(arm, backend="mujoco", scene="/nonexistent.xml")

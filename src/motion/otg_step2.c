@@ -400,6 +400,13 @@ int xn_otg_step2_part(const xn_otg_dof *d, xn_real T, int parts, xn_otg_segments
         *out = sr.best;
         return 1;
     }
+    if (d->p0 == d->pf && d->v0 == 0 && d->vf == 0 && d->a0 == 0 && d->af == 0) {
+        /* at rest on its target while others move: held, exactly (a profile of the general
+         * families would wander by rounding residues) */
+        out->n = 0;
+        xn_otg_add(out, T, 0);
+        return xn_otg_check(d, out);
+    }
     if (xn_otg_rest_applies(d)) {
         int r = xn_otg_rest_step2(d, T, out);
         if (r != 0) return r > 0;

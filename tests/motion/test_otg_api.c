@@ -127,7 +127,56 @@ static void check_trajectory(const char *label, const xn_otg_problem *p, const x
     XT_CHECK(excess < 1e-9, "%s: a limit is exceeded by %g", label, excess);
 }
 
+/* A DoF at rest on its target while the others move is held exactly: its position the same
+ * double at every step, its velocity and acceleration exactly 0 (the profiles' families would
+ * let it wander by rounding residues, which a joint another source holds must not do). */
+static double uniform(unsigned long long *s) { /* splitmix64 -> [0, 1) */
+    unsigned long long z = (*s += 0x9E3779B97F4A7C15ull);
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+    return (double)((z ^ (z >> 31)) >> 11) * 0x1.0p-53;
+}
+
+static void held_exactly(void) {
+    unsigned long long seed = 7;
+    int moved_trials = 0, failed = 0, unfinished = 0, trials = 100;
+    for (int trial = 0; trial < trials; trial++) {
+        xn_otg o;
+        xn_otg_output out;
+        xn_otg_problem in;
+        xn_error e;
+        xn_otg_problem_init(&in, 3);
+        for (int i = 0; i < 3; i++) {
+            in.current_position[i] = 4 * uniform(&seed) - 2;
+            in.target_position[i] = i == 1 ? in.current_position[i] : 4 * uniform(&seed) - 2;
+            in.max_velocity[i] = 2;
+            in.max_acceleration[i] = 10;
+            in.max_jerk[i] = 1000;
+        }
+        double held = in.current_position[1];
+        xn_otg_init(&o, 0.001);
+        int moved = 0;
+        for (int k = 0; k < 20000; k++) {
+            failed += xn_otg_update(&o, &in, &out, &e) != XN_OK;
+            moved += out.position[1] != held || out.velocity[1] != 0 || out.acceleration[1] != 0;
+            for (int i = 0; i < 3; i++) {
+                in.current_position[i] = out.position[i];
+                in.current_velocity[i] = out.velocity[i];
+                in.current_acceleration[i] = out.acceleration[i];
+            }
+            if (out.finished) break;
+        }
+        unfinished += !out.finished;
+        moved_trials += moved > 0;
+    }
+    XT_CHECK(failed == 0 && unfinished == 0 && moved_trials == 0,
+             "a DoF at rest on its target is held exactly while two others move: it moved in %d "
+             "of %d random motions",
+             moved_trials, trials);
+}
+
 int main(void) {
+    held_exactly();
     bad_input();
     xn_otg_problem p;
     base_problem(&p);

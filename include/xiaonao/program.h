@@ -134,7 +134,9 @@ typedef struct {
     xn_real inertia[XN_PROGRAM_MAX_AXES]; /**< impedance joint ... inertia: the desired inertia
                                                per joint (kg m^2; 0: not shaped) */
     int ninertia;                         /**< how many were given (0: one for all) */
-    char path[256]; /**< policy load: the folder or deploy.json; balance load: balance.json */
+    char path[256]; /**< policy load: the folder or deploy.json; balance load: balance.json;
+                         stream joints: the joints' names or fnmatch patterns, space-separated
+                         (value[1] = 1; value[0]: the stream's timeout, 0 the default) */
 } xn_instruction;
 
 /** A parsed program. */

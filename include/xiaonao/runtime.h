@@ -115,6 +115,28 @@ typedef enum {
 /** A short name of a controller state. */
 const char *xn_ctl_state_str(xn_ctl_state s);
 
+/** The sources of motion: which one writes a controlled joint's drive commands. Each joint has
+ * one source at a time (ros2_control's claimed command interfaces), and whatever a source
+ * writes passes the one safety layer (limits, NaN, collision detection, power and force
+ * limiting) before it reaches the drives. docs/architecture.md tells how claims change. */
+typedef enum {
+    XN_SOURCE_NONE = 0,   /**< none: the safety layer's own stop or hold (enabling, a
+                               controlled stop, the program's end, a fault) */
+    XN_SOURCE_PROGRAM,    /**< the program interpreter (movej, movel, paths, waits) */
+    XN_SOURCE_COMPLIANCE, /**< the program's compliant modes (impedance, guide, admittance) */
+    XN_SOURCE_STREAM,     /**< setpoints, trajectories or torques from other threads (a `stream`
+                               line; `stream joints ...` claims some joints, the program holds
+                               the rest) */
+    XN_SOURCE_POLICY,     /**< a learned policy (walk, stand) */
+    XN_SOURCE_BALANCE,    /**< the humanoid's whole-body balance */
+    XN_SOURCE_REACTION,   /**< the compliant collision reaction (gravity compensation and
+                               damping, so that a person pinned can push the arm away) */
+    XN_SOURCE_COUNT
+} xn_source;
+
+/** A short name of a source ("program", "stream", ...). */
+const char *xn_source_str(xn_source s);
+
 /** How the controller commands the drives. */
 typedef enum {
     XN_CMD_TORQUE = 0,  /**< CST: the controller's servo computes the joint torque */
@@ -267,12 +289,14 @@ typedef enum {
                                 timeout or end the command becomes zero (standing) */
 } xn_stream_mode;
 
-/** A setpoint streamed from outside the control loop (xn_controller_stream): every controlled
- * joint, in the controller's order (xn_controller_joint_name), rad and rad/s (m, m/s for
- * prismatic joints). Plain data, copied when sent. */
+/** A setpoint streamed from outside the control loop (xn_controller_stream): a value for each
+ * joint the stream claims, in the stream's order (xn_controller_stream_joints: every controlled
+ * joint in the controller's order unless the `stream` line names some), rad and rad/s (m, m/s
+ * for prismatic joints). Plain data, copied when sent. */
 typedef struct {
     xn_stream_mode mode;
-    int n; /**< joints given: must be xn_controller_njoint (POSE and TWIST: not read) */
+    int n; /**< joints given: must be xn_controller_stream_joints' count (POSE, TWIST and WALK:
+                not read) */
     xn_real position[XN_OTG_MAX_DOFS];
     xn_real velocity[XN_OTG_MAX_DOFS];
     xn_se3 pose;                     /**< XN_STREAM_POSE */
@@ -303,6 +327,7 @@ typedef struct {
     xn_real foot_force[2]; /**< the solved normal force under the left and right foot (N) */
     int npolygon;          /**< the support polygon (world, counter-clockwise) */
     xn_real polygon[8][2];
+    unsigned char source[XN_OTG_MAX_DOFS]; /**< per joint: the xn_source that wrote its command */
 } xn_ctl_sample;
 
 typedef struct xn_controller xn_controller;
@@ -411,6 +436,16 @@ void xn_controller_stream_end(xn_controller *c);
 int xn_controller_latest(xn_controller *c, xn_ctl_sample *out);
 /** 1 while a `stream` line runs (waiting for setpoints or following them). Any thread. */
 int xn_controller_streaming(const xn_controller *c);
+/** The joints setpoints and trajectories give, in their order: the controller's indices of the
+ * joints the running `stream` line claims into idx (XN_OTG_MAX_DOFS entries; may be NULL), and
+ * how many. Every controlled joint, in order, when the line names none or no line runs. Any
+ * thread: a client asks before each setpoint it builds (a setpoint built for one line and
+ * arriving in the next is dropped). */
+int xn_controller_stream_joints(const xn_controller *c, int *idx);
+/** The source that wrote controlled joint k's command in the newest cycle (XN_SOURCE_NONE before
+ * the first or for k out of range). The loop's thread; other threads read the source array of
+ * xn_controller_latest's record. */
+xn_source xn_controller_source(const xn_controller *c, int k);
 /** How many setpoints were accepted (rejected 0) or refused (rejected 1) so far. Any thread. */
 long xn_controller_stream_count(const xn_controller *c, int rejected);
 /** 1 when every commandable drive reports its power stage off (switch on disabled, ready to

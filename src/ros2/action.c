@@ -50,9 +50,11 @@ typedef struct {
     int32_t error_code;
     char error_string[256];
     int64_t start_ns, end_ns, deadline_ns; /* monotonic: started, trajectory over, settle limit */
-    double final[XN_OTG_MAX_DOFS];         /* the last point */
-    double goal_tol[XN_OTG_MAX_DOFS];      /* <= 0: not checked */
-    double path_tol[XN_OTG_MAX_DOFS];      /* <= 0: not checked */
+    int n, sel[XN_OTG_MAX_DOFS];           /* the joints it moves (controller indices) */
+    /* per controlled joint (the others than the goal's: not checked) */
+    double final[XN_OTG_MAX_DOFS];    /* the last point */
+    double goal_tol[XN_OTG_MAX_DOFS]; /* <= 0: not checked */
+    double path_tol[XN_OTG_MAX_DOFS]; /* <= 0: not checked */
 } goal;
 
 typedef struct {
@@ -154,7 +156,7 @@ static void hold(xn_ros2 *r) {
     xn_setpoint sp;
     memset(&sp, 0, sizeof sp);
     sp.mode = XN_STREAM_VELOCITY;
-    sp.n = r->nj;
+    sp.n = xn_controller_stream_joints(r->c, NULL);
     xn_controller_stream(r->c, &sp, NULL);
 }
 
@@ -205,7 +207,8 @@ static void start_goal(xn_ros2 *r, goal *g,
         return;
     }
     xn_error err;
-    xn_status st = xn_ros2_convert_trajectory(r, &m->trajectory, "follow_joint_trajectory", &err);
+    xn_status st = xn_ros2_convert_trajectory(r, &m->trajectory, "follow_joint_trajectory", g->sel,
+                                              &g->n, &err);
     if (st != XN_OK) {
         finish(r, g, ST_ABORTED, st == XN_ERR_NOT_FOUND ? FJT_INVALID_JOINTS : FJT_INVALID_GOAL,
                "%s", err.message);
@@ -216,6 +219,10 @@ static void start_goal(xn_ros2 *r, goal *g,
         finish(r, g, ST_ABORTED, FJT_INVALID_JOINTS, "%s", why);
         return;
     }
+    unsigned char mine[XN_OTG_MAX_DOFS] = {0};
+    for (int i = 0; i < g->n; i++) mine[g->sel[i]] = 1;
+    for (int k = 0; k < r->nj; k++) /* the program holds the others: not the goal's to check */
+        if (!mine[k]) g->goal_tol[k] = g->path_tol[k] = 0;
     const xn_joint_trajectory *t = r->traj;
     double duration = t->time[t->npoints - 1];
     /* a trajectory stamped so long ago that it ended before it arrived */
@@ -245,7 +252,7 @@ static void start_goal(xn_ros2 *r, goal *g,
         finish(r, &a->goals[a->active], ST_CANCELED, FJT_SUCCESSFUL, "preempted by a new goal");
     double gt = m->goal_time_tolerance.sec + m->goal_time_tolerance.nanosec * 1e-9;
     if (!(gt > 0)) gt = r->cfg.goal_time;
-    for (int k = 0; k < r->nj; k++) g->final[k] = t->position[t->npoints - 1][k];
+    for (int i = 0; i < g->n; i++) g->final[g->sel[i]] = t->position[t->npoints - 1][i];
     g->start_ns = xn_ros2_clock_ns(CLOCK_MONOTONIC);
     g->end_ns = g->start_ns + (int64_t)llround(duration * 1e9);
     g->deadline_ns = g->end_ns + (int64_t)llround(gt * 1e9);
@@ -348,18 +355,21 @@ void xn_ros2_action_preempted(xn_ros2 *r, const char *why) {
 static void feedback(xn_ros2 *r, const goal *g, const xn_ctl_sample *s) {
     double des_q[XN_OTG_MAX_DOFS], des_v[XN_OTG_MAX_DOFS], act_q[XN_OTG_MAX_DOFS],
         act_v[XN_OTG_MAX_DOFS], err_q[XN_OTG_MAX_DOFS], err_v[XN_OTG_MAX_DOFS];
-    for (int k = 0; k < r->nj; k++) {
-        des_q[k] = s->q_ref[k], des_v[k] = s->v_ref[k];
-        act_q[k] = s->q[k], act_v[k] = s->v[k];
-        err_q[k] = s->q_ref[k] - s->q[k], err_v[k] = s->v_ref[k] - s->v[k];
+    char *names[XN_OTG_MAX_DOFS];
+    for (int i = 0; i < g->n; i++) { /* the goal's joints */
+        int k = g->sel[i];
+        names[i] = r->names[k];
+        des_q[i] = s->q_ref[k], des_v[i] = s->v_ref[k];
+        act_q[i] = s->q[k], act_v[i] = s->v[k];
+        err_q[i] = s->q_ref[k] - s->q[k], err_v[i] = s->v_ref[k] - s->v[k];
     }
     control_msgs_action_dds__FollowJointTrajectory_FeedbackMessage_ m;
     memset(&m, 0, sizeof m);
     memcpy(m.goal_id.uuid, g->id, 16);
     m.feedback.header.stamp = xn_ros2_stamp();
     m.feedback.header.frame_id = "";
-    uint32_t n = (uint32_t)r->nj;
-    m.feedback.joint_names = (dds_sequence_string){n, n, r->names, false};
+    uint32_t n = (uint32_t)g->n;
+    m.feedback.joint_names = (dds_sequence_string){n, n, names, false};
     m.feedback.desired.positions = (dds_sequence_double){n, n, des_q, false};
     m.feedback.desired.velocities = (dds_sequence_double){n, n, des_v, false};
     m.feedback.actual.positions = (dds_sequence_double){n, n, act_q, false};

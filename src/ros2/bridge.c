@@ -140,22 +140,26 @@ static void tally(xn_ros2 *r, const char *topic, xn_status st, const xn_error *e
     pthread_mutex_unlock(&r->lock);
 }
 
-/* One forward command: a value for every controlled joint, streamed into the controller as
+/* One forward command: a value for each joint the stream claims (every controlled joint unless
+ * the `stream` line names some), in the controller's order, streamed into the controller as
  * positions (/joint_commands) or torques (/joint_efforts). */
 static void take_forward(xn_ros2 *r, const std_msgs_msg_dds__Float64MultiArray_ *m,
                          xn_stream_mode mode, const char *topic) {
     xn_error err;
     xn_status st;
-    if (m->data._length != (uint32_t)r->nj) {
-        st = xn_fail(&err, XN_ERR_SIZE, topic, "%u values; the controller commands %d joints",
-                     (unsigned)m->data._length, r->nj);
+    int n = xn_controller_stream_joints(r->c, NULL);
+    if (m->data._length != (uint32_t)n) {
+        st = xn_fail(&err, XN_ERR_SIZE, topic,
+                     n == r->nj ? "%u values; the controller commands %d joints"
+                                : "%u values; the running stream line claims %d joints",
+                     (unsigned)m->data._length, n);
     } else {
         xn_setpoint sp;
         memset(&sp, 0, sizeof sp);
         sp.mode = mode;
-        sp.n = r->nj;
+        sp.n = n;
         memcpy(mode == XN_STREAM_TORQUE ? sp.torque : sp.position, m->data._buffer,
-               (size_t)r->nj * sizeof(double));
+               (size_t)n * sizeof(double));
         st = xn_controller_stream(r->c, &sp, &err);
     }
     if (st == XN_OK) xn_ros2_action_preempted(r, "replaced by a command on a forward topic");
@@ -202,35 +206,46 @@ void xn_ros2_take_pose(xn_ros2 *r, const geometry_msgs_msg_dds__PoseStamped_ *m)
     tally(r, "/servo_pose", st, &err);
 }
 
-/* A JointTrajectory's joints matched to the controller's by name (every controlled joint named
- * once, no other) and its points into r->traj: XN_ERR_NOT_FOUND for a joint the controller does
- * not have or one missing, XN_ERR_SIZE for the point count or a point's arrays, with the reason
- * in err. The curve itself is checked by xn_controller_follow. */
+/* A JointTrajectory's joints matched by name to those the stream claims (each named once, no
+ * other; every controlled joint unless the `stream` line names some) and its points into
+ * r->traj in the stream's order (sel: their controller indices, *nsel of them):
+ * XN_ERR_NOT_FOUND for a joint the controller does not have, one the stream does not claim, or
+ * one missing, XN_ERR_SIZE for the point count or a point's arrays, with the reason in err. The
+ * curve itself is checked by xn_controller_follow. */
 xn_status xn_ros2_convert_trajectory(xn_ros2 *r, const trajectory_msgs_msg_dds__JointTrajectory_ *m,
-                                     const char *where, xn_error *err) {
+                                     const char *where, int *sel, int *nsel, xn_error *err) {
     xn_status st = XN_OK;
-    int col[XN_OTG_MAX_DOFS]; /* per controlled joint: its column in the message */
+    int n = xn_controller_stream_joints(r->c, sel);
+    int col[XN_OTG_MAX_DOFS]; /* per claimed joint: its column in the message */
     uint32_t nn = m->joint_names._length, np = m->points._length;
-    for (int k = 0; k < r->nj; k++) col[k] = -1;
+    *nsel = n;
+    for (int i = 0; i < n; i++) col[i] = -1;
     for (uint32_t j = 0; j < nn && st == XN_OK; j++) {
-        int k = 0;
-        while (k < r->nj && strcmp(r->names[k], m->joint_names._buffer[j])) k++;
-        if (k == r->nj || col[k] >= 0)
+        const char *name = m->joint_names._buffer[j];
+        int i = 0, k = 0;
+        while (i < n && strcmp(r->names[sel[i]], name)) i++;
+        while (k < r->nj && strcmp(r->names[k], name)) k++;
+        if (k == r->nj)
+            st = xn_fail(err, XN_ERR_NOT_FOUND, where, "unknown joint '%.100s'", name);
+        else if (i == n)
             st = xn_fail(err, XN_ERR_NOT_FOUND, where,
-                         k == r->nj ? "unknown joint '%.100s'" : "joint '%.100s' named twice",
-                         m->joint_names._buffer[j]);
+                         "joint '%.100s' is not the stream's: the running `stream` line claims "
+                         "%d joints and the program holds the others",
+                         name, n);
+        else if (col[i] >= 0)
+            st = xn_fail(err, XN_ERR_NOT_FOUND, where, "joint '%.100s' named twice", name);
         else
-            col[k] = (int)j;
+            col[i] = (int)j;
     }
-    for (int k = 0; k < r->nj && st == XN_OK; k++)
-        if (col[k] < 0)
-            st = xn_fail(err, XN_ERR_NOT_FOUND, where, "joint '%s' is missing", r->names[k]);
+    for (int i = 0; i < n && st == XN_OK; i++)
+        if (col[i] < 0)
+            st = xn_fail(err, XN_ERR_NOT_FOUND, where, "joint '%s' is missing", r->names[sel[i]]);
     if (st == XN_OK && (np < 1 || np > XN_TRAJ_MAX_POINTS))
         st = xn_fail(err, XN_ERR_SIZE, where, "%u points (1 to %d)", (unsigned)np,
                      XN_TRAJ_MAX_POINTS);
     xn_joint_trajectory *t = r->traj;
     if (st != XN_OK) return st;
-    t->n = r->nj;
+    t->n = n;
     t->npoints = (int)np;
     t->has_velocity = 1;
     for (uint32_t i = 0; i < np && st == XN_OK; i++) {
@@ -243,7 +258,7 @@ xn_status xn_ros2_convert_trajectory(xn_ros2 *r, const trajectory_msgs_msg_dds__
                          (unsigned)nn);
         t->has_velocity &= p->velocities._length == nn;
         t->time[i] = p->time_from_start.sec + p->time_from_start.nanosec * 1e-9;
-        for (int k = 0; k < r->nj && st == XN_OK; k++) {
+        for (int k = 0; k < n && st == XN_OK; k++) {
             t->position[i][k] = p->positions._buffer[col[k]];
             t->velocity[i][k] = p->velocities._length ? p->velocities._buffer[col[k]] : 0;
         }
@@ -254,7 +269,8 @@ xn_status xn_ros2_convert_trajectory(xn_ros2 *r, const trajectory_msgs_msg_dds__
 /* One /joint_trajectory, converted and followed (xn_controller_follow checks the rest). */
 void xn_ros2_take_trajectory(xn_ros2 *r, const trajectory_msgs_msg_dds__JointTrajectory_ *m) {
     xn_error err;
-    xn_status st = xn_ros2_convert_trajectory(r, m, "/joint_trajectory", &err);
+    int sel[XN_OTG_MAX_DOFS], n;
+    xn_status st = xn_ros2_convert_trajectory(r, m, "/joint_trajectory", sel, &n, &err);
     if (st == XN_OK) st = xn_controller_follow(r->c, r->traj, &err);
     if (st == XN_OK) xn_ros2_action_preempted(r, "replaced by a trajectory on /joint_trajectory");
     tally(r, "/joint_trajectory", st, &err);

@@ -76,9 +76,10 @@ void xn_ros2_take_pose(xn_ros2 *r, const geometry_msgs_msg_dds__PoseStamped_ *m)
 void xn_ros2_take_trajectory(xn_ros2 *r, const trajectory_msgs_msg_dds__JointTrajectory_ *m);
 void xn_ros2_take_efforts(xn_ros2 *r, const std_msgs_msg_dds__Float64MultiArray_ *m);
 void xn_ros2_take_cmd_vel(xn_ros2 *r, const geometry_msgs_msg_dds__Twist_ *m);
-/* a JointTrajectory's points into r->traj, its joints matched by name (where: the error's place) */
+/* a JointTrajectory's points into r->traj, its joints matched by name to the stream's (sel: their
+ * controller indices, XN_OTG_MAX_DOFS entries; *nsel: how many; where: the error's place) */
 xn_status xn_ros2_convert_trajectory(xn_ros2 *r, const trajectory_msgs_msg_dds__JointTrajectory_ *m,
-                                     const char *where, xn_error *err);
+                                     const char *where, int *sel, int *nsel, xn_error *err);
 
 /* status.c: the sensors' writers and /diagnostics, with an event reader of the bridge's own */
 xn_status xn_ros2_status_start(xn_ros2 *r, const char *prefix, xn_error *err);

@@ -389,6 +389,7 @@ xn_status xn_controller_create(const xn_model *model, xn_hal *hal, const xn_prog
         if (st == XN_OK) st = xn_ctl_comply_prepare(c, err);
         if (st == XN_OK) st = xn_ctl_policy_prepare(c, err);
         if (st == XN_OK) st = xn_ctl_humanoid_prepare(c, err);
+        if (st == XN_OK) st = xn_ctl_claims_prepare(c, err);
         if (st != XN_OK) {
             xn_controller_free(c);
             return st;
@@ -448,6 +449,7 @@ void xn_controller_free(xn_controller *c) {
     free(c->joint_vadr);
     free(c->last_stamp);
     free(c->reported);
+    free(c->stream_claim);
     free(c->q);
     free(c->q_ref);
     free(c->v);
@@ -837,9 +839,11 @@ static void follow_path(xn_controller *c) {
 }
 
 /* A source that commands torques: the reference is where the robot is, so that whatever comes
- * next (a stop, a motion) starts from there without a jump. */
-static void follow_measured(xn_controller *c) {
+ * next (a stop, a motion) starts from there without a jump. streamed: only the joints the
+ * stream claims (the others follow the trajectory generator). */
+static void follow_measured(xn_controller *c, int streamed) {
     for (int k = 0; k < c->nj; k++) {
+        if (streamed && c->claim[k] != XN_SOURCE_STREAM) continue;
         int qa = c->qadr[k], v = c->vadr[k];
         c->q_ref[qa] = c->q[qa];
         c->v_ref[v] = c->v[v];
@@ -851,10 +855,15 @@ static void follow_measured(xn_controller *c) {
     }
 }
 
-/* The reference for this cycle from the trajectory generator. */
+static void generate(xn_controller *c);
+
+/* The reference for this cycle, by the joints' claims: where the joints are for a source that
+ * commands torques (the policy, the balance, impedance and guiding, streamed torques), so that
+ * whatever comes next starts from there without a jump; the admittance's virtual motion; a
+ * streamed trajectory's or a planned path's curve; else the trajectory generator's. */
 static void update_reference(xn_controller *c) {
-    if (c->policy_active || c->hum_active) { /* the whole robot's own controller: the reference
-                                                 is where the joints are */
+    const int *n = c->nclaim;
+    if (n[XN_SOURCE_POLICY] || n[XN_SOURCE_BALANCE]) {
         for (int k = 0; k < c->nj; k++) {
             c->q_ref[c->qadr[k]] = c->q[c->qadr[k]];
             c->v_ref[c->vadr[k]] = c->v[c->vadr[k]];
@@ -862,27 +871,33 @@ static void update_reference(xn_controller *c) {
         }
         return;
     }
-    if (c->act == ACT_COMPLY && c->state == XN_CTL_RUNNING) {
-        if (c->comply_op == XN_OP_ADMITTANCE) {
+    if (n[XN_SOURCE_COMPLIANCE]) {
+        if (c->comply_op == XN_OP_ADMITTANCE)
             xn_ctl_comply_reference(c);
-            return;
-        }
-        follow_measured(c); /* impedance and guiding command torques */
+        else
+            follow_measured(c, 0); /* impedance and guiding command torques */
         return;
     }
-    if (xn_ctl_stream_torque(c)) {
-        follow_measured(c); /* streamed torques */
+    int torque = n[XN_SOURCE_STREAM] && xn_ctl_stream_torque(c);
+    if (torque && n[XN_SOURCE_STREAM] == c->nj) {
+        follow_measured(c, 0); /* streamed torques on every joint */
         return;
     }
-    if (c->act == ACT_STREAM && c->state == XN_CTL_RUNNING && xn_ctl_traj_step(c)) {
+    if (n[XN_SOURCE_STREAM] && !torque && xn_ctl_traj_step(c)) {
         shape_reference(c); /* a streamed trajectory: its own timed curve */
         return;
     }
-    if (c->act == ACT_PATH && c->state == XN_CTL_RUNNING) {
+    if (c->act == ACT_PATH && n[XN_SOURCE_PROGRAM]) {
         follow_path(c);
         shape_reference(c);
         return;
     }
+    generate(c);
+    if (torque) follow_measured(c, 1); /* streamed torques on some joints: the others held */
+}
+
+/* The reference from the trajectory generator. */
+static void generate(xn_controller *c) {
     xn_otg_problem *p = &c->input;
     for (int k = 0; k < c->nj; k++) {
         p->current_position[k] = c->output.position[k];
@@ -956,26 +971,29 @@ static void command_compliant(xn_controller *c) {
     }
 }
 
+/* The drive commands, written by the source that claims the joints (one writer per joint). */
 static void command_drives(xn_controller *c) {
     xn_hal *hal = c->hal;
     const xn_model *m = c->m;
-    if (c->compliant) {
+    const int *n = c->nclaim;
+    if (n[XN_SOURCE_REACTION]) {
         command_compliant(c);
         return;
     }
-    if (c->policy_active) {
+    if (n[XN_SOURCE_POLICY]) {
         xn_ctl_policy_step(c);
         return;
     }
-    if (c->hum_active || c->bal) {
+    if (n[XN_SOURCE_BALANCE]) {
         xn_ctl_humanoid_step(c);
         return;
     }
-    if (c->act == ACT_COMPLY && c->state == XN_CTL_RUNNING && c->comply_op != XN_OP_ADMITTANCE) {
+    if (n[XN_SOURCE_COMPLIANCE] && c->comply_op != XN_OP_ADMITTANCE) {
         xn_ctl_comply_torque(c);
         return;
     }
-    if (xn_ctl_stream_torque(c)) {
+    int torque = n[XN_SOURCE_STREAM] && xn_ctl_stream_torque(c);
+    if (torque && n[XN_SOURCE_STREAM] == c->nj) {
         xn_ctl_stream_command(c);
         return;
     }
@@ -1006,6 +1024,7 @@ static void command_drives(xn_controller *c) {
             hal->command[c->hal_of[k]].torque =
                 c->d->tau[c->vadr[k]] + m->dof_damping[c->vadr[k]] * c->v_ref[c->vadr[k]];
     }
+    if (torque) xn_ctl_stream_command(c); /* the stream's joints, over the servo's */
 }
 
 static void record(xn_controller *c) {
@@ -1027,6 +1046,7 @@ static void record(xn_controller *c) {
     s->nimu = c->hal->nimu < XN_SAMPLE_IMU ? c->hal->nimu : XN_SAMPLE_IMU;
     if (s->nft) memcpy(s->ft, c->hal->ft, (size_t)s->nft * sizeof s->ft[0]);
     if (s->nimu) memcpy(s->imu, c->hal->imu, (size_t)s->nimu * sizeof s->imu[0]);
+    memcpy(s->source, c->claim, sizeof s->source);
     s->humanoid = 0;
     if (c->hum_active) xn_ctl_humanoid_record(c, s);
     push_sample(c);
@@ -1052,9 +1072,11 @@ void xn_controller_step(xn_controller *c) {
         break;
     default: break;
     }
+    xn_ctl_claims_update(c);
     if (c->state == XN_CTL_RUNNING || c->state == XN_CTL_STOPPING || c->state == XN_CTL_DONE)
         update_reference(c);
     if (c->state == XN_CTL_RUNNING) monitor_speed(c);
+    xn_ctl_claims_update(c); /* a stop the reference or the speed monitor began takes effect */
     if (c->state == XN_CTL_FAULT) {
         if (c->stop1 && c->fault_cw != XN_CW_DISABLE_VOLTAGE) {
             /* category 1: power off once every drive has braked to rest, or once the ramps have

@@ -511,11 +511,50 @@ static int parse_stop(lexer *lx, const pose_table *pt, xn_instruction *in) {
     return end_of_line(lx, "stop");
 }
 
-/* `stream [timeout SECONDS]`: the joints follow setpoints from outside the program. */
+/* The patterns after `stream joints`, read as raw text (a pattern's `*`, `?` and `[...]` are no
+ * tokens of the lexer) up to `timeout` or the end of the line, into in->path separated by
+ * spaces; in->value[1] = 1. Each is matched to the robot's joints when the controller is made. */
+static int stream_joints(lexer *lx, xn_instruction *in) {
+    size_t used = 0;
+    for (;;) {
+        while (lx->pos < lx->len &&
+               (lx->s[lx->pos] == ' ' || lx->s[lx->pos] == '\t' || lx->s[lx->pos] == '\r'))
+            lx->pos++;
+        size_t start = lx->pos, n = 0;
+        while (start + n < lx->len && !strchr(" \t\r#", lx->s[start + n])) n++;
+        if (n == 0 || (n == 7 && strncmp(lx->s + start, "timeout", 7) == 0)) break;
+        for (size_t i = 0; i < n; i++) {
+            char ch = lx->s[start + i];
+            if (!isalnum((unsigned char)ch) && !strchr("_*?[]!-.", ch))
+                return fail(lx, (int)(start + i) + 1,
+                            "'%c' in a joint pattern (names, with * ? [...] for several)", ch);
+        }
+        if (used + n + 1 >= sizeof in->path)
+            return fail(lx, (int)start + 1,
+                        "stream joints: the patterns take more than %d "
+                        "characters (use * to match several joints)",
+                        (int)sizeof in->path - 1);
+        if (used) in->path[used++] = ' ';
+        memcpy(in->path + used, lx->s + start, n);
+        used += n;
+        in->path[used] = 0;
+        lx->pos = start + n;
+    }
+    if (!used)
+        return fail(lx, (int)lx->pos + 1,
+                    "stream joints: expected the joints' names or patterns (e.g. 'finger*')");
+    in->value[1] = 1;
+    return next(lx);
+}
+
+/* `stream [joints PATTERN...] [timeout SECONDS]`: the joints (every one, or those the patterns
+ * match) follow setpoints from outside the program; the program holds the others. */
 static int parse_stream(lexer *lx, const pose_table *pt, xn_instruction *in) {
     (void)pt;
     in->op = XN_OP_STREAM;
     in->value[0] = 0; /* the controller's stream_timeout */
+    in->value[1] = 0; /* every joint */
+    if (is_word(&lx->tok, "joints") && stream_joints(lx, in) < 0) return -1;
     if (is_word(&lx->tok, "timeout")) {
         if (next(lx) < 0) return -1;
         int col = lx->tok.column;

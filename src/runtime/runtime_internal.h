@@ -65,6 +65,11 @@ void xn_ctl_stream_begin(xn_controller *c, const xn_instruction *in);
 /* one cycle of the line: the newest setpoint into the trajectory generator's input, the timeout,
  * the velocity stream's limit guard; 1 once the client ended the stream and the joints rest */
 int xn_ctl_stream_step(xn_controller *c);
+/* the running `stream` line's instruction index (the joints it claims), -1 none; any thread */
+int xn_ctl_stream_line(const xn_controller *c);
+/* the joints `stream` line `line` claims (every one for -1): their controller indices into sel
+ * (XN_OTG_MAX_DOFS entries), how many */
+int xn_ctl_stream_selection(const xn_controller *c, int line, int *sel);
 /* the controller stops (a stop or a fault): the `stream` line is over for its clients */
 void xn_ctl_stream_abort(xn_controller *c);
 /* 1 while streamed torques drive the joints (the `stream` line runs, the newest setpoint was a
@@ -81,6 +86,14 @@ typedef struct {
     xn_real *S;        /* s at t = k * period, k = 0 .. nS - 1 */
     long nS;
 } xn_ctl_plan;
+
+/* claims.c: which source writes each joint this cycle, decided in this one place from what the
+ * controller does (the state, the program's activity, the stream line's joints, the policy, the
+ * balance, the collision reaction); the step dispatches on it */
+void xn_ctl_claims_update(xn_controller *c);
+/* claims.c: each `stream joints ...` line's patterns matched to the controlled joints (at
+ * creation; a pattern that matches none fails with the line named) */
+xn_status xn_ctl_claims_prepare(xn_controller *c, xn_error *err);
 
 /* The safety layer every drive command passes (command_gate.c): its record. */
 typedef struct {
@@ -218,6 +231,14 @@ struct xn_controller {
     xn_real *scratch;   /* nv * 7 */
 
     xn_ctl_gate gate; /* the safety layer's record */
+
+    /* the sources' claims (claims.c): per controlled joint, the xn_source that writes its
+     * command this cycle; how many joints each source claims */
+    unsigned char claim[XN_OTG_MAX_DOFS];
+    int nclaim[XN_SOURCE_COUNT];
+    /* per instruction: the joints a `stream` line claims (XN_OTG_MAX_DOFS flags each; every
+     * controlled joint for a line that names none), resolved at creation */
+    unsigned char *stream_claim;
 
     /* stop requests from other threads and signal handlers (controller.c): the strongest
      * pending XN_REQ_*, and a quick stop's reason, copied under a try-lock */

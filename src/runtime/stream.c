@@ -20,12 +20,20 @@
 
 enum { OWNER_STREAM, OWNER_POLICY, OWNER_BALANCE };
 
+/* A published setpoint, tagged with the `stream` line whose joints it gives. */
+typedef struct {
+    xn_setpoint sp;
+    int line; /* the line's instruction index, -1 for a setpoint sent while none ran */
+} tagged;
+
 struct xn_ctl_stream {
-    xn_setpoint buf[3];
+    tagged buf[3];
     xn_triple idx;           /* which of buf is whose */
     atomic_flag writer_busy; /* writers from several threads take turns (never the loop) */
     atomic_int end_requested;
     atomic_int running; /* a `stream` line runs: clients may watch this */
+    atomic_int line;    /* its instruction index (the joints it claims), -1: none; set by the
+                           loop before `running` */
     atomic_long accepted, rejected;
     /* the loop's side */
     int have;        /* a setpoint arrived since the line began or the last stop */
@@ -35,7 +43,9 @@ struct xn_ctl_stream {
     /* Cartesian setpoints: inverse kinematics in the sender's thread (under writer_busy) */
     xn_ik *ik;            /* for the flange frame, moving the controlled joints; NULL: none */
     xn_real *seed, *qsol; /* nq: the last pose's solution (the next one's start), scratch */
-    int have_seed;
+    int seed_line;        /* the line the seed is for (-2: none): each line starts from where
+                             the joints are */
+    int ik_line;          /* the line whose joints the inverse kinematics moves (-2: every one) */
     xn_real wanted[XN_OTG_MAX_DOFS];     /* the newest velocity setpoint */
     unsigned char held[XN_OTG_MAX_DOFS]; /* the limit guard holds this joint back */
     /* torque setpoints: the newest one drives the joints while torque_mode is set */
@@ -55,6 +65,8 @@ xn_ctl_stream *xn_ctl_stream_create(void) {
     if (!s) return NULL;
     xn_triple_init(&s->idx);
     atomic_flag_clear(&s->writer_busy);
+    atomic_init(&s->line, -1);
+    s->seed_line = s->ik_line = -2;
     return s;
 }
 
@@ -97,23 +109,59 @@ static int present(xn_controller *c, xn_real *q) {
     return 1;
 }
 
-/* A Cartesian setpoint turned into a joint one (the caller holds writer_busy). */
-static xn_status cartesian(xn_controller *c, const xn_setpoint *in, xn_setpoint *out,
+int xn_ctl_stream_selection(const xn_controller *c, int line, int *sel) {
+    const unsigned char *mine = line >= 0 ? &c->stream_claim[(size_t)line * XN_OTG_MAX_DOFS] : NULL;
+    int n = 0;
+    for (int k = 0; k < c->nj; k++)
+        if (!mine || mine[k]) sel[n++] = k;
+    return n;
+}
+
+int xn_ctl_stream_line(const xn_controller *c) { return atomic_load(&c->stream->line); }
+
+int xn_controller_stream_joints(const xn_controller *c, int *idx) {
+    int sel[XN_OTG_MAX_DOFS];
+    int n = xn_ctl_stream_selection(c, atomic_load(&c->stream->line), sel);
+    if (idx) memcpy(idx, sel, (size_t)n * sizeof *idx);
+    return n;
+}
+
+/* The inverse kinematics moves the joints of line `line` only, the others held where they are
+ * (the writer's thread, under writer_busy). */
+static xn_status ik_joints(xn_controller *c, int line) {
+    xn_ctl_stream *s = c->stream;
+    if (s->ik_line == line) return XN_OK;
+    int sel[XN_OTG_MAX_DOFS], n = xn_ctl_stream_selection(c, line, sel);
+    unsigned char *active = calloc((size_t)c->m->nv + 1, 1);
+    if (!active) return XN_ERR_NOMEM;
+    for (int i = 0; i < n; i++) active[c->vadr[sel[i]]] = 1;
+    xn_ik_set_active(s->ik, active);
+    free(active);
+    s->ik_line = line;
+    return XN_OK;
+}
+
+/* A Cartesian setpoint turned into a joint one for line `line`'s joints (the caller holds
+ * writer_busy). */
+static xn_status cartesian(xn_controller *c, int line, const xn_setpoint *in, xn_setpoint *out,
                            xn_error *err) {
     static const char *const fn = "xn_controller_stream";
     xn_ctl_stream *s = c->stream;
     if (!s->ik)
         return xn_fail(err, XN_ERR_INVALID, fn,
                        "Cartesian streaming needs an arm with a flange frame");
+    if (ik_joints(c, line) != XN_OK) return xn_fail(err, XN_ERR_NOMEM, fn, "out of memory");
+    int sel[XN_OTG_MAX_DOFS], n = xn_ctl_stream_selection(c, line, sel);
     memset(out, 0, sizeof *out);
-    out->n = c->nj;
+    out->n = n;
     if (in->mode == XN_STREAM_POSE) {
         int finite = 1;
         for (int i = 0; i < 9; i++) finite &= isfinite(in->pose.R[i]);
         for (int i = 0; i < 3; i++) finite &= isfinite(in->pose.p[i]);
         if (!finite) return xn_fail(err, XN_ERR_RANGE, fn, "the pose is not finite");
-        if (!s->have_seed && !present(c, s->seed))
+        if (s->seed_line != line && !present(c, s->seed))
             return xn_fail(err, XN_ERR_INVALID, fn, "the controller has not run a cycle yet");
+        s->seed_line = line; /* later poses of this line start from the last solution */
         xn_ik_result r;
         xn_ik_options o;
         xn_ik_options_init(&o);
@@ -125,7 +173,7 @@ static xn_status cartesian(xn_controller *c, const xn_setpoint *in, xn_setpoint 
                            "%.3g rad away)",
                            r.err_position, r.err_rotation);
         out->mode = XN_STREAM_POSITION;
-        for (int k = 0; k < c->nj; k++) out->position[k] = s->qsol[c->qadr[k]];
+        for (int i = 0; i < n; i++) out->position[i] = s->qsol[c->qadr[sel[i]]];
         return XN_OK;
     }
     for (int i = 0; i < 6; i++)
@@ -137,31 +185,33 @@ static xn_status cartesian(xn_controller *c, const xn_setpoint *in, xn_setpoint 
     xn_real qd[64];
     xn_ik_velocity(s->ik, s->qsol, in->twist, 0, 0, qd, NULL);
     xn_real scale = 1; /* every joint within its rated velocity, the direction kept */
-    for (int k = 0; k < c->nj; k++) {
-        xn_real v = fabs(qd[c->vadr[k]]), vmax = c->cfg.max_velocity[k];
+    for (int i = 0; i < n; i++) {
+        xn_real v = fabs(qd[c->vadr[sel[i]]]), vmax = c->cfg.max_velocity[sel[i]];
         if (v * scale > vmax) scale = vmax / v;
     }
     out->mode = XN_STREAM_VELOCITY;
-    for (int k = 0; k < c->nj; k++) out->velocity[k] = qd[c->vadr[k]] * scale;
+    for (int i = 0; i < n; i++) out->velocity[i] = qd[c->vadr[sel[i]]] * scale;
     return XN_OK;
 }
 
 /* ---- the writer's side (any thread) ---- */
 
 /* A torque setpoint: finite and within each joint's rating. */
-static xn_status check_torque(const xn_controller *c, const xn_setpoint *sp, xn_error *err) {
+static xn_status check_torque(const xn_controller *c, const xn_setpoint *sp, const int *sel,
+                              xn_error *err) {
     static const char *const fn = "xn_controller_stream";
     if (atomic_load(&c->stream->torque_blocked))
         return xn_fail(err, XN_ERR_INVALID, fn,
                        "the torque stream was stopped at a limit: a position or velocity "
                        "setpoint must take over before torques are accepted again");
-    for (int k = 0; k < c->nj; k++) {
-        xn_real t = sp->torque[k], tmax = c->servo->tau_max[c->vadr[k]];
+    for (int i = 0; i < sp->n; i++) {
+        int k = sel[i];
+        xn_real t = sp->torque[i], tmax = c->servo->tau_max[c->vadr[k]];
         if (!isfinite(t))
-            return xn_fail_at(err, XN_ERR_RANGE, fn, k, "joint %s: torque %g is not finite",
+            return xn_fail_at(err, XN_ERR_RANGE, fn, i, "joint %s: torque %g is not finite",
                               c->name[k], t);
         if (fabs(t) > tmax)
-            return xn_fail_at(err, XN_ERR_RANGE, fn, k,
+            return xn_fail_at(err, XN_ERR_RANGE, fn, i,
                               "joint %s: torque %.6g beyond its rating %.6g", c->name[k], t, tmax);
     }
     return XN_OK;
@@ -190,7 +240,8 @@ static xn_status check_walk(const xn_controller *c, const xn_setpoint *sp, xn_er
     return XN_OK;
 }
 
-static xn_status check(const xn_controller *c, const xn_setpoint *sp, xn_error *err) {
+/* A setpoint for line `line`'s joints (err->index: the setpoint's own index of a joint). */
+static xn_status check(const xn_controller *c, int line, const xn_setpoint *sp, xn_error *err) {
     static const char *const fn = "xn_controller_stream";
     int owner = atomic_load(&c->stream->owner);
     if (owner == OWNER_BALANCE)
@@ -206,31 +257,35 @@ static xn_status check(const xn_controller *c, const xn_setpoint *sp, xn_error *
         return xn_fail(err, XN_ERR_INVALID, fn,
                        "mode %d (XN_STREAM_POSITION, _VELOCITY, _POSE, _TWIST, _TORQUE or _WALK)",
                        (int)sp->mode);
-    if (sp->n != c->nj)
-        return xn_fail(err, XN_ERR_SIZE, fn, "%d joints given; the controller commands %d", sp->n,
-                       c->nj);
-    if (sp->mode == XN_STREAM_TORQUE) return check_torque(c, sp, err);
-    for (int k = 0; k < c->nj; k++) {
-        xn_real p = sp->position[k], v = sp->velocity[k], vmax = c->cfg.max_velocity[k];
+    int sel[XN_OTG_MAX_DOFS], n = xn_ctl_stream_selection(c, line, sel);
+    if (sp->n != n)
+        return xn_fail(err, XN_ERR_SIZE, fn,
+                       n == c->nj ? "%d joints given; the controller commands %d"
+                                  : "%d joints given; the running stream line claims %d",
+                       sp->n, n);
+    if (sp->mode == XN_STREAM_TORQUE) return check_torque(c, sp, sel, err);
+    for (int i = 0; i < n; i++) {
+        int k = sel[i];
+        xn_real p = sp->position[i], v = sp->velocity[i], vmax = c->cfg.max_velocity[k];
         if (sp->mode == XN_STREAM_POSITION && !isfinite(p))
-            return xn_fail_at(err, XN_ERR_RANGE, fn, k, "joint %s: position %g is not finite",
+            return xn_fail_at(err, XN_ERR_RANGE, fn, i, "joint %s: position %g is not finite",
                               c->name[k], p);
         if (!isfinite(v))
-            return xn_fail_at(err, XN_ERR_RANGE, fn, k, "joint %s: velocity %g is not finite",
+            return xn_fail_at(err, XN_ERR_RANGE, fn, i, "joint %s: velocity %g is not finite",
                               c->name[k], v);
         if (sp->mode == XN_STREAM_POSITION && (p < c->lo[k] || p > c->hi[k]))
-            return xn_fail_at(err, XN_ERR_RANGE, fn, k,
+            return xn_fail_at(err, XN_ERR_RANGE, fn, i,
                               "joint %s: position %.6g outside its limits [%.6g, %.6g]", c->name[k],
                               p, c->lo[k], c->hi[k]);
         if (fabs(v) > vmax)
-            return xn_fail_at(err, XN_ERR_RANGE, fn, k,
+            return xn_fail_at(err, XN_ERR_RANGE, fn, i,
                               "joint %s: velocity %.6g beyond its rated %.6g", c->name[k], v, vmax);
         if (sp->mode == XN_STREAM_POSITION && v != 0) {
             /* arriving at the limit still moving toward it is no target: it could not stop */
             xn_real room = v > 0 ? c->hi[k] - p : p - c->lo[k];
             xn_real stop = v * v / (2 * c->cfg.max_acceleration[k]);
             if (stop > room)
-                return xn_fail_at(err, XN_ERR_RANGE, fn, k,
+                return xn_fail_at(err, XN_ERR_RANGE, fn, i,
                                   "joint %s: arriving at %.6g with %.6g it would pass its limit "
                                   "before it stopped",
                                   c->name[k], p, v);
@@ -246,23 +301,23 @@ xn_status xn_controller_stream(xn_controller *c, const xn_setpoint *sp, xn_error
     }
     xn_setpoint joint;
     xn_status st = XN_OK;
+    int line = atomic_load(&s->line); /* the joints it gives are this line's */
     if ((sp->mode == XN_STREAM_POSE || sp->mode == XN_STREAM_TWIST) &&
         atomic_load(&s->owner) == OWNER_STREAM) {
-        st = cartesian(c, sp, &joint, err);
+        st = cartesian(c, line, sp, &joint, err);
         sp = &joint;
     }
-    if (st == XN_OK) st = check(c, sp, err);
+    if (st == XN_OK) st = check(c, line, sp, err);
     if (st != XN_OK) {
         atomic_flag_clear(&s->writer_busy);
         atomic_fetch_add(&s->rejected, 1);
         return st;
     }
     if (sp->mode != XN_STREAM_TORQUE) atomic_store(&s->torque_blocked, 0); /* taken over */
-    if (sp == &joint && joint.mode == XN_STREAM_POSITION) { /* the next pose starts here */
+    if (sp == &joint && joint.mode == XN_STREAM_POSITION) /* the next pose starts here */
         memcpy(s->seed, s->qsol, (size_t)c->m->nq * sizeof(xn_real));
-        s->have_seed = 1;
-    }
-    s->buf[s->idx.back] = *sp;
+    s->buf[s->idx.back].sp = *sp;
+    s->buf[s->idx.back].line = line;
     xn_triple_publish(&s->idx);
     atomic_flag_clear(&s->writer_busy);
     atomic_fetch_add(&s->accepted, 1);
@@ -273,6 +328,7 @@ void xn_controller_stream_end(xn_controller *c) { atomic_store(&c->stream->end_r
 
 void xn_ctl_stream_abort(xn_controller *c) {
     atomic_store(&c->stream->running, 0);
+    atomic_store(&c->stream->line, -1);
     atomic_store(&c->stream->owner, OWNER_STREAM);
 }
 
@@ -287,10 +343,12 @@ long xn_controller_stream_count(const xn_controller *c, int rejected) {
 
 /* ---- the loop's side ---- */
 
-/* The newest complete setpoint, or NULL when none arrived since the last call. */
+/* The newest complete setpoint for the running line's joints, or NULL when none arrived since
+ * the last call (one built for another line's joints is dropped). */
 static const xn_setpoint *take(xn_ctl_stream *s) {
     if (!xn_triple_take(&s->idx)) return NULL;
-    return &s->buf[s->idx.front];
+    const tagged *t = &s->buf[s->idx.front];
+    return t->line == atomic_load(&s->line) ? &t->sp : NULL;
 }
 
 /* Every joint to rest, jerk-limited (stop category 2: the power stays on). */
@@ -316,7 +374,6 @@ static void set_limits(xn_controller *c) {
 
 void xn_ctl_stream_begin(xn_controller *c, const xn_instruction *in) {
     xn_ctl_stream *s = c->stream;
-    s->have_seed = 0; /* the line's first pose starts from where the joints are */
     xn_real timeout = in->value[0] > 0 ? in->value[0] : c->cfg.stream_timeout;
     s->timeout_ns = (int64_t)llround(timeout * 1e9);
     s->have = 0;
@@ -331,6 +388,7 @@ void xn_ctl_stream_begin(xn_controller *c, const xn_instruction *in) {
     atomic_store(&s->owner, c->policy_active          ? OWNER_POLICY
                             : c->hum_active || c->bal ? OWNER_BALANCE
                                                       : OWNER_STREAM);
+    atomic_store(&s->line, c->pc); /* the joints setpoints give from now on */
     atomic_store(&s->running, 1);
     set_limits(c);
     c->act = ACT_STREAM;
@@ -400,6 +458,7 @@ int xn_ctl_stream_torque(const xn_controller *c) {
 void xn_ctl_stream_command(xn_controller *c) {
     xn_dyn_rnea(c->m, c->d, c->q, c->v, NULL);
     for (int k = 0; k < c->nj; k++) {
+        if (c->claim[k] != XN_SOURCE_STREAM) continue; /* the servo's, holding it */
         int v = c->vadr[k];
         c->tau[v] = c->d->tau[v] + c->m->dof_damping[v] * c->v[v] + c->stream->torque[k];
         xn_joint_command *cmd = &c->hal->command[c->hal_of[k]];
@@ -422,6 +481,7 @@ static int walk_step(xn_controller *c) {
     const xn_policy_hook *h = c->cfg.policy_hook;
     if (atomic_load(&s->end_requested)) {
         h->command(h->self, 0, 0, 0);
+        atomic_store(&s->line, -1);
         atomic_store(&s->running, 0);
         atomic_store(&s->owner, OWNER_STREAM);
         xn_ctl_event(c, XN_EV_STREAM, -1, 0,
@@ -453,6 +513,7 @@ int xn_ctl_stream_step(xn_controller *c) {
     if (owner == OWNER_POLICY) return walk_step(c);
     if (owner == OWNER_BALANCE) { /* the balance goes on; only the client's end ends the line */
         if (!atomic_load(&s->end_requested)) return 0;
+        atomic_store(&s->line, -1);
         atomic_store(&s->running, 0);
         atomic_store(&s->owner, OWNER_STREAM);
         xn_ctl_event(c, XN_EV_STREAM, -1, 0, "the stream ended: the program goes on");
@@ -467,11 +528,13 @@ int xn_ctl_stream_step(xn_controller *c) {
         int rest = 1;
         for (int k = 0; k < c->nj; k++) rest &= c->output.velocity[k] == 0;
         if (!rest || !c->output.finished) return 0;
+        atomic_store(&s->line, -1);
         atomic_store(&s->running, 0);
         xn_ctl_event(c, XN_EV_STREAM, -1, 0, "the stream ended: the program goes on");
         return 1;
     }
     if (xn_ctl_traj_take(c)) s->have = 0; /* a whole trajectory: no timeout while it runs */
+    int sel[XN_OTG_MAX_DOFS], n = xn_ctl_stream_selection(c, atomic_load(&s->line), sel);
     const xn_setpoint *sp = take(s);
     if (sp && sp->mode == XN_STREAM_TORQUE && atomic_load(&s->torque_blocked))
         sp = NULL; /* sent before the guard tripped: no longer a command */
@@ -481,7 +544,11 @@ int xn_ctl_stream_step(xn_controller *c) {
         if (!s->have) xn_ctl_event(c, XN_EV_STREAM, -1, 2, "streamed torques drive the joints");
         s->torque_mode = s->have = 1;
         s->velocity_mode = 0;
-        memcpy(s->torque, sp->torque, sizeof s->torque);
+        memset(s->torque, 0, sizeof s->torque);
+        for (int i = 0; i < n; i++) s->torque[sel[i]] = sp->torque[i];
+        /* the trajectory generator keeps the joints the stream does not claim at rest */
+        p->interface = XN_OTG_VELOCITY;
+        for (int k = 0; k < c->nj; k++) p->target_velocity[k] = p->target_acceleration[k] = 0;
         s->last_ns = c->time_ns;
     } else if (sp) {
         xn_ctl_traj_cancel(c); /* the newest command wins */
@@ -489,10 +556,12 @@ int xn_ctl_stream_step(xn_controller *c) {
         set_limits(c);
         s->velocity_mode = sp->mode == XN_STREAM_VELOCITY;
         p->interface = s->velocity_mode ? XN_OTG_VELOCITY : XN_OTG_POSITION;
-        for (int k = 0; k < c->nj; k++) {
-            if (!s->velocity_mode) p->target_position[k] = sp->position[k];
-            p->target_velocity[k] = s->wanted[k] = sp->velocity[k];
-            p->target_acceleration[k] = 0;
+        for (int k = 0; k < c->nj; k++) /* the others held where they are */
+            p->target_velocity[k] = p->target_acceleration[k] = s->wanted[k] = 0;
+        for (int i = 0; i < n; i++) {
+            int k = sel[i];
+            if (!s->velocity_mode) p->target_position[k] = sp->position[i];
+            p->target_velocity[k] = s->wanted[k] = sp->velocity[i];
         }
         if (!s->have) xn_ctl_event(c, XN_EV_STREAM, -1, 2, "streamed setpoints drive the joints");
         s->have = 1;

@@ -17,8 +17,9 @@
 #include "runtime/triple.h"
 
 struct xn_ctl_traj {
-    xn_joint_trajectory buf[3];
-    xn_triple idx; /* which of buf is whose */
+    xn_joint_trajectory buf[3]; /* every controlled joint (a stream line's others held) */
+    int line[3];                /* the `stream` line whose joints each was given for */
+    xn_triple idx;              /* which of buf is whose */
     atomic_flag writer_busy;
     /* the loop's side: the one being followed (buf[front]) */
     int active;
@@ -179,45 +180,79 @@ static xn_status check_curve(const xn_controller *c, const xn_joint_trajectory *
     return XN_OK;
 }
 
+/* The trajectory for every controlled joint into w: tr's joints are the stream line's (sel, n
+ * of them); the others hold their reference of the newest cycle (the program keeps them there
+ * while the line runs). */
+static void widen(const xn_controller *c, const xn_joint_trajectory *tr, const int *sel,
+                  const xn_ctl_sample *now, xn_joint_trajectory *w) {
+    w->n = c->nj;
+    w->npoints = tr->npoints;
+    w->has_velocity = tr->has_velocity;
+    memcpy(w->time, tr->time, (size_t)tr->npoints * sizeof w->time[0]);
+    for (int i = 0; i < tr->npoints; i++) {
+        for (int k = 0; k < c->nj; k++) {
+            w->position[i][k] = now->q_ref[k];
+            w->velocity[i][k] = 0;
+        }
+        for (int j = 0; j < tr->n; j++) {
+            w->position[i][sel[j]] = tr->position[i][j];
+            w->velocity[i][sel[j]] = tr->velocity[i][j];
+        }
+    }
+}
+
 xn_status xn_controller_follow(xn_controller *c, const xn_joint_trajectory *tr, xn_error *err) {
     static const char *const fn = "xn_controller_follow";
     xn_ctl_traj *T = c->traj;
-    if (tr->n != c->nj)
-        return xn_fail(err, XN_ERR_SIZE, fn, "%d joints given; the controller commands %d", tr->n,
-                       c->nj);
+    int line = xn_ctl_stream_line(c);
+    int sel[XN_OTG_MAX_DOFS], nsel = xn_ctl_stream_selection(c, line, sel);
+    if (tr->n != nsel)
+        return xn_fail(err, XN_ERR_SIZE, fn,
+                       nsel == c->nj ? "%d joints given; the controller commands %d"
+                                     : "%d joints given; the running stream line claims %d",
+                       tr->n, nsel);
     if (tr->npoints < 1 || tr->npoints > XN_TRAJ_MAX_POINTS)
         return xn_fail(err, XN_ERR_SIZE, fn, "%d points (1 to %d)", tr->npoints,
                        XN_TRAJ_MAX_POINTS);
     xn_ctl_sample now;
     if (!xn_controller_latest(c, &now))
         return xn_fail(err, XN_ERR_INVALID, fn, "the controller has not run a cycle yet");
-    /* a first point at time 0 is the start state, as MoveIt sends it: where the joints are
-     * (within XN_TRAJ_START_TOLERANCE), then dropped; the curve starts from the joints anyway */
-    int first = tr->npoints > 1 && tr->time[0] == 0;
-    for (int k = 0; k < c->nj && first; k++) {
-        xn_real off = fabs(tr->position[0][k] - now.q[k]);
-        if (!(off <= XN_TRAJ_START_TOLERANCE))
-            return xn_fail_at(err, XN_ERR_RANGE, fn, 0,
-                              "point 0 (time 0, the start) has joint %s %.4g from where it is "
-                              "(more than %g): the trajectory would jump",
-                              c->name[k], off, XN_TRAJ_START_TOLERANCE);
-    }
-    xn_status st = check_points(c, tr, first, err);
-    if (st != XN_OK) return st;
     while (atomic_flag_test_and_set(&T->writer_busy)) {
     }
     xn_joint_trajectory *w = &T->buf[T->idx.back];
-    if (first) { /* the points after the start state */
+    if (nsel < c->nj) { /* some joints: the others held, checked as any other */
+        widen(c, tr, sel, &now, w);
+        tr = w;
+    }
+    /* a first point at time 0 is the start state, as MoveIt sends it: where the joints are
+     * (within XN_TRAJ_START_TOLERANCE), then dropped; the curve starts from the joints anyway */
+    int first = tr->npoints > 1 && tr->time[0] == 0;
+    xn_status st = XN_OK;
+    for (int k = 0; k < c->nj && first && st == XN_OK; k++) {
+        xn_real off = fabs(tr->position[0][k] - now.q[k]);
+        if (!(off <= XN_TRAJ_START_TOLERANCE))
+            st = xn_fail_at(err, XN_ERR_RANGE, fn, 0,
+                            "point 0 (time 0, the start) has joint %s %.4g from where it is "
+                            "(more than %g): the trajectory would jump",
+                            c->name[k], off, XN_TRAJ_START_TOLERANCE);
+    }
+    if (st == XN_OK) st = check_points(c, tr, first, err);
+    if (st != XN_OK) {
+        atomic_flag_clear(&T->writer_busy);
+        return st;
+    }
+    if (first) { /* the points after the start state (in place when widened: i + 1 to i) */
         int n = tr->npoints - 1;
         w->n = tr->n;
         w->npoints = n;
         w->has_velocity = tr->has_velocity;
-        memcpy(w->time, tr->time + 1, (size_t)n * sizeof w->time[0]);
-        memcpy(w->position, tr->position + 1, (size_t)n * sizeof w->position[0]);
-        memcpy(w->velocity, tr->velocity + 1, (size_t)n * sizeof w->velocity[0]);
-    } else {
+        memmove(w->time, tr->time + 1, (size_t)n * sizeof w->time[0]);
+        memmove(w->position, tr->position + 1, (size_t)n * sizeof w->position[0]);
+        memmove(w->velocity, tr->velocity + 1, (size_t)n * sizeof w->velocity[0]);
+    } else if (tr != w) {
         *w = *tr;
     }
+    T->line[T->idx.back] = line;
     st = check_curve(c, w, &now, T->wvel, err);
     if (st == XN_OK) xn_triple_publish(&T->idx);
     atomic_flag_clear(&T->writer_busy);
@@ -229,6 +264,7 @@ xn_status xn_controller_follow(xn_controller *c, const xn_joint_trajectory *tr, 
 int xn_ctl_traj_take(xn_controller *c) {
     xn_ctl_traj *T = c->traj;
     if (!xn_triple_take(&T->idx)) return 0;
+    if (T->line[T->idx.front] != xn_ctl_stream_line(c)) return 0; /* another line's joints */
     const xn_joint_trajectory *tr = &T->buf[T->idx.front];
     T->active = 1;
     T->t0_ns = c->time_ns;

@@ -4,7 +4,11 @@
  * The client receives /joint_states at the loop's rate, drives the arm through /joint_commands
  * to a target and sees it arrive, and sends a command of the wrong length, which moves nothing
  * and which the server reports refused with its reason. DDS runs on the loopback interface
- * only, unicast, in a domain of its own. SPDX-License-Identifier: Apache-2.0 */
+ * only, unicast, in a domain of its own.
+ * `test_ros2 claims`: the program's `stream joints joint6 joint7` line claims two joints; the
+ * client's two-value /joint_commands and a /joint_trajectory naming those two move them while the
+ * other five stay where they are; seven values, and a trajectory naming joint1, are refused with
+ * their reasons. SPDX-License-Identifier: Apache-2.0 */
 #include <math.h>
 #include <signal.h>
 #include <stdio.h>
@@ -285,7 +289,96 @@ static void run_client(pid_t srv) {
     kill(srv, SIGTERM);
 }
 
-int main(void) {
+/* ---- `claims`: a stream line that claims joint6 and joint7 ---- */
+
+static int claims_server(void) {
+    xn_ros2_config rc;
+    xn_ros2_config_init(&rc);
+    xn_ros2_stats st;
+    int r = ros2_rig_serve("stream joints joint6 joint7 timeout 0.5\n", 0, 12, &rc, &st);
+    if (r) return r;
+    printf("server: %ld commands (%ld accepted, %ld refused: %s)\n", st.commands_received,
+           st.commands_accepted, st.commands_refused, st.last_refusal);
+    fflush(stdout);
+    return st.commands_refused == 2 && strstr(st.last_refusal, "'joint1' is not the stream's") ? 0
+                                                                                               : 12;
+}
+
+static double held_moved(const double *q, const double *before) {
+    double moved = 0;
+    for (int k = 0; k < 5; k++) moved = xt_max(moved, fabs(q[k] - before[k]));
+    return moved;
+}
+
+static void claims_client(pid_t srv) {
+    client cl;
+    if (client_open(&cl)) {
+        XT_CHECK(0, "client: DDS participant and topics");
+        return;
+    }
+    double q[7] = {NAN}, before[7], t0 = now_s();
+    int got = 0;
+    while (now_s() - t0 < 10 && !(got = take_states(&cl, q))) sleep_s(0.01);
+    XT_CHECK(got > 0, "the client receives /joint_states");
+    sleep_s(0.3); /* the drives enabled and the line running */
+    take_states(&cl, q);
+    memcpy(before, q, sizeof before);
+    double wrist[2] = {1.9, 0.3}, seven[7];
+    for (int i = 0; i < 150; i++) {
+        send_command(&cl, wrist, 2);
+        take_states(&cl, q);
+        sleep_s(0.01);
+    }
+    sleep_s(0.1);
+    take_states(&cl, q);
+    double off = xt_max(fabs(q[5] - wrist[0]), fabs(q[6] - wrist[1]));
+    printf("client: joint6 and joint7 %.3g rad from the command; the others moved %.3g rad\n", off,
+           held_moved(q, before));
+    XT_CHECK(off < 1e-6 && held_moved(q, before) == 0,
+             "two values on /joint_commands move the two claimed joints, the others held");
+    memcpy(seven, q, sizeof seven);
+    seven[0] += 0.2;
+    send_command(&cl, seven, 7);
+    /* a trajectory naming joint1 (not the stream's), then one naming joint7 and joint6 */
+    static const char *const wrong[2] = {"joint7", "joint1"}, *const pair[2] = {"joint7", "joint6"};
+    double p1[2] = {0.6, 1.6};
+    trajectory_msgs_msg_dds__JointTrajectoryPoint_ pt;
+    memset(&pt, 0, sizeof pt);
+    pt.positions = (dds_sequence_double){2, 2, p1, false};
+    pt.time_from_start = (builtin_interfaces_msg_dds__Duration_){1, 0};
+    trajectory_msgs_msg_dds__JointTrajectory_ tj;
+    memset(&tj, 0, sizeof tj);
+    tj.header.frame_id = "";
+    tj.joint_names = (dds_sequence_string){2, 2, (char **)wrong, false};
+    tj.points = (dds_sequence_trajectory_msgs_msg_dds__JointTrajectoryPoint_){1, 1, &pt, false};
+    dds_write(cl.traj_writer, &tj);
+    sleep_s(0.3);
+    take_states(&cl, q);
+    XT_CHECK(fabs(q[6] - wrist[1]) < 1e-9 && held_moved(q, before) == 0,
+             "seven values, and a trajectory naming joint1, move nothing");
+    tj.joint_names._buffer = (char **)pair;
+    dds_write(cl.traj_writer, &tj);
+    sleep_s(1.4);
+    take_states(&cl, q);
+    off = xt_max(fabs(q[6] - p1[0]), fabs(q[5] - p1[1]));
+    XT_CHECK(off < 1e-9 && held_moved(q, before) == 0,
+             "a trajectory naming joint7 and joint6 is followed (%.3g rad), the others held", off);
+    dds_delete(cl.participant);
+    kill(srv, SIGTERM);
+}
+
+int main(int argc, char **argv) {
+    if (argc > 1 && strcmp(argv[1], "claims") == 0) {
+        xn_dds_loopback(210 + (int)(getpid() % 15)); /* domains 210-224: this mode's own */
+        fflush(stdout);
+        pid_t srv = fork();
+        if (srv == 0) _exit(claims_server());
+        claims_client(srv);
+        int code = ros2_rig_wait(srv, 20);
+        XT_CHECK(code == 0, "the server counted two refusals, the last naming joint1 (exit %d)",
+                 code);
+        return xt_done("test_ros2 claims");
+    }
     xn_dds_loopback(100 + (int)(getpid() % 25)); /* domains 100-124: this test's own */
     fflush(stdout);
     pid_t srv = fork();

@@ -385,13 +385,13 @@ void xn_controller_stop(xn_controller *c);
  * and power and force limiting apply to programs apply to streams. */
 
 /** Send a setpoint. Checked here, in the caller's thread, before it can reach the loop:
- * XN_ERR_SIZE unless sp->n is the controller's joint count, XN_ERR_INVALID for an unknown
- * mode (or a Cartesian one on a model without a flange frame), a pose out of reach
- * (XN_ERR_RANGE, how far the inverse kinematics stayed), XN_ERR_RANGE for a value that is not
- * finite, a position outside a joint's limits, a velocity beyond its rated velocity, a torque
- * beyond its rating, or a position target arriving so fast toward a limit that it could not stop
- * before it (err->index: the joint); XN_ERR_INVALID for a torque setpoint after the torque stream
- * was stopped at a limit (a position or velocity setpoint first), for anything but an
+ * XN_ERR_SIZE unless sp->n is the stream's joint count (xn_controller_stream_joints),
+ * XN_ERR_INVALID for an unknown mode (or a Cartesian one on a model without a flange frame), a pose
+ * out of reach (XN_ERR_RANGE, how far the inverse kinematics stayed), XN_ERR_RANGE for a value that
+ * is not finite, a position outside a joint's limits, a velocity beyond its rated velocity, a
+ * torque beyond its rating, or a position target arriving so fast toward a limit that it could not
+ * stop before it (err->index: the joint); XN_ERR_INVALID for a torque setpoint after the torque
+ * stream was stopped at a limit (a position or velocity setpoint first), for anything but an
  * XN_STREAM_WALK command while a walking policy owns the joints (and for one when none does),
  * and for every setpoint while the humanoid's balance owns them; XN_ERR_RANGE for a walking
  * command beyond the range the policy was trained on (err->index: 0, 1 or 5 of twist).
@@ -399,11 +399,11 @@ void xn_controller_stop(xn_controller *c);
  * drives the joints only while a `stream` line runs (one sent before the line starts is not a
  * command for it). */
 xn_status xn_controller_stream(xn_controller *c, const xn_setpoint *sp, xn_error *err);
-/** A whole timed joint trajectory (MoveIt's joint_trajectory_controller interface): every
- * controlled joint in the controller's order, points at strictly increasing times from its
- * start (s), positions (rad, m) and, when has_velocity, velocities at the points (the last at
- * rest); without them each point's velocity is the slope through its neighbours, the last 0.
- * A first point at time 0 is the start state, as MoveIt sends it: it must be within
+/** A whole timed joint trajectory (MoveIt's joint_trajectory_controller interface): each joint
+ * the stream claims, in the order xn_controller_stream_joints gives, points at strictly increasing
+ * times from its start (s), positions (rad, m) and, when has_velocity, velocities at the points
+ * (the last at rest); without them each point's velocity is the slope through its neighbours, the
+ * last 0. A first point at time 0 is the start state, as MoveIt sends it: it must be within
  * XN_TRAJ_START_TOLERANCE of where the joints are, and is then dropped.
  * About 130 KB: allocate it, do not put it on a small stack. */
 #define XN_TRAJ_MAX_POINTS 256

@@ -37,15 +37,15 @@ static xn_source whole_robot(const xn_controller *c) {
     if (c->hum_active || c->bal)
         return XN_SOURCE_BALANCE; /* from the first cycle: see humanoid.c */
     if (c->state != XN_CTL_RUNNING) return XN_SOURCE_NONE;
-    if (c->act == ACT_COMPLY) return XN_SOURCE_COMPLIANCE;
+    if (c->interp.act == ACT_COMPLY) return XN_SOURCE_COMPLIANCE;
     return XN_SOURCE_PROGRAM;
 }
 
 void xn_ctl_claims_update(xn_controller *c) {
     xn_source whole = whole_robot(c);
     const unsigned char *mine = NULL;
-    if (whole == XN_SOURCE_PROGRAM && c->act == ACT_STREAM)
-        mine = &c->stream_claim[(size_t)c->pc * XN_OTG_MAX_DOFS];
+    if (whole == XN_SOURCE_PROGRAM && c->interp.act == ACT_STREAM)
+        mine = &c->interp.stream_claim[(size_t)c->interp.pc * XN_OTG_MAX_DOFS];
     memset(c->nclaim, 0, sizeof c->nclaim);
     for (int k = 0; k < c->nj; k++) {
         xn_source s = mine && mine[k] ? XN_SOURCE_STREAM : whole;
@@ -81,12 +81,12 @@ static xn_status resolve(xn_controller *c, const xn_instruction *in, unsigned ch
 
 xn_status xn_ctl_claims_prepare(xn_controller *c, xn_error *err) {
     int n = c->prog ? c->prog->n : 0;
-    c->stream_claim = calloc((size_t)n * XN_OTG_MAX_DOFS + 1, 1);
-    if (!c->stream_claim) return XN_ERR_NOMEM;
+    c->interp.stream_claim = calloc((size_t)n * XN_OTG_MAX_DOFS + 1, 1);
+    if (!c->interp.stream_claim) return XN_ERR_NOMEM;
     const xn_instruction *whole = NULL; /* a policy or balance load: it drives every joint */
     for (int i = 0; i < n; i++) {
         const xn_instruction *in = &c->prog->ins[i];
-        unsigned char *claim = &c->stream_claim[(size_t)i * XN_OTG_MAX_DOFS];
+        unsigned char *claim = &c->interp.stream_claim[(size_t)i * XN_OTG_MAX_DOFS];
         if (in->op == XN_OP_POLICY_LOAD || in->op == XN_OP_BALANCE_LOAD) whole = in;
         if (in->op != XN_OP_STREAM) continue;
         if (in->value[1] == 0) { /* no joints named: every one */

@@ -160,7 +160,7 @@ void xn_ctl_comply_start(xn_controller *c, const xn_instruction *in) {
             c->ft_bias[r] = S.R[3 * r] * f[0] + S.R[3 * r + 1] * f[1] + S.R[3 * r + 2] * f[2];
         what = "admittance";
     }
-    c->act = ACT_COMPLY;
+    c->interp.act = ACT_COMPLY;
     xn_ctl_event(c, XN_EV_SETTING, -1, in->duration, "%s for %g s", what, in->duration);
 }
 

@@ -237,8 +237,8 @@ static void setup_payload(xn_controller *c) {
 static xn_status make_shapers(xn_controller *c, xn_error *err) {
     const xn_program *prog = c->prog;
     xn_real dt = (xn_real)c->hal->period_ns * 1e-9;
-    c->shapers = calloc((size_t)prog->n + 1, sizeof *c->shapers);
-    if (!c->shapers) return XN_ERR_NOMEM;
+    c->interp.shapers = calloc((size_t)prog->n + 1, sizeof *c->interp.shapers);
+    if (!c->interp.shapers) return XN_ERR_NOMEM;
     xn_shaper_filter *auto_filter = NULL;
     for (int i = 0; i < prog->n; i++) {
         const xn_instruction *in = &prog->ins[i];
@@ -264,12 +264,12 @@ static xn_status make_shapers(xn_controller *c, xn_error *err) {
                                                 "the identified modes: %s", why);
                 }
             }
-            c->shapers[i] = auto_filter;
+            c->interp.shapers[i] = auto_filter;
             continue;
         }
         if (xn_shaper_design((xn_shaper_type)(int)in->value[0], in->value[1], in->value[2],
                              in->value[3], &sh, why) != XN_OK ||
-            xn_shaper_filter_create(&sh, 3 * c->nj, dt, &c->shapers[i], why) != XN_OK)
+            xn_shaper_filter_create(&sh, 3 * c->nj, dt, &c->interp.shapers[i], why) != XN_OK)
             return xn_program_line_fail(err, prog, in, XN_ERR_RANGE, "%s", why);
     }
     return XN_OK;
@@ -421,7 +421,7 @@ void xn_controller_free(xn_controller *c) {
     xn_pfl_free(c->pfl);
     xn_compliance_free(c->comp);
     xn_ik_free(c->ik);
-    free(c->policy_id);
+    free(c->interp.policy_id);
     xn_ctl_humanoid_free(c);
     free(c->Kj);
     free(c->Dj);
@@ -430,17 +430,17 @@ void xn_controller_free(xn_controller *c) {
     free(c->scratch);
     free(c->tau_meas);
     free(c->base_threshold);
-    if (c->shapers) {
+    if (c->interp.shapers) {
         xn_shaper_filter *auto_filter = NULL;
         for (int i = 0; i < c->prog->n; i++) {
-            if (!c->shapers[i]) continue;
+            if (!c->interp.shapers[i]) continue;
             if (c->prog->ins[i].value[0] == -2)
-                auto_filter = c->shapers[i];
+                auto_filter = c->interp.shapers[i];
             else
-                xn_shaper_filter_free(c->shapers[i]);
+                xn_shaper_filter_free(c->interp.shapers[i]);
         }
         xn_shaper_filter_free(auto_filter);
-        free(c->shapers);
+        free(c->interp.shapers);
     }
     xn_data_free(c->d);
     xn_otg_workspace_free(c->otg_ws);
@@ -449,7 +449,7 @@ void xn_controller_free(xn_controller *c) {
     free(c->joint_vadr);
     free(c->last_stamp);
     free(c->reported);
-    free(c->stream_claim);
+    free(c->interp.stream_claim);
     free(c->q);
     free(c->q_ref);
     free(c->v);
@@ -482,7 +482,7 @@ void xn_ctl_begin_stop(xn_controller *c, xn_event_code why, const char *text) {
     if (why) xn_ctl_event(c, why, -1, 0, "%s", text);
     c->state = XN_CTL_STOPPING;
     xn_ctl_stream_abort(c);
-    c->act = ACT_NONE;
+    c->interp.act = ACT_NONE;
     /* decelerate on the trajectory generator: velocity interface, target at rest */
     xn_otg_problem *p = &c->input;
     p->interface = XN_OTG_VELOCITY;
@@ -662,14 +662,14 @@ static void react(xn_controller *c, int dof) {
             p->max_jerk[j] = c->cfg.max_jerk[j] * c->cfg.collision_braking;
         }
         c->state = XN_CTL_STOPPING;
-        c->act = ACT_NONE;
+        c->interp.act = ACT_NONE;
         break;
     }
     case XN_REACT_COMPLIANT:
         c->compliant = 1;
         c->compliant_ns = c->time_ns;
         c->state = XN_CTL_DONE;
-        c->act = ACT_NONE;
+        c->interp.act = ACT_NONE;
         break;
     default: break;
     }
@@ -695,7 +695,8 @@ int xn_ctl_observer_step(xn_controller *c) {
 
 static void detect_collision(xn_controller *c) {
     /* in a compliant mode contact is what is asked for: the observer waits */
-    if (c->coll_kind < 0 || c->reacted || c->act == ACT_COMPLY || c->policy_active || c->hum_active)
+    if (c->coll_kind < 0 || c->reacted || c->interp.act == ACT_COMPLY || c->policy_active ||
+        c->hum_active)
         return;
     if (xn_ctl_observer_step(c) > 0) react(c, xn_observer_isolate(c->obs, c->m, c->v));
 }
@@ -704,7 +705,7 @@ static void detect_collision(xn_controller *c) {
  * under the limits; this catches what it could not foresee (a blend, a changed override). */
 #define PFL_TOLERANCE 1.05
 static void monitor_speed(xn_controller *c) {
-    if (!c->pfl || !xn_pfl_active(c->pfl) || c->act == ACT_COMPLY || c->policy_active ||
+    if (!c->pfl || !xn_pfl_active(c->pfl) || c->interp.act == ACT_COMPLY || c->policy_active ||
         c->hum_active)
         return;
     xn_pfl_check ck;
@@ -818,15 +819,15 @@ static void shape_reference(xn_controller *c) {
 
 /* The reference for this cycle along a planned path. */
 static void follow_path(xn_controller *c) {
-    const xn_ctl_plan *pl = &c->plans[c->path_plan];
-    c->path_k++;
-    xn_ctl_plan_sample(c, pl, c->path_k, c->q_ref, c->v_ref, c->a_ref);
+    const xn_ctl_plan *pl = &c->interp.plans[c->interp.path_plan];
+    c->interp.path_k++;
+    xn_ctl_plan_sample(c, pl, c->interp.path_k, c->q_ref, c->v_ref, c->a_ref);
     for (int k = 0; k < c->nj; k++) {
         c->output.position[k] = c->q_ref[c->qadr[k]];
         c->output.velocity[k] = c->v_ref[c->vadr[k]];
         c->output.acceleration[k] = c->a_ref[c->vadr[k]];
     }
-    if (c->path_k >= pl->nS - 1) {
+    if (c->interp.path_k >= pl->nS - 1) {
         /* at the end: the trajectory generator takes over, holding here */
         c->input.interface = XN_OTG_POSITION;
         for (int k = 0; k < c->nj; k++) {
@@ -887,7 +888,7 @@ static void update_reference(xn_controller *c) {
         shape_reference(c); /* a streamed trajectory: its own timed curve */
         return;
     }
-    if (c->act == ACT_PATH && n[XN_SOURCE_PROGRAM]) {
+    if (c->interp.act == ACT_PATH && n[XN_SOURCE_PROGRAM]) {
         follow_path(c);
         shape_reference(c);
         return;
@@ -1030,7 +1031,7 @@ static void command_drives(xn_controller *c) {
 static void record(xn_controller *c) {
     xn_ctl_sample *s = &c->cur;
     s->time_ns = c->time_ns;
-    s->line = c->line;
+    s->line = c->interp.line;
     s->state = c->state;
     for (int k = 0; k < c->nj; k++) {
         s->q[k] = c->q[c->qadr[k]];
@@ -1117,7 +1118,7 @@ int xn_controller_finished(const xn_controller *c) {
     /* after a compliant reaction, not at once: every run ends with a braking stop (xn_loop_run),
      * which would press the arm back into the person it has just let go of */
     if (c->state == XN_CTL_DONE)
-        return c->act == ACT_NONE &&
+        return c->interp.act == ACT_NONE &&
                (!c->compliant || c->time_ns - c->compliant_ns > STOP_SETTLE_NS);
     if (c->state != XN_CTL_FAULT) return 0;
     /* the drives have had their ramps: what still moves is the body settling, not a motion the

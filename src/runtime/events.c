@@ -37,7 +37,7 @@ void xn_ctl_event(xn_controller *c, xn_event_code code, int joint, double value,
     e.time_ns = c->time_ns;
     e.code = code;
     e.joint = joint;
-    e.line = c->line;
+    e.line = c->interp.line;
     e.value = value;
     va_list ap;
     va_start(ap, fmt);

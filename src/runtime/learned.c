@@ -13,8 +13,8 @@ xn_status xn_ctl_policy_prepare(xn_controller *c, xn_error *err) {
     const xn_policy_hook *h = c->cfg.policy_hook;
     int loaded = 0;
     xn_real range[3]; /* the command range of the policy loaded last */
-    c->policy_id = malloc(((size_t)prog->n + 1) * sizeof *c->policy_id);
-    if (!c->policy_id) return XN_ERR_NOMEM;
+    c->interp.policy_id = malloc(((size_t)prog->n + 1) * sizeof *c->interp.policy_id);
+    if (!c->interp.policy_id) return XN_ERR_NOMEM;
     /* the program's folder, for relative paths */
     char dir[256];
     snprintf(dir, sizeof dir, "%s", prog->source);
@@ -25,7 +25,7 @@ xn_status xn_ctl_policy_prepare(xn_controller *c, xn_error *err) {
         dir[0] = 0;
     for (int i = 0; i < prog->n; i++) {
         const xn_instruction *in = &prog->ins[i];
-        c->policy_id[i] = -1;
+        c->interp.policy_id[i] = -1;
         if (in->op == XN_OP_POLICY_LOAD) {
             if (!h)
                 return xn_program_line_fail(
@@ -38,7 +38,7 @@ xn_status xn_ctl_policy_prepare(xn_controller *c, xn_error *err) {
                 return xn_program_line_fail(err, prog, in, XN_ERR_INVALID, "policy '%s': %s: %s",
                                             in->path, perr.file, perr.message);
             }
-            c->policy_id[i] = id;
+            c->interp.policy_id[i] = id;
             loaded = 1;
             h->command_range(h->self, id, range);
         } else if (in->op == XN_OP_WALK && !loaded) {
@@ -59,8 +59,8 @@ xn_status xn_ctl_policy_prepare(xn_controller *c, xn_error *err) {
 void xn_ctl_policy_instruction(xn_controller *c, const xn_instruction *in) {
     const xn_policy_hook *h = c->cfg.policy_hook;
     if (in->op == XN_OP_POLICY_LOAD) {
-        h->activate(h->self, c->policy_id[c->pc]);
-        c->policy_current = c->policy_id[c->pc];
+        h->activate(h->self, c->interp.policy_id[c->interp.pc]);
+        c->policy_current = c->interp.policy_id[c->interp.pc];
         c->policy_active = 1;
         xn_ctl_event(c, XN_EV_SETTING, -1, 0, "the policy from %s drives the joints", in->path);
         return;
@@ -79,6 +79,6 @@ void xn_ctl_policy_step(xn_controller *c) {
         c->policy_stopped = 1;
         xn_ctl_event(c, XN_EV_POLICY_STOP, -1, 0, "the policy was stopped: %s", h->reason(h->self));
         c->state = XN_CTL_DONE;
-        c->act = ACT_NONE;
+        c->interp.act = ACT_NONE;
     }
 }

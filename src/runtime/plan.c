@@ -115,7 +115,7 @@ static xn_status plan_chain(xn_controller *c, xn_ik *ik, int flange, int i, int 
     }
     int N = (int)ceil(path->length / GRID_STEP) + 1;
     N = N < GRID_MIN ? GRID_MIN : (N > GRID_MAX ? GRID_MAX : N);
-    xn_ctl_plan *p = &c->plans[c->nplan];
+    xn_ctl_plan *p = &c->interp.plans[c->interp.nplan];
     p->first = i;
     p->last = j;
     if ((st = xn_joint_path_create(N, c->m->nq, c->m->nv, 1, &p->jp, err))) {
@@ -216,7 +216,7 @@ static xn_status plan_chain(xn_controller *c, xn_ik *ik, int flange, int i, int 
     if (time_table(p, *tpp, dt, w < 1 ? 1 : w) != XN_OK) return XN_ERR_NOMEM;
     memcpy(q_plan, &p->jp->q[(size_t)(N - 1) * (size_t)c->m->nq],
            (size_t)c->m->nq * sizeof(xn_real));
-    c->plan_of[i] = c->nplan++;
+    c->interp.plan_of[i] = c->interp.nplan++;
     return XN_OK;
 }
 
@@ -274,15 +274,17 @@ xn_status xn_ctl_plan_program(xn_controller *c, xn_error *err) {
         pfl |= prog->ins[i].op == XN_OP_SET_CONTACT || prog->ins[i].op == XN_OP_SET_COLLABORATIVE;
     }
     need |= pfl;
-    c->motion_scale = malloc(((size_t)prog->n + 1) * sizeof *c->motion_scale);
-    if (!c->motion_scale) return XN_ERR_NOMEM;
-    for (int i = 0; i <= prog->n; i++) c->motion_scale[i] = 1;
-    c->plan_of = malloc(((size_t)prog->n + 1) * sizeof *c->plan_of);
-    c->has_resolved = calloc((size_t)prog->n + 1, 1);
-    c->resolved = calloc(((size_t)prog->n + 1) * XN_OTG_MAX_DOFS, sizeof *c->resolved);
-    c->plans = calloc((size_t)prog->n + 1, sizeof *c->plans);
-    if (!c->plan_of || !c->has_resolved || !c->resolved || !c->plans) return XN_ERR_NOMEM;
-    for (int i = 0; i < prog->n; i++) c->plan_of[i] = -1;
+    c->interp.motion_scale = malloc(((size_t)prog->n + 1) * sizeof *c->interp.motion_scale);
+    if (!c->interp.motion_scale) return XN_ERR_NOMEM;
+    for (int i = 0; i <= prog->n; i++) c->interp.motion_scale[i] = 1;
+    c->interp.plan_of = malloc(((size_t)prog->n + 1) * sizeof *c->interp.plan_of);
+    c->interp.has_resolved = calloc((size_t)prog->n + 1, 1);
+    c->interp.resolved =
+        calloc(((size_t)prog->n + 1) * XN_OTG_MAX_DOFS, sizeof *c->interp.resolved);
+    c->interp.plans = calloc((size_t)prog->n + 1, sizeof *c->interp.plans);
+    if (!c->interp.plan_of || !c->interp.has_resolved || !c->interp.resolved || !c->interp.plans)
+        return XN_ERR_NOMEM;
+    for (int i = 0; i < prog->n; i++) c->interp.plan_of[i] = -1;
     if (!need) return XN_OK;
     const char *fname = c->cfg.flange_frame ? c->cfg.flange_frame : "flange";
     int flange = xn_model_frame_id(m, fname);
@@ -333,11 +335,11 @@ xn_status xn_ctl_plan_program(xn_controller *c, xn_error *err) {
                 break;
             }
             /* the centre in the world, kept for the run */
-            xn_real *w = &c->resolved[(size_t)i * XN_OTG_MAX_DOFS];
+            xn_real *w = &c->interp.resolved[(size_t)i * XN_OTG_MAX_DOFS];
             for (int r = 0; r < 3; r++)
                 w[r] = base.p[r] + base.R[3 * r] * in->value[1] + base.R[3 * r + 1] * in->value[2] +
                        base.R[3 * r + 2] * in->value[3];
-            c->has_resolved[i] = 1;
+            c->interp.has_resolved[i] = 1;
             if (xn_pfl_add_region(c->pfl, (xn_body_region)(int)in->value[0], w, in->value[4],
                                   in->value[5] != 0, NULL))
                 st = xn_program_line_fail(
@@ -358,7 +360,8 @@ xn_status xn_ctl_plan_program(xn_controller *c, xn_error *err) {
             }
             if (!in->cart) {
                 if (c->pfl && xn_pfl_active(c->pfl))
-                    st = movej_scale(c, in, q_plan, in->target, override, &c->motion_scale[i]);
+                    st = movej_scale(c, in, q_plan, in->target, override,
+                                     &c->interp.motion_scale[i]);
                 for (int k = 0; k < c->nj && k < in->naxes; k++) q_plan[c->qadr[k]] = in->target[k];
                 break;
             }
@@ -379,11 +382,11 @@ xn_status xn_ctl_plan_program(xn_controller *c, xn_error *err) {
                     in->name[0] ? in->name : "the pose", r.err_position, r.err_rotation);
                 break;
             }
-            xn_real *resolved = &c->resolved[(size_t)i * XN_OTG_MAX_DOFS];
+            xn_real *resolved = &c->interp.resolved[(size_t)i * XN_OTG_MAX_DOFS];
             for (int k = 0; k < c->nj; k++) resolved[k] = q_plan[c->qadr[k]];
             if (c->pfl && xn_pfl_active(c->pfl))
-                st = movej_scale(c, in, q_start, resolved, override, &c->motion_scale[i]);
-            c->has_resolved[i] = 1;
+                st = movej_scale(c, in, q_start, resolved, override, &c->interp.motion_scale[i]);
+            c->interp.has_resolved[i] = 1;
             break;
         }
         case XN_OP_MOVEL:
@@ -418,15 +421,15 @@ xn_status xn_ctl_plan_program(xn_controller *c, xn_error *err) {
 }
 
 void xn_ctl_plan_free(xn_controller *c) {
-    for (int p = 0; c->plans && p < c->nplan; p++) {
-        xn_joint_path_free(c->plans[p].jp);
-        free(c->plans[p].S);
+    for (int p = 0; c->interp.plans && p < c->interp.nplan; p++) {
+        xn_joint_path_free(c->interp.plans[p].jp);
+        free(c->interp.plans[p].S);
     }
-    free(c->plans);
-    free(c->plan_of);
-    free(c->motion_scale);
-    free(c->resolved);
-    free(c->has_resolved);
+    free(c->interp.plans);
+    free(c->interp.plan_of);
+    free(c->interp.motion_scale);
+    free(c->interp.resolved);
+    free(c->interp.has_resolved);
 }
 
 void xn_ctl_plan_sample(const xn_controller *c, const xn_ctl_plan *p, long k, xn_real *q,

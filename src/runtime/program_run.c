@@ -25,7 +25,7 @@ static void reset_shaper(xn_controller *c) {
 void xn_ctl_set_shaper(xn_controller *c, const xn_instruction *in) {
     int kind = (int)in->value[0];
     c->shaper_auto = kind == -2;
-    c->shaper = kind == -1 ? NULL : c->shapers[c->pc];
+    c->shaper = kind == -1 ? NULL : c->interp.shapers[c->interp.pc];
     if (c->shaper) reset_shaper(c);
     if (kind == -1)
         xn_ctl_event(c, XN_EV_SETTING, -1, 0, "input shaping off");
@@ -54,14 +54,15 @@ static void auto_shaper(xn_controller *c, const xn_real *target) {
 static void start_motion(xn_controller *c, const xn_instruction *in) {
     xn_otg_problem *p = &c->input;
     /* the override, and the slowing the planner found for power and force limiting */
-    xn_real s = c->speed_override * c->motion_scale[c->pc];
-    if (c->motion_scale[c->pc] < 1)
-        xn_ctl_event(c, XN_EV_PFL_SLOWED, -1, c->motion_scale[c->pc],
+    xn_real s = c->speed_override * c->interp.motion_scale[c->interp.pc];
+    if (c->interp.motion_scale[c->interp.pc] < 1)
+        xn_ctl_event(c, XN_EV_PFL_SLOWED, -1, c->interp.motion_scale[c->interp.pc],
                      "slowed to %.0f %% to stay under the power and force limits",
-                     100 * c->motion_scale[c->pc]);
+                     100 * c->interp.motion_scale[c->interp.pc]);
     /* a Cartesian target got its joint values when the program was planned */
-    const xn_real *target =
-        c->has_resolved[c->pc] ? &c->resolved[(size_t)c->pc * XN_OTG_MAX_DOFS] : in->target;
+    const xn_real *target = c->interp.has_resolved[c->interp.pc]
+                                ? &c->interp.resolved[(size_t)c->interp.pc * XN_OTG_MAX_DOFS]
+                                : in->target;
     p->interface = XN_OTG_POSITION;
     for (int k = 0; k < c->nj; k++) {
         p->target_position[k] = target[k];
@@ -71,10 +72,10 @@ static void start_motion(xn_controller *c, const xn_instruction *in) {
         p->max_velocity[k] = c->cfg.max_velocity[k] * in->speed * s;
         p->max_acceleration[k] = c->cfg.max_acceleration[k] * in->accel * s * s;
         p->max_jerk[k] = c->cfg.max_jerk[k] * in->accel * s * s * s;
-        c->target[k] = target[k];
+        c->interp.target[k] = target[k];
     }
-    c->blend = in->blend;
-    c->act = ACT_MOTION;
+    c->interp.blend = in->blend;
+    c->interp.act = ACT_MOTION;
     if (c->shaper_auto && c->shaper) auto_shaper(c, target);
 }
 
@@ -93,11 +94,11 @@ int xn_ctl_check_trajectory(xn_controller *c) {
             c->otg = c->saved_otg;
             c->input = c->saved_input;
             c->output = c->saved_output;
-            memcpy(c->target, c->saved_target, sizeof c->target);
-            c->pc--;
-            c->blend = 0;
-            c->act = ACT_MOTION;
-            c->line = c->prog->ins[c->pc].line;
+            memcpy(c->interp.target, c->saved_target, sizeof c->interp.target);
+            c->interp.pc--;
+            c->interp.blend = 0;
+            c->interp.act = ACT_MOTION;
+            c->interp.line = c->prog->ins[c->interp.pc].line;
             xn_ctl_event(c, XN_EV_BLEND_REFUSED, k, reach,
                          "blending would take joint %s to %.4g rad, beyond its limit: stopping "
                          "at the waypoint",
@@ -129,18 +130,18 @@ static void apply_payload(xn_controller *c, const xn_instruction *in) {
 
 /* 1 when the instruction at pc + 1 is a movej (a blend may hand over to it). */
 static int next_is_motion(const xn_controller *c) {
-    return c->pc + 1 < c->prog->n && c->prog->ins[c->pc + 1].op == XN_OP_MOVEJ;
+    return c->interp.pc + 1 < c->prog->n && c->prog->ins[c->interp.pc + 1].op == XN_OP_MOVEJ;
 }
 
 /* Start a planned path: the robot must be where the plan starts (it is, unless the robot moved
  * between planning and now). */
 static void start_path(xn_controller *c, const xn_instruction *in) {
-    int p = c->plan_of[c->pc];
+    int p = c->interp.plan_of[c->interp.pc];
     if (p < 0) {
         xn_ctl_begin_stop(c, XN_EV_STOPPED, "a Cartesian motion without a plan");
         return;
     }
-    const xn_joint_path *jp = c->plans[p].jp;
+    const xn_joint_path *jp = c->interp.plans[p].jp;
     xn_real off = 0;
     for (int k = 0; k < c->nj; k++)
         off = fmax(off, fabs(jp->q[c->qadr[k]] - c->output.position[k]));
@@ -152,41 +153,43 @@ static void start_path(xn_controller *c, const xn_instruction *in) {
         xn_ctl_begin_stop(c, XN_EV_LIMIT_STOP, text);
         return;
     }
-    c->path_plan = p;
-    c->path_k = 0;
-    c->act = ACT_PATH;
+    c->interp.path_plan = p;
+    c->interp.path_k = 0;
+    c->interp.act = ACT_PATH;
 }
 
 static int activity_done(xn_controller *c) {
-    switch (c->act) {
+    switch (c->interp.act) {
     case ACT_NONE: return 1;
     case ACT_PATH:
-        if (c->path_k < c->plans[c->path_plan].nS - 1 || !xn_ctl_shaper_settled(c)) return 0;
-        c->pc = c->plans[c->path_plan].last; /* past the whole blended chain */
+        if (c->interp.path_k < c->interp.plans[c->interp.path_plan].nS - 1 ||
+            !xn_ctl_shaper_settled(c))
+            return 0;
+        c->interp.pc = c->interp.plans[c->interp.path_plan].last; /* past the whole blended chain */
         return 1;
     case ACT_MOTION: {
         if (c->output.finished) return xn_ctl_shaper_settled(c);
-        if (c->blend <= 0 || !next_is_motion(c)) return 0;
+        if (c->interp.blend <= 0 || !next_is_motion(c)) return 0;
         xn_real dist = 0;
         for (int k = 0; k < c->nj; k++)
-            dist = fmax(dist, fabs(c->output.position[k] - c->target[k]));
-        return dist <= c->blend;
+            dist = fmax(dist, fabs(c->output.position[k] - c->interp.target[k]));
+        return dist <= c->interp.blend;
     }
     case ACT_COMPLY:
         if (c->time_ns < c->comply_end_ns) return 0;
         xn_ctl_comply_finish(c);
         return 1;
     case ACT_STREAM: return xn_ctl_stream_step(c);
-    case ACT_WAIT_TIME: return c->time_ns >= c->wait_end_ns;
+    case ACT_WAIT_TIME: return c->time_ns >= c->interp.wait_end_ns;
     case ACT_WAIT_SETTLED: {
-        xn_real tol = c->prog->ins[c->pc].value[0], err = 0;
+        xn_real tol = c->prog->ins[c->interp.pc].value[0], err = 0;
         for (int k = 0; k < c->nj; k++)
             err = fmax(err, fabs(c->q[c->qadr[k]] - c->q_ref[c->qadr[k]]));
         return err <= tol;
     }
     case ACT_WAIT_JOINT: {
-        const xn_instruction *in = &c->prog->ins[c->pc];
-        xn_real q = c->q[c->qadr[c->wait_joint]];
+        const xn_instruction *in = &c->prog->ins[c->interp.pc];
+        xn_real q = c->q[c->qadr[c->interp.wait_joint]];
         return in->cmp == '<' ? q < in->value[0] : q > in->value[0];
     }
     }
@@ -196,27 +199,27 @@ static int activity_done(xn_controller *c) {
 void xn_ctl_program_step(xn_controller *c) {
     const xn_program *prog = c->prog;
     for (int guard = 0; guard < MAX_INSTRUCTIONS_PER_CYCLE; guard++) {
-        if (c->act != ACT_NONE) {
+        if (c->interp.act != ACT_NONE) {
             if (!activity_done(c)) return;
-            if (c->act == ACT_MOTION && !c->output.finished) {
+            if (c->interp.act == ACT_MOTION && !c->output.finished) {
                 /* a blend: keep the motion being left, in case the blend must be refused */
                 c->blending = 1;
                 c->saved_otg = c->otg;
                 c->saved_input = c->input;
                 c->saved_output = c->output;
-                memcpy(c->saved_target, c->target, sizeof c->target);
+                memcpy(c->saved_target, c->interp.target, sizeof c->interp.target);
             }
-            c->act = ACT_NONE;
-            c->pc++;
+            c->interp.act = ACT_NONE;
+            c->interp.pc++;
         }
-        if (c->pc >= prog->n) {
+        if (c->interp.pc >= prog->n) {
             c->state = XN_CTL_DONE;
-            c->line = 0;
+            c->interp.line = 0;
             xn_ctl_event(c, XN_EV_PROGRAM_END, -1, 0, "the program ended");
             return;
         }
-        const xn_instruction *in = &prog->ins[c->pc];
-        c->line = in->line;
+        const xn_instruction *in = &prog->ins[c->interp.pc];
+        c->interp.line = in->line;
         xn_ctl_event(c, XN_EV_LINE, -1, in->line, "line %d", in->line);
         switch (in->op) {
         case XN_OP_MOVEJ: start_motion(c, in); return;
@@ -224,57 +227,57 @@ void xn_ctl_program_step(xn_controller *c) {
         case XN_OP_MOVEC: start_path(c, in); return;
         case XN_OP_SET_BASE:
             xn_ctl_event(c, XN_EV_SETTING, -1, 0, "base frame set");
-            c->pc++;
+            c->interp.pc++;
             break;
         case XN_OP_SET_SHAPER:
             xn_ctl_set_shaper(c, in);
-            c->pc++;
+            c->interp.pc++;
             break;
         case XN_OP_SET_COLLISION:
             xn_ctl_set_collision(c, in);
-            c->pc++;
+            c->interp.pc++;
             break;
         case XN_OP_WAIT_TIME:
-            c->wait_end_ns = c->time_ns + (int64_t)llround(in->value[0] * 1e9);
-            c->act = ACT_WAIT_TIME;
+            c->interp.wait_end_ns = c->time_ns + (int64_t)llround(in->value[0] * 1e9);
+            c->interp.act = ACT_WAIT_TIME;
             break;
-        case XN_OP_WAIT_SETTLED: c->act = ACT_WAIT_SETTLED; break;
+        case XN_OP_WAIT_SETTLED: c->interp.act = ACT_WAIT_SETTLED; break;
         case XN_OP_WAIT_JOINT:
-            c->wait_joint = 0;
+            c->interp.wait_joint = 0;
             for (int k = 0; k < c->nj; k++)
-                if (strcmp(c->name[k], in->name) == 0) c->wait_joint = k;
-            c->act = ACT_WAIT_JOINT;
+                if (strcmp(c->name[k], in->name) == 0) c->interp.wait_joint = k;
+            c->interp.act = ACT_WAIT_JOINT;
             break;
         case XN_OP_SET_SPEED:
             c->speed_override = in->value[0];
             xn_ctl_event(c, XN_EV_SETTING, -1, in->value[0], "speed override %g%%",
                          in->value[0] * 100);
-            c->pc++;
+            c->interp.pc++;
             break;
         case XN_OP_SET_PAYLOAD:
             apply_payload(c, in);
             xn_ctl_event(c, XN_EV_SETTING, -1, in->value[0], "payload %g kg", in->value[0]);
-            c->pc++;
+            c->interp.pc++;
             break;
         case XN_OP_SET_TOOL:
             memcpy(c->tool, in->value, sizeof c->tool);
             if (c->pfl) xn_pfl_set_tool(c->pfl, c->pfl_flange, c->tool);
             xn_ctl_event(c, XN_EV_SETTING, -1, 0, "tool frame set");
-            c->pc++;
+            c->interp.pc++;
             break;
         case XN_OP_IMPEDANCE:
         case XN_OP_GUIDE:
         case XN_OP_ADMITTANCE: xn_ctl_comply_start(c, in); return;
         case XN_OP_POLICY_LOAD:
             xn_ctl_policy_instruction(c, in);
-            c->pc++;
+            c->interp.pc++;
             break;
         case XN_OP_BALANCE_LOAD:
         case XN_OP_PUSH:
         case XN_OP_POSTURE:
         case XN_OP_HAND:
             xn_ctl_humanoid_instruction(c, in);
-            c->pc++;
+            c->interp.pc++;
             break;
         case XN_OP_WALK:
         case XN_OP_STAND:
@@ -283,10 +286,10 @@ void xn_ctl_program_step(xn_controller *c) {
             else
                 xn_ctl_policy_instruction(c, in);
             if (in->duration > 0) {
-                c->wait_end_ns = c->time_ns + (int64_t)llround(in->duration * 1e9);
-                c->act = ACT_WAIT_TIME;
+                c->interp.wait_end_ns = c->time_ns + (int64_t)llround(in->duration * 1e9);
+                c->interp.act = ACT_WAIT_TIME;
             } else {
-                c->pc++;
+                c->interp.pc++;
             }
             break;
         case XN_OP_SET_CONTACT:
@@ -294,24 +297,24 @@ void xn_ctl_program_step(xn_controller *c) {
                 xn_pfl_clear_regions(c->pfl);
                 xn_ctl_event(c, XN_EV_SETTING, -1, 0, "contact regions cleared");
             } else {
-                const xn_real *w = &c->resolved[(size_t)c->pc * XN_OTG_MAX_DOFS];
+                const xn_real *w = &c->interp.resolved[(size_t)c->interp.pc * XN_OTG_MAX_DOFS];
                 xn_pfl_add_region(c->pfl, (xn_body_region)(int)in->value[0], w, in->value[4],
                                   in->value[5] != 0, NULL); /* checked when planned */
                 xn_ctl_event(c, XN_EV_SETTING, -1, in->value[4], "contact region: %s%s",
                              xn_body_region_limits((xn_body_region)(int)in->value[0])->name,
                              in->value[5] != 0 ? " (clamped)" : "");
             }
-            c->pc++;
+            c->interp.pc++;
             break;
         case XN_OP_SET_COLLABORATIVE:
             xn_pfl_set_tool_speed_limit(c->pfl, in->value[0]);
             xn_ctl_event(c, XN_EV_SETTING, -1, in->value[0], "tool-speed limit %g m/s",
                          in->value[0]);
-            c->pc++;
+            c->interp.pc++;
             break;
         case XN_OP_STREAM: xn_ctl_stream_begin(c, in); return;
         case XN_OP_STOP:
-            c->pc = prog->n;
+            c->interp.pc = prog->n;
             xn_ctl_begin_stop(c, XN_EV_STOPPED, "stop command");
             return;
         default:

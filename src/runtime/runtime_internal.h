@@ -104,6 +104,32 @@ typedef struct {
  * a command that is not finite quick-stops the robot */
 void xn_ctl_gate_pass(xn_controller *c);
 
+/* The program interpreter, one source of motion among the others: where it is in the program,
+ * what it waits for, and what was worked out per instruction when the controller was made
+ * (plans, targets, time scales, filters, claims), so that running a line allocates nothing. */
+typedef struct {
+    int pc, line; /* the instruction running, its line in the program's text */
+    activity act; /* what it waits for */
+    int64_t wait_end_ns;
+    int wait_joint;
+    xn_real blend;
+    xn_real target[XN_OTG_MAX_DOFS]; /* the running movej's */
+    int path_plan;                   /* ACT_PATH: which plan */
+    long path_k;                     /* ACT_PATH: control periods since it started */
+    /* planned Cartesian motions (plan.c) */
+    int nplan;
+    xn_ctl_plan *plans;
+    int *plan_of;      /* per instruction: the plan it starts, or -1 */
+    xn_real *resolved; /* per instruction: a Cartesian movej's joint target (nj), planned */
+    unsigned char *has_resolved;
+    xn_real *motion_scale;      /* per instruction: a movej's time scale (<= 1) from the limits */
+    xn_shaper_filter **shapers; /* per instruction: a `set shaper`'s filter, or NULL */
+    int *policy_id;             /* per instruction: the hook's id of a `policy load` (-1 none) */
+    /* per instruction: the joints a `stream` line claims (XN_OTG_MAX_DOFS flags each; every
+     * controlled joint for a line that names none), resolved at creation */
+    unsigned char *stream_claim;
+} xn_ctl_interp;
+
 struct xn_controller {
     xn_model *m;
     xn_data *d;
@@ -145,33 +171,18 @@ struct xn_controller {
     xn_otg_output saved_output;
     xn_real saved_target[XN_OTG_MAX_DOFS];
 
-    /* program interpretation */
-    int pc, line;
-    activity act;
-    int64_t wait_end_ns;
-    int wait_joint;
-    xn_real blend;
-    xn_real target[XN_OTG_MAX_DOFS];
+    xn_ctl_interp interp; /* the program interpreter: a source of motion (program_run.c) */
     xn_real speed_override;
     int payload_body;
     xn_se3 payload_frame; /* the payload frame in payload_body's frame */
     xn_inertia base_inertia;
     xn_real tool[6];
 
-    /* planned Cartesian motions (plan.c) */
-    int nplan;
-    xn_ctl_plan *plans;
-    int *plan_of;      /* per instruction: the plan it starts, or -1 */
-    xn_real *resolved; /* per instruction: a Cartesian movej's joint target (nj), planned */
-    unsigned char *has_resolved;
-    /* input shaping: one filter per `set shaper` instruction, made at creation; `auto` redesigns
-     * its filter at each motion's start */
-    xn_shaper_filter **shapers; /* per instruction, or NULL */
-    xn_shaper_filter *shaper;   /* the one in use, or NULL */
+    /* input shaping: the filter in use (the interpreter's per `set shaper` line); `auto`
+     * redesigns it at each motion's start */
+    xn_shaper_filter *shaper; /* the one in use, or NULL */
     int shaper_auto;
     long shaper_tail; /* cycles since the unshaped reference stopped */
-    int path_plan;    /* ACT_PATH: which plan */
-    long path_k;      /* ACT_PATH: control periods since it started */
 
     /* collision detection and reaction */
     xn_observer *obs;
@@ -187,13 +198,11 @@ struct xn_controller {
     int64_t fault_ns;     /* when the controller went to XN_CTL_FAULT */
 
     /* power and force limiting (set contact, set collaborative) */
-    xn_pfl *pfl;           /* NULL when the program declares neither */
-    int pfl_flange;        /* the frame the tool point is on */
-    xn_real *motion_scale; /* per instruction: a movej's time scale (<= 1) from the limits */
-    int pfl_tripped;       /* the speed monitor stopped the robot */
+    xn_pfl *pfl;     /* NULL when the program declares neither */
+    int pfl_flange;  /* the frame the tool point is on */
+    int pfl_tripped; /* the speed monitor stopped the robot */
 
     /* learned behaviours (policy load, walk, stand) */
-    int *policy_id;     /* per instruction: the hook's id of a `policy load` (-1 none) */
     int policy_active;  /* the policy drives the joints */
     int policy_current; /* the hook's id of the policy that does */
     int policy_stopped; /* its supervisor stopped it */
@@ -236,9 +245,6 @@ struct xn_controller {
      * command this cycle; how many joints each source claims */
     unsigned char claim[XN_OTG_MAX_DOFS];
     int nclaim[XN_SOURCE_COUNT];
-    /* per instruction: the joints a `stream` line claims (XN_OTG_MAX_DOFS flags each; every
-     * controlled joint for a line that names none), resolved at creation */
-    unsigned char *stream_claim;
 
     /* stop requests from other threads and signal handlers (controller.c): the strongest
      * pending XN_REQ_*, and a quick stop's reason, copied under a try-lock */

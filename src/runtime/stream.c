@@ -110,7 +110,8 @@ static int present(xn_controller *c, xn_real *q) {
 }
 
 int xn_ctl_stream_selection(const xn_controller *c, int line, int *sel) {
-    const unsigned char *mine = line >= 0 ? &c->stream_claim[(size_t)line * XN_OTG_MAX_DOFS] : NULL;
+    const unsigned char *mine =
+        line >= 0 ? &c->interp.stream_claim[(size_t)line * XN_OTG_MAX_DOFS] : NULL;
     int n = 0;
     for (int k = 0; k < c->nj; k++)
         if (!mine || mine[k]) sel[n++] = k;
@@ -388,10 +389,10 @@ void xn_ctl_stream_begin(xn_controller *c, const xn_instruction *in) {
     atomic_store(&s->owner, c->policy_active          ? OWNER_POLICY
                             : c->hum_active || c->bal ? OWNER_BALANCE
                                                       : OWNER_STREAM);
-    atomic_store(&s->line, c->pc); /* the joints setpoints give from now on */
+    atomic_store(&s->line, c->interp.pc); /* the joints setpoints give from now on */
     atomic_store(&s->running, 1);
     set_limits(c);
-    c->act = ACT_STREAM;
+    c->interp.act = ACT_STREAM;
     xn_ctl_event(c, XN_EV_STREAM, -1, 1, "waiting for streamed setpoints (timeout %g s)", timeout);
 }
 
@@ -449,7 +450,7 @@ static int guard_torque(xn_controller *c) {
 }
 
 int xn_ctl_stream_torque(const xn_controller *c) {
-    return c->act == ACT_STREAM && c->state == XN_CTL_RUNNING && c->stream->torque_mode;
+    return c->interp.act == ACT_STREAM && c->state == XN_CTL_RUNNING && c->stream->torque_mode;
 }
 
 /* The torque source's command: the model's gravity, Coriolis and viscous friction torques plus

@@ -45,7 +45,7 @@ void xn_ctl_claims_update(xn_controller *c) {
     xn_source whole = whole_robot(c);
     const unsigned char *mine = NULL;
     if (whole == XN_SOURCE_PROGRAM && c->interp.act == ACT_STREAM)
-        mine = &c->interp.stream_claim[(size_t)c->interp.pc * XN_OTG_MAX_DOFS];
+        mine = c->interp.stream_claim + (size_t)c->interp.pc * XN_OTG_MAX_DOFS;
     memset(c->nclaim, 0, sizeof c->nclaim);
     for (int k = 0; k < c->nj; k++) {
         xn_source s = mine && mine[k] ? XN_SOURCE_STREAM : whole;

@@ -335,7 +335,7 @@ xn_status xn_ctl_plan_program(xn_controller *c, xn_error *err) {
                 break;
             }
             /* the centre in the world, kept for the run */
-            xn_real *w = &c->interp.resolved[(size_t)i * XN_OTG_MAX_DOFS];
+            xn_real *w = c->interp.resolved + (size_t)i * XN_OTG_MAX_DOFS;
             for (int r = 0; r < 3; r++)
                 w[r] = base.p[r] + base.R[3 * r] * in->value[1] + base.R[3 * r + 1] * in->value[2] +
                        base.R[3 * r + 2] * in->value[3];
@@ -382,7 +382,7 @@ xn_status xn_ctl_plan_program(xn_controller *c, xn_error *err) {
                     in->name[0] ? in->name : "the pose", r.err_position, r.err_rotation);
                 break;
             }
-            xn_real *resolved = &c->interp.resolved[(size_t)i * XN_OTG_MAX_DOFS];
+            xn_real *resolved = c->interp.resolved + (size_t)i * XN_OTG_MAX_DOFS;
             for (int k = 0; k < c->nj; k++) resolved[k] = q_plan[c->qadr[k]];
             if (c->pfl && xn_pfl_active(c->pfl))
                 st = movej_scale(c, in, q_start, resolved, override, &c->interp.motion_scale[i]);

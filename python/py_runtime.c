@@ -238,7 +238,7 @@ static PyObject *controller_stream(XnController *o, PyObject *args, PyObject *kw
     if (!PyArg_ParseTupleAndKeywords(args, kw, "|OOO", kwn, &p, &v, &t)) return NULL;
     xn_setpoint sp;
     memset(&sp, 0, sizeof sp);
-    sp.n = o->nj;
+    sp.n = xn_controller_stream_joints(o->c, NULL); /* a `stream joints` line claims some */
     int given = (p != Py_None) + (t != Py_None) + (p == Py_None && t == Py_None && v != Py_None);
     if (given != 1)
         return xnpy_argument_error("give positions (with optional velocities), velocities, or "
@@ -246,8 +246,8 @@ static PyObject *controller_stream(XnController *o, PyObject *args, PyObject *kw
     sp.mode = p != Py_None   ? XN_STREAM_POSITION
               : t != Py_None ? XN_STREAM_TORQUE
                              : XN_STREAM_VELOCITY;
-    if (limits(p, "positions", o->nj, sp.position) || limits(v, "velocities", o->nj, sp.velocity) ||
-        limits(t, "torques", o->nj, sp.torque))
+    if (limits(p, "positions", sp.n, sp.position) || limits(v, "velocities", sp.n, sp.velocity) ||
+        limits(t, "torques", sp.n, sp.torque))
         return NULL;
     xn_error err;
     xn_status st = xn_controller_stream(o->c, &sp, &err);
@@ -268,9 +268,12 @@ static PyObject *controller_get(XnController *o, void *which) {
     case 2: return PyBool_FromLong(xn_controller_streaming(o->c));
     case 3: return PyFloat_FromDouble((double)o->hal->time_ns * 1e-9);
     default: {
-        PyObject *l = PyList_New(o->nj);
-        for (int k = 0; l && k < o->nj; k++) {
-            PyObject *s = PyUnicode_FromString(xn_controller_joint_name(o->c, k));
+        int idx[XN_OTG_MAX_DOFS], n = o->nj;
+        for (int k = 0; k < n; k++) idx[k] = k;
+        if ((int)(intptr_t)which == 5) n = xn_controller_stream_joints(o->c, idx);
+        PyObject *l = PyList_New(n);
+        for (int k = 0; l && k < n; k++) {
+            PyObject *s = PyUnicode_FromString(xn_controller_joint_name(o->c, idx[k]));
             if (!s) {
                 Py_DECREF(l);
                 return NULL;
@@ -313,6 +316,10 @@ static PyGetSetDef controller_getset[] = {
     {"streaming", (getter)controller_get, NULL, "a `stream` line takes setpoints", (void *)2},
     {"time", (getter)controller_get, NULL, "the robot's clock (s)", (void *)3},
     {"joint_names", (getter)controller_get, NULL, "the controlled joints, in order", (void *)4},
+    {"stream_joints", (getter)controller_get, NULL,
+     "the joints a setpoint gives, in order: those the running `stream joints ...` line claims, "
+     "else every controlled joint",
+     (void *)5},
     {NULL, NULL, NULL, NULL, NULL}};
 
 PyTypeObject XnControllerType = {

@@ -73,6 +73,26 @@ def test_streaming_from_python(arm):
     assert c.finished
 
 
+def test_streaming_some_joints(arm):
+    c = xn.Controller(arm, program="stream joints finger* timeout 0.5\n",
+                      command_mode="position")
+    assert c.stream_joints == c.joint_names  # no line runs yet
+    for _ in range(3000):
+        if c.streaming:
+            break
+        c.step()
+    assert c.stream_joints == ["finger_joint1", "finger_joint2"]
+    arm_before = c.log()["q"][-1, :7].copy()
+    for _ in range(100):
+        c.stream(positions=[0.01, 0.03])
+        c.step(10)
+    q = c.log()["q"][-1]
+    assert np.abs(q[7:] - [0.01, 0.03]).max() < 1e-9
+    assert np.array_equal(q[:7], arm_before)  # the program holds the arm exactly
+    with pytest.raises(xn.ArgumentError, match="positions"):
+        c.stream(positions=np.zeros(9))
+
+
 def test_mistakes_are_refused(arm):
     with pytest.raises(xn.ModelError) as e:
         xn.Controller(arm, program="movej [0, 0]\nmovj [0, 0, 0, 0, 0, 0, 0]\n")

@@ -1,0 +1,134 @@
+/* An EtherCAT master (ETG.1000) in the library: frames over a raw Ethernet socket, or any
+ * transport that moves whole frames. This part finds the slaves on a segment, gives them station
+ * addresses, reads their EEPROMs (identity, mailbox and sync manager defaults, name), reads and
+ * writes their registers, and takes them through the AL states with the status code of a refusal
+ * by name. docs/ethercat.md tells what is tested and how.
+ *
+ * Threads: one master belongs to one thread at a time. Nothing here is for the control cycle yet
+ * (every call waits for its frames).
+ * SPDX-License-Identifier: Apache-2.0 */
+#ifndef XIAONAO_ETHERCAT_H
+#define XIAONAO_ETHERCAT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "xiaonao/types.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+#pragma GCC visibility push(default)
+
+/** How frames reach the segment: whole Ethernet frames (from the destination address on, no
+ * FCS). The master owns the transport it is given and calls close when it is freed. */
+typedef struct xn_ecat_transport {
+    void *self;
+    /** send one frame of len bytes: 0, or -1 (errno set) */
+    int (*send)(void *self, const uint8_t *frame, size_t len);
+    /** the next EtherCAT frame that arrives within timeout_ns into buf (cap bytes): its length, 0
+     * on timeout, -1 on an error (errno set). Frames the transport itself sent are not
+     * returned. */
+    long (*recv)(void *self, uint8_t *buf, size_t cap, int64_t timeout_ns);
+    void (*close)(void *self);
+    uint8_t mac[6]; /**< the sender's address in the frames */
+} xn_ecat_transport;
+
+/** A raw socket (AF_PACKET) on network interface `iface`, EtherCAT frames only (needs root or
+ * CAP_NET_RAW). */
+xn_status xn_ecat_transport_raw(const char *iface, xn_ecat_transport **out, xn_error *err);
+
+/** The AL states (the values of the AL control and status registers). */
+typedef enum {
+    XN_ECAT_INIT = 0x01,
+    XN_ECAT_PREOP = 0x02,
+    XN_ECAT_BOOT = 0x03,
+    XN_ECAT_SAFEOP = 0x04,
+    XN_ECAT_OP = 0x08
+} xn_ecat_state;
+
+/** "INIT", "PRE-OP", "BOOT", "SAFE-OP", "OP", "?" */
+const char *xn_ecat_state_str(int state);
+/** The meaning of an AL status code (register 0x0134), e.g. 0x001B "sync manager watchdog";
+ * "unknown AL status code" for one ETG.1000.6 does not define. */
+const char *xn_ecat_al_code_str(uint16_t code);
+
+/** A sync manager's setting (from the EEPROM's defaults, or as configured). */
+typedef struct {
+    uint16_t start, length;
+    uint8_t control, enable;
+} xn_ecat_sm;
+
+#define XN_ECAT_MAX_SLAVES 64
+#define XN_ECAT_MAX_SM 8
+
+/** What the scan found of one slave. */
+typedef struct {
+    int position;     /**< 0: the first after the master */
+    uint16_t station; /**< the configured station address the scan gave it (0x1001 + position) */
+    uint8_t esc_type, esc_revision, fmmus, syncmanagers; /**< the controller's own registers */
+    uint32_t vendor, product, revision, serial;          /**< the EEPROM's identity */
+    char name[64];                                       /**< the EEPROM's device name, or "" */
+    uint16_t mbx_protocols;                              /**< bit 2 (0x0004): CoE; 0: no mailbox */
+    uint16_t mbx_out_start, mbx_out_size; /**< the standard mailbox, master to slave */
+    uint16_t mbx_in_start, mbx_in_size;   /**< slave to master */
+    int nsm;                              /**< the EEPROM's sync managers (its category 41) */
+    xn_ecat_sm sm[XN_ECAT_MAX_SM];
+    uint8_t al_state; /**< the AL status register's state bits, as last read */
+    uint16_t al_code; /**< the AL status code of the last refusal (0: none) */
+} xn_ecat_slave;
+
+/** Counters since the master was opened. */
+typedef struct {
+    long frames_sent, frames_received;
+    long frames_lost;      /**< sent and never answered within the timeout */
+    long frames_malformed; /**< received and refused by the parser */
+    long frames_stale;     /**< answers to a frame already given up (late) */
+} xn_ecat_stats;
+
+typedef struct xn_ecat_master xn_ecat_master;
+
+/** A master on transport t (owned from here on, closed by xn_ecat_master_close even when this
+ * fails). Nothing is sent yet. */
+xn_status xn_ecat_master_open(xn_ecat_transport *t, xn_ecat_master **out, xn_error *err);
+/** Close the master and its transport. NULL is allowed. */
+void xn_ecat_master_close(xn_ecat_master *m);
+
+/** Find the slaves: count them (a broadcast read's working counter), reset them to INIT, give
+ * each a station address (0x1001 + position), read each one's controller registers, EEPROM
+ * (identity, mailbox, sync managers, name) and AL status. XN_ERR_TIMEOUT when no frame comes
+ * back (nothing connected, or the link down), XN_ERR_NOT_FOUND for a segment without slaves,
+ * XN_ERR_SIZE beyond XN_ECAT_MAX_SLAVES; an EEPROM that cannot be read names the slave. */
+xn_status xn_ecat_scan(xn_ecat_master *m, xn_error *err);
+/** Slaves the last scan found. */
+int xn_ecat_slave_count(const xn_ecat_master *m);
+/** Slave i of the last scan (0 <= i < count), or NULL. */
+const xn_ecat_slave *xn_ecat_slave_get(const xn_ecat_master *m, int i);
+
+/** Take slave i (-1: every slave) to `state`, configuring what the transition needs first: the
+ * mailbox sync managers from the EEPROM before PRE-OP, the process data ones before SAFE-OP.
+ * Waits up to timeout_s for the AL status. A refusal is XN_ERR_INVALID with the slave, its
+ * station, the AL status code and its meaning in err (the error is acknowledged, so a retry
+ * starts clean); XN_ERR_TIMEOUT when the slave neither reached nor refused the state. */
+xn_status xn_ecat_set_state(xn_ecat_master *m, int i, xn_ecat_state state, double timeout_s,
+                            xn_error *err);
+
+/** Read or write len bytes of slave i's registers from `reg` (FPRD, FPWR to its station
+ * address): XN_ERR_IO when the working counter says the slave did not do it, XN_ERR_TIMEOUT
+ * without an answer. */
+xn_status xn_ecat_read(xn_ecat_master *m, int i, uint16_t reg, void *buf, uint16_t len,
+                       xn_error *err);
+xn_status xn_ecat_write(xn_ecat_master *m, int i, uint16_t reg, const void *buf, uint16_t len,
+                        xn_error *err);
+
+/** Read n words of slave i's EEPROM from word address `word` through its SII interface. */
+xn_status xn_ecat_sii_read(xn_ecat_master *m, int i, uint16_t word, uint16_t *out, int n,
+                           xn_error *err);
+
+void xn_ecat_get_stats(const xn_ecat_master *m, xn_ecat_stats *out);
+
+#pragma GCC visibility pop
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,32 @@
+/* The master's state, shared by its files (not installed).
+ * SPDX-License-Identifier: Apache-2.0 */
+#ifndef XN_ECAT_MASTER_INTERNAL_H
+#define XN_ECAT_MASTER_INTERNAL_H
+
+#include "fieldbus/ethercat/frame.h"
+#include "xiaonao/ethercat.h"
+
+#define XN_ECAT_TIMEOUT_NS 20000000 /* a frame's answer: 20 ms (a segment answers in us) */
+#define XN_ECAT_TRIES 3
+
+struct xn_ecat_master {
+    xn_ecat_transport *t;
+    uint8_t next_idx;
+    int nslave;
+    xn_ecat_slave slave[XN_ECAT_MAX_SLAVES];
+    xn_ecat_stats stats;
+    xn_ecat_frame tx;
+    uint8_t rx[XN_ECAT_FRAME_MAX];
+    xn_ecat_datagram dg[XN_ECAT_MAX_DATAGRAMS];
+};
+
+/* One datagram out and its answer back (retried XN_ECAT_TRIES times): the answer's data into
+ * data (len bytes, in place), its working counter into *wkc. XN_ERR_TIMEOUT without an answer,
+ * XN_ERR_IO when the transport fails; `what` names it in err. */
+xn_status xn_ecat_exchange(xn_ecat_master *m, xn_ecat_cmd cmd, uint32_t address, uint8_t *data,
+                           uint16_t len, uint16_t *wkc, const char *what, xn_error *err);
+
+/* sii.c: slave i's identity, mailbox, sync managers and name from its EEPROM */
+xn_status xn_ecat_sii_scan(xn_ecat_master *m, int i, xn_error *err);
+
+#endif

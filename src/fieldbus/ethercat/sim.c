@@ -1,0 +1,257 @@
+/* The virtual segment's slave controllers: each datagram of a frame, slave by slave in the order
+ * of the chain, as ETG.1000.4 says an ESC processes it on the fly (sim.h).
+ * SPDX-License-Identifier: Apache-2.0 */
+#include <stdlib.h>
+#include <string.h>
+
+#include "fieldbus/ethercat/esc.h"
+#include "fieldbus/ethercat/frame.h"
+#include "fieldbus/ethercat/sim_internal.h"
+#include "model/error_internal.h"
+
+typedef struct {
+    xn_ecat_sim_slave cfg;
+    uint8_t *reg; /* XN_ESC_SPACE bytes */
+    uint16_t eeprom[XN_SIM_EEPROM_WORDS];
+} esc;
+
+struct xn_ecat_sim {
+    int n;
+    esc *slave;
+    long frames, dropped;
+};
+
+/* Registers the master may not write (the controller's own, the statuses, the EEPROM's data). */
+static int read_only(uint32_t a) {
+    return a < 0x0010 || (a >= XN_ESC_DL_STATUS && a < XN_ESC_DL_STATUS + 2) ||
+           (a >= XN_ESC_AL_STATUS && a < XN_ESC_AL_CODE + 2) ||
+           (a >= XN_ESC_SII_DATA && a < XN_ESC_SII_DATA + 8);
+}
+
+static void reset(esc *e) {
+    memset(e->reg, 0, XN_ESC_SPACE);
+    e->reg[XN_ESC_TYPE] = 0x11; /* an ET1100-like controller */
+    e->reg[XN_ESC_REVISION] = 0x00;
+    e->reg[XN_ESC_FMMUS] = 8;
+    e->reg[XN_ESC_SYNCMANAGERS] = 8;
+    e->reg[XN_ESC_RAM_SIZE] = 8; /* KB */
+    e->reg[XN_ESC_PORTS] = 0x0F;
+    xn_ecat_put16(e->reg + XN_ESC_DL_STATUS, 0x0010 | 0x0200); /* port 0: link, communication */
+    e->reg[XN_ESC_AL_STATUS] = XN_AL_INIT;
+    xn_ecat_put16(e->reg + XN_ESC_WD_DIVIDER, 2498); /* 100 us ticks */
+    xn_ecat_put16(e->reg + XN_ESC_WD_SM, 1000);      /* 100 ms */
+}
+
+xn_status xn_ecat_sim_create(int n, const xn_ecat_sim_slave *slaves, xn_ecat_sim **out,
+                             xn_error *err) {
+    *out = NULL;
+    if (n < 1 || n > XN_ECAT_MAX_SLAVES)
+        return xn_fail(err, XN_ERR_RANGE, "xn_ecat_sim_create", "%d slaves (1 to %d)", n,
+                       XN_ECAT_MAX_SLAVES);
+    xn_ecat_sim *s = calloc(1, sizeof *s);
+    if (!s) return XN_ERR_NOMEM;
+    s->n = n;
+    s->slave = calloc((size_t)n, sizeof *s->slave);
+    if (!s->slave) {
+        free(s);
+        return XN_ERR_NOMEM;
+    }
+    for (int i = 0; i < n; i++) {
+        esc *e = &s->slave[i];
+        if (slaves)
+            e->cfg = slaves[i];
+        else
+            xn_ecat_sim_slave_default(&e->cfg, i);
+        e->reg = malloc(XN_ESC_SPACE);
+        if (!e->reg) {
+            xn_ecat_sim_free(s);
+            return XN_ERR_NOMEM;
+        }
+        reset(e);
+        xn_ecat_sim_eeprom(&e->cfg, e->eeprom, XN_SIM_EEPROM_WORDS);
+    }
+    *out = s;
+    return XN_OK;
+}
+
+void xn_ecat_sim_free(xn_ecat_sim *s) {
+    if (!s) return;
+    for (int i = 0; i < s->n; i++) free(s->slave[i].reg);
+    free(s->slave);
+    free(s);
+}
+
+uint8_t *xn_ecat_sim_registers(xn_ecat_sim *s, int position) {
+    return position >= 0 && position < s->n ? s->slave[position].reg : NULL;
+}
+
+long xn_ecat_sim_frames(const xn_ecat_sim *s, int dropped) {
+    return dropped ? s->dropped : s->frames;
+}
+
+/* ---- the AL state machine ---- */
+
+static void al_refuse(esc *e, uint16_t code) {
+    e->reg[XN_ESC_AL_STATUS] = (uint8_t)((e->reg[XN_ESC_AL_STATUS] & 0x0F) | XN_AL_ERROR);
+    xn_ecat_put16(e->reg + XN_ESC_AL_CODE, code);
+}
+
+/* sync manager i set as the EEPROM says: start, length, direction and mode, enabled */
+static int sm_matches(const esc *e, int i, uint16_t start, uint16_t len, uint8_t control) {
+    const uint8_t *r = e->reg + XN_ESC_SM(i);
+    return xn_ecat_get16(r) == start && xn_ecat_get16(r + 2) == len &&
+           (r[4] & 0x0F) == (control & 0x0F) && (r[6] & 1);
+}
+
+static void al_request(esc *e, uint8_t control) {
+    uint8_t want = control & 0x0F, now = e->reg[XN_ESC_AL_STATUS] & 0x0F;
+    int error = (e->reg[XN_ESC_AL_STATUS] & XN_AL_ERROR) != 0;
+    if (want == XN_AL_INIT) { /* always allowed, and clears an error */
+        e->reg[XN_ESC_AL_STATUS] = XN_AL_INIT;
+        xn_ecat_put16(e->reg + XN_ESC_AL_CODE, 0);
+        return;
+    }
+    if (error && !(control & XN_AL_ERROR)) return; /* stays until acknowledged */
+    if (error) {
+        e->reg[XN_ESC_AL_STATUS] = now;
+        xn_ecat_put16(e->reg + XN_ESC_AL_CODE, 0);
+    }
+    if (want == now) return;
+    const xn_ecat_sim_slave *c = &e->cfg;
+    switch (want) {
+    case XN_AL_PREOP:
+        if (now == XN_AL_INIT &&
+            !(sm_matches(e, 0, c->mbx_out_offset, c->mbx_out_size, XN_SM_CTRL_MBX_OUT) &&
+              sm_matches(e, 1, c->mbx_in_offset, c->mbx_in_size, XN_SM_CTRL_MBX_IN))) {
+            al_refuse(e, 0x0016); /* invalid mailbox configuration */
+            return;
+        }
+        break; /* from INIT (configured), SAFE-OP or OP */
+    case XN_AL_SAFEOP:
+        if (now == XN_AL_INIT) {
+            al_refuse(e, 0x0011); /* invalid requested state change */
+            return;
+        }
+        if (now == XN_AL_PREOP) {
+            if (!sm_matches(e, 2, c->out_offset, c->out_size, XN_SM_CTRL_OUTPUTS)) {
+                al_refuse(e, 0x001D); /* invalid output configuration */
+                return;
+            }
+            if (!sm_matches(e, 3, c->in_offset, c->in_size, XN_SM_CTRL_INPUTS)) {
+                al_refuse(e, 0x001E); /* invalid input configuration */
+                return;
+            }
+        }
+        break;
+    case XN_AL_OP:
+        if (now != XN_AL_SAFEOP) {
+            al_refuse(e, 0x0011);
+            return;
+        }
+        break;
+    case XN_AL_BOOT: al_refuse(e, 0x0013); return; /* bootstrap not supported */
+    default: al_refuse(e, 0x0012); return;         /* unknown requested state */
+    }
+    e->reg[XN_ESC_AL_STATUS] = want;
+}
+
+/* ---- the EEPROM interface ---- */
+
+static void sii_command(esc *e) {
+    uint16_t ctl = xn_ecat_get16(e->reg + XN_ESC_SII_CONTROL);
+    uint32_t word = xn_ecat_get32(e->reg + XN_ESC_SII_ADDRESS);
+    ctl &= (uint16_t) ~(XN_SII_BUSY | XN_SII_ERR_COMMAND);
+    if ((ctl & 0x0700) == XN_SII_CMD_READ) {
+        for (int i = 0; i < 2; i++) { /* 4 bytes per read (XN_SII_READ8 not offered) */
+            uint32_t a = word + (uint32_t)i;
+            uint16_t v = a < XN_SIM_EEPROM_WORDS ? e->eeprom[a] : 0xFFFF;
+            xn_ecat_put16(e->reg + XN_ESC_SII_DATA + 2 * i, v);
+        }
+    } else if (ctl & 0x0700) {
+        ctl |= XN_SII_ERR_COMMAND; /* write and reload: not offered */
+    }
+    ctl &= (uint16_t)~0x0700; /* done at once: never busy */
+    xn_ecat_put16(e->reg + XN_ESC_SII_CONTROL, ctl);
+}
+
+/* ---- one datagram at one slave ---- */
+
+/* What a write of len bytes at ado changed, carried out. */
+static void after_write(esc *e, uint32_t ado, uint32_t len) {
+    if (ado <= XN_ESC_AL_CONTROL && ado + len > XN_ESC_AL_CONTROL)
+        al_request(e, e->reg[XN_ESC_AL_CONTROL]);
+    if (ado <= XN_ESC_SII_CONTROL + 1 && ado + len > XN_ESC_SII_CONTROL + 1) sii_command(e);
+}
+
+static void do_write(esc *e, uint32_t ado, const uint8_t *data, uint32_t len) {
+    for (uint32_t i = 0; i < len; i++)
+        if (!read_only(ado + i)) e->reg[ado + i] = data[i];
+    after_write(e, ado, len);
+}
+
+/* read: 1, write: 2, both: 3 (the working counter's increments); 0 not addressed */
+static int process(esc *e, xn_ecat_datagram *d) {
+    uint16_t station = xn_ecat_get16(e->reg + XN_ESC_STATION);
+    uint32_t ado = d->ado, len = d->len;
+    int in_range = ado + len <= XN_ESC_SPACE;
+    int addressed = 0, rd = 0, wr = 0, or_read = 0;
+    switch (d->cmd) {
+    case XN_ECAT_APRD: addressed = d->adp == 0, rd = 1; break;
+    case XN_ECAT_APWR: addressed = d->adp == 0, wr = 1; break;
+    case XN_ECAT_APRW: addressed = d->adp == 0, rd = wr = 1; break;
+    case XN_ECAT_FPRD: addressed = d->adp == station, rd = 1; break;
+    case XN_ECAT_FPWR: addressed = d->adp == station, wr = 1; break;
+    case XN_ECAT_FPRW: addressed = d->adp == station, rd = wr = 1; break;
+    case XN_ECAT_BRD: addressed = 1, rd = or_read = 1; break;
+    case XN_ECAT_BWR: addressed = 1, wr = 1; break;
+    case XN_ECAT_BRW: addressed = 1, rd = or_read = wr = 1; break;
+    case XN_ECAT_ARMW: addressed = 1, rd = d->adp == 0, wr = d->adp != 0; break;
+    case XN_ECAT_FRMW: addressed = 1, rd = d->adp == station, wr = d->adp != station; break;
+    default: break; /* NOP; logical commands need FMMUs (not configured here yet) */
+    }
+    /* position addressing counts down the chain: every slave adds one */
+    if (d->cmd == XN_ECAT_APRD || d->cmd == XN_ECAT_APWR || d->cmd == XN_ECAT_APRW ||
+        d->cmd == XN_ECAT_BRD || d->cmd == XN_ECAT_BWR || d->cmd == XN_ECAT_BRW ||
+        d->cmd == XN_ECAT_ARMW) {
+        d->adp = (uint16_t)(d->adp + 1);
+        xn_ecat_put16(d->header + 2, d->adp);
+    }
+    if (!addressed || !in_range) return 0;
+    if (rd && wr && !or_read) { /* APRW, FPRW: the old contents out, the datagram's in */
+        uint8_t tmp[XN_ECAT_DATA_MAX];
+        memcpy(tmp, e->reg + ado, len);
+        do_write(e, ado, d->data, len);
+        memcpy(d->data, tmp, len);
+        return 3;
+    }
+    int inc = 0;
+    if (rd) { /* a broadcast read ORs every slave's contents */
+        if (or_read)
+            for (uint32_t i = 0; i < len; i++) d->data[i] |= e->reg[ado + i];
+        else
+            memcpy(d->data, e->reg + ado, len);
+        inc += 1;
+    }
+    if (wr) { /* BRW writes what arrived ORed with what it read */
+        do_write(e, ado, d->data, len);
+        inc += rd ? 2 : 1;
+    }
+    return inc;
+}
+
+int xn_ecat_sim_process(xn_ecat_sim *s, uint8_t *frame, size_t len) {
+    xn_ecat_datagram dg[XN_ECAT_MAX_DATAGRAMS];
+    int n = 0;
+    if (xn_ecat_parse(frame, len, dg, XN_ECAT_MAX_DATAGRAMS, &n, NULL) != XN_OK) {
+        s->dropped++;
+        return -1;
+    }
+    for (int i = 0; i < s->n; i++) /* the frame passes each slave in turn */
+        for (int k = 0; k < n; k++) {
+            int inc = process(&s->slave[i], &dg[k]);
+            if (inc) xn_ecat_set_wkc(&dg[k], (uint16_t)(dg[k].wkc + inc));
+        }
+    frame[6] |= 0x02; /* the source address as the first slave returns it (locally administered) */
+    s->frames++;
+    return 0;
+}

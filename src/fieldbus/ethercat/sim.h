@@ -1,0 +1,56 @@
+/* The virtual EtherCAT segment: a chain of EtherCAT slave controllers (ESCs) in software, which
+ * answers frames as real ones would, so that the master can be proven without hardware. Used by
+ * `xn ecat-sim` (on a network interface) and by the tests (in the same process, through
+ * xn_ecat_sim_transport). Not installed: a simulator, not part of the master.
+ *
+ * Each ESC has the full 64 KiB address space: registers, and process RAM from 0x1000. It carries
+ * out every command as the frame passes it (auto-increment addressing counts the position down
+ * slave by slave, as on the wire), raises the working counter as ETG.1000.4 says, reads its
+ * EEPROM through the SII interface, and runs the AL state machine with the real error codes: a
+ * mailbox configuration that differs from its EEPROM's refuses PRE-OP (0x0016), process data
+ * sync managers that differ refuse SAFE-OP (0x001D outputs, 0x001E inputs).
+ * SPDX-License-Identifier: Apache-2.0 */
+#ifndef XN_ECAT_SIM_H
+#define XN_ECAT_SIM_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "xiaonao/ethercat.h"
+
+/* One simulated slave's identity and layout (what its EEPROM says). */
+typedef struct {
+    uint32_t vendor, product, revision, serial;
+    char name[40];
+    uint16_t mbx_out_offset, mbx_out_size; /* SM0: master to slave */
+    uint16_t mbx_in_offset, mbx_in_size;   /* SM1: slave to master */
+    uint16_t out_offset, out_size;         /* SM2: process data outputs (RxPDO) */
+    uint16_t in_offset, in_size;           /* SM3: process data inputs (TxPDO) */
+} xn_ecat_sim_slave;
+
+/* The defaults of a CiA 402 servo drive: CoE mailbox of 128 bytes at 0x1000 and 0x1080,
+ * outputs at 0x1100, inputs at 0x1180 (sizes from the default PDO mapping). */
+void xn_ecat_sim_slave_default(xn_ecat_sim_slave *s, int position);
+
+typedef struct xn_ecat_sim xn_ecat_sim;
+
+/* A segment of n slaves (1 to 64), each as described (NULL: every one the default). */
+xn_status xn_ecat_sim_create(int n, const xn_ecat_sim_slave *slaves, xn_ecat_sim **out,
+                             xn_error *err);
+void xn_ecat_sim_free(xn_ecat_sim *s);
+
+/* A frame passes the segment, changed in place as the slaves answer it: 0, or -1 when it is no
+ * well-formed EtherCAT frame (dropped, as an ESC drops a frame whose checks fail; counted). */
+int xn_ecat_sim_process(xn_ecat_sim *s, uint8_t *frame, size_t len);
+
+/* frames that went through, frames dropped as malformed */
+long xn_ecat_sim_frames(const xn_ecat_sim *s, int dropped);
+
+/* A slave's register space, for tests that look inside (64 KiB). */
+uint8_t *xn_ecat_sim_registers(xn_ecat_sim *s, int position);
+
+/* A transport that hands every frame sent to the segment and returns it, as the wire would:
+ * the master's tests in one process. The transport owns nothing of s. */
+xn_status xn_ecat_sim_transport(xn_ecat_sim *s, xn_ecat_transport **out, xn_error *err);
+
+#endif

@@ -13,7 +13,8 @@ PACKAGES=(
   gnuplot-nox                  # plots (docs figures, run reports)
   python3                      # scripts/stack_check.py (make stack-check)
   cyclonedds-dev cyclonedds-tools  # ROS 2 over DDS (src/ros2): the library and the idlc compiler
-  tshark                       # an independent reading of the DDS wire format (tests/ros2)
+  tshark                       # an independent reading of the DDS and EtherCAT wire formats
+  iproute2                     # network namespaces and veth pairs for the EtherCAT tests
   python3-dev python3-numpy python3-pytest  # the Python module (python/) and its tests
 )
 

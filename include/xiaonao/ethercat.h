@@ -105,7 +105,8 @@ int xn_ecat_slave_count(const xn_ecat_master *m);
 /** Slave i of the last scan (0 <= i < count), or NULL. */
 const xn_ecat_slave *xn_ecat_slave_get(const xn_ecat_master *m, int i);
 
-/** Take slave i (-1: every slave) to `state`, configuring what the transition needs first: the
+/** Take slave i (-1: every slave) to `state`, upward through each state on the way (every slave
+ * one step before the next), configuring what each transition needs first: the
  * mailbox sync managers from the EEPROM before PRE-OP, the process data ones before SAFE-OP.
  * Waits up to timeout_s for the AL status. A refusal is XN_ERR_INVALID with the slave, its
  * station, the AL status code and its meaning in err (the error is acknowledged, so a retry
@@ -126,6 +127,39 @@ xn_status xn_ecat_sii_read(xn_ecat_master *m, int i, uint16_t word, uint16_t *ou
                            xn_error *err);
 
 void xn_ecat_get_stats(const xn_ecat_master *m, xn_ecat_stats *out);
+
+/* CANopen over EtherCAT: SDOs through the mailbox of a slave in PRE-OP, SAFE-OP or OP. */
+
+/** Read object index:sub of slave i into buf (cap bytes): its length into *len. Expedited,
+ * normal and segmented uploads. A refusal is XN_ERR_INVALID with the abort code and its meaning
+ * in err (xn_ecat_sdo_last_abort gives the code); an object longer than cap is XN_ERR_SIZE;
+ * XN_ERR_TIMEOUT when the slave does not answer within a second. */
+xn_status xn_ecat_sdo_read(xn_ecat_master *m, int i, uint16_t index, uint8_t sub, void *buf,
+                           size_t cap, size_t *len, xn_error *err);
+/** Write len bytes to object index:sub of slave i: expedited up to 4 bytes, else normal and
+ * segmented. Refusals as xn_ecat_sdo_read. */
+xn_status xn_ecat_sdo_write(xn_ecat_master *m, int i, uint16_t index, uint8_t sub, const void *data,
+                            size_t len, xn_error *err);
+/** The abort code of the last refused SDO transfer (0: none so far). */
+uint32_t xn_ecat_sdo_last_abort(const xn_ecat_master *m);
+/** The meaning of an SDO abort code (CiA 301, ETG.1000.6), e.g. 0x06020000 "the object does not
+ * exist in the object dictionary"; "unknown abort code" otherwise. */
+const char *xn_ecat_sdo_abort_str(uint32_t code);
+
+/** An emergency message a slave sent through its mailbox (CoE service 1). */
+typedef struct {
+    int slave;
+    uint16_t code;   /**< the error code (CiA 301 / 402, e.g. 0x2310 overcurrent) */
+    uint8_t reg;     /**< the error register (0x1001) */
+    uint8_t data[5]; /**< manufacturer-specific */
+} xn_ecat_emergency;
+#define XN_ECAT_EMERGENCIES 32 /**< kept until read; the oldest give way */
+/** The oldest emergency not yet read into *out: 1, or 0 when none. Emergencies arrive with
+ * mailbox traffic (an SDO transfer, or xn_ecat_poll_mailbox). */
+int xn_ecat_next_emergency(xn_ecat_master *m, xn_ecat_emergency *out);
+/** Read slave i's mailbox once if it holds something (emergencies into the queue): 1 if it did,
+ * 0 if it was empty. */
+int xn_ecat_poll_mailbox(xn_ecat_master *m, int i, xn_error *err);
 
 #pragma GCC visibility pop
 #ifdef __cplusplus

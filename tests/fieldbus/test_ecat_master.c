@@ -87,12 +87,21 @@ static void scan_and_states(void) {
 
     /* refusals, by name */
     XT_CHECK(xn_ecat_set_state(m, 2, XN_ECAT_INIT, 1, &err) == XN_OK, "slave 2 back to INIT");
-    XT_CHECK(xn_ecat_set_state(m, 2, XN_ECAT_OP, 1, &err) == XN_ERR_INVALID && err.index == 2 &&
-                 strstr(err.message, "station 0x1003") && strstr(err.message, "0x0011") &&
-                 strstr(err.message, "invalid requested state change"),
-             "INIT to OP refused: %s", err.message);
+    XT_CHECK(xn_ecat_set_state(m, 2, XN_ECAT_OP, 1, &err) == XN_OK &&
+                 xn_ecat_sim_registers(sim, 2)[XN_ESC_AL_STATUS] == XN_ECAT_OP,
+             "INIT to OP through PRE-OP and SAFE-OP: %s", err.message);
+    XT_CHECK(xn_ecat_set_state(m, 2, XN_ECAT_BOOT, 1, &err) == XN_ERR_INVALID && err.index == 2 &&
+                 strstr(err.message, "station 0x1003") && strstr(err.message, "0x0013") &&
+                 strstr(err.message, "bootstrap not supported") && strstr(err.message, "in OP"),
+             "BOOT refused by name: %s", err.message);
+    XT_CHECK(xn_ecat_set_state(m, 2, XN_ECAT_INIT, 1, &err) == XN_OK, "slave 2 to INIT");
+    uint8_t op[2] = {XN_ECAT_OP, 0}, st0[6] = {0};
+    XT_CHECK(xn_ecat_write(m, 2, XN_ESC_AL_CONTROL, op, 2, &err) == XN_OK &&
+                 xn_ecat_read(m, 2, XN_ESC_AL_STATUS, st0, 6, &err) == XN_OK &&
+                 st0[0] == (XN_ECAT_INIT | 0x10) && xn_ecat_get16(st0 + 4) == 0x0011,
+             "OP asked straight from INIT: refused, 0x%04X", xn_ecat_get16(st0 + 4));
     XT_CHECK(xn_ecat_set_state(m, 2, XN_ECAT_PREOP, 1, &err) == XN_OK,
-             "after the refusal, PRE-OP works (the error was acknowledged): %s", err.message);
+             "then PRE-OP works (the flagged error acknowledged first): %s", err.message);
     XT_CHECK(xn_ecat_set_state(m, 2, XN_ECAT_INIT, 1, &err) == XN_OK, "INIT again");
     uint8_t sm0[8] = {0x00, 0x10, 0x40, 0x00, 0x26, 0, 1, 0}; /* 64 bytes: not the EEPROM's 128 */
     uint8_t req[2] = {XN_ECAT_PREOP, 0}, al[6] = {0};
@@ -111,6 +120,14 @@ static void scan_and_states(void) {
     XT_CHECK(xn_ecat_set_state(m, 1, (xn_ecat_state)5, 1, &err) == XN_ERR_RANGE &&
                  xn_ecat_set_state(m, 1, XN_ECAT_OP, 0, &err) == XN_ERR_RANGE,
              "an unknown state, a zero timeout: refused");
+    /* a slave that lost its station address (power-cycled behind the master's back): its
+     * registers' working counter says so */
+    uint8_t *r4 = xn_ecat_sim_registers(sim, 4);
+    r4[XN_ESC_STATION] = 0;
+    r4[XN_ESC_STATION + 1] = 0;
+    XT_CHECK(xn_ecat_read(m, 4, XN_ESC_AL_STATUS, back, 2, &err) == XN_ERR_IO &&
+                 strstr(err.message, "working counter 0") && strstr(err.message, "0x1005"),
+             "a read nobody answers: %s", err.message);
     xn_ecat_stats st;
     xn_ecat_get_stats(m, &st);
     printf("%ld frames sent, %ld answered, %ld lost, %ld malformed\n", st.frames_sent,

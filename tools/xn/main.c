@@ -29,6 +29,11 @@ static void usage(FILE *f) {
             "  serve [--robot SCENE] [--backend mujoco|loopback] [--report DIR]\n"
             "      the controller without a program, in real time: it holds and follows\n"
             "      commands from ROS 2 (/joint_commands; /joint_states published)\n"
+            "  ecat scan IFACE [--state init|preop|safeop|op]\n"
+            "  ecat sdo IFACE SLAVE INDEX:SUB [VALUE] [--type T]\n"
+            "      the EtherCAT slaves on a network interface: identity, name, states, SDOs\n"
+            "  ecat-sim IFACE [--slaves N] [--time S]\n"
+            "      a virtual EtherCAT segment answering on a network interface\n"
             "  version\n\n"
             "MODEL is a URDF or MJCF file. Run 'xn <command> --help' for details.\n");
 }
@@ -47,6 +52,8 @@ int main(int argc, char **argv) {
     if (strcmp(cmd, "ik") == 0) return xn_cmd_ik(argc - 1, argv + 1);
     if (strcmp(cmd, "path") == 0) return xn_cmd_path(argc - 1, argv + 1);
     if (strcmp(cmd, "tune-shaper") == 0) return xn_cmd_tune(argc - 1, argv + 1);
+    if (strcmp(cmd, "ecat") == 0) return xn_cmd_ecat(argc - 1, argv + 1);
+    if (strcmp(cmd, "ecat-sim") == 0) return xn_cmd_ecat_sim(argc - 1, argv + 1);
     if (strcmp(cmd, "version") == 0 || strcmp(cmd, "--version") == 0) {
         printf("xn (xiaonao) %d.%d.%d\n", XN_VERSION_MAJOR, XN_VERSION_MINOR, XN_VERSION_PATCH);
         return 0;

@@ -18,6 +18,12 @@ struct xn_ecat_master {
     xn_ecat_frame tx;
     uint8_t rx[XN_ECAT_FRAME_MAX];
     xn_ecat_datagram dg[XN_ECAT_MAX_DATAGRAMS];
+    /* CoE (coe.c) */
+    uint8_t mbx_counter[XN_ECAT_MAX_SLAVES];
+    uint32_t last_abort;
+    xn_ecat_emergency emcy[XN_ECAT_EMERGENCIES]; /* a ring: the newest replace the oldest */
+    int emcy_head, emcy_count;
+    long emcy_lost;
 };
 
 /* One datagram out and its answer back (retried XN_ECAT_TRIES times): the answer's data into
@@ -25,6 +31,9 @@ struct xn_ecat_master {
  * XN_ERR_IO when the transport fails; `what` names it in err. */
 xn_status xn_ecat_exchange(xn_ecat_master *m, xn_ecat_cmd cmd, uint32_t address, uint8_t *data,
                            uint16_t len, uint16_t *wkc, const char *what, xn_error *err);
+
+/* state.c: slave s's mailbox sync managers (the EEPROM's category, else its standard mailbox) */
+void xn_ecat_mailbox_layout(const xn_ecat_slave *s, xn_ecat_sm *out, xn_ecat_sm *in);
 
 /* sii.c: slave i's identity, mailbox, sync managers and name from its EEPROM */
 xn_status xn_ecat_sii_scan(xn_ecat_master *m, int i, xn_error *err);

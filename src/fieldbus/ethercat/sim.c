@@ -4,16 +4,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fieldbus/ethercat/coe.h"
 #include "fieldbus/ethercat/esc.h"
 #include "fieldbus/ethercat/frame.h"
 #include "fieldbus/ethercat/sim_internal.h"
 #include "model/error_internal.h"
 
-typedef struct {
-    xn_ecat_sim_slave cfg;
-    uint8_t *reg; /* XN_ESC_SPACE bytes */
-    uint16_t eeprom[XN_SIM_EEPROM_WORDS];
-} esc;
+typedef xn_sim_esc esc;
 
 struct xn_ecat_sim {
     int n;
@@ -25,7 +22,8 @@ struct xn_ecat_sim {
 static int read_only(uint32_t a) {
     return a < 0x0010 || (a >= XN_ESC_DL_STATUS && a < XN_ESC_DL_STATUS + 2) ||
            (a >= XN_ESC_AL_STATUS && a < XN_ESC_AL_CODE + 2) ||
-           (a >= XN_ESC_SII_DATA && a < XN_ESC_SII_DATA + 8);
+           (a >= XN_ESC_SII_DATA && a < XN_ESC_SII_DATA + 8) ||
+           (a >= XN_ESC_SM(0) && a < XN_ESC_SM(8) && (a - XN_ESC_SM(0)) % 8 == 5);
 }
 
 static void reset(esc *e) {
@@ -69,6 +67,7 @@ xn_status xn_ecat_sim_create(int n, const xn_ecat_sim_slave *slaves, xn_ecat_sim
         }
         reset(e);
         xn_ecat_sim_eeprom(&e->cfg, e->eeprom, XN_SIM_EEPROM_WORDS);
+        xn_ecat_sim_od_init(e);
     }
     *out = s;
     return XN_OK;
@@ -83,6 +82,10 @@ void xn_ecat_sim_free(xn_ecat_sim *s) {
 
 uint8_t *xn_ecat_sim_registers(xn_ecat_sim *s, int position) {
     return position >= 0 && position < s->n ? s->slave[position].reg : NULL;
+}
+
+void xn_ecat_sim_emergency(xn_ecat_sim *s, int position, uint16_t code, uint8_t reg) {
+    if (position >= 0 && position < s->n) xn_ecat_sim_emergency_esc(&s->slave[position], code, reg);
 }
 
 long xn_ecat_sim_frames(const xn_ecat_sim *s, int dropped) {
@@ -133,11 +136,14 @@ static void al_request(esc *e, uint8_t control) {
             return;
         }
         if (now == XN_AL_PREOP) {
-            if (!sm_matches(e, 2, c->out_offset, c->out_size, XN_SM_CTRL_OUTPUTS)) {
+            /* the sync managers' lengths: what the PDO assignment and mapping give */
+            uint16_t out = (uint16_t)xn_ecat_sim_pdo_bytes(e, 1),
+                     in = (uint16_t)xn_ecat_sim_pdo_bytes(e, 0);
+            if (!sm_matches(e, 2, c->out_offset, out, XN_SM_CTRL_OUTPUTS)) {
                 al_refuse(e, 0x001D); /* invalid output configuration */
                 return;
             }
-            if (!sm_matches(e, 3, c->in_offset, c->in_size, XN_SM_CTRL_INPUTS)) {
+            if (!sm_matches(e, 3, c->in_offset, in, XN_SM_CTRL_INPUTS)) {
                 al_refuse(e, 0x001E); /* invalid input configuration */
                 return;
             }
@@ -183,10 +189,26 @@ static void after_write(esc *e, uint32_t ado, uint32_t len) {
     if (ado <= XN_ESC_SII_CONTROL + 1 && ado + len > XN_ESC_SII_CONTROL + 1) sii_command(e);
 }
 
+/* 1 when [ado, ado + len) covers the last byte of sync manager k's area, it is enabled, and
+ * the mailbox works (PRE-OP and up) */
+static int ends_mailbox(const esc *e, int k, uint32_t ado, uint32_t len) {
+    const uint8_t *sm = e->reg + XN_ESC_SM(k);
+    uint32_t last = (uint32_t)xn_ecat_get16(sm) + xn_ecat_get16(sm + 2) - 1;
+    uint8_t al = e->reg[XN_ESC_AL_STATUS] & 0x0F;
+    return (sm[6] & 1) && xn_ecat_get16(sm + 2) > 0 && ado <= last && ado + len > last &&
+           al != XN_AL_INIT && al != XN_AL_BOOT;
+}
+
 static void do_write(esc *e, uint32_t ado, const uint8_t *data, uint32_t len) {
     for (uint32_t i = 0; i < len; i++)
         if (!read_only(ado + i)) e->reg[ado + i] = data[i];
     after_write(e, ado, len);
+    if (ends_mailbox(e, 0, ado, len)) { /* a request in: answered once the send mailbox is free */
+        if (e->reg[XN_ESC_SM(1) + 5] & XN_SM_STATUS_FULL)
+            e->mbx_pending = 1;
+        else
+            xn_ecat_sim_mailbox(e);
+    }
 }
 
 /* read: 1, write: 2, both: 3 (the working counter's increments); 0 not addressed */
@@ -231,6 +253,13 @@ static int process(esc *e, xn_ecat_datagram *d) {
         else
             memcpy(d->data, e->reg + ado, len);
         inc += 1;
+        if (ends_mailbox(e, 1, ado, len)) { /* the answer read out: the mailbox empty again */
+            e->reg[XN_ESC_SM(1) + 5] &= (uint8_t)~XN_SM_STATUS_FULL;
+            if (e->mbx_pending) {
+                e->mbx_pending = 0;
+                xn_ecat_sim_mailbox(e);
+            }
+        }
     }
     if (wr) { /* BRW writes what arrived ORed with what it read */
         do_write(e, ado, d->data, len);

@@ -46,6 +46,10 @@ int xn_ecat_sim_process(xn_ecat_sim *s, uint8_t *frame, size_t len);
 /* frames that went through, frames dropped as malformed */
 long xn_ecat_sim_frames(const xn_ecat_sim *s, int dropped);
 
+/* Slave `position` sends an emergency message (error code, error register) through its mailbox,
+ * once the master has read what is there. */
+void xn_ecat_sim_emergency(xn_ecat_sim *s, int position, uint16_t code, uint8_t reg);
+
 /* A slave's register space, for tests that look inside (64 KiB). */
 uint8_t *xn_ecat_sim_registers(xn_ecat_sim *s, int position);
 

@@ -91,20 +91,25 @@ static xn_status set_sm(xn_ecat_master *m, int i, int k, uint16_t start, uint16_
     return xn_ecat_write(m, i, (uint16_t)XN_ESC_SM(k), r, 8, err);
 }
 
+void xn_ecat_mailbox_layout(const xn_ecat_slave *s, xn_ecat_sm *out, xn_ecat_sm *in) {
+    *out = (xn_ecat_sm){s->mbx_out_start, s->mbx_out_size, XN_SM_CTRL_MBX_OUT, 1};
+    *in = (xn_ecat_sm){s->mbx_in_start, s->mbx_in_size, XN_SM_CTRL_MBX_IN, 1};
+    if (s->nsm >= 2) { /* the sync manager category's, when there is one */
+        *out = s->sm[0];
+        *in = s->sm[1];
+    }
+}
+
 /* What going to `state` from `now` needs set first: the mailbox before PRE-OP, the process
  * data's sync managers before SAFE-OP (the EEPROM's defaults; a configured mapping later). */
 static xn_status prepare(xn_ecat_master *m, int i, int now, int state, xn_error *err) {
     const xn_ecat_slave *s = &m->slave[i];
     xn_status st = XN_OK;
     if (now == XN_AL_INIT && state != XN_AL_INIT && s->mbx_out_size) {
-        uint16_t o = s->mbx_out_start, on = s->mbx_out_size, in = s->mbx_in_start,
-                 inn = s->mbx_in_size;
-        if (s->nsm >= 2) { /* the sync manager category's, when there is one */
-            o = s->sm[0].start, on = s->sm[0].length, in = s->sm[1].start, inn = s->sm[1].length;
-        }
-        st = set_sm(m, i, 0, o, on, s->nsm >= 1 ? s->sm[0].control : XN_SM_CTRL_MBX_OUT, err);
-        if (st == XN_OK)
-            st = set_sm(m, i, 1, in, inn, s->nsm >= 2 ? s->sm[1].control : XN_SM_CTRL_MBX_IN, err);
+        xn_ecat_sm o, in;
+        xn_ecat_mailbox_layout(s, &o, &in);
+        st = set_sm(m, i, 0, o.start, o.length, o.control, err);
+        if (st == XN_OK) st = set_sm(m, i, 1, in.start, in.length, in.control, err);
     }
     if (st == XN_OK && (now == XN_AL_PREOP || now == XN_AL_INIT) &&
         (state == XN_AL_SAFEOP || state == XN_AL_OP))
@@ -127,6 +132,10 @@ static xn_status one(xn_ecat_master *m, int i, xn_ecat_state state, double timeo
     xn_status st = xn_ecat_read(m, i, XN_ESC_AL_STATUS, al, 6, err);
     if (st != XN_OK) return st;
     int now = al[0] & 0x0F;
+    if (al[0] & XN_AL_ERROR) { /* an earlier refusal still flagged: acknowledged first */
+        uint8_t ack[2] = {(uint8_t)(now | XN_AL_ERROR), 0};
+        if ((st = xn_ecat_write(m, i, XN_ESC_AL_CONTROL, ack, 2, err)) != XN_OK) return st;
+    }
     if ((st = prepare(m, i, now, (int)state, err)) != XN_OK) return st;
     uint8_t req[2] = {(uint8_t)state, 0};
     if ((st = xn_ecat_write(m, i, XN_ESC_AL_CONTROL, req, 2, err)) != XN_OK) return st;
@@ -169,7 +178,29 @@ xn_status xn_ecat_set_state(xn_ecat_master *m, int i, xn_ecat_state state, doubl
     if (!(timeout_s > 0)) return xn_fail(err, XN_ERR_RANGE, fn, "timeout %g s (> 0)", timeout_s);
     if (i != -1 && (i < 0 || i >= m->nslave))
         return xn_fail(err, XN_ERR_RANGE, fn, "slave %d (the scan found %d)", i, m->nslave);
-    for (int k = i < 0 ? 0 : i; k < (i < 0 ? m->nslave : i + 1); k++) {
+    /* upward through each state on the way, as a slave accepts them only one at a time; every
+     * slave takes a step before any takes the next, so that they arrive together */
+    static const xn_ecat_state order[4] = {XN_ECAT_INIT, XN_ECAT_PREOP, XN_ECAT_SAFEOP, XN_ECAT_OP};
+    int lo = i < 0 ? 0 : i, hi = i < 0 ? m->nslave : i + 1, target = 0;
+    while (target < 4 && order[target] != state) target++;
+    int level[XN_ECAT_MAX_SLAVES] = {0}; /* each slave's state as an index of order */
+    for (int k = lo; k < hi && target < 4; k++) {
+        uint8_t al[2];
+        xn_status st = xn_ecat_read(m, k, XN_ESC_AL_STATUS, al, 2, err);
+        if (st != XN_OK) return st;
+        m->slave[k].al_state = al[0];
+        while (level[k] < 4 && order[level[k]] != (al[0] & 0x0F)) level[k]++;
+        if (level[k] == 4) level[k] = 0; /* BOOT or unknown: from INIT's side */
+    }
+    for (int step = 1; step <= target && target < 4; step++)
+        for (int k = lo; k < hi; k++) {
+            if (level[k] >= step) continue;
+            xn_status st = one(m, k, order[step], timeout_s, err);
+            if (st != XN_OK) return st;
+            level[k] = step;
+        }
+    for (int k = lo; k < hi; k++) { /* downward, the target itself, or BOOT: straight there */
+        if (target < 4 && level[k] == target && (m->slave[k].al_state & 0x0F) == state) continue;
         xn_status st = one(m, k, state, timeout_s, err);
         if (st != XN_OK) return st;
     }

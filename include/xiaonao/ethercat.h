@@ -106,7 +106,9 @@ int xn_ecat_slave_count(const xn_ecat_master *m);
 const xn_ecat_slave *xn_ecat_slave_get(const xn_ecat_master *m, int i);
 
 /** Take slave i (-1: every slave) to `state`, upward through each state on the way (every slave
- * one step before the next), configuring what each transition needs first: the
+ * one step before the next), configuring what each transition needs first (OP needs process
+ * data: without xn_ecat_pd_start before, the first request for OP calls it, for every slave;
+ * with it, some cycles of process data go out before OP is asked): the
  * mailbox sync managers from the EEPROM before PRE-OP, the process data ones before SAFE-OP.
  * Waits up to timeout_s for the AL status. A refusal is XN_ERR_INVALID with the slave, its
  * station, the AL status code and its meaning in err (the error is acknowledged, so a retry
@@ -127,6 +129,54 @@ xn_status xn_ecat_sii_read(xn_ecat_master *m, int i, uint16_t word, uint16_t *ou
                            xn_error *err);
 
 void xn_ecat_get_stats(const xn_ecat_master *m, xn_ecat_stats *out);
+
+/* Process data: the PDO mapping of each slave, one process image for the segment (every
+ * slave's outputs, then every slave's inputs), exchanged by one LRW datagram per cycle through
+ * the FMMUs. */
+
+#define XN_ECAT_PDO_ENTRIES 16 /**< entries one direction of one slave may map */
+#define XN_ECAT_IMAGE_MAX 1486 /**< bytes of process image (one datagram) */
+
+/** One mapped object: index, subindex, length in bits (a multiple of 8). */
+typedef struct {
+    uint16_t index;
+    uint8_t sub, bits;
+} xn_ecat_pdo_entry;
+
+/** What a slave maps: into its RxPDO (outputs, master to slave: 0x1600 assigned in 0x1C12) and
+ * its TxPDO (inputs: 0x1A00 in 0x1C13). */
+typedef struct {
+    int nout, nin;
+    xn_ecat_pdo_entry out[XN_ECAT_PDO_ENTRIES], in[XN_ECAT_PDO_ENTRIES];
+} xn_ecat_pdo_map;
+
+/** Slave i (in PRE-OP) maps `map` (written by SDO: the assignment cleared, the mapping written
+ * entry by entry, then both enabled), or, with map NULL, keeps the drive's own mapping, which is
+ * read. Entries that are not whole bytes are XN_ERR_UNSUPPORTED; a refusal by the drive carries
+ * its abort code. */
+xn_status xn_ecat_pdo_configure(xn_ecat_master *m, int i, const xn_ecat_pdo_map *map,
+                                xn_error *err);
+/** The mapping slave i has (after xn_ecat_pdo_configure). */
+xn_status xn_ecat_pdo_get(const xn_ecat_master *m, int i, xn_ecat_pdo_map *out);
+
+/** Lay out the process image (every slave must have been configured; those that were not keep
+ * their own mapping), set each slave's process data sync managers and FMMUs, take the segment to
+ * SAFE-OP, exchange process data until the inputs arrive, then OP. */
+xn_status xn_ecat_pd_start(xn_ecat_master *m, xn_error *err);
+/** One cycle: the outputs out and the inputs in, by one LRW (waiting up to timeout_ns for it).
+ * XN_ERR_TIMEOUT when the frame does not come back (the inputs keep their last values),
+ * XN_ERR_IO when its working counter is short (a slave gone or no longer in SAFE-OP/OP: the
+ * message says how many of how many answered). No allocation. */
+xn_status xn_ecat_pd_exchange(xn_ecat_master *m, int64_t timeout_ns, xn_error *err);
+/** Slave i's outputs and inputs in the process image (their lengths into *len; may be NULL). */
+uint8_t *xn_ecat_pd_outputs(xn_ecat_master *m, int i, size_t *len);
+const uint8_t *xn_ecat_pd_inputs(const xn_ecat_master *m, int i, size_t *len);
+/** Where object index:sub sits in slave i's outputs (output 1) or inputs (0): bytes from the
+ * start of its area, its length into *bytes; -1 when it is not mapped. */
+int xn_ecat_pd_offset(const xn_ecat_master *m, int i, int output, uint16_t index, uint8_t sub,
+                      int *bytes);
+/** The working counter one exchange expects (3 per slave with outputs and inputs). */
+int xn_ecat_pd_expected_wkc(const xn_ecat_master *m);
 
 /* CANopen over EtherCAT: SDOs through the mailbox of a slave in PRE-OP, SAFE-OP or OP. */
 

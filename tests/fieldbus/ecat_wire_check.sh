@@ -4,7 +4,8 @@
 # tshark captures the wire. Wireshark's EtherCAT dissector must find no malformed datagram and no
 # error in the traffic, and must see what the master did: the broadcast count answered by all 7
 # slaves, the 7 station addresses written by position, the EEPROM reads, the AL control writes
-# of PRE-OP, SAFE-OP and OP to each station, and CoE SDO transfers through the mailbox (`xn ecat
+# of PRE-OP, SAFE-OP and OP to each station, the process data (LRW) that flows before OP, and CoE
+# SDO transfers through the mailbox (`xn ecat
 # sdo`): an upload of 0x1018:01, and a download the drive aborts (a read-only object). A
 # positive control: one frame cut short, sent on purpose, must be flagged by tshark and dropped
 # by the segment.
@@ -73,6 +74,8 @@ check "a broadcast read answered by 7 slaves (working counter 7)" $?
 check "7 station addresses written by position, each by one slave, in each of the 3 scans" $?
 [ "$(count 'ecat.cmd == 0x05 && ecat.ado == 0x0502')" -ge 70 ]
 check "EEPROM reads through the SII interface" $?
+[ "$(count 'ecat.cmd == 0x0c && ecat.lad == 0x00010000 && ecat.cnt == 21')" -ge 10 ]
+check "process data before OP: LRW of the image answered by all 7 (working counter 21)" $?
 for st in 2 4 8; do
     n=$(tshark -r "$cap" -Y "ecat.cmd == 0x05 && ecat.ado == 0x0120 && ecat.cnt == 1" \
         -T fields -e ecat.adp -e ecat.reg.alctrl 2>/dev/null | awk -v want="0x000${st}" '$2 == want' |

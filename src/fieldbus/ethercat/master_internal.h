@@ -9,6 +9,16 @@
 #define XN_ECAT_TIMEOUT_NS 20000000 /* a frame's answer: 20 ms (a segment answers in us) */
 #define XN_ECAT_TRIES 3
 
+/* One slave's process data (pdo.c). */
+typedef struct {
+    int configured;
+    xn_ecat_pdo_map map;
+    uint16_t out_bytes, in_bytes;
+    uint32_t out_at, in_at; /* where its areas start in the image */
+} xn_ecat_pd_slave;
+
+#define XN_ECAT_LOGICAL_BASE 0x00010000u /* the process image's logical address */
+
 struct xn_ecat_master {
     xn_ecat_transport *t;
     uint8_t next_idx;
@@ -24,6 +34,13 @@ struct xn_ecat_master {
     xn_ecat_emergency emcy[XN_ECAT_EMERGENCIES]; /* a ring: the newest replace the oldest */
     int emcy_head, emcy_count;
     long emcy_lost;
+    /* process data (pdo.c) */
+    xn_ecat_pd_slave pd[XN_ECAT_MAX_SLAVES];
+    uint8_t image[XN_ECAT_IMAGE_MAX];
+    uint32_t image_out, image_in; /* bytes of outputs, of inputs */
+    int expected_wkc, pd_ready;
+    xn_ecat_frame pd_tx;
+    uint8_t pd_idx;
 };
 
 /* One datagram out and its answer back (retried XN_ECAT_TRIES times): the answer's data into

@@ -3,6 +3,7 @@
  * SPDX-License-Identifier: Apache-2.0 */
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "fieldbus/ethercat/coe.h"
 #include "fieldbus/ethercat/esc.h"
@@ -16,6 +17,7 @@ struct xn_ecat_sim {
     int n;
     esc *slave;
     long frames, dropped;
+    int64_t last_ns; /* the last frame: the drives' time step */
 };
 
 /* Registers the master may not write (the controller's own, the statuses, the EEPROM's data). */
@@ -68,6 +70,7 @@ xn_status xn_ecat_sim_create(int n, const xn_ecat_sim_slave *slaves, xn_ecat_sim
         reset(e);
         xn_ecat_sim_eeprom(&e->cfg, e->eeprom, XN_SIM_EEPROM_WORDS);
         xn_ecat_sim_od_init(e);
+        xn_ecat_sim_drive_init(e);
     }
     *out = s;
     return XN_OK;
@@ -86,6 +89,16 @@ uint8_t *xn_ecat_sim_registers(xn_ecat_sim *s, int position) {
 
 void xn_ecat_sim_emergency(xn_ecat_sim *s, int position, uint16_t code, uint8_t reg) {
     if (position >= 0 && position < s->n) xn_ecat_sim_emergency_esc(&s->slave[position], code, reg);
+}
+
+int xn_ecat_sim_drive(const xn_ecat_sim *s, int position, uint16_t *statusword, double *q,
+                      int8_t *mode) {
+    if (position < 0 || position >= s->n) return -1;
+    const xn_sim_drive *d = &s->slave[position].drive;
+    *statusword = xn_cia402_statusword(d->ds.state);
+    *q = d->q;
+    *mode = d->mode;
+    return 0;
 }
 
 long xn_ecat_sim_frames(const xn_ecat_sim *s, int dropped) {
@@ -154,6 +167,10 @@ static void al_request(esc *e, uint8_t control) {
             al_refuse(e, 0x0011);
             return;
         }
+        if (e->drive.outputs_seen == 0 && xn_ecat_sim_pdo_bytes(e, 1) > 0) {
+            al_refuse(e, 0x0019); /* no valid outputs: process data must flow first */
+            return;
+        }
         break;
     case XN_AL_BOOT: al_refuse(e, 0x0013); return; /* bootstrap not supported */
     default: al_refuse(e, 0x0012); return;         /* unknown requested state */
@@ -211,6 +228,39 @@ static void do_write(esc *e, uint32_t ado, const uint8_t *data, uint32_t len) {
     }
 }
 
+/* A logical command through the slave's FMMUs (byte granular: start bit 0, end bit 7): each
+ * active FMMU that overlaps the datagram's logical range copies between it and the physical
+ * memory it maps, reading (type bit 0) or writing (bit 1). The working counter's increment: 1
+ * for a read, 2 for a write (LRW: both, 3). */
+static int logical(esc *e, xn_ecat_datagram *d) {
+    int did_read = 0, did_write = 0;
+    for (int f = 0; f < e->reg[XN_ESC_FMMUS] && f < 16; f++) {
+        const uint8_t *r = e->reg + XN_ESC_FMMU(f);
+        if (!(r[12] & 1)) continue;
+        uint32_t ls = xn_ecat_get32(r), flen = xn_ecat_get16(r + 4);
+        uint32_t ps = xn_ecat_get16(r + 8), type = r[11];
+        uint32_t lo = ls > d->logical ? ls : d->logical;
+        uint64_t end_f = (uint64_t)ls + flen, end_d = (uint64_t)d->logical + d->len;
+        uint64_t hi = end_f < end_d ? end_f : end_d;
+        if (hi <= lo) continue;
+        uint32_t n = (uint32_t)(hi - lo), at_d = lo - d->logical, at_p = ps + (lo - ls);
+        if (at_p + n > XN_ESC_SPACE) continue;
+        if ((type & 1) && (d->cmd == XN_ECAT_LRD || d->cmd == XN_ECAT_LRW)) {
+            memcpy(d->data + at_d, e->reg + at_p, n);
+            did_read = 1;
+        }
+        if ((type & 2) && (d->cmd == XN_ECAT_LWR || d->cmd == XN_ECAT_LRW)) {
+            do_write(e, at_p, d->data + at_d, n);
+            did_write = 1;
+            const uint8_t *sm2 = e->reg + XN_ESC_SM(2);
+            if ((sm2[6] & 1) && at_p <= xn_ecat_get16(sm2) &&
+                at_p + n >= (uint32_t)xn_ecat_get16(sm2) + xn_ecat_get16(sm2 + 2))
+                e->outputs_written = 1; /* the whole output buffer: the drive takes it */
+        }
+    }
+    return did_read + 2 * did_write;
+}
+
 /* read: 1, write: 2, both: 3 (the working counter's increments); 0 not addressed */
 static int process(esc *e, xn_ecat_datagram *d) {
     uint16_t station = xn_ecat_get16(e->reg + XN_ESC_STATION);
@@ -229,7 +279,10 @@ static int process(esc *e, xn_ecat_datagram *d) {
     case XN_ECAT_BRW: addressed = 1, rd = or_read = wr = 1; break;
     case XN_ECAT_ARMW: addressed = 1, rd = d->adp == 0, wr = d->adp != 0; break;
     case XN_ECAT_FRMW: addressed = 1, rd = d->adp == station, wr = d->adp != station; break;
-    default: break; /* NOP; logical commands need FMMUs (not configured here yet) */
+    case XN_ECAT_LRD:
+    case XN_ECAT_LWR:
+    case XN_ECAT_LRW: return logical(e, d);
+    default: break; /* NOP */
     }
     /* position addressing counts down the chain: every slave adds one */
     if (d->cmd == XN_ECAT_APRD || d->cmd == XN_ECAT_APWR || d->cmd == XN_ECAT_APRW ||
@@ -275,11 +328,20 @@ int xn_ecat_sim_process(xn_ecat_sim *s, uint8_t *frame, size_t len) {
         s->dropped++;
         return -1;
     }
-    for (int i = 0; i < s->n; i++) /* the frame passes each slave in turn */
+    for (int i = 0; i < s->n; i++) { /* the frame passes each slave in turn */
+        s->slave[i].outputs_written = 0;
         for (int k = 0; k < n; k++) {
             int inc = process(&s->slave[i], &dg[k]);
             if (inc) xn_ecat_set_wkc(&dg[k], (uint16_t)(dg[k].wkc + inc));
         }
+    }
+    /* then the drives, on the time since the last frame */
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    int64_t now = (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+    double dt = s->last_ns ? (double)(now - s->last_ns) * 1e-9 : 0;
+    s->last_ns = now;
+    for (int i = 0; i < s->n; i++) xn_ecat_sim_drive_step(&s->slave[i], now, dt);
     frame[6] |= 0x02; /* the source address as the first slave returns it (locally administered) */
     s->frames++;
     return 0;

@@ -26,6 +26,8 @@ typedef struct {
     uint16_t mbx_in_offset, mbx_in_size;   /* SM1: slave to master */
     uint16_t out_offset, out_size;         /* SM2: process data outputs (RxPDO) */
     uint16_t in_offset, in_size;           /* SM3: process data inputs (TxPDO) */
+    double counts_per_rad;                 /* the encoder: 0x6064 counts per radian (or m) */
+    double position;                       /* where the joint starts (rad or m) */
 } xn_ecat_sim_slave;
 
 /* The defaults of a CiA 402 servo drive: CoE mailbox of 128 bytes at 0x1000 and 0x1080,
@@ -42,6 +44,11 @@ void xn_ecat_sim_free(xn_ecat_sim *s);
 /* A frame passes the segment, changed in place as the slaves answer it: 0, or -1 when it is no
  * well-formed EtherCAT frame (dropped, as an ESC drops a frame whose checks fail; counted). */
 int xn_ecat_sim_process(xn_ecat_sim *s, uint8_t *frame, size_t len);
+
+/* What the drive of slave `position` does now: its CiA 402 statusword, its joint position (rad
+ * or m), its mode of operation. 0, or -1 for no such slave. */
+int xn_ecat_sim_drive(const xn_ecat_sim *s, int position, uint16_t *statusword, double *q,
+                      int8_t *mode);
 
 /* frames that went through, frames dropped as malformed */
 long xn_ecat_sim_frames(const xn_ecat_sim *s, int dropped);

@@ -104,6 +104,36 @@ int xn_ecat_sim_pdo_bytes(const xn_sim_esc *e, int outputs) {
     return bits / 8;
 }
 
+int xn_ecat_sim_pdo_offset(const xn_sim_esc *e, int outputs, uint16_t index, int *bytes) {
+    uint16_t assign = outputs ? 0x1C12 : 0x1C13;
+    int bits = 0, known;
+    xn_sim_esc *m = (xn_sim_esc *)e;
+    const xn_sim_od_entry *n = find(m, assign, 0, &known);
+    for (int i = 1; n && i <= n->v[0]; i++) {
+        const xn_sim_od_entry *a = find(m, assign, (uint8_t)i, &known);
+        uint16_t pdo = a ? xn_ecat_get16(a->v) : 0;
+        const xn_sim_od_entry *pn = find(m, pdo, 0, &known);
+        for (int k = 1; pn && k <= pn->v[0]; k++) {
+            const xn_sim_od_entry *me = find(m, pdo, (uint8_t)k, &known);
+            if (!me) continue;
+            uint32_t entry = xn_ecat_get32(me->v);
+            if (entry >> 16 == index && (entry >> 8 & 0xFF) == 0) {
+                *bytes = (int)(entry & 0xFF) / 8;
+                return bits / 8;
+            }
+            bits += (int)(entry & 0xFF);
+        }
+    }
+    return -1;
+}
+
+void xn_ecat_sim_od_set(xn_sim_esc *e, uint16_t index, uint32_t value) {
+    int known;
+    xn_sim_od_entry *o = find(e, index, 0, &known);
+    if (o)
+        for (int i = 0; i < o->len && i < 4; i++) o->v[i] = (uint8_t)(value >> (8 * i));
+}
+
 /* ---- the SDO server ---- */
 
 static uint8_t *response(xn_sim_esc *e, int sdo_len) {

@@ -25,6 +25,8 @@ void xn_ecat_sim_slave_default(xn_ecat_sim_slave *s, int position) {
     s->out_size = 13;
     s->in_offset = 0x1180;
     s->in_size = 15;
+    s->counts_per_rad = 1048576.0 / 6.283185307179586; /* 20 bits per turn */
+    s->position = 0;
 }
 
 /* CRC-8 of the configuration area (polynomial x^8 + x^2 + x + 1, initial value 0xFF), over its

@@ -101,7 +101,8 @@ void xn_ecat_mailbox_layout(const xn_ecat_slave *s, xn_ecat_sm *out, xn_ecat_sm 
 }
 
 /* What going to `state` from `now` needs set first: the mailbox before PRE-OP, the process
- * data's sync managers before SAFE-OP (the EEPROM's defaults; a configured mapping later). */
+ * data's sync managers before SAFE-OP (the EEPROM's defaults, unless xn_ecat_pd_start has set
+ * them from the mapping). */
 static xn_status prepare(xn_ecat_master *m, int i, int now, int state, xn_error *err) {
     const xn_ecat_slave *s = &m->slave[i];
     xn_status st = XN_OK;
@@ -112,7 +113,7 @@ static xn_status prepare(xn_ecat_master *m, int i, int now, int state, xn_error 
         if (st == XN_OK) st = set_sm(m, i, 1, in.start, in.length, in.control, err);
     }
     if (st == XN_OK && (now == XN_AL_PREOP || now == XN_AL_INIT) &&
-        (state == XN_AL_SAFEOP || state == XN_AL_OP))
+        (state == XN_AL_SAFEOP || state == XN_AL_OP) && !(m->pd_ready && m->pd[i].configured))
         for (int k = 2; k < s->nsm && k < 4 && st == XN_OK; k++)
             st = set_sm(m, i, k, s->sm[k].start, s->sm[k].length, s->sm[k].control, err);
     return st;
@@ -178,6 +179,9 @@ xn_status xn_ecat_set_state(xn_ecat_master *m, int i, xn_ecat_state state, doubl
     if (!(timeout_s > 0)) return xn_fail(err, XN_ERR_RANGE, fn, "timeout %g s (> 0)", timeout_s);
     if (i != -1 && (i < 0 || i >= m->nslave))
         return xn_fail(err, XN_ERR_RANGE, fn, "slave %d (the scan found %d)", i, m->nslave);
+    /* OP needs process data flowing: the first request for it sets the image up for the whole
+     * segment (which walks every slave up to OP through here again) */
+    if (state == XN_ECAT_OP && !m->pd_ready) return xn_ecat_pd_start(m, err);
     /* upward through each state on the way, as a slave accepts them only one at a time; every
      * slave takes a step before any takes the next, so that they arrive together */
     static const xn_ecat_state order[4] = {XN_ECAT_INIT, XN_ECAT_PREOP, XN_ECAT_SAFEOP, XN_ECAT_OP};
@@ -192,13 +196,16 @@ xn_status xn_ecat_set_state(xn_ecat_master *m, int i, xn_ecat_state state, doubl
         while (level[k] < 4 && order[level[k]] != (al[0] & 0x0F)) level[k]++;
         if (level[k] == 4) level[k] = 0; /* BOOT or unknown: from INIT's side */
     }
-    for (int step = 1; step <= target && target < 4; step++)
+    for (int step = 1; step <= target && target < 4; step++) {
+        if (order[step] == XN_ECAT_OP && m->pd_ready) /* valid outputs before OP is asked */
+            for (int c = 0; c < 10; c++) xn_ecat_pd_exchange(m, 10000000, NULL);
         for (int k = lo; k < hi; k++) {
             if (level[k] >= step) continue;
             xn_status st = one(m, k, order[step], timeout_s, err);
             if (st != XN_OK) return st;
             level[k] = step;
         }
+    }
     for (int k = lo; k < hi; k++) { /* downward, the target itself, or BOOT: straight there */
         if (target < 4 && level[k] == target && (m->slave[k].al_state & 0x0F) == state) continue;
         xn_status st = one(m, k, state, timeout_s, err);

@@ -1,0 +1,272 @@
+/* Process data: each slave's PDO mapping (written or read by SDO in PRE-OP), the process image
+ * laid out over the whole segment, the sync managers and FMMUs that connect each slave's
+ * physical buffers to it, and the cyclic exchange: one LRW datagram that carries every slave's
+ * outputs and brings back every slave's inputs, checked by its working counter.
+ * SPDX-License-Identifier: Apache-2.0 */
+#include <string.h>
+#include <time.h>
+
+#include "fieldbus/ethercat/esc.h"
+#include "fieldbus/ethercat/master_internal.h"
+#include "model/error_internal.h"
+
+static xn_status slave_ok(const xn_ecat_master *m, int i, const char *fn, xn_error *err) {
+    if (i < 0 || i >= m->nslave)
+        return xn_fail(err, XN_ERR_RANGE, fn, "slave %d (the scan found %d)", i, m->nslave);
+    return XN_OK;
+}
+
+/* one direction's mapping (assign 0x1C12 / 0x1C13, PDO 0x1600 / 0x1A00) written */
+static xn_status write_side(xn_ecat_master *m, int i, uint16_t assign, uint16_t pdo,
+                            const xn_ecat_pdo_entry *e, int n, xn_error *err) {
+    uint8_t zero = 0, count = (uint8_t)n;
+    xn_status st = xn_ecat_sdo_write(m, i, assign, 0, &zero, 1, err);
+    if (st == XN_OK) st = xn_ecat_sdo_write(m, i, pdo, 0, &zero, 1, err);
+    for (int k = 0; k < n && st == XN_OK; k++) {
+        uint8_t v[4];
+        xn_ecat_put32(v, (uint32_t)e[k].index << 16 | (uint32_t)e[k].sub << 8 | e[k].bits);
+        st = xn_ecat_sdo_write(m, i, pdo, (uint8_t)(k + 1), v, 4, err);
+    }
+    if (st == XN_OK) st = xn_ecat_sdo_write(m, i, pdo, 0, &count, 1, err);
+    uint8_t p[2], one = 1;
+    xn_ecat_put16(p, pdo);
+    if (st == XN_OK && n) st = xn_ecat_sdo_write(m, i, assign, 1, p, 2, err);
+    if (st == XN_OK && n) st = xn_ecat_sdo_write(m, i, assign, 0, &one, 1, err);
+    return st;
+}
+
+/* one direction's mapping read: every PDO assigned, every entry of each */
+static xn_status read_side(xn_ecat_master *m, int i, uint16_t assign, xn_ecat_pdo_entry *e, int *n,
+                           xn_error *err) {
+    static const char *const fn = "xn_ecat_pdo_configure";
+    uint8_t count = 0, nent = 0, b[4];
+    size_t len;
+    *n = 0;
+    xn_status st = xn_ecat_sdo_read(m, i, assign, 0, &count, 1, &len, err);
+    for (int a = 1; a <= count && st == XN_OK; a++) {
+        if ((st = xn_ecat_sdo_read(m, i, assign, (uint8_t)a, b, 2, &len, err)) != XN_OK) break;
+        uint16_t pdo = xn_ecat_get16(b);
+        if ((st = xn_ecat_sdo_read(m, i, pdo, 0, &nent, 1, &len, err)) != XN_OK) break;
+        for (int k = 1; k <= nent && st == XN_OK; k++) {
+            if ((st = xn_ecat_sdo_read(m, i, pdo, (uint8_t)k, b, 4, &len, err)) != XN_OK) break;
+            if (*n == XN_ECAT_PDO_ENTRIES)
+                return xn_fail_at(err, XN_ERR_SIZE, fn, i, "slave %d maps more than %d entries", i,
+                                  XN_ECAT_PDO_ENTRIES);
+            uint32_t v = xn_ecat_get32(b);
+            e[*n] = (xn_ecat_pdo_entry){(uint16_t)(v >> 16), (uint8_t)(v >> 8), (uint8_t)v};
+            if (e[*n].bits == 0 || e[*n].bits % 8)
+                return xn_fail_at(err, XN_ERR_UNSUPPORTED, fn, i,
+                                  "slave %d maps 0x%04X:%02X with %u bits (whole bytes only)", i,
+                                  e[*n].index, e[*n].sub, e[*n].bits);
+            (*n)++;
+        }
+    }
+    return st;
+}
+
+static uint16_t side_bytes(const xn_ecat_pdo_entry *e, int n) {
+    int bits = 0;
+    for (int k = 0; k < n; k++) bits += e[k].bits;
+    return (uint16_t)(bits / 8);
+}
+
+xn_status xn_ecat_pdo_configure(xn_ecat_master *m, int i, const xn_ecat_pdo_map *map,
+                                xn_error *err) {
+    static const char *const fn = "xn_ecat_pdo_configure";
+    xn_status st = slave_ok(m, i, fn, err);
+    if (st != XN_OK) return st;
+    if ((m->slave[i].al_state & 0x0F) != XN_ECAT_PREOP)
+        return xn_fail_at(err, XN_ERR_INVALID, fn, i,
+                          "slave %d is in %s: the mapping is set in "
+                          "PRE-OP",
+                          i, xn_ecat_state_str(m->slave[i].al_state));
+    xn_ecat_pd_slave *p = &m->pd[i];
+    if (map) {
+        if (map->nout < 0 || map->nout > XN_ECAT_PDO_ENTRIES || map->nin < 0 ||
+            map->nin > XN_ECAT_PDO_ENTRIES)
+            return xn_fail_at(err, XN_ERR_SIZE, fn, i, "%d and %d entries (at most %d each)",
+                              map->nout, map->nin, XN_ECAT_PDO_ENTRIES);
+        for (int k = 0; k < map->nout + map->nin; k++) { /* checked whole before any write */
+            const xn_ecat_pdo_entry *e = k < map->nout ? &map->out[k] : &map->in[k - map->nout];
+            if (e->bits == 0 || e->bits % 8)
+                return xn_fail_at(err, XN_ERR_UNSUPPORTED, fn, i,
+                                  "slave %d: entry 0x%04X:%02X of %u bits (whole bytes only)", i,
+                                  e->index, e->sub, e->bits);
+        }
+        if ((st = write_side(m, i, 0x1C12, 0x1600, map->out, map->nout, err)) != XN_OK ||
+            (st = write_side(m, i, 0x1C13, 0x1A00, map->in, map->nin, err)) != XN_OK)
+            return st;
+    }
+    /* what the drive has now, read back: the configuration it took, or its own */
+    xn_ecat_pdo_map got;
+    memset(&got, 0, sizeof got);
+    if ((st = read_side(m, i, 0x1C12, got.out, &got.nout, err)) != XN_OK ||
+        (st = read_side(m, i, 0x1C13, got.in, &got.nin, err)) != XN_OK)
+        return st;
+    if (map && (got.nout != map->nout || got.nin != map->nin ||
+                memcmp(got.out, map->out, sizeof got.out[0] * (size_t)map->nout) != 0 ||
+                memcmp(got.in, map->in, sizeof got.in[0] * (size_t)map->nin) != 0))
+        return xn_fail_at(err, XN_ERR_IO, fn, i,
+                          "slave %d reads back another mapping than was "
+                          "written",
+                          i);
+    p->map = got;
+    p->out_bytes = side_bytes(got.out, got.nout);
+    p->in_bytes = side_bytes(got.in, got.nin);
+    p->configured = 1;
+    return XN_OK;
+}
+
+xn_status xn_ecat_pdo_get(const xn_ecat_master *m, int i, xn_ecat_pdo_map *out) {
+    xn_status st = slave_ok(m, i, "xn_ecat_pdo_get", NULL);
+    if (st != XN_OK || !m->pd[i].configured) return st != XN_OK ? st : XN_ERR_INVALID;
+    *out = m->pd[i].map;
+    return XN_OK;
+}
+
+/* the sync managers' settings from the EEPROM's defaults, the lengths from the mapping */
+static xn_status set_sync(xn_ecat_master *m, int i, xn_error *err) {
+    const xn_ecat_slave *s = &m->slave[i];
+    const xn_ecat_pd_slave *p = &m->pd[i];
+    for (int k = 2; k < 4; k++) {
+        uint8_t r[8] = {0};
+        uint16_t len = k == 2 ? p->out_bytes : p->in_bytes;
+        uint16_t start = k < s->nsm ? s->sm[k].start : (uint16_t)(k == 2 ? 0x1100 : 0x1180);
+        uint8_t ctl = k < s->nsm ? s->sm[k].control
+                                 : (uint8_t)(k == 2 ? XN_SM_CTRL_OUTPUTS : XN_SM_CTRL_INPUTS);
+        xn_ecat_put16(r, start);
+        xn_ecat_put16(r + 2, len);
+        r[4] = ctl;
+        r[6] = len ? 1 : 0;
+        xn_status st = xn_ecat_write(m, i, (uint16_t)XN_ESC_SM(k), r, 8, err);
+        if (st != XN_OK) return st;
+        uint8_t f[16] = {0}; /* FMMU 0 outputs (write), 1 inputs (read) */
+        xn_ecat_put32(f, XN_ECAT_LOGICAL_BASE + (k == 2 ? p->out_at : p->in_at));
+        xn_ecat_put16(f + 4, len);
+        f[6] = 0;
+        f[7] = 7;
+        xn_ecat_put16(f + 8, start);
+        f[10] = 0;
+        f[11] = k == 2 ? 2 : 1;
+        f[12] = len ? 1 : 0;
+        if ((st = xn_ecat_write(m, i, (uint16_t)XN_ESC_FMMU(k - 2), f, 16, err)) != XN_OK)
+            return st;
+    }
+    return XN_OK;
+}
+
+xn_status xn_ecat_pd_start(xn_ecat_master *m, xn_error *err) {
+    static const char *const fn = "xn_ecat_pd_start";
+    if (m->nslave == 0) return xn_fail(err, XN_ERR_INVALID, fn, "no slaves: scan first");
+    xn_status st = XN_OK;
+    for (int i = 0; i < m->nslave && st == XN_OK; i++) {
+        if (m->pd[i].configured) continue;
+        if ((m->slave[i].al_state & 0x0F) != XN_ECAT_PREOP)
+            st = xn_ecat_set_state(m, i, XN_ECAT_PREOP, 2.0, err);
+        if (st == XN_OK) st = xn_ecat_pdo_configure(m, i, NULL, err);
+    }
+    if (st != XN_OK) return st;
+    uint32_t out = 0, in = 0;
+    for (int i = 0; i < m->nslave; i++) out += m->pd[i].out_bytes, in += m->pd[i].in_bytes;
+    if (out + in > XN_ECAT_IMAGE_MAX)
+        return xn_fail(err, XN_ERR_SIZE, fn, "%u bytes of process data (at most %d in one frame)",
+                       out + in, XN_ECAT_IMAGE_MAX);
+    uint32_t at_out = 0, at_in = out;
+    m->expected_wkc = 0;
+    for (int i = 0; i < m->nslave; i++) {
+        xn_ecat_pd_slave *p = &m->pd[i];
+        p->out_at = at_out;
+        p->in_at = at_in;
+        at_out += p->out_bytes;
+        at_in += p->in_bytes;
+        m->expected_wkc += (p->out_bytes ? 2 : 0) + (p->in_bytes ? 1 : 0);
+        if ((st = set_sync(m, i, err)) != XN_OK) return st;
+    }
+    m->image_out = out;
+    m->image_in = in;
+    memset(m->image, 0, sizeof m->image);
+    m->pd_ready = 1;
+    if ((st = xn_ecat_set_state(m, -1, XN_ECAT_SAFEOP, 2.0, err)) != XN_OK) return st;
+    /* process data flows before OP: a slave takes OP only with valid outputs */
+    for (int k = 0; k < 10; k++) xn_ecat_pd_exchange(m, 10000000, NULL);
+    return xn_ecat_set_state(m, -1, XN_ECAT_OP, 2.0, err);
+}
+
+int xn_ecat_pd_expected_wkc(const xn_ecat_master *m) { return m->expected_wkc; }
+
+uint8_t *xn_ecat_pd_outputs(xn_ecat_master *m, int i, size_t *len) {
+    if (i < 0 || i >= m->nslave || !m->pd_ready) return NULL;
+    if (len) *len = m->pd[i].out_bytes;
+    return m->image + m->pd[i].out_at;
+}
+
+const uint8_t *xn_ecat_pd_inputs(const xn_ecat_master *m, int i, size_t *len) {
+    if (i < 0 || i >= m->nslave || !m->pd_ready) return NULL;
+    if (len) *len = m->pd[i].in_bytes;
+    return m->image + m->pd[i].in_at;
+}
+
+int xn_ecat_pd_offset(const xn_ecat_master *m, int i, int output, uint16_t index, uint8_t sub,
+                      int *bytes) {
+    if (i < 0 || i >= m->nslave || !m->pd[i].configured) return -1;
+    const xn_ecat_pdo_map *p = &m->pd[i].map;
+    const xn_ecat_pdo_entry *e = output ? p->out : p->in;
+    int n = output ? p->nout : p->nin, at = 0;
+    for (int k = 0; k < n; k++) {
+        if (e[k].index == index && e[k].sub == sub) {
+            if (bytes) *bytes = e[k].bits / 8;
+            return at;
+        }
+        at += e[k].bits / 8;
+    }
+    return -1;
+}
+
+static int64_t now_ns(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+xn_status xn_ecat_pd_exchange(xn_ecat_master *m, int64_t timeout_ns, xn_error *err) {
+    static const char *const fn = "xn_ecat_pd_exchange";
+    if (!m->pd_ready) return xn_fail(err, XN_ERR_INVALID, fn, "no process data: xn_ecat_pd_start");
+    uint16_t len = (uint16_t)(m->image_out + m->image_in);
+    uint8_t idx = (uint8_t)(0x80 | (m->pd_idx++ & 0x3F)); /* apart from the acyclic indices */
+    xn_ecat_frame_begin(&m->pd_tx, m->t->mac);
+    xn_ecat_frame_add(&m->pd_tx, XN_ECAT_LRW, idx, XN_ECAT_LOGICAL_BASE, m->image, len);
+    size_t n = xn_ecat_frame_end(&m->pd_tx);
+    if (m->t->send(m->t->self, m->pd_tx.buf, n) != 0)
+        return xn_fail(err, XN_ERR_IO, fn, "the network interface refused the frame");
+    m->stats.frames_sent++;
+    int64_t deadline = now_ns() + timeout_ns;
+    for (;;) {
+        int64_t left = deadline - now_ns();
+        long got = left > 0 ? m->t->recv(m->t->self, m->rx, sizeof m->rx, left) : 0;
+        if (got <= 0) {
+            m->stats.frames_lost++;
+            return xn_fail(err, got < 0 ? XN_ERR_IO : XN_ERR_TIMEOUT, fn,
+                           "the process data frame did not come back within %.3g ms",
+                           (double)timeout_ns * 1e-6);
+        }
+        int nd = 0;
+        if (xn_ecat_parse(m->rx, (size_t)got, m->dg, XN_ECAT_MAX_DATAGRAMS, &nd, NULL) != XN_OK) {
+            m->stats.frames_malformed++;
+            continue;
+        }
+        if (nd != 1 || m->dg[0].idx != idx || m->dg[0].cmd != XN_ECAT_LRW || m->dg[0].len != len) {
+            m->stats.frames_stale++;
+            continue;
+        }
+        m->stats.frames_received++;
+        uint16_t wkc = m->dg[0].wkc;
+        /* the inputs, whatever the counter: a slave that answered has valid ones */
+        memcpy(m->image + m->image_out, m->dg[0].data + m->image_out, m->image_in);
+        if (wkc != m->expected_wkc)
+            return xn_fail(err, XN_ERR_IO, fn,
+                           "working counter %u of %d: a slave is gone or no longer in SAFE-OP or "
+                           "OP",
+                           wkc, m->expected_wkc);
+        return XN_OK;
+    }
+}

@@ -13,6 +13,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "xiaonao/hal.h"
 #include "xiaonao/types.h"
 
 #ifdef __cplusplus
@@ -177,6 +178,49 @@ int xn_ecat_pd_offset(const xn_ecat_master *m, int i, int output, uint16_t index
                       int *bytes);
 /** The working counter one exchange expects (3 per slave with outputs and inputs). */
 int xn_ecat_pd_expected_wkc(const xn_ecat_master *m);
+
+/* The HAL backend `ethercat`: CiA 402 drives on an EtherCAT segment as the robot's joints. */
+
+#define XN_ECAT_BUS_JOINTS 64
+
+/** One drive of the bus description: which slave drives which joint, and how its counts and
+ * per-mille torques become SI units. */
+typedef struct {
+    int slave;             /**< its position on the segment (0: the first) */
+    char joint[64];        /**< the joint's name in the robot description */
+    double counts_per_rev; /**< encoder counts per motor revolution (0x6064's unit) */
+    double gear_ratio;     /**< motor turns per joint turn (> 0) */
+    int direction;         /**< +1, or -1 when the motor turns against the joint */
+    double rated_torque;   /**< the motor's rated torque (N m; 0x6076): 0x6071 and 0x6077
+                                are per mille of it */
+    int mode;              /**< 8 CSP, 9 CSV, 10 CST: what the drive is told (0x6060) */
+} xn_ecat_bus_joint;
+
+/** A bus description (a JSON file, docs/ethercat.md gives its form): the network interface and
+ * the drives. */
+typedef struct {
+    char interface[64];
+    int njoint;
+    xn_ecat_bus_joint joint[XN_ECAT_BUS_JOINTS];
+} xn_ecat_bus;
+
+/** Read a bus description: XN_ERR_IO for a file that cannot be read, XN_ERR_PARSE for one that
+ * is no JSON (the place in err), XN_ERR_INVALID or XN_ERR_RANGE for a field that is missing or
+ * wrong (the joint and the field named). */
+xn_status xn_ecat_bus_load(const char *path, xn_ecat_bus *out, xn_error *err);
+
+/** Open the robot the bus describes: the segment scanned (a slave the description names must be
+ * there), each drive's mapping read and checked for the objects its mode needs, process data
+ * started, every slave in OP. Each cycle's write sends the commands and brings the readings back
+ * in one LRW (the readings of a cycle are those the drives sent one cycle before). period_ns:
+ * the control period. A drive fault (statusword fault bit, 0x603F) reaches the controller as the
+ * joint's drive fault. A process data frame that does not come back within half a period is
+ * lost: the last readings stand for it, up to 2 in a row; the third leaves them stale (the
+ * controller's sensor check stops the robot) and fails the write. A frame short of its working
+ * counter (a slave gone, or out of OP) fails the write at once and leaves the readings stale.
+ * `transport` (may be NULL: a raw socket on the description's interface) is owned from here on. */
+xn_status xn_ecat_hal_open(const xn_ecat_bus *bus, xn_ecat_transport *transport, int64_t period_ns,
+                           xn_hal **out, xn_error *err);
 
 /* CANopen over EtherCAT: SDOs through the mailbox of a slave in PRE-OP, SAFE-OP or OP. */
 

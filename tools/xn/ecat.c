@@ -185,11 +185,12 @@ static void on_signal(int s) {
 }
 
 static int sim_usage(FILE *f) {
-    fprintf(f, "usage: xn ecat-sim IFACE [--slaves N] [--time S]\n\n"
+    fprintf(f, "usage: xn ecat-sim IFACE [--slaves N] [--time S] [--positions Q,..]\n\n"
                "A virtual EtherCAT segment of N slaves (default 7) on network interface IFACE:\n"
                "it answers the frames that arrive there as a chain of slave controllers would,\n"
-               "until Ctrl-C or S seconds. Use a veth pair (scripts/ecat-veth.sh) to run the\n"
-               "master against it on one machine.\n");
+               "each with a CiA 402 drive behind it, until Ctrl-C or S seconds. Use a veth pair\n"
+               "(scripts/ecat-veth.sh) to run the master against it on one machine.\n"
+               "  --positions  the drives' joints at the start (rad, one per slave; default 0)\n");
     return f == stdout ? 0 : 1;
 }
 
@@ -197,13 +198,16 @@ int xn_cmd_ecat_sim(int argc, char **argv) {
     if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)
         return sim_usage(argc < 2 ? stderr : stdout);
     const char *iface = argv[1];
-    int n = 7;
-    double seconds = 0;
+    int n = 7, npos = 0;
+    double seconds = 0, pos[XN_ECAT_MAX_SLAVES] = {0};
     for (int i = 2; i < argc; i++) {
         if (strcmp(argv[i], "--slaves") == 0 && i + 1 < argc) {
             n = atoi(argv[++i]);
         } else if (strcmp(argv[i], "--time") == 0 && i + 1 < argc) {
             seconds = atof(argv[++i]);
+        } else if (strcmp(argv[i], "--positions") == 0 && i + 1 < argc) {
+            npos = xn_cli_list(argv[++i], pos, XN_ECAT_MAX_SLAVES);
+            if (npos < 1) return xn_cli_error("--positions: a list of numbers (rad)");
         } else {
             return xn_cli_error("ecat-sim: unknown option '%s'", argv[i]);
         }
@@ -211,7 +215,15 @@ int xn_cmd_ecat_sim(int argc, char **argv) {
     xn_error err;
     xn_ecat_sim *sim = NULL;
     xn_ecat_transport *t = NULL;
-    if (xn_ecat_sim_create(n, NULL, &sim, &err) != XN_OK) return xn_cli_error("%s", err.message);
+    if (n < 1 || n > XN_ECAT_MAX_SLAVES || npos > n)
+        return xn_cli_error("ecat-sim: %d slaves (1 to %d) and %d positions", n, XN_ECAT_MAX_SLAVES,
+                            npos);
+    xn_ecat_sim_slave cfg[XN_ECAT_MAX_SLAVES];
+    for (int i = 0; i < n; i++) {
+        xn_ecat_sim_slave_default(&cfg[i], i);
+        cfg[i].position = i < npos ? pos[i] : 0;
+    }
+    if (xn_ecat_sim_create(n, cfg, &sim, &err) != XN_OK) return xn_cli_error("%s", err.message);
     if (xn_ecat_transport_raw(iface, &t, &err) != XN_OK) {
         xn_ecat_sim_free(sim);
         return xn_cli_error("%s", err.message);

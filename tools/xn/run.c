@@ -20,6 +20,7 @@
 #include "run_walk.h"
 #include "vibration.h"
 #include "xiaonao/backends.h"
+#include "xiaonao/ethercat.h"
 #include "xiaonao/runtime.h"
 #ifdef XN_HAVE_LEARN
 #include "xiaonao/locomotion.h"
@@ -31,7 +32,8 @@
 
 static int usage(FILE *f) {
     fprintf(f,
-            "usage: xn run PROGRAM [--robot SCENE] [--backend mujoco|loopback] [--realtime]\n"
+            "usage: xn run PROGRAM [--robot SCENE] [--backend mujoco|loopback|ethercat]\n"
+            "                      [--bus BUS.json] [--realtime]\n"
             "              [--log FILE] [--report DIR] [--limits FILE] [--mode torque|position]\n"
             "              [--bandwidth W] [--max-time S] [--latency CYCLES]\n"
             "              [--watchdog-margin MS]\n"
@@ -41,7 +43,8 @@ static int usage(FILE *f) {
             "       xn serve [the same options, without PROGRAM]\n\n"
             "Runs a robot program (see include/xiaonao/program.h for the language) at 1 kHz.\n"
             "  --robot SCENE    MJCF scene (default: the Franka Panda, %s)\n"
-            "  --backend        mujoco (default: simulated physics) or loopback (ideal joints)\n"
+            "  --backend        mujoco (default: simulated physics), loopback (ideal joints) or\n"
+            "                   ethercat (CiA 402 drives on an EtherCAT segment: --bus BUS.json)\n"
             "  --realtime       run on the wall clock (clock_nanosleep; SCHED_FIFO and mlockall\n"
             "                   when allowed); default: simulation lockstep, as fast as possible\n"
             "  --watchdog-margin MS  real time: how late (ms) a cycle may wake up or end before\n"
@@ -483,7 +486,7 @@ static void print_summary(const run_state *rs, const xn_loop_report *lr, xn_cont
 static int run_command(int argc, char **argv, int serve) {
     const char *program_path = NULL, *robot = NULL, *backend = "mujoco", *log_path = NULL,
                *report_dir = NULL, *limits_path = NULL, *mode = "torque", *inject = NULL,
-               *model_path = NULL, *shaper_table = NULL, *tf_list = NULL;
+               *model_path = NULL, *shaper_table = NULL, *tf_list = NULL, *bus_path = NULL;
     int realtime = serve, quiet = 0, ros2 = serve;
     double bandwidth = 0, max_time = 600, noise = 0, drive_gains[2] = {0, 0}, watchdog_ms = -1;
     long latency = 0, counts = 0;
@@ -507,6 +510,8 @@ static int run_command(int argc, char **argv, int serve) {
             backend = argv[++i];
         else if (strcmp(a, "--log") == 0)
             log_path = argv[++i];
+        else if (strcmp(a, "--bus") == 0)
+            bus_path = argv[++i];
         else if (strcmp(a, "--report") == 0)
             report_dir = argv[++i];
         else if (strcmp(a, "--limits") == 0)
@@ -642,11 +647,22 @@ static int run_command(int argc, char **argv, int serve) {
         snprintf(err.message, sizeof err.message, "this xn was built without MuJoCo");
         snprintf(err.file, sizeof err.file, "%s", robot);
 #endif
+    } else if (strcmp(backend, "ethercat") == 0) {
+        /* the drives on an EtherCAT segment, as the bus description says */
+        xn_ecat_bus *bus = calloc(1, sizeof *bus);
+        st = !bus ? XN_ERR_NOMEM : !bus_path ? XN_ERR_INVALID : XN_OK;
+        if (st == XN_ERR_INVALID) {
+            snprintf(err.file, sizeof err.file, "--backend ethercat");
+            snprintf(err.message, sizeof err.message, "needs --bus BUS.json (docs/ethercat.md)");
+        }
+        if (st == XN_OK) st = xn_ecat_bus_load(bus_path, bus, &err);
+        if (st == XN_OK) st = xn_ecat_hal_open(bus, NULL, period_ns, &hal, &err);
+        free(bus);
     } else {
         st = XN_ERR_INVALID;
         snprintf(err.file, sizeof err.file, "--backend");
-        snprintf(err.message, sizeof err.message, "unknown backend '%s' (mujoco or loopback)",
-                 backend);
+        snprintf(err.message, sizeof err.message,
+                 "unknown backend '%s' (mujoco, loopback or ethercat)", backend);
     }
     int rc = 1;
     xn_controller *c = NULL;

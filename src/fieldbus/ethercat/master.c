@@ -116,7 +116,7 @@ static xn_status fp_access(xn_ecat_master *m, int i, xn_ecat_cmd cmd, uint16_t r
     st = xn_ecat_exchange(m, cmd, xn_ecat_address(m->slave[i].station, reg), buf, len, &wkc, fn,
                           err);
     if (st != XN_OK) return st;
-    if (wkc != 1)
+    if (wkc != 1) /* nobody did it: the slave is gone or lost its address */
         return xn_fail(err, XN_ERR_IO, fn,
                        "slave %d (station 0x%04X): working counter %u for register 0x%04X, not 1 "
                        "(the slave is gone, or does not have that register)",

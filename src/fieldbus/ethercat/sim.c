@@ -17,8 +17,14 @@ struct xn_ecat_sim {
     int n;
     esc *slave;
     long frames, dropped;
-    int64_t last_ns; /* the last frame: the drives' time step */
+    int64_t last_ns;   /* the last frame: the drives' time step */
+    int64_t period_ns; /* > 0: the simulated clock's step */
+    int64_t sim_ns;    /* the simulated clock */
 };
+
+void xn_ecat_sim_set_period(xn_ecat_sim *s, int64_t period_ns) {
+    s->period_ns = period_ns > 0 ? period_ns : 0;
+}
 
 /* Registers the master may not write (the controller's own, the statuses, the EEPROM's data). */
 static int read_only(uint32_t a) {
@@ -101,6 +107,13 @@ int xn_ecat_sim_drive(const xn_ecat_sim *s, int position, uint16_t *statusword, 
     return 0;
 }
 
+void xn_ecat_sim_fault(xn_ecat_sim *s, int position, uint16_t code) {
+    if (position < 0 || position >= s->n) return;
+    esc *e = &s->slave[position];
+    xn_drive_sim_fault(&e->drive.ds, code, e->drive.q, e->drive.v);
+    xn_ecat_sim_emergency_esc(e, code, 0x01); /* error register: generic error */
+}
+
 long xn_ecat_sim_frames(const xn_ecat_sim *s, int dropped) {
     return dropped ? s->dropped : s->frames;
 }
@@ -175,6 +188,8 @@ static void al_request(esc *e, uint8_t control) {
     case XN_AL_BOOT: al_refuse(e, 0x0013); return; /* bootstrap not supported */
     default: al_refuse(e, 0x0012); return;         /* unknown requested state */
     }
+    if (now == XN_AL_OP && want != XN_AL_OP) /* the outputs are no longer obeyed: it stops */
+        xn_drive_sim_command(&e->drive.ds, 0x0002, e->drive.q, e->drive.v);
     e->reg[XN_ESC_AL_STATUS] = want;
 }
 
@@ -335,13 +350,21 @@ int xn_ecat_sim_process(xn_ecat_sim *s, uint8_t *frame, size_t len) {
             if (inc) xn_ecat_set_wkc(&dg[k], (uint16_t)(dg[k].wkc + inc));
         }
     }
-    /* then the drives, on the time since the last frame */
+    /* then the drives, on the time since the last frame (wall clock, or simulated) */
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     int64_t now = (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+    if (s->period_ns) {
+        int pd = 0;
+        for (int k = 0; k < n; k++)
+            pd |= dg[k].cmd == XN_ECAT_LRW || dg[k].cmd == XN_ECAT_LWR || dg[k].cmd == XN_ECAT_LRD;
+        s->sim_ns += pd ? s->period_ns : 0;
+        now = s->sim_ns;
+    }
+    int step = !s->period_ns || s->last_ns != now; /* acyclic frames take no simulated time */
     double dt = s->last_ns ? (double)(now - s->last_ns) * 1e-9 : 0;
     s->last_ns = now;
-    for (int i = 0; i < s->n; i++) xn_ecat_sim_drive_step(&s->slave[i], now, dt);
+    for (int i = 0; i < s->n && step; i++) xn_ecat_sim_drive_step(&s->slave[i], now, dt);
     frame[6] |= 0x02; /* the source address as the first slave returns it (locally administered) */
     s->frames++;
     return 0;

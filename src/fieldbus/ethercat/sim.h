@@ -50,12 +50,23 @@ int xn_ecat_sim_process(xn_ecat_sim *s, uint8_t *frame, size_t len);
 int xn_ecat_sim_drive(const xn_ecat_sim *s, int position, uint16_t *statusword, double *q,
                       int8_t *mode);
 
+/* The segment's clock: by default the wall clock (a drive's time step is the time between
+ * frames, its watchdog runs in real time); with period_ns > 0, a simulated clock that advances
+ * by period_ns at each frame that carries process data, for a master stepped faster than real
+ * time in the same process. */
+void xn_ecat_sim_set_period(xn_ecat_sim *s, int64_t period_ns);
+
 /* frames that went through, frames dropped as malformed */
 long xn_ecat_sim_frames(const xn_ecat_sim *s, int dropped);
 
 /* Slave `position` sends an emergency message (error code, error register) through its mailbox,
  * once the master has read what is there. */
 void xn_ecat_sim_emergency(xn_ecat_sim *s, int position, uint16_t code, uint8_t reg);
+
+/* The drive of slave `position` faults with this error code (CiA 402 / 301, e.g. 0x2310
+ * overcurrent): its statusword says fault after its fault reaction, 0x603F holds the code, and
+ * an emergency message goes out through its mailbox. */
+void xn_ecat_sim_fault(xn_ecat_sim *s, int position, uint16_t code);
 
 /* A slave's register space, for tests that look inside (64 KiB). */
 uint8_t *xn_ecat_sim_registers(xn_ecat_sim *s, int position);

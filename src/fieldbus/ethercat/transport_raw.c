@@ -14,6 +14,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "fieldbus/ethercat/frame.h"
@@ -35,8 +36,9 @@ static long raw_recv(void *self, uint8_t *buf, size_t cap, int64_t timeout_ns) {
     raw *r = self;
     for (;;) {
         struct pollfd p = {r->fd, POLLIN, 0};
-        int ms = (int)((timeout_ns + 999999) / 1000000);
-        int k = poll(&p, 1, ms);
+        if (timeout_ns < 0) timeout_ns = 0;
+        struct timespec ts = {(time_t)(timeout_ns / 1000000000), (long)(timeout_ns % 1000000000)};
+        int k = ppoll(&p, 1, &ts, NULL); /* to the ns: a cycle's budget is well under a ms */
         if (k < 0 && errno == EINTR) continue;
         if (k <= 0) return k;
         struct sockaddr_ll from;

@@ -1,0 +1,129 @@
+/* The bus description: which slave drives which joint, and the units of its drive, from a JSON
+ * file like the rest of xn's inputs:
+ *
+ *   {"interface": "eth1",
+ *    "joints": [{"slave": 0, "joint": "joint1", "counts_per_rev": 1048576, "gear_ratio": 100,
+ *                "direction": 1, "rated_torque": 0.64, "mode": "csp"}, ...]}
+ *
+ * Every field is checked where it is read, and an error names the joint and the field.
+ * SPDX-License-Identifier: Apache-2.0 */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "io/json.h"
+#include "model/error_internal.h"
+#include "xiaonao/ethercat.h"
+
+static char *read_file(const char *path, size_t *len) {
+    FILE *f = fopen(path, "rb");
+    if (!f) return NULL;
+    char *buf = NULL;
+    if (fseek(f, 0, SEEK_END) == 0) {
+        long n = ftell(f);
+        if (n >= 0 && n < (1 << 20) && fseek(f, 0, SEEK_SET) == 0 &&
+            (buf = malloc((size_t)n + 1))) {
+            *len = fread(buf, 1, (size_t)n, f);
+            buf[*len] = 0;
+        }
+    }
+    fclose(f);
+    return buf;
+}
+
+static xn_status field(const xn_json *o, const char *key, double lo, double hi, int integer,
+                       double dflt, double *out, const char *path, int k, xn_error *err) {
+    const xn_json *v = xn_json_get(o, key);
+    if (!v) {
+        if (isnan(dflt))
+            return xn_fail_at(err, XN_ERR_INVALID, path, k, "joints[%d]: '%s' is missing", k, key);
+        *out = dflt;
+        return XN_OK;
+    }
+    if (v->type != XN_JSON_NUMBER)
+        return xn_fail_at(err, XN_ERR_INVALID, path, k, "joints[%d]: '%s' must be a number", k,
+                          key);
+    if (!(v->num >= lo && v->num <= hi) || (integer && v->num != floor(v->num)))
+        return xn_fail_at(err, XN_ERR_RANGE, path, k, "joints[%d]: '%s' is %g (%s%g to %g)", k, key,
+                          v->num, integer ? "an integer, " : "", lo, hi);
+    *out = v->num;
+    return XN_OK;
+}
+
+static xn_status joint(const xn_json *o, xn_ecat_bus_joint *j, const char *path, int k,
+                       xn_error *err) {
+    if (o->type != XN_JSON_OBJECT)
+        return xn_fail_at(err, XN_ERR_INVALID, path, k, "joints[%d] is not an object", k);
+    const xn_json *name = xn_json_get(o, "joint");
+    if (!name || name->type != XN_JSON_STRING || !name->str[0] || strlen(name->str) >= 64)
+        return xn_fail_at(err, XN_ERR_INVALID, path, k,
+                          "joints[%d]: 'joint' must name the joint (1 to 63 characters)", k);
+    snprintf(j->joint, sizeof j->joint, "%s", name->str);
+    double slave, cpr, gear, dir, rated;
+    xn_status st = field(o, "slave", 0, XN_ECAT_MAX_SLAVES - 1, 1, NAN, &slave, path, k, err);
+    if (st == XN_OK) st = field(o, "counts_per_rev", 1, 1e12, 0, NAN, &cpr, path, k, err);
+    if (st == XN_OK) st = field(o, "gear_ratio", 1e-6, 1e6, 0, 1, &gear, path, k, err);
+    if (st == XN_OK) st = field(o, "direction", -1, 1, 1, 1, &dir, path, k, err);
+    if (st == XN_OK) st = field(o, "rated_torque", 1e-9, 1e6, 0, NAN, &rated, path, k, err);
+    if (st != XN_OK) return st;
+    if (dir == 0)
+        return xn_fail_at(err, XN_ERR_RANGE, path, k, "joints[%d]: 'direction' is 1 or -1", k);
+    j->slave = (int)slave;
+    j->counts_per_rev = cpr;
+    j->gear_ratio = gear;
+    j->direction = (int)dir;
+    j->rated_torque = rated;
+    j->mode = 8;
+    const xn_json *mode = xn_json_get(o, "mode");
+    if (mode) {
+        static const char *const names[3] = {"csp", "csv", "cst"};
+        int found = -1;
+        for (int i = 0; i < 3 && mode->type == XN_JSON_STRING; i++)
+            if (strcmp(mode->str, names[i]) == 0) found = i;
+        if (found < 0)
+            return xn_fail_at(err, XN_ERR_INVALID, path, k,
+                              "joints[%d]: 'mode' is \"csp\", \"csv\" or \"cst\"", k);
+        j->mode = 8 + found;
+    }
+    return XN_OK;
+}
+
+xn_status xn_ecat_bus_load(const char *path, xn_ecat_bus *out, xn_error *err) {
+    memset(out, 0, sizeof *out);
+    size_t len = 0;
+    char *text = read_file(path, &len);
+    if (!text) return xn_fail(err, XN_ERR_IO, path, "cannot be read (or is over 1 MiB)");
+    char why[200];
+    xn_json *j = xn_json_parse(text, len, why, sizeof why);
+    free(text);
+    if (!j) return xn_fail(err, XN_ERR_PARSE, path, "%s", why);
+    xn_status st = XN_OK;
+    const xn_json *iface = xn_json_get(j, "interface"), *joints = xn_json_get(j, "joints");
+    if (j->type != XN_JSON_OBJECT)
+        st = xn_fail(err, XN_ERR_PARSE, path, "not a JSON object");
+    else if (!iface || iface->type != XN_JSON_STRING || !iface->str[0] ||
+             strlen(iface->str) >= sizeof out->interface)
+        st = xn_fail(err, XN_ERR_INVALID, path, "'interface' must name the network interface");
+    else if (!joints || joints->type != XN_JSON_ARRAY || joints->n < 1 ||
+             joints->n > XN_ECAT_BUS_JOINTS)
+        st = xn_fail(err, XN_ERR_INVALID, path, "'joints' must list 1 to %d drives",
+                     XN_ECAT_BUS_JOINTS);
+    if (st == XN_OK) snprintf(out->interface, sizeof out->interface, "%s", iface->str);
+    for (int k = 0; st == XN_OK && k < joints->n; k++) {
+        st = joint(&joints->items[k], &out->joint[k], path, k, err);
+        for (int i = 0; st == XN_OK && i < k; i++) {
+            if (out->joint[i].slave == out->joint[k].slave)
+                st = xn_fail_at(err, XN_ERR_INVALID, path, k,
+                                "joints[%d]: slave %d already drives joint '%s'", k,
+                                out->joint[k].slave, out->joint[i].joint);
+            else if (strcmp(out->joint[i].joint, out->joint[k].joint) == 0)
+                st = xn_fail_at(err, XN_ERR_INVALID, path, k, "joints[%d]: joint '%s' twice", k,
+                                out->joint[k].joint);
+        }
+        out->njoint = k + 1;
+    }
+    xn_json_free(j);
+    if (st != XN_OK) out->njoint = 0;
+    return st;
+}

@@ -1,0 +1,266 @@
+/* The HAL backend `ethercat`: each joint a CiA 402 drive on the segment, so that the controller
+ * above is the same as on the simulated robot ("an EtherCAT drive can take a simulated one's
+ * place without changes above this layer"). Readings and commands are the drives' process data,
+ * wherever each drive's PDO mapping puts its objects, converted between counts (and per mille of
+ * rated torque) and SI units by the bus description. A cycle is one LRW in write: the commands
+ * out, the readings back for the next read.
+ * SPDX-License-Identifier: Apache-2.0 */
+#include <math.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "fieldbus/ethercat/esc.h"
+#include "fieldbus/ethercat/master_internal.h"
+#include "model/error_internal.h"
+
+#define TWO_PI 6.283185307179586
+#define MAX_LOST 2 /* lost process data frames in a row that repeat the last readings */
+
+/* where a joint's objects sit in its slave's areas (-1: not mapped) */
+typedef struct {
+    int cw, target_q, target_v, target_t, mode; /* outputs */
+    int sw, q, v, t, error, mode_display;       /* inputs */
+    int bytes_target_t, bytes_t;                /* 2 (the usual) or 4 */
+    double k_q;                                 /* counts per rad (or m) at the joint */
+    double k_t;                                 /* per mille per N m at the joint */
+} joint_map;
+
+typedef struct {
+    xn_ecat_master *m;
+    xn_ecat_bus bus;
+    joint_map map[XN_ECAT_BUS_JOINTS];
+    int64_t period_ns, t0_ns; /* the robot's clock starts at the open, as a simulation's does */
+    int lost;                 /* process data frames lost in a row */
+    int failed;               /* the working counter was short: the readings cannot be trusted */
+    /* between the open and the control loop's first read, a thread keeps the process data
+     * flowing, so that the drives' sync manager watchdogs do not take them out of OP */
+    pthread_t keeper;
+    int keeping;
+    atomic_int handover;
+    xn_ecat_frame stop_frame; /* the emergency path's own frame (any thread) */
+} ecat_hal;
+
+static int64_t now_ns(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+static int32_t get(const uint8_t *p, int at, int bytes) {
+    if (at < 0) return 0;
+    return bytes == 1   ? (int8_t)p[at]
+           : bytes == 2 ? (int16_t)xn_ecat_get16(p + at)
+                        : (int32_t)xn_ecat_get32(p + at);
+}
+
+static void put(uint8_t *p, int at, int bytes, int32_t v) {
+    if (at < 0) return;
+    if (bytes == 1)
+        p[at] = (uint8_t)v;
+    else if (bytes == 2)
+        xn_ecat_put16(p + at, (uint16_t)v);
+    else
+        xn_ecat_put32(p + at, (uint32_t)v);
+}
+
+static int32_t to_counts(double x) {
+    double c = nearbyint(x);
+    return !(c == c)           ? 0
+           : c > 2147483647.0  ? 2147483647
+           : c < -2147483647.0 ? -2147483647
+                               : (int32_t)c;
+}
+
+static void *keep_alive(void *arg) {
+    ecat_hal *h = arg;
+    while (!atomic_load(&h->handover)) {
+        xn_ecat_pd_exchange(h->m, h->period_ns, NULL);
+        struct timespec pause = {0, (long)h->period_ns};
+        nanosleep(&pause, NULL);
+    }
+    return NULL;
+}
+
+/* the control loop takes over the process data (its first cycle waits for the keeper's last
+ * exchange, at most one period and one frame) */
+static void take_over(ecat_hal *h) {
+    if (!h->keeping) return;
+    atomic_store(&h->handover, 1);
+    pthread_join(h->keeper, NULL);
+    h->keeping = 0;
+}
+
+static xn_status hal_read(void *self, xn_hal *hal) {
+    ecat_hal *h = self;
+    take_over(h);
+    hal->time_ns = now_ns() - h->t0_ns;
+    for (int k = 0; k < h->bus.njoint; k++) {
+        const joint_map *j = &h->map[k];
+        const uint8_t *in = xn_ecat_pd_inputs(h->m, h->bus.joint[k].slave, NULL);
+        xn_joint_reading *r = &hal->joint[k];
+        if (h->failed || h->lost > MAX_LOST) {
+            continue; /* no fresh readings: the stamps stay, the controller sees them stale */
+        }
+        if (h->lost) { /* a frame lost on the wire: the last readings, one period older */
+            r->stamp_ns = hal->time_ns;
+            continue;
+        }
+        r->statusword = (uint16_t)get(in, j->sw, 2);
+        r->position = get(in, j->q, 4) / j->k_q;
+        r->velocity = j->v >= 0 ? get(in, j->v, 4) / j->k_q : 0;
+        r->torque = j->t >= 0 ? get(in, j->t, j->bytes_t) / j->k_t : 0;
+        r->error_code = (uint16_t)get(in, j->error, 2);
+        r->stamp_ns = hal->time_ns;
+    }
+    return XN_OK;
+}
+
+static xn_status hal_write(void *self, xn_hal *hal) {
+    ecat_hal *h = self;
+    for (int k = 0; k < h->bus.njoint; k++) {
+        const joint_map *j = &h->map[k];
+        const xn_joint_command *c = &hal->command[k];
+        uint8_t *out = xn_ecat_pd_outputs(h->m, h->bus.joint[k].slave, NULL);
+        put(out, j->cw, 2, c->controlword);
+        int mode = c->mode == XN_MODE_CST ? 10 : c->mode == XN_MODE_CSV ? 9 : 8;
+        put(out, j->mode, 1, mode);
+        put(out, j->target_q, 4, to_counts(c->position * j->k_q));
+        put(out, j->target_v, 4, to_counts(c->velocity * j->k_q));
+        double t = c->torque * j->k_t;
+        double tmax = j->bytes_target_t == 2 ? 32767 : 2147483647.0;
+        put(out, j->target_t, j->bytes_target_t,
+            (int32_t)(t == t ? (t > tmax    ? tmax
+                                : t < -tmax ? -tmax
+                                            : nearbyint(t))
+                             : 0));
+    }
+    /* half a period for the round trip: a frame later than that counts as lost */
+    xn_status st = xn_ecat_pd_exchange(h->m, h->period_ns / 2, NULL);
+    h->lost = st == XN_ERR_TIMEOUT ? h->lost + 1 : 0;
+    h->failed = st != XN_OK && st != XN_ERR_TIMEOUT;
+    return h->failed || h->lost > MAX_LOST ? XN_ERR_IO : XN_OK;
+}
+
+static void hal_destroy(void *self) {
+    ecat_hal *h = self;
+    take_over(h);
+    xn_ecat_master_close(h->m);
+    free(h);
+}
+
+/* Out of band, from any thread while the control thread may be stuck: one broadcast frame of
+ * its own asks every slave for SAFE-OP, where a drive's outputs are no longer obeyed and it
+ * stops. Sent, not awaited (its answer reaches the control thread as a late frame, ignored). */
+static void hal_emergency(void *self) {
+    ecat_hal *h = self;
+    uint8_t safeop[2] = {XN_AL_SAFEOP, 0};
+    xn_ecat_frame_begin(&h->stop_frame, h->m->t->mac);
+    xn_ecat_frame_add(&h->stop_frame, XN_ECAT_BWR, 0x3F, xn_ecat_address(0, XN_ESC_AL_CONTROL),
+                      safeop, 2);
+    size_t n = xn_ecat_frame_end(&h->stop_frame);
+    h->m->t->send(h->m->t->self, h->stop_frame.buf, n);
+}
+
+static const xn_backend_ops ops = {"ethercat",  hal_read, hal_write, NULL,
+                                   hal_destroy, NULL,     NULL,      hal_emergency};
+
+/* a joint's objects located in its slave's mapping; the ones its mode needs must be there */
+static xn_status locate(ecat_hal *h, int k, xn_error *err) {
+    static const char *const fn = "xn_ecat_hal_open";
+    const xn_ecat_bus_joint *b = &h->bus.joint[k];
+    joint_map *j = &h->map[k];
+    int i = b->slave, n = 0;
+    j->cw = xn_ecat_pd_offset(h->m, i, 1, 0x6040, 0, NULL);
+    j->target_q = xn_ecat_pd_offset(h->m, i, 1, 0x607A, 0, NULL);
+    j->target_v = xn_ecat_pd_offset(h->m, i, 1, 0x60FF, 0, NULL);
+    j->target_t = xn_ecat_pd_offset(h->m, i, 1, 0x6071, 0, &n);
+    j->bytes_target_t = n ? n : 2;
+    j->mode = xn_ecat_pd_offset(h->m, i, 1, 0x6060, 0, NULL);
+    j->sw = xn_ecat_pd_offset(h->m, i, 0, 0x6041, 0, NULL);
+    j->q = xn_ecat_pd_offset(h->m, i, 0, 0x6064, 0, NULL);
+    j->v = xn_ecat_pd_offset(h->m, i, 0, 0x606C, 0, NULL);
+    n = 0;
+    j->t = xn_ecat_pd_offset(h->m, i, 0, 0x6077, 0, &n);
+    j->bytes_t = n ? n : 2;
+    j->error = xn_ecat_pd_offset(h->m, i, 0, 0x603F, 0, NULL);
+    j->mode_display = xn_ecat_pd_offset(h->m, i, 0, 0x6061, 0, NULL);
+    const char *missing = j->cw < 0                          ? "0x6040 (controlword)"
+                          : j->sw < 0                        ? "0x6041 (statusword)"
+                          : j->q < 0                         ? "0x6064 (position actual)"
+                          : b->mode == 8 && j->target_q < 0  ? "0x607A (target position)"
+                          : b->mode == 9 && j->target_v < 0  ? "0x60FF (target velocity)"
+                          : b->mode == 10 && j->target_t < 0 ? "0x6071 (target torque)"
+                                                             : NULL;
+    if (missing)
+        return xn_fail_at(err, XN_ERR_INVALID, fn, k,
+                          "joint %s (slave %d): its drive's PDO mapping lacks %s, which mode %d "
+                          "needs",
+                          b->joint, i, missing, b->mode);
+    j->k_q = b->counts_per_rev * b->gear_ratio * b->direction / TWO_PI;
+    j->k_t = 1000.0 / (b->rated_torque * b->gear_ratio) * b->direction;
+    return XN_OK;
+}
+
+xn_status xn_ecat_hal_open(const xn_ecat_bus *bus, xn_ecat_transport *transport, int64_t period_ns,
+                           xn_hal **out, xn_error *err) {
+    static const char *const fn = "xn_ecat_hal_open";
+    *out = NULL;
+    xn_status st = XN_OK;
+    if (!transport) st = xn_ecat_transport_raw(bus->interface, &transport, err);
+    if (st != XN_OK) return st;
+    ecat_hal *h = calloc(1, sizeof *h);
+    if (!h) {
+        transport->close(transport->self);
+        return XN_ERR_NOMEM;
+    }
+    h->bus = *bus;
+    h->period_ns = period_ns > 0 ? period_ns : 1000000;
+    if ((st = xn_ecat_master_open(transport, &h->m, err)) != XN_OK) {
+        free(h);
+        return st;
+    }
+    if ((st = xn_ecat_scan(h->m, err)) != XN_OK) goto fail;
+    for (int k = 0; k < bus->njoint; k++)
+        if (bus->joint[k].slave >= xn_ecat_slave_count(h->m)) {
+            st = xn_fail_at(err, XN_ERR_NOT_FOUND, fn, k,
+                            "joint %s: slave %d is not on the segment (%d slaves found)",
+                            bus->joint[k].joint, bus->joint[k].slave, xn_ecat_slave_count(h->m));
+            goto fail;
+        }
+    if ((st = xn_ecat_pd_start(h->m, err)) != XN_OK) goto fail;
+    for (int k = 0; k < bus->njoint; k++)
+        if ((st = locate(h, k, err)) != XN_OK) goto fail;
+    xn_hal *hal = xn_hal_alloc(bus->njoint, 0, 0, 0);
+    if (!hal) {
+        st = XN_ERR_NOMEM;
+        goto fail;
+    }
+    for (int k = 0; k < bus->njoint; k++) {
+        xn_joint_info *ji = &hal->joint_info[k];
+        snprintf(ji->name, sizeof ji->name, "%s", bus->joint[k].joint);
+        ji->commandable = 1;
+        ji->has_torque = h->map[k].t >= 0;
+        ji->torque_max = INFINITY;
+        ji->position_lo = -INFINITY;
+        ji->position_hi = INFINITY;
+    }
+    hal->period_ns = h->period_ns;
+    h->t0_ns = now_ns();
+    hal->ops = &ops;
+    hal->self = h;
+    /* the first readings, with every drive's state; then the keeper until the loop starts */
+    xn_ecat_pd_exchange(h->m, h->period_ns, NULL);
+    xn_ecat_pd_exchange(h->m, h->period_ns, NULL);
+    atomic_init(&h->handover, 0);
+    h->keeping = pthread_create(&h->keeper, NULL, keep_alive, h) == 0;
+    *out = hal;
+    return XN_OK;
+fail:
+    xn_ecat_master_close(h->m);
+    free(h);
+    return st;
+}

@@ -1,0 +1,260 @@
+/* The HAL backend `ethercat` under the controller, in one process: the Panda's seven joints on
+ * seven drives of the virtual segment, with gear ratios from 1 to 160 and two motors turning
+ * against their joints. A program's movej runs to its end through the drives' process data, and
+ * the drives' own joint angles (the simulator's, not the controller's readings) arrive at the
+ * program's target: counts, gears and directions converted right both ways. The bus description
+ * file is read and its mistakes refused by joint and field; a bus naming a slave the segment does
+ * not have, or a drive whose mapping lacks what its mode needs, is refused at the open.
+ * SPDX-License-Identifier: Apache-2.0 */
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "fieldbus/ethercat/sim.h"
+#include "runtime/runtime_test_util.h"
+#include "test_util.h"
+
+static const double home[7] = {0, 0, 0, -1.57079, 0, 1.57079, -0.7853};
+static const double goal[7] = {0.3, -0.4, 0.25, -2.0, 0.5, 1.9, 0.3};
+static const double gear[7] = {1, 100, 160, 50, 1, 30, 2};
+static const int dir[7] = {1, 1, -1, 1, -1, 1, 1};
+
+static void bus_of(xn_ecat_bus *bus) {
+    memset(bus, 0, sizeof *bus);
+    snprintf(bus->interface, sizeof bus->interface, "in-process");
+    bus->njoint = 7;
+    for (int k = 0; k < 7; k++) {
+        xn_ecat_bus_joint *j = &bus->joint[k];
+        j->slave = k;
+        snprintf(j->joint, sizeof j->joint, "joint%d", k + 1);
+        j->counts_per_rev = 1048576;
+        j->gear_ratio = gear[k];
+        j->direction = dir[k];
+        j->rated_torque = k < 4 ? 0.87 : 0.12;
+        j->mode = 8;
+    }
+}
+
+static xn_status write_file(const char *path, const char *text) {
+    FILE *f = fopen(path, "w");
+    if (!f) return XN_ERR_IO;
+    fputs(text, f);
+    fclose(f);
+    return XN_OK;
+}
+
+static void bus_files(void) {
+    xn_ecat_bus bus;
+    xn_error err;
+    const char *path = "/tmp/xn_test_bus.json";
+    write_file(path, "{\"interface\": \"eth1\", \"joints\": [{\"slave\": 0, \"joint\": \"joint1\", "
+                     "\"counts_per_rev\": 1048576, \"gear_ratio\": 100, \"direction\": -1, "
+                     "\"rated_torque\": 0.64, \"mode\": \"cst\"}]}");
+    XT_CHECK(xn_ecat_bus_load(path, &bus, &err) == XN_OK && bus.njoint == 1 &&
+                 strcmp(bus.interface, "eth1") == 0 && bus.joint[0].gear_ratio == 100 &&
+                 bus.joint[0].direction == -1 && bus.joint[0].mode == 10,
+             "a bus description read: %s", err.message);
+    static const struct {
+        const char *text, *expect;
+    } bad[] = {
+        {"{\"interface\": \"eth1\", \"joints\": [", "line"},
+        {"{\"joints\": []}", "'interface'"},
+        {"{\"interface\": \"eth1\", \"joints\": [{\"slave\": 0, \"joint\": \"j\", "
+         "\"rated_torque\": 1}]}",
+         "joints[0]: 'counts_per_rev' is missing"},
+        {"{\"interface\": \"eth1\", \"joints\": [{\"slave\": 0.5, \"joint\": \"j\", "
+         "\"counts_per_rev\": 4096, \"rated_torque\": 1}]}",
+         "joints[0]: 'slave' is 0.5"},
+        {"{\"interface\": \"eth1\", \"joints\": [{\"slave\": 0, \"joint\": \"j\", "
+         "\"counts_per_rev\": 4096, \"rated_torque\": 1, \"mode\": \"pp\"}]}",
+         "'mode' is \"csp\""},
+        {"{\"interface\": \"eth1\", \"joints\": [{\"slave\": 0, \"joint\": \"a\", "
+         "\"counts_per_rev\": 4096, \"rated_torque\": 1}, {\"slave\": 0, \"joint\": \"b\", "
+         "\"counts_per_rev\": 4096, \"rated_torque\": 1}]}",
+         "joints[1]: slave 0 already drives joint 'a'"},
+        {"{\"interface\": \"eth1\", \"joints\": [{\"slave\": 0, \"joint\": \"a\", "
+         "\"counts_per_rev\": 4096, \"rated_torque\": 1, \"direction\": 0}]}",
+         "'direction' is 1 or -1"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        write_file(path, bad[i].text);
+        xn_status st = xn_ecat_bus_load(path, &bus, &err);
+        XT_CHECK(st != XN_OK && strstr(err.message, bad[i].expect) &&
+                     strstr(err.file, "xn_test_bus.json"),
+                 "bad bus %zu refused: %s: %s", i, err.file, err.message);
+    }
+    remove(path);
+    XT_CHECK(xn_ecat_bus_load("/nonexistent/bus.json", &bus, &err) == XN_ERR_IO,
+             "a missing file: %s", err.message);
+}
+
+static xn_ecat_sim *segment(int n) {
+    xn_ecat_sim_slave cfg[7];
+    for (int k = 0; k < n; k++) {
+        xn_ecat_sim_slave_default(&cfg[k], k);
+        cfg[k].counts_per_rad = 1048576 * gear[k] * dir[k] / 6.283185307179586;
+        cfg[k].position = home[k];
+    }
+    xn_ecat_sim *sim = NULL;
+    xn_ecat_sim_create(n, cfg, &sim, NULL);
+    if (sim) xn_ecat_sim_set_period(sim, 1000000); /* stepped as fast as it goes: 1 ms a cycle */
+    return sim;
+}
+
+static void program_over_ethercat(void) {
+    xn_ecat_sim *sim = segment(7);
+    xn_ecat_transport *t = NULL;
+    xn_ecat_bus bus;
+    bus_of(&bus);
+    xn_hal *hal = NULL;
+    xn_error err;
+    if (!sim || xn_ecat_sim_transport(sim, &t, &err) != XN_OK ||
+        xn_ecat_hal_open(&bus, t, 1000000, &hal, &err) != XN_OK) {
+        XT_CHECK(0, "the ethercat backend opened: %s", err.message);
+        return;
+    }
+    XT_CHECK(hal->njoint == 7 && strcmp(hal->joint_info[3].name, "joint4") == 0 &&
+                 strcmp(hal->ops->name, "ethercat") == 0,
+             "7 joints, named as the bus says");
+    xn_hal_read(hal);
+    double start = 0;
+    for (int k = 0; k < 7; k++) start = xt_max(start, fabs(hal->joint[k].position - home[k]));
+    XT_CHECK(start < 1e-5, "the first readings are where the drives' joints are (%.2g rad)", start);
+    xn_model *m = NULL;
+    xn_program *p = NULL;
+    xn_controller *c = NULL;
+    char text[200];
+    snprintf(text, sizeof text, "movej [%g, %g, %g, %g, %g, %g, %g]\n", goal[0], goal[1], goal[2],
+             goal[3], goal[4], goal[5], goal[6]);
+    xn_controller_config cfg;
+    rt_panda_config(&cfg);
+    cfg.command_mode = XN_CMD_POSITION;
+    if (xn_load_model(PANDA_SCENE, NULL, &m, &err) != XN_OK ||
+        xn_program_parse(text, strlen(text), "t.xnp", &p, &err) != XN_OK ||
+        xn_controller_create(m, hal, p, &cfg, &c, &err) != XN_OK) {
+        XT_CHECK(0, "a controller on it: %s", err.message);
+        return;
+    }
+    int cycles = 0;
+    for (; cycles < 20000 && !xn_controller_finished(c); cycles++) {
+        xn_hal_read(hal);
+        xn_controller_step(c);
+        xn_hal_write(hal);
+    }
+    rt_events ev = {0};
+    rt_drain(c, &ev);
+    double worst = 0;
+    for (int k = 0; k < 7; k++) {
+        uint16_t sw;
+        double q;
+        int8_t mode;
+        xn_ecat_sim_drive(sim, k, &sw, &q, &mode);
+        worst = xt_max(worst, fabs(q - goal[k]));
+    }
+    printf("over EtherCAT: %d cycles; the drives' joints %.2g rad from the program's target\n",
+           cycles, worst);
+    XT_CHECK(xn_controller_state(c) == XN_CTL_DONE && rt_find(&ev, XN_EV_PROGRAM_END) &&
+                 !rt_find(&ev, XN_EV_QUICK_STOP),
+             "the program ran to its end (state %s)", xn_ctl_state_str(xn_controller_state(c)));
+    XT_CHECK(worst < 1e-5,
+             "the drives' own joints at the target: counts, gears (1 to 160) and "
+             "directions right both ways (%.2g rad)",
+             worst);
+    xn_controller_free(c);
+    xn_program_free(p);
+    xn_model_free(m);
+    xn_hal_close(hal);
+    xn_ecat_sim_free(sim);
+}
+
+/* A drive that faults mid-motion: the controller hears it through the statusword and 0x603F,
+ * names the joint and the code, and quick-stops the others, as with the simulated drives. */
+static void drive_fault(void) {
+    xn_ecat_sim *sim = segment(7);
+    xn_ecat_transport *t = NULL;
+    xn_ecat_bus bus;
+    bus_of(&bus);
+    xn_hal *hal = NULL;
+    xn_error err;
+    xn_model *m = NULL;
+    xn_program *p = NULL;
+    xn_controller *c = NULL;
+    const char *text = "movej [0.3, -0.4, 0.25, -2.0, 0.5, 1.9, 0.3]\n";
+    xn_controller_config cfg;
+    rt_panda_config(&cfg);
+    cfg.command_mode = XN_CMD_POSITION;
+    if (xn_ecat_sim_transport(sim, &t, &err) != XN_OK ||
+        xn_ecat_hal_open(&bus, t, 1000000, &hal, &err) != XN_OK ||
+        xn_load_model(PANDA_SCENE, NULL, &m, &err) != XN_OK ||
+        xn_program_parse(text, strlen(text), "t.xnp", &p, &err) != XN_OK ||
+        xn_controller_create(m, hal, p, &cfg, &c, &err) != XN_OK) {
+        XT_CHECK(0, "a controller on EtherCAT: %s", err.message);
+        return;
+    }
+    for (int i = 0; i < 200; i++) {
+        if (i == 150) xn_ecat_sim_fault(sim, 3, 0x2310); /* overcurrent, mid-motion */
+        xn_hal_read(hal);
+        xn_controller_step(c);
+        xn_hal_write(hal);
+    }
+    rt_events ev = {0};
+    rt_drain(c, &ev);
+    const xn_event *f = rt_find(&ev, XN_EV_DRIVE_FAULT);
+    XT_CHECK(f && f->joint == 3 && f->value == 0x2310 && strstr(f->text, "joint4") &&
+                 strstr(f->text, "0x2310") && xn_controller_state(c) == XN_CTL_FAULT,
+             "joint4's fault reported with its code: %s", f ? f->text : "(none)");
+    int stopped = 1;
+    for (int k = 0; k < 7; k++) {
+        uint16_t sw;
+        double q;
+        int8_t mode;
+        xn_ecat_sim_drive(sim, k, &sw, &q, &mode);
+        xn_cia402_state s = xn_cia402_decode(sw);
+        stopped &= s != XN_CIA402_OPERATION_ENABLED;
+    }
+    XT_CHECK(stopped, "and no drive left in operation enabled: the others quick-stopped");
+    xn_controller_free(c);
+    xn_program_free(p);
+    xn_model_free(m);
+    xn_hal_close(hal);
+    xn_ecat_sim_free(sim);
+}
+
+static void refused(void) {
+    xn_ecat_bus bus;
+    bus_of(&bus);
+    xn_error err;
+    xn_hal *hal = NULL;
+    xn_ecat_sim *sim = segment(5); /* two slaves short */
+    xn_ecat_transport *t = NULL;
+    xn_ecat_sim_transport(sim, &t, NULL);
+    XT_CHECK(xn_ecat_hal_open(&bus, t, 1000000, &hal, &err) == XN_ERR_NOT_FOUND && !hal &&
+                 strstr(err.message, "joint6: slave 5 is not on the segment (5 slaves found)"),
+             "a bus for 7 on a segment of 5: %s", err.message);
+    xn_ecat_sim_free(sim);
+    /* a drive remapped to the CSP minimum beforehand (its mapping stays), then asked for CSV */
+    sim = segment(7);
+    xn_ecat_master *m = NULL;
+    xn_ecat_sim_transport(sim, &t, NULL);
+    xn_ecat_pdo_map csp = {
+        2, 2, {{0x6040, 0, 16}, {0x607A, 0, 32}}, {{0x6041, 0, 16}, {0x6064, 0, 32}}};
+    XT_CHECK(xn_ecat_master_open(t, &m, &err) == XN_OK && xn_ecat_scan(m, &err) == XN_OK &&
+                 xn_ecat_set_state(m, 2, XN_ECAT_PREOP, 1, &err) == XN_OK &&
+                 xn_ecat_pdo_configure(m, 2, &csp, &err) == XN_OK,
+             "slave 2 remapped: %s", err.message);
+    xn_ecat_master_close(m);
+    xn_ecat_sim_transport(sim, &t, NULL);
+    bus.joint[2].mode = 9;
+    XT_CHECK(xn_ecat_hal_open(&bus, t, 1000000, &hal, &err) == XN_ERR_INVALID && !hal &&
+                 strstr(err.message, "joint3 (slave 2)") && strstr(err.message, "0x60FF"),
+             "CSV on a drive without 0x60FF mapped: %s", err.message);
+    xn_ecat_sim_free(sim);
+}
+
+int main(void) {
+    bus_files();
+    program_over_ethercat();
+    drive_fault();
+    refused();
+    return xt_done("test_ecat_hal");
+}

@@ -109,7 +109,11 @@ xn_status xn_ecat_bus_load(const char *path, xn_ecat_bus *out, xn_error *err) {
              joints->n > XN_ECAT_BUS_JOINTS)
         st = xn_fail(err, XN_ERR_INVALID, path, "'joints' must list 1 to %d drives",
                      XN_ECAT_BUS_JOINTS);
-    if (st == XN_OK) snprintf(out->interface, sizeof out->interface, "%s", iface->str);
+    if (st != XN_OK || !iface || !joints) {
+        xn_json_free(j);
+        return st;
+    }
+    snprintf(out->interface, sizeof out->interface, "%s", iface->str);
     for (int k = 0; st == XN_OK && k < joints->n; k++) {
         st = joint(&joints->items[k], &out->joint[k], path, k, err);
         for (int i = 0; st == XN_OK && i < k; i++) {

@@ -9,6 +9,9 @@
 #include "cli.h"
 #include "fieldbus/ethercat/frame.h"
 #include "fieldbus/ethercat/sim.h"
+#ifdef XN_HAVE_MUJOCO
+#include "fieldbus/ethercat/sim_mujoco.h"
+#endif
 #include "xiaonao/ethercat.h"
 
 static int usage(FILE *f) {
@@ -185,12 +188,16 @@ static void on_signal(int s) {
 }
 
 static int sim_usage(FILE *f) {
-    fprintf(f, "usage: xn ecat-sim IFACE [--slaves N] [--time S] [--positions Q,..]\n\n"
+    fprintf(f, "usage: xn ecat-sim IFACE [--slaves N] [--time S] [--positions Q,..]\n"
+               "                     [--robot SCENE --bus BUS.json]\n\n"
                "A virtual EtherCAT segment of N slaves (default 7) on network interface IFACE:\n"
                "it answers the frames that arrive there as a chain of slave controllers would,\n"
                "each with a CiA 402 drive behind it, until Ctrl-C or S seconds. Use a veth pair\n"
                "(scripts/ecat-veth.sh) to run the master against it on one machine.\n"
-               "  --positions  the drives' joints at the start (rad, one per slave; default 0)\n");
+               "  --positions  the drives' joints at the start (rad, one per slave; default 0)\n"
+               "  --robot      the drives act on this MuJoCo scene's joints, as the bus\n"
+               "               description maps slaves to joints (one control period of physics\n"
+               "               per process data frame)\n");
     return f == stdout ? 0 : 1;
 }
 
@@ -198,11 +205,17 @@ int xn_cmd_ecat_sim(int argc, char **argv) {
     if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)
         return sim_usage(argc < 2 ? stderr : stdout);
     const char *iface = argv[1];
-    int n = 7, npos = 0;
+    int n = 7, npos = 0, n_given = 0;
+    const char *robot = NULL, *bus_path = NULL;
     double seconds = 0, pos[XN_ECAT_MAX_SLAVES] = {0};
     for (int i = 2; i < argc; i++) {
         if (strcmp(argv[i], "--slaves") == 0 && i + 1 < argc) {
             n = atoi(argv[++i]);
+            n_given = 1;
+        } else if (strcmp(argv[i], "--robot") == 0 && i + 1 < argc) {
+            robot = argv[++i];
+        } else if (strcmp(argv[i], "--bus") == 0 && i + 1 < argc) {
+            bus_path = argv[++i];
         } else if (strcmp(argv[i], "--time") == 0 && i + 1 < argc) {
             seconds = atof(argv[++i]);
         } else if (strcmp(argv[i], "--positions") == 0 && i + 1 < argc) {
@@ -215,6 +228,18 @@ int xn_cmd_ecat_sim(int argc, char **argv) {
     xn_error err;
     xn_ecat_sim *sim = NULL;
     xn_ecat_transport *t = NULL;
+    static xn_ecat_bus bus;
+    if ((robot != NULL) != (bus_path != NULL))
+        return xn_cli_error("ecat-sim: --robot and --bus go together");
+    if (bus_path) {
+        if (xn_ecat_bus_load(bus_path, &bus, &err) != XN_OK)
+            return xn_cli_error("%s: %s", err.file, err.message);
+        if (!n_given) { /* as many slaves as the bus uses */
+            n = 0;
+            for (int k = 0; k < bus.njoint; k++)
+                n = bus.joint[k].slave + 1 > n ? bus.joint[k].slave + 1 : n;
+        }
+    }
     if (n < 1 || n > XN_ECAT_MAX_SLAVES || npos > n)
         return xn_cli_error("ecat-sim: %d slaves (1 to %d) and %d positions", n, XN_ECAT_MAX_SLAVES,
                             npos);
@@ -224,6 +249,18 @@ int xn_cmd_ecat_sim(int argc, char **argv) {
         cfg[i].position = i < npos ? pos[i] : 0;
     }
     if (xn_ecat_sim_create(n, cfg, &sim, &err) != XN_OK) return xn_cli_error("%s", err.message);
+#ifdef XN_HAVE_MUJOCO
+    xn_ecat_sim_robot *plant = NULL;
+    if (robot && xn_ecat_sim_robot_open(sim, n, robot, &bus, 1000000, &plant, &err) != XN_OK) {
+        xn_ecat_sim_free(sim);
+        return xn_cli_error("%s", err.message);
+    }
+#else
+    if (robot) {
+        xn_ecat_sim_free(sim);
+        return xn_cli_error("ecat-sim --robot: this xn was built without MuJoCo");
+    }
+#endif
     if (xn_ecat_transport_raw(iface, &t, &err) != XN_OK) {
         xn_ecat_sim_free(sim);
         return xn_cli_error("%s", err.message);
@@ -247,5 +284,8 @@ int xn_cmd_ecat_sim(int argc, char **argv) {
             xn_ecat_sim_frames(sim, 0), xn_ecat_sim_frames(sim, 1));
     t->close(t->self);
     xn_ecat_sim_free(sim);
+#ifdef XN_HAVE_MUJOCO
+    xn_ecat_sim_robot_close(plant);
+#endif
     return 0;
 }

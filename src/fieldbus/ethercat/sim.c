@@ -20,7 +20,16 @@ struct xn_ecat_sim {
     int64_t last_ns;   /* the last frame: the drives' time step */
     int64_t period_ns; /* > 0: the simulated clock's step */
     int64_t sim_ns;    /* the simulated clock */
+    xn_ecat_sim_plant plant;
+    void *plant_user;
+    xn_ecat_sim_outputs *out; /* per slave, for the plant */
+    xn_ecat_sim_inputs *in;
 };
+
+void xn_ecat_sim_set_plant(xn_ecat_sim *s, xn_ecat_sim_plant plant, void *user) {
+    s->plant = plant;
+    s->plant_user = user;
+}
 
 void xn_ecat_sim_set_period(xn_ecat_sim *s, int64_t period_ns) {
     s->period_ns = period_ns > 0 ? period_ns : 0;
@@ -58,7 +67,11 @@ xn_status xn_ecat_sim_create(int n, const xn_ecat_sim_slave *slaves, xn_ecat_sim
     if (!s) return XN_ERR_NOMEM;
     s->n = n;
     s->slave = calloc((size_t)n, sizeof *s->slave);
-    if (!s->slave) {
+    s->out = calloc((size_t)n, sizeof *s->out);
+    s->in = calloc((size_t)n, sizeof *s->in);
+    if (!s->slave || !s->out || !s->in) {
+        free(s->out);
+        free(s->in);
         free(s);
         return XN_ERR_NOMEM;
     }
@@ -86,6 +99,8 @@ void xn_ecat_sim_free(xn_ecat_sim *s) {
     if (!s) return;
     for (int i = 0; i < s->n; i++) free(s->slave[i].reg);
     free(s->slave);
+    free(s->out);
+    free(s->in);
     free(s);
 }
 
@@ -365,6 +380,18 @@ int xn_ecat_sim_process(xn_ecat_sim *s, uint8_t *frame, size_t len) {
     double dt = s->last_ns ? (double)(now - s->last_ns) * 1e-9 : 0;
     s->last_ns = now;
     for (int i = 0; i < s->n && step; i++) xn_ecat_sim_drive_step(&s->slave[i], now, dt);
+    int pd = 0; /* a plant moves with the process data */
+    for (int k = 0; k < n; k++)
+        pd |= dg[k].cmd == XN_ECAT_LRW || dg[k].cmd == XN_ECAT_LWR || dg[k].cmd == XN_ECAT_LRD;
+    if (s->plant && pd && step) {
+        for (int i = 0; i < s->n; i++) xn_ecat_sim_drive_outputs(&s->slave[i], &s->out[i]);
+        s->plant(s->plant_user, s->n, s->out, s->in, dt);
+        for (int i = 0; i < s->n; i++) {
+            uint8_t al = s->slave[i].reg[XN_ESC_AL_STATUS] & 0x0F;
+            if (al == XN_AL_SAFEOP || al == XN_AL_OP)
+                xn_ecat_sim_drive_inputs(&s->slave[i], &s->in[i]);
+        }
+    }
     frame[6] |= 0x02; /* the source address as the first slave returns it (locally administered) */
     s->frames++;
     return 0;

@@ -50,6 +50,26 @@ int xn_ecat_sim_process(xn_ecat_sim *s, uint8_t *frame, size_t len);
 int xn_ecat_sim_drive(const xn_ecat_sim *s, int position, uint16_t *statusword, double *q,
                       int8_t *mode);
 
+/* A plant in place of the drives' ideal motors (a physics simulation, `xn ecat-sim --robot`):
+ * after each frame that carried process data, it gets every slave's outputs in the drive's units
+ * (fresh: the slave is in OP and the frame wrote them; else the drive must stop) and fills every
+ * slave's inputs; its statusword replaces the drive's own state machine. */
+typedef struct {
+    int fresh;
+    uint16_t controlword;
+    int8_t mode;
+    int32_t target_position, target_velocity; /* counts, counts/s */
+    int32_t target_torque;                    /* per mille of rated torque */
+} xn_ecat_sim_outputs;
+typedef struct {
+    uint16_t statusword, error_code;
+    int8_t mode;
+    int32_t position, velocity, torque;
+} xn_ecat_sim_inputs;
+typedef void (*xn_ecat_sim_plant)(void *user, int n, const xn_ecat_sim_outputs *out,
+                                  xn_ecat_sim_inputs *in, double dt);
+void xn_ecat_sim_set_plant(xn_ecat_sim *s, xn_ecat_sim_plant plant, void *user);
+
 /* The segment's clock: by default the wall clock (a drive's time step is the time between
  * frames, its watchdog runs in real time); with period_ns > 0, a simulated clock that advances
  * by period_ns at each frame that carries process data, for a master stepped faster than real

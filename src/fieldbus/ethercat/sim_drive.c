@@ -100,3 +100,22 @@ void xn_ecat_sim_drive_step(xn_sim_esc *e, int64_t now_ns, double dt) {
     put_in(e, 0x6061, d->mode);
     put_in(e, 0x603F, d->ds.error_code);
 }
+
+void xn_ecat_sim_drive_outputs(const xn_sim_esc *e, xn_ecat_sim_outputs *out) {
+    uint8_t al = e->reg[XN_ESC_AL_STATUS] & 0x0F;
+    out->fresh = al == XN_AL_OP && e->outputs_written;
+    out->controlword = (uint16_t)get_out(e, 0x6040, 0);
+    out->mode = (int8_t)get_out(e, 0x6060, e->drive.mode);
+    out->target_position = get_out(e, 0x607A, 0);
+    out->target_velocity = get_out(e, 0x60FF, 0);
+    out->target_torque = get_out(e, 0x6071, 0);
+}
+
+void xn_ecat_sim_drive_inputs(xn_sim_esc *e, const xn_ecat_sim_inputs *in) {
+    put_in(e, 0x6041, in->statusword);
+    put_in(e, 0x6064, in->position);
+    put_in(e, 0x606C, in->velocity);
+    put_in(e, 0x6077, in->torque);
+    put_in(e, 0x6061, in->mode);
+    put_in(e, 0x603F, in->error_code);
+}

@@ -58,6 +58,9 @@ typedef struct {
  * inputs are written back; the sync manager watchdog drops a slave in OP whose outputs stopped
  * to SAFE-OP (0x001B) */
 void xn_ecat_sim_drive_step(xn_sim_esc *e, int64_t now_ns, double dt);
+/* sim_drive.c: slave e's outputs decoded for a plant, and a plant's inputs written */
+void xn_ecat_sim_drive_outputs(const xn_sim_esc *e, xn_ecat_sim_outputs *out);
+void xn_ecat_sim_drive_inputs(xn_sim_esc *e, const xn_ecat_sim_inputs *in);
 /* sim_drive.c: the drive at power-on */
 void xn_ecat_sim_drive_init(xn_sim_esc *e);
 

@@ -70,6 +70,9 @@ int xn_ctl_stream_line(const xn_controller *c);
 /* the joints `stream` line `line` claims (every one for -1): their controller indices into sel
  * (XN_OTG_MAX_DOFS entries), how many */
 int xn_ctl_stream_selection(const xn_controller *c, int line, int *sel);
+/* stream.c: XN_ERR_SIZE for `given` joints where the stream takes n (fn: the public function) */
+xn_status xn_ctl_stream_size_error(const xn_controller *c, int given, int n, const char *fn,
+                                   xn_error *err);
 /* the controller stops (a stop or a fault): the `stream` line is over for its clients */
 void xn_ctl_stream_abort(xn_controller *c);
 /* 1 while streamed torques drive the joints (the `stream` line runs, the newest setpoint was a

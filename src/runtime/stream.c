@@ -120,6 +120,14 @@ int xn_ctl_stream_selection(const xn_controller *c, int line, int *sel) {
 
 int xn_ctl_stream_line(const xn_controller *c) { return atomic_load(&c->stream->line); }
 
+xn_status xn_ctl_stream_size_error(const xn_controller *c, int given, int n, const char *fn,
+                                   xn_error *err) {
+    return xn_fail(err, XN_ERR_SIZE, fn,
+                   n == c->nj ? "%d joints given; the controller commands %d"
+                              : "%d joints given; the running stream line claims %d",
+                   given, n);
+}
+
 int xn_controller_stream_joints(const xn_controller *c, int *idx) {
     int sel[XN_OTG_MAX_DOFS];
     int n = xn_ctl_stream_selection(c, atomic_load(&c->stream->line), sel);
@@ -259,11 +267,7 @@ static xn_status check(const xn_controller *c, int line, const xn_setpoint *sp, 
                        "mode %d (XN_STREAM_POSITION, _VELOCITY, _POSE, _TWIST, _TORQUE or _WALK)",
                        (int)sp->mode);
     int sel[XN_OTG_MAX_DOFS], n = xn_ctl_stream_selection(c, line, sel);
-    if (sp->n != n)
-        return xn_fail(err, XN_ERR_SIZE, fn,
-                       n == c->nj ? "%d joints given; the controller commands %d"
-                                  : "%d joints given; the running stream line claims %d",
-                       sp->n, n);
+    if (sp->n != n) return xn_ctl_stream_size_error(c, sp->n, n, fn, err);
     if (sp->mode == XN_STREAM_TORQUE) return check_torque(c, sp, sel, err);
     for (int i = 0; i < n; i++) {
         int k = sel[i];

@@ -206,11 +206,7 @@ xn_status xn_controller_follow(xn_controller *c, const xn_joint_trajectory *tr, 
     xn_ctl_traj *T = c->traj;
     int line = xn_ctl_stream_line(c);
     int sel[XN_OTG_MAX_DOFS], nsel = xn_ctl_stream_selection(c, line, sel);
-    if (tr->n != nsel)
-        return xn_fail(err, XN_ERR_SIZE, fn,
-                       nsel == c->nj ? "%d joints given; the controller commands %d"
-                                     : "%d joints given; the running stream line claims %d",
-                       tr->n, nsel);
+    if (tr->n != nsel) return xn_ctl_stream_size_error(c, tr->n, nsel, fn, err);
     if (tr->npoints < 1 || tr->npoints > XN_TRAJ_MAX_POINTS)
         return xn_fail(err, XN_ERR_SIZE, fn, "%d points (1 to %d)", tr->npoints,
                        XN_TRAJ_MAX_POINTS);

@@ -102,6 +102,20 @@ static xn_ecat_sim *segment(int n) {
     return sim;
 }
 
+/* A controller on hal in position mode (the drives in CSP) running program text. */
+static xn_controller *controller_on(xn_hal *hal, const char *text, xn_model **m, xn_program **p,
+                                    xn_error *err) {
+    xn_controller_config cfg;
+    rt_panda_config(&cfg);
+    cfg.command_mode = XN_CMD_POSITION;
+    xn_controller *c = NULL;
+    if (xn_load_model(PANDA_SCENE, NULL, m, err) != XN_OK ||
+        xn_program_parse(text, strlen(text), "t.xnp", p, err) != XN_OK ||
+        xn_controller_create(*m, hal, *p, &cfg, &c, err) != XN_OK)
+        return NULL;
+    return c;
+}
+
 static void program_over_ethercat(void) {
     xn_ecat_sim *sim = segment(7);
     xn_ecat_transport *t = NULL;
@@ -123,16 +137,11 @@ static void program_over_ethercat(void) {
     XT_CHECK(start < 1e-5, "the first readings are where the drives' joints are (%.2g rad)", start);
     xn_model *m = NULL;
     xn_program *p = NULL;
-    xn_controller *c = NULL;
     char text[200];
     snprintf(text, sizeof text, "movej [%g, %g, %g, %g, %g, %g, %g]\n", goal[0], goal[1], goal[2],
              goal[3], goal[4], goal[5], goal[6]);
-    xn_controller_config cfg;
-    rt_panda_config(&cfg);
-    cfg.command_mode = XN_CMD_POSITION;
-    if (xn_load_model(PANDA_SCENE, NULL, &m, &err) != XN_OK ||
-        xn_program_parse(text, strlen(text), "t.xnp", &p, &err) != XN_OK ||
-        xn_controller_create(m, hal, p, &cfg, &c, &err) != XN_OK) {
+    xn_controller *c = controller_on(hal, text, &m, &p, &err);
+    if (!c) {
         XT_CHECK(0, "a controller on it: %s", err.message);
         return;
     }
@@ -185,15 +194,9 @@ static void drive_fault(void) {
     xn_model *m = NULL;
     xn_program *p = NULL;
     xn_controller *c = NULL;
-    const char *text = "movej [0.3, -0.4, 0.25, -2.0, 0.5, 1.9, 0.3]\n";
-    xn_controller_config cfg;
-    rt_panda_config(&cfg);
-    cfg.command_mode = XN_CMD_POSITION;
     if (xn_ecat_sim_transport(sim, &t, &err) != XN_OK ||
         xn_ecat_hal_open(&bus, t, 1000000, &hal, &err) != XN_OK ||
-        xn_load_model(PANDA_SCENE, NULL, &m, &err) != XN_OK ||
-        xn_program_parse(text, strlen(text), "t.xnp", &p, &err) != XN_OK ||
-        xn_controller_create(m, hal, p, &cfg, &c, &err) != XN_OK) {
+        !(c = controller_on(hal, "movej [0.3, -0.4, 0.25, -2.0, 0.5, 1.9, 0.3]\n", &m, &p, &err))) {
         XT_CHECK(0, "a controller on EtherCAT: %s", err.message);
         return;
     }

@@ -15,6 +15,7 @@
 
 #include "fieldbus/ethercat/esc.h"
 #include "fieldbus/ethercat/master_internal.h"
+#include "fieldbus/ethercat/units.h"
 #include "model/error_internal.h"
 
 #define TWO_PI 6.283185307179586
@@ -65,14 +66,6 @@ static void put(uint8_t *p, int at, int bytes, int32_t v) {
         xn_ecat_put16(p + at, (uint16_t)v);
     else
         xn_ecat_put32(p + at, (uint32_t)v);
-}
-
-static int32_t to_counts(double x) {
-    double c = nearbyint(x);
-    return !(c == c)           ? 0
-           : c > 2147483647.0  ? 2147483647
-           : c < -2147483647.0 ? -2147483647
-                               : (int32_t)c;
 }
 
 static void *keep_alive(void *arg) {
@@ -128,8 +121,8 @@ static xn_status hal_write(void *self, xn_hal *hal) {
         put(out, j->cw, 2, c->controlword);
         int mode = c->mode == XN_MODE_CST ? 10 : c->mode == XN_MODE_CSV ? 9 : 8;
         put(out, j->mode, 1, mode);
-        put(out, j->target_q, 4, to_counts(c->position * j->k_q));
-        put(out, j->target_v, 4, to_counts(c->velocity * j->k_q));
+        put(out, j->target_q, 4, xn_ecat_to_counts(c->position * j->k_q));
+        put(out, j->target_v, 4, xn_ecat_to_counts(c->velocity * j->k_q));
         double t = c->torque * j->k_t;
         double tmax = j->bytes_target_t == 2 ? 32767 : 2147483647.0;
         put(out, j->target_t, j->bytes_target_t,

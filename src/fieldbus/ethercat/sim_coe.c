@@ -86,25 +86,10 @@ static xn_sim_od_entry *find(xn_sim_esc *e, uint16_t index, uint8_t sub, int *in
     return NULL;
 }
 
-/* the bytes of the objects a PDO assignment (0x1C12 outputs, 0x1C13 inputs) maps */
-int xn_ecat_sim_pdo_bytes(const xn_sim_esc *e, int outputs) {
-    uint16_t assign = outputs ? 0x1C12 : 0x1C13;
-    int bits = 0, known;
-    xn_sim_esc *m = (xn_sim_esc *)e;
-    const xn_sim_od_entry *n = find(m, assign, 0, &known);
-    for (int i = 1; n && i <= n->v[0]; i++) {
-        const xn_sim_od_entry *a = find(m, assign, (uint8_t)i, &known);
-        uint16_t pdo = a ? xn_ecat_get16(a->v) : 0;
-        const xn_sim_od_entry *pn = find(m, pdo, 0, &known);
-        for (int k = 1; pn && k <= pn->v[0]; k++) {
-            const xn_sim_od_entry *me = find(m, pdo, (uint8_t)k, &known);
-            if (me) bits += me->v[0]; /* the entry's low byte: its length in bits */
-        }
-    }
-    return bits / 8;
-}
-
-int xn_ecat_sim_pdo_offset(const xn_sim_esc *e, int outputs, uint16_t index, int *bytes) {
+/* Walk the objects a PDO assignment (0x1C12 outputs, 0x1C13 inputs) maps, in order: where
+ * object index:0 starts (bytes), its length into *bytes, or -1 when it is not mapped; with index
+ * 0, the total of every mapped object's bytes. */
+static int walk_mapping(const xn_sim_esc *e, int outputs, uint16_t index, int *bytes) {
     uint16_t assign = outputs ? 0x1C12 : 0x1C13;
     int bits = 0, known;
     xn_sim_esc *m = (xn_sim_esc *)e;
@@ -116,15 +101,24 @@ int xn_ecat_sim_pdo_offset(const xn_sim_esc *e, int outputs, uint16_t index, int
         for (int k = 1; pn && k <= pn->v[0]; k++) {
             const xn_sim_od_entry *me = find(m, pdo, (uint8_t)k, &known);
             if (!me) continue;
-            uint32_t entry = xn_ecat_get32(me->v);
-            if (entry >> 16 == index && (entry >> 8 & 0xFF) == 0) {
+            uint32_t entry = xn_ecat_get32(me->v); /* index, subindex, length in bits */
+            if (index && entry >> 16 == index && (entry >> 8 & 0xFF) == 0) {
                 *bytes = (int)(entry & 0xFF) / 8;
                 return bits / 8;
             }
             bits += (int)(entry & 0xFF);
         }
     }
-    return -1;
+    return index ? -1 : bits / 8;
+}
+
+int xn_ecat_sim_pdo_bytes(const xn_sim_esc *e, int outputs) {
+    int unused;
+    return walk_mapping(e, outputs, 0, &unused);
+}
+
+int xn_ecat_sim_pdo_offset(const xn_sim_esc *e, int outputs, uint16_t index, int *bytes) {
+    return walk_mapping(e, outputs, index, bytes);
 }
 
 void xn_ecat_sim_od_set(xn_sim_esc *e, uint16_t index, uint32_t value) {

@@ -14,6 +14,7 @@
 #include "fieldbus/ethercat/esc.h"
 #include "fieldbus/ethercat/frame.h"
 #include "fieldbus/ethercat/sim_internal.h"
+#include "fieldbus/ethercat/units.h"
 
 void xn_ecat_sim_drive_init(xn_sim_esc *e) {
     xn_sim_drive *d = &e->drive;
@@ -42,13 +43,6 @@ static void put_in(xn_sim_esc *e, uint16_t index, int32_t value) {
         xn_ecat_put16(p, (uint16_t)value);
     else
         xn_ecat_put32(p, (uint32_t)value);
-}
-
-static int32_t counts(double x, double scale) {
-    double c = nearbyint(x * scale);
-    return c > 2147483647.0    ? 2147483647
-           : c < -2147483648.0 ? (int32_t)-2147483647 - 1
-                               : (int32_t)c;
 }
 
 void xn_ecat_sim_drive_step(xn_sim_esc *e, int64_t now_ns, double dt) {
@@ -80,7 +74,7 @@ void xn_ecat_sim_drive_step(xn_sim_esc *e, int64_t now_ns, double dt) {
         xn_drive_sim_command(&d->ds, cw, d->q, d->v);
         if (d->ds.state == XN_CIA402_OPERATION_ENABLED) {
             if (d->mode == 8)
-                d->q = get_out(e, 0x607A, counts(d->q, k)) / k;
+                d->q = get_out(e, 0x607A, xn_ecat_to_counts(d->q * k)) / k;
             else if (d->mode == 9)
                 d->q += get_out(e, 0x60FF, 0) / k * dt;
             /* CST: no load here; the joint stays (a physics model takes its place later) */
@@ -94,8 +88,8 @@ void xn_ecat_sim_drive_step(xn_sim_esc *e, int64_t now_ns, double dt) {
     }
     d->v = dt > 0 ? (d->q - q0) / dt : 0;
     put_in(e, 0x6041, xn_cia402_statusword(d->ds.state));
-    put_in(e, 0x6064, counts(d->q, k));
-    put_in(e, 0x606C, counts(d->v, k));
+    put_in(e, 0x6064, xn_ecat_to_counts(d->q * k));
+    put_in(e, 0x606C, xn_ecat_to_counts(d->v * k));
     put_in(e, 0x6077, 0);
     put_in(e, 0x6061, d->mode);
     put_in(e, 0x603F, d->ds.error_code);

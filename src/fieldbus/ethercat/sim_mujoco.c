@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "fieldbus/ethercat/sim_mujoco.h"
+#include "fieldbus/ethercat/units.h"
 #include "model/error_internal.h"
 
 #define TWO_PI 6.283185307179586
@@ -21,14 +22,6 @@ struct xn_ecat_sim_robot {
     int entry_of[XN_ECAT_MAX_SLAVES]; /* per slave: the bus entry, or -1 */
     double k_q[XN_ECAT_BUS_JOINTS], k_t[XN_ECAT_BUS_JOINTS];
 };
-
-static int32_t counts(double x) {
-    double c = nearbyint(x);
-    return !(c == c)           ? 0
-           : c > 2147483647.0  ? 2147483647
-           : c < -2147483647.0 ? -2147483647
-                               : (int32_t)c;
-}
 
 static void plant(void *user, int n, const xn_ecat_sim_outputs *out, xn_ecat_sim_inputs *in,
                   double dt) {
@@ -68,9 +61,9 @@ static void plant(void *user, int n, const xn_ecat_sim_outputs *out, xn_ecat_sim
         p->statusword = j->statusword;
         p->error_code = j->error_code;
         p->mode = out[i].mode;
-        p->position = counts(j->position * r->k_q[b]);
-        p->velocity = counts(j->velocity * r->k_q[b]);
-        p->torque = counts(j->torque * r->k_t[b]);
+        p->position = xn_ecat_to_counts(j->position * r->k_q[b]);
+        p->velocity = xn_ecat_to_counts(j->velocity * r->k_q[b]);
+        p->torque = xn_ecat_to_counts(j->torque * r->k_t[b]);
     }
 }
 

@@ -176,6 +176,16 @@ const uint8_t *xn_ecat_pd_inputs(const xn_ecat_master *m, int i, size_t *len);
  * start of its area, its length into *bytes; -1 when it is not mapped. */
 int xn_ecat_pd_offset(const xn_ecat_master *m, int i, int output, uint16_t index, uint8_t sub,
                       int *bytes);
+/** After an exchange (each carries an AL status read of every slave beside the process data):
+ * 1 when slave i answered in it, 0 when it did not (link down, powered off); its AL status
+ * register into *al (may be NULL). */
+int xn_ecat_pd_slave_ok(const xn_ecat_master *m, int i, uint16_t *al);
+/** Bring slave i back after it dropped out (powered off and on, a cable out and in) or left OP:
+ * its station address given again at its position, its identity checked against what the scan
+ * found (another device there is refused), its mailbox, PDO mapping, sync managers and FMMUs set
+ * again, then SAFE-OP and OP with process data flowing. Not while a control loop exchanges
+ * process data (this uses the master from the caller's thread). */
+xn_status xn_ecat_recover(xn_ecat_master *m, int i, xn_error *err);
 /** The working counter one exchange expects (3 per slave with outputs and inputs). */
 int xn_ecat_pd_expected_wkc(const xn_ecat_master *m);
 
@@ -217,10 +227,19 @@ xn_status xn_ecat_bus_load(const char *path, xn_ecat_bus *out, xn_error *err);
  * joint's drive fault. A process data frame that does not come back within half a period is
  * lost: the last readings stand for it, up to 2 in a row; the third leaves them stale (the
  * controller's sensor check stops the robot) and fails the write. A frame short of its working
- * counter (a slave gone, or out of OP) fails the write at once and leaves the readings stale.
+ * counter, or a slave that no longer answers or has left OP (each frame reads every slave's AL
+ * status), leaves that slave's joints' readings stale: the controller stops the robot in the
+ * next cycle, naming the joints, and xn_ecat_hal_problem names the slave.
  * `transport` (may be NULL: a raw socket on the description's interface) is owned from here on. */
 xn_status xn_ecat_hal_open(const xn_ecat_bus *bus, xn_ecat_transport *transport, int64_t period_ns,
                            xn_hal **out, xn_error *err);
+/** What the ethercat backend last found wrong on the bus, naming the joint and the slave (e.g.
+ * "joint joint4: ... slave 3 (station 0x1004) does not answer (link down or powered off)"), or ""
+ * when nothing; NULL for a robot not opened by xn_ecat_hal_open. */
+const char *xn_ecat_hal_problem(const xn_hal *hal);
+/** Bring every slave of the robot that dropped out or left OP back (xn_ecat_recover), after the
+ * controller has stopped: XN_OK when all are back in OP. */
+xn_status xn_ecat_hal_recover(xn_hal *hal, xn_error *err);
 
 /* CANopen over EtherCAT: SDOs through the mailbox of a slave in PRE-OP, SAFE-OP or OP. */
 

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "alloc_count.h"
+#include "fieldbus/ethercat/esc.h"
 #include "fieldbus/ethercat/sim.h"
 #include "runtime/runtime_test_util.h"
 #include "test_util.h"
@@ -229,6 +230,83 @@ static void drive_fault(void) {
     xn_ecat_sim_free(sim);
 }
 
+/* A slave unplugged mid-motion: every frame reads each slave's AL status, so the cycle after
+ * sees it gone; its joint's readings go stale and the controller quick-stops the others, naming
+ * the joint; the backend names the slave. Plugged back (it returns as after a power loss, in
+ * INIT without its address), it is brought back to OP, and a program runs again. */
+static void slave_lost(void) {
+    xn_ecat_sim *sim = segment(7);
+    xn_ecat_transport *t = NULL;
+    xn_ecat_bus bus;
+    bus_of(&bus);
+    xn_hal *hal = NULL;
+    xn_error err;
+    xn_model *m = NULL;
+    xn_program *p = NULL;
+    xn_controller *c = NULL;
+    if (xn_ecat_sim_transport(sim, &t, &err) != XN_OK ||
+        xn_ecat_hal_open(&bus, t, 1000000, &hal, &err) != XN_OK ||
+        !(c = controller_on(hal, "movej [0.3, -0.4, 0.25, -2.0, 0.5, 1.9, 0.3]\n", &m, &p, &err))) {
+        XT_CHECK(0, "a controller on EtherCAT: %s", err.message);
+        return;
+    }
+    int unplugged_at = 150, fault_at = -1;
+    for (int i = 0; i < 300; i++) {
+        if (i == unplugged_at) xn_ecat_sim_unplug(sim, 3, 1);
+        xn_hal_read(hal);
+        xn_controller_step(c);
+        xn_hal_write(hal);
+        if (fault_at < 0 && xn_controller_state(c) == XN_CTL_FAULT) fault_at = i;
+    }
+    rt_events ev = {0};
+    rt_drain(c, &ev);
+    const xn_event *stale = rt_find(&ev, XN_EV_SENSOR_STALE);
+    const char *problem = xn_ecat_hal_problem(hal);
+    XT_CHECK(fault_at >= unplugged_at && fault_at <= unplugged_at + 2 && stale &&
+                 strstr(stale->text, "joint4"),
+             "unplugged at cycle %d, the controller in fault at %d: %s", unplugged_at, fault_at,
+             stale ? stale->text : "(no event)");
+    XT_CHECK(problem && strstr(problem, "joint joint4") && strstr(problem, "slave 3") &&
+                 strstr(problem, "0x1004") && strstr(problem, "does not answer"),
+             "the backend names the slave: %s", problem ? problem : "(none)");
+    int stopped = 1;
+    for (int k = 0; k < 7; k++) {
+        uint16_t sw;
+        double q;
+        int8_t mode;
+        xn_ecat_sim_drive(sim, k, &sw, &q, &mode);
+        stopped &= k == 3 || xn_cia402_decode(sw) != XN_CIA402_OPERATION_ENABLED;
+    }
+    XT_CHECK(stopped, "the other six drives were stopped");
+    xn_controller_free(c);
+    xn_program_free(p);
+    xn_model_free(m);
+    /* back: plugged in again, brought back to OP on request, a program runs */
+    xn_ecat_sim_unplug(sim, 3, 0);
+    XT_CHECK(xn_ecat_sim_registers(sim, 3)[XN_ESC_AL_STATUS] == XN_ECAT_INIT,
+             "the slave came back in INIT");
+    XT_CHECK(xn_ecat_hal_recover(hal, &err) == XN_OK && xn_ecat_hal_problem(hal)[0] == 0,
+             "recovered: %s", err.message);
+    int op = 1;
+    for (int k = 0; k < 7; k++) op &= xn_ecat_sim_registers(sim, k)[XN_ESC_AL_STATUS] == 8;
+    XT_CHECK(op, "every slave in OP again");
+    c = controller_on(hal, "movej [0, 0, 0, -1.57079, 0, 1.57079, -0.7853]\n", &m, &p, &err);
+    int cycles = 0;
+    for (; c && cycles < 20000 && !xn_controller_finished(c); cycles++) {
+        xn_hal_read(hal);
+        xn_controller_step(c);
+        xn_hal_write(hal);
+    }
+    XT_CHECK(c && xn_controller_state(c) == XN_CTL_DONE,
+             "a program runs to its end after the recovery (%d cycles, state %s)", cycles,
+             c ? xn_ctl_state_str(xn_controller_state(c)) : "no controller");
+    xn_controller_free(c);
+    xn_program_free(p);
+    xn_model_free(m);
+    xn_hal_close(hal);
+    xn_ecat_sim_free(sim);
+}
+
 static void refused(void) {
     xn_ecat_bus bus;
     bus_of(&bus);
@@ -264,6 +342,7 @@ int main(void) {
     bus_files();
     program_over_ethercat();
     drive_fault();
+    slave_lost();
     refused();
     return xt_done("test_ecat_hal");
 }

@@ -188,16 +188,23 @@ static void on_signal(int s) {
 }
 
 static int sim_usage(FILE *f) {
-    fprintf(f, "usage: xn ecat-sim IFACE [--slaves N] [--time S] [--positions Q,..]\n"
-               "                     [--robot SCENE --bus BUS.json]\n\n"
-               "A virtual EtherCAT segment of N slaves (default 7) on network interface IFACE:\n"
-               "it answers the frames that arrive there as a chain of slave controllers would,\n"
-               "each with a CiA 402 drive behind it, until Ctrl-C or S seconds. Use a veth pair\n"
-               "(scripts/ecat-veth.sh) to run the master against it on one machine.\n"
-               "  --positions  the drives' joints at the start (rad, one per slave; default 0)\n"
-               "  --robot      the drives act on this MuJoCo scene's joints, as the bus\n"
-               "               description maps slaves to joints (one control period of physics\n"
-               "               per process data frame)\n");
+    fprintf(f,
+            "usage: xn ecat-sim IFACE [--slaves N] [--time S] [--positions Q,..]\n"
+            "                     [--robot SCENE --bus BUS.json]\n\n"
+            "A virtual EtherCAT segment of N slaves (default 7) on network interface IFACE:\n"
+            "it answers the frames that arrive there as a chain of slave controllers would,\n"
+            "each with a CiA 402 drive behind it, until Ctrl-C or S seconds. Use a veth pair\n"
+            "(scripts/ecat-veth.sh) to run the master against it on one machine.\n"
+            "  --positions  the drives' joints at the start (rad, one per slave; default 0)\n"
+            "  --robot      the drives act on this MuJoCo scene's joints, as the bus\n"
+            "               description maps slaves to joints (one control period of physics\n"
+            "               per process data frame)\n"
+            "faults, for drills (T: seconds from the start):\n"
+            "  --drop P@T[,T2]   slave P stops answering at T (link down; back at T2, as after\n"
+            "                    a power loss: INIT, no address)\n"
+            "  --fault P@T:CODE  slave P's drive faults at T with error code CODE (hex)\n"
+            "  --corrupt N       every Nth answer is cut short (the master counts it malformed)\n"
+            "  --delay N:US      every Nth answer is held US microseconds\n");
     return f == stdout ? 0 : 1;
 }
 
@@ -205,13 +212,30 @@ int xn_cmd_ecat_sim(int argc, char **argv) {
     if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)
         return sim_usage(argc < 2 ? stderr : stdout);
     const char *iface = argv[1];
-    int n = 7, npos = 0, n_given = 0;
+    int n = 7, npos = 0, n_given = 0, drop = -1, faulty = -1, corrupt = 0, delay_every = 0;
+    double drop_at = 0, back_at = -1, fault_at = 0;
+    unsigned fault_code = 0;
+    long delay_us = 0;
     const char *robot = NULL, *bus_path = NULL;
     double seconds = 0, pos[XN_ECAT_MAX_SLAVES] = {0};
     for (int i = 2; i < argc; i++) {
         if (strcmp(argv[i], "--slaves") == 0 && i + 1 < argc) {
             n = atoi(argv[++i]);
             n_given = 1;
+        } else if (strcmp(argv[i], "--drop") == 0 && i + 1 < argc) {
+            int k = sscanf(argv[++i], "%d@%lf,%lf", &drop, &drop_at, &back_at);
+            if (k < 2 || drop < 0) return xn_cli_error("--drop P@T[,T2]: '%s'", argv[i]);
+            if (k < 3) back_at = -1;
+        } else if (strcmp(argv[i], "--fault") == 0 && i + 1 < argc) {
+            if (sscanf(argv[++i], "%d@%lf:%x", &faulty, &fault_at, &fault_code) != 3 || faulty < 0)
+                return xn_cli_error("--fault P@T:CODE: '%s'", argv[i]);
+        } else if (strcmp(argv[i], "--corrupt") == 0 && i + 1 < argc) {
+            corrupt = atoi(argv[++i]);
+            if (corrupt < 1) return xn_cli_error("--corrupt N: N >= 1");
+        } else if (strcmp(argv[i], "--delay") == 0 && i + 1 < argc) {
+            if (sscanf(argv[++i], "%d:%ld", &delay_every, &delay_us) != 2 || delay_every < 1 ||
+                delay_us < 0)
+                return xn_cli_error("--delay N:US: '%s'", argv[i]);
         } else if (strcmp(argv[i], "--robot") == 0 && i + 1 < argc) {
             robot = argv[++i];
         } else if (strcmp(argv[i], "--bus") == 0 && i + 1 < argc) {
@@ -275,10 +299,25 @@ int xn_cmd_ecat_sim(int argc, char **argv) {
         clock_gettime(CLOCK_MONOTONIC, &now);
         double el = (double)(now.tv_sec - t0.tv_sec) + (double)(now.tv_nsec - t0.tv_nsec) * 1e-9;
         if (seconds > 0 && el > seconds) break;
-        long len = t->recv(t->self, frame, sizeof frame, 100000000);
+        if (drop >= 0 && el >= drop_at) { /* the drills, at their times */
+            xn_ecat_sim_unplug(sim, drop, back_at < 0 || el < back_at);
+            if (back_at >= 0 && el >= back_at) drop = -1;
+        }
+        if (faulty >= 0 && el >= fault_at) {
+            xn_ecat_sim_fault(sim, faulty, (uint16_t)fault_code);
+            faulty = -1;
+        }
+        long len = t->recv(t->self, frame, sizeof frame, 1000000);
         if (len < 0) break;
         if (len == 0) continue;
-        if (xn_ecat_sim_process(sim, frame, (size_t)len) == 0) t->send(t->self, frame, (size_t)len);
+        if (xn_ecat_sim_process(sim, frame, (size_t)len) != 0) continue;
+        long answered = xn_ecat_sim_frames(sim, 0);
+        if (corrupt && answered % corrupt == 0) len = 20; /* cut short */
+        if (delay_every && answered % delay_every == 0) {
+            struct timespec hold = {(time_t)(delay_us / 1000000), (delay_us % 1000000) * 1000};
+            nanosleep(&hold, NULL);
+        }
+        t->send(t->self, frame, (size_t)len);
     }
     fprintf(stderr, "xn ecat-sim: %ld frames answered, %ld dropped as malformed\n",
             xn_ecat_sim_frames(sim, 0), xn_ecat_sim_frames(sim, 1));

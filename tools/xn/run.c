@@ -819,6 +819,8 @@ static int run_command(int argc, char **argv, int serve) {
             xn_cli_error("the %s backend failed: %s", hal->ops->name, xn_status_str(st));
         rs->faulted = 1;
     }
+    const char *bus_problem = xn_ecat_hal_problem(hal); /* a fieldbus names the device */
+    if (bus_problem && bus_problem[0]) xn_cli_error("EtherCAT: %s", bus_problem);
     print_summary(rs, &lr, c, limits_source);
     if (xn_controller_samples_lost(c) || xn_controller_events_lost(c))
         printf("  lost         %ld log samples, %ld events (the log was not drained in time)\n",

@@ -26,8 +26,10 @@
 #define XN_ECAT_FRAME_MAX 1514 /* Ethernet's maximum without the FCS */
 #define XN_ECAT_DATA_MAX                                                                           \
     (XN_ECAT_FRAME_MAX - XN_ECAT_ETH_HEADER - XN_ECAT_HEADER - XN_ECAT_DG_HEADER -                 \
-     XN_ECAT_DG_FOOTER)          /* one datagram's data, alone in a frame: 1486 bytes */
-#define XN_ECAT_MAX_DATAGRAMS 32 /* datagrams one frame may carry here */
+     XN_ECAT_DG_FOOTER) /* one datagram's data, alone in a frame: 1486 bytes */
+#define XN_ECAT_MAX_DATAGRAMS                                                                      \
+    72 /* datagrams one frame may carry here (process data and                                     \
+         an AL status read for each of 64 slaves) */
 
 /* The commands (ETG.1000.4 table 12). AP: auto-increment (position) addressing, FP: configured
  * station address, B: broadcast, L: logical (through the FMMUs). */

@@ -36,7 +36,11 @@ typedef struct {
     joint_map map[XN_ECAT_BUS_JOINTS];
     int64_t period_ns, t0_ns; /* the robot's clock starts at the open, as a simulation's does */
     int lost;                 /* process data frames lost in a row */
-    int failed;               /* the working counter was short: the readings cannot be trusted */
+    int failed;               /* the exchange failed otherwise: no reading can be trusted */
+    /* per bus entry: its slave did not answer, or left OP, in the last exchange: its readings
+     * cannot be trusted */
+    unsigned char out_of_service[XN_ECAT_BUS_JOINTS];
+    char problem[256]; /* the last thing found wrong, named (xn_ecat_hal_problem) */
     /* between the open and the control loop's first read, a thread keeps the process data
      * flowing, so that the drives' sync manager watchdogs do not take them out of OP */
     pthread_t keeper;
@@ -95,7 +99,7 @@ static xn_status hal_read(void *self, xn_hal *hal) {
         const joint_map *j = &h->map[k];
         const uint8_t *in = xn_ecat_pd_inputs(h->m, h->bus.joint[k].slave, NULL);
         xn_joint_reading *r = &hal->joint[k];
-        if (h->failed || h->lost > MAX_LOST) {
+        if (h->failed || h->lost > MAX_LOST || h->out_of_service[k]) {
             continue; /* no fresh readings: the stamps stay, the controller sees them stale */
         }
         if (h->lost) { /* a frame lost on the wire: the last readings, one period older */
@@ -132,9 +136,25 @@ static xn_status hal_write(void *self, xn_hal *hal) {
                              : 0));
     }
     /* half a period for the round trip: a frame later than that counts as lost */
-    xn_status st = xn_ecat_pd_exchange(h->m, h->period_ns / 2, NULL);
+    xn_error e;
+    xn_status st = xn_ecat_pd_exchange(h->m, h->period_ns / 2, &e);
     h->lost = st == XN_ERR_TIMEOUT ? h->lost + 1 : 0;
+    if (st == XN_ERR_IO && e.index >= 0) { /* a slave named: its joints out, the others on */
+        for (int k = 0; k < h->bus.njoint; k++) {
+            uint16_t al = 0;
+            int ok = xn_ecat_pd_slave_ok(h->m, h->bus.joint[k].slave, &al);
+            int out = !ok || (al & 0x0F) != XN_ECAT_OP || (al & 0x10);
+            if (out && !h->out_of_service[k])
+                snprintf(h->problem, sizeof h->problem, "joint %.60s: %.180s",
+                         h->bus.joint[k].joint, e.message);
+            h->out_of_service[k] = (unsigned char)out;
+        }
+        return XN_OK; /* the controller stops the robot on the stale joints, in the next cycle */
+    }
     h->failed = st != XN_OK && st != XN_ERR_TIMEOUT;
+    if (h->failed) snprintf(h->problem, sizeof h->problem, "%.250s", e.message);
+    if (h->lost > MAX_LOST)
+        snprintf(h->problem, sizeof h->problem, "%d process data frames lost in a row", h->lost);
     return h->failed || h->lost > MAX_LOST ? XN_ERR_IO : XN_OK;
 }
 
@@ -156,6 +176,34 @@ static void hal_emergency(void *self) {
                       safeop, 2);
     size_t n = xn_ecat_frame_end(&h->stop_frame);
     h->m->t->send(h->m->t->self, h->stop_frame.buf, n);
+}
+
+const char *xn_ecat_hal_problem(const xn_hal *hal) {
+    if (!hal || !hal->ops || strcmp(hal->ops->name, "ethercat") != 0) return NULL;
+    return ((const ecat_hal *)hal->self)->problem;
+}
+
+xn_status xn_ecat_hal_recover(xn_hal *hal, xn_error *err) {
+    if (!xn_ecat_hal_problem(hal))
+        return xn_fail(err, XN_ERR_INVALID, "xn_ecat_hal_recover", "not an ethercat robot");
+    ecat_hal *h = hal->self;
+    take_over(h);
+    for (int k = 0; k < h->bus.njoint; k++) {
+        int i = h->bus.joint[k].slave;
+        uint16_t al = 0;
+        xn_ecat_pd_exchange(h->m, h->period_ns, NULL); /* where each one is now */
+        int ok = xn_ecat_pd_slave_ok(h->m, i, &al);
+        if (ok && (al & 0x0F) == XN_ECAT_OP && !(al & 0x10)) {
+            h->out_of_service[k] = 0;
+            continue;
+        }
+        xn_status st = xn_ecat_recover(h->m, i, err);
+        if (st != XN_OK) return st;
+        h->out_of_service[k] = 0;
+    }
+    h->failed = h->lost = 0;
+    h->problem[0] = 0;
+    return XN_OK;
 }
 
 static const xn_backend_ops ops = {"ethercat",  hal_read, hal_write, NULL,

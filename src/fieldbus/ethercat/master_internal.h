@@ -37,8 +37,10 @@ struct xn_ecat_master {
     /* process data (pdo.c) */
     xn_ecat_pd_slave pd[XN_ECAT_MAX_SLAVES];
     uint8_t image[XN_ECAT_IMAGE_MAX];
-    uint32_t image_out, image_in; /* bytes of outputs, of inputs */
-    int expected_wkc, pd_ready;
+    uint32_t image_out, image_in;        /* bytes of outputs, of inputs */
+    int expected_wkc, pd_ready, pd_op;   /* pd_op: every slave should be in OP */
+    uint8_t pd_seen[XN_ECAT_MAX_SLAVES]; /* the last exchange: the slave answered */
+    uint16_t pd_al[XN_ECAT_MAX_SLAVES];  /* and its AL status */
     xn_ecat_frame pd_tx;
     uint8_t pd_idx;
 };
@@ -51,6 +53,9 @@ xn_status xn_ecat_exchange(xn_ecat_master *m, xn_ecat_cmd cmd, uint32_t address,
 
 /* state.c: slave s's mailbox sync managers (the EEPROM's category, else its standard mailbox) */
 void xn_ecat_mailbox_layout(const xn_ecat_slave *s, xn_ecat_sm *out, xn_ecat_sm *in);
+
+/* pdo.c: slave i's process data sync managers and FMMUs onto its place in the image */
+xn_status xn_ecat_pd_sync(xn_ecat_master *m, int i, xn_error *err);
 
 /* sii.c: slave i's identity, mailbox, sync managers and name from its EEPROM */
 xn_status xn_ecat_sii_scan(xn_ecat_master *m, int i, xn_error *err);

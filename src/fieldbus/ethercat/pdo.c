@@ -125,7 +125,7 @@ xn_status xn_ecat_pdo_get(const xn_ecat_master *m, int i, xn_ecat_pdo_map *out) 
 }
 
 /* the sync managers' settings from the EEPROM's defaults, the lengths from the mapping */
-static xn_status set_sync(xn_ecat_master *m, int i, xn_error *err) {
+xn_status xn_ecat_pd_sync(xn_ecat_master *m, int i, xn_error *err) {
     const xn_ecat_slave *s = &m->slave[i];
     const xn_ecat_pd_slave *p = &m->pd[i];
     for (int k = 2; k < 4; k++) {
@@ -168,9 +168,13 @@ xn_status xn_ecat_pd_start(xn_ecat_master *m, xn_error *err) {
     if (st != XN_OK) return st;
     uint32_t out = 0, in = 0;
     for (int i = 0; i < m->nslave; i++) out += m->pd[i].out_bytes, in += m->pd[i].in_bytes;
-    if (out + in > XN_ECAT_IMAGE_MAX)
-        return xn_fail(err, XN_ERR_SIZE, fn, "%u bytes of process data (at most %d in one frame)",
-                       out + in, XN_ECAT_IMAGE_MAX);
+    /* the frame: the image, and an AL status read (10 + 2 + 2 bytes) of every slave */
+    uint32_t room = XN_ECAT_IMAGE_MAX - 14u * (uint32_t)m->nslave;
+    if (out + in > room)
+        return xn_fail(err, XN_ERR_SIZE, fn,
+                       "%u bytes of process data (at most %u in one frame beside %d AL status "
+                       "reads)",
+                       out + in, room, m->nslave);
     uint32_t at_out = 0, at_in = out;
     m->expected_wkc = 0;
     for (int i = 0; i < m->nslave; i++) {
@@ -180,7 +184,7 @@ xn_status xn_ecat_pd_start(xn_ecat_master *m, xn_error *err) {
         at_out += p->out_bytes;
         at_in += p->in_bytes;
         m->expected_wkc += (p->out_bytes ? 2 : 0) + (p->in_bytes ? 1 : 0);
-        if ((st = set_sync(m, i, err)) != XN_OK) return st;
+        if ((st = xn_ecat_pd_sync(m, i, err)) != XN_OK) return st;
     }
     m->image_out = out;
     m->image_in = in;
@@ -189,7 +193,37 @@ xn_status xn_ecat_pd_start(xn_ecat_master *m, xn_error *err) {
     if ((st = xn_ecat_set_state(m, -1, XN_ECAT_SAFEOP, 2.0, err)) != XN_OK) return st;
     /* process data flows before OP: a slave takes OP only with valid outputs */
     for (int k = 0; k < 10; k++) xn_ecat_pd_exchange(m, 10000000, NULL);
-    return xn_ecat_set_state(m, -1, XN_ECAT_OP, 2.0, err);
+    st = xn_ecat_set_state(m, -1, XN_ECAT_OP, 2.0, err);
+    m->pd_op = st == XN_OK;
+    return st;
+}
+
+int xn_ecat_pd_slave_ok(const xn_ecat_master *m, int i, uint16_t *al) {
+    if (i < 0 || i >= m->nslave) return 0;
+    if (al) *al = m->pd_al[i];
+    return m->pd_seen[i];
+}
+
+/* the first slave that did not answer, or left OP, named: for the exchange's error */
+static xn_status name_missing(xn_ecat_master *m, uint16_t wkc, const char *fn, xn_error *err) {
+    for (int i = 0; i < m->nslave; i++) {
+        const xn_ecat_slave *s = &m->slave[i];
+        if (!m->pd_seen[i])
+            return xn_fail_at(err, XN_ERR_IO, fn, i,
+                              "working counter %u of %d: slave %d (station 0x%04X) does not "
+                              "answer (link down or powered off)",
+                              wkc, m->expected_wkc, i, s->station);
+        uint16_t al = m->pd_al[i];
+        if (m->pd_op && ((al & 0x0F) != XN_ECAT_OP || (al & 0x10)))
+            return xn_fail_at(err, XN_ERR_IO, fn, i,
+                              "slave %d (station 0x%04X) left OP: it is "
+                              "in %s%s",
+                              i, s->station, xn_ecat_state_str(al),
+                              al & 0x10 ? " with an error flagged" : "");
+    }
+    return wkc != m->expected_wkc
+               ? xn_fail(err, XN_ERR_IO, fn, "working counter %u of %d", wkc, m->expected_wkc)
+               : XN_OK;
 }
 
 int xn_ecat_pd_expected_wkc(const xn_ecat_master *m) { return m->expected_wkc; }
@@ -235,6 +269,9 @@ xn_status xn_ecat_pd_exchange(xn_ecat_master *m, int64_t timeout_ns, xn_error *e
     uint8_t idx = (uint8_t)(0x80 | (m->pd_idx++ & 0x3F)); /* apart from the acyclic indices */
     xn_ecat_frame_begin(&m->pd_tx, m->t->mac);
     xn_ecat_frame_add(&m->pd_tx, XN_ECAT_LRW, idx, XN_ECAT_LOGICAL_BASE, m->image, len);
+    for (int i = 0; i < m->nslave; i++) /* who is there, and in which state: within the cycle */
+        xn_ecat_frame_add(&m->pd_tx, XN_ECAT_FPRD, idx,
+                          xn_ecat_address(m->slave[i].station, XN_ESC_AL_STATUS), NULL, 2);
     size_t n = xn_ecat_frame_end(&m->pd_tx);
     if (m->t->send(m->t->self, m->pd_tx.buf, n) != 0)
         return xn_fail(err, XN_ERR_IO, fn, "the network interface refused the frame");
@@ -254,7 +291,8 @@ xn_status xn_ecat_pd_exchange(xn_ecat_master *m, int64_t timeout_ns, xn_error *e
             m->stats.frames_malformed++;
             continue;
         }
-        if (nd != 1 || m->dg[0].idx != idx || m->dg[0].cmd != XN_ECAT_LRW || m->dg[0].len != len) {
+        if (nd != 1 + m->nslave || m->dg[0].idx != idx || m->dg[0].cmd != XN_ECAT_LRW ||
+            m->dg[0].len != len) {
             m->stats.frames_stale++;
             continue;
         }
@@ -262,11 +300,11 @@ xn_status xn_ecat_pd_exchange(xn_ecat_master *m, int64_t timeout_ns, xn_error *e
         uint16_t wkc = m->dg[0].wkc;
         /* the inputs, whatever the counter: a slave that answered has valid ones */
         memcpy(m->image + m->image_out, m->dg[0].data + m->image_out, m->image_in);
-        if (wkc != m->expected_wkc)
-            return xn_fail(err, XN_ERR_IO, fn,
-                           "working counter %u of %d: a slave is gone or no longer in SAFE-OP or "
-                           "OP",
-                           wkc, m->expected_wkc);
-        return XN_OK;
+        for (int i = 0; i < m->nslave; i++) {
+            const xn_ecat_datagram *d = &m->dg[1 + i];
+            m->pd_seen[i] = d->cmd == XN_ECAT_FPRD && d->len == 2 && d->wkc == 1;
+            m->pd_al[i] = m->pd_seen[i] ? xn_ecat_get16(d->data) : 0;
+        }
+        return name_missing(m, wkc, fn, err);
     }
 }

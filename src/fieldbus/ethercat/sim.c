@@ -129,6 +129,22 @@ void xn_ecat_sim_fault(xn_ecat_sim *s, int position, uint16_t code) {
     xn_ecat_sim_emergency_esc(e, code, 0x01); /* error register: generic error */
 }
 
+void xn_ecat_sim_unplug(xn_ecat_sim *s, int position, int unplugged) {
+    if (position < 0 || position >= s->n) return;
+    esc *e = &s->slave[position];
+    if (e->unplugged && !unplugged) { /* back as after a power loss */
+        double q = e->drive.q;
+        reset(e);
+        xn_ecat_sim_od_init(e);
+        xn_ecat_sim_drive_init(e);
+        e->drive.q = q;
+        xn_drive_sim_init(&e->drive.ds, q);
+        e->sdo.active = 0;
+        e->mbx_pending = 0;
+    }
+    e->unplugged = unplugged != 0;
+}
+
 long xn_ecat_sim_frames(const xn_ecat_sim *s, int dropped) {
     return dropped ? s->dropped : s->frames;
 }
@@ -360,6 +376,7 @@ int xn_ecat_sim_process(xn_ecat_sim *s, uint8_t *frame, size_t len) {
     }
     for (int i = 0; i < s->n; i++) { /* the frame passes each slave in turn */
         s->slave[i].outputs_written = 0;
+        if (s->slave[i].unplugged) continue; /* passed by: no address counted, no answer */
         for (int k = 0; k < n; k++) {
             int inc = process(&s->slave[i], &dg[k]);
             if (inc) xn_ecat_set_wkc(&dg[k], (uint16_t)(dg[k].wkc + inc));
@@ -379,7 +396,8 @@ int xn_ecat_sim_process(xn_ecat_sim *s, uint8_t *frame, size_t len) {
     int step = !s->period_ns || s->last_ns != now; /* acyclic frames take no simulated time */
     double dt = s->last_ns ? (double)(now - s->last_ns) * 1e-9 : 0;
     s->last_ns = now;
-    for (int i = 0; i < s->n && step; i++) xn_ecat_sim_drive_step(&s->slave[i], now, dt);
+    for (int i = 0; i < s->n && step; i++)
+        if (!s->slave[i].unplugged) xn_ecat_sim_drive_step(&s->slave[i], now, dt);
     int pd = 0; /* a plant moves with the process data */
     for (int k = 0; k < n; k++)
         pd |= dg[k].cmd == XN_ECAT_LRW || dg[k].cmd == XN_ECAT_LWR || dg[k].cmd == XN_ECAT_LRD;

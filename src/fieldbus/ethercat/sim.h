@@ -88,6 +88,11 @@ void xn_ecat_sim_emergency(xn_ecat_sim *s, int position, uint16_t code, uint8_t 
  * an emergency message goes out through its mailbox. */
 void xn_ecat_sim_fault(xn_ecat_sim *s, int position, uint16_t code);
 
+/* Slave `position` unplugged (1: it no longer answers, and frames pass it by, as behind a
+ * junction port) or plugged back (0: it comes back as after a power loss: INIT, no station
+ * address, its registers and object dictionary at their defaults; its joint where it was). */
+void xn_ecat_sim_unplug(xn_ecat_sim *s, int position, int unplugged);
+
 /* A slave's register space, for tests that look inside (64 KiB). */
 uint8_t *xn_ecat_sim_registers(xn_ecat_sim *s, int position);
 

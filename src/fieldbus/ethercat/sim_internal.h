@@ -52,6 +52,7 @@ typedef struct {
     int mbx_pending; /* a request waits for the master to empty the send mailbox */
     xn_sim_drive drive;
     int outputs_written; /* this frame wrote the outputs' sync manager */
+    int unplugged;       /* it does not answer; frames pass it by */
 } xn_sim_esc;
 
 /* sim_drive.c: after a frame: the drive takes fresh outputs (in OP), its motor moves by dt, the

@@ -4,11 +4,12 @@
 # at the other end of a veth pair, as examples/ethercat/panda_bus.json maps them. The program
 # must complete with every drive powered off at the end, and each joint's worst tracking error
 # must be the direct MuJoCo backend's with one cycle of latency (what the process data path adds)
-# within 2.7 mrad: the in-process comparison (test_ecat_mujoco) agrees to 0.02 mrad, but here a
-# frame the loaded machine delays past half a period is lost, and the backend repeats the last
-# readings for it, one period older: a joint's error then reads up to a period of its rated
-# velocity larger (2.61 rad/s x 1 ms; a wrong unit or gear would be off by radians). Both ends
-# run SCHED_FIFO, as a master and a drive would (the veth's softirq work does not).
+# within 5.3 mrad. The in-process comparison (test_ecat_mujoco, deterministic) agrees to 0.02
+# mrad; here, on a machine loaded by the rest of the suite, a frame delayed past half a period
+# is lost, and the backend repeats the last readings for it, up to 2 in a row (a third stops the
+# robot): a joint's error can read up to 2 periods of its rated velocity larger (2 x 2.61 rad/s
+# x 1 ms = 5.2 mrad; a wrong unit or gear would be off by radians). Both ends run SCHED_FIFO, as
+# a master and a drive would (the veth's softirq work does not).
 # Usage: ecat_run_check.sh XN_BINARY SCRIPTS_DIR EXAMPLES_DIR ROBOT_SCENE WORK_DIR. Needs root
 # (77: skipped).
 set -uo pipefail
@@ -41,8 +42,8 @@ grep -q "every drive powered off" "$work/run.txt"; check "every drive powered of
 errors() { awk '/max \|error\| mrad/ {on = 1; next} on && /^  joint/ {print $1, $2}' "$1"; }
 table=$(join <(errors "$work/run.txt") <(errors "$work/direct.txt"))
 worst=$(awk '{d = $2 - $3; if (d < 0) d = -d; if (d > w) w = d} END {print w + 0}' <<<"$table")
-[ "$(wc -l <<<"$table")" -eq 7 ] && awk -v w="$worst" 'BEGIN {exit !(w < 2.7)}'
-check "each joint's tracking as the direct MuJoCo backend's with 1 cycle of latency, within 2.7 mrad (worst difference $worst mrad)" $?
+[ "$(wc -l <<<"$table")" -eq 7 ] && awk -v w="$worst" 'BEGIN {exit !(w < 5.3)}'
+check "each joint's tracking as the direct MuJoCo backend's with 1 cycle of latency, within 5.3 mrad (worst difference $worst mrad)" $?
 echo "ecat run: $pass passed, $fail failed; $(grep -E '^  (cycles|compute)' "$work/run.txt" | head -2 | tr -s ' ' | tr '\n' ';')"
 echo "joint, EtherCAT mrad, direct + 1 cycle mrad:"; echo "$table"
 [ $fail -eq 0 ]

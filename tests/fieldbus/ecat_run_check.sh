@@ -15,6 +15,7 @@
 set -uo pipefail
 xn=$1; scripts=$2; examples=$3; scene=$4; work=$5
 [ "$(id -u)" = 0 ] || { echo "SKIP: needs root (a network namespace, raw sockets)"; exit 77; }
+[ -z "${XN_SKIP_REALTIME:-}" ] || { echo "SKIP: real time under the sanitizers (test_ecat_mujoco covers the path)"; exit 77; }
 mkdir -p "$work"
 name=xr$$; name=${name:0:12}
 "$scripts/ecat-veth.sh" up "$name" || { echo "FAIL the veth pair"; exit 1; }
@@ -22,14 +23,20 @@ sim=""
 cleanup() { [ -n "$sim" ] && kill "$sim" 2>/dev/null; "$scripts/ecat-veth.sh" down "$name"; }
 trap cleanup EXIT
 sed "s/\"xe1m\"/\"${name}m\"/" "$examples/ethercat/panda_bus.json" >"$work/bus.json"
-ip netns exec "$name" chrt -f 60 "$xn" ecat-sim "${name}s" --time 60 --robot "$scene" \
-    --bus "$work/bus.json" 2>"$work/sim.log" &
-sim=$!
-sleep 0.5
-"$xn" run "$examples/pick_and_place.xnp" --backend ethercat --bus "$work/bus.json" \
-    --mode position --realtime --watchdog-margin 3 >"$work/run.txt" 2>&1
-rc=$?
-kill -INT "$sim"; wait "$sim"; sim=""
+# one run; a second only when this VM stalled (bench_wakeup: wake-ups up to 2.3 ms late) long
+# enough for 3 frames in a row to be lost, which the backend rightly stops on
+for attempt in 1 2; do
+    ip netns exec "$name" chrt -f 60 "$xn" ecat-sim "${name}s" --time 60 --robot "$scene" \
+        --bus "$work/bus.json" 2>"$work/sim.log" &
+    sim=$!
+    sleep 0.5
+    "$xn" run "$examples/pick_and_place.xnp" --backend ethercat --bus "$work/bus.json" \
+        --mode position --realtime --watchdog-margin 3 >"$work/run.txt" 2>&1
+    rc=$?
+    kill -INT "$sim"; wait "$sim"; sim=""
+    grep -q "process data frames lost in a row" "$work/run.txt" || break
+    echo "attempt $attempt: $(grep 'lost in a row' "$work/run.txt") (the machine stalled); again"
+done
 "$xn" run "$examples/pick_and_place.xnp" --robot "$scene" --mode position --latency 1 \
     >"$work/direct.txt" 2>&1
 rc_direct=$?

@@ -204,6 +204,9 @@ typedef struct {
     double rated_torque;   /**< the motor's rated torque (N m; 0x6076): 0x6071 and 0x6077
                                 are per mille of it */
     int mode;              /**< 8 CSP, 9 CSV, 10 CST: what the drive is told (0x6060) */
+    int has_map;           /**< 1: map is the drive's PDO mapping to set ("pdo" in the file);
+                                0: the drive keeps its own */
+    xn_ecat_pdo_map map;
 } xn_ecat_bus_joint;
 
 /** A bus description (a JSON file, docs/ethercat.md gives its form): the network interface and

@@ -35,6 +35,12 @@ static void bus_of(xn_ecat_bus *bus) {
         j->rated_torque = k < 4 ? 0.87 : 0.12;
         j->mode = 8;
     }
+    /* joint1's drive remapped by the description: CSP without the torque objects */
+    bus->joint[0].has_map = 1;
+    bus->joint[0].map = (xn_ecat_pdo_map){3,
+                                          3,
+                                          {{0x6040, 0, 16}, {0x607A, 0, 32}, {0x6060, 0, 8}},
+                                          {{0x6041, 0, 16}, {0x6064, 0, 32}, {0x606C, 0, 32}}};
 }
 
 static xn_status write_file(const char *path, const char *text) {
@@ -51,11 +57,15 @@ static void bus_files(void) {
     const char *path = "/tmp/xn_test_bus.json";
     write_file(path, "{\"interface\": \"eth1\", \"joints\": [{\"slave\": 0, \"joint\": \"joint1\", "
                      "\"counts_per_rev\": 1048576, \"gear_ratio\": 100, \"direction\": -1, "
-                     "\"rated_torque\": 0.64, \"mode\": \"cst\"}]}");
+                     "\"rated_torque\": 0.64, \"mode\": \"cst\", \"pdo\": {\"outputs\": "
+                     "[\"6040:00/16\", \"6071:00/16\"], \"inputs\": [\"6041:00/16\", "
+                     "\"6064:00/32\", \"6077:00/16\"]}}]}");
     XT_CHECK(xn_ecat_bus_load(path, &bus, &err) == XN_OK && bus.njoint == 1 &&
                  strcmp(bus.interface, "eth1") == 0 && bus.joint[0].gear_ratio == 100 &&
-                 bus.joint[0].direction == -1 && bus.joint[0].mode == 10,
-             "a bus description read: %s", err.message);
+                 bus.joint[0].direction == -1 && bus.joint[0].mode == 10 && bus.joint[0].has_map &&
+                 bus.joint[0].map.nout == 2 && bus.joint[0].map.out[1].index == 0x6071 &&
+                 bus.joint[0].map.nin == 3 && bus.joint[0].map.in[1].bits == 32,
+             "a bus description with a PDO mapping read: %s", err.message);
     static const struct {
         const char *text, *expect;
     } bad[] = {
@@ -77,6 +87,10 @@ static void bus_files(void) {
         {"{\"interface\": \"eth1\", \"joints\": [{\"slave\": 0, \"joint\": \"a\", "
          "\"counts_per_rev\": 4096, \"rated_torque\": 1, \"direction\": 0}]}",
          "'direction' is 1 or -1"},
+        {"{\"interface\": \"eth1\", \"joints\": [{\"slave\": 0, \"joint\": \"a\", "
+         "\"counts_per_rev\": 4096, \"rated_torque\": 1, \"pdo\": {\"outputs\": "
+         "[\"6040:00/12\"]}}]}",
+         "pdo.outputs[0] must read INDEX:SUB/BITS"},
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         write_file(path, bad[i].text);

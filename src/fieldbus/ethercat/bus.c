@@ -51,6 +51,31 @@ static xn_status field(const xn_json *o, const char *key, double lo, double hi, 
     return XN_OK;
 }
 
+/* "pdo": {"outputs": ["6040:00/16", ...], "inputs": [...]}: index:subindex (hex) / bits */
+static xn_status pdo_list(const xn_json *a, const char *side, xn_ecat_pdo_entry *e, int *n,
+                          const char *path, int k, xn_error *err) {
+    *n = 0;
+    if (!a) return XN_OK;
+    if (a->type != XN_JSON_ARRAY || a->n > XN_ECAT_PDO_ENTRIES)
+        return xn_fail_at(err, XN_ERR_INVALID, path, k,
+                          "joints[%d]: 'pdo.%s' must list up to %d entries", k, side,
+                          XN_ECAT_PDO_ENTRIES);
+    for (int i = 0; i < a->n; i++) {
+        unsigned index = 0, sub = 0, bits = 0;
+        char extra;
+        const xn_json *v = &a->items[i];
+        if (v->type != XN_JSON_STRING ||
+            sscanf(v->str, "%x:%x/%u%c", &index, &sub, &bits, &extra) != 3 || index > 0xFFFF ||
+            sub > 0xFF || bits == 0 || bits > 32 || bits % 8)
+            return xn_fail_at(err, XN_ERR_INVALID, path, k,
+                              "joints[%d]: pdo.%s[%d] must read INDEX:SUB/BITS (hex index and "
+                              "subindex, 8, 16 or 32 bits), e.g. \"6040:00/16\"",
+                              k, side, i);
+        e[(*n)++] = (xn_ecat_pdo_entry){(uint16_t)index, (uint8_t)sub, (uint8_t)bits};
+    }
+    return XN_OK;
+}
+
 static xn_status joint(const xn_json *o, xn_ecat_bus_joint *j, const char *path, int k,
                        xn_error *err) {
     if (o->type != XN_JSON_OBJECT)
@@ -69,6 +94,16 @@ static xn_status joint(const xn_json *o, xn_ecat_bus_joint *j, const char *path,
     if (st != XN_OK) return st;
     if (dir == 0)
         return xn_fail_at(err, XN_ERR_RANGE, path, k, "joints[%d]: 'direction' is 1 or -1", k);
+    const xn_json *pdo = xn_json_get(o, "pdo");
+    j->has_map = pdo != NULL;
+    if (pdo && pdo->type != XN_JSON_OBJECT)
+        return xn_fail_at(err, XN_ERR_INVALID, path, k,
+                          "joints[%d]: 'pdo' must be {\"outputs\": [...], \"inputs\": [...]}", k);
+    if (pdo && ((st = pdo_list(xn_json_get(pdo, "outputs"), "outputs", j->map.out, &j->map.nout,
+                               path, k, err)) != XN_OK ||
+                (st = pdo_list(xn_json_get(pdo, "inputs"), "inputs", j->map.in, &j->map.nin, path,
+                               k, err)) != XN_OK))
+        return st;
     j->slave = (int)slave;
     j->counts_per_rev = cpr;
     j->gear_ratio = gear;

@@ -272,6 +272,13 @@ xn_status xn_ecat_hal_open(const xn_ecat_bus *bus, xn_ecat_transport *transport,
                             bus->joint[k].joint, bus->joint[k].slave, xn_ecat_slave_count(h->m));
             goto fail;
         }
+    for (int k = 0; k < bus->njoint; k++) /* the mappings the description gives, in PRE-OP */
+        if (bus->joint[k].has_map &&
+            ((st = xn_ecat_set_state(h->m, bus->joint[k].slave, XN_ECAT_PREOP, 2.0, err)) !=
+                 XN_OK ||
+             (st = xn_ecat_pdo_configure(h->m, bus->joint[k].slave, &bus->joint[k].map, err)) !=
+                 XN_OK))
+            goto fail;
     if ((st = xn_ecat_pd_start(h->m, err)) != XN_OK) goto fail;
     for (int k = 0; k < bus->njoint; k++)
         if ((st = locate(h, k, err)) != XN_OK) goto fail;

@@ -12,18 +12,8 @@
 #include <stdlib.h>
 #include <time.h>
 
+#include "bench_util.h"
 #include "fieldbus/ethercat/sim.h"
-
-static int64_t mono_ns(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
-}
-
-static int cmp_ll(const void *a, const void *b) {
-    long long x = *(const long long *)a, y = *(const long long *)b;
-    return x < y ? -1 : x > y;
-}
 
 int main(int argc, char **argv) {
     int n = argc > 1 ? atoi(argv[1]) : 7, cycles = argc > 2 ? atoi(argv[2]) : 5000;
@@ -46,27 +36,27 @@ int main(int argc, char **argv) {
         return 1;
     }
     xn_ecat_master *m = NULL;
-    int64_t t0 = mono_ns();
+    double t0 = xb_now_ns();
     if (xn_ecat_master_open(t, &m, &err) != XN_OK || xn_ecat_scan(m, &err) != XN_OK ||
         xn_ecat_pd_start(m, &err) != XN_OK) {
         fprintf(stderr, "%s\n", err.message);
         return 1;
     }
-    int64_t to_op = mono_ns() - t0;
+    double to_op = xb_now_ns() - t0;
     xn_ecat_stats st;
     xn_ecat_get_stats(m, &st);
-    long long *rt = malloc((size_t)cycles * sizeof *rt);
+    double *rt = malloc((size_t)cycles * sizeof *rt);
     int lost = 0;
-    int64_t next = mono_ns();
+    int64_t next = (int64_t)xb_now_ns();
     for (int k = 0; k < cycles; k++) {
-        int64_t a = mono_ns();
+        double a = xb_now_ns();
         lost += xn_ecat_pd_exchange(m, 500000, NULL) != XN_OK;
-        rt[k] = mono_ns() - a;
+        rt[k] = xb_now_ns() - a;
         next += 1000000; /* 1 kHz */
         struct timespec ts = {(time_t)(next / 1000000000), (long)(next % 1000000000)};
         clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL);
     }
-    qsort(rt, (size_t)cycles, sizeof *rt, cmp_ll);
+    qsort(rt, (size_t)cycles, sizeof *rt, xb_cmp);
     size_t bytes = 0;
     for (int i = 0; i < xn_ecat_slave_count(m); i++) {
         size_t o = 0, in = 0;
@@ -76,7 +66,7 @@ int main(int argc, char **argv) {
     }
     printf("EtherCAT master, %d slaves, %s\n", xn_ecat_slave_count(m),
            iface ? iface : "in-process (the master and the simulated slaves' work, no network)");
-    printf("  to OP        %.1f ms, %ld frames\n", (double)to_op * 1e-6, st.frames_sent);
+    printf("  to OP        %.1f ms, %ld frames\n", to_op * 1e-6, st.frames_sent);
     printf("  round trip   p50 %.1f us, p99 %.1f us, max %.1f us over %d cycles at 1 kHz "
            "(process data %d bytes; %d exchanges failed)\n",
            rt[cycles / 2] * 1e-3, rt[(long)cycles * 99 / 100] * 1e-3, rt[cycles - 1] * 1e-3, cycles,

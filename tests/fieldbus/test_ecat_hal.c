@@ -197,51 +197,86 @@ static void program_over_ethercat(void) {
     xn_ecat_sim_free(sim);
 }
 
-/* A drive that faults mid-motion: the controller hears it through the statusword and 0x603F,
- * names the joint and the code, and quick-stops the others, as with the simulated drives. */
-static void drive_fault(void) {
-    xn_ecat_sim *sim = segment(7);
+/* Seven drives on the virtual segment, the ethercat backend on them, a controller running
+ * `program`, and what to run a cycle with. */
+typedef struct {
+    xn_ecat_sim *sim;
+    xn_hal *hal;
+    xn_model *m;
+    xn_program *p;
+    xn_controller *c;
+} ecat_rig;
+
+static int rig_up(ecat_rig *r, const char *program) {
+    memset(r, 0, sizeof *r);
     xn_ecat_transport *t = NULL;
     xn_ecat_bus bus;
     bus_of(&bus);
-    xn_hal *hal = NULL;
     xn_error err;
-    xn_model *m = NULL;
-    xn_program *p = NULL;
-    xn_controller *c = NULL;
-    if (xn_ecat_sim_transport(sim, &t, &err) != XN_OK ||
-        xn_ecat_hal_open(&bus, t, 1000000, &hal, &err) != XN_OK ||
-        !(c = controller_on(hal, "movej [0.3, -0.4, 0.25, -2.0, 0.5, 1.9, 0.3]\n", &m, &p, &err))) {
+    r->sim = segment(7);
+    if (xn_ecat_sim_transport(r->sim, &t, &err) != XN_OK ||
+        xn_ecat_hal_open(&bus, t, 1000000, &r->hal, &err) != XN_OK ||
+        !(r->c = controller_on(r->hal, program, &r->m, &r->p, &err))) {
         XT_CHECK(0, "a controller on EtherCAT: %s", err.message);
-        return;
+        return -1;
     }
-    for (int i = 0; i < 200; i++) {
-        if (i == 150) xn_ecat_sim_fault(sim, 3, 0x2310); /* overcurrent, mid-motion */
-        xn_hal_read(hal);
-        xn_controller_step(c);
-        xn_hal_write(hal);
-    }
-    rt_events ev = {0};
-    rt_drain(c, &ev);
-    const xn_event *f = rt_find(&ev, XN_EV_DRIVE_FAULT);
-    XT_CHECK(f && f->joint == 3 && f->value == 0x2310 && strstr(f->text, "joint4") &&
-                 strstr(f->text, "0x2310") && xn_controller_state(c) == XN_CTL_FAULT,
-             "joint4's fault reported with its code: %s", f ? f->text : "(none)");
+    return 0;
+}
+
+static void rig_cycle(ecat_rig *r) {
+    xn_hal_read(r->hal);
+    xn_controller_step(r->c);
+    xn_hal_write(r->hal);
+}
+
+static void rig_controller_down(ecat_rig *r) {
+    xn_controller_free(r->c);
+    xn_program_free(r->p);
+    xn_model_free(r->m);
+    r->c = NULL;
+    r->p = NULL;
+    r->m = NULL;
+}
+
+static void rig_down(ecat_rig *r) {
+    rig_controller_down(r);
+    xn_hal_close(r->hal);
+    xn_ecat_sim_free(r->sim);
+}
+
+/* 1 when no drive but `skip` is left operation enabled */
+static int others_stopped(xn_ecat_sim *sim, int skip) {
     int stopped = 1;
     for (int k = 0; k < 7; k++) {
         uint16_t sw;
         double q;
         int8_t mode;
         xn_ecat_sim_drive(sim, k, &sw, &q, &mode);
-        xn_cia402_state s = xn_cia402_decode(sw);
-        stopped &= s != XN_CIA402_OPERATION_ENABLED;
+        stopped &= k == skip || xn_cia402_decode(sw) != XN_CIA402_OPERATION_ENABLED;
     }
-    XT_CHECK(stopped, "and no drive left in operation enabled: the others quick-stopped");
-    xn_controller_free(c);
-    xn_program_free(p);
-    xn_model_free(m);
-    xn_hal_close(hal);
-    xn_ecat_sim_free(sim);
+    return stopped;
+}
+
+#define MOTION "movej [0.3, -0.4, 0.25, -2.0, 0.5, 1.9, 0.3]\n"
+
+/* A drive that faults mid-motion: the controller hears it through the statusword and 0x603F,
+ * names the joint and the code, and quick-stops the others, as with the simulated drives. */
+static void drive_fault(void) {
+    ecat_rig r;
+    if (rig_up(&r, MOTION)) return;
+    for (int i = 0; i < 200; i++) {
+        if (i == 150) xn_ecat_sim_fault(r.sim, 3, 0x2310); /* overcurrent, mid-motion */
+        rig_cycle(&r);
+    }
+    rt_events ev = {0};
+    rt_drain(r.c, &ev);
+    const xn_event *f = rt_find(&ev, XN_EV_DRIVE_FAULT);
+    XT_CHECK(f && f->joint == 3 && f->value == 0x2310 && strstr(f->text, "joint4") &&
+                 strstr(f->text, "0x2310") && xn_controller_state(r.c) == XN_CTL_FAULT,
+             "joint4's fault reported with its code: %s", f ? f->text : "(none)");
+    XT_CHECK(others_stopped(r.sim, -1),
+             "and no drive left in operation enabled: the others quick-stopped");
+    rig_down(&r);
 }
 
 /* A slave unplugged mid-motion: every frame reads each slave's AL status, so the cycle after
@@ -249,33 +284,19 @@ static void drive_fault(void) {
  * the joint; the backend names the slave. Plugged back (it returns as after a power loss, in
  * INIT without its address), it is brought back to OP, and a program runs again. */
 static void slave_lost(void) {
-    xn_ecat_sim *sim = segment(7);
-    xn_ecat_transport *t = NULL;
-    xn_ecat_bus bus;
-    bus_of(&bus);
-    xn_hal *hal = NULL;
+    ecat_rig r;
     xn_error err;
-    xn_model *m = NULL;
-    xn_program *p = NULL;
-    xn_controller *c = NULL;
-    if (xn_ecat_sim_transport(sim, &t, &err) != XN_OK ||
-        xn_ecat_hal_open(&bus, t, 1000000, &hal, &err) != XN_OK ||
-        !(c = controller_on(hal, "movej [0.3, -0.4, 0.25, -2.0, 0.5, 1.9, 0.3]\n", &m, &p, &err))) {
-        XT_CHECK(0, "a controller on EtherCAT: %s", err.message);
-        return;
-    }
+    if (rig_up(&r, MOTION)) return;
     int unplugged_at = 150, fault_at = -1;
     for (int i = 0; i < 300; i++) {
-        if (i == unplugged_at) xn_ecat_sim_unplug(sim, 3, 1);
-        xn_hal_read(hal);
-        xn_controller_step(c);
-        xn_hal_write(hal);
-        if (fault_at < 0 && xn_controller_state(c) == XN_CTL_FAULT) fault_at = i;
+        if (i == unplugged_at) xn_ecat_sim_unplug(r.sim, 3, 1);
+        rig_cycle(&r);
+        if (fault_at < 0 && xn_controller_state(r.c) == XN_CTL_FAULT) fault_at = i;
     }
     rt_events ev = {0};
-    rt_drain(c, &ev);
+    rt_drain(r.c, &ev);
     const xn_event *stale = rt_find(&ev, XN_EV_SENSOR_STALE);
-    const char *problem = xn_ecat_hal_problem(hal);
+    const char *problem = xn_ecat_hal_problem(r.hal);
     XT_CHECK(fault_at >= unplugged_at && fault_at <= unplugged_at + 2 && stale &&
                  strstr(stale->text, "joint4"),
              "unplugged at cycle %d, the controller in fault at %d: %s", unplugged_at, fault_at,
@@ -283,42 +304,25 @@ static void slave_lost(void) {
     XT_CHECK(problem && strstr(problem, "joint joint4") && strstr(problem, "slave 3") &&
                  strstr(problem, "0x1004") && strstr(problem, "does not answer"),
              "the backend names the slave: %s", problem ? problem : "(none)");
-    int stopped = 1;
-    for (int k = 0; k < 7; k++) {
-        uint16_t sw;
-        double q;
-        int8_t mode;
-        xn_ecat_sim_drive(sim, k, &sw, &q, &mode);
-        stopped &= k == 3 || xn_cia402_decode(sw) != XN_CIA402_OPERATION_ENABLED;
-    }
-    XT_CHECK(stopped, "the other six drives were stopped");
-    xn_controller_free(c);
-    xn_program_free(p);
-    xn_model_free(m);
+    XT_CHECK(others_stopped(r.sim, 3), "the other six drives were stopped");
+    rig_controller_down(&r);
     /* back: plugged in again, brought back to OP on request, a program runs */
-    xn_ecat_sim_unplug(sim, 3, 0);
-    XT_CHECK(xn_ecat_sim_registers(sim, 3)[XN_ESC_AL_STATUS] == XN_ECAT_INIT,
+    xn_ecat_sim_unplug(r.sim, 3, 0);
+    XT_CHECK(xn_ecat_sim_registers(r.sim, 3)[XN_ESC_AL_STATUS] == XN_ECAT_INIT,
              "the slave came back in INIT");
-    XT_CHECK(xn_ecat_hal_recover(hal, &err) == XN_OK && xn_ecat_hal_problem(hal)[0] == 0,
+    XT_CHECK(xn_ecat_hal_recover(r.hal, &err) == XN_OK && xn_ecat_hal_problem(r.hal)[0] == 0,
              "recovered: %s", err.message);
     int op = 1;
-    for (int k = 0; k < 7; k++) op &= xn_ecat_sim_registers(sim, k)[XN_ESC_AL_STATUS] == 8;
+    for (int k = 0; k < 7; k++) op &= xn_ecat_sim_registers(r.sim, k)[XN_ESC_AL_STATUS] == 8;
     XT_CHECK(op, "every slave in OP again");
-    c = controller_on(hal, "movej [0, 0, 0, -1.57079, 0, 1.57079, -0.7853]\n", &m, &p, &err);
+    r.c =
+        controller_on(r.hal, "movej [0, 0, 0, -1.57079, 0, 1.57079, -0.7853]\n", &r.m, &r.p, &err);
     int cycles = 0;
-    for (; c && cycles < 20000 && !xn_controller_finished(c); cycles++) {
-        xn_hal_read(hal);
-        xn_controller_step(c);
-        xn_hal_write(hal);
-    }
-    XT_CHECK(c && xn_controller_state(c) == XN_CTL_DONE,
+    for (; r.c && cycles < 20000 && !xn_controller_finished(r.c); cycles++) rig_cycle(&r);
+    XT_CHECK(r.c && xn_controller_state(r.c) == XN_CTL_DONE,
              "a program runs to its end after the recovery (%d cycles, state %s)", cycles,
-             c ? xn_ctl_state_str(xn_controller_state(c)) : "no controller");
-    xn_controller_free(c);
-    xn_program_free(p);
-    xn_model_free(m);
-    xn_hal_close(hal);
-    xn_ecat_sim_free(sim);
+             r.c ? xn_ctl_state_str(xn_controller_state(r.c)) : "no controller");
+    rig_down(&r);
 }
 
 static void refused(void) {

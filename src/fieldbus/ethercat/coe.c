@@ -60,12 +60,6 @@ int xn_ecat_next_emergency(xn_ecat_master *m, xn_ecat_emergency *out) {
     return 1;
 }
 
-static int64_t now_ns(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-}
-
 static void keep_emergency(xn_ecat_master *m, int i, const uint8_t *e) {
     if (m->emcy_count == XN_ECAT_EMERGENCIES) { /* the oldest gives way */
         m->emcy_head = (m->emcy_head + 1) % XN_ECAT_EMERGENCIES;
@@ -144,12 +138,12 @@ int xn_ecat_poll_mailbox(xn_ecat_master *m, int i, xn_error *err) {
 static xn_status answer(xn_ecat_master *m, int i, const xn_ecat_sm *in, uint16_t index, uint8_t sub,
                         uint8_t *buf, const uint8_t **sdo, int *len, const char *fn,
                         xn_error *err) {
-    int64_t deadline = now_ns() + MBX_TIMEOUT_NS;
+    int64_t deadline = xn_ecat_now_ns() + MBX_TIMEOUT_NS;
     for (;;) {
         xn_status st;
         if (!read_mailbox(m, i, in, buf, &st, err)) {
             if (st != XN_OK) return st;
-            if (now_ns() > deadline)
+            if (xn_ecat_now_ns() > deadline)
                 return xn_fail_at(err, XN_ERR_TIMEOUT, fn, i,
                                   "slave %d: no answer in its mailbox within 1 s to SDO "
                                   "0x%04X:%02X",

@@ -18,7 +18,6 @@
 #include "fieldbus/ethercat/units.h"
 #include "model/error_internal.h"
 
-#define TWO_PI 6.283185307179586
 #define MAX_LOST 2 /* lost process data frames in a row that repeat the last readings */
 
 /* where a joint's objects sit in its slave's areas (-1: not mapped) */
@@ -49,27 +48,12 @@ typedef struct {
     xn_ecat_frame stop_frame; /* the emergency path's own frame (any thread) */
 } ecat_hal;
 
-static int64_t now_ns(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-}
-
 static int32_t get(const uint8_t *p, int at, int bytes) {
-    if (at < 0) return 0;
-    return bytes == 1   ? (int8_t)p[at]
-           : bytes == 2 ? (int16_t)xn_ecat_get16(p + at)
-                        : (int32_t)xn_ecat_get32(p + at);
+    return at < 0 ? 0 : xn_ecat_get_sized(p + at, bytes);
 }
 
 static void put(uint8_t *p, int at, int bytes, int32_t v) {
-    if (at < 0) return;
-    if (bytes == 1)
-        p[at] = (uint8_t)v;
-    else if (bytes == 2)
-        xn_ecat_put16(p + at, (uint16_t)v);
-    else
-        xn_ecat_put32(p + at, (uint32_t)v);
+    if (at >= 0) xn_ecat_put_sized(p + at, bytes, v);
 }
 
 static void *keep_alive(void *arg) {
@@ -94,7 +78,7 @@ static void take_over(ecat_hal *h) {
 static xn_status hal_read(void *self, xn_hal *hal) {
     ecat_hal *h = self;
     take_over(h);
-    hal->time_ns = now_ns() - h->t0_ns;
+    hal->time_ns = xn_ecat_now_ns() - h->t0_ns;
     for (int k = 0; k < h->bus.njoint; k++) {
         const joint_map *j = &h->map[k];
         const uint8_t *in = xn_ecat_pd_inputs(h->m, h->bus.joint[k].slave, NULL);
@@ -188,10 +172,10 @@ xn_status xn_ecat_hal_recover(xn_hal *hal, xn_error *err) {
         return xn_fail(err, XN_ERR_INVALID, "xn_ecat_hal_recover", "not an ethercat robot");
     ecat_hal *h = hal->self;
     take_over(h);
+    xn_ecat_pd_exchange(h->m, h->period_ns, NULL); /* where each slave is now */
     for (int k = 0; k < h->bus.njoint; k++) {
         int i = h->bus.joint[k].slave;
         uint16_t al = 0;
-        xn_ecat_pd_exchange(h->m, h->period_ns, NULL); /* where each one is now */
         int ok = xn_ecat_pd_slave_ok(h->m, i, &al);
         if (ok && (al & 0x0F) == XN_ECAT_OP && !(al & 0x10)) {
             h->out_of_service[k] = 0;
@@ -241,8 +225,8 @@ static xn_status locate(ecat_hal *h, int k, xn_error *err) {
                           "joint %s (slave %d): its drive's PDO mapping lacks %s, which mode %d "
                           "needs",
                           b->joint, i, missing, b->mode);
-    j->k_q = b->counts_per_rev * b->gear_ratio * b->direction / TWO_PI;
-    j->k_t = 1000.0 / (b->rated_torque * b->gear_ratio) * b->direction;
+    j->k_q = xn_ecat_counts_per_unit(b);
+    j->k_t = xn_ecat_permille_per_nm(b);
     return XN_OK;
 }
 
@@ -297,7 +281,7 @@ xn_status xn_ecat_hal_open(const xn_ecat_bus *bus, xn_ecat_transport *transport,
         ji->position_hi = INFINITY;
     }
     hal->period_ns = h->period_ns;
-    h->t0_ns = now_ns();
+    h->t0_ns = xn_ecat_now_ns();
     hal->ops = &ops;
     hal->self = h;
     /* the first readings, with every drive's state; then the keeper until the loop starts */

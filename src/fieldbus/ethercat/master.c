@@ -12,12 +12,6 @@
 #include "fieldbus/ethercat/master_internal.h"
 #include "model/error_internal.h"
 
-static int64_t now_ns(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-}
-
 xn_status xn_ecat_master_open(xn_ecat_transport *t, xn_ecat_master **out, xn_error *err) {
     *out = NULL;
     if (!t) return xn_fail(err, XN_ERR_INVALID, "xn_ecat_master_open", "no transport");
@@ -46,11 +40,10 @@ const xn_ecat_slave *xn_ecat_slave_get(const xn_ecat_master *m, int i) {
     return i >= 0 && i < m->nslave ? &m->slave[i] : NULL;
 }
 
-/* The answer to the frame with index idx, within the deadline: 1, 0 on timeout, -1 on the
- * transport's error. Anything else that arrives (late answers, malformed frames) is counted. */
-static int await(xn_ecat_master *m, uint8_t idx, uint8_t cmd, int64_t deadline) {
+int xn_ecat_await(xn_ecat_master *m, uint8_t idx, uint8_t cmd, int ndatagram, int len,
+                  int64_t deadline) {
     for (;;) {
-        int64_t left = deadline - now_ns();
+        int64_t left = deadline - xn_ecat_now_ns();
         if (left <= 0) return 0;
         long n = m->t->recv(m->t->self, m->rx, sizeof m->rx, left);
         if (n < 0) return -1;
@@ -60,7 +53,8 @@ static int await(xn_ecat_master *m, uint8_t idx, uint8_t cmd, int64_t deadline) 
             m->stats.frames_malformed++;
             continue;
         }
-        if (nd != 1 || m->dg[0].idx != idx || m->dg[0].cmd != cmd) {
+        if (nd != ndatagram || m->dg[0].idx != idx || m->dg[0].cmd != cmd ||
+            (len >= 0 && m->dg[0].len != len)) {
             m->stats.frames_stale++;
             continue;
         }
@@ -80,7 +74,7 @@ xn_status xn_ecat_exchange(xn_ecat_master *m, xn_ecat_cmd cmd, uint32_t address,
         if (m->t->send(m->t->self, m->tx.buf, n) != 0)
             return xn_fail(err, XN_ERR_IO, what, "the network interface refused the frame");
         m->stats.frames_sent++;
-        int r = await(m, idx, (uint8_t)cmd, now_ns() + XN_ECAT_TIMEOUT_NS);
+        int r = xn_ecat_await(m, idx, (uint8_t)cmd, 1, -1, xn_ecat_now_ns() + XN_ECAT_TIMEOUT_NS);
         if (r < 0) return xn_fail(err, XN_ERR_IO, what, "receiving from the network failed");
         if (r == 0) {
             m->stats.frames_lost++;

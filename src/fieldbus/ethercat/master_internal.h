@@ -3,8 +3,17 @@
 #ifndef XN_ECAT_MASTER_INTERNAL_H
 #define XN_ECAT_MASTER_INTERNAL_H
 
+#include <time.h>
+
 #include "fieldbus/ethercat/frame.h"
 #include "xiaonao/ethercat.h"
+
+/* the monotonic clock (ns): deadlines of frames, mailboxes and state changes */
+static inline int64_t xn_ecat_now_ns(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
 
 #define XN_ECAT_TIMEOUT_NS 20000000 /* a frame's answer: 20 ms (a segment answers in us) */
 #define XN_ECAT_TRIES 3
@@ -44,6 +53,13 @@ struct xn_ecat_master {
     xn_ecat_frame pd_tx;
     uint8_t pd_idx;
 };
+
+/* The answer to the frame with index idx (first datagram's command cmd, ndatagram datagrams,
+ * the first's data len bytes, or any length for -1) within the deadline: 1 with it parsed in
+ * m->dg, 0 on timeout, -1 on the transport's error. Anything else that arrives (late answers,
+ * malformed frames) is counted and passed over. */
+int xn_ecat_await(xn_ecat_master *m, uint8_t idx, uint8_t cmd, int ndatagram, int len,
+                  int64_t deadline);
 
 /* One datagram out and its answer back (retried XN_ECAT_TRIES times): the answer's data into
  * data (len bytes, in place), its working counter into *wkc. XN_ERR_TIMEOUT without an answer,

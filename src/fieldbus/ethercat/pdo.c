@@ -256,12 +256,6 @@ int xn_ecat_pd_offset(const xn_ecat_master *m, int i, int output, uint16_t index
     return -1;
 }
 
-static int64_t now_ns(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-}
-
 xn_status xn_ecat_pd_exchange(xn_ecat_master *m, int64_t timeout_ns, xn_error *err) {
     static const char *const fn = "xn_ecat_pd_exchange";
     if (!m->pd_ready) return xn_fail(err, XN_ERR_INVALID, fn, "no process data: xn_ecat_pd_start");
@@ -276,35 +270,20 @@ xn_status xn_ecat_pd_exchange(xn_ecat_master *m, int64_t timeout_ns, xn_error *e
     if (m->t->send(m->t->self, m->pd_tx.buf, n) != 0)
         return xn_fail(err, XN_ERR_IO, fn, "the network interface refused the frame");
     m->stats.frames_sent++;
-    int64_t deadline = now_ns() + timeout_ns;
-    for (;;) {
-        int64_t left = deadline - now_ns();
-        long got = left > 0 ? m->t->recv(m->t->self, m->rx, sizeof m->rx, left) : 0;
-        if (got <= 0) {
-            m->stats.frames_lost++;
-            return xn_fail(err, got < 0 ? XN_ERR_IO : XN_ERR_TIMEOUT, fn,
-                           "the process data frame did not come back within %.3g ms",
-                           (double)timeout_ns * 1e-6);
-        }
-        int nd = 0;
-        if (xn_ecat_parse(m->rx, (size_t)got, m->dg, XN_ECAT_MAX_DATAGRAMS, &nd, NULL) != XN_OK) {
-            m->stats.frames_malformed++;
-            continue;
-        }
-        if (nd != 1 + m->nslave || m->dg[0].idx != idx || m->dg[0].cmd != XN_ECAT_LRW ||
-            m->dg[0].len != len) {
-            m->stats.frames_stale++;
-            continue;
-        }
-        m->stats.frames_received++;
-        uint16_t wkc = m->dg[0].wkc;
-        /* the inputs, whatever the counter: a slave that answered has valid ones */
-        memcpy(m->image + m->image_out, m->dg[0].data + m->image_out, m->image_in);
-        for (int i = 0; i < m->nslave; i++) {
-            const xn_ecat_datagram *d = &m->dg[1 + i];
-            m->pd_seen[i] = d->cmd == XN_ECAT_FPRD && d->len == 2 && d->wkc == 1;
-            m->pd_al[i] = m->pd_seen[i] ? xn_ecat_get16(d->data) : 0;
-        }
-        return name_missing(m, wkc, fn, err);
+    int got = xn_ecat_await(m, idx, XN_ECAT_LRW, 1 + m->nslave, len, xn_ecat_now_ns() + timeout_ns);
+    if (got <= 0) {
+        m->stats.frames_lost++;
+        return xn_fail(err, got < 0 ? XN_ERR_IO : XN_ERR_TIMEOUT, fn,
+                       "the process data frame did not come back within %.3g ms",
+                       (double)timeout_ns * 1e-6);
     }
+    uint16_t wkc = m->dg[0].wkc;
+    /* the inputs, whatever the counter: a slave that answered has valid ones */
+    memcpy(m->image + m->image_out, m->dg[0].data + m->image_out, m->image_in);
+    for (int i = 0; i < m->nslave; i++) {
+        const xn_ecat_datagram *d = &m->dg[1 + i];
+        m->pd_seen[i] = d->cmd == XN_ECAT_FPRD && d->len == 2 && d->wkc == 1;
+        m->pd_al[i] = m->pd_seen[i] ? xn_ecat_get16(d->data) : 0;
+    }
+    return name_missing(m, wkc, fn, err);
 }

@@ -43,16 +43,10 @@ xn_status xn_ecat_recover(xn_ecat_master *m, int i, xn_error *err) {
         return xn_fail_at(err, XN_ERR_IO, fn, i,
                           "slave %d (station 0x%04X) still does not answer at its position", i,
                           s->station);
-    uint8_t al[2];
+    /* to PRE-OP (straight down from above it, up from INIT), its mapping again, then up */
     if ((st = same_device(m, i, err)) != XN_OK ||
-        (st = xn_ecat_read(m, i, XN_ESC_AL_STATUS, al, 2, err)) != XN_OK)
-        return st;
-    s->al_state = al[0];
-    /* down to PRE-OP (through INIT when it is above), its mapping again, then up */
-    if ((al[0] & 0x0F) != XN_ECAT_INIT && (al[0] & 0x0F) != XN_ECAT_PREOP &&
         (st = xn_ecat_set_state(m, i, XN_ECAT_PREOP, 2.0, err)) != XN_OK)
         return st;
-    if ((st = xn_ecat_set_state(m, i, XN_ECAT_PREOP, 2.0, err)) != XN_OK) return st;
     xn_ecat_pdo_map map = m->pd[i].map;
     if ((st = xn_ecat_pdo_configure(m, i, &map, err)) != XN_OK ||
         (st = xn_ecat_pd_sync(m, i, err)) != XN_OK ||

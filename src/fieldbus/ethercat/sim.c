@@ -386,10 +386,10 @@ int xn_ecat_sim_process(xn_ecat_sim *s, uint8_t *frame, size_t len) {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     int64_t now = (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+    int pd = 0; /* the frame carries process data: simulated time and the plant move with it */
+    for (int k = 0; k < n; k++)
+        pd |= dg[k].cmd == XN_ECAT_LRW || dg[k].cmd == XN_ECAT_LWR || dg[k].cmd == XN_ECAT_LRD;
     if (s->period_ns) {
-        int pd = 0;
-        for (int k = 0; k < n; k++)
-            pd |= dg[k].cmd == XN_ECAT_LRW || dg[k].cmd == XN_ECAT_LWR || dg[k].cmd == XN_ECAT_LRD;
         s->sim_ns += pd ? s->period_ns : 0;
         now = s->sim_ns;
     }
@@ -398,9 +398,6 @@ int xn_ecat_sim_process(xn_ecat_sim *s, uint8_t *frame, size_t len) {
     s->last_ns = now;
     for (int i = 0; i < s->n && step; i++)
         if (!s->slave[i].unplugged) xn_ecat_sim_drive_step(&s->slave[i], now, dt);
-    int pd = 0; /* a plant moves with the process data */
-    for (int k = 0; k < n; k++)
-        pd |= dg[k].cmd == XN_ECAT_LRW || dg[k].cmd == XN_ECAT_LWR || dg[k].cmd == XN_ECAT_LRD;
     if (s->plant && pd && step) {
         for (int i = 0; i < s->n; i++) xn_ecat_sim_drive_outputs(&s->slave[i], &s->out[i]);
         s->plant(s->plant_user, s->n, s->out, s->in, dt);

@@ -28,21 +28,14 @@ void xn_ecat_sim_drive_init(xn_sim_esc *e) {
 static int32_t get_out(const xn_sim_esc *e, uint16_t index, int32_t dflt) {
     int n = 0, at = xn_ecat_sim_pdo_offset(e, 1, index, &n);
     if (at < 0) return dflt;
-    const uint8_t *p = e->reg + e->cfg.out_offset + at;
-    return n == 1 ? (int8_t)p[0] : n == 2 ? (int16_t)xn_ecat_get16(p) : (int32_t)xn_ecat_get32(p);
+    return xn_ecat_get_sized(e->reg + e->cfg.out_offset + at, n);
 }
 
 static void put_in(xn_sim_esc *e, uint16_t index, int32_t value) {
     xn_ecat_sim_od_set(e, index, (uint32_t)value);
     int n = 0, at = xn_ecat_sim_pdo_offset(e, 0, index, &n);
     if (at < 0) return;
-    uint8_t *p = e->reg + e->cfg.in_offset + at;
-    if (n == 1)
-        p[0] = (uint8_t)value;
-    else if (n == 2)
-        xn_ecat_put16(p, (uint16_t)value);
-    else
-        xn_ecat_put32(p, (uint32_t)value);
+    xn_ecat_put_sized(e->reg + e->cfg.in_offset + at, n, value);
 }
 
 void xn_ecat_sim_drive_step(xn_sim_esc *e, int64_t now_ns, double dt) {

@@ -13,8 +13,6 @@
 #include "fieldbus/ethercat/units.h"
 #include "model/error_internal.h"
 
-#define TWO_PI 6.283185307179586
-
 struct xn_ecat_sim_robot {
     xn_hal *hal;
     xn_ecat_bus bus;
@@ -94,8 +92,8 @@ xn_status xn_ecat_sim_robot_open(xn_ecat_sim *sim, int nslave, const char *scene
                             j->joint, j->slave, nslave);
         else
             r->entry_of[j->slave] = b;
-        r->k_q[b] = j->counts_per_rev * j->gear_ratio * j->direction / TWO_PI;
-        r->k_t[b] = 1000.0 / (j->rated_torque * j->gear_ratio) * j->direction;
+        r->k_q[b] = xn_ecat_counts_per_unit(j);
+        r->k_t[b] = xn_ecat_permille_per_nm(j);
     }
     if (st != XN_OK) {
         xn_ecat_sim_robot_close(r);

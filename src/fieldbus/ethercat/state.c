@@ -119,12 +119,6 @@ static xn_status prepare(xn_ecat_master *m, int i, int now, int state, xn_error 
     return st;
 }
 
-static int64_t now_ns(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-}
-
 static xn_status one(xn_ecat_master *m, int i, xn_ecat_state state, double timeout_s,
                      xn_error *err) {
     static const char *const fn = "xn_ecat_set_state";
@@ -140,7 +134,7 @@ static xn_status one(xn_ecat_master *m, int i, xn_ecat_state state, double timeo
     if ((st = prepare(m, i, now, (int)state, err)) != XN_OK) return st;
     uint8_t req[2] = {(uint8_t)state, 0};
     if ((st = xn_ecat_write(m, i, XN_ESC_AL_CONTROL, req, 2, err)) != XN_OK) return st;
-    int64_t deadline = now_ns() + (int64_t)(timeout_s * 1e9);
+    int64_t deadline = xn_ecat_now_ns() + (int64_t)(timeout_s * 1e9);
     for (;;) {
         if ((st = xn_ecat_read(m, i, XN_ESC_AL_STATUS, al, 6, err)) != XN_OK) return st;
         s->al_state = al[0];
@@ -158,7 +152,7 @@ static xn_status one(xn_ecat_master *m, int i, xn_ecat_state state, double timeo
                               xn_ecat_al_code_str(code));
         }
         if ((al[0] & 0x0F) == state) return XN_OK;
-        if (now_ns() > deadline)
+        if (xn_ecat_now_ns() > deadline)
             return xn_fail_at(err, XN_ERR_TIMEOUT, fn, i,
                               "slave %d (station 0x%04X) neither reached nor refused %s within "
                               "%.3g s (it is in %s)",

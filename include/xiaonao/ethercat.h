@@ -14,6 +14,7 @@
 #include <stdint.h>
 
 #include "xiaonao/hal.h"
+#include "xiaonao/runtime.h"
 #include "xiaonao/types.h"
 
 #ifdef __cplusplus
@@ -75,8 +76,11 @@ typedef struct {
     uint16_t mbx_in_start, mbx_in_size;   /**< slave to master */
     int nsm;                              /**< the EEPROM's sync managers (its category 41) */
     xn_ecat_sm sm[XN_ECAT_MAX_SM];
-    uint8_t al_state; /**< the AL status register's state bits, as last read */
-    uint16_t al_code; /**< the AL status code of the last refusal (0: none) */
+    uint8_t al_state;    /**< the AL status register's state bits, as last read */
+    uint16_t al_code;    /**< the AL status code of the last refusal (0: none) */
+    int has_dc;          /**< it has a distributed clock (register 0x0008 bit 2) */
+    int64_t dc_delay_ns; /**< the frame's propagation delay from the reference clock (the first
+                              slave), as xn_ecat_dc_measure found it; 0 before */
 } xn_ecat_slave;
 
 /** Counters since the master was opened. */
@@ -189,6 +193,55 @@ xn_status xn_ecat_recover(xn_ecat_master *m, int i, xn_error *err);
 /** The working counter one exchange expects (3 per slave with outputs and inputs). */
 int xn_ecat_pd_expected_wkc(const xn_ecat_master *m);
 
+/* Distributed clocks (ETG.1000.4 DC): every slave's clock set to one system time, kept there by
+ * the reference clock (the first slave), and SYNC0 pulses at the same instants everywhere, on
+ * which the drives act. The master's own cycle is then locked to the reference clock
+ * (xn_ecat_dc_status.phase_ns; the ethercat backend does it). Segments that are one line (each
+ * slave's port 0 toward the master, port 1 toward the next) are supported. */
+
+/** Measure every slave's propagation delay from the first (a write of the receive time register
+ * latches, in each slave, when the frame passed its ports; the time the frame spends beyond a
+ * slave, less that beyond the next, is the way there and back): dc_delay_ns of each slave, the
+ * average of 8 latches. XN_ERR_UNSUPPORTED, naming the slave, when one has no clock or the
+ * segment is no line. */
+xn_status xn_ecat_dc_measure(xn_ecat_master *m, xn_error *err);
+
+/** Start distributed clocks (before OP: call it in PRE-OP or SAFE-OP): the delays measured, each
+ * slave's offset set so that its system time is the master's monotonic clock (ns) and its delay
+ * written, then comparisons with the reference clock (FRMW of its system time) until every slave
+ * reports a difference under 100 ns twice running (XN_ERR_TIMEOUT after 20,000, with the worst
+ * slave named); then SYNC0 every cycle_ns (> 0) at the instants whose system time is shift_ns
+ * after a whole number of cycles (0 <= shift_ns < cycle_ns), the first at least 20 ms ahead.
+ * From then on every process data frame carries the reference's time to the other slaves and
+ * reads one slave's difference in turn (xn_ecat_dc_get). */
+xn_status xn_ecat_dc_start(xn_ecat_master *m, int64_t cycle_ns, int64_t shift_ns, xn_error *err);
+
+/** Distributed clocks as the process data frames see them. */
+typedef struct {
+    int active; /**< xn_ecat_dc_start succeeded */
+    int64_t cycle_ns, shift_ns;
+    int64_t reference_ns; /**< the reference clock's system time as the last frame passed it */
+    int64_t phase_ns;     /**< where in its cycle that was: reference_ns modulo cycle_ns, in
+                               [-cycle_ns/2, cycle_ns/2); SYNC0 fires shift_ns after phase 0 */
+    int64_t diff_ns[XN_ECAT_MAX_SLAVES]; /**< each slave's last reported difference from the
+                                reference (ns, + ahead), one slave read per frame in turn */
+    int64_t diff_max_ns;                 /**< the largest |difference| reported since the start */
+    long frames;                         /**< process data frames since the start */
+} xn_ecat_dc_status;
+/** The state of distributed clocks (all zero before xn_ecat_dc_start). */
+void xn_ecat_dc_get(const xn_ecat_master *m, xn_ecat_dc_status *out);
+
+/** The master's cycle locked to the reference clock: called once after each process data
+ * exchange, it says by how many ns to move the start of the next cycle (added to the period) so
+ * that the frames pass the reference clock at phase 0, shift_ns before SYNC0, whatever the rate
+ * of the host's clock against the reference's. The first call takes the whole phase at once;
+ * after that a proportional-integral law on the phase, bounded by a tenth of the cycle. 0 when
+ * distributed clocks are not running. No allocation. */
+int64_t xn_ecat_dc_lock(xn_ecat_master *m);
+/** The next xn_ecat_dc_lock takes the whole phase at once again (another thread's cycles take
+ * over from here, with a start of their own). */
+void xn_ecat_dc_relock(xn_ecat_master *m);
+
 /* The HAL backend `ethercat`: CiA 402 drives on an EtherCAT segment as the robot's joints. */
 
 #define XN_ECAT_BUS_JOINTS 64
@@ -209,12 +262,16 @@ typedef struct {
     xn_ecat_pdo_map map;
 } xn_ecat_bus_joint;
 
-/** A bus description (a JSON file, docs/ethercat.md gives its form): the network interface and
- * the drives. */
+/** A bus description (a JSON file, docs/ethercat.md gives its form): the network interface, the
+ * drives and the clocks. */
 typedef struct {
     char interface[64];
     int njoint;
     xn_ecat_bus_joint joint[XN_ECAT_BUS_JOINTS];
+    int dc;             /**< 1 (the default): distributed clocks, SYNC0 every period and the loop
+                             locked to the reference clock ("distributed_clocks": false: 0) */
+    double sync0_shift; /**< SYNC0 this many s after the frame passes the reference clock
+                             ("sync0_shift_us"); < 0 (the default): half the period */
 } xn_ecat_bus;
 
 /** Read a bus description: XN_ERR_IO for a file that cannot be read, XN_ERR_PARSE for one that
@@ -223,16 +280,18 @@ typedef struct {
 xn_status xn_ecat_bus_load(const char *path, xn_ecat_bus *out, xn_error *err);
 
 /** Open the robot the bus describes: the segment scanned (a slave the description names must be
- * there), each drive's mapping read and checked for the objects its mode needs, process data
- * started, every slave in OP. Each cycle's write sends the commands and brings the readings back
- * in one LRW (the readings of a cycle are those the drives sent one cycle before). period_ns:
- * the control period. A drive fault (statusword fault bit, 0x603F) reaches the controller as the
- * joint's drive fault. A process data frame that does not come back within half a period is
- * lost: the last readings stand for it, up to 2 in a row; the third leaves them stale (the
- * controller's sensor check stops the robot) and fails the write. A frame short of its working
- * counter, or a slave that no longer answers or has left OP (each frame reads every slave's AL
- * status), leaves that slave's joints' readings stale: the controller stops the robot in the
- * next cycle, naming the joints, and xn_ecat_hal_problem names the slave.
+ * there), each drive's mapping read and checked for the objects its mode needs, distributed
+ * clocks started (unless the description turns them off: then the drives act on each frame),
+ * process data started, every slave in OP. With clocks, the backend's clock_correction locks a
+ * real-time loop's cycle to the reference clock (xn_ecat_dc_lock). Each cycle's write sends the
+ * commands and brings the readings back in one LRW (the readings of a cycle are those the drives
+ * sent one cycle before). period_ns: the control period. A drive fault (statusword fault bit,
+ * 0x603F) reaches the controller as the joint's drive fault. A process data frame that does not
+ * come back within half a period is lost: the last readings stand for it, up to 2 in a row; the
+ * third leaves them stale (the controller's sensor check stops the robot) and fails the write. A
+ * frame short of its working counter, or a slave that no longer answers or has left OP (each frame
+ * reads every slave's AL status), leaves that slave's joints' readings stale: the controller stops
+ * the robot in the next cycle, naming the joints, and xn_ecat_hal_problem names the slave.
  * `transport` (may be NULL: a raw socket on the description's interface) is owned from here on. */
 xn_status xn_ecat_hal_open(const xn_ecat_bus *bus, xn_ecat_transport *transport, int64_t period_ns,
                            xn_hal **out, xn_error *err);
@@ -240,6 +299,19 @@ xn_status xn_ecat_hal_open(const xn_ecat_bus *bus, xn_ecat_transport *transport,
  * "joint joint4: ... slave 3 (station 0x1004) does not answer (link down or powered off)"), or ""
  * when nothing; NULL for a robot not opened by xn_ecat_hal_open. */
 const char *xn_ecat_hal_problem(const xn_hal *hal);
+/** How the bus went in the control loop's cycles (from its first read on). */
+typedef struct {
+    xn_ecat_stats frames;  /**< the master's counters since the open */
+    xn_stats round_trip;   /**< each cycle's process data frame, sent to answered (ns) */
+    xn_stats phase;        /**< |phase| of each cycle's frame at the reference clock (ns) */
+    xn_ecat_dc_status dc;  /**< distributed clocks now (dc.active 0: not used) */
+    double dc_diff_rms_ns; /**< the slaves' reported differences from the reference, RMS */
+    long dc_diff_count;    /**< how many were read */
+} xn_ecat_hal_report;
+/** The report of a robot opened by xn_ecat_hal_open (XN_ERR_INVALID for another). out is
+ * large (two histograms): keep it static or on the heap. */
+xn_status xn_ecat_hal_report_get(const xn_hal *hal, xn_ecat_hal_report *out, xn_error *err);
+
 /** Bring every slave of the robot that dropped out or left OP back (xn_ecat_recover), after the
  * controller has stopped: XN_OK when all are back in OP. */
 xn_status xn_ecat_hal_recover(xn_hal *hal, xn_error *err);

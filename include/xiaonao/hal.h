@@ -167,6 +167,10 @@ typedef struct {
      * returns (a fieldbus master sends quick stop on its own; a simulation needs none, since
      * nothing moves until its control thread advances it). Must not block or allocate. */
     void (*emergency_stop)(void *self);
+    /** A bus that keeps its own time (an EtherCAT segment's reference clock), or NULL: after
+     * each write, by how many ns the loop should move its next deadline (beside the period) to
+     * stay locked to that clock. Called from the control thread; must not block or allocate. */
+    int64_t (*clock_correction)(void *self);
 } xn_backend_ops;
 
 /** A robot: its devices' descriptions, latest readings and pending commands. Created by a
@@ -212,6 +216,10 @@ xn_status xn_hal_write(xn_hal *hal);
 void xn_hal_emergency_stop(xn_hal *hal);
 /** 1 once xn_hal_emergency_stop was called on this robot. Safe from any thread. */
 int xn_hal_emergency_stopped(const xn_hal *hal);
+/** By how many ns the next cycle should start later (or earlier, < 0) than one period after
+ * this one, for a backend locked to a bus clock (xn_backend_ops.clock_correction); 0 otherwise.
+ * A real-time loop adds it to its next deadline. */
+int64_t xn_hal_clock_correction(xn_hal *hal);
 /** Simulated backends: advance the simulation by one control period. Hardware: nothing. */
 xn_status xn_hal_advance(xn_hal *hal);
 /** Inject a fault into joint `joint` (XN_ERR_UNSUPPORTED when the backend cannot, XN_ERR_RANGE

@@ -154,8 +154,12 @@ static void lb_destroy(void *self) {
     free(lb);
 }
 
-static const xn_backend_ops loopback_ops = {"loopback", lb_read,   lb_write, lb_advance,
-                                            lb_destroy, lb_inject, NULL,     NULL};
+static const xn_backend_ops loopback_ops = {.name = "loopback",
+                                            .read = lb_read,
+                                            .write = lb_write,
+                                            .advance = lb_advance,
+                                            .destroy = lb_destroy,
+                                            .inject = lb_inject};
 
 static void set_err(xn_error *err, const char *msg) {
     if (!err) return;

@@ -215,8 +215,13 @@ static xn_status mj_push(void *self, xn_hal *hal, const char *body, const xn_rea
     return XN_OK;
 }
 
-static const xn_backend_ops mujoco_ops = {"mujoco",   mj_read,   mj_write, mj_advance,
-                                          mj_destroy, mj_inject, mj_push,  NULL};
+static const xn_backend_ops mujoco_ops = {.name = "mujoco",
+                                          .read = mj_read,
+                                          .write = mj_write,
+                                          .advance = mj_advance,
+                                          .destroy = mj_destroy,
+                                          .inject = mj_inject,
+                                          .push = mj_push};
 
 static xn_status fail(xn_error *err, const char *scene, xn_status st, const char *msg) {
     if (err) {

@@ -75,6 +75,10 @@ xn_status xn_hal_advance(xn_hal *hal) {
     return hal->ops->advance ? hal->ops->advance(hal->self, hal) : XN_OK;
 }
 
+int64_t xn_hal_clock_correction(xn_hal *hal) {
+    return hal->ops->clock_correction ? hal->ops->clock_correction(hal->self) : 0;
+}
+
 xn_status xn_hal_inject(xn_hal *hal, int joint, xn_inject_kind kind) {
     if (joint < 0 || joint >= hal->njoint) return XN_ERR_RANGE;
     if (!hal->ops->inject) return XN_ERR_UNSUPPORTED;

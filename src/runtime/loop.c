@@ -155,6 +155,7 @@ static xn_status next(loop_state *L) {
     L->deadline += L->period;
     L->cycle++;
     if (L->cfg->realtime) {
+        L->deadline += xn_hal_clock_correction(L->hal); /* locked to the bus's clock */
         /* a cycle that ends past the next deadline makes the next one late: the watchdog acts
          * now, before the next command; then skip the wake-ups already missed rather than run
          * a burst */

@@ -29,10 +29,13 @@ sed "s/\"xe1m\"/\"${name}m\"/" "$examples/ethercat/panda_bus.json" >"$work/bus.j
 # loop's emergency stop then takes the slaves to SAFE-OP). When both attempts end so, the test
 # is skipped, saying why: the in-process comparison (test_ecat_mujoco) is the one that cannot be
 # skipped. Any other failure fails. The watchdog margin is 20 ms: this test is about the frames.
+# The drives run on distributed clocks and leave OP when SYNC0 finds no new outputs too often;
+# this VM wakes a 1 kHz thread up to 3 ms late now and then (bench_wakeup), so their sync error
+# limit is 30 (10 misses close together) rather than 6; test_ecat_dc holds the default.
 stalled=0
 for attempt in 1 2; do
     ip netns exec "$name" chrt -f 60 "$xn" ecat-sim "${name}s" --time 60 --robot "$scene" \
-        --bus "$work/bus.json" 2>"$work/sim.log" &
+        --bus "$work/bus.json" --sync-error-limit 30 2>"$work/sim.log" &
     sim=$!
     sleep 0.5
     "$xn" run "$examples/pick_and_place.xnp" --backend ethercat --bus "$work/bus.json" \
@@ -62,6 +65,10 @@ table=$(join <(errors "$work/run.txt") <(errors "$work/direct.txt"))
 worst=$(awk '{d = $2 - $3; if (d < 0) d = -d; if (d > w) w = d} END {print w + 0}' <<<"$table")
 [ "$(wc -l <<<"$table")" -eq 7 ] && awk -v w="$worst" 'BEGIN {exit !(w < 5.3)}'
 check "each joint's tracking as the direct MuJoCo backend's with 1 cycle of latency, within 5.3 mrad (worst difference $worst mrad)" $?
-echo "ecat run: $pass passed, $fail failed; $(grep -E '^  (cycles|compute)' "$work/run.txt" | head -2 | tr -s ' ' | tr '\n' ';')"
+clocks=$(grep -E '^  clocks' "$work/run.txt")
+rms=$(sed -E 's/.*RMS ([0-9]+) ns.*/\1/' <<<"$clocks")
+[[ "$rms" =~ ^[0-9]+$ ]] && [ "$rms" -lt 100 ]
+check "the slaves' clocks within 100 ns RMS of the reference over the wire ($clocks)" $?
+echo "ecat run: $pass passed, $fail failed; $(grep -E '^  (cycles|compute|EtherCAT|clocks)' "$work/run.txt" | tr -s ' ' | tr '\n' ';')"
 echo "joint, EtherCAT mrad, direct + 1 cycle mrad:"; echo "$table"
 [ $fail -eq 0 ]

@@ -76,6 +76,11 @@ check "7 station addresses written by position, each by one slave, in each of th
 check "EEPROM reads through the SII interface" $?
 [ "$(count 'ecat.cmd == 0x0c && ecat.lad == 0x00010000 && ecat.cnt == 21')" -ge 10 ]
 check "process data before OP: LRW of the image answered by all 7 (working counter 21)" $?
+[ "$(grep -c 'distributed clock, [0-9]* ns from the first' "$work/scan.txt")" -eq 7 ] &&
+    grep 'distributed clock' "$work/scan.txt" | awk '{d = $3 + 0; if (NR > 1 && d <= last) bad = 1; last = d} END {exit bad}'
+check "7 propagation delays in the scan, growing along the line" $?
+[ "$(count 'ecat.cmd == 0x08 && ecat.ado == 0x0900 && ecat.cnt == 7')" -ge 8 ]
+check "receive times latched by a broadcast write to 0x0900, taken by all 7, 8 times" $?
 for st in 2 4 8; do
     n=$(tshark -r "$cap" -Y "ecat.cmd == 0x05 && ecat.ado == 0x0120 && ecat.cnt == 1" \
         -T fields -e ecat.adp -e ecat.reg.alctrl 2>/dev/null | awk -v want="0x000${st}" '$2 == want' |

@@ -5,9 +5,10 @@
  * readings a drive sends arrive one frame later). Both must complete, and each joint's worst
  * tracking error from cycle 300 on must agree within 0.1 mrad (the first cycles differ: the direct
  * backend's physics runs while its drives enable, the segment's waits on the brakes); the
- * readings that came over EtherCAT must be the robot's true joint angles of the frame they were
- * sent in, to within one encoder count. Deterministic: the segment runs on a simulated clock,
- * one control period a frame.
+ * readings that came over EtherCAT must be the robot's true joint angles at the SYNC0 before
+ * the frame that brought them (the drives run on distributed clocks: they take the outputs and
+ * sample the joints at SYNC0, half a period after each frame), to within one encoder count.
+ * Deterministic: the segment runs on a simulated clock, one control period a frame.
  * SPDX-License-Identifier: Apache-2.0 */
 #include <math.h>
 #include <stdlib.h>
@@ -38,14 +39,14 @@ static int run(xn_hal *hal, const xn_ecat_sim_robot *robot, double *err, double 
     for (int k = 0; k < 7; k++) err[k] = 0;
     *worst_reading = 0;
     int cycles = 0;
-    double before[7] = {0}; /* the robot's true joints one frame ago */
     for (; cycles < 60000 && !xn_controller_finished(c); cycles++) {
         xn_hal_read(hal);
-        if (robot) { /* the readings against the robot's true joints of the frame they left in */
+        if (robot) { /* the readings against the robot's true joints where the drives took
+                        them: at the SYNC0 before the frame, the physics' last step */
             const xn_hal *r = xn_ecat_sim_robot_hal(robot);
             for (int k = 0; k < 7 && cycles > 1; k++)
-                *worst_reading = xt_max(*worst_reading, fabs(hal->joint[k].position - before[k]));
-            for (int k = 0; k < 7; k++) before[k] = r->joint[k].position;
+                *worst_reading =
+                    xt_max(*worst_reading, fabs(hal->joint[k].position - r->joint[k].position));
         }
         xn_controller_step(c);
         xn_hal_write(hal);

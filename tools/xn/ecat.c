@@ -7,6 +7,7 @@
 #include <time.h>
 
 #include "cli.h"
+#include "fieldbus/ethercat/esc.h"
 #include "fieldbus/ethercat/frame.h"
 #include "fieldbus/ethercat/sim.h"
 #ifdef XN_HAVE_MUJOCO
@@ -35,7 +36,7 @@ static int state_of(const char *s) {
     return -1;
 }
 
-static void print_slaves(const xn_ecat_master *m) {
+static void print_slaves(const xn_ecat_master *m, int dc) {
     printf("%d slaves\n", xn_ecat_slave_count(m));
     for (int i = 0; i < xn_ecat_slave_count(m); i++) {
         const xn_ecat_slave *s = xn_ecat_slave_get(m, i);
@@ -43,6 +44,8 @@ static void print_slaves(const xn_ecat_master *m) {
                "  %s  '%s'\n",
                s->position, s->station, s->vendor, s->product, s->revision, s->serial,
                xn_ecat_state_str(s->al_state), s->name);
+        if (dc)
+            printf("      distributed clock, %lld ns from the first\n", (long long)s->dc_delay_ns);
         for (int k = 0; k < s->nsm; k++)
             printf("      SM%d  0x%04X, %u bytes, control 0x%02X%s\n", k, s->sm[k].start,
                    s->sm[k].length, s->sm[k].control, s->sm[k].enable ? "" : " (disabled)");
@@ -163,13 +166,17 @@ int xn_cmd_ecat(int argc, char **argv) {
     if (xn_ecat_transport_raw(iface, &t, &err) != XN_OK ||
         xn_ecat_master_open(t, &m, &err) != XN_OK)
         return xn_cli_error("%s", err.message);
-    int rc = 0;
+    int rc = 0, dc = 0;
     if (xn_ecat_scan(m, &err) != XN_OK) {
         rc = xn_cli_error("%s", err.message);
     } else {
         if (state && xn_ecat_set_state(m, -1, (xn_ecat_state)state, 2.0, &err) != XN_OK)
             rc = xn_cli_error("%s", err.message);
-        print_slaves(m);
+        /* the propagation delays, where every slave has a clock and they form a line */
+        xn_error dc_err;
+        dc = xn_ecat_dc_measure(m, &dc_err) == XN_OK;
+        print_slaves(m, dc);
+        if (!dc) printf("distributed clocks: %s\n", dc_err.message);
     }
     xn_ecat_stats st;
     xn_ecat_get_stats(m, &st);
@@ -204,7 +211,10 @@ static int sim_usage(FILE *f) {
             "                    a power loss: INIT, no address)\n"
             "  --fault P@T:CODE  slave P's drive faults at T with error code CODE (hex)\n"
             "  --corrupt N       every Nth answer is cut short (the master counts it malformed)\n"
-            "  --delay N:US      every Nth answer is held US microseconds\n");
+            "  --delay N:US      every Nth answer is held US microseconds\n"
+            "  --sync-error-limit N  the drives' sync error counter limit (+3 a SYNC0 without\n"
+            "                    new outputs, -1 one with; over N: out of OP with 0x001A;\n"
+            "                    default 6)\n");
     return f == stdout ? 0 : 1;
 }
 
@@ -212,7 +222,8 @@ int xn_cmd_ecat_sim(int argc, char **argv) {
     if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)
         return sim_usage(argc < 2 ? stderr : stdout);
     const char *iface = argv[1];
-    int n = 7, npos = 0, n_given = 0, drop = -1, faulty = -1, corrupt = 0, delay_every = 0;
+    int n = 7, npos = 0, n_given = 0, drop = -1, faulty = -1, corrupt = 0, delay_every = 0,
+        sync_limit = -1;
     double drop_at = 0, back_at = -1, fault_at = 0;
     unsigned fault_code = 0;
     long delay_us = 0;
@@ -242,6 +253,9 @@ int xn_cmd_ecat_sim(int argc, char **argv) {
             bus_path = argv[++i];
         } else if (strcmp(argv[i], "--time") == 0 && i + 1 < argc) {
             seconds = atof(argv[++i]);
+        } else if (strcmp(argv[i], "--sync-error-limit") == 0 && i + 1 < argc) {
+            sync_limit = atoi(argv[++i]);
+            if (sync_limit < 0) return xn_cli_error("--sync-error-limit N: N >= 0");
         } else if (strcmp(argv[i], "--positions") == 0 && i + 1 < argc) {
             npos = xn_cli_list(argv[++i], pos, XN_ECAT_MAX_SLAVES);
             if (npos < 1) return xn_cli_error("--positions: a list of numbers (rad)");
@@ -271,6 +285,7 @@ int xn_cmd_ecat_sim(int argc, char **argv) {
     for (int i = 0; i < n; i++) {
         xn_ecat_sim_slave_default(&cfg[i], i);
         cfg[i].position = i < npos ? pos[i] : 0;
+        if (sync_limit >= 0) cfg[i].sync_error_limit = sync_limit;
     }
     if (xn_ecat_sim_create(n, cfg, &sim, &err) != XN_OK) return xn_cli_error("%s", err.message);
 #ifdef XN_HAVE_MUJOCO
@@ -321,6 +336,16 @@ int xn_cmd_ecat_sim(int argc, char **argv) {
     }
     fprintf(stderr, "xn ecat-sim: %ld frames answered, %ld dropped as malformed\n",
             xn_ecat_sim_frames(sim, 0), xn_ecat_sim_frames(sim, 1));
+    for (int i = 0; i < n; i++) { /* what each slave went through, where it ended */
+        long missed = 0, events = xn_ecat_sim_sync0_events(sim, i, &missed);
+        const uint8_t *reg = xn_ecat_sim_registers(sim, i);
+        uint16_t code = xn_ecat_get16(reg + XN_ESC_AL_CODE);
+        fprintf(stderr, "  slave %d: %s%s%s, SYNC0 %ld events (%ld without new outputs)\n", i,
+                xn_ecat_state_str(reg[XN_ESC_AL_STATUS] & 0x0F),
+                reg[XN_ESC_AL_STATUS] & XN_AL_ERROR ? " with error: " : "",
+                reg[XN_ESC_AL_STATUS] & XN_AL_ERROR ? xn_ecat_al_code_str(code) : "", events,
+                missed);
+    }
     t->close(t->self);
     xn_ecat_sim_free(sim);
 #ifdef XN_HAVE_MUJOCO

@@ -481,6 +481,25 @@ static void print_summary(const run_state *rs, const xn_loop_report *lr, xn_cont
                rs->max_tau[k]);
 }
 
+/* The EtherCAT bus's figures: the process data frame's round trip, frames lost, and the
+ * distributed clocks' differences and the cycle's phase at the reference clock. */
+static void print_bus(const xn_hal *hal) {
+    static xn_ecat_hal_report r;
+    if (xn_ecat_hal_report_get(hal, &r, NULL) != XN_OK) return;
+    print_stats("EtherCAT", "trip", &r.round_trip);
+    printf("               frames sent %ld, lost %ld, late %ld, malformed %ld\n",
+           r.frames.frames_sent, r.frames.frames_lost, r.frames.frames_stale,
+           r.frames.frames_malformed);
+    if (r.dc.active)
+        printf("  clocks       slaves' difference from the reference RMS %.0f ns, max %lld ns "
+               "(%ld read); cycle phase |p99| %.1f us, max %.1f us (SYNC0 %.0f us after)\n",
+               r.dc_diff_rms_ns, (long long)r.dc.diff_max_ns, r.dc_diff_count,
+               xn_stats_quantile(&r.phase, 0.99) * 1e-3, r.phase.max_ns * 1e-3,
+               (double)r.dc.shift_ns * 1e-3);
+    else
+        printf("  clocks       distributed clocks off: each drive acts on the frame\n");
+}
+
 /* xn run, and xn serve (serve: no program file: the controller holds and follows streamed
  * commands, in real time, with the ROS 2 bridge) */
 static int run_command(int argc, char **argv, int serve) {
@@ -822,6 +841,7 @@ static int run_command(int argc, char **argv, int serve) {
     const char *bus_problem = xn_ecat_hal_problem(hal); /* a fieldbus names the device */
     if (bus_problem && bus_problem[0]) xn_cli_error("EtherCAT: %s", bus_problem);
     print_summary(rs, &lr, c, limits_source);
+    if (bus_problem) print_bus(hal);
     if (xn_controller_samples_lost(c) || xn_controller_events_lost(c))
         printf("  lost         %ld log samples, %ld events (the log was not drained in time)\n",
                xn_controller_samples_lost(c), xn_controller_events_lost(c));

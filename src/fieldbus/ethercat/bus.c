@@ -3,7 +3,8 @@
  *
  *   {"interface": "eth1",
  *    "joints": [{"slave": 0, "joint": "joint1", "counts_per_rev": 1048576, "gear_ratio": 100,
- *                "direction": 1, "rated_torque": 0.64, "mode": "csp"}, ...]}
+ *                "direction": 1, "rated_torque": 0.64, "mode": "csp"}, ...],
+ *    "distributed_clocks": true, "sync0_shift_us": 500}       (both optional)
  *
  * Every field is checked where it is read, and an error names the joint and the field.
  * SPDX-License-Identifier: Apache-2.0 */
@@ -149,6 +150,19 @@ xn_status xn_ecat_bus_load(const char *path, xn_ecat_bus *out, xn_error *err) {
         return st;
     }
     snprintf(out->interface, sizeof out->interface, "%s", iface->str);
+    const xn_json *dc = xn_json_get(j, "distributed_clocks"),
+                  *shift = xn_json_get(j, "sync0_shift_us");
+    out->dc = 1;
+    out->sync0_shift = -1;
+    if (dc && dc->type != XN_JSON_BOOL)
+        st = xn_fail(err, XN_ERR_INVALID, path, "'distributed_clocks' must be true or false");
+    else if (dc)
+        out->dc = dc->num != 0;
+    if (shift && (shift->type != XN_JSON_NUMBER || !(shift->num >= 0 && shift->num < 1e6)))
+        st = xn_fail(err, XN_ERR_RANGE, path,
+                     "'sync0_shift_us' must be a time within the cycle (us, from 0)");
+    else if (shift)
+        out->sync0_shift = shift->num * 1e-6;
     for (int k = 0; st == XN_OK && k < joints->n; k++) {
         st = joint(&joints->items[k], &out->joint[k], path, k, err);
         for (int i = 0; st == XN_OK && i < k; i++) {

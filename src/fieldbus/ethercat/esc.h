@@ -28,14 +28,23 @@
 #define XN_ESC_SII_DATA 0x0508    /* 4 bytes read (8 when XN_SII_READ8 is set) */
 #define XN_ESC_FMMU(i) (0x0600 + 16 * (i))
 #define XN_ESC_SM(i) (0x0800 + 8 * (i))
+/* distributed clocks: a write to XN_ESC_DC_RECEIVE(0) latches, in every slave it passes, the
+ * local time at which the frame arrived on each port (32 bits each) and at the processing unit
+ * (64 bits); system time = local time + offset; a write of the system time is compared with the
+ * slave's own (+ its delay) and drives its time control loop, which reports the difference */
 #define XN_ESC_DC_RECEIVE(p) (0x0900 + 4 * (p)) /* a frame's arrival on port p, 32 bits */
-#define XN_ESC_DC_SYSTEM_TIME 0x0910
-#define XN_ESC_DC_OFFSET 0x0920
-#define XN_ESC_DC_DELAY 0x0928
-#define XN_ESC_DC_ACTIVATION 0x0981
-#define XN_ESC_DC_START 0x0990
-#define XN_ESC_DC_CYCLE0 0x09A0
-#define XN_ESC_RAM 0x1000 /* process RAM: mailboxes and process data */
+#define XN_ESC_DC_SYSTEM_TIME 0x0910            /* 64 bits; a write is a comparison */
+#define XN_ESC_DC_RECEIVE_EPU 0x0918            /* the latched arrival at the processing unit */
+#define XN_ESC_DC_OFFSET 0x0920                 /* 64 bits */
+#define XN_ESC_DC_DELAY 0x0928                  /* from the reference clock, 32 bits */
+#define XN_ESC_DC_DIFF 0x092C /* the last comparison: bits 0-30 |difference|, bit 31 behind */
+#define XN_ESC_DC_SPEED_START 0x0930 /* a write resets the time control loop */
+#define XN_ESC_DC_ACTIVATION 0x0981  /* bit 0 cyclic operation, bit 1 SYNC0 */
+#define XN_ESC_DC_SYNC0_STATUS 0x098E
+#define XN_ESC_DC_START 0x0990   /* 64 bits: the first SYNC0 (system time); reads the next one */
+#define XN_ESC_DC_CYCLE0 0x09A0  /* SYNC0's cycle (ns) */
+#define XN_ESC_FEATURE_DC 0x0004 /* XN_ESC_FEATURES: the slave has a distributed clock */
+#define XN_ESC_RAM 0x1000        /* process RAM: mailboxes and process data */
 #define XN_ESC_SPACE 0x10000
 
 /* 0x0502: the EEPROM interface */

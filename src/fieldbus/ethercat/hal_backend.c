@@ -5,6 +5,7 @@
  * rated torque) and SI units by the bus description. A cycle is one LRW in write: the commands
  * out, the readings back for the next read.
  * SPDX-License-Identifier: Apache-2.0 */
+#include <errno.h>
 #include <math.h>
 #include <pthread.h>
 #include <stdatomic.h>
@@ -33,9 +34,13 @@ typedef struct {
     xn_ecat_master *m;
     xn_ecat_bus bus;
     joint_map map[XN_ECAT_BUS_JOINTS];
-    int64_t period_ns, t0_ns; /* the robot's clock starts at the open, as a simulation's does */
-    int lost;                 /* process data frames lost in a row */
-    int failed;               /* the exchange failed otherwise: no reading can be trusted */
+    int64_t period_ns, t0_ns;  /* the robot's clock starts at the open, as a simulation's does */
+    int lost;                  /* process data frames lost in a row */
+    int64_t correction;        /* the next cycle's start moved by this (distributed clocks) */
+    xn_ecat_hal_report report; /* the loop's cycles (xn_ecat_hal_report_get) */
+    double diff_sq;            /* sum of the squared differences read */
+    long diff_frame;           /* the dc frame count when a difference was last taken */
+    int failed;                /* the exchange failed otherwise: no reading can be trusted */
     /* per bus entry: its slave did not answer, or left OP, in the last exchange: its readings
      * cannot be trusted */
     unsigned char out_of_service[XN_ECAT_BUS_JOINTS];
@@ -56,12 +61,17 @@ static void put(uint8_t *p, int at, int bytes, int32_t v) {
     if (at >= 0) xn_ecat_put_sized(p + at, bytes, v);
 }
 
+/* a cycle of the keeper: absolute deadlines, locked to the reference clock as the loop's are,
+ * so that drives on SYNC0 get outputs every cycle before the loop takes over */
 static void *keep_alive(void *arg) {
     ecat_hal *h = arg;
+    int64_t deadline = xn_ecat_now_ns();
     while (!atomic_load(&h->handover)) {
-        xn_ecat_pd_exchange(h->m, h->period_ns, NULL);
-        struct timespec pause = {0, (long)h->period_ns};
-        nanosleep(&pause, NULL);
+        xn_ecat_pd_exchange(h->m, h->period_ns / 2, NULL);
+        deadline += h->period_ns + xn_ecat_dc_lock(h->m);
+        struct timespec at = {(time_t)(deadline / 1000000000), (long)(deadline % 1000000000)};
+        while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &at, NULL) == EINTR) {
+        }
     }
     return NULL;
 }
@@ -73,6 +83,7 @@ static void take_over(ecat_hal *h) {
     atomic_store(&h->handover, 1);
     pthread_join(h->keeper, NULL);
     h->keeping = 0;
+    xn_ecat_dc_relock(h->m); /* the loop's cycles have their own start: found at the first */
 }
 
 static xn_status hal_read(void *self, xn_hal *hal) {
@@ -100,6 +111,21 @@ static xn_status hal_read(void *self, xn_hal *hal) {
     return XN_OK;
 }
 
+/* one cycle's figures for the report: its round trip, its phase, the difference it read */
+static void measure(ecat_hal *h, xn_status st, int64_t round_trip) {
+    xn_ecat_hal_report *r = &h->report;
+    if (st == XN_ERR_TIMEOUT) return;
+    xn_stats_add(&r->round_trip, (double)round_trip);
+    const xn_ecat_dc_status *d = &h->m->dc;
+    if (!d->active || d->frames == h->diff_frame) return;
+    h->diff_frame = d->frames;
+    xn_stats_add(&r->phase, (double)(d->phase_ns < 0 ? -d->phase_ns : d->phase_ns));
+    int i = h->m->dc_next > 1 ? h->m->dc_next - 1 : h->m->nslave - 1; /* the slave just read */
+    double v = (double)d->diff_ns[i];
+    h->diff_sq += v * v;
+    r->dc_diff_count++;
+}
+
 static xn_status hal_write(void *self, xn_hal *hal) {
     ecat_hal *h = self;
     for (int k = 0; k < h->bus.njoint; k++) {
@@ -121,8 +147,11 @@ static xn_status hal_write(void *self, xn_hal *hal) {
     }
     /* half a period for the round trip: a frame later than that counts as lost */
     xn_error e;
+    int64_t sent = xn_ecat_now_ns();
     xn_status st = xn_ecat_pd_exchange(h->m, h->period_ns / 2, &e);
     h->lost = st == XN_ERR_TIMEOUT ? h->lost + 1 : 0;
+    h->correction = xn_ecat_dc_lock(h->m); /* the next cycle onto the reference clock */
+    measure(h, st, xn_ecat_now_ns() - sent);
     if (st == XN_ERR_IO && e.index >= 0) { /* a slave named: its joints out, the others on */
         for (int k = 0; k < h->bus.njoint; k++) {
             uint16_t al = 0;
@@ -167,6 +196,17 @@ const char *xn_ecat_hal_problem(const xn_hal *hal) {
     return ((const ecat_hal *)hal->self)->problem;
 }
 
+xn_status xn_ecat_hal_report_get(const xn_hal *hal, xn_ecat_hal_report *out, xn_error *err) {
+    if (!xn_ecat_hal_problem(hal))
+        return xn_fail(err, XN_ERR_INVALID, "xn_ecat_hal_report_get", "not an ethercat robot");
+    const ecat_hal *h = hal->self;
+    *out = h->report;
+    xn_ecat_get_stats(h->m, &out->frames);
+    xn_ecat_dc_get(h->m, &out->dc);
+    out->dc_diff_rms_ns = out->dc_diff_count ? sqrt(h->diff_sq / (double)out->dc_diff_count) : 0;
+    return XN_OK;
+}
+
 xn_status xn_ecat_hal_recover(xn_hal *hal, xn_error *err) {
     if (!xn_ecat_hal_problem(hal))
         return xn_fail(err, XN_ERR_INVALID, "xn_ecat_hal_recover", "not an ethercat robot");
@@ -190,8 +230,14 @@ xn_status xn_ecat_hal_recover(xn_hal *hal, xn_error *err) {
     return XN_OK;
 }
 
-static const xn_backend_ops ops = {"ethercat",  hal_read, hal_write, NULL,
-                                   hal_destroy, NULL,     NULL,      hal_emergency};
+static int64_t hal_clock_correction(void *self) { return ((ecat_hal *)self)->correction; }
+
+static const xn_backend_ops ops = {.name = "ethercat",
+                                   .read = hal_read,
+                                   .write = hal_write,
+                                   .destroy = hal_destroy,
+                                   .emergency_stop = hal_emergency,
+                                   .clock_correction = hal_clock_correction};
 
 /* a joint's objects located in its slave's mapping; the ones its mode needs must be there */
 static xn_status locate(ecat_hal *h, int k, xn_error *err) {
@@ -263,6 +309,16 @@ xn_status xn_ecat_hal_open(const xn_ecat_bus *bus, xn_ecat_transport *transport,
              (st = xn_ecat_pdo_configure(h->m, bus->joint[k].slave, &bus->joint[k].map, err)) !=
                  XN_OK))
             goto fail;
+    if (bus->dc) { /* SYNC0 every period, shifted from the frames as the description says */
+        double shift = bus->sync0_shift >= 0 ? bus->sync0_shift * 1e9 : 0.5 * (double)h->period_ns;
+        if (shift >= (double)h->period_ns) {
+            st = xn_fail(err, XN_ERR_RANGE, fn,
+                         "sync0_shift_us %.0f: not within the period of %.0f us", shift * 1e-3,
+                         (double)h->period_ns * 1e-3);
+            goto fail;
+        }
+        if ((st = xn_ecat_dc_start(h->m, h->period_ns, (int64_t)shift, err)) != XN_OK) goto fail;
+    }
     if ((st = xn_ecat_pd_start(h->m, err)) != XN_OK) goto fail;
     for (int k = 0; k < bus->njoint; k++)
         if ((st = locate(h, k, err)) != XN_OK) goto fail;
@@ -288,6 +344,8 @@ xn_status xn_ecat_hal_open(const xn_ecat_bus *bus, xn_ecat_transport *transport,
     xn_ecat_pd_exchange(h->m, h->period_ns, NULL);
     xn_ecat_pd_exchange(h->m, h->period_ns, NULL);
     atomic_init(&h->handover, 0);
+    xn_stats_reset(&h->report.round_trip);
+    xn_stats_reset(&h->report.phase);
     h->keeping = pthread_create(&h->keeper, NULL, keep_alive, h) == 0;
     *out = hal;
     return XN_OK;

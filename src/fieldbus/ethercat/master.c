@@ -65,6 +65,8 @@ int xn_ecat_await(xn_ecat_master *m, uint8_t idx, uint8_t cmd, int ndatagram, in
 
 xn_status xn_ecat_exchange(xn_ecat_master *m, xn_ecat_cmd cmd, uint32_t address, uint8_t *data,
                            uint16_t len, uint16_t *wkc, const char *what, xn_error *err) {
+    if (m->keep_ns && m->pd_op && xn_ecat_now_ns() - m->pd_last_ns >= m->keep_ns)
+        xn_ecat_pd_exchange(m, m->keep_ns, NULL); /* the cycle's frame first */
     for (int attempt = 0; attempt < XN_ECAT_TRIES; attempt++) {
         uint8_t idx = m->next_idx++;
         xn_ecat_frame_begin(&m->tx, m->t->mac);
@@ -174,12 +176,13 @@ xn_status xn_ecat_scan(xn_ecat_master *m, xn_error *err) {
     m->nslave = n;
     for (int i = 0; i < n; i++) {
         xn_ecat_slave *s = &m->slave[i];
-        uint8_t id[8];
-        if ((st = xn_ecat_read(m, i, XN_ESC_TYPE, id, 8, err)) != XN_OK) return st;
+        uint8_t id[10];
+        if ((st = xn_ecat_read(m, i, XN_ESC_TYPE, id, 10, err)) != XN_OK) return st;
         s->esc_type = id[0];
         s->esc_revision = id[1];
         s->fmmus = id[4];
         s->syncmanagers = id[5];
+        s->has_dc = (id[XN_ESC_FEATURES] & XN_ESC_FEATURE_DC) != 0;
         if ((st = xn_ecat_sii_scan(m, i, err)) != XN_OK) return st;
         uint8_t al[6];
         if ((st = xn_ecat_read(m, i, XN_ESC_AL_STATUS, al, 6, err)) != XN_OK) return st;

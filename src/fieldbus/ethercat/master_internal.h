@@ -52,7 +52,27 @@ struct xn_ecat_master {
     uint16_t pd_al[XN_ECAT_MAX_SLAVES];  /* and its AL status */
     xn_ecat_frame pd_tx;
     uint8_t pd_idx;
+    /* process data kept flowing during acyclic work (a recovery, SDOs in OP): an exchange goes
+     * out first when the last is keep_ns old (0: never), so that drives on SYNC0 and sync
+     * manager watchdogs are not starved */
+    int64_t keep_ns, pd_last_ns;
+    /* distributed clocks (dc.c) */
+    xn_ecat_dc_status dc;
+    int dc_next;        /* the slave whose difference the next frame reads */
+    int dc_locked;      /* xn_ecat_dc_lock has taken the phase once */
+    double dc_integral; /* its integral of the phase (ns) */
+    long dc_lock_frame; /* the frame it last acted on */
 };
+
+/* dc.c: the datagrams a process data frame carries for distributed clocks (appended after the
+ * others), and what their answers say (dg: the first of them in the answer) */
+void xn_ecat_dc_frame(xn_ecat_master *m, xn_ecat_frame *f, uint8_t idx);
+void xn_ecat_dc_answer(xn_ecat_master *m, const xn_ecat_datagram *dg);
+#define XN_ECAT_DC_DATAGRAMS 2
+#define XN_ECAT_DC_FRAME_BYTES (12 + 8 + 2 + 12 + 4 + 2)
+/* dc.c: slave i's clock set again after it lost power (offset from the reference, its delay as
+ * measured, the loop reset, SYNC0 on the running grid) */
+xn_status xn_ecat_dc_rejoin(xn_ecat_master *m, int i, xn_error *err);
 
 /* The answer to the frame with index idx (first datagram's command cmd, ndatagram datagrams,
  * the first's data len bytes, or any length for -1) within the deadline: 1 with it parsed in

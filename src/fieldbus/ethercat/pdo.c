@@ -168,12 +168,13 @@ xn_status xn_ecat_pd_start(xn_ecat_master *m, xn_error *err) {
     if (st != XN_OK) return st;
     uint32_t out = 0, in = 0;
     for (int i = 0; i < m->nslave; i++) out += m->pd[i].out_bytes, in += m->pd[i].in_bytes;
-    /* the frame: the image, and an AL status read (10 + 2 + 2 bytes) of every slave */
-    uint32_t room = XN_ECAT_IMAGE_MAX - 14u * (uint32_t)m->nslave;
+    /* the frame: the image, an AL status read (10 + 2 + 2 bytes) of every slave, and room for
+     * distributed clocks' datagrams */
+    uint32_t room = XN_ECAT_IMAGE_MAX - 14u * (uint32_t)m->nslave - XN_ECAT_DC_FRAME_BYTES;
     if (out + in > room)
         return xn_fail(err, XN_ERR_SIZE, fn,
                        "%u bytes of process data (at most %u in one frame beside %d AL status "
-                       "reads)",
+                       "reads and the clocks')",
                        out + in, room, m->nslave);
     uint32_t at_out = 0, at_in = out;
     m->expected_wkc = 0;
@@ -266,11 +267,15 @@ xn_status xn_ecat_pd_exchange(xn_ecat_master *m, int64_t timeout_ns, xn_error *e
     for (int i = 0; i < m->nslave; i++) /* who is there, and in which state: within the cycle */
         xn_ecat_frame_add(&m->pd_tx, XN_ECAT_FPRD, idx,
                           xn_ecat_address(m->slave[i].station, XN_ESC_AL_STATUS), NULL, 2);
+    int ndc = m->dc.active ? XN_ECAT_DC_DATAGRAMS : 0;
+    if (ndc) xn_ecat_dc_frame(m, &m->pd_tx, idx);
     size_t n = xn_ecat_frame_end(&m->pd_tx);
     if (m->t->send(m->t->self, m->pd_tx.buf, n) != 0)
         return xn_fail(err, XN_ERR_IO, fn, "the network interface refused the frame");
     m->stats.frames_sent++;
-    int got = xn_ecat_await(m, idx, XN_ECAT_LRW, 1 + m->nslave, len, xn_ecat_now_ns() + timeout_ns);
+    m->pd_last_ns = xn_ecat_now_ns();
+    int got =
+        xn_ecat_await(m, idx, XN_ECAT_LRW, 1 + m->nslave + ndc, len, xn_ecat_now_ns() + timeout_ns);
     if (got <= 0) {
         m->stats.frames_lost++;
         return xn_fail(err, got < 0 ? XN_ERR_IO : XN_ERR_TIMEOUT, fn,
@@ -285,5 +290,6 @@ xn_status xn_ecat_pd_exchange(xn_ecat_master *m, int64_t timeout_ns, xn_error *e
         m->pd_seen[i] = d->cmd == XN_ECAT_FPRD && d->len == 2 && d->wkc == 1;
         m->pd_al[i] = m->pd_seen[i] ? xn_ecat_get16(d->data) : 0;
     }
+    if (ndc) xn_ecat_dc_answer(m, &m->dg[1 + m->nslave]);
     return name_missing(m, wkc, fn, err);
 }

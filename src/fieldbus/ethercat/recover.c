@@ -50,6 +50,7 @@ xn_status xn_ecat_recover(xn_ecat_master *m, int i, xn_error *err) {
     xn_ecat_pdo_map map = m->pd[i].map;
     if ((st = xn_ecat_pdo_configure(m, i, &map, err)) != XN_OK ||
         (st = xn_ecat_pd_sync(m, i, err)) != XN_OK ||
+        (st = xn_ecat_dc_rejoin(m, i, err)) != XN_OK ||
         (st = xn_ecat_set_state(m, i, XN_ECAT_OP, 2.0, err)) != XN_OK)
         return st;
     return XN_OK;

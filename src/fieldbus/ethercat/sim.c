@@ -18,8 +18,10 @@ struct xn_ecat_sim {
     esc *slave;
     long frames, dropped;
     int64_t last_ns;   /* the last frame: the drives' time step */
+    int64_t plant_ns;  /* the plant's last step */
     int64_t period_ns; /* > 0: the simulated clock's step */
     int64_t sim_ns;    /* the simulated clock */
+    int64_t now_ns;    /* the true time of the last frame at the first slave */
     xn_ecat_sim_plant plant;
     void *plant_user;
     xn_ecat_sim_outputs *out; /* per slave, for the plant */
@@ -35,12 +37,16 @@ void xn_ecat_sim_set_period(xn_ecat_sim *s, int64_t period_ns) {
     s->period_ns = period_ns > 0 ? period_ns : 0;
 }
 
-/* Registers the master may not write (the controller's own, the statuses, the EEPROM's data). */
+/* Registers the master may not write (the controller's own, the statuses, the EEPROM's data, the
+ * clock's latches, its time and its difference: writes there are commands, sim_dc.c). */
 static int read_only(uint32_t a) {
     return a < 0x0010 || (a >= XN_ESC_DL_STATUS && a < XN_ESC_DL_STATUS + 2) ||
            (a >= XN_ESC_AL_STATUS && a < XN_ESC_AL_CODE + 2) ||
            (a >= XN_ESC_SII_DATA && a < XN_ESC_SII_DATA + 8) ||
-           (a >= XN_ESC_SM(0) && a < XN_ESC_SM(8) && (a - XN_ESC_SM(0)) % 8 == 5);
+           (a >= XN_ESC_SM(0) && a < XN_ESC_SM(8) && (a - XN_ESC_SM(0)) % 8 == 5) ||
+           (a >= XN_ESC_DC_RECEIVE(0) && a < XN_ESC_DC_OFFSET) ||
+           (a >= XN_ESC_DC_DIFF && a < XN_ESC_DC_DIFF + 4) ||
+           (a >= XN_ESC_DC_SYNC0_STATUS && a < XN_ESC_DC_SYNC0_STATUS + 2);
 }
 
 static void reset(esc *e) {
@@ -51,10 +57,29 @@ static void reset(esc *e) {
     e->reg[XN_ESC_SYNCMANAGERS] = 8;
     e->reg[XN_ESC_RAM_SIZE] = 8; /* KB */
     e->reg[XN_ESC_PORTS] = 0x0F;
-    xn_ecat_put16(e->reg + XN_ESC_DL_STATUS, 0x0010 | 0x0200); /* port 0: link, communication */
+    e->reg[XN_ESC_FEATURES] = XN_ESC_FEATURE_DC | 0x08; /* a distributed clock, 64 bits */
+    /* port 0: link, communication; port 1 the same when a slave follows (e->dc.loop) */
+    xn_ecat_put16(e->reg + XN_ESC_DL_STATUS,
+                  0x0010 | 0x0200 | (e->dc.loop > 0 ? 0x0020 | 0x0800 : 0x0400));
     e->reg[XN_ESC_AL_STATUS] = XN_AL_INIT;
     xn_ecat_put16(e->reg + XN_ESC_WD_DIVIDER, 2498); /* 100 us ticks */
     xn_ecat_put16(e->reg + XN_ESC_WD_SM, 1000);      /* 100 ms */
+}
+
+/* Where each slave sits in time along the line: the frame reaches slave i fwd ns after the
+ * first; from its port 0 back to its port 1 it takes loop ns (through it, along the cable, round
+ * everything after it, and back along the cable). */
+static void layout(xn_ecat_sim *s) {
+    int64_t fwd = 0, back = 0; /* back: from entering slave i to leaving it toward the master */
+    for (int i = s->n - 1; i >= 0; i--) {
+        const xn_ecat_sim_slave *c = &s->slave[i].cfg;
+        s->slave[i].dc.loop = i == s->n - 1 ? 0 : c->dc_esc_ns + 2 * c->dc_cable_ns + back;
+        back = i == s->n - 1 ? c->dc_esc_ns : s->slave[i].dc.loop + c->dc_esc_ns;
+    }
+    for (int i = 0; i < s->n; i++) {
+        s->slave[i].dc.fwd = fwd;
+        fwd += s->slave[i].cfg.dc_esc_ns + s->slave[i].cfg.dc_cable_ns;
+    }
 }
 
 xn_status xn_ecat_sim_create(int n, const xn_ecat_sim_slave *slaves, xn_ecat_sim **out,
@@ -70,6 +95,7 @@ xn_status xn_ecat_sim_create(int n, const xn_ecat_sim_slave *slaves, xn_ecat_sim
     s->out = calloc((size_t)n, sizeof *s->out);
     s->in = calloc((size_t)n, sizeof *s->in);
     if (!s->slave || !s->out || !s->in) {
+        free(s->slave);
         free(s->out);
         free(s->in);
         free(s);
@@ -86,7 +112,12 @@ xn_status xn_ecat_sim_create(int n, const xn_ecat_sim_slave *slaves, xn_ecat_sim
             xn_ecat_sim_free(s);
             return XN_ERR_NOMEM;
         }
+    }
+    layout(s);
+    for (int i = 0; i < n; i++) {
+        esc *e = &s->slave[i];
         reset(e);
+        xn_ecat_sim_dc_init(e);
         xn_ecat_sim_eeprom(&e->cfg, e->eeprom, XN_SIM_EEPROM_WORDS);
         xn_ecat_sim_od_init(e);
         xn_ecat_sim_drive_init(e);
@@ -135,6 +166,7 @@ void xn_ecat_sim_unplug(xn_ecat_sim *s, int position, int unplugged) {
     if (e->unplugged && !unplugged) { /* back as after a power loss */
         double q = e->drive.q;
         reset(e);
+        xn_ecat_sim_dc_init(e);
         xn_ecat_sim_od_init(e);
         xn_ecat_sim_drive_init(e);
         e->drive.q = q;
@@ -266,6 +298,8 @@ static void do_write(esc *e, uint32_t ado, const uint8_t *data, uint32_t len) {
     for (uint32_t i = 0; i < len; i++)
         if (!read_only(ado + i)) e->reg[ado + i] = data[i];
     after_write(e, ado, len);
+    if (ado < XN_ESC_DC_CYCLE0 + 8 && ado + len > XN_ESC_DC_RECEIVE(0))
+        xn_ecat_sim_dc_write(e, ado, data, len);
     if (ends_mailbox(e, 0, ado, len)) { /* a request in: answered once the send mailbox is free */
         if (e->reg[XN_ESC_SM(1) + 5] & XN_SM_STATUS_FULL)
             e->mbx_pending = 1;
@@ -300,8 +334,10 @@ static int logical(esc *e, xn_ecat_datagram *d) {
             did_write = 1;
             const uint8_t *sm2 = e->reg + XN_ESC_SM(2);
             if ((sm2[6] & 1) && at_p <= xn_ecat_get16(sm2) &&
-                at_p + n >= (uint32_t)xn_ecat_get16(sm2) + xn_ecat_get16(sm2 + 2))
+                at_p + n >= (uint32_t)xn_ecat_get16(sm2) + xn_ecat_get16(sm2 + 2)) {
                 e->outputs_written = 1; /* the whole output buffer: the drive takes it */
+                e->dc.pending = 1;      /* (at the next SYNC0, when that is active) */
+            }
         }
     }
     return did_read + 2 * did_write;
@@ -338,6 +374,7 @@ static int process(esc *e, xn_ecat_datagram *d) {
         xn_ecat_put16(d->header + 2, d->adp);
     }
     if (!addressed || !in_range) return 0;
+    if (rd) xn_ecat_sim_dc_refresh(e, ado, len);
     if (rd && wr && !or_read) { /* APRW, FPRW: the old contents out, the datagram's in */
         uint8_t tmp[XN_ECAT_DATA_MAX];
         memcpy(tmp, e->reg + ado, len);
@@ -367,6 +404,69 @@ static int process(esc *e, xn_ecat_datagram *d) {
     return inc;
 }
 
+/* The plant moves by dt with every slave's outputs (fresh where `fresh` says) and fills the
+ * inputs of those whose process data is valid. */
+static void plant_step(xn_ecat_sim *s, const unsigned char *fresh, double dt) {
+    for (int i = 0; i < s->n; i++) {
+        xn_ecat_sim_drive_outputs(&s->slave[i], &s->out[i]);
+        s->out[i].fresh &= fresh[i];
+    }
+    s->plant(s->plant_user, s->n, s->out, s->in, dt);
+    for (int i = 0; i < s->n; i++) {
+        uint8_t al = s->slave[i].reg[XN_ESC_AL_STATUS] & 0x0F;
+        if (al == XN_AL_SAFEOP || al == XN_AL_OP) xn_ecat_sim_drive_inputs(&s->slave[i], &s->in[i]);
+    }
+}
+
+/* The SYNC0 events due before this frame reaches each slave: each moves the slave's drive (and
+ * the plant) by one cycle with the outputs that arrived since the event before. A pause of more
+ * than MAX_EVENTS cycles (a master that stopped) counts them missed without moving. */
+#define MAX_EVENTS 64
+static int sync0_events(xn_ecat_sim *s) {
+    int any = 0;
+    unsigned char fresh[XN_ECAT_MAX_SLAVES];
+    for (int round = 0;; round++) {
+        int due = 0;
+        double dt = 0;
+        int64_t at = 0;
+        for (int i = 0; i < s->n; i++) {
+            esc *e = &s->slave[i];
+            fresh[i] = 0;
+            if (e->unplugged || !xn_ecat_sim_dc_sync0_due(e, &at)) continue;
+            due = any = 1;
+            dt = (double)xn_ecat_sim_dc_cycle(e) * 1e-9;
+            xn_sim_dc *c = &e->dc;
+            c->events++;
+            uint8_t al = e->reg[XN_ESC_AL_STATUS] & 0x0F;
+            if (!c->pending) c->missed++;
+            if (al == XN_AL_OP) {
+                c->sync_errors =
+                    c->pending ? (c->sync_errors > 0 ? c->sync_errors - 1 : 0) : c->sync_errors + 3;
+                if (c->sync_errors > e->cfg.sync_error_limit) { /* (xn_ecat_sim_slave) */
+                    e->reg[XN_ESC_AL_STATUS] = XN_AL_SAFEOP | XN_AL_ERROR;
+                    xn_ecat_put16(e->reg + XN_ESC_AL_CODE, 0x001A); /* synchronisation error */
+                    xn_drive_sim_command(&e->drive.ds, 0x0002, e->drive.q, e->drive.v);
+                }
+            }
+            fresh[i] = (unsigned char)c->pending;
+            e->outputs_written = c->pending;
+            xn_ecat_sim_drive_step(e, at, dt);
+            c->pending = 0;
+        }
+        if (!due) break;
+        if (s->plant) plant_step(s, fresh, dt);
+        if (round + 1 == MAX_EVENTS) { /* the rest at once: missed, no motion */
+            for (int i = 0; i < s->n; i++) {
+                long k = xn_ecat_sim_dc_sync0_skip(&s->slave[i]);
+                s->slave[i].dc.events += k;
+                s->slave[i].dc.missed += k;
+            }
+            break;
+        }
+    }
+    return any;
+}
+
 int xn_ecat_sim_process(xn_ecat_sim *s, uint8_t *frame, size_t len) {
     xn_ecat_datagram dg[XN_ECAT_MAX_DATAGRAMS];
     int n = 0;
@@ -374,6 +474,25 @@ int xn_ecat_sim_process(xn_ecat_sim *s, uint8_t *frame, size_t len) {
         s->dropped++;
         return -1;
     }
+    /* the time: the wall clock, or the simulated one (every frame takes some) */
+    int pd = 0; /* the frame carries process data: the plant moves with it */
+    for (int k = 0; k < n; k++)
+        pd |= dg[k].cmd == XN_ECAT_LRW || dg[k].cmd == XN_ECAT_LWR || dg[k].cmd == XN_ECAT_LRD;
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    int64_t now = (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+    if (s->period_ns) {
+        s->sim_ns += pd ? s->period_ns : XN_ECAT_SIM_ACYCLIC_NS;
+        now = s->sim_ns;
+    }
+    s->now_ns = now;
+    for (int i = 0; i < s->n; i++) {
+        xn_sim_dc *c = &s->slave[i].dc;
+        c->now = now + c->fwd;
+        if (c->t_ref < 0) c->t_ref = c->now; /* its clock runs from the first frame on */
+    }
+    /* what SYNC0 did before the frame arrived */
+    sync0_events(s);
     for (int i = 0; i < s->n; i++) { /* the frame passes each slave in turn */
         s->slave[i].outputs_written = 0;
         if (s->slave[i].unplugged) continue; /* passed by: no address counted, no answer */
@@ -382,32 +501,52 @@ int xn_ecat_sim_process(xn_ecat_sim *s, uint8_t *frame, size_t len) {
             if (inc) xn_ecat_set_wkc(&dg[k], (uint16_t)(dg[k].wkc + inc));
         }
     }
-    /* then the drives, on the time since the last frame (wall clock, or simulated) */
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    int64_t now = (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-    int pd = 0; /* the frame carries process data: simulated time and the plant move with it */
-    for (int k = 0; k < n; k++)
-        pd |= dg[k].cmd == XN_ECAT_LRW || dg[k].cmd == XN_ECAT_LWR || dg[k].cmd == XN_ECAT_LRD;
-    if (s->period_ns) {
-        s->sim_ns += pd ? s->period_ns : 0;
-        now = s->sim_ns;
-    }
-    int step = !s->period_ns || s->last_ns != now; /* acyclic frames take no simulated time */
+    /* then the drives not on SYNC0, on the time since the last frame */
     double dt = s->last_ns ? (double)(now - s->last_ns) * 1e-9 : 0;
     s->last_ns = now;
-    for (int i = 0; i < s->n && step; i++)
-        if (!s->slave[i].unplugged) xn_ecat_sim_drive_step(&s->slave[i], now, dt);
-    if (s->plant && pd && step) {
-        for (int i = 0; i < s->n; i++) xn_ecat_sim_drive_outputs(&s->slave[i], &s->out[i]);
-        s->plant(s->plant_user, s->n, s->out, s->in, dt);
-        for (int i = 0; i < s->n; i++) {
-            uint8_t al = s->slave[i].reg[XN_ESC_AL_STATUS] & 0x0F;
-            if (al == XN_AL_SAFEOP || al == XN_AL_OP)
-                xn_ecat_sim_drive_inputs(&s->slave[i], &s->in[i]);
-        }
+    int on_sync0 = 0;
+    for (int i = 0; i < s->n; i++) {
+        esc *e = &s->slave[i];
+        on_sync0 |= e->dc.sync_running;
+        if (!e->unplugged && !e->dc.sync_running) xn_ecat_sim_drive_step(e, now, dt);
+    }
+    if (s->plant && pd && !on_sync0) {
+        unsigned char fresh[XN_ECAT_MAX_SLAVES];
+        memset(fresh, 1, sizeof fresh);
+        plant_step(s, fresh, s->plant_ns ? (double)(now - s->plant_ns) * 1e-9 : 0);
+        s->plant_ns = now;
     }
     frame[6] |= 0x02; /* the source address as the first slave returns it (locally administered) */
     s->frames++;
     return 0;
+}
+
+int64_t xn_ecat_sim_dc_system_time(const xn_ecat_sim *s, int position) {
+    if (position < 0 || position >= s->n) return 0;
+    return xn_ecat_sim_dc_system(&s->slave[position], s->now_ns);
+}
+
+int64_t xn_ecat_sim_dc_spread(const xn_ecat_sim *s) {
+    int64_t worst = 0, first = 0;
+    int have = 0;
+    /* one instant after the last frame passed them all: every clock's state holds there */
+    int64_t at = s->now_ns + s->slave[s->n - 1].dc.fwd;
+    for (int i = 0; i < s->n; i++) {
+        if (!s->slave[i].dc.sync_active || s->slave[i].unplugged) continue;
+        int64_t t = xn_ecat_sim_dc_system(&s->slave[i], at);
+        if (!have++) first = t;
+        int64_t d = t > first ? t - first : first - t;
+        if (d > worst) worst = d;
+    }
+    return worst;
+}
+
+int64_t xn_ecat_sim_dc_true_delay(const xn_ecat_sim *s, int position) {
+    return position >= 0 && position < s->n ? s->slave[position].dc.fwd : 0;
+}
+
+long xn_ecat_sim_sync0_events(const xn_ecat_sim *s, int position, long *missed) {
+    if (position < 0 || position >= s->n) return 0;
+    if (missed) *missed = s->slave[position].dc.missed;
+    return s->slave[position].dc.events;
 }

@@ -28,10 +28,24 @@ typedef struct {
     uint16_t in_offset, in_size;           /* SM3: process data inputs (TxPDO) */
     double counts_per_rad;                 /* the encoder: 0x6064 counts per radian (or m) */
     double position;                       /* where the joint starts (rad or m) */
+    /* its distributed clock: the crystal's rate error (ppm, e.g. +30: it runs 30 us/s fast),
+     * its local time at power-on (ns); how long a frame takes through it (ns, either way, and
+     * to turn round at the end of the line) and along the cable to the next slave (ns) */
+    double dc_drift_ppm;
+    int64_t dc_local0_ns;
+    int64_t dc_esc_ns, dc_cable_ns;
+    /* its drive's sync error counter limit (as ETG's object 0x10F1:2): on SYNC0 the counter
+     * goes up 3 when no new outputs arrived since the last event and down 1 when they did; over
+     * the limit the slave leaves OP with AL status code 0x001A. Default 6: three misses close
+     * together */
+    int sync_error_limit;
 } xn_ecat_sim_slave;
 
 /* The defaults of a CiA 402 servo drive: CoE mailbox of 128 bytes at 0x1000 and 0x1080,
- * outputs at 0x1100, inputs at 0x1180 (sizes from the default PDO mapping). */
+ * outputs at 0x1100, inputs at 0x1180 (sizes from the default PDO mapping); a clock that drifts
+ * by up to +-40 ppm and was powered on at a different time from its neighbours', 300 ns through
+ * the controller and 5-50 ns of cable to the next (spread over the positions, the same for the
+ * same position). */
 void xn_ecat_sim_slave_default(xn_ecat_sim_slave *s, int position);
 
 typedef struct xn_ecat_sim xn_ecat_sim;
@@ -72,9 +86,26 @@ void xn_ecat_sim_set_plant(xn_ecat_sim *s, xn_ecat_sim_plant plant, void *user);
 
 /* The segment's clock: by default the wall clock (a drive's time step is the time between
  * frames, its watchdog runs in real time); with period_ns > 0, a simulated clock that advances
- * by period_ns at each frame that carries process data, for a master stepped faster than real
- * time in the same process. */
+ * by period_ns at each frame that carries process data and by XN_ECAT_SIM_ACYCLIC_NS at any
+ * other (the shortest frame's time on a wire: clocks see time pass between comparisons, and a
+ * master's acyclic work between two cycles stays within a cycle), for a master stepped faster
+ * than real time in the same process. A harness that plays a host whose cycles vary may set a
+ * new period before each cycle. Drives whose SYNC0 runs move on its events (one cycle each),
+ * not on the frames. */
+#define XN_ECAT_SIM_ACYCLIC_NS 1000
 void xn_ecat_sim_set_period(xn_ecat_sim *s, int64_t period_ns);
+
+/* Distributed clocks, as the segment's true time sees them: slave `position`'s system time
+ * now (its local clock + offset, ns), and how far apart the system times of the slaves whose
+ * SYNC0 is active are at the same true instant (ns: the largest difference from the first such
+ * slave; 0 when fewer than two). The true propagation delay of the frame from the first slave
+ * to slave `position` (ns), against which a master's measured delays are checked. */
+int64_t xn_ecat_sim_dc_system_time(const xn_ecat_sim *s, int position);
+int64_t xn_ecat_sim_dc_spread(const xn_ecat_sim *s);
+int64_t xn_ecat_sim_dc_true_delay(const xn_ecat_sim *s, int position);
+/* SYNC0 events slave `position` has had, and those among them that found no new outputs since
+ * the one before (its drive counts these: xn_ecat_sim_slave.sync_error_limit). */
+long xn_ecat_sim_sync0_events(const xn_ecat_sim *s, int position, long *missed);
 
 /* frames that went through, frames dropped as malformed */
 long xn_ecat_sim_frames(const xn_ecat_sim *s, int dropped);

@@ -2,6 +2,7 @@
  * with its CRC, the identity, the standard mailbox, then the categories (strings, general, sync
  * managers). The master reads them through the SII interface exactly as it reads a real one's.
  * SPDX-License-Identifier: Apache-2.0 */
+#include <math.h>
 #include <string.h>
 
 #include "fieldbus/ethercat/esc.h"
@@ -27,6 +28,12 @@ void xn_ecat_sim_slave_default(xn_ecat_sim_slave *s, int position) {
     s->in_size = 15;
     s->counts_per_rad = 1048576.0 / 6.283185307179586; /* 20 bits per turn */
     s->position = 0;
+    /* clocks and cables that differ from slave to slave, the same on every run */
+    s->dc_drift_ppm = 40.0 * sin(2.4 * (position + 1));
+    s->dc_local0_ns = 1000000000LL * (3 + position % 7) + 7919LL * position;
+    s->dc_esc_ns = 300;
+    s->dc_cable_ns = 5 + (position * 17) % 46;
+    s->sync_error_limit = 6;
 }
 
 /* CRC-8 of the configuration area (polynomial x^8 + x^2 + x + 1, initial value 0xFF), over its

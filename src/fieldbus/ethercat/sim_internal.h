@@ -40,6 +40,26 @@ typedef struct {
     int outputs_seen;       /* outputs arrived since SAFE-OP */
 } xn_sim_drive;
 
+/* A slave's distributed clock (sim_dc.c). Its local time runs at 1 + drift + freq of true
+ * time, plus a correction of `correct` ns that the time control loop spreads at XN_SIM_DC_SLEW
+ * per ns. */
+typedef struct {
+    double drift, freq;
+    double local_ref;    /* local time (ns) at true time t_ref */
+    int64_t t_ref;       /* true time (ns) of the last rebase */
+    double correct;      /* ns still to add (or take away) */
+    int64_t now;         /* true time at which the frame being processed passes this slave */
+    int64_t fwd;         /* true time from the first slave to this one (ns) */
+    int64_t loop;        /* from arriving on port 0 to returning on port 1 (0: the last slave) */
+    double last_compare; /* local time of the last comparison (0: none yet) */
+    int sync_active;     /* SYNC0 is armed */
+    int sync_running;    /* and has fired: the drive acts on its events, not on frames */
+    int64_t next_sync0;  /* system time of the next SYNC0 */
+    int pending;         /* new outputs since the last SYNC0 */
+    int sync_errors;     /* the drive's sync error counter: +3 a miss, -1 a good event */
+    long events, missed;
+} xn_sim_dc;
+
 /* One slave controller. */
 typedef struct {
     xn_ecat_sim_slave cfg;
@@ -53,7 +73,27 @@ typedef struct {
     xn_sim_drive drive;
     int outputs_written; /* this frame wrote the outputs' sync manager */
     int unplugged;       /* it does not answer; frames pass it by */
+    xn_sim_dc dc;
 } xn_sim_esc;
+
+/* sim_dc.c: the clock at power-on (drift and local time from the configuration) */
+void xn_ecat_sim_dc_init(xn_sim_esc *e);
+/* sim_dc.c: local and system time at true time t (ns) */
+double xn_ecat_sim_dc_local(const xn_sim_esc *e, int64_t t);
+int64_t xn_ecat_sim_dc_system(const xn_sim_esc *e, int64_t t);
+/* sim_dc.c: before a read of [ado, ado + len): the system time and next SYNC0 registers as of
+ * the slave's `now` */
+void xn_ecat_sim_dc_refresh(xn_sim_esc *e, uint32_t ado, uint32_t len);
+/* sim_dc.c: a write of [ado, ado + len) (data: what was written) carried out: the receive time
+ * latch, a system time comparison, the loop's reset, SYNC0's activation */
+void xn_ecat_sim_dc_write(xn_sim_esc *e, uint32_t ado, const uint8_t *data, uint32_t len);
+/* sim_dc.c: 1 when a SYNC0 event is due at or before the slave's `now`: it is taken (the next
+ * one is set) and its true time goes to *at */
+int xn_ecat_sim_dc_sync0_due(xn_sim_esc *e, int64_t *at);
+/* sim_dc.c: every SYNC0 event due at the slave's `now` passed over at once: how many */
+long xn_ecat_sim_dc_sync0_skip(xn_sim_esc *e);
+/* sim_dc.c: SYNC0's cycle (ns) */
+int64_t xn_ecat_sim_dc_cycle(const xn_sim_esc *e);
 
 /* sim_drive.c: after a frame: the drive takes fresh outputs (in OP), its motor moves by dt, the
  * inputs are written back; the sync manager watchdog drops a slave in OP whose outputs stopped

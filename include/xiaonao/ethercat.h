@@ -220,9 +220,10 @@ xn_status xn_ecat_dc_start(xn_ecat_master *m, int64_t cycle_ns, int64_t shift_ns
 typedef struct {
     int active; /**< xn_ecat_dc_start succeeded */
     int64_t cycle_ns, shift_ns;
-    int64_t reference_ns; /**< the reference clock's system time as the last frame passed it */
-    int64_t phase_ns;     /**< where in its cycle that was: reference_ns modulo cycle_ns, in
-                               [-cycle_ns/2, cycle_ns/2); SYNC0 fires shift_ns after phase 0 */
+    int64_t sync0_start_ns; /**< the first SYNC0 (system time) */
+    int64_t reference_ns;   /**< the reference clock's system time as the last frame passed it */
+    int64_t phase_ns;       /**< where in its cycle that was: reference_ns modulo cycle_ns, in
+                                 [-cycle_ns/2, cycle_ns/2); SYNC0 fires shift_ns after phase 0 */
     int64_t diff_ns[XN_ECAT_MAX_SLAVES]; /**< each slave's last reported difference from the
                                 reference (ns, + ahead), one slave read per frame in turn */
     int64_t diff_max_ns;                 /**< the largest |difference| reported since the start */

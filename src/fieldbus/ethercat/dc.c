@@ -143,16 +143,21 @@ static xn_status worst_diff(xn_ecat_master *m, int64_t *worst, int *who, xn_erro
     return XN_OK;
 }
 
-/* SYNC0 of slave i on the grid: the first instant ahead by SYNC0_AHEAD_NS whose system time is
- * shift after a whole number of cycles */
-static xn_status sync0_on(xn_ecat_master *m, int i, xn_error *err) {
+/* the first instant of the grid (system time shift after a whole number of cycles) at least
+ * SYNC0_AHEAD_NS after the reference clock's now */
+static xn_status next_on_grid(xn_ecat_master *m, int64_t *start, xn_error *err) {
     uint64_t now = 0;
-    uint8_t off = 0, on = 0x03, cycle[4];
-    xn_status st = read64(m, i, XN_ESC_DC_SYSTEM_TIME, &now, err);
-    if (st != XN_OK) return st;
+    xn_status st = read64(m, 0, XN_ESC_DC_SYSTEM_TIME, &now, err);
     int64_t c = m->dc.cycle_ns, first = (int64_t)now + SYNC0_AHEAD_NS;
-    int64_t start = (first / c + 1) * c + m->dc.shift_ns;
-    xn_ecat_put32(cycle, (uint32_t)c);
+    *start = (first / c + 1) * c + m->dc.shift_ns;
+    return st;
+}
+
+/* SYNC0 of slave i every cycle from start (system time) */
+static xn_status sync0_on(xn_ecat_master *m, int i, int64_t start, xn_error *err) {
+    uint8_t off = 0, on = 0x03, cycle[4];
+    xn_ecat_put32(cycle, (uint32_t)m->dc.cycle_ns);
+    xn_status st;
     if ((st = xn_ecat_write(m, i, XN_ESC_DC_ACTIVATION, &off, 1, err)) == XN_OK &&
         (st = xn_ecat_write(m, i, XN_ESC_DC_CYCLE0, cycle, 4, err)) == XN_OK &&
         (st = write64(m, i, XN_ESC_DC_START, (uint64_t)start, err)) == XN_OK)
@@ -184,10 +189,12 @@ xn_status xn_ecat_dc_start(xn_ecat_master *m, int64_t cycle_ns, int64_t shift_ns
     }
     m->dc.cycle_ns = cycle_ns;
     m->dc.shift_ns = shift_ns;
-    for (int i = 0; i < m->nslave && st == XN_OK; i++) st = sync0_on(m, i, err);
+    if (st == XN_OK) st = next_on_grid(m, &m->dc.sync0_start_ns, err);
+    for (int i = 0; i < m->nslave && st == XN_OK; i++)
+        st = sync0_on(m, i, m->dc.sync0_start_ns, err);
     if (st != XN_OK) return st;
     m->dc.active = 1;
-    m->dc.diff_max_ns = worst;
+    m->dc.diff_max_ns = 0; /* from the first process data frame on */
     m->keep_ns = cycle_ns; /* drives on SYNC0 need a frame every cycle, acyclic work or not */
     m->dc_locked = 0;
     m->dc_integral = 0;
@@ -242,7 +249,9 @@ xn_status xn_ecat_dc_rejoin(xn_ecat_master *m, int i, xn_error *err) {
         (st = xn_ecat_write(m, i, XN_ESC_DC_DELAY, delay, 4, err)) == XN_OK &&
         (st = xn_ecat_write(m, i, XN_ESC_DC_SPEED_START, reset, 2, err)) == XN_OK)
         for (int k = 0; k < REJOIN_COMPARES && st == XN_OK; k++) st = compare(m, err);
-    return st == XN_OK ? sync0_on(m, i, err) : st;
+    int64_t start = 0;
+    if (st == XN_OK) st = next_on_grid(m, &start, err);
+    return st == XN_OK ? sync0_on(m, i, start, err) : st;
 }
 
 /* The lock's gains: with a phase error e (ns) after a cycle, the next cycle moves by

@@ -340,9 +340,19 @@ xn_status xn_ecat_hal_open(const xn_ecat_bus *bus, xn_ecat_transport *transport,
     h->t0_ns = xn_ecat_now_ns();
     hal->ops = &ops;
     hal->self = h;
-    /* the first readings, with every drive's state; then the keeper until the loop starts */
+    /* the first readings, with every drive's state; with clocks, until the drives act on
+     * SYNC0 (a cycle after its first: at most 20 ms and a cycle, counted in frames); then the
+     * keeper until the loop starts */
+    xn_ecat_dc_status dc;
     xn_ecat_pd_exchange(h->m, h->period_ns, NULL);
     xn_ecat_pd_exchange(h->m, h->period_ns, NULL);
+    for (int k = 0; k < 1000; k++) {
+        xn_ecat_dc_get(h->m, &dc);
+        if (!dc.active || dc.reference_ns > dc.sync0_start_ns + dc.cycle_ns) break;
+        xn_ecat_pd_exchange(h->m, h->period_ns, NULL);
+        struct timespec pause = {0, (long)(h->period_ns / 2)};
+        nanosleep(&pause, NULL);
+    }
     atomic_init(&h->handover, 0);
     xn_stats_reset(&h->report.round_trip);
     xn_stats_reset(&h->report.phase);

@@ -404,13 +404,10 @@ static int process(esc *e, xn_ecat_datagram *d) {
     return inc;
 }
 
-/* The plant moves by dt with every slave's outputs (fresh where `fresh` says) and fills the
- * inputs of those whose process data is valid. */
-static void plant_step(xn_ecat_sim *s, const unsigned char *fresh, double dt) {
-    for (int i = 0; i < s->n; i++) {
-        xn_ecat_sim_drive_outputs(&s->slave[i], &s->out[i]);
-        s->out[i].fresh &= fresh[i];
-    }
+/* The plant moves by dt with every slave's outputs and fills the inputs of those whose process
+ * data is valid. */
+static void plant_step(xn_ecat_sim *s, double dt) {
+    for (int i = 0; i < s->n; i++) xn_ecat_sim_drive_outputs(&s->slave[i], &s->out[i]);
     s->plant(s->plant_user, s->n, s->out, s->in, dt);
     for (int i = 0; i < s->n; i++) {
         uint8_t al = s->slave[i].reg[XN_ESC_AL_STATUS] & 0x0F;
@@ -419,19 +416,18 @@ static void plant_step(xn_ecat_sim *s, const unsigned char *fresh, double dt) {
 }
 
 /* The SYNC0 events due before this frame reaches each slave: each moves the slave's drive (and
- * the plant) by one cycle with the outputs that arrived since the event before. A pause of more
+ * the plant) by one cycle with the outputs that arrived since the event before, or with the last
+ * ones again when none did (counted as missed). A pause of more
  * than MAX_EVENTS cycles (a master that stopped) counts them missed without moving. */
 #define MAX_EVENTS 64
 static int sync0_events(xn_ecat_sim *s) {
     int any = 0;
-    unsigned char fresh[XN_ECAT_MAX_SLAVES];
     for (int round = 0;; round++) {
         int due = 0;
         double dt = 0;
         int64_t at = 0;
         for (int i = 0; i < s->n; i++) {
             esc *e = &s->slave[i];
-            fresh[i] = 0;
             if (e->unplugged || !xn_ecat_sim_dc_sync0_due(e, &at)) continue;
             due = any = 1;
             dt = (double)xn_ecat_sim_dc_cycle(e) * 1e-9;
@@ -448,13 +444,12 @@ static int sync0_events(xn_ecat_sim *s) {
                     xn_drive_sim_command(&e->drive.ds, 0x0002, e->drive.q, e->drive.v);
                 }
             }
-            fresh[i] = (unsigned char)c->pending;
             e->outputs_written = c->pending;
             xn_ecat_sim_drive_step(e, at, dt);
             c->pending = 0;
         }
         if (!due) break;
-        if (s->plant) plant_step(s, fresh, dt);
+        if (s->plant) plant_step(s, dt);
         if (round + 1 == MAX_EVENTS) { /* the rest at once: missed, no motion */
             for (int i = 0; i < s->n; i++) {
                 long k = xn_ecat_sim_dc_sync0_skip(&s->slave[i]);
@@ -511,9 +506,7 @@ int xn_ecat_sim_process(xn_ecat_sim *s, uint8_t *frame, size_t len) {
         if (!e->unplugged && !e->dc.sync_running) xn_ecat_sim_drive_step(e, now, dt);
     }
     if (s->plant && pd && !on_sync0) {
-        unsigned char fresh[XN_ECAT_MAX_SLAVES];
-        memset(fresh, 1, sizeof fresh);
-        plant_step(s, fresh, s->plant_ns ? (double)(now - s->plant_ns) * 1e-9 : 0);
+        plant_step(s, s->plant_ns ? (double)(now - s->plant_ns) * 1e-9 : 0);
         s->plant_ns = now;
     }
     frame[6] |= 0x02; /* the source address as the first slave returns it (locally administered) */

@@ -66,7 +66,8 @@ int xn_ecat_sim_drive(const xn_ecat_sim *s, int position, uint16_t *statusword, 
 
 /* A plant in place of the drives' ideal motors (a physics simulation, `xn ecat-sim --robot`):
  * after each frame that carried process data, it gets every slave's outputs in the drive's units
- * (fresh: the slave is in OP and the frame wrote them; else the drive must stop) and fills every
+ * (fresh: the slave is in OP and the frame wrote them, or its SYNC0 runs: the last ones hold
+ * until new ones come; else the drive must stop) and fills every
  * slave's inputs; its statusword replaces the drive's own state machine. */
 typedef struct {
     int fresh;

@@ -22,6 +22,7 @@
 #define XN_SIM_DC_FREQ_MAX 2e-4 /* and learns rate errors up to 200 ppm */
 #define LOOP_KP 0.5             /* share of a difference to take away */
 #define LOOP_KI 0.05            /* share of the rate it shows, learnt */
+#define FREQ_WINDOW_NS 100000.0 /* the shortest span the rate is learnt over */
 
 void xn_ecat_sim_dc_init(xn_sim_esc *e) {
     xn_sim_dc *c = &e->dc;
@@ -47,6 +48,9 @@ int64_t xn_ecat_sim_dc_system(const xn_sim_esc *e, int64_t t) {
     return (int64_t)floor(xn_ecat_sim_dc_local(e, t)) +
            (int64_t)xn_ecat_get64(e->reg + XN_ESC_DC_OFFSET);
 }
+
+/* a 100 MHz clock's reading: whole tens of ns */
+static uint64_t tick(double local) { return (uint64_t)(floor(local / 10.0) * 10.0); }
 
 /* the clock carried to the slave's now: later changes of rate start from here */
 static void rebase(xn_sim_esc *e) {
@@ -74,24 +78,25 @@ void xn_ecat_sim_dc_refresh(xn_sim_esc *e, uint32_t ado, uint32_t len) {
         xn_ecat_put64(e->reg + XN_ESC_DC_START, (uint64_t)e->dc.next_sync0);
 }
 
-/* a 100 MHz clock's reading: whole tens of ns */
-static uint64_t tick(double local) { return (uint64_t)(floor(local / 10.0) * 10.0); }
-
 /* the comparison of a written system time v (64 bits, or the low 32 when only 4 were written)
  * with the slave's own, and the time control loop's step */
 static void compare(xn_sim_esc *e, uint64_t v, int bits32) {
     xn_sim_dc *c = &e->dc;
     rebase(e);
-    uint64_t own = (uint64_t)xn_ecat_sim_dc_system(e, c->now);
+    /* its own time as its 100 MHz clock has it: to 10 ns */
+    uint64_t own = tick(xn_ecat_sim_dc_local(e, c->now)) + xn_ecat_get64(e->reg + XN_ESC_DC_OFFSET);
     uint64_t want = v + xn_ecat_get32(e->reg + XN_ESC_DC_DELAY);
     int64_t diff = bits32 ? (int64_t)(int32_t)(uint32_t)(own - want) : (int64_t)(own - want);
     uint64_t mag = (uint64_t)(diff < 0 ? -diff : diff);
     xn_ecat_put32(e->reg + XN_ESC_DC_DIFF,
                   (uint32_t)(mag > 0x7FFFFFFF ? 0x7FFFFFFF : mag) | (diff < 0 ? 0x80000000u : 0));
-    double prev = c->last_compare, dt = c->local_ref - prev; /* local ns since the last one */
-    c->last_compare = c->local_ref;
     c->correct = -LOOP_KP * (double)diff;
-    if (prev > 0 && dt > 0 && dt < 1e9) {
+    /* the rate, learnt over FREQ_WINDOW_NS at least: over shorter spans the 10 ns steps of the
+     * comparison would read as large rate errors */
+    double prev = c->last_compare, dt = c->local_ref - prev; /* local ns since the last one */
+    if (prev > 0 && dt < FREQ_WINDOW_NS) return;
+    c->last_compare = c->local_ref;
+    if (prev > 0 && dt < 1e9) {
         c->freq -= LOOP_KI * (double)diff / dt;
         c->freq = fmax(-XN_SIM_DC_FREQ_MAX, fmin(XN_SIM_DC_FREQ_MAX, c->freq));
     }

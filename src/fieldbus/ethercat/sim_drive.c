@@ -60,7 +60,9 @@ void xn_ecat_sim_drive_step(xn_sim_esc *e, int64_t now_ns, double dt) {
         d->outputs_seen = 1;
     }
     double q0 = d->q;
-    if (al == XN_AL_OP && e->outputs_written) {
+    /* on SYNC0 the outputs in the buffer count at every event (the last again when no new ones
+     * came); without, only those a frame just wrote */
+    if (al == XN_AL_OP && (e->outputs_written || e->dc.sync_running)) {
         uint16_t cw = (uint16_t)get_out(e, 0x6040, 0);
         int8_t mode = (int8_t)get_out(e, 0x6060, d->mode);
         if (mode == 8 || mode == 9 || mode == 10) d->mode = mode;
@@ -90,7 +92,7 @@ void xn_ecat_sim_drive_step(xn_sim_esc *e, int64_t now_ns, double dt) {
 
 void xn_ecat_sim_drive_outputs(const xn_sim_esc *e, xn_ecat_sim_outputs *out) {
     uint8_t al = e->reg[XN_ESC_AL_STATUS] & 0x0F;
-    out->fresh = al == XN_AL_OP && e->outputs_written;
+    out->fresh = al == XN_AL_OP && (e->outputs_written || e->dc.sync_running);
     out->controlword = (uint16_t)get_out(e, 0x6040, 0);
     out->mode = (int8_t)get_out(e, 0x6060, e->drive.mode);
     out->target_position = get_out(e, 0x607A, 0);

@@ -263,12 +263,24 @@ typedef struct {
     xn_ecat_pdo_map map;
 } xn_ecat_bus_joint;
 
+#define XN_ECAT_BUS_IMUS 4
+
+/** An IMU on the bus: its slave maps the orientation quaternion (w x y z, 0x2100:01-04), the
+ * angular velocity (rad/s, 0x2101:01-03) and the specific force (m/s^2, 0x2102:01-03), each a
+ * REAL32, in the IMU's frame, into its inputs. */
+typedef struct {
+    int slave;     /**< its position on the segment */
+    char name[64]; /**< the IMU's name in the robot (xn_hal.imu_name) */
+} xn_ecat_bus_imu;
+
 /** A bus description (a JSON file, docs/ethercat.md gives its form): the network interface, the
- * drives and the clocks. */
+ * drives, the IMUs and the clocks. */
 typedef struct {
     char interface[64];
     int njoint;
     xn_ecat_bus_joint joint[XN_ECAT_BUS_JOINTS];
+    int nimu;
+    xn_ecat_bus_imu imu[XN_ECAT_BUS_IMUS];
     int dc;             /**< 1 (the default): distributed clocks, SYNC0 every period and the loop
                              locked to the reference clock ("distributed_clocks": false: 0) */
     double sync0_shift; /**< SYNC0 this many s after the frame passes the reference clock

@@ -75,7 +75,7 @@ int main(void) {
     xn_hal *ecat = NULL, *direct = NULL;
     if (xn_ecat_bus_load(BUS, &bus, &e) != XN_OK ||
         xn_ecat_sim_create(7, NULL, &sim, &e) != XN_OK ||
-        xn_ecat_sim_robot_open(sim, 7, PANDA_SCENE, &bus, 1000000, &robot, &e) != XN_OK ||
+        xn_ecat_sim_robot_open(sim, 7, PANDA_SCENE, NULL, &bus, 1000000, &robot, &e) != XN_OK ||
         xn_ecat_sim_transport(sim, &t, &e) != XN_OK) {
         XT_CHECK(0, "the segment on MuJoCo: %s", e.message);
         return xt_done("test_ecat_mujoco");

@@ -197,15 +197,16 @@ static void on_signal(int s) {
 static int sim_usage(FILE *f) {
     fprintf(f,
             "usage: xn ecat-sim IFACE [--slaves N] [--time S] [--positions Q,..]\n"
-            "                     [--robot SCENE --bus BUS.json]\n\n"
+            "                     [--robot SCENE --bus BUS.json [--keyframe NAME]]\n\n"
             "A virtual EtherCAT segment of N slaves (default 7) on network interface IFACE:\n"
             "it answers the frames that arrive there as a chain of slave controllers would,\n"
             "each with a CiA 402 drive behind it, until Ctrl-C or S seconds. Use a veth pair\n"
             "(scripts/ecat-veth.sh) to run the master against it on one machine.\n"
             "  --positions  the drives' joints at the start (rad, one per slave; default 0)\n"
             "  --robot      the drives act on this MuJoCo scene's joints, as the bus\n"
-            "               description maps slaves to joints (one control period of physics\n"
-            "               per process data frame)\n"
+            "               description maps slaves to joints, and its IMU slaves report the\n"
+            "               scene's IMUs (one control period of physics per SYNC0)\n"
+            "  --keyframe   the robot starts at this keyframe of the scene\n"
             "faults, for drills (T: seconds from the start):\n"
             "  --drop P@T[,T2]   slave P stops answering at T (link down; back at T2, as after\n"
             "                    a power loss: INIT, no address)\n"
@@ -227,7 +228,7 @@ int xn_cmd_ecat_sim(int argc, char **argv) {
     double drop_at = 0, back_at = -1, fault_at = 0;
     unsigned fault_code = 0;
     long delay_us = 0;
-    const char *robot = NULL, *bus_path = NULL;
+    const char *robot = NULL, *bus_path = NULL, *keyframe = NULL;
     double seconds = 0, pos[XN_ECAT_MAX_SLAVES] = {0};
     for (int i = 2; i < argc; i++) {
         if (strcmp(argv[i], "--slaves") == 0 && i + 1 < argc) {
@@ -249,6 +250,8 @@ int xn_cmd_ecat_sim(int argc, char **argv) {
                 return xn_cli_error("--delay N:US: '%s'", argv[i]);
         } else if (strcmp(argv[i], "--robot") == 0 && i + 1 < argc) {
             robot = argv[++i];
+        } else if (strcmp(argv[i], "--keyframe") == 0 && i + 1 < argc) {
+            keyframe = argv[++i];
         } else if (strcmp(argv[i], "--bus") == 0 && i + 1 < argc) {
             bus_path = argv[++i];
         } else if (strcmp(argv[i], "--time") == 0 && i + 1 < argc) {
@@ -276,6 +279,8 @@ int xn_cmd_ecat_sim(int argc, char **argv) {
             n = 0;
             for (int k = 0; k < bus.njoint; k++)
                 n = bus.joint[k].slave + 1 > n ? bus.joint[k].slave + 1 : n;
+            for (int k = 0; k < bus.nimu; k++)
+                n = bus.imu[k].slave + 1 > n ? bus.imu[k].slave + 1 : n;
         }
     }
     if (n < 1 || n > XN_ECAT_MAX_SLAVES || npos > n)
@@ -287,10 +292,17 @@ int xn_cmd_ecat_sim(int argc, char **argv) {
         cfg[i].position = i < npos ? pos[i] : 0;
         if (sync_limit >= 0) cfg[i].sync_error_limit = sync_limit;
     }
+    for (int k = 0; k < bus.nimu; k++) /* the bus's IMUs are IMU slaves */
+        if (bus.imu[k].slave < n) {
+            int i = bus.imu[k].slave, limit = cfg[i].sync_error_limit;
+            xn_ecat_sim_slave_imu(&cfg[i], i);
+            cfg[i].sync_error_limit = limit;
+        }
     if (xn_ecat_sim_create(n, cfg, &sim, &err) != XN_OK) return xn_cli_error("%s", err.message);
 #ifdef XN_HAVE_MUJOCO
     xn_ecat_sim_robot *plant = NULL;
-    if (robot && xn_ecat_sim_robot_open(sim, n, robot, &bus, 1000000, &plant, &err) != XN_OK) {
+    if (robot &&
+        xn_ecat_sim_robot_open(sim, n, robot, keyframe, &bus, 1000000, &plant, &err) != XN_OK) {
         xn_ecat_sim_free(sim);
         return xn_cli_error("%s", err.message);
     }

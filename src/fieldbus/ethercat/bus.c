@@ -4,6 +4,7 @@
  *   {"interface": "eth1",
  *    "joints": [{"slave": 0, "joint": "joint1", "counts_per_rev": 1048576, "gear_ratio": 100,
  *                "direction": 1, "rated_torque": 0.64, "mode": "csp"}, ...],
+ *    "imus": [{"slave": 7, "imu": "imu_in_pelvis"}],          (optional)
  *    "distributed_clocks": true, "sync0_shift_us": 500}       (both optional)
  *
  * Every field is checked where it is read, and an error names the joint and the field.
@@ -125,6 +126,40 @@ static xn_status joint(const xn_json *o, xn_ecat_bus_joint *j, const char *path,
     return XN_OK;
 }
 
+/* "imus": [{"slave": 29, "imu": "imu_in_pelvis"}, ...]: each on a slave of its own */
+static xn_status imu_list(const xn_json *a, xn_ecat_bus *out, const char *path, xn_error *err) {
+    if (a->type != XN_JSON_ARRAY || a->n > XN_ECAT_BUS_IMUS)
+        return xn_fail(err, XN_ERR_INVALID, path, "'imus' must list up to %d IMUs",
+                       XN_ECAT_BUS_IMUS);
+    for (int k = 0; k < a->n; k++) {
+        const xn_json *o = &a->items[k], *name = xn_json_get(o, "imu"),
+                      *slave = xn_json_get(o, "slave");
+        if (o->type != XN_JSON_OBJECT || !name || name->type != XN_JSON_STRING || !name->str[0] ||
+            strlen(name->str) >= 64)
+            return xn_fail_at(err, XN_ERR_INVALID, path, k,
+                              "imus[%d]: 'imu' must name the robot's IMU (1 to 63 characters)", k);
+        if (!slave || slave->type != XN_JSON_NUMBER || slave->num != floor(slave->num) ||
+            !(slave->num >= 0 && slave->num < XN_ECAT_MAX_SLAVES))
+            return xn_fail_at(err, XN_ERR_RANGE, path, k,
+                              "imus[%d]: 'slave' must be a position from 0 to %d", k,
+                              XN_ECAT_MAX_SLAVES - 1);
+        xn_ecat_bus_imu *u = &out->imu[k];
+        u->slave = (int)slave->num;
+        snprintf(u->name, sizeof u->name, "%s", name->str);
+        for (int i = 0; i < out->njoint; i++)
+            if (out->joint[i].slave == u->slave)
+                return xn_fail_at(err, XN_ERR_INVALID, path, k,
+                                  "imus[%d]: slave %d already drives joint '%s'", k, u->slave,
+                                  out->joint[i].joint);
+        for (int i = 0; i < k; i++)
+            if (out->imu[i].slave == u->slave || strcmp(out->imu[i].name, u->name) == 0)
+                return xn_fail_at(err, XN_ERR_INVALID, path, k,
+                                  "imus[%d]: slave %d or IMU '%s' twice", k, u->slave, u->name);
+        out->nimu = k + 1;
+    }
+    return XN_OK;
+}
+
 xn_status xn_ecat_bus_load(const char *path, xn_ecat_bus *out, xn_error *err) {
     memset(out, 0, sizeof *out);
     size_t len = 0;
@@ -176,7 +211,9 @@ xn_status xn_ecat_bus_load(const char *path, xn_ecat_bus *out, xn_error *err) {
         }
         out->njoint = k + 1;
     }
+    const xn_json *imus = xn_json_get(j, "imus");
+    if (st == XN_OK && imus) st = imu_list(imus, out, path, err);
     xn_json_free(j);
-    if (st != XN_OK) out->njoint = 0;
+    if (st != XN_OK) out->njoint = out->nimu = 0;
     return st;
 }

@@ -34,7 +34,11 @@ typedef struct {
     xn_ecat_master *m;
     xn_ecat_bus bus;
     joint_map map[XN_ECAT_BUS_JOINTS];
-    int64_t period_ns, t0_ns;  /* the robot's clock starts at the open, as a simulation's does */
+    /* the robot's clock starts at the open, as a simulation's does: the reference clock's time
+     * as the last frame passed it, with distributed clocks (the drives sample on it), else the
+     * host's */
+    int64_t period_ns, t0_ns;
+    int dc_clock;
     int lost;                  /* process data frames lost in a row */
     int64_t correction;        /* the next cycle's start moved by this (distributed clocks) */
     xn_ecat_hal_report report; /* the loop's cycles (xn_ecat_hal_report_get) */
@@ -44,6 +48,8 @@ typedef struct {
     /* per bus entry: its slave did not answer, or left OP, in the last exchange: its readings
      * cannot be trusted */
     unsigned char out_of_service[XN_ECAT_BUS_JOINTS];
+    int imu_at[XN_ECAT_BUS_IMUS][10]; /* where each IMU's ten REAL32 sit in its inputs */
+    unsigned char imu_out[XN_ECAT_BUS_IMUS];
     char problem[256]; /* the last thing found wrong, named (xn_ecat_hal_problem) */
     /* between the open and the control loop's first read, a thread keeps the process data
      * flowing, so that the drives' sync manager watchdogs do not take them out of OP */
@@ -86,10 +92,41 @@ static void take_over(ecat_hal *h) {
     xn_ecat_dc_relock(h->m); /* the loop's cycles have their own start: found at the first */
 }
 
+static int64_t robot_time(const ecat_hal *h) {
+    if (!h->dc_clock) return xn_ecat_now_ns() - h->t0_ns;
+    xn_ecat_dc_status d;
+    xn_ecat_dc_get(h->m, &d); /* a frame lost: a period on from the last that came back */
+    return d.reference_ns + h->lost * h->period_ns - h->t0_ns;
+}
+
+static float get_real32(const uint8_t *p) {
+    uint32_t bits = xn_ecat_get32(p);
+    float f;
+    memcpy(&f, &bits, 4);
+    return f;
+}
+
+/* the IMUs' readings, as the joints': none fresh from a slave that is out */
+static void read_imus(ecat_hal *h, xn_hal *hal) {
+    for (int k = 0; k < h->bus.nimu; k++) {
+        if (h->failed || h->lost > MAX_LOST || h->imu_out[k]) continue;
+        xn_imu_reading *u = &hal->imu[k];
+        u->stamp_ns = hal->time_ns;
+        if (h->lost) continue;
+        const uint8_t *in = xn_ecat_pd_inputs(h->m, h->bus.imu[k].slave, NULL);
+        xn_real v[10];
+        for (int i = 0; i < 10; i++) v[i] = get_real32(in + h->imu_at[k][i]);
+        memcpy(u->orientation, v, 4 * sizeof *v);
+        memcpy(u->angular_velocity, v + 4, 3 * sizeof *v);
+        memcpy(u->linear_acceleration, v + 7, 3 * sizeof *v);
+    }
+}
+
 static xn_status hal_read(void *self, xn_hal *hal) {
     ecat_hal *h = self;
     take_over(h);
-    hal->time_ns = xn_ecat_now_ns() - h->t0_ns;
+    hal->time_ns = robot_time(h);
+    read_imus(h, hal);
     for (int k = 0; k < h->bus.njoint; k++) {
         const joint_map *j = &h->map[k];
         const uint8_t *in = xn_ecat_pd_inputs(h->m, h->bus.joint[k].slave, NULL);
@@ -109,6 +146,13 @@ static xn_status hal_read(void *self, xn_hal *hal) {
         r->stamp_ns = hal->time_ns;
     }
     return XN_OK;
+}
+
+/* slave i answered the last exchange, in OP without an error */
+static int in_op(const ecat_hal *h, int i) {
+    uint16_t al = 0;
+    int ok = xn_ecat_pd_slave_ok(h->m, i, &al);
+    return ok && (al & 0x0F) == XN_ECAT_OP && !(al & 0x10);
 }
 
 /* one cycle's figures for the report: its round trip, its phase, the difference it read */
@@ -152,15 +196,20 @@ static xn_status hal_write(void *self, xn_hal *hal) {
     h->lost = st == XN_ERR_TIMEOUT ? h->lost + 1 : 0;
     h->correction = xn_ecat_dc_lock(h->m); /* the next cycle onto the reference clock */
     measure(h, st, xn_ecat_now_ns() - sent);
-    if (st == XN_ERR_IO && e.index >= 0) { /* a slave named: its joints out, the others on */
+    if (st == XN_ERR_IO && e.index >= 0) { /* a slave named: its devices out, the others on */
         for (int k = 0; k < h->bus.njoint; k++) {
-            uint16_t al = 0;
-            int ok = xn_ecat_pd_slave_ok(h->m, h->bus.joint[k].slave, &al);
-            int out = !ok || (al & 0x0F) != XN_ECAT_OP || (al & 0x10);
+            int out = !in_op(h, h->bus.joint[k].slave);
             if (out && !h->out_of_service[k])
                 snprintf(h->problem, sizeof h->problem, "joint %.60s: %.180s",
                          h->bus.joint[k].joint, e.message);
             h->out_of_service[k] = (unsigned char)out;
+        }
+        for (int k = 0; k < h->bus.nimu; k++) {
+            int out = !in_op(h, h->bus.imu[k].slave);
+            if (out && !h->imu_out[k])
+                snprintf(h->problem, sizeof h->problem, "IMU %.60s: %.180s", h->bus.imu[k].name,
+                         e.message);
+            h->imu_out[k] = (unsigned char)out;
         }
         return XN_OK; /* the controller stops the robot on the stale joints, in the next cycle */
     }
@@ -225,6 +274,13 @@ xn_status xn_ecat_hal_recover(xn_hal *hal, xn_error *err) {
         if (st != XN_OK) return st;
         h->out_of_service[k] = 0;
     }
+    for (int k = 0; k < h->bus.nimu; k++) {
+        if (!in_op(h, h->bus.imu[k].slave)) {
+            xn_status st = xn_ecat_recover(h->m, h->bus.imu[k].slave, err);
+            if (st != XN_OK) return st;
+        }
+        h->imu_out[k] = 0;
+    }
     h->failed = h->lost = 0;
     h->problem[0] = 0;
     return XN_OK;
@@ -276,6 +332,24 @@ static xn_status locate(ecat_hal *h, int k, xn_error *err) {
     return XN_OK;
 }
 
+/* an IMU's ten values located in its slave's inputs: each REAL32 must be there */
+static xn_status locate_imu(ecat_hal *h, int k, xn_error *err) {
+    const xn_ecat_bus_imu *u = &h->bus.imu[k];
+    for (int i = 0; i < 10; i++) {
+        uint16_t index = (uint16_t)(i < 4 ? 0x2100 : i < 7 ? 0x2101 : 0x2102);
+        uint8_t sub = (uint8_t)(i < 4 ? i + 1 : i < 7 ? i - 3 : i - 6);
+        int bytes = 0, at = xn_ecat_pd_offset(h->m, u->slave, 0, index, sub, &bytes);
+        if (at < 0 || bytes != 4)
+            return xn_fail_at(err, XN_ERR_INVALID, "xn_ecat_hal_open", k,
+                              "IMU %s (slave %d): its mapping lacks 0x%04X:%02X as a REAL32 "
+                              "(orientation 0x2100:01-04, angular velocity 0x2101:01-03, specific "
+                              "force 0x2102:01-03)",
+                              u->name, u->slave, index, sub);
+        h->imu_at[k][i] = at;
+    }
+    return XN_OK;
+}
+
 xn_status xn_ecat_hal_open(const xn_ecat_bus *bus, xn_ecat_transport *transport, int64_t period_ns,
                            xn_hal **out, xn_error *err) {
     static const char *const fn = "xn_ecat_hal_open";
@@ -295,6 +369,13 @@ xn_status xn_ecat_hal_open(const xn_ecat_bus *bus, xn_ecat_transport *transport,
         return st;
     }
     if ((st = xn_ecat_scan(h->m, err)) != XN_OK) goto fail;
+    for (int k = 0; k < bus->nimu; k++)
+        if (bus->imu[k].slave >= xn_ecat_slave_count(h->m)) {
+            st = xn_fail_at(err, XN_ERR_NOT_FOUND, fn, k,
+                            "IMU %s: slave %d is not on the segment (%d slaves found)",
+                            bus->imu[k].name, bus->imu[k].slave, xn_ecat_slave_count(h->m));
+            goto fail;
+        }
     for (int k = 0; k < bus->njoint; k++)
         if (bus->joint[k].slave >= xn_ecat_slave_count(h->m)) {
             st = xn_fail_at(err, XN_ERR_NOT_FOUND, fn, k,
@@ -322,7 +403,9 @@ xn_status xn_ecat_hal_open(const xn_ecat_bus *bus, xn_ecat_transport *transport,
     if ((st = xn_ecat_pd_start(h->m, err)) != XN_OK) goto fail;
     for (int k = 0; k < bus->njoint; k++)
         if ((st = locate(h, k, err)) != XN_OK) goto fail;
-    xn_hal *hal = xn_hal_alloc(bus->njoint, 0, 0, 0);
+    for (int k = 0; k < bus->nimu; k++)
+        if ((st = locate_imu(h, k, err)) != XN_OK) goto fail;
+    xn_hal *hal = xn_hal_alloc(bus->njoint, 0, bus->nimu, 0);
     if (!hal) {
         st = XN_ERR_NOMEM;
         goto fail;
@@ -336,14 +419,21 @@ xn_status xn_ecat_hal_open(const xn_ecat_bus *bus, xn_ecat_transport *transport,
         ji->position_lo = -INFINITY;
         ji->position_hi = INFINITY;
     }
+    for (int k = 0; k < bus->nimu; k++) {
+        snprintf(hal->imu_name[k], sizeof hal->imu_name[k], "%s", bus->imu[k].name);
+        hal->imu[k].orientation[0] = 1; /* until the first reading */
+    }
     hal->period_ns = h->period_ns;
-    h->t0_ns = xn_ecat_now_ns();
+    xn_ecat_dc_status dc;
+    xn_ecat_dc_get(h->m, &dc);
+    h->dc_clock = dc.active;
+    h->t0_ns = 0;
+    h->t0_ns = robot_time(h);
     hal->ops = &ops;
     hal->self = h;
     /* the first readings, with every drive's state; with clocks, until the drives act on
      * SYNC0 (a cycle after its first: at most 20 ms and a cycle, counted in frames); then the
      * keeper until the loop starts */
-    xn_ecat_dc_status dc;
     xn_ecat_pd_exchange(h->m, h->period_ns, NULL);
     xn_ecat_pd_exchange(h->m, h->period_ns, NULL);
     for (int k = 0; k < 1000; k++) {

@@ -188,9 +188,11 @@ static void al_refuse(esc *e, uint16_t code) {
     xn_ecat_put16(e->reg + XN_ESC_AL_CODE, code);
 }
 
-/* sync manager i set as the EEPROM says: start, length, direction and mode, enabled */
+/* sync manager i set as the EEPROM says: start, length, direction and mode, enabled (or, for
+ * process data of no length, off) */
 static int sm_matches(const esc *e, int i, uint16_t start, uint16_t len, uint8_t control) {
     const uint8_t *r = e->reg + XN_ESC_SM(i);
+    if (len == 0 && i >= 2) return !(r[6] & 1) || xn_ecat_get16(r + 2) == 0;
     return xn_ecat_get16(r) == start && xn_ecat_get16(r + 2) == len &&
            (r[4] & 0x0F) == (control & 0x0F) && (r[6] & 1);
 }
@@ -433,6 +435,7 @@ static int sync0_events(xn_ecat_sim *s) {
             dt = (double)xn_ecat_sim_dc_cycle(e) * 1e-9;
             xn_sim_dc *c = &e->dc;
             c->events++;
+            if (xn_ecat_sim_pdo_bytes(e, 1) == 0) c->pending = 1; /* no outputs to wait for */
             uint8_t al = e->reg[XN_ESC_AL_STATUS] & 0x0F;
             if (!c->pending) c->missed++;
             if (al == XN_AL_OP) {

@@ -18,8 +18,17 @@
 
 #include "xiaonao/ethercat.h"
 
+/* What a simulated slave is. */
+typedef enum {
+    XN_ECAT_SIM_DRIVE = 0, /* a CiA 402 servo drive */
+    XN_ECAT_SIM_IMU = 1    /* an IMU: no outputs; its inputs the orientation quaternion (w x y z,
+                              0x2100:01-04), angular velocity (rad/s, 0x2101:01-03) and specific
+                              force (m/s^2, 0x2102:01-03), each a REAL32, in its own frame */
+} xn_ecat_sim_kind;
+
 /* One simulated slave's identity and layout (what its EEPROM says). */
 typedef struct {
+    xn_ecat_sim_kind kind;
     uint32_t vendor, product, revision, serial;
     char name[40];
     uint16_t mbx_out_offset, mbx_out_size; /* SM0: master to slave */
@@ -40,6 +49,10 @@ typedef struct {
      * together */
     int sync_error_limit;
 } xn_ecat_sim_slave;
+
+/* The defaults of an IMU at that position: product 0x0410, no outputs, 40 bytes of inputs at
+ * 0x1180; its clock as a drive's. */
+void xn_ecat_sim_slave_imu(xn_ecat_sim_slave *s, int position);
 
 /* The defaults of a CiA 402 servo drive: CoE mailbox of 128 bytes at 0x1000 and 0x1080,
  * outputs at 0x1100, inputs at 0x1180 (sizes from the default PDO mapping); a clock that drifts
@@ -80,6 +93,7 @@ typedef struct {
     uint16_t statusword, error_code;
     int8_t mode;
     int32_t position, velocity, torque;
+    float imu[10]; /* an IMU slave's: orientation w x y z, angular velocity, specific force */
 } xn_ecat_sim_inputs;
 typedef void (*xn_ecat_sim_plant)(void *user, int n, const xn_ecat_sim_outputs *out,
                                   xn_ecat_sim_inputs *in, double dt);

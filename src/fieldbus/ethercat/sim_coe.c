@@ -32,32 +32,58 @@ static void add_string(xn_sim_esc *e, uint16_t index, const char *text) {
     o->string = 1;
 }
 
-/* a PDO assignment or mapping: sub 0 the count, then the entries */
-static void add_list(xn_sim_esc *e, uint16_t index, const uint32_t *entries, int n, int bytes) {
+/* a PDO assignment or mapping: sub 0 the count, then the entries (room for `room`) */
+static void add_list(xn_sim_esc *e, uint16_t index, const uint32_t *entries, int n, int bytes,
+                     int room) {
     add(e, index, 0, 1, OD_PREOP, (uint32_t)n);
-    for (int i = 0; i < 8; i++) /* room for 8, as small drives offer */
+    for (int i = 0; i < room; i++)
         add(e, index, (uint8_t)(i + 1), (uint8_t)bytes, OD_PREOP, i < n ? entries[i] : 0);
 }
 
-void xn_ecat_sim_od_init(xn_sim_esc *e) {
+static void identity(xn_sim_esc *e, uint32_t device_type, const char *hardware) {
     const xn_ecat_sim_slave *c = &e->cfg;
-    e->nod = 0;
-    add(e, 0x1000, 0, 4, OD_RO, 0x00020192); /* device type: CiA 402, a servo drive */
+    add(e, 0x1000, 0, 4, OD_RO, device_type);
     add_string(e, 0x1008, c->name);
-    add_string(e, 0x1009, "xiaonao virtual drive, hardware 1.0 (a simulation, no hardware)");
+    add_string(e, 0x1009, hardware);
     add(e, 0x1018, 0, 1, OD_RO, 4);
     add(e, 0x1018, 1, 4, OD_RO, c->vendor);
     add(e, 0x1018, 2, 4, OD_RO, c->product);
     add(e, 0x1018, 3, 4, OD_RO, c->revision);
     add(e, 0x1018, 4, 4, OD_RO, c->serial);
+}
+
+/* an IMU: inputs only, ten REAL32 values in the manufacturer-specific range */
+static void imu_od(xn_sim_esc *e) {
+    identity(e, 0x00000000, "xiaonao virtual IMU, hardware 1.0 (a simulation, no hardware)");
+    uint32_t tx[10];
+    for (int i = 0; i < 10; i++) {
+        uint16_t index = (uint16_t)(i < 4 ? 0x2100 : i < 7 ? 0x2101 : 0x2102);
+        int sub = i < 4 ? i + 1 : i < 7 ? i - 3 : i - 6;
+        tx[i] = (uint32_t)index << 16 | (uint32_t)sub << 8 | 32;
+        add(e, index, (uint8_t)sub, 4, OD_RO, 0);
+    }
+    static const uint32_t tx_assign[] = {0x1A00}, none[] = {0};
+    add_list(e, 0x1A00, tx, 10, 4, 10);
+    add_list(e, 0x1C12, none, 0, 2, 1);
+    add_list(e, 0x1C13, tx_assign, 1, 2, 1);
+}
+
+void xn_ecat_sim_od_init(xn_sim_esc *e) {
+    e->nod = 0;
+    if (e->cfg.kind == XN_ECAT_SIM_IMU) {
+        imu_od(e);
+        return;
+    }
+    /* device type: CiA 402, a servo drive */
+    identity(e, 0x00020192, "xiaonao virtual drive, hardware 1.0 (a simulation, no hardware)");
     static const uint32_t rx[] = {0x60400010, 0x607A0020, 0x60FF0020, 0x60710010, 0x60600008};
     static const uint32_t tx[] = {0x60410010, 0x60640020, 0x606C0020,
                                   0x60770010, 0x60610008, 0x603F0010};
-    add_list(e, 0x1600, rx, 5, 4);
-    add_list(e, 0x1A00, tx, 6, 4);
+    add_list(e, 0x1600, rx, 5, 4, 8); /* room for 8, as small drives offer */
+    add_list(e, 0x1A00, tx, 6, 4, 8);
     static const uint32_t rx_assign[] = {0x1600}, tx_assign[] = {0x1A00};
-    add_list(e, 0x1C12, rx_assign, 1, 2);
-    add_list(e, 0x1C13, tx_assign, 1, 2);
+    add_list(e, 0x1C12, rx_assign, 1, 2, 8);
+    add_list(e, 0x1C13, tx_assign, 1, 2, 8);
     xn_sim_od_entry *note = add(e, 0x2000, 0, 0, OD_RW, 0); /* a note the drive keeps */
     note->string = 1;
     add(e, 0x603F, 0, 2, OD_RO, 0);          /* error code */
@@ -87,9 +113,9 @@ static xn_sim_od_entry *find(xn_sim_esc *e, uint16_t index, uint8_t sub, int *in
 }
 
 /* Walk the objects a PDO assignment (0x1C12 outputs, 0x1C13 inputs) maps, in order: where
- * object index:0 starts (bytes), its length into *bytes, or -1 when it is not mapped; with index
+ * object index:sub starts (bytes), its length into *bytes, or -1 when it is not mapped; with index
  * 0, the total of every mapped object's bytes. */
-static int walk_mapping(const xn_sim_esc *e, int outputs, uint16_t index, int *bytes) {
+static int walk_mapping(const xn_sim_esc *e, int outputs, uint16_t index, uint8_t sub, int *bytes) {
     uint16_t assign = outputs ? 0x1C12 : 0x1C13;
     int bits = 0, known;
     xn_sim_esc *m = (xn_sim_esc *)e;
@@ -102,7 +128,7 @@ static int walk_mapping(const xn_sim_esc *e, int outputs, uint16_t index, int *b
             const xn_sim_od_entry *me = find(m, pdo, (uint8_t)k, &known);
             if (!me) continue;
             uint32_t entry = xn_ecat_get32(me->v); /* index, subindex, length in bits */
-            if (index && entry >> 16 == index && (entry >> 8 & 0xFF) == 0) {
+            if (index && entry >> 16 == index && (entry >> 8 & 0xFF) == sub) {
                 *bytes = (int)(entry & 0xFF) / 8;
                 return bits / 8;
             }
@@ -114,16 +140,21 @@ static int walk_mapping(const xn_sim_esc *e, int outputs, uint16_t index, int *b
 
 int xn_ecat_sim_pdo_bytes(const xn_sim_esc *e, int outputs) {
     int unused;
-    return walk_mapping(e, outputs, 0, &unused);
+    return walk_mapping(e, outputs, 0, 0, &unused);
 }
 
 int xn_ecat_sim_pdo_offset(const xn_sim_esc *e, int outputs, uint16_t index, int *bytes) {
-    return walk_mapping(e, outputs, index, bytes);
+    return walk_mapping(e, outputs, index, 0, bytes);
 }
 
-void xn_ecat_sim_od_set(xn_sim_esc *e, uint16_t index, uint32_t value) {
+int xn_ecat_sim_pdo_offset_sub(const xn_sim_esc *e, int outputs, uint16_t index, uint8_t sub,
+                               int *bytes) {
+    return walk_mapping(e, outputs, index, sub, bytes);
+}
+
+void xn_ecat_sim_od_set(xn_sim_esc *e, uint16_t index, uint8_t sub, uint32_t value) {
     int known;
-    xn_sim_od_entry *o = find(e, index, 0, &known);
+    xn_sim_od_entry *o = find(e, index, sub, &known);
     if (o)
         for (int i = 0; i < o->len && i < 4; i++) o->v[i] = (uint8_t)(value >> (8 * i));
 }

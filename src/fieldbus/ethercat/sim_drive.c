@@ -32,10 +32,22 @@ static int32_t get_out(const xn_sim_esc *e, uint16_t index, int32_t dflt) {
 }
 
 static void put_in(xn_sim_esc *e, uint16_t index, int32_t value) {
-    xn_ecat_sim_od_set(e, index, (uint32_t)value);
+    xn_ecat_sim_od_set(e, index, 0, (uint32_t)value);
     int n = 0, at = xn_ecat_sim_pdo_offset(e, 0, index, &n);
     if (at < 0) return;
     xn_ecat_put_sized(e->reg + e->cfg.in_offset + at, n, value);
+}
+
+/* an IMU's value k (0-9: w x y z, angular velocity, specific force) as a REAL32, in the object
+ * dictionary and where its mapping puts it */
+static void put_imu(xn_sim_esc *e, int k, float value) {
+    uint32_t bits;
+    memcpy(&bits, &value, 4);
+    uint16_t index = (uint16_t)(k < 4 ? 0x2100 : k < 7 ? 0x2101 : 0x2102);
+    uint8_t sub = (uint8_t)(k < 4 ? k + 1 : k < 7 ? k - 3 : k - 6);
+    xn_ecat_sim_od_set(e, index, sub, bits);
+    int n = 0, at = xn_ecat_sim_pdo_offset_sub(e, 0, index, sub, &n);
+    if (at >= 0 && n == 4) xn_ecat_put32(e->reg + e->cfg.in_offset + at, bits);
 }
 
 void xn_ecat_sim_drive_step(xn_sim_esc *e, int64_t now_ns, double dt) {
@@ -49,7 +61,8 @@ void xn_ecat_sim_drive_step(xn_sim_esc *e, int64_t now_ns, double dt) {
     uint32_t wd_ticks = xn_ecat_get16(e->reg + XN_ESC_WD_SM),
              divider = xn_ecat_get16(e->reg + XN_ESC_WD_DIVIDER);
     int64_t wd_ns = (int64_t)wd_ticks * (divider + 2) * 40; /* ticks of (divider + 2) x 40 ns */
-    if (al == XN_AL_OP && wd_ticks && now_ns - d->last_output_ns > wd_ns) {
+    int has_outputs = xn_ecat_sim_pdo_bytes(e, 1) > 0; /* the watchdog needs outputs to watch */
+    if (al == XN_AL_OP && wd_ticks && has_outputs && now_ns - d->last_output_ns > wd_ns) {
         e->reg[XN_ESC_AL_STATUS] = XN_AL_SAFEOP | XN_AL_ERROR;
         xn_ecat_put16(e->reg + XN_ESC_AL_CODE, 0x001B);   /* sync manager watchdog */
         xn_drive_sim_command(&d->ds, 0x0002, d->q, d->v); /* quick stop: the outputs are gone */
@@ -101,6 +114,10 @@ void xn_ecat_sim_drive_outputs(const xn_sim_esc *e, xn_ecat_sim_outputs *out) {
 }
 
 void xn_ecat_sim_drive_inputs(xn_sim_esc *e, const xn_ecat_sim_inputs *in) {
+    if (e->cfg.kind == XN_ECAT_SIM_IMU) {
+        for (int k = 0; k < 10; k++) put_imu(e, k, in->imu[k]);
+        return;
+    }
     put_in(e, 0x6041, in->statusword);
     put_in(e, 0x6064, in->position);
     put_in(e, 0x606C, in->velocity);

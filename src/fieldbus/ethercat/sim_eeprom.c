@@ -36,6 +36,15 @@ void xn_ecat_sim_slave_default(xn_ecat_sim_slave *s, int position) {
     s->sync_error_limit = 6;
 }
 
+void xn_ecat_sim_slave_imu(xn_ecat_sim_slave *s, int position) {
+    xn_ecat_sim_slave_default(s, position);
+    s->kind = XN_ECAT_SIM_IMU;
+    s->product = 0x00000410;
+    strcpy(s->name, "xiaonao virtual IMU");
+    s->out_size = 0;
+    s->in_size = 40;
+}
+
 /* CRC-8 of the configuration area (polynomial x^8 + x^2 + x + 1, initial value 0xFF), over its
  * first 14 bytes, stored in the low byte of word 7. */
 static uint8_t config_crc(const uint8_t *b) {

@@ -117,8 +117,11 @@ int xn_ecat_sim_pdo_bytes(const xn_sim_esc *e, int outputs);
 /* sim_coe.c: where object index:0 sits in the outputs (or inputs), bytes from the start, and its
  * length; -1 when it is not mapped */
 int xn_ecat_sim_pdo_offset(const xn_sim_esc *e, int outputs, uint16_t index, int *bytes);
+/* sim_coe.c: the same for index:sub */
+int xn_ecat_sim_pdo_offset_sub(const xn_sim_esc *e, int outputs, uint16_t index, uint8_t sub,
+                               int *bytes);
 /* sim_coe.c: an object's value in the dictionary (for SDO reads of the drive's objects) */
-void xn_ecat_sim_od_set(xn_sim_esc *e, uint16_t index, uint32_t value);
+void xn_ecat_sim_od_set(xn_sim_esc *e, uint16_t index, uint8_t sub, uint32_t value);
 
 /* Slave s's EEPROM image into w (cap words): how many words it uses. */
 int xn_ecat_sim_eeprom(const xn_ecat_sim_slave *s, uint16_t *w, int cap);

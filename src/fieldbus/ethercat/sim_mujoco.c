@@ -18,6 +18,7 @@ struct xn_ecat_sim_robot {
     xn_ecat_bus bus;
     int joint_of[XN_ECAT_BUS_JOINTS]; /* per bus entry: the robot's joint */
     int entry_of[XN_ECAT_MAX_SLAVES]; /* per slave: the bus entry, or -1 */
+    int imu_of[XN_ECAT_MAX_SLAVES];   /* per slave: the scene's IMU it reports, or -1 */
     double k_q[XN_ECAT_BUS_JOINTS], k_t[XN_ECAT_BUS_JOINTS];
 };
 
@@ -51,6 +52,13 @@ static void plant(void *user, int n, const xn_ecat_sim_outputs *out, xn_ecat_sim
     }
     if (moving) xn_hal_advance(hal);
     xn_hal_read(hal);
+    for (int i = 0; i < n && i < XN_ECAT_MAX_SLAVES; i++) { /* the IMUs, as REAL32 */
+        if (r->imu_of[i] < 0) continue;
+        const xn_imu_reading *u = &hal->imu[r->imu_of[i]];
+        for (int k = 0; k < 4; k++) in[i].imu[k] = (float)u->orientation[k];
+        for (int k = 0; k < 3; k++) in[i].imu[4 + k] = (float)u->angular_velocity[k];
+        for (int k = 0; k < 3; k++) in[i].imu[7 + k] = (float)u->linear_acceleration[k];
+    }
     for (int i = 0; i < n; i++) {
         int b = i < XN_ECAT_MAX_SLAVES ? r->entry_of[i] : -1;
         if (b < 0) continue;
@@ -66,8 +74,8 @@ static void plant(void *user, int n, const xn_ecat_sim_outputs *out, xn_ecat_sim
 }
 
 xn_status xn_ecat_sim_robot_open(xn_ecat_sim *sim, int nslave, const char *scene,
-                                 const xn_ecat_bus *bus, int64_t period_ns, xn_ecat_sim_robot **out,
-                                 xn_error *err) {
+                                 const char *keyframe, const xn_ecat_bus *bus, int64_t period_ns,
+                                 xn_ecat_sim_robot **out, xn_error *err) {
     static const char *const fn = "xn_ecat_sim_robot_open";
     *out = NULL;
     xn_ecat_sim_robot *r = calloc(1, sizeof *r);
@@ -75,12 +83,27 @@ xn_status xn_ecat_sim_robot_open(xn_ecat_sim *sim, int nslave, const char *scene
     r->bus = *bus;
     xn_mujoco_options mo = {0};
     mo.period_ns = period_ns;
+    mo.keyframe = keyframe;
     xn_status st = xn_mujoco_open(scene, &mo, &r->hal, err);
     if (st != XN_OK) {
         free(r);
         return st;
     }
-    for (int i = 0; i < XN_ECAT_MAX_SLAVES; i++) r->entry_of[i] = -1;
+    for (int i = 0; i < XN_ECAT_MAX_SLAVES; i++) r->entry_of[i] = r->imu_of[i] = -1;
+    for (int k = 0; k < bus->nimu && st == XN_OK; k++) {
+        const xn_ecat_bus_imu *u = &bus->imu[k];
+        int id = -1;
+        for (int i = 0; i < r->hal->nimu; i++)
+            if (strcmp(r->hal->imu_name[i], u->name) == 0) id = i;
+        if (id < 0)
+            st = xn_fail_at(err, XN_ERR_NOT_FOUND, fn, k, "IMU %s: not in the scene %s", u->name,
+                            scene);
+        else if (u->slave >= nslave)
+            st = xn_fail_at(err, XN_ERR_RANGE, fn, k, "IMU %s: slave %d of a segment of %d",
+                            u->name, u->slave, nslave);
+        else
+            r->imu_of[u->slave] = id;
+    }
     for (int b = 0; b < bus->njoint && st == XN_OK; b++) {
         const xn_ecat_bus_joint *j = &bus->joint[b];
         r->joint_of[b] = xn_hal_joint_id(r->hal, j->joint);
@@ -112,3 +135,5 @@ void xn_ecat_sim_robot_close(xn_ecat_sim_robot *r) {
 }
 
 const xn_hal *xn_ecat_sim_robot_hal(const xn_ecat_sim_robot *r) { return r->hal; }
+
+xn_hal *xn_ecat_sim_robot_mutable(xn_ecat_sim_robot *r) { return r->hal; }

@@ -211,6 +211,8 @@ static int sim_usage(FILE *f) {
             "  --drop P@T[,T2]   slave P stops answering at T (link down; back at T2, as after\n"
             "                    a power loss: INIT, no address)\n"
             "  --fault P@T:CODE  slave P's drive faults at T with error code CODE (hex)\n"
+            "  --push BODY@T:FX,FY,FZ,D  with --robot: push BODY with force F (N, world) for\n"
+            "                    D seconds from T\n"
             "  --corrupt N       every Nth answer is cut short (the master counts it malformed)\n"
             "  --delay N:US      every Nth answer is held US microseconds\n"
             "  --sync-error-limit N  the drives' sync error counter limit (+3 a SYNC0 without\n"
@@ -229,6 +231,8 @@ int xn_cmd_ecat_sim(int argc, char **argv) {
     unsigned fault_code = 0;
     long delay_us = 0;
     const char *robot = NULL, *bus_path = NULL, *keyframe = NULL;
+    char push_body[64] = "";
+    double push_at = 0, push_f[3] = {0, 0, 0}, push_for = 0;
     double seconds = 0, pos[XN_ECAT_MAX_SLAVES] = {0};
     for (int i = 2; i < argc; i++) {
         if (strcmp(argv[i], "--slaves") == 0 && i + 1 < argc) {
@@ -241,6 +245,12 @@ int xn_cmd_ecat_sim(int argc, char **argv) {
         } else if (strcmp(argv[i], "--fault") == 0 && i + 1 < argc) {
             if (sscanf(argv[++i], "%d@%lf:%x", &faulty, &fault_at, &fault_code) != 3 || faulty < 0)
                 return xn_cli_error("--fault P@T:CODE: '%s'", argv[i]);
+        } else if (strcmp(argv[i], "--push") == 0 && i + 1 < argc) {
+            int used = 0;
+            if (sscanf(argv[++i], "%63[^@]@%lf:%lf,%lf,%lf,%lf%n", push_body, &push_at, &push_f[0],
+                       &push_f[1], &push_f[2], &push_for, &used) != 6 ||
+                argv[i][used] != 0 || !(push_for > 0 && push_at >= 0))
+                return xn_cli_error("--push BODY@T:FX,FY,FZ,DURATION: '%s'", argv[i]);
         } else if (strcmp(argv[i], "--corrupt") == 0 && i + 1 < argc) {
             corrupt = atoi(argv[++i]);
             if (corrupt < 1) return xn_cli_error("--corrupt N: N >= 1");
@@ -334,7 +344,19 @@ int xn_cmd_ecat_sim(int argc, char **argv) {
             xn_ecat_sim_fault(sim, faulty, (uint16_t)fault_code);
             faulty = -1;
         }
-        long len = t->recv(t->self, frame, sizeof frame, 1000000);
+#ifdef XN_HAVE_MUJOCO
+        if (plant && push_body[0] && el >= push_at) { /* a person pushes the robot */
+            xn_real f[3] = {push_f[0], push_f[1], push_f[2]};
+            if (xn_hal_push(xn_ecat_sim_robot_mutable(plant), push_body, f, push_for) != XN_OK)
+                fprintf(stderr, "xn ecat-sim: --push: no body '%s' in the scene\n", push_body);
+            push_body[0] = 0;
+        }
+#endif
+        /* SYNC0's work at its own time, then wait for a frame until the next event */
+        int64_t until = xn_ecat_sim_poll(sim);
+        long len =
+            t->recv(t->self, frame, sizeof frame,
+                    until > 0 && until < 1000000 ? (until > 20000 ? until : 20000) : 1000000);
         if (len < 0) break;
         if (len == 0) continue;
         if (xn_ecat_sim_process(sim, frame, (size_t)len) != 0) continue;

@@ -406,6 +406,13 @@ static int process(esc *e, xn_ecat_datagram *d) {
     return inc;
 }
 
+/* the wall clock (ns) */
+static int64_t wall_ns(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
 /* The plant moves by dt with every slave's outputs and fills the inputs of those whose process
  * data is valid. */
 static void plant_step(xn_ecat_sim *s, double dt) {
@@ -476,9 +483,7 @@ int xn_ecat_sim_process(xn_ecat_sim *s, uint8_t *frame, size_t len) {
     int pd = 0; /* the frame carries process data: the plant moves with it */
     for (int k = 0; k < n; k++)
         pd |= dg[k].cmd == XN_ECAT_LRW || dg[k].cmd == XN_ECAT_LWR || dg[k].cmd == XN_ECAT_LRD;
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    int64_t now = (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+    int64_t now = wall_ns();
     if (s->period_ns) {
         s->sim_ns += pd ? s->period_ns : XN_ECAT_SIM_ACYCLIC_NS;
         now = s->sim_ns;
@@ -515,6 +520,24 @@ int xn_ecat_sim_process(xn_ecat_sim *s, uint8_t *frame, size_t len) {
     frame[6] |= 0x02; /* the source address as the first slave returns it (locally administered) */
     s->frames++;
     return 0;
+}
+
+int64_t xn_ecat_sim_poll(xn_ecat_sim *s) {
+    if (s->period_ns) return 0; /* a simulated clock moves with the frames only */
+    int64_t now = wall_ns(), next = INT64_MAX;
+    for (int i = 0; i < s->n; i++) {
+        xn_sim_dc *c = &s->slave[i].dc;
+        c->now = now + c->fwd;
+        if (c->t_ref < 0) c->t_ref = c->now;
+    }
+    sync0_events(s);
+    for (int i = 0; i < s->n; i++) { /* the next event, at the clock's rate within ns */
+        const esc *e = &s->slave[i];
+        if (e->unplugged || !e->dc.sync_active) continue;
+        int64_t at = e->dc.next_sync0 - xn_ecat_sim_dc_system(e, e->dc.now);
+        if (at < next) next = at;
+    }
+    return next == INT64_MAX ? 0 : next < 1 ? 1 : next;
 }
 
 int64_t xn_ecat_sim_dc_system_time(const xn_ecat_sim *s, int position) {

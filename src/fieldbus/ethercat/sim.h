@@ -72,6 +72,13 @@ void xn_ecat_sim_free(xn_ecat_sim *s);
  * well-formed EtherCAT frame (dropped, as an ESC drops a frame whose checks fail; counted). */
 int xn_ecat_sim_process(xn_ecat_sim *s, uint8_t *frame, size_t len);
 
+/* On the wall clock: the SYNC0 events due by now carried out while no frame is there (the drives
+ * and the plant act on SYNC0's time, not when the next frame happens to arrive, so that a frame is
+ * never held up by them); returns the ns until the next one (0: none armed). A program that
+ * answers frames on a network calls it whenever it wakes up and waits no longer than that for
+ * the next frame. Nothing on a simulated clock. */
+int64_t xn_ecat_sim_poll(xn_ecat_sim *s);
+
 /* What the drive of slave `position` does now: its CiA 402 statusword, its joint position (rad
  * or m), its mode of operation. 0, or -1 for no such slave. */
 int xn_ecat_sim_drive(const xn_ecat_sim *s, int position, uint16_t *statusword, double *q,

@@ -136,11 +136,13 @@ xn_status xn_ecat_sii_read(xn_ecat_master *m, int i, uint16_t word, uint16_t *ou
 void xn_ecat_get_stats(const xn_ecat_master *m, xn_ecat_stats *out);
 
 /* Process data: the PDO mapping of each slave, one process image for the segment (every
- * slave's outputs, then every slave's inputs), exchanged by one LRW datagram per cycle through
- * the FMMUs. */
+ * slave's outputs, then every slave's inputs), exchanged through the FMMUs by one LRW datagram
+ * per cycle, or one per frame in up to 4 frames sent together when it does not fit one. */
 
 #define XN_ECAT_PDO_ENTRIES 16 /**< entries one direction of one slave may map */
-#define XN_ECAT_IMAGE_MAX 1486 /**< bytes of process image (one datagram) */
+#define XN_ECAT_IMAGE_MAX                                                                          \
+    5944 /**< bytes of process image: up to 4 frames a cycle, all in                               \
+               flight at once */
 
 /** One mapped object: index, subindex, length in bits (a multiple of 8). */
 typedef struct {
@@ -168,7 +170,8 @@ xn_status xn_ecat_pdo_get(const xn_ecat_master *m, int i, xn_ecat_pdo_map *out);
  * their own mapping), set each slave's process data sync managers and FMMUs, take the segment to
  * SAFE-OP, exchange process data until the inputs arrive, then OP. */
 xn_status xn_ecat_pd_start(xn_ecat_master *m, xn_error *err);
-/** One cycle: the outputs out and the inputs in, by one LRW (waiting up to timeout_ns for it).
+/** One cycle: the outputs out and the inputs in, by the cycle's LRW frames (all sent, then their
+ * answers taken in any order, waiting up to timeout_ns for the last).
  * XN_ERR_TIMEOUT when the frame does not come back (the inputs keep their last values),
  * XN_ERR_IO when its working counter is short (a slave gone or no longer in SAFE-OP/OP: the
  * message says how many of how many answered). No allocation. */

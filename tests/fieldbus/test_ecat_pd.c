@@ -46,7 +46,57 @@ static int cycles(int n, uint16_t cw, const int32_t *target) {
     return bad;
 }
 
+/* 64 drives: 1,792 bytes of process data, more than the first frame holds beside 64 AL status
+ * reads: the cycle goes out in two frames, both in flight before either answer is read, and the
+ * drives at the far end of the image (the last slave's inputs are in the second frame) follow
+ * their targets as the first ones do. */
+static void big_segment(void) {
+    enum { BIG = 64 };
+    xn_ecat_sim *sim = NULL;
+    xn_ecat_transport *t = NULL;
+    xn_ecat_master *keep = m;
+    xn_error err;
+    int ok = xn_ecat_sim_create(BIG, NULL, &sim, &err) == XN_OK &&
+             xn_ecat_sim_transport(sim, &t, &err) == XN_OK &&
+             xn_ecat_master_open(t, &m, &err) == XN_OK && xn_ecat_scan(m, &err) == XN_OK &&
+             xn_ecat_pd_start(m, &err) == XN_OK;
+    XT_CHECK(ok, "64 drives, 1,792 bytes of process data, in OP: %s", err.message);
+    if (ok) {
+        XT_CHECK(xn_ecat_pd_expected_wkc(m) == 3 * BIG, "working counter %d expected (192)",
+                 xn_ecat_pd_expected_wkc(m));
+        xn_ecat_stats before, after;
+        xn_ecat_get_stats(m, &before);
+        int bad = 0;
+        for (int k = 0; k < 40; k++) { /* enabled through the controlwords, then the targets */
+            for (int i = 0; i < BIG; i++) {
+                uint16_t sw;
+                int32_t q;
+                reading(i, &sw, &q);
+                command(i, xn_cia402_enable_step(xn_cia402_decode(sw), 0), 1000 * (i + 1));
+            }
+            bad += xn_ecat_pd_exchange(m, 10000000, NULL) != XN_OK;
+        }
+        xn_ecat_get_stats(m, &after);
+        int at = 0;
+        for (int i = 0; i < BIG; i++) {
+            uint16_t sw;
+            int32_t q;
+            reading(i, &sw, &q);
+            at += xn_cia402_decode(sw) == XN_CIA402_OPERATION_ENABLED && q == 1000 * (i + 1);
+        }
+        XT_CHECK(bad == 0 && after.frames_sent - before.frames_sent == 80,
+                 "40 cycles of two frames each, none failed (%ld frames, %d failed)",
+                 after.frames_sent - before.frames_sent, bad);
+        XT_CHECK(at == BIG, "all 64 drives enabled and at their targets, the last ones too (%d)",
+                 at);
+    }
+    xn_ecat_master_close(m);
+    xn_ecat_sim_free(sim);
+    m = keep;
+}
+
 int main(void) {
+    big_segment();
     xn_ecat_sim *sim = NULL;
     xn_ecat_transport *t = NULL;
     xn_error err;

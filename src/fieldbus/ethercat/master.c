@@ -40,8 +40,7 @@ const xn_ecat_slave *xn_ecat_slave_get(const xn_ecat_master *m, int i) {
     return i >= 0 && i < m->nslave ? &m->slave[i] : NULL;
 }
 
-int xn_ecat_await(xn_ecat_master *m, uint8_t idx, uint8_t cmd, int ndatagram, int len,
-                  int64_t deadline) {
+int xn_ecat_receive(xn_ecat_master *m, int64_t deadline) {
     for (;;) {
         int64_t left = deadline - xn_ecat_now_ns();
         if (left <= 0) return 0;
@@ -53,6 +52,15 @@ int xn_ecat_await(xn_ecat_master *m, uint8_t idx, uint8_t cmd, int ndatagram, in
             m->stats.frames_malformed++;
             continue;
         }
+        return nd;
+    }
+}
+
+int xn_ecat_await(xn_ecat_master *m, uint8_t idx, uint8_t cmd, int ndatagram, int len,
+                  int64_t deadline) {
+    for (;;) {
+        int nd = xn_ecat_receive(m, deadline);
+        if (nd <= 0) return nd;
         if (nd != ndatagram || m->dg[0].idx != idx || m->dg[0].cmd != cmd ||
             (len >= 0 && m->dg[0].len != len)) {
             m->stats.frames_stale++;

@@ -28,6 +28,18 @@ typedef struct {
 
 #define XN_ECAT_LOGICAL_BASE 0x00010000u /* the process image's logical address */
 
+/* One of a cycle's process data frames: an LRW of part of the image (the first frame also
+ * carries every slave's AL status read and the clocks' datagrams). */
+#define XN_ECAT_PD_FRAMES 4
+typedef struct {
+    uint32_t at, len; /* the part of the image its LRW carries (bytes) */
+    int expected_wkc; /* 2 for each slave whose outputs it touches, 1 for its inputs */
+    int ndatagram;    /* the datagrams it carries */
+    uint8_t idx;      /* this cycle's index */
+    int answered;
+    xn_ecat_frame tx;
+} xn_ecat_pd_frame;
+
 struct xn_ecat_master {
     xn_ecat_transport *t;
     uint8_t next_idx;
@@ -46,11 +58,12 @@ struct xn_ecat_master {
     /* process data (pdo.c) */
     xn_ecat_pd_slave pd[XN_ECAT_MAX_SLAVES];
     uint8_t image[XN_ECAT_IMAGE_MAX];
-    uint32_t image_out, image_in;        /* bytes of outputs, of inputs */
-    int expected_wkc, pd_ready, pd_op;   /* pd_op: every slave should be in OP */
-    uint8_t pd_seen[XN_ECAT_MAX_SLAVES]; /* the last exchange: the slave answered */
-    uint16_t pd_al[XN_ECAT_MAX_SLAVES];  /* and its AL status */
-    xn_ecat_frame pd_tx;
+    uint32_t image_out, image_in;                 /* bytes of outputs, of inputs */
+    int expected_wkc, pd_ready, pd_op;            /* pd_op: every slave should be in OP */
+    uint8_t pd_seen[XN_ECAT_MAX_SLAVES];          /* the last exchange: the slave answered */
+    uint16_t pd_al[XN_ECAT_MAX_SLAVES];           /* and its AL status */
+    xn_ecat_pd_frame pd_frame[XN_ECAT_PD_FRAMES]; /* a cycle's frames, all in flight at once */
+    int pd_nframe;
     uint8_t pd_idx;
     /* process data kept flowing during acyclic work (a recovery, SDOs in OP): an exchange goes
      * out first when the last is keep_ns old (0: never), so that drives on SYNC0 and sync
@@ -80,6 +93,10 @@ xn_status xn_ecat_dc_rejoin(xn_ecat_master *m, int i, xn_error *err);
  * malformed frames) is counted and passed over. */
 int xn_ecat_await(xn_ecat_master *m, uint8_t idx, uint8_t cmd, int ndatagram, int len,
                   int64_t deadline);
+
+/* The next well-formed frame that arrives by the deadline, parsed into m->dg: how many datagrams
+ * it has, 0 on timeout, -1 on the transport's error (malformed frames counted and passed over). */
+int xn_ecat_receive(xn_ecat_master *m, int64_t deadline);
 
 /* One datagram out and its answer back (retried XN_ECAT_TRIES times): the answer's data into
  * data (len bytes, in place), its working counter into *wkc. XN_ERR_TIMEOUT without an answer,

@@ -155,6 +155,63 @@ xn_status xn_ecat_pd_sync(xn_ecat_master *m, int i, xn_error *err) {
     return XN_OK;
 }
 
+/* 1 when [a, a + n) and [b, b + m) share a byte */
+static int overlap(uint32_t a, uint32_t n, uint32_t b, uint32_t m) {
+    return n && m && a < b + m && b < a + n;
+}
+
+/* The longest part of the image from `at`, at most cap bytes, that ends where a slave's area
+ * does: a sync manager takes its buffer only when one datagram writes it whole. 0: none fits. */
+static uint32_t cut(const xn_ecat_master *m, uint32_t at, uint32_t cap) {
+    uint32_t best = 0;
+    for (int i = 0; i < m->nslave; i++) {
+        const xn_ecat_pd_slave *p = &m->pd[i];
+        uint32_t ends[2] = {p->out_at + p->out_bytes, p->in_at + p->in_bytes};
+        for (int k = 0; k < 2; k++)
+            if (ends[k] > at && ends[k] - at <= cap && ends[k] - at > best) best = ends[k] - at;
+    }
+    return best;
+}
+
+/* The cycle's frames: the first carries an AL status read (10 + 2 + 2 bytes) of every slave and
+ * room for the clocks' datagrams beside its part of the image, the others a datagram's worth
+ * each; every frame's working counter expected from the slaves whose areas its part touches. */
+static xn_status lay_out_frames(xn_ecat_master *m, uint32_t bytes, const char *fn, xn_error *err) {
+    uint32_t first = XN_ECAT_DATA_MAX - 14u * (uint32_t)m->nslave - XN_ECAT_DC_FRAME_BYTES;
+    uint32_t room = first + (XN_ECAT_PD_FRAMES - 1) * (uint32_t)XN_ECAT_DATA_MAX;
+    if (bytes > room || bytes > XN_ECAT_IMAGE_MAX)
+        return xn_fail(err, XN_ERR_SIZE, fn,
+                       "%u bytes of process data (at most %u in %d frames beside %d AL status "
+                       "reads and the clocks')",
+                       bytes, room, XN_ECAT_PD_FRAMES, m->nslave);
+    m->pd_nframe = 0;
+    m->expected_wkc = 0;
+    uint32_t at = 0;
+    do {
+        uint32_t cap = m->pd_nframe == 0 ? first : (uint32_t)XN_ECAT_DATA_MAX;
+        uint32_t len = bytes - at <= cap ? bytes - at : cut(m, at, cap);
+        if ((len == 0 && bytes > 0) || m->pd_nframe == XN_ECAT_PD_FRAMES)
+            return xn_fail(err, XN_ERR_SIZE, fn,
+                           "%u bytes of process data do not go into %d frames without cutting a "
+                           "slave's area",
+                           bytes, XN_ECAT_PD_FRAMES);
+        xn_ecat_pd_frame *f = &m->pd_frame[m->pd_nframe];
+        f->at = at;
+        f->len = len;
+        f->ndatagram = 1 + (m->pd_nframe == 0 ? m->nslave : 0);
+        f->expected_wkc = 0;
+        for (int i = 0; i < m->nslave; i++) {
+            const xn_ecat_pd_slave *p = &m->pd[i];
+            f->expected_wkc += (overlap(f->at, f->len, p->out_at, p->out_bytes) ? 2 : 0) +
+                               (overlap(f->at, f->len, p->in_at, p->in_bytes) ? 1 : 0);
+        }
+        m->expected_wkc += f->expected_wkc;
+        at += f->len;
+        m->pd_nframe++;
+    } while (at < bytes);
+    return XN_OK;
+}
+
 xn_status xn_ecat_pd_start(xn_ecat_master *m, xn_error *err) {
     static const char *const fn = "xn_ecat_pd_start";
     if (m->nslave == 0) return xn_fail(err, XN_ERR_INVALID, fn, "no slaves: scan first");
@@ -168,25 +225,17 @@ xn_status xn_ecat_pd_start(xn_ecat_master *m, xn_error *err) {
     if (st != XN_OK) return st;
     uint32_t out = 0, in = 0;
     for (int i = 0; i < m->nslave; i++) out += m->pd[i].out_bytes, in += m->pd[i].in_bytes;
-    /* the frame: the image, an AL status read (10 + 2 + 2 bytes) of every slave, and room for
-     * distributed clocks' datagrams */
-    uint32_t room = XN_ECAT_IMAGE_MAX - 14u * (uint32_t)m->nslave - XN_ECAT_DC_FRAME_BYTES;
-    if (out + in > room)
-        return xn_fail(err, XN_ERR_SIZE, fn,
-                       "%u bytes of process data (at most %u in one frame beside %d AL status "
-                       "reads and the clocks')",
-                       out + in, room, m->nslave);
     uint32_t at_out = 0, at_in = out;
-    m->expected_wkc = 0;
     for (int i = 0; i < m->nslave; i++) {
         xn_ecat_pd_slave *p = &m->pd[i];
         p->out_at = at_out;
         p->in_at = at_in;
         at_out += p->out_bytes;
         at_in += p->in_bytes;
-        m->expected_wkc += (p->out_bytes ? 2 : 0) + (p->in_bytes ? 1 : 0);
-        if ((st = xn_ecat_pd_sync(m, i, err)) != XN_OK) return st;
     }
+    if ((st = lay_out_frames(m, out + in, fn, err)) != XN_OK) return st;
+    for (int i = 0; i < m->nslave; i++)
+        if ((st = xn_ecat_pd_sync(m, i, err)) != XN_OK) return st;
     m->image_out = out;
     m->image_in = in;
     memset(m->image, 0, sizeof m->image);
@@ -257,39 +306,70 @@ int xn_ecat_pd_offset(const xn_ecat_master *m, int i, int output, uint16_t index
     return -1;
 }
 
-xn_status xn_ecat_pd_exchange(xn_ecat_master *m, int64_t timeout_ns, xn_error *err) {
-    static const char *const fn = "xn_ecat_pd_exchange";
-    if (!m->pd_ready) return xn_fail(err, XN_ERR_INVALID, fn, "no process data: xn_ecat_pd_start");
-    uint16_t len = (uint16_t)(m->image_out + m->image_in);
-    uint8_t idx = (uint8_t)(0x80 | (m->pd_idx++ & 0x3F)); /* apart from the acyclic indices */
-    xn_ecat_frame_begin(&m->pd_tx, m->t->mac);
-    xn_ecat_frame_add(&m->pd_tx, XN_ECAT_LRW, idx, XN_ECAT_LOGICAL_BASE, m->image, len);
-    for (int i = 0; i < m->nslave; i++) /* who is there, and in which state: within the cycle */
-        xn_ecat_frame_add(&m->pd_tx, XN_ECAT_FPRD, idx,
-                          xn_ecat_address(m->slave[i].station, XN_ESC_AL_STATUS), NULL, 2);
-    int ndc = m->dc.active ? XN_ECAT_DC_DATAGRAMS : 0;
-    if (ndc) xn_ecat_dc_frame(m, &m->pd_tx, idx);
-    size_t n = xn_ecat_frame_end(&m->pd_tx);
-    if (m->t->send(m->t->self, m->pd_tx.buf, n) != 0)
-        return xn_fail(err, XN_ERR_IO, fn, "the network interface refused the frame");
-    m->stats.frames_sent++;
-    m->pd_last_ns = xn_ecat_now_ns();
-    int got =
-        xn_ecat_await(m, idx, XN_ECAT_LRW, 1 + m->nslave + ndc, len, xn_ecat_now_ns() + timeout_ns);
-    if (got <= 0) {
-        m->stats.frames_lost++;
-        return xn_fail(err, got < 0 ? XN_ERR_IO : XN_ERR_TIMEOUT, fn,
-                       "the process data frame did not come back within %.3g ms",
-                       (double)timeout_ns * 1e-6);
-    }
-    uint16_t wkc = m->dg[0].wkc;
-    /* the inputs, whatever the counter: a slave that answered has valid ones */
-    memcpy(m->image + m->image_out, m->dg[0].data + m->image_out, m->image_in);
+/* An answer that came back: the inputs in its part of the image (a slave that answered has
+ * valid ones, whatever the counter), and with the first frame every slave's AL status and the
+ * clocks' datagrams. */
+static void take_answer(xn_ecat_master *m, const xn_ecat_pd_frame *f, int first) {
+    uint32_t lo = f->at > m->image_out ? f->at : m->image_out, hi = f->at + f->len;
+    if (hi > lo) memcpy(m->image + lo, m->dg[0].data + (lo - f->at), hi - lo);
+    if (!first) return;
     for (int i = 0; i < m->nslave; i++) {
         const xn_ecat_datagram *d = &m->dg[1 + i];
         m->pd_seen[i] = d->cmd == XN_ECAT_FPRD && d->len == 2 && d->wkc == 1;
         m->pd_al[i] = m->pd_seen[i] ? xn_ecat_get16(d->data) : 0;
     }
-    if (ndc) xn_ecat_dc_answer(m, &m->dg[1 + m->nslave]);
+    if (m->dc.active) xn_ecat_dc_answer(m, &m->dg[1 + m->nslave]);
+}
+
+xn_status xn_ecat_pd_exchange(xn_ecat_master *m, int64_t timeout_ns, xn_error *err) {
+    static const char *const fn = "xn_ecat_pd_exchange";
+    if (!m->pd_ready) return xn_fail(err, XN_ERR_INVALID, fn, "no process data: xn_ecat_pd_start");
+    int ndc = m->dc.active ? XN_ECAT_DC_DATAGRAMS : 0;
+    for (int k = 0; k < m->pd_nframe; k++) { /* every frame out before any answer is awaited */
+        xn_ecat_pd_frame *f = &m->pd_frame[k];
+        f->idx = (uint8_t)(0x80 | (m->pd_idx++ & 0x3F)); /* apart from the acyclic indices */
+        f->answered = 0;
+        xn_ecat_frame_begin(&f->tx, m->t->mac);
+        xn_ecat_frame_add(&f->tx, XN_ECAT_LRW, f->idx, XN_ECAT_LOGICAL_BASE + f->at,
+                          m->image + f->at, (uint16_t)f->len);
+        if (k == 0) {
+            for (int i = 0; i < m->nslave; i++) /* who is there, and in which state */
+                xn_ecat_frame_add(&f->tx, XN_ECAT_FPRD, f->idx,
+                                  xn_ecat_address(m->slave[i].station, XN_ESC_AL_STATUS), NULL, 2);
+            if (ndc) xn_ecat_dc_frame(m, &f->tx, f->idx);
+        }
+        size_t n = xn_ecat_frame_end(&f->tx);
+        if (m->t->send(m->t->self, f->tx.buf, n) != 0)
+            return xn_fail(err, XN_ERR_IO, fn, "the network interface refused the frame");
+        m->stats.frames_sent++;
+    }
+    m->pd_last_ns = xn_ecat_now_ns();
+    int64_t deadline = m->pd_last_ns + timeout_ns;
+    int pending = m->pd_nframe;
+    uint16_t wkc = 0;
+    while (pending) { /* the answers, in whatever order they come */
+        int nd = xn_ecat_receive(m, deadline);
+        if (nd <= 0) {
+            m->stats.frames_lost += pending;
+            return xn_fail(err, nd < 0 ? XN_ERR_IO : XN_ERR_TIMEOUT, fn,
+                           "%d of %d process data frames did not come back within %.3g ms", pending,
+                           m->pd_nframe, (double)timeout_ns * 1e-6);
+        }
+        int k = 0;
+        while (k < m->pd_nframe &&
+               (m->pd_frame[k].answered || m->dg[0].idx != m->pd_frame[k].idx ||
+                m->dg[0].cmd != XN_ECAT_LRW || m->dg[0].len != m->pd_frame[k].len ||
+                nd != m->pd_frame[k].ndatagram + (k == 0 ? ndc : 0)))
+            k++;
+        if (k == m->pd_nframe) { /* not one of this cycle's: late, or another's */
+            m->stats.frames_stale++;
+            continue;
+        }
+        m->stats.frames_received++;
+        m->pd_frame[k].answered = 1;
+        pending--;
+        wkc = (uint16_t)(wkc + m->dg[0].wkc);
+        take_answer(m, &m->pd_frame[k], k == 0);
+    }
     return name_missing(m, wkc, fn, err);
 }

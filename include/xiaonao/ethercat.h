@@ -300,15 +300,16 @@ xn_status xn_ecat_bus_load(const char *path, xn_ecat_bus *out, xn_error *err);
  * clocks started (unless the description turns them off: then the drives act on each frame),
  * process data started, every slave in OP. With clocks, the backend's clock_correction locks a
  * real-time loop's cycle to the reference clock (xn_ecat_dc_lock). Each cycle's write sends the
- * commands and brings the readings back in one LRW (the readings of a cycle are those the drives
- * sent one cycle before). period_ns: the control period. A drive fault (statusword fault bit,
- * 0x603F) reaches the controller as the joint's drive fault. A process data frame that does not
- * come back within half a period is lost: the last readings stand for it, up to 2 in a row; the
- * third leaves them stale (the controller's sensor check stops the robot) and fails the write. A
- * frame short of its working counter, or a slave that no longer answers or has left OP (each frame
- * reads every slave's AL status), leaves that slave's joints' readings stale: the controller stops
- * the robot in the next cycle, naming the joints, and xn_ecat_hal_problem names the slave.
- * `transport` (may be NULL: a raw socket on the description's interface) is owned from here on. */
+ * commands and brings the readings back (the readings of a cycle are those the drives sent one
+ * cycle before). period_ns: the control period. A drive fault (statusword fault bit, 0x603F)
+ * reaches the controller as the joint's drive fault. A process data frame that does not come
+ * back by 90 % of the period after the cycle's read (at least a quarter period) is lost: the last
+ * readings stand for it, up to 2 in a row; the third leaves them stale (the controller's sensor
+ * check stops the robot) and fails the write. A frame short of its working counter, or a slave that
+ * no longer answers or has left OP (each frame reads every slave's AL status), leaves that slave's
+ * joints' readings stale: the controller stops the robot in the next cycle, naming the joints, and
+ * xn_ecat_hal_problem names the slave. `transport` (may be NULL: a raw socket on the description's
+ * interface) is owned from here on. */
 xn_status xn_ecat_hal_open(const xn_ecat_bus *bus, xn_ecat_transport *transport, int64_t period_ns,
                            xn_hal **out, xn_error *err);
 /** What the ethercat backend last found wrong on the bus, naming the joint and the slave (e.g.

@@ -56,5 +56,7 @@ extern PyMethodDef xnpy_dynamics_methods[], xnpy_motion_methods[];
 extern PyTypeObject XnTrajectoryType;
 /* py_runtime.c: the controller on a simulated robot */
 extern PyTypeObject XnControllerType;
+/* py_policy.c: an ONNX policy (built with the learn library) */
+extern PyTypeObject XnPolicyType;
 
 #endif

@@ -54,5 +54,12 @@ PyMODINIT_FUNC PyInit_xiaonao(void) {
         Py_DECREF(m);
         return NULL;
     }
+#ifdef XN_HAVE_LEARN
+    if (PyType_Ready(&XnPolicyType) < 0 ||
+        PyModule_AddObjectRef(m, "Policy", (PyObject *)&XnPolicyType) < 0) {
+        Py_DECREF(m);
+        return NULL;
+    }
+#endif
     return m;
 }

@@ -272,7 +272,80 @@ static PyObject *py_ik(PyObject *self, PyObject *args, PyObject *kw) {
     return r;
 }
 
+/* rows of whole configurations (the neutral one, the arm's joints set) from n solutions of k
+ * joints at the model's q addresses qadr */
+static PyObject *configurations(const xn_model *m, const xn_real *sol, int n, int k,
+                                const int *qadr) {
+    npy_intp dims[2] = {n, m->nq};
+    PyObject *out = PyArray_ZEROS(2, dims, NPY_DOUBLE, 0);
+    if (!out) return NULL;
+    xn_real *q = PyArray_DATA((PyArrayObject *)out);
+    for (int r = 0; r < n; r++) {
+        memcpy(q + (size_t)r * (size_t)m->nq, m->q_neutral, (size_t)m->nq * sizeof *q);
+        for (int j = 0; j < k; j++) q[(size_t)r * (size_t)m->nq + (size_t)qadr[j]] = sol[r * k + j];
+    }
+    return out;
+}
+
+static PyObject *py_ik_ur(PyObject *self, PyObject *args, PyObject *kw) {
+    (void)self;
+    static char *kwn[] = {"model", "frame", "target", NULL};
+    PyObject *model, *frame, *target;
+    XnModel *mo;
+    if (!PyArg_ParseTupleAndKeywords(args, kw, "OOO", kwn, &model, &frame, &target) ||
+        xnpy_model_data(model, NULL, &mo, NULL))
+        return NULL;
+    int f = xnpy_frame(mo->m, frame);
+    xn_se3 X;
+    if (f < 0 || transform(target, "target", &X)) return NULL;
+    xn_ik_ur ur;
+    xn_error err;
+    xn_status st = xn_ik_ur_init(mo->m, f, &ur, &err);
+    if (st != XN_OK) return xnpy_raise(st, &err);
+    xn_real q[8][6];
+    int flags = 0, n = xn_ik_ur_solve(&ur, &X, q, &flags);
+    PyObject *out = configurations(mo->m, &q[0][0], n, 6, ur.qadr);
+    return out ? Py_BuildValue("(N,O)", out, flags & 1 ? Py_True : Py_False) : NULL;
+}
+
+static PyObject *py_ik_panda(PyObject *self, PyObject *args, PyObject *kw) {
+    (void)self;
+    static char *kwn[] = {"model", "frame", "target", "q7", "in_limits", NULL};
+    PyObject *model, *frame, *target;
+    double q7 = 0;
+    int in_limits = 1;
+    XnModel *mo;
+    if (!PyArg_ParseTupleAndKeywords(args, kw, "OOOd|p", kwn, &model, &frame, &target, &q7,
+                                     &in_limits) ||
+        xnpy_model_data(model, NULL, &mo, NULL))
+        return NULL;
+    if (!isfinite(q7)) return xnpy_argument_error("q7: a finite angle (rad)");
+    int f = xnpy_frame(mo->m, frame);
+    xn_se3 X;
+    if (f < 0 || transform(target, "target", &X)) return NULL;
+    xn_ik_panda pk;
+    xn_error err;
+    xn_status st = xn_ik_panda_init(mo->m, f, &pk, &err);
+    if (st != XN_OK) return xnpy_raise(st, &err);
+    xn_real q[8][7];
+    int flags = 0, n = xn_ik_panda_solve(&pk, &X, q7, in_limits, q, &flags);
+    PyObject *out = configurations(mo->m, &q[0][0], n, 7, pk.qadr);
+    return out ? Py_BuildValue("(N,O)", out, flags & 1 ? Py_True : Py_False) : NULL;
+}
+
 PyMethodDef xnpy_motion_methods[] = {
+    {"ik_ur", (PyCFunction)(void (*)(void))py_ik_ur, METH_VARARGS | METH_KEYWORDS,
+     "ik_ur(model, frame, target) -> (configurations, singular)\n\nClosed-form inverse "
+     "kinematics of a UR-type 6R arm (axes 2-4 parallel, the wrist's axes meeting at right "
+     "angles): every solution (up to 8) for `frame` at `target` ((4, 4) homogeneous transform), "
+     "as rows of whole configurations (n, nq) from the neutral one; each in (-pi, pi], limits not "
+     "applied. singular: a wrist singularity made a choice (q4 = 0). An arm of another structure "
+     "raises Error saying which condition fails."},
+    {"ik_panda", (PyCFunction)(void (*)(void))py_ik_panda, METH_VARARGS | METH_KEYWORDS,
+     "ik_panda(model, frame, target, q7, in_limits=True) -> (configurations, singular)\n\n"
+     "Closed-form inverse kinematics of a Panda-type 7R arm with the 7th joint at q7 (rad): every "
+     "solution (up to 8) as rows of whole configurations (n, nq); with in_limits only those "
+     "inside the joint limits. singular: a shoulder or wrist singularity made a choice."},
     {"ik", (PyCFunction)(void (*)(void))py_ik, METH_VARARGS | METH_KEYWORDS,
      "ik(model, frame, target, q_init=None, max_iterations=100, tol_position=1e-9, "
      "tol_rotation=1e-9, respect_limits=True, starts=1, seed=1) -> (q, info)\n\nNumerical "

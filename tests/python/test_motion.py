@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 import xiaonao as xn
-from conftest import DATA
+from conftest import DATA, MODELS
 
 REF = os.path.join(DATA, "reference", "otg")
 FIELDS = ("current_position", "target_position", "max_velocity", "max_acceleration", "max_jerk",
@@ -129,3 +129,39 @@ def test_ik_out_of_reach_is_an_answer_and_bad_targets_raise(panda):
         xn.ik(panda, "panda_hand", np.eye(3))
     with pytest.raises(xn.ArgumentError, match="no frame"):
         xn.ik(panda, "gripper", np.eye(4))
+
+
+def test_closed_form_ik_gives_every_solution_forward_kinematics_confirms(panda):
+    """The UR5's and the Panda's closed forms from Python: for poses made by forward kinematics
+    at random configurations, every solution returned puts the tool there (its own forward
+    kinematics, an independent check), the configuration that made the pose is among them, and
+    the Panda's keep the 7th joint where it was asked."""
+    rng = np.random.default_rng(5)
+    ur5 = xn.Model.from_urdf(os.path.join(MODELS, "urdf", "ur5_robot.urdf"))
+    for model, frame, arm in ((ur5, "tool0", 6), (panda, "panda_hand", 7)):
+        data = xn.Data(model)
+        worst, found, total = 0.0, 0, 0
+        for _ in range(20):
+            qt = rng.uniform(np.maximum(model.lower, -np.pi), np.minimum(model.upper, np.pi))
+            xn.fk(model, data, qt)
+            T = xn.frame_pose(model, data, frame).copy()
+            if arm == 6:
+                sols, singular = xn.ik_ur(model, frame, T)
+            else:
+                sols, singular = xn.ik_panda(model, frame, T, q7=float(qt[6]))
+                assert np.all(sols[:, 6] == qt[6])
+            assert sols.ndim == 2 and sols.shape[1] == model.nq and 1 <= len(sols) <= 8
+            assert isinstance(singular, bool)
+            for q in sols:
+                xn.fk(model, data, q)
+                worst = max(worst, float(np.abs(xn.frame_pose(model, data, frame) - T).max()))
+            wrapped = np.angle(np.exp(1j * (sols[:, :arm] - qt[:arm])))
+            found += bool(np.any(np.abs(wrapped).max(axis=1) < 1e-7))
+            total += len(sols)
+        print(f"{frame}: {total} solutions of 20 poses, the tool within {worst:.1e}, the "
+              f"configuration that made the pose found {found} of 20")
+        assert worst < 1e-9 and found == 20
+    with pytest.raises(xn.Error, match="axes|joint"):
+        xn.ik_ur(panda, "panda_hand", np.eye(4))
+    with pytest.raises(xn.ArgumentError, match="q7"):
+        xn.ik_panda(panda, "panda_hand", np.eye(4), float("nan"))

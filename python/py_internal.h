@@ -46,6 +46,9 @@ PyArrayObject *xnpy_vector(PyObject *obj, const char *name, int n);
 PyArrayObject *xnpy_rows(PyObject *obj, const char *name, int n);
 /* A NumPy view of memory `owner` keeps alive (nd 1 to 3): writable or read-only. */
 PyObject *xnpy_view(PyObject *owner, double *ptr, int nd, const npy_intp *dims, int writable);
+/* a (4, 4) homogeneous transform (a rotation in its upper-left block) into X: 0, or -1 with
+ * ArgumentError naming `name` */
+int xnpy_transform(PyObject *obj, const char *name, xn_se3 *X);
 /* A frame given by id or name: its id, or -1 with ArgumentError. */
 int xnpy_frame(const xn_model *m, PyObject *frame);
 /* the model and data arguments of a dynamics function: 0, or -1 with TypeError/ArgumentError */
@@ -56,6 +59,9 @@ extern PyMethodDef xnpy_dynamics_methods[], xnpy_motion_methods[];
 extern PyTypeObject XnTrajectoryType;
 /* py_runtime.c: the controller on a simulated robot */
 extern PyTypeObject XnControllerType;
+/* py_path.c: paths through waypoints timed by TOPP */
+extern PyMethodDef xnpy_path_methods[];
+extern PyTypeObject XnTimedPathType;
 /* py_policy.c: an ONNX policy (built with the learn library) */
 extern PyTypeObject XnPolicyType;
 

@@ -24,11 +24,13 @@ PyMODINIT_FUNC PyInit_xiaonao(void) {
     import_array();
     module.m_methods = xnpy_dynamics_methods;
     if (PyType_Ready(&XnModelType) < 0 || PyType_Ready(&XnDataType) < 0 ||
-        PyType_Ready(&XnTrajectoryType) < 0 || PyType_Ready(&XnControllerType) < 0)
+        PyType_Ready(&XnTrajectoryType) < 0 || PyType_Ready(&XnControllerType) < 0 ||
+        PyType_Ready(&XnTimedPathType) < 0)
         return NULL;
     PyObject *m = PyModule_Create(&module);
     if (!m) return NULL;
-    if (PyModule_AddFunctions(m, xnpy_motion_methods) < 0) {
+    if (PyModule_AddFunctions(m, xnpy_motion_methods) < 0 ||
+        PyModule_AddFunctions(m, xnpy_path_methods) < 0) {
         Py_DECREF(m);
         return NULL;
     }
@@ -50,6 +52,7 @@ PyMODINIT_FUNC PyInit_xiaonao(void) {
         PyModule_AddObjectRef(m, "Model", (PyObject *)&XnModelType) < 0 ||
         PyModule_AddObjectRef(m, "Data", (PyObject *)&XnDataType) < 0 ||
         PyModule_AddObjectRef(m, "Trajectory", (PyObject *)&XnTrajectoryType) < 0 ||
+        PyModule_AddObjectRef(m, "TimedPath", (PyObject *)&XnTimedPathType) < 0 ||
         PyModule_AddObjectRef(m, "Controller", (PyObject *)&XnControllerType) < 0) {
         Py_DECREF(m);
         return NULL;

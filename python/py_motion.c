@@ -176,8 +176,7 @@ static PyObject *py_otg(PyObject *self, PyObject *args, PyObject *kw) {
     return (PyObject *)t;
 }
 
-/* a (4, 4) homogeneous transform (a rotation in its upper-left block) into X */
-static int transform(PyObject *obj, const char *name, xn_se3 *X) {
+int xnpy_transform(PyObject *obj, const char *name, xn_se3 *X) {
     PyArrayObject *a = (PyArrayObject *)PyArray_FROMANY(obj, NPY_DOUBLE, 2, 2, NPY_ARRAY_IN_ARRAY);
     if (!a || PyArray_DIM(a, 0) != 4 || PyArray_DIM(a, 1) != 4) {
         PyErr_Clear();
@@ -231,7 +230,7 @@ static PyObject *py_ik(PyObject *self, PyObject *args, PyObject *kw) {
     const xn_model *m = mo->m;
     int f = xnpy_frame(m, frame);
     xn_se3 X;
-    if (f < 0 || transform(target, "target", &X)) return NULL;
+    if (f < 0 || xnpy_transform(target, "target", &X)) return NULL;
     if (starts < 1) return xnpy_argument_error("starts: at least 1, got %d", starts);
     PyArrayObject *q0 = qo == Py_None ? NULL : xnpy_vector(qo, "q_init", m->nq);
     if (qo != Py_None && !q0) return NULL;
@@ -297,7 +296,7 @@ static PyObject *py_ik_ur(PyObject *self, PyObject *args, PyObject *kw) {
         return NULL;
     int f = xnpy_frame(mo->m, frame);
     xn_se3 X;
-    if (f < 0 || transform(target, "target", &X)) return NULL;
+    if (f < 0 || xnpy_transform(target, "target", &X)) return NULL;
     xn_ik_ur ur;
     xn_error err;
     xn_status st = xn_ik_ur_init(mo->m, f, &ur, &err);
@@ -322,7 +321,7 @@ static PyObject *py_ik_panda(PyObject *self, PyObject *args, PyObject *kw) {
     if (!isfinite(q7)) return xnpy_argument_error("q7: a finite angle (rad)");
     int f = xnpy_frame(mo->m, frame);
     xn_se3 X;
-    if (f < 0 || transform(target, "target", &X)) return NULL;
+    if (f < 0 || xnpy_transform(target, "target", &X)) return NULL;
     xn_ik_panda pk;
     xn_error err;
     xn_status st = xn_ik_panda_init(mo->m, f, &pk, &err);

@@ -5,7 +5,7 @@
 # must complete with every drive powered off at the end, and each joint's worst tracking error
 # must be the direct MuJoCo backend's with one cycle of latency (what the process data path adds)
 # within 5.3 mrad. The in-process comparison (test_ecat_mujoco, deterministic) agrees to 0.02
-# mrad; here, on a machine loaded by the rest of the suite, a frame delayed past half a period
+# mrad; here, on a machine loaded by the rest of the suite, a frame delayed past 90 % of the period from its cycle's start
 # is lost, and the backend repeats the last readings for it, up to 2 in a row (a third stops the
 # robot): a joint's error can read up to 2 periods of its rated velocity larger (2 x 2.61 rad/s
 # x 1 ms = 5.2 mrad; a wrong unit or gear would be off by radians). Both ends run SCHED_FIFO, as
@@ -24,7 +24,7 @@ cleanup() { [ -n "$sim" ] && kill "$sim" 2>/dev/null; "$scripts/ecat-veth.sh" do
 trap cleanup EXIT
 sed "s/\"xe1m\"/\"${name}m\"/" "$examples/ethercat/panda_bus.json" >"$work/bus.json"
 # one run; a second when the first failed, which on this VM is the host: frames come back later
-# than half a period (bench_ecat over the veth pair: p99 204 us on a quiet host, 600 us and 2 %
+# than the rest of their cycle (bench_ecat over the veth pair: p99 204 us on a quiet host, 600 us and 2 %
 # of the frames late on a busy one), 3 in a row are lost and the backend rightly stops (its
 # loop's emergency stop then takes the slaves to SAFE-OP). When both attempts end so, the test
 # is skipped, saying why: the in-process comparison (test_ecat_mujoco) is the one that cannot be
@@ -47,7 +47,7 @@ for attempt in 1 2; do
     grep -qE "process data frames lost in a row|left OP" "$work/run.txt" && stalled=$((stalled + 1))
 done
 if [ $rc -ne 0 ] && [ $stalled -eq 2 ]; then
-    echo "SKIP: the host delayed the veth's frames past half a period, 3 in a row, in both runs:"
+    echo "SKIP: the host delayed the veth's frames past their cycle, 3 in a row, in both runs:"
     echo "      a 1 kHz real-time run cannot be judged on this machine now"
     exit 77
 fi

@@ -19,7 +19,8 @@
 #include "fieldbus/ethercat/units.h"
 #include "model/error_internal.h"
 
-#define MAX_LOST 2 /* lost process data frames in a row that repeat the last readings */
+#define MAX_LOST 2         /* lost process data frames in a row that repeat the last readings */
+#define KEEPER_PRIORITY 80 /* the keeper's SCHED_FIFO priority (xn_loop_config's default too) */
 
 /* where a joint's objects sit in its slave's areas (-1: not mapped) */
 typedef struct {
@@ -41,6 +42,7 @@ typedef struct {
     int dc_clock;
     int lost;                  /* process data frames lost in a row */
     int64_t correction;        /* the next cycle's start moved by this (distributed clocks) */
+    int64_t read_ns;           /* when this cycle's read came (host clock) */
     xn_ecat_hal_report report; /* the loop's cycles (xn_ecat_hal_report_get) */
     double diff_sq;            /* sum of the squared differences read */
     long diff_frame;           /* the dc frame count when a difference was last taken */
@@ -125,6 +127,7 @@ static void read_imus(ecat_hal *h, xn_hal *hal) {
 static xn_status hal_read(void *self, xn_hal *hal) {
     ecat_hal *h = self;
     take_over(h);
+    h->read_ns = xn_ecat_now_ns(); /* the cycle's start, for the frame's deadline */
     hal->time_ns = robot_time(h);
     read_imus(h, hal);
     for (int k = 0; k < h->bus.njoint; k++) {
@@ -189,10 +192,12 @@ static xn_status hal_write(void *self, xn_hal *hal) {
                                             : nearbyint(t))
                              : 0));
     }
-    /* half a period for the round trip: a frame later than that counts as lost */
+    /* the round trip may take what is left of the cycle, up to 90 % of the period from its read
+     * (at least a quarter period): a frame later than that counts as lost */
     xn_error e;
     int64_t sent = xn_ecat_now_ns();
-    xn_status st = xn_ecat_pd_exchange(h->m, h->period_ns / 2, &e);
+    int64_t left = h->read_ns + h->period_ns * 9 / 10 - sent;
+    xn_status st = xn_ecat_pd_exchange(h->m, left > h->period_ns / 4 ? left : h->period_ns / 4, &e);
     h->lost = st == XN_ERR_TIMEOUT ? h->lost + 1 : 0;
     h->correction = xn_ecat_dc_lock(h->m); /* the next cycle onto the reference clock */
     measure(h, st, xn_ecat_now_ns() - sent);
@@ -447,6 +452,11 @@ xn_status xn_ecat_hal_open(const xn_ecat_bus *bus, xn_ecat_transport *transport,
     xn_stats_reset(&h->report.round_trip);
     xn_stats_reset(&h->report.phase);
     h->keeping = pthread_create(&h->keeper, NULL, keep_alive, h) == 0;
+    if (h->keeping) { /* real time where allowed, as the loop will be: the drives on SYNC0 miss
+                         their outputs when a busy open starves this thread */
+        struct sched_param sp = {.sched_priority = KEEPER_PRIORITY};
+        pthread_setschedparam(h->keeper, SCHED_FIFO, &sp);
+    }
     *out = hal;
     return XN_OK;
 fail:

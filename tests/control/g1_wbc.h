@@ -39,6 +39,15 @@ static inline void g1_balance_config(const xn_model *m, xn_balance_config *cfg) 
     cfg->wbc.torso_frame = xn_model_frame_id(m, "torso_link");
 }
 
+/* The humanoid configuration the runtime gets for the G1: the balance above, both palms as
+ * hand frames, the pelvis IMU. */
+static inline void g1_humanoid_config(const xn_model *m, xn_humanoid_config *hum) {
+    g1_balance_config(m, &hum->balance);
+    hum->balance.wbc.hand_frame[0] = xn_model_frame_id(m, "left_palm");
+    hum->balance.wbc.hand_frame[1] = xn_model_frame_id(m, "right_palm");
+    snprintf(hum->imu, sizeof hum->imu, "imu_in_pelvis");
+}
+
 /* The knees' braking deceleration for the no-step tuning (rad/s^2, into brake, nv entries; the
  * other joints 0). Crouched, the knees straighten under a trunk folded by the hip strategy; with
  * the limit horizon alone they reached their straight limit at 10 rad/s and the jolt threw the

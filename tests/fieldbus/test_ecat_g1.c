@@ -94,10 +94,7 @@ int main(void) {
         XT_CHECK(0, "the G1 and its bus: %s", e.message);
         return xt_done("test_ecat_g1");
     }
-    g1_balance_config(m, &hum.balance);
-    hum.balance.wbc.hand_frame[0] = xn_model_frame_id(m, "left_palm");
-    hum.balance.wbc.hand_frame[1] = xn_model_frame_id(m, "right_palm");
-    snprintf(hum.imu, sizeof hum.imu, "imu_in_pelvis");
+    g1_humanoid_config(m, &hum);
     XT_CHECK(bus.njoint == 29 && bus.nimu == 1 && bus.imu[0].slave == 29,
              "29 drives and an IMU on the bus");
 

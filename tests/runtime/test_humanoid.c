@@ -220,10 +220,7 @@ int main(void) {
         XT_CHECK(0, "G1: %s", err.message);
         return xt_done("test_humanoid");
     }
-    g1_balance_config(m, &hum.balance);
-    hum.balance.wbc.hand_frame[0] = xn_model_frame_id(m, "left_palm");
-    hum.balance.wbc.hand_frame[1] = xn_model_frame_id(m, "right_palm");
-    snprintf(hum.imu, sizeof hum.imu, "imu_in_pelvis");
+    g1_humanoid_config(m, &hum);
     loop_end(m);
     streamed(m);
     outcome o;

@@ -22,7 +22,8 @@
 #define BUS XN_SOURCE_DIR "/examples/ethercat/panda_bus.json"
 
 /* run the program on hal to its end; each joint's worst |q_ref - q| into err (rad) */
-static int run(xn_hal *hal, const xn_ecat_sim_robot *robot, double *err, double *worst_reading) {
+static int run(xn_hal *hal, const xn_ecat_sim_robot *robot, xn_ecat_sim *sim, double *err,
+               double *worst_reading) {
     xn_error e;
     xn_model *m = NULL;
     xn_program *p = NULL;
@@ -50,6 +51,9 @@ static int run(xn_hal *hal, const xn_ecat_sim_robot *robot, double *err, double 
         }
         xn_controller_step(c);
         xn_hal_write(hal);
+        /* the next cycle as a real-time loop would start it, on the segment's reference clock:
+         * frames stay half a cycle from SYNC0 however many the keeper sent before the loop */
+        if (sim) xn_ecat_sim_set_period(sim, 1000000 + xn_hal_clock_correction(hal));
         xn_hal_advance(hal);
         xn_ctl_sample s;
         while (xn_controller_next_sample(c, &s))
@@ -89,7 +93,7 @@ int main(void) {
              e.message);
     if (!ecat || !direct) return xt_done("test_ecat_mujoco");
     double err_e[7], err_d[7], reading = 0, none = 0;
-    int n_e = run(ecat, robot, err_e, &reading), n_d = run(direct, NULL, err_d, &none);
+    int n_e = run(ecat, robot, sim, err_e, &reading), n_d = run(direct, NULL, NULL, err_d, &none);
     XT_CHECK(n_e > 0 && n_d > 0, "both runs complete (%d and %d cycles)", n_e, n_d);
     double worst = 0;
     printf("joint   EtherCAT   MuJoCo + 1 cycle   (worst |q_ref - q|, mrad)\n");

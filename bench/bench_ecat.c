@@ -93,9 +93,8 @@ int main(int argc, char **argv) {
         xn_ecat_dc_status d;
         xn_ecat_dc_get(m, &d);
         phase[k] = fabs((double)d.phase_ns);
-        if (dc && k >= 500) { /* the difference this frame read, and the true spread */
-            int i = (k % (xn_ecat_slave_count(m) - 1 > 0 ? xn_ecat_slave_count(m) - 1 : 1));
-            double v = (double)d.diff_ns[1 + i < xn_ecat_slave_count(m) ? 1 + i : 0];
+        if (dc && k >= 500 && d.diff_slave >= 0) { /* what this frame read, the true spread */
+            double v = (double)d.diff_ns[d.diff_slave];
             diff_sq += v * v;
             diff_max = fmax(diff_max, fabs(v));
             diffs++;

@@ -203,6 +203,14 @@ int xnpy_transform(PyObject *obj, const char *name, xn_se3 *X) {
     return ok ? 0 : -1;
 }
 
+/* the (model, frame, target) every IK call starts with: 0, or -1 with the error raised */
+static int ik_target(PyObject *model, PyObject *frame, PyObject *target, XnModel **mo, int *f,
+                     xn_se3 *X) {
+    if (xnpy_model_data(model, NULL, mo, NULL)) return -1;
+    *f = xnpy_frame((*mo)->m, frame);
+    return *f < 0 || xnpy_transform(target, "target", X) ? -1 : 0;
+}
+
 static PyObject *py_ik(PyObject *self, PyObject *args, PyObject *kw) {
     (void)self;
     static char *kwn[] = {"model",
@@ -219,18 +227,16 @@ static PyObject *py_ik(PyObject *self, PyObject *args, PyObject *kw) {
     PyObject *model, *frame, *target, *qo = Py_None;
     xn_ik_options o;
     xn_ik_options_init(&o);
-    int starts = 1;
+    int starts = 1, f;
     unsigned long seed = 1;
     XnModel *mo;
+    xn_se3 X;
     if (!PyArg_ParseTupleAndKeywords(args, kw, "OOO|OiddpikO", kwn, &model, &frame, &target, &qo,
                                      &o.max_iterations, &o.tol_position, &o.tol_rotation,
                                      &o.respect_limits, &starts, &seed) ||
-        xnpy_model_data(model, NULL, &mo, NULL))
+        ik_target(model, frame, target, &mo, &f, &X))
         return NULL;
     const xn_model *m = mo->m;
-    int f = xnpy_frame(m, frame);
-    xn_se3 X;
-    if (f < 0 || xnpy_transform(target, "target", &X)) return NULL;
     if (starts < 1) return xnpy_argument_error("starts: at least 1, got %d", starts);
     PyArrayObject *q0 = qo == Py_None ? NULL : xnpy_vector(qo, "q_init", m->nq);
     if (qo != Py_None && !q0) return NULL;
@@ -291,12 +297,11 @@ static PyObject *py_ik_ur(PyObject *self, PyObject *args, PyObject *kw) {
     static char *kwn[] = {"model", "frame", "target", NULL};
     PyObject *model, *frame, *target;
     XnModel *mo;
-    if (!PyArg_ParseTupleAndKeywords(args, kw, "OOO", kwn, &model, &frame, &target) ||
-        xnpy_model_data(model, NULL, &mo, NULL))
-        return NULL;
-    int f = xnpy_frame(mo->m, frame);
+    int f;
     xn_se3 X;
-    if (f < 0 || xnpy_transform(target, "target", &X)) return NULL;
+    if (!PyArg_ParseTupleAndKeywords(args, kw, "OOO", kwn, &model, &frame, &target) ||
+        ik_target(model, frame, target, &mo, &f, &X))
+        return NULL;
     xn_ik_ur ur;
     xn_error err;
     xn_status st = xn_ik_ur_init(mo->m, f, &ur, &err);
@@ -312,16 +317,14 @@ static PyObject *py_ik_panda(PyObject *self, PyObject *args, PyObject *kw) {
     static char *kwn[] = {"model", "frame", "target", "q7", "in_limits", NULL};
     PyObject *model, *frame, *target;
     double q7 = 0;
-    int in_limits = 1;
+    int in_limits = 1, f;
     XnModel *mo;
+    xn_se3 X;
     if (!PyArg_ParseTupleAndKeywords(args, kw, "OOOd|p", kwn, &model, &frame, &target, &q7,
                                      &in_limits) ||
-        xnpy_model_data(model, NULL, &mo, NULL))
+        ik_target(model, frame, target, &mo, &f, &X))
         return NULL;
     if (!isfinite(q7)) return xnpy_argument_error("q7: a finite angle (rad)");
-    int f = xnpy_frame(mo->m, frame);
-    xn_se3 X;
-    if (f < 0 || xnpy_transform(target, "target", &X)) return NULL;
     xn_ik_panda pk;
     xn_error err;
     xn_status st = xn_ik_panda_init(mo->m, f, &pk, &err);

@@ -229,8 +229,9 @@ typedef struct {
                                  [-cycle_ns/2, cycle_ns/2); SYNC0 fires shift_ns after phase 0 */
     int64_t diff_ns[XN_ECAT_MAX_SLAVES]; /**< each slave's last reported difference from the
                                 reference (ns, + ahead), one slave read per frame in turn */
-    int64_t diff_max_ns;                 /**< the largest |difference| reported since the start */
-    long frames;                         /**< process data frames since the start */
+    int diff_slave;      /**< the slave whose difference the last frame brought (-1: none) */
+    int64_t diff_max_ns; /**< the largest |difference| reported since the start */
+    long frames;         /**< process data frames since the start */
 } xn_ecat_dc_status;
 /** The state of distributed clocks (all zero before xn_ecat_dc_start). */
 void xn_ecat_dc_get(const xn_ecat_master *m, xn_ecat_dc_status *out);

@@ -200,6 +200,7 @@ xn_status xn_ecat_dc_start(xn_ecat_master *m, int64_t cycle_ns, int64_t shift_ns
     m->dc_integral = 0;
     m->dc_lock_frame = 0;
     m->dc_next = m->nslave > 1 ? 1 : 0;
+    m->dc.diff_slave = -1;
     return XN_OK;
 }
 
@@ -220,9 +221,11 @@ void xn_ecat_dc_answer(xn_ecat_master *m, const xn_ecat_datagram *dg) {
         if (p < 0) p += d->cycle_ns;
         d->phase_ns = p >= d->cycle_ns / 2 ? p - d->cycle_ns : p;
     }
+    d->diff_slave = -1;
     if (dg[1].cmd == XN_ECAT_FPRD && dg[1].len == 4 && dg[1].wkc == 1) {
         int64_t v = diff_ns(xn_ecat_get32(dg[1].data)), mag = v < 0 ? -v : v;
         d->diff_ns[m->dc_next] = v;
+        d->diff_slave = m->dc_next;
         if (mag > d->diff_max_ns) d->diff_max_ns = mag;
     }
     d->frames++;

@@ -167,8 +167,8 @@ static void measure(ecat_hal *h, xn_status st, int64_t round_trip) {
     if (!d->active || d->frames == h->diff_frame) return;
     h->diff_frame = d->frames;
     xn_stats_add(&r->phase, (double)(d->phase_ns < 0 ? -d->phase_ns : d->phase_ns));
-    int i = h->m->dc_next > 1 ? h->m->dc_next - 1 : h->m->nslave - 1; /* the slave just read */
-    double v = (double)d->diff_ns[i];
+    if (d->diff_slave < 0) return; /* no difference came back with this frame */
+    double v = (double)d->diff_ns[d->diff_slave];
     h->diff_sq += v * v;
     r->dc_diff_count++;
 }

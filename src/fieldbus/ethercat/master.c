@@ -56,13 +56,14 @@ int xn_ecat_receive(xn_ecat_master *m, int64_t deadline) {
     }
 }
 
-int xn_ecat_await(xn_ecat_master *m, uint8_t idx, uint8_t cmd, int ndatagram, int len,
-                  int64_t deadline) {
+/* The answer to the one-datagram frame with index idx and command cmd within the deadline: 1
+ * with it parsed in m->dg, 0 on timeout, -1 on the transport's error. Anything else that arrives
+ * (late answers, malformed frames) is counted and passed over. */
+static int await(xn_ecat_master *m, uint8_t idx, uint8_t cmd, int64_t deadline) {
     for (;;) {
         int nd = xn_ecat_receive(m, deadline);
         if (nd <= 0) return nd;
-        if (nd != ndatagram || m->dg[0].idx != idx || m->dg[0].cmd != cmd ||
-            (len >= 0 && m->dg[0].len != len)) {
+        if (nd != 1 || m->dg[0].idx != idx || m->dg[0].cmd != cmd) {
             m->stats.frames_stale++;
             continue;
         }
@@ -84,7 +85,7 @@ xn_status xn_ecat_exchange(xn_ecat_master *m, xn_ecat_cmd cmd, uint32_t address,
         if (m->t->send(m->t->self, m->tx.buf, n) != 0)
             return xn_fail(err, XN_ERR_IO, what, "the network interface refused the frame");
         m->stats.frames_sent++;
-        int r = xn_ecat_await(m, idx, (uint8_t)cmd, 1, -1, xn_ecat_now_ns() + XN_ECAT_TIMEOUT_NS);
+        int r = await(m, idx, (uint8_t)cmd, xn_ecat_now_ns() + XN_ECAT_TIMEOUT_NS);
         if (r < 0) return xn_fail(err, XN_ERR_IO, what, "receiving from the network failed");
         if (r == 0) {
             m->stats.frames_lost++;

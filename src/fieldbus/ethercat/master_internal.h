@@ -87,13 +87,6 @@ void xn_ecat_dc_answer(xn_ecat_master *m, const xn_ecat_datagram *dg);
  * measured, the loop reset, SYNC0 on the running grid) */
 xn_status xn_ecat_dc_rejoin(xn_ecat_master *m, int i, xn_error *err);
 
-/* The answer to the frame with index idx (first datagram's command cmd, ndatagram datagrams,
- * the first's data len bytes, or any length for -1) within the deadline: 1 with it parsed in
- * m->dg, 0 on timeout, -1 on the transport's error. Anything else that arrives (late answers,
- * malformed frames) is counted and passed over. */
-int xn_ecat_await(xn_ecat_master *m, uint8_t idx, uint8_t cmd, int ndatagram, int len,
-                  int64_t deadline);
-
 /* The next well-formed frame that arrives by the deadline, parsed into m->dg: how many datagrams
  * it has, 0 on timeout, -1 on the transport's error (malformed frames counted and passed over). */
 int xn_ecat_receive(xn_ecat_master *m, int64_t deadline);

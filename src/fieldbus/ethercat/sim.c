@@ -413,6 +413,17 @@ static int64_t wall_ns(void) {
     return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
+/* The segment at true time now (the frame, or a look between frames, at the first slave): each
+ * slave sees it as far along the line as it sits; a clock runs from the first such moment. */
+static void at_time(xn_ecat_sim *s, int64_t now) {
+    s->now_ns = now;
+    for (int i = 0; i < s->n; i++) {
+        xn_sim_dc *c = &s->slave[i].dc;
+        c->now = now + c->fwd;
+        if (c->t_ref < 0) c->t_ref = c->now;
+    }
+}
+
 /* The plant moves by dt with every slave's outputs and fills the inputs of those whose process
  * data is valid. */
 static void plant_step(xn_ecat_sim *s, double dt) {
@@ -429,8 +440,7 @@ static void plant_step(xn_ecat_sim *s, double dt) {
  * ones again when none did (counted as missed). A pause of more
  * than MAX_EVENTS cycles (a master that stopped) counts them missed without moving. */
 #define MAX_EVENTS 64
-static int sync0_events(xn_ecat_sim *s) {
-    int any = 0;
+static void sync0_events(xn_ecat_sim *s) {
     for (int round = 0;; round++) {
         int due = 0;
         double dt = 0;
@@ -438,7 +448,7 @@ static int sync0_events(xn_ecat_sim *s) {
         for (int i = 0; i < s->n; i++) {
             esc *e = &s->slave[i];
             if (e->unplugged || !xn_ecat_sim_dc_sync0_due(e, &at)) continue;
-            due = any = 1;
+            due = 1;
             dt = (double)xn_ecat_sim_dc_cycle(e) * 1e-9;
             xn_sim_dc *c = &e->dc;
             c->events++;
@@ -469,7 +479,6 @@ static int sync0_events(xn_ecat_sim *s) {
             break;
         }
     }
-    return any;
 }
 
 int xn_ecat_sim_process(xn_ecat_sim *s, uint8_t *frame, size_t len) {
@@ -488,13 +497,8 @@ int xn_ecat_sim_process(xn_ecat_sim *s, uint8_t *frame, size_t len) {
         s->sim_ns += pd ? s->period_ns : XN_ECAT_SIM_ACYCLIC_NS;
         now = s->sim_ns;
     }
-    s->now_ns = now;
-    for (int i = 0; i < s->n; i++) {
-        xn_sim_dc *c = &s->slave[i].dc;
-        c->now = now + c->fwd;
-        if (c->t_ref < 0) c->t_ref = c->now; /* its clock runs from the first frame on */
-    }
     /* what SYNC0 did before the frame arrived */
+    at_time(s, now);
     sync0_events(s);
     for (int i = 0; i < s->n; i++) { /* the frame passes each slave in turn */
         s->slave[i].outputs_written = 0;
@@ -524,12 +528,8 @@ int xn_ecat_sim_process(xn_ecat_sim *s, uint8_t *frame, size_t len) {
 
 int64_t xn_ecat_sim_poll(xn_ecat_sim *s) {
     if (s->period_ns) return 0; /* a simulated clock moves with the frames only */
-    int64_t now = wall_ns(), next = INT64_MAX;
-    for (int i = 0; i < s->n; i++) {
-        xn_sim_dc *c = &s->slave[i].dc;
-        c->now = now + c->fwd;
-        if (c->t_ref < 0) c->t_ref = c->now;
-    }
+    int64_t next = INT64_MAX;
+    at_time(s, wall_ns());
     sync0_events(s);
     for (int i = 0; i < s->n; i++) { /* the next event, at the clock's rate within ns */
         const esc *e = &s->slave[i];

@@ -35,13 +35,17 @@ void xn_ecat_sim_dc_init(xn_sim_esc *e) {
     c->t_ref = -1; /* set at the first frame: the clock starts with the segment */
 }
 
+/* the part of the correction the loop has made tau ns after the last rebase (signed) */
+static double corrected(const xn_sim_dc *c, double tau) {
+    return copysign(fmin(fabs(c->correct), XN_SIM_DC_SLEW * fmax(tau, 0)), c->correct);
+}
+
 /* local time at true time t: the rate, and the part of the correction done by then */
 double xn_ecat_sim_dc_local(const xn_sim_esc *e, int64_t t) {
     const xn_sim_dc *c = &e->dc;
     if (c->t_ref < 0) return c->local_ref;
     double tau = (double)(t - c->t_ref);
-    double done = fmin(fabs(c->correct), XN_SIM_DC_SLEW * fmax(tau, 0));
-    return c->local_ref + tau * (1 + c->drift + c->freq) + copysign(done, c->correct);
+    return c->local_ref + tau * (1 + c->drift + c->freq) + corrected(c, tau);
 }
 
 int64_t xn_ecat_sim_dc_system(const xn_sim_esc *e, int64_t t) {
@@ -52,17 +56,12 @@ int64_t xn_ecat_sim_dc_system(const xn_sim_esc *e, int64_t t) {
 /* a 100 MHz clock's reading: whole tens of ns */
 static uint64_t tick(double local) { return (uint64_t)(floor(local / 10.0) * 10.0); }
 
-/* the clock carried to the slave's now: later changes of rate start from here */
+/* the clock carried to the slave's now (set, with t_ref, before any frame is processed):
+ * later changes of rate start from here */
 static void rebase(xn_sim_esc *e) {
     xn_sim_dc *c = &e->dc;
-    if (c->t_ref < 0) {
-        c->t_ref = c->now;
-        return;
-    }
-    double tau = (double)(c->now - c->t_ref);
-    double done = fmin(fabs(c->correct), XN_SIM_DC_SLEW * fmax(tau, 0));
     c->local_ref = xn_ecat_sim_dc_local(e, c->now);
-    c->correct -= copysign(done, c->correct);
+    c->correct -= corrected(c, (double)(c->now - c->t_ref));
     c->t_ref = c->now;
 }
 

@@ -66,6 +66,16 @@ static void bus_files(void) {
                  bus.joint[0].map.nout == 2 && bus.joint[0].map.out[1].index == 0x6071 &&
                  bus.joint[0].map.nin == 3 && bus.joint[0].map.in[1].bits == 32,
              "a bus description with a PDO mapping read: %s", err.message);
+    XT_CHECK(bus.dc == 1 && bus.sync0_shift < 0 && bus.nimu == 0,
+             "clocks on with the default shift, no IMU, when the file says nothing");
+    write_file(path, "{\"interface\": \"eth1\", \"joints\": [{\"slave\": 0, \"joint\": "
+                     "\"a\", \"counts_per_rev\": 4096, \"rated_torque\": 1}], \"imus\": "
+                     "[{\"slave\": 1, \"imu\": \"imu_in_pelvis\"}], \"distributed_clocks\": "
+                     "false, \"sync0_shift_us\": 250}");
+    XT_CHECK(xn_ecat_bus_load(path, &bus, &err) == XN_OK && bus.nimu == 1 &&
+                 bus.imu[0].slave == 1 && strcmp(bus.imu[0].name, "imu_in_pelvis") == 0 &&
+                 bus.dc == 0 && fabs(bus.sync0_shift - 250e-6) < 1e-12,
+             "an IMU slave, clocks off and a SYNC0 shift read: %s", err.message);
     static const struct {
         const char *text, *expect;
     } bad[] = {
@@ -91,6 +101,23 @@ static void bus_files(void) {
          "\"counts_per_rev\": 4096, \"rated_torque\": 1, \"pdo\": {\"outputs\": "
          "[\"6040:00/12\"]}}]}",
          "pdo.outputs[0] must read INDEX:SUB/BITS"},
+        {"{\"interface\": \"eth1\", \"joints\": [{\"slave\": 0, \"joint\": \"a\", "
+         "\"counts_per_rev\": 4096, \"rated_torque\": 1}], \"imus\": [{\"slave\": 0, "
+         "\"imu\": \"imu\"}]}",
+         "imus[0]: slave 0 already drives joint 'a'"},
+        {"{\"interface\": \"eth1\", \"joints\": [{\"slave\": 0, \"joint\": \"a\", "
+         "\"counts_per_rev\": 4096, \"rated_torque\": 1}], \"imus\": [{\"slave\": 99, "
+         "\"imu\": \"imu\"}]}",
+         "imus[0]: 'slave' must be a position"},
+        {"{\"interface\": \"eth1\", \"joints\": [{\"slave\": 0, \"joint\": \"a\", "
+         "\"counts_per_rev\": 4096, \"rated_torque\": 1}], \"imus\": [{\"slave\": 1}]}",
+         "imus[0]: 'imu' must name"},
+        {"{\"interface\": \"eth1\", \"joints\": [{\"slave\": 0, \"joint\": \"a\", "
+         "\"counts_per_rev\": 4096, \"rated_torque\": 1}], \"distributed_clocks\": 1}",
+         "'distributed_clocks' must be true or false"},
+        {"{\"interface\": \"eth1\", \"joints\": [{\"slave\": 0, \"joint\": \"a\", "
+         "\"counts_per_rev\": 4096, \"rated_torque\": 1}], \"sync0_shift_us\": -5}",
+         "'sync0_shift_us' must be a time within the cycle"},
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         write_file(path, bad[i].text);

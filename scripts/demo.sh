@@ -10,4 +10,7 @@ echo "\$ xn run examples/pick_and_place.xnp --report $report"
 "$build/xn" run "$root/examples/pick_and_place.xnp" --report "$report"
 echo
 echo "Open the report: $report/index.html"
+if [ -f "$report/replay.html" ]; then
+  echo "Watch the run in 3D: $report/replay.html (one file, opens offline in a browser)"
+fi
 echo "(scripts/demo_models.sh $build shows the model, dynamics and trajectory commands.)"

@@ -96,6 +96,11 @@ def copy_tree(dst):
                 if a.read() == b.read():
                     continue
         shutil.copy2(src, out)
+    # the browser pages' packages (installed, not tracked): the scratch build bundles from them
+    modules, link = os.path.join(ROOT, "web", "node_modules"), os.path.join(dst, "web", "node_modules")
+    if os.path.isdir(modules) and not os.path.lexists(link):
+        os.makedirs(os.path.dirname(link), exist_ok=True)
+        os.symlink(modules, link)
 
 
 def failed_tests(output):

@@ -15,6 +15,7 @@
 #include "cli.h"
 #include "io/json.h"
 #include "run_balance.h"
+#include "run_replay.h"
 #include "run_report.h"
 #include "run_signals.h"
 #include "run_walk.h"
@@ -266,6 +267,7 @@ typedef struct {
     walk_log *walk;
     /* a balancing humanoid */
     balance_log *bal;
+    replay_log *replay; /* --report: the 3D replay */
 } run_state;
 
 /* Keep the program's text so that progress can show each line as it starts. */
@@ -306,6 +308,7 @@ static void drain(run_state *rs) {
     xn_event ev;
     while (xn_controller_next_event(rs->c, &ev)) {
         if (ev.code == XN_EV_PROGRAM_END) rs->program_ended = 1;
+        replay_log_event(rs->replay, (double)ev.time_ns * 1e-9, ev.code, ev.text);
         if (ev.code == XN_EV_STOP_REQUEST && run_signals_count() > 0) rs->stop_requested = 1;
         if (ev.code == XN_EV_QUICK_STOP || ev.code == XN_EV_DRIVE_FAULT ||
             ev.code == XN_EV_SENSOR_NAN || ev.code == XN_EV_SENSOR_STALE ||
@@ -343,6 +346,7 @@ static void drain(run_state *rs) {
         }
         rs->samples++;
         if (rs->bal) balance_log_add(rs->bal, &s);
+        replay_log_sample(rs->replay, &s);
         if (rs->log) {
             fprintf(rs->log, "%.6f,%d,%s", (double)s.time_ns * 1e-9, s.line,
                     xn_ctl_state_str(s.state));
@@ -743,6 +747,9 @@ static int run_command(int argc, char **argv, int serve) {
     rs->hook = hook;
     if (hook) rs->walk = walk_log_create();
     if (have_bal) rs->bal = balance_log_create();
+    if (report_dir) /* in real time the log is drained by another thread than the simulator's */
+        rs->replay =
+            replay_log_create(robot, have_bal && bal_key[0] ? bal_key : NULL, c, hal, !realtime);
     rs->inject_joint = -1;
     if (inject && (realtime || parse_inject(inject, hal, rs))) {
         if (realtime) xn_cli_error("--inject works in simulation (without --realtime)");
@@ -889,6 +896,9 @@ static int run_command(int argc, char **argv, int serve) {
         sum.result = result_text(rs, 0);
         sum.limits_source = limits_source;
         sum.vibration = have_vib ? &vib : NULL;
+        /* the replay first, so that the report's page can link to it */
+        sum.replay = rs->replay && replay_log_write(rs->replay, report_dir, program_path,
+                                                    sum.result, stdout) == 0;
         if (xn_run_write_report(report_dir, log_path, &sum) == 0)
             printf("  report       %s/index.html\n", report_dir);
     }
@@ -906,6 +916,7 @@ out:
         free(rs->source);
         walk_log_free(rs->walk);
         balance_log_free(rs->bal);
+        replay_log_free(rs->replay);
     }
     free(rs);
     xn_controller_free(c);

@@ -161,6 +161,10 @@ int xn_run_write_report(const char *dir, const char *log_csv, const xn_run_summa
     fputs("</h1>\n<p>Robot <code>", f);
     html_escape(f, s->robot);
     fprintf(f, "</code>, %s backend. Result: <b>%s</b>.</p>\n", s->backend, s->result);
+    if (s->replay)
+        fputs("<p><a href=\"replay.html\"><b>Watch the run in 3D</b></a> (the robot, the tool's "
+              "path, forces and events on a timeline; opens offline).</p>\n",
+              f);
     fprintf(f,
             "<p>%.3f s of robot time in %.3f s of wall clock (%.1f&times; real time); %ld "
             "cycles, %ld overruns.</p>\n",

@@ -16,6 +16,7 @@ typedef struct {
                                        beside it), or NULL */
     const char *balance_html;       /* a balancing humanoid: its summary (balance.dat and
                                        support.dat beside it), or NULL */
+    int replay;                     /* 1: DIR/replay.html was written (the 3D replay) */
 } xn_run_summary;
 
 /* Write DIR/index.html and the plots (PNG files in DIR, drawn by gnuplot from the CSV log). Returns

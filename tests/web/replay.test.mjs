@@ -1,0 +1,139 @@
+// The replay page in a real browser (Debian's Chromium, headless, software WebGL), opened from
+// file:// with every other request counted as a failure. For the Panda and the G1 runs it checks
+// that the robot is drawn where MuJoCo's kinematics of the model put it (replay_expect, outside
+// the page), at the run's start and, after a click on the timeline's end, at the program's final
+// pose; that the scrubber moved it there; and that the page has its controls, plots and events.
+//
+//   node replay.test.mjs WEB_DIR EXPECT_BIN CASES.json
+// CASES.json: [{name, html, scene, start: [KEYFRAME, JOINT=V...], end: [...] or null}]
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+
+const [webDir, expectBin, casesPath] = process.argv.slice(2);
+const require = createRequire(path.join(path.resolve(webDir), 'package.json'));
+const { chromium } = require('playwright-core');
+
+let passed = 0;
+let failed = 0;
+function check(ok, what) {
+  if (ok) passed++;
+  else failed++;
+  console.log(`${ok ? 'ok  ' : 'FAIL'} ${what}`);
+}
+
+const CAMERA = { fov: 40 };
+const dark = (p) => p[0] < 110 && p[1] < 110 && p[2] < 110; // the plain view's robot (#202020)
+const white = (p) => p[0] > 235 && p[1] > 235 && p[2] > 235;
+
+async function pixels(page, pts) {
+  return page.evaluate((q) => q.map(([x, y]) => window.xnReplay.pixel(Math.round(x), Math.round(y))), pts);
+}
+
+function expected(c, size, config) {
+  const out = execFileSync(expectBin, [c.scene, String(size[0]), String(size[1]), c.cam.join(','),
+    String(CAMERA.fov), ...config]);
+  return JSON.parse(out);
+}
+
+// The robot's pixels against the expectation: every geom's centre wide enough to hit is dark, and
+// a grid of points outside the robot's box is white.
+async function robotWhereExpected(page, e, size, label) {
+  const centres = e.points.filter((p) => p[2] >= 3 && p[0] >= 0 && p[1] >= 0 && p[0] < size[0] && p[1] < size[1]);
+  const got = await pixels(page, centres);
+  const miss = got.filter((p) => !dark(p)).length;
+  check(centres.length >= 5 && miss === 0,
+    `${label}: ${centres.length - miss} of ${centres.length} geom centres and axis points drawn where MuJoCo puts them`);
+  const [x0, y0, x1, y1] = e.box;
+  const grid = [];
+  for (let i = 1; i < 24; i++)
+    for (let j = 1; j < 18; j++) {
+      const x = (i * size[0]) / 24;
+      const y = (j * size[1]) / 18;
+      if (x < x0 - 6 || x > x1 + 6 || y < y0 - 6 || y > y1 + 6) grid.push([x, y]);
+    }
+  const bg = await pixels(page, grid);
+  const stray = bg.filter((p) => !white(p)).length;
+  check(grid.length > 100 && stray === 0, `${label}: ${grid.length - stray} of ${grid.length} points outside the robot's box are background`);
+  return centres;
+}
+
+async function clickScrubber(page, frac) {
+  const b = await page.locator('#xn-scrub').boundingBox();
+  await page.mouse.click(b.x + (frac < 0.5 ? 1 : b.width - 1), b.y + b.height / 2);
+}
+
+async function run() {
+  const cases = JSON.parse(fs.readFileSync(casesPath, 'utf8'));
+  const browser = await chromium.launch({
+    executablePath: process.env.XN_CHROMIUM || '/usr/bin/chromium',
+    args: ['--no-sandbox', '--use-angle=swiftshader', '--enable-unsafe-swiftshader', '--disable-gpu',
+      '--disable-quic', '--no-first-run', '--disable-background-networking',
+      '--disable-component-update', '--disable-sync'],
+  });
+  try {
+    for (const c of cases) {
+      const page = await browser.newPage({ viewport: { width: 1100, height: 820 } });
+      const errors = [];
+      const fetched = [];
+      page.on('pageerror', (e) => errors.push(String(e)));
+      page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
+      page.on('request', (r) => { if (!/^(file|data|blob):/.test(r.url())) fetched.push(r.url()); });
+      const bytes = fs.statSync(c.html).size;
+      check(bytes < 5e6, `${c.name}: replay.html is ${(bytes / 1e6).toFixed(2)} MB (under 5)`);
+      // open at the run's middle, then move with the scrubber
+      await page.goto(`file://${path.resolve(c.html)}#plain=1&fov=${CAMERA.fov}&cam=${c.cam.join(',')}&t=${c.middle}`);
+      await page.waitForFunction(() => window.xnReplay && (window.xnReplay.ready || window.xnReplay.error), null, { timeout: 30000 });
+      const info = await page.evaluate(() => ({ ready: window.xnReplay.ready, error: window.xnReplay.error,
+        t: window.xnReplay.time(), duration: window.xnReplay.duration, frames: window.xnReplay.frames, size: window.xnReplay.size(),
+        plots: document.querySelectorAll('.xn-plot canvas').length, marks: document.querySelectorAll('#xn-marks span').length,
+        controls: ['#xn-play', '#xn-speed', '#xn-scrub'].every((s) => document.querySelector(s)) }));
+      check(info.ready && Math.abs(info.t - c.middle) < 0.03, `${c.name}: loaded from file:// at t = ${info.t?.toFixed(3)} s (${info.frames} frames, ${info.duration?.toFixed(2)} s)`);
+      check(info.controls && info.plots >= 1 && info.marks >= 2, `${c.name}: play, speed, scrubber, ${info.plots} plots, ${info.marks} timeline marks`);
+      // 50 frames a second of robot time (docs/web.md), the first at the first cycle
+      const rate = (info.frames - 1) / info.duration;
+      check(Math.abs(rate - 50) < 1, `${c.name}: ${info.frames} frames over ${info.duration?.toFixed(2)} s, ${rate.toFixed(1)} a second`);
+
+      await clickScrubber(page, 0);
+      const t0 = await page.evaluate(() => window.xnReplay.time());
+      check(t0 < 0.03, `${c.name}: a click at the scrubber's start moved the replay to t = ${t0.toFixed(3)} s`);
+      const start = expected(c, info.size, c.start);
+      await robotWhereExpected(page, start, info.size, `${c.name} at the start`);
+      if (c.end) {
+        // the end's pose must differ in the picture: some of its geom centres are background now
+        const end = expected(c, info.size, c.end);
+        const before = await pixels(page, end.points.filter((p) => p[2] >= 3));
+        const empty = before.filter(white).length;
+        check(empty >= 3, `${c.name}: ${empty} of the end pose's geom centres are background at the start`);
+        await clickScrubber(page, 1);
+        const t1 = await page.evaluate(() => window.xnReplay.time());
+        check(Math.abs(t1 - info.duration) < 0.03, `${c.name}: a click at the scrubber's end moved the replay to t = ${t1.toFixed(3)} s`);
+        await robotWhereExpected(page, end, info.size, `${c.name} at the end`);
+        // playing runs the clock at the chosen speed
+        await clickScrubber(page, 0);
+        await page.selectOption('#xn-speed', '0.5');
+        await page.click('#xn-play');
+        const w0 = Date.now();
+        await page.waitForTimeout(600);
+        const tp = await page.evaluate(() => window.xnReplay.time());
+        const wall = (Date.now() - w0) / 1000;
+        check(tp > 0.1 * wall && tp <= 0.5 * wall + 0.1, `${c.name}: at 0.5x, ${tp.toFixed(3)} s of robot time in ${wall.toFixed(2)} s`);
+      }
+      check(errors.length === 0, `${c.name}: no page errors${errors.length ? `: ${errors.slice(0, 3).join(' | ')}` : ''}`);
+      check(fetched.length === 0, `${c.name}: nothing fetched${fetched.length ? `: ${fetched[0]}` : ''}`);
+      await page.close();
+    }
+  } finally {
+    await browser.close();
+  }
+}
+
+run().then(() => {
+  console.log(`${passed} passed, ${failed} failed`);
+  process.exit(failed ? 1 : 0);
+}, (e) => {
+  console.log(`FAIL ${e.stack || e}`);
+  console.log(`${passed} passed, ${failed + 1} failed`);
+  process.exit(1);
+});

@@ -1,0 +1,226 @@
+// The replay page of an `xn run --report` (replay.html): the robot from its model's geometry,
+// animated from the run's log at true speed, with play/pause, speed, a timeline with the run's
+// events, the overlays and the plots on the same clock. Opens from file:// with no network.
+//
+// The address's fragment sets a view, for links and for the tests:
+//   #t=SECONDS             start paused at that time
+//   &cam=X,Y,Z,TX,TY,TZ    camera position and target (world, m; z up)   &fov=DEG (vertical)
+//   &plain=1               the robot flat and unlit on white, no floor and no overlays
+// window.xnReplay is the page's handle: ready, time(), seek(t), play(), pause(), pixel(x, y).
+import * as THREE from 'three';
+import { OrbitControls } from 'three/examples/jsm/controls/OrbitControls.js';
+import { frameAt, readReplay } from './data.js';
+import { buildOverlays, updateOverlays } from './overlays.js';
+import { buildPlots, moveCursors } from './plots.js';
+import { buildRobot, poseRobot, runBounds } from './robot.js';
+import { injectStyle } from './style.js';
+
+function el(tag, attrs = {}, ...kids) {
+  const e = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs)) {
+    if (k === 'text') e.textContent = v;
+    else e.setAttribute(k, v);
+  }
+  e.append(...kids);
+  return e;
+}
+
+function fragment() {
+  const out = {};
+  for (const part of location.hash.replace(/^#/, '').split('&')) {
+    const [k, v] = part.split('=');
+    if (k) out[decodeURIComponent(k)] = v === undefined ? '1' : decodeURIComponent(v);
+  }
+  return out;
+}
+
+const fmt = (t) => `${t.toFixed(2)} s`;
+
+function layout(r) {
+  const title = r.program.split('/').pop();
+  const top = el('div', { id: 'xn-top' }, el('b', { text: `xn replay: ${title}` }),
+    el('span', { text: r.simulated ? 'simulated robot (MuJoCo)' : 'measured joints' }),
+    el('span', { class: 'xn-result', text: r.result }));
+  const canvas = el('canvas', { id: 'xn-canvas' });
+  const play = el('button', { id: 'xn-play', text: 'Play' });
+  const speed = el('select', { id: 'xn-speed', title: 'playback speed' });
+  for (const s of [0.1, 0.25, 0.5, 1, 2, 4]) {
+    const o = el('option', { value: s, text: `${s}×` });
+    if (s === 1) o.selected = true;
+    speed.append(o);
+  }
+  const step = 1 / Math.max(1, r.rate);
+  const scrub = el('input', { id: 'xn-scrub', type: 'range', min: r.start, max: r.duration, step, value: r.start });
+  const clock = el('span', { id: 'xn-time', text: fmt(r.start) });
+  const marks = el('div', { id: 'xn-marks' });
+  const view = el('div', { id: 'xn-view' }, canvas, marks,
+    el('div', { id: 'xn-controls' }, play, speed, scrub, clock));
+  const toggles = el('div', { id: 'xn-toggles' }, el('h3', { text: 'Show' }));
+  const events = el('div', { id: 'xn-events' }, el('h3', { text: 'Events' }));
+  const side = el('div', { id: 'xn-side' }, toggles, events);
+  const plots = el('div', { id: 'xn-plots' });
+  document.body.append(top, el('div', { id: 'xn-main' }, view, side), plots);
+  return { canvas, play, speed, scrub, clock, marks, toggles, events, plots };
+}
+
+function start() {
+  injectStyle();
+  let r;
+  try {
+    r = readReplay(document.getElementById('xn-replay-data').textContent);
+  } catch (e) {
+    document.body.append(el('div', { id: 'xn-error', text: `This replay cannot be shown: ${e.message}` }));
+    window.xnReplay = { ready: false, error: e.message };
+    return;
+  }
+  const opt = fragment();
+  const plain = opt.plain === '1';
+  const ui = layout(r);
+
+  const renderer = new THREE.WebGLRenderer({ canvas: ui.canvas, antialias: !plain, preserveDrawingBuffer: plain });
+  renderer.setPixelRatio(plain ? 1 : window.devicePixelRatio || 1);
+  renderer.shadowMap.enabled = !plain;
+  const scene = new THREE.Scene();
+  scene.background = new THREE.Color(plain ? 0xffffff : 0xeef1f5);
+  scene.add(new THREE.HemisphereLight(0xffffff, 0x8a8f99, 1.6));
+  const sun = new THREE.DirectionalLight(0xffffff, 1.8);
+  sun.position.set(2, -1.5, 4);
+  sun.castShadow = true;
+  sun.shadow.mapSize.set(2048, 2048);
+  Object.assign(sun.shadow.camera, { left: -3, right: 3, top: 3, bottom: -3 });
+  scene.add(sun);
+
+  const { bodies, floors } = buildRobot(r, scene, plain);
+  floors.forEach((m) => { m.visible = !plain; });
+  const ov = buildOverlays(r, scene);
+
+  const box = runBounds(r).expandByScalar(0.15); // body origins, and the links around them
+  const center = box.getCenter(new THREE.Vector3());
+  const size = Math.max(0.6, box.getSize(new THREE.Vector3()).length());
+  const camera = new THREE.PerspectiveCamera(Number(opt.fov) || 40, 1, 0.01, 100);
+  camera.up.set(0, 0, 1);
+  camera.position.copy(center).add(new THREE.Vector3(1.1, -1.6, 0.7).multiplyScalar(size * 0.7));
+  const controls = new OrbitControls(camera, ui.canvas);
+  controls.target.copy(center);
+  if (opt.cam) {
+    const c = opt.cam.split(',').map(Number);
+    if (c.length === 6 && c.every(Number.isFinite)) {
+      camera.position.set(c[0], c[1], c[2]);
+      controls.target.set(c[3], c[4], c[5]);
+    }
+  }
+  controls.update();
+
+  // the overlays' switches
+  const names = { path: 'tool path', reference: 'tool reference (dashed)', frames: 'frames',
+    com: 'centre of mass', capture: 'capture point, CoP', support: 'support polygon', forces: 'contact and push forces' };
+  for (const [key, label] of Object.entries(names)) {
+    const g = ov.groups[key];
+    if (!g) continue;
+    g.visible = !plain;
+    const cb = el('input', { type: 'checkbox', 'data-overlay': key });
+    cb.checked = !plain;
+    cb.addEventListener('change', () => { g.visible = cb.checked; });
+    ui.toggles.append(el('label', {}, cb, ` ${label}`));
+  }
+
+  let t = r.start;
+  let playing = false;
+  let speed = 1;
+  const seek = (x) => {
+    t = Math.min(r.duration, Math.max(r.start, Number(x)));
+    show();
+  };
+  const plots = buildPlots(r, ui.plots, seek);
+
+  // events: markers on the timeline and a list; a click moves the replay there
+  const span = Math.max(r.duration - r.start, 1e-9);
+  for (const e of r.events) {
+    const m = el('span', { class: `ev-${e.class}`, title: `${fmt(e.t)} ${e.kind}: ${e.text}` });
+    m.style.left = `${(((e.t - r.start) / span) * 100).toFixed(3)}%`;
+    m.addEventListener('click', () => seek(e.t));
+    ui.marks.append(m);
+    if (e.class === 'line') continue;
+    const row = el('div', { text: `${fmt(e.t)}  ${e.kind}: ${e.text}` });
+    row.addEventListener('click', () => seek(e.t));
+    ui.events.append(row);
+  }
+
+  function resize() {
+    const w = ui.canvas.clientWidth;
+    const h = ui.canvas.clientHeight;
+    if (ui.canvas.width !== Math.floor(w * renderer.getPixelRatio()) || ui.canvas.height !== Math.floor(h * renderer.getPixelRatio())) {
+      renderer.setSize(w, h, false);
+      camera.aspect = w / h;
+      camera.updateProjectionMatrix();
+    }
+  }
+  function render() {
+    resize();
+    renderer.render(scene, camera);
+  }
+  function show() {
+    const f = frameAt(r, t);
+    poseRobot(r, bodies, f);
+    updateOverlays(r, ov, f, t);
+    ui.scrub.value = t;
+    ui.clock.textContent = fmt(t);
+    moveCursors(r, plots, t);
+    render();
+  }
+
+  ui.scrub.addEventListener('input', () => {
+    playing = false;
+    ui.play.textContent = 'Play';
+    seek(ui.scrub.value);
+  });
+  ui.speed.addEventListener('change', () => { speed = Number(ui.speed.value); });
+  const setPlaying = (p) => {
+    playing = p && r.n > 1;
+    if (playing && t >= r.duration) t = r.start;
+    ui.play.textContent = playing ? 'Pause' : 'Play';
+  };
+  ui.play.addEventListener('click', () => setPlaying(!playing));
+  controls.addEventListener('change', () => { if (!playing) render(); });
+  window.addEventListener('resize', render);
+
+  let last = performance.now();
+  function tick(now) {
+    const dt = (now - last) / 1000;
+    last = now;
+    if (playing) {
+      t += dt * speed;
+      if (t >= r.duration) {
+        t = r.duration;
+        setPlaying(false);
+      }
+      show();
+    }
+    requestAnimationFrame(tick);
+  }
+
+  if (opt.t !== undefined) seek(opt.t);
+  else show();
+  requestAnimationFrame(tick);
+
+  const gl = renderer.getContext();
+  window.xnReplay = {
+    ready: true,
+    frames: r.n,
+    duration: r.duration,
+    time: () => t,
+    seek,
+    play: () => setPlaying(true),
+    pause: () => setPlaying(false),
+    size: () => [gl.drawingBufferWidth, gl.drawingBufferHeight],
+    // the colour at drawing-buffer pixel (x, y), y down, of a fresh render
+    pixel: (x, y) => {
+      render();
+      const px = new Uint8Array(4);
+      gl.readPixels(x, gl.drawingBufferHeight - 1 - y, 1, 1, gl.RGBA, gl.UNSIGNED_BYTE, px);
+      return Array.from(px);
+    },
+  };
+}
+
+start();

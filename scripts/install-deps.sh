@@ -18,6 +18,7 @@ PACKAGES=(
   iproute2                     # network namespaces and veth pairs for the EtherCAT tests
   python3-dev python3-numpy python3-pytest  # the Python module (python/) and its tests
   chromium                     # the browser pages' tests (headless, software WebGL)
+  libwebsockets-dev            # the browser console's HTTP and WebSocket server (src/web)
 )
 # Node.js bundles the browser pages (web/) at build time: Debian's, unless one is installed
 command -v node >/dev/null 2>&1 || PACKAGES+=(nodejs)

@@ -457,7 +457,8 @@ int replay_log_write(replay_log *r, const char *dir, const char *program, const 
             pushed = 1;
         }
         cidx[i] = (int32_t)nc;
-        memcpy(cdat + 6 * nc, r->contacts + 6 * fr->contact0, sizeof(float) * 6 * fr->ncontact);
+        if (fr->ncontact) /* contacts is NULL until the first one */
+            memcpy(cdat + 6 * nc, r->contacts + 6 * fr->contact0, sizeof(float) * 6 * fr->ncontact);
         nc += fr->ncontact;
     }
     cidx[n] = (int32_t)nc;

@@ -6,59 +6,16 @@
 //
 //   node replay.test.mjs WEB_DIR EXPECT_BIN CASES.json
 // CASES.json: [{name, html, scene, start: [KEYFRAME, JOINT=V...], end: [...] or null}]
-import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
+import { CAMERA, CHROMIUM, check, expectAt, finish, pixels, robotWhereExpected, white } from './pixels.mjs';
 
 const [webDir, expectBin, casesPath] = process.argv.slice(2);
 const require = createRequire(path.join(path.resolve(webDir), 'package.json'));
 const { chromium } = require('playwright-core');
 
-let passed = 0;
-let failed = 0;
-function check(ok, what) {
-  if (ok) passed++;
-  else failed++;
-  console.log(`${ok ? 'ok  ' : 'FAIL'} ${what}`);
-}
-
-const CAMERA = { fov: 40 };
-const dark = (p) => p[0] < 110 && p[1] < 110 && p[2] < 110; // the plain view's robot (#202020)
-const white = (p) => p[0] > 235 && p[1] > 235 && p[2] > 235;
-
-async function pixels(page, pts) {
-  return page.evaluate((q) => q.map(([x, y]) => window.xnReplay.pixel(Math.round(x), Math.round(y))), pts);
-}
-
-function expected(c, size, config) {
-  const out = execFileSync(expectBin, [c.scene, String(size[0]), String(size[1]), c.cam.join(','),
-    String(CAMERA.fov), ...config]);
-  return JSON.parse(out);
-}
-
-// The robot's pixels against the expectation: every geom's centre wide enough to hit is dark, and
-// a grid of points outside the robot's box is white.
-async function robotWhereExpected(page, e, size, label) {
-  const centres = e.points.filter((p) => p[2] >= 3 && p[0] >= 0 && p[1] >= 0 && p[0] < size[0] && p[1] < size[1]);
-  const got = await pixels(page, centres);
-  const miss = got.filter((p) => !dark(p)).length;
-  check(centres.length >= 5 && miss === 0,
-    `${label}: ${centres.length - miss} of ${centres.length} geom centres and axis points drawn where MuJoCo puts them`);
-  const [x0, y0, x1, y1] = e.box;
-  const grid = [];
-  for (let i = 1; i < 24; i++)
-    for (let j = 1; j < 18; j++) {
-      const x = (i * size[0]) / 24;
-      const y = (j * size[1]) / 18;
-      if (x < x0 - 6 || x > x1 + 6 || y < y0 - 6 || y > y1 + 6) grid.push([x, y]);
-    }
-  const bg = await pixels(page, grid);
-  const stray = bg.filter((p) => !white(p)).length;
-  check(grid.length > 100 && stray === 0, `${label}: ${grid.length - stray} of ${grid.length} points outside the robot's box are background`);
-  return centres;
-}
-
+const expected = (c, size, config) => expectAt(expectBin, c, size, config);
 async function clickScrubber(page, frac) {
   const b = await page.locator('#xn-scrub').boundingBox();
   await page.mouse.click(b.x + (frac < 0.5 ? 1 : b.width - 1), b.y + b.height / 2);
@@ -66,12 +23,7 @@ async function clickScrubber(page, frac) {
 
 async function run() {
   const cases = JSON.parse(fs.readFileSync(casesPath, 'utf8'));
-  const browser = await chromium.launch({
-    executablePath: process.env.XN_CHROMIUM || '/usr/bin/chromium',
-    args: ['--no-sandbox', '--use-angle=swiftshader', '--enable-unsafe-swiftshader', '--disable-gpu',
-      '--disable-quic', '--no-first-run', '--disable-background-networking',
-      '--disable-component-update', '--disable-sync'],
-  });
+  const browser = await chromium.launch(CHROMIUM);
   try {
     for (const c of cases) {
       const page = await browser.newPage({ viewport: { width: 1100, height: 820 } });
@@ -129,11 +81,4 @@ async function run() {
   }
 }
 
-run().then(() => {
-  console.log(`${passed} passed, ${failed} failed`);
-  process.exit(failed ? 1 : 0);
-}, (e) => {
-  console.log(`FAIL ${e.stack || e}`);
-  console.log(`${passed} passed, ${failed + 1} failed`);
-  process.exit(1);
-});
+run().then(() => finish(), finish);

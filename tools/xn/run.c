@@ -19,6 +19,7 @@
 #include "run_report.h"
 #include "run_signals.h"
 #include "run_walk.h"
+#include "run_web.h"
 #include "vibration.h"
 #include "xiaonao/backends.h"
 #include "xiaonao/ethercat.h"
@@ -40,7 +41,7 @@ static int usage(FILE *f) {
             "              [--watchdog-margin MS]\n"
             "              [--encoder-counts N] [--position-noise RAD] [--inject J:KIND@S]\n"
             "              [--model FILE] [--drive-gains KP,KD] [--shaper-table FILE]\n"
-            "              [--quiet] [--ros2]\n"
+            "              [--quiet] [--ros2] [--web [--listen ADDR:PORT] [--token T]]\n"
             "       xn serve [the same options, without PROGRAM]\n\n"
             "Runs a robot program (see include/xiaonao/program.h for the language) at 1 kHz.\n"
             "  --robot SCENE    MJCF scene (default: the Franka Panda, %s)\n"
@@ -67,8 +68,14 @@ static int usage(FILE *f) {
             "                   /joint_states published at 1 kHz, /joint_commands (one position\n"
             "                   per joint) followed while a 'stream' line runs (docs/ros2.md)\n"
             "  --tf F1,F2       with --ros2: these model frames on /tf (world -> frame, 50 Hz)\n"
-            "xn serve runs the program 'stream' in real time with --ros2: the robot holds and\n"
-            "follows ROS 2 commands until Ctrl-C.\n"
+            "  --web            with --realtime: the operator console in a browser (the live\n"
+            "                   robot, jogging while a 'stream' line runs, the program check,\n"
+            "                   a stop button; docs/web.md) at --listen (default 127.0.0.1:8080;\n"
+            "                   another address needs --token, which the page's address\n"
+            "                   carries as #token=T)\n"
+            "xn serve runs the program 'stream' in real time with --ros2 (with --web instead,\n"
+            "unless --ros2 is given too): the robot holds and follows ROS 2 commands, or the\n"
+            "console's jogging, until Ctrl-C or the console's stop.\n"
             "Ctrl-C or SIGTERM: stop category 1 (brake, then power off), then the log and report;\n"
             "a second one: stop category 0 (power off at once).\n"
             "Exit status: 0 program completed, 1 bad input, 3 the robot stopped on a fault,\n"
@@ -268,6 +275,7 @@ typedef struct {
     /* a balancing humanoid */
     balance_log *bal;
     replay_log *replay; /* --report: the 3D replay */
+    int console;        /* --web: the console's stop button may end the run */
 } run_state;
 
 /* Keep the program's text so that progress can show each line as it starts. */
@@ -309,7 +317,11 @@ static void drain(run_state *rs) {
     while (xn_controller_next_event(rs->c, &ev)) {
         if (ev.code == XN_EV_PROGRAM_END) rs->program_ended = 1;
         replay_log_event(rs->replay, (double)ev.time_ns * 1e-9, ev.code, ev.text);
-        if (ev.code == XN_EV_STOP_REQUEST && run_signals_count() > 0) rs->stop_requested = 1;
+        /* a stop asked for by a person (a signal, the console's button) before the program
+         * ended or a fault stopped the robot; the loop's own stop at its end is not one */
+        if (ev.code == XN_EV_STOP_REQUEST &&
+            (run_signals_count() > 0 || (!rs->program_ended && !rs->faulted && rs->console)))
+            rs->stop_requested = 1;
         if (ev.code == XN_EV_QUICK_STOP || ev.code == XN_EV_DRIVE_FAULT ||
             ev.code == XN_EV_SENSOR_NAN || ev.code == XN_EV_SENSOR_STALE ||
             ev.code == XN_EV_WATCHDOG)
@@ -447,7 +459,7 @@ static void write_log_header(FILE *f, xn_controller *c, int nj, int tracker) {
 }
 
 static const char *result_text(const run_state *rs, int long_form) {
-    if (rs->stop_requested) return "stopped on request (a stop signal)";
+    if (rs->stop_requested) return "stopped on request (a stop signal or the console)";
     if (rs->faulted)
         return long_form ? "stopped on a fault (see the events above)" : "stopped on a fault";
     return rs->program_ended ? (long_form ? "program completed" : "completed") : "stopped";
@@ -510,7 +522,8 @@ static int run_command(int argc, char **argv, int serve) {
     const char *program_path = NULL, *robot = NULL, *backend = "mujoco", *log_path = NULL,
                *report_dir = NULL, *limits_path = NULL, *mode = "torque", *inject = NULL,
                *model_path = NULL, *shaper_table = NULL, *tf_list = NULL, *bus_path = NULL;
-    int realtime = serve, quiet = 0, ros2 = serve;
+    int realtime = serve, quiet = 0, ros2 = serve, ros2_asked = 0, web = 0;
+    const char *web_listen = NULL, *web_token = NULL;
     double bandwidth = 0, max_time = 600, noise = 0, drive_gains[2] = {0, 0}, watchdog_ms = -1;
     long latency = 0, counts = 0;
     for (int i = 1; i < argc; i++) {
@@ -518,7 +531,13 @@ static int run_command(int argc, char **argv, int serve) {
         int more = i + 1 < argc;
         if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) return usage(stdout);
         if (strcmp(a, "--ros2") == 0)
-            ros2 = 1;
+            ros2 = ros2_asked = 1;
+        else if (strcmp(a, "--web") == 0)
+            web = 1;
+        else if (strcmp(a, "--listen") == 0 && more)
+            web_listen = argv[++i];
+        else if (strcmp(a, "--token") == 0 && more)
+            web_token = argv[++i];
         else if (strcmp(a, "--tf") == 0 && more)
             tf_list = argv[++i];
         else if (strcmp(a, "--realtime") == 0)
@@ -584,8 +603,13 @@ static int run_command(int argc, char **argv, int serve) {
     }
     if (serve) program_path = "xn serve";
     if (!program_path) return usage(stderr);
+    if (web && serve && !ros2_asked) ros2 = 0; /* the console instead of ROS 2 */
     if (ros2 && !realtime)
         return xn_cli_error("--ros2 needs --realtime: ROS 2 clients live on the wall clock");
+    if (web && !realtime)
+        return xn_cli_error("--web needs --realtime: the console lives on the wall clock");
+    if ((web_listen || web_token) && !web)
+        return xn_cli_error("--listen and --token go with --web");
 #ifndef XN_HAVE_ROS2
     if (ros2) return xn_cli_error("this xn was built without the ROS 2 bridge (Cyclone DDS)");
 #endif
@@ -694,6 +718,7 @@ static int run_command(int argc, char **argv, int serve) {
 #endif
     FILE *logf = NULL;
     run_state *rs = NULL;
+    struct xn_web *console = NULL; /* --web */
     char log_buf[4096];
     if (st != XN_OK) {
         fprintf(stderr, "xn: %s: %s\n", err.file, err.message);
@@ -804,6 +829,10 @@ static int run_command(int argc, char **argv, int serve) {
                     serve ? "; Ctrl-C stops" : " while a stream line runs");
     }
 #endif
+    rs->console = web;
+    if (web && !(console = run_web_start(robot, have_bal && bal_key[0] ? bal_key : NULL, m, c,
+                                         web_listen, web_token, program_path)))
+        goto out;
     if (!realtime) {
         lc.after_cycle = after_cycle;
         lc.user = rs;
@@ -825,6 +854,8 @@ static int run_command(int argc, char **argv, int serve) {
         st = job.st;
     }
     run_signals_remove();
+    run_web_stop(console);
+    console = NULL;
 #ifdef XN_HAVE_ROS2
     if (bridge) {
         xn_ros2_stats bs;
@@ -909,6 +940,7 @@ out:
 #ifdef XN_HAVE_ROS2
     xn_ros2_stop(bridge);
 #endif
+    run_web_stop(console);
     if (logf) fclose(logf);
     free(rl);
     if (rs) {

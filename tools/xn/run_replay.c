@@ -4,6 +4,7 @@
 
 #include <math.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -358,6 +359,39 @@ static void write_geometry(FILE *o, const mjModel *m) {
     fputc(']', o);
 }
 
+char *replay_robot_json(const char *scene, const char *keyframe, const xn_model *model,
+                        const char **frames, int cap, int *nbody, double base_q[7], int *has_base) {
+    char err[1000] = "";
+    mjModel *m = mj_loadXML(scene, NULL, err, sizeof err);
+    if (!m) {
+        xn_cli_error("MuJoCo cannot load %s for the console's picture (%s)", scene, err);
+        return NULL;
+    }
+    char *text = NULL;
+    size_t len = 0;
+    FILE *o = open_memstream(&text, &len);
+    if (o) {
+        fputs("{\"format\":\"xn-robot\"", o);
+        write_geometry(o, m);
+        fputc('}', o);
+        fclose(o);
+    }
+    *nbody = m->nbody < cap ? m->nbody : cap;
+    for (int b = 0; b < *nbody; b++) { /* each MuJoCo body follows the model's frame of its name */
+        const char *name = m->names + m->name_bodyadr[b];
+        frames[b] = b > 0 && xn_model_frame_id(model, name) >= 0
+                        ? model->frame_name[xn_model_frame_id(model, name)]
+                        : NULL;
+    }
+    *has_base = m->njnt > 0 && m->jnt_type[0] == mjJNT_FREE;
+    if (*has_base) {
+        int k = mj_name2id(m, mjOBJ_KEY, keyframe ? keyframe : "home");
+        memcpy(base_q, k >= 0 ? m->key_qpos + (size_t)k * m->nq : m->qpos0, 7 * sizeof(double));
+    }
+    mj_deleteModel(m);
+    return text;
+}
+
 static const char *event_class(int code) {
     switch (code) {
     case XN_EV_QUICK_STOP:
@@ -597,6 +631,13 @@ int replay_log_write(replay_log *r, const char *dir, const char *program, const 
                      FILE *out) {
     (void)r, (void)dir, (void)program, (void)result, (void)out;
     return 1;
+}
+char *replay_robot_json(const char *scene, const char *keyframe, const xn_model *model,
+                        const char **frames, int cap, int *nbody, double base_q[7], int *has_base) {
+    (void)scene, (void)keyframe, (void)model, (void)frames, (void)cap, (void)base_q;
+    *nbody = 0;
+    *has_base = 0;
+    return NULL;
 }
 
 #endif

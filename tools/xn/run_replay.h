@@ -40,4 +40,11 @@ void replay_log_event(replay_log *r, double t, int code, const char *text);
 int replay_log_write(replay_log *r, const char *dir, const char *program, const char *result,
                      FILE *out);
 
+/* The robot of `scene` as the browser pages draw it (bodies, geoms, meshes: JSON, malloc'd), for
+ * the console: each body's frame in `model` (frames[b], NULL when fixed in the world or absent;
+ * at most cap bodies, *nbody of them) and, for a floating base, its keyframe pose (base_q:
+ * position, quaternion w x y z; *has_base). NULL after printing why. */
+char *replay_robot_json(const char *scene, const char *keyframe, const xn_model *model,
+                        const char **frames, int cap, int *nbody, double base_q[7], int *has_base);
+
 #endif

@@ -12,6 +12,18 @@ function bytes(b64) {
 export const floats = (b64) => new Float32Array(bytes(b64));
 const ints = (b64) => new Int32Array(bytes(b64));
 
+// A robot's geometry (bodies, geoms, meshes with base64 arrays) as the pages draw it.
+export function readGeometry(d) {
+  if (!Array.isArray(d.bodies) || !Array.isArray(d.geoms) || !Array.isArray(d.meshes))
+    throw new Error('the robot has no bodies, geoms or meshes');
+  return {
+    bodies: d.bodies,
+    nbody: d.bodies.length,
+    geoms: d.geoms,
+    meshes: d.meshes.map((m) => ({ vert: floats(m.vert), face: ints(m.face) })),
+  };
+}
+
 // Read and check the page's data; throws an Error naming what is wrong.
 export function readReplay(text) {
   const d = JSON.parse(text);

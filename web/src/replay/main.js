@@ -7,8 +7,7 @@
 //   &cam=X,Y,Z,TX,TY,TZ    camera position and target (world, m; z up)   &fov=DEG (vertical)
 //   &plain=1               the robot flat and unlit on white, no floor and no overlays
 // window.xnReplay is the page's handle: ready, time(), seek(t), play(), pause(), pixel(x, y).
-import * as THREE from 'three';
-import { OrbitControls } from 'three/examples/jsm/controls/OrbitControls.js';
+import { createView, fragment } from '../view.js';
 import { frameAt, readReplay } from './data.js';
 import { buildOverlays, updateOverlays } from './overlays.js';
 import { buildPlots, moveCursors } from './plots.js';
@@ -23,15 +22,6 @@ function el(tag, attrs = {}, ...kids) {
   }
   e.append(...kids);
   return e;
-}
-
-function fragment() {
-  const out = {};
-  for (const part of location.hash.replace(/^#/, '').split('&')) {
-    const [k, v] = part.split('=');
-    if (k) out[decodeURIComponent(k)] = v === undefined ? '1' : decodeURIComponent(v);
-  }
-  return out;
 }
 
 const fmt = (t) => `${t.toFixed(2)} s`;
@@ -77,39 +67,13 @@ function start() {
   const plain = opt.plain === '1';
   const ui = layout(r);
 
-  const renderer = new THREE.WebGLRenderer({ canvas: ui.canvas, antialias: !plain, preserveDrawingBuffer: plain });
-  renderer.setPixelRatio(plain ? 1 : window.devicePixelRatio || 1);
-  renderer.shadowMap.enabled = !plain;
-  const scene = new THREE.Scene();
-  scene.background = new THREE.Color(plain ? 0xffffff : 0xeef1f5);
-  scene.add(new THREE.HemisphereLight(0xffffff, 0x8a8f99, 1.6));
-  const sun = new THREE.DirectionalLight(0xffffff, 1.8);
-  sun.position.set(2, -1.5, 4);
-  sun.castShadow = true;
-  sun.shadow.mapSize.set(2048, 2048);
-  Object.assign(sun.shadow.camera, { left: -3, right: 3, top: 3, bottom: -3 });
-  scene.add(sun);
-
+  const view = createView(ui.canvas, opt);
+  const { scene, controls, render } = view;
   const { bodies, floors } = buildRobot(r, scene, plain);
   floors.forEach((m) => { m.visible = !plain; });
   const ov = buildOverlays(r, scene);
 
-  const box = runBounds(r).expandByScalar(0.15); // body origins, and the links around them
-  const center = box.getCenter(new THREE.Vector3());
-  const size = Math.max(0.6, box.getSize(new THREE.Vector3()).length());
-  const camera = new THREE.PerspectiveCamera(Number(opt.fov) || 40, 1, 0.01, 100);
-  camera.up.set(0, 0, 1);
-  camera.position.copy(center).add(new THREE.Vector3(1.1, -1.6, 0.7).multiplyScalar(size * 0.7));
-  const controls = new OrbitControls(camera, ui.canvas);
-  controls.target.copy(center);
-  if (opt.cam) {
-    const c = opt.cam.split(',').map(Number);
-    if (c.length === 6 && c.every(Number.isFinite)) {
-      camera.position.set(c[0], c[1], c[2]);
-      controls.target.set(c[3], c[4], c[5]);
-    }
-  }
-  controls.update();
+  view.frame(runBounds(r).expandByScalar(0.15)); // body origins, and the links around them
 
   // the overlays' switches
   const names = { path: 'tool path', reference: 'tool reference (dashed)', frames: 'frames',
@@ -146,19 +110,6 @@ function start() {
     ui.events.append(row);
   }
 
-  function resize() {
-    const w = ui.canvas.clientWidth;
-    const h = ui.canvas.clientHeight;
-    if (ui.canvas.width !== Math.floor(w * renderer.getPixelRatio()) || ui.canvas.height !== Math.floor(h * renderer.getPixelRatio())) {
-      renderer.setSize(w, h, false);
-      camera.aspect = w / h;
-      camera.updateProjectionMatrix();
-    }
-  }
-  function render() {
-    resize();
-    renderer.render(scene, camera);
-  }
   function show() {
     const f = frameAt(r, t);
     poseRobot(r, bodies, f);
@@ -203,7 +154,6 @@ function start() {
   else show();
   requestAnimationFrame(tick);
 
-  const gl = renderer.getContext();
   window.xnReplay = {
     ready: true,
     frames: r.n,
@@ -212,14 +162,8 @@ function start() {
     seek,
     play: () => setPlaying(true),
     pause: () => setPlaying(false),
-    size: () => [gl.drawingBufferWidth, gl.drawingBufferHeight],
-    // the colour at drawing-buffer pixel (x, y), y down, of a fresh render
-    pixel: (x, y) => {
-      render();
-      const px = new Uint8Array(4);
-      gl.readPixels(x, gl.drawingBufferHeight - 1 - y, 1, 1, gl.RGBA, gl.UNSIGNED_BYTE, px);
-      return Array.from(px);
-    },
+    size: view.size,
+    pixel: view.pixel,
   };
 }
 

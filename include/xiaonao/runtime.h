@@ -324,6 +324,8 @@ typedef struct {
     int humanoid;                   /**< 1: the fields below are filled */
     int phase, steps;               /**< xn_balance_phase; recovery steps so far */
     xn_real com[3], dcm[2], cop[2]; /**< estimated CoM, capture point, commanded CoP (world) */
+    xn_real base[7];       /**< the estimated floating base: position (m) and quaternion (w x y z),
+                                world */
     xn_real foot_force[2]; /**< the solved normal force under the left and right foot (N) */
     int npolygon;          /**< the support polygon (world, counter-clockwise) */
     xn_real polygon[8][2];
@@ -578,6 +580,18 @@ typedef struct {
                                     return within its margin */
     int64_t watchdog_fired_ns; /**< when (CLOCK_MONOTONIC, ns) */
 } xn_loop_report;
+
+/** The loop's statistics so far, as xn_loop_run last published them (every 100 cycles), for a
+ * thread outside the loop (a console): cycles, overruns, late wake-ups, and the quantiles of each
+ * cycle's compute time (read, step, write), wall and the loop thread's CPU time (us). */
+typedef struct {
+    long cycles, overruns, late_wakeups;
+    double p50_us, p99_us, max_us;             /**< wall time */
+    double cpu_p50_us, cpu_p99_us, cpu_max_us; /**< the loop thread's CPU time */
+} xn_loop_live;
+/** The newest published xn_loop_live into *out: 1, or 0 before the first (any thread; the loop
+ * never waits for readers). */
+int xn_controller_loop_live(xn_controller *c, xn_loop_live *out);
 
 /** A short name of a loop end, e.g. "time limit". */
 const char *xn_loop_end_str(xn_loop_end e);

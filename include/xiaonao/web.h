@@ -45,7 +45,8 @@ typedef struct {
     const char *robot_json; /**< the robot's geometry for the page, a JSON object (bodies, geoms,
                                  meshes; as the replay's), sent in the welcome (copied) */
     /* the geometry's bodies, placed each state by forward kinematics of `model` at the measured
-     * joints (the base, if floating, where base_q puts it) */
+     * joints (a floating base where the balance controller estimates it, else where base_q
+     * puts it) */
     const xn_model *model;         /**< the controller's model (must outlive the server) */
     const char *const *body_frame; /**< per geometry body: the model frame it follows, or NULL
                                         (fixed in the world) */

@@ -315,6 +315,8 @@ xn_status xn_controller_create(const xn_model *model, xn_hal *hal, const xn_prog
     c->events = xn_ctl_events_create();
     c->stream = xn_ctl_stream_create();
     c->latest = xn_ctl_latest_create();
+    xn_triple_init(&c->live_idx);
+    atomic_flag_clear(&c->live_reading);
     c->traj = xn_ctl_traj_create();
     if (!c->d || !c->servo || !c->joint_qadr || !c->joint_vadr || !c->last_stamp || !c->reported ||
         !c->q || !c->q_ref || !c->v || !c->v_ref || !c->a_ref || !c->tau || !c->samples ||

@@ -317,6 +317,7 @@ void xn_ctl_humanoid_record(const xn_controller *c, xn_ctl_sample *s) {
     s->phase = c->hum_damping ? XN_BALANCE_DAMPING : (int)b->phase;
     s->steps = b->steps;
     memcpy(s->com, b->com, sizeof s->com);
+    memcpy(s->base, c->hum_q, sizeof s->base);
     memcpy(s->dcm, b->dcm, sizeof s->dcm);
     memcpy(s->cop, b->cop, sizeof s->cop);
     for (int f = 0; f < 2; f++) {

@@ -1,6 +1,7 @@
 /* The newest cycle's record for a thread outside the loop (a network bridge, a console): a
  * triple buffer, so that the loop publishes without waiting and the reader always gets one
- * whole cycle, never half of two. SPDX-License-Identifier: Apache-2.0 */
+ * whole cycle, never half of two; and the loop's statistics the same way.
+ * SPDX-License-Identifier: Apache-2.0 */
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
@@ -41,5 +42,21 @@ int xn_controller_latest(xn_controller *c, xn_ctl_sample *out) {
     int have = l->have;
     if (have) *out = l->buf[l->idx.front];
     atomic_flag_clear(&l->reading);
+    return have;
+}
+
+void xn_ctl_live_publish(xn_controller *c, const xn_loop_live *s) {
+    c->live[c->live_idx.back] = *s;
+    xn_triple_publish(&c->live_idx);
+}
+
+int xn_controller_loop_live(xn_controller *c, xn_loop_live *out) {
+    while (atomic_flag_test_and_set(&c->live_reading)) {
+        /* another reader is copying (never the loop) */
+    }
+    if (xn_triple_take(&c->live_idx)) c->live_have = 1;
+    int have = c->live_have;
+    if (have) *out = c->live[c->live_idx.front];
+    atomic_flag_clear(&c->live_reading);
     return have;
 }

@@ -110,6 +110,22 @@ static void late(loop_state *L, const char *what, int64_t by) {
 }
 
 /* One cycle up to the write: wait for the deadline (real time), read, step, write, measure. */
+/* The statistics so far for another thread (a console): the quantiles walk the histograms, so
+ * this runs once in 100 cycles, after a cycle's timed part. */
+static void publish_live(loop_state *L) {
+    const xn_loop_report *r = L->r;
+    xn_loop_live s = {r->cycles,
+                      r->overruns,
+                      r->late_wakeups,
+                      xn_stats_quantile(&r->compute, 0.5) * 1e-3,
+                      xn_stats_quantile(&r->compute, 0.99) * 1e-3,
+                      r->compute.max_ns * 1e-3,
+                      xn_stats_quantile(&r->compute_cpu, 0.5) * 1e-3,
+                      xn_stats_quantile(&r->compute_cpu, 0.99) * 1e-3,
+                      r->compute_cpu.max_ns * 1e-3};
+    xn_ctl_live_publish(L->c, &s);
+}
+
 static xn_status cycle(loop_state *L) {
     const xn_loop_config *cfg = L->cfg;
     xn_loop_report *r = L->r;
@@ -136,6 +152,7 @@ static xn_status cycle(loop_state *L) {
     xn_stats_add(&r->compute, compute);
     xn_stats_add(&r->compute_cpu, (double)(c1 - c0));
     r->cycles++;
+    if (r->cycles % 100 == 0) publish_live(L); /* after the timed part: not in the cycle's cost */
     if (compute > (double)L->period) {
         r->overruns++;
         if (cfg->overrun == XN_OVERRUN_WARN && r->overruns <= 10)

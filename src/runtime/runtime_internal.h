@@ -5,6 +5,7 @@
 
 #include <stdatomic.h>
 
+#include "runtime/triple.h"
 #include "xiaonao/compliance.h"
 #include "xiaonao/estimator.h"
 #include "xiaonao/ik.h"
@@ -42,6 +43,8 @@ typedef struct xn_ctl_latest xn_ctl_latest;
 xn_ctl_latest *xn_ctl_latest_create(void);
 void xn_ctl_latest_free(xn_ctl_latest *l);
 void xn_ctl_latest_publish(xn_ctl_latest *l, const xn_ctl_sample *s); /* the step only */
+/* the loop's statistics (xn_loop_run only) */
+void xn_ctl_live_publish(xn_controller *c, const xn_loop_live *s);
 
 /* The trajectory source (trajectory.c): timed joint trajectories from other threads, followed
  * while a `stream` line runs. */
@@ -225,7 +228,12 @@ struct xn_controller {
     /* the stream source: setpoints from other threads (stream.c) */
     xn_ctl_stream *stream;
     xn_ctl_latest *latest; /* the newest record, for other threads (latest.c) */
-    xn_ctl_traj *traj;     /* the trajectory source (trajectory.c) */
+    /* the loop's statistics for other threads (latest.c): a triple buffer, the loop writes */
+    xn_loop_live live[3];
+    xn_triple live_idx;
+    atomic_flag live_reading;
+    int live_have;
+    xn_ctl_traj *traj; /* the trajectory source (trajectory.c) */
 
     /* compliant modes (impedance, guide, admittance) */
     xn_compliance *comp;

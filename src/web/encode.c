@@ -94,9 +94,12 @@ xn_status xn_web_poser_init(xn_web_poser *p, const xn_controller *c, const xn_we
         return fail(err, XN_ERR_NOMEM, -1, "out of memory");
     }
     memcpy(p->q, m->q_neutral, sizeof(xn_real) * (size_t)m->nq);
+    p->base_qadr = -1;
     for (int b = 1; b < m->nbody; b++)
-        if (m->body_jtype[b] == XN_JOINT_FREE && cfg->base_q)
-            memcpy(p->q + m->body_qadr[b], cfg->base_q, 7 * sizeof(xn_real));
+        if (m->body_jtype[b] == XN_JOINT_FREE && p->base_qadr < 0) {
+            p->base_qadr = m->body_qadr[b];
+            if (cfg->base_q) memcpy(p->q + p->base_qadr, cfg->base_q, 7 * sizeof(xn_real));
+        }
     p->nj = xn_controller_njoint(c);
     sbuf js = {NULL, 0, 0};
     for (int pass = 0; pass < 2; pass++) { /* measure, then write */
@@ -155,14 +158,19 @@ void xn_web_joint_range(const xn_web_poser *p, int k, xn_real *lo, xn_real *hi) 
 
 size_t xn_web_state_size(const xn_web_poser *p) {
     /* base64 poses, three numbers of at most 16 characters per joint, and the rest */
-    return 4 * ((size_t)p->nbody * 7 * sizeof(float) + 2) / 3 + (size_t)p->nj * 3 * 18 + 512;
+    return 4 * ((size_t)p->nbody * 7 * sizeof(float) + 2) / 3 + (size_t)p->nj * 3 * 18 + 1024;
 }
 
-size_t xn_web_json_state(xn_web_poser *p, const xn_ctl_sample *s, int streaming, char *out,
-                         size_t cap) {
+size_t xn_web_json_state(xn_web_poser *p, const xn_ctl_sample *s, int streaming,
+                         const xn_loop_live *live, char *out, size_t cap) {
     const xn_model *m = p->m;
     for (int k = 0; k < p->nj; k++)
         if (p->qadr[k] >= 0 && isfinite(s->q[k])) p->q[p->qadr[k]] = s->q[k];
+    if (s->humanoid && p->base_qadr >= 0) { /* the balance's estimate of the floating base */
+        int finite = 1;
+        for (int a = 0; a < 7; a++) finite &= isfinite(s->base[a]) != 0;
+        if (finite) memcpy(p->q + p->base_qadr, s->base, sizeof s->base);
+    }
     xn_dyn_fk(m, p->d, p->q);
     xn_dyn_frames(m, p->d);
     for (int i = 0; i < p->nbody; i++) {
@@ -194,6 +202,12 @@ size_t xn_web_json_state(xn_web_poser *p, const xn_ctl_sample *s, int streaming,
         }
         put(&b, "]");
     }
+    if (live)
+        put(&b,
+            ",\"cycle\":{\"n\":%ld,\"overruns\":%ld,\"late\":%ld,\"p50\":%.2f,\"p99\":%.2f,"
+            "\"max\":%.2f,\"cpu_p50\":%.2f,\"cpu_p99\":%.2f,\"cpu_max\":%.2f}",
+            live->cycles, live->overruns, live->late_wakeups, live->p50_us, live->p99_us,
+            live->max_us, live->cpu_p50_us, live->cpu_p99_us, live->cpu_max_us);
     put(&b, "}");
     if (b.len >= cap) { /* cannot happen with xn_web_state_size's room; say so rather than cut */
         snprintf(out, cap, "{\"type\":\"state\",\"error\":\"too large\"}");

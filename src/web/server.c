@@ -256,8 +256,11 @@ static void tick(lws_sorted_usec_list_t *sul) {
             if (p) w->state = p, w->state_cap = need;
         }
         if (need <= w->state_cap) {
+            xn_loop_live live;
+            int have_live = xn_controller_loop_live(w->c, &live);
             w->state_len = xn_web_json_state(&w->poser, &w->sample, xn_controller_streaming(w->c),
-                                             (char *)w->state + LWS_PRE, w->state_cap - LWS_PRE);
+                                             have_live ? &live : NULL, (char *)w->state + LWS_PRE,
+                                             w->state_cap - LWS_PRE);
             w->seq++;
             for (session *c = w->list; c; c = c->next)
                 if (c->authed) lws_callback_on_writable(c->wsi);

@@ -15,6 +15,7 @@ typedef struct {
     xn_real *q;                /* the model's configuration (nq) */
     int nj;                    /* controlled joints */
     int qadr[XN_OTG_MAX_DOFS]; /* each controlled joint's entry in q, -1 when the model lacks it */
+    int base_qadr;             /* a floating base's entries in q (7), -1 when fixed */
     xn_real lo[XN_OTG_MAX_DOFS], hi[XN_OTG_MAX_DOFS];
     int nbody;
     int frame[XN_WEB_MAX_BODIES]; /* the model frame each page body follows, -1: fixed */
@@ -30,9 +31,10 @@ void xn_web_joint_range(const xn_web_poser *p, int k, xn_real *lo, xn_real *hi);
 
 /* The largest state message for this robot (bytes, with the NUL). */
 size_t xn_web_state_size(const xn_web_poser *p);
-/* The state message of sample s into out (cap bytes): its length. */
-size_t xn_web_json_state(xn_web_poser *p, const xn_ctl_sample *s, int streaming, char *out,
-                         size_t cap);
+/* The state message of sample s (and the loop's statistics when live is not NULL) into out
+ * (cap bytes): its length. */
+size_t xn_web_json_state(xn_web_poser *p, const xn_ctl_sample *s, int streaming,
+                         const xn_loop_live *live, char *out, size_t cap);
 void xn_web_json_event(char *out, size_t cap, const xn_event *ev);
 void xn_web_json_refusal(char *out, size_t cap, const char *what, const char *why);
 void xn_web_json_control(char *out, size_t cap, const char *holder, int you);

@@ -44,6 +44,8 @@ async function run() {
     await pa.waitForTimeout(500);
     const t1 = await tNow(pa);
     check(t1 - t0 > 0.3, `the robot is live: its clock moved ${(t1 - t0).toFixed(3)} s in 0.5 s`);
+    const cyc = await pa.textContent('#xc-cycle');
+    check(/^\d+ cycles · \d+ overruns/.test(cyc), `the loop's statistics shown: "${cyc}"`);
     const size = await pa.evaluate(() => window.xnConsole.size());
     await robotWhereExpected(pa, expectAt(expectBin, { scene, cam }, size, ['home']), size, 'the live Panda holding its home pose');
 

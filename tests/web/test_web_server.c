@@ -145,6 +145,17 @@ static void test_control_and_jog(int port, xn_web *w) {
     while (now_s() - t0 < 1.0)
         if (ws_recv(&a) && strstr(a.buf, "\"type\":\"state\"")) states++;
     XT_CHECK(states >= 40 && states <= 60, "%d state messages in 1 s at 50 Hz", states);
+    /* the loop's statistics ride along: cycles counted, compute times positive and ordered */
+    char e[100];
+    xn_json *j = xn_json_parse(a.buf, a.len, e, sizeof e);
+    const xn_json *cy = j ? xn_json_get(j, "cycle") : NULL;
+    const xn_json *n = cy ? xn_json_get(cy, "n") : NULL, *p50 = cy ? xn_json_get(cy, "p50") : NULL,
+                  *p99 = cy ? xn_json_get(cy, "p99") : NULL,
+                  *mx = cy ? xn_json_get(cy, "max") : NULL;
+    XT_CHECK(n && p50 && p99 && mx && n->num >= 100 && p50->num > 0 && p50->num <= p99->num &&
+                 p99->num <= mx->num,
+             "the state carries the loop's statistics: %s", a.buf);
+    xn_json_free(j);
 
     double q0 = state_q(&b, 0);
     jog_for(&a, 0, 1, 0.6);

@@ -204,6 +204,8 @@ static void take_frame(replay_log *r, const xn_ctl_sample *s) {
         memcpy(q, r->key, sizeof(double) * nq);
         for (int j = 0; j < nj; j++)
             if (r->qadr[j] >= 0) q[r->qadr[j]] = s->q[j];
+        if (s->humanoid && m->njnt > 0 && m->jnt_type[0] == mjJNT_FREE) /* the estimated base */
+            for (int a = 0; a < 7; a++) q[m->jnt_qposadr[0] + a] = s->base[a];
     }
     float *qr = r->qref + r->nf * nj, *pl = r->plot + r->nf * 2 * nj;
     for (int j = 0; j < nj; j++) {

@@ -44,6 +44,7 @@ const checkBtn = el('button', { id: 'xc-check', text: 'Check' });
 const checkResult = el('div', { id: 'xc-check-result' });
 const events = el('div', { id: 'xc-events' });
 const stateText = el('span', { id: 'xc-state', text: '' });
+const cycleText = el('div', { id: 'xc-cycle', text: '' });
 const plotErr = el('canvas', { id: 'xc-plot-err' });
 const plotTau = el('canvas', { id: 'xc-plot-tau' });
 document.body.append(
@@ -55,7 +56,8 @@ document.body.append(
         el('div', {}, 'speed ', speed), el('h3', { text: 'Tool (world axes)' }), cart),
       el('div', { class: 'xc-box' }, el('h3', { text: 'Program' }), editor, checkBtn, checkResult),
       el('div', { class: 'xc-box' }, el('h3', { text: 'Events' }), events))),
-  el('div', { id: 'xc-plots' }, el('b', { text: 'Tracking error (rad)' }), plotErr,
+  el('div', { id: 'xc-plots' }, el('b', { text: 'Control cycle' }), cycleText,
+    el('b', { text: 'Tracking error (rad)' }), plotErr,
     el('b', { text: 'Commanded torque (N m)' }), plotTau),
   stopBtn);
 
@@ -180,6 +182,12 @@ function frameRobot() {
 function onState(m) {
   api.state = m;
   stateText.textContent = `t ${m.t.toFixed(2)} s · ${m.state}${m.streaming ? ' · taking motion' : ''}`;
+  if (m.cycle) {
+    const c = m.cycle;
+    cycleText.textContent = `${c.n} cycles · ${c.overruns} overruns · ${c.late} late wake-ups · ` +
+      `compute p50 ${c.p50.toFixed(1)} µs, p99 ${c.p99.toFixed(1)} µs, max ${c.max.toFixed(1)} µs ` +
+      `(CPU p99 ${c.cpu_p99.toFixed(1)} µs)`;
+  }
   m.q.forEach((q, k) => {
     const cell = document.getElementById(`xc-q${k}`);
     if (cell) cell.textContent = q === null ? 'NaN' : q.toFixed(3);

@@ -93,7 +93,7 @@ static void send_all(xn_web *w, const char *text) {
 static void note_refusal(xn_web *w, const char *why) {
     pthread_mutex_lock(&w->stats_lock);
     w->stats.refused++;
-    snprintf(w->stats.last_refusal, sizeof w->stats.last_refusal, "%s", why);
+    snprintf(w->stats.last_refusal, sizeof w->stats.last_refusal, "%.255s", why); /* cut */
     pthread_mutex_unlock(&w->stats_lock);
 }
 

@@ -488,6 +488,20 @@ static char *dup_n(const char *s, size_t n) {
     return d;
 }
 
+/* Everything the server holds, its thread stopped or never started. */
+static void release(xn_web *w) {
+    if (w->ctx) lws_context_destroy(w->ctx); /* closes the connections: sessions dropped */
+    if (w->reader > 0) xn_controller_event_reader_release(w->c, w->reader);
+    xn_web_poser_free(&w->poser);
+    free(w->state);
+    free(w->page);
+    free(w->robot_json);
+    free(w->token);
+    free(w->program_name);
+    pthread_mutex_destroy(&w->stats_lock);
+    free(w);
+}
+
 xn_status xn_web_start(xn_controller *c, const xn_web_config *cfg, xn_web **out, xn_error *err) {
     *out = NULL;
     xn_web_config def;
@@ -559,16 +573,7 @@ xn_status xn_web_start(xn_controller *c, const xn_web_config *cfg, xn_web **out,
         }
     }
     if (st != XN_OK) {
-        if (w->ctx) lws_context_destroy(w->ctx);
-        w->ctx = NULL;
-        if (w->reader > 0) xn_controller_event_reader_release(c, w->reader);
-        xn_web_poser_free(&w->poser);
-        free(w->page);
-        free(w->robot_json);
-        free(w->token);
-        free(w->program_name);
-        pthread_mutex_destroy(&w->stats_lock);
-        free(w);
+        release(w);
         return st;
     }
     *out = w;
@@ -582,16 +587,7 @@ void xn_web_stop(xn_web *w) {
     atomic_store(&w->quit, 1);
     lws_cancel_service(w->ctx);
     pthread_join(w->thread, NULL);
-    lws_context_destroy(w->ctx); /* closes the connections: their sessions are dropped */
-    xn_controller_event_reader_release(w->c, w->reader);
-    xn_web_poser_free(&w->poser);
-    free(w->state);
-    free(w->page);
-    free(w->robot_json);
-    free(w->token);
-    free(w->program_name);
-    pthread_mutex_destroy(&w->stats_lock);
-    free(w);
+    release(w);
 }
 
 void xn_web_get_stats(xn_web *w, xn_web_stats *out) {

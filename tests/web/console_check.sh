@@ -3,18 +3,11 @@
 # simulated Panda in real time (a watchdog margin of 50 ms: the test machine's wake-ups are not
 # what is tested). Then xn must have ended on the console's stop, category 1.
 #   console_check.sh XN EXPECT_BIN SOURCE_DIR OUT_DIR
-# Without Chromium or web/node_modules it skips (77), except under CI, where that fails.
+# Without Chromium or web/node_modules it skips (77), except under CI, where that fails
+# (web_deps.sh).
 set -euo pipefail
 xn=$1 expect=$2 src=$3 out=$4
-missing=""
-[ -x /usr/bin/chromium ] || missing="chromium"
-[ -d "$src/web/node_modules/playwright-core" ] || missing="$missing web/node_modules (make deps)"
-command -v node >/dev/null 2>&1 || missing="$missing node"
-if [ -n "$missing" ]; then
-  echo "console_check: missing $missing"
-  if [ "${CI:-}" = "true" ]; then exit 1; fi
-  exit 77
-fi
+. "$(dirname "$0")/web_deps.sh"
 rm -rf "$out"
 mkdir -p "$out"
 scene="$src/models/mjcf/franka_panda/scene.xml"

@@ -2,18 +2,11 @@
 # ctest: the replay page in headless Chromium (replay.test.mjs). Runs two short programs with
 # --report (the Panda to a known pose; the G1 standing), then checks their replay.html.
 #   replay_check.sh XN EXPECT_BIN SOURCE_DIR OUT_DIR
-# Without Chromium or web/node_modules it skips (77), except under CI, where that fails.
+# Without Chromium or web/node_modules it skips (77), except under CI, where that fails
+# (web_deps.sh).
 set -euo pipefail
 xn=$1 expect=$2 src=$3 out=$4
-missing=""
-[ -x /usr/bin/chromium ] || missing="chromium"
-[ -d "$src/web/node_modules/playwright-core" ] || missing="$missing web/node_modules (make deps)"
-command -v node >/dev/null 2>&1 || missing="$missing node"
-if [ -n "$missing" ]; then
-  echo "replay_check: missing $missing"
-  if [ "${CI:-}" = "true" ]; then exit 1; fi
-  exit 77
-fi
+. "$(dirname "$0")/web_deps.sh"
 rm -rf "$out"
 mkdir -p "$out"
 "$xn" run "$src/tests/web/replay_panda.xnp" --report "$out/panda" --quiet > "$out/panda.txt"

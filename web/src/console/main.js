@@ -7,18 +7,9 @@
 import { Box3, Vector3 } from 'three';
 import { readGeometry, floats } from '../replay/data.js';
 import { buildRobot, poseRobot } from '../replay/robot.js';
-import { createView, fragment } from '../view.js';
+import { createView, el, fragment } from '../view.js';
 import { injectStyle } from './style.js';
 
-function el(tag, attrs = {}, ...kids) {
-  const e = document.createElement(tag);
-  for (const [k, v] of Object.entries(attrs)) {
-    if (k === 'text') e.textContent = v;
-    else e.setAttribute(k, v);
-  }
-  e.append(...kids);
-  return e;
-}
 
 const WINDOW_S = 10; // the live plots' span
 const PALETTE = ['#1f77b4', '#ff7f0e', '#2ca02c', '#d62728', '#9467bd', '#8c564b', '#e377c2',

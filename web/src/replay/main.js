@@ -7,22 +7,13 @@
 //   &cam=X,Y,Z,TX,TY,TZ    camera position and target (world, m; z up)   &fov=DEG (vertical)
 //   &plain=1               the robot flat and unlit on white, no floor and no overlays
 // window.xnReplay is the page's handle: ready, time(), seek(t), play(), pause(), pixel(x, y).
-import { createView, fragment } from '../view.js';
+import { createView, el, fragment } from '../view.js';
 import { frameAt, readReplay } from './data.js';
 import { buildOverlays, updateOverlays } from './overlays.js';
 import { buildPlots, moveCursors } from './plots.js';
 import { buildRobot, poseRobot, runBounds } from './robot.js';
 import { injectStyle } from './style.js';
 
-function el(tag, attrs = {}, ...kids) {
-  const e = document.createElement(tag);
-  for (const [k, v] of Object.entries(attrs)) {
-    if (k === 'text') e.textContent = v;
-    else e.setAttribute(k, v);
-  }
-  e.append(...kids);
-  return e;
-}
 
 const fmt = (t) => `${t.toFixed(2)} s`;
 

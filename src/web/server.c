@@ -55,7 +55,8 @@ struct xn_web {
     unsigned char *state; /* LWS_PRE + the newest state message */
     size_t state_len, state_cap;
     xn_web_poser poser;
-    xn_ctl_sample sample; /* the newest cycle, read at each tick */
+    xn_ctl_sample sample;                      /* the newest cycle, read at each tick */
+    unsigned char chunk[LWS_PRE + HTTP_CHUNK]; /* the page's next piece on its way out */
     pthread_mutex_t stats_lock;
     xn_web_stats stats;
 };
@@ -345,7 +346,7 @@ static int serve_page(xn_web *w, session *s, struct lws *wsi, const char *uri) {
 }
 
 static int page_writeable(xn_web *w, session *s, struct lws *wsi) {
-    static unsigned char buf[LWS_PRE + HTTP_CHUNK];
+    unsigned char *buf = w->chunk;
     size_t left = w->page_len - s->http_sent, n = left < HTTP_CHUNK ? left : HTTP_CHUNK;
     memcpy(buf + LWS_PRE, w->page + s->http_sent, n);
     int last = n == left;

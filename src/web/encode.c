@@ -7,21 +7,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "model/error_internal.h"
 #include "web/web_internal.h"
 #include "xiaonao/dynamics.h"
-
-static xn_status fail(xn_error *err, xn_status st, int index, const char *fmt, ...) {
-    if (err) {
-        memset(err, 0, sizeof *err);
-        snprintf(err->file, sizeof err->file, "xn_web_start");
-        err->index = index;
-        va_list ap;
-        va_start(ap, fmt);
-        vsnprintf(err->message, sizeof err->message, fmt, ap);
-        va_end(ap);
-    }
-    return st;
-}
 
 /* Append to a bounded buffer; the length grows even past cap, so that the caller can tell. */
 typedef struct {
@@ -83,7 +71,9 @@ xn_status xn_web_poser_init(xn_web_poser *p, const xn_controller *c, const xn_we
                             xn_error *err) {
     memset(p, 0, sizeof *p);
     const xn_model *m = cfg->model;
-    if (!m) return fail(err, XN_ERR_INVALID, -1, "no model to place the page's bodies with");
+    if (!m)
+        return xn_fail_at(err, XN_ERR_INVALID, "xn_web_start", -1,
+                          "no model to place the page's bodies with");
     p->m = m;
     p->d = xn_data_create(m);
     p->q = calloc((size_t)m->nq, sizeof *p->q);
@@ -91,7 +81,7 @@ xn_status xn_web_poser_init(xn_web_poser *p, const xn_controller *c, const xn_we
     p->poses = calloc((size_t)(cfg->nbody ? cfg->nbody : 1) * 7, sizeof *p->poses);
     if (!p->d || !p->q || !p->poses) {
         xn_web_poser_free(p);
-        return fail(err, XN_ERR_NOMEM, -1, "out of memory");
+        return xn_fail_at(err, XN_ERR_NOMEM, "xn_web_start", -1, "out of memory");
     }
     memcpy(p->q, m->q_neutral, sizeof(xn_real) * (size_t)m->nq);
     p->base_qadr = -1;
@@ -125,7 +115,7 @@ xn_status xn_web_poser_init(xn_web_poser *p, const xn_controller *c, const xn_we
             js.p = malloc(js.cap);
             if (!js.p) {
                 xn_web_poser_free(p);
-                return fail(err, XN_ERR_NOMEM, -1, "out of memory");
+                return xn_fail_at(err, XN_ERR_NOMEM, "xn_web_start", -1, "out of memory");
             }
         }
     }
@@ -136,8 +126,8 @@ xn_status xn_web_poser_init(xn_web_poser *p, const xn_controller *c, const xn_we
         p->frame[i] = f ? xn_model_frame_id(m, f) : -1;
         if (f && p->frame[i] < 0) {
             xn_web_poser_free(p);
-            return fail(err, XN_ERR_NOT_FOUND, i, "the model has no frame \"%s\" for body %d", f,
-                        i);
+            return xn_fail_at(err, XN_ERR_NOT_FOUND, "xn_web_start", i,
+                              "the model has no frame \"%s\" for body %d", f, i);
         }
     }
     return XN_OK;

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "model/error_internal.h"
 #include "web/web_internal.h"
 #include "xiaonao/dynamics.h"
 #include "xiaonao/program.h"
@@ -493,16 +494,6 @@ void xn_web_config_init(xn_web_config *cfg) {
     cfg->state_rate = 50;
 }
 
-static xn_status fail(xn_error *err, xn_status st, int index, const char *msg) {
-    if (err) {
-        memset(err, 0, sizeof *err);
-        snprintf(err->file, sizeof err->file, "xn_web_start");
-        err->index = index;
-        snprintf(err->message, sizeof err->message, "%s", msg);
-    }
-    return st;
-}
-
 static char *dup_n(const char *s, size_t n) {
     char *d = malloc(n + 1);
     if (d) {
@@ -538,19 +529,20 @@ xn_status xn_web_start(xn_controller *c, const xn_web_config *cfg, xn_web **out,
     int loopback;
     if (xn_web_parse_listen(cfg->listen ? cfg->listen : "127.0.0.1:8080", iface, sizeof iface,
                             &port, &loopback) != 0)
-        return fail(err, XN_ERR_INVALID, -1,
-                    "the listen address must be ADDRESS:PORT (an IPv4 address, [IPv6] or "
-                    "localhost, and a port 0-65535)");
+        return xn_fail(err, XN_ERR_INVALID, "xn_web_start",
+                       "the listen address must be ADDRESS:PORT (an IPv4 address, [IPv6] or "
+                       "localhost, and a port 0-65535)");
     if (!loopback && !(cfg->token && cfg->token[0]))
-        return fail(err, XN_ERR_INVALID, -1,
-                    "listening on an address other than the loopback needs a token");
-    if (!cfg->page || !cfg->page_len) return fail(err, XN_ERR_INVALID, -1, "no page to serve");
+        return xn_fail(err, XN_ERR_INVALID, "xn_web_start",
+                       "listening on an address other than the loopback needs a token");
+    if (!cfg->page || !cfg->page_len)
+        return xn_fail(err, XN_ERR_INVALID, "xn_web_start", "no page to serve");
     if (!(cfg->state_rate >= 1 && cfg->state_rate <= 200))
-        return fail(err, XN_ERR_RANGE, -1, "the state rate must be 1 to 200 Hz");
+        return xn_fail(err, XN_ERR_RANGE, "xn_web_start", "the state rate must be 1 to 200 Hz");
     if (cfg->nbody < 0 || cfg->nbody > XN_WEB_MAX_BODIES)
-        return fail(err, XN_ERR_RANGE, -1, "too many bodies for the page");
+        return xn_fail(err, XN_ERR_RANGE, "xn_web_start", "too many bodies for the page");
     xn_web *w = calloc(1, sizeof *w);
-    if (!w) return fail(err, XN_ERR_NOMEM, -1, "out of memory");
+    if (!w) return xn_fail(err, XN_ERR_NOMEM, "xn_web_start", "out of memory");
     w->c = c;
     w->cfg = *cfg;
     w->page = dup_n(cfg->page, cfg->page_len);
@@ -565,10 +557,11 @@ xn_status xn_web_start(xn_controller *c, const xn_web_config *cfg, xn_web **out,
     xn_status st = XN_OK;
     if (!w->page || !w->robot_json || !w->program_name ||
         (cfg->token && cfg->token[0] && !w->token))
-        st = fail(err, XN_ERR_NOMEM, -1, "out of memory");
+        st = xn_fail(err, XN_ERR_NOMEM, "xn_web_start", "out of memory");
     if (st == XN_OK) st = xn_web_poser_init(&w->poser, c, cfg, err);
     if (st == XN_OK && (w->reader = xn_controller_event_reader(c)) <= 0)
-        st = fail(err, XN_ERR_INVALID, -1, "every event reader of the controller is taken");
+        st = xn_fail(err, XN_ERR_INVALID, "xn_web_start",
+                     "every event reader of the controller is taken");
     if (st == XN_OK) {
         lws_set_log_level(LLL_ERR, NULL);
         struct lws_context_creation_info info;
@@ -584,16 +577,13 @@ xn_status xn_web_start(xn_controller *c, const xn_web_config *cfg, xn_web **out,
         w->ctx = lws_create_context(&info);
         if (w->ctx) w->vhost = lws_create_vhost(w->ctx, &info);
         if (!w->ctx || !w->vhost) {
-            char msg[300];
-            snprintf(msg, sizeof msg,
-                     "cannot listen on %s (in use, or not an address of this "
-                     "machine)",
-                     cfg->listen ? cfg->listen : "127.0.0.1:8080");
-            st = fail(err, XN_ERR_IO, -1, msg);
+            st = xn_fail(err, XN_ERR_IO, "xn_web_start",
+                         "cannot listen on %s (in use, or not an address of this machine)",
+                         cfg->listen ? cfg->listen : "127.0.0.1:8080");
         } else {
             w->port = lws_get_vhost_listen_port(w->vhost);
             if (pthread_create(&w->thread, NULL, serve, w) != 0)
-                st = fail(err, XN_ERR_IO, -1, "cannot start the server's thread");
+                st = xn_fail(err, XN_ERR_IO, "xn_web_start", "cannot start the server's thread");
         }
     }
     if (st != XN_OK) {

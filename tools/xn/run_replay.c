@@ -14,7 +14,8 @@
 #if defined(XN_HAVE_MUJOCO) && defined(XN_HAVE_WEB)
 #include <mujoco/mujoco.h>
 
-/* The viewer (web/src/replay), bundled by esbuild at build time and linked in by replay_js.S. */
+/* The viewer (web/src/replay), bundled by esbuild at build time and linked in by
+ * web_bundles.S.in. */
 extern const char xn_replay_js[];
 extern const unsigned long long xn_replay_js_size;
 
@@ -55,17 +56,24 @@ struct replay_log {
     frame *f;
     long nf, capf;
     double *qpos; /* nq per frame */
-    long capq;
-    float *qref; /* nj per frame */
+    long capq;    /* frames (each array's capacity counts what it grows by) */
+    float *qref;  /* nj per frame */
     long capr;
     float *plot; /* 2 nj per frame: error (mrad), torque (N m) */
     long capp;
-    float *contacts;
+    float *contacts; /* 6 per contact */
     long ncontacts, capc;
     mark *ev;
     long nev, capev;
     int out_of_memory;
 };
+
+/* The scene's starting configuration: the keyframe (NULL: "home"), else the reference one, as
+ * the MuJoCo backend starts the robot. */
+static const double *start_qpos(const mjModel *m, const char *keyframe) {
+    int k = mj_name2id(m, mjOBJ_KEY, keyframe ? keyframe : "home");
+    return k >= 0 ? m->key_qpos + (size_t)k * m->nq : m->qpos0;
+}
 
 replay_log *replay_log_create(const char *scene, const char *keyframe, const xn_controller *c,
                               const xn_hal *hal, int read_sim) {
@@ -93,8 +101,7 @@ replay_log *replay_log_create(const char *scene, const char *keyframe, const xn_
         replay_log_free(r);
         return NULL;
     }
-    int k = mj_name2id(m, mjOBJ_KEY, keyframe ? keyframe : "home");
-    memcpy(r->key, k >= 0 ? m->key_qpos + (size_t)k * m->nq : m->qpos0, sizeof(double) * m->nq);
+    memcpy(r->key, start_qpos(m, keyframe), sizeof(double) * m->nq);
     r->nj = xn_controller_njoint(c);
     for (int j = 0; j < r->nj; j++) {
         const char *name = xn_controller_joint_name(c, j);
@@ -121,18 +128,6 @@ void replay_log_free(replay_log *r) {
     free(r->contacts);
     free(r->ev);
     free(r);
-}
-
-/* Grow an array of `size`-byte elements to hold n + need of them. */
-static int room(void **a, long *cap, long n, long need, size_t size) {
-    if (n + need <= *cap) return 0;
-    long c = *cap ? *cap : 1024;
-    while (c < n + need) c *= 2;
-    void *p = realloc(*a, (size_t)c * size);
-    if (!p) return -1;
-    *a = p;
-    *cap = c;
-    return 0;
 }
 
 /* The simulator's contact forces at this frame, one arrow per body touched: the sum of its
@@ -166,8 +161,9 @@ static void take_forces(replay_log *r, frame *fr) {
         sum[k][6] += f6[0];
     }
     fr->contact0 = r->ncontacts;
-    if (room((void **)&r->contacts, &r->capc, r->ncontacts * 6, 6L * nb, sizeof(float))) return;
     for (int k = 0; k < nb; k++) {
+        if (xn_cli_reserve((void **)&r->contacts, &r->capc, r->ncontacts, 6 * sizeof(float), 1024))
+            break;
         float *c = r->contacts + r->ncontacts * 6;
         for (int a = 0; a < 3; a++)
             c[a] = (float)(sum[k][a] / sum[k][6]), c[3 + a] = (float)sum[k][3 + a];
@@ -187,10 +183,11 @@ static void take_forces(replay_log *r, frame *fr) {
 static void take_frame(replay_log *r, const xn_ctl_sample *s) {
     const mjModel *m = r->m;
     int nq = m->nq, nj = r->nj;
-    if (room((void **)&r->f, &r->capf, r->nf, 1, sizeof *r->f) ||
-        room((void **)&r->qpos, &r->capq, r->nf * nq, nq, sizeof(double)) ||
-        room((void **)&r->qref, &r->capr, r->nf * nj, nj, sizeof(float)) ||
-        room((void **)&r->plot, &r->capp, r->nf * 2 * nj, 2 * nj, sizeof(float))) {
+    /* each array grows by frames: nq, nj and 2 nj numbers a frame */
+    if (xn_cli_reserve((void **)&r->f, &r->capf, r->nf, sizeof *r->f, 1024) ||
+        xn_cli_reserve((void **)&r->qpos, &r->capq, r->nf, sizeof(double) * (size_t)nq, 1024) ||
+        xn_cli_reserve((void **)&r->qref, &r->capr, r->nf, sizeof(float) * (size_t)nj, 1024) ||
+        xn_cli_reserve((void **)&r->plot, &r->capp, r->nf, 2 * sizeof(float) * (size_t)nj, 1024)) {
         r->out_of_memory = 1;
         return;
     }
@@ -246,7 +243,7 @@ void replay_log_sample(replay_log *r, const xn_ctl_sample *s) {
 
 void replay_log_event(replay_log *r, double t, int code, const char *text) {
     if (!r || r->nev >= MAX_EVENTS) return;
-    if (room((void **)&r->ev, &r->capev, r->nev, 1, sizeof *r->ev)) return;
+    if (xn_cli_reserve((void **)&r->ev, &r->capev, r->nev, sizeof *r->ev, 256)) return;
     mark *e = &r->ev[r->nev++];
     e->t = (float)t;
     e->code = code;
@@ -380,16 +377,11 @@ char *replay_robot_json(const char *scene, const char *keyframe, const xn_model 
     }
     *nbody = m->nbody < cap ? m->nbody : cap;
     for (int b = 0; b < *nbody; b++) { /* each MuJoCo body follows the model's frame of its name */
-        const char *name = m->names + m->name_bodyadr[b];
-        frames[b] = b > 0 && xn_model_frame_id(model, name) >= 0
-                        ? model->frame_name[xn_model_frame_id(model, name)]
-                        : NULL;
+        int f = b > 0 ? xn_model_frame_id(model, m->names + m->name_bodyadr[b]) : -1;
+        frames[b] = f >= 0 ? model->frame_name[f] : NULL;
     }
     *has_base = m->njnt > 0 && m->jnt_type[0] == mjJNT_FREE;
-    if (*has_base) {
-        int k = mj_name2id(m, mjOBJ_KEY, keyframe ? keyframe : "home");
-        memcpy(base_q, k >= 0 ? m->key_qpos + (size_t)k * m->nq : m->qpos0, 7 * sizeof(double));
-    }
+    if (*has_base) memcpy(base_q, start_qpos(m, keyframe), 7 * sizeof(double));
     mj_deleteModel(m);
     return text;
 }
@@ -581,20 +573,16 @@ int replay_log_write(replay_log *r, const char *dir, const char *program, const 
     fputs("]}</script>\n<script>", o);
     fwrite(xn_replay_js, 1, (size_t)xn_replay_js_size, o);
     fputs("</script>\n</body></html>\n", o);
+    long bytes = ftell(o); /* the page's size, for the line below */
     if (fclose(o) != 0) {
         o = NULL;
         xn_cli_error("cannot write %s", path);
         goto done;
     }
     o = NULL;
-    if (out) {
-        FILE *sz = fopen(path, "rb");
-        long bytes = 0;
-        if (sz && fseek(sz, 0, SEEK_END) == 0) bytes = ftell(sz);
-        if (sz) fclose(sz);
+    if (out)
         fprintf(out, "  replay       %s (%ld frames at %g Hz, %.1f MB)\n", path, n,
                 (double)XN_REPLAY_RATE / (double)stride, (double)bytes / 1e6);
-    }
     rc = 0;
 done:
     if (o) fclose(o);

@@ -9,7 +9,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "model/error_internal.h"
 #include "web/web_internal.h"
@@ -21,7 +20,6 @@
 #define JOG_JOINT_SPEED 0.5   /* rad/s (m/s) at full jog speed */
 #define JOG_LINEAR_SPEED 0.1  /* m/s: under ISO 10218's 250 mm/s for reduced-speed jogging */
 #define JOG_ANGULAR_SPEED 0.3 /* rad/s */
-#define JOG_LAPSE 0.1         /* s without a jog heartbeat (the page sends one each 50 ms): stop */
 
 typedef struct session {
     int ws; /* 1: a WebSocket connection (else an HTTP request) */
@@ -58,9 +56,7 @@ struct xn_web {
     unsigned char *state; /* LWS_PRE + the newest state message */
     size_t state_len, state_cap;
     xn_web_poser poser;
-    xn_ctl_sample sample; /* the newest cycle, read at each tick */
-    int jogging;          /* the holder's jog runs: its heartbeats keep it going */
-    double jog_at;        /* when its last heartbeat came (s, monotonic) */
+    xn_ctl_sample sample;                      /* the newest cycle, read at each tick */
     unsigned char chunk[LWS_PRE + HTTP_CHUNK]; /* the page's next piece on its way out */
     pthread_mutex_t stats_lock;
     xn_web_stats stats;
@@ -132,26 +128,7 @@ static void tell_control(xn_web *w) {
 
 /* ---- commands ---- */
 
-static double now_s(void) {
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
-}
-
-/* A zero velocity for every joint the stream hands over: the jog ends, the robot holds. */
-static void hold_still(xn_web *w) {
-    w->jogging = 0;
-    if (!xn_controller_streaming(w->c)) return;
-    xn_setpoint sp;
-    memset(&sp, 0, sizeof sp);
-    sp.mode = XN_STREAM_VELOCITY;
-    sp.n = xn_controller_stream_joints(w->c, NULL);
-    xn_error err;
-    (void)xn_controller_stream(w->c, &sp, &err);
-}
-
-/* A jog as a streamed velocity or twist, each one a heartbeat: the server stops the jog when they
- * lapse (tick), and the controller's stream timeout stands behind it. */
+/* A jog as a streamed velocity or twist: each one a heartbeat, the stream's timeout the stop. */
 static void jog(xn_web *w, session *s, const xn_web_msg *m, int stop) {
     if (w->holder != s->id) {
         refuse(w, s, "jog", "take control first: only the client holding control may jog", 0);
@@ -185,12 +162,9 @@ static void jog(xn_web *w, session *s, const xn_web_msg *m, int stop) {
     }
     xn_error err;
     if (xn_controller_stream(w->c, &sp, &err) != XN_OK) {
-        w->jogging = 0;
         refuse(w, s, "jog", err.message, 0);
         return;
     }
-    w->jogging = !stop;
-    w->jog_at = now_s();
     pthread_mutex_lock(&w->stats_lock);
     w->stats.jogs++;
     pthread_mutex_unlock(&w->stats_lock);
@@ -277,10 +251,6 @@ static void take_message(xn_web *w, session *s, const char *text, size_t len) {
 
 static void tick(lws_sorted_usec_list_t *sul) {
     xn_web *w = lws_container_of(sul, xn_web, tick);
-    /* while a client holds control, the robot takes its motion from the console: a jog whose
-     * heartbeats lapsed is stopped, and between jogs the robot is held with zero velocities (so
-     * that the stream does not time out after every release) */
-    if (w->holder && (!w->jogging || now_s() - w->jog_at > JOG_LAPSE)) hold_still(w);
     if (xn_controller_latest(w->c, &w->sample)) {
         size_t need = LWS_PRE + xn_web_state_size(&w->poser);
         if (need > w->state_cap) {
@@ -337,7 +307,14 @@ static void drop_session(xn_web *w, session *s) {
     free(s->rx);
     s->rx = NULL;
     if (w->holder == s->id) { /* the holder left: its jog ends now, not at the timeout */
-        hold_still(w);
+        if (xn_controller_streaming(w->c)) {
+            xn_setpoint sp;
+            memset(&sp, 0, sizeof sp);
+            sp.mode = XN_STREAM_VELOCITY;
+            sp.n = xn_controller_stream_joints(w->c, NULL);
+            xn_error err;
+            (void)xn_controller_stream(w->c, &sp, &err);
+        }
         w->holder = 0;
         tell_control(w);
     }

@@ -82,8 +82,13 @@ typedef enum {
                                  beyond the joint's rating (value: the torque asked, N m) or a
                                  position command outside the joint's range (value: the
                                  position asked); once per joint until it is back inside */
-    XN_EV_COMMAND_INVALID   /**< a drive command that is not finite reached the safety layer:
+    XN_EV_COMMAND_INVALID,  /**< a drive command that is not finite reached the safety layer:
                                  the joint holds where it is and every drive quick-stops */
+    XN_EV_PAUSE,            /**< the program paused (value 1: its motion slowed to rest along
+                                 its own path), resumed (0), or a pause could not apply (-1:
+                                 the joints follow a stream, a policy or the balance) */
+    XN_EV_PROGRAM_RUN       /**< a program given by xn_controller_run_program: value 1 it took
+                                 the `stream` line's place, 0 it ended and the line is back */
 } xn_event_code;
 
 /** One event: when, what, where, and a sentence for people. */
@@ -430,6 +435,41 @@ typedef struct {
  * trajectory or setpoint before it; a setpoint sent after it replaces it; one sent before the
  * `stream` line starts is dropped. */
 xn_status xn_controller_follow(xn_controller *c, const xn_joint_trajectory *t, xn_error *err);
+/* Programs from other threads (an operator's console, a cell's supervisor), and pausing. */
+
+/** Run `program` in place of the running `stream` line, then go back to that line. Called from
+ * any thread but the loop's (it allocates): the program is checked and prepared here as
+ * xn_controller_create would (targets inside the joints' limits, Cartesian motions planned from
+ * where the joints now are, shapers, compliance), so that the loop only switches tables. The
+ * switch happens at the first cycle the `stream` line's joints rest with no setpoint or
+ * trajectory driving them (a held jog delays it); setpoints are refused while the program runs.
+ * Settings it makes (speed, payload, tool, collision, contact regions) stay after it; its input
+ * shaper does not.
+ * The controller owns `program` from the call on, whatever it returns, and frees it
+ * (xn_program_free) in a later call of this function or in xn_controller_free; the program's
+ * `source` names it in line errors and events. XN_ERR_STATE when no `stream` line runs or a
+ * program given before has not ended; XN_ERR_INVALID for a line that needs what only
+ * xn_controller_create prepares (policy load, balance load, walk, stand, push, posture, hand),
+ * with the line named; what xn_controller_create refuses, as it does. */
+xn_status xn_controller_run_program(xn_controller *c, xn_program *program, xn_error *err);
+/** Where a program given by xn_controller_run_program is. Any thread. */
+typedef enum {
+    XN_RUN_NONE = 0, /**< none given, or the last one ended */
+    XN_RUN_WAITING,  /**< waiting for the `stream` line's joints to rest */
+    XN_RUN_RUNNING   /**< running (paused or not) */
+} xn_run_state;
+xn_run_state xn_controller_run_state(const xn_controller *c);
+
+/** Pause the running program: its clock slows to a stop over a smooth ramp (at most 2 s; its
+ * length from the reference's speed against the rated accelerations), so a path keeps its shape
+ * and a joint motion its synchronization; waits stop counting; no further line starts. A `stream`
+ * line, a policy or the balance are not paused (XN_EV_PAUSE, value -1). Any thread; lock-free. */
+void xn_controller_pause(xn_controller *c);
+/** Resume a paused program: its clock ramps back to full speed from where it stopped. */
+void xn_controller_resume(xn_controller *c);
+/** 1 while a pause is asked for, 2 once the program rests paused, 0 otherwise. Any thread. */
+int xn_controller_paused(const xn_controller *c);
+
 /** End the running `stream` line: the joints come to rest, then the program goes on. */
 void xn_controller_stream_end(xn_controller *c);
 /** The newest cycle's record into *out (a whole cycle, never parts of two), for a thread

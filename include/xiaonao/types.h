@@ -25,7 +25,9 @@ typedef enum {
     XN_ERR_NUMERIC = -9,     /**< a numerical failure (matrix not positive definite, ...) */
     XN_ERR_TIMEOUT = -10,    /**< a device did not act within the time allowed */
     XN_ERR_INFEASIBLE = -11, /**< the constraints admit no solution (a QP, a motion) */
-    XN_ERR_ITERATIONS = -12  /**< an iterative solver stopped at its iteration limit */
+    XN_ERR_ITERATIONS = -12, /**< an iterative solver stopped at its iteration limit */
+    XN_ERR_STATE = -13       /**< not now: the object's state does not allow the call (a
+                                  program given while another runs, or with no `stream` line) */
 } xn_status;
 
 /** A short English name of a status code, e.g. "parse error". Never NULL. */

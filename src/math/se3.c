@@ -220,6 +220,7 @@ const char *xn_status_str(xn_status s) {
     case XN_ERR_TIMEOUT: return "timed out";
     case XN_ERR_INFEASIBLE: return "infeasible";
     case XN_ERR_ITERATIONS: return "iteration limit";
+    case XN_ERR_STATE: return "not in this state";
     }
     return "unknown status";
 }

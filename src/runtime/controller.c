@@ -50,6 +50,8 @@ const char *xn_event_str(xn_event_code c) {
     case XN_EV_STREAM_TIMEOUT: return "stream-timeout";
     case XN_EV_COMMAND_CLAMPED: return "command-clamped";
     case XN_EV_COMMAND_INVALID: return "command-invalid";
+    case XN_EV_PAUSE: return "pause";
+    case XN_EV_PROGRAM_RUN: return "program-run";
     }
     return "unknown";
 }
@@ -278,6 +280,12 @@ static xn_status make_shapers(xn_controller *c, xn_error *err) {
 xn_status xn_controller_create(const xn_model *model, xn_hal *hal, const xn_program *program,
                                const xn_controller_config *cfg, xn_controller **out,
                                xn_error *err) {
+    return xn_ctl_create(model, hal, program, cfg, NULL, 0, out, err);
+}
+
+xn_status xn_ctl_create(const xn_model *model, xn_hal *hal, const xn_program *program,
+                        const xn_controller_config *cfg, const xn_real *plan_start, int sub,
+                        xn_controller **out, xn_error *err) {
     *out = NULL;
     if (err) memset(err, 0, sizeof *err);
     xn_controller *c = calloc(1, sizeof *c);
@@ -285,6 +293,14 @@ xn_status xn_controller_create(const xn_model *model, xn_hal *hal, const xn_prog
     atomic_init(&c->req, XN_REQ_NONE);
     atomic_init(&c->req_text_ready, 0);
     atomic_flag_clear(&c->req_text_busy);
+    atomic_init(&c->pause_req, 0);
+    atomic_init(&c->pause_shown, 0);
+    atomic_init(&c->load_pending, NULL);
+    atomic_init(&c->load_done, NULL);
+    atomic_init(&c->run_state, XN_RUN_NONE);
+    c->pause_u = c->rate = 1;
+    c->is_sub = sub;
+    c->plan_start = plan_start;
     /* the controller's own copy: `set payload` changes it, never the application's model */
     xn_model *m = xn_model_copy(model);
     if (!m) {
@@ -294,6 +310,12 @@ xn_status xn_controller_create(const xn_model *model, xn_hal *hal, const xn_prog
     c->m = m;
     c->hal = hal;
     c->prog = program;
+    /* programs given later are prepared from the model as given (this copy changes with `set
+     * payload` under the loop) */
+    if (!sub && !(c->model0 = xn_model_copy(model))) {
+        xn_controller_free(c);
+        return XN_ERR_NOMEM;
+    }
     if (cfg)
         c->cfg = *cfg;
     else
@@ -418,6 +440,7 @@ xn_status xn_controller_create(const xn_model *model, xn_hal *hal, const xn_prog
 
 void xn_controller_free(xn_controller *c) {
     if (!c) return;
+    xn_ctl_load_free(c); /* programs given from outside, each with its own preparation */
     xn_ctl_plan_free(c);
     xn_observer_free(c->obs);
     xn_pfl_free(c->pfl);
@@ -464,6 +487,9 @@ void xn_controller_free(xn_controller *c) {
     xn_ctl_latest_free(c->latest);
     xn_ctl_traj_free(c->traj);
     xn_model_free(c->m); /* the controller's copy */
+    xn_model_free(c->model0);
+    free(c->start_q);
+    xn_program_free(c->owned_prog); /* a sub's: its interpreter, freed above, read it */
     free(c);
 }
 
@@ -474,6 +500,7 @@ void xn_ctl_quick_stop(xn_controller *c, xn_event_code why, const char *text) {
     if (c->state == XN_CTL_FAULT) return;
     c->state = XN_CTL_FAULT;
     xn_ctl_stream_abort(c);
+    xn_ctl_load_abandon(c);
     c->fault_ns = c->time_ns;
     xn_ctl_event(c, why, -1, 0, "%s", text);
     xn_ctl_event(c, XN_EV_QUICK_STOP, -1, 0, "every drive told to quick stop");
@@ -484,6 +511,7 @@ void xn_ctl_begin_stop(xn_controller *c, xn_event_code why, const char *text) {
     if (why) xn_ctl_event(c, why, -1, 0, "%s", text);
     c->state = XN_CTL_STOPPING;
     xn_ctl_stream_abort(c);
+    xn_ctl_load_abandon(c);
     c->interp.act = ACT_NONE;
     /* decelerate on the trajectory generator: velocity interface, target at rest */
     xn_otg_problem *p = &c->input;
@@ -822,14 +850,19 @@ static void shape_reference(xn_controller *c) {
 /* The reference for this cycle along a planned path. */
 static void follow_path(xn_controller *c) {
     const xn_ctl_plan *pl = &c->interp.plans[c->interp.path_plan];
-    c->interp.path_k++;
+    /* the plan's clock advances at the program's rate (1 unless paused or resuming) */
+    c->interp.path_k = fmin(c->interp.path_k + c->rate, (xn_real)(pl->nS - 1));
     xn_ctl_plan_sample(c, pl, c->interp.path_k, c->q_ref, c->v_ref, c->a_ref);
     for (int k = 0; k < c->nj; k++) {
+        /* s(tau) with dtau/dt = rate: v = rate v(tau), a = rate^2 a(tau) + rate' v(tau) */
+        int v = c->vadr[k];
+        c->a_ref[v] = c->rate * c->rate * c->a_ref[v] + c->rate_dot * c->v_ref[v];
+        c->v_ref[v] *= c->rate;
         c->output.position[k] = c->q_ref[c->qadr[k]];
-        c->output.velocity[k] = c->v_ref[c->vadr[k]];
-        c->output.acceleration[k] = c->a_ref[c->vadr[k]];
+        c->output.velocity[k] = c->v_ref[v];
+        c->output.acceleration[k] = c->a_ref[v];
     }
-    if (c->interp.path_k >= pl->nS - 1) {
+    if (c->interp.path_k >= (xn_real)(pl->nS - 1)) {
         /* at the end: the trajectory generator takes over, holding here */
         c->input.interface = XN_OTG_POSITION;
         for (int k = 0; k < c->nj; k++) {
@@ -906,6 +939,15 @@ static void generate(xn_controller *c) {
         p->current_position[k] = c->output.position[k];
         p->current_velocity[k] = c->output.velocity[k];
         p->current_acceleration[k] = c->output.acceleration[k];
+    }
+    if (xn_ctl_pause_motion(c)) { /* the motion on the paused or resuming clock */
+        for (int k = 0; k < c->nj; k++) {
+            c->q_ref[c->qadr[k]] = c->output.position[k];
+            c->v_ref[c->vadr[k]] = c->output.velocity[k];
+            c->a_ref[c->vadr[k]] = c->output.acceleration[k];
+        }
+        shape_reference(c);
+        return;
     }
     xn_error oe;
     xn_status r = xn_otg_update_in(&c->otg, p, &c->output, &oe, c->otg_ws);
@@ -1068,9 +1110,10 @@ void xn_controller_step(xn_controller *c) {
     switch (c->state) {
     case XN_CTL_ENABLING: enable_drives(c); break;
     case XN_CTL_RUNNING:
-        if (c->prog)
+        if (c->prog) {
+            xn_ctl_pause_update(c);
             xn_ctl_program_step(c);
-        else
+        } else
             c->state = XN_CTL_DONE;
         break;
     default: break;

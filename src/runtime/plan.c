@@ -310,9 +310,10 @@ xn_status xn_ctl_plan_program(xn_controller *c, xn_error *err) {
     for (int k = 0; k < c->nj && active; k++) active[c->vadr[k]] = 1;
     xn_ik_set_active(ik, active);
     free(active);
-    /* start where the robot is */
-    memcpy(q_plan, m->q_neutral, (size_t)m->nq * sizeof *q_plan);
-    for (int i = 0; i < c->hal->njoint; i++)
+    /* start where the robot is (a program given while the loop runs: where the loop's reference
+     * was, since the robot's readings are the loop's) */
+    memcpy(q_plan, c->plan_start ? c->plan_start : m->q_neutral, (size_t)m->nq * sizeof *q_plan);
+    for (int i = 0; i < c->hal->njoint && !c->plan_start; i++)
         if (c->joint_qadr[i] >= 0 && isfinite(c->hal->joint[i].position))
             q_plan[c->joint_qadr[i]] = c->hal->joint[i].position;
     xn_se3 base, tool;
@@ -432,18 +433,29 @@ void xn_ctl_plan_free(xn_controller *c) {
     free(c->interp.has_resolved);
 }
 
-void xn_ctl_plan_sample(const xn_controller *c, const xn_ctl_plan *p, long k, xn_real *q,
+/* s and its first two derivatives at table entry kk, from its neighbours (the table is
+ * smooth); at rest at the end */
+static void time_law(const xn_ctl_plan *p, long kk, xn_real dt, xn_real out[3]) {
+    long k0 = kk > 0 ? kk - 1 : 0, k1 = kk + 1 < p->nS ? kk + 1 : p->nS - 1;
+    out[0] = p->S[kk];
+    out[1] = (p->S[k1] - p->S[k0]) / ((xn_real)(k1 - k0 > 0 ? k1 - k0 : 1) * dt);
+    out[2] = k1 - k0 == 2 ? (p->S[k1] - 2 * p->S[kk] + p->S[k0]) / (dt * dt) : 0;
+    if (kk == p->nS - 1) out[1] = out[2] = 0;
+}
+
+void xn_ctl_plan_sample(const xn_controller *c, const xn_ctl_plan *p, xn_real k, xn_real *q,
                         xn_real *v, xn_real *a) {
     const xn_joint_path *jp = p->jp;
     int nq = jp->nq, nv = jp->nv, N = jp->N;
     xn_real dt = (xn_real)c->hal->period_ns * 1e-9;
-    long kk = k < 0 ? 0 : (k >= p->nS ? p->nS - 1 : k);
-    long k0 = kk > 0 ? kk - 1 : 0, k1 = kk + 1 < p->nS ? kk + 1 : p->nS - 1;
-    xn_real s = p->S[kk];
-    /* speed and acceleration of s from the table's neighbours (the table is smooth) */
-    xn_real sd = (p->S[k1] - p->S[k0]) / ((xn_real)(k1 - k0 > 0 ? k1 - k0 : 1) * dt);
-    xn_real sdd = k1 - k0 == 2 ? (p->S[k1] - 2 * p->S[kk] + p->S[k0]) / (dt * dt) : 0;
-    if (kk == p->nS - 1) sd = sdd = 0;
+    /* between two entries (a paused or resuming clock): both ends' values, linearly */
+    xn_real kc = k < 0 ? 0 : (k > (xn_real)(p->nS - 1) ? (xn_real)(p->nS - 1) : k);
+    long kk = (long)floor(kc);
+    xn_real f = kc - (xn_real)kk, lo[3], hi[3];
+    time_law(p, kk, dt, lo);
+    time_law(p, kk + 1 < p->nS ? kk + 1 : kk, dt, hi);
+    xn_real s = lo[0] + f * (hi[0] - lo[0]), sd = lo[1] + f * (hi[1] - lo[1]),
+            sdd = lo[2] + f * (hi[2] - lo[2]);
     /* cubic Hermite between grid points (uniform grid) */
     xn_real h = jp->s[N - 1] / (N - 1);
     int i = (int)(s / h);

@@ -9,8 +9,7 @@
 
 #define MAX_INSTRUCTIONS_PER_CYCLE 64 /* settings run back to back; bound the work per cycle */
 
-/* The filter reset to the unshaped reference's present state: no jump when it takes over. */
-static void reset_shaper(xn_controller *c) {
+void xn_ctl_shaper_reset(xn_controller *c) {
     xn_real x[3 * XN_OTG_MAX_DOFS];
     int nj = c->nj;
     for (int k = 0; k < nj; k++) {
@@ -26,7 +25,7 @@ void xn_ctl_set_shaper(xn_controller *c, const xn_instruction *in) {
     int kind = (int)in->value[0];
     c->shaper_auto = kind == -2;
     c->shaper = kind == -1 ? NULL : c->interp.shapers[c->interp.pc];
-    if (c->shaper) reset_shaper(c);
+    if (c->shaper) xn_ctl_shaper_reset(c);
     if (kind == -1)
         xn_ctl_event(c, XN_EV_SETTING, -1, 0, "input shaping off");
     else if (kind == -2)
@@ -47,7 +46,7 @@ static void auto_shaper(xn_controller *c, const xn_real *target) {
         xn_ctl_begin_stop(c, XN_EV_STOPPED, "the identified mode gives no usable shaper here");
         return;
     }
-    reset_shaper(c);
+    xn_ctl_shaper_reset(c);
     xn_ctl_event(c, XN_EV_SETTING, -1, f, "shaper for %.4g Hz, damping %.3g at this pose", f, z);
 }
 
@@ -162,7 +161,7 @@ static int activity_done(xn_controller *c) {
     switch (c->interp.act) {
     case ACT_NONE: return 1;
     case ACT_PATH:
-        if (c->interp.path_k < c->interp.plans[c->interp.path_plan].nS - 1 ||
+        if (c->interp.path_k < (xn_real)(c->interp.plans[c->interp.path_plan].nS - 1) ||
             !xn_ctl_shaper_settled(c))
             return 0;
         c->interp.pc = c->interp.plans[c->interp.path_plan].last; /* past the whole blended chain */
@@ -197,6 +196,8 @@ static int activity_done(xn_controller *c) {
 }
 
 void xn_ctl_program_step(xn_controller *c) {
+    if (c->interp.act == ACT_STREAM) xn_ctl_load_step(c); /* a program given from outside */
+    if (xn_ctl_pause_holds(c)) return;
     const xn_program *prog = c->prog;
     for (int guard = 0; guard < MAX_INSTRUCTIONS_PER_CYCLE; guard++) {
         if (c->interp.act != ACT_NONE) {
@@ -213,6 +214,7 @@ void xn_ctl_program_step(xn_controller *c) {
             c->interp.pc++;
         }
         if (c->interp.pc >= prog->n) {
+            if (xn_ctl_load_end(c)) return; /* one given from outside: the `stream` line back */
             c->state = XN_CTL_DONE;
             c->interp.line = 0;
             xn_ctl_event(c, XN_EV_PROGRAM_END, -1, 0, "the program ended");

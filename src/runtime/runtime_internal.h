@@ -121,7 +121,8 @@ typedef struct {
     xn_real blend;
     xn_real target[XN_OTG_MAX_DOFS]; /* the running movej's */
     int path_plan;                   /* ACT_PATH: which plan */
-    long path_k;                     /* ACT_PATH: control periods since it started */
+    xn_real path_k; /* ACT_PATH: control periods of the plan's clock since it started (whole
+                     * numbers unless a pause or a resume scaled the clock) */
     /* planned Cartesian motions (plan.c) */
     int nplan;
     xn_ctl_plan *plans;
@@ -266,6 +267,28 @@ struct xn_controller {
     char req_text[120];
     int power_off; /* every drive is told to power off (a stop with the robot at rest) */
 
+    /* pause and resume (program_pause.c): the program's clock runs at `rate` times robot time,
+     * rate = smoothstep(pause_u); pause_u ramps to 0 while a pause is asked for, back to 1 */
+    atomic_int pause_req;   /* 1: asked for (any thread) */
+    atomic_int pause_shown; /* xn_controller_paused's answer */
+    xn_real pause_u, pause_ramp_s, rate, rate_dot;
+    int pause_told; /* 1: this pause's XN_EV_PAUSE is written */
+
+    /* programs from other threads (program_load.c): each is prepared in a controller of its own
+     * (`sub`), whose interpreter and program trade places with this one's at a safe point */
+    int is_sub;
+    xn_model *model0;          /* the model as given: what a sub is made from */
+    const xn_real *plan_start; /* nq: where planning starts (NULL: the robot's readings) */
+    xn_real *start_q;          /* a sub's plan_start */
+    int sub_comply;            /* a sub: its program's compliance trades places too */
+    _Atomic(xn_controller *) load_pending; /* prepared, waiting for the safe point */
+    xn_controller *load_running;           /* the loop's: holds the `stream` line's side */
+    _Atomic(xn_controller *) load_done;    /* ended: freed by the next call from outside */
+    atomic_int run_state;                  /* xn_run_state */
+    xn_program *owned_prog;                /* a sub's program, freed with it */
+    xn_shaper_filter *load_shaper;         /* the shaper in use when the sub took over */
+    int load_shaper_auto;
+
     /* rings (single producer: the step; single consumer: whoever drains) */
     xn_ctl_event_ring *events; /* one per event reader (events.c) */
     xn_ctl_sample *samples;
@@ -273,6 +296,35 @@ struct xn_controller {
     long s_lost;
     xn_ctl_sample cur;
 };
+
+/* program_pause.c: the program clock's rate for this cycle (RUNNING, before the program) */
+void xn_ctl_pause_update(xn_controller *c);
+/* 1 while a pause holds the interpreter where it is (no line finishes, none starts) */
+int xn_ctl_pause_holds(const xn_controller *c);
+/* the running joint motion sampled on the scaled clock (1), or 0 when the clock runs at full
+ * speed and the trajectory generator steps as usual */
+int xn_ctl_pause_motion(xn_controller *c);
+/* the `stream` line's joints rest with nothing driving them (stream.c) */
+int xn_ctl_stream_idle(const xn_controller *c);
+/* the `stream` line gives way to a program from another thread (stream.c) */
+void xn_ctl_stream_yield(xn_controller *c);
+/* program_load.c: at a `stream` line, take a waiting program's place (before the line's step) */
+void xn_ctl_load_step(xn_controller *c);
+/* program_load.c: the program ended; 1 when it was one given from outside and the `stream`
+ * line is back */
+int xn_ctl_load_end(xn_controller *c);
+/* program_load.c: the controller stops: a program given from outside is over (or never runs) */
+void xn_ctl_load_abandon(xn_controller *c);
+/* program_load.c: trade back before freeing (xn_controller_free) */
+void xn_ctl_load_free(xn_controller *c);
+/* controller.c: the controller as xn_controller_create makes it; plan_start (nq, may be NULL)
+ * where its program's planning starts, sub: one made for xn_controller_run_program */
+xn_status xn_ctl_create(const xn_model *model, xn_hal *hal, const xn_program *program,
+                        const xn_controller_config *cfg, const xn_real *plan_start, int sub,
+                        xn_controller **out, xn_error *err);
+/* program_run.c: the shaper's history set to the unshaped reference (no jump when it takes
+ * over) */
+void xn_ctl_shaper_reset(xn_controller *c);
 
 /* controller.c: 1 when the shaped reference has caught up with the unshaped one */
 int xn_ctl_shaper_settled(const xn_controller *c);
@@ -308,7 +360,7 @@ void xn_ctl_set_collision(xn_controller *c, const xn_instruction *in);
 xn_status xn_ctl_plan_program(xn_controller *c, xn_error *err);
 void xn_ctl_plan_free(xn_controller *c);
 /* plan.c: the reference of plan p at control period k (model-sized q, v, a) */
-void xn_ctl_plan_sample(const xn_controller *c, const xn_ctl_plan *p, long k, xn_real *q,
+void xn_ctl_plan_sample(const xn_controller *c, const xn_ctl_plan *p, xn_real k, xn_real *q,
                         xn_real *v, xn_real *a);
 
 /* Pending stop requests, weakest first (a stronger one replaces a weaker one). */

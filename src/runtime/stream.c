@@ -312,6 +312,10 @@ xn_status xn_controller_stream(xn_controller *c, const xn_setpoint *sp, xn_error
         st = cartesian(c, line, sp, &joint, err);
         sp = &joint;
     }
+    if (st == XN_OK && line < 0 && atomic_load(&c->run_state) == XN_RUN_RUNNING)
+        st = xn_fail(err, XN_ERR_STATE, "xn_controller_stream",
+                     "a program given by xn_controller_run_program drives the joints: "
+                     "setpoints are taken again after it ends");
     if (st == XN_OK) st = check(c, line, sp, err);
     if (st != XN_OK) {
         atomic_flag_clear(&s->writer_busy);
@@ -474,9 +478,15 @@ void xn_ctl_stream_command(xn_controller *c) {
     }
 }
 
-/* The client has sent setpoints and then fallen silent for longer than the line's timeout. */
+/* The client has sent setpoints and then fallen silent for longer than the line's timeout. A
+ * velocity stream whose last setpoint was zero for every joint asked for rest and has it: its
+ * silence is not a lapse (a jog released with an explicit zero is over, not timed out). */
 static int silent(const xn_ctl_stream *s, int64_t now_ns) {
-    return s->have && now_ns - s->last_ns > s->timeout_ns;
+    if (!s->have || now_ns - s->last_ns <= s->timeout_ns) return 0;
+    if (!s->velocity_mode) return 1;
+    for (int k = 0; k < XN_OTG_MAX_DOFS; k++)
+        if (s->wanted[k] != 0) return 1;
+    return 0;
 }
 
 /* The walking policy's side of a `stream` line: each command handed to it; silence or the
@@ -509,6 +519,24 @@ static int walk_step(xn_controller *c) {
         s->have = 0;
     }
     return 0;
+}
+
+int xn_ctl_stream_idle(const xn_controller *c) {
+    const xn_ctl_stream *s = c->stream;
+    if (atomic_load(&s->owner) != OWNER_STREAM || xn_ctl_traj_active(c) || s->torque_mode ||
+        !c->output.finished)
+        return 0;
+    for (int k = 0; k < c->nj; k++)
+        if (c->output.velocity[k] != 0 || (s->have && s->velocity_mode && s->wanted[k] != 0))
+            return 0;
+    return !s->have || s->velocity_mode; /* a position setpoint reached: its client may go on */
+}
+
+void xn_ctl_stream_yield(xn_controller *c) {
+    xn_ctl_stream *s = c->stream;
+    atomic_store(&s->line, -1);
+    atomic_store(&s->running, 0);
+    s->have = 0;
 }
 
 int xn_ctl_stream_step(xn_controller *c) {

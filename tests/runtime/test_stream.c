@@ -322,6 +322,21 @@ static void in_one_thread(void) {
                  xn_controller_state(r.c) == XN_CTL_RUNNING,
              "silent: one timeout, at rest (%.3g rad/s) %.3f rad on, still running (%s)", v_end,
              drift, xn_ctl_state_str(xn_controller_state(r.c)));
+    /* a jog released with an explicit zero velocity is over: its silence is not a lapse */
+    vel.velocity[0] = 0.5;
+    for (int i = 0; i < 100; i++) {
+        xn_controller_stream(r.c, &vel, NULL);
+        run(&r, 1, &w);
+    }
+    vel.velocity[0] = 0;
+    xn_controller_stream(r.c, &vel, NULL);
+    timeouts = count(&r, XN_EV_STREAM_TIMEOUT);
+    run(&r, 600, &w);
+    v_end = fabs(r.hal->joint[0].velocity);
+    XT_CHECK(count(&r, XN_EV_STREAM_TIMEOUT) == timeouts && v_end == 0 &&
+                 xn_controller_state(r.c) == XN_CTL_RUNNING,
+             "released with a zero: at rest (%.3g rad/s), no timeout (%d)", v_end,
+             count(&r, XN_EV_STREAM_TIMEOUT) - timeouts);
     /* a velocity stream toward a limit: stopped short of it */
     vel.velocity[0] = 0;
     vel.velocity[3] = 2.0; /* joint4 up toward -0.0698 */

@@ -96,7 +96,11 @@ typedef enum {
                            flange's axis (0-2 x y z, 3-5 rotations about them, world frame); S
                            in (0, 1], the fraction of the jog's top speed */
     XN_WEB_JOG_STOP,  /**< {"type":"jog_stop"}: the button was released */
-    XN_WEB_CHECK      /**< {"type":"check","program":TEXT}: parse and check a program */
+    XN_WEB_CHECK,     /**< {"type":"check","program":TEXT}: parse and check a program */
+    XN_WEB_RUN,       /**< {"type":"run","program":TEXT}: run it in the `stream` line's place
+                           (xn_controller_run_program; the holder only) */
+    XN_WEB_PAUSE,     /**< {"type":"pause"}: pause the program (any client: it only holds) */
+    XN_WEB_RESUME     /**< {"type":"resume"}: resume it (the holder only) */
 } xn_web_kind;
 
 typedef struct {
@@ -104,8 +108,8 @@ typedef struct {
     char name[64], token[128];
     int cartesian, axis, dir;
     double speed;
-    const char *program; /**< XN_WEB_CHECK: into the decoded message's own copy (free with
-                              xn_web_msg_free) */
+    const char *program; /**< XN_WEB_CHECK, XN_WEB_RUN: into the decoded message's own copy
+                              (free with xn_web_msg_free) */
     size_t program_len;
 } xn_web_msg;
 

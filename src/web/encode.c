@@ -151,8 +151,9 @@ size_t xn_web_state_size(const xn_web_poser *p) {
     return 4 * ((size_t)p->nbody * 7 * sizeof(float) + 2) / 3 + (size_t)p->nj * 3 * 18 + 1024;
 }
 
-size_t xn_web_json_state(xn_web_poser *p, const xn_ctl_sample *s, int streaming,
+size_t xn_web_json_state(xn_web_poser *p, const xn_ctl_sample *s, const xn_web_flags *f,
                          const xn_loop_live *live, char *out, size_t cap) {
+    static const char *const run[3] = {"none", "waiting", "running"};
     const xn_model *m = p->m;
     for (int k = 0; k < p->nj; k++)
         if (p->qadr[k] >= 0 && isfinite(s->q[k])) p->q[p->qadr[k]] = s->q[k];
@@ -177,9 +178,11 @@ size_t xn_web_json_state(xn_web_poser *p, const xn_ctl_sample *s, int streaming,
         for (int a = 0; a < 4; a++) o[3 + a] = (float)q[a];
     }
     sbuf b = {out, cap, 0};
-    put(&b, "{\"type\":\"state\",\"t\":%.4f,\"state\":\"%s\",\"line\":%d,\"streaming\":%s",
+    put(&b,
+        "{\"type\":\"state\",\"t\":%.4f,\"state\":\"%s\",\"line\":%d,\"streaming\":%s,"
+        "\"run\":\"%s\",\"paused\":%d",
         (double)s->time_ns * 1e-9, xn_ctl_state_str(s->state), s->line,
-        streaming ? "true" : "false");
+        f->streaming ? "true" : "false", run[f->run >= 0 && f->run < 3 ? f->run : 0], f->paused);
     put(&b, ",\"poses\":");
     put_b64(&b, p->poses, sizeof(float) * 7 * (size_t)p->nbody);
     const char *names[3] = {"q", "err", "tau"};
@@ -234,10 +237,10 @@ void xn_web_json_control(char *out, size_t cap, const char *holder, int you) {
     put(&b, ",\"you\":%s}", you ? "true" : "false");
 }
 
-void xn_web_json_check(char *out, size_t cap, const xn_error *err) {
+void xn_web_json_check(char *out, size_t cap, const char *type, const xn_error *err) {
     sbuf b = {out, cap, 0};
     if (!err) {
-        put(&b, "{\"type\":\"check\",\"ok\":true}");
+        put(&b, "{\"type\":\"%s\",\"ok\":true}", type);
         return;
     }
     int line = err->line, column = 0, n = 0;
@@ -245,7 +248,7 @@ void xn_web_json_check(char *out, size_t cap, const xn_error *err) {
     /* the parser's messages open with "line L, column C: " */
     if (sscanf(err->message, "line %d, column %d: %n", &line, &column, &n) == 2 && n > 0)
         what = err->message + n;
-    put(&b, "{\"type\":\"check\",\"ok\":false,\"line\":%d,\"column\":%d,\"message\":", line,
+    put(&b, "{\"type\":\"%s\",\"ok\":false,\"line\":%d,\"column\":%d,\"message\":", type, line,
         column);
     put_str(&b, what);
     put(&b, "}");

@@ -106,8 +106,12 @@ xn_status xn_web_decode(const char *text, size_t len, xn_web_msg *out, xn_error 
         st = decode_jog(j, out, err);
     } else if (strcmp(type, "jog_stop") == 0) {
         out->kind = XN_WEB_JOG_STOP;
-    } else if (strcmp(type, "check") == 0) {
-        out->kind = XN_WEB_CHECK;
+    } else if (strcmp(type, "pause") == 0) {
+        out->kind = XN_WEB_PAUSE;
+    } else if (strcmp(type, "resume") == 0) {
+        out->kind = XN_WEB_RESUME;
+    } else if (strcmp(type, "check") == 0 || strcmp(type, "run") == 0) {
+        out->kind = type[0] == 'c' ? XN_WEB_CHECK : XN_WEB_RUN;
         const xn_json *p = xn_json_get(j, "program");
         if (!p || p->type != XN_JSON_STRING) {
             st = xn_fail(err, XN_ERR_INVALID, WHERE, "\"program\" must be a string");
@@ -125,7 +129,7 @@ xn_status xn_web_decode(const char *text, size_t len, xn_web_msg *out, xn_error 
     } else {
         st = xn_fail(err, XN_ERR_INVALID, WHERE,
                      "unknown message type \"%s\" (hello, take, release, stop, jog, jog_stop, "
-                     "check)",
+                     "check, run, pause, resume)",
                      type);
     }
 done:

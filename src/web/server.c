@@ -134,6 +134,10 @@ static void jog(xn_web *w, session *s, const xn_web_msg *m, int stop) {
         refuse(w, s, "jog", "take control first: only the client holding control may jog", 0);
         return;
     }
+    if (!stop && xn_controller_run_state(w->c) != XN_RUN_NONE) {
+        refuse(w, s, "jog", "a program runs: jogging waits for its end (pause or stop it)", 0);
+        return;
+    }
     if (!xn_controller_streaming(w->c)) {
         refuse(w, s, "jog", "the robot is not taking motion from outside (no stream line runs)", 0);
         return;
@@ -170,10 +174,17 @@ static void jog(xn_web *w, session *s, const xn_web_msg *m, int stop) {
     pthread_mutex_unlock(&w->stats_lock);
 }
 
+/* Check a program from the editor, or run it (XN_WEB_RUN: the holder's; the controller
+ * checks it again against everything a program at creation must pass, and takes it). */
 static void check_program(xn_web *w, session *s, const xn_web_msg *m) {
     xn_program *p = NULL;
     xn_error err;
     char buf[1024];
+    int run = m->kind == XN_WEB_RUN;
+    if (run && w->holder != s->id) {
+        refuse(w, s, "run", "take control first: only the holder runs programs", 0);
+        return;
+    }
     xn_status st = xn_program_parse(m->program, m->program_len, "editor", &p, &err);
     if (st == XN_OK) {
         const xn_controller *c = w->c;
@@ -186,8 +197,12 @@ static void check_program(xn_web *w, session *s, const xn_web_msg *m) {
         }
         st = xn_program_check(p, nj, names, lo, hi, &err);
     }
+    if (run && st == XN_OK) {
+        st = xn_controller_run_program(w->c, p, &err); /* it owns the program from here */
+        p = NULL;
+    }
     xn_program_free(p);
-    xn_web_json_check(buf, sizeof buf, st == XN_OK ? NULL : &err);
+    xn_web_json_check(buf, sizeof buf, run ? "run" : "check", st == XN_OK ? NULL : &err);
     send_to(s, buf);
 }
 
@@ -241,8 +256,15 @@ static void take_message(xn_web *w, session *s, const char *text, size_t len) {
         xn_controller_request_stop(w->c, XN_STOP_CATEGORY_1);
     } else if (m.kind == XN_WEB_JOG || m.kind == XN_WEB_JOG_STOP) {
         jog(w, s, &m, m.kind == XN_WEB_JOG_STOP);
-    } else if (m.kind == XN_WEB_CHECK) {
+    } else if (m.kind == XN_WEB_CHECK || m.kind == XN_WEB_RUN) {
         check_program(w, s, &m);
+    } else if (m.kind == XN_WEB_PAUSE) {
+        xn_controller_pause(w->c);
+    } else if (m.kind == XN_WEB_RESUME) {
+        if (w->holder == s->id)
+            xn_controller_resume(w->c);
+        else
+            refuse(w, s, "resume", "take control first: only the holder resumes", 0);
     }
     xn_web_msg_free(&m);
 }
@@ -260,9 +282,10 @@ static void tick(lws_sorted_usec_list_t *sul) {
         if (need <= w->state_cap) {
             xn_loop_live live;
             int have_live = xn_controller_loop_live(w->c, &live);
-            w->state_len = xn_web_json_state(&w->poser, &w->sample, xn_controller_streaming(w->c),
-                                             have_live ? &live : NULL, (char *)w->state + LWS_PRE,
-                                             w->state_cap - LWS_PRE);
+            xn_web_flags f = {xn_controller_streaming(w->c), (int)xn_controller_run_state(w->c),
+                              xn_controller_paused(w->c)};
+            w->state_len = xn_web_json_state(&w->poser, &w->sample, &f, have_live ? &live : NULL,
+                                             (char *)w->state + LWS_PRE, w->state_cap - LWS_PRE);
             w->seq++;
             for (session *c = w->list; c; c = c->next)
                 if (c->authed) lws_callback_on_writable(c->wsi);
@@ -307,6 +330,8 @@ static void drop_session(xn_web *w, session *s) {
     free(s->rx);
     s->rx = NULL;
     if (w->holder == s->id) { /* the holder left: its jog ends now, not at the timeout */
+        /* a program it started pauses: nobody watches it any more (take control and resume) */
+        if (xn_controller_run_state(w->c) == XN_RUN_RUNNING) xn_controller_pause(w->c);
         if (xn_controller_streaming(w->c)) {
             xn_setpoint sp;
             memset(&sp, 0, sizeof sp);

@@ -33,13 +33,17 @@ void xn_web_joint_range(const xn_web_poser *p, int k, xn_real *lo, xn_real *hi);
 size_t xn_web_state_size(const xn_web_poser *p);
 /* The state message of sample s (and the loop's statistics when live is not NULL) into out
  * (cap bytes): its length. */
-size_t xn_web_json_state(xn_web_poser *p, const xn_ctl_sample *s, int streaming,
+/* what the page shows of a program: xn_run_state, xn_controller_paused */
+typedef struct {
+    int streaming, run, paused;
+} xn_web_flags;
+size_t xn_web_json_state(xn_web_poser *p, const xn_ctl_sample *s, const xn_web_flags *f,
                          const xn_loop_live *live, char *out, size_t cap);
 void xn_web_json_event(char *out, size_t cap, const xn_event *ev);
 void xn_web_json_refusal(char *out, size_t cap, const char *what, const char *why);
 void xn_web_json_control(char *out, size_t cap, const char *holder, int you);
 /* {"type":"check","ok":true} or the error's line, column and reason */
-void xn_web_json_check(char *out, size_t cap, const xn_error *err);
+void xn_web_json_check(char *out, size_t cap, const char *type, const xn_error *err);
 /* The welcome's opening, without its closing brace: type, id, rate, program. */
 void xn_web_json_welcome_head(char *out, size_t cap, int id, double rate, const char *program);
 

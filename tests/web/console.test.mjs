@@ -2,7 +2,9 @@
 // the simulated Panda in real time: it connects and draws the live robot where MuJoCo's
 // kinematics put it at the pose it holds; a typo in the editor is reported at its line and
 // column; a held jog button moves the joint and its release stops it; closing the page while
-// a button is held stops it too; the stop button stops a jog in progress.
+// a button is held stops it too; a program typed into the editor runs in the `stream` line's
+// place, pauses (the joints still) and resumes to its target, where MuJoCo's kinematics put the
+// robot's pixels; the stop button stops a jog in progress.
 //
 //   node console.test.mjs WEB_DIR EXPECT_BIN SCENE URL
 import { createRequire } from 'node:module';
@@ -75,6 +77,35 @@ async function run() {
     const q3 = await q(pa);
     check(q1 - q0 > 0.05, `joint 1 moved ${(q1 - q0).toFixed(3)} rad while the button was held`);
     check(Math.abs(q3 - q2) < 2e-3, `released: then still (${(q3 - q2).toExponential(1)} rad in 0.3 s)`);
+
+    // a program typed into the editor: run, pause, resume
+    const target = [0.6, -0.2, 0.3, -2.0, 0.2, 1.9, 0.5];
+    await pa.fill('#xc-editor', `movej [${target.join(', ')}] speed 0.15\nwait 0.2\n`);
+    await pa.click('#xc-run');
+    await pa.waitForFunction(() => window.xnConsole.run, null, { timeout: 10000 });
+    const ran = await pa.evaluate(() => window.xnConsole.run);
+    check(ran.ok, `the typed program accepted to run ${ran.ok ? '' : ran.message}`);
+    await pa.waitForFunction(() => window.xnConsole.state.run === 'running', null, { timeout: 5000 });
+    await pa.waitForTimeout(600);
+    check(await pa.locator('button.xc-jog').first().isDisabled(), 'jogging is off while it runs');
+    await pa.click('#xc-pause');
+    await pa.waitForFunction(() => window.xnConsole.state.paused === 2, null, { timeout: 5000 });
+    const p0 = await pa.evaluate(() => window.xnConsole.state.q.slice());
+    await pa.waitForTimeout(500);
+    const p1 = await pa.evaluate(() => window.xnConsole.state.q.slice());
+    const still = Math.max(...p0.map((v, k) => Math.abs(p1[k] - v)));
+    const left = Math.max(...p0.map((v, k) => Math.abs(target[k] - v)));
+    check(still < 1e-3 && left > 0.05, `paused: still (${still.toExponential(1)} rad in 0.5 s), ${left.toFixed(2)} rad short of the target`);
+    await pa.click('#xc-resume');
+    await pa.waitForFunction(() => window.xnConsole.state.run === 'none' && window.xnConsole.events.some((e) => e.kind === 'program-run' && /ended/.test(e.text)), null, { timeout: 30000 });
+    await pa.waitForTimeout(300);
+    const pe = await pa.evaluate(() => window.xnConsole.state.q.slice());
+    const off = Math.max(...pe.map((v, k) => Math.abs(target[k] - v)));
+    const kinds = await pa.evaluate(() => window.xnConsole.events.filter((e) => e.kind === 'pause').map((e) => e.text));
+    check(off < 2e-3 && kinds.length === 2, `resumed to its end: ${off.toExponential(1)} rad from the target (${kinds.join('; ')})`);
+    await robotWhereExpected(pa, expectAt(expectBin, { scene, cam }, size, ['home', ...target.map((v, k) => `joint${k + 1}=${v}`)]), size, 'the Panda at the typed program\'s target');
+    const timeouts = await pa.evaluate(() => window.xnConsole.events.filter((e) => e.kind === 'stream-timeout').length);
+    check(timeouts === 0 && !(await pa.locator('button.xc-jog').first().isDisabled()), `jogging back, and no stream timeout after any release (${timeouts})`);
 
     // a watcher; the holder's page closes while its button is held
     const b = await open(browser, 'bob');

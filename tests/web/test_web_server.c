@@ -201,6 +201,28 @@ static void test_control_and_jog(int port, xn_web *w) {
             "{\"type\":\"check\",\"program\":\"movej [0, 0, 0, -1.5, 0, 1.5, 0]\\nwait 1\\n\"}");
     XT_CHECK(ws_wait(&b, "\"type\":\"check\",\"ok\":true", 100), "a good program passes");
 
+    /* running a program: the holder's only; a typo at its line; then it runs, jogs wait */
+    ws_send(&b, "{\"type\":\"run\",\"program\":\"wait 1\\n\"}");
+    XT_CHECK(ws_wait(&b, "take control first: only the holder runs", 100),
+             "a watcher's run refused: %s", b.buf);
+    ws_send(&b, "{\"type\":\"take\"}");
+    XT_CHECK(ws_wait(&b, "\"you\":true", 100), "bob takes control");
+    ws_send(&b, "{\"type\":\"run\",\"program\":\"wait 1\\nmovej [0.3, 0, 0, -1.5, 0, 1.5, 0] "
+                "sped 2\\n\"}");
+    XT_CHECK(ws_wait(&b, "\"type\":\"run\",\"ok\":false,\"line\":2,\"column\":", 100),
+             "a typo in a program to run reported at its line: %s", b.buf);
+    ws_send(&b, "{\"type\":\"run\",\"program\":\"movej [0.3, 0, 0, -1.5, 0, 1.5, 0]\\nwait "
+                "0.3\\n\"}");
+    XT_CHECK(ws_wait(&b, "\"type\":\"run\",\"ok\":true", 100), "a good one runs: %s", b.buf);
+    XT_CHECK(ws_wait(&b, "\"run\":\"running\"", 100), "the state says it runs");
+    ws_send(&b, "{\"type\":\"jog\",\"mode\":\"joint\",\"axis\":0,\"dir\":1,\"speed\":1}");
+    XT_CHECK(ws_wait(&b, "a program runs: jogging waits", 100), "a jog meanwhile refused: %s",
+             b.buf);
+    XT_CHECK(ws_wait(&b, "ended: the stream line takes setpoints again", 400),
+             "it ended and gave the stream line back");
+    double qr = state_q(&b, 0);
+    XT_CHECK(fabs(qr - 0.3) < 1e-9, "joint 1 at the program's target (%.9f)", qr);
+
     /* a client that never reads: the others and the loop go on */
     ws_client stall;
     XT_CHECK(hello(&stall, port, "stalled", NULL), "a client that will stop reading");

@@ -1,6 +1,6 @@
 // The operator console (xn serve --web, xn run --realtime --web): the live robot in 3D, its
-// joints and events, jogging with hold-to-run, the program editor's check, and a stop button
-// that is always on screen. It talks to the server over one WebSocket (/ws, src/web).
+// joints and events, jogging with hold-to-run, the program editor (check, run in the `stream`
+// line's place, pause, resume), and a stop button that is always on screen. It talks to the server over one WebSocket (/ws, src/web).
 //
 // The address's fragment: #token=T (when the server asks one), &name=N (who you are), and the
 // view's #cam, #fov, #plain as in the replay.
@@ -17,7 +17,7 @@ const PALETTE = ['#1f77b4', '#ff7f0e', '#2ca02c', '#d62728', '#9467bd', '#8c564b
 
 const opt = fragment();
 const api = { connected: false, welcome: null, holder: null, you: false, state: null, events: [],
-  check: null, refusals: [] };
+  check: null, run: null, refusals: [] };
 window.xnConsole = api;
 
 injectStyle();
@@ -32,6 +32,10 @@ const speed = el('input', { id: 'xc-speed', type: 'range', min: '0.1', max: '1',
 const editor = el('textarea', { id: 'xc-editor', spellcheck: 'false' });
 editor.value = 'movej [0, -0.785, 0, -2.356, 0, 1.571, 0.785]\nwait 0.5\n';
 const checkBtn = el('button', { id: 'xc-check', text: 'Check' });
+const runBtn = el('button', { id: 'xc-run', text: 'Run' });
+const pauseBtn = el('button', { id: 'xc-pause', text: 'Pause' });
+const resumeBtn = el('button', { id: 'xc-resume', text: 'Resume' });
+const runText = el('span', { id: 'xc-run-state', text: '' });
 const checkResult = el('div', { id: 'xc-check-result' });
 const events = el('div', { id: 'xc-events' });
 const stateText = el('span', { id: 'xc-state', text: '' });
@@ -45,7 +49,8 @@ document.body.append(
     el('div', { id: 'xc-side' },
       el('div', { class: 'xc-box' }, el('h3', { text: 'Jog (hold to move)' }), joints,
         el('div', {}, 'speed ', speed), el('h3', { text: 'Tool (world axes)' }), cart),
-      el('div', { class: 'xc-box' }, el('h3', { text: 'Program' }), editor, checkBtn, checkResult),
+      el('div', { class: 'xc-box' }, el('h3', { text: 'Program' }), editor,
+        el('div', {}, checkBtn, runBtn, pauseBtn, resumeBtn, runText), checkResult),
       el('div', { class: 'xc-box' }, el('h3', { text: 'Events' }), events))),
   el('div', { id: 'xc-plots' }, el('b', { text: 'Control cycle' }), cycleText,
     el('b', { text: 'Tracking error (rad)' }), plotErr,
@@ -109,14 +114,24 @@ function buildJogs(list) {
   enableJogs();
 }
 
+// What the holder may do now: jog and run at the `stream` line with no program running;
+// pause while one runs (anyone: it only holds), resume once paused.
 function enableJogs() {
-  for (const b of jogButtons) b.disabled = !api.you;
+  const s = api.state;
+  const running = s && s.run !== 'none';
+  for (const b of jogButtons) b.disabled = !api.you || running;
+  runBtn.disabled = !api.you || running || !(s && s.streaming);
+  pauseBtn.disabled = !(s && s.state === 'running') || (s.paused > 0) || s.streaming;
+  resumeBtn.disabled = !api.you || !(s && s.paused > 0);
   takeBtn.textContent = api.you ? 'Release control' : 'Take control';
 }
 
 takeBtn.addEventListener('click', () => send({ type: api.you ? 'release' : 'take' }));
 stopBtn.addEventListener('click', () => send({ type: 'stop' }));
 checkBtn.addEventListener('click', () => send({ type: 'check', program: editor.value }));
+runBtn.addEventListener('click', () => send({ type: 'run', program: editor.value }));
+pauseBtn.addEventListener('click', () => send({ type: 'pause' }));
+resumeBtn.addEventListener('click', () => send({ type: 'resume' }));
 
 // the editor's caret to a line and column (1-based), to show where the parser stopped
 function caretTo(line, column) {
@@ -183,6 +198,9 @@ function onState(m) {
     const cell = document.getElementById(`xc-q${k}`);
     if (cell) cell.textContent = q === null ? 'NaN' : q.toFixed(3);
   });
+  runText.textContent = m.paused === 2 ? 'paused' : m.paused ? 'pausing…'
+    : m.run === 'running' ? `running line ${m.line}` : m.run === 'waiting' ? 'waiting for rest…' : '';
+  enableJogs();
   history.push([m.t, m.err, m.tau]);
   while (history.length && m.t - history[0][0] > WINDOW_S) history.shift();
   fresh = true;
@@ -255,11 +273,12 @@ ws.addEventListener('message', (e) => {
     api.events.push(m);
     const row = el('div', { text: `${m.t.toFixed(2)} s  ${m.kind}: ${m.text}` });
     events.prepend(row);
-  } else if (m.type === 'check') {
-    api.check = m;
+  } else if (m.type === 'check' || m.type === 'run') {
+    api[m.type] = m;
     checkResult.className = m.ok ? 'xc-good' : 'xc-bad';
-    checkResult.textContent = m.ok ? 'no error' : `line ${m.line}, column ${m.column}: ${m.message}`;
-    if (!m.ok) caretTo(m.line, m.column);
+    const where = m.line > 0 ? `line ${m.line}, column ${m.column}: ` : '';
+    checkResult.textContent = m.ok ? (m.type === 'run' ? 'running' : 'no error') : `${where}${m.message}`;
+    if (!m.ok && m.line > 0) caretTo(m.line, m.column);
   } else if (m.type === 'refused') {
     api.refusals.push(m);
     status.textContent = `refused (${m.what}): ${m.reason}`;

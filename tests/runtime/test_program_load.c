@@ -222,6 +222,29 @@ static void refusals(void) {
     XT_CHECK(st == XN_OK && off < 1e-6 && count(&R, XN_EV_LIMIT_STOP, NAN) == 0 &&
                  count(&R, XN_EV_STREAM_TIMEOUT, NAN) == 0 && xn_controller_streaming(R.c),
              "the program ran (%.3g m from its pose), the stale jog dropped", off);
+    /* prepared while a position stream holds the joints, which then moves them: when the
+     * stream falls silent and the joints rest, they are not where the program was planned from,
+     * and it is not run */
+    xn_setpoint hold;
+    memset(&hold, 0, sizeof hold);
+    hold.mode = XN_STREAM_POSITION;
+    hold.n = 7;
+    for (int k = 0; k < 7; k++) hold.position[k] = R.hal->joint[k].position;
+    xn_controller_stream(R.c, &hold, NULL);
+    run(&R, 10, &W);
+    int refused = count(&R, XN_EV_PROGRAM_RUN, -1);
+    st = xn_controller_run_program(R.c, parse("movel p[0.45, 0.0, 0.35, 180deg, 0, -45deg]\n"),
+                                   &err);
+    run(&R, 10, &W);
+    int waited = xn_controller_run_state(R.c) == XN_RUN_WAITING;
+    hold.position[0] += 0.1;
+    xn_controller_stream(R.c, &hold, NULL);
+    run_until_state(&R, XN_RUN_NONE, 3000, &W);
+    XT_CHECK(st == XN_OK && waited && count(&R, XN_EV_PROGRAM_RUN, -1) == refused + 1 &&
+                 count(&R, XN_EV_PROGRAM_RUN, 1) == 3 && count(&R, XN_EV_LIMIT_STOP, NAN) == 0 &&
+                 fabs(R.hal->joint[0].position - hold.position[0]) < 1e-9 &&
+                 xn_controller_streaming(R.c),
+             "moved between preparing and the switch: not run, the line goes on");
     /* a pause at a stream line: nothing to pause */
     xn_controller_pause(R.c);
     run(&R, 5, &W);

@@ -96,6 +96,12 @@ async function run() {
     const still = Math.max(...p0.map((v, k) => Math.abs(p1[k] - v)));
     const left = Math.max(...p0.map((v, k) => Math.abs(target[k] - v)));
     check(still < 1e-3 && left > 0.05, `paused: still (${still.toExponential(1)} rad in 0.5 s), ${left.toFixed(2)} rad short of the target`);
+    if (process.env.XN_CONSOLE_SHOT) { // docs/img/console_panda.png: a watcher's view of the pause
+      const c = await open(browser, 'carol');
+      await c.page.waitForTimeout(1500);
+      await c.page.screenshot({ path: process.env.XN_CONSOLE_SHOT }).catch(() => {});
+      await c.page.close();
+    }
     await pa.click('#xc-resume');
     await pa.waitForFunction(() => window.xnConsole.state.run === 'none' && window.xnConsole.events.some((e) => e.kind === 'program-run' && /ended/.test(e.text)), null, { timeout: 30000 });
     await pa.waitForTimeout(300);
@@ -138,7 +144,6 @@ async function run() {
     await pb.mouse.up();
     check(Math.abs(s2 - s1) < 2e-3, `stopped although the jog button is still held (${(s2 - s1).toExponential(1)} rad in 0.3 s)`);
     check(a.errors.length === 0 && b.errors.length === 0, `no page errors ${[...a.errors, ...b.errors].slice(0, 2).join(' | ')}`);
-    await pb.screenshot({ path: process.env.XN_CONSOLE_SHOT || '/dev/null' }).catch(() => {});
   } finally {
     await browser.close();
   }

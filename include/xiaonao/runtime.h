@@ -540,7 +540,7 @@ long xn_controller_samples_lost(const xn_controller *c);
 
 /* ---- cycle statistics ---- */
 
-#define XN_STATS_BINS 2001 /**< 0.1 us bins to 100 us, then 10 us bins to 10.1 ms, overflow */
+#define XN_STATS_BINS 2001 /**< [0, 100 ns), then bins 0.58 % wider each to 10 ms, overflow */
 
 /** A histogram of durations (ns) with exact count, max and mean. */
 typedef struct {

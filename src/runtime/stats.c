@@ -1,34 +1,38 @@
-/* Cycle statistics: a fixed histogram (no allocation, constant time per sample) with 0.1 us
- * resolution where control steps live and 10 us resolution up to 10 ms for wake-up jitter.
+/* Cycle statistics: a fixed histogram (no allocation, constant time per sample) whose bins grow
+ * geometrically, so that every duration from 100 ns to 10 ms is known to the same relative
+ * resolution (0.58 %: 0.06 us at a 10 us step, 1.2 us at a humanoid's 200 us one), where bins of
+ * fixed width would be either too coarse for slow steps or too many for wake-up jitter.
  * SPDX-License-Identifier: Apache-2.0 */
+#include <math.h>
 #include <string.h>
 
 #include "xiaonao/runtime.h"
 
-#define FINE_NS 100.0 /* bins 0..999: 100 ns each, to 100 us */
-#define COARSE_NS 1e4 /* bins 1000..1999: 10 us each, to 10.1 ms */
-#define FINE_BINS 1000
-#define COARSE_BINS 1000 /* then one overflow bin */
+#define LOW_NS 100.0 /* bin 0: [0, 100 ns) */
+#define HIGH_NS 1e7  /* bins 1 .. XN_STATS_BINS - 2 cover [100 ns, 10 ms) geometrically */
+#define GROWN (XN_STATS_BINS - 2)
+
+/* ln of one bin's growth: (HIGH_NS / LOW_NS)^(1 / GROWN) */
+static double step_log(void) { return log(HIGH_NS / LOW_NS) / GROWN; }
 
 void xn_stats_reset(xn_stats *s) { memset(s, 0, sizeof *s); }
 
 static int bin_of(double ns) {
-    if (!(ns > 0)) return 0;
-    if (ns < FINE_NS * FINE_BINS) return (int)(ns / FINE_NS);
-    double k = (ns - FINE_NS * FINE_BINS) / COARSE_NS;
-    if (k >= COARSE_BINS) return FINE_BINS + COARSE_BINS;
-    return FINE_BINS + (int)k;
+    if (!(ns >= LOW_NS)) return 0; /* (NaN too) */
+    if (ns >= HIGH_NS) return XN_STATS_BINS - 1;
+    int k = 1 + (int)(log(ns / LOW_NS) / step_log());
+    return k < 1 ? 1 : k > GROWN ? GROWN : k;
 }
 
 void xn_stats_bin_edges(int k, double *lo, double *hi) {
-    if (k < FINE_BINS) {
-        *lo = k * FINE_NS;
-        *hi = (k + 1) * FINE_NS;
-    } else if (k < FINE_BINS + COARSE_BINS) {
-        *lo = FINE_NS * FINE_BINS + (k - FINE_BINS) * COARSE_NS;
-        *hi = *lo + COARSE_NS;
+    if (k <= 0) {
+        *lo = 0;
+        *hi = LOW_NS;
+    } else if (k <= GROWN) {
+        *lo = LOW_NS * exp(step_log() * (k - 1));
+        *hi = k == GROWN ? HIGH_NS : LOW_NS * exp(step_log() * k);
     } else {
-        *lo = FINE_NS * FINE_BINS + COARSE_BINS * COARSE_NS;
+        *lo = HIGH_NS;
         *hi = 1e300;
     }
 }

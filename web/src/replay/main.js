@@ -117,19 +117,22 @@ function start() {
     seek(ui.scrub.value);
   });
   ui.speed.addEventListener('change', () => { speed = Number(ui.speed.value); });
+  let last = performance.now();
   const setPlaying = (p) => {
     playing = p && r.n > 1;
     if (playing && t >= r.duration) t = r.start;
+    // the clock runs from the click: a frame drawn late (a slow renderer, a busy machine) must not
+    // count the time before it
+    if (playing) last = performance.now();
     ui.play.textContent = playing ? 'Pause' : 'Play';
   };
   ui.play.addEventListener('click', () => setPlaying(!playing));
   controls.addEventListener('change', () => { if (!playing) render(); });
   window.addEventListener('resize', render);
 
-  let last = performance.now();
   function tick(now) {
-    const dt = (now - last) / 1000;
-    last = now;
+    const dt = Math.max(0, now - last) / 1000;
+    last = Math.max(last, now);
     if (playing) {
       t += dt * speed;
       if (t >= r.duration) {

@@ -129,6 +129,11 @@ int main(int argc, char **argv) {
             fprintf(stderr, "round %d, %s: p50 %.1f p99 %.1f max %.1f us (%ld states read)\n",
                     r + 1, names[k], o[0], o[1], o[2], s);
         }
+    /* each round's difference, viewers against the console alone (the same machine state, one
+     * run apart): the median and the range over the rounds */
+    double diff[20];
+    for (int r = 0; r < rounds; r++) diff[r] = stat[2][1][r] - stat[1][1][r];
+    qsort(diff, (size_t)rounds, sizeof(double), cmp);
     printf("| %s, %d rounds | CPU p50 (us) | p99 | max | states read by the viewers |\n"
            "|---|---|---|---|---|\n",
            argv[2], rounds);
@@ -144,5 +149,7 @@ int main(int argc, char **argv) {
     printf("\n5 viewers add %.1f us to the step's p99 CPU time (median of the rounds; against "
            "the console with no viewer: %.1f us)\n",
            med[2][1] - med[0][1], med[2][1] - med[1][1]);
+    printf("per round, viewers minus the console alone, p99: median %.1f us, from %.1f to %.1f us\n",
+           diff[rounds / 2], diff[0], diff[rounds - 1]);
     return 0;
 }

@@ -149,7 +149,8 @@ int main(int argc, char **argv) {
     printf("\n5 viewers add %.1f us to the step's p99 CPU time (median of the rounds; against "
            "the console with no viewer: %.1f us)\n",
            med[2][1] - med[0][1], med[2][1] - med[1][1]);
-    printf("per round, viewers minus the console alone, p99: median %.1f us, from %.1f to %.1f us\n",
-           diff[rounds / 2], diff[0], diff[rounds - 1]);
+    printf(
+        "per round, viewers minus the console alone, p99: median %.1f us, from %.1f to %.1f us\n",
+        diff[rounds / 2], diff[0], diff[rounds - 1]);
     return 0;
 }

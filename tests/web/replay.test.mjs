@@ -43,6 +43,10 @@ async function run() {
         controls: ['#xn-play', '#xn-speed', '#xn-scrub'].every((s) => document.querySelector(s)) }));
       check(info.ready && Math.abs(info.t - c.middle) < 0.03, `${c.name}: loaded from file:// at t = ${info.t?.toFixed(3)} s (${info.frames} frames, ${info.duration?.toFixed(2)} s)`);
       check(info.controls && info.plots >= 1 && info.marks >= 2, `${c.name}: play, speed, scrubber, ${info.plots} plots, ${info.marks} timeline marks`);
+      if (c.geoms) {
+        const g = await page.evaluate(() => ({ geoms: window.xnReplay.geoms, meshes: window.xnReplay.meshes }));
+        check(g.geoms === c.geoms && g.meshes === c.meshes, `${c.name}: ${g.geoms} geoms, ${g.meshes} meshes in the page (${c.geoms} and ${c.meshes} in the file)`);
+      }
       // 50 frames a second of robot time (docs/web.md), the first at the first cycle
       const rate = (info.frames - 1) / info.duration;
       check(Math.abs(rate - 50) < 1, `${c.name}: ${info.frames} frames over ${info.duration?.toFixed(2)} s, ${rate.toFixed(1)} a second`);

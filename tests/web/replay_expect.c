@@ -3,7 +3,9 @@
  * keyframe, with joints set as given), projected through the camera the test gives the page
  * (position, target, z up, vertical field of view, the canvas's size in pixels).
  *
- *   replay_expect SCENE WIDTH HEIGHT X,Y,Z,TX,TY,TZ FOV_DEG KEYFRAME [JOINT=VALUE ...]
+ *   replay_expect SCENE WIDTH HEIGHT X,Y,Z,TX,TY,TZ FOV_DEG KEYFRAME|qpos0 [JOINT=VALUE ...]
+ *
+ * SCENE is loaded as xn loads it for pictures (tools/xn/mj_scene.c: a URDF with its visuals).
  *
  * Prints JSON: "points": each robot geom's centre [px, py, r] with r the projected radius of its
  * thinnest dimension (pixels), and two points inside it along its long axis (capsules, cylinders,
@@ -16,6 +18,8 @@
 #include <string.h>
 
 #include <mujoco/mujoco.h>
+
+#include "mj_scene.h"
 
 static double dot(const double *a, const double *b) {
     return a[0] * b[0] + a[1] * b[1] + a[2] * b[2];
@@ -39,7 +43,7 @@ int main(int argc, char **argv) {
         return 1;
     }
     char err[1000];
-    mjModel *m = mj_loadXML(argv[1], NULL, err, sizeof err);
+    mjModel *m = xn_mj_load_scene(argv[1], err, sizeof err);
     if (!m) {
         fprintf(stderr, "replay_expect: %s: %s\n", argv[1], err);
         return 1;
@@ -51,12 +55,14 @@ int main(int argc, char **argv) {
         return 1;
     }
     mjData *d = mj_makeData(m);
-    int key = mj_name2id(m, mjOBJ_KEY, argv[6]);
-    if (key < 0) {
+    int key = strcmp(argv[6], "qpos0") == 0 ? -1 : mj_name2id(m, mjOBJ_KEY, argv[6]);
+    if (key < 0 && strcmp(argv[6], "qpos0") != 0) {
         fprintf(stderr, "replay_expect: no keyframe '%s'\n", argv[6]);
         return 1;
     }
-    memcpy(d->qpos, m->key_qpos + (size_t)key * m->nq, sizeof(double) * m->nq);
+    /* a keyframe, or the model's reference configuration (a URDF has no keyframe) */
+    memcpy(d->qpos, key >= 0 ? m->key_qpos + (size_t)key * m->nq : m->qpos0,
+           sizeof(double) * m->nq);
     for (int a = 7; a < argc; a++) {
         char name[128];
         double v;
@@ -80,7 +86,8 @@ int main(int argc, char **argv) {
     printf("{\"points\":[");
     int first = 1;
     for (int g = 0; g < m->ngeom; g++) {
-        if (m->geom_bodyid[g] == 0 || m->geom_type[g] == mjGEOM_PLANE) continue;
+        /* every drawn geom but the floor: a URDF's root link is MuJoCo's world body */
+        if (m->geom_type[g] == mjGEOM_PLANE) continue;
         const double *x = d->geom_xpos + 3 * g, *s = m->geom_size + 3 * g;
         double rel[3] = {x[0] - c[0], x[1] - c[1], x[2] - c[2]};
         double zc = dot(rel, f);

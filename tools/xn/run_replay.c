@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "mj_scene.h"
 #include "xiaonao/backends.h"
 
 #if defined(XN_HAVE_MUJOCO) && defined(XN_HAVE_WEB)
@@ -78,7 +79,7 @@ static const double *start_qpos(const mjModel *m, const char *keyframe) {
 replay_log *replay_log_create(const char *scene, const char *keyframe, const xn_controller *c,
                               const xn_hal *hal, int read_sim) {
     char err[1000] = "";
-    mjModel *m = mj_loadXML(scene, NULL, err, sizeof err);
+    mjModel *m = xn_mj_load_scene(scene, err, sizeof err);
     if (!m) {
         xn_cli_error("the replay is left out: MuJoCo cannot load %s (%s)", scene, err);
         return NULL;
@@ -361,7 +362,7 @@ static void write_geometry(FILE *o, const mjModel *m) {
 char *replay_robot_json(const char *scene, const char *keyframe, const xn_model *model,
                         const char **frames, int cap, int *nbody, double base_q[7], int *has_base) {
     char err[1000] = "";
-    mjModel *m = mj_loadXML(scene, NULL, err, sizeof err);
+    mjModel *m = xn_mj_load_scene(scene, err, sizeof err);
     if (!m) {
         xn_cli_error("MuJoCo cannot load %s for the console's picture (%s)", scene, err);
         return NULL;

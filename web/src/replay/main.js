@@ -152,6 +152,8 @@ function start() {
     ready: true,
     frames: r.n,
     duration: r.duration,
+    geoms: r.geoms.length,
+    meshes: r.meshes ? r.meshes.length : 0,
     time: () => t,
     seek,
     play: () => setPlaying(true),

@@ -29,7 +29,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         for (const char *p = m.name; *p; p++)
             if ((unsigned char)*p < 0x20 || *p == '<' || *p == '"') abort();
         break;
-    case XN_WEB_CHECK: {
+    case XN_WEB_CHECK:
+    case XN_WEB_RUN: {
         if (!m.program || strlen(m.program) != m.program_len) abort();
         xn_program *p = NULL;
         if (xn_program_parse(m.program, m.program_len, "editor", &p, &err) != XN_OK &&
@@ -41,7 +42,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     case XN_WEB_TAKE:
     case XN_WEB_RELEASE:
     case XN_WEB_STOP:
-    case XN_WEB_JOG_STOP: break;
+    case XN_WEB_JOG_STOP:
+    case XN_WEB_PAUSE:
+    case XN_WEB_RESUME: break;
     default: abort();
     }
     xn_web_msg_free(&m);

@@ -1,11 +1,14 @@
 // The replay page in a real browser (Debian's Chromium, headless, software WebGL), opened from
-// file:// with every other request counted as a failure. For the Panda and the G1 runs it checks
+// file:// with every other request counted as a failure. For each run (the Panda, the G1, a URDF
+// arm with meshes) it checks
 // that the robot is drawn where MuJoCo's kinematics of the model put it (replay_expect, outside
 // the page), at the run's start and, after a click on the timeline's end, at the program's final
-// pose; that the scrubber moved it there; and that the page has its controls, plots and events.
+// pose; that the scrubber moved it there; that the page has its controls, plots and events; and,
+// where the case asks, that Record video saves a WebM movie.
 //
 //   node replay.test.mjs WEB_DIR EXPECT_BIN CASES.json
-// CASES.json: [{name, html, scene, start: [KEYFRAME, JOINT=V...], end: [...] or null}]
+// CASES.json: [{name, html, scene, start: [KEYFRAME, JOINT=V...], end: [...] or null,
+//               geoms, meshes (counts to expect, optional), movie (true: record one)}]
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
@@ -75,6 +78,14 @@ async function run() {
         const tp = await page.evaluate(() => window.xnReplay.time());
         const wall = (Date.now() - w0) / 1000;
         check(tp > 0.1 * wall && tp <= 0.5 * wall + 0.1, `${c.name}: at 0.5x, ${tp.toFixed(3)} s of robot time in ${wall.toFixed(2)} s`);
+      }
+      if (c.movie) { // the movie: played through at the chosen speed, saved as WebM
+        const download = page.waitForEvent('download', { timeout: 30000 });
+        await page.click('#xn-record');
+        const d = await download;
+        const bytes = fs.readFileSync(await d.path());
+        const webm = bytes.length > 2000 && bytes[0] === 0x1a && bytes[1] === 0x45 && bytes[2] === 0xdf && bytes[3] === 0xa3;
+        check(webm && d.suggestedFilename() === 'replay.webm', `${c.name}: Record video saved ${d.suggestedFilename()}, ${bytes.length} bytes of WebM`);
       }
       check(errors.length === 0, `${c.name}: no page errors${errors.length ? `: ${errors.slice(0, 3).join(' | ')}` : ''}`);
       check(fetched.length === 0, `${c.name}: nothing fetched${fetched.length ? `: ${fetched[0]}` : ''}`);

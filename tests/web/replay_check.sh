@@ -22,7 +22,7 @@ cat > "$out/cases.json" <<JSON
 [{"name": "Panda", "html": "$out/panda/replay.html", "scene": "$src/models/mjcf/franka_panda/scene.xml",
   "cam": [1.6, -1.6, 1.2, 0.3, 0, 0.4], "middle": 0.7, "start": ["home"],
   "end": ["home", "joint1=1.4", "joint2=-0.2", "joint3=0.3", "joint4=-1.9", "joint5=0.2",
-          "joint6=2.1", "joint7=1.3"]},
+          "joint6=2.1", "joint7=1.3"], "movie": true},
  {"name": "G1", "html": "$out/g1/replay.html", "scene": "$src/models/mjcf/unitree_g1/scene.xml",
   "cam": [2.0, -2.0, 1.3, 0, 0, 0.6], "middle": 0.25, "start": ["knees_bent"], "end": null},
  {"name": "URDF arm", "html": "$out/urdf/replay.html", "scene": "$src/tests/web/urdf_arm/arm.urdf",

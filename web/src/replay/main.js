@@ -6,10 +6,12 @@
 //   #t=SECONDS             start paused at that time
 //   &cam=X,Y,Z,TX,TY,TZ    camera position and target (world, m; z up)   &fov=DEG (vertical)
 //   &plain=1               the robot flat and unlit on white, no floor and no overlays
-// window.xnReplay is the page's handle: ready, time(), seek(t), play(), pause(), pixel(x, y).
+// window.xnReplay is the page's handle: ready, time(), seek(t), play(), pause(), pixel(x, y),
+// movie (the last recording: { bytes } or { error }).
 import { createView, el, fragment } from '../view.js';
 import { frameAt, readReplay } from './data.js';
 import { buildOverlays, updateOverlays } from './overlays.js';
+import { movieType, recordMovie } from './movie.js';
 import { buildPlots, moveCursors } from './plots.js';
 import { buildRobot, poseRobot, runBounds } from './robot.js';
 import { injectStyle } from './style.js';
@@ -33,15 +35,17 @@ function layout(r) {
   const step = 1 / Math.max(1, r.rate);
   const scrub = el('input', { id: 'xn-scrub', type: 'range', min: r.start, max: r.duration, step, value: r.start });
   const clock = el('span', { id: 'xn-time', text: fmt(r.start) });
+  const record = el('button', { id: 'xn-record', title: 'play from the start and save the 3D view as replay.webm', text: 'Record video' });
+  if (!movieType()) record.disabled = true;
   const marks = el('div', { id: 'xn-marks' });
   const view = el('div', { id: 'xn-view' }, canvas, marks,
-    el('div', { id: 'xn-controls' }, play, speed, scrub, clock));
+    el('div', { id: 'xn-controls' }, play, speed, scrub, clock, record));
   const toggles = el('div', { id: 'xn-toggles' }, el('h3', { text: 'Show' }));
   const events = el('div', { id: 'xn-events' }, el('h3', { text: 'Events' }));
   const side = el('div', { id: 'xn-side' }, toggles, events);
   const plots = el('div', { id: 'xn-plots' });
   document.body.append(top, el('div', { id: 'xn-main' }, view, side), plots);
-  return { canvas, play, speed, scrub, clock, marks, toggles, events, plots };
+  return { canvas, play, speed, scrub, clock, record, marks, toggles, events, plots };
 }
 
 function start() {
@@ -112,14 +116,18 @@ function start() {
   }
 
   ui.scrub.addEventListener('input', () => {
-    playing = false;
-    ui.play.textContent = 'Play';
+    setPlaying(false);
     seek(ui.scrub.value);
   });
   ui.speed.addEventListener('change', () => { speed = Number(ui.speed.value); });
   let last = performance.now();
+  let recording = null; // the movie being made while the replay plays through
   const setPlaying = (p) => {
     playing = p && r.n > 1;
+    if (!playing && recording) {
+      recording.stop();
+      recording = null;
+    }
     if (playing && t >= r.duration) t = r.start;
     // the clock runs from the click: a frame drawn late (a slow renderer, a busy machine) must not
     // count the time before it
@@ -127,6 +135,19 @@ function start() {
     ui.play.textContent = playing ? 'Pause' : 'Play';
   };
   ui.play.addEventListener('click', () => setPlaying(!playing));
+  ui.record.addEventListener('click', () => {
+    if (recording) return;
+    ui.record.disabled = true;
+    ui.record.textContent = 'Recording…';
+    const finished = (bytes, why) => {
+      ui.record.disabled = false;
+      ui.record.textContent = 'Record video';
+      window.xnReplay.movie = bytes ? { bytes } : { error: why };
+    };
+    seek(r.start);
+    recording = recordMovie(ui.canvas, 30, 'replay.webm', finished);
+    if (recording) setPlaying(true);
+  });
   controls.addEventListener('change', () => { if (!playing) render(); });
   window.addEventListener('resize', render);
 

@@ -88,7 +88,9 @@ typedef enum {
                                  its own path), resumed (0), or a pause could not apply (-1:
                                  the joints follow a stream, a policy or the balance) */
     XN_EV_PROGRAM_RUN       /**< a program given by xn_controller_run_program: value 1 it took
-                                 the `stream` line's place, 0 it ended and the line is back */
+                                 the `stream` line's place, 0 it ended and the line is back, -1
+                                 not run: the joints moved after it was planned (joint: the one
+                                 that moved most) */
 } xn_event_code;
 
 /** One event: when, what, where, and a sentence for people. */

@@ -261,12 +261,50 @@ static PyObject *controller_stream_end(XnController *o, PyObject *unused) {
     return Py_NewRef(Py_None);
 }
 
+/* A program's text run in the `stream` line's place (xn_controller_run_program: prepared here,
+ * with the GIL released, while the caller's thread may be stepping the controller elsewhere). */
+static PyObject *controller_run_program(XnController *o, PyObject *args, PyObject *kw) {
+    static char *kwn[] = {"text", "name", NULL};
+    const char *text = NULL, *name = "python";
+    Py_ssize_t len = 0;
+    if (!PyArg_ParseTupleAndKeywords(args, kw, "s#|s", kwn, &text, &len, &name)) return NULL;
+    xn_program *p = NULL;
+    xn_error err;
+    xn_status st = xn_program_parse(text, (size_t)len, name, &p, &err);
+    if (st == XN_OK) {
+        Py_BEGIN_ALLOW_THREADS st = xn_controller_run_program(o->c, p, &err);
+        Py_END_ALLOW_THREADS
+    }
+    if (st != XN_OK) return xnpy_raise(st, &err);
+    return Py_NewRef(Py_None);
+}
+
+static PyObject *controller_pause(XnController *o, PyObject *unused) {
+    (void)unused;
+    xn_controller_pause(o->c);
+    return Py_NewRef(Py_None);
+}
+
+static PyObject *controller_resume(XnController *o, PyObject *unused) {
+    (void)unused;
+    xn_controller_resume(o->c);
+    return Py_NewRef(Py_None);
+}
+
 static PyObject *controller_get(XnController *o, void *which) {
     switch ((int)(intptr_t)which) {
     case 0: return PyUnicode_FromString(xn_ctl_state_str(xn_controller_state(o->c)));
     case 1: return PyBool_FromLong(xn_controller_finished(o->c));
     case 2: return PyBool_FromLong(xn_controller_streaming(o->c));
     case 3: return PyFloat_FromDouble((double)o->hal->time_ns * 1e-9);
+    case 6: {
+        static const char *const run[3] = {"none", "waiting", "running"};
+        return PyUnicode_FromString(run[xn_controller_run_state(o->c)]);
+    }
+    case 7: {
+        static const char *const pause[3] = {"no", "pausing", "paused"};
+        return PyUnicode_FromString(pause[xn_controller_paused(o->c)]);
+    }
     default: {
         int idx[XN_OTG_MAX_DOFS], n = o->nj;
         for (int k = 0; k < n; k++) idx[k] = k;
@@ -306,6 +344,16 @@ static PyMethodDef controller_methods[] = {
      "reason and moves nothing."},
     {"stream_end", (PyCFunction)controller_stream_end, METH_NOARGS,
      "stream_end()\n\nEnd the `stream` line: the joints come to rest, the program goes on."},
+    {"run_program", (PyCFunction)(void (*)(void))controller_run_program,
+     METH_VARARGS | METH_KEYWORDS,
+     "run_program(text, name='python')\n\nRun a program (its text) in the running `stream` "
+     "line's place once the joints rest, then give the line back (docs/runtime.md). It is "
+     "checked and planned here, from where the joints rest: a mistake raises ModelError with "
+     "its line; no `stream` line, a program still running or joints moving raise Error."},
+    {"pause", (PyCFunction)controller_pause, METH_NOARGS,
+     "pause()\n\nSlow the running program to rest along its own path and hold it there."},
+    {"resume", (PyCFunction)controller_resume, METH_NOARGS,
+     "resume()\n\nLet a paused program go on from where it rests."},
     {NULL, NULL, 0, NULL}};
 
 static PyGetSetDef controller_getset[] = {
@@ -320,6 +368,11 @@ static PyGetSetDef controller_getset[] = {
      "the joints a setpoint gives, in order: those the running `stream joints ...` line claims, "
      "else every controlled joint",
      (void *)5},
+    {"run_state", (getter)controller_get, NULL,
+     "a program given by run_program: 'none', 'waiting' (for the joints to rest), 'running'",
+     (void *)6},
+    {"pause_state", (getter)controller_get, NULL, "'no', 'pausing' (slowing down), 'paused'",
+     (void *)7},
     {NULL, NULL, NULL, NULL, NULL}};
 
 PyTypeObject XnControllerType = {

@@ -2,7 +2,8 @@
 positions) ends exactly at its target within the limits given; the pick-and-place example on the simulated Panda (MuJoCo) runs
 to its end with the arm within a millimetre-radian of its reference; setpoints streamed from
 Python drive a `stream` line, a bad one raises with its reason; a program with a mistake raises
-naming its line."""
+naming its line; a program given while the controller holds a `stream` line runs, pauses
+still short of its target, resumes to it and gives the line back."""
 import os
 
 import numpy as np
@@ -107,3 +108,40 @@ def test_mistakes_are_refused(arm):
         xn.Controller(arm).run(max_time=float("nan"))
     with pytest.raises(xn.ModelError):
         xn.Controller(arm, backend="mujoco", scene="/nonexistent.xml")
+
+
+def test_a_program_given_while_running_paused_and_resumed(arm):
+    c = xn.Controller(arm, program="stream timeout 0.5\n", command_mode="position")
+    for _ in range(3000):
+        if c.streaming:
+            break
+        c.step()
+    with pytest.raises(xn.ModelError) as e:
+        c.run_program("wait 0.1\nmovj [0, 0, 0, -1.5, 0, 1.5, 0, 0, 0]\n")
+    assert e.value.line == 2
+    target = np.array([0.6, -0.2, 0.3, -2.0, 0.2, 1.9, 0.5, 0.02, 0.02])
+    c.run_program("movej [%s]\nwait 0.2\n" % ", ".join(map(str, target)))
+    assert c.run_state == "waiting"
+    with pytest.raises(xn.Error, match="has not ended"):
+        c.run_program("wait 1\n")
+    c.step(300)
+    assert c.run_state == "running"
+    c.pause()
+    for _ in range(300):
+        c.step(10)
+        if c.pause_state == "paused":
+            break
+    assert c.pause_state == "paused"
+    c.step(500)
+    held = c.log()["q"][-500:]
+    assert np.abs(held - held[0]).max() == 0  # still while paused
+    assert np.abs(held[0] - target).max() > 0.05  # short of the target
+    c.resume()
+    for _ in range(1000):
+        c.step(10)
+        if c.run_state == "none":
+            break
+    assert c.run_state == "none" and c.streaming
+    assert np.abs(c.log()["q"][-1] - target).max() < 1e-9
+    kinds = [e["kind"] for e in c.events()]
+    assert kinds.count("program-run") == 2 and kinds.count("pause") == 2

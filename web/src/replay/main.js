@@ -7,6 +7,7 @@
 //   &cam=X,Y,Z,TX,TY,TZ    camera position and target (world, m; z up)   &fov=DEG (vertical)
 //   &plain=1               the robot flat and unlit on white, no floor and no overlays
 // window.xnReplay is the page's handle: ready, time(), seek(t), play(), pause(), pixel(x, y),
+// playStarted() (when the clock last started, performance.now() ms),
 // movie (the last recording: { bytes } or { error }).
 import { createView, el, fragment } from '../view.js';
 import { frameAt, readReplay } from './data.js';
@@ -121,6 +122,7 @@ function start() {
   });
   ui.speed.addEventListener('change', () => { speed = Number(ui.speed.value); });
   let last = performance.now();
+  let playStarted = last; // when the clock last started (performance.now(), ms)
   let recording = null; // the movie being made while the replay plays through
   const setPlaying = (p) => {
     playing = p && r.n > 1;
@@ -131,7 +133,7 @@ function start() {
     if (playing && t >= r.duration) t = r.start;
     // the clock runs from the click: a frame drawn late (a slow renderer, a busy machine) must not
     // count the time before it
-    if (playing) last = performance.now();
+    if (playing) last = playStarted = performance.now();
     ui.play.textContent = playing ? 'Pause' : 'Play';
   };
   ui.play.addEventListener('click', () => setPlaying(!playing));
@@ -176,6 +178,7 @@ function start() {
     geoms: r.geoms.length,
     meshes: r.meshes ? r.meshes.length : 0,
     time: () => t,
+    playStarted: () => playStarted,
     seek,
     play: () => setPlaying(true),
     pause: () => setPlaying(false),

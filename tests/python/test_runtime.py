@@ -21,6 +21,16 @@ def arm():
     return xn.Model.from_mjcf(SCENE)
 
 
+def streaming_controller(arm):
+    """The arm on the loopback robot, its program's `stream` line waiting for setpoints."""
+    c = xn.Controller(arm, program="stream timeout 0.5\n", command_mode="position")
+    for _ in range(3000):
+        if c.streaming:
+            break
+        c.step()
+    return c
+
+
 def test_program_on_the_loopback_robot(arm):
     target = [0.3, -0.2, 0.25, -1.9, 0.2, 1.7, 0.4, 0.02, 0.02]
     c = xn.Controller(arm, program="movej [%s]\n" % ", ".join(map(str, target)),
@@ -50,11 +60,7 @@ def test_pick_and_place_in_mujoco(arm):
 
 
 def test_streaming_from_python(arm):
-    c = xn.Controller(arm, program="stream timeout 0.5\n", command_mode="position")
-    for _ in range(3000):
-        if c.streaming:
-            break
-        c.step()
+    c = streaming_controller(arm)
     assert c.streaming
     goal = np.array([0.4, -0.3, 0.2, -2.0, 0.3, 1.9, 0.1, 0.02, 0.02])
     for _ in range(300):
@@ -111,11 +117,7 @@ def test_mistakes_are_refused(arm):
 
 
 def test_a_program_given_while_running_paused_and_resumed(arm):
-    c = xn.Controller(arm, program="stream timeout 0.5\n", command_mode="position")
-    for _ in range(3000):
-        if c.streaming:
-            break
-        c.step()
+    c = streaming_controller(arm)
     with pytest.raises(xn.ModelError) as e:
         c.run_program("wait 0.1\nmovj [0, 0, 0, -1.5, 0, 1.5, 0, 0, 0]\n")
     assert e.value.line == 2

@@ -177,9 +177,7 @@ int xn_ctl_load_end(xn_controller *c) {
     return 1;
 }
 
-void xn_ctl_load_abandon(xn_controller *c) {
-    if (atomic_load(&c->run_state) != XN_RUN_NONE) atomic_store(&c->run_state, XN_RUN_NONE);
-}
+void xn_ctl_load_abandon(xn_controller *c) { atomic_store(&c->run_state, XN_RUN_NONE); }
 
 void xn_ctl_load_free(xn_controller *c) {
     if (c->load_running) {

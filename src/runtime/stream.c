@@ -478,15 +478,19 @@ void xn_ctl_stream_command(xn_controller *c) {
     }
 }
 
-/* The client has sent setpoints and then fallen silent for longer than the line's timeout. A
- * velocity stream whose last setpoint was zero for every joint asked for rest and has it: its
- * silence is not a lapse (a jog released with an explicit zero is over, not timed out). */
-static int silent(const xn_ctl_stream *s, int64_t now_ns) {
-    if (!s->have || now_ns - s->last_ns <= s->timeout_ns) return 0;
-    if (!s->velocity_mode) return 1;
+/* The newest setpoint is a velocity of zero for every joint: it asked for rest. */
+static int asks_rest(const xn_ctl_stream *s) {
+    if (!s->velocity_mode) return 0;
     for (int k = 0; k < XN_OTG_MAX_DOFS; k++)
-        if (s->wanted[k] != 0) return 1;
-    return 0;
+        if (s->wanted[k] != 0) return 0;
+    return 1;
+}
+
+/* The client has sent setpoints and then fallen silent for longer than the line's timeout. A
+ * stream that asked for rest has it: its silence is not a lapse (a jog released with an
+ * explicit zero is over, not timed out). */
+static int silent(const xn_ctl_stream *s, int64_t now_ns) {
+    return s->have && now_ns - s->last_ns > s->timeout_ns && !asks_rest(s);
 }
 
 /* The walking policy's side of a `stream` line: each command handed to it; silence or the
@@ -527,9 +531,8 @@ int xn_ctl_stream_idle(const xn_controller *c) {
         !c->output.finished)
         return 0;
     for (int k = 0; k < c->nj; k++)
-        if (c->output.velocity[k] != 0 || (s->have && s->velocity_mode && s->wanted[k] != 0))
-            return 0;
-    return !s->have || s->velocity_mode; /* a position setpoint reached: its client may go on */
+        if (c->output.velocity[k] != 0) return 0;
+    return !s->have || asks_rest(s); /* a position setpoint reached: its client may go on */
 }
 
 void xn_ctl_stream_yield(xn_controller *c) {

@@ -174,8 +174,8 @@ static void jog(xn_web *w, session *s, const xn_web_msg *m, int stop) {
     pthread_mutex_unlock(&w->stats_lock);
 }
 
-/* Check a program from the editor, or run it (XN_WEB_RUN: the holder's; the controller
- * checks it again against everything a program at creation must pass, and takes it). */
+/* Check a program from the editor against the robot, or run it (XN_WEB_RUN: the holder's; the
+ * controller checks it then as at creation, limits included, and takes it). */
 static void check_program(xn_web *w, session *s, const xn_web_msg *m) {
     xn_program *p = NULL;
     xn_error err;
@@ -186,7 +186,7 @@ static void check_program(xn_web *w, session *s, const xn_web_msg *m) {
         return;
     }
     xn_status st = xn_program_parse(m->program, m->program_len, "editor", &p, &err);
-    if (st == XN_OK) {
+    if (st == XN_OK && !run) {
         const xn_controller *c = w->c;
         int nj = xn_controller_njoint(c);
         const char *names[XN_OTG_MAX_DOFS];

@@ -2,10 +2,11 @@
  * SPDX-License-Identifier: Apache-2.0 */
 #include "mj_scene.h"
 
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+
+#include "io/xml_util.h"
 
 /* What a URDF needs to be drawn as its author drew it: MuJoCo's own extension element, read
  * only by MuJoCo (discardvisual: keep <visual>; strippath: "meshes/arm.stl" stays relative to
@@ -18,25 +19,11 @@ static int is_urdf(const char *path) {
     return n > 5 && strcasecmp(path + n - 5, ".urdf") == 0;
 }
 
-/* The whole file, NUL-terminated, or NULL. */
-static char *slurp(const char *path, long *len) {
-    FILE *f = fopen(path, "rb");
-    if (!f) return NULL;
-    char *text = NULL;
-    if (fseek(f, 0, SEEK_END) == 0 && (*len = ftell(f)) >= 0 && fseek(f, 0, SEEK_SET) == 0 &&
-        (text = malloc((size_t)*len + 1)) && fread(text, 1, (size_t)*len, f) != (size_t)*len) {
-        free(text);
-        text = NULL;
-    }
-    fclose(f);
-    if (text) text[*len] = 0;
-    return text;
-}
-
 mjModel *xn_mj_load_scene(const char *path, char *err, int cap) {
     if (!is_urdf(path)) return mj_loadXML(path, NULL, err, cap);
-    long len = 0;
-    char *text = slurp(path, &len);
+    size_t len = 0;
+    xn_error rerr;
+    char *text = xn_io_read_file(path, &len, &rerr);
     if (!text) return mj_loadXML(path, NULL, err, cap); /* MuJoCo says why */
     /* after the <robot ...> tag, unless the file has MuJoCo's element already */
     char *robot = strstr(text, "<robot"), *end = robot ? strchr(robot, '>') : NULL;
@@ -52,12 +39,12 @@ mjModel *xn_mj_load_scene(const char *path, char *err, int cap) {
         /* the file under its own name: MuJoCo looks names up in the VFS first, and finds the
          * meshes on disk beside `path` */
         const char *name = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
-        int size = (int)(len + (long)sizeof EXTENSION - 1), at = (int)(end + 1 - text);
+        int size = (int)(len + sizeof EXTENSION - 1), at = (int)(end + 1 - text);
         if (mj_makeEmptyFileVFS(vfs, name, size) == 0) {
             char *data = vfs->filedata[mj_findFileVFS(vfs, name)];
             memcpy(data, text, (size_t)at);
             memcpy(data + at, EXTENSION, sizeof EXTENSION - 1);
-            memcpy(data + at + sizeof EXTENSION - 1, text + at, (size_t)(len - at));
+            memcpy(data + at + sizeof EXTENSION - 1, text + at, len - (size_t)at);
             m = mj_loadXML(path, vfs, err, cap);
             tried = 1;
         }

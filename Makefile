@@ -72,6 +72,7 @@ lint:
 	  --inline-suppr -I include -I src src tools
 	@cppcheck --quiet --error-exitcode=1 --enable=warning,performance,portability --std=c11 \
 	  --inline-suppr -I include -I src python
+	@python3 scripts/mutate.py --check
 
 clean:
 	@rm -rf $(BUILD) build-asan build-fuzz build-stack build-mutate

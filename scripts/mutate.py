@@ -10,6 +10,7 @@ passes: then the suite cannot tell that build from a correct one, which is a def
   scripts/mutate.py --rotate 4       4 faults, a different four at each commit (CI)
   scripts/mutate.py --only a,b       the named faults
   scripts/mutate.py --list           the faults, without running anything
+  scripts/mutate.py --check          every fault's text occurs exactly once (make lint)
 
 The scratch copy lives in build-mutate/ (--work); the repository itself is never modified. Exit
 status 0 when every fault run was killed, 1 when one survived, 2 on a broken setup (an unmutated
@@ -118,6 +119,7 @@ def main():
                     help="run this many faults, chosen by the commit count so that CI cycles "
                          "through the list")
     ap.add_argument("--list", action="store_true")
+    ap.add_argument("--check", action="store_true")
     ap.add_argument("--jobs", type=int, default=os.cpu_count() or 2)
     ap.add_argument("--timeout", type=int, default=300, help="seconds per test")
     args = ap.parse_args()
@@ -127,6 +129,19 @@ def main():
         for f in faults:
             print(f"{f['name']:<36} {f['file']}: {f['fault']}")
         return 0
+    if args.check:  # cheap, so that an edit that moves a fault's text fails lint, not CI's end
+        bad = 0
+        for f in faults:
+            try:
+                with open(os.path.join(ROOT, f["file"]), encoding="utf-8") as fh:
+                    n = fh.read().count(f["find"])
+            except OSError:
+                n = 0
+            if n != 1:
+                print(f"{args.list_file}:{f['line']}: {f['name']}: the text to replace occurs "
+                      f"{n} times in {f['file']}")
+                bad += 1
+        return 2 if bad else 0
     if args.only:
         wanted = args.only.split(",")
         unknown = [w for w in wanted if w not in {f["name"] for f in faults}]

@@ -34,6 +34,9 @@ static void usage(FILE *f) {
             "      the EtherCAT slaves on a network interface: identity, name, states, SDOs\n"
             "  ecat-sim IFACE [--slaves N] [--time S]\n"
             "      a virtual EtherCAT segment answering on a network interface\n"
+            "  codegen MODEL --out DIR [--floating-base] [--real float|double] [--prefix NAME]\n"
+            "      [--frame NAME]...\n"
+            "      C code specialized to the model: kinematics, RNEA, CRBA, ABA (libm only)\n"
             "  version\n\n"
             "MODEL is a URDF or MJCF file. Run 'xn <command> --help' for details.\n");
 }
@@ -54,6 +57,7 @@ int main(int argc, char **argv) {
     if (strcmp(cmd, "tune-shaper") == 0) return xn_cmd_tune(argc - 1, argv + 1);
     if (strcmp(cmd, "ecat") == 0) return xn_cmd_ecat(argc - 1, argv + 1);
     if (strcmp(cmd, "ecat-sim") == 0) return xn_cmd_ecat_sim(argc - 1, argv + 1);
+    if (strcmp(cmd, "codegen") == 0) return xn_cmd_codegen(argc - 1, argv + 1);
     if (strcmp(cmd, "version") == 0 || strcmp(cmd, "--version") == 0) {
         printf("xn (xiaonao) %d.%d.%d\n", XN_VERSION_MAJOR, XN_VERSION_MINOR, XN_VERSION_PATCH);
         return 0;

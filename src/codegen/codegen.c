@@ -1,0 +1,333 @@
+/* xn_codegen_write: records each function on symbols and writes the header and the source.
+ * SPDX-License-Identifier: Apache-2.0 */
+#include <ctype.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "codegen/codegen_internal.h"
+#include "model/error_internal.h"
+#include "xiaonao/codegen.h"
+#include "xiaonao/xiaonao.h"
+
+typedef enum {
+    FN_FK,
+    FN_POSE,
+    FN_JAC,
+    FN_COM,
+    FN_RNEA,
+    FN_NLE,
+    FN_GRAV,
+    FN_CRBA,
+    FN_FACTOR,
+    FN_SOLVE,
+    FN_ABA
+} fn_kind;
+
+typedef struct {
+    fn_kind kind;
+    int frame;
+    char name[160];
+    const char *doc;
+    int nin;
+    const char *in[3];
+    int in_size[3];
+    const char *out;
+    int out_size;
+} fn_spec;
+
+typedef struct {
+    const xn_model *m;
+    const xn_codegen_options *opt;
+    char prefix[96];
+    const char *real;
+    FILE *h, *c;
+    xs_counts total;
+} gen;
+
+static int is_ident(const char *s) {
+    if (!s || !(isalpha((unsigned char)*s) || *s == '_')) return 0;
+    for (; *s; s++)
+        if (!(isalnum((unsigned char)*s) || *s == '_')) return 0;
+    return 1;
+}
+
+/* s made a C identifier: other characters become '_', a leading digit gets one in front */
+static void identifier(const char *s, char *out, size_t n) {
+    size_t k = 0;
+    if (isdigit((unsigned char)*s) && k + 1 < n) out[k++] = '_';
+    for (; *s && k + 1 < n; s++) out[k++] = isalnum((unsigned char)*s) ? *s : '_';
+    out[k] = 0;
+}
+
+static void signature(const gen *G, const fn_spec *f, FILE *out) {
+    fprintf(out, "void %s_%s(", G->prefix, f->name);
+    for (int i = 0; i < f->nin; i++)
+        fprintf(out, "const %s %s[%d], ", G->real, f->in[i], f->in_size[i]);
+    fprintf(out, "%s %s[%d])", G->real, f->out, f->out_size);
+}
+
+static int build(const gen *G, const fn_spec *f, xs_graph *g, cg_outs *o) {
+    const xn_model *m = G->m;
+    switch (f->kind) {
+    case FN_FK: return cg_fk(m, g, o);
+    case FN_POSE: return cg_frame_pose(m, f->frame, g, o);
+    case FN_JAC: return cg_frame_jacobian(m, f->frame, g, o);
+    case FN_COM: return cg_com(m, g, o);
+    case FN_RNEA: return cg_rnea(m, g, o, 1, 1);
+    case FN_NLE: return cg_rnea(m, g, o, 1, 0);
+    case FN_GRAV: return cg_rnea(m, g, o, 0, 0);
+    case FN_CRBA: return cg_crba(m, g, o);
+    case FN_FACTOR: return cg_factor(m, g, o);
+    case FN_SOLVE: return cg_solve(m, g, o);
+    case FN_ABA: return cg_aba(m, g, o);
+    }
+    return -1;
+}
+
+static int write_fn(gen *G, const fn_spec *f) {
+    xs_graph g;
+    if (xs_init(&g) != 0) return -1;
+    cg_outs o = {0};
+    int rc = build(G, f, &g, &o);
+    /* the outputs name the array each builder chose; the function's parameter is f->out */
+    for (int i = 0; rc == 0 && i < o.n; i++) o.v[i].array = f->out;
+    char sc[128];
+    snprintf(sc, sizeof sc, "%s_sincos", G->prefix);
+    xs_emit_style st = {G->real, G->opt->single, f->in, f->nin, sc, f->kind == FN_SOLVE};
+    xs_counts n = {0};
+    if (rc == 0) {
+        fprintf(G->h, "/** %s */\n", f->doc);
+        signature(G, f, G->h);
+        fprintf(G->h, ";\n\n");
+        signature(G, f, G->c);
+        fprintf(G->c, " {\n");
+        for (int i = 0; i < f->nin; i++) fprintf(G->c, "    (void)%s;\n", f->in[i]);
+        rc = xs_emit(&g, o.v, o.n, &st, G->c, &n);
+        fprintf(G->c,
+                "    /* %ld multiplications, %ld additions, %ld divisions, %ld square roots, "
+                "%ld sines and cosines */\n}\n\n",
+                n.mul, n.add, n.div, n.sqrt, n.trig);
+        G->total.mul += n.mul;
+        G->total.add += n.add;
+        G->total.div += n.div;
+        G->total.trig += n.trig;
+    }
+    free(o.v);
+    xs_free(&g);
+    return rc;
+}
+
+/* The sine and cosine of a joint angle, inline: libm's sin and cos cost 15-20 ns a call, most
+ * of a 7-joint arm's RNEA. The library's own method (src/math/sincos_inline.h): Cody-Waite
+ * reduction by pi/2 with a three-part constant, then Taylor series on [-pi/4, pi/4] past the
+ * type's rounding (double: sin to x^17, cos to x^16; float: to x^11 and x^10); large angles and
+ * non-finite ones go to libm. */
+static void write_sincos(const gen *G) {
+    const char *P = G->prefix, *R = G->real;
+    if (!G->opt->single) {
+        fprintf(
+            G->c,
+            "static inline void %s_sincos(%s x, %s *s, %s *c) {\n"
+            "    if (!(fabs(x) < 1e5)) {\n        *s = sin(x);\n        *c = cos(x);\n"
+            "        return;\n    }\n"
+            "    const %s kf = (x * 0.6366197723675814 + 6755399441055744.0) - "
+            "6755399441055744.0;\n"
+            "    const int k = (int)kf;\n"
+            "    const %s r = ((x - kf * 1.5707963267341256) - kf * 6.077100506303966e-11) - "
+            "kf * 2.0222662487959506e-21;\n"
+            "    const %s z = r * r;\n"
+            "    const %s sp = -1.0 / 6 + z * (1.0 / 120 + z * (-1.0 / 5040 + z * (1.0 / 362880 "
+            "+ z * (-1.0 / 39916800 + z * (1.0 / 6227020800.0 + z * (-1.0 / 1307674368000.0 + "
+            "z * (1.0 / 355687428096000.0)))))));\n"
+            "    const %s cp = 1.0 / 24 + z * (-1.0 / 720 + z * (1.0 / 40320 + z * (-1.0 / "
+            "3628800 + z * (1.0 / 479001600 + z * (-1.0 / 87178291200.0 + z * (1.0 / "
+            "20922789888000.0))))));\n",
+            P, R, R, R, R, R, R, R, R);
+    } else {
+        fprintf(G->c,
+                "static inline void %s_sincos(%s x, %s *s, %s *c) {\n"
+                "    if (!(fabsf(x) < 1e3f)) {\n        *s = sinf(x);\n        *c = cosf(x);\n"
+                "        return;\n    }\n"
+                "    const %s kf = (x * 0.636619772f + 12582912.0f) - 12582912.0f;\n"
+                "    const int k = (int)kf;\n"
+                "    const %s r = ((x - kf * 1.5703125f) - kf * 4.83751297e-4f) - kf * "
+                "7.54978995e-8f;\n"
+                "    const %s z = r * r;\n"
+                "    const %s sp = -1.0f / 6 + z * (1.0f / 120 + z * (-1.0f / 5040 + z * (1.0f / "
+                "362880 + z * (-1.0f / 39916800))));\n"
+                "    const %s cp = 1.0f / 24 + z * (-1.0f / 720 + z * (1.0f / 40320 + z * (-1.0f "
+                "/ 3628800)));\n",
+                P, R, R, R, R, R, R, R, R);
+    }
+    fprintf(G->c,
+            "    const %s sr = r + r * z * sp, cr = 1 - z / 2 + z * z * cp;\n"
+            "    switch (k & 3) {\n"
+            "    case 0: *s = sr, *c = cr; break;\n"
+            "    case 1: *s = cr, *c = -sr; break;\n"
+            "    case 2: *s = -sr, *c = -cr; break;\n"
+            "    default: *s = -cr, *c = sr; break;\n"
+            "    }\n}\n\n",
+            R);
+}
+
+static int check_model(const xn_model *m, xn_error *err) {
+    for (int b = 1; b < m->nbody; b++) {
+        xn_joint_type t = m->body_jtype[b];
+        if (t != XN_JOINT_REVOLUTE && t != XN_JOINT_CONTINUOUS && t != XN_JOINT_PRISMATIC &&
+            t != XN_JOINT_FREE && t != XN_JOINT_BALL)
+            return xn_fail_at(err, XN_ERR_UNSUPPORTED, "xn_codegen_write", b,
+                              "joint '%s' has a type the generator does not know",
+                              m->joint_name[b]);
+    }
+    return XN_OK;
+}
+
+xn_status xn_codegen_write(const xn_model *m, const xn_codegen_options *opt, const char *dir,
+                           xn_error *err) {
+    if (!m || !opt || !dir)
+        return xn_fail_at(err, XN_ERR_INVALID, "xn_codegen_write", -1,
+                          "model, options and directory are required");
+    xn_status st = check_model(m, err);
+    if (st != XN_OK) return st;
+    gen G;
+    memset(&G, 0, sizeof G);
+    G.m = m;
+    G.opt = opt;
+    G.real = NULL;
+    if (opt->prefix) {
+        if (!is_ident(opt->prefix) || strlen(opt->prefix) > 64)
+            return xn_fail_at(err, XN_ERR_INVALID, "xn_codegen_write", -1,
+                              "prefix '%s' is not a C identifier (letters, digits, '_'; at "
+                              "most 64)",
+                              opt->prefix);
+        snprintf(G.prefix, sizeof G.prefix, "%s", opt->prefix);
+    } else {
+        identifier(m->name && *m->name ? m->name : "robot", G.prefix, 65);
+    }
+    char real[128];
+    snprintf(real, sizeof real, "%s_real", G.prefix);
+    G.real = real;
+
+    int nf = 11 + 2 * opt->nframes, nv = m->nv, nq = m->nq;
+    fn_spec *fn = calloc((size_t)nf, sizeof *fn);
+    if (!fn) return xn_fail_at(err, XN_ERR_NOMEM, "xn_codegen_write", -1, "out of memory");
+    int k = 0;
+#define SPEC(K, NAME, DOC, NIN, I0, S0, I1, S1, I2, S2, OUT, OS)                                   \
+    do {                                                                                           \
+        fn_spec *s = &fn[k++];                                                                     \
+        s->kind = K;                                                                               \
+        snprintf(s->name, sizeof s->name, "%s", NAME);                                             \
+        s->doc = DOC;                                                                              \
+        s->nin = NIN;                                                                              \
+        s->in[0] = I0, s->in_size[0] = S0, s->in[1] = I1, s->in_size[1] = S1;                      \
+        s->in[2] = I2, s->in_size[2] = S2, s->out = OUT, s->out_size = OS;                         \
+    } while (0)
+    SPEC(FN_FK, "fk", "Every body's placement in the world: 12 numbers per body (R row-major, p).",
+         1, "q", nq, NULL, 0, NULL, 0, "pose", 12 * m->nbody);
+    SPEC(FN_COM, "com", "Centre of mass of the whole model in the world (m).", 1, "q", nq, NULL, 0,
+         NULL, 0, "com", 3);
+    SPEC(FN_RNEA, "rnea", "Inverse dynamics: tau = M(q) a + C(q, v) v + g(q), armature included.",
+         3, "q", nq, "v", nv, "a", nv, "tau", nv);
+    SPEC(FN_NLE, "nle", "Nonlinear effects: C(q, v) v + g(q).", 2, "q", nq, "v", nv, NULL, 0, "nle",
+         nv);
+    SPEC(FN_GRAV, "gravity", "Generalized gravity g(q).", 1, "q", nq, NULL, 0, NULL, 0, "g", nv);
+    SPEC(FN_CRBA, "crba", "Joint-space inertia matrix M(q), row-major, both triangles.", 1, "q", nq,
+         NULL, 0, NULL, 0, "M", nv * nv);
+    SPEC(FN_FACTOR, "factor",
+         "M = L^T D L along the tree (xn_dyn_factor's layout; only path entries written).", 1, "M",
+         nv * nv, NULL, 0, NULL, 0, "LD", nv * nv);
+    SPEC(FN_SOLVE, "solve", "x = M^-1 b from the factor's LD (x may be b).", 2, "LD", nv * nv, "b",
+         nv, NULL, 0, "x", nv);
+    SPEC(FN_ABA, "aba", "Forward dynamics: qdd = M^-1 (tau - C v - g), armature included.", 3, "q",
+         nq, "v", nv, "tau", nv, "qdd", nv);
+    for (int i = 0; i < opt->nframes; i++) {
+        int f = xn_model_frame_id(m, opt->frames[i]);
+        if (f < 0) {
+            free(fn);
+            return xn_fail_at(err, XN_ERR_NOT_FOUND, "xn_codegen_write", i,
+                              "the model has no frame '%s'", opt->frames[i]);
+        }
+        char id[128];
+        identifier(opt->frames[i], id, 100);
+        SPEC(FN_POSE, "", "A frame's placement in the world (R row-major, p).", 1, "q", nq, NULL, 0,
+             NULL, 0, "pose", 12);
+        snprintf(fn[k - 1].name, sizeof fn[k - 1].name, "%s_pose", id);
+        fn[k - 1].frame = f;
+        SPEC(FN_JAC, "",
+             "A frame's Jacobian (6 x NV row-major; rows: the origin's linear "
+             "velocity, then the angular velocity, in world axes).",
+             1, "q", nq, NULL, 0, NULL, 0, "J", 6 * nv);
+        snprintf(fn[k - 1].name, sizeof fn[k - 1].name, "%s_jacobian", id);
+        fn[k - 1].frame = f;
+    }
+#undef SPEC
+    for (int i = 0; i < k; i++)
+        for (int j = 0; j < i; j++)
+            if (strcmp(fn[i].name, fn[j].name) == 0) {
+                free(fn);
+                return xn_fail_at(err, XN_ERR_INVALID, "xn_codegen_write", -1,
+                                  "two functions would be named %s_%s (frame names that differ "
+                                  "only in characters C identifiers cannot hold, or a frame "
+                                  "named like a function)",
+                                  G.prefix, fn[i].name);
+            }
+
+    char hpath[4096], cpath[4096];
+    snprintf(hpath, sizeof hpath, "%s/%s.h", dir, G.prefix);
+    snprintf(cpath, sizeof cpath, "%s/%s.c", dir, G.prefix);
+    G.h = fopen(hpath, "w");
+    G.c = G.h ? fopen(cpath, "w") : NULL;
+    if (!G.h || !G.c) {
+        int e = errno;
+        if (G.h) fclose(G.h);
+        free(fn);
+        return xn_fail_at(err, XN_ERR_IO, G.h ? cpath : hpath, -1, "cannot write: %s", strerror(e));
+    }
+    char guard[128];
+    snprintf(guard, sizeof guard, "%s_GENERATED_H", G.prefix);
+    for (char *s = guard; *s; s++) *s = (char)toupper((unsigned char)*s);
+    const char *comment =
+        "/* Generated by xn codegen (xiaonao %d.%d.%d) from %s%s%s%s: do not edit.\n"
+        " * Model \"%s\": nq %d, nv %d, %d bodies (body 0 the world), %s arithmetic.\n"
+        " * Conventions, layouts and the finite-state requirement: xiaonao/codegen.h. */\n";
+    for (int i = 0; i < 2; i++)
+        fprintf(i ? G.c : G.h, comment, XN_VERSION_MAJOR, XN_VERSION_MINOR, XN_VERSION_PATCH,
+                opt->source ? opt->source : "a model built in code",
+                opt->source_hash ? " (sha256 " : "", opt->source_hash ? opt->source_hash : "",
+                opt->source_hash ? ")" : "", m->name ? m->name : "", nq, nv, m->nbody,
+                opt->single ? "float" : "double");
+    fprintf(G.h, "#ifndef %s\n#define %s\n\n", guard, guard);
+    fprintf(G.h, "typedef %s %s;\n\n", opt->single ? "float" : "double", G.real);
+    fprintf(G.h, "#define %s_NQ %d\n#define %s_NV %d\n#define %s_NBODY %d\n\n", G.prefix, nq,
+            G.prefix, nv, G.prefix, m->nbody);
+    fprintf(G.c, "#include \"%s.h\"\n\n#include <math.h>\n\n", G.prefix);
+    write_sincos(&G);
+    int rc = 0;
+    const char *failed = "";
+    for (int i = 0; rc == 0 && i < k; i++)
+        if ((rc = write_fn(&G, &fn[i])) != 0) failed = fn[i].name;
+    fprintf(G.h, "#endif\n");
+    int bad_h = ferror(G.h), bad_c = ferror(G.c);
+    bad_h |= fclose(G.h) != 0;
+    bad_c |= fclose(G.c) != 0;
+    char failed_name[160];
+    snprintf(failed_name, sizeof failed_name, "%s", failed);
+    free(fn);
+    failed = failed_name;
+    if (rc != 0 || bad_h || bad_c) { /* no half-written pair left behind */
+        remove(hpath);
+        remove(cpath);
+    }
+    if (rc == -2)
+        return xn_fail_at(err, XN_ERR_INVALID, "xn_codegen_write", -1,
+                          "%s_%s: the model makes a constant infinite or NaN (a division by a "
+                          "zero mass or inertia it fixes)",
+                          G.prefix, failed);
+    if (rc != 0) return xn_fail_at(err, XN_ERR_NOMEM, "xn_codegen_write", -1, "out of memory");
+    if (bad_h || bad_c)
+        return xn_fail_at(err, XN_ERR_IO, bad_h ? hpath : cpath, -1, "write failed");
+    return XN_OK;
+}

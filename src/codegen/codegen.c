@@ -108,7 +108,7 @@ static int write_fn(gen *G, const fn_spec *f) {
         rc = xs_emit(&g, o.v, o.n, &st, G->c, &n);
         fprintf(G->c,
                 "    /* %ld multiplications, %ld additions, %ld divisions, %ld square roots, "
-                "%ld sines and cosines */\n}\n\n",
+                "%ld sine-cosine pairs */\n}\n\n",
                 n.mul, n.add, n.div, n.sqrt, n.trig);
         G->total.mul += n.mul;
         G->total.add += n.add;

@@ -19,6 +19,7 @@ PACKAGES=(
   python3-dev python3-numpy python3-pytest  # the Python module (python/) and its tests
   chromium                     # the browser pages' tests (headless, software WebGL)
   libwebsockets-dev            # the browser console's HTTP and WebSocket server (src/web)
+  gcc-arm-none-eabi libnewlib-arm-none-eabi qemu-system-arm  # Cortex-M builds, run emulated
 )
 # Node.js bundles the browser pages (web/) at build time: Debian's, unless one is installed
 command -v node >/dev/null 2>&1 || PACKAGES+=(nodejs)

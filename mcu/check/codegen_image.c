@@ -1,0 +1,118 @@
+/* A test image for an emulated Cortex-M: the code `xn codegen` wrote for one robot (gen.h,
+ * prefix gen) runs on states made here, and every input and result is printed bit for bit (hex)
+ * for the host to recompute with the generic library (tests/mcu/mcu_compare.c). Then each
+ * function is timed in instructions: under QEMU's -icount the SysTick, which counts processor
+ * clocks, advances with the instructions executed; a loop of known length calibrates it.
+ * Build and run: tests/mcu/mcu_check.sh. SPDX-License-Identifier: Apache-2.0 */
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "gen.h"
+
+#define NSTATE 8
+#define NTIMED 50
+
+extern volatile uint32_t xn_systick_wraps;
+#define SYST_CSR (*(volatile uint32_t *)0xE000E010u)
+#define SYST_RVR (*(volatile uint32_t *)0xE000E014u)
+#define SYST_CVR (*(volatile uint32_t *)0xE000E018u)
+
+static uint64_t ticks(void) {
+    uint32_t w, c;
+    do {
+        w = xn_systick_wraps;
+        c = SYST_CVR;
+    } while (w != xn_systick_wraps);
+    return ((uint64_t)w << 24) + (0xFFFFFFu - c);
+}
+
+static uint32_t seed = 12345;
+static double urand(double lo, double hi) {
+    seed = seed * 1664525u + 1013904223u;
+    return lo + (hi - lo) * ((seed >> 8) / 16777216.0);
+}
+
+static void print(const char *name, const gen_real *x, int n) {
+    printf("%s %d", name, n);
+    for (int i = 0; i < n; i++) {
+        if (sizeof(gen_real) == 8) {
+            uint64_t b;
+            memcpy(&b, &x[i], 8);
+            printf(" %08lx%08lx", (unsigned long)(b >> 32), (unsigned long)(b & 0xFFFFFFFFu));
+        } else {
+            uint32_t b;
+            memcpy(&b, &x[i], 4);
+            printf(" %08lx", (unsigned long)b);
+        }
+    }
+    printf("\n");
+}
+
+static gen_real Q[NSTATE][gen_NQ], V[NSTATE][gen_NV], A[NSTATE][gen_NV];
+static gen_real tau[gen_NV], qdd[gen_NV], M[gen_NV * gen_NV], LD[gen_NV * gen_NV];
+static gen_real pose[12 * gen_NBODY];
+
+/* A loop of exactly 2 instructions per turn (subs, bne), to convert ticks to instructions. */
+static double instructions_per_tick(void) {
+    uint32_t n = 1000000;
+    uint64_t t0 = ticks();
+    __asm__ volatile("1: subs %0, %0, #1\n\tbne 1b" : "+r"(n) : : "cc");
+    uint64_t t1 = ticks();
+    return 2e6 / (double)(t1 - t0);
+}
+
+int main(void) {
+    SYST_RVR = 0xFFFFFFu;
+    SYST_CVR = 0;
+    SYST_CSR = 7u; /* enabled, interrupt on wrap, processor clock */
+    /* states: angles within +-2.5 rad, unit quaternions for a free joint at the root's
+     * q[3..6] when the model has one (gen_NQ > gen_NV) */
+    for (int s = 0; s < NSTATE; s++) {
+        for (int i = 0; i < gen_NQ; i++) Q[s][i] = (gen_real)urand(-2.5, 2.5);
+        if (gen_NQ > gen_NV) {
+            double w = urand(-1, 1), x = urand(-1, 1), y = urand(-1, 1), z = urand(-1, 1);
+            double n = __builtin_sqrt(w * w + x * x + y * y + z * z);
+            Q[s][3] = (gen_real)(w / n), Q[s][4] = (gen_real)(x / n);
+            Q[s][5] = (gen_real)(y / n), Q[s][6] = (gen_real)(z / n);
+        }
+        for (int k = 0; k < gen_NV; k++) {
+            V[s][k] = (gen_real)urand(-2, 2);
+            A[s][k] = (gen_real)urand(-5, 5);
+        }
+    }
+    printf("mcu: %s, %d states\n", sizeof(gen_real) == 8 ? "double" : "float", NSTATE);
+    for (int s = 0; s < NSTATE; s++) {
+        printf("case %d\n", s);
+        print("q", Q[s], gen_NQ);
+        print("v", V[s], gen_NV);
+        print("a", A[s], gen_NV);
+        gen_rnea(Q[s], V[s], A[s], tau);
+        print("tau", tau, gen_NV);
+        gen_aba(Q[s], V[s], tau, qdd);
+        print("qdd", qdd, gen_NV);
+        gen_crba(Q[s], M);
+        print("M", M, gen_NV * gen_NV);
+    }
+    double ipt = instructions_per_tick();
+    printf("insn per tick %.3f\n", ipt);
+    uint64_t t0, t1;
+#define TIME(name, call)                                                                           \
+    t0 = ticks();                                                                                  \
+    for (int i = 0; i < NTIMED; i++) {                                                             \
+        int s = i % NSTATE;                                                                        \
+        (void)s;                                                                                   \
+        call;                                                                                      \
+    }                                                                                              \
+    t1 = ticks();                                                                                  \
+    printf("insn %s %.0f\n", name, (double)(t1 - t0) * ipt / NTIMED)
+    TIME("empty", __asm__ volatile("" ::: "memory"));
+    TIME("rnea", gen_rnea(Q[s], V[s], A[s], tau));
+    TIME("gravity", gen_gravity(Q[s], tau));
+    TIME("crba", gen_crba(Q[s], M));
+    TIME("crba+factor", (gen_crba(Q[s], M), gen_factor(M, LD)));
+    TIME("aba", gen_aba(Q[s], V[s], A[s], qdd));
+    TIME("fk", gen_fk(Q[s], pose));
+    printf("mcu: done\n");
+    return 0;
+}

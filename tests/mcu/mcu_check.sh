@@ -1,0 +1,58 @@
+#!/bin/bash
+# The Panda's generated dynamics on emulated Cortex-M boards: built with Debian's
+# gcc-arm-none-eabi and newlib, run under qemu-system-arm (mps2-an500: Cortex-M7 with a double
+# FPU, the code in double; mps2-an386: Cortex-M4F, single FPU, the code in float), every result
+# recomputed on the host by the generic library (mcu_compare). Also prints, per function, the
+# instructions per call (QEMU -icount), the code size and the stack (-fstack-usage).
+#   mcu_check.sh XN MCU_COMPARE SOURCE_DIR WORK_DIR
+set -eu
+xn=$1 compare=$2 src=$3 work=$4
+rm -rf "$work" && mkdir -p "$work"
+for tool in arm-none-eabi-gcc qemu-system-arm; do
+    command -v $tool > /dev/null || { echo "FAIL: $tool missing (make deps installs it)"; exit 1; }
+done
+failed=0
+model="$src/models/urdf/panda.urdf"
+table="$work/table.md"
+echo "| board | real | function | instructions per call | code bytes | stack bytes |" > "$table"
+echo "|---|---|---|---:|---:|---:|" >> "$table"
+
+run() {
+    local name=$1 real=$2 cpu=$3 fpu=$4 board=$5
+    local dir="$work/$name"
+    mkdir -p "$dir"
+    "$xn" codegen "$model" --out "$dir" --prefix gen --real "$real"
+    local flags=(-std=c11 -O2 -mthumb "-mcpu=$cpu" "-mfpu=$fpu" -mfloat-abi=hard
+                 -Wall -Wextra -Werror -ffunction-sections -fstack-usage)
+    (cd "$dir" && arm-none-eabi-gcc "${flags[@]}" -c gen.c -o gen.o) || { echo "FAIL $name: gen.c"; failed=1; return; }
+    arm-none-eabi-gcc "${flags[@]}" -I "$dir" -c "$src/mcu/check/codegen_image.c" -o "$dir/image.o"
+    arm-none-eabi-gcc "${flags[@]}" -c "$src/mcu/qemu/startup.c" -o "$dir/startup.o"
+    arm-none-eabi-gcc "${flags[@]}" -T "$src/mcu/qemu/mps2.ld" -nostartfiles --specs=rdimon.specs \
+        "$dir/startup.o" "$dir/image.o" "$dir/gen.o" -lm -o "$dir/image.elf"
+    echo "== $name: $board ($cpu, $real)"
+    # -icount shift=0: one nanosecond of the emulated clock per instruction executed
+    if ! timeout 300 qemu-system-arm -M "$board" -nographic -monitor none -serial none \
+        -semihosting-config enable=on,target=native -icount shift=0 \
+        -kernel "$dir/image.elf" > "$dir/out.txt" 2> "$dir/qemu.log"; then
+        echo "FAIL $name: the emulator stopped abnormally"; tail -5 "$dir/out.txt" "$dir/qemu.log"
+        failed=1; return
+    fi
+    "$compare" "$model" "$real" < "$dir/out.txt" | tee "$dir/compare.txt" || failed=1
+    for fn in rnea gravity crba factor aba fk; do
+        local insn size stack
+        insn=$(awk -v f="$fn" '$1 == "insn" && $2 == f {print $3}' "$dir/out.txt")
+        [ "$fn" = factor ] && insn=$(awk '$1 == "insn" && $2 == "crba+factor" {print "(with crba) " $3}' "$dir/out.txt")
+        size=$(arm-none-eabi-nm --print-size --radix=d "$dir/gen.o" | awk -v s="gen_$fn" '$4 == s {print $2 + 0}')
+        stack=$(awk -F'\t' -v s=":gen_$fn" 'index($1, s) {print $2}' "$dir/gen.su")
+        echo "| $board | $real | $fn | ${insn:-?} | ${size:-?} | ${stack:-?} |" >> "$table"
+        if [ -n "$stack" ] && [ "$stack" -gt 8192 ]; then
+            echo "FAIL $name: gen_$fn uses $stack bytes of stack (over 8 KB)"; failed=1
+        fi
+    done
+}
+
+run m7 double cortex-m7 fpv5-d16 mps2-an500
+run m4 float cortex-m4 fpv4-sp-d16 mps2-an386
+cat "$table"
+[ $failed = 0 ] && echo "mcu_check.sh: all passed"
+exit $failed

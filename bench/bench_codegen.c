@@ -11,9 +11,12 @@
 
 #include "bench_util.h"
 #include "cg_go2.h"
+#include "cg_go2_fma.h"
 #include "cg_panda.h"
+#include "cg_panda_fma.h"
 #include "cg_talos.h"
 #include "cg_ur5.h"
+#include "cg_ur5_fma.h"
 #include "xiaonao/xiaonao.h"
 
 #define NCFG 64
@@ -39,17 +42,22 @@ typedef struct {
     void (*crba)(const double *, double *);
     void (*factor)(const double *, double *);
     void (*aba)(const double *, const double *, const double *, double *);
+    /* the same code compiled with fused multiply-add (NULL: not built) */
+    void (*rnea_fma)(const double *, const double *, const double *, double *);
+    void (*crba_fma)(const double *, double *);
+    void (*factor_fma)(const double *, double *);
+    void (*aba_fma)(const double *, const double *, const double *, double *);
 } robot;
 
 static const robot robots[] = {
     {"Panda (nv 9)", "panda.urdf", "panda_hand", 0, cg_panda_rnea, cg_panda_crba, cg_panda_factor,
-     cg_panda_aba},
+     cg_panda_aba, cg_panda_fma_rnea, cg_panda_fma_crba, cg_panda_fma_factor, cg_panda_fma_aba},
     {"UR5 (nv 6)", "ur5_robot.urdf", "tool0", 0, cg_ur5_rnea, cg_ur5_crba, cg_ur5_factor,
-     cg_ur5_aba},
+     cg_ur5_aba, cg_ur5_fma_rnea, cg_ur5_fma_crba, cg_ur5_fma_factor, cg_ur5_fma_aba},
     {"Go2 floating (nv 18)", "go2.urdf", "FL_foot", 1, cg_go2_rnea, cg_go2_crba, cg_go2_factor,
-     cg_go2_aba},
+     cg_go2_aba, cg_go2_fma_rnea, cg_go2_fma_crba, cg_go2_fma_factor, cg_go2_fma_aba},
     {"Talos floating (nv 50)", "talos_full_v2.urdf", "left_sole_link", 1, cg_talos_rnea,
-     cg_talos_crba, cg_talos_factor, cg_talos_aba},
+     cg_talos_crba, cg_talos_factor, cg_talos_aba, NULL, NULL, NULL, NULL},
 };
 
 enum { OP_RNEA, OP_CRBA_FACTOR, OP_ABA, NOPS };
@@ -64,12 +72,13 @@ static double urand(double lo, double hi) {
 int main(int argc, char **argv) {
     int quick = argc > 1 && strcmp(argv[1], "--quick") == 0;
     int repeats = quick ? 5 : 41, batch = quick ? 200 : 2000;
+    printf("| operation | robot | generated ns | generated, FMA ns | generic ns | generated / "
+           "generic | generated, FMA / generic |");
 #ifdef XN_HAVE_PINOCCHIO
-    printf("| operation | robot | generated ns | generic ns | generated / generic | Pinocchio ns "
-           "| generated / Pinocchio |\n|---|---|---:|---:|---:|---:|---:|\n");
+    printf(
+        " Pinocchio ns | generated / Pinocchio |\n|---|---|---:|---:|---:|---:|---:|---:|---:|\n");
 #else
-    printf("| operation | robot | generated ns | generic ns | generated / generic |\n"
-           "|---|---|---:|---:|---:|\n");
+    printf("\n|---|---|---:|---:|---:|---:|---:|\n");
 #endif
     for (size_t r = 0; r < sizeof robots / sizeof robots[0]; r++) {
         const robot *rb = &robots[r];
@@ -121,17 +130,30 @@ int main(int argc, char **argv) {
             rb->aba(Q[c], V[c], d->tau, out);
             for (int k = 0; k < nv; k++)
                 agree = xb_max(agree, fabs(out[k] - A[c][k]) / (1 + fabs(A[c][k])));
+            if (!rb->rnea_fma) continue;
+            rb->rnea_fma(Q[c], V[c], A[c], out);
+            for (int k = 0; k < nv; k++)
+                agree = xb_max(agree, fabs(out[k] - d->tau[k]) / (1 + fabs(d->tau[k])));
+            rb->aba_fma(Q[c], V[c], d->tau, out);
+            for (int k = 0; k < nv; k++)
+                agree = xb_max(agree, fabs(out[k] - A[c][k]) / (1 + fabs(A[c][k])));
         }
         if (!(agree < 1e-9)) {
             fprintf(stderr, "%s: the generated code differs from the generic by %g\n", rb->label,
                     agree);
             return 1;
         }
-        double tg[NOPS], tl[NOPS], tp[NOPS] = {0};
+        double tg[NOPS], tl[NOPS], tf[NOPS] = {0}, tp[NOPS] = {0};
 #define CFG (i_ & (NCFG - 1))
         XB_TIME(tg[OP_RNEA], repeats, batch, rb->rnea(Q[CFG], V[CFG], A[CFG], out));
         XB_TIME(tg[OP_CRBA_FACTOR], repeats, batch, (rb->crba(Q[CFG], M), rb->factor(M, LD)));
         XB_TIME(tg[OP_ABA], repeats, batch, rb->aba(Q[CFG], V[CFG], A[CFG], out));
+        if (rb->rnea_fma) {
+            XB_TIME(tf[OP_RNEA], repeats, batch, rb->rnea_fma(Q[CFG], V[CFG], A[CFG], out));
+            XB_TIME(tf[OP_CRBA_FACTOR], repeats, batch,
+                    (rb->crba_fma(Q[CFG], M), rb->factor_fma(M, LD)));
+            XB_TIME(tf[OP_ABA], repeats, batch, rb->aba_fma(Q[CFG], V[CFG], A[CFG], out));
+        }
         XB_TIME(tl[OP_RNEA], repeats, batch, xn_dyn_rnea(m, d, Q[CFG], V[CFG], A[CFG]));
         XB_TIME(tl[OP_CRBA_FACTOR], repeats, batch,
                 (xn_dyn_crba(m, d, Q[CFG]), xn_dyn_factor(m, d)));
@@ -150,8 +172,12 @@ int main(int argc, char **argv) {
         pn_free(pn);
 #endif
         for (int o = 0; o < NOPS; o++) {
-            printf("| %s | %s | %.0f | %.0f | %.2f |", op_names[o], rb->label, tg[o], tl[o],
-                   tg[o] / tl[o]);
+            if (tf[o] > 0)
+                printf("| %s | %s | %.0f | %.0f | %.0f | %.2f | %.2f |", op_names[o], rb->label,
+                       tg[o], tf[o], tl[o], tg[o] / tl[o], tf[o] / tl[o]);
+            else
+                printf("| %s | %s | %.0f | – | %.0f | %.2f | – |", op_names[o], rb->label, tg[o],
+                       tl[o], tg[o] / tl[o]);
             if (tp[o] > 0) printf(" %.0f | %.2f |", tp[o], tg[o] / tp[o]);
             printf("\n");
         }

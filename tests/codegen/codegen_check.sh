@@ -40,6 +40,15 @@ run panda models/urdf/panda.urdf "" panda_hand "double float"
 "$cc" -std=c11 -pedantic -Wall -Wextra -Werror -Wshadow -Wconversion -O2 -c \
     -o "$work/panda-double/gen.o" "$work/panda-double/gen.c" ||
     { echo "FAIL panda: the generated code does not compile cleanly at -O2"; failed=1; }
+# with fused multiply-add, as bench_codegen's FMA column builds it: other rounding, same bound
+if "$cc" -std=c11 -O2 -march=native -ffp-contract=fast -fPIC -shared \
+    -o "$work/panda-double/gen_fma.so" "$work/panda-double/gen.c" -lm; then
+    echo "== panda (double, fused multiply-add)"
+    "$check" "$src/models/urdf/panda.urdf" "$work/panda-double/gen_fma.so" gen double panda_hand \
+        --states 50 || failed=1
+else
+    echo "FAIL panda: the generated code does not compile with -ffp-contract=fast"; failed=1
+fi
 run ur5 models/urdf/ur5_robot.urdf "" wrist_3_link "double"
 run go2 models/urdf/go2.urdf --floating-base FL_foot "double float"
 run solo models/urdf/solo12.urdf --floating-base FL_FOOT "double"

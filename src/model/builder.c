@@ -224,7 +224,9 @@ static int add_joint(xn_builder *b, const char *name, int parent_link, int child
     if (b->links[child_link].parent_joint >= 0)
         return fail(b, XN_ERR_INVALID, "joint '%s': link '%s' already has parent joint '%s'", name,
                     b->links[child_link].name, b->joints[b->links[child_link].parent_joint].name);
-    if ((int)spec->type < XN_JOINT_FIXED || (int)spec->type > XN_JOINT_BALL)
+    /* unsigned: also below XN_JOINT_FIXED, and warning-free where enums are unsigned chars
+     * (arm-none-eabi's short enums) */
+    if ((unsigned)spec->type > (unsigned)XN_JOINT_BALL)
         return fail(b, XN_ERR_UNSUPPORTED, "joint '%s': unknown joint type", name);
     int st = check_placement(b, "joint", name, placement);
     if (st) return st;

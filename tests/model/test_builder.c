@@ -79,6 +79,13 @@ static void builder_checks(void) {
     refused(xn_builder_add_joint(b, "j", 0, a, &X, &s, &id, &e), &id, &e, XN_ERR_RANGE, add_joint,
             "are not a range", "empty range");
     s = xn_joint_spec_default(XN_JOINT_REVOLUTE);
+    s.type = (xn_joint_type)99; /* a type from a newer header or garbage: refused, not used */
+    refused(xn_builder_add_joint(b, "j", 0, a, &X, &s, &id, &e), &id, &e, XN_ERR_UNSUPPORTED,
+            add_joint, "unknown joint type", "type 99");
+    s.type = (xn_joint_type)-1;
+    refused(xn_builder_add_joint(b, "j", 0, a, &X, &s, &id, &e), &id, &e, XN_ERR_UNSUPPORTED,
+            add_joint, "unknown joint type", "type -1");
+    s = xn_joint_spec_default(XN_JOINT_REVOLUTE);
     xn_se3 Y = X;
     Y.R[0] = 2;
     refused(xn_builder_add_joint(b, "j", 0, a, &Y, &s, &id, &e), &id, &e, XN_ERR_RANGE, add_joint,

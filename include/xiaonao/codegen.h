@@ -47,12 +47,16 @@ typedef struct {
     int nframes;
     const char *source;      /**< the model file's name, for the header comment (may be NULL) */
     const char *source_hash; /**< its SHA-256 in hex, for the header comment (may be NULL) */
+    int model_description;   /**< 1: also DIR/PREFIX_model.c, the model rebuilt in code through
+                                  the builder (`xn_status P_build_model(xn_model **out,
+                                  xn_error *err)`), for the generic library on a target with no
+                                  loader; it needs xiaonao's headers and core library */
 } xn_codegen_options;
 
-/** Write DIR/PREFIX.h and DIR/PREFIX.c for model m. The directory must exist. Errors:
- * XN_ERR_INVALID for a prefix that is not a C identifier or frame names that collide once made
- * identifiers, XN_ERR_NOT_FOUND for an unknown frame, XN_ERR_UNSUPPORTED for a joint type the
- * generator does not know, XN_ERR_IO when a file cannot be written, XN_ERR_NOMEM. */
+/** Write DIR/PREFIX.h and DIR/PREFIX.c (and DIR/PREFIX_model.c if asked) for model m. The directory
+ * must exist. Errors: XN_ERR_INVALID for a prefix that is not a C identifier or frame names that
+ * collide once made identifiers, XN_ERR_NOT_FOUND for an unknown frame, XN_ERR_UNSUPPORTED for a
+ * joint type the generator does not know, XN_ERR_IO when a file cannot be written, XN_ERR_NOMEM. */
 xn_status xn_codegen_write(const xn_model *m, const xn_codegen_options *opt, const char *dir,
                            xn_error *err);
 

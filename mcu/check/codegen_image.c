@@ -9,6 +9,10 @@
 #include <string.h>
 
 #include "gen.h"
+#ifdef XN_MCU_GENERIC /* the generic library too, on the model rebuilt by gen_model.c */
+#include "xiaonao/dynamics.h"
+xn_status gen_build_model(xn_model **out, xn_error *err);
+#endif
 
 #define NSTATE 8
 #define NTIMED 50
@@ -82,6 +86,19 @@ int main(void) {
         }
     }
     printf("mcu: %s, %d states\n", sizeof(gen_real) == 8 ? "double" : "float", NSTATE);
+#ifdef XN_MCU_GENERIC
+    xn_model *model = NULL;
+    xn_error err;
+    if (gen_build_model(&model, &err) != XN_OK) {
+        printf("mcu: the model does not build: %s\n", err.message);
+        return 1;
+    }
+    xn_data *data = xn_data_create(model); /* the one allocation, at start-up */
+    if (!data || model->nq != gen_NQ || model->nv != gen_NV) {
+        printf("mcu: the rebuilt model's sizes differ from the generated code's\n");
+        return 1;
+    }
+#endif
     for (int s = 0; s < NSTATE; s++) {
         printf("case %d\n", s);
         print("q", Q[s], gen_NQ);
@@ -93,6 +110,14 @@ int main(void) {
         print("qdd", qdd, gen_NV);
         gen_crba(Q[s], M);
         print("M", M, gen_NV * gen_NV);
+#ifdef XN_MCU_GENERIC
+        xn_dyn_rnea(model, data, Q[s], V[s], A[s]);
+        print("tau_lib", data->tau, gen_NV);
+        xn_dyn_aba(model, data, Q[s], V[s], data->tau);
+        print("qdd_lib", data->qdd, gen_NV);
+        xn_dyn_crba(model, data, Q[s]);
+        print("M_lib", data->M, gen_NV * gen_NV);
+#endif
     }
     double ipt = instructions_per_tick();
     printf("insn per tick %.3f\n", ipt);
@@ -113,6 +138,13 @@ int main(void) {
     TIME("crba+factor", (gen_crba(Q[s], M), gen_factor(M, LD)));
     TIME("aba", gen_aba(Q[s], V[s], A[s], qdd));
     TIME("fk", gen_fk(Q[s], pose));
+#ifdef XN_MCU_GENERIC
+    TIME("generic-rnea", xn_dyn_rnea(model, data, Q[s], V[s], A[s]));
+    TIME("generic-crba", xn_dyn_crba(model, data, Q[s]));
+    TIME("generic-crba+factor", (xn_dyn_crba(model, data, Q[s]), xn_dyn_factor(model, data)));
+    TIME("generic-aba", xn_dyn_aba(model, data, Q[s], V[s], A[s]));
+    TIME("generic-fk", xn_dyn_fk(model, data, Q[s]));
+#endif
     printf("mcu: done\n");
     return 0;
 }

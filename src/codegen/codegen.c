@@ -2,6 +2,7 @@
  * SPDX-License-Identifier: Apache-2.0 */
 #include <ctype.h>
 #include <errno.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -173,6 +174,134 @@ static void write_sincos(const gen *G) {
             R);
 }
 
+/* A number as a C literal of the library's xn_real: INFINITY where the model has no limit. */
+static void num(FILE *f, double v) {
+    if (isinf(v))
+        fprintf(f, v > 0 ? "INFINITY" : "-INFINITY");
+    else
+        fprintf(f, "%.17g", v);
+}
+
+static void nums(FILE *f, const double *v, int n) {
+    for (int i = 0; i < n; i++) {
+        if (i) fprintf(f, ", ");
+        num(f, v[i]);
+    }
+}
+
+/* A C string literal of a name from the model file (quotes and backslashes escaped, other
+ * unprintable bytes in octal). */
+static void cstr(FILE *f, const char *s) {
+    fputc('"', f);
+    for (; *s; s++) {
+        unsigned char ch = (unsigned char)*s;
+        if (ch == '"' || ch == '\\')
+            fprintf(f, "\\%c", ch);
+        else if (ch < 32 || ch > 126)
+            fprintf(f, "\\%03o", ch);
+        else
+            fputc(ch, f);
+    }
+    fputc('"', f);
+}
+
+/* DIR/PREFIX_model.c: the model itself, rebuilt in code through xiaonao's builder, for a target
+ * with no loader and no file system (the generic library on a microcontroller). Links are the
+ * model's bodies (fixed joints already merged), joints its movable joints with their limits,
+ * frames the named frames the links and joints do not bring themselves. */
+static int write_model_description(const gen *G, const char *path, const char *comment) {
+    const xn_model *m = G->m;
+    FILE *f = fopen(path, "w");
+    if (!f) return -1;
+    fprintf(f, "%s", comment);
+    fprintf(f, "#include <math.h>\n\n#include \"xiaonao/model.h\"\n\n");
+    fprintf(f, "xn_status %s_build_model(xn_model **out, xn_error *err);\n\n", G->prefix);
+    fprintf(f, "/* The model, built as its file describes it; free with xn_model_free. */\n");
+    fprintf(f, "xn_status %s_build_model(xn_model **out, xn_error *err) {\n", G->prefix);
+    fprintf(f, "    *out = NULL;\n    xn_builder *b = xn_builder_create();\n");
+    fprintf(f, "    if (!b) return XN_ERR_NOMEM;\n    xn_status st = XN_OK;\n");
+    fprintf(f, "    int link[%d];\n    link[0] = 0;\n", m->nbody);
+    fprintf(f, "    xn_builder_set_name(b, ");
+    cstr(f, m->name ? m->name : "");
+    fprintf(f, ");\n    {\n        const xn_real g[3] = {");
+    nums(f, m->gravity, 3);
+    fprintf(f, "};\n        xn_builder_set_gravity(b, g);\n    }\n");
+    for (int k = 1; k < m->nbody; k++) {
+        const xn_inertia *Y = &m->body_inertia[k];
+        double mass = Y->m, c[3] = {0, 0, 0}, I[6];
+        if (mass > 0)
+            for (int i = 0; i < 3; i++) c[i] = Y->h[i] / mass;
+        /* about the centre of mass: I_c = I_o - m (|c|^2 1 - c c^T) */
+        I[0] = Y->I[0] - mass * (c[1] * c[1] + c[2] * c[2]);
+        I[1] = Y->I[1] - mass * (c[0] * c[0] + c[2] * c[2]);
+        I[2] = Y->I[2] - mass * (c[0] * c[0] + c[1] * c[1]);
+        I[3] = Y->I[3] + mass * c[0] * c[1];
+        I[4] = Y->I[4] + mass * c[0] * c[2];
+        I[5] = Y->I[5] + mass * c[1] * c[2];
+        const xn_se3 *X = &m->body_tree[k];
+        int qa = m->body_qadr[k], va = m->body_vadr[k];
+        xn_joint_type t = m->body_jtype[k];
+        int one = t == XN_JOINT_REVOLUTE || t == XN_JOINT_CONTINUOUS || t == XN_JOINT_PRISMATIC;
+        fprintf(f, "    if (st == XN_OK) { /* body %d */\n        const xn_real c[3] = {", k);
+        nums(f, c, 3);
+        fprintf(f, "}, I[6] = {");
+        nums(f, I, 6);
+        fprintf(f, "};\n        st = xn_builder_add_link(b, ");
+        cstr(f, m->body_name[k]);
+        fprintf(f, ", ");
+        num(f, mass);
+        fprintf(f, ", c, I, &link[%d], err);\n    }\n", k);
+        fprintf(f, "    if (st == XN_OK) {\n        const xn_se3 X = {{");
+        nums(f, X->R, 9);
+        fprintf(f, "}, {");
+        nums(f, X->p, 3);
+        fprintf(f, "}};\n        xn_joint_spec s = xn_joint_spec_default((xn_joint_type)%d);\n",
+                (int)t);
+        fprintf(f, "        s.axis[0] = ");
+        num(f, m->body_axis[3 * k]);
+        fprintf(f, ", s.axis[1] = ");
+        num(f, m->body_axis[3 * k + 1]);
+        fprintf(f, ", s.axis[2] = ");
+        num(f, m->body_axis[3 * k + 2]);
+        fprintf(f, ";\n");
+        if (one) {
+            double v[7] = {m->q_lower[qa],     m->q_upper[qa],     m->dof_vmax[va],
+                           m->dof_effort[va],  m->dof_damping[va], m->dof_friction[va],
+                           m->dof_armature[va]};
+            static const char *field[7] = {"lower",   "upper",    "velocity", "effort",
+                                           "damping", "friction", "armature"};
+            for (int i = 0; i < 7; i++) {
+                fprintf(f, "        s.%s = ", field[i]);
+                num(f, v[i]);
+                fprintf(f, ";\n");
+            }
+        }
+        fprintf(f, "        st = xn_builder_add_joint(b, ");
+        cstr(f, m->joint_name[k]);
+        fprintf(f, ", link[%d], link[%d], &X, &s, NULL, err);\n    }\n", m->body_parent[k], k);
+    }
+    for (int fr = 0; fr < m->nframe; fr++) {
+        const char *name = m->frame_name[fr];
+        int own = 0; /* brought by a link or a joint added above */
+        for (int k = 0; k < m->nbody && !own; k++)
+            own = strcmp(name, m->body_name[k]) == 0 || strcmp(name, m->joint_name[k]) == 0;
+        if (own) continue;
+        const xn_se3 *X = &m->frame_placement[fr];
+        fprintf(f, "    if (st == XN_OK) {\n        const xn_se3 X = {{");
+        nums(f, X->R, 9);
+        fprintf(f, "}, {");
+        nums(f, X->p, 3);
+        fprintf(f, "}};\n        st = xn_builder_add_frame(b, ");
+        cstr(f, name);
+        fprintf(f, ", link[%d], &X, NULL, err);\n    }\n", m->frame_body[fr]);
+    }
+    fprintf(f, "    if (st == XN_OK) st = xn_builder_compile(b, out, err);\n");
+    fprintf(f, "    xn_builder_free(b);\n    return st;\n}\n");
+    int bad = ferror(f);
+    bad |= fclose(f) != 0;
+    return bad ? -1 : 0;
+}
+
 static int check_model(const xn_model *m, xn_error *err) {
     for (int b = 1; b < m->nbody; b++) {
         xn_joint_type t = m->body_jtype[b];
@@ -267,12 +396,13 @@ xn_status xn_codegen_write(const xn_model *m, const xn_codegen_options *opt, con
     for (int i = 0; i < k; i++)
         for (int j = 0; j < i; j++)
             if (strcmp(fn[i].name, fn[j].name) == 0) {
+                xn_fail_at(err, XN_ERR_INVALID, "xn_codegen_write", -1,
+                           "two functions would be named %s_%s (a frame given twice, frame names "
+                           "that differ only in characters C identifiers cannot hold, or a frame "
+                           "named like a function)",
+                           G.prefix, fn[i].name);
                 free(fn);
-                return xn_fail_at(err, XN_ERR_INVALID, "xn_codegen_write", -1,
-                                  "two functions would be named %s_%s (frame names that differ "
-                                  "only in characters C identifiers cannot hold, or a frame "
-                                  "named like a function)",
-                                  G.prefix, fn[i].name);
+                return XN_ERR_INVALID;
             }
 
     char hpath[4096], cpath[4096];
@@ -293,12 +423,14 @@ xn_status xn_codegen_write(const xn_model *m, const xn_codegen_options *opt, con
         "/* Generated by xn codegen (xiaonao %d.%d.%d) from %s%s%s%s: do not edit.\n"
         " * Model \"%s\": nq %d, nv %d, %d bodies (body 0 the world), %s arithmetic.\n"
         " * Conventions, layouts and the finite-state requirement: xiaonao/codegen.h. */\n";
-    for (int i = 0; i < 2; i++)
-        fprintf(i ? G.c : G.h, comment, XN_VERSION_MAJOR, XN_VERSION_MINOR, XN_VERSION_PATCH,
-                opt->source ? opt->source : "a model built in code",
-                opt->source_hash ? " (sha256 " : "", opt->source_hash ? opt->source_hash : "",
-                opt->source_hash ? ")" : "", m->name ? m->name : "", nq, nv, m->nbody,
-                opt->single ? "float" : "double");
+    char text[1024];
+    snprintf(text, sizeof text, comment, XN_VERSION_MAJOR, XN_VERSION_MINOR, XN_VERSION_PATCH,
+             opt->source ? opt->source : "a model built in code",
+             opt->source_hash ? " (sha256 " : "", opt->source_hash ? opt->source_hash : "",
+             opt->source_hash ? ")" : "", m->name ? m->name : "", nq, nv, m->nbody,
+             opt->single ? "float" : "double");
+    fputs(text, G.h);
+    fputs(text, G.c);
     fprintf(G.h, "#ifndef %s\n#define %s\n\n", guard, guard);
     fprintf(G.h, "typedef %s %s;\n\n", opt->single ? "float" : "double", G.real);
     fprintf(G.h, "#define %s_NQ %d\n#define %s_NV %d\n#define %s_NBODY %d\n\n", G.prefix, nq,
@@ -306,21 +438,25 @@ xn_status xn_codegen_write(const xn_model *m, const xn_codegen_options *opt, con
     fprintf(G.c, "#include \"%s.h\"\n\n#include <math.h>\n\n", G.prefix);
     write_sincos(&G);
     int rc = 0;
-    const char *failed = "";
+    char failed[160] = "";
     for (int i = 0; rc == 0 && i < k; i++)
-        if ((rc = write_fn(&G, &fn[i])) != 0) failed = fn[i].name;
+        if ((rc = write_fn(&G, &fn[i])) != 0) snprintf(failed, sizeof failed, "%s", fn[i].name);
     fprintf(G.h, "#endif\n");
     int bad_h = ferror(G.h), bad_c = ferror(G.c);
     bad_h |= fclose(G.h) != 0;
     bad_c |= fclose(G.c) != 0;
-    char failed_name[160];
-    snprintf(failed_name, sizeof failed_name, "%s", failed);
     free(fn);
-    failed = failed_name;
-    if (rc != 0 || bad_h || bad_c) { /* no half-written pair left behind */
+    char mpath[4096];
+    snprintf(mpath, sizeof mpath, "%s/%s_model.c", dir, G.prefix);
+    int bad_m = 0;
+    if (rc == 0 && !bad_h && !bad_c && opt->model_description)
+        bad_m = write_model_description(&G, mpath, text) != 0;
+    if (rc != 0 || bad_h || bad_c || bad_m) { /* no half-written set left behind */
         remove(hpath);
         remove(cpath);
+        remove(mpath);
     }
+    if (bad_m) return xn_fail_at(err, XN_ERR_IO, mpath, -1, "write failed");
     if (rc == -2)
         return xn_fail_at(err, XN_ERR_INVALID, "xn_codegen_write", -1,
                           "%s_%s: the model makes a constant infinite or NaN (a division by a "

@@ -71,6 +71,8 @@ mkdir -p "$work/bad"
 bad "no frame 'nope'" "$src/models/urdf/panda.urdf" --out "$work/bad" --frame nope
 bad "not a C identifier" "$src/models/urdf/panda.urdf" --out "$work/bad" --prefix 9x
 bad "not a directory" "$src/models/urdf/panda.urdf" --out "$work/none"
+bad "would be named" "$src/models/urdf/panda.urdf" --out "$work/bad" --frame panda_hand \
+    --frame panda_hand
 bad "float or double" "$src/models/urdf/panda.urdf" --out "$work/bad" --real half
 bad "no such file\|cannot open\|No such" "$work/missing.urdf" --out "$work/bad"
 [ -z "$(ls -A "$work/bad")" ] || { echo "FAIL: a refused run wrote files"; failed=1; }

@@ -14,21 +14,42 @@ done
 failed=0
 model="$src/models/urdf/panda.urdf"
 table="$work/table.md"
-echo "| board | real | function | instructions per call | code bytes | stack bytes |" > "$table"
-echo "|---|---|---|---:|---:|---:|" >> "$table"
+echo "| board | real | function | instructions per call | generic library's | code bytes | stack bytes |" > "$table"
+echo "|---|---|---|---:|---:|---:|---:|" >> "$table"
+
+# the generic library's model and dynamics layers, built for the board (double only: the
+# library's xn_real is double)
+core=(src/math/se3.c src/math/dense.c src/model/builder.c src/model/compile.c src/model/model.c
+      src/model/data.c src/model/error.c src/dynamics/kinematics.c src/dynamics/jacobian.c
+      src/dynamics/rnea.c src/dynamics/crba.c src/dynamics/aba.c src/dynamics/com.c
+      src/dynamics/lie.c)
 
 run() {
-    local name=$1 real=$2 cpu=$3 fpu=$4 board=$5
+    local name=$1 real=$2 cpu=$3 fpu=$4 board=$5 generic=$6
     local dir="$work/$name"
     mkdir -p "$dir"
-    "$xn" codegen "$model" --out "$dir" --prefix gen --real "$real"
+    "$xn" codegen "$model" --out "$dir" --prefix gen --real "$real" --model-description
     local flags=(-std=c11 -O2 -mthumb "-mcpu=$cpu" "-mfpu=$fpu" -mfloat-abi=hard
                  -Wall -Wextra -Werror -ffunction-sections -fstack-usage)
     (cd "$dir" && arm-none-eabi-gcc "${flags[@]}" -c gen.c -o gen.o) || { echo "FAIL $name: gen.c"; failed=1; return; }
-    arm-none-eabi-gcc "${flags[@]}" -I "$dir" -c "$src/mcu/check/codegen_image.c" -o "$dir/image.o"
+    local objs=("$dir/startup.o" "$dir/image.o" "$dir/gen.o") defs=()
+    if [ "$generic" = generic ]; then
+        defs=(-DXN_MCU_GENERIC -I "$src/include" -I "$src/src")
+        mkdir -p "$dir/core"
+        for f in "${core[@]}" "$dir/gen_model.c"; do
+            local o
+            o="$dir/core/$(basename "$f" .c).o"
+            [ -f "$f" ] || f="$src/$f"
+            arm-none-eabi-gcc "${flags[@]}" "${defs[@]}" -c "$f" -o "$o" ||
+                { echo "FAIL $name: $f does not build for $cpu"; failed=1; return; }
+            objs+=("$o")
+        done
+    fi
+    arm-none-eabi-gcc "${flags[@]}" "${defs[@]}" -I "$dir" -c "$src/mcu/check/codegen_image.c" \
+        -o "$dir/image.o"
     arm-none-eabi-gcc "${flags[@]}" -c "$src/mcu/qemu/startup.c" -o "$dir/startup.o"
     arm-none-eabi-gcc "${flags[@]}" -T "$src/mcu/qemu/mps2.ld" -nostartfiles --specs=rdimon.specs \
-        "$dir/startup.o" "$dir/image.o" "$dir/gen.o" -lm -o "$dir/image.elf"
+        "${objs[@]}" -lm -o "$dir/image.elf"
     echo "== $name: $board ($cpu, $real)"
     # -icount shift=0: one nanosecond of the emulated clock per instruction executed
     if ! timeout 300 qemu-system-arm -M "$board" -nographic -monitor none -serial none \
@@ -37,22 +58,27 @@ run() {
         echo "FAIL $name: the emulator stopped abnormally"; tail -5 "$dir/out.txt" "$dir/qemu.log"
         failed=1; return
     fi
-    "$compare" "$model" "$real" < "$dir/out.txt" | tee "$dir/compare.txt" || failed=1
+    local extra=()
+    [ "$generic" = generic ] && extra=(--generic)
+    "$compare" "$model" "$real" "${extra[@]}" < "$dir/out.txt" | tee "$dir/compare.txt" || failed=1
     for fn in rnea gravity crba factor aba fk; do
         local insn size stack
         insn=$(awk -v f="$fn" '$1 == "insn" && $2 == f {print $3}' "$dir/out.txt")
         [ "$fn" = factor ] && insn=$(awk '$1 == "insn" && $2 == "crba+factor" {print "(with crba) " $3}' "$dir/out.txt")
         size=$(arm-none-eabi-nm --print-size --radix=d "$dir/gen.o" | awk -v s="gen_$fn" '$4 == s {print $2 + 0}')
         stack=$(awk -F'\t' -v s=":gen_$fn" 'index($1, s) {print $2}' "$dir/gen.su")
-        echo "| $board | $real | $fn | ${insn:-?} | ${size:-?} | ${stack:-?} |" >> "$table"
+        local lib=""
+        [ "$generic" = generic ] && lib=$(awk -v f="generic-$fn" '$1 == "insn" && $2 == f {print $3}' "$dir/out.txt")
+        [ "$generic" = generic ] && [ "$fn" = factor ] && lib=$(awk '$1 == "insn" && $2 == "generic-crba+factor" {print "(with crba) " $3}' "$dir/out.txt")
+        echo "| $board | $real | $fn | ${insn:-?} | ${lib:--} | ${size:-?} | ${stack:-?} |" >> "$table"
         if [ -n "$stack" ] && [ "$stack" -gt 8192 ]; then
             echo "FAIL $name: gen_$fn uses $stack bytes of stack (over 8 KB)"; failed=1
         fi
     done
 }
 
-run m7 double cortex-m7 fpv5-d16 mps2-an500
-run m4 float cortex-m4 fpv4-sp-d16 mps2-an386
+run m7 double cortex-m7 fpv5-d16 mps2-an500 generic
+run m4 float cortex-m4 fpv4-sp-d16 mps2-an386 -
 cat "$table"
 [ $failed = 0 ] && echo "mcu_check.sh: all passed"
 exit $failed

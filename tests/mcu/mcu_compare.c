@@ -47,7 +47,8 @@ static double rel(const double *got, const double *want, int n) {
 
 int main(int argc, char **argv) {
     if (argc < 3) {
-        fprintf(stderr, "usage: mcu_compare MODEL double|float [--floating-base] < output\n");
+        fprintf(stderr, "usage: mcu_compare MODEL double|float [--floating-base] [--generic] "
+                        "< output\n");
         return 2;
     }
     int single = strcmp(argv[2], "float") == 0;
@@ -61,7 +62,8 @@ int main(int argc, char **argv) {
     xn_data *d = xn_data_create(m);
     int nq = m->nq, nv = m->nv, cases = 0, done = 0;
     static double q[MAXN], v[MAXN], a[MAXN], tau[MAXN], qdd[MAXN], M[MAXN];
-    double e_rnea = 0, e_crba = 0, e_aba = 0, tol = single ? 1e-4 : 1e-12;
+    double e_rnea = 0, e_crba = 0, e_aba = 0, e_lib = 0, tol = single ? 1e-4 : 1e-12;
+    int lib_cases = 0, want_lib = argc > 3 && strcmp(argv[argc - 1], "--generic") == 0;
     static char line[1 << 17];
     int have = 0;
     while (fgets(line, sizeof line, stdin)) {
@@ -100,6 +102,23 @@ int main(int argc, char **argv) {
             xn_dyn_crba(m, d, q);
             e_crba = xt_max(e_crba, rel(M, d->M, nv * nv));
             cases++;
+            have = 6;
+        } else if ((n = parse(line, "tau_lib", single, tau)) >= 0) {
+            /* the generic library built for the MCU, on the model its description rebuilt */
+            if (have != 6 || n != nv) continue;
+            xn_dyn_rnea(m, d, q, v, a);
+            e_lib = xt_max(e_lib, rel(tau, d->tau, nv));
+            have = 7;
+        } else if ((n = parse(line, "qdd_lib", single, qdd)) >= 0) {
+            if (have != 7 || n != nv) continue;
+            xn_dyn_aba(m, d, q, v, tau);
+            e_lib = xt_max(e_lib, rel(qdd, d->qdd, nv));
+            have = 8;
+        } else if ((n = parse(line, "M_lib", single, M)) >= 0) {
+            if (have != 8 || n != nv * nv) continue;
+            xn_dyn_crba(m, d, q);
+            e_lib = xt_max(e_lib, rel(M, d->M, nv * nv));
+            lib_cases++;
             have = 0;
         }
     }
@@ -107,6 +126,12 @@ int main(int argc, char **argv) {
            e_rnea, e_aba, e_crba);
     XT_CHECK(cases >= 8, "the image printed %d complete cases (8 expected)", cases);
     XT_CHECK(done, "the image did not finish (no 'mcu: done')");
+    if (want_lib) {
+        printf("mcu_compare: the generic library on the MCU: %d cases, worst error %.3g\n",
+               lib_cases, e_lib);
+        XT_CHECK(lib_cases >= 8, "the image printed %d generic cases (8 expected)", lib_cases);
+        XT_CHECK(e_lib <= tol, "the generic library on the MCU differs by %.3g (> %g)", e_lib, tol);
+    }
     XT_CHECK(e_rnea <= tol, "rnea differs by %.3g (> %g)", e_rnea, tol);
     XT_CHECK(e_aba <= tol, "aba differs by %.3g (> %g)", e_aba, tol);
     XT_CHECK(e_crba <= tol, "crba differs by %.3g (> %g)", e_crba, tol);

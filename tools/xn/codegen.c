@@ -11,18 +11,20 @@
 
 static void usage(FILE *f) {
     fprintf(f, "usage: xn codegen MODEL --out DIR [--floating-base] [--real float|double]\n"
-               "                  [--prefix NAME] [--frame NAME]...\n\n"
+               "                  [--prefix NAME] [--frame NAME]... [--model-description]\n\n"
                "Writes DIR/NAME.h and DIR/NAME.c: forward kinematics, centre of mass, RNEA,\n"
                "gravity, CRBA, its factorization and solve, and ABA, as straight-line C11 with\n"
                "the model's axes, placements and inertias folded in (libm only, no allocation).\n"
                "Each --frame adds NAME_<frame>_pose and NAME_<frame>_jacobian.\n"
+               "--model-description adds NAME_model.c: the model rebuilt in code through the\n"
+               "builder, for the generic library on a target with no loader.\n"
                "NAME defaults to the model's name. Layouts: xiaonao/codegen.h.\n");
 }
 
 int xn_cmd_codegen(int argc, char **argv) {
     const char *model = NULL, *out = NULL, *prefix = NULL;
     const char *frames[MAX_FRAMES];
-    int nframes = 0, floating = 0, single = 0;
+    int nframes = 0, floating = 0, single = 0, describe = 0;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         int more = i + 1 < argc;
@@ -35,6 +37,8 @@ int xn_cmd_codegen(int argc, char **argv) {
             prefix = argv[++i];
         } else if (strcmp(a, "--floating-base") == 0) {
             floating = 1;
+        } else if (strcmp(a, "--model-description") == 0) {
+            describe = 1;
         } else if (strcmp(a, "--real") == 0 && more) {
             const char *r = argv[++i];
             if (strcmp(r, "float") == 0)
@@ -73,7 +77,8 @@ int xn_cmd_codegen(int argc, char **argv) {
     xn_model *m = xn_cli_load(model, floating, 0);
     if (!m) return 1;
     const char *base = strrchr(model, '/');
-    xn_codegen_options opt = {prefix, single, frames, nframes, base ? base + 1 : model, hash};
+    xn_codegen_options opt = {prefix, single,  frames, nframes, base ? base + 1 : model,
+                              hash,   describe};
     xn_error err;
     xn_status st = xn_codegen_write(m, &opt, out, &err);
     xn_model_free(m);

@@ -8,8 +8,15 @@ extern "C" {
 #endif
 #pragma GCC visibility push(default) /* the public API: the libraries hide the rest */
 
-/** The floating-point type of every computation (double precision). */
+/** The floating-point type of every computation: double precision, or single where the
+ * library is built with XN_REAL_FLOAT defined (for a microcontroller whose FPU has only single
+ * precision, e.g. a Cortex-M4F; docs/embedded.md says what is built and checked that way). The
+ * whole library and every program using it must agree on it. */
+#ifdef XN_REAL_FLOAT
+typedef float xn_real;
+#else
 typedef double xn_real;
+#endif
 
 /** Status of a call that can fail: 0 is success, negative values are errors. */
 typedef enum {

@@ -69,9 +69,9 @@ format:
 lint:
 	@clang-format --dry-run -Werror $$(git ls-files --cached --others --exclude-standard '*.c' '*.h')
 	@cppcheck --quiet --error-exitcode=1 --enable=warning,performance,portability --std=c11 \
-	  --inline-suppr -I include -I src src tools
+	  --inline-suppr -UXN_REAL_FLOAT -I include -I src src tools
 	@cppcheck --quiet --error-exitcode=1 --enable=warning,performance,portability --std=c11 \
-	  --inline-suppr -I include -I src python
+	  --inline-suppr -UXN_REAL_FLOAT -I include -I src python
 	@python3 scripts/mutate.py --check
 
 clean:

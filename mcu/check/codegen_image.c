@@ -13,6 +13,10 @@
 #include "xiaonao/dynamics.h"
 xn_status gen_build_model(xn_model **out, xn_error *err);
 #endif
+#ifdef XN_MCU_MOTION /* and a trajectory and an impedance step (double builds) */
+#include "xiaonao/compliance.h"
+#include "xiaonao/otg.h"
+#endif
 
 #define NSTATE 8
 #define NTIMED 50
@@ -119,6 +123,39 @@ int main(void) {
         print("M_lib", data->M, gen_NV * gen_NV);
 #endif
     }
+#ifdef XN_MCU_MOTION
+    /* a time-optimal jerk-limited motion of the 7 arm joints between two of the states, from a
+     * moving start, sampled at 9 times; and a joint impedance step at each state */
+    static xn_otg_problem prob;
+    static xn_trajectory traj;
+    xn_otg_problem_init(&prob, 7);
+    for (int k = 0; k < 7; k++) {
+        prob.current_position[k] = Q[0][k];
+        prob.current_velocity[k] = 0.5 * V[0][k];
+        prob.target_position[k] = Q[1][k];
+        prob.max_velocity[k] = 2.0 + 0.1 * k;
+        prob.max_acceleration[k] = 10.0 - 0.5 * k;
+        prob.max_jerk[k] = 100.0 + 20.0 * k;
+    }
+    if (xn_otg_calculate(&prob, &traj, &err) != XN_OK) {
+        printf("mcu: the trajectory failed: %s\n", err.message);
+        return 1;
+    }
+    xn_real pos[9 * 7];
+    for (int i = 0; i < 9; i++)
+        xn_trajectory_at(&traj, traj.duration * i / 8, &pos[7 * i], 0, 0, 0);
+    print("otg_duration", &traj.duration, 1);
+    print("otg_samples", pos, 9 * 7);
+    static xn_real K[gen_NV], D[gen_NV], imp[gen_NV];
+    for (int k = 0; k < gen_NV; k++) {
+        K[k] = 200.0 - 10.0 * k;
+        D[k] = 20.0 - k;
+    }
+    for (int s = 0; s < NSTATE; s++) {
+        xn_joint_impedance(model, data, Q[s], V[s], Q[(s + 1) % NSTATE], K, D, imp);
+        print("impedance", imp, gen_NV);
+    }
+#endif
     double ipt = instructions_per_tick();
     printf("insn per tick %.3f\n", ipt);
     uint64_t t0, t1;
@@ -144,6 +181,12 @@ int main(void) {
     TIME("generic-crba+factor", (xn_dyn_crba(model, data, Q[s]), xn_dyn_factor(model, data)));
     TIME("generic-aba", xn_dyn_aba(model, data, Q[s], V[s], A[s]));
     TIME("generic-fk", xn_dyn_fk(model, data, Q[s]));
+#endif
+#ifdef XN_MCU_MOTION
+    TIME("otg-calculate", xn_otg_calculate(&prob, &traj, &err));
+    TIME("otg-sample", xn_trajectory_at(&traj, traj.duration * s / 8, pos, 0, 0, 0));
+    TIME("joint-impedance",
+         xn_joint_impedance(model, data, Q[s], V[s], Q[(s + 1) % NSTATE], K, D, imp));
 #endif
     printf("mcu: done\n");
     return 0;

@@ -24,6 +24,12 @@ core=(src/math/se3.c src/math/dense.c src/model/builder.c src/model/compile.c sr
       src/dynamics/rnea.c src/dynamics/crba.c src/dynamics/aba.c src/dynamics/com.c
       src/dynamics/lie.c)
 
+# trajectory generation and the compliance laws (double builds)
+motion=(src/math/poly.c src/math/poly_small.c src/motion/otg_profile.c src/motion/otg_search.c
+        src/motion/otg_polyscan.c src/motion/otg_peak.c src/motion/otg_brake.c
+        src/motion/otg_step1.c src/motion/otg_rest.c src/motion/otg_step2.c src/motion/otg_sync.c
+        src/motion/otg.c src/control/compliance.c)
+
 run() {
     local name=$1 real=$2 cpu=$3 fpu=$4 board=$5 generic=$6
     local dir="$work/$name"
@@ -36,8 +42,11 @@ run() {
     if [ "$generic" = generic ]; then
         defs=(-DXN_MCU_GENERIC -I "$src/include" -I "$src/src")
         [ "$real" = float ] && defs+=(-DXN_REAL_FLOAT)
+        [ "$real" = double ] && defs+=(-DXN_MCU_MOTION)
         mkdir -p "$dir/core"
-        for f in "${core[@]}" "$dir/gen_model.c"; do
+        local extra_src=()
+        [ "$real" = double ] && extra_src=("${motion[@]}")
+        for f in "${core[@]}" "${extra_src[@]}" "$dir/gen_model.c"; do
             local o
             o="$dir/core/$(basename "$f" .c).o"
             [ -f "$f" ] || f="$src/$f"
@@ -61,6 +70,7 @@ run() {
     fi
     local extra=()
     [ "$generic" = generic ] && extra=(--generic)
+    [ "$generic" = generic ] && [ "$real" = double ] && extra+=(--motion)
     "$compare" "$model" "$real" "${extra[@]}" < "$dir/out.txt" | tee "$dir/compare.txt" || failed=1
     for fn in rnea gravity crba factor aba fk; do
         local insn size stack

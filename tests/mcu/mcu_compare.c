@@ -63,6 +63,9 @@ int main(int argc, char **argv) {
     int nq = m->nq, nv = m->nv, cases = 0, done = 0;
     static double q[MAXN], v[MAXN], a[MAXN], tau[MAXN], qdd[MAXN], M[MAXN];
     double e_rnea = 0, e_crba = 0, e_aba = 0, e_lib = 0, tol = single ? 1e-4 : 1e-12;
+    static double Qs[8][MAXN / 8], Vs[8][MAXN / 8], imp[8][MAXN / 8], otg_t[1], otg_p[63];
+    int nstates = 0, nimp = 0, have_otg = 0, want_motion = 0;
+    for (int i = 3; i < argc; i++) want_motion |= strcmp(argv[i], "--motion") == 0;
     int lib_cases = 0, want_lib = argc > 3 && strcmp(argv[argc - 1], "--generic") == 0;
     static char line[1 << 17];
     int have = 0;
@@ -74,11 +77,25 @@ int main(int argc, char **argv) {
             continue;
         }
         int n;
-        if ((n = parse(line, "q", single, q)) >= 0)
+        if ((n = parse(line, "otg_duration", single, otg_t)) >= 0) {
+            have_otg |= n == 1 ? 1 : 0;
+            continue;
+        }
+        if ((n = parse(line, "otg_samples", single, otg_p)) >= 0) {
+            have_otg |= n == 63 ? 2 : 0;
+            continue;
+        }
+        if ((n = parse(line, "impedance", single, imp[nimp < 8 ? nimp : 7])) >= 0) {
+            if (n == nv && nimp < 8) nimp++;
+            continue;
+        }
+        if ((n = parse(line, "q", single, q)) >= 0) {
             have = n == nq ? 1 : 0;
-        else if ((n = parse(line, "v", single, v)) >= 0)
+            if (have && nstates < 8) memcpy(Qs[nstates], q, sizeof(double) * (size_t)nq);
+        } else if ((n = parse(line, "v", single, v)) >= 0) {
             have = have && n == nv ? 2 : 0;
-        else if ((n = parse(line, "a", single, a)) >= 0)
+            if (have && nstates < 8) memcpy(Vs[nstates++], v, sizeof(double) * (size_t)nv);
+        } else if ((n = parse(line, "a", single, a)) >= 0)
             have = have == 2 && n == nv ? 3 : 0;
         else if ((n = parse(line, "tau", single, tau)) >= 0) {
             if (have != 3 || n != nv) continue;
@@ -126,6 +143,47 @@ int main(int argc, char **argv) {
            e_rnea, e_aba, e_crba);
     XT_CHECK(cases >= 8, "the image printed %d complete cases (8 expected)", cases);
     XT_CHECK(done, "the image did not finish (no 'mcu: done')");
+    if (want_motion) {
+        /* the image's problem (mcu/check/codegen_image.c): the arm from state 0, at half its
+         * velocity, to state 1's positions, with these limits */
+        xn_otg_problem p;
+        xn_trajectory tr;
+        xn_otg_problem_init(&p, 7);
+        for (int k = 0; k < 7; k++) {
+            p.current_position[k] = Qs[0][k];
+            p.current_velocity[k] = 0.5 * Vs[0][k];
+            p.target_position[k] = Qs[1][k];
+            p.max_velocity[k] = 2.0 + 0.1 * k;
+            p.max_acceleration[k] = 10.0 - 0.5 * k;
+            p.max_jerk[k] = 100.0 + 20.0 * k;
+        }
+        double e_otg = NAN, e_imp = 0;
+        if (have_otg == 3 && nstates == 8 && xn_otg_calculate(&p, &tr, &err) == XN_OK) {
+            e_otg = fabs(otg_t[0] - tr.duration) / tr.duration;
+            for (int i = 0; i < 9; i++) {
+                double pos[7];
+                xn_trajectory_at(&tr, tr.duration * i / 8, pos, NULL, NULL, NULL);
+                for (int k = 0; k < 7; k++) e_otg = xt_max(e_otg, fabs(otg_p[7 * i + k] - pos[k]));
+            }
+        }
+        double K[MAXN / 8], D[MAXN / 8], tau_h[MAXN / 8];
+        for (int k = 0; k < nv; k++) {
+            K[k] = 200.0 - 10.0 * k;
+            D[k] = 20.0 - k;
+        }
+        for (int s = 0; s < nimp && s < nstates; s++) {
+            xn_joint_impedance(m, d, Qs[s], Vs[s], Qs[(s + 1) % 8], K, D, tau_h);
+            e_imp = xt_max(e_imp, rel(imp[s], tau_h, nv));
+        }
+        printf("mcu_compare: trajectory (duration and 9 samples) worst error %.3g; joint "
+               "impedance over %d states %.3g\n",
+               e_otg, nimp, e_imp);
+        /* the trajectory's roots come from bracketed iterations: the same code on another FPU
+         * agrees to their tolerance, not necessarily to the last bit */
+        XT_CHECK(e_otg <= 1e-9, "the trajectory on the MCU differs by %.3g (> 1e-9)", e_otg);
+        XT_CHECK(nimp == 8 && e_imp <= tol, "the impedance step (%d states) differs by %.3g", nimp,
+                 e_imp);
+    }
     if (want_lib) {
         printf("mcu_compare: the generic library on the MCU: %d cases, worst error %.3g\n",
                lib_cases, e_lib);

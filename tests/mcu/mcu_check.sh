@@ -88,7 +88,55 @@ run() {
     done
 }
 
+# the joint servo example (examples/mcu) on the M7, judged on what it prints
+servo() {
+    local dir="$work/servo" flags=(-std=c11 -O2 -mthumb -mcpu=cortex-m7 -mfpu=fpv5-d16
+        -mfloat-abi=hard -Wall -Wextra -Werror -ffunction-sections)
+    mkdir -p "$dir"
+    "$xn" codegen "$model" --out "$dir" --prefix gen
+    local objs=() f
+    for f in "$dir/gen.c" "$src/examples/mcu/joint_servo.c" "$src/examples/mcu/motor_sim.c" \
+        "$src/examples/mcu/servo_image.c" "$src/mcu/qemu/startup.c" "$src/src/runtime/cia402.c" \
+        "${core[@]/#/$src/}" "${motion[@]/#/$src/}"; do
+        arm-none-eabi-gcc "${flags[@]}" -I "$dir" -I "$src/include" -I "$src/src" -c "$f" \
+            -o "$dir/$(basename "$f" .c).o" || { echo "FAIL servo: $f"; failed=1; return; }
+        objs+=("$dir/$(basename "$f" .c).o")
+    done
+    arm-none-eabi-gcc "${flags[@]}" -T "$src/mcu/qemu/mps2.ld" -nostartfiles --specs=rdimon.specs \
+        -Wl,--gc-sections "${objs[@]}" -lm -o "$dir/servo.elf"
+    echo "== the joint servo example: mps2-an500"
+    timeout 300 qemu-system-arm -M mps2-an500 -nographic -monitor none -serial none \
+        -semihosting-config enable=on,target=native -icount shift=0 -kernel "$dir/servo.elf" \
+        > "$dir/out.txt" 2> "$dir/qemu.log" || { echo "FAIL servo: the emulator stopped"; failed=1; }
+    cat "$dir/out.txt"
+    val() { awk -v k="$1" '$1 == "servo" && $2 == k {print $3}' "$dir/out.txt"; }
+    # each: what must hold, as an awk condition on the value
+    check() {
+        local key=$1 cond=$2 v
+        v=$(val "$key")
+        if [ -z "$v" ] || ! awk -v x="$v" "BEGIN { exit !($cond) }"; then
+            echo "FAIL servo: $key = ${v:-missing}, wanted $cond"; failed=1
+        fi
+    }
+    check enable_cycles 'x >= 2 && x <= 5'
+    check track_max_rad 'x < 2e-3'          # during a 1 rad, 1.5 rad/s motion
+    check rest_max_rad 'x < 1e-4'           # 0.15 s after it ends
+    check peak_torque_nm 'x <= 87'
+    check collision_fault_cycles 'x >= 0 && x < 320'    # under 20 ms after the contact
+    check collision_stopped_cycles 'x > 0 && x < 1600'  # stopped (or braked) within 0.1 s
+    check reenable_cycles 'x >= 2 && x <= 6'
+    check beyond_range_peak_rad 'x <= 1.7628 + 0.005'
+    check nan_travel_rad 'x < 1e-3'
+    grep -q "servo collision_fault_code 0x8611" "$dir/out.txt" ||
+        { echo "FAIL servo: the collision was not a following-error fault"; failed=1; }
+    grep -q "servo nan_fault_code 0x6320" "$dir/out.txt" ||
+        { echo "FAIL servo: the NaN target was not an input fault"; failed=1; }
+    grep -q "servo state_after_range operation enabled" "$dir/out.txt" ||
+        { echo "FAIL servo: the target beyond the range faulted instead of being clamped"; failed=1; }
+}
+
 run m7 double cortex-m7 fpv5-d16 mps2-an500 generic
+servo
 run m4 float cortex-m4 fpv4-sp-d16 mps2-an386 generic
 cat "$table"
 [ $failed = 0 ] && echo "mcu_check.sh: all passed"

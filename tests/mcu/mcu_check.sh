@@ -17,18 +17,14 @@ table="$work/table.md"
 echo "| board | real | function | instructions per call | generic library's | code bytes | stack bytes |" > "$table"
 echo "|---|---|---|---:|---:|---:|---:|" >> "$table"
 
-# the generic library's model and dynamics layers, built for the board (in float on the M4F:
-# XN_REAL_FLOAT)
-core=(src/math/se3.c src/math/dense.c src/model/builder.c src/model/compile.c src/model/model.c
-      src/model/data.c src/model/error.c src/dynamics/kinematics.c src/dynamics/jacobian.c
-      src/dynamics/rnea.c src/dynamics/crba.c src/dynamics/aba.c src/dynamics/com.c
-      src/dynamics/lie.c)
-
-# trajectory generation and the compliance laws (double builds)
-motion=(src/math/poly.c src/math/poly_small.c src/motion/otg_profile.c src/motion/otg_search.c
-        src/motion/otg_polyscan.c src/motion/otg_peak.c src/motion/otg_brake.c
-        src/motion/otg_step1.c src/motion/otg_rest.c src/motion/otg_step2.c src/motion/otg_sync.c
-        src/motion/otg.c src/control/compliance.c)
+# the library for the boards (mcu/CMakeLists.txt: xiaonao_mcu), with the project's toolchain file
+mculib() {
+    local dir=$1 cpu=$2 fpu=$3 real=$4
+    cmake -S "$src/mcu" -B "$dir" -DCMAKE_TOOLCHAIN_FILE="$src/mcu/arm-none-eabi.cmake" \
+        -DXN_MCU_CPU="$cpu" -DXN_MCU_FPU="$fpu" -DXN_REAL_FLOAT=$([ "$real" = float ] && echo ON || echo OFF) \
+        > "$dir.log" 2>&1 && cmake --build "$dir" -j 2 >> "$dir.log" 2>&1 ||
+        { echo "FAIL: xiaonao_mcu does not build for $cpu ($real)"; tail -20 "$dir.log"; return 1; }
+}
 
 run() {
     local name=$1 real=$2 cpu=$3 fpu=$4 board=$5 generic=$6
@@ -40,26 +36,18 @@ run() {
     (cd "$dir" && arm-none-eabi-gcc "${flags[@]}" -c gen.c -o gen.o) || { echo "FAIL $name: gen.c"; failed=1; return; }
     local objs=("$dir/startup.o" "$dir/image.o" "$dir/gen.o") defs=()
     if [ "$generic" = generic ]; then
-        defs=(-DXN_MCU_GENERIC -I "$src/include" -I "$src/src")
+        mculib "$dir/lib" "$cpu" "$fpu" "$real" || { failed=1; return; }
+        defs=(-DXN_MCU_GENERIC -I "$src/include")
         [ "$real" = float ] && defs+=(-DXN_REAL_FLOAT)
         [ "$real" = double ] && defs+=(-DXN_MCU_MOTION)
-        mkdir -p "$dir/core"
-        local extra_src=()
-        [ "$real" = double ] && extra_src=("${motion[@]}")
-        for f in "${core[@]}" "${extra_src[@]}" "$dir/gen_model.c"; do
-            local o
-            o="$dir/core/$(basename "$f" .c).o"
-            [ -f "$f" ] || f="$src/$f"
-            arm-none-eabi-gcc "${flags[@]}" "${defs[@]}" -c "$f" -o "$o" ||
-                { echo "FAIL $name: $f does not build for $cpu"; failed=1; return; }
-            objs+=("$o")
-        done
+        arm-none-eabi-gcc "${flags[@]}" "${defs[@]}" -c "$dir/gen_model.c" -o "$dir/gen_model.o"
+        objs+=("$dir/gen_model.o" "$dir/lib/libxiaonao_mcu.a")
     fi
     arm-none-eabi-gcc "${flags[@]}" "${defs[@]}" -I "$dir" -c "$src/mcu/check/codegen_image.c" \
         -o "$dir/image.o"
     arm-none-eabi-gcc "${flags[@]}" -c "$src/mcu/qemu/startup.c" -o "$dir/startup.o"
     arm-none-eabi-gcc "${flags[@]}" -T "$src/mcu/qemu/mps2.ld" -nostartfiles --specs=rdimon.specs \
-        "${objs[@]}" -lm -o "$dir/image.elf"
+        -Wl,--gc-sections "${objs[@]}" -lm -o "$dir/image.elf"
     echo "== $name: $board ($cpu, $real)"
     # -icount shift=0: one nanosecond of the emulated clock per instruction executed
     if ! timeout 300 qemu-system-arm -M "$board" -nographic -monitor none -serial none \
@@ -94,16 +82,17 @@ servo() {
         -mfloat-abi=hard -Wall -Wextra -Werror -ffunction-sections)
     mkdir -p "$dir"
     "$xn" codegen "$model" --out "$dir" --prefix gen
+    local lib="$work/m7/lib" # the M7's library, built for the codegen image above
+    [ -f "$lib/libxiaonao_mcu.a" ] || mculib "$lib" cortex-m7 fpv5-d16 double || { failed=1; return; }
     local objs=() f
     for f in "$dir/gen.c" "$src/examples/mcu/joint_servo.c" "$src/examples/mcu/motor_sim.c" \
-        "$src/examples/mcu/servo_image.c" "$src/mcu/qemu/startup.c" "$src/src/runtime/cia402.c" \
-        "${core[@]/#/$src/}" "${motion[@]/#/$src/}"; do
+        "$src/examples/mcu/servo_image.c" "$src/mcu/qemu/startup.c"; do
         arm-none-eabi-gcc "${flags[@]}" -I "$dir" -I "$src/include" -I "$src/src" -c "$f" \
             -o "$dir/$(basename "$f" .c).o" || { echo "FAIL servo: $f"; failed=1; return; }
         objs+=("$dir/$(basename "$f" .c).o")
     done
     arm-none-eabi-gcc "${flags[@]}" -T "$src/mcu/qemu/mps2.ld" -nostartfiles --specs=rdimon.specs \
-        -Wl,--gc-sections "${objs[@]}" -lm -o "$dir/servo.elf"
+        -Wl,--gc-sections "${objs[@]}" "$lib/libxiaonao_mcu.a" -lm -o "$dir/servo.elf"
     echo "== the joint servo example: mps2-an500"
     timeout 300 qemu-system-arm -M mps2-an500 -nographic -monitor none -serial none \
         -semihosting-config enable=on,target=native -icount shift=0 -kernel "$dir/servo.elf" \

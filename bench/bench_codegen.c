@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "bench_states.h"
 #include "bench_util.h"
 #include "cg_go2.h"
 #include "cg_go2_fma.h"
@@ -23,16 +24,7 @@
 #define MAXV 64
 
 #ifdef XN_HAVE_PINOCCHIO
-typedef struct pn_robot pn_robot;
-pn_robot *pn_load(const char *urdf, int floating, const char *frame);
-void pn_free(pn_robot *r);
-int pn_nq(const pn_robot *r);
-int pn_nv(const pn_robot *r);
-void pn_set(pn_robot *r, int n, const double *q, int qs, const double *v, const double *a, int vs,
-            int free_qadr);
-void pn_rnea(pn_robot *r, int c);
-void pn_crba_factor(pn_robot *r, int c);
-void pn_aba(pn_robot *r, int c);
+#include "peers/pinocchio_shim.h"
 #endif
 
 typedef struct {
@@ -63,12 +55,6 @@ static const robot robots[] = {
 enum { OP_RNEA, OP_CRBA_FACTOR, OP_ABA, NOPS };
 static const char *op_names[NOPS] = {"RNEA", "CRBA + factorization", "ABA"};
 
-static unsigned seed = 1;
-static double urand(double lo, double hi) {
-    seed = seed * 1664525u + 1013904223u;
-    return lo + (hi - lo) * ((seed >> 8) / 16777216.0);
-}
-
 int main(int argc, char **argv) {
     int quick = argc > 1 && strcmp(argv[1], "--quick") == 0;
     int repeats = quick ? 5 : 41, batch = quick ? 200 : 2000;
@@ -96,26 +82,7 @@ int main(int argc, char **argv) {
         static double Q[NCFG][MAXV + 1], V[NCFG][MAXV], A[NCFG][MAXV];
         static double out[MAXV], M[MAXV * MAXV], LD[MAXV * MAXV];
         for (int c = 0; c < NCFG; c++) {
-            for (int b = 1; b < m->nbody; b++) {
-                int qa = m->body_qadr[b];
-                if (m->body_jtype[b] == XN_JOINT_FREE) {
-                    double n = 0;
-                    for (int i = 0; i < 3; i++) Q[c][qa + i] = urand(-1, 1);
-                    for (int i = 3; i < 7; i++) {
-                        Q[c][qa + i] = urand(-1, 1);
-                        n += Q[c][qa + i] * Q[c][qa + i];
-                    }
-                    for (int i = 3; i < 7; i++) Q[c][qa + i] /= sqrt(n);
-                } else {
-                    double lo = isfinite(m->q_lower[qa]) ? m->q_lower[qa] : -3;
-                    double hi = isfinite(m->q_upper[qa]) ? m->q_upper[qa] : 3;
-                    Q[c][qa] = urand(lo, hi);
-                }
-            }
-            for (int k = 0; k < nv; k++) {
-                V[c][k] = urand(-2, 2);
-                A[c][k] = urand(-5, 5);
-            }
+            xb_random_state(m, Q[c], V[c], A[c]);
         }
         double agree = 0; /* the same computation, or no timing */
         for (int c = 0; c < NCFG; c++) {

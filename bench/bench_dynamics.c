@@ -11,28 +11,14 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "bench_states.h"
 #include "bench_util.h"
 #include "xiaonao/xiaonao.h"
 
 #define NCFG 64
 
 #ifdef XN_HAVE_PINOCCHIO
-typedef struct pn_robot pn_robot;
-pn_robot *pn_load(const char *urdf, int floating, const char *frame);
-void pn_free(pn_robot *r);
-int pn_nq(const pn_robot *r);
-int pn_nv(const pn_robot *r);
-void pn_set(pn_robot *r, int n, const double *q, int qs, const double *v, const double *a, int vs,
-            int free_qadr);
-void pn_fk(pn_robot *r, int c);
-void pn_fk_frames(pn_robot *r, int c);
-void pn_joint_jacobians(pn_robot *r, int c);
-void pn_frame_jacobian(pn_robot *r, int c);
-void pn_rnea(pn_robot *r, int c);
-void pn_crba(pn_robot *r, int c);
-void pn_crba_factor(pn_robot *r, int c);
-void pn_aba(pn_robot *r, int c);
-const double *pn_tau(const pn_robot *r);
+#include "peers/pinocchio_shim.h"
 #endif
 
 enum { OP_FK, OP_FK_FRAMES, OP_JACS, OP_FRAME_JAC, OP_RNEA, OP_CRBA, OP_CRBA_FACTOR, OP_ABA, NOPS };
@@ -56,12 +42,6 @@ static const robot robots[] = {
     {"Talos floating (nv 50)", "talos_full_v2.urdf", "left_sole_link", "leg_left_6_link", 1},
     {"Go2 floating (nv 18)", "go2.urdf", "FL_foot", "FL_calf", 1},
 };
-
-static unsigned seed = 1;
-static double urand(double lo, double hi) {
-    seed = seed * 1664525u + 1013904223u;
-    return lo + (hi - lo) * ((seed >> 8) / 16777216.0);
-}
 
 int main(int argc, char **argv) {
     int quick = argc > 1 && strcmp(argv[1], "--quick") == 0;
@@ -102,26 +82,9 @@ int main(int argc, char **argv) {
         }
         static double Q[NCFG][128], V[NCFG][128], A[NCFG][128], MQ[NCFG][128], MV[NCFG][128];
         for (int c = 0; c < NCFG; c++) {
-            for (int b = 1; b < m->nbody; b++) {
-                int qa = m->body_qadr[b];
-                if (m->body_jtype[b] == XN_JOINT_FREE) {
-                    double n = 0;
-                    for (int i = 0; i < 3; i++) Q[c][qa + i] = urand(-1, 1);
-                    for (int i = 3; i < 7; i++)
-                        n += (Q[c][qa + i] = urand(-1, 1), Q[c][qa + i] * Q[c][qa + i]);
-                    for (int i = 3; i < 7; i++) Q[c][qa + i] /= sqrt(n);
-                } else {
-                    double lo = isfinite(m->q_lower[qa]) ? m->q_lower[qa] : -3;
-                    double hi = isfinite(m->q_upper[qa]) ? m->q_upper[qa] : 3;
-                    Q[c][qa] = urand(lo, hi);
-                }
-            }
-            for (int k = 0; k < nv; k++) {
-                V[c][k] = urand(-2, 2);
-                A[c][k] = urand(-5, 5);
-            }
-            for (int k = 0; k < mm->nq; k++) MQ[c][k] = urand(-1, 1);
-            for (int k = 0; k < mm->nv; k++) MV[c][k] = urand(-2, 2);
+            xb_random_state(m, Q[c], V[c], A[c]);
+            for (int k = 0; k < mm->nq; k++) MQ[c][k] = xb_urand(-1, 1);
+            for (int k = 0; k < mm->nv; k++) MV[c][k] = xb_urand(-2, 2);
         }
         double *J = calloc(6 * (size_t)nv, sizeof *J),
                *mjJ = calloc(6 * (size_t)mm->nv, sizeof *mjJ);

@@ -14,6 +14,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "board.h"
 #include "gen.h"
 #include "joint_servo.h"
 #include "motor_sim.h"
@@ -22,19 +23,6 @@
 #define J 1 /* the joint: panda_joint2, the shoulder */
 #define RATE 16000
 #define SUB 4 /* simulation steps per servo cycle */
-
-extern volatile uint32_t xn_systick_wraps;
-#define SYST_CSR (*(volatile uint32_t *)0xE000E010u)
-#define SYST_RVR (*(volatile uint32_t *)0xE000E014u)
-#define SYST_CVR (*(volatile uint32_t *)0xE000E018u)
-static uint64_t ticks(void) {
-    uint32_t w, c;
-    do {
-        w = xn_systick_wraps;
-        c = SYST_CVR;
-    } while (w != xn_systick_wraps);
-    return ((uint64_t)w << 24) + (0xFFFFFFu - c);
-}
 
 static double arm[gen_NQ] = {0, 0, 0, -1.8, 0, 1.6, 0.8, 0.02, 0.02};
 static js_servo servo;
@@ -54,7 +42,7 @@ static double true_gravity(double q) {
 
 /* One servo cycle and its simulation; returns the servo's torque command. */
 static double cycle(const js_target *t) {
-    uint64_t t0 = ticks();
+    uint64_t t0 = xn_board_ticks();
     double q = ms_encoder(&joint), qa[gen_NQ], g[gen_NV], M[gen_NV * gen_NV];
     for (int i = 0; i < gen_NQ; i++) qa[i] = arm[i];
     qa[J] = q;
@@ -63,7 +51,7 @@ static double cycle(const js_target *t) {
     js_model_terms mt = {g[J], M[J * gen_NV + J] + 0.1}; /* + the rotor, reflected */
     uint16_t sw;
     double tau = js_servo_step(&servo, cw, t, q, &mt, &sw);
-    servo_ticks += ticks() - t0;
+    servo_ticks += xn_board_ticks() - t0;
     servo_cycles++;
     int brake = servo.state != XN_CIA402_OPERATION_ENABLED &&
                 servo.state != XN_CIA402_FAULT_REACTION && servo.state != XN_CIA402_QUICK_STOP;
@@ -87,9 +75,7 @@ static int enable(int max_cycles) {
 }
 
 int main(void) {
-    SYST_RVR = 0xFFFFFFu;
-    SYST_CVR = 0;
-    SYST_CSR = 7u;
+    xn_board_ticks_start();
     js_servo_init(&servo, 1.0 / RATE);
     servo.kp = 150;
     servo.kv = 1500;
@@ -200,10 +186,7 @@ int main(void) {
     printf("servo state_after_nan %s\n", xn_cia402_state_str(servo.state));
 
     /* the instructions of one servo cycle (model terms included), as the images count them */
-    uint32_t nloop = 1000000;
-    uint64_t t0 = ticks();
-    __asm__ volatile("1: subs %0, %0, #1\n\tbne 1b" : "+r"(nloop) : : "cc");
-    double ipt = 2e6 / (double)(ticks() - t0);
+    double ipt = xn_board_instructions_per_tick();
     printf("insn servo-cycle %.0f\n", (double)servo_ticks * ipt / (double)servo_cycles);
     printf("servo: done\n");
     return 0;

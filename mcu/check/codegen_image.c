@@ -8,32 +8,19 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "board.h"
 #include "gen.h"
 #ifdef XN_MCU_GENERIC /* the generic library too, on the model rebuilt by gen_model.c */
 #include "xiaonao/dynamics.h"
 xn_status gen_build_model(xn_model **out, xn_error *err);
 #endif
 #ifdef XN_MCU_MOTION /* and a trajectory and an impedance step (double builds) */
+#include "motion_case.h"
 #include "xiaonao/compliance.h"
-#include "xiaonao/otg.h"
 #endif
 
 #define NSTATE 8
 #define NTIMED 50
-
-extern volatile uint32_t xn_systick_wraps;
-#define SYST_CSR (*(volatile uint32_t *)0xE000E010u)
-#define SYST_RVR (*(volatile uint32_t *)0xE000E014u)
-#define SYST_CVR (*(volatile uint32_t *)0xE000E018u)
-
-static uint64_t ticks(void) {
-    uint32_t w, c;
-    do {
-        w = xn_systick_wraps;
-        c = SYST_CVR;
-    } while (w != xn_systick_wraps);
-    return ((uint64_t)w << 24) + (0xFFFFFFu - c);
-}
 
 static uint32_t seed = 12345;
 static double urand(double lo, double hi) {
@@ -61,19 +48,8 @@ static gen_real Q[NSTATE][gen_NQ], V[NSTATE][gen_NV], A[NSTATE][gen_NV];
 static gen_real tau[gen_NV], qdd[gen_NV], M[gen_NV * gen_NV], LD[gen_NV * gen_NV];
 static gen_real pose[12 * gen_NBODY];
 
-/* A loop of exactly 2 instructions per turn (subs, bne), to convert ticks to instructions. */
-static double instructions_per_tick(void) {
-    uint32_t n = 1000000;
-    uint64_t t0 = ticks();
-    __asm__ volatile("1: subs %0, %0, #1\n\tbne 1b" : "+r"(n) : : "cc");
-    uint64_t t1 = ticks();
-    return 2e6 / (double)(t1 - t0);
-}
-
 int main(void) {
-    SYST_RVR = 0xFFFFFFu;
-    SYST_CVR = 0;
-    SYST_CSR = 7u; /* enabled, interrupt on wrap, processor clock */
+    xn_board_ticks_start();
     /* states: angles within +-2.5 rad, unit quaternions for a free joint at the root's
      * q[3..6] when the model has one (gen_NQ > gen_NV) */
     for (int s = 0; s < NSTATE; s++) {
@@ -128,15 +104,7 @@ int main(void) {
      * moving start, sampled at 9 times; and a joint impedance step at each state */
     static xn_otg_problem prob;
     static xn_trajectory traj;
-    xn_otg_problem_init(&prob, 7);
-    for (int k = 0; k < 7; k++) {
-        prob.current_position[k] = Q[0][k];
-        prob.current_velocity[k] = 0.5 * V[0][k];
-        prob.target_position[k] = Q[1][k];
-        prob.max_velocity[k] = 2.0 + 0.1 * k;
-        prob.max_acceleration[k] = 10.0 - 0.5 * k;
-        prob.max_jerk[k] = 100.0 + 20.0 * k;
-    }
+    xn_mcu_motion_problem(&prob, Q[0], V[0], Q[1]);
     if (xn_otg_calculate(&prob, &traj, &err) != XN_OK) {
         printf("mcu: the trajectory failed: %s\n", err.message);
         return 1;
@@ -147,26 +115,23 @@ int main(void) {
     print("otg_duration", &traj.duration, 1);
     print("otg_samples", pos, 9 * 7);
     static xn_real K[gen_NV], D[gen_NV], imp[gen_NV];
-    for (int k = 0; k < gen_NV; k++) {
-        K[k] = 200.0 - 10.0 * k;
-        D[k] = 20.0 - k;
-    }
+    xn_mcu_impedance_gains(gen_NV, K, D);
     for (int s = 0; s < NSTATE; s++) {
         xn_joint_impedance(model, data, Q[s], V[s], Q[(s + 1) % NSTATE], K, D, imp);
         print("impedance", imp, gen_NV);
     }
 #endif
-    double ipt = instructions_per_tick();
+    double ipt = xn_board_instructions_per_tick();
     printf("insn per tick %.3f\n", ipt);
     uint64_t t0, t1;
 #define TIME(name, call)                                                                           \
-    t0 = ticks();                                                                                  \
+    t0 = xn_board_ticks();                                                                         \
     for (int i = 0; i < NTIMED; i++) {                                                             \
         int s = i % NSTATE;                                                                        \
         (void)s;                                                                                   \
         call;                                                                                      \
     }                                                                                              \
-    t1 = ticks();                                                                                  \
+    t1 = xn_board_ticks();                                                                         \
     printf("insn %s %.0f\n", name, (double)(t1 - t0) * ipt / NTIMED)
     TIME("empty", __asm__ volatile("" ::: "memory"));
     TIME("rnea", gen_rnea(Q[s], V[s], A[s], tau));

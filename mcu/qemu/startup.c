@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "board.h"
+
 extern int main(void);
 extern void initialise_monitor_handles(void);
 extern void __libc_init_array(void);
@@ -30,9 +32,35 @@ static void bus_fault(void) { fault("bus fault"); }
 static void usage_fault(void) { fault("usage fault (an FPU instruction with the FPU off?)"); }
 static void unused(void) { fault("unexpected exception"); }
 
-/* The SysTick counts down at the processor clock; its wraps are counted here. */
-volatile uint32_t xn_systick_wraps;
-static void systick(void) { xn_systick_wraps++; }
+/* The SysTick counts down at the processor clock; its wraps are counted here (board.h). */
+static volatile uint32_t systick_wraps;
+static void systick(void) { systick_wraps++; }
+
+#define SYST_CSR (*(volatile uint32_t *)0xE000E010u)
+#define SYST_RVR (*(volatile uint32_t *)0xE000E014u)
+#define SYST_CVR (*(volatile uint32_t *)0xE000E018u)
+
+void xn_board_ticks_start(void) {
+    SYST_RVR = 0xFFFFFFu;
+    SYST_CVR = 0;
+    SYST_CSR = 7u; /* enabled, interrupt on wrap, processor clock */
+}
+
+uint64_t xn_board_ticks(void) {
+    uint32_t w, c;
+    do { /* a wrap between the two reads is seen as a changed count: read again */
+        w = systick_wraps;
+        c = SYST_CVR;
+    } while (w != systick_wraps);
+    return ((uint64_t)w << 24) + (0xFFFFFFu - c);
+}
+
+double xn_board_instructions_per_tick(void) {
+    uint32_t n = 1000000;
+    uint64_t t0 = xn_board_ticks();
+    __asm__ volatile("1: subs %0, %0, #1\n\tbne 1b" : "+r"(n) : : "cc");
+    return 2e6 / (double)(xn_board_ticks() - t0);
+}
 
 __attribute__((section(".vectors"), used)) static void (*const vectors[16])(void) = {
     (void (*)(void))(uintptr_t)__stack_top,

@@ -43,7 +43,8 @@ run() {
         arm-none-eabi-gcc "${flags[@]}" "${defs[@]}" -c "$dir/gen_model.c" -o "$dir/gen_model.o"
         objs+=("$dir/gen_model.o" "$dir/lib/libxiaonao_mcu.a")
     fi
-    arm-none-eabi-gcc "${flags[@]}" "${defs[@]}" -I "$dir" -c "$src/mcu/check/codegen_image.c" \
+    arm-none-eabi-gcc "${flags[@]}" "${defs[@]}" -I "$dir" -I "$src/mcu/qemu" -I "$src/include" \
+        -c "$src/mcu/check/codegen_image.c" \
         -o "$dir/image.o"
     arm-none-eabi-gcc "${flags[@]}" -c "$src/mcu/qemu/startup.c" -o "$dir/startup.o"
     arm-none-eabi-gcc "${flags[@]}" -T "$src/mcu/qemu/mps2.ld" -nostartfiles --specs=rdimon.specs \
@@ -87,7 +88,7 @@ servo() {
     local objs=() f
     for f in "$dir/gen.c" "$src/examples/mcu/joint_servo.c" "$src/examples/mcu/motor_sim.c" \
         "$src/examples/mcu/servo_image.c" "$src/mcu/qemu/startup.c"; do
-        arm-none-eabi-gcc "${flags[@]}" -I "$dir" -I "$src/include" -I "$src/src" -c "$f" \
+        arm-none-eabi-gcc "${flags[@]}" -I "$dir" -I "$src/include" -I "$src/mcu/qemu" -c "$f" \
             -o "$dir/$(basename "$f" .c).o" || { echo "FAIL servo: $f"; failed=1; return; }
         objs+=("$dir/$(basename "$f" .c).o")
     done

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "mcu/check/motion_case.h"
 #include "test_util.h"
 #include "xiaonao/xiaonao.h"
 
@@ -144,19 +145,10 @@ int main(int argc, char **argv) {
     XT_CHECK(cases >= 8, "the image printed %d complete cases (8 expected)", cases);
     XT_CHECK(done, "the image did not finish (no 'mcu: done')");
     if (want_motion) {
-        /* the image's problem (mcu/check/codegen_image.c): the arm from state 0, at half its
-         * velocity, to state 1's positions, with these limits */
+        /* the image's problem, from the states it printed (mcu/check/motion_case.h) */
         xn_otg_problem p;
         xn_trajectory tr;
-        xn_otg_problem_init(&p, 7);
-        for (int k = 0; k < 7; k++) {
-            p.current_position[k] = Qs[0][k];
-            p.current_velocity[k] = 0.5 * Vs[0][k];
-            p.target_position[k] = Qs[1][k];
-            p.max_velocity[k] = 2.0 + 0.1 * k;
-            p.max_acceleration[k] = 10.0 - 0.5 * k;
-            p.max_jerk[k] = 100.0 + 20.0 * k;
-        }
+        xn_mcu_motion_problem(&p, Qs[0], Vs[0], Qs[1]);
         double e_otg = NAN, e_imp = 0;
         if (have_otg == 3 && nstates == 8 && xn_otg_calculate(&p, &tr, &err) == XN_OK) {
             e_otg = fabs(otg_t[0] - tr.duration) / tr.duration;
@@ -167,10 +159,7 @@ int main(int argc, char **argv) {
             }
         }
         double K[MAXN / 8], D[MAXN / 8], tau_h[MAXN / 8];
-        for (int k = 0; k < nv; k++) {
-            K[k] = 200.0 - 10.0 * k;
-            D[k] = 20.0 - k;
-        }
+        xn_mcu_impedance_gains(nv, K, D);
         for (int s = 0; s < nimp && s < nstates; s++) {
             xn_joint_impedance(m, d, Qs[s], Vs[s], Qs[(s + 1) % 8], K, D, tau_h);
             e_imp = xt_max(e_imp, rel(imp[s], tau_h, nv));

@@ -205,7 +205,7 @@ xs xs_mul_sub(xs_graph *g, xs a, xs b, xs c, xs d) {
 static void literal(double v, int single, char *buf, size_t n) {
     char num[40];
     snprintf(num, sizeof num, single ? "%.9g" : "%.17g", single ? (double)(float)v : v);
-    int has_point = strpbrk(num, ".eEn") != NULL; /* "nan"/"inf" never occur: checked on input */
+    int has_point = strpbrk(num, ".eEn") != NULL; /* no "nan"/"inf": xs_emit refuses them */
     snprintf(buf, n, "%s%s%s%s%s", v < 0 ? "(" : "", num, has_point ? "" : ".0", single ? "f" : "",
              v < 0 ? ")" : "");
 }

@@ -33,6 +33,19 @@ static inline double xt_err(double a, double b) {
     return s > 1 ? d / s : d;
 }
 
+/* The largest |got - want| over the n entries where mask is set (NULL: all), relative to the
+ * largest |want| among them (at least 1): a whole result judged against its own size. NaN
+ * anywhere gives NaN. */
+static inline double xt_err_scaled(const double *got, const double *want, int n,
+                                   const unsigned char *mask) {
+    double scale = 1, e = 0;
+    for (int i = 0; i < n; i++)
+        if (!mask || mask[i]) scale = xt_max(scale, fabs(want[i]));
+    for (int i = 0; i < n; i++)
+        if (!mask || mask[i]) e = xt_max(e, fabs(got[i] - want[i]) / scale);
+    return e;
+}
+
 static inline int xt_done(const char *name) {
     printf("%s: %d passed, %d failed\n", name, xt_pass, xt_fail);
     return xt_fail ? 1 : 0;

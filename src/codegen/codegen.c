@@ -325,7 +325,6 @@ xn_status xn_codegen_write(const xn_model *m, const xn_codegen_options *opt, con
     memset(&G, 0, sizeof G);
     G.m = m;
     G.opt = opt;
-    G.real = NULL;
     if (opt->prefix) {
         if (!is_ident(opt->prefix) || strlen(opt->prefix) > 64)
             return xn_fail_at(err, XN_ERR_INVALID, "xn_codegen_write", -1,

@@ -68,17 +68,6 @@ static void call(const gen_lib *L, const char *name, int nin, const double *cons
     free(fout);
 }
 
-/* Worst error of got against want over entries where mask is set (NULL: all), relative to the
- * largest |want| (at least 1). NaN anywhere gives NaN. */
-static double worst(const double *got, const double *want, int n, const unsigned char *mask) {
-    double scale = 1, e = 0;
-    for (int i = 0; i < n; i++)
-        if (!mask || mask[i]) scale = xt_max(scale, fabs(want[i]));
-    for (int i = 0; i < n; i++)
-        if (!mask || mask[i]) e = xt_max(e, fabs(got[i] - want[i]) / scale);
-    return e;
-}
-
 static double urand(double lo, double hi) { return lo + (hi - lo) * (rand() / (double)RAND_MAX); }
 
 static void random_state(const xn_model *m, double *q, double *v, double *a) {
@@ -181,53 +170,53 @@ int main(int argc, char **argv) {
         if (nb > 0) { /* body 0: the identity */
             for (int i = 0; i < 12; i++) want[i] = i < 9 && i % 4 == 0 ? 1 : 0;
         }
-        e[E_FK] = xt_max(e[E_FK], worst(out, want, 12 * nb, NULL));
+        e[E_FK] = xt_max(e[E_FK], xt_err_scaled(out, want, 12 * nb, NULL));
 
         call(&L, pose_fn, 1, in1, n1, out, 12);
         xn_dyn_frames(m, d);
         memcpy(want, &d->oMf[frame], 12 * sizeof(double));
-        e[E_POSE] = xt_max(e[E_POSE], worst(out, want, 12, NULL));
+        e[E_POSE] = xt_max(e[E_POSE], xt_err_scaled(out, want, 12, NULL));
 
         call(&L, jac_fn, 1, in1, n1, out, 6 * nv);
         xn_dyn_frame_jacobian(m, d, frame, XN_LOCAL_WORLD_ALIGNED, want);
-        e[E_JAC] = xt_max(e[E_JAC], worst(out, want, 6 * nv, NULL));
+        e[E_JAC] = xt_max(e[E_JAC], xt_err_scaled(out, want, 6 * nv, NULL));
 
         call(&L, "com", 1, in1, n1, out, 3);
         xn_dyn_com(m, d, q);
-        e[E_COM] = xt_max(e[E_COM], worst(out, d->com, 3, NULL));
+        e[E_COM] = xt_max(e[E_COM], xt_err_scaled(out, d->com, 3, NULL));
 
         const double *in3[3] = {q, v, a};
         int n3[3] = {nq, nv, nv};
         call(&L, "rnea", 3, in3, n3, out, nv);
         xn_dyn_rnea(m, d, q, v, a);
-        e[E_RNEA] = xt_max(e[E_RNEA], worst(out, d->tau, nv, NULL));
+        e[E_RNEA] = xt_max(e[E_RNEA], xt_err_scaled(out, d->tau, nv, NULL));
         memcpy(tau, d->tau, (size_t)nv * sizeof *tau);
 
         call(&L, "nle", 2, in3, n3, out, nv);
         xn_dyn_nle(m, d, q, v);
-        e[E_NLE] = xt_max(e[E_NLE], worst(out, d->nle, nv, NULL));
+        e[E_NLE] = xt_max(e[E_NLE], xt_err_scaled(out, d->nle, nv, NULL));
 
         call(&L, "gravity", 1, in1, n1, out, nv);
         xn_dyn_gravity(m, d, q);
-        e[E_GRAV] = xt_max(e[E_GRAV], worst(out, d->g, nv, NULL));
+        e[E_GRAV] = xt_max(e[E_GRAV], xt_err_scaled(out, d->g, nv, NULL));
 
         call(&L, "crba", 1, in1, n1, out, nv * nv);
         xn_dyn_crba(m, d, q);
-        e[E_CRBA] = xt_max(e[E_CRBA], worst(out, d->M, nv * nv, NULL));
+        e[E_CRBA] = xt_max(e[E_CRBA], xt_err_scaled(out, d->M, nv * nv, NULL));
 
         /* the factor and the solve from the generic M, so that each is judged alone */
         const double *inM[1] = {d->M};
         int nM[1] = {nv * nv};
         call(&L, "factor", 1, inM, nM, out, nv * nv);
         if (xn_dyn_factor(m, d) != XN_OK) e[E_FACTOR] = NAN;
-        e[E_FACTOR] = xt_max(e[E_FACTOR], worst(out, d->LD, nv * nv, path));
+        e[E_FACTOR] = xt_max(e[E_FACTOR], xt_err_scaled(out, d->LD, nv * nv, path));
 
         const double *inS[2] = {d->LD, tau};
         int nS[2] = {nv * nv, nv};
         call(&L, "solve", 2, inS, nS, out, nv);
         memcpy(want, tau, (size_t)nv * sizeof *want);
         xn_dyn_solve(m, d, want);
-        e[E_SOLVE] = xt_max(e[E_SOLVE], worst(out, want, nv, NULL));
+        e[E_SOLVE] = xt_max(e[E_SOLVE], xt_err_scaled(out, want, nv, NULL));
 
         /* forward dynamics of the torques RNEA gave. M is ill-conditioned where light links
          * hang on heavy ones (Talos's grippers: two correct implementations then differ in qdd
@@ -246,9 +235,9 @@ int main(int argc, char **argv) {
         double tscale = 1;
         for (int i = 0; i < nv; i++) tscale = xt_max(tscale, fabs(tau[i]));
         for (int i = 0; i < nv; i++) e[E_ABA] = xt_max(e[E_ABA], fabs(want[i]) / tscale);
-        aba_raw = xt_max(aba_raw, worst(out, d->qdd, nv, NULL));
-        trip_gen = xt_max(trip_gen, worst(out, a, nv, NULL));
-        trip_lib = xt_max(trip_lib, worst(d->qdd, a, nv, NULL));
+        aba_raw = xt_max(aba_raw, xt_err_scaled(out, d->qdd, nv, NULL));
+        trip_gen = xt_max(trip_gen, xt_err_scaled(out, a, nv, NULL));
+        trip_lib = xt_max(trip_lib, xt_err_scaled(d->qdd, a, nv, NULL));
     }
     /* float: 1e-4 relative, four times the worst seen on the Panda, Go2 and G1 (2.3e-5, the
      * G1's solve and ABA round trip; float's own rounding is 6e-8 per operation, grown along

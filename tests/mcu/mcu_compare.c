@@ -39,13 +39,6 @@ static int parse(const char *line, const char *name, int single, double *x) {
     return (int)n;
 }
 
-static double rel(const double *got, const double *want, int n) {
-    double scale = 1, e = 0;
-    for (int i = 0; i < n; i++) scale = xt_max(scale, fabs(want[i]));
-    for (int i = 0; i < n; i++) e = xt_max(e, fabs(got[i] - want[i]) / scale);
-    return e;
-}
-
 int main(int argc, char **argv) {
     if (argc < 3) {
         fprintf(stderr, "usage: mcu_compare MODEL double|float [--floating-base] [--generic] "
@@ -101,7 +94,7 @@ int main(int argc, char **argv) {
         else if ((n = parse(line, "tau", single, tau)) >= 0) {
             if (have != 3 || n != nv) continue;
             xn_dyn_rnea(m, d, q, v, a);
-            e_rnea = xt_max(e_rnea, rel(tau, d->tau, nv));
+            e_rnea = xt_max(e_rnea, xt_err_scaled(tau, d->tau, nv, NULL));
             have = 4;
         } else if ((n = parse(line, "qdd", single, qdd)) >= 0) {
             if (have != 4 || n != nv) continue;
@@ -118,24 +111,24 @@ int main(int argc, char **argv) {
         } else if ((n = parse(line, "M", single, M)) >= 0) {
             if (have != 5 || n != nv * nv) continue;
             xn_dyn_crba(m, d, q);
-            e_crba = xt_max(e_crba, rel(M, d->M, nv * nv));
+            e_crba = xt_max(e_crba, xt_err_scaled(M, d->M, nv * nv, NULL));
             cases++;
             have = 6;
         } else if ((n = parse(line, "tau_lib", single, tau)) >= 0) {
             /* the generic library built for the MCU, on the model its description rebuilt */
             if (have != 6 || n != nv) continue;
             xn_dyn_rnea(m, d, q, v, a);
-            e_lib = xt_max(e_lib, rel(tau, d->tau, nv));
+            e_lib = xt_max(e_lib, xt_err_scaled(tau, d->tau, nv, NULL));
             have = 7;
         } else if ((n = parse(line, "qdd_lib", single, qdd)) >= 0) {
             if (have != 7 || n != nv) continue;
             xn_dyn_aba(m, d, q, v, tau);
-            e_lib = xt_max(e_lib, rel(qdd, d->qdd, nv));
+            e_lib = xt_max(e_lib, xt_err_scaled(qdd, d->qdd, nv, NULL));
             have = 8;
         } else if ((n = parse(line, "M_lib", single, M)) >= 0) {
             if (have != 8 || n != nv * nv) continue;
             xn_dyn_crba(m, d, q);
-            e_lib = xt_max(e_lib, rel(M, d->M, nv * nv));
+            e_lib = xt_max(e_lib, xt_err_scaled(M, d->M, nv * nv, NULL));
             lib_cases++;
             have = 0;
         }
@@ -162,7 +155,7 @@ int main(int argc, char **argv) {
         xn_mcu_impedance_gains(nv, K, D);
         for (int s = 0; s < nimp && s < nstates; s++) {
             xn_joint_impedance(m, d, Qs[s], Vs[s], Qs[(s + 1) % 8], K, D, tau_h);
-            e_imp = xt_max(e_imp, rel(imp[s], tau_h, nv));
+            e_imp = xt_max(e_imp, xt_err_scaled(imp[s], tau_h, nv, NULL));
         }
         printf("mcu_compare: trajectory (duration and 9 samples) worst error %.3g; joint "
                "impedance over %d states %.3g\n",

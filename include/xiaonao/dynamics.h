@@ -82,6 +82,24 @@ void xn_dyn_rnea(const xn_model *m, xn_data *d, const xn_real *q, const xn_real 
  * then moment, expressed in b's frame at b's origin (Pinocchio's convention). NULL means none. */
 void xn_dyn_rnea_ext(const xn_model *m, xn_data *d, const xn_real *q, const xn_real *v,
                      const xn_real *a, const xn_real *fext);
+/** Inertial parameters per body in the regressor: mass m (kg), first moment h = m c (kg m, c the
+ * centre of mass in the body frame), rotational inertia about the body frame's origin in body
+ * axes, Ixx Iyy Izz Ixy Ixz Iyz (kg m^2): xn_inertia's order. */
+#define XN_DYN_BODY_PARAMS 10
+/** Columns of the regressor: XN_DYN_BODY_PARAMS per body 1 .. nbody-1 (body b's at
+ * XN_DYN_BODY_PARAMS * (b - 1)), then one armature per DoF. */
+int xn_dyn_regressor_cols(const xn_model *m);
+/** The joint-force regressor Y (m->nv rows, xn_dyn_regressor_cols(m) columns, row-major, written
+ * by the caller's buffer): the RNEA joint forces are Y pi for the model's parameters pi
+ * (xn_dyn_regressor_params), linear in pi, so identification can solve for pi from measured
+ * torques. v or a may be NULL (zero). Runs xn_dyn_rnea (d->liMi, d->v, d->a, d->f, d->tau).
+ * Allocates nothing. */
+void xn_dyn_regressor(const xn_model *m, xn_data *d, const xn_real *q, const xn_real *v,
+                      const xn_real *a, xn_real *Y);
+/** The model's parameter vector pi (xn_dyn_regressor_cols(m) entries) in the regressor's order. */
+void xn_dyn_regressor_params(const xn_model *m, xn_real *pi);
+/** One body's ten parameters (XN_DYN_BODY_PARAMS, the regressor's order) as an xn_inertia. */
+void xn_dyn_params_to_inertia(const xn_real p[XN_DYN_BODY_PARAMS], xn_inertia *I);
 /** Generalized gravity d->g = g(q). */
 void xn_dyn_gravity(const xn_model *m, xn_data *d, const xn_real *q);
 /** Nonlinear effects d->nle = C(q, v) v + g(q). */

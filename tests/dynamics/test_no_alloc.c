@@ -70,6 +70,9 @@ static void run(const char *label, const char *path, int floating) {
     CHECK_NO_ALLOC(label, xn_lie_integrate(m, q, v, 1e-3, q2));
     CHECK_NO_ALLOC(label, xn_lie_difference(m, q, q2, x));
     CHECK_NO_ALLOC(label, xn_lie_normalize(m, q2));
+    double *Y = calloc((size_t)nv * (size_t)xn_dyn_regressor_cols(m), 8);
+    CHECK_NO_ALLOC(label, xn_dyn_regressor(m, d, q, v, a, Y));
+    free(Y);
     free(q);
     free(v);
     free(a);

@@ -8,9 +8,7 @@
 #include "dynamics/joint_inline.h"
 #include "xiaonao/dynamics.h"
 
-int xn_dyn_regressor_cols(const xn_model *m) {
-    return XN_DYN_BODY_PARAMS * (m->nbody - 1) + m->nv;
-}
+int xn_dyn_regressor_cols(const xn_model *m) { return XN_DYN_BODY_PARAMS * (m->nbody - 1) + m->nv; }
 
 /* The body's parameter vector in the regressor's order, which is xn_inertia's memory order. */
 static void inertia_to_params(const xn_inertia *I, xn_real p[XN_DYN_BODY_PARAMS]) {
@@ -62,7 +60,8 @@ void xn_dyn_regressor(const xn_model *m, xn_data *d, const xn_real *q, const xn_
             for (int c = 0; c < XN_DYN_BODY_PARAMS; c++) {
                 xn_real s[6];
                 xn_joint_project_force(m, j, A[c], s);
-                for (int k = 0; k < m->body_nv[j]; k++) Y[(size_t)(va + k) * ncol + col0 + c] = s[k];
+                for (int k = 0; k < m->body_nv[j]; k++)
+                    Y[(size_t)(va + k) * ncol + col0 + c] = s[k];
             }
             if (m->body_parent[j] > 0)
                 for (int c = 0; c < XN_DYN_BODY_PARAMS; c++) {
@@ -73,5 +72,6 @@ void xn_dyn_regressor(const xn_model *m, xn_data *d, const xn_real *q, const xn_
         }
     }
     if (a) /* the armature: reflected rotor inertia times the joint's own acceleration */
-        for (int k = 0; k < nv; k++) Y[(size_t)k * ncol + XN_DYN_BODY_PARAMS * (m->nbody - 1) + k] = a[k];
+        for (int k = 0; k < nv; k++)
+            Y[(size_t)k * ncol + XN_DYN_BODY_PARAMS * (m->nbody - 1) + k] = a[k];
 }

@@ -72,6 +72,14 @@ int xn_ident_nsamples(const xn_ident *id);
 int xn_ident_nparam(const xn_ident *id);
 int xn_ident_nmeasured(const xn_ident *id);
 
+/** Remove every sample (the model and the options stay), to try other motions. */
+void xn_ident_clear(xn_ident *id);
+
+/** How well the samples added so far excite the model: the condition number of their regressor
+ * over the model's base parameters, each column scaled to unit norm (1 is ideal; excitation
+ * design lowers it). INFINITY when they leave a base parameter unexcited. */
+xn_status xn_ident_excitation(xn_ident *id, xn_real *condition, xn_error *err);
+
 /** Identify from the samples added so far. XN_ERR_INVALID when there are fewer rows than base
  * parameters; XN_ERR_NUMERIC when the samples excite fewer base parameters than the model has
  * (the message names the ones they cannot tell apart) unless allow_partial is 1, in which case

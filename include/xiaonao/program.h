@@ -45,6 +45,14 @@
  *     stop                          # controlled stop; the program ends
  *     stream timeout 0.2            # follow setpoints from outside (xn_controller_stream) until
  *                                   # the client ends the stream
+ *     fourier joint1 0.1 a [0.2, -0.1, -0.1] b [0.05, 0.1, -0.05]  # one joint's periodic
+ *                                   # excitation (xn identify excite): offset q0 (rad), then per
+ *                                   # harmonic h = 1..H (H <= 8) velocity amplitudes a_h, b_h
+ *                                   # (rad/s): qd = sum a_h cos(h w t) + b_h sin(h w t), q(0) = q0;
+ *                                   # sum a_h = 0 and sum h b_h = 0 (it starts and ends at rest)
+ *     excite period 10 for 30       # the fourier lines above (since the last excite) run
+ *                                   # together, w = 2 pi / period, for whole periods; the
+ *                                   # others joints hold; the robot must rest at q(0) first
  *
  * Parsing allocates; running a parsed program (in the runtime's controller) does not. Errors name
  * the line and column and say what was expected. New commands are added by adding an entry to
@@ -105,10 +113,15 @@ typedef enum {
     XN_OP_HAND,              /**< value[0]: 0 left, 1 right; value[1..3]: the hand's position (m)
                                   from the pelvis, in the robot's heading frame; value[4]: 1 on,
                                   0 off (the hand follows the posture) */
-    XN_OP_STREAM             /**< the joints follow setpoints from outside the program
+    XN_OP_STREAM,            /**< the joints follow setpoints from outside the program
                                   (xn_controller_stream) until the client ends the stream;
                                   value[0]: the timeout (s; 0: the controller's stream_timeout) */
+    XN_OP_FOURIER,           /**< name: a joint; value[0]: q0 (rad); naxes: harmonics H;
+                                  target[0..H-1]: a_h, target[8..8+H-1]: b_h (rad/s) */
+    XN_OP_EXCITE             /**< value[0]: the period (s); duration: whole periods (s) */
 } xn_op;
+
+#define XN_PROGRAM_MAX_HARMONICS 8 /**< harmonics of one fourier line */
 
 /** What the controller does when it detects a collision (`set collision ...`). */
 typedef enum {
@@ -156,8 +169,14 @@ xn_status xn_program_load(const char *path, xn_program **out, xn_error *err);
 /** Free a program. NULL is allowed. */
 void xn_program_free(xn_program *p);
 
+/** A fourier line's curve at time t (s) for the period (s): position (rad), velocity (rad/s) and
+ * acceleration (rad/s^2); any of the outputs may be NULL. */
+void xn_program_fourier_eval(const xn_instruction *fourier, xn_real period, xn_real t, xn_real *q,
+                             xn_real *qd, xn_real *qdd);
+
 /** Check a parsed program against the robot before any motion: every movej target has njoint
- * values inside [lo, hi] (arrays of njoint), every joint named in a wait exists among names.
+ * values inside [lo, hi] (arrays of njoint), every joint named in a wait or a fourier line exists
+ * among names, and every excitation stays inside [lo, hi].
  * Errors name the line and the joint. */
 xn_status xn_program_check(const xn_program *p, int njoint, const char *const *names,
                            const xn_real *lo, const xn_real *hi, xn_error *err);

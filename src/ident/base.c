@@ -411,3 +411,91 @@ done:
     free(tau_rms);
     return st;
 }
+
+/* Eigenvalues of the symmetric n x n matrix A (destroyed) by cyclic Jacobi rotations: the
+ * extremes, for a condition number. */
+static void sym_extremes(xn_real *A, int n, xn_real *lo, xn_real *hi) {
+    for (int sweep = 0; sweep < 60; sweep++) {
+        xn_real off = 0, diag = 0;
+        for (int i = 0; i < n; i++) {
+            diag += A[(size_t)i * n + i] * A[(size_t)i * n + i];
+            for (int j = i + 1; j < n; j++) off += A[(size_t)i * n + j] * A[(size_t)i * n + j];
+        }
+        if (!(off > 1e-28 * diag)) break;
+        for (int p = 0; p < n; p++)
+            for (int q = p + 1; q < n; q++) {
+                xn_real apq = A[(size_t)p * n + q];
+                if (fabs(apq) < 1e-300) continue;
+                xn_real app = A[(size_t)p * n + p], aqq = A[(size_t)q * n + q];
+                xn_real theta = (aqq - app) / (2 * apq);
+                xn_real t = (theta >= 0 ? 1 : -1) / (fabs(theta) + sqrt(theta * theta + 1));
+                xn_real c = 1 / sqrt(t * t + 1), s = t * c;
+                for (int k = 0; k < n; k++) { /* columns p and q */
+                    xn_real akp = A[(size_t)k * n + p], akq = A[(size_t)k * n + q];
+                    A[(size_t)k * n + p] = c * akp - s * akq;
+                    A[(size_t)k * n + q] = s * akp + c * akq;
+                }
+                for (int k = 0; k < n; k++) { /* rows p and q */
+                    xn_real apk = A[(size_t)p * n + k], aqk = A[(size_t)q * n + k];
+                    A[(size_t)p * n + k] = c * apk - s * aqk;
+                    A[(size_t)q * n + k] = s * apk + c * aqk;
+                }
+            }
+    }
+    *lo = INFINITY;
+    *hi = 0;
+    for (int i = 0; i < n; i++) {
+        *lo = fmin(*lo, A[(size_t)i * n + i]);
+        *hi = fmax(*hi, A[(size_t)i * n + i]);
+    }
+}
+
+xn_status xn_ident_excitation(xn_ident *id, xn_real *condition, xn_error *err) {
+    static const char *const fn = "xn_ident_excitation";
+    const int p = id->p, n = p + 1;
+    *condition = INFINITY;
+    if (id->n == 0) return xn_fail(err, XN_ERR_INVALID, fn, "no samples");
+    xn_real *R = malloc(sizeof(xn_real) * (size_t)n * n);
+    xn_real *cn = calloc((size_t)p, sizeof(xn_real));
+    xn_status st = XN_OK;
+    if (!R || !cn) {
+        st = xn_fail(err, XN_ERR_NOMEM, fn, "out of memory");
+        goto done;
+    }
+    if (!id->base_cols) { /* the model's base columns, once */
+        int *perm = calloc((size_t)p, sizeof(int));
+        id->base_cols = perm;
+        if (!perm) {
+            st = xn_fail(err, XN_ERR_NOMEM, fn, "out of memory");
+            goto done;
+        }
+        xn_ident_accumulate_random(id, 3 * p / id->nmeas + 50, R);
+        column_norms(id, R, cn);
+        id->nbase_cols = xn_ident_pivoted_qr(R, p, cn, NULL, 1e-9, perm, -1);
+    }
+    const int r = id->nbase_cols;
+    xn_ident_accumulate(id, NULL, R);
+    column_norms(id, R, cn);
+    xn_real *G = calloc((size_t)r * r, sizeof(xn_real));
+    if (!G) {
+        st = xn_fail(err, XN_ERR_NOMEM, fn, "out of memory");
+        goto done;
+    }
+    /* the Gram matrix of the base columns, each scaled to unit norm */
+    for (int i = 0; i < r; i++)
+        for (int j = 0; j <= i; j++) {
+            int ci = id->base_cols[i], cj = id->base_cols[j];
+            xn_real s = 0;
+            for (int k = 0; k <= (ci < cj ? ci : cj); k++)
+                s += R[(size_t)k * n + ci] * R[(size_t)k * n + cj];
+            s = cn[ci] > 0 && cn[cj] > 0 ? s / (cn[ci] * cn[cj]) : (i == j ? 0 : 0);
+            G[(size_t)i * r + j] = G[(size_t)j * r + i] = s;
+        }
+    xn_real lo, hi;
+    sym_extremes(G, r, &lo, &hi);
+    free(G);
+    *condition = lo > 1e-15 * hi ? sqrt(hi / lo) : INFINITY;
+done:
+    free(R), free(cn);
+    return st;
+}

@@ -127,9 +127,15 @@ void xn_ident_free(xn_ident *id) {
     if (!id) return;
     free_results(id);
     free(id->meas), free(id->fixed), free(id->pi0), free(id->pi), free(id->scale);
+    free(id->base_cols);
     free(id->Y), free(id->row), free(id->q), free(id->v), free(id->a), free(id->tau);
     xn_data_free(id->d);
     free(id);
+}
+
+void xn_ident_clear(xn_ident *id) {
+    id->n = 0;
+    id->solved = 0;
 }
 
 int xn_ident_nsamples(const xn_ident *id) { return id->n; }

@@ -21,8 +21,9 @@ struct xn_ident {
     int n, cap;
     xn_real *q, *v, *a, *tau;
     /* scratch */
-    xn_real *Y;   /* nv x ndyn */
-    xn_real *row; /* nmeas x (p + 1): the rows of one sample, the torque last */
+    xn_real *Y;                 /* nv x ndyn */
+    xn_real *row;               /* nmeas x (p + 1): the rows of one sample, the torque last */
+    int *base_cols, nbase_cols; /* the model's base columns (xn_ident_excitation's cache) */
     /* the solve's results */
     int solved, rank_model, rank;
     int *perm; /* the columns in pivot order: perm[0 .. rank-1] lead the base parameters */

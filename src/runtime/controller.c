@@ -414,6 +414,7 @@ xn_status xn_ctl_create(const xn_model *model, xn_hal *hal, const xn_program *pr
         if (st == XN_OK) st = xn_ctl_policy_prepare(c, err);
         if (st == XN_OK) st = xn_ctl_humanoid_prepare(c, err);
         if (st == XN_OK) st = xn_ctl_claims_prepare(c, err);
+        if (st == XN_OK) st = xn_ctl_excite_prepare(c, err);
         if (st != XN_OK) {
             xn_controller_free(c);
             return st;
@@ -475,6 +476,7 @@ void xn_controller_free(xn_controller *c) {
     free(c->last_stamp);
     free(c->reported);
     free(c->interp.stream_claim);
+    free(c->interp.fourier_joint);
     free(c->q);
     free(c->q_ref);
     free(c->v);
@@ -925,6 +927,11 @@ static void update_reference(xn_controller *c) {
     }
     if (c->interp.act == ACT_PATH && n[XN_SOURCE_PROGRAM]) {
         follow_path(c);
+        shape_reference(c);
+        return;
+    }
+    if (c->interp.act == ACT_EXCITE && n[XN_SOURCE_PROGRAM]) {
+        xn_ctl_excite_follow(c, (xn_real)c->hal->period_ns * 1e-9);
         shape_reference(c);
         return;
     }

@@ -849,6 +849,131 @@ static int parse_stand(lexer *lx, const pose_table *pt, xn_instruction *in) {
     return optional_duration(lx, in, "stand");
 }
 
+/* `fourier JOINT Q0 a [A1, ...] b [B1, ...]`: one joint's periodic excitation */
+static int parse_fourier(lexer *lx, const pose_table *pt, xn_instruction *in) {
+    (void)pt;
+    in->op = XN_OP_FOURIER;
+    if (lx->tok.kind != T_WORD)
+        return fail(lx, lx->tok.column, "expected a joint's name after fourier, found %s",
+                    describe(&lx->tok));
+    snprintf(in->name, sizeof in->name, "%s", lx->tok.text);
+    if (next(lx) < 0) return -1;
+    int col = lx->tok.column;
+    if (number(lx, "the joint's offset q0 (rad, or deg)", "d", &in->value[0]) < 0) return -1;
+    int na = 0, nb = 0;
+    if (!is_word(&lx->tok, "a"))
+        return fail(lx, lx->tok.column,
+                    "expected 'a [...]' (the cosine velocity amplitudes, "
+                    "rad/s), found %s",
+                    describe(&lx->tok));
+    if (next(lx) < 0) return -1;
+    if (vector(lx, "the amplitudes a_h (rad/s)", 1, XN_PROGRAM_MAX_HARMONICS, in->target, &na) < 0)
+        return -1;
+    if (!is_word(&lx->tok, "b"))
+        return fail(lx, lx->tok.column,
+                    "expected 'b [...]' (the sine velocity amplitudes, "
+                    "rad/s), found %s",
+                    describe(&lx->tok));
+    if (next(lx) < 0) return -1;
+    if (vector(lx, "the amplitudes b_h (rad/s)", 1, XN_PROGRAM_MAX_HARMONICS,
+               in->target + XN_PROGRAM_MAX_HARMONICS, &nb) < 0)
+        return -1;
+    if (na != nb)
+        return fail(lx, col, "%d amplitudes a and %d amplitudes b: one of each per harmonic", na,
+                    nb);
+    in->naxes = na;
+    /* it must start (and so end, after whole periods) at rest: no jump in velocity or
+     * acceleration when it takes over from the resting robot */
+    xn_real sa = 0, sb = 0, size = 0;
+    for (int h = 0; h < na; h++) {
+        sa += in->target[h];
+        sb += (h + 1) * in->target[XN_PROGRAM_MAX_HARMONICS + h];
+        size += fabs(in->target[h]) + (h + 1) * fabs(in->target[XN_PROGRAM_MAX_HARMONICS + h]);
+    }
+    if (fabs(sa) > 1e-6 * size + 1e-12 || fabs(sb) > 1e-6 * size + 1e-12)
+        return fail(lx, col,
+                    "the excitation must start at rest: the a sum to %g and the h * b sum to %g, "
+                    "both must be 0",
+                    sa, sb);
+    return end_of_line(lx, "fourier");
+}
+
+/* `excite period T for D` */
+static int parse_excite(lexer *lx, const pose_table *pt, xn_instruction *in) {
+    (void)pt;
+    in->op = XN_OP_EXCITE;
+    if (!is_word(&lx->tok, "period"))
+        return fail(lx, lx->tok.column, "expected 'period SECONDS' after excite, found %s",
+                    describe(&lx->tok));
+    if (next(lx) < 0) return -1;
+    int col = lx->tok.column;
+    if (number(lx, "the period (s)", "", &in->value[0]) < 0) return -1;
+    if (!(in->value[0] >= 0.1 && in->value[0] <= 1000))
+        return fail(lx, col, "the period must be in [0.1, 1000] s, found %g", in->value[0]);
+    col = lx->tok.column;
+    if (duration(lx, in, "excite") < 0) return -1;
+    xn_real periods = in->duration / in->value[0];
+    if (fabs(periods - round(periods)) > 1e-9 * periods || round(periods) < 1)
+        return fail(lx, col, "excite runs whole periods: %g s is %g periods of %g s", in->duration,
+                    periods, in->value[0]);
+    return 0;
+}
+
+/* After parsing: every fourier line belongs to the excite after it, each excite has one at
+ * least, and no joint is given twice to one excite. */
+static int check_excitations(const xn_program *prog, xn_error *err) {
+    int first = 0;
+    for (int i = 0; i < prog->n; i++) {
+        const xn_instruction *in = &prog->ins[i];
+        if (in->op == XN_OP_FOURIER) {
+            for (int k = first; k < i; k++)
+                if (prog->ins[k].op == XN_OP_FOURIER && strcmp(prog->ins[k].name, in->name) == 0)
+                    return xn_program_line_fail(err, prog, in, XN_ERR_PARSE,
+                                                "joint %s already has a fourier line (line %d) "
+                                                "for this excite",
+                                                in->name, prog->ins[k].line);
+            continue;
+        }
+        if (in->op == XN_OP_EXCITE) {
+            int any = 0;
+            for (int k = first; k < i; k++) any |= prog->ins[k].op == XN_OP_FOURIER;
+            if (!any)
+                return xn_program_line_fail(err, prog, in, XN_ERR_PARSE,
+                                            "excite needs fourier lines before it (one per "
+                                            "joint to move)");
+            first = i + 1;
+        } else {
+            for (int k = first; k < i; k++)
+                if (prog->ins[k].op == XN_OP_FOURIER)
+                    return xn_program_line_fail(err, prog, &prog->ins[k], XN_ERR_PARSE,
+                                                "a fourier line must be followed by its excite, "
+                                                "not by another command (line %d)",
+                                                in->line);
+        }
+    }
+    for (int k = first; k < prog->n; k++)
+        if (prog->ins[k].op == XN_OP_FOURIER)
+            return xn_program_line_fail(err, prog, &prog->ins[k], XN_ERR_PARSE,
+                                        "a fourier line with no excite after it");
+    return 0;
+}
+
+void xn_program_fourier_eval(const xn_instruction *f, xn_real period, xn_real t, xn_real *q,
+                             xn_real *qd, xn_real *qdd) {
+    const xn_real w = 2 * 3.14159265358979323846 / period;
+    xn_real p = f->value[0], v = 0, a = 0;
+    for (int h = 0; h < f->naxes; h++) {
+        xn_real wh = w * (h + 1), s = sin(wh * t), c = cos(wh * t);
+        xn_real ah = f->target[h], bh = f->target[XN_PROGRAM_MAX_HARMONICS + h];
+        p += (ah * s + bh * (1 - c)) / wh;
+        v += ah * c + bh * s;
+        a += wh * (bh * c - ah * s);
+    }
+    if (q) *q = p;
+    if (qd) *qd = v;
+    if (qdd) *qdd = a;
+}
+
 /* The command table: later issues add their commands here. */
 static const struct {
     const char *name;
@@ -859,7 +984,8 @@ static const struct {
     {"impedance", parse_impedance}, {"guide", parse_guide},   {"admittance", parse_admittance},
     {"policy", parse_policy},       {"walk", parse_walk},     {"stand", parse_stand},
     {"balance", parse_balance},     {"push", parse_push},     {"posture", parse_posture},
-    {"hand", parse_hand},           {"stream", parse_stream},
+    {"hand", parse_hand},           {"stream", parse_stream}, {"fourier", parse_fourier},
+    {"excite", parse_excite},
 };
 
 /* pass 1: `pose NAME = [...]` lines */
@@ -914,7 +1040,8 @@ static int parse_line(lexer *lx, pose_table *pt, xn_program *prog, int pass) {
     }
     return fail(lx, cmd.column,
                 "unknown command '%s' (expected pose, movej, movel, movec, wait, set, stop, "
-                "impedance, guide, admittance, policy, walk or stand)",
+                "impedance, guide, admittance, policy, walk, stand, balance, push, posture, "
+                "hand, stream, fourier or excite)",
                 cmd.text);
 }
 
@@ -958,7 +1085,8 @@ xn_status xn_program_parse(const char *text, size_t len, const char *name, xn_pr
     snprintf(prog->source, sizeof prog->source, "%s", name ? name : "program");
     int bad = run_pass(text, len, prog->source, pt, prog, 0, err) < 0;
     if (!bad && err) memset(err, 0, sizeof *err); /* pass 0 may have noted errors it skips */
-    if (bad || run_pass(text, len, prog->source, pt, prog, 1, err) < 0) {
+    if (bad || run_pass(text, len, prog->source, pt, prog, 1, err) < 0 ||
+        check_excitations(prog, err) < 0) {
         free(pt);
         xn_program_free(prog);
         return XN_ERR_PARSE;
@@ -1053,6 +1181,26 @@ xn_status xn_program_check(const xn_program *p, int njoint, const char *const *n
                                                 "%s puts joint %s at %.6g rad, outside its limits "
                                                 "[%.6g, %.6g]",
                                                 what, names[k], in->target[k], lo[k], hi[k]);
+        } else if (in->op == XN_OP_FOURIER) {
+            int k = 0;
+            while (k < njoint && strcmp(names[k], in->name) != 0) k++;
+            if (k == njoint)
+                return xn_program_line_fail(err, p, in, XN_ERR_RANGE,
+                                            "the robot has no joint named '%s'", in->name);
+            const xn_instruction *ex = in;
+            while (ex->op != XN_OP_EXCITE) ex++; /* its excite (the parser saw one follows) */
+            xn_real period = ex->value[0], lo_q = INFINITY, hi_q = -INFINITY;
+            for (int s = 0; s <= 2000; s++) {
+                xn_real q;
+                xn_program_fourier_eval(in, period, period * s / 2000, &q, NULL, NULL);
+                lo_q = fmin(lo_q, q);
+                hi_q = fmax(hi_q, q);
+            }
+            if (!(lo_q >= lo[k] && hi_q <= hi[k]))
+                return xn_program_line_fail(err, p, in, XN_ERR_RANGE,
+                                            "the excitation takes joint %s over [%.6g, %.6g] rad, "
+                                            "outside its limits [%.6g, %.6g]",
+                                            in->name, lo_q, hi_q, lo[k], hi[k]);
         } else if (in->op == XN_OP_WAIT_JOINT) {
             int found = 0;
             for (int k = 0; k < njoint && !found; k++) found = strcmp(names[k], in->name) == 0;

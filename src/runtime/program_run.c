@@ -179,6 +179,7 @@ static int activity_done(xn_controller *c) {
         xn_ctl_comply_finish(c);
         return 1;
     case ACT_STREAM: return xn_ctl_stream_step(c);
+    case ACT_EXCITE: return xn_ctl_excite_done(c);
     case ACT_WAIT_TIME: return c->time_ns >= c->interp.wait_end_ns;
     case ACT_WAIT_SETTLED: {
         xn_real tol = c->prog->ins[c->interp.pc].value[0], err = 0;
@@ -315,6 +316,8 @@ void xn_ctl_program_step(xn_controller *c) {
             c->interp.pc++;
             break;
         case XN_OP_STREAM: xn_ctl_stream_begin(c, in); return;
+        case XN_OP_FOURIER: c->interp.pc++; break; /* read by the excite line after it */
+        case XN_OP_EXCITE: xn_ctl_excite_start(c, in); return;
         case XN_OP_STOP:
             c->interp.pc = prog->n;
             xn_ctl_begin_stop(c, XN_EV_STOPPED, "stop command");

@@ -30,7 +30,8 @@ typedef enum {
     ACT_WAIT_SETTLED,
     ACT_WAIT_JOINT,
     ACT_COMPLY, /* impedance, guiding or admittance for a while */
-    ACT_STREAM  /* the joints follow setpoints from outside (stream.c) */
+    ACT_STREAM, /* the joints follow setpoints from outside (stream.c) */
+    ACT_EXCITE  /* fourier series for identification (excite.c) */
 } activity;
 
 /* The events' rings, one per reader (events.c); xn_ctl_event writes every claimed one. */
@@ -93,6 +94,14 @@ typedef struct {
     long nS;
 } xn_ctl_plan;
 
+/* excite.c: fourier lines resolved to the controlled joints and checked against the rated
+ * velocity and acceleration (at creation); an excite line starts (the robot at rest at q(0), or
+ * a controlled stop), its reference each cycle (dt: the control period), its end */
+xn_status xn_ctl_excite_prepare(xn_controller *c, xn_error *err);
+void xn_ctl_excite_start(xn_controller *c, const xn_instruction *in);
+void xn_ctl_excite_follow(xn_controller *c, xn_real dt);
+int xn_ctl_excite_done(const xn_controller *c);
+
 /* claims.c: which source writes each joint this cycle, decided in this one place from what the
  * controller does (the state, the program's activity, the stream line's joints, the policy, the
  * balance, the collision reaction); the step dispatches on it */
@@ -135,6 +144,11 @@ typedef struct {
     /* per instruction: the joints a `stream` line claims (XN_OTG_MAX_DOFS flags each; every
      * controlled joint for a line that names none), resolved at creation */
     unsigned char *stream_claim;
+    /* excitations (excite.c): per instruction the controlled joint of a fourier line (-1 for
+     * other lines); the running excite's first fourier line and its clock (s) */
+    int *fourier_joint;
+    int excite_first;
+    xn_real excite_t;
 } xn_ctl_interp;
 
 struct xn_controller {

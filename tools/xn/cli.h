@@ -17,6 +17,7 @@ int xn_cmd_tune(int argc, char **argv);
 int xn_cmd_ecat(int argc, char **argv);
 int xn_cmd_ecat_sim(int argc, char **argv);
 int xn_cmd_codegen(int argc, char **argv);
+int xn_cmd_identify(int argc, char **argv);
 
 /* Print "xn: <message>" to stderr; returns 1 (the exit code for a user error). */
 int xn_cli_error(const char *fmt, ...)
@@ -41,5 +42,15 @@ int xn_cli_list(const char *s, double *out, int cap);
 int xn_cli_reserve(void **arr, long *cap, long n, size_t size, long first);
 /* Write a JSON array of n numbers (shortest exact form). */
 void xn_cli_json_array(FILE *f, const double *x, int n);
+
+/* Rated velocity, acceleration and jerk per joint (limits.json beside a scene). */
+typedef struct {
+    int n;
+    char name[XN_OTG_MAX_DOFS][64];
+    double value[XN_OTG_MAX_DOFS][3]; /* velocity, acceleration, jerk; 0 when not given */
+    char source[512];
+} xn_rated_limits;
+/* Read a limits file: 0 when it is absent and optional, 1 when read, -1 on an error (printed). */
+int xn_cli_read_limits(const char *path, int required, xn_rated_limits *rl);
 
 #endif

@@ -3,6 +3,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "io/json.h"
@@ -96,4 +97,46 @@ int xn_cli_list(const char *s, double *out, int cap) {
             return -1;
     }
     return *p ? -1 : n;
+}
+
+/* Read the limits file: 0 when it is absent and optional, 1 when read, -1 on an error (printed). */
+int xn_cli_read_limits(const char *path, int required, xn_rated_limits *rl) {
+    memset(rl, 0, sizeof *rl);
+    if (!required && access(path, R_OK) != 0) return 0;
+    size_t len;
+    char *text = xn_cli_slurp(path, &len);
+    if (!text) return -1;
+    char msg[256];
+    xn_json *j = xn_json_parse(text, len, msg, sizeof msg);
+    free(text);
+    if (!j) {
+        xn_cli_error("%s: %s", path, msg);
+        return -1;
+    }
+    const xn_json *joints = xn_json_get(j, "joints");
+    const xn_json *src = xn_json_get(j, "source");
+    if (src && src->type == XN_JSON_STRING) snprintf(rl->source, sizeof rl->source, "%s", src->str);
+    int rc = 1;
+    if (!joints || joints->type != XN_JSON_OBJECT || joints->n > XN_OTG_MAX_DOFS) {
+        xn_cli_error("%s: expected an object \"joints\" mapping up to %d joint names to limits",
+                     path, XN_OTG_MAX_DOFS);
+        rc = -1;
+    }
+    static const char *const keys[3] = {"velocity", "acceleration", "jerk"};
+    for (int i = 0; rc > 0 && i < joints->n; i++) {
+        snprintf(rl->name[i], sizeof rl->name[i], "%s", joints->keys[i]);
+        for (int f = 0; f < 3 && rc > 0; f++) {
+            const xn_json *x = xn_json_get(&joints->items[i], keys[f]);
+            if (!x) continue;
+            if (x->type != XN_JSON_NUMBER || !(x->num > 0) || !isfinite(x->num)) {
+                xn_cli_error("%s: joint \"%s\": \"%s\" must be a number > 0", path, joints->keys[i],
+                             keys[f]);
+                rc = -1;
+            }
+            rl->value[i][f] = x->num;
+        }
+        rl->n = i + 1;
+    }
+    xn_json_free(j);
+    return rc;
 }

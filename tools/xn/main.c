@@ -37,6 +37,10 @@ static void usage(FILE *f) {
             "  codegen MODEL --out DIR [--floating-base] [--real float|double] [--prefix NAME]\n"
             "      [--frame NAME]...\n"
             "      C code specialized to the model: kinematics, RNEA, CRBA, ABA (libm only)\n"
+            "  identify excite MODEL --out PROGRAM\n"
+            "      an excitation program (fourier series) for identifying the robot\n"
+            "  identify dynamics MODEL LOG... [--validate LOG] [--out DIR]\n"
+            "      inertial parameters and friction from logs of xn run\n"
             "  version\n\n"
             "MODEL is a URDF or MJCF file. Run 'xn <command> --help' for details.\n");
 }
@@ -58,6 +62,7 @@ int main(int argc, char **argv) {
     if (strcmp(cmd, "ecat") == 0) return xn_cmd_ecat(argc - 1, argv + 1);
     if (strcmp(cmd, "ecat-sim") == 0) return xn_cmd_ecat_sim(argc - 1, argv + 1);
     if (strcmp(cmd, "codegen") == 0) return xn_cmd_codegen(argc - 1, argv + 1);
+    if (strcmp(cmd, "identify") == 0) return xn_cmd_identify(argc - 1, argv + 1);
     if (strcmp(cmd, "version") == 0 || strcmp(cmd, "--version") == 0) {
         printf("xn (xiaonao) %d.%d.%d\n", XN_VERSION_MAJOR, XN_VERSION_MINOR, XN_VERSION_PATCH);
         return 0;

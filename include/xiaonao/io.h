@@ -37,6 +37,12 @@ xn_status xn_load_mjcf_string(const char *xml, size_t len, const char *name, con
 xn_status xn_load_model(const char *path, const xn_load_options *opt, xn_model **out,
                         xn_error *err);
 
+/** Write the model as MJCF: its tree, inertias, joint ranges, armature, damping and friction,
+ * effort limits (as motors) and named frames (as sites), no geometry; `comment` (may be NULL)
+ * goes at the top. xn_load_mjcf reads it back to the same dynamics. */
+xn_status xn_model_write_mjcf(const xn_model *m, const char *path, const char *comment,
+                              xn_error *err);
+
 #pragma GCC visibility pop
 #ifdef __cplusplus
 }

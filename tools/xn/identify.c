@@ -10,6 +10,7 @@
 #include "identify.h"
 #include "run_log.h"
 #include "xiaonao/ident.h"
+#include "xiaonao/observer.h"
 
 #define MAX_LOGS 32
 
@@ -17,14 +18,20 @@ static void usage(FILE *f) {
     fprintf(f,
             "usage: xn identify dynamics MODEL LOG... [--validate LOG]... [--out DIR]\n"
             "                            [--cutoff HZ] [--rate HZ] [--no-friction]\n"
-            "                            [--allow-partial] [--quiet]\n"
+            "                            [--allow-partial] [--compare MODEL] [--quiet]\n"
             "       xn identify excite MODEL --out PROGRAM [options: xn identify excite --help]\n\n"
             "dynamics: the robot's inertial parameters, armatures and joint friction from logs\n"
             "of its motions (xn run --log): the base parameters the motions excite, by weighted\n"
             "least squares with 95 %% intervals, and a full physically consistent set.\n"
             "  --validate LOG  a motion not used for the fit: the torque error of the nominal\n"
-            "                  and the identified model on it\n"
-            "  --out DIR       base_parameters.csv, parameters.csv, friction.json, report.txt\n"
+            "                  and the identified model on it, and the collision observer's\n"
+            "                  largest residual with each (the threshold it would need)\n"
+            "  --out DIR       model.xml (the model with what was identified, MJCF, for\n"
+            "                  xn run --model), friction.json (for xn run --friction),\n"
+            "                  base_parameters.csv, parameters.csv, report.txt\n"
+            "  --compare MODEL the base parameters another model of the robot gives (a CAD\n"
+            "                  model, a simulator's, an earlier identification's) beside the\n"
+            "                  estimates: how many fall inside their intervals\n"
             "  --cutoff HZ     the zero-phase low-pass before differentiating velocities\n"
             "                  (default 8)\n"
             "  --rate HZ       samples used per second (default 100)\n"
@@ -121,6 +128,54 @@ static int validate_sample(void *ctx, const double *q, const double *v, const do
     return 0;
 }
 
+/* The collision observer (xiaonao/observer.h, gain 400 1/s as in the controller) run over a
+ * whole log at its own rate, unfiltered, with one model: the largest |r| per joint, which is the
+ * threshold each joint would need for no false alarm on this motion. The identified model's
+ * offsets are taken out of the torques (the observer has no offset term); its Coulomb friction
+ * is the observer's friction model. */
+static int observer_peaks(const xn_model *mo, const xn_log *log, const int *dof,
+                          const double *coulomb, const double *offset, double *peak) {
+    xn_observer *o = NULL;
+    xn_data *d = xn_data_create(mo);
+    double *q = calloc((size_t)mo->nq, sizeof(double)), *v = calloc((size_t)mo->nv, sizeof(double)),
+           *tau = calloc((size_t)mo->nv, sizeof(double));
+    int rc = 0;
+    if (!d || !q || !v || !tau || xn_observer_create(mo, &o, NULL) != XN_OK) {
+        rc = xn_cli_error("out of memory");
+        goto done;
+    }
+    for (int k = 0; k < mo->nv; k++) {
+        o->gain[k] = 400;
+        o->threshold[k] = INFINITY;
+        o->friction_coulomb[k] = coulomb ? coulomb[k] : mo->dof_friction[k];
+    }
+    memcpy(q, mo->q_neutral, sizeof(double) * (size_t)mo->nq);
+    for (int j = 0; j < log->nj; j++) peak[j] = 0;
+    double dt = (log->t[log->nrow - 1] - log->t[0]) / (log->nrow - 1);
+    for (int r = 1; r < log->nrow; r++) {
+        if (!log->running[r] || !log->running[r - 1]) {
+            xn_observer_reset(o);
+            continue;
+        }
+        /* the state a row measured, and the torque that acted since the row before (a row's
+         * torque is the command its cycle sent) */
+        for (int j = 0; j < log->nj; j++) {
+            int k = dof[j];
+            q[mo->body_qadr[mo->dof_body[k]]] = log->q[(size_t)r * log->nj + j];
+            v[k] = log->qd[(size_t)r * log->nj + j];
+            tau[k] = log->tau[(size_t)(r - 1) * log->nj + j] - (offset ? offset[k] : 0);
+        }
+        xn_observer_step(o, mo, d, q, v, tau, 1, dt);
+        if (log->t[r] - log->t[0] > 0.5) /* past the observer's start */
+            for (int j = 0; j < log->nj; j++) peak[j] = fmax(peak[j], fabs(o->r[dof[j]]));
+    }
+done:
+    xn_observer_free(o);
+    xn_data_free(d);
+    free(q), free(v), free(tau);
+    return rc;
+}
+
 /* Read a log and check its joints are the first log's. */
 static int read_log(const xn_model *m, const char *path, xn_log *log, int *dof,
                     const xn_log *first) {
@@ -132,22 +187,81 @@ static int read_log(const xn_model *m, const char *path, xn_log *log, int *dof,
     return 0;
 }
 
+/* The base parameters another model of the same robot gives (its inertias, armatures, damping
+ * and friction; offsets 0). NULL with a message when it is not the same tree. */
+static double *compare_beta(const xn_ident *id, const xn_model *m, const char *path) {
+    xn_model *c = xn_cli_load(path, 0, 0);
+    if (!c) return NULL;
+    double *pi = NULL, *beta = NULL;
+    if (c->nbody != m->nbody || c->nv != m->nv) {
+        xn_cli_error("identify: --compare %s: %d bodies and %d DoFs where the model has %d and %d",
+                     path, c->nbody - 1, c->nv, m->nbody - 1, m->nv);
+        goto done;
+    }
+    int nd = xn_dyn_regressor_cols(c), p = xn_ident_nparam(id);
+    pi = calloc((size_t)p, sizeof(double));
+    beta = calloc((size_t)p, sizeof(double));
+    if (!pi || !beta) goto done;
+    xn_dyn_regressor_params(c, pi);
+    for (int k = 0; k < c->nv; k++) {
+        pi[nd + 3 * k] = c->dof_damping[k];
+        pi[nd + 3 * k + 1] = c->dof_friction[k];
+    }
+    xn_ident_base_of(id, pi, beta);
+done:
+    free(pi);
+    xn_model_free(c);
+    return beta;
+}
+
+static int cmp_dbl(const void *a, const void *b) {
+    double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* How the estimates stand against another model's base parameters. */
+static void print_comparison(FILE *f, const xn_ident *id, const double *beta, const char *path) {
+    xn_ident_summary s;
+    xn_ident_summary_get(id, &s);
+    int inside = 0, nwell = 0;
+    double *rel = calloc((size_t)s.nbase + 1, sizeof(double));
+    for (int j = 0; j < s.nbase && rel; j++) {
+        xn_ident_base b;
+        xn_ident_base_get(id, j, &b);
+        double e = fabs(b.estimate - beta[j]);
+        inside += e <= b.ci95;
+        if (fabs(beta[j]) > 10 * b.ci95) rel[nwell++] = e / fabs(beta[j]);
+    }
+    if (rel) qsort(rel, (size_t)nwell, sizeof(double), cmp_dbl);
+    fprintf(f, "compared     %s: %d of %d base parameters inside their 95 %% interval\n", path,
+            inside, s.nbase);
+    if (nwell > 0)
+        fprintf(f,
+                "             %d well determined (|beta| > 10 x interval): relative error median "
+                "%.2g %%, largest %.2g %%\n",
+                nwell, 100 * rel[nwell / 2], 100 * rel[nwell - 1]);
+    free(rel);
+}
+
 static void write_outputs(const char *dir, xn_ident *id, const xn_model *m, const xn_log *log,
-                          const int *dof, FILE *report_text) {
+                          const int *dof, const double *beta_cmp) {
     char path[1024];
     xn_ident_summary s;
     xn_ident_summary_get(id, &s);
     snprintf(path, sizeof path, "%s/base_parameters.csv", dir);
     FILE *f = fopen(path, "w");
     if (f) {
-        fprintf(f, "index,parameter,estimate,ci95,nominal,consistent,combination\n");
+        fprintf(f, "index,parameter,estimate,ci95,nominal,consistent,%scombination\n",
+                beta_cmp ? "compare," : "");
         for (int j = 0; j < s.nbase; j++) {
             xn_ident_base b;
             xn_ident_base_get(id, j, &b);
             char name[128];
-            fprintf(f, "%d,%s,%.9g,%.3g,%.9g,%.9g,\"", j,
+            fprintf(f, "%d,%s,%.9g,%.3g,%.9g,%.9g,", j,
                     xn_ident_param_name(id, b.lead, name, sizeof name), b.estimate, b.ci95,
                     b.nominal, b.consistent);
+            if (beta_cmp) fprintf(f, "%.9g,", beta_cmp[j]);
+            fprintf(f, "\"");
             for (int k = 0; k < b.ncombined; k++)
                 fprintf(f, "%s%+.6g %s", k ? " " : "", b.coef[k],
                         xn_ident_param_name(id, b.index[k], name, sizeof name));
@@ -185,11 +299,10 @@ static void write_outputs(const char *dir, xn_ident *id, const xn_model *m, cons
         fprintf(f, "  }\n}\n");
         fclose(f);
     }
-    (void)report_text;
 }
 
 static int identify_dynamics(int argc, char **argv) {
-    const char *model_path = NULL, *out = NULL, *logs[MAX_LOGS], *vals[MAX_LOGS];
+    const char *model_path = NULL, *out = NULL, *compare = NULL, *logs[MAX_LOGS], *vals[MAX_LOGS];
     int nlogs = 0, nvals = 0, friction = 1, partial = 0, quiet = 0;
     double cutoff = 8, rate = 100;
     for (int i = 1; i < argc; i++) {
@@ -200,6 +313,8 @@ static int identify_dynamics(int argc, char **argv) {
             return 0;
         } else if (strcmp(a, "--out") == 0 && more) {
             out = argv[++i];
+        } else if (strcmp(a, "--compare") == 0 && more) {
+            compare = argv[++i];
         } else if (strcmp(a, "--validate") == 0 && more) {
             if (nvals == MAX_LOGS) return xn_cli_error("identify: at most %d --validate", MAX_LOGS);
             vals[nvals++] = argv[++i];
@@ -235,6 +350,8 @@ static int identify_dynamics(int argc, char **argv) {
     xn_model *m = xn_cli_load(model_path, 0, 0);
     if (!m) return 1;
     int rc = 1, dof[64];
+    double *beta_cmp = NULL, *coulomb = NULL, *offset = NULL;
+    xn_model *mi = NULL;
     xn_log first = {0}, log = {0};
     xn_ident *id = NULL;
     xn_error err;
@@ -265,6 +382,22 @@ static int identify_dynamics(int argc, char **argv) {
     }
     xn_ident_summary s;
     xn_ident_summary_get(id, &s);
+    /* the identified model: the nominal one with the consistent parameters */
+    mi = xn_model_copy(m);
+    coulomb = calloc((size_t)m->nv, sizeof(double));
+    offset = calloc((size_t)m->nv, sizeof(double));
+    if (!mi || !coulomb || !offset || xn_ident_apply(id, xn_ident_params(id), mi, &err) != XN_OK) {
+        rc = xn_cli_error("identify: %s", mi ? err.message : "out of memory");
+        goto done;
+    }
+    {
+        const double *pi = xn_ident_params(id);
+        int nd = xn_dyn_regressor_cols(m);
+        for (int k = 0; k < m->nv; k++) {
+            coulomb[k] = pi[nd + 3 * k + 1];
+            offset[k] = pi[nd + 3 * k + 2];
+        }
+    }
     FILE *rep = NULL;
     char path[1024];
     if (out) {
@@ -284,6 +417,11 @@ static int identify_dynamics(int argc, char **argv) {
         fprintf(f, "\n%-16s %10s\n", "joint", "sigma N m");
         for (int j = 0; j < first.nj; j++) fprintf(f, "%-16s %10.4g\n", first.joint[j], s.sigma[j]);
     }
+    if (compare) {
+        if (!(beta_cmp = compare_beta(id, m, compare))) goto done;
+        if (!quiet) print_comparison(stdout, id, beta_cmp, compare);
+        if (rep) print_comparison(rep, id, beta_cmp, compare);
+    }
     for (int v = 0; v < nvals; v++) {
         xn_log vl = {0};
         int d2[64];
@@ -293,6 +431,14 @@ static int identify_dynamics(int argc, char **argv) {
         val.pred = calloc((size_t)first.nj, sizeof(double));
         if (read_log(m, vals[v], &vl, d2, &first) ||
             for_samples(m, &vl, dof, cutoff, rate, vals[v], validate_sample, &val)) {
+            free(val.pred);
+            xn_log_free(&vl);
+            goto done;
+        }
+        /* the collision observer's largest residual per joint, each model */
+        double pk_nom[64], pk_id[64];
+        if (observer_peaks(m, &vl, dof, NULL, NULL, pk_nom) ||
+            observer_peaks(mi, &vl, dof, coulomb, offset, pk_id)) {
             free(val.pred);
             xn_log_free(&vl);
             goto done;
@@ -314,20 +460,38 @@ static int identify_dynamics(int argc, char **argv) {
             tn = sqrt(tn / (val.n * first.nj));
             ti = sqrt(ti / (val.n * first.nj));
             fprintf(f, "%-16s %12.4g %12.4g %9.1f%%\n", "all", tn, ti, 100 * (1 - ti / tn));
+            fprintf(f,
+                    "collision observer (gain 400 1/s, every row): largest |residual| N m, the "
+                    "threshold\nfor no false alarm on this motion\n%-16s %12s %12s\n",
+                    "joint", "nominal", "identified");
+            for (int j = 0; j < first.nj; j++)
+                fprintf(f, "%-16s %12.4g %12.4g\n", first.joint[j], pk_nom[j], pk_id[j]);
         }
         free(val.pred);
         xn_log_free(&vl);
     }
     if (out) {
-        write_outputs(out, id, m, &first, dof, rep);
+        snprintf(path, sizeof path, "%s/model.xml", out);
+        char note[1200];
+        snprintf(note, sizeof note,
+                 "%s with the inertias, armatures, damping and friction xn identify dynamics "
+                 "found from %d samples (%d base parameters); no geometry",
+                 model_path, s.nsamples, s.nbase);
+        if (xn_model_write_mjcf(mi, path, note, &err) != XN_OK) {
+            rc = xn_cli_error("identify: %s", err.message);
+            goto done;
+        }
+        write_outputs(out, id, m, &first, dof, beta_cmp);
         if (!quiet)
-            printf("\nwritten      %s/{report.txt, base_parameters.csv, parameters.csv, "
-                   "friction.json}\n",
+            printf("\nwritten      %s/{report.txt, model.xml, base_parameters.csv, "
+                   "parameters.csv, friction.json}\n",
                    out);
     }
     if (rep) fclose(rep);
     rc = 0;
 done:
+    free(beta_cmp), free(coulomb), free(offset);
+    xn_model_free(mi);
     xn_ident_free(id);
     xn_log_free(&first);
     xn_log_free(&log);

@@ -15,6 +15,7 @@
 #include "cli.h"
 #include "io/json.h"
 #include "run_balance.h"
+#include "run_friction.h"
 #include "run_replay.h"
 #include "run_report.h"
 #include "run_signals.h"
@@ -40,7 +41,8 @@ static int usage(FILE *f) {
             "              [--bandwidth W] [--max-time S] [--latency CYCLES]\n"
             "              [--watchdog-margin MS]\n"
             "              [--encoder-counts N] [--position-noise RAD] [--inject J:KIND@S]\n"
-            "              [--model FILE] [--drive-gains KP,KD] [--shaper-table FILE]\n"
+            "              [--model FILE] [--friction FILE] [--drive-gains KP,KD]\n"
+            "              [--shaper-table FILE]\n"
             "              [--quiet] [--ros2] [--web [--listen ADDR:PORT] [--token T]]\n"
             "       xn serve [the same options, without PROGRAM]\n\n"
             "Runs a robot program (see include/xiaonao/program.h for the language) at 1 kHz.\n"
@@ -56,7 +58,10 @@ static int usage(FILE *f) {
             "  --limits FILE    rated velocity/acceleration/jerk per joint (JSON; default:\n"
             "                   limits.json beside the scene when it exists)\n"
             "  --model FILE     the controller's model (default: the scene); e.g. the rigid\n"
-            "                   model of a robot simulated with elastic joints\n"
+            "                   model of a robot simulated with elastic joints, or the one\n"
+            "                   xn identify dynamics wrote (model.xml)\n"
+            "  --friction FILE  the joints' Coulomb and viscous friction for the collision\n"
+            "                   observer (friction.json from xn identify dynamics)\n"
             "  --shaper-table FILE  the modes for 'set shaper auto' (xn tune-shaper --out)\n"
             "  --drive-gains KP,KD  the simulated drives' position servo (N m/rad, N m s/rad;\n"
             "                   default 2000,50)\n"
@@ -470,7 +475,8 @@ static void print_bus(const xn_hal *hal) {
 static int run_command(int argc, char **argv, int serve) {
     const char *program_path = NULL, *robot = NULL, *backend = "mujoco", *log_path = NULL,
                *report_dir = NULL, *limits_path = NULL, *mode = "torque", *inject = NULL,
-               *model_path = NULL, *shaper_table = NULL, *tf_list = NULL, *bus_path = NULL;
+               *model_path = NULL, *shaper_table = NULL, *tf_list = NULL, *bus_path = NULL,
+               *friction_path = NULL;
     int realtime = serve, quiet = 0, ros2 = serve, ros2_asked = 0, web = 0;
     const char *web_listen = NULL, *web_token = NULL;
     double bandwidth = 0, max_time = 600, noise = 0, drive_gains[2] = {0, 0}, watchdog_ms = -1;
@@ -507,6 +513,8 @@ static int run_command(int argc, char **argv, int serve) {
             report_dir = argv[++i];
         else if (strcmp(a, "--limits") == 0)
             limits_path = argv[++i];
+        else if (strcmp(a, "--friction") == 0)
+            friction_path = argv[++i];
         else if (strcmp(a, "--mode") == 0)
             mode = argv[++i];
         else if (strcmp(a, "--inject") == 0)
@@ -686,6 +694,7 @@ static int run_command(int argc, char **argv, int serve) {
     if (have_bal) cfg.humanoid = &hum;
     const char *limits_source = rl->source;
     if (have_limits && apply_limits(rl, limits_path, &cfg, hal)) goto out;
+    if (friction_path && xn_run_apply_friction(friction_path, m, hal, &cfg)) goto out;
     st = xn_controller_create(m, hal, prog, &cfg, &c, &err);
     if (st != XN_OK) {
         if (err.line)

@@ -5,7 +5,7 @@ set -euo pipefail
 build=${1:-build-fuzz}
 secs=${2:-30}
 root=$(cd "$(dirname "$0")/.." && pwd)
-for h in urdf mjcf program onnx json ros2 ecat web; do
+for h in urdf mjcf program onnx json ros2 ecat web run_log; do
   [ -x "$build/fuzz/fuzz_$h" ] || { echo "fuzz_$h: not built"; continue; }
   maxlen=65536
   [ "$h" = onnx ] && maxlen=262144 # the seed policy is 127 kB

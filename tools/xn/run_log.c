@@ -46,6 +46,13 @@ int xn_log_read(const char *path, xn_log *log) {
     size_t len;
     char *text = xn_cli_slurp(path, &len);
     if (!text) return 1;
+    int rc = xn_log_parse(text, path, log);
+    free(text);
+    return rc;
+}
+
+int xn_log_parse(char *text, const char *path, xn_log *log) {
+    memset(log, 0, sizeof *log);
     enum { CAP = 1024 };
     char **f = malloc(sizeof(char *) * CAP);
     int *qc = malloc(sizeof(int) * CAP), *vc = malloc(sizeof(int) * CAP),
@@ -171,7 +178,7 @@ int xn_log_read(const char *path, xn_log *log) {
         }
     rc = 0;
 done:
-    free(text), free(f), free(qc), free(vc), free(tc);
+    free(f), free(qc), free(vc), free(tc);
     if (rc) xn_log_free(log);
     return rc;
 }

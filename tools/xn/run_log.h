@@ -18,6 +18,8 @@ typedef struct {
  * not a finite number, a row with too few fields, time that does not increase, and a gap (a
  * step over 1.5 times the log's median period). 0, or 1 after printing the error. */
 int xn_log_read(const char *path, xn_log *log);
+/* The same on a log's text (NUL-terminated, changed in place); path names it in messages. */
+int xn_log_parse(char *text, const char *path, xn_log *log);
 void xn_log_free(xn_log *log);
 
 #endif

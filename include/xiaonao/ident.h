@@ -48,6 +48,9 @@ typedef struct {
     xn_real prior_weight; /**< the nominal model's pull in the consistent fit, relative to the
                                data's mean column weight (default 1e-6): it settles only what the
                                data cannot tell */
+    /** Which parameters to identify (xn_ident_nparam flags, 1: identify); the others are the
+     * model's and known (NULL: all, as friction allows). E.g. only a tool's body: a payload. */
+    const unsigned char *free_params;
 } xn_ident_options;
 
 /** The defaults above (every DoF measured, friction identified). */

@@ -108,6 +108,9 @@ xn_status xn_ident_create(const xn_model *m, const xn_ident_options *opt, xn_ide
             id->fixed[id->ndyn + 3 * k] = id->fixed[id->ndyn + 3 * k + 1] =
                 id->fixed[id->ndyn + 3 * k + 2] = 1;
     }
+    if (o.free_params)
+        for (size_t k = 0; k < p; k++) id->fixed[k] |= !o.free_params[k];
+    id->opt.free_params = NULL; /* the caller's array need not outlive the call */
     memcpy(id->pi, id->pi0, p * sizeof(xn_real));
     typical_scales(id);
     *out = id;

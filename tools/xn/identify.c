@@ -19,6 +19,7 @@ static void usage(FILE *f) {
             "usage: xn identify dynamics MODEL LOG... [--validate LOG]... [--out DIR]\n"
             "                            [--cutoff HZ] [--rate HZ] [--no-friction]\n"
             "                            [--allow-partial] [--compare MODEL] [--quiet]\n"
+            "       xn identify payload MODEL LOG... [options: xn identify payload --help]\n"
             "       xn identify excite MODEL --out PROGRAM [options: xn identify excite --help]\n\n"
             "dynamics: the robot's inertial parameters, armatures and joint friction from logs\n"
             "of its motions (xn run --log): the base parameters the motions excite, by weighted\n"
@@ -57,14 +58,8 @@ static int map_joints(const xn_model *m, const xn_log *log, const char *path, in
     return 0;
 }
 
-/* The samples of one log: velocities and torques through the same zero-phase filter, the
- * accelerations their derivative, one row in every `step`, the filter's first and last 0.2 s
- * left out, and only rows where the controller was running. Calls fn for each. */
-typedef int (*sample_fn)(void *ctx, const double *q, const double *v, const double *a,
-                         const double *tau);
-
-static int for_samples(const xn_model *m, const xn_log *log, const int *dof, double cutoff,
-                       double rate, const char *path, sample_fn fn, void *ctx) {
+int xn_identify_for_samples(const xn_model *m, const xn_log *log, const int *dof, double cutoff,
+                            double rate, const char *path, xn_identify_sample_fn fn, void *ctx) {
     const int n = log->nrow, nj = log->nj;
     double period = (log->t[n - 1] - log->t[0]) / (n - 1), fs = 1 / period;
     if (!(cutoff < fs / 2))
@@ -103,8 +98,8 @@ done:
     return rc;
 }
 
-static int add_sample(void *ctx, const double *q, const double *v, const double *a,
-                      const double *tau) {
+int xn_identify_add_sample(void *ctx, const double *q, const double *v, const double *a,
+                           const double *tau) {
     xn_error err;
     if (xn_ident_add(ctx, q, v, a, tau, &err) != XN_OK) return xn_cli_error("%s", err.message);
     return 0;
@@ -177,8 +172,8 @@ done:
 }
 
 /* Read a log and check its joints are the first log's. */
-static int read_log(const xn_model *m, const char *path, xn_log *log, int *dof,
-                    const xn_log *first) {
+int xn_identify_read_log(const xn_model *m, const char *path, xn_log *log, int *dof,
+                         const xn_log *first) {
     if (xn_log_read(path, log)) return 1;
     if (map_joints(m, log, path, dof)) return 1;
     if (first && (first->nj != log->nj ||
@@ -355,7 +350,7 @@ static int identify_dynamics(int argc, char **argv) {
     xn_log first = {0}, log = {0};
     xn_ident *id = NULL;
     xn_error err;
-    if (read_log(m, logs[0], &first, dof, NULL)) goto done;
+    if (xn_identify_read_log(m, logs[0], &first, dof, NULL)) goto done;
     xn_ident_options o;
     xn_ident_default_options(&o);
     o.nmeasured = first.nj;
@@ -370,10 +365,11 @@ static int identify_dynamics(int argc, char **argv) {
         const xn_log *src = &first;
         if (l > 0) {
             xn_log_free(&log);
-            if (read_log(m, logs[l], &log, d2, &first)) goto done;
+            if (xn_identify_read_log(m, logs[l], &log, d2, &first)) goto done;
             src = &log;
         }
-        if (for_samples(m, src, dof, cutoff, rate, logs[l], add_sample, id)) goto done;
+        if (xn_identify_for_samples(m, src, dof, cutoff, rate, logs[l], xn_identify_add_sample, id))
+            goto done;
     }
     xn_status st = xn_ident_solve(id, partial, &err);
     if (st != XN_OK) {
@@ -429,8 +425,8 @@ static int identify_dynamics(int argc, char **argv) {
         val.id = id;
         val.nj = first.nj;
         val.pred = calloc((size_t)first.nj, sizeof(double));
-        if (read_log(m, vals[v], &vl, d2, &first) ||
-            for_samples(m, &vl, dof, cutoff, rate, vals[v], validate_sample, &val)) {
+        if (xn_identify_read_log(m, vals[v], &vl, d2, &first) ||
+            xn_identify_for_samples(m, &vl, dof, cutoff, rate, vals[v], validate_sample, &val)) {
             free(val.pred);
             xn_log_free(&vl);
             goto done;
@@ -506,6 +502,7 @@ int xn_cmd_identify(int argc, char **argv) {
     }
     if (strcmp(argv[1], "dynamics") == 0) return identify_dynamics(argc - 1, argv + 1);
     if (strcmp(argv[1], "excite") == 0) return xn_identify_excite(argc - 1, argv + 1);
+    if (strcmp(argv[1], "payload") == 0) return xn_identify_payload(argc - 1, argv + 1);
     usage(stderr);
-    return xn_cli_error("identify: unknown kind '%s' (dynamics or excite)", argv[1]);
+    return xn_cli_error("identify: unknown kind '%s' (dynamics, payload or excite)", argv[1]);
 }

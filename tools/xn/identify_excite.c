@@ -28,11 +28,15 @@ typedef struct {
     int nj, H, dof[MAX_J];
     double period, range, speed, min_height;
     double lo[MAX_J], hi[MAX_J], vmax[MAX_J], amax[MAX_J];
+    /* the robot's joints (every 1-DoF joint with a range of 0.5 or more: the ones a movej
+     * lists), and where those not excited are held: the middle of their range */
+    int narm, arm[MAX_J];
+    double *hold; /* nq */
 #ifdef XN_HAVE_MUJOCO
     mjModel *mjm; /* the scene, every geom's margin widened to the clearance: a contact it
                      reports is a pair of bodies closer than that (self-collision, the floor) */
     mjData *mjd;
-    int mj_qpos[MAX_J];
+    int mj_qpos[MAX_J]; /* per arm joint */
 #endif
     double clearance;
 } design;
@@ -84,7 +88,7 @@ static void fit(const design *ds, int j, xn_instruction *f) {
 /* The state of every joint at time t. */
 static void state_at(const design *ds, const candidate *c, double t, double *q, double *v,
                      double *a) {
-    memcpy(q, ds->m->q_neutral, sizeof(double) * (size_t)ds->m->nq);
+    memcpy(q, ds->hold, sizeof(double) * (size_t)ds->m->nq);
     memset(v, 0, sizeof(double) * (size_t)ds->m->nv);
     memset(a, 0, sizeof(double) * (size_t)ds->m->nv);
     for (int j = 0; j < ds->nj; j++) {
@@ -104,8 +108,8 @@ static int clear(const design *ds, const candidate *c, double *q, double *v, dou
             if (ds->d->oMi[b].p[2] < ds->min_height) return 0;
 #ifdef XN_HAVE_MUJOCO
         if (ds->mjm) {
-            for (int j = 0; j < ds->nj; j++)
-                ds->mjd->qpos[ds->mj_qpos[j]] = q[ds->m->body_qadr[ds->m->dof_body[ds->dof[j]]]];
+            for (int j = 0; j < ds->narm; j++)
+                ds->mjd->qpos[ds->mj_qpos[j]] = q[ds->m->body_qadr[ds->m->dof_body[ds->arm[j]]]];
             mj_kinematics(ds->mjm, ds->mjd);
             mj_collision(ds->mjm, ds->mjd);
             if (ds->mjd->ncon > 0) return 0;
@@ -162,8 +166,9 @@ static void usage(FILE *f) {
             "every body's origin above --min-height (m, default 0.05), and (MuJoCo's scene)\n"
             "no two geoms closer than --clearance (m, default 0.03; 0: unchecked): no\n"
             "self-collision, no floor. --period (default 10 s),\n"
-            "--harmonics (default 5, at most %d), --periods run (default 3). --joints: the\n"
-            "joints to move (default: every 1-DoF joint with a range of 0.5 or more).\n"
+            "--harmonics (default 5, at most %d), --periods run (default 3). The robot's\n"
+            "joints are its 1-DoF joints with a range of 0.5 or more (the ones a movej lists);\n"
+            "--joints: those to move (default: all), the others held mid-range.\n"
             "Look at the motion before running it on a robot (xn run --report).\n",
             MAX_H);
 }
@@ -264,12 +269,29 @@ int xn_identify_excite(int argc, char **argv) {
             }
             ds.dof[ds.nj++] = m->body_vadr[b];
         }
-    } else {
-        for (int b = 1; b < m->nbody && ds.nj < MAX_J; b++) {
-            int k = m->body_vadr[b], qa = m->body_qadr[b];
-            if (m->body_nv[b] == 1 && isfinite(m->q_lower[qa]) && isfinite(m->q_upper[qa]) &&
-                m->q_upper[qa] - m->q_lower[qa] >= 0.5)
-                ds.dof[ds.nj++] = k;
+    }
+    ds.hold = malloc(sizeof(double) * (size_t)m->nq);
+    if (!ds.hold) {
+        rc = xn_cli_error("out of memory");
+        goto done;
+    }
+    memcpy(ds.hold, m->q_neutral, sizeof(double) * (size_t)m->nq);
+    for (int b = 1; b < m->nbody && ds.narm < MAX_J; b++) {
+        int qa = m->body_qadr[b];
+        if (m->body_nv[b] == 1 && isfinite(m->q_lower[qa]) && isfinite(m->q_upper[qa]) &&
+            m->q_upper[qa] - m->q_lower[qa] >= 0.5) {
+            ds.arm[ds.narm++] = m->body_vadr[b];
+            ds.hold[qa] = (m->q_lower[qa] + m->q_upper[qa]) / 2;
+            if (!joints) ds.dof[ds.nj++] = m->body_vadr[b];
+        }
+    }
+    for (int j = 0; j < ds.nj; j++) {
+        int in_arm = 0;
+        for (int i = 0; i < ds.narm; i++) in_arm |= ds.arm[i] == ds.dof[j];
+        if (!in_arm) {
+            rc = xn_cli_error("identify excite: joint %s has no range of 0.5 or more to move in",
+                              m->joint_name[m->dof_body[ds.dof[j]]]);
+            goto done;
         }
     }
     if (ds.nj == 0) {
@@ -323,8 +345,8 @@ int xn_identify_excite(int argc, char **argv) {
     if (ds.mjm) {
         for (int g = 0; g < ds.mjm->ngeom; g++) ds.mjm->geom_margin[g] = clearance / 2;
         ds.mjd = mj_makeData(ds.mjm);
-        for (int j = 0; j < ds.nj; j++) {
-            const char *name = m->joint_name[m->dof_body[ds.dof[j]]];
+        for (int j = 0; j < ds.narm; j++) {
+            const char *name = m->joint_name[m->dof_body[ds.arm[j]]];
             int id = mj_name2id(ds.mjm, mjOBJ_JOINT, name);
             if (id < 0) {
                 rc = xn_cli_error("identify excite: the MuJoCo scene has no joint %s", name);
@@ -332,8 +354,8 @@ int xn_identify_excite(int argc, char **argv) {
             }
             ds.mj_qpos[j] = ds.mjm->jnt_qposadr[id];
         }
-        for (int j = 0; j < ds.nj; j++) /* the excitations' centre: in contact already? */
-            ds.mjd->qpos[ds.mj_qpos[j]] = (ds.lo[j] + ds.hi[j]) / 2;
+        for (int j = 0; j < ds.narm; j++) /* the joints' centres: in contact already? */
+            ds.mjd->qpos[ds.mj_qpos[j]] = ds.hold[m->body_qadr[m->dof_body[ds.arm[j]]]];
         mj_kinematics(ds.mjm, ds.mjd);
         mj_collision(ds.mjm, ds.mjd);
         if (ds.mjd->ncon > 0) {
@@ -393,7 +415,12 @@ int xn_identify_excite(int argc, char **argv) {
     fprintf(f, "# Then: xn run THIS --log excite.csv; xn identify dynamics %s excite.csv\n\n",
             model_path);
     fprintf(f, "movej [");
-    for (int j = 0; j < ds.nj; j++) fprintf(f, "%s%.9g", j ? ", " : "", best->f[j].value[0]);
+    for (int i = 0; i < ds.narm; i++) { /* every joint: the excited ones at q(0), the others held */
+        double q = ds.hold[m->body_qadr[m->dof_body[ds.arm[i]]]];
+        for (int j = 0; j < ds.nj; j++)
+            if (ds.dof[j] == ds.arm[i]) q = best->f[j].value[0];
+        fprintf(f, "%s%.9g", i ? ", " : "", q);
+    }
     fprintf(f, "] speed 0.3\nwait until settled 0.002\n");
     for (int j = 0; j < ds.nj; j++) {
         const xn_instruction *fl = &best->f[j];
@@ -416,7 +443,7 @@ done:
 #endif
     xn_ident_free(ds.id);
     xn_data_free(ds.d);
-    free(best), free(trial), free(rl);
+    free(best), free(trial), free(rl), free(ds.hold);
     xn_model_free(m);
     return rc;
 }

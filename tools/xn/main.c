@@ -41,6 +41,8 @@ static void usage(FILE *f) {
             "      an excitation program (fourier series) for identifying the robot\n"
             "  identify dynamics MODEL LOG... [--validate LOG] [--out DIR]\n"
             "      inertial parameters and friction from logs of xn run\n"
+            "  identify payload MODEL LOG... [--frame NAME]\n"
+            "      a tool's mass, centre of mass and inertia from logs of xn run\n"
             "  version\n\n"
             "MODEL is a URDF or MJCF file. Run 'xn <command> --help' for details.\n");
 }

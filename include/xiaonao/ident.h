@@ -137,6 +137,62 @@ xn_status xn_ident_predict(xn_ident *id, const xn_real *pi, const xn_real *q, co
  * friction goes to dof_friction. */
 xn_status xn_ident_apply(const xn_ident *id, const xn_real *pi, xn_model *mc, xn_error *err);
 
+/* ---- kinematic calibration ---- */
+
+/** Kinematic calibration: a point on the robot (a laser tracker's reflector, a probe tip)
+ * measured in the tracker's frame at many joint configurations gives the errors of the model's
+ * geometry. The parameters, in this order: per 1-DoF joint on the way to the point's body, its
+ * zero offset (rad or m: the encoder reads q where the joint is at q + offset) and the error of
+ * its body's origin in the parent frame (x, y, z, m); the point's error in its body's frame
+ * (x, y, z, m); the tracker's placement (x, y, z, m, and a rotation vector, rad, about the
+ * alignment found first). Which of them the measurements can tell apart is found by QR with
+ * column pivoting on the Jacobian (the others stay 0 and are named); the rest by Gauss-Newton.
+ * Offline; allocates. */
+typedef struct xn_calib xn_calib;
+
+/** Start one on the model m (kept, unchanged) for the point `point` (m) fixed in body `body`;
+ * `measured`: the model DoFs of the joint values given with each measurement (n of them, the
+ * order of xn_calib_add's q); the other DoFs stay at the model's neutral. */
+xn_status xn_calib_create(const xn_model *m, int body, const xn_real point[3], int n,
+                          const int *measured, xn_calib **out, xn_error *err);
+void xn_calib_free(xn_calib *c);
+/** One measurement: the joint values (n, rad or m) and the point's position (3, m, in the
+ * tracker's frame). XN_ERR_RANGE names a non-finite entry. */
+xn_status xn_calib_add(xn_calib *c, const xn_real *q, const xn_real p[3], xn_error *err);
+/** Calibrate. XN_ERR_INVALID: fewer measurements than parameters to identify, or measurements
+ * that no placement of the tracker brings within 5 mm of the model's points (wrong units, another
+ * point, joints in another order: the message gives the rms). */
+xn_status xn_calib_solve(xn_calib *c, xn_error *err);
+
+/** What a solve found. */
+typedef struct {
+    int nmeas, nparam, nidentified;
+    xn_real rms_before, max_before; /**< m: the model's points against the measurements, with the
+                                         tracker's placement fitted (and nothing else) */
+    xn_real rms_after, max_after;   /**< m: with every identified parameter */
+    xn_real observability;          /**< (s_1 ... s_L)^(1/L) / sqrt(3 N) of the scaled Jacobian
+                                         (Borm and Menq's O1; larger is better) */
+} xn_calib_summary;
+xn_status xn_calib_summary_get(const xn_calib *c, xn_calib_summary *s);
+/** Parameter k: its name ("joint2.offset", "link3.y", "point.z", "tracker.rx"), its value,
+ * 1 when identified (else it stays 0 and `with` names the identified parameter it cannot be
+ * told from, or "" when it has no effect), and its standard deviation per 1 m of measurement
+ * noise (multiply by the tracker's noise). */
+typedef struct {
+    char name[96];
+    xn_real value, std_per_noise;
+    int identified;
+    char with[96];
+} xn_calib_param;
+xn_status xn_calib_param_get(const xn_calib *c, int k, xn_calib_param *out);
+/** The point's position (tracker frame) the calibrated (corrected 1) or the nominal (0) model
+ * predicts at joint values q (n). */
+xn_status xn_calib_predict(xn_calib *c, const xn_real *q, int corrected, xn_real p[3]);
+/** The corrected geometry written into mc (a copy of the model: xn_model_copy): joint offsets
+ * folded into the bodies' placements, origins moved. The point and the tracker are not part of
+ * the model (xn_calib_param_get gives them). */
+xn_status xn_calib_apply(const xn_calib *c, xn_model *mc, xn_error *err);
+
 /* ---- signals from logs ---- */
 
 /** Zero-phase low-pass: a second-order Butterworth filter (cutoff hz at sample rate fs hz) run

@@ -3,6 +3,7 @@
 #include "math/dense.h"
 
 #include <math.h>
+#include <stddef.h>
 
 #include "math/sort_inline.h"
 
@@ -113,4 +114,35 @@ void xn_symn_eigvals(const xn_real *A, int n, xn_real *eval) {
     }
     for (int i = 0; i < n; i++) eval[i] = a[i * n + i];
     xn_sort_ascending(eval, n);
+}
+
+void xn_symn_eigvals_inplace(xn_real *A, int n, xn_real *eval) {
+    for (int sweep = 0; sweep < 60; sweep++) {
+        xn_real off = 0, diag = 0;
+        for (int i = 0; i < n; i++) {
+            diag += A[(size_t)i * n + i] * A[(size_t)i * n + i];
+            for (int j = i + 1; j < n; j++) off += A[(size_t)i * n + j] * A[(size_t)i * n + j];
+        }
+        if (!(off > 1e-28 * diag)) break;
+        for (int p = 0; p < n; p++)
+            for (int q = p + 1; q < n; q++) {
+                xn_real apq = A[(size_t)p * n + q];
+                if (fabs(apq) < 1e-300) continue;
+                xn_real app = A[(size_t)p * n + p], aqq = A[(size_t)q * n + q];
+                xn_real theta = (aqq - app) / (2 * apq);
+                xn_real t = (theta >= 0 ? 1 : -1) / (fabs(theta) + sqrt(theta * theta + 1));
+                xn_real c = 1 / sqrt(t * t + 1), s = t * c;
+                for (int k = 0; k < n; k++) { /* columns p and q */
+                    xn_real akp = A[(size_t)k * n + p], akq = A[(size_t)k * n + q];
+                    A[(size_t)k * n + p] = c * akp - s * akq;
+                    A[(size_t)k * n + q] = s * akp + c * akq;
+                }
+                for (int k = 0; k < n; k++) { /* rows p and q */
+                    xn_real apk = A[(size_t)p * n + k], aqk = A[(size_t)q * n + k];
+                    A[(size_t)p * n + k] = c * apk - s * aqk;
+                    A[(size_t)q * n + k] = s * apk + c * aqk;
+                }
+            }
+    }
+    for (int i = 0; i < n; i++) eval[i] = A[(size_t)i * n + i];
 }

@@ -14,6 +14,10 @@ void xn_sym3_eig(const xn_real S[6], xn_real eval[3], xn_real V[9]);
  * rotations (at most 30 sweeps). A is not changed. */
 void xn_symn_eigvals(const xn_real *A, int n, xn_real *eval);
 
+/* Eigenvalues (unsorted) of the symmetric n x n row-major matrix A, any n, by cyclic Jacobi
+ * rotations; A is destroyed. For the offline analyses (condition numbers, observability). */
+void xn_symn_eigvals_inplace(xn_real *A, int n, xn_real *eval);
+
 /* In-place Cholesky A = L L^T of the n x n row-major matrix A (lower triangle read, L written to
  * the lower triangle). Returns XN_ERR_NUMERIC if A is not positive definite. */
 xn_status xn_chol_factor(xn_real *A, int n);

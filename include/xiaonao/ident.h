@@ -160,7 +160,7 @@ void xn_calib_free(xn_calib *c);
  * tracker's frame). XN_ERR_RANGE names a non-finite entry. */
 xn_status xn_calib_add(xn_calib *c, const xn_real *q, const xn_real p[3], xn_error *err);
 /** Calibrate. XN_ERR_INVALID: fewer measurements than parameters to identify, or measurements
- * that no placement of the tracker brings within 5 mm of the model's points (wrong units, another
+ * that no placement of the tracker brings within 50 mm of the model's points (wrong units, another
  * point, joints in another order: the message gives the rms). */
 xn_status xn_calib_solve(xn_calib *c, xn_error *err);
 

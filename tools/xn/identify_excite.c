@@ -10,12 +10,10 @@
 #include <string.h>
 #include <time.h>
 
+#include "clearance.h"
 #include "cli.h"
 #include "identify.h"
 #include "xiaonao/ident.h"
-#ifdef XN_HAVE_MUJOCO
-#include "mj_scene.h"
-#endif
 
 #define MAX_J 16
 #define MAX_H XN_PROGRAM_MAX_HARMONICS
@@ -26,19 +24,13 @@ typedef struct {
     xn_data *d;
     xn_ident *id;
     int nj, H, dof[MAX_J];
-    double period, range, speed, min_height;
+    double period, range, speed;
     double lo[MAX_J], hi[MAX_J], vmax[MAX_J], amax[MAX_J];
     /* the robot's joints (every 1-DoF joint with a range of 0.5 or more: the ones a movej
      * lists), and where those not excited are held: the middle of their range */
     int narm, arm[MAX_J];
-    double *hold; /* nq */
-#ifdef XN_HAVE_MUJOCO
-    mjModel *mjm; /* the scene, every geom's margin widened to the clearance: a contact it
-                     reports is a pair of bodies closer than that (self-collision, the floor) */
-    mjData *mjd;
-    int mj_qpos[MAX_J]; /* per arm joint */
-#endif
-    double clearance;
+    double *hold;        /* nq */
+    xn_clearance *clear; /* the configurations' clearance from the floor and the robot */
 } design;
 
 /* One candidate: the free shape per joint (a_2..a_H, b_2..b_H) and what it becomes. */
@@ -98,23 +90,11 @@ static void state_at(const design *ds, const candidate *c, double t, double *q, 
     }
 }
 
-/* 1 when every body's origin stays above min_height over the period and (with MuJoCo's scene)
- * no two geoms come closer than the clearance: no self-collision, no floor. */
+/* 1 when every configuration over the period keeps clear of the floor and the robot itself. */
 static int clear(const design *ds, const candidate *c, double *q, double *v, double *a) {
     for (int s = 0; s < NSAMPLE; s++) {
         state_at(ds, c, ds->period * s / NSAMPLE, q, v, a);
-        xn_dyn_fk(ds->m, ds->d, q);
-        for (int b = 2; b < ds->m->nbody; b++) /* body 1 sits on the base */
-            if (ds->d->oMi[b].p[2] < ds->min_height) return 0;
-#ifdef XN_HAVE_MUJOCO
-        if (ds->mjm) {
-            for (int j = 0; j < ds->narm; j++)
-                ds->mjd->qpos[ds->mj_qpos[j]] = q[ds->m->body_qadr[ds->m->dof_body[ds->arm[j]]]];
-            mj_kinematics(ds->mjm, ds->mjd);
-            mj_collision(ds->mjm, ds->mjd);
-            if (ds->mjd->ncon > 0) return 0;
-        }
-#endif
+        if (!xn_clearance_ok(ds->clear, q)) return 0;
     }
     return 1;
 }
@@ -243,7 +223,6 @@ int xn_identify_excite(int argc, char **argv) {
     ds.period = period;
     ds.range = range;
     ds.speed = speed;
-    ds.min_height = min_height;
     int rc = 1;
     candidate *best = calloc(1, sizeof *best), *trial = calloc(1, sizeof *trial);
     xn_rated_limits *rl = calloc(1, sizeof *rl);
@@ -332,43 +311,8 @@ int xn_identify_excite(int argc, char **argv) {
         rc = xn_cli_error("identify excite: %s", ds.d ? err.message : "out of memory");
         goto done;
     }
-#ifdef XN_HAVE_MUJOCO
-    /* the scene, for contacts: every geom's margin half the clearance */
-    char mjerr[512];
-    ds.mjm = clearance > 0 ? xn_mj_load_scene(model_path, mjerr, sizeof mjerr) : NULL;
-    if (clearance > 0 && !ds.mjm) {
-        rc = xn_cli_error("identify excite: MuJoCo cannot load %s for the contact check: %s "
-                          "(--clearance 0 skips it)",
-                          model_path, mjerr);
-        goto done;
-    }
-    if (ds.mjm) {
-        for (int g = 0; g < ds.mjm->ngeom; g++) ds.mjm->geom_margin[g] = clearance / 2;
-        ds.mjd = mj_makeData(ds.mjm);
-        for (int j = 0; j < ds.narm; j++) {
-            const char *name = m->joint_name[m->dof_body[ds.arm[j]]];
-            int id = mj_name2id(ds.mjm, mjOBJ_JOINT, name);
-            if (id < 0) {
-                rc = xn_cli_error("identify excite: the MuJoCo scene has no joint %s", name);
-                goto done;
-            }
-            ds.mj_qpos[j] = ds.mjm->jnt_qposadr[id];
-        }
-        for (int j = 0; j < ds.narm; j++) /* the joints' centres: in contact already? */
-            ds.mjd->qpos[ds.mj_qpos[j]] = ds.hold[m->body_qadr[m->dof_body[ds.arm[j]]]];
-        mj_kinematics(ds.mjm, ds.mjd);
-        mj_collision(ds.mjm, ds.mjd);
-        if (ds.mjd->ncon > 0) {
-            rc = xn_cli_error("identify excite: %s has %d contacts within %g m with the joints at "
-                              "the centre of their ranges: lower --clearance",
-                              model_path, ds.mjd->ncon, clearance);
-            goto done;
-        }
-    }
-#else
-    if (clearance > 0)
-        fprintf(stderr, "xn: identify excite: built without MuJoCo: only the floor is checked\n");
-#endif
+    ds.clear = xn_clearance_open(m, model_path, ds.arm, ds.narm, clearance, min_height, ds.hold);
+    if (!ds.clear) goto done;
     /* random search, then local refinement with a shrinking step */
     unsigned s = (unsigned)seed * 2654435761u + 1;
     best->condition = INFINITY;
@@ -437,10 +381,7 @@ int xn_identify_excite(int argc, char **argv) {
     printf("condition    %.4g (base regressor, columns scaled to unit norm)\n", best->condition);
     rc = 0;
 done:
-#ifdef XN_HAVE_MUJOCO
-    if (ds.mjd) mj_deleteData(ds.mjd);
-    if (ds.mjm) mj_deleteModel(ds.mjm);
-#endif
+    xn_clearance_close(ds.clear);
     xn_ident_free(ds.id);
     xn_data_free(ds.d);
     free(best), free(trial), free(rl), free(ds.hold);

@@ -43,6 +43,8 @@ static void usage(FILE *f) {
             "      inertial parameters and friction from logs of xn run\n"
             "  identify payload MODEL LOG... [--frame NAME]\n"
             "      a tool's mass, centre of mass and inertia from logs of xn run\n"
+            "  calibrate poses|measure|MODEL ...\n"
+            "      the robot's geometry from a tracker's measurements of a point on it\n"
             "  version\n\n"
             "MODEL is a URDF or MJCF file. Run 'xn <command> --help' for details.\n");
 }
@@ -65,6 +67,7 @@ int main(int argc, char **argv) {
     if (strcmp(cmd, "ecat-sim") == 0) return xn_cmd_ecat_sim(argc - 1, argv + 1);
     if (strcmp(cmd, "codegen") == 0) return xn_cmd_codegen(argc - 1, argv + 1);
     if (strcmp(cmd, "identify") == 0) return xn_cmd_identify(argc - 1, argv + 1);
+    if (strcmp(cmd, "calibrate") == 0) return xn_cmd_calibrate(argc - 1, argv + 1);
     if (strcmp(cmd, "version") == 0 || strcmp(cmd, "--version") == 0) {
         printf("xn (xiaonao) %d.%d.%d\n", XN_VERSION_MAJOR, XN_VERSION_MINOR, XN_VERSION_PATCH);
         return 0;

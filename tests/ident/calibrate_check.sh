@@ -9,8 +9,10 @@
 #    falls below 0.1 mm (from over 5 mm), the offsets of joints 2-5 come out as the simulation's
 #    (0.05 mrad), and the corrected model it writes, given back as the model, places the tool
 #    within 0.1 mm with nothing but the tracker fitted;
+#  - ISO 9283 (xn iso9283 plan, report) on the same robot with the nominal model: the report's
+#    AP, RP and AD are those recomputed here from its raw poses, and AP shows the millimetres;
 #  - millimetres given as metres, joints in another order, a NaN and too few measurements are
-#    refused by name.
+#    refused by name; a log without a tracker too.
 #   calibrate_check.sh XN SOURCE_DIR WORK_DIR
 set -eu
 xn=$1 src=$2 work=$3
@@ -72,6 +74,40 @@ print(f"corrected model, tracker fitted only: largest {m.group(2)} mm")
 sys.exit(0 if float(m.group(2)) < 0.1 else 1)
 PY
 
+# ISO 9283 on the same robot, the controller with the nominal model: the pose accuracy shows
+# the geometry's millimetres; the report's figures recomputed here (Python) from its poses.csv
+"$xn" iso9283 plan "$nominal" --out iso.xnp --cycles 20 --path-cycles 5 > /dev/null ||
+    fail "iso9283 plan"
+"$xn" run iso.xnp --robot kin/scene.xml --model "$nominal" --log iso.csv --quiet > /dev/null ||
+    fail "the ISO 9283 cycles on the robot"
+"$xn" iso9283 report iso.csv --plan iso.xnp.json --out iso > iso.txt || { cat iso.txt; fail "iso9283 report"; }
+cat iso.txt
+for f in report.txt poses.csv index.html; do [ -s iso/$f ] || fail "iso/$f was not written"; done
+python3 - iso.txt iso/poses.csv iso.xnp.json <<'PY' || fail "the ISO 9283 figures against a recomputation"
+import csv, json, math, re, statistics, sys
+text, rows, plan = open(sys.argv[1]).read(), list(csv.DictReader(open(sys.argv[2]))), json.load(open(sys.argv[3]))
+worst = 0
+for p in range(5):
+    pts = [[float(r[k]) for k in ("x_m", "y_m", "z_m")] for r in rows if r["pose"] == f"P{p + 1}"]
+    mean = [sum(c) / len(pts) for c in zip(*pts)]
+    ap = math.dist(mean, plan["poses"][p])
+    l = [math.dist(x, mean) for x in pts]
+    rp = statistics.mean(l) + 3 * statistics.stdev(l)
+    got = re.search(rf"^P{p + 1}\s+([\d.]+)\s+\S+\s+\S+\s+\S+\s+([\d.]+)", text, re.M)
+    worst = max(worst, abs(float(got.group(1)) - 1e3 * ap), abs(float(got.group(2)) - 1e3 * rp))
+    if p == 0:
+        ap1 = 1e3 * ap
+p2 = [[float(r[k]) for k in ("x_m", "y_m", "z_m")] for r in rows if r["pose"] == "P2"]
+p4 = [[float(r[k]) for k in ("x_m", "y_m", "z_m")] for r in rows if r["pose"] == "P4"]
+d = [math.dist(a, b) for a, b in zip(p2, p4)]
+ad = statistics.mean(d) - math.dist(plan["poses"][1], plan["poses"][3])
+got = float(re.search(r"AD (-?[\d.]+) mm", text).group(1))
+worst = max(worst, abs(got - 1e3 * ad))
+print(f"ISO 9283: report against the recomputation: {worst:.2e} mm; AP at P1 {ap1:.3f} mm")
+sys.exit(0 if worst < 2e-4 and ap1 > 1 else 1)
+PY
+"$xn" iso9283 report iso.csv --plan iso.xnp.json --out iso2 --band 0 > /dev/null 2>&1 &&
+    fail "a band of 0 accepted"
 expect_error() { # what, pattern, command...
     local what=$1 pattern=$2
     shift 2
@@ -90,4 +126,6 @@ sed '1s/x_m/x_in/' meas1.csv > inch.csv
 expect_error "unknown units" "positions in m (x_m) or mm (x_mm)" "$xn" calibrate "$nominal" inch.csv
 "$xn" run poses1.xnp --robot "$nominal" --max-time 3 --log plain.csv --quiet > /dev/null 2>&1 || true
 expect_error "a log without a tracker" "with a tracker" "$xn" calibrate measure plain.csv --out x.csv
+expect_error "an ISO report without a tracker" "no tracker" "$xn" iso9283 report plain.csv \
+    --plan iso.xnp.json --out iso3
 exit $failed

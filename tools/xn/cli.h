@@ -19,6 +19,7 @@ int xn_cmd_ecat_sim(int argc, char **argv);
 int xn_cmd_codegen(int argc, char **argv);
 int xn_cmd_identify(int argc, char **argv);
 int xn_cmd_calibrate(int argc, char **argv);
+int xn_cmd_iso9283(int argc, char **argv);
 
 /* Print "xn: <message>" to stderr; returns 1 (the exit code for a user error). */
 int xn_cli_error(const char *fmt, ...)

@@ -45,6 +45,8 @@ static void usage(FILE *f) {
             "      a tool's mass, centre of mass and inertia from logs of xn run\n"
             "  calibrate poses|measure|MODEL ...\n"
             "      the robot's geometry from a tracker's measurements of a point on it\n"
+            "  iso9283 plan MODEL --out PROGRAM | iso9283 report LOG --plan JSON --out DIR\n"
+            "      the ISO 9283 pose and path tests, and their report\n"
             "  version\n\n"
             "MODEL is a URDF or MJCF file. Run 'xn <command> --help' for details.\n");
 }
@@ -68,6 +70,7 @@ int main(int argc, char **argv) {
     if (strcmp(cmd, "codegen") == 0) return xn_cmd_codegen(argc - 1, argv + 1);
     if (strcmp(cmd, "identify") == 0) return xn_cmd_identify(argc - 1, argv + 1);
     if (strcmp(cmd, "calibrate") == 0) return xn_cmd_calibrate(argc - 1, argv + 1);
+    if (strcmp(cmd, "iso9283") == 0) return xn_cmd_iso9283(argc - 1, argv + 1);
     if (strcmp(cmd, "version") == 0 || strcmp(cmd, "--version") == 0) {
         printf("xn (xiaonao) %d.%d.%d\n", XN_VERSION_MAJOR, XN_VERSION_MINOR, XN_VERSION_PATCH);
         return 0;

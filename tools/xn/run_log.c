@@ -37,7 +37,7 @@ static int cmp_double(const void *a, const void *b) {
 
 void xn_log_free(xn_log *log) {
     free(log->joint), free(log->t), free(log->q), free(log->qd), free(log->tau);
-    free(log->running), free(log->line);
+    free(log->running), free(log->line), free(log->program_line), free(log->tool);
     memset(log, 0, sizeof *log);
 }
 
@@ -57,7 +57,7 @@ int xn_log_parse(char *text, const char *path, xn_log *log) {
     char **f = malloc(sizeof(char *) * CAP);
     int *qc = malloc(sizeof(int) * CAP), *vc = malloc(sizeof(int) * CAP),
         *tc = malloc(sizeof(int) * CAP);
-    int rc = 1, ncol = 0, tcol = -1, scol = -1, nj = 0;
+    int rc = 1, ncol = 0, tcol = -1, scol = -1, lcol = -1, xcol = -1, nj = 0;
     long cap = 0;
     char *save = NULL, *line = strtok_r(text, "\n", &save);
     int lineno = 1;
@@ -72,6 +72,10 @@ int xn_log_parse(char *text, const char *path, xn_log *log) {
     for (int i = 0; i < ncol; i++) {
         if (strcmp(f[i], "time") == 0) tcol = i;
         if (strcmp(f[i], "state") == 0) scol = i;
+        if (strcmp(f[i], "line") == 0) lcol = i;
+        if (strcmp(f[i], "tool_x") == 0 && i + 2 < ncol && strcmp(f[i + 1], "tool_y") == 0 &&
+            strcmp(f[i + 2], "tool_z") == 0)
+            xcol = i;
     }
     log->joint = calloc(CAP, sizeof *log->joint);
     for (int i = 0; i < ncol && log->joint; i++) {
@@ -125,15 +129,24 @@ int xn_log_parse(char *text, const char *path, xn_log *log) {
             if (run) log->running = run;
             int *ln = realloc(log->line, sizeof(int) * (size_t)nc);
             if (ln) log->line = ln;
-            if (!t || !q || !qd || !tau || !run || !ln) {
+            int *pl = lcol < 0 ? NULL : realloc(log->program_line, sizeof(int) * (size_t)nc);
+            if (pl) log->program_line = pl;
+            double *tool = xcol < 0 ? NULL : realloc(log->tool, sizeof(double) * (size_t)(3 * nc));
+            if (tool) log->tool = tool;
+            if (!t || !q || !qd || !tau || !run || !ln || (lcol >= 0 && !pl) ||
+                (xcol >= 0 && !tool)) {
                 xn_cli_error("out of memory reading %s", path);
                 goto done;
             }
             cap = nc;
         }
-        field want[1 + 3 * MAX_JOINTS];
+        field want[4 + 3 * MAX_JOINTS];
         int nw = 0;
         want[nw++] = (field){tcol, &log->t[r]};
+        double line_value = 0;
+        if (lcol >= 0) want[nw++] = (field){lcol, &line_value};
+        for (int k = 0; k < 3 && xcol >= 0; k++)
+            want[nw++] = (field){xcol + k, &log->tool[3 * r + k]};
         for (int j = 0; j < nj; j++) {
             want[nw++] = (field){qc[j], &log->q[r * nj + j]};
             want[nw++] = (field){vc[j], &log->qd[r * nj + j]};
@@ -144,13 +157,19 @@ int xn_log_parse(char *text, const char *path, xn_log *log) {
             double x = strtod(f[want[w].col], &end);
             if (end == f[want[w].col] || (*end && *end != '\r') || !isfinite(x)) {
                 xn_cli_error("%s:%d: column %d (%s): \"%s\" is not a finite number", path, lineno,
-                             want[w].col + 1, want[w].col == tcol ? "time" : "a joint's signal",
+                             want[w].col + 1,
+                             want[w].col == tcol   ? "time"
+                             : want[w].col == lcol ? "the program's line"
+                             : xcol >= 0 && want[w].col >= xcol && want[w].col < xcol + 3
+                                 ? "the tracker's position"
+                                 : "a joint's signal",
                              f[want[w].col]);
                 goto done;
             }
             *want[w].dst = x;
         }
         log->running[r] = scol < 0 || strcmp(f[scol], "running") == 0;
+        if (lcol >= 0) log->program_line[r] = (int)line_value;
         log->line[r] = lineno;
         if (r > 0 && !(log->t[r] > log->t[r - 1])) {
             xn_cli_error("%s:%d: time %g s does not increase (the line before has %g s)", path,

@@ -98,6 +98,21 @@ done:
     return rc;
 }
 
+int xn_identify_add_logs(const xn_model *m, const char *const *logs, int nlogs, const xn_log *first,
+                         const int *dof, double cutoff, double rate, xn_ident *id) {
+    int rc =
+        xn_identify_for_samples(m, first, dof, cutoff, rate, logs[0], xn_identify_add_sample, id);
+    for (int l = 1; l < nlogs && rc == 0; l++) {
+        xn_log log = {0};
+        int d2[64];
+        rc = xn_identify_read_log(m, logs[l], &log, d2, first) ||
+             xn_identify_for_samples(m, &log, dof, cutoff, rate, logs[l], xn_identify_add_sample,
+                                     id);
+        xn_log_free(&log);
+    }
+    return rc;
+}
+
 int xn_identify_add_sample(void *ctx, const double *q, const double *v, const double *a,
                            const double *tau) {
     xn_error err;
@@ -347,7 +362,7 @@ static int identify_dynamics(int argc, char **argv) {
     int rc = 1, dof[64];
     double *beta_cmp = NULL, *coulomb = NULL, *offset = NULL;
     xn_model *mi = NULL;
-    xn_log first = {0}, log = {0};
+    xn_log first = {0};
     xn_ident *id = NULL;
     xn_error err;
     if (xn_identify_read_log(m, logs[0], &first, dof, NULL)) goto done;
@@ -360,17 +375,7 @@ static int identify_dynamics(int argc, char **argv) {
         rc = xn_cli_error("identify: %s", err.message);
         goto done;
     }
-    for (int l = 0; l < nlogs; l++) {
-        int d2[64];
-        const xn_log *src = &first;
-        if (l > 0) {
-            xn_log_free(&log);
-            if (xn_identify_read_log(m, logs[l], &log, d2, &first)) goto done;
-            src = &log;
-        }
-        if (xn_identify_for_samples(m, src, dof, cutoff, rate, logs[l], xn_identify_add_sample, id))
-            goto done;
-    }
+    if (xn_identify_add_logs(m, logs, nlogs, &first, dof, cutoff, rate, id)) goto done;
     xn_status st = xn_ident_solve(id, partial, &err);
     if (st != XN_OK) {
         rc = xn_cli_error("identify: %s", err.message);
@@ -490,7 +495,6 @@ done:
     xn_model_free(mi);
     xn_ident_free(id);
     xn_log_free(&first);
-    xn_log_free(&log);
     xn_model_free(m);
     return rc;
 }

@@ -22,6 +22,11 @@ typedef int (*xn_identify_sample_fn)(void *ctx, const double *q, const double *v
                                      const double *tau);
 int xn_identify_for_samples(const xn_model *m, const xn_log *log, const int *dof, double cutoff,
                             double rate, const char *path, xn_identify_sample_fn fn, void *ctx);
+/* Every log's samples into id: logs[0] already read as `first` (its DoFs `dof`), the others
+ * read here and held to first's joints. 0, or 1 after printing the error. */
+struct xn_ident;
+int xn_identify_add_logs(const xn_model *m, const char *const *logs, int nlogs, const xn_log *first,
+                         const int *dof, double cutoff, double rate, struct xn_ident *id);
 /* An fn for xn_identify_for_samples: xn_ident_add to the xn_ident in ctx. */
 int xn_identify_add_sample(void *ctx, const double *q, const double *v, const double *a,
                            const double *tau);

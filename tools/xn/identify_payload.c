@@ -93,7 +93,7 @@ int xn_identify_payload(int argc, char **argv) {
     if (!m) return 1;
     int rc = 1, dof[64];
     unsigned char *free_params = NULL;
-    xn_log first = {0}, log = {0};
+    xn_log first = {0};
     xn_ident *id = NULL;
     xn_error err;
     if (xn_identify_read_log(m, logs[0], &first, dof, NULL)) goto done;
@@ -146,17 +146,7 @@ int xn_identify_payload(int argc, char **argv) {
         rc = xn_cli_error("identify payload: %s", err.message);
         goto done;
     }
-    for (int l = 0; l < nlogs; l++) {
-        int d2[64];
-        const xn_log *src = &first;
-        if (l > 0) {
-            xn_log_free(&log);
-            if (xn_identify_read_log(m, logs[l], &log, d2, &first)) goto done;
-            src = &log;
-        }
-        if (xn_identify_for_samples(m, src, dof, cutoff, rate, logs[l], xn_identify_add_sample, id))
-            goto done;
-    }
+    if (xn_identify_add_logs(m, logs, nlogs, &first, dof, cutoff, rate, id)) goto done;
     if (xn_ident_solve(id, 1, &err) != XN_OK) {
         rc = xn_cli_error("identify payload: %s", err.message);
         goto done;
@@ -221,7 +211,6 @@ done:
     free(free_params);
     xn_ident_free(id);
     xn_log_free(&first);
-    xn_log_free(&log);
     xn_model_free(m);
     return rc;
 }

@@ -9,6 +9,7 @@
 
 #include "clearance.h"
 #include "cli.h"
+#include "run_log.h"
 #include "xiaonao/ident.h"
 
 #define MAX_J 16
@@ -181,110 +182,56 @@ static int measure(int argc, char **argv) {
         usage(stderr);
         return xn_cli_error("calibrate measure: a log and --out MEASUREMENTS.csv are needed");
     }
-    size_t len;
-    char *text = xn_cli_slurp(log_path, &len);
-    if (!text) return 1;
-    /* the header: q_ and tool_ columns */
-    int rc = 1, nj = 0, qcol[MAX_J], vcol[MAX_J], tcol = -1, ncol = 0;
-    char names[MAX_J][64];
-    char *save = NULL, *line = strtok_r(text, "\n", &save);
-    char *f[1024];
+    xn_log log;
+    if (xn_log_read(log_path, &log)) return 1;
+    int rc = 1, nmeas = 0;
     FILE *o = NULL;
-    double *acc = NULL;
-    if (line) {
-        for (char *c = line; ncol < 1024; c = NULL) {
-            char *tok = strtok(c, ",");
-            if (!tok) break;
-            f[ncol++] = tok;
-        }
-    }
-    for (int i = 0; i < ncol; i++) {
-        if (strcmp(f[i], "tool_x") == 0) tcol = i;
-        if (strncmp(f[i], "q_", 2) == 0 && nj < MAX_J) {
-            snprintf(names[nj], sizeof names[nj], "%s", f[i] + 2);
-            qcol[nj] = i;
-            vcol[nj] = i + 1;
-            nj++;
-        }
-    }
-    if (tcol < 0 || nj == 0) {
-        xn_cli_error("%s: not a log of xn run with a tracker (q_ and tool_x, tool_y, tool_z "
-                     "columns): the scene needs a framepos sensor on the measured site",
+    if (!log.tool) {
+        xn_cli_error("%s: not a log of xn run with a tracker (tool_x, tool_y, tool_z columns): "
+                     "the scene needs a framepos sensor on the measured site",
                      log_path);
+        goto done;
+    }
+    if (log.nj > MAX_J) {
+        xn_cli_error("%s: %d joints: calibration takes at most %d", log_path, log.nj, MAX_J);
         goto done;
     }
     if (!(o = fopen(out, "w"))) {
         xn_cli_error("calibrate measure: cannot write %s: %s", out, strerror(errno));
         goto done;
     }
-    for (int j = 0; j < nj; j++) fprintf(o, "q_%s,", names[j]);
+    for (int j = 0; j < log.nj; j++) fprintf(o, "q_%s,", log.joint[j]);
     fprintf(o, "x_m,y_m,z_m\n");
-    /* rows at rest in a run; a run long enough gives one measurement (its last `rest` seconds) */
-    int lineno = 1, nmeas = 0, run = 0;
-    double t_start = 0, t_prev = 0;
-    enum { KEEP = 4096 };
-    acc = calloc((size_t)KEEP * (MAX_J + 4), sizeof(double)); /* the run's rows, a ring */
-    if (!acc) goto done;
-    while (1) {
-        line = strtok_r(NULL, "\n", &save);
-        lineno++;
-        int at_rest = 0;
-        double row[MAX_J + 4];
-        if (line) {
-            int n = 0;
-            for (char *c = line; n < 1024; c = NULL) {
-                char *tok = strtok(c, ",");
-                if (!tok) break;
-                f[n++] = tok;
-            }
-            if (n < ncol - 1) {
-                xn_cli_error("%s:%d: %d fields where the header has %d", log_path, lineno, n, ncol);
-                goto done;
-            }
-            char *end;
-            row[0] = strtod(f[0], &end);
-            at_rest = 1;
-            for (int j = 0; j < nj; j++) {
-                row[1 + j] = strtod(f[qcol[j]], &end);
-                double v = strtod(f[vcol[j]], &end);
-                if (!isfinite(row[1 + j]) || !isfinite(v)) at_rest = 0;
-                if (fabs(v) > 1e-4) at_rest = 0;
-            }
-            for (int r = 0; r < 3; r++) {
-                row[1 + nj + r] = strtod(f[tcol + r], &end);
-                if (!isfinite(row[1 + nj + r])) at_rest = 0;
-            }
+    /* each run of rows at rest (every joint under 1e-4 rad/s, the controller running) that
+     * lasts `rest` seconds gives one measurement: its last `rest` seconds averaged */
+    for (int r = 0; r < log.nrow;) {
+        int end = r;
+        while (end < log.nrow && log.running[end]) {
+            int still = 1;
+            for (int j = 0; j < log.nj; j++) still &= fabs(log.qd[(size_t)end * log.nj + j]) < 1e-4;
+            if (!still) break;
+            end++;
         }
-        if (at_rest) {
-            if (run == 0) t_start = row[0];
-            memcpy(acc + (size_t)(run % KEEP) * (MAX_J + 4), row, sizeof row);
-            run++;
-            t_prev = row[0];
-            continue;
-        }
-        if (run > 0 && t_prev - t_start >= rest) { /* the run's last `rest` seconds, averaged */
-            double mean[MAX_J + 4] = {0};
+        if (end > r && log.t[end - 1] - log.t[r] >= rest) {
+            double mean[MAX_J + 3] = {0};
             int used = 0;
-            for (int k = 0; k < run && k < KEEP; k++) {
-                const double *r = acc + (size_t)((run - 1 - k) % KEEP) * (MAX_J + 4);
-                if (t_prev - r[0] > rest) break;
-                for (int c = 1; c < 1 + nj + 3; c++) mean[c] += r[c];
-                used++;
+            for (int i = end - 1; i >= r && log.t[end - 1] - log.t[i] <= rest; i--, used++) {
+                for (int j = 0; j < log.nj && j < MAX_J; j++)
+                    mean[j] += log.q[(size_t)i * log.nj + j];
+                for (int k = 0; k < 3; k++) mean[MAX_J + k] += log.tool[3 * (size_t)i + k];
             }
-            for (int j = 0; j < nj; j++) fprintf(o, "%.9f,", mean[1 + j] / used);
-            fprintf(o, "%.9f,%.9f,%.9f\n", mean[1 + nj] / used, mean[2 + nj] / used,
-                    mean[3 + nj] / used);
+            for (int j = 0; j < log.nj && j < MAX_J; j++) fprintf(o, "%.9f,", mean[j] / used);
+            fprintf(o, "%.9f,%.9f,%.9f\n", mean[MAX_J] / used, mean[MAX_J + 1] / used,
+                    mean[MAX_J + 2] / used);
             nmeas++;
         }
-        run = 0;
-        if (!line) break;
+        r = end > r ? end : r + 1;
     }
     printf("measurements %s: %d rests of %g s or more\n", out, nmeas, rest);
     rc = nmeas > 0 ? 0 : xn_cli_error("%s: the robot never rested %g s", log_path, rest);
 done:
     if (o) fclose(o);
-    free(acc);
-    free(text);
+    xn_log_free(&log);
     return rc;
 }
 

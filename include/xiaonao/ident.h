@@ -5,7 +5,8 @@
  * confidence intervals (Gautier's method: each joint's rows weighted by the inverse of its
  * residual's standard deviation), and fits a full set of physically consistent parameters to them
  * (every body's pseudo-inertia positive definite through a log-Cholesky parametrization,
- * Rucker and Wensing 2022; armature, viscous and Coulomb friction >= 0) that a model can take.
+ * Rucker and Wensing 2022, or semidefinite where the fit ends on that boundary; armature,
+ * viscous and Coulomb friction >= 0) that a model can take.
  *
  * The parameters pi, in this order (xn_ident_nparam entries):
  *   per body 1 .. nbody-1, XN_DYN_BODY_PARAMS: m, m cx, m cy, m cz, Ixx, Iyy, Izz, Ixy, Ixz, Iyz
@@ -128,7 +129,8 @@ const xn_real *xn_ident_params(const xn_ident *id);
 const char *xn_ident_param_name(const xn_ident *id, int k, char *buf, size_t n);
 
 /** The torques the parameters pi (xn_ident_nparam entries; e.g. xn_ident_params or
- * xn_ident_nominal) predict at one state, for the measured DoFs (nmeasured). */
+ * xn_ident_nominal) predict at one state, for the measured DoFs (nmeasured). Parameters the
+ * options left known (friction off, free_params) are the model's whatever pi holds. */
 xn_status xn_ident_predict(xn_ident *id, const xn_real *pi, const xn_real *q, const xn_real *v,
                            const xn_real *a, xn_real *tau);
 

@@ -96,7 +96,8 @@ typedef struct {
     int nparam;             /**< entries of pi */
     int nbase_model;        /**< base parameters of the model (exciting random motions) */
     int nbase;              /**< base parameters these samples identify (<= nbase_model) */
-    xn_real condition;      /**< of the weighted base regressor, columns scaled to unit norm */
+    xn_real condition;      /**< of the weighted base regressor, columns scaled to unit norm,
+                                 estimated by its QR's first and last pivots (a lower bound) */
     xn_real rms_nominal;    /**< N m: RMS of tau - W pi over the measured rows, nominal model */
     xn_real rms_base;       /**< ... with the least-squares base parameters */
     xn_real rms_consistent; /**< ... with the physically consistent full parameters */

@@ -10,7 +10,8 @@
 #    (0.05 mrad), and the corrected model it writes, given back as the model, places the tool
 #    within 0.1 mm with nothing but the tracker fitted;
 #  - ISO 9283 (xn iso9283 plan, report) on the same robot with the nominal model: the report's
-#    AP, RP and AD are those recomputed here from its raw poses, and AP shows the millimetres;
+#    AP, RP and AD are those recomputed here from its raw poses, CR and CO those recomputed from
+#    the log, and AP shows the millimetres;
 #  - millimetres given as metres, joints in another order, a NaN and too few measurements are
 #    refused by name; a log without a tracker too.
 #   calibrate_check.sh XN SOURCE_DIR WORK_DIR
@@ -105,6 +106,38 @@ got = float(re.search(r"AD (-?[\d.]+) mm", text).group(1))
 worst = max(worst, abs(got - 1e3 * ad))
 print(f"ISO 9283: report against the recomputation: {worst:.2e} mm; AP at P1 {ap1:.3f} mm")
 sys.exit(0 if worst < 2e-4 and ap1 > 1 else 1)
+PY
+# the corner at P3 recomputed from the log itself: CR the closest approach of the path's
+# segments to the corner, CO the furthest beyond the outgoing line on the incoming side
+python3 - iso.txt iso.csv iso.xnp.json <<'PY' || fail "the cornering figures against a recomputation"
+import csv, json, re, sys
+text, plan = open(sys.argv[1]).read(), json.load(open(sys.argv[3]))
+rows = [(int(r["line"]), [float(r[k]) for k in ("tool_x", "tool_y", "tool_z")])
+        for r in csv.DictReader(open(sys.argv[2]))]
+P = plan["poses"]
+sub = lambda a, b: [x - y for x, y in zip(a, b)]
+dot = lambda a, b: sum(x * y for x, y in zip(a, b))
+cr = co = 0.0
+i = 0
+for c in plan["corners"]:
+    while rows[i][0] != c["in"]: i += 1
+    path = []
+    while rows[i][0] == c["in"]: path.append(rows[i][1]); i += 1
+    while rows[i][0] == c["out"]: path.append(rows[i][1]); i += 1
+    corner, u = P[2], sub(P[1], P[2])
+    n = dot(u, u) ** 0.5; u = [x / n for x in u]
+    v = sub(corner, path[0]); vu = dot(v, u); o = sub(v, [vu * x for x in u])
+    n = dot(o, o) ** 0.5; o = [x / n for x in o]
+    best = min(
+        dot(d, d) ** 0.5 for a, b in zip(path, path[1:])
+        for ab in [sub(b, a)] for s in [min(max(dot(ab, sub(corner, a)) / max(dot(ab, ab), 1e-30), 0), 1)]
+        for d in [sub([p + s * q for p, q in zip(a, ab)], corner)])
+    over = max([dot(sub(p, corner), o) for p in path if dot(sub(p, corner), u) > 0] + [0])
+    cr, co = max(cr, best), max(co, over)
+got = re.search(r"CR ([\d.]+) mm, CO ([\d.]+) mm", text)
+diff = max(abs(float(got.group(1)) - 1e3 * cr), abs(float(got.group(2)) - 1e3 * co))
+print(f"corner at P3: CR {1e3 * cr:.4f} mm, CO {1e3 * co:.4f} mm; the report within {diff:.1e} mm")
+sys.exit(0 if diff < 2e-4 else 1)
 PY
 "$xn" iso9283 report iso.csv --plan iso.xnp.json --out iso2 --band 0 > /dev/null 2>&1 &&
     fail "a band of 0 accepted"

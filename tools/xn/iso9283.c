@@ -26,12 +26,14 @@ static void usage(FILE *f) {
                "the corners), the tool at --rpy (default 180,0,0 degrees); --cycles (default 30)\n"
                "of P1, P5, P4, P3, P2 by straight lines at --speed m/s (default 0.5), resting\n"
                "--dwell s (default 0.6) at each; then --path-cycles (default 10) of the straight\n"
-               "path P2 -> P4. --point: the frame the tracker measures (default tcp), made the\n"
+               "path P2 -> P4 and of P4 -> P3 -> P2, stopping at the corner P3. --point: the\n"
+               "frame the tracker measures (default tcp), made the\n"
                "tool. PROGRAM.json beside it says which line is which.\n"
                "report: pose accuracy and repeatability (AP, RP) per pose, distance accuracy and\n"
                "repeatability (AD, RD, P2-P4), stabilization time and overshoot (within --band m\n"
                "of the attained pose, default 0.1 mm), drift of AP and RP (first and last ten\n"
-               "cycles), path accuracy and repeatability (AT, RT); DIR/report.txt, DIR/poses.csv\n"
+               "cycles), path accuracy and repeatability (AT, RT), cornering round-off and\n"
+               "overshoot at P3 (CR, CO); DIR/report.txt, DIR/poses.csv\n"
                "(every attained pose), DIR/index.html (the figures and scatter plots).\n");
 }
 
@@ -129,8 +131,9 @@ static int plan(int argc, char **argv) {
 #define LINE(...) (fprintf(f, __VA_ARGS__), line++)
     LINE("# ISO 9283 pose and path tests for %s (xn iso9283 plan): cube of %g m at [%g, %g, %g],\n",
          model_path, size, centre[0], centre[1], centre[2]);
-    LINE("# %g cycles of P1 P5 P4 P3 P2 at %g m/s resting %g s, then %g of the path P2 -> P4.\n",
+    LINE("# %g cycles of P1 P5 P4 P3 P2 at %g m/s resting %g s, then %g of the path P2 -> P4 and\n",
          cycles, speed, dwell, path_cycles);
+    LINE("# of P4 -> P3 -> P2 (a corner at P3, stopping there).\n");
     LINE("# Then: xn run THIS --log iso.csv; xn iso9283 report iso.csv --plan %s --out DIR\n",
          json_path);
     LINE("set tool [%.9g, %.9g, %.9g, %.9g, %.9g, %.9g]\n", tool[0], tool[1], tool[2], tool[3],
@@ -156,17 +159,27 @@ static int plan(int argc, char **argv) {
             first = 0;
             LINE("wait %g\n", dwell);
         }
+    /* the paths start where the pose cycles end, at P2: P2 -> P4 measured; then P4 -> P3 -> P2
+     * with an exact stop at the corner P3, back at P2 for the next */
     fprintf(j, "\n  ],\n  \"paths\": [");
     first = 1;
+    int corner_in[1000], corner_out[1000];
     for (int c = 0; c < (int)path_cycles; c++) {
-        LINE("movel P2 speed %g\n", speed);
-        LINE("wait %g\n", dwell);
         fprintf(j, "%s\n    {\"cycle\": %d, \"from\": 1, \"to\": 3, \"motion\": %d}",
                 first ? "" : ",", c, line);
         first = 0;
         LINE("movel P4 speed %g\n", speed);
         LINE("wait %g\n", dwell);
+        corner_in[c] = line;
+        LINE("movel P3 speed %g\n", speed);
+        corner_out[c] = line;
+        LINE("movel P2 speed %g\n", speed);
+        LINE("wait %g\n", dwell);
     }
+    fprintf(j, "\n  ],\n  \"corners\": [");
+    for (int c = 0; c < (int)path_cycles; c++)
+        fprintf(j, "%s\n    {\"cycle\": %d, \"corner\": 2, \"in\": %d, \"out\": %d}", c ? "," : "",
+                c, corner_in[c], corner_out[c]);
     fprintf(j, "\n  ]\n}\n");
 #undef LINE
     printf("plan         %s and %s: %g cycles of 5 poses, %g paths\n", out, json_path, cycles,
@@ -433,6 +446,32 @@ static int report(int argc, char **argv) {
             goto done;
         }
     }
+    /* the corner at P3: the path from the motion into it to the end of the motion out of it */
+    double cr = NAN, co = NAN;
+    const xn_json *corners = xn_json_get(pj, "corners");
+    if (corners && corners->type == XN_JSON_ARRAY && corners->n > 0) {
+        cr = co = 0;
+        from = 0;
+        for (int k = 0; k < corners->n; k++) {
+            const xn_json *ji = xn_json_get(&corners->items[k], "in"),
+                          *jo = xn_json_get(&corners->items[k], "out");
+            int a, b, a2, b2;
+            if (!ji || !jo || !rows_of_line(&log, (int)ji->num, from, &a, &b) ||
+                !rows_of_line(&log, (int)jo->num, b, &a2, &b2)) {
+                xn_cli_error("%s: corner %d's motions are not in the log", log_path, k + 1);
+                goto done;
+            }
+            from = b2;
+            double dir[3] = {P[1][0] - P[2][0], P[1][1] - P[2][1], P[1][2] - P[2][2]}, c1, c2;
+            xn_error err;
+            if (xn_iso9283_corner(P[2], dir, log.tool + 3 * a, b2 - a, &c1, &c2, &err) != XN_OK) {
+                xn_cli_error("iso9283 report: corner: %s", err.message);
+                goto done;
+            }
+            cr = fmax(cr, c1);
+            co = fmax(co, c2);
+        }
+    }
     for (int pass = 0; pass < 2; pass++) {
         FILE *o = pass ? rep : stdout;
         fprintf(o, "ISO 9283 from %s (%d visits of 5 poses, %d paths); positions only\n", log_path,
@@ -447,6 +486,9 @@ static int report(int argc, char **argv) {
         fprintf(o, "drift (P1, first and last ten cycles): dAP %.4f mm, dRP %.4f mm\n", 1e3 * dap,
                 1e3 * drp);
         fprintf(o, "path P2 -> P4 (9 planes): AT %.4f mm, RT %.4f mm\n", 1e3 * at, 1e3 * rt);
+        fprintf(o,
+                "corner at P3 (exact stop), the largest over the cycles: CR %.4f mm, CO %.4f mm\n",
+                1e3 * cr, 1e3 * co);
         fprintf(o,
                 "stabilization: within %.4f mm of the attained pose (the mean of its last "
                 "0.2 s), from the end of the motion; the largest over the cycles\n",

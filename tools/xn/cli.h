@@ -31,9 +31,12 @@ int xn_cli_error(const char *fmt, ...)
 xn_model *xn_cli_load(const char *path, int floating_base, int strict);
 /* Read a whole file into a new NUL-terminated buffer; NULL with a message on failure. */
 char *xn_cli_slurp(const char *path, size_t *len);
+struct xn_json;
+/* Read and parse a JSON file; NULL after printing "FILE: what is wrong" (free with
+ * xn_json_free). */
+struct xn_json *xn_cli_json_file(const char *path);
 /* Call fn on each non-blank line of text parsed as JSON, with "FILE:LINE" for messages; stops at
  * the first non-zero return (a parse error prints its place and returns 1). */
-struct xn_json;
 int xn_cli_json_lines(char *text, const char *file,
                       int (*fn)(void *ctx, const struct xn_json *j, const char *where), void *ctx);
 /* Parse "a,b,c" (finite numbers, at most cap) into out; the count, or -1 when it is not such a

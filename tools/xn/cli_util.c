@@ -99,20 +99,23 @@ int xn_cli_list(const char *s, double *out, int cap) {
     return *p ? -1 : n;
 }
 
+xn_json *xn_cli_json_file(const char *path) {
+    size_t len;
+    char *text = xn_cli_slurp(path, &len);
+    if (!text) return NULL;
+    char msg[256];
+    xn_json *j = xn_json_parse(text, len, msg, sizeof msg);
+    free(text);
+    if (!j) xn_cli_error("%s: %s", path, msg);
+    return j;
+}
+
 /* Read the limits file: 0 when it is absent and optional, 1 when read, -1 on an error (printed). */
 int xn_cli_read_limits(const char *path, int required, xn_rated_limits *rl) {
     memset(rl, 0, sizeof *rl);
     if (!required && access(path, R_OK) != 0) return 0;
-    size_t len;
-    char *text = xn_cli_slurp(path, &len);
-    if (!text) return -1;
-    char msg[256];
-    xn_json *j = xn_json_parse(text, len, msg, sizeof msg);
-    free(text);
-    if (!j) {
-        xn_cli_error("%s: %s", path, msg);
-        return -1;
-    }
+    xn_json *j = xn_cli_json_file(path);
+    if (!j) return -1;
     const xn_json *joints = xn_json_get(j, "joints");
     const xn_json *src = xn_json_get(j, "source");
     if (src && src->type == XN_JSON_STRING) snprintf(rl->source, sizeof rl->source, "%s", src->str);

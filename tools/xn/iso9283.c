@@ -263,12 +263,8 @@ static int report(int argc, char **argv) {
     }
     if (mkdir(out, 0777) != 0 && errno != EEXIST)
         return xn_cli_error("iso9283 report: cannot make the folder %s: %s", out, strerror(errno));
-    size_t len;
-    char *text = xn_cli_slurp(plan_path, &len), msg[256];
-    if (!text) return 1;
-    xn_json *pj = xn_json_parse(text, len, msg, sizeof msg);
-    free(text);
-    if (!pj) return xn_cli_error("%s: %s", plan_path, msg);
+    xn_json *pj = xn_cli_json_file(plan_path);
+    if (!pj) return 1;
     int rc = 1, nv = 0, np = 0;
     visit *v = calloc(MAX_VISITS, sizeof *v);
     xn_log log = {0};

@@ -113,16 +113,8 @@ static int apply_limits(const xn_rated_limits *rl, const char *path, xn_controll
 /* ---- the modes for `set shaper auto` (written by xn tune-shaper) ---- */
 
 static int read_shaper_table(const char *path, xn_shaper_table *t) {
-    size_t len;
-    char *text = xn_cli_slurp(path, &len);
-    if (!text) return -1;
-    char msg[256];
-    xn_json *j = xn_json_parse(text, len, msg, sizeof msg);
-    free(text);
-    if (!j) {
-        xn_cli_error("%s: %s", path, msg);
-        return -1;
-    }
+    xn_json *j = xn_cli_json_file(path);
+    if (!j) return -1;
     memset(t, 0, sizeof *t);
     t->type = XN_SHAPER_ZVD;
     t->v_tol = 0.05;

@@ -10,13 +10,8 @@
 
 int xn_run_apply_friction(const char *path, const xn_model *m, const xn_hal *hal,
                           xn_controller_config *cfg) {
-    size_t len;
-    char *text = xn_cli_slurp(path, &len);
-    if (!text) return 1;
-    char msg[256];
-    xn_json *j = xn_json_parse(text, len, msg, sizeof msg);
-    free(text);
-    if (!j) return xn_cli_error("%s: %s", path, msg);
+    xn_json *j = xn_cli_json_file(path);
+    if (!j) return 1;
     int rc = 0;
     const xn_json *joints = xn_json_get(j, "joints");
     if (!joints || joints->type != XN_JSON_OBJECT) {

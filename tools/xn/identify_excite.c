@@ -21,7 +21,6 @@
 
 typedef struct {
     const xn_model *m;
-    xn_data *d;
     xn_ident *id;
     int nj, H, dof[MAX_J];
     double period, range, speed;
@@ -306,9 +305,8 @@ int xn_identify_excite(int argc, char **argv) {
     o.nmeasured = ds.nj;
     o.measured = ds.dof;
     xn_error err;
-    ds.d = xn_data_create(m);
-    if (!ds.d || xn_ident_create(m, &o, &ds.id, &err) != XN_OK) {
-        rc = xn_cli_error("identify excite: %s", ds.d ? err.message : "out of memory");
+    if (xn_ident_create(m, &o, &ds.id, &err) != XN_OK) {
+        rc = xn_cli_error("identify excite: %s", err.message);
         goto done;
     }
     ds.clear = xn_clearance_open(m, model_path, ds.arm, ds.narm, clearance, min_height, ds.hold);
@@ -383,7 +381,6 @@ int xn_identify_excite(int argc, char **argv) {
 done:
     xn_clearance_close(ds.clear);
     xn_ident_free(ds.id);
-    xn_data_free(ds.d);
     free(best), free(trial), free(rl), free(ds.hold);
     xn_model_free(m);
     return rc;

@@ -196,8 +196,8 @@ done:
 
 typedef struct {
     int cycle, pose, line;
-    double att[3], stab, over; /* attained position, stabilization time, overshoot */
-    int ok;
+    double att[3], stab, over; /* attained position, stabilization time (NaN: never settled),
+                                  overshoot */
 } visit;
 
 /* The rows of one program line, [first, last). */
@@ -216,7 +216,7 @@ static void svg_scatter(FILE *f, const char *title, const visit *v, int nv, int 
     /* deviation of each attained pose from the barycentre, x-y and x-z, micrometres */
     double span = 1e-9;
     for (int k = 0; k < nv; k++)
-        if (v[k].pose == pose && v[k].ok)
+        if (v[k].pose == pose)
             for (int r = 0; r < 3; r++) span = fmax(span, fabs(v[k].att[r] - mean[r]));
     fprintf(f, "<figure><svg width='360' height='190' viewBox='0 0 360 190'>");
     for (int panel = 0; panel < 2; panel++) {
@@ -227,7 +227,7 @@ static void svg_scatter(FILE *f, const char *title, const visit *v, int nv, int 
         fprintf(f, "<text x='%g' y='185' font-size='10'>x, %s (+-%.1f um)</text>", x0,
                 panel ? "z" : "y", 1e6 * span);
         for (int k = 0; k < nv; k++) {
-            if (v[k].pose != pose || !v[k].ok) continue;
+            if (v[k].pose != pose) continue;
             double dx = (v[k].att[0] - mean[0]) / span,
                    dy = (v[k].att[panel ? 2 : 1] - mean[panel ? 2 : 1]) / span;
             fprintf(f, "<circle cx='%.1f' cy='%.1f' r='2' fill='#c33'/>", x0 + 80 + 75 * dx,
@@ -268,7 +268,7 @@ static int report(int argc, char **argv) {
     int rc = 1, nv = 0, np = 0;
     visit *v = calloc(MAX_VISITS, sizeof *v);
     xn_log log = {0};
-    double P[5][3], dwell = 0;
+    double P[5][3];
     const xn_json *poses = xn_json_get(pj, "poses"), *visits = xn_json_get(pj, "visits"),
                   *paths = xn_json_get(pj, "paths"), *jd = xn_json_get(pj, "dwell");
     FILE *rep = NULL, *csv = NULL, *html = NULL;
@@ -281,7 +281,6 @@ static int report(int argc, char **argv) {
                      plan_path);
         goto done;
     }
-    dwell = jd->num;
     for (int k = 0; k < 5; k++)
         if (xn_json_reals(&poses->items[k], P[k], 3) != 3) {
             xn_cli_error("%s: pose P%d is not three numbers", plan_path, k + 1);
@@ -315,17 +314,15 @@ static int report(int argc, char **argv) {
         }
         from = b;
         xn_error err;
-        w->ok = xn_iso9283_stabilization(log.t + a, log.tool + 3 * a, b - a, log.t[a], 0.2, band,
-                                         &w->stab, &w->over, &err) == XN_OK;
+        if (xn_iso9283_stabilization(log.t + a, log.tool + 3 * a, b - a, log.t[a], 0.2, band,
+                                     &w->stab, &w->over, &err) != XN_OK)
+            w->stab = NAN; /* it never settled within the band: said as NaN */
         double s[3] = {0, 0, 0};
         int n = 0;
         for (int i = b - 1; i >= a && log.t[b - 1] - log.t[i] <= 0.2; i--, n++)
             for (int r = 0; r < 3; r++) s[r] += log.tool[3 * i + r];
         for (int r = 0; r < 3; r++) w->att[r] = s[r] / n;
-        if (!w->ok) w->stab = NAN; /* it never settled within the band: said as NaN */
-        w->ok = 1;
     }
-    (void)dwell;
     char path[4096];
     snprintf(path, sizeof path, "%s/report.txt", out);
     rep = fopen(path, "w");
@@ -350,20 +347,16 @@ static int report(int argc, char **argv) {
             "<code>%s</code>. Positions from the tracker; orientation not measured.</p>\n",
             log_path, plan_path);
     xn_iso_pose pr[5];
-    double stab_mean[5], stab_max[5], over_max[5];
-    int counted[5] = {0};
+    double stab_max[5], over_max[5];
     for (int p = 0; p < 5; p++) {
         double *att = malloc(sizeof(double) * 3 * (size_t)nv);
         int n = 0;
-        stab_mean[p] = stab_max[p] = over_max[p] = 0;
+        stab_max[p] = over_max[p] = 0;
         for (int k = 0; k < nv && att; k++)
             if (v[k].pose == p) {
                 memcpy(att + 3 * n, v[k].att, sizeof v[k].att);
                 n++;
-                if (isfinite(v[k].stab)) {
-                    stab_mean[p] += v[k].stab, counted[p]++;
-                    stab_max[p] = fmax(stab_max[p], v[k].stab);
-                }
+                if (isfinite(v[k].stab)) stab_max[p] = fmax(stab_max[p], v[k].stab);
                 over_max[p] = fmax(over_max[p], v[k].over);
             }
         xn_error err;
@@ -373,7 +366,6 @@ static int report(int argc, char **argv) {
             goto done;
         }
         free(att);
-        stab_mean[p] = counted[p] ? stab_mean[p] / counted[p] : NAN;
     }
     /* distance P2 - P4, cycle by cycle */
     double ad = 0, rd = 0;

@@ -139,6 +139,13 @@ diff = max(abs(float(got.group(1)) - 1e3 * cr), abs(float(got.group(2)) - 1e3 * 
 print(f"corner at P3: CR {1e3 * cr:.4f} mm, CO {1e3 * co:.4f} mm; the report within {diff:.1e} mm")
 sys.exit(0 if diff < 2e-4 else 1)
 PY
+# a band a thousand times tighter: the robot is inside 0.1 mm when the motion ends, but not
+# inside a nanometre, so the stabilization time must grow from 0
+"$xn" iso9283 report iso.csv --plan iso.xnp.json --out iso4 --band 1e-9 > tight.txt ||
+    fail "iso9283 report with a tight band"
+awk '$1 == "P1" { exit !($7 == 0) }' iso.txt &&
+    awk '$1 == "P1" { exit !($7 > 0.05) }' tight.txt ||
+    { fail "the stabilization time does not grow with a tighter band"; cat tight.txt; }
 "$xn" iso9283 report iso.csv --plan iso.xnp.json --out iso2 --band 0 > /dev/null 2>&1 &&
     fail "a band of 0 accepted"
 expect_error() { # what, pattern, command...
